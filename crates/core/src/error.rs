@@ -1,0 +1,233 @@
+//! What a caller did wrong, as the channel or connection error a real RabbitMQ would answer with.
+//! Each variant carries the data that names the problem; `code()` and `Display` give RabbitMQ's
+//! reply code and reply text. Domain outcomes (returned, dropped, expired, ...) are *not* errors:
+//! they are events.
+
+use std::fmt;
+
+/// AMQP 0-9-1 reply codes used by the broker model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReplyCode {
+    AccessRefused = 403,
+    NotFound = 404,
+    ResourceLocked = 405,
+    PreconditionFailed = 406,
+    NotImplemented = 540,
+}
+
+impl ReplyCode {
+    pub fn number(self) -> u16 {
+        self as u16
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplyCode::AccessRefused => "ACCESS_REFUSED",
+            ReplyCode::NotFound => "NOT_FOUND",
+            ReplyCode::ResourceLocked => "RESOURCE_LOCKED",
+            ReplyCode::PreconditionFailed => "PRECONDITION_FAILED",
+            ReplyCode::NotImplemented => "NOT_IMPLEMENTED",
+        }
+    }
+}
+
+/// Which kind of thing an error is about, for "no exchange 'x' in vhost '/'".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Exchange,
+    Queue,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Exchange => "exchange",
+            Kind::Queue => "queue",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BrokerError {
+    UnknownVhost {
+        vhost: String,
+    },
+    NotFound {
+        kind: Kind,
+        name: String,
+        vhost: String,
+    },
+    InternalExchange {
+        name: String,
+        vhost: String,
+    },
+    DefaultExchangeBinding,
+    DefaultExchangeAccess {
+        operation: &'static str,
+    },
+    ReservedName {
+        kind: Kind,
+        name: String,
+    },
+    Inequivalent {
+        kind: Kind,
+        name: String,
+        vhost: String,
+        field: String,
+        received: String,
+        current: String,
+    },
+    InvalidXMatch {
+        value: String,
+    },
+    InvalidArgument {
+        kind: Kind,
+        name: String,
+        argument: String,
+        reason: String,
+    },
+    InvalidExpiration {
+        value: String,
+    },
+    InvalidRoutingHeader {
+        header: &'static str,
+    },
+    KeyTooLong {
+        key_kind: &'static str,
+        length: usize,
+    },
+    TooManyHashWords {
+        key: String,
+        given: usize,
+        limit: usize,
+    },
+    ImmediateNotImplemented,
+    InUse {
+        kind: Kind,
+        name: String,
+        vhost: String,
+    },
+    ExclusiveConsumerUnavailable {
+        queue: String,
+        vhost: String,
+    },
+    ExclusiveQueueLocked {
+        queue: String,
+        vhost: String,
+    },
+    UnknownDeliveryTag {
+        tag: u64,
+    },
+    UnknownConsumerTag {
+        tag: String,
+    },
+    ConsumerTagInUse {
+        tag: String,
+    },
+}
+
+impl BrokerError {
+    pub fn code(&self) -> ReplyCode {
+        use BrokerError::*;
+        match self {
+            UnknownVhost { .. } | NotFound { .. } => ReplyCode::NotFound,
+            InternalExchange { .. }
+            | DefaultExchangeBinding
+            | DefaultExchangeAccess { .. }
+            | ReservedName { .. }
+            | ExclusiveConsumerUnavailable { .. } => ReplyCode::AccessRefused,
+            ExclusiveQueueLocked { .. } => ReplyCode::ResourceLocked,
+            ImmediateNotImplemented => ReplyCode::NotImplemented,
+            Inequivalent { .. }
+            | InvalidXMatch { .. }
+            | InvalidArgument { .. }
+            | InvalidExpiration { .. }
+            | InvalidRoutingHeader { .. }
+            | KeyTooLong { .. }
+            | TooManyHashWords { .. }
+            | InUse { .. }
+            | UnknownDeliveryTag { .. }
+            | UnknownConsumerTag { .. }
+            | ConsumerTagInUse { .. } => ReplyCode::PreconditionFailed,
+        }
+    }
+
+    /// The reply text as RabbitMQ words it: `NOT_FOUND - no exchange 'x' in vhost '/'`.
+    pub fn reply_text(&self) -> String {
+        format!("{} - {}", self.code().name(), self)
+    }
+}
+
+impl fmt::Display for BrokerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use BrokerError::*;
+        match self {
+            UnknownVhost { vhost } => write!(f, "no vhost '{vhost}'"),
+            NotFound { kind, name, vhost } => write!(f, "no {kind} '{name}' in vhost '{vhost}'"),
+            InternalExchange { name, vhost } => {
+                write!(
+                    f,
+                    "cannot publish to internal exchange '{name}' in vhost '{vhost}'"
+                )
+            }
+            DefaultExchangeBinding => write!(f, "operation not permitted on the default exchange"),
+            DefaultExchangeAccess { operation } => {
+                write!(f, "{operation} of the default exchange is not permitted")
+            }
+            ReservedName { kind, name } => {
+                write!(f, "{kind} name '{name}' contains reserved prefix 'amq.*'")
+            }
+            Inequivalent {
+                kind,
+                name,
+                vhost,
+                field,
+                received,
+                current,
+            } => write!(
+                f,
+                "inequivalent arg '{field}' for {kind} '{name}' in vhost '{vhost}': received {received} but current is {current}"
+            ),
+            InvalidXMatch { value } => write!(
+                f,
+                "Invalid x-match field value {value}; expected all, any, all-with-x, or any-with-x"
+            ),
+            InvalidArgument {
+                kind,
+                name,
+                argument,
+                reason,
+            } => {
+                write!(f, "invalid arg '{argument}' for {kind} '{name}': {reason}")
+            }
+            InvalidExpiration { value } => write!(f, "invalid expiration '{value}'"),
+            InvalidRoutingHeader { header } => {
+                write!(f, "invalid '{header}' header: expected an array of strings")
+            }
+            KeyTooLong { key_kind, length } => {
+                write!(
+                    f,
+                    "{key_kind} is {length} bytes long; AMQP allows at most 255"
+                )
+            }
+            TooManyHashWords { key, given, limit } => write!(
+                f,
+                "binding key '{key}' has {given} '#' words; at most {limit} are allowed"
+            ),
+            ImmediateNotImplemented => write!(f, "immediate=true"),
+            InUse { kind, name, vhost } => write!(f, "{kind} '{name}' in vhost '{vhost}' in use"),
+            ExclusiveConsumerUnavailable { queue, vhost } => {
+                write!(f, "queue '{queue}' in vhost '{vhost}' in exclusive use")
+            }
+            ExclusiveQueueLocked { queue, vhost } => write!(
+                f,
+                "cannot obtain exclusive access to locked queue '{queue}' in vhost '{vhost}'"
+            ),
+            UnknownDeliveryTag { tag } => write!(f, "unknown delivery tag {tag}"),
+            UnknownConsumerTag { tag } => write!(f, "unknown consumer tag '{tag}'"),
+            ConsumerTagInUse { tag } => write!(f, "consumer tag '{tag}' is already in use"),
+        }
+    }
+}
+
+impl std::error::Error for BrokerError {}
