@@ -1,1 +1,19 @@
+//! Switchyard's browser shell: Yew components that draw the broker core's state and forward the
+//! user's intents to it. It owns no broker logic; only this crate names yew / web-sys / gloo.
+//!
+//! # Layout
+//! - [`app`]: the page: header and workspace.
+//! - [`explorer`]: try a routing key against a topology and read the core's explanation.
+//! - [`panic_overlay`]: a panic shows a "something broke, reload" overlay, never a frozen page.
 
+pub mod app;
+pub mod explorer;
+pub mod panic_overlay;
+
+pub use app::App;
+
+/// Installs the panic overlay and mounts the app on `<body>`.
+pub fn start() {
+    panic_overlay::install();
+    yew::Renderer::<App>::new().render();
+}

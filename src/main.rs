@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    switchyard_app::start();
+}

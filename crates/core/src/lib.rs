@@ -6,14 +6,37 @@
 //! - [`value`]: AMQP field values and tables, their JSON mapping, and RabbitMQ's header equality.
 //! - [`profile`]: which RabbitMQ release to imitate where releases differ.
 //! - [`error`]: what a caller did wrong, as RabbitMQ's reply code and text.
+//! - [`message`]: a publish, its properties, and the checks on the message itself.
 //! - [`exchange`]: one module per exchange type behind the [`exchange::Matcher`] contract.
+//! - [`topology`]: exchanges, queues and bindings of one vhost, with declaration rules.
+//! - [`policy`]: policies and which one applies.
+//! - [`route`]: the route walk (e2e bindings, alternate exchanges, one copy per queue).
+//! - [`explain`]: why a message went where it went, as data and as text.
+//! - [`event`]: every state change as a value.
+//! - [`broker`]: vhosts, publishing and the event log, over all of the above.
+//! - [`fields`]: reading JSON inputs with errors that name the field.
+//! - [`definitions`]: RabbitMQ definitions files in and out.
 
+pub mod broker;
+pub mod definitions;
 pub mod error;
+pub mod event;
 pub mod exchange;
+pub mod explain;
+pub mod fields;
+pub mod message;
+pub mod policy;
 pub mod profile;
+pub mod route;
+pub mod topology;
 pub mod value;
 
+pub use broker::{Broker, DEFAULT_VHOST, PublishOutcome};
 pub use error::{BrokerError, ReplyCode};
+pub use event::{Confirm, Event, MessageId};
 pub use exchange::ExchangeType;
+pub use explain::RouteExplanation;
+pub use message::{Properties, Publish};
 pub use profile::Profile;
+pub use topology::{BindingDecl, Destination, ExchangeDecl, QueueDecl};
 pub use value::{Table, Value};

@@ -17,6 +17,9 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Str(String),
+    /// An AMQP `binary` field ('x'). Routing compares it with a longstr by content, but RabbitMQ
+    /// accepts only a longstr where it parses a setting (`x-match`).
+    Binary(Vec<u8>),
     /// Seconds since the epoch (AMQP `timestamp`).
     Timestamp(i64),
     Array(Vec<Value>),
@@ -135,6 +138,7 @@ impl Value {
             Value::Int(i) | Value::Timestamp(i) => Json::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
             Value::Str(s) => Json::String(s.clone()),
+            Value::Binary(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
             Value::Array(items) => Json::Array(items.iter().map(Value::to_json).collect()),
             Value::Table(t) => t.to_json(),
         }
@@ -148,6 +152,7 @@ impl Value {
             Value::Int(_) => "long",
             Value::Float(_) => "double",
             Value::Str(_) => "longstr",
+            Value::Binary(_) => "binary",
             Value::Timestamp(_) => "timestamp",
             Value::Array(_) => "array",
             Value::Table(_) => "table",
@@ -202,7 +207,7 @@ fn eq_inner(arg: &Value, header: &Value, profile: Profile, scale: bool) -> bool 
             profile.int_equals_float() && int.is_some_and(|i| i as f64 == *f)
         }
         (Float(a), Float(b)) => a == b,
-        (Str(a), Str(b)) => a == b,
+        (Str(_) | Binary(_), Str(_) | Binary(_)) => bytes(arg) == bytes(header),
         (Bool(a), Bool(b)) => a == b,
         (Void, Void) => true,
         (Array(a), Array(b)) => {
@@ -214,6 +219,14 @@ fn eq_inner(arg: &Value, header: &Value, profile: Profile, scale: bool) -> bool 
                     .all(|(k, v)| b.get(k).is_some_and(|w| eq_inner(v, w, profile, false)))
         }
         _ => false,
+    }
+}
+
+fn bytes(value: &Value) -> Option<&[u8]> {
+    match value {
+        Value::Str(s) => Some(s.as_bytes()),
+        Value::Binary(b) => Some(b),
+        _ => None,
     }
 }
 
@@ -263,6 +276,7 @@ mod tests {
         check(Int(1), Int(1), true, true);
         check(Str("abc".into()), Str("abc".into()), true, true);
         check(Str("1".into()), Int(1), false, false);
+        check(Str("abc".into()), Binary(b"abc".to_vec()), true, true);
         check(Bool(true), Int(1), false, false);
         check(Int(1), Float(1.0), false, true);
         check(Float(1.0), Int(1), false, true);

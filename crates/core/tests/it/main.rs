@@ -1,0 +1,10 @@
+//! Integration tests of the core, built as one binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod conformance;
+mod vectors;

@@ -1,0 +1,51 @@
+// Launches Debian's Chromium through playwright-core (never a downloaded browser) with the flags
+// that behave on this machine, and records console errors and page errors.
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { chromium } = require("playwright-core");
+
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+async function launch() {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 800 },
+  });
+  const errors = [];
+  const watch = (page) => {
+    page.on("console", (msg) => {
+      if (msg.type() === "error") errors.push(msg.text());
+    });
+    page.on("pageerror", (err) => errors.push(String(err)));
+  };
+  context.pages().forEach(watch);
+  context.on("page", watch);
+  const close = async () => {
+    await context.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  };
+  return { context, errors, close };
+}
+
+/** Saves a screenshot under target/screenshots/ for people to look at. */
+async function screenshot(page, name) {
+  const dir = path.join(__dirname, "..", "..", "target", "screenshots");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+module.exports = { launch, screenshot };
