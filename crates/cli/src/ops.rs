@@ -6,7 +6,9 @@ use switchyard_core::definitions;
 use switchyard_core::fields::{FieldError, boolean, error, object, string, table};
 use switchyard_core::{BindingDecl, ExchangeDecl, Properties, Publish, QueueDecl};
 
-/// One operation; each carries its vhost (`/` when the line has none).
+/// One operation; each carries its vhost (`/` when the line has none). Parsed once per line, so
+/// the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     Publish {

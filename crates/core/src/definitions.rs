@@ -180,10 +180,10 @@ pub fn exchange(obj: &Map<String, Json>, path: &str) -> Result<(String, Exchange
 pub fn queue(obj: &Map<String, Json>, path: &str) -> Result<(String, QueueDecl), FieldError> {
     let mut arguments = table(obj, "arguments", path)?;
     // Exports from 3.13+ also carry the queue type as a top-level field.
-    if let (Some(Json::String(kind)), None) = (obj.get("type"), arguments.get("x-queue-type")) {
-        if kind != "classic" {
-            arguments.insert("x-queue-type", Value::Str(kind.clone()));
-        }
+    if let (Some(Json::String(kind)), None) = (obj.get("type"), arguments.get("x-queue-type"))
+        && kind != "classic"
+    {
+        arguments.insert("x-queue-type", Value::Str(kind.clone()));
     }
     let decl = QueueDecl {
         name: string(obj, "name", path)?,

@@ -102,14 +102,14 @@ impl Policy {
     }
 
     fn applies(&self, vhost: &str, name: &str, target: Target) -> bool {
-        let kind_ok = match (self.apply_to, target) {
-            (ApplyTo::All, _) => true,
-            (ApplyTo::Exchanges, Target::Exchange) => true,
-            (ApplyTo::Queues, Target::ClassicQueue | Target::QuorumQueue) => true,
-            (ApplyTo::ClassicQueues, Target::ClassicQueue) => true,
-            (ApplyTo::QuorumQueues, Target::QuorumQueue) => true,
-            _ => false,
-        };
+        let kind_ok = matches!(
+            (self.apply_to, target),
+            (ApplyTo::All, _)
+                | (ApplyTo::Exchanges, Target::Exchange)
+                | (ApplyTo::Queues, Target::ClassicQueue | Target::QuorumQueue)
+                | (ApplyTo::ClassicQueues, Target::ClassicQueue)
+                | (ApplyTo::QuorumQueues, Target::QuorumQueue)
+        );
         kind_ok && self.vhost == vhost && self.regex.is_match(name)
     }
 }
