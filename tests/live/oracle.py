@@ -1,0 +1,655 @@
+#!/usr/bin/env python3
+"""Live conformance: run scenarios through a real RabbitMQ (pika) and through
+`switchyard replay --profile rabbitmq-3.10`, and compare what both answered.
+
+A scenario is a list of runner ops (the JSON-lines protocol of `switchyard replay`). Some ops
+are templates that only the live run can make concrete (a delivery tag to ack); the executor
+resolves them against the real broker, and the concrete op list is then replayed by the runner.
+
+Compared per op: errors (code and text), publisher confirms (ack/nack), returns (mandatory),
+`get` answers (message fields and headers; x-death `time` ignored), and, for cases whose queues
+have no limits/TTL, the set of queues that received a copy (measured on the broker as the change
+in each queue's message count). At the end of every case each queue is drained with basic.get
+and compared, when the runner supports `get`.
+
+Usage (normally through tests/live/run.sh): oracle.py --port P --switchyard BIN [--seed N]
+[--cases K] [--only hand|random] [--case ID] [--verbose] [--show ID]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+import pika
+import pika.exceptions as pex
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scenarios  # noqa: E402
+
+PROFILE = "rabbitmq-3.10"
+
+
+def _install_value_encoding():
+    """Encodes header and argument values as the runner maps JSON: integer -> long ('l'),
+    other number -> double ('d'). pika itself sends 32-bit 'I' and cannot send floats."""
+    import struct
+
+    import pika.data as data
+
+    original = data.encode_value
+
+    def encode_value(pieces, value):
+        if isinstance(value, bool):
+            return original(pieces, value)
+        if isinstance(value, int):
+            pieces.append(struct.pack(">cq", b"l", value))
+            return 9
+        if isinstance(value, float):
+            pieces.append(struct.pack(">cd", b"d", value))
+            return 9
+        if isinstance(value, dict):
+            pieces.append(struct.pack(">c", b"F"))
+            return 1 + data.encode_table(pieces, value)
+        if isinstance(value, list):
+            inner = []
+            for item in value:
+                encode_value(inner, item)
+            piece = b"".join(inner)
+            pieces.append(struct.pack(">cI", b"A", len(piece)))
+            pieces.append(piece)
+            return 5 + len(piece)
+        return original(pieces, value)
+
+    data.encode_value = encode_value
+
+
+_install_value_encoding()
+OPTIONAL_OPS = {
+    "get": {"op": "get", "queue": "live-probe-missing", "ack": "auto"},
+    "ack": {"op": "ack", "delivery_tag": 1, "multiple": False},
+    "nack": {"op": "nack", "delivery_tag": 1, "multiple": False, "requeue": True},
+    "reject": {"op": "reject", "delivery_tag": 1, "requeue": True},
+    "advance": {"op": "advance", "ms": 0},
+    "purge": {"op": "purge", "queue": "live-probe-missing"},
+    "dump": {"op": "dump"},
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# The runner
+
+
+def run_runner(binary, ops, workdir):
+    """Replays `ops`; returns (list of op outputs, each with its events, stderr, exit code)."""
+    path = os.path.join(workdir, "ops.jsonl")
+    with open(path, "w") as f:
+        for op in ops:
+            f.write(json.dumps(op) + "\n")
+    proc = subprocess.run(
+        [binary, "replay", "--profile", PROFILE, "--ops", path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    outputs = []
+    for line in proc.stdout.splitlines():
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        if "event" in obj and "op" not in obj:
+            if outputs:
+                outputs[-1].setdefault("_events", []).append(obj)
+            continue
+        outputs.append(obj)
+    return outputs, proc.stderr.strip(), proc.returncode
+
+
+def probe_capabilities(binary, workdir):
+    caps = set()
+    for name, op in OPTIONAL_OPS.items():
+        try:
+            outputs, err, code = run_runner(binary, [op], workdir)
+        except (OSError, subprocess.SubprocessError, ValueError):
+            continue
+        if code == 0 and len(outputs) == 1:
+            caps.add(name)
+    return caps
+
+
+# ----------------------------------------------------------------------------------------------
+# Normalisation
+
+
+def norm_value(v):
+    """A header value as comparable JSON-ish data."""
+    if isinstance(v, bytes):
+        try:
+            return v.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"bytes": v.hex()}
+    if isinstance(v, datetime.datetime):
+        return {"timestamp": int(v.replace(tzinfo=datetime.timezone.utc).timestamp())}
+    if isinstance(v, dict):
+        return {str(k): norm_value(x) for k, x in sorted(v.items())}
+    if isinstance(v, (list, tuple)):
+        return [norm_value(x) for x in v]
+    if hasattr(v, "__float__") and not isinstance(v, (bool, int, float)):
+        return float(v)
+    return v
+
+
+def norm_headers(h):
+    if not h:
+        return {}
+    h = norm_value(h)
+    deaths = h.get("x-death")
+    if isinstance(deaths, list):
+        h["x-death"] = [
+            {k: x for k, x in d.items() if k != "time"} if isinstance(d, dict) else d for d in deaths
+        ]
+    return h
+
+
+def canon_message(m):
+    """The compared fields of a message, from either side's JSON form."""
+    if m is None:
+        return None
+    props = m.get("properties") or {}
+    out = {
+        "body": m.get("body"),
+        "exchange": m.get("exchange"),
+        "routing_key": m.get("routing_key"),
+        "redelivered": m.get("redelivered"),
+        "delivery_tag": m.get("delivery_tag"),
+        "message_id": m.get("message_id", props.get("message_id")),
+        "headers": norm_headers(props.get("headers")),
+    }
+    for key in ("expiration", "priority", "delivery_mode"):
+        out[key] = props.get(key)
+    return out
+
+
+def comparable(op, result, check_queues):
+    """What is compared of one op's output."""
+    name = op["op"]
+    if "error" in result and result["error"] is not None:
+        return {"error": {"code": result["error"].get("code"), "text": result["error"].get("text")}}
+    if name == "publish":
+        out = {"confirm": result.get("confirm"), "returned": result.get("returned")}
+        if check_queues:
+            out["queues"] = sorted(result.get("queues") or [])
+        return out
+    if name == "get":
+        msg = result.get("message")
+        out = {"message": canon_message(msg)}
+        if msg is not None:
+            out["message_count"] = result.get("message_count")
+        return out
+    return {"ok": True}
+
+
+def mismatch_kind(op, a, b):
+    """A short label for the kind of disagreement, for the per-kind counts."""
+    name = op["op"]
+    if ("error" in a) != ("error" in b):
+        return f"{name}: error vs success"
+    if "error" in a:
+        if a["error"]["code"] != b["error"]["code"]:
+            return f"{name}: error code"
+        return f"{name}: error text only"
+    keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    return f"{name}: {'/'.join(keys)}"
+
+
+def diff_summary(a, b, path=""):
+    """The first few differing paths of two JSON values."""
+    diffs = []
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a:
+                diffs.append(f"{path}/{k}: only switchyard has it")
+            elif k not in b:
+                diffs.append(f"{path}/{k}: only RabbitMQ has it")
+            else:
+                diffs.extend(diff_summary(a[k], b[k], f"{path}/{k}"))
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            diffs.extend(diff_summary(x, y, f"{path}[{i}]"))
+    elif a != b:
+        diffs.append(f"{path or '/'}: RabbitMQ {json.dumps(a)} vs switchyard {json.dumps(b)}")
+    return diffs
+
+
+# ----------------------------------------------------------------------------------------------
+# The live broker
+
+
+class Live:
+    """One connection and one confirm-mode channel per case; a channel error opens a new one."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = None
+        self.ch = None
+        self.open()
+
+    def open(self):
+        params = pika.ConnectionParameters(
+            host="127.0.0.1", port=self.port, heartbeat=0, blocked_connection_timeout=30,
+            connection_attempts=3, retry_delay=0.5,
+        )
+        self.conn = pika.BlockingConnection(params)
+        self.new_channel()
+
+    def new_channel(self):
+        if self.conn is None or not self.conn.is_open:
+            self.conn = None
+            self.open()
+            return
+        self.ch = self.conn.channel()
+        self.ch.confirm_delivery()
+
+    def close(self):
+        try:
+            if self.conn is not None and self.conn.is_open:
+                self.conn.close()
+        except Exception:  # noqa: BLE001 - best effort at the end of a case
+            pass
+
+    def sync(self):
+        """A round trip, so an asynchronous method's channel error shows now."""
+        self.ch.exchange_declare("amq.fanout", exchange_type="fanout", passive=True)
+
+    def queue_count(self, name):
+        return self.ch.queue_declare(name, passive=True).method.message_count
+
+    def execute(self, op):
+        """Runs one concrete op; returns its output in the runner's JSON form."""
+        name = op["op"]
+        try:
+            return self._execute(op)
+        except pex.ChannelClosedByBroker as e:
+            self.new_channel()
+            return {"op": name, "error": {"code": e.reply_code, "text": e.reply_text}}
+        except pex.ConnectionClosedByBroker as e:
+            self.conn = None
+            self.open()
+            return {"op": name, "error": {"code": e.reply_code, "text": e.reply_text}}
+
+    def _execute(self, op):
+        name = op["op"]
+        ch = self.ch
+        args = op.get("arguments") or {}
+        if name == "declare_exchange":
+            ch.exchange_declare(
+                op["name"], exchange_type=op["type"], durable=op.get("durable", True),
+                auto_delete=op.get("auto_delete", False), internal=op.get("internal", False),
+                arguments=args,
+            )
+        elif name == "declare_queue":
+            ch.queue_declare(
+                op["name"], durable=op.get("durable", True), exclusive=op.get("exclusive", False),
+                auto_delete=op.get("auto_delete", False), arguments=args,
+            )
+        elif name in ("bind", "unbind"):
+            key = op.get("routing_key", "")
+            if op.get("destination_type", "queue") == "queue":
+                fn = ch.queue_bind if name == "bind" else ch.queue_unbind
+                fn(op["destination"], op["source"], routing_key=key, arguments=args)
+            else:
+                fn = ch.exchange_bind if name == "bind" else ch.exchange_unbind
+                fn(op["destination"], op["source"], routing_key=key, arguments=args)
+        elif name == "delete_exchange":
+            ch.exchange_delete(op["name"], if_unused=op.get("if_unused", False))
+        elif name == "delete_queue":
+            ch.queue_delete(op["name"])
+        elif name == "purge":
+            n = ch.queue_purge(op["queue"]).method.message_count
+            return {"op": name, "message_count": n}
+        elif name == "publish":
+            return self._publish(op)
+        elif name == "get":
+            method, props, body = ch.basic_get(op["queue"], auto_ack=op.get("ack") == "auto")
+            if method is None:
+                return {"op": "get", "message": None}
+            return {"op": "get", "message": message_json(method, props, body),
+                    "message_count": method.message_count}
+        elif name == "ack":
+            ch.basic_ack(op["delivery_tag"], multiple=op.get("multiple", False))
+            self.sync()
+        elif name == "nack":
+            ch.basic_nack(op["delivery_tag"], multiple=op.get("multiple", False),
+                          requeue=op.get("requeue", True))
+            self.sync()
+        elif name == "reject":
+            ch.basic_reject(op["delivery_tag"], requeue=op.get("requeue", True))
+            self.sync()
+        elif name == "advance":
+            time.sleep(op["ms"] / 1000.0)
+        else:
+            raise ValueError(f"the live executor has no op {name}")
+        return {"op": name}
+
+    def _publish(self, op):
+        p = op.get("properties") or {}
+        props = pika.BasicProperties(
+            message_id=p.get("message_id"), headers=p.get("headers"), expiration=p.get("expiration"),
+            priority=p.get("priority"), delivery_mode=p.get("delivery_mode"),
+            content_type=p.get("content_type"), correlation_id=p.get("correlation_id"),
+            reply_to=p.get("reply_to"), timestamp=p.get("timestamp"), type=p.get("type"),
+            app_id=p.get("app_id"),
+        )
+        out = {"op": "publish", "confirm": "ack", "returned": False}
+        try:
+            self.ch.basic_publish(op.get("exchange", ""), op.get("routing_key", ""),
+                                  (op.get("body") or "").encode(), properties=props,
+                                  mandatory=op.get("mandatory", False))
+        except pex.UnroutableError:
+            out["returned"] = True
+        except pex.NackError as e:
+            out["confirm"] = "nack"
+            out["returned"] = bool(getattr(e, "messages", None))
+        return out
+
+
+def message_json(method, props, body):
+    properties = {}
+    for key in ("message_id", "expiration", "priority", "delivery_mode", "content_type",
+                "correlation_id", "reply_to", "type", "app_id"):
+        val = getattr(props, key, None)
+        if val is not None:
+            properties[key] = val
+    if props.headers is not None:
+        properties["headers"] = norm_value(props.headers)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.hex()
+    return {
+        "delivery_tag": method.delivery_tag, "message_id": props.message_id,
+        "exchange": method.exchange, "routing_key": method.routing_key,
+        "redelivered": method.redelivered, "body": text, "properties": properties,
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# Running one case
+
+
+class CaseResult:
+    def __init__(self, case):
+        self.case = case
+        self.mismatches = []  # (index, op, broker, switchyard, diffs)
+        self.harness_error = None
+        self.compared = 0
+        self.notes = []
+
+    @property
+    def ok(self):
+        return not self.mismatches and self.harness_error is None
+
+
+def resolve(op, state, rng):
+    """Makes a template op concrete, or None to leave it out."""
+    op = dict(op)
+    tag = op.get("delivery_tag")
+    if isinstance(tag, str):
+        outstanding = sorted(state["outstanding"])
+        if not outstanding:
+            return None
+        if tag == "$last":
+            op["delivery_tag"] = outstanding[-1]
+        elif tag == "$first":
+            op["delivery_tag"] = outstanding[0]
+        else:
+            op["delivery_tag"] = rng.choice(outstanding)
+    return op
+
+
+def settle(op, state):
+    """Keeps the set of unacknowledged delivery tags up to date after an op succeeded."""
+    name = op["op"]
+    if name in ("ack", "nack", "reject"):
+        tag = op["delivery_tag"]
+        if op.get("multiple") and name != "reject":
+            state["outstanding"] = {t for t in state["outstanding"] if t > tag}
+        else:
+            state["outstanding"].discard(tag)
+
+
+def run_case(case, live_port, binary, caps, workdir, settle_ms):
+    res = CaseResult(case)
+    rng = random.Random(f"resolve:{case['id']}")
+    live = Live(live_port)
+    concrete, answers, check_flags = [], [], []
+    state = {"outstanding": set(), "existing_queues": set()}
+    queues_in_case = []
+    check_queues = case.get("check_queues", False)
+    dirty = False
+    try:
+        for template in case["ops"]:
+            op = resolve(template, state, rng)
+            if op is None:
+                continue
+            name = op["op"]
+            if name in ("get", "ack", "nack", "reject", "advance", "purge") and name not in caps:
+                res.notes.append(f"{name} skipped: the runner has no `{name}` op yet")
+                continue
+            if name == "get" and dirty and settle_ms:
+                time.sleep(settle_ms / 1000.0)
+                dirty = False
+            measure = check_queues and name == "publish"
+            before = {}
+            if measure:
+                before = {q: live.queue_count(q) for q in sorted(state["existing_queues"])}
+            answer = live.execute(op)
+            if measure and "error" not in answer:
+                after = {q: live.queue_count(q) for q in sorted(state["existing_queues"])}
+                answer["queues"] = sorted(q for q in after if after[q] > before.get(q, 0))
+            if "error" not in answer:
+                if name == "declare_queue":
+                    state["existing_queues"].add(op["name"])
+                    if op["name"] not in queues_in_case:
+                        queues_in_case.append(op["name"])
+                elif name == "delete_queue":
+                    state["existing_queues"].discard(op["name"])
+                elif name == "get" and answer.get("message") and op.get("ack") == "manual":
+                    state["outstanding"].add(answer["message"]["delivery_tag"])
+                settle(op, state)
+            elif name in ("ack", "nack", "reject", "get"):
+                # A channel error requeued every unacknowledged message on the broker.
+                state["outstanding"] = set()
+            if name in ("publish", "nack", "reject", "advance"):
+                dirty = True
+            concrete.append(op)
+            answers.append(answer)
+            check_flags.append(measure)
+        # Final contents: drain every queue the case declared.
+        if "get" in caps:
+            if dirty and settle_ms:
+                time.sleep(settle_ms / 1000.0)
+            for q in queues_in_case:
+                if q not in state["existing_queues"]:
+                    continue
+                for _ in range(scenarios.MAX_DRAIN):
+                    op = {"op": "get", "queue": q, "ack": "auto"}
+                    answer = live.execute(op)
+                    concrete.append(op)
+                    answers.append(answer)
+                    check_flags.append(False)
+                    if "error" in answer or answer.get("message") is None:
+                        break
+        else:
+            res.notes.append("final queue contents skipped: the runner has no `get` op yet")
+    except Exception as e:  # noqa: BLE001 - reported as a harness error of this case
+        res.harness_error = f"live broker: {type(e).__name__}: {e}"
+        return res
+    finally:
+        cleanup_live(live, case)
+    res.ops = concrete
+    res.answers = answers
+    try:
+        outputs, err, code = run_runner(binary, concrete, workdir)
+    except Exception as e:  # noqa: BLE001
+        res.harness_error = f"runner: {type(e).__name__}: {e}"
+        return res
+    if code != 0:
+        res.harness_error = f"runner exited {code}: {err}"
+        return res
+    if len(outputs) != len(concrete):
+        res.harness_error = f"runner printed {len(outputs)} op lines for {len(concrete)} ops"
+        return res
+    res.outputs = outputs
+    for i, (op, answer, output, flag) in enumerate(zip(concrete, answers, outputs, check_flags)):
+        a = comparable(op, answer, flag)
+        b = comparable(op, output, flag)
+        res.compared += 1
+        if a != b:
+            res.mismatches.append((i, op, answer, output, diff_summary(a, b), mismatch_kind(op, a, b)))
+    return res
+
+
+def cleanup_live(live, case):
+    """Deletes what the case declared, on a fresh channel; closes the connection."""
+    try:
+        live.close()
+        live.open()
+        for op in case["ops"]:
+            try:
+                if op["op"] == "declare_queue":
+                    live.ch.queue_delete(op["name"])
+                elif op["op"] == "declare_exchange" and not op["name"].startswith("amq."):
+                    live.ch.exchange_delete(op["name"])
+            except pex.ChannelClosedByBroker:
+                live.new_channel()
+    except Exception:  # noqa: BLE001 - best effort; the broker is thrown away at the end
+        pass
+    finally:
+        live.close()
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def write_repro(outdir, res):
+    os.makedirs(outdir, exist_ok=True)
+    base = os.path.join(outdir, res.case["id"].replace("/", "_"))
+    with open(base + ".ops.jsonl", "w") as f:
+        for op in getattr(res, "ops", []):
+            f.write(json.dumps(op) + "\n")
+    with open(base + ".rabbitmq.jsonl", "w") as f:
+        for a in getattr(res, "answers", []):
+            f.write(json.dumps(a, default=str) + "\n")
+    return base + ".ops.jsonl"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--switchyard", required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cases", type=int, default=200, help="random cases (default 200)")
+    ap.add_argument("--only", choices=["hand", "random"])
+    ap.add_argument("--case", action="append", help="run only this case id (repeatable)")
+    ap.add_argument("--show", action="store_true", help="print each case's ops as they run")
+    ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--settle-ms", type=int, default=25,
+                    help="pause before a get that follows a publish/nack/advance (dead letters are asynchronous)")
+    ap.add_argument("--out", default=None, help="where failing cases' ops are written")
+    ns = ap.parse_args()
+
+    started = time.time()
+    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    outdir = ns.out or os.path.join(root, "target", "live-conformance")
+    workdir = tempfile.mkdtemp(prefix="switchyard-live-runner.")
+    caps = probe_capabilities(ns.switchyard, workdir)
+    print(f"live conformance: runner {ns.switchyard} profile {PROFILE}; optional ops supported: "
+          f"{', '.join(sorted(caps)) or 'none'}")
+    missing = sorted(set(OPTIONAL_OPS) - caps)
+    if missing:
+        print(f"live conformance: not compared until the runner has them: {', '.join(missing)}")
+
+    cases = []
+    if ns.only != "random":
+        cases.extend(scenarios.hand_cases(caps))
+    if ns.only != "hand":
+        cases.extend(scenarios.random_cases(ns.seed, ns.cases, caps))
+    if ns.case:
+        wanted = set(ns.case)
+        cases = [c for c in cases if c["id"] in wanted]
+
+    by_cat = {}
+    kinds = {}
+    failed_results = []
+    notes = set()
+    compared = 0
+    for case in cases:
+        if ns.show:
+            print(f"--- {case['id']} ({case['category']})")
+            for op in case["ops"]:
+                print("   ", json.dumps(op))
+        res = run_case(case, ns.port, ns.switchyard, caps, workdir, ns.settle_ms)
+        compared += res.compared
+        notes.update(res.notes)
+        cat = by_cat.setdefault(case["category"], [0, 0, 0])
+        cat[0] += 1
+        if res.ok:
+            cat[1] += 1
+            if ns.verbose:
+                print(f"ok   {case['id']} ({res.compared} ops)")
+        else:
+            cat[2] += 1
+            failed_results.append(res)
+            if res.harness_error:
+                kinds["harness error"] = kinds.get("harness error", 0) + 1
+            for m in res.mismatches:
+                kinds[m[5]] = kinds.get(m[5], 0) + 1
+            report_failure(res, outdir, ns.switchyard)
+
+    elapsed = time.time() - started
+    print()
+    print(f"live conformance: {len(cases)} cases, {compared} op answers compared, {elapsed:.1f} s")
+    for note in sorted(notes):
+        print(f"  note: {note}")
+    for cat in sorted(by_cat):
+        n, ok, bad = by_cat[cat]
+        print(f"  {cat:<10} {n:>4} cases  {ok:>4} passed  {bad:>4} failed")
+    if kinds:
+        print("  mismatching op answers by kind:")
+        for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
+            print(f"    {n:>5}  {kind}")
+    passed = sum(v[1] for v in by_cat.values())
+    failed = sum(v[2] for v in by_cat.values())
+    if not cases:
+        print("live conformance: no case selected")
+        failed += 1
+    print(f"live conformance: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def report_failure(res, outdir, binary):
+    case = res.case
+    print(f"FAIL {case['id']} ({case['category']}): {case.get('title', '')}")
+    if res.harness_error:
+        print(f"     harness error: {res.harness_error}")
+    for i, op, broker, sw, diffs, kind in res.mismatches[:5]:
+        print(f"     op #{i} [{kind}]: {json.dumps(op)}")
+        print(f"       RabbitMQ:   {json.dumps(broker, default=str)}")
+        print(f"       switchyard: {json.dumps(sw)}")
+        for d in diffs[:4]:
+            print(f"         {d}")
+    if len(res.mismatches) > 5:
+        print(f"     ... {len(res.mismatches) - 5} more mismatching ops in this case")
+    if hasattr(res, "ops"):
+        path = write_repro(outdir, res)
+        print(f"     replay: {binary} replay --profile {PROFILE} --ops {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,542 @@
+"""Scenarios for the live conformance harness: a few hand-written cases and a seeded generator.
+
+A case is {"id", "category", "title", "ops": [runner ops], "check_queues": bool}. Ops follow the
+JSON-lines protocol of `switchyard replay`; `delivery_tag` may be a template ("$last", "$first",
+"$pick": one of the unacknowledged tags) that the executor resolves on the live broker.
+`check_queues` compares each publish's `queues` with the queues whose message count grew on the
+broker; it is only set for cases whose queues have no length limit, TTL or dead-lettering.
+
+Every name in a case starts with the case id, so cases never see each other's objects.
+Determinism: a case depends only on (seed, index) and the set of ops the runner supports.
+Avoided on purpose (non-deterministic on a live broker or different in 3.10): x-expires timing,
+single-active-consumer promotion, topic keys with more than two `#` words, TTL boundaries
+closer than ~100 ms to an `advance`, and several queues whose messages expire into one
+dead-letter target at the same virtual time.
+"""
+
+import random
+
+MAX_DRAIN = 60
+FAR_TTL = "60000"  # never reached within a case
+
+
+def X(name, kind, internal=False, auto_delete=False, args=None, durable=False):
+    return {"op": "declare_exchange", "name": name, "type": kind, "durable": durable,
+            "auto_delete": auto_delete, "internal": internal, "arguments": args or {}}
+
+
+def Q(name, args=None, durable=False, exclusive=False, auto_delete=False):
+    return {"op": "declare_queue", "name": name, "durable": durable, "exclusive": exclusive,
+            "auto_delete": auto_delete, "arguments": args or {}}
+
+
+def B(source, dest, key="", args=None, dtype="queue"):
+    return {"op": "bind", "source": source, "destination": dest, "destination_type": dtype,
+            "routing_key": key, "arguments": args or {}}
+
+
+def UB(source, dest, key="", args=None, dtype="queue"):
+    op = B(source, dest, key, args, dtype)
+    op["op"] = "unbind"
+    return op
+
+
+def P(exchange, key, mid, mandatory=False, headers=None, body=None, **props):
+    properties = {"message_id": mid}
+    if headers is not None:
+        properties["headers"] = headers
+    properties.update({k: v for k, v in props.items() if v is not None})
+    return {"op": "publish", "exchange": exchange, "routing_key": key, "mandatory": mandatory,
+            "body": body if body is not None else f"body-{mid}", "properties": properties}
+
+
+def G(queue, ack="auto"):
+    return {"op": "get", "queue": queue, "ack": ack}
+
+
+def ACK(tag="$last", multiple=False):
+    return {"op": "ack", "delivery_tag": tag, "multiple": multiple}
+
+
+def NACK(tag="$last", requeue=True, multiple=False):
+    return {"op": "nack", "delivery_tag": tag, "multiple": multiple, "requeue": requeue}
+
+
+def REJ(tag="$last", requeue=True):
+    return {"op": "reject", "delivery_tag": tag, "requeue": requeue}
+
+
+def ADV(ms):
+    return {"op": "advance", "ms": ms}
+
+
+def case(cid, category, title, ops, check_queues=False):
+    return {"id": cid, "category": category, "title": title, "ops": ops, "check_queues": check_queues}
+
+
+# ----------------------------------------------------------------------------------------------
+# Hand-written cases
+
+
+def hand_cases(caps):
+    cases = []
+    p = "h1."
+    cases.append(case("hand-1", "hand", "AE chain, missing AE, mandatory return, e2e does not trigger AE", [
+        X(p + "ae2", "fanout"),
+        X(p + "ae1", "direct", args={"alternate-exchange": p + "ae2"}),
+        X(p + "main", "direct", args={"alternate-exchange": p + "ae1"}),
+        X(p + "lonely", "direct", args={"alternate-exchange": p + "missing"}),
+        X(p + "inner", "direct"),
+        X(p + "outer", "direct", args={"alternate-exchange": p + "ae2"}),
+        Q(p + "q1"), Q(p + "qae"), Q(p + "q2"),
+        B(p + "main", p + "q1", "k1"),
+        B(p + "ae2", p + "qae"),
+        B(p + "outer", p + "inner", "k", dtype="exchange"),
+        P(p + "main", "k1", "m1", mandatory=True),
+        P(p + "main", "zz", "m2", mandatory=True),
+        P(p + "lonely", "k1", "m3", mandatory=True),
+        P(p + "lonely", "k1", "m4"),
+        P(p + "outer", "k", "m5", mandatory=True),
+        P(p + "outer", "other", "m6", mandatory=True),
+    ], check_queues=True))
+    p = "h2."
+    cases.append(case("hand-2", "hand", "e2e cycle, self-binding, duplicate keys and CC give one copy; BCC stripped", [
+        X(p + "a", "topic"), X(p + "b", "topic"),
+        Q(p + "q"), Q(p + "r"),
+        B(p + "a", p + "b", "#", dtype="exchange"),
+        B(p + "b", p + "a", "#", dtype="exchange"),
+        B(p + "a", p + "a", "x.*", dtype="exchange"),
+        B(p + "a", p + "q", "x.y"), B(p + "b", p + "q", "x.*"), B(p + "b", p + "q", "cc.key"),
+        B(p + "b", p + "r", "bcc.key"),
+        P(p + "a", "x.y", "m1", headers={"CC": ["cc.key"], "BCC": ["bcc.key"]}, mandatory=True),
+        P(p + "b", "nothing", "m2", headers={"BCC": ["bcc.key"]}, mandatory=True),
+        P(p + "a", "nothing", "m3", headers={"CC": "not-an-array"}, mandatory=True),
+        P(p + "a", "x.y", "m4", expiration="abc"),
+        P(p + "a", "x.y", "m5", expiration="-1"),
+        P(p + "a", "x.y", "m6", mandatory=True),
+    ], check_queues=True))
+    p = "h3."
+    cases.append(case("hand-3", "hand", "headers exchange: all/any/any-with-x/all-with-x, void, 1 == 1.0, empty any", [
+        X(p + "h", "headers"),
+        Q(p + "all"), Q(p + "any"), Q(p + "anyx"), Q(p + "allx"), Q(p + "void"), Q(p + "empty_any"), Q(p + "num"),
+        B(p + "h", p + "all", "", {"x-match": "all", "a": "1", "b": True}),
+        B(p + "h", p + "any", "", {"x-match": "any", "a": "1", "x-c": "z"}),
+        B(p + "h", p + "anyx", "", {"x-match": "any-with-x", "x-c": "z"}),
+        B(p + "h", p + "allx", "", {"x-match": "all-with-x", "a": "1", "x-c": "z"}),
+        B(p + "h", p + "void", "", {"d": None}),
+        B(p + "h", p + "empty_any", "", {"x-match": "any", "x-only": 1}),
+        B(p + "h", p + "num", "", {"n": 1}),
+        B(p + "h", p + "all", "", {"x-match": "some"}),
+        P(p + "h", "", "m1", headers={"a": "1", "b": True}, mandatory=True),
+        P(p + "h", "", "m2", headers={"x-c": "z"}, mandatory=True),
+        P(p + "h", "", "m3", headers={"a": "1", "x-c": "z", "b": False}, mandatory=True),
+        P(p + "h", "", "m4", headers={"d": "anything"}, mandatory=True),
+        P(p + "h", "", "m5", headers={"n": 1.0}, mandatory=True),
+        P(p + "h", "", "m6", headers={"n": "1"}, mandatory=True),
+        P(p + "h", "", "m7", headers={}, mandatory=True),
+    ], check_queues=True))
+    p = "h4."
+    cases.append(case("hand-4", "hand", "internal exchanges, default exchange rules, amq.* names, missing exchange", [
+        X(p + "int", "fanout", internal=True),
+        X(p + "front", "fanout"),
+        Q(p + "q"),
+        B(p + "int", p + "q"),
+        B(p + "front", p + "int", dtype="exchange"),
+        P(p + "int", "", "m1"),
+        P(p + "front", "", "m2", mandatory=True),
+        B("", p + "q", "k"),
+        P("", p + "q", "m3", mandatory=True),
+        P("", p + "nope", "m4", mandatory=True),
+        P("amq.default", p + "q", "m5"),
+        X("amq." + p + "x", "direct"),
+        P(p + "missing", "k", "m6"),
+        X(p + "front", "direct"),
+        P(p + "front", "", "m7", mandatory=True),
+    ], check_queues=True))
+    p = "h5."
+    cases.append(case("hand-5", "hand", "auto-delete exchange goes with its last binding; delete queue removes bindings", [
+        X(p + "ad", "direct", auto_delete=True),
+        X(p + "src", "fanout"),
+        Q(p + "q1"), Q(p + "q2"),
+        B(p + "ad", p + "q1", "k"),
+        B(p + "src", p + "ad", dtype="exchange"),
+        P(p + "src", "k", "m1", mandatory=True),
+        UB(p + "ad", p + "q1", "k"),
+        P(p + "ad", "k", "m2", mandatory=True),
+        P(p + "src", "k", "m3", mandatory=True),
+        B(p + "src", p + "q2"),
+        P(p + "src", "k", "m4", mandatory=True),
+        {"op": "delete_queue", "name": p + "q2"},
+        P(p + "src", "k", "m5", mandatory=True),
+    ], check_queues=True))
+    # Queue state: limits, dead-lettering, requeue, TTL.
+    p = "h6."
+    cases.append(case("hand-6", "hand", "max-length overflow modes: drop-head, reject-publish, reject-publish-dlx, bytes", [
+        X(p + "x", "fanout"), X(p + "dlx", "fanout"),
+        Q(p + "dh", {"x-max-length": 2, "x-dead-letter-exchange": p + "dlx"}),
+        Q(p + "rp", {"x-max-length": 1, "x-overflow": "reject-publish"}),
+        Q(p + "rpd", {"x-max-length-bytes": 6, "x-overflow": "reject-publish-dlx", "x-dead-letter-exchange": p + "dlx"}),
+        Q(p + "dlq"),
+        B(p + "x", p + "dh"), B(p + "x", p + "rp"), B(p + "x", p + "rpd"), B(p + "dlx", p + "dlq"),
+        P(p + "x", "k", "m1", body="abc", mandatory=True),
+        P(p + "x", "k", "m2", body="abc", mandatory=True),
+        P(p + "x", "k", "m3", body="abc", mandatory=True),
+        P(p + "x", "k", "m4", body="", mandatory=True),
+        G(p + "rp", "manual"), G(p + "rp"),
+        NACK("$last", requeue=True),
+        G(p + "dh", "manual"), G(p + "dh", "manual"), NACK("$last", requeue=True, multiple=True),
+        P(p + "x", "k", "m5", body="z"),
+    ]))
+    p = "h7."
+    cases.append(case("hand-7", "hand", "dead-letter chain with DLRK, x-death counts, reject cycle, requeue position", [
+        X(p + "dlx1", "direct"), X(p + "dlx2", "topic"),
+        Q(p + "q1", {"x-dead-letter-exchange": p + "dlx1", "x-dead-letter-routing-key": "to-q2"}),
+        Q(p + "q2", {"x-dead-letter-exchange": p + "dlx2"}),
+        Q(p + "q3", {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": p + "q1"}),
+        Q(p + "bad", {"x-dead-letter-routing-key": "k"}),
+        B(p + "dlx1", p + "q2", "to-q2"),
+        B(p + "dlx2", p + "q3", "#"),
+        P("", p + "q1", "m1", headers={"CC": ["cc1"], "BCC": ["bcc1"]}),
+        P("", p + "q1", "m2"),
+        P("", p + "q1", "m3"),
+        G(p + "q1", "manual"), G(p + "q1", "manual"),
+        NACK("$last", requeue=True),
+        REJ("$first", requeue=False),
+        G(p + "q1", "manual"), G(p + "q1", "manual"),
+        NACK("$last", requeue=False, multiple=True),
+        G(p + "q2", "manual"), REJ("$last", requeue=False),
+        G(p + "q3", "manual"), REJ("$last", requeue=False),
+        G(p + "q1", "manual"), REJ("$last", requeue=False),
+        G(p + "q2", "manual"), REJ("$last", requeue=False),
+    ]))
+    p = "h8."
+    cases.append(case("hand-8", "hand", "TTL: queue TTL, per-message expiration, min wins, head-only expiry, TTL 0, expired to DLX", [
+        X(p + "dlx", "fanout"),
+        Q(p + "ttl", {"x-message-ttl": 150, "x-dead-letter-exchange": p + "dlx"}),
+        Q(p + "plain"),
+        Q(p + "zero", {"x-message-ttl": 0}),
+        Q(p + "dlq"),
+        B(p + "dlx", p + "dlq"),
+        P("", p + "ttl", "m1", expiration="5000"),
+        P("", p + "ttl", "m2"),
+        P("", p + "plain", "m3", expiration=FAR_TTL),
+        P("", p + "plain", "m4", expiration="100"),
+        P("", p + "plain", "m5"),
+        P("", p + "zero", "m6"),
+        P("", p + "plain", "m7", expiration="0"),
+        ADV(450),
+        G(p + "plain", "manual"), G(p + "plain", "manual"),
+    ]))
+    return cases
+
+
+# ----------------------------------------------------------------------------------------------
+# Random cases
+
+WORDS = ["a", "b", "c"]
+HDR_KEYS = ["h1", "h2", "x-h"]
+HDR_VALUES = ["v1", "v2", 1, 1.0, 2, True, False, None, "1"]
+
+
+def topic_pattern(rng):
+    if rng.random() < 0.08:
+        return rng.choice(["", "#", "*", "#.#", "*.#", "#.*"])
+    n = rng.randint(1, 3)
+    words, hashes = [], 0
+    for _ in range(n):
+        w = rng.choice(WORDS + ["*", "#", ""] if rng.random() < 0.5 else WORDS)
+        if w == "#":
+            if hashes >= 2:
+                w = "*"
+            else:
+                hashes += 1
+        words.append(w)
+    return ".".join(words)
+
+
+def routing_key(rng):
+    r = rng.random()
+    if r < 0.06:
+        return ""
+    if r < 0.1:
+        return rng.choice([".", "a.", ".a", "#", "*"])
+    return ".".join(rng.choice(WORDS) for _ in range(rng.randint(1, 3)))
+
+
+def header_args(rng):
+    args = {}
+    r = rng.random()
+    if r < 0.75:
+        args["x-match"] = rng.choice(["all", "any", "all-with-x", "any-with-x"])
+    elif r < 0.78:
+        args["x-match"] = rng.choice(["none", 1])
+    for _ in range(rng.randint(0, 3)):
+        args[rng.choice(HDR_KEYS)] = rng.choice(HDR_VALUES)
+    return args
+
+
+def msg_headers(rng, cc_ok=True):
+    h = {}
+    for _ in range(rng.randint(0, 3)):
+        h[rng.choice(HDR_KEYS)] = rng.choice(HDR_VALUES)
+    if cc_ok and rng.random() < 0.15:
+        h["CC"] = [routing_key(rng) for _ in range(rng.randint(1, 2))]
+    if cc_ok and rng.random() < 0.1:
+        h["BCC"] = [routing_key(rng) for _ in range(rng.randint(1, 2))]
+    if cc_ok and rng.random() < 0.02:
+        h[rng.choice(["CC", "BCC"])] = "k"
+    return h
+
+
+def binding_key(rng, kind):
+    if kind == "topic":
+        return topic_pattern(rng)
+    if kind == "direct":
+        return routing_key(rng)
+    return rng.choice(["", "a", "ignored"])
+
+
+def random_topology(rng, p, n_ex, queue_args=None):
+    """Exchanges, queues and bindings for a routing-heavy case; returns (ops, exchanges, queues)."""
+    ops, exchanges, queues = [], [], []
+    kinds = {}
+    for i in range(n_ex):
+        kind = rng.choice(["direct", "fanout", "topic", "headers"])
+        name = f"{p}x{i}"
+        exchanges.append(name)
+        kinds[name] = kind
+    for name in exchanges:
+        args = {}
+        if rng.random() < 0.25:
+            args["alternate-exchange"] = rng.choice(exchanges + [p + "missing"])
+        internal = rng.random() < 0.12
+        auto_delete = rng.random() < 0.08
+        ops.append(X(name, kinds[name], internal=internal, auto_delete=auto_delete, args=args))
+    for i in range(rng.randint(1, 5)):
+        name = f"{p}q{i}"
+        queues.append(name)
+        ops.append(Q(name, dict(queue_args(rng, name)) if queue_args else {}))
+    for _ in range(rng.randint(2, 10)):
+        src = rng.choice(exchanges)
+        kind = kinds[src]
+        args = header_args(rng) if kind == "headers" else ({} if rng.random() < 0.9 else {"arg": "v"})
+        if rng.random() < 0.3:
+            dest, dtype = rng.choice(exchanges), "exchange"
+        else:
+            dest, dtype = rng.choice(queues), "queue"
+        ops.append(B(src, dest, binding_key(rng, kind), args, dtype))
+    r = rng.random()
+    if r < 0.04:
+        ops.append(B("", rng.choice(queues), "k"))
+    elif r < 0.07:
+        ops.append(B(p + "nowhere", rng.choice(queues), "k"))
+    elif r < 0.09:
+        ops.append(X(exchanges[0], "fanout" if kinds[exchanges[0]] != "fanout" else "direct"))
+    return ops, exchanges, queues, kinds
+
+
+def random_publish(rng, p, n, exchanges, queues, kinds, mandatory_p=0.6, extra=None):
+    r = rng.random()
+    if r < 0.12:
+        exchange = ""
+        key = rng.choice(queues + [p + "nope"])
+    elif r < 0.14:
+        exchange, key = p + "gone", "a"
+    else:
+        exchange = rng.choice(exchanges)
+        key = routing_key(rng)
+    props = dict(extra or {})
+    if rng.random() < 0.01:
+        props["expiration"] = rng.choice(["abc", "-1"])
+    return P(exchange, key, f"m{n}", mandatory=rng.random() < mandatory_p,
+             headers=msg_headers(rng), **props)
+
+
+def gen_routing(rng, cid, caps):
+    p = cid + "."
+    ops, exchanges, queues, kinds = random_topology(rng, p, rng.randint(1, 5))
+    n = 0
+    for _ in range(rng.randint(3, 10)):
+        r = rng.random()
+        if r < 0.06:
+            b = rng.choice([o for o in ops if o["op"] == "bind"] or [None])
+            if b:
+                ub = dict(b)
+                ub["op"] = "unbind"
+                ops.append(ub)
+        elif r < 0.09:
+            ops.append({"op": "delete_exchange", "name": rng.choice(exchanges), "if_unused": rng.random() < 0.5})
+        elif r < 0.11:
+            ops.append({"op": "delete_queue", "name": rng.choice(queues)})
+        n += 1
+        ops.append(random_publish(rng, p, n, exchanges, queues, kinds))
+    return case(cid, "routing", "random topology and publishes", ops, check_queues=True)
+
+
+def gen_limits(rng, cid, caps):
+    p = cid + "."
+    dlx = p + "dlx"
+
+    dl_used = []
+
+    def qargs(rng, name):
+        a = {}
+        if rng.random() < 0.8:
+            a["x-max-length"] = rng.randint(0, 3)
+        if rng.random() < 0.4:
+            a["x-max-length-bytes"] = rng.randint(0, 10)
+        if rng.random() < 0.75:
+            a["x-overflow"] = rng.choice(["drop-head", "reject-publish", "reject-publish-dlx"])
+        if rng.random() < 0.5:
+            # One queue at most dead-letters into dlq: copies dead-lettered by several queues
+            # at once arrive in no fixed order on a real broker.
+            a["x-dead-letter-exchange"] = p + "missing-dlx" if dl_used else rng.choice([dlx, dlx, p + "missing-dlx"])
+            if a["x-dead-letter-exchange"] == dlx:
+                dl_used.append(name)
+            if rng.random() < 0.3:
+                a["x-dead-letter-routing-key"] = "dl"
+        return a
+
+    ops, exchanges, queues, kinds = random_topology(rng, p, rng.randint(1, 2), qargs)
+    ops.insert(0, X(dlx, rng.choice(["fanout", "direct"])))
+    ops.append(Q(p + "dlq"))
+    ops.append(B(dlx, p + "dlq", "dl"))
+    n = 0
+    for _ in range(rng.randint(3, 10)):
+        n += 1
+        body = "x" * rng.randint(0, 4)
+        pub = random_publish(rng, p, n, exchanges, queues, kinds)
+        pub["body"] = body
+        ops.append(pub)
+    ops.extend(queue_work(rng, queues, caps))
+    return case(cid, "limits", "length limits and overflow modes", ops)
+
+
+def queue_work(rng, queues, caps):
+    """Gets, acks, nacks and rejects (only when the runner has them)."""
+    ops = []
+    if "get" not in caps:
+        return ops
+    for _ in range(rng.randint(0, 6)):
+        q = rng.choice(queues)
+        manual = rng.random() < 0.7 and {"ack", "nack", "reject"} & caps
+        ops.append(G(q, "manual" if manual else "auto"))
+        if manual and rng.random() < 0.8:
+            kind = rng.choice(sorted({"ack", "nack", "reject"} & caps))
+            tag = rng.choice(["$last", "$first", "$pick"])
+            if kind == "ack":
+                ops.append(ACK(tag, multiple=rng.random() < 0.3))
+            elif kind == "nack":
+                ops.append(NACK(tag, requeue=rng.random() < 0.5, multiple=rng.random() < 0.3))
+            else:
+                ops.append(REJ(tag, requeue=rng.random() < 0.5))
+    return ops
+
+
+def gen_dlx(rng, cid, caps):
+    p = cid + "."
+    ops, queues = [], []
+    xs = [p + "d0", p + "d1"]
+    for x in xs:
+        ops.append(X(x, rng.choice(["direct", "fanout", "topic"])))
+    n_q = rng.randint(2, 4)
+    for i in range(n_q):
+        name = f"{p}q{i}"
+        queues.append(name)
+        a = {}
+        r = rng.random()
+        if r < 0.6:
+            a["x-dead-letter-exchange"] = rng.choice(xs)
+        elif r < 0.75:
+            a["x-dead-letter-exchange"] = ""
+            a["x-dead-letter-routing-key"] = rng.choice([f"{p}q{j}" for j in range(n_q)])
+        elif r < 0.8:
+            a["x-dead-letter-exchange"] = p + "missing"
+        if "x-dead-letter-exchange" in a and "x-dead-letter-routing-key" not in a and rng.random() < 0.4:
+            a["x-dead-letter-routing-key"] = rng.choice(["a", "b", "a.b"])
+        if rng.random() < 0.25 and "x-dead-letter-exchange" not in a:
+            a["x-max-length"] = rng.randint(1, 2)
+        ops.append(Q(name, a))
+    for _ in range(rng.randint(2, 5)):
+        x = rng.choice(xs)
+        ops.append(B(x, rng.choice(queues), rng.choice(["a", "b", "a.b", "#", "*"])))
+    n = 0
+    for _ in range(rng.randint(2, 6)):
+        n += 1
+        q = rng.choice(queues)
+        headers = {}
+        if rng.random() < 0.3:
+            headers["CC"] = [rng.choice(["a", "b"])]
+        if rng.random() < 0.2:
+            headers["BCC"] = [rng.choice(["a", "b"])]
+        ops.append(P("", q, f"m{n}", headers=headers))
+    if "get" in caps:
+        for _ in range(rng.randint(2, 8)):
+            q = rng.choice(queues)
+            ops.append(G(q, "manual"))
+            kind = rng.choice(sorted({"nack", "reject", "ack"} & caps) or ["none"])
+            if kind == "nack":
+                ops.append(NACK("$last", requeue=rng.random() < 0.25, multiple=rng.random() < 0.3))
+            elif kind == "reject":
+                ops.append(REJ("$last", requeue=rng.random() < 0.25))
+            elif kind == "ack":
+                ops.append(ACK("$last"))
+    return case(cid, "dlx", "dead-letter chains", ops)
+
+
+def gen_ttl(rng, cid, caps):
+    p = cid + "."
+    has_adv = "advance" in caps
+    ops, queues = [], []
+    dlx = p + "dlx"
+    ops.append(X(dlx, "fanout"))
+    ops.append(Q(p + "dlq"))
+    ops.append(B(dlx, p + "dlq"))
+    # Distinct TTLs, far from the advance (450 ms): 0, 120, 250 expire; 60000 never does.
+    ttl_choices = [0, 120, 250, 60000] if has_adv else [0, 60000]
+    dlx_used = False
+    n_q = rng.randint(1, 3)
+    for i in range(n_q):
+        name = f"{p}q{i}"
+        queues.append(name)
+        a = {}
+        if rng.random() < 0.7:
+            a["x-message-ttl"] = rng.choice(ttl_choices)
+        if not dlx_used and rng.random() < 0.6:
+            # Only one queue may expire messages into the dead-letter queue (ordering).
+            a["x-dead-letter-exchange"] = dlx
+            dlx_used = True
+        if rng.random() < 0.2:
+            a["x-max-length"] = rng.randint(1, 3)
+        ops.append(Q(name, a))
+    n = 0
+    for _ in range(rng.randint(2, 7)):
+        n += 1
+        q = rng.choice(queues)
+        exp = None
+        if rng.random() < 0.6:
+            exp = str(rng.choice(ttl_choices))
+        ops.append(P("", q, f"m{n}", expiration=exp))
+    if has_adv:
+        ops.append(ADV(450))
+    if "get" in caps:
+        for _ in range(rng.randint(0, 3)):
+            ops.append(G(rng.choice(queues), rng.choice(["auto", "manual"])))
+    return case(cid, "ttl", "message TTL and expiry", ops)
+
+
+GENERATORS = [(gen_routing, 0.55), (gen_limits, 0.2), (gen_dlx, 0.15), (gen_ttl, 0.1)]
+
+
+def random_cases(seed, count, caps):
+    out = []
+    for i in range(count):
+        rng = random.Random(f"switchyard-live:{seed}:{i}")
+        r = rng.random()
+        acc = 0.0
+        for gen, weight in GENERATORS:
+            acc += weight
+            if r < acc:
+                break
+        out.append(gen(rng, f"s{seed}c{i}", caps))
+    return out
