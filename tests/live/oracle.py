@@ -557,6 +557,8 @@ def main():
     ap.add_argument("--cases", type=int, default=200, help="random cases (default 200)")
     ap.add_argument("--only", choices=["hand", "random"])
     ap.add_argument("--case", action="append", help="run only this case id (repeatable)")
+    ap.add_argument("--ops-file", action="append",
+                    help="run this JSON-lines file of ops as a case (repeatable; e.g. a saved failing case)")
     ap.add_argument("--show", action="store_true", help="print each case's ops as they run")
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--settle-ms", type=int, default=25,
@@ -580,6 +582,12 @@ def main():
         cases.extend(scenarios.hand_cases(caps))
     if ns.only != "hand":
         cases.extend(scenarios.random_cases(ns.seed, ns.cases, caps))
+    if ns.ops_file:
+        cases = []
+        for path in ns.ops_file:
+            with open(path) as f:
+                ops = [json.loads(line) for line in f if line.strip()]
+            cases.append(scenarios.case(os.path.basename(path), "file", path, ops))
     if ns.case:
         wanted = set(ns.case)
         cases = [c for c in cases if c["id"] in wanted]
@@ -599,6 +607,9 @@ def main():
         notes.update(res.notes)
         cat = by_cat.setdefault(case["category"], [0, 0, 0])
         cat[0] += 1
+        if ns.ops_file:
+            for op, answer in zip(getattr(res, "ops", []), getattr(res, "answers", [])):
+                print(f"  {json.dumps(op)}\n    -> RabbitMQ: {json.dumps(answer, default=str)}")
         if res.ok:
             cat[1] += 1
             if ns.verbose:

@@ -525,7 +525,54 @@ def gen_ttl(rng, cid, caps):
     return case(cid, "ttl", "message TTL and expiry", ops)
 
 
-GENERATORS = [(gen_routing, 0.55), (gen_limits, 0.2), (gen_dlx, 0.15), (gen_ttl, 0.1)]
+QUEUE_ARG_POOL = {
+    "x-max-length": [0, 5, -1, "5", 1.5],
+    "x-max-length-bytes": [10, -1],
+    "x-overflow": ["drop-head", "reject-publish", "reject-publish-dlx", "bogus", 1],
+    "x-message-ttl": [0, 1000, -5, "10"],
+    "x-expires": [3600000, 0, -1],
+    "x-dead-letter-exchange": ["dlx", 5],
+    "x-dead-letter-routing-key": ["k", 5],
+    "x-max-priority": [10, 256, -1],
+    "x-queue-type": ["classic", "bogus"],
+    "x-single-active-consumer": [True, "yes"],
+    "x-queue-mode": ["lazy", "default", "bogus"],
+    "x-custom": ["anything"],
+}
+
+
+def gen_declare(rng, cid, caps):
+    """Declarations and redeclarations with valid, invalid and inequivalent flags/arguments."""
+    p = cid + "."
+    ops = []
+    qnames = [p + "q0", p + "q1"]
+    xnames = [p + "x0", p + "x1"]
+    for _ in range(rng.randint(3, 9)):
+        r = rng.random()
+        if r < 0.55:
+            args = {}
+            for _ in range(rng.randint(0, 2)):
+                key = rng.choice(sorted(QUEUE_ARG_POOL))
+                args[key] = rng.choice(QUEUE_ARG_POOL[key])
+            name = rng.choice(qnames + ["amq." + p + "q"] if rng.random() < 0.05 else qnames)
+            ops.append(Q(name, args, durable=rng.random() < 0.3, exclusive=rng.random() < 0.15,
+                         auto_delete=rng.random() < 0.1))
+        elif r < 0.9:
+            args = {}
+            if rng.random() < 0.3:
+                args["alternate-exchange"] = rng.choice([p + "ae", 5])
+            name = rng.choice(xnames + ["amq." + p + "x"] if rng.random() < 0.08 else xnames)
+            ops.append(X(name, rng.choice(["direct", "fanout", "topic", "headers"]),
+                         durable=rng.random() < 0.3, auto_delete=rng.random() < 0.1,
+                         internal=rng.random() < 0.1, args=args))
+        elif r < 0.95:
+            ops.append({"op": "delete_queue", "name": rng.choice(qnames)})
+        else:
+            ops.append({"op": "delete_exchange", "name": rng.choice(xnames), "if_unused": False})
+    return case(cid, "declare", "declarations, argument checks, redeclaration equivalence", ops)
+
+
+GENERATORS = [(gen_routing, 0.5), (gen_limits, 0.15), (gen_dlx, 0.12), (gen_ttl, 0.1), (gen_declare, 0.13)]
 
 
 def random_cases(seed, count, caps):
