@@ -85,14 +85,15 @@ OPTIONAL_OPS = {
 # The runner
 
 
-def run_runner(binary, ops, workdir):
+def run_runner(binary, ops, workdir, definitions=None):
     """Replays `ops`; returns (list of op outputs, each with its events, stderr, exit code)."""
     path = os.path.join(workdir, "ops.jsonl")
     with open(path, "w") as f:
         for op in ops:
             f.write(json.dumps(op) + "\n")
+    extra = ["--definitions", definitions] if definitions else []
     proc = subprocess.run(
-        [binary, "replay", "--profile", PROFILE, "--ops", path],
+        [binary, "replay", "--profile", PROFILE, "--ops", path] + extra,
         capture_output=True,
         text=True,
         timeout=60,
@@ -423,7 +424,19 @@ def settle(op, state):
             state["outstanding"].discard(tag)
 
 
-def run_case(case, live_port, binary, caps, workdir, settle_ms):
+def install_policies(workdir):
+    """Gives the broker the policies of scenarios.POLICIES; returns the definitions file."""
+    path = os.path.join(workdir, "policies.json")
+    with open(path, "w") as f:
+        json.dump({"policies": scenarios.POLICIES}, f, indent=1)
+    ctl = os.environ.get("RABBITMQCTL", "/usr/lib/rabbitmq/bin/rabbitmqctl")
+    proc = subprocess.run([ctl, "import_definitions", path], capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"rabbitmqctl import_definitions failed: {proc.stdout} {proc.stderr}")
+    return path
+
+
+def run_case(case, live_port, binary, caps, workdir, settle_ms, definitions=None):
     res = CaseResult(case)
     rng = random.Random(f"resolve:{case['id']}")
     live = Live(live_port)
@@ -495,7 +508,8 @@ def run_case(case, live_port, binary, caps, workdir, settle_ms):
     res.ops = concrete
     res.answers = answers
     try:
-        outputs, err, code = run_runner(binary, concrete, workdir)
+        outputs, err, code = run_runner(binary, concrete, workdir,
+                                        definitions if case.get("definitions") else None)
     except Exception as e:  # noqa: BLE001
         res.harness_error = f"runner: {type(e).__name__}: {e}"
         return res
@@ -564,19 +578,29 @@ def main():
     ap.add_argument("--settle-ms", type=int, default=25,
                     help="pause before a get that follows a publish/nack/advance (dead letters are asynchronous)")
     ap.add_argument("--out", default=None, help="where failing cases' ops are written")
+    ap.add_argument("--assume-ops", default=None,
+                    help="comma-separated optional ops to treat as supported instead of probing (debugging the live side)")
     ns = ap.parse_args()
 
     started = time.time()
     root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     outdir = ns.out or os.path.join(root, "target", "live-conformance")
     workdir = tempfile.mkdtemp(prefix="switchyard-live-runner.")
-    caps = probe_capabilities(ns.switchyard, workdir)
+    if os.path.isdir(outdir):
+        for name in os.listdir(outdir):
+            if name.endswith((".ops.jsonl", ".rabbitmq.jsonl")):
+                os.remove(os.path.join(outdir, name))
+    if ns.assume_ops is not None:
+        caps = {c for c in ns.assume_ops.split(",") if c}
+    else:
+        caps = probe_capabilities(ns.switchyard, workdir)
     print(f"live conformance: runner {ns.switchyard} profile {PROFILE}; optional ops supported: "
           f"{', '.join(sorted(caps)) or 'none'}")
     missing = sorted(set(OPTIONAL_OPS) - caps)
     if missing:
         print(f"live conformance: not compared until the runner has them: {', '.join(missing)}")
 
+    harness_failures = 0
     cases = []
     if ns.only != "random":
         cases.extend(scenarios.hand_cases(caps))
@@ -592,6 +616,16 @@ def main():
         wanted = set(ns.case)
         cases = [c for c in cases if c["id"] in wanted]
 
+    definitions = None
+    if any(c.get("definitions") for c in cases):
+        t0 = time.time()
+        try:
+            definitions = install_policies(workdir)
+            print(f"live conformance: {len(scenarios.POLICIES)} policies set in {time.time() - t0:.1f} s")
+        except Exception as e:  # noqa: BLE001
+            print(f"live conformance: harness error: cannot set the policies: {e}")
+            cases = [c for c in cases if not c.get("definitions")]
+            harness_failures = 1
     by_cat = {}
     kinds = {}
     failed_results = []
@@ -602,7 +636,7 @@ def main():
             print(f"--- {case['id']} ({case['category']})")
             for op in case["ops"]:
                 print("   ", json.dumps(op))
-        res = run_case(case, ns.port, ns.switchyard, caps, workdir, ns.settle_ms)
+        res = run_case(case, ns.port, ns.switchyard, caps, workdir, ns.settle_ms, definitions)
         compared += res.compared
         notes.update(res.notes)
         cat = by_cat.setdefault(case["category"], [0, 0, 0])
@@ -636,7 +670,7 @@ def main():
         for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
             print(f"    {n:>5}  {kind}")
     passed = sum(v[1] for v in by_cat.values())
-    failed = sum(v[2] for v in by_cat.values())
+    failed = sum(v[2] for v in by_cat.values()) + harness_failures
     if not cases:
         print("live conformance: no case selected")
         failed += 1

@@ -172,12 +172,14 @@ def hand_cases(caps):
     # Queue state: limits, dead-lettering, requeue, TTL.
     p = "h6."
     cases.append(case("hand-6", "hand", "max-length overflow modes: drop-head, reject-publish, reject-publish-dlx, bytes", [
-        X(p + "x", "fanout"), X(p + "dlx", "fanout"),
-        Q(p + "dh", {"x-max-length": 2, "x-dead-letter-exchange": p + "dlx"}),
+        # Two dead-letter paths: copies dead-lettered by two queues at once have no fixed order.
+        X(p + "x", "fanout"), X(p + "dlx1", "fanout"), X(p + "dlx2", "fanout"),
+        Q(p + "dh", {"x-max-length": 2, "x-dead-letter-exchange": p + "dlx1"}),
         Q(p + "rp", {"x-max-length": 1, "x-overflow": "reject-publish"}),
-        Q(p + "rpd", {"x-max-length-bytes": 6, "x-overflow": "reject-publish-dlx", "x-dead-letter-exchange": p + "dlx"}),
-        Q(p + "dlq"),
-        B(p + "x", p + "dh"), B(p + "x", p + "rp"), B(p + "x", p + "rpd"), B(p + "dlx", p + "dlq"),
+        Q(p + "rpd", {"x-max-length-bytes": 6, "x-overflow": "reject-publish-dlx", "x-dead-letter-exchange": p + "dlx2"}),
+        Q(p + "dlq1"), Q(p + "dlq2"),
+        B(p + "x", p + "dh"), B(p + "x", p + "rp"), B(p + "x", p + "rpd"),
+        B(p + "dlx1", p + "dlq1"), B(p + "dlx2", p + "dlq2"),
         P(p + "x", "k", "m1", body="abc", mandatory=True),
         P(p + "x", "k", "m2", body="abc", mandatory=True),
         P(p + "x", "k", "m3", body="abc", mandatory=True),
@@ -227,6 +229,88 @@ def hand_cases(caps):
         ADV(450),
         G(p + "plain", "manual"), G(p + "plain", "manual"),
     ]))
+    p = "h9."
+    cases.append(case("hand-9", "hand", "quorum queues: requeue to the back, delivery limit, overflow accepts max+1", [
+        X(p + "dlx", "fanout"),
+        Q(p + "qq", {"x-queue-type": "quorum"}, durable=True),
+        Q(p + "lim", {"x-queue-type": "quorum", "x-delivery-limit": 1, "x-dead-letter-exchange": p + "dlx"}, durable=True),
+        Q(p + "len", {"x-queue-type": "quorum", "x-max-length": 1, "x-overflow": "reject-publish"}, durable=True),
+        Q(p + "bad", {"x-queue-type": "quorum"}, durable=False),
+        Q(p + "dlq"),
+        B(p + "dlx", p + "dlq"),
+        P("", p + "qq", "m1"), P("", p + "qq", "m2"), P("", p + "qq", "m3"),
+        P("", p + "lim", "m4"),
+        P("", p + "len", "m5"), P("", p + "len", "m6"), P("", p + "len", "m7"),
+        G(p + "qq", "manual"), NACK("$last", requeue=True),
+        G(p + "lim", "manual"), NACK("$last", requeue=True),
+        G(p + "lim", "manual"), REJ("$last", requeue=True),
+        G(p + "lim", "manual"),
+    ]))
+    cases.extend(policy_cases())
+    return cases
+
+
+# ----------------------------------------------------------------------------------------------
+# Policies: set once on the broker (rabbitmqctl import_definitions) and given to the runner as
+# --definitions for the cases marked "definitions". Patterns only match these cases' names.
+
+POLICIES = [
+    {"vhost": "/", "name": "live-pol1-ae", "pattern": "^pol1\\.x", "apply-to": "exchanges", "priority": 0,
+     "definition": {"alternate-exchange": "pol1.ae"}},
+    {"vhost": "/", "name": "live-pol2-len", "pattern": "^pol2\\.", "apply-to": "queues", "priority": 0,
+     "definition": {"max-length": 1, "overflow": "reject-publish"}},
+    {"vhost": "/", "name": "live-pol3-low", "pattern": "^pol3\\.", "apply-to": "queues", "priority": 1,
+     "definition": {"dead-letter-exchange": "pol3.dlx", "message-ttl": 100}},
+    {"vhost": "/", "name": "live-pol3-high", "pattern": "^pol3\\.hi", "apply-to": "queues", "priority": 5,
+     "definition": {"message-ttl": 250}},
+    {"vhost": "/", "name": "live-pol4-all", "pattern": "^pol4\\.", "apply-to": "all", "priority": 0,
+     "definition": {"alternate-exchange": "pol4.ae", "max-length": 2}},
+]
+
+
+def policy_cases():
+    cases = []
+    cases.append(case("policy-1", "policy", "alternate-exchange by policy; the argument wins over the policy", [
+        X("pol1.ae", "fanout"), X("pol1.ae2", "fanout"),
+        X("pol1.x1", "direct"),
+        X("pol1.x2", "direct", args={"alternate-exchange": "pol1.ae2"}),
+        Q("pol1.q"), Q("pol1.qae"), Q("pol1.qae2"),
+        B("pol1.x1", "pol1.q", "k"), B("pol1.ae", "pol1.qae"), B("pol1.ae2", "pol1.qae2"),
+        P("pol1.x1", "k", "m1", mandatory=True),
+        P("pol1.x1", "zz", "m2", mandatory=True),
+        P("pol1.x2", "zz", "m3", mandatory=True),
+        P("pol1.ae", "zz", "m4", mandatory=True),
+    ], check_queues=True))
+    cases.append(case("policy-2", "policy", "max-length/overflow by policy: minimum limit wins, overflow argument wins", [
+        Q("pol2.a"),
+        Q("pol2.b", {"x-max-length": 3}),
+        Q("pol2.c", {"x-max-length": 2, "x-overflow": "drop-head"}),
+        P("", "pol2.a", "m1"), P("", "pol2.a", "m2"),
+        P("", "pol2.b", "m3"), P("", "pol2.b", "m4"),
+        P("", "pol2.c", "m5"), P("", "pol2.c", "m6"), P("", "pol2.c", "m7"),
+    ]))
+    cases.append(case("policy-3", "policy", "dead-letter-exchange and message-ttl by policy; the higher priority policy wins", [
+        X("pol3.dlx", "fanout"),
+        Q("pol3.lo"), Q("pol3.hi"), Q("pol3.arg", {"x-message-ttl": 60000}),
+        Q("pol3dlq"),
+        B("pol3.dlx", "pol3dlq"),
+        P("", "pol3.lo", "m1"), P("", "pol3.hi", "m2"), P("", "pol3.arg", "m3"),
+        P("", "pol3.hi", "m4", expiration="60000"),
+        ADV(180),
+        G("pol3.hi", "manual"),
+        ADV(270),
+    ]))
+    cases.append(case("policy-4", "policy", "an apply-to all policy reaches exchanges and queues", [
+        X("pol4.ae", "fanout"), X("pol4.x", "topic"),
+        Q("pol4.q"), Q("pol4.other"),
+        B("pol4.x", "pol4.q", "a.*"), B("pol4.ae", "pol4.other"),
+        P("pol4.x", "a.b", "m1", mandatory=True),
+        P("pol4.x", "b", "m2", mandatory=True),
+        P("pol4.x", "a.c", "m3", mandatory=True),
+        P("pol4.x", "a.d", "m4", mandatory=True),
+    ]))
+    for c in cases:
+        c["definitions"] = True
     return cases
 
 
