@@ -35,7 +35,7 @@ pub fn run_file(mut broker: Broker, path: &Path) -> Result<(), String> {
 /// The output lines of one operation: its own line first.
 pub fn apply(broker: &mut Broker, op: &Op) -> Vec<Json> {
     let result = match op {
-        Op::Publish { vhost, publish } => broker.publish(vhost, publish).map(|outcome| {
+        Op::Publish { vhost, publish } => broker.publish(vhost, publish, broker.now()).map(|outcome| {
             json!({"op": "publish", "confirm": outcome.confirm.name(), "returned": outcome.returned, "queues": outcome.queues})
         }),
         Op::DeclareExchange { vhost, decl } => broker.declare_exchange(vhost, decl.clone()).map(|()| done(op)),

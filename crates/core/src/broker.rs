@@ -1,9 +1,19 @@
-//! The broker: virtual hosts, their topologies and policies, and `basic.publish` from the
-//! checks on the message to the confirm. Everything it does is recorded as an [`Event`]; what
-//! the caller did wrong is a [`BrokerError`] and leaves the state as it was.
+//! The broker: virtual hosts, their topologies, policies and queue states, and every AMQP
+//! operation over them. This file holds the state and the topology operations; `publish` and
+//! dead-lettering ([`flow`]), consuming and acknowledging ([`consume`]) and virtual time,
+//! purge and restart ([`clock`]) live beside it. Everything it does is recorded as an
+//! [`Event`]; what the caller did wrong is a [`BrokerError`] and leaves the state as it was.
+//! Time is an argument (virtual milliseconds); nothing reads a clock.
 
-use std::collections::BTreeMap;
+mod clock;
+mod consume;
+mod flow;
 
+pub use consume::{GetOk, Settle};
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::channel::Channels;
 use crate::error::{BrokerError, Kind};
 use crate::event::{Confirm, Event, MessageId};
 use crate::exchange::RoutingInput;
@@ -11,6 +21,8 @@ use crate::explain::{Outcome, RouteExplanation};
 use crate::message::Publish;
 use crate::policy::{Policies, Policy};
 use crate::profile::Profile;
+use crate::queue::death::DeadLetter;
+use crate::queue::{Ctx, Queue, config};
 use crate::route::Walk;
 use crate::topology::{BindingDecl, ExchangeDecl, QueueDecl, Removed, Topology};
 
@@ -20,8 +32,10 @@ pub const DEFAULT_VHOST: &str = "/";
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishOutcome {
     pub message: MessageId,
-    /// The queues that accepted a copy, sorted by name.
+    /// The queues the message was routed to, sorted by name.
     pub queues: Vec<String>,
+    /// The routed queues that refused it on overflow (the reason for a nack).
+    pub rejected: Vec<String>,
     /// Unroutable and mandatory: returned with 312 NO_ROUTE.
     pub returned: bool,
     pub confirm: Confirm,
@@ -34,6 +48,13 @@ pub struct Broker {
     policies: Policies,
     events: Vec<Event>,
     next_message: u64,
+    /// Queue contents and consumers, by vhost then queue name.
+    queues: BTreeMap<String, BTreeMap<String, Queue>>,
+    channels: Channels,
+    /// Dead letters waiting to be routed: queued work, processed in order.
+    dead_letters: VecDeque<DeadLetter>,
+    /// Virtual time in milliseconds: the latest `now` the broker was given.
+    now: u64,
 }
 
 impl Default for Broker {
@@ -53,6 +74,10 @@ impl Broker {
             policies: Policies::default(),
             events: Vec::new(),
             next_message: 1,
+            queues: BTreeMap::new(),
+            channels: Channels::default(),
+            dead_letters: VecDeque::new(),
+            now: 0,
         }
     }
 
@@ -90,8 +115,48 @@ impl Broker {
         &self.policies
     }
 
+    /// Adds or replaces a policy; queue settings follow at once.
     pub fn set_policy(&mut self, policy: Policy) {
         self.policies.set(policy);
+        let (policies, profile) = (&self.policies, self.profile);
+        for (vhost, queues) in &mut self.queues {
+            for queue in queues.values_mut() {
+                queue.config = config::resolve(&queue.decl, vhost, policies, profile);
+            }
+        }
+    }
+
+    /// The state of a queue (contents, consumers, settings).
+    pub fn queue(&self, vhost: &str, name: &str) -> Option<&Queue> {
+        self.queues.get(vhost)?.get(name)
+    }
+
+    /// Every queue state of `vhost`, by name.
+    pub fn queue_states(&self, vhost: &str) -> impl Iterator<Item = &Queue> {
+        self.queues.get(vhost).into_iter().flat_map(|q| q.values())
+    }
+
+    /// The virtual time (ms) the broker is at.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Runs `f` on a queue's state with the context queue operations write to.
+    fn with_queue<R>(
+        &mut self,
+        vhost: &str,
+        name: &str,
+        f: impl FnOnce(&mut Queue, &mut Ctx) -> R,
+    ) -> Option<R> {
+        let queue = self.queues.get_mut(vhost)?.get_mut(name)?;
+        let mut cx = Ctx {
+            events: &mut self.events,
+            dead_letters: &mut self.dead_letters,
+            channels: &mut self.channels,
+            profile: self.profile,
+            now: self.now,
+        };
+        Some(f(queue, &mut cx))
     }
 
     /// The events recorded since the last call, oldest first.
@@ -126,25 +191,75 @@ impl Broker {
         Ok(())
     }
 
+    /// `queue.declare`: checks the arguments (406 naming the argument), creates the queue or
+    /// checks an existing one is equivalent (a redeclare counts as use for `x-expires`).
     pub fn declare_queue(&mut self, vhost: &str, decl: QueueDecl) -> Result<(), BrokerError> {
+        config::validate(&decl)?;
         let name = decl.name.clone();
+        let state = decl.clone();
         if self.topology_mut(vhost)?.declare_queue(decl)? {
+            let config = config::resolve(&state, vhost, &self.policies, self.profile);
+            let queue = Queue::new(vhost, state, config, self.now);
+            self.queues
+                .entry(vhost.to_owned())
+                .or_default()
+                .insert(name.clone(), queue);
             self.events.push(Event::QueueDeclared {
                 vhost: vhost.to_owned(),
                 queue: name,
             });
+        } else {
+            let now = self.now;
+            self.with_queue(vhost, &name, |q, _| q.touch(now));
         }
         Ok(())
     }
 
+    /// `queue.delete`: its ready messages are purged, its consumers cancelled.
     pub fn delete_queue(&mut self, vhost: &str, name: &str) -> Result<(), BrokerError> {
-        let removed = self.topology_mut(vhost)?.delete_queue(name)?;
+        self.topology(vhost)?;
+        if self.queue(vhost, name).is_none() {
+            return Err(BrokerError::NotFound {
+                kind: Kind::Queue,
+                name: name.to_owned(),
+                vhost: vhost.to_owned(),
+            });
+        }
+        self.remove_queue(vhost, name, None);
+        Ok(())
+    }
+
+    /// Removes a queue with its contents, consumers and bindings; `why` is the event that
+    /// explains an automatic deletion.
+    fn remove_queue(&mut self, vhost: &str, name: &str, why: Option<Event>) {
+        self.with_queue(vhost, name, |q, cx| {
+            q.purge(cx);
+            let tags: Vec<(String, crate::channel::ChannelId)> = q
+                .consumers()
+                .map(|c| (c.options.tag.clone(), c.options.channel))
+                .collect();
+            for (tag, channel) in tags {
+                q.remove_consumer(&tag, cx.now);
+                cx.events.push(Event::ConsumerCancelled {
+                    vhost: vhost.to_owned(),
+                    queue: name.to_owned(),
+                    channel,
+                    consumer: tag,
+                });
+            }
+        });
+        if let Some(queues) = self.queues.get_mut(vhost) {
+            queues.remove(name);
+        }
+        let Ok(removed) = self.topology_mut(vhost).and_then(|t| t.delete_queue(name)) else {
+            return;
+        };
+        self.events.extend(why);
         self.events.push(Event::QueueDeleted {
             vhost: vhost.to_owned(),
             queue: name.to_owned(),
         });
         self.record_removed(vhost, removed);
-        Ok(())
     }
 
     pub fn bind(&mut self, vhost: &str, decl: BindingDecl) -> Result<(), BrokerError> {
@@ -264,46 +379,6 @@ impl Broker {
             headers: publish.properties.headers.clone(),
             visits,
             outcome,
-        })
-    }
-
-    /// `basic.publish` with publisher confirms on.
-    pub fn publish(
-        &mut self,
-        vhost: &str,
-        publish: &Publish,
-    ) -> Result<PublishOutcome, BrokerError> {
-        let queues = self.route(vhost, publish)?;
-        let message = MessageId(self.next_message);
-        self.next_message += 1;
-        self.events.push(Event::Published {
-            message,
-            vhost: vhost.to_owned(),
-            exchange: publish.exchange.clone(),
-            routing_key: publish.routing_key.clone(),
-        });
-        let returned = queues.is_empty() && publish.mandatory;
-        if queues.is_empty() {
-            self.events.push(if returned {
-                Event::Returned { message }
-            } else {
-                Event::Unroutable { message }
-            });
-        } else {
-            self.events.push(Event::Routed {
-                message,
-                queues: queues.clone(),
-            });
-        }
-        self.events.push(Event::Confirmed {
-            message,
-            confirm: Confirm::Ack,
-        });
-        Ok(PublishOutcome {
-            message,
-            queues,
-            returned,
-            confirm: Confirm::Ack,
         })
     }
 }

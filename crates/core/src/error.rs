@@ -124,6 +124,11 @@ pub enum BrokerError {
     ConsumerTagInUse {
         tag: String,
     },
+    /// Virtual time was asked to go back: `now` is before the broker's `current` time.
+    TimeInPast {
+        now: u64,
+        current: u64,
+    },
 }
 
 impl BrokerError {
@@ -148,7 +153,8 @@ impl BrokerError {
             | InUse { .. }
             | UnknownDeliveryTag { .. }
             | UnknownConsumerTag { .. }
-            | ConsumerTagInUse { .. } => ReplyCode::PreconditionFailed,
+            | ConsumerTagInUse { .. }
+            | TimeInPast { .. } => ReplyCode::PreconditionFailed,
         }
     }
 
@@ -226,6 +232,10 @@ impl fmt::Display for BrokerError {
             UnknownDeliveryTag { tag } => write!(f, "unknown delivery tag {tag}"),
             UnknownConsumerTag { tag } => write!(f, "unknown consumer tag '{tag}'"),
             ConsumerTagInUse { tag } => write!(f, "consumer tag '{tag}' is already in use"),
+            TimeInPast { now, current } => write!(
+                f,
+                "virtual time {now} ms is before the broker's current time {current} ms"
+            ),
         }
     }
 }

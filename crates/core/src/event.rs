@@ -2,6 +2,9 @@
 //! animation draws. Events name things by vhost and name and carry the message id, never a
 //! reference into broker state.
 
+pub use crate::channel::ChannelId;
+use crate::queue::death::DeathReason;
+use crate::queue::entry::Delivery;
 use crate::topology::Destination;
 
 /// Identifies one publish; every queue's copy of it shares the id.
@@ -77,5 +80,144 @@ pub enum Event {
     Confirmed {
         message: MessageId,
         confirm: Confirm,
+    },
+    /// A queue accepted a copy (from a publish or a dead letter).
+    Enqueued {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+    },
+    /// A queue refused a copy on overflow (`reject-publish`, `reject-publish-dlx`): the
+    /// publisher gets a nack; other queues keep theirs.
+    PublishRejected {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+    },
+    /// `basic.deliver` (with a consumer) or `basic.get-ok` (without). With `auto_ack` the copy
+    /// is settled as it is sent.
+    Delivered {
+        vhost: String,
+        queue: String,
+        channel: ChannelId,
+        consumer: Option<String>,
+        auto_ack: bool,
+        delivery: Box<Delivery>,
+    },
+    Acked {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+        channel: ChannelId,
+        delivery_tag: u64,
+    },
+    /// `basic.nack`; the outcome (requeued, dead-lettered, dropped) follows.
+    Nacked {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+        channel: ChannelId,
+        delivery_tag: u64,
+        requeue: bool,
+    },
+    /// `basic.reject`; the outcome follows.
+    Rejected {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+        channel: ChannelId,
+        delivery_tag: u64,
+        requeue: bool,
+    },
+    /// An unsettled copy went back to its queue (nack/reject with requeue, channel close).
+    Requeued {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+    },
+    /// A copy reached the head of its queue past its TTL. A dead-lettering may follow.
+    Expired {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+    },
+    /// `drop-head` removed the copy at the head. A dead-lettering may follow.
+    DroppedOnOverflow {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+    },
+    /// Quorum queue: a return pushed the copy over `x-delivery-limit`. A dead-lettering may follow.
+    DeliveryLimitExceeded {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+    },
+    /// A copy that died in `queue` was re-published through `exchange` as `dead_letter`;
+    /// `queues` are its targets, `cycles` the targets dropped by the cycle rule.
+    DeadLettered {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+        reason: DeathReason,
+        exchange: String,
+        dead_letter: MessageId,
+        queues: Vec<String>,
+        cycles: Vec<String>,
+    },
+    /// The dead-letter exchange does not exist: the dead letter is silently dropped.
+    DeadLetterDropped {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+        reason: DeathReason,
+        exchange: String,
+    },
+    /// A copy removed by `queue.purge` or with its queue (deletion, expiry, auto-delete), or
+    /// returned to a queue that no longer exists.
+    Purged {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+    },
+    ConsumerAdded {
+        vhost: String,
+        queue: String,
+        channel: ChannelId,
+        consumer: String,
+    },
+    ConsumerCancelled {
+        vhost: String,
+        queue: String,
+        channel: ChannelId,
+        consumer: String,
+    },
+    /// `x-expires`: the queue was unused for that long and is deleted.
+    QueueExpired {
+        vhost: String,
+        queue: String,
+    },
+    /// An auto-delete queue lost its last consumer (or an exclusive queue its connection).
+    QueueAutoDeleted {
+        vhost: String,
+        queue: String,
+    },
+    /// The broker restarted.
+    Restarted,
+    /// A copy lost on restart (transient message, or a queue that is not durable).
+    LostOnRestart {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+    },
+    /// A queue that did not survive the restart (not durable, or exclusive).
+    QueueLost {
+        vhost: String,
+        queue: String,
+    },
+    /// An exchange that did not survive the restart (not durable).
+    ExchangeLost {
+        vhost: String,
+        exchange: String,
     },
 }

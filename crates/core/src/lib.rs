@@ -12,12 +12,17 @@
 //! - [`policy`]: policies and which one applies.
 //! - [`route`]: the route walk (e2e bindings, alternate exchanges, one copy per queue).
 //! - [`explain`]: why a message went where it went, as data and as text.
+//! - [`queue`]: what happens to a message after routing, per queue: ordering, TTL, length
+//!   limits, requeue, dead letters (`x-death`), priorities, consumers and delivery limits.
+//! - [`channel`]: delivery tags and the unsettled deliveries of each channel.
 //! - [`event`]: every state change as a value.
-//! - [`broker`]: vhosts, publishing and the event log, over all of the above.
+//! - [`broker`]: vhosts, publishing, consuming, acknowledging, virtual time and restart, and
+//!   the event log, over all of the above.
 //! - [`fields`]: reading JSON inputs with errors that name the field.
 //! - [`definitions`]: RabbitMQ definitions files in and out.
 
 pub mod broker;
+pub mod channel;
 pub mod definitions;
 pub mod error;
 pub mod event;
@@ -27,16 +32,21 @@ pub mod fields;
 pub mod message;
 pub mod policy;
 pub mod profile;
+pub mod queue;
 pub mod route;
 pub mod topology;
 pub mod value;
 
-pub use broker::{Broker, DEFAULT_VHOST, PublishOutcome};
+pub use broker::{Broker, DEFAULT_VHOST, GetOk, PublishOutcome, Settle};
+pub use channel::ChannelId;
 pub use error::{BrokerError, ReplyCode};
 pub use event::{Confirm, Event, MessageId};
 pub use exchange::ExchangeType;
 pub use explain::RouteExplanation;
 pub use message::{Properties, Publish};
 pub use profile::Profile;
+pub use queue::consumer::ConsumeOptions;
+pub use queue::death::DeathReason;
+pub use queue::entry::{Delivery, MessageView};
 pub use topology::{BindingDecl, Destination, ExchangeDecl, QueueDecl};
 pub use value::{Table, Value};

@@ -43,6 +43,53 @@ impl Profile {
         }
     }
 
+    /// Quorum queues: where a requeued (returned) message goes. 3.10–3.13 without a delivery limit
+    /// re-enqueue it at the back; with a limit, and always from 4.0, it goes to the returns queue
+    /// that is served before other messages.
+    pub fn quorum_requeue_to_back(self, has_delivery_limit: bool) -> bool {
+        self == Profile::RabbitMq310 && !has_delivery_limit
+    }
+
+    /// Quorum queues: the delivery limit when none is configured (20 from 4.0, none before).
+    pub fn default_delivery_limit(self) -> Option<u64> {
+        match self {
+            Profile::RabbitMq4 => Some(20),
+            Profile::RabbitMq310 => None,
+        }
+    }
+
+    /// Quorum queues: whether `basic.nack(requeue=true)` counts toward the delivery limit
+    /// (≤ 4.2 yes; 4.3+ counts only failed deliveries such as `basic.reject`).
+    pub fn nack_counts_toward_delivery_limit(self) -> bool {
+        self == Profile::RabbitMq310
+    }
+
+    /// Quorum queues: 3.10.8 adds `x-delivery-count: 0` to a first `basic.get` delivery; 4.x
+    /// leaves the header out until a redelivery.
+    pub fn delivery_count_on_first_get(self) -> bool {
+        self == Profile::RabbitMq310
+    }
+
+    /// Up to 3.13 a client-supplied `x-death` header is interpreted (its counts keep growing and it
+    /// takes part in cycle detection); from 4.0 the broker's own history starts fresh.
+    pub fn interprets_client_x_death(self) -> bool {
+        self == Profile::RabbitMq310
+    }
+
+    /// `x-last-death-reason`, `-queue` and `-exchange` exist from 3.13.
+    pub fn sets_last_death_headers(self) -> bool {
+        self == Profile::RabbitMq4
+    }
+
+    /// Quorum queue priorities: 4.3+ has strict levels 0–31 with a default of 4 (returned as
+    /// `(max, default)`); 3.10 quorum queues have none.
+    pub fn quorum_priorities(self) -> Option<(u8, u8)> {
+        match self {
+            Profile::RabbitMq4 => Some((31, 4)),
+            Profile::RabbitMq310 => None,
+        }
+    }
+
     /// The version ranges of the conformance vectors' `expected_by_version` this profile obeys.
     pub fn matches_version_range(self, range: &str) -> bool {
         let range = range.trim();

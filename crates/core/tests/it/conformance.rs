@@ -293,7 +293,7 @@ fn check_graph_publish(broker: &mut Broker, p: &Json, id: &str) {
     .with_headers(table(&p["headers"]));
     publish.mandatory = p["mandatory"].as_bool().unwrap_or(false);
     if let Some(code) = p.get("expected_error") {
-        let error = broker.publish(VHOST, &publish).unwrap_err();
+        let error = broker.publish(VHOST, &publish, 0).unwrap_err();
         assert_eq!(
             error.code().number() as i64,
             code.as_i64().unwrap(),
@@ -308,7 +308,7 @@ fn check_graph_publish(broker: &mut Broker, p: &Json, id: &str) {
         want.as_slice(),
         "{id}: explanation of {p}\n{explanation}"
     );
-    let outcome = broker.publish(VHOST, &publish).unwrap();
+    let outcome = broker.publish(VHOST, &publish, 0).unwrap();
     assert_eq!(outcome.queues, want, "{id}: {p}");
     assert_eq!(
         outcome.returned,

@@ -7,4 +7,5 @@
 )]
 
 mod conformance;
+mod queue_conformance;
 mod vectors;

@@ -1,0 +1,312 @@
+//! Getting messages out: `basic.get`, `basic.consume` / `basic.cancel`, and settling
+//! deliveries with `basic.ack` / `basic.nack` / `basic.reject` (with `multiple` and `requeue`),
+//! plus channel close, which requeues what its deliveries left unsettled. Several copies settled
+//! together are handled in delivery-tag order.
+
+use std::collections::BTreeSet;
+
+use crate::broker::Broker;
+use crate::channel::{ChannelId, Unacked};
+use crate::error::{BrokerError, Kind};
+use crate::event::Event;
+use crate::queue::consumer::{self, ConsumeOptions};
+use crate::queue::entry::Delivery;
+
+/// A `basic.get-ok`: the delivery and how many messages are left in the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetOk {
+    pub delivery: Delivery,
+    pub message_count: usize,
+}
+
+/// How an unsettled delivery is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    Ack,
+    Nack { requeue: bool },
+    Reject { requeue: bool },
+}
+
+impl Broker {
+    fn queue_exists(&self, vhost: &str, name: &str) -> Result<(), BrokerError> {
+        self.topology(vhost)?;
+        match self.queue(vhost, name) {
+            Some(_) => Ok(()),
+            None => Err(BrokerError::NotFound {
+                kind: Kind::Queue,
+                name: name.to_owned(),
+                vhost: vhost.to_owned(),
+            }),
+        }
+    }
+
+    /// `basic.get`; `None` is `basic.get-empty`.
+    pub fn get(
+        &mut self,
+        vhost: &str,
+        queue: &str,
+        channel: ChannelId,
+        auto_ack: bool,
+        now: u64,
+    ) -> Result<Option<GetOk>, BrokerError> {
+        self.queue_exists(vhost, queue)?;
+        self.advance(now)?;
+        let got = self
+            .with_queue(vhost, queue, |q, cx| q.get(channel, auto_ack, cx))
+            .flatten();
+        self.run_dead_letters();
+        Ok(got.map(|(delivery, message_count)| GetOk {
+            delivery,
+            message_count,
+        }))
+    }
+
+    /// `basic.consume`: registers the consumer and dispatches what is ready.
+    pub fn consume(
+        &mut self,
+        vhost: &str,
+        queue: &str,
+        options: ConsumeOptions,
+        now: u64,
+    ) -> Result<(), BrokerError> {
+        self.queue_exists(vhost, queue)?;
+        let tag_in_use = self
+            .queues
+            .values()
+            .flat_map(|qs| qs.values())
+            .flat_map(|q| q.consumers())
+            .any(|c| c.options.channel == options.channel && c.options.tag == options.tag);
+        if tag_in_use {
+            return Err(BrokerError::ConsumerTagInUse { tag: options.tag });
+        }
+        self.advance(now)?;
+        let (channel, tag) = (options.channel, options.tag.clone());
+        let added = self.with_queue(vhost, queue, |q, _| q.add_consumer(options, now));
+        if added != Some(true) {
+            return Err(consumer::exclusive_error(queue, vhost));
+        }
+        self.events.push(Event::ConsumerAdded {
+            vhost: vhost.to_owned(),
+            queue: queue.to_owned(),
+            channel,
+            consumer: tag,
+        });
+        self.with_queue(vhost, queue, |q, cx| q.dispatch(cx));
+        self.run_dead_letters();
+        Ok(())
+    }
+
+    /// `basic.cancel`. Deliveries already sent stay unsettled on the channel (they can still be
+    /// acknowledged), as in AMQP; an auto-delete queue that lost its last consumer is deleted.
+    pub fn cancel(&mut self, channel: ChannelId, tag: &str, now: u64) -> Result<(), BrokerError> {
+        let found = self.queues.iter().find_map(|(vhost, qs)| {
+            qs.values()
+                .find(|q| q.consumers_on(channel).iter().any(|t| t == tag))
+                .map(|q| (vhost.clone(), q.name().to_owned()))
+        });
+        let Some((vhost, queue)) = found else {
+            return Err(BrokerError::UnknownConsumerTag {
+                tag: tag.to_owned(),
+            });
+        };
+        self.advance(now)?;
+        self.detach(&vhost, &queue, channel, tag);
+        self.with_queue(&vhost, &queue, |q, cx| q.dispatch(cx));
+        self.auto_delete_if_unused(&vhost, &queue);
+        self.run_dead_letters();
+        Ok(())
+    }
+
+    /// Removes a consumer (no dispatch yet).
+    fn detach(&mut self, vhost: &str, queue: &str, channel: ChannelId, tag: &str) {
+        let now = self.now;
+        self.with_queue(vhost, queue, |q, cx| {
+            q.remove_consumer(tag, now);
+            cx.events.push(Event::ConsumerCancelled {
+                vhost: vhost.to_owned(),
+                queue: queue.to_owned(),
+                channel,
+                consumer: tag.to_owned(),
+            });
+        });
+    }
+
+    /// An auto-delete queue that had consumers and has none left is deleted.
+    fn auto_delete_if_unused(&mut self, vhost: &str, queue: &str) {
+        let unused = self.queue(vhost, queue).is_some_and(|q| {
+            q.decl.auto_delete && q.ever_had_consumer() && q.consumer_count() == 0
+        });
+        if unused {
+            let why = Event::QueueAutoDeleted {
+                vhost: vhost.to_owned(),
+                queue: queue.to_owned(),
+            };
+            self.remove_queue(vhost, queue, Some(why));
+        }
+    }
+
+    /// `basic.ack`.
+    pub fn ack(
+        &mut self,
+        channel: ChannelId,
+        tag: u64,
+        multiple: bool,
+        now: u64,
+    ) -> Result<(), BrokerError> {
+        self.settle(channel, tag, multiple, Settle::Ack, now)
+    }
+
+    /// `basic.nack`.
+    pub fn nack(
+        &mut self,
+        channel: ChannelId,
+        tag: u64,
+        multiple: bool,
+        requeue: bool,
+        now: u64,
+    ) -> Result<(), BrokerError> {
+        self.settle(channel, tag, multiple, Settle::Nack { requeue }, now)
+    }
+
+    /// `basic.reject` (one delivery).
+    pub fn reject(
+        &mut self,
+        channel: ChannelId,
+        tag: u64,
+        requeue: bool,
+        now: u64,
+    ) -> Result<(), BrokerError> {
+        self.settle(channel, tag, false, Settle::Reject { requeue }, now)
+    }
+
+    /// Settles one delivery or (with `multiple`) every one up to `tag`, in tag order.
+    pub fn settle(
+        &mut self,
+        channel: ChannelId,
+        tag: u64,
+        multiple: bool,
+        how: Settle,
+        now: u64,
+    ) -> Result<(), BrokerError> {
+        self.advance(now)?;
+        let taken = self.channels.take(channel, tag, multiple)?;
+        let mut touched = BTreeSet::new();
+        for (delivery_tag, unacked) in taken {
+            touched.insert((unacked.vhost.clone(), unacked.queue.clone()));
+            self.settle_one(channel, delivery_tag, unacked, how);
+        }
+        self.after_returns(touched);
+        Ok(())
+    }
+
+    fn settle_one(&mut self, channel: ChannelId, delivery_tag: u64, unacked: Unacked, how: Settle) {
+        let Unacked {
+            vhost,
+            queue,
+            consumer,
+            entry,
+        } = unacked;
+        let message = entry.content.id;
+        let (v, q) = (vhost.clone(), queue.clone());
+        self.events.push(match how {
+            Settle::Ack => Event::Acked {
+                message,
+                vhost: v,
+                queue: q,
+                channel,
+                delivery_tag,
+            },
+            Settle::Nack { requeue } => Event::Nacked {
+                message,
+                vhost: v,
+                queue: q,
+                channel,
+                delivery_tag,
+                requeue,
+            },
+            Settle::Reject { requeue } => Event::Rejected {
+                message,
+                vhost: v,
+                queue: q,
+                channel,
+                delivery_tag,
+                requeue,
+            },
+        });
+        let (requeue, counts) = match how {
+            Settle::Ack => (None, false),
+            Settle::Nack { requeue } => (
+                Some(requeue),
+                self.profile.nack_counts_toward_delivery_limit(),
+            ),
+            Settle::Reject { requeue } => (Some(requeue), true),
+        };
+        let present = self
+            .with_queue(&vhost, &queue, |q, cx| {
+                q.settled(consumer.as_deref());
+                match requeue {
+                    Some(true) => q.take_back(entry.clone(), counts, cx),
+                    Some(false) => q.reject_to_dead_letter(entry.content.clone(), cx),
+                    None => {}
+                }
+            })
+            .is_some();
+        if !present && requeue == Some(true) {
+            self.events.push(Event::Purged {
+                message,
+                vhost,
+                queue,
+            });
+        }
+    }
+
+    /// After a batch of returns: each touched queue enforces its limit and dispatches, then
+    /// the dead letters are routed.
+    fn after_returns(&mut self, touched: BTreeSet<(String, String)>) {
+        for (vhost, queue) in touched {
+            self.with_queue(&vhost, &queue, |q, cx| q.after_returns(cx));
+        }
+        self.run_dead_letters();
+    }
+
+    /// Channel close: its consumers are cancelled, then its unsettled deliveries requeued (a
+    /// return that counts toward a quorum delivery limit).
+    pub fn close_channel(&mut self, channel: ChannelId, now: u64) -> Result<(), BrokerError> {
+        self.advance(now)?;
+        let consumers: Vec<(String, String, String)> = self
+            .queues
+            .iter()
+            .flat_map(|(vhost, qs)| {
+                qs.values().flat_map(move |q| {
+                    q.consumers_on(channel)
+                        .into_iter()
+                        .map(move |tag| (vhost.clone(), q.name().to_owned(), tag))
+                })
+            })
+            .collect();
+        for (vhost, queue, tag) in &consumers {
+            self.detach(vhost, queue, channel, tag);
+        }
+        let mut touched = BTreeSet::new();
+        for (_, u) in self.channels.close(channel) {
+            touched.insert((u.vhost.clone(), u.queue.clone()));
+            let message = u.entry.content.id;
+            let back = self.with_queue(&u.vhost, &u.queue, |q, cx| {
+                q.take_back(u.entry.clone(), true, cx)
+            });
+            if back.is_none() {
+                self.events.push(Event::Purged {
+                    message,
+                    vhost: u.vhost,
+                    queue: u.queue,
+                });
+            }
+        }
+        touched.extend(consumers.iter().map(|(v, q, _)| (v.clone(), q.clone())));
+        self.after_returns(touched);
+        for (vhost, queue, _) in &consumers {
+            self.auto_delete_if_unused(vhost, queue);
+        }
+        Ok(())
+    }
+}

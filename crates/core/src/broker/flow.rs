@@ -1,0 +1,151 @@
+//! `basic.publish` from the checks to the confirm, and dead-lettering: the copies are offered
+//! to every routed queue (a queue may refuse on overflow: nack, other queues keep theirs), then
+//! the dead letters the queues produced are routed as queued work, in order, never by
+//! recursion.
+
+use std::sync::Arc;
+
+use crate::broker::{Broker, PublishOutcome};
+use crate::error::BrokerError;
+use crate::event::{Confirm, Event, MessageId};
+use crate::exchange::RoutingInput;
+use crate::message::Publish;
+use crate::queue::death::{self, DeadLetter};
+use crate::queue::entry::Content;
+
+impl Broker {
+    /// `basic.publish` at virtual time `now` (ms), with publisher confirms on: the message is
+    /// offered to every routed queue; the confirm is a nack when any of them refused it.
+    pub fn publish(
+        &mut self,
+        vhost: &str,
+        publish: &Publish,
+        now: u64,
+    ) -> Result<PublishOutcome, BrokerError> {
+        self.check_publish(vhost, publish)?;
+        self.advance(now)?;
+        let queues = self.route(vhost, publish)?;
+        let keys = publish.routing_keys()?;
+        let message = self.next_message_id();
+        self.events.push(Event::Published {
+            message,
+            vhost: vhost.to_owned(),
+            exchange: publish.exchange.clone(),
+            routing_key: publish.routing_key.clone(),
+        });
+        let returned = queues.is_empty() && publish.mandatory;
+        self.events.push(match (queues.is_empty(), returned) {
+            (false, _) => Event::Routed {
+                message,
+                queues: queues.clone(),
+            },
+            (true, true) => Event::Returned { message },
+            (true, false) => Event::Unroutable { message },
+        });
+        let content = Arc::new(Content::from_publish(message, publish, &keys, self.profile));
+        let rejected = self.offer(vhost, &queues, &content);
+        let confirm = if rejected.is_empty() {
+            Confirm::Ack
+        } else {
+            Confirm::Nack
+        };
+        self.events.push(Event::Confirmed { message, confirm });
+        self.run_dead_letters();
+        Ok(PublishOutcome {
+            message,
+            queues,
+            rejected,
+            returned,
+            confirm,
+        })
+    }
+
+    fn next_message_id(&mut self) -> MessageId {
+        let id = MessageId(self.next_message);
+        self.next_message += 1;
+        id
+    }
+
+    /// Offers a copy to each queue; gives the queues that refused it.
+    fn offer(&mut self, vhost: &str, queues: &[String], content: &Arc<Content>) -> Vec<String> {
+        queues
+            .iter()
+            .filter(|q| {
+                self.with_queue(vhost, q, |queue, cx| queue.admit(content.clone(), cx))
+                    == Some(false)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Routes the queued dead letters, in order, until none is left (a dead letter may make
+    /// more: a full target queue drops its head, a `reject-publish-dlx` target refuses).
+    pub(crate) fn run_dead_letters(&mut self) {
+        while let Some(letter) = self.dead_letters.pop_front() {
+            self.dead_letter(letter);
+        }
+    }
+
+    fn dead_letter(&mut self, letter: DeadLetter) {
+        let DeadLetter {
+            vhost,
+            queue,
+            reason,
+            content,
+            target,
+        } = letter;
+        let exists = self
+            .topology(&vhost)
+            .is_ok_and(|t| target.exchange.is_empty() || t.exchange(&target.exchange).is_some());
+        if !exists {
+            self.events.push(Event::DeadLetterDropped {
+                message: content.id,
+                vhost,
+                queue,
+                reason,
+                exchange: target.exchange,
+            });
+            return;
+        }
+        let id = self.next_message_id();
+        let next = death::dead_letter(
+            &content,
+            &queue,
+            reason,
+            &target,
+            self.now,
+            self.profile,
+            id,
+        );
+        let routed = self.route_content(&vhost, &next);
+        let (cycles, queues): (Vec<String>, Vec<String>) = routed
+            .into_iter()
+            .partition(|q| death::is_cycle(&next.deaths, q, reason));
+        self.events.push(Event::DeadLettered {
+            message: content.id,
+            vhost: vhost.clone(),
+            queue,
+            reason,
+            exchange: target.exchange,
+            dead_letter: id,
+            queues: queues.clone(),
+            cycles,
+        });
+        self.offer(&vhost, &queues, &Arc::new(next));
+    }
+
+    /// The queues a message's content reaches from its exchange, with its routing keys.
+    fn route_content(&self, vhost: &str, content: &Content) -> Vec<String> {
+        let Ok(topology) = self.topology(vhost) else {
+            return Vec::new();
+        };
+        let input = RoutingInput {
+            keys: &content.route_keys,
+            headers: &content.properties.headers,
+        };
+        self.walk(topology)
+            .route(&content.exchange, &input, None)
+            .into_iter()
+            .collect()
+    }
+}

@@ -1,0 +1,130 @@
+//! A message as queues hold it: the [`Content`] shared by every copy of one publish (or of one
+//! dead-letter re-publish), and the per-queue [`Entry`] with its sequence number, priority,
+//! expiry and redelivery state. Also what a consumer is handed ([`Delivery`]). Knows nothing of
+//! routing or of the queue that holds it.
+
+use std::sync::Arc;
+
+use crate::event::MessageId;
+use crate::message::{KeySource, Properties, Publish};
+use crate::profile::Profile;
+use crate::queue::death::{self, Death};
+use crate::value::Value;
+
+/// What every copy of one publish shares. BCC is already stripped from the headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Content {
+    pub id: MessageId,
+    pub exchange: String,
+    pub routing_key: String,
+    pub properties: Properties,
+    pub body: Arc<[u8]>,
+    /// Every routing key including CC and BCC: what a dead letter without a DLRK routes with.
+    pub route_keys: Vec<String>,
+    /// The routing keys without BCC: what `x-death` records.
+    pub visible_keys: Vec<String>,
+    /// The broker's death history, most recent first (rendered as `x-death`).
+    pub deaths: Vec<Death>,
+}
+
+impl Content {
+    /// The content of a checked publish.
+    pub fn from_publish(
+        id: MessageId,
+        publish: &Publish,
+        keys: &[(String, KeySource)],
+        profile: Profile,
+    ) -> Content {
+        let mut properties = publish.properties.clone();
+        properties.headers.remove("BCC");
+        let deaths = if profile.interprets_client_x_death() {
+            death::parse(properties.headers.get("x-death"))
+        } else {
+            Vec::new()
+        };
+        Content {
+            id,
+            exchange: publish.exchange.clone(),
+            routing_key: publish.routing_key.clone(),
+            properties,
+            body: publish.body.clone(),
+            route_keys: keys.iter().map(|(k, _)| k.clone()).collect(),
+            visible_keys: keys
+                .iter()
+                .filter(|(_, s)| *s != KeySource::Bcc)
+                .map(|(k, _)| k.clone())
+                .collect(),
+            deaths,
+        }
+    }
+
+    pub fn size(&self) -> usize {
+        self.body.len()
+    }
+}
+
+/// Sequence number of a copy in its queue: the order of arrival, and the position a classic
+/// requeue restores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Seq(pub u64);
+
+/// One queue's copy of a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub content: Arc<Content>,
+    pub seq: Seq,
+    /// The effective priority in this queue (0 when the queue has none).
+    pub priority: u8,
+    /// Virtual time (ms) from which the copy is expired; kept across requeues.
+    pub expires_at: Option<u64>,
+    pub redelivered: bool,
+    /// Quorum queues: returns counted toward the delivery limit (`x-delivery-count`).
+    pub delivery_count: u64,
+}
+
+impl Entry {
+    pub fn is_expired(&self, now: u64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    pub fn size(&self) -> usize {
+        self.content.size()
+    }
+
+    /// What a client sees of this copy. `delivery_count` adds `x-delivery-count` (quorum queues).
+    pub fn view(&self, delivery_count: Option<u64>) -> MessageView {
+        let mut properties = self.content.properties.clone();
+        if let Some(count) = delivery_count {
+            let count = i64::try_from(count).unwrap_or(i64::MAX);
+            properties
+                .headers
+                .insert("x-delivery-count", Value::Int(count));
+        }
+        MessageView {
+            message: self.content.id,
+            exchange: self.content.exchange.clone(),
+            routing_key: self.content.routing_key.clone(),
+            redelivered: self.redelivered,
+            properties,
+            body: self.content.body.clone(),
+        }
+    }
+}
+
+/// A message as a client sees it (in a delivery, a `basic.get` answer, or a queue dump).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageView {
+    pub message: MessageId,
+    pub exchange: String,
+    pub routing_key: String,
+    pub redelivered: bool,
+    pub properties: Properties,
+    pub body: Arc<[u8]>,
+}
+
+/// `basic.deliver` or `basic.get-ok`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub delivery_tag: u64,
+    pub message: MessageView,
+}

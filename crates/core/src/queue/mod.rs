@@ -1,0 +1,461 @@
+//! What happens to a message after routing, in one queue: its ready messages in delivery order
+//! ([`store`]), its effective settings ([`config`]), its consumers ([`consumer`]), TTL expiry at
+//! the head, length limits with their overflow behaviours, requeues (classic: original
+//! position; quorum: back or returns queue, delivery limit) and the dead letters it produces
+//! ([`death`]). Every step is an [`Event`]; dead letters are handed to the broker as queued work,
+//! because routing them needs the whole vhost. It never routes and never reads a clock.
+
+pub mod config;
+pub mod consumer;
+pub mod death;
+pub mod entry;
+pub mod store;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::channel::{ChannelId, Channels, Unacked};
+use crate::event::{Event, MessageId};
+use crate::profile::Profile;
+use crate::topology::QueueDecl;
+use config::{Config, Overflow, QueueKind};
+use consumer::{ConsumeOptions, Consumer, Consumers};
+use death::{DeadLetter, DeathReason, Target};
+use entry::{Content, Delivery, Entry, MessageView, Seq};
+use store::Store;
+
+/// What a queue operation writes to: the event log, the dead-letter work list and the
+/// channels (delivery tags, unacked copies), at virtual time `now`.
+pub struct Ctx<'a> {
+    pub events: &'a mut Vec<Event>,
+    pub dead_letters: &'a mut VecDeque<DeadLetter>,
+    pub channels: &'a mut Channels,
+    pub profile: Profile,
+    pub now: u64,
+}
+
+/// One queue's state.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub vhost: String,
+    pub decl: QueueDecl,
+    pub config: Config,
+    store: Store,
+    consumers: Consumers,
+    next_seq: u64,
+    /// Quorum `reject-publish`: refusing publishes until below 80% of the limit.
+    blocked: bool,
+    /// Virtual time of the last use (`x-expires`).
+    last_used: u64,
+}
+
+impl Queue {
+    pub fn new(vhost: &str, decl: QueueDecl, config: Config, now: u64) -> Queue {
+        Queue {
+            vhost: vhost.to_owned(),
+            decl,
+            config,
+            store: Store::default(),
+            consumers: Consumers::default(),
+            next_seq: 1,
+            blocked: false,
+            last_used: now,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.decl.name
+    }
+
+    /// Ready messages (including expired ones not yet at the head).
+    pub fn message_count(&self) -> usize {
+        self.store.len()
+    }
+
+    pub fn consumers(&self) -> impl Iterator<Item = &Consumer> {
+        self.consumers.iter()
+    }
+
+    pub fn consumer_count(&self) -> usize {
+        self.consumers.len()
+    }
+
+    pub fn ever_had_consumer(&self) -> bool {
+        self.consumers.ever_had_one
+    }
+
+    /// The ready messages in delivery order, as a client would see them.
+    pub fn messages(&self) -> Vec<MessageView> {
+        self.store.iter().map(|e| e.view(None)).collect()
+    }
+
+    pub fn message_ids(&self) -> Vec<MessageId> {
+        self.store.iter().map(|e| e.content.id).collect()
+    }
+
+    /// Redeclaration, `basic.get` and consumers count as use.
+    pub fn touch(&mut self, now: u64) {
+        self.last_used = now;
+    }
+
+    /// When this queue next needs attention: its head's expiry or its own `x-expires`.
+    pub fn next_due(&self) -> Option<u64> {
+        let head = self.store.head().and_then(|e| e.expires_at);
+        let unused = match (self.config.expires, self.consumers.is_empty()) {
+            (Some(ms), true) => Some(self.last_used.saturating_add(ms)),
+            _ => None,
+        };
+        [head, unused].into_iter().flatten().min()
+    }
+
+    pub fn is_unused_since_expiry(&self, now: u64) -> bool {
+        self.consumers.is_empty()
+            && self
+                .config
+                .expires
+                .is_some_and(|ms| self.last_used.saturating_add(ms) <= now)
+    }
+
+    fn event(&self, make: impl FnOnce(String, String) -> Event) -> Event {
+        make(self.vhost.clone(), self.decl.name.clone())
+    }
+
+    fn overflow(&self) -> Overflow {
+        match (self.config.kind, self.config.overflow) {
+            (QueueKind::Quorum, Overflow::RejectPublishDlx) => Overflow::DropHead,
+            (_, overflow) => overflow,
+        }
+    }
+
+    /// Whether the queue refuses a new message of `size` bytes (checked before any consumer).
+    fn refuses(&self, size: usize) -> bool {
+        match (self.config.kind, self.overflow()) {
+            (_, Overflow::DropHead) => false,
+            (QueueKind::Quorum, _) => self.blocked,
+            (QueueKind::Classic, _) => {
+                let len = self.store.len() as u64;
+                let bytes = (self.store.bytes() + size) as u64;
+                self.config.max_length.is_some_and(|m| len + 1 > m)
+                    || self.config.max_length_bytes.is_some_and(|m| bytes > m)
+            }
+        }
+    }
+
+    /// A message arrives (publish or dead letter). `false` when the queue refused it.
+    pub fn admit(&mut self, content: Arc<Content>, cx: &mut Ctx) -> bool {
+        let message = content.id;
+        if self.refuses(content.size()) {
+            cx.events
+                .push(self.event(|vhost, queue| Event::PublishRejected {
+                    message,
+                    vhost,
+                    queue,
+                }));
+            if self.overflow() == Overflow::RejectPublishDlx {
+                self.dead_letter(content, DeathReason::MaxLen, cx);
+            }
+            return false;
+        }
+        let entry = self.new_entry(content, cx);
+        cx.events.push(self.event(|vhost, queue| Event::Enqueued {
+            message,
+            vhost,
+            queue,
+        }));
+        if self.store.is_empty()
+            && let Some(consumer) = self.consumers.choose()
+        {
+            self.hand_out(
+                entry,
+                Some(&consumer),
+                consumer.channel,
+                consumer.auto_ack,
+                false,
+                cx,
+            );
+            return true;
+        }
+        self.store.insert(entry);
+        self.enforce_limit(cx);
+        self.expire(cx);
+        self.update_blocked();
+        true
+    }
+
+    fn new_entry(&mut self, content: Arc<Content>, cx: &Ctx) -> Entry {
+        let seq = Seq(self.next_seq);
+        self.next_seq += 1;
+        let per_message =
+            crate::message::parse_expiration(content.properties.expiration.as_deref())
+                .ok()
+                .flatten();
+        Entry {
+            priority: self
+                .config
+                .priority(content.properties.priority, cx.profile),
+            expires_at: self
+                .config
+                .ttl(per_message)
+                .map(|ttl| cx.now.saturating_add(ttl)),
+            content,
+            seq,
+            redelivered: false,
+            delivery_count: 0,
+        }
+    }
+
+    /// `basic.get`: the head (after expiring what is due) and the count of messages left.
+    pub fn get(
+        &mut self,
+        channel: ChannelId,
+        auto_ack: bool,
+        cx: &mut Ctx,
+    ) -> Option<(Delivery, usize)> {
+        self.last_used = cx.now;
+        self.expire(cx);
+        let entry = self.store.pop_head()?;
+        let left = self.store.len();
+        let delivery = self.hand_out(entry, None, channel, auto_ack, true, cx);
+        self.update_blocked();
+        Some((delivery, left))
+    }
+
+    /// Hands ready messages to consumers with spare capacity, expiring heads first.
+    pub fn dispatch(&mut self, cx: &mut Ctx) {
+        loop {
+            self.expire(cx);
+            if self.store.is_empty() {
+                break;
+            }
+            let Some(consumer) = self.consumers.choose() else {
+                break;
+            };
+            let Some(entry) = self.store.pop_head() else {
+                break;
+            };
+            self.hand_out(
+                entry,
+                Some(&consumer),
+                consumer.channel,
+                consumer.auto_ack,
+                false,
+                cx,
+            );
+        }
+        self.update_blocked();
+    }
+
+    fn hand_out(
+        &mut self,
+        entry: Entry,
+        consumer: Option<&ConsumeOptions>,
+        channel: ChannelId,
+        auto_ack: bool,
+        via_get: bool,
+        cx: &mut Ctx,
+    ) -> Delivery {
+        let count = self.delivery_count_header(&entry, via_get, cx.profile);
+        let delivery_tag = cx.channels.next_tag(channel);
+        let delivery = Delivery {
+            delivery_tag,
+            message: entry.view(count),
+        };
+        let consumer = consumer.map(|c| c.tag.clone());
+        cx.events.push(Event::Delivered {
+            vhost: self.vhost.clone(),
+            queue: self.decl.name.clone(),
+            channel,
+            consumer: consumer.clone(),
+            auto_ack,
+            delivery: Box::new(delivery.clone()),
+        });
+        if !auto_ack {
+            let unacked = Unacked {
+                vhost: self.vhost.clone(),
+                queue: self.decl.name.clone(),
+                consumer,
+                entry,
+            };
+            cx.channels.record(channel, delivery_tag, unacked);
+        }
+        delivery
+    }
+
+    /// `x-delivery-count` on quorum deliveries: on redeliveries, and in 3.10 on every get.
+    fn delivery_count_header(&self, entry: &Entry, via_get: bool, profile: Profile) -> Option<u64> {
+        let first_get = via_get && profile.delivery_count_on_first_get();
+        (self.config.kind == QueueKind::Quorum && (entry.delivery_count > 0 || first_get))
+            .then_some(entry.delivery_count)
+    }
+
+    /// A delivery to `consumer` was settled: it has room for one more.
+    pub fn settled(&mut self, consumer: Option<&str>) {
+        if let Some(tag) = consumer {
+            self.consumers.settled(tag);
+        }
+    }
+
+    /// An unsettled copy comes back. `counts` says whether the return counts toward a quorum
+    /// delivery limit. Call [`Queue::after_returns`] once the batch is back.
+    pub fn take_back(&mut self, mut entry: Entry, counts: bool, cx: &mut Ctx) {
+        let message = entry.content.id;
+        entry.redelivered = true;
+        if self.config.kind == QueueKind::Classic {
+            self.store.insert(entry);
+        } else {
+            if counts {
+                entry.delivery_count += 1;
+            }
+            let limit = self.config.delivery_limit;
+            if limit.is_some_and(|limit| entry.delivery_count > limit) {
+                cx.events
+                    .push(self.event(|vhost, queue| Event::DeliveryLimitExceeded {
+                        message,
+                        vhost,
+                        queue,
+                    }));
+                self.dead_letter(entry.content, DeathReason::DeliveryLimit, cx);
+                return;
+            }
+            if cx.profile.quorum_requeue_to_back(limit.is_some()) {
+                entry.seq = Seq(self.next_seq);
+                self.next_seq += 1;
+                self.store.insert(entry);
+            } else {
+                self.store.push_return(entry);
+            }
+        }
+        cx.events.push(self.event(|vhost, queue| Event::Requeued {
+            message,
+            vhost,
+            queue,
+        }));
+    }
+
+    /// A copy rejected or nacked without requeue: dead-lettered (reason `rejected`) or dropped.
+    pub fn reject_to_dead_letter(&mut self, content: Arc<Content>, cx: &mut Ctx) {
+        self.dead_letter(content, DeathReason::Rejected, cx);
+    }
+
+    /// After returns: the length limit (which may drop a returned message), then dispatch.
+    pub fn after_returns(&mut self, cx: &mut Ctx) {
+        self.enforce_limit(cx);
+        self.dispatch(cx);
+    }
+
+    /// Removes and dead-letters expired messages at the head.
+    pub fn expire(&mut self, cx: &mut Ctx) {
+        while self.store.head().is_some_and(|e| e.is_expired(cx.now)) {
+            let Some(entry) = self.store.pop_head() else {
+                break;
+            };
+            let message = entry.content.id;
+            cx.events.push(self.event(|vhost, queue| Event::Expired {
+                message,
+                vhost,
+                queue,
+            }));
+            self.dead_letter(entry.content, DeathReason::Expired, cx);
+        }
+    }
+
+    /// `drop-head`: drops from the head until within the limits.
+    fn enforce_limit(&mut self, cx: &mut Ctx) {
+        if self.overflow() != Overflow::DropHead {
+            return;
+        }
+        while self.config.over_limit(self.store.len(), self.store.bytes()) {
+            let Some(entry) = self.store.pop_head() else {
+                break;
+            };
+            let message = entry.content.id;
+            cx.events
+                .push(self.event(|vhost, queue| Event::DroppedOnOverflow {
+                    message,
+                    vhost,
+                    queue,
+                }));
+            self.dead_letter(entry.content, DeathReason::MaxLen, cx);
+        }
+    }
+
+    /// Quorum `reject-publish`: blocked once over the limit, unblocked at or below 80% of it.
+    fn update_blocked(&mut self) {
+        if self.config.kind != QueueKind::Quorum || self.overflow() != Overflow::RejectPublish {
+            return;
+        }
+        let (len, bytes) = (self.store.len() as u64, self.store.bytes() as u64);
+        if self.config.over_limit(self.store.len(), self.store.bytes()) {
+            self.blocked = true;
+        } else if self.blocked {
+            let below = |max: Option<u64>, n: u64| max.is_none_or(|m| n <= m * 8 / 10);
+            if below(self.config.max_length, len) && below(self.config.max_length_bytes, bytes) {
+                self.blocked = false;
+            }
+        }
+    }
+
+    fn dead_letter(&self, content: Arc<Content>, reason: DeathReason, cx: &mut Ctx) {
+        let Some(exchange) = self.config.dead_letter_exchange.clone() else {
+            return;
+        };
+        cx.dead_letters.push_back(DeadLetter {
+            vhost: self.vhost.clone(),
+            queue: self.decl.name.clone(),
+            reason,
+            content,
+            target: Target {
+                exchange,
+                routing_key: self.config.dead_letter_routing_key.clone(),
+            },
+        });
+    }
+
+    /// `queue.purge` (and deletion): removes every ready message; gives the count.
+    pub fn purge(&mut self, cx: &mut Ctx) -> usize {
+        let gone = self.store.drain();
+        for entry in &gone {
+            let message = entry.content.id;
+            cx.events.push(self.event(|vhost, queue| Event::Purged {
+                message,
+                vhost,
+                queue,
+            }));
+        }
+        self.update_blocked();
+        gone.len()
+    }
+
+    /// Restart: keeps what survives (`keep`), gives back the lost copies' ids.
+    pub fn keep_only(&mut self, keep: impl FnMut(&Entry) -> bool) -> Vec<MessageId> {
+        let lost = self.store.split_off(keep);
+        self.consumers.clear();
+        self.blocked = false;
+        self.update_blocked();
+        lost.iter().map(|e| e.content.id).collect()
+    }
+
+    /// Puts a copy back as it was (restart of a durable queue's unacked persistent message).
+    pub fn restore(&mut self, mut entry: Entry) {
+        entry.redelivered = true;
+        self.store.insert(entry);
+        self.update_blocked();
+    }
+
+    /// `basic.consume`: `false` when exclusivity forbids it (403).
+    #[must_use]
+    pub fn add_consumer(&mut self, options: ConsumeOptions, now: u64) -> bool {
+        self.last_used = now;
+        let sac = self.config.single_active_consumer;
+        self.consumers.add(options, self.config.kind, sac)
+    }
+
+    pub fn remove_consumer(&mut self, tag: &str, now: u64) -> Option<Consumer> {
+        self.last_used = now;
+        self.consumers.remove(tag)
+    }
+
+    pub fn consumers_on(&self, channel: ChannelId) -> Vec<String> {
+        self.consumers.on_channel(channel)
+    }
+}

@@ -1,0 +1,139 @@
+//! The ready messages of one queue in delivery order: highest priority first, then by sequence
+//! number (so a classic requeue, which keeps its sequence number, goes back to its original
+//! position), with quorum queues' returns queue served before everything else. Tracks the
+//! count and body bytes that length limits look at. Knows nothing of consumers or time.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::queue::entry::{Entry, Seq};
+
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    returns: VecDeque<Entry>,
+    ready: BTreeMap<(Reverse<u8>, Seq), Entry>,
+    bytes: usize,
+}
+
+impl Store {
+    /// Adds a copy at its place (priority, then sequence number).
+    pub fn insert(&mut self, entry: Entry) {
+        self.bytes += entry.size();
+        self.ready
+            .insert((Reverse(entry.priority), entry.seq), entry);
+    }
+
+    /// Quorum returns: served before other messages, in the order they came back.
+    pub fn push_return(&mut self, entry: Entry) {
+        self.bytes += entry.size();
+        self.returns.push_back(entry);
+    }
+
+    /// The next copy to deliver.
+    pub fn head(&self) -> Option<&Entry> {
+        self.returns
+            .front()
+            .or_else(|| self.ready.first_key_value().map(|(_, e)| e))
+    }
+
+    pub fn pop_head(&mut self) -> Option<Entry> {
+        let entry = match self.returns.pop_front() {
+            Some(entry) => entry,
+            None => self.ready.pop_first()?.1,
+        };
+        self.bytes = self.bytes.saturating_sub(entry.size());
+        Some(entry)
+    }
+
+    pub fn len(&self) -> usize {
+        self.returns.len() + self.ready.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Every copy in delivery order.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.returns.iter().chain(self.ready.values())
+    }
+
+    /// Removes every copy, in delivery order.
+    pub fn drain(&mut self) -> Vec<Entry> {
+        let mut all: Vec<Entry> = self.returns.drain(..).collect();
+        all.extend(std::mem::take(&mut self.ready).into_values());
+        self.bytes = 0;
+        all
+    }
+
+    /// Keeps only the copies `keep` accepts; gives back the others in delivery order.
+    pub fn split_off(&mut self, mut keep: impl FnMut(&Entry) -> bool) -> Vec<Entry> {
+        let mut gone = Vec::new();
+        for entry in self.drain() {
+            if keep(&entry) {
+                self.insert(entry);
+            } else {
+                gone.push(entry);
+            }
+        }
+        gone
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    type Case<'a> = (&'a [(u64, u8)], &'a [u64]);
+
+    use super::*;
+    use crate::event::MessageId;
+    use crate::message::{Properties, Publish};
+    use crate::profile::Profile;
+    use crate::queue::entry::Content;
+
+    fn entry(seq: u64, priority: u8) -> Entry {
+        let publish = Publish::new("", "q").with_body("xy");
+        let content = Content::from_publish(MessageId(seq), &publish, &[], Profile::RabbitMq4);
+        assert_eq!(content.properties, Properties::default());
+        Entry {
+            content: Arc::new(content),
+            seq: Seq(seq),
+            priority,
+            expires_at: None,
+            redelivered: false,
+            delivery_count: 0,
+        }
+    }
+
+    fn order(store: &Store) -> Vec<u64> {
+        store.iter().map(|e| e.seq.0).collect()
+    }
+
+    #[test]
+    fn priority_then_sequence_then_returns_first() {
+        let cases: &[Case] = &[
+            (&[(1, 0), (2, 0), (3, 0)], &[1, 2, 3]),
+            (&[(3, 0), (1, 0), (2, 0)], &[1, 2, 3]),
+            (&[(1, 0), (2, 5), (3, 9), (4, 5)], &[3, 2, 4, 1]),
+        ];
+        for (entries, want) in cases {
+            let mut store = Store::default();
+            for (seq, p) in *entries {
+                store.insert(entry(*seq, *p));
+            }
+            assert_eq!(order(&store), *want, "{entries:?}");
+            assert_eq!(store.bytes(), 2 * entries.len());
+        }
+        let mut store = Store::default();
+        store.insert(entry(1, 0));
+        store.push_return(entry(7, 0));
+        assert_eq!(order(&store), [7, 1]);
+        assert_eq!(store.pop_head().map(|e| e.seq.0), Some(7));
+        assert_eq!(store.bytes(), 2);
+    }
+}
