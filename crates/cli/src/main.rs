@@ -6,6 +6,7 @@
 //! Exit codes: 0 success; 2 a bad argument, file or line (the message names it).
 
 mod ops;
+mod output;
 mod replay;
 
 use std::path::{Path, PathBuf};

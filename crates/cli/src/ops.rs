@@ -1,10 +1,15 @@
 //! The operations of an OPS.jsonl script, read from JSON with errors that name the field.
-//! Declarations use the fields of the definitions format; a publish carries AMQP properties.
+//! Declarations use the fields of the definitions format; a publish carries AMQP properties
+//! ([`publish`]); the operations after routing (get, acknowledgements, consumers, time,
+//! restart) are read in [`queue`].
+
+mod publish;
+mod queue;
 
 use serde_json::{Map, Value as Json};
 use switchyard_core::definitions;
-use switchyard_core::fields::{FieldError, boolean, error, object, string, table};
-use switchyard_core::{BindingDecl, ExchangeDecl, Properties, Publish, QueueDecl};
+use switchyard_core::fields::{FieldError, boolean, error, object, string};
+use switchyard_core::{BindingDecl, ExchangeDecl, Publish, QueueDecl};
 
 /// One operation; each carries its vhost (`/` when the line has none). Parsed once per line, so
 /// the size difference between variants does not matter.
@@ -40,6 +45,51 @@ pub enum Op {
         vhost: String,
         name: String,
     },
+    Get {
+        vhost: String,
+        queue: String,
+        auto_ack: bool,
+    },
+    Ack {
+        delivery_tag: u64,
+        multiple: bool,
+    },
+    Nack {
+        delivery_tag: u64,
+        multiple: bool,
+        requeue: bool,
+    },
+    Reject {
+        delivery_tag: u64,
+        requeue: bool,
+    },
+    Consume {
+        vhost: String,
+        queue: String,
+        consumer_tag: String,
+        prefetch: u32,
+        auto_ack: bool,
+        exclusive: bool,
+        priority: i64,
+    },
+    Cancel {
+        consumer_tag: String,
+    },
+    /// Virtual time moves forward by `ms`.
+    Advance {
+        ms: u64,
+    },
+    Purge {
+        vhost: String,
+        queue: String,
+    },
+    Dump {
+        vhost: String,
+    },
+    /// A broker restart.
+    Restart,
+    /// Channel close: unsettled deliveries are requeued.
+    Close,
 }
 
 impl Op {
@@ -52,22 +102,37 @@ impl Op {
             Op::Unbind { .. } => "unbind",
             Op::DeleteExchange { .. } => "delete_exchange",
             Op::DeleteQueue { .. } => "delete_queue",
+            Op::Get { .. } => "get",
+            Op::Ack { .. } => "ack",
+            Op::Nack { .. } => "nack",
+            Op::Reject { .. } => "reject",
+            Op::Consume { .. } => "consume",
+            Op::Cancel { .. } => "cancel",
+            Op::Advance { .. } => "advance",
+            Op::Purge { .. } => "purge",
+            Op::Dump { .. } => "dump",
+            Op::Restart => "restart",
+            Op::Close => "close",
         }
     }
 }
 
-pub const OP_NAMES: &str =
-    "publish, declare_exchange, declare_queue, bind, unbind, delete_exchange, delete_queue";
+pub const OP_NAMES: &str = "publish, declare_exchange, declare_queue, bind, unbind, \
+delete_exchange, delete_queue, get, ack, nack, reject, consume, cancel, advance, purge, dump, \
+restart, close";
 
 /// Reads one line's JSON as an operation.
 pub fn parse(json: &Json) -> Result<Op, FieldError> {
     let obj = object(json, "")?;
     let op = string(obj, "op", "")?;
     let vhost = definitions::vhost(obj, "")?;
+    if let Some(op) = queue::parse(&op, obj, vhost.clone())? {
+        return Ok(op);
+    }
     Ok(match op.as_str() {
         "publish" => Op::Publish {
             vhost,
-            publish: publish(obj)?,
+            publish: publish::publish(obj)?,
         },
         "declare_exchange" => Op::DeclareExchange {
             vhost,
@@ -111,69 +176,6 @@ fn binding(obj: &Map<String, Json>) -> Result<BindingDecl, FieldError> {
     let mut with_type = obj.clone();
     with_type.insert("destination_type".into(), Json::String("queue".into()));
     Ok(definitions::binding(&with_type, "")?.1)
-}
-
-fn optional_string(
-    obj: &Map<String, Json>,
-    key: &str,
-    path: &str,
-) -> Result<Option<String>, FieldError> {
-    match obj.get(key) {
-        None | Some(Json::Null) => Ok(None),
-        Some(_) => string(obj, key, path).map(Some),
-    }
-}
-
-fn optional_int(
-    obj: &Map<String, Json>,
-    key: &str,
-    path: &str,
-    max: i64,
-) -> Result<Option<i64>, FieldError> {
-    match obj.get(key) {
-        None | Some(Json::Null) => Ok(None),
-        Some(v) => match v.as_i64() {
-            Some(n) if (0..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(error(
-                &switchyard_core::fields::join(path, key),
-                format!("expected an integer from 0 to {max}"),
-            )),
-        },
-    }
-}
-
-fn publish(obj: &Map<String, Json>) -> Result<Publish, FieldError> {
-    let exchange = optional_string(obj, "exchange", "")?.unwrap_or_default();
-    let routing_key = optional_string(obj, "routing_key", "")?.unwrap_or_default();
-    let mut publish = Publish::new(exchange, routing_key);
-    publish.mandatory = boolean(obj, "mandatory", "", false)?;
-    publish.immediate = boolean(obj, "immediate", "", false)?;
-    publish = publish.with_body(optional_string(obj, "body", "")?.unwrap_or_default());
-    if let Some(props) = obj.get("properties") {
-        publish.properties = properties(object(props, "properties")?)?;
-    }
-    Ok(publish)
-}
-
-fn properties(obj: &Map<String, Json>) -> Result<Properties, FieldError> {
-    let path = "properties";
-    let text = |key: &str| optional_string(obj, key, "properties");
-    Ok(Properties {
-        content_type: text("content_type")?,
-        content_encoding: text("content_encoding")?,
-        headers: table(obj, "headers", "properties")?,
-        delivery_mode: optional_int(obj, "delivery_mode", path, 2)?.map(|n| n as u8),
-        priority: optional_int(obj, "priority", path, 255)?.map(|n| n as u8),
-        correlation_id: text("correlation_id")?,
-        reply_to: text("reply_to")?,
-        // Kept as the client sent it: the broker checks it (406 for "abc"), as RabbitMQ does.
-        expiration: text("expiration")?,
-        message_id: text("message_id")?,
-        timestamp: optional_int(obj, "timestamp", path, i64::MAX)?,
-        kind: text("type")?,
-        user_id: text("user_id")?,
-        app_id: text("app_id")?,
-    })
 }
 
 #[cfg(test)]

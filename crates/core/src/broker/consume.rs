@@ -98,18 +98,17 @@ impl Broker {
 
     /// `basic.cancel`. Deliveries already sent stay unsettled on the channel (they can still be
     /// acknowledged), as in AMQP; an auto-delete queue that lost its last consumer is deleted.
+    /// An unknown consumer tag is ignored, as the AMQP spec requires and RabbitMQ does.
     pub fn cancel(&mut self, channel: ChannelId, tag: &str, now: u64) -> Result<(), BrokerError> {
         let found = self.queues.iter().find_map(|(vhost, qs)| {
             qs.values()
                 .find(|q| q.consumers_on(channel).iter().any(|t| t == tag))
                 .map(|q| (vhost.clone(), q.name().to_owned()))
         });
-        let Some((vhost, queue)) = found else {
-            return Err(BrokerError::UnknownConsumerTag {
-                tag: tag.to_owned(),
-            });
-        };
         self.advance(now)?;
+        let Some((vhost, queue)) = found else {
+            return Ok(());
+        };
         self.detach(&vhost, &queue, channel, tag);
         self.with_queue(&vhost, &queue, |q, cx| q.dispatch(cx));
         self.auto_delete_if_unused(&vhost, &queue);
