@@ -294,9 +294,12 @@ def policy_cases():
         Q("pol3.lo"), Q("pol3.hi"), Q("pol3.arg", {"x-message-ttl": 60000}),
         Q("pol3dlq"),
         B("pol3.dlx", "pol3dlq"),
-        P("", "pol3.lo", "m1"), P("", "pol3.hi", "m2"), P("", "pol3.arg", "m3"),
+        # m3 is published 60 ms after m1 so that the two expiries into pol3dlq are not simultaneous.
+        P("", "pol3.lo", "m1"), P("", "pol3.hi", "m2"),
         P("", "pol3.hi", "m4", expiration="60000"),
-        ADV(180),
+        ADV(60),
+        P("", "pol3.arg", "m3"),
+        ADV(120),
         G("pol3.hi", "manual"),
         ADV(270),
     ]))
