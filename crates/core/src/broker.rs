@@ -136,6 +136,24 @@ impl Broker {
         self.queues.get(vhost).into_iter().flat_map(|q| q.values())
     }
 
+    /// Every unsettled delivery: channel, delivery tag, message, vhost and queue.
+    pub fn unsettled(&self) -> Vec<(crate::channel::ChannelId, u64, MessageId, &str, &str)> {
+        self.channels
+            .iter()
+            .flat_map(|(id, ch)| {
+                ch.unacked().map(move |(tag, u)| {
+                    (
+                        id,
+                        tag,
+                        u.entry.content.id,
+                        u.vhost.as_str(),
+                        u.queue.as_str(),
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// The virtual time (ms) the broker is at.
     pub fn now(&self) -> u64 {
         self.now

@@ -7,5 +7,6 @@
 )]
 
 mod conformance;
+mod queue_accounting;
 mod queue_conformance;
 mod vectors;
