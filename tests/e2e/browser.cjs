@@ -29,6 +29,9 @@ async function launch() {
       if (msg.type() === "error") errors.push(msg.text());
     });
     page.on("pageerror", (err) => errors.push(String(err)));
+    page.on("response", (res) => {
+      if (res.status() >= 400) errors.push(`HTTP ${res.status()} for ${res.url()}`);
+    });
   };
   context.pages().forEach(watch);
   context.on("page", watch);
