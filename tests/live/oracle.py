@@ -78,6 +78,9 @@ OPTIONAL_OPS = {
     "advance": {"op": "advance", "ms": 0},
     "purge": {"op": "purge", "queue": "live-probe-missing"},
     "dump": {"op": "dump"},
+    "consume": {"op": "consume", "queue": "live-probe-missing", "consumer_tag": "c", "prefetch": 0, "ack": "manual"},
+    "cancel": {"op": "cancel", "consumer_tag": "c"},
+    "close": {"op": "close"},
 }
 
 
@@ -177,7 +180,16 @@ def canon_message(m):
 
 
 def comparable(op, result, check_queues):
-    """What is compared of one op's output."""
+    """What is compared of one op's output, with the deliveries to consumers it caused."""
+    out = comparable_line(op, result, check_queues)
+    events = [e for e in result.get("_events", []) if e.get("event") == "deliver"]
+    if events:
+        out["deliveries"] = [{"consumer_tag": e.get("consumer_tag"), "message": canon_message(e.get("message"))}
+                             for e in events]
+    return out
+
+
+def comparable_line(op, result, check_queues):
     name = op["op"]
     if "error" in result and result["error"] is not None:
         return {"error": {"code": result["error"].get("code"), "text": result["error"].get("text")}}
@@ -234,10 +246,13 @@ def diff_summary(a, b, path=""):
 class Live:
     """One connection and one confirm-mode channel per case; a channel error opens a new one."""
 
-    def __init__(self, port):
+    def __init__(self, port, pump_ms=30):
         self.port = port
         self.conn = None
         self.ch = None
+        self.pump_s = pump_ms / 1000.0
+        self.consumers = {}  # consumer tag -> manual ack?
+        self.delivered = []  # (consumer tag, method, properties, body) not yet reported
         self.open()
 
     def open(self):
@@ -249,12 +264,36 @@ class Live:
         self.new_channel()
 
     def new_channel(self):
+        self.consumers = {}
+        self.delivered = []
         if self.conn is None or not self.conn.is_open:
             self.conn = None
             self.open()
             return
         self.ch = self.conn.channel()
         self.ch.confirm_delivery()
+
+    def on_deliver(self, _ch, method, props, body):
+        self.delivered.append((method.consumer_tag, method, props, body))
+
+    def pump(self):
+        """Waits a little for deliveries to consumers and returns them as deliver events."""
+        if self.consumers:
+            # process_data_events returns as soon as anything arrived, so keep pumping until
+            # nothing more came for pump_s (at most 1 s).
+            start = last = time.monotonic()
+            seen = len(self.delivered)
+            while True:
+                self.conn.process_data_events(time_limit=0.005)
+                now = time.monotonic()
+                if len(self.delivered) != seen:
+                    seen, last = len(self.delivered), now
+                if now - last >= self.pump_s or now - start >= 1.0:
+                    break
+        events = [{"event": "deliver", "consumer_tag": tag, "message": message_json(m, p, b)}
+                  for tag, m, p, b in self.delivered]
+        self.delivered = []
+        return events
 
     def close(self):
         try:
@@ -274,7 +313,11 @@ class Live:
         """Runs one concrete op; returns its output in the runner's JSON form."""
         name = op["op"]
         try:
-            return self._execute(op)
+            answer = self._execute(op)
+            events = self.pump()
+            if events:
+                answer["_events"] = events
+            return answer
         except pex.ChannelClosedByBroker as e:
             self.new_channel()
             return {"op": name, "error": {"code": e.reply_code, "text": e.reply_text}}
@@ -333,6 +376,24 @@ class Live:
             self.sync()
         elif name == "advance":
             time.sleep(op["ms"] / 1000.0)
+        elif name == "consume":
+            manual = op.get("ack", "manual") != "auto"
+            ch.basic_qos(prefetch_count=op.get("prefetch") or 0)
+            args = {"x-priority": op["priority"]} if op.get("priority") else None
+            ch.basic_consume(op["queue"], self.on_deliver, auto_ack=not manual,
+                             exclusive=op.get("exclusive", False), consumer_tag=op["consumer_tag"],
+                             arguments=args)
+            self.consumers[op["consumer_tag"]] = manual
+        elif name == "cancel":
+            self.conn.process_data_events(time_limit=0)
+            pending = ch.basic_cancel(op["consumer_tag"]) or []
+            for _ch, m, p, b in pending:
+                self.delivered.append((m.consumer_tag, m, p, b))
+            self.consumers.pop(op["consumer_tag"], None)
+        elif name == "close":
+            self.conn.process_data_events(time_limit=0)
+            ch.close()
+            self.new_channel()
         else:
             raise ValueError(f"the live executor has no op {name}")
         return {"op": name}
@@ -441,7 +502,7 @@ def run_case(case, live_port, binary, caps, workdir, settle_ms, definitions=None
     rng = random.Random(f"resolve:{case['id']}")
     live = Live(live_port)
     concrete, answers, check_flags = [], [], []
-    state = {"outstanding": set(), "existing_queues": set()}
+    state = {"outstanding": set(), "existing_queues": set(), "manual_tags": set()}
     queues_in_case = []
     check_queues = case.get("check_queues", False)
     dirty = False
@@ -451,7 +512,7 @@ def run_case(case, live_port, binary, caps, workdir, settle_ms, definitions=None
             if op is None:
                 continue
             name = op["op"]
-            if name in ("get", "ack", "nack", "reject", "advance", "purge") and name not in caps:
+            if name in OPTIONAL_OPS and name not in caps:
                 res.notes.append(f"{name} skipped: the runner has no `{name}` op yet")
                 continue
             if name == "get" and dirty and settle_ms:
@@ -475,15 +536,28 @@ def run_case(case, live_port, binary, caps, workdir, settle_ms, definitions=None
                 elif name == "get" and answer.get("message") and op.get("ack") == "manual":
                     state["outstanding"].add(answer["message"]["delivery_tag"])
                 settle(op, state)
-            elif name in ("ack", "nack", "reject", "get"):
+            else:
                 # A channel error requeued every unacknowledged message on the broker.
                 state["outstanding"] = set()
+            if name == "close":
+                state["outstanding"] = set()
+            for event in answer.get("_events", []):
+                if live.consumers.get(event["consumer_tag"], False) or event["consumer_tag"] in state["manual_tags"]:
+                    state["outstanding"].add(event["message"]["delivery_tag"])
+            if name == "consume" and "error" not in answer and op.get("ack", "manual") != "auto":
+                state["manual_tags"].add(op["consumer_tag"])
             if name in ("publish", "nack", "reject", "advance"):
                 dirty = True
             concrete.append(op)
             answers.append(answer)
             check_flags.append(measure)
-        # Final contents: drain every queue the case declared.
+        # Final contents: cancel the consumers, then drain every queue the case declared.
+        for tag in sorted(live.consumers):
+            op = {"op": "cancel", "consumer_tag": tag}
+            answer = live.execute(op)
+            concrete.append(op)
+            answers.append(answer)
+            check_flags.append(False)
         if "get" in caps:
             if dirty and settle_ms:
                 time.sleep(settle_ms / 1000.0)

@@ -659,7 +659,72 @@ def gen_declare(rng, cid, caps):
     return case(cid, "declare", "declarations, argument checks, redeclaration equivalence", ops)
 
 
-GENERATORS = [(gen_routing, 0.5), (gen_limits, 0.15), (gen_dlx, 0.12), (gen_ttl, 0.1), (gen_declare, 0.13)]
+def CONSUME(queue, tag, prefetch=0, ack="manual", exclusive=False, priority=None):
+    op = {"op": "consume", "queue": queue, "consumer_tag": tag, "prefetch": prefetch, "ack": ack,
+          "exclusive": exclusive}
+    if priority is not None:
+        op["priority"] = priority
+    return op
+
+
+def gen_consume(rng, cid, caps):
+    """Consumers on one queue: prefetch, round-robin, priorities, exclusive, ack/nack/reject, cancel, close.
+    Only one queue has consumers, so the order of deliveries is fixed on the broker too."""
+    p = cid + "."
+    q, dlq = p + "q", p + "dlq"
+    args = {}
+    if rng.random() < 0.4:
+        args["x-dead-letter-exchange"] = ""
+        args["x-dead-letter-routing-key"] = dlq
+    if rng.random() < 0.3:
+        args["x-max-length"] = rng.randint(1, 4)
+        if rng.random() < 0.5:
+            args["x-overflow"] = rng.choice(["reject-publish", "drop-head"])
+    if rng.random() < 0.15:
+        args["x-max-priority"] = 5
+    ops = [Q(q, args), Q(dlq)]
+    n = 0
+
+    def publish():
+        nonlocal n
+        n += 1
+        prio = rng.choice([None, 0, 3, 7]) if "x-max-priority" in args else None
+        ops.append(P("", q, f"m{n}", priority=prio))
+
+    for _ in range(rng.randint(0, 4)):
+        publish()
+    tags = []
+    for _ in range(rng.randint(6, 16)):
+        r = rng.random()
+        if r < 0.3:
+            publish()
+        elif r < 0.45 and len(tags) < 3:
+            tag = f"c{len(tags) + 1}"
+            tags.append(tag)
+            prio = rng.choice([None, None, 1, 5])
+            ops.append(CONSUME(q, tag, prefetch=rng.choice([0, 1, 1, 2, 3]),
+                               ack=rng.choice(["manual", "manual", "auto"]),
+                               exclusive=rng.random() < 0.1, priority=prio))
+        elif r < 0.75:
+            kind = rng.choice(["ack", "ack", "nack", "reject"])
+            tag = rng.choice(["$first", "$last", "$pick"])
+            if kind == "ack":
+                ops.append(ACK(tag, multiple=rng.random() < 0.25))
+            elif kind == "nack":
+                ops.append(NACK(tag, requeue=rng.random() < 0.6, multiple=rng.random() < 0.25))
+            else:
+                ops.append(REJ(tag, requeue=rng.random() < 0.6))
+        elif r < 0.82 and tags:
+            ops.append({"op": "cancel", "consumer_tag": rng.choice(tags)})
+        elif r < 0.87 and "close" in caps:
+            ops.append({"op": "close"})
+        else:
+            ops.append(G(q, rng.choice(["manual", "auto"])))
+    return case(cid, "consume", "consumers on one queue", ops)
+
+
+GENERATORS = [(gen_routing, 0.45), (gen_limits, 0.14), (gen_dlx, 0.11), (gen_ttl, 0.09), (gen_declare, 0.11),
+              (gen_consume, 0.10)]
 
 
 def random_cases(seed, count, caps):
@@ -672,5 +737,7 @@ def random_cases(seed, count, caps):
             acc += weight
             if r < acc:
                 break
+        if gen is gen_consume and not {"consume", "get"} <= caps:
+            gen = gen_routing  # keeps the count; consumers are compared once the runner has them
         out.append(gen(rng, f"s{seed}c{i}", caps))
     return out
