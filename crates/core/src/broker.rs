@@ -22,7 +22,7 @@ use crate::message::Publish;
 use crate::policy::{Policies, Policy};
 use crate::profile::Profile;
 use crate::queue::death::DeadLetter;
-use crate::queue::{Ctx, Queue, config};
+use crate::queue::{Ctx, Queue, config, validate};
 use crate::route::Walk;
 use crate::topology::{BindingDecl, ExchangeDecl, QueueDecl, Removed, Topology};
 
@@ -184,6 +184,19 @@ impl Broker {
 
     pub fn declare_exchange(&mut self, vhost: &str, decl: ExchangeDecl) -> Result<(), BrokerError> {
         let name = decl.name.clone();
+        let topology = self.topology(vhost)?;
+        let ae = decl.arguments.get("alternate-exchange");
+        let new =
+            !name.is_empty() && !name.starts_with("amq.") && topology.exchange(&name).is_none();
+        if let Some(v) = ae.filter(|v| new && !matches!(v, crate::value::Value::Str(_))) {
+            return Err(BrokerError::InvalidArgumentType {
+                kind: Kind::Exchange,
+                name,
+                vhost: vhost.to_owned(),
+                argument: "alternate-exchange".to_owned(),
+                type_name: v.type_name(),
+            });
+        }
         if self.topology_mut(vhost)?.declare_exchange(decl)? {
             self.events.push(Event::ExchangeDeclared {
                 vhost: vhost.to_owned(),
@@ -212,7 +225,10 @@ impl Broker {
     /// `queue.declare`: checks the arguments (406 naming the argument), creates the queue or
     /// checks an existing one is equivalent (a redeclare counts as use for `x-expires`).
     pub fn declare_queue(&mut self, vhost: &str, decl: QueueDecl) -> Result<(), BrokerError> {
-        config::validate(&decl)?;
+        let topology = self.topology(vhost)?;
+        if !decl.name.starts_with("amq.") && !topology.has_queue(&decl.name) {
+            validate::validate(&decl, vhost)?;
+        }
         let name = decl.name.clone();
         let state = decl.clone();
         if self.topology_mut(vhost)?.declare_queue(decl)? {

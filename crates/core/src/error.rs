@@ -80,11 +80,27 @@ pub enum BrokerError {
     InvalidXMatch {
         value: String,
     },
+    /// An argument's validator refused it; `reason` is RabbitMQ's term (`{value_negative,-1}`).
     InvalidArgument {
         kind: Kind,
         name: String,
+        vhost: String,
         argument: String,
         reason: String,
+    },
+    /// An argument naming an exchange is not a string.
+    InvalidArgumentType {
+        kind: Kind,
+        name: String,
+        vhost: String,
+        argument: String,
+        type_name: &'static str,
+    },
+    /// A quorum queue declared auto-delete, exclusive or non-durable.
+    InvalidProperty {
+        name: String,
+        vhost: String,
+        property: &'static str,
     },
     InvalidExpiration {
         value: String,
@@ -146,6 +162,8 @@ impl BrokerError {
             Inequivalent { .. }
             | InvalidXMatch { .. }
             | InvalidArgument { .. }
+            | InvalidArgumentType { .. }
+            | InvalidProperty { .. }
             | InvalidExpiration { .. }
             | InvalidRoutingHeader { .. }
             | KeyTooLong { .. }
@@ -201,11 +219,31 @@ impl fmt::Display for BrokerError {
             InvalidArgument {
                 kind,
                 name,
+                vhost,
                 argument,
                 reason,
-            } => {
-                write!(f, "invalid arg '{argument}' for {kind} '{name}': {reason}")
-            }
+            } => write!(
+                f,
+                "invalid arg '{argument}' for {kind} '{name}' in vhost '{vhost}': {reason}"
+            ),
+            InvalidArgumentType {
+                kind,
+                name,
+                vhost,
+                argument,
+                type_name,
+            } => write!(
+                f,
+                "invalid type '{type_name}' for arg '{argument}' in {kind} '{name}' in vhost '{vhost}'"
+            ),
+            InvalidProperty {
+                name,
+                vhost,
+                property,
+            } => write!(
+                f,
+                "invalid property '{property}' for queue '{name}' in vhost '{vhost}'"
+            ),
             InvalidExpiration { value } => write!(f, "invalid expiration '{value}'"),
             InvalidRoutingHeader { header } => {
                 write!(f, "invalid '{header}' header: expected an array of strings")

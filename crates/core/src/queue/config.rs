@@ -1,13 +1,11 @@
-//! What a queue's arguments and policies mean: the declare-time checks (406 naming the
-//! argument) and the effective settings with RabbitMQ's precedence (the minimum wins for
+//! What a queue's arguments and policies mean: the effective settings with RabbitMQ's precedence (the minimum wins for
 //! limits and TTLs; for `overflow` the argument wins on classic queues and the policy on quorum
 //! queues; for the dead-letter settings the argument beats the policy).
 
-use crate::error::{BrokerError, Kind};
 use crate::policy::{Policies, Target};
 use crate::profile::Profile;
 use crate::topology::QueueDecl;
-use crate::value::{Table, Value};
+use crate::value::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum QueueKind {
@@ -25,7 +23,7 @@ pub enum Overflow {
 }
 
 impl Overflow {
-    fn parse(text: &str) -> Option<Overflow> {
+    pub fn parse(text: &str) -> Option<Overflow> {
         Some(match text {
             "drop-head" => Overflow::DropHead,
             "reject-publish" => Overflow::RejectPublish,
@@ -51,105 +49,6 @@ pub struct Config {
     pub single_active_consumer: bool,
     /// Quorum queues only; `None` is unlimited.
     pub delivery_limit: Option<u64>,
-}
-
-/// The checks `queue.declare` makes on the arguments.
-pub fn validate(decl: &QueueDecl) -> Result<(), BrokerError> {
-    let args = &decl.arguments;
-    let bad = |argument: &str, reason: &str| BrokerError::InvalidArgument {
-        kind: Kind::Queue,
-        name: decl.name.clone(),
-        argument: argument.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let kind = match args.get("x-queue-type") {
-        None => QueueKind::Classic,
-        Some(Value::Str(s)) if s == "classic" => QueueKind::Classic,
-        Some(Value::Str(s)) if s == "quorum" => QueueKind::Quorum,
-        Some(_) => return Err(bad("x-queue-type", "expected classic or quorum")),
-    };
-    for (name, min) in [
-        ("x-message-ttl", 0),
-        ("x-expires", 1),
-        ("x-max-length", 0),
-        ("x-max-length-bytes", 0),
-    ] {
-        match args.get(name) {
-            None => {}
-            Some(Value::Int(n)) if *n >= min => {}
-            Some(Value::Int(_)) => return Err(bad(name, &format!("must be at least {min}"))),
-            Some(v) => return Err(bad(name, &format!("unacceptable type {}", v.type_name()))),
-        }
-    }
-    check_typed(args, "x-delivery-limit", |v| matches!(v, Value::Int(_)))
-        .map_err(|r| bad("x-delivery-limit", &r))?;
-    check_typed(args, "x-single-active-consumer", |v| {
-        matches!(v, Value::Bool(_))
-    })
-    .map_err(|r| bad("x-single-active-consumer", &r))?;
-    match args.get("x-overflow") {
-        None => {}
-        Some(Value::Str(s)) if Overflow::parse(s).is_some() => {}
-        Some(_) => {
-            return Err(bad(
-                "x-overflow",
-                "expected drop-head, reject-publish or reject-publish-dlx",
-            ));
-        }
-    }
-    match args.get("x-max-priority") {
-        None => {}
-        Some(Value::Int(n)) if (0..=255).contains(n) => {}
-        Some(_) => return Err(bad("x-max-priority", "expected an integer from 0 to 255")),
-    }
-    check_dead_letter(args).map_err(|(a, r)| bad(a, &r))?;
-    if kind == QueueKind::Quorum {
-        check_quorum(decl)?;
-    }
-    Ok(())
-}
-
-fn check_typed(args: &Table, name: &str, ok: impl Fn(&Value) -> bool) -> Result<(), String> {
-    match args.get(name) {
-        Some(v) if !ok(v) => Err(format!("unacceptable type {}", v.type_name())),
-        _ => Ok(()),
-    }
-}
-
-fn check_dead_letter(args: &Table) -> Result<(), (&'static str, String)> {
-    for name in ["x-dead-letter-exchange", "x-dead-letter-routing-key"] {
-        if let Some(v) = args.get(name).filter(|v| !matches!(v, Value::Str(_))) {
-            return Err((name, format!("unacceptable type {}", v.type_name())));
-        }
-    }
-    if args.get("x-dead-letter-routing-key").is_some()
-        && args.get("x-dead-letter-exchange").is_none()
-    {
-        return Err((
-            "x-dead-letter-routing-key",
-            "x-dead-letter-exchange is not set".to_owned(),
-        ));
-    }
-    Ok(())
-}
-
-/// Quorum queues are always durable, never exclusive, never auto-delete.
-fn check_quorum(decl: &QueueDecl) -> Result<(), BrokerError> {
-    let property = if !decl.durable {
-        "non-durable"
-    } else if decl.exclusive {
-        "exclusive"
-    } else if decl.auto_delete {
-        "auto-delete"
-    } else {
-        return Ok(());
-    };
-    Err(BrokerError::InvalidArgument {
-        kind: Kind::Queue,
-        name: decl.name.clone(),
-        argument: property.to_owned(),
-        reason: "invalid property for a quorum queue".to_owned(),
-    })
 }
 
 /// The effective settings of a declared queue under the policies that apply now.

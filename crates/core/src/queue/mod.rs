@@ -10,6 +10,7 @@ pub mod consumer;
 pub mod death;
 pub mod entry;
 pub mod store;
+pub mod validate;
 
 use std::collections::VecDeque;
 use std::sync::Arc;

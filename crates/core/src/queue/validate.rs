@@ -1,0 +1,309 @@
+//! The checks `queue.declare` makes on a new queue's arguments, in RabbitMQ's order and with
+//! its words: the dead-letter exchange's type (`rabbit_channel`), then each argument's
+//! validator (`rabbit_amqqueue:declare_args/0`, reasons as Erlang terms such as
+//! `{value_negative,-1}`), then a quorum queue's properties. A redeclare is checked for
+//! equivalence instead, elsewhere.
+
+use crate::error::{BrokerError, Kind};
+use crate::queue::config::Overflow;
+use crate::topology::QueueDecl;
+use crate::value::{Table, Value};
+
+/// The largest TTL RabbitMQ's `check_expiry` accepts (`?MAX_EXPIRY_TIMER`, ms).
+const MAX_EXPIRY_MS: i64 = 4_294_967_295;
+
+type Check = fn(&Value, &Table) -> Result<(), String>;
+
+/// The validators in `declare_args/0` order.
+const VALIDATORS: [(&str, Check); 12] = [
+    ("x-expires", expires),
+    ("x-message-ttl", message_ttl),
+    ("x-dead-letter-exchange", dead_letter_exchange),
+    ("x-dead-letter-routing-key", dead_letter_routing_key),
+    ("x-max-length", non_negative),
+    ("x-max-length-bytes", non_negative),
+    ("x-max-priority", max_priority),
+    ("x-overflow", overflow),
+    ("x-queue-mode", queue_mode),
+    ("x-single-active-consumer", boolean),
+    ("x-queue-type", queue_type),
+    ("x-delivery-limit", integer),
+];
+
+/// Checks a queue about to be created (`vhost` for the error text).
+pub fn validate(decl: &QueueDecl, vhost: &str) -> Result<(), BrokerError> {
+    let args = &decl.arguments;
+    if let Some(v) = args
+        .get("x-dead-letter-exchange")
+        .filter(|v| !matches!(v, Value::Str(_)))
+    {
+        return Err(BrokerError::InvalidArgumentType {
+            kind: Kind::Queue,
+            name: decl.name.clone(),
+            vhost: vhost.to_owned(),
+            argument: "x-dead-letter-exchange".to_owned(),
+            type_name: v.type_name(),
+        });
+    }
+    for (key, check) in VALIDATORS {
+        if let Some(value) = args.get(key) {
+            check(value, args).map_err(|reason| BrokerError::InvalidArgument {
+                kind: Kind::Queue,
+                name: decl.name.clone(),
+                vhost: vhost.to_owned(),
+                argument: key.to_owned(),
+                reason,
+            })?;
+        }
+    }
+    if args.get_str("x-queue-type") == Some("quorum") {
+        check_quorum(decl, vhost)?;
+    }
+    Ok(())
+}
+
+/// Quorum queues are never auto-delete or exclusive, always durable.
+fn check_quorum(decl: &QueueDecl, vhost: &str) -> Result<(), BrokerError> {
+    let property = if decl.auto_delete {
+        "auto-delete"
+    } else if decl.exclusive {
+        "exclusive-owner"
+    } else if !decl.durable {
+        "non-durable"
+    } else {
+        return Ok(());
+    };
+    Err(BrokerError::InvalidProperty {
+        name: decl.name.clone(),
+        vhost: vhost.to_owned(),
+        property,
+    })
+}
+
+fn unacceptable(value: &Value) -> String {
+    format!("{{unacceptable_type,{}}}", value.type_name())
+}
+
+fn integer(value: &Value, _: &Table) -> Result<(), String> {
+    match value {
+        Value::Int(_) => Ok(()),
+        other => Err(unacceptable(other)),
+    }
+}
+
+fn int(value: &Value) -> Result<i64, String> {
+    value.as_i64().ok_or_else(|| unacceptable(value))
+}
+
+fn non_negative(value: &Value, _: &Table) -> Result<(), String> {
+    match int(value)? {
+        n if n < 0 => Err(format!("{{value_negative,{n}}}")),
+        _ => Ok(()),
+    }
+}
+
+/// `rabbit_misc:check_expiry`.
+fn expiry(n: i64) -> Result<(), String> {
+    if n < 0 {
+        Err(format!("{{value_negative,{n}}}"))
+    } else if n > MAX_EXPIRY_MS {
+        Err(format!("{{value_too_large,{n}}}"))
+    } else {
+        Ok(())
+    }
+}
+
+fn expires(value: &Value, _: &Table) -> Result<(), String> {
+    match int(value)? {
+        0 => Err("{value_zero,0}".to_owned()),
+        n => expiry(n),
+    }
+}
+
+fn message_ttl(value: &Value, _: &Table) -> Result<(), String> {
+    expiry(int(value)?)
+}
+
+fn dead_letter_exchange(value: &Value, _: &Table) -> Result<(), String> {
+    match value {
+        Value::Str(_) => Ok(()),
+        other => Err(unacceptable(other)),
+    }
+}
+
+fn dead_letter_routing_key(value: &Value, args: &Table) -> Result<(), String> {
+    match (value, args.get("x-dead-letter-exchange")) {
+        (Value::Str(_), None) => Err("routing_key_but_no_dlx_defined".to_owned()),
+        (Value::Str(_), Some(_)) => Ok(()),
+        (other, _) => Err(unacceptable(other)),
+    }
+}
+
+fn max_priority(value: &Value, args: &Table) -> Result<(), String> {
+    non_negative(value, args)?;
+    match int(value)? {
+        n if n > 255 => Err(format!("{{max_value_exceeded,{n}}}")),
+        _ => Ok(()),
+    }
+}
+
+fn one_of(value: &Value, ok: impl Fn(&str) -> bool, error: &str) -> Result<(), String> {
+    match value {
+        Value::Str(s) if ok(s) => Ok(()),
+        Value::Str(_) => Err(error.to_owned()),
+        other => Err(unacceptable(other)),
+    }
+}
+
+fn overflow(value: &Value, _: &Table) -> Result<(), String> {
+    one_of(value, |s| Overflow::parse(s).is_some(), "invalid_overflow")
+}
+
+fn queue_mode(value: &Value, _: &Table) -> Result<(), String> {
+    one_of(
+        value,
+        |s| s == "default" || s == "lazy",
+        "invalid_queue_mode",
+    )
+}
+
+fn queue_type(value: &Value, _: &Table) -> Result<(), String> {
+    one_of(
+        value,
+        |s| s == "classic" || s == "quorum",
+        "invalid_queue_type",
+    )
+}
+
+fn boolean(value: &Value, _: &Table) -> Result<(), String> {
+    match value {
+        Value::Bool(_) => Ok(()),
+        other => Err(unacceptable(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Declares a queue named `q` with `args` (JSON) and flags; gives the error text or "ok".
+    fn check(args: serde_json::Value, durable: bool, expected: &str) {
+        let mut decl = QueueDecl::new("q");
+        decl.durable = durable;
+        decl.arguments = Table::from_json(&args).unwrap();
+        let got = match validate(&decl, "/") {
+            Ok(()) => "ok".to_owned(),
+            Err(e) => e.reply_text(),
+        };
+        assert_eq!(got, expected, "{args}");
+    }
+
+    #[test]
+    fn declare_argument_checks() {
+        use serde_json::json;
+        let arg = |a: &str, r: &str| {
+            format!("PRECONDITION_FAILED - invalid arg '{a}' for queue 'q' in vhost '/': {r}")
+        };
+        check(
+            json!({"x-max-length": 5, "x-overflow": "reject-publish-dlx"}),
+            true,
+            "ok",
+        );
+        check(
+            json!({"x-max-length": -1}),
+            true,
+            &arg("x-max-length", "{value_negative,-1}"),
+        );
+        check(
+            json!({"x-max-length": "5"}),
+            true,
+            &arg("x-max-length", "{unacceptable_type,longstr}"),
+        );
+        check(
+            json!({"x-max-length": 1.5}),
+            true,
+            &arg("x-max-length", "{unacceptable_type,double}"),
+        );
+        check(
+            json!({"x-message-ttl": -5}),
+            true,
+            &arg("x-message-ttl", "{value_negative,-5}"),
+        );
+        check(json!({"x-message-ttl": 0}), true, "ok");
+        check(
+            json!({"x-expires": 0}),
+            true,
+            &arg("x-expires", "{value_zero,0}"),
+        );
+        check(
+            json!({"x-expires": -1}),
+            true,
+            &arg("x-expires", "{value_negative,-1}"),
+        );
+        check(
+            json!({"x-overflow": "bogus"}),
+            true,
+            &arg("x-overflow", "invalid_overflow"),
+        );
+        check(
+            json!({"x-overflow": 1}),
+            true,
+            &arg("x-overflow", "{unacceptable_type,long}"),
+        );
+        check(
+            json!({"x-max-priority": 256}),
+            true,
+            &arg("x-max-priority", "{max_value_exceeded,256}"),
+        );
+        check(
+            json!({"x-max-priority": -1}),
+            true,
+            &arg("x-max-priority", "{value_negative,-1}"),
+        );
+        check(
+            json!({"x-queue-type": "bogus"}),
+            true,
+            &arg("x-queue-type", "invalid_queue_type"),
+        );
+        check(
+            json!({"x-queue-mode": "bogus"}),
+            true,
+            &arg("x-queue-mode", "invalid_queue_mode"),
+        );
+        check(
+            json!({"x-single-active-consumer": "yes"}),
+            true,
+            &arg("x-single-active-consumer", "{unacceptable_type,longstr}"),
+        );
+        check(
+            json!({"x-dead-letter-routing-key": "k"}),
+            true,
+            &arg(
+                "x-dead-letter-routing-key",
+                "routing_key_but_no_dlx_defined",
+            ),
+        );
+        check(
+            json!({"x-dead-letter-routing-key": 5, "x-dead-letter-exchange": ""}),
+            true,
+            &arg("x-dead-letter-routing-key", "{unacceptable_type,long}"),
+        );
+        check(
+            json!({"x-dead-letter-exchange": 5}),
+            true,
+            "PRECONDITION_FAILED - invalid type 'long' for arg 'x-dead-letter-exchange' in queue 'q' in vhost '/'",
+        );
+        check(
+            json!({"x-expires": 0, "x-max-length": -1}),
+            true,
+            &arg("x-expires", "{value_zero,0}"),
+        );
+        check(json!({"x-queue-type": "quorum"}), true, "ok");
+        check(
+            json!({"x-queue-type": "quorum"}),
+            false,
+            "PRECONDITION_FAILED - invalid property 'non-durable' for queue 'q' in vhost '/'",
+        );
+        check(json!({"x-custom": "anything"}), true, "ok");
+    }
+}
