@@ -21,6 +21,7 @@ import datetime
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -192,7 +193,8 @@ def comparable(op, result, check_queues):
 def comparable_line(op, result, check_queues):
     name = op["op"]
     if "error" in result and result["error"] is not None:
-        return {"error": {"code": result["error"].get("code"), "text": result["error"].get("text")}}
+        text = None if IGNORE_ERROR_TEXT else result["error"].get("text")
+        return {"error": {"code": result["error"].get("code"), "text": text}}
     if name == "publish":
         out = {"confirm": result.get("confirm"), "returned": result.get("returned")}
         if check_queues:
@@ -497,6 +499,9 @@ def install_policies(workdir):
     return path
 
 
+IGNORE_ERROR_TEXT = False
+
+
 def run_case(case, live_port, binary, caps, workdir, settle_ms, definitions=None):
     res = CaseResult(case)
     rng = random.Random(f"resolve:{case['id']}")
@@ -652,10 +657,14 @@ def main():
     ap.add_argument("--settle-ms", type=int, default=25,
                     help="pause before a get that follows a publish/nack/advance (dead letters are asynchronous)")
     ap.add_argument("--out", default=None, help="where failing cases' ops are written")
+    ap.add_argument("--ignore-error-text", action="store_true",
+                    help="compare only the reply code of errors (the text is compared by default)")
     ap.add_argument("--assume-ops", default=None,
                     help="comma-separated optional ops to treat as supported instead of probing (debugging the live side)")
     ns = ap.parse_args()
 
+    global IGNORE_ERROR_TEXT
+    IGNORE_ERROR_TEXT = ns.ignore_error_text
     started = time.time()
     root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     outdir = ns.out or os.path.join(root, "target", "live-conformance")
@@ -731,6 +740,7 @@ def main():
                 kinds[m[5]] = kinds.get(m[5], 0) + 1
             report_failure(res, outdir, ns.switchyard)
 
+    shutil.rmtree(workdir, ignore_errors=True)
     elapsed = time.time() - started
     print()
     print(f"live conformance: {len(cases)} cases, {compared} op answers compared, {elapsed:.1f} s")
