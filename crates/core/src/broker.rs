@@ -212,6 +212,12 @@ impl Broker {
         name: &str,
         if_unused: bool,
     ) -> Result<(), BrokerError> {
+        // Deleting an exchange that does not exist is not an error (RabbitMQ answers `delete-ok`).
+        let topology = self.topology(vhost)?;
+        let reserved = name.is_empty() || name.starts_with("amq.");
+        if !reserved && topology.exchange(name).is_none() {
+            return Ok(());
+        }
         let removed = self.topology_mut(vhost)?.delete_exchange(name, if_unused)?;
         self.events.push(Event::ExchangeDeleted {
             vhost: vhost.to_owned(),
@@ -250,16 +256,12 @@ impl Broker {
     }
 
     /// `queue.delete`: its ready messages are purged, its consumers cancelled.
+    /// Deleting a queue that does not exist is not an error (RabbitMQ answers `delete-ok`).
     pub fn delete_queue(&mut self, vhost: &str, name: &str) -> Result<(), BrokerError> {
         self.topology(vhost)?;
-        if self.queue(vhost, name).is_none() {
-            return Err(BrokerError::NotFound {
-                kind: Kind::Queue,
-                name: name.to_owned(),
-                vhost: vhost.to_owned(),
-            });
+        if self.queue(vhost, name).is_some() {
+            self.remove_queue(vhost, name, None);
         }
-        self.remove_queue(vhost, name, None);
         Ok(())
     }
 

@@ -77,7 +77,13 @@ pub enum BrokerError {
         received: String,
         current: String,
     },
+    /// A longstr `x-match` that is not a mode; `value` as an Erlang term (`<<"none">>`).
     InvalidXMatch {
+        value: String,
+    },
+    /// An `x-match` that is not a longstr.
+    InvalidXMatchType {
+        type_name: &'static str,
         value: String,
     },
     /// An argument's validator refused it; `reason` is RabbitMQ's term (`{value_negative,-1}`).
@@ -102,11 +108,15 @@ pub enum BrokerError {
         vhost: String,
         property: &'static str,
     },
+    /// `reason` as RabbitMQ's term: `no_integer`, `{value_negative,-1}`, `{value_too_large,N}`.
     InvalidExpiration {
         value: String,
+        reason: String,
     },
+    /// A `CC` / `BCC` header that is not an array; `type_name` is its AMQP type.
     InvalidRoutingHeader {
         header: &'static str,
+        type_name: &'static str,
     },
     KeyTooLong {
         key_kind: &'static str,
@@ -161,6 +171,7 @@ impl BrokerError {
             ImmediateNotImplemented => ReplyCode::NotImplemented,
             Inequivalent { .. }
             | InvalidXMatch { .. }
+            | InvalidXMatchType { .. }
             | InvalidArgument { .. }
             | InvalidArgumentType { .. }
             | InvalidProperty { .. }
@@ -216,6 +227,10 @@ impl fmt::Display for BrokerError {
                 f,
                 "Invalid x-match field value {value}; expected all, any, all-with-x, or any-with-x"
             ),
+            InvalidXMatchType { type_name, value } => write!(
+                f,
+                "Invalid x-match field type {type_name} (value {value}); expected longstr"
+            ),
             InvalidArgument {
                 kind,
                 name,
@@ -244,10 +259,13 @@ impl fmt::Display for BrokerError {
                 f,
                 "invalid property '{property}' for queue '{name}' in vhost '{vhost}'"
             ),
-            InvalidExpiration { value } => write!(f, "invalid expiration '{value}'"),
-            InvalidRoutingHeader { header } => {
-                write!(f, "invalid '{header}' header: expected an array of strings")
+            InvalidExpiration { value, reason } => {
+                write!(f, "invalid expiration '{value}': {reason}")
             }
+            InvalidRoutingHeader { header, type_name } => write!(
+                f,
+                "invalid message: {{unacceptable_type_in_header,\"{header}\",{type_name}}}"
+            ),
             KeyTooLong { key_kind, length } => {
                 write!(
                     f,
@@ -265,7 +283,9 @@ impl fmt::Display for BrokerError {
             }
             ExclusiveQueueLocked { queue, vhost } => write!(
                 f,
-                "cannot obtain exclusive access to locked queue '{queue}' in vhost '{vhost}'"
+                "cannot obtain exclusive access to locked queue '{queue}' in vhost '{vhost}'. \
+                 It could be originally declared on another connection or the exclusive property \
+                 value does not match that of the original declaration."
             ),
             UnknownDeliveryTag { tag } => write!(f, "unknown delivery tag {tag}"),
             UnknownConsumerTag { tag } => write!(f, "unknown consumer tag '{tag}'"),

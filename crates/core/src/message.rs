@@ -88,7 +88,12 @@ impl Publish {
                         keys.push((key.to_owned(), source));
                     }
                 }
-                Some(_) => return Err(BrokerError::InvalidRoutingHeader { header }),
+                Some(other) => {
+                    return Err(BrokerError::InvalidRoutingHeader {
+                        header,
+                        type_name: other.type_name(),
+                    });
+                }
             }
         }
         Ok(keys)
@@ -109,20 +114,29 @@ impl Publish {
     }
 }
 
-/// `None` or a decimal integer string from 0 to ten years in milliseconds.
+/// `None` or an integer string (Erlang's `list_to_integer`: an optional sign, then digits) from
+/// 0 to ten years in milliseconds; the error carries RabbitMQ's reason.
 pub fn parse_expiration(expiration: Option<&str>) -> Result<Option<u64>, BrokerError> {
     let Some(text) = expiration else {
         return Ok(None);
     };
-    let invalid = || BrokerError::InvalidExpiration {
+    let invalid = |reason: String| BrokerError::InvalidExpiration {
         value: text.to_owned(),
+        reason,
     };
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid());
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid("no_integer".to_owned()));
     }
-    match text.parse::<u64>() {
+    let Ok(n) = text.parse::<i128>() else {
+        return Err(invalid(format!("{{value_too_large,{text}}}")));
+    };
+    if n < 0 {
+        return Err(invalid(format!("{{value_negative,{n}}}")));
+    }
+    match u64::try_from(n) {
         Ok(ms) if ms <= MAX_EXPIRATION_MS => Ok(Some(ms)),
-        _ => Err(invalid()),
+        _ => Err(invalid(format!("{{value_too_large,{n}}}"))),
     }
 }
 
@@ -150,10 +164,18 @@ mod tests {
         check_expiration("315360000001", Err(()));
         check_expiration("abc", Err(()));
         check_expiration("-1", Err(()));
+        check_expiration("+5", Ok(Some(5)));
         check_expiration("", Err(()));
         check_expiration("1.5", Err(()));
         check_expiration(" 1", Err(()));
         assert_eq!(parse_expiration(None).ok(), Some(None));
+        let reason = |text: &str| parse_expiration(Some(text)).unwrap_err().to_string();
+        assert_eq!(reason("abc"), "invalid expiration 'abc': no_integer");
+        assert_eq!(reason("-1"), "invalid expiration '-1': {value_negative,-1}");
+        assert_eq!(
+            reason("315360000001"),
+            "invalid expiration '315360000001': {value_too_large,315360000001}"
+        );
     }
 
     fn headers(name: &str, value: Value) -> Table {
@@ -188,7 +210,7 @@ mod tests {
         let publish = Publish::new("x", "a").with_headers(headers("CC", Value::Str("b".into())));
         assert!(matches!(
             publish.validate(),
-            Err(BrokerError::InvalidRoutingHeader { header: "CC" })
+            Err(BrokerError::InvalidRoutingHeader { header: "CC", .. })
         ));
     }
 

@@ -444,9 +444,16 @@ impl Topology {
             received,
             current,
         };
+        // RabbitMQ checks exclusive ownership first (`check_exclusive_access`, strict): with a
+        // single connection, a different `exclusive` flag is a different owner.
+        if new.exclusive != current.exclusive {
+            return Err(BrokerError::ExclusiveQueueLocked {
+                queue: new.name.clone(),
+                vhost: self.vhost.clone(),
+            });
+        }
         for (field, a, b) in [
             ("durable", new.durable, current.durable),
-            ("exclusive", new.exclusive, current.exclusive),
             ("auto_delete", new.auto_delete, current.auto_delete),
         ] {
             if a != b {

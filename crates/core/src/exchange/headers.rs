@@ -152,11 +152,17 @@ impl Matcher for Headers {
         match args.get(X_MATCH) {
             None => Ok(()),
             Some(Value::Str(s)) if Mode::from_name(s).is_some() => Ok(()),
+            // RabbitMQ prints the value as an Erlang term: `<<"none">>`.
             Some(Value::Str(s)) => Err(BrokerError::InvalidXMatch {
-                value: format!("{s:?}"),
+                value: format!("<<{s:?}>>"),
             }),
-            Some(other) => Err(BrokerError::InvalidXMatch {
-                value: format!("{other} (type {}, not longstr)", other.type_name()),
+            Some(other) => Err(BrokerError::InvalidXMatchType {
+                type_name: other.type_name(),
+                value: match other {
+                    Value::Binary(b) => format!("<<{:?}>>", String::from_utf8_lossy(b)),
+                    Value::Void => "undefined".to_owned(),
+                    other => other.to_json().to_string(),
+                },
             }),
         }
     }
@@ -355,12 +361,10 @@ mod tests {
         let got = Headers::validate("", &args, Profile::default());
         match refused {
             None => assert_eq!(got, Ok(()), "{x_match:?}"),
-            Some(value) => {
-                let err = BrokerError::InvalidXMatch {
-                    value: value.to_owned(),
-                };
+            Some(text) => {
+                let err = got.unwrap_err();
                 assert_eq!(err.code(), ReplyCode::PreconditionFailed);
-                assert_eq!(got, Err(err), "{x_match:?}");
+                assert_eq!(err.to_string(), text, "{x_match:?}");
             }
         }
     }
@@ -371,15 +375,21 @@ mod tests {
         for mode in Mode::ALL {
             check_validate(Some(s(mode.name())), None);
         }
-        check_validate(Some(s("foo")), Some("\"foo\""));
-        check_validate(Some(s("ALL")), Some("\"ALL\""));
-        check_validate(Some(s("")), Some("\"\""));
-        check_validate(Some(Int(1)), Some("1 (type long, not longstr)"));
-        check_validate(Some(Bool(true)), Some("true (type bool, not longstr)"));
-        check_validate(Some(Void), Some("(void) (type void, not longstr)"));
+        let bad = |v: &str| {
+            format!("Invalid x-match field value {v}; expected all, any, all-with-x, or any-with-x")
+        };
+        check_validate(Some(s("foo")), Some(&bad("<<\"foo\">>")));
+        check_validate(Some(s("ALL")), Some(&bad("<<\"ALL\">>")));
+        check_validate(Some(s("")), Some(&bad("<<\"\">>")));
+        let typed = |t: &str, v: &str| {
+            format!("Invalid x-match field type {t} (value {v}); expected longstr")
+        };
+        check_validate(Some(Int(1)), Some(&typed("long", "1")));
+        check_validate(Some(Bool(true)), Some(&typed("bool", "true")));
+        check_validate(Some(Void), Some(&typed("void", "undefined")));
         check_validate(
             Some(Value::Binary(b"any".to_vec())),
-            Some("\"any\" (type binary, not longstr)"),
+            Some(&typed("binary", "<<\"any\">>")),
         );
     }
 

@@ -215,6 +215,8 @@ impl Queue {
         self.last_used = cx.now;
         self.expire(cx);
         let entry = self.store.pop_head()?;
+        // RabbitMQ's `fetch` drops what is expired at the new head before counting.
+        self.expire(cx);
         let left = self.store.len();
         let delivery = self.hand_out(entry, None, channel, auto_ack, true, cx);
         self.update_blocked();

@@ -9,8 +9,8 @@ use crate::queue::config::Overflow;
 use crate::topology::QueueDecl;
 use crate::value::{Table, Value};
 
-/// The largest TTL RabbitMQ's `check_expiry` accepts (`?MAX_EXPIRY_TIMER`, ms).
-const MAX_EXPIRY_MS: i64 = 4_294_967_295;
+/// The largest TTL RabbitMQ's `check_expiry` accepts: ten years in ms.
+const MAX_EXPIRY_MS: i64 = crate::message::MAX_EXPIRATION_MS as i64;
 
 type Check = fn(&Value, &Table) -> Result<(), String>;
 
@@ -160,11 +160,11 @@ fn overflow(value: &Value, _: &Table) -> Result<(), String> {
 }
 
 fn queue_mode(value: &Value, _: &Table) -> Result<(), String> {
-    one_of(
-        value,
-        |s| s == "default" || s == "lazy",
-        "invalid_queue_mode",
-    )
+    match value {
+        Value::Str(s) if s == "default" || s == "lazy" => Ok(()),
+        Value::Str(s) => Err(format!("\"unsupported queue mode '{s}'\"")),
+        other => Err(unacceptable(other)),
+    }
 }
 
 fn queue_type(value: &Value, _: &Table) -> Result<(), String> {
@@ -268,7 +268,7 @@ mod tests {
         check(
             json!({"x-queue-mode": "bogus"}),
             true,
-            &arg("x-queue-mode", "invalid_queue_mode"),
+            &arg("x-queue-mode", "\"unsupported queue mode 'bogus'\""),
         );
         check(
             json!({"x-single-active-consumer": "yes"}),
