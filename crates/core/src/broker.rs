@@ -339,10 +339,23 @@ impl Broker {
     /// The checks RabbitMQ makes before routing: the message itself, then the exchange (404 when
     /// missing, 403 when internal).
     fn check_publish(&self, vhost: &str, publish: &Publish) -> Result<&Topology, BrokerError> {
-        publish.validate()?;
+        // RabbitMQ's order: immediate, the exchange, then the message (expiration, CC/BCC).
+        if publish.immediate {
+            return Err(BrokerError::ImmediateNotImplemented);
+        }
         let topology = self.topology(vhost)?;
+        Self::check_exchange(topology, vhost, publish)?;
+        publish.validate()?;
+        Ok(topology)
+    }
+
+    fn check_exchange(
+        topology: &Topology,
+        vhost: &str,
+        publish: &Publish,
+    ) -> Result<(), BrokerError> {
         if publish.exchange.is_empty() {
-            return Ok(topology);
+            return Ok(());
         }
         let exchange =
             topology
@@ -358,7 +371,7 @@ impl Broker {
                 vhost: vhost.to_owned(),
             });
         }
-        Ok(topology)
+        Ok(())
     }
 
     fn walk<'a>(&'a self, topology: &'a Topology) -> Walk<'a> {

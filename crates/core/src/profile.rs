@@ -76,6 +76,12 @@ impl Profile {
         self == Profile::RabbitMq310
     }
 
+    /// Dead-lettering ≤ 3.12 regroups the `x-death` history into a reversed list before
+    /// putting the new death in front; 3.13+ sorts it most recent first.
+    pub fn reverses_earlier_deaths(self) -> bool {
+        self == Profile::RabbitMq310
+    }
+
     /// `x-last-death-reason`, `-queue` and `-exchange` exist from 3.13.
     pub fn sets_last_death_headers(self) -> bool {
         self == Profile::RabbitMq4

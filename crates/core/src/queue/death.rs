@@ -102,8 +102,14 @@ pub fn parse(header: Option<&Value>) -> Vec<Death> {
     }
 }
 
-/// Records a death: the same (queue, reason) again counts up and moves to the front.
-pub fn record(deaths: &mut Vec<Death>, death: Death) {
+/// Records a death: the same (queue, reason) again counts up and moves to the front. With
+/// `reverse_others` (≤ 3.12: `group_by_queue_and_reason` folds the history into a reversed
+/// list), a history of two or more entries is reversed first, so the entries behind the new
+/// front come in reverse order, as a live 3.10.8 shows.
+pub fn record(deaths: &mut Vec<Death>, death: Death, reverse_others: bool) {
+    if reverse_others && deaths.len() >= 2 {
+        deaths.reverse();
+    }
     match deaths
         .iter()
         .position(|d| d.queue == death.queue && d.reason == death.reason)
@@ -156,6 +162,7 @@ pub fn dead_letter(
     next.id = id;
     let time = i64::try_from(now_ms / 1000).unwrap_or(i64::MAX);
     let expiration = next.properties.expiration.take();
+    let reverse_others = profile.reverses_earlier_deaths();
     record(
         &mut next.deaths,
         Death {
@@ -167,6 +174,7 @@ pub fn dead_letter(
             routing_keys: content.visible_keys.clone(),
             original_expiration: expiration,
         },
+        reverse_others,
     );
     let headers = &mut next.properties.headers;
     let deaths = next.deaths.iter().map(Death::to_value).collect();
@@ -253,13 +261,37 @@ mod tests {
     #[test]
     fn same_queue_and_reason_counts_up_and_moves_to_front() {
         let mut deaths = history(&[("a", Expired), ("q", Rejected)]);
-        record(&mut deaths, death("q", Rejected));
+        record(&mut deaths, death("q", Rejected), false);
         assert_eq!(deaths[0].queue, "q");
         assert_eq!(deaths[0].count, 2);
         assert_eq!(deaths.len(), 2);
-        record(&mut deaths, death("q", Expired));
+        record(&mut deaths, death("q", Expired), false);
         assert_eq!(deaths.len(), 3);
         assert_eq!(deaths[0].reason, Expired);
+    }
+
+    fn queues(deaths: &[Death]) -> Vec<&str> {
+        deaths.iter().map(|d| d.queue.as_str()).collect()
+    }
+
+    #[test]
+    fn rabbitmq_310_reverses_the_entries_behind_the_front() {
+        // Seen live on 3.10.8: rejected in q1, then q2, then q3, then q1 again.
+        let mut deaths = Vec::new();
+        for (queue, want) in [
+            ("q1", vec!["q1"]),
+            ("q2", vec!["q2", "q1"]),
+            ("q3", vec!["q3", "q1", "q2"]),
+            ("q1", vec!["q1", "q2", "q3"]),
+        ] {
+            record(&mut deaths, death(queue, Rejected), true);
+            assert_eq!(queues(&deaths), want);
+        }
+        let mut recent_first = Vec::new();
+        for queue in ["q1", "q2", "q3"] {
+            record(&mut recent_first, death(queue, Rejected), false);
+        }
+        assert_eq!(queues(&recent_first), ["q3", "q2", "q1"]);
     }
 
     #[test]
