@@ -25,11 +25,16 @@ die() { echo "live conformance: harness error: $*" >&2; echo "live conformance: 
 TMP="$(mktemp -d /tmp/switchyard-live.XXXXXX)"
 SERVER_PID=""
 EPMD_PID=""
+ORACLE_PID=""
 
 # Stops exactly what this script started: the broker (pid from its pid file, then the wrapper
 # shell), then epmd.
 cleanup() {
   local pid="" i
+  if [ -n "${ORACLE_PID:-}" ] && kill -0 "$ORACLE_PID" 2>/dev/null; then
+    kill -TERM "$ORACLE_PID" 2>/dev/null || true
+    wait "$ORACLE_PID" 2>/dev/null || true
+  fi
   if [ -s "$TMP/rabbit.pid" ]; then
     pid="$(cat "$TMP/rabbit.pid")"
   fi
@@ -131,6 +136,12 @@ if ! timeout 120 "$RMQ_SBIN/rabbitmqctl" wait --timeout 110 "$RABBITMQ_PID_FILE"
 fi
 echo "live conformance: RabbitMQ up on 127.0.0.1:$AMQP_PORT in $(( ($(date +%s%N) - START_NS) / 1000000 )) ms" >&2
 
-"$PY" "$HERE/oracle.py" --port "$AMQP_PORT" --switchyard "$BIN" "$@"
+# In the background and waited for, so a TERM/INT reaches the traps at once; the oracle's
+# scratch files go under $TMP.
+mkdir -p "$TMP/oracle"
+TMPDIR="$TMP/oracle" "$PY" "$HERE/oracle.py" --port "$AMQP_PORT" --switchyard "$BIN" "$@" &
+ORACLE_PID=$!
+wait "$ORACLE_PID"
 status=$?
+ORACLE_PID=""
 exit "$status"
