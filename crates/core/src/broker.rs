@@ -1,13 +1,14 @@
 //! The broker: virtual hosts, their topologies, policies and queue states, and every AMQP
-//! operation over them. This file holds the state and the topology operations; `publish` and
-//! dead-lettering ([`flow`]), consuming and acknowledging ([`consume`]) and virtual time,
-//! purge and restart ([`clock`]) live beside it. Everything it does is recorded as an
+//! operation over them. This file holds the state and the topology operations; `route` and
+//! `explain` (`routing`), `publish` and dead-lettering (`flow`), consuming and acknowledging
+//! (`consume`), and virtual time, purge and restart (`clock`) live beside it. Everything it does is recorded as an
 //! [`Event`]; what the caller did wrong is a [`BrokerError`] and leaves the state as it was.
 //! Time is an argument (virtual milliseconds); nothing reads a clock.
 
 mod clock;
 mod consume;
 mod flow;
+mod routing;
 
 pub use consume::{GetOk, Settle};
 
@@ -16,14 +17,10 @@ use std::collections::{BTreeMap, VecDeque};
 use crate::channel::Channels;
 use crate::error::{BrokerError, Kind};
 use crate::event::{Confirm, Event, MessageId};
-use crate::exchange::RoutingInput;
-use crate::explain::{Outcome, RouteExplanation};
-use crate::message::Publish;
 use crate::policy::{Policies, Policy};
 use crate::profile::Profile;
 use crate::queue::death::DeadLetter;
 use crate::queue::{Ctx, Queue, config, validate};
-use crate::route::Walk;
 use crate::topology::{BindingDecl, ExchangeDecl, QueueDecl, Removed, Topology};
 
 pub const DEFAULT_VHOST: &str = "/";
@@ -334,100 +331,5 @@ impl Broker {
                 auto_deleted: true,
             });
         }
-    }
-
-    /// The checks RabbitMQ makes before routing: the message itself, then the exchange (404 when
-    /// missing, 403 when internal).
-    fn check_publish(&self, vhost: &str, publish: &Publish) -> Result<&Topology, BrokerError> {
-        // RabbitMQ's order: immediate, the exchange, then the message (expiration, CC/BCC).
-        if publish.immediate {
-            return Err(BrokerError::ImmediateNotImplemented);
-        }
-        let topology = self.topology(vhost)?;
-        Self::check_exchange(topology, vhost, publish)?;
-        publish.validate()?;
-        Ok(topology)
-    }
-
-    fn check_exchange(
-        topology: &Topology,
-        vhost: &str,
-        publish: &Publish,
-    ) -> Result<(), BrokerError> {
-        if publish.exchange.is_empty() {
-            return Ok(());
-        }
-        let exchange =
-            topology
-                .exchange(&publish.exchange)
-                .ok_or_else(|| BrokerError::NotFound {
-                    kind: Kind::Exchange,
-                    name: publish.exchange.clone(),
-                    vhost: vhost.to_owned(),
-                })?;
-        if exchange.decl.internal {
-            return Err(BrokerError::InternalExchange {
-                name: publish.exchange.clone(),
-                vhost: vhost.to_owned(),
-            });
-        }
-        Ok(())
-    }
-
-    fn walk<'a>(&'a self, topology: &'a Topology) -> Walk<'a> {
-        Walk {
-            topology,
-            policies: &self.policies,
-            profile: self.profile,
-        }
-    }
-
-    /// The queues a publish would reach, sorted by name, without changing anything.
-    pub fn route(&self, vhost: &str, publish: &Publish) -> Result<Vec<String>, BrokerError> {
-        let topology = self.check_publish(vhost, publish)?;
-        let keys: Vec<String> = publish
-            .routing_keys()?
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
-        let input = RoutingInput {
-            keys: &keys,
-            headers: &publish.properties.headers,
-        };
-        Ok(self
-            .walk(topology)
-            .route(&publish.exchange, &input, None)
-            .into_iter()
-            .collect())
-    }
-
-    /// Why a publish would go where it goes, without changing anything.
-    pub fn explain(&self, vhost: &str, publish: &Publish) -> Result<RouteExplanation, BrokerError> {
-        let topology = self.check_publish(vhost, publish)?;
-        let routing_keys = publish.routing_keys()?;
-        let keys: Vec<String> = routing_keys.iter().map(|(k, _)| k.clone()).collect();
-        let input = RoutingInput {
-            keys: &keys,
-            headers: &publish.properties.headers,
-        };
-        let mut visits = Vec::new();
-        let queues: Vec<String> = self
-            .walk(topology)
-            .route(&publish.exchange, &input, Some(&mut visits))
-            .into_iter()
-            .collect();
-        let outcome = match (queues.is_empty(), publish.mandatory) {
-            (false, _) => Outcome::Routed { queues },
-            (true, true) => Outcome::Returned,
-            (true, false) => Outcome::Dropped,
-        };
-        Ok(RouteExplanation {
-            vhost: vhost.to_owned(),
-            exchange: publish.exchange.clone(),
-            routing_keys,
-            headers: publish.properties.headers.clone(),
-            visits,
-            outcome,
-        })
     }
 }

@@ -150,3 +150,156 @@ impl Config {
             || self.max_length_bytes.is_some_and(|max| bytes as u64 > max)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{ApplyTo, Policy};
+    use crate::value::Table;
+
+    /// The effective config of queue `q` with `args` under a policy with `definition`.
+    fn resolved(
+        args: serde_json::Value,
+        definition: serde_json::Value,
+        profile: Profile,
+    ) -> Config {
+        let mut decl = QueueDecl::new("q");
+        decl.arguments = Table::from_json(&args).unwrap();
+        let mut policies = Policies::default();
+        let definition = Table::from_json(&definition).unwrap();
+        policies.set(Policy::new("/", "p", "^q$", ApplyTo::All, 0, definition).unwrap());
+        resolve(&decl, "/", &policies, profile)
+    }
+
+    #[test]
+    fn argument_and_policy_precedence() {
+        use serde_json::json;
+        let v4 = Profile::RabbitMq4;
+        let quorum = json!({"x-queue-type": "quorum", "x-overflow": "reject-publish"});
+        let cases = [
+            // (arguments, policy, profile, check)
+            (
+                json!({"x-max-length": 5}),
+                json!({"max-length": 3}),
+                v4,
+                "max_length=Some(3)",
+            ),
+            (
+                json!({"x-max-length": 2}),
+                json!({"max-length": 3}),
+                v4,
+                "max_length=Some(2)",
+            ),
+            (
+                json!({"x-message-ttl": 100}),
+                json!({"message-ttl": 50}),
+                v4,
+                "message_ttl=Some(50)",
+            ),
+            (
+                json!({"x-expires": 100}),
+                json!({}),
+                v4,
+                "expires=Some(100)",
+            ),
+            (
+                json!({"x-overflow": "reject-publish"}),
+                json!({"overflow": "drop-head"}),
+                v4,
+                "overflow=RejectPublish",
+            ),
+            (
+                quorum.clone(),
+                json!({"overflow": "drop-head"}),
+                v4,
+                "overflow=DropHead",
+            ),
+            (
+                json!({"x-dead-letter-exchange": "a"}),
+                json!({"dead-letter-exchange": "b"}),
+                v4,
+                "dlx=Some(\"a\")",
+            ),
+            (
+                json!({}),
+                json!({"dead-letter-exchange": "b"}),
+                v4,
+                "dlx=Some(\"b\")",
+            ),
+            (
+                json!({"x-max-priority": 0}),
+                json!({}),
+                v4,
+                "max_priority=Some(1)",
+            ),
+            (quorum.clone(), json!({}), v4, "delivery_limit=Some(20)"),
+            (
+                quorum.clone(),
+                json!({}),
+                Profile::RabbitMq310,
+                "delivery_limit=None",
+            ),
+            (
+                json!({"x-queue-type": "quorum", "x-delivery-limit": -1}),
+                json!({}),
+                v4,
+                "delivery_limit=None",
+            ),
+            (
+                json!({"x-queue-type": "quorum", "x-delivery-limit": 5}),
+                json!({"delivery-limit": 3}),
+                v4,
+                "delivery_limit=Some(3)",
+            ),
+            (
+                json!({"x-delivery-limit": 5}),
+                json!({}),
+                v4,
+                "delivery_limit=None",
+            ),
+        ];
+        for (args, policy, profile, want) in cases {
+            let c = resolved(args.clone(), policy.clone(), profile);
+            let got = format!(
+                "max_length={:?} message_ttl={:?} expires={:?} overflow={:?} dlx={:?} max_priority={:?} delivery_limit={:?}",
+                c.max_length,
+                c.message_ttl,
+                c.expires,
+                c.overflow,
+                c.dead_letter_exchange,
+                c.max_priority,
+                c.delivery_limit
+            );
+            assert!(
+                got.contains(want),
+                "{args} + policy {policy} ({profile}): {got}"
+            );
+        }
+    }
+
+    #[test]
+    fn priority_and_ttl() {
+        let classic = |max| Config {
+            max_priority: max,
+            ..Config::default()
+        };
+        let v4 = Profile::RabbitMq4;
+        assert_eq!(classic(None).priority(Some(9), v4), 0);
+        assert_eq!(classic(Some(5)).priority(Some(9), v4), 5);
+        assert_eq!(classic(Some(5)).priority(None, v4), 0);
+        let quorum = Config {
+            kind: QueueKind::Quorum,
+            ..Config::default()
+        };
+        assert_eq!(quorum.priority(None, v4), 4);
+        assert_eq!(quorum.priority(Some(200), v4), 31);
+        assert_eq!(quorum.priority(Some(9), Profile::RabbitMq310), 0);
+        let ttl = Config {
+            message_ttl: Some(100),
+            ..Config::default()
+        };
+        assert_eq!(ttl.ttl(Some(50)), Some(50));
+        assert_eq!(ttl.ttl(Some(500)), Some(100));
+        assert_eq!(Config::default().ttl(None), None);
+    }
+}

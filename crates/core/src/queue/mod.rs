@@ -9,6 +9,7 @@ pub mod config;
 pub mod consumer;
 pub mod death;
 pub mod entry;
+mod overflow;
 pub mod store;
 pub mod validate;
 
@@ -21,7 +22,7 @@ use crate::profile::Profile;
 use crate::topology::QueueDecl;
 use config::{Config, Overflow, QueueKind};
 use consumer::{ConsumeOptions, Consumer, Consumers};
-use death::{DeadLetter, DeathReason, Target};
+use death::{DeadLetter, DeathReason};
 use entry::{Content, Delivery, Entry, MessageView, Seq};
 use store::Store;
 
@@ -119,27 +120,6 @@ impl Queue {
 
     fn event(&self, make: impl FnOnce(String, String) -> Event) -> Event {
         make(self.vhost.clone(), self.decl.name.clone())
-    }
-
-    fn overflow(&self) -> Overflow {
-        match (self.config.kind, self.config.overflow) {
-            (QueueKind::Quorum, Overflow::RejectPublishDlx) => Overflow::DropHead,
-            (_, overflow) => overflow,
-        }
-    }
-
-    /// Whether the queue refuses a new message of `size` bytes (checked before any consumer).
-    fn refuses(&self, size: usize) -> bool {
-        match (self.config.kind, self.overflow()) {
-            (_, Overflow::DropHead) => false,
-            (QueueKind::Quorum, _) => self.blocked,
-            (QueueKind::Classic, _) => {
-                let len = self.store.len() as u64;
-                let bytes = (self.store.bytes() + size) as u64;
-                self.config.max_length.is_some_and(|m| len + 1 > m)
-                    || self.config.max_length_bytes.is_some_and(|m| bytes > m)
-            }
-        }
     }
 
     /// A message arrives (publish or dead letter). `false` when the queue refused it.
@@ -335,83 +315,10 @@ impl Queue {
         }));
     }
 
-    /// A copy rejected or nacked without requeue: dead-lettered (reason `rejected`) or dropped.
-    pub fn reject_to_dead_letter(&mut self, content: Arc<Content>, cx: &mut Ctx) {
-        self.dead_letter(content, DeathReason::Rejected, cx);
-    }
-
     /// After returns: the length limit (which may drop a returned message), then dispatch.
     pub fn after_returns(&mut self, cx: &mut Ctx) {
         self.enforce_limit(cx);
         self.dispatch(cx);
-    }
-
-    /// Removes and dead-letters expired messages at the head.
-    pub fn expire(&mut self, cx: &mut Ctx) {
-        while self.store.head().is_some_and(|e| e.is_expired(cx.now)) {
-            let Some(entry) = self.store.pop_head() else {
-                break;
-            };
-            let message = entry.content.id;
-            cx.events.push(self.event(|vhost, queue| Event::Expired {
-                message,
-                vhost,
-                queue,
-            }));
-            self.dead_letter(entry.content, DeathReason::Expired, cx);
-        }
-    }
-
-    /// `drop-head`: drops from the head until within the limits.
-    fn enforce_limit(&mut self, cx: &mut Ctx) {
-        if self.overflow() != Overflow::DropHead {
-            return;
-        }
-        while self.config.over_limit(self.store.len(), self.store.bytes()) {
-            let Some(entry) = self.store.pop_head() else {
-                break;
-            };
-            let message = entry.content.id;
-            cx.events
-                .push(self.event(|vhost, queue| Event::DroppedOnOverflow {
-                    message,
-                    vhost,
-                    queue,
-                }));
-            self.dead_letter(entry.content, DeathReason::MaxLen, cx);
-        }
-    }
-
-    /// Quorum `reject-publish`: blocked once over the limit, unblocked at or below 80% of it.
-    fn update_blocked(&mut self) {
-        if self.config.kind != QueueKind::Quorum || self.overflow() != Overflow::RejectPublish {
-            return;
-        }
-        let (len, bytes) = (self.store.len() as u64, self.store.bytes() as u64);
-        if self.config.over_limit(self.store.len(), self.store.bytes()) {
-            self.blocked = true;
-        } else if self.blocked {
-            let below = |max: Option<u64>, n: u64| max.is_none_or(|m| n <= m * 8 / 10);
-            if below(self.config.max_length, len) && below(self.config.max_length_bytes, bytes) {
-                self.blocked = false;
-            }
-        }
-    }
-
-    fn dead_letter(&self, content: Arc<Content>, reason: DeathReason, cx: &mut Ctx) {
-        let Some(exchange) = self.config.dead_letter_exchange.clone() else {
-            return;
-        };
-        cx.dead_letters.push_back(DeadLetter {
-            vhost: self.vhost.clone(),
-            queue: self.decl.name.clone(),
-            reason,
-            content,
-            target: Target {
-                exchange,
-                routing_key: self.config.dead_letter_routing_key.clone(),
-            },
-        });
     }
 
     /// `queue.purge` (and deletion): removes every ready message; gives the count.

@@ -1,0 +1,112 @@
+//! Where a publish goes, without changing anything: the checks RabbitMQ makes before routing
+//! (in its order: immediate, the exchange, then the message), the queues reached (`route`) and
+//! why (`explain`), both from the one route walk.
+
+use crate::broker::Broker;
+use crate::error::{BrokerError, Kind};
+use crate::exchange::RoutingInput;
+use crate::explain::{Outcome, RouteExplanation};
+use crate::message::Publish;
+use crate::route::Walk;
+use crate::topology::Topology;
+
+impl Broker {
+    /// The checks RabbitMQ makes before routing: the message itself, then the exchange (404 when
+    /// missing, 403 when internal).
+    pub(super) fn check_publish(
+        &self,
+        vhost: &str,
+        publish: &Publish,
+    ) -> Result<&Topology, BrokerError> {
+        // RabbitMQ's order: immediate, the exchange, then the message (expiration, CC/BCC).
+        if publish.immediate {
+            return Err(BrokerError::ImmediateNotImplemented);
+        }
+        let topology = self.topology(vhost)?;
+        Self::check_exchange(topology, vhost, publish)?;
+        publish.validate()?;
+        Ok(topology)
+    }
+
+    fn check_exchange(
+        topology: &Topology,
+        vhost: &str,
+        publish: &Publish,
+    ) -> Result<(), BrokerError> {
+        if publish.exchange.is_empty() {
+            return Ok(());
+        }
+        let exchange =
+            topology
+                .exchange(&publish.exchange)
+                .ok_or_else(|| BrokerError::NotFound {
+                    kind: Kind::Exchange,
+                    name: publish.exchange.clone(),
+                    vhost: vhost.to_owned(),
+                })?;
+        if exchange.decl.internal {
+            return Err(BrokerError::InternalExchange {
+                name: publish.exchange.clone(),
+                vhost: vhost.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    pub(super) fn walk<'a>(&'a self, topology: &'a Topology) -> Walk<'a> {
+        Walk {
+            topology,
+            policies: &self.policies,
+            profile: self.profile,
+        }
+    }
+
+    /// The queues a publish would reach, sorted by name, without changing anything.
+    pub fn route(&self, vhost: &str, publish: &Publish) -> Result<Vec<String>, BrokerError> {
+        let topology = self.check_publish(vhost, publish)?;
+        let keys: Vec<String> = publish
+            .routing_keys()?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        let input = RoutingInput {
+            keys: &keys,
+            headers: &publish.properties.headers,
+        };
+        Ok(self
+            .walk(topology)
+            .route(&publish.exchange, &input, None)
+            .into_iter()
+            .collect())
+    }
+
+    /// Why a publish would go where it goes, without changing anything.
+    pub fn explain(&self, vhost: &str, publish: &Publish) -> Result<RouteExplanation, BrokerError> {
+        let topology = self.check_publish(vhost, publish)?;
+        let routing_keys = publish.routing_keys()?;
+        let keys: Vec<String> = routing_keys.iter().map(|(k, _)| k.clone()).collect();
+        let input = RoutingInput {
+            keys: &keys,
+            headers: &publish.properties.headers,
+        };
+        let mut visits = Vec::new();
+        let queues: Vec<String> = self
+            .walk(topology)
+            .route(&publish.exchange, &input, Some(&mut visits))
+            .into_iter()
+            .collect();
+        let outcome = match (queues.is_empty(), publish.mandatory) {
+            (false, _) => Outcome::Routed { queues },
+            (true, true) => Outcome::Returned,
+            (true, false) => Outcome::Dropped,
+        };
+        Ok(RouteExplanation {
+            vhost: vhost.to_owned(),
+            exchange: publish.exchange.clone(),
+            routing_keys,
+            headers: publish.properties.headers.clone(),
+            visits,
+            outcome,
+        })
+    }
+}

@@ -1,0 +1,109 @@
+//! Length limits, TTL expiry and the hand-off of dead letters, for one queue: which overflow
+//! behaviour applies (`reject-publish-dlx` is `drop-head` on quorum queues), whether a new
+//! message is refused (classic: `ready + 1 > max`; quorum: blocked once over the limit until at
+//! or below 80%), `drop-head` from the head, expiry only at the head, and dead letters queued
+//! for the broker to route.
+
+use std::sync::Arc;
+
+use crate::event::Event;
+use crate::queue::config::{Overflow, QueueKind};
+use crate::queue::death::{DeadLetter, DeathReason, Target};
+use crate::queue::entry::Content;
+use crate::queue::{Ctx, Queue};
+
+impl Queue {
+    pub(super) fn overflow(&self) -> Overflow {
+        match (self.config.kind, self.config.overflow) {
+            (QueueKind::Quorum, Overflow::RejectPublishDlx) => Overflow::DropHead,
+            (_, overflow) => overflow,
+        }
+    }
+
+    /// Whether the queue refuses a new message of `size` bytes (checked before any consumer).
+    pub(super) fn refuses(&self, size: usize) -> bool {
+        match (self.config.kind, self.overflow()) {
+            (_, Overflow::DropHead) => false,
+            (QueueKind::Quorum, _) => self.blocked,
+            (QueueKind::Classic, _) => {
+                let len = self.store.len() as u64;
+                let bytes = (self.store.bytes() + size) as u64;
+                self.config.max_length.is_some_and(|m| len + 1 > m)
+                    || self.config.max_length_bytes.is_some_and(|m| bytes > m)
+            }
+        }
+    }
+
+    /// A copy rejected or nacked without requeue: dead-lettered (reason `rejected`) or dropped.
+    pub fn reject_to_dead_letter(&mut self, content: Arc<Content>, cx: &mut Ctx) {
+        self.dead_letter(content, DeathReason::Rejected, cx);
+    }
+
+    /// Removes and dead-letters expired messages at the head.
+    pub fn expire(&mut self, cx: &mut Ctx) {
+        while self.store.head().is_some_and(|e| e.is_expired(cx.now)) {
+            let Some(entry) = self.store.pop_head() else {
+                break;
+            };
+            let message = entry.content.id;
+            cx.events.push(self.event(|vhost, queue| Event::Expired {
+                message,
+                vhost,
+                queue,
+            }));
+            self.dead_letter(entry.content, DeathReason::Expired, cx);
+        }
+    }
+
+    /// `drop-head`: drops from the head until within the limits.
+    pub(super) fn enforce_limit(&mut self, cx: &mut Ctx) {
+        if self.overflow() != Overflow::DropHead {
+            return;
+        }
+        while self.config.over_limit(self.store.len(), self.store.bytes()) {
+            let Some(entry) = self.store.pop_head() else {
+                break;
+            };
+            let message = entry.content.id;
+            cx.events
+                .push(self.event(|vhost, queue| Event::DroppedOnOverflow {
+                    message,
+                    vhost,
+                    queue,
+                }));
+            self.dead_letter(entry.content, DeathReason::MaxLen, cx);
+        }
+    }
+
+    /// Quorum `reject-publish`: blocked once over the limit, unblocked at or below 80% of it.
+    pub(super) fn update_blocked(&mut self) {
+        if self.config.kind != QueueKind::Quorum || self.overflow() != Overflow::RejectPublish {
+            return;
+        }
+        let (len, bytes) = (self.store.len() as u64, self.store.bytes() as u64);
+        if self.config.over_limit(self.store.len(), self.store.bytes()) {
+            self.blocked = true;
+        } else if self.blocked {
+            let below = |max: Option<u64>, n: u64| max.is_none_or(|m| n <= m * 8 / 10);
+            if below(self.config.max_length, len) && below(self.config.max_length_bytes, bytes) {
+                self.blocked = false;
+            }
+        }
+    }
+
+    pub(super) fn dead_letter(&self, content: Arc<Content>, reason: DeathReason, cx: &mut Ctx) {
+        let Some(exchange) = self.config.dead_letter_exchange.clone() else {
+            return;
+        };
+        cx.dead_letters.push_back(DeadLetter {
+            vhost: self.vhost.clone(),
+            queue: self.decl.name.clone(),
+            reason,
+            content,
+            target: Target {
+                exchange,
+                routing_key: self.config.dead_letter_routing_key.clone(),
+            },
+        });
+    }
+}
