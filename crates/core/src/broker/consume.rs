@@ -207,31 +207,8 @@ impl Broker {
         } = unacked;
         let message = entry.content.id;
         let (v, q) = (vhost.clone(), queue.clone());
-        self.events.push(match how {
-            Settle::Ack => Event::Acked {
-                message,
-                vhost: v,
-                queue: q,
-                channel,
-                delivery_tag,
-            },
-            Settle::Nack { requeue } => Event::Nacked {
-                message,
-                vhost: v,
-                queue: q,
-                channel,
-                delivery_tag,
-                requeue,
-            },
-            Settle::Reject { requeue } => Event::Rejected {
-                message,
-                vhost: v,
-                queue: q,
-                channel,
-                delivery_tag,
-                requeue,
-            },
-        });
+        self.events
+            .push(settle_event(how, message, v, q, channel, delivery_tag));
         let (requeue, counts) = match how {
             Settle::Ack => (None, false),
             Settle::Nack { requeue } => (
@@ -307,5 +284,41 @@ impl Broker {
             self.auto_delete_if_unused(vhost, queue);
         }
         Ok(())
+    }
+}
+
+/// The event of a client's settlement (the outcome follows as its own event).
+fn settle_event(
+    how: Settle,
+    message: crate::event::MessageId,
+    vhost: String,
+    queue: String,
+    channel: ChannelId,
+    delivery_tag: u64,
+) -> Event {
+    match how {
+        Settle::Ack => Event::Acked {
+            message,
+            vhost,
+            queue,
+            channel,
+            delivery_tag,
+        },
+        Settle::Nack { requeue } => Event::Nacked {
+            message,
+            vhost,
+            queue,
+            channel,
+            delivery_tag,
+            requeue,
+        },
+        Settle::Reject { requeue } => Event::Rejected {
+            message,
+            vhost,
+            queue,
+            channel,
+            delivery_tag,
+            requeue,
+        },
     }
 }

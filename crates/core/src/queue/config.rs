@@ -62,41 +62,31 @@ pub fn resolve(decl: &QueueDecl, vhost: &str, policies: &Policies, profile: Prof
         QueueKind::Classic => Target::ClassicQueue,
         QueueKind::Quorum => Target::QuorumQueue,
     };
-    let policy = |key: &str| policies.value(vhost, &decl.name, target, key);
-    let arg_int = |key: &str| args.get(key).and_then(Value::as_i64);
-    let pol_int = |key: &str| policy(key).and_then(Value::as_i64);
-    let min = |arg: &str, pol: &str| {
-        let values = [arg_int(arg), pol_int(pol)];
-        values
-            .into_iter()
-            .flatten()
-            .filter_map(|n| u64::try_from(n).ok())
-            .min()
+    let sources = Sources {
+        args,
+        policy: |key: &str| policies.value(vhost, &decl.name, target, key),
     };
     let arg_overflow = args.get_str("x-overflow").and_then(Overflow::parse);
-    let pol_overflow = policy("overflow")
+    let pol_overflow = (sources.policy)("overflow")
         .and_then(Value::as_str)
         .and_then(Overflow::parse);
     let overflow = match kind {
         QueueKind::Classic => arg_overflow.or(pol_overflow),
         QueueKind::Quorum => pol_overflow.or(arg_overflow),
     };
-    let text = |arg: &str, pol: &str| {
-        args.get_str(arg)
-            .or_else(|| policy(pol).and_then(Value::as_str))
-            .map(str::to_owned)
-    };
     Config {
         kind,
-        message_ttl: min("x-message-ttl", "message-ttl"),
-        expires: min("x-expires", "expires"),
-        max_length: min("x-max-length", "max-length"),
-        max_length_bytes: min("x-max-length-bytes", "max-length-bytes"),
+        message_ttl: sources.min("x-message-ttl", "message-ttl"),
+        expires: sources.min("x-expires", "expires"),
+        max_length: sources.min("x-max-length", "max-length"),
+        max_length_bytes: sources.min("x-max-length-bytes", "max-length-bytes"),
         overflow: overflow.unwrap_or_default(),
-        dead_letter_exchange: text("x-dead-letter-exchange", "dead-letter-exchange"),
-        dead_letter_routing_key: text("x-dead-letter-routing-key", "dead-letter-routing-key"),
+        dead_letter_exchange: sources.text("x-dead-letter-exchange", "dead-letter-exchange"),
+        dead_letter_routing_key: sources
+            .text("x-dead-letter-routing-key", "dead-letter-routing-key"),
         max_priority: match kind {
-            QueueKind::Classic => arg_int("x-max-priority")
+            QueueKind::Classic => sources
+                .arg_int("x-max-priority")
                 .and_then(|n| u8::try_from(n).ok())
                 .map(|n| n.max(1)),
             QueueKind::Quorum => None,
@@ -108,11 +98,44 @@ pub fn resolve(decl: &QueueDecl, vhost: &str, policies: &Policies, profile: Prof
         delivery_limit: match kind {
             QueueKind::Classic => None,
             QueueKind::Quorum => delivery_limit(
-                arg_int("x-delivery-limit"),
-                pol_int("delivery-limit"),
+                sources.arg_int("x-delivery-limit"),
+                sources.policy_int("delivery-limit"),
                 profile,
             ),
         },
+    }
+}
+
+/// Where a setting comes from: the queue's arguments and the policy that applies.
+struct Sources<'a, P: Fn(&str) -> Option<&'a Value>> {
+    args: &'a crate::value::Table,
+    policy: P,
+}
+
+impl<'a, P: Fn(&str) -> Option<&'a Value>> Sources<'a, P> {
+    fn arg_int(&self, key: &str) -> Option<i64> {
+        self.args.get(key).and_then(Value::as_i64)
+    }
+
+    fn policy_int(&self, key: &str) -> Option<i64> {
+        (self.policy)(key).and_then(Value::as_i64)
+    }
+
+    /// Limits and TTLs: the smaller of argument and policy.
+    fn min(&self, arg: &str, policy: &str) -> Option<u64> {
+        [self.arg_int(arg), self.policy_int(policy)]
+            .into_iter()
+            .flatten()
+            .filter_map(|n| u64::try_from(n).ok())
+            .min()
+    }
+
+    /// Dead-letter settings: the argument beats the policy.
+    fn text(&self, arg: &str, policy: &str) -> Option<String> {
+        self.args
+            .get_str(arg)
+            .or_else(|| (self.policy)(policy).and_then(Value::as_str))
+            .map(str::to_owned)
     }
 }
 

@@ -176,14 +176,28 @@ pub fn dead_letter(
         },
         reverse_others,
     );
-    let headers = &mut next.properties.headers;
-    let deaths = next.deaths.iter().map(Death::to_value).collect();
-    headers.insert("x-death", Value::Array(deaths));
     let fields = [
         ("reason", Value::Str(reason.name().into())),
         ("queue", Value::Str(queue.to_owned())),
         ("exchange", Value::Str(content.exchange.clone())),
     ];
+    write_headers(&mut next, fields, profile);
+    let headers = &mut next.properties.headers;
+    next.exchange = target.exchange.clone();
+    if let Some(dlrk) = &target.routing_key {
+        headers.remove("CC");
+        next.routing_key = dlrk.clone();
+        next.route_keys = vec![dlrk.clone()];
+        next.visible_keys = vec![dlrk.clone()];
+    }
+    next
+}
+
+/// Writes `x-death` from the history, `x-first-death-*` once, and (3.13+) `x-last-death-*`.
+fn write_headers(content: &mut Content, fields: [(&str, Value); 3], profile: Profile) {
+    let deaths = content.deaths.iter().map(Death::to_value).collect();
+    let headers = &mut content.properties.headers;
+    headers.insert("x-death", Value::Array(deaths));
     for (field, value) in fields {
         let first = format!("x-first-death-{field}");
         if headers.get(&first).is_none() {
@@ -193,14 +207,6 @@ pub fn dead_letter(
             headers.insert(format!("x-last-death-{field}"), value);
         }
     }
-    next.exchange = target.exchange.clone();
-    if let Some(dlrk) = &target.routing_key {
-        headers.remove("CC");
-        next.routing_key = dlrk.clone();
-        next.route_keys = vec![dlrk.clone()];
-        next.visible_keys = vec![dlrk.clone()];
-    }
-    next
 }
 
 /// A message on its way to a dead-letter exchange: queued work, processed in order.
