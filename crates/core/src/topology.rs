@@ -367,16 +367,19 @@ impl Topology {
                 format!("'{}'", current.internal),
             );
         }
-        check_equivalent_args(&current.arguments, &new.arguments).map_err(
-            |(field, received, current)| BrokerError::Inequivalent {
-                kind: Kind::Exchange,
-                name: new.name.clone(),
-                vhost: self.vhost.clone(),
-                field,
-                received,
-                current,
-            },
+        check_equivalent_args(
+            &current.arguments,
+            &new.arguments,
+            &EXCHANGE_EQUIVALENCE_KEYS,
         )
+        .map_err(|(field, received, current)| BrokerError::Inequivalent {
+            kind: Kind::Exchange,
+            name: new.name.clone(),
+            vhost: self.vhost.clone(),
+            field,
+            received,
+            current,
+        })
     }
 
     /// `exchange.delete`. Removes bindings to and from it (which may auto-delete others).
@@ -460,7 +463,7 @@ impl Topology {
                 return Err(error(field, format!("'{a}'"), format!("'{b}'")));
             }
         }
-        check_equivalent_args(&current.arguments, &new.arguments)
+        check_equivalent_args(&current.arguments, &new.arguments, &QUEUE_EQUIVALENCE_KEYS)
             .map_err(|(f, r, c)| error(&f, r, c))
     }
 
@@ -573,24 +576,56 @@ impl Topology {
     }
 }
 
-/// Compares declaration arguments as RabbitMQ's equivalence check does; on a difference gives
-/// (argument, received, current) in RabbitMQ's words.
-fn check_equivalent_args(current: &Table, new: &Table) -> Result<(), (String, String, String)> {
+/// The queue arguments `queue.declare` compares on a redeclare, in RabbitMQ's order
+/// (`rabbit_amqqueue:declare_args/0`); any other argument is not compared.
+pub const QUEUE_EQUIVALENCE_KEYS: [&str; 19] = [
+    "x-expires",
+    "x-message-ttl",
+    "x-dead-letter-exchange",
+    "x-dead-letter-routing-key",
+    "x-max-length",
+    "x-max-length-bytes",
+    "x-max-in-memory-length",
+    "x-max-in-memory-bytes",
+    "x-max-priority",
+    "x-overflow",
+    "x-queue-mode",
+    "x-single-active-consumer",
+    "x-queue-type",
+    "x-quorum-initial-group-size",
+    "x-max-age",
+    "x-stream-max-segment-size-bytes",
+    "x-initial-cluster-size",
+    "x-queue-leader-locator",
+    "x-delivery-limit",
+];
+
+/// The only exchange argument `exchange.declare` compares on a redeclare.
+pub const EXCHANGE_EQUIVALENCE_KEYS: [&str; 1] = ["alternate-exchange"];
+
+/// Compares the declaration arguments named by `keys`, in that order, as RabbitMQ's
+/// `assert_args_equivalence` does; on a difference gives (argument, received, current) in
+/// RabbitMQ's words (a string value unquoted, as `~ts` prints a binary).
+fn check_equivalent_args(
+    current: &Table,
+    new: &Table,
+    keys: &[&str],
+) -> Result<(), (String, String, String)> {
     let describe = |v: Option<&Value>| match v {
-        Some(v) => format!("the value '{v}' of type '{}'", v.type_name()),
+        Some(Value::Str(s)) => format!("the value '{s}' of type 'longstr'"),
+        Some(Value::Binary(b)) => {
+            format!(
+                "the value '{}' of type 'binary'",
+                String::from_utf8_lossy(b)
+            )
+        }
+        Some(v) => format!("the value '{}' of type '{}'", v.to_json(), v.type_name()),
         None => "none".to_owned(),
     };
-    let mut names: Vec<&str> = current
-        .iter()
-        .map(|(k, _)| k)
-        .chain(new.iter().map(|(k, _)| k))
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    for name in names {
+    for name in keys {
         let (a, b) = (new.get(name), current.get(name));
         if a != b {
-            return Err((name.to_owned(), describe(a), describe(b)));
+            return Err(((*name).to_owned(), describe(a), describe(b)));
         }
     }
     Ok(())
