@@ -70,7 +70,12 @@ impl Channels {
     ) -> Result<Vec<(u64, Unacked)>, BrokerError> {
         let unknown = BrokerError::UnknownDeliveryTag { tag };
         let Some(ch) = self.open.get_mut(&channel) else {
-            return Err(unknown);
+            // Tag 0 with `multiple` is "everything outstanding", which may be nothing.
+            return if multiple && tag == 0 {
+                Ok(Vec::new())
+            } else {
+                Err(unknown)
+            };
         };
         if multiple {
             let upto = if tag == 0 { u64::MAX } else { tag };

@@ -9,6 +9,7 @@ use crate::broker::Broker;
 use crate::channel::{ChannelId, Unacked};
 use crate::error::{BrokerError, Kind};
 use crate::event::Event;
+use crate::queue::config::QueueKind;
 use crate::queue::consumer::{self, ConsumeOptions};
 use crate::queue::entry::Delivery;
 
@@ -110,7 +111,14 @@ impl Broker {
             return Ok(());
         };
         self.detach(&vhost, &queue, channel, tag);
-        self.with_queue(&vhost, &queue, |q, cx| q.dispatch(cx));
+        // A classic queue does not run its message queue on basic.cancel (seen live on
+        // 3.10.8: a promoted single active consumer waits for the next publish or ack);
+        // a quorum queue checks out to the next consumer at once.
+        self.with_queue(&vhost, &queue, |q, cx| {
+            if q.config.kind == QueueKind::Quorum {
+                q.dispatch(cx);
+            }
+        });
         self.auto_delete_if_unused(&vhost, &queue);
         self.run_dead_letters();
         Ok(())
