@@ -175,7 +175,8 @@ def canon_message(m):
         "message_id": m.get("message_id", props.get("message_id")),
         "headers": norm_headers(props.get("headers")),
     }
-    for key in ("expiration", "priority", "delivery_mode"):
+    for key in ("expiration", "priority", "delivery_mode", "content_type", "content_encoding",
+                "correlation_id", "reply_to", "type", "app_id", "user_id", "timestamp"):
         out[key] = props.get(key)
     return out
 
@@ -407,7 +408,7 @@ class Live:
             priority=p.get("priority"), delivery_mode=p.get("delivery_mode"),
             content_type=p.get("content_type"), correlation_id=p.get("correlation_id"),
             reply_to=p.get("reply_to"), timestamp=p.get("timestamp"), type=p.get("type"),
-            app_id=p.get("app_id"),
+            app_id=p.get("app_id"), user_id=p.get("user_id"), content_encoding=p.get("content_encoding"),
         )
         out = {"op": "publish", "confirm": "ack", "returned": False}
         try:
@@ -425,7 +426,8 @@ class Live:
 def message_json(method, props, body):
     properties = {}
     for key in ("message_id", "expiration", "priority", "delivery_mode", "content_type",
-                "correlation_id", "reply_to", "type", "app_id"):
+                "content_encoding", "correlation_id", "reply_to", "type", "app_id", "user_id",
+                "timestamp"):
         val = getattr(props, key, None)
         if val is not None:
             properties[key] = val

@@ -323,6 +323,12 @@ def policy_cases():
 WORDS = ["a", "b", "c"]
 HDR_KEYS = ["h1", "h2", "x-h"]
 HDR_VALUES = ["v1", "v2", 1, 1.0, 2, True, False, None, "1"]
+# Rarer values: big and negative integers, fractions, arrays and tables (compared structurally).
+RICH_VALUES = [5000000000, -3, 2.5, 0, "", [1, "x"], [], {"k": "v"}, {"k": {"n": 1}}, [True, None]]
+
+
+def hdr_value(rng):
+    return rng.choice(RICH_VALUES) if rng.random() < 0.15 else rng.choice(HDR_VALUES)
 
 
 def topic_pattern(rng):
@@ -358,14 +364,14 @@ def header_args(rng):
     elif r < 0.78:
         args["x-match"] = rng.choice(["none", 1])
     for _ in range(rng.randint(0, 3)):
-        args[rng.choice(HDR_KEYS)] = rng.choice(HDR_VALUES)
+        args[rng.choice(HDR_KEYS)] = hdr_value(rng)
     return args
 
 
 def msg_headers(rng, cc_ok=True):
     h = {}
     for _ in range(rng.randint(0, 3)):
-        h[rng.choice(HDR_KEYS)] = rng.choice(HDR_VALUES)
+        h[rng.choice(HDR_KEYS)] = hdr_value(rng)
     if cc_ok and rng.random() < 0.15:
         h["CC"] = [routing_key(rng) for _ in range(rng.randint(1, 2))]
     if cc_ok and rng.random() < 0.1:
@@ -435,8 +441,26 @@ def random_publish(rng, p, n, exchanges, queues, kinds, mandatory_p=0.6, extra=N
     props = dict(extra or {})
     if rng.random() < 0.01:
         props["expiration"] = rng.choice(["abc", "-1"])
+    props.update(random_properties(rng))
     return P(exchange, key, f"m{n}", mandatory=rng.random() < mandatory_p,
              headers=msg_headers(rng), **props)
+
+
+def random_properties(rng):
+    """Sometimes the other basic properties, which the broker hands back unchanged (user_id is
+    checked against the connection's user, guest)."""
+    props = {}
+    if rng.random() < 0.2:
+        props["content_type"] = rng.choice(["text/plain", "application/json"])
+        props["delivery_mode"] = rng.choice([1, 2])
+    if rng.random() < 0.1:
+        props.update({"correlation_id": "corr", "reply_to": "rq", "type": "t", "app_id": "app",
+                      "content_encoding": "utf-8", "timestamp": 1700000000})
+    if rng.random() < 0.08:
+        props["user_id"] = "guest" if rng.random() < 0.7 else "bob"
+    if rng.random() < 0.05:
+        props["priority"] = rng.randint(0, 9)
+    return props
 
 
 def gen_routing(rng, cid, caps):
@@ -474,6 +498,8 @@ def gen_limits(rng, cid, caps):
             a["x-max-length-bytes"] = rng.randint(0, 10)
         if rng.random() < 0.75:
             a["x-overflow"] = rng.choice(["drop-head", "reject-publish", "reject-publish-dlx"])
+        if rng.random() < 0.15:
+            a["x-max-priority"] = rng.choice([0, 3, 10])
         if rng.random() < 0.5:
             # One queue at most dead-letters into dlq: copies dead-lettered by several queues
             # at once arrive in no fixed order on a real broker.
@@ -494,6 +520,8 @@ def gen_limits(rng, cid, caps):
         body = "x" * rng.randint(0, 4)
         pub = random_publish(rng, p, n, exchanges, queues, kinds)
         pub["body"] = body
+        if rng.random() < 0.3:
+            pub["properties"]["priority"] = rng.randint(0, 12)
         ops.append(pub)
     ops.extend(queue_work(rng, queues, caps))
     return case(cid, "limits", "length limits and overflow modes", ops)
@@ -506,6 +534,9 @@ def queue_work(rng, queues, caps):
         return ops
     for _ in range(rng.randint(0, 6)):
         q = rng.choice(queues)
+        if "purge" in caps and rng.random() < 0.08:
+            ops.append({"op": "purge", "queue": q})
+            continue
         manual = rng.random() < 0.7 and {"ack", "nack", "reject"} & caps
         ops.append(G(q, "manual" if manual else "auto"))
         if manual and rng.random() < 0.8:
@@ -593,6 +624,10 @@ def gen_ttl(rng, cid, caps):
             # Only one queue may expire messages into the dead-letter queue (ordering).
             a["x-dead-letter-exchange"] = dlx
             dlx_used = True
+        elif rng.random() < 0.2:
+            # Expiry back into itself: the cycle rule drops it after one round.
+            a["x-dead-letter-exchange"] = ""
+            a["x-dead-letter-routing-key"] = name
         if rng.random() < 0.2:
             a["x-max-length"] = rng.randint(1, 3)
         ops.append(Q(name, a))
