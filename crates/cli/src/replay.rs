@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 use serde_json::{Map, Value as Json, json};
-use switchyard_core::{Broker, BrokerError, ChannelId, ConsumeOptions, ReplyCode};
+use switchyard_core::{Broker, BrokerError, ChannelId, ConsumeOptions};
 
 use crate::ops::{self, Op};
 use crate::output;
@@ -47,11 +47,12 @@ pub fn apply(broker: &mut Broker, op: &Op) -> Vec<Json> {
     let first = match result {
         Ok(line) => line,
         Err(error) => {
-            // A channel error closes the channel; a connection error (540) the connection.
+            // A channel error closes the channel; a connection error (5xx) the connection.
             // Closing at the broker's own time cannot fail, so the result carries nothing.
-            let _closed = match error.code() {
-                ReplyCode::NotImplemented => broker.close_connection(broker.now()),
-                _ => broker.close_channel(CHANNEL, broker.now()),
+            let _closed = if error.code().is_connection_error() {
+                broker.close_connection(broker.now())
+            } else {
+                broker.close_channel(CHANNEL, broker.now())
             };
             events.extend(broker.drain_events());
             failed(op, &error)

@@ -12,6 +12,9 @@ pub enum ReplyCode {
     NotFound = 404,
     ResourceLocked = 405,
     PreconditionFailed = 406,
+    /// A connection error.
+    NotAllowed = 530,
+    /// A connection error.
     NotImplemented = 540,
 }
 
@@ -20,12 +23,18 @@ impl ReplyCode {
         self as u16
     }
 
+    /// 5xx codes close the whole connection, not just the channel.
+    pub fn is_connection_error(self) -> bool {
+        self.number() >= 500
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ReplyCode::AccessRefused => "ACCESS_REFUSED",
             ReplyCode::NotFound => "NOT_FOUND",
             ReplyCode::ResourceLocked => "RESOURCE_LOCKED",
             ReplyCode::PreconditionFailed => "PRECONDITION_FAILED",
+            ReplyCode::NotAllowed => "NOT_ALLOWED",
             ReplyCode::NotImplemented => "NOT_IMPLEMENTED",
         }
     }
@@ -182,8 +191,8 @@ impl BrokerError {
             | InUse { .. }
             | UnknownDeliveryTag { .. }
             | UnknownConsumerTag { .. }
-            | ConsumerTagInUse { .. }
             | TimeInPast { .. } => ReplyCode::PreconditionFailed,
+            ConsumerTagInUse { .. } => ReplyCode::NotAllowed,
         }
     }
 
@@ -289,7 +298,7 @@ impl fmt::Display for BrokerError {
             ),
             UnknownDeliveryTag { tag } => write!(f, "unknown delivery tag {tag}"),
             UnknownConsumerTag { tag } => write!(f, "unknown consumer tag '{tag}'"),
-            ConsumerTagInUse { tag } => write!(f, "consumer tag '{tag}' is already in use"),
+            ConsumerTagInUse { tag } => write!(f, "attempt to reuse consumer tag '{tag}'"),
             TimeInPast { now, current } => write!(
                 f,
                 "virtual time {now} ms is before the broker's current time {current} ms"

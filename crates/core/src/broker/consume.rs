@@ -62,7 +62,8 @@ impl Broker {
         }))
     }
 
-    /// `basic.consume`: registers the consumer and dispatches what is ready.
+    /// `basic.consume`: registers the consumer and dispatches what is ready. Reusing a consumer
+    /// tag on the channel is a connection error (530), checked before the queue.
     pub fn consume(
         &mut self,
         vhost: &str,
@@ -70,7 +71,6 @@ impl Broker {
         options: ConsumeOptions,
         now: u64,
     ) -> Result<(), BrokerError> {
-        self.queue_exists(vhost, queue)?;
         let tag_in_use = self
             .queues
             .values()
@@ -80,6 +80,7 @@ impl Broker {
         if tag_in_use {
             return Err(BrokerError::ConsumerTagInUse { tag: options.tag });
         }
+        self.queue_exists(vhost, queue)?;
         self.advance(now)?;
         let (channel, tag) = (options.channel, options.tag.clone());
         let added = self.with_queue(vhost, queue, |q, _| q.add_consumer(options, now));
