@@ -150,6 +150,11 @@ pub enum BrokerError {
         queue: String,
         vhost: String,
     },
+    /// `basic.get` on a quorum queue with single active consumer.
+    GetUnsupported {
+        queue: String,
+        vhost: String,
+    },
     UnknownDeliveryTag {
         tag: u64,
     },
@@ -176,7 +181,7 @@ impl BrokerError {
             | DefaultExchangeAccess { .. }
             | ReservedName { .. }
             | ExclusiveConsumerUnavailable { .. } => ReplyCode::AccessRefused,
-            ExclusiveQueueLocked { .. } => ReplyCode::ResourceLocked,
+            ExclusiveQueueLocked { .. } | GetUnsupported { .. } => ReplyCode::ResourceLocked,
             ImmediateNotImplemented => ReplyCode::NotImplemented,
             Inequivalent { .. }
             | InvalidXMatch { .. }
@@ -295,6 +300,11 @@ impl fmt::Display for BrokerError {
                 "cannot obtain exclusive access to locked queue '{queue}' in vhost '{vhost}'. \
                  It could be originally declared on another connection or the exclusive property \
                  value does not match that of the original declaration."
+            ),
+            GetUnsupported { queue, vhost } => write!(
+                f,
+                "cannot obtain access to locked queue '{queue}' in vhost '{vhost}'. \
+                 basic.get operations are not supported by quorum queues with single active consumer"
             ),
             UnknownDeliveryTag { tag } => write!(f, "unknown delivery tag {tag}"),
             UnknownConsumerTag { tag } => write!(f, "unknown consumer tag '{tag}'"),

@@ -9,6 +9,7 @@ use crate::broker::Broker;
 use crate::channel::{ChannelId, Unacked};
 use crate::error::{BrokerError, Kind};
 use crate::event::Event;
+use crate::queue::Return;
 use crate::queue::config::QueueKind;
 use crate::queue::consumer::{self, ConsumeOptions};
 use crate::queue::entry::Delivery;
@@ -51,6 +52,15 @@ impl Broker {
         now: u64,
     ) -> Result<Option<GetOk>, BrokerError> {
         self.queue_exists(vhost, queue)?;
+        let quorum_sac = self
+            .queue(vhost, queue)
+            .is_some_and(|q| q.config.kind == QueueKind::Quorum && q.config.single_active_consumer);
+        if quorum_sac {
+            return Err(BrokerError::GetUnsupported {
+                queue: queue.to_owned(),
+                vhost: vhost.to_owned(),
+            });
+        }
         self.advance(now)?;
         let got = self
             .with_queue(vhost, queue, |q, cx| q.get(channel, auto_ack, cx))
@@ -230,7 +240,13 @@ impl Broker {
             .with_queue(&vhost, &queue, |q, cx| {
                 q.settled(consumer.as_deref());
                 match requeue {
-                    Some(true) => q.take_back(entry.clone(), counts, cx),
+                    Some(true) => {
+                        let how = Return {
+                            by_client: true,
+                            counts,
+                        };
+                        q.take_back(entry.clone(), how, cx)
+                    }
                     Some(false) => q.reject_to_dead_letter(entry.content.clone(), cx),
                     None => {}
                 }
@@ -277,7 +293,11 @@ impl Broker {
             touched.insert((u.vhost.clone(), u.queue.clone()));
             let message = u.entry.content.id;
             let back = self.with_queue(&u.vhost, &u.queue, |q, cx| {
-                q.take_back(u.entry.clone(), true, cx)
+                let how = Return {
+                    by_client: false,
+                    counts: true,
+                };
+                q.take_back(u.entry.clone(), how, cx)
             });
             if back.is_none() {
                 self.events.push(Event::Purged {

@@ -36,6 +36,15 @@ pub struct Ctx<'a> {
     pub now: u64,
 }
 
+/// How an unsettled copy comes back to its queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Return {
+    /// `basic.nack` / `basic.reject` with requeue; otherwise the channel closed.
+    pub by_client: bool,
+    /// Counts toward a quorum queue's delivery limit.
+    pub counts: bool,
+}
+
 /// One queue's state.
 #[derive(Debug, Clone)]
 pub struct Queue {
@@ -278,9 +287,11 @@ impl Queue {
         }
     }
 
-    /// An unsettled copy comes back. `counts` says whether the return counts toward a quorum
+    /// An unsettled copy comes back. `how` says whether a client asked (nack/reject with
+    /// requeue) or its channel went away, and whether the return counts toward a quorum
     /// delivery limit. Call [`Queue::after_returns`] once the batch is back.
-    pub fn take_back(&mut self, mut entry: Entry, counts: bool, cx: &mut Ctx) {
+    pub fn take_back(&mut self, mut entry: Entry, how: Return, cx: &mut Ctx) {
+        let counts = how.counts;
         let message = entry.content.id;
         entry.redelivered = true;
         if self.config.kind == QueueKind::Classic {
@@ -300,7 +311,9 @@ impl Queue {
                 self.dead_letter(entry.content, DeathReason::DeliveryLimit, cx);
                 return;
             }
-            if cx.profile.quorum_requeue_to_back(limit.is_some()) {
+            // 3.10 without a limit re-enqueues a client's return at the back; a channel that
+            // goes away returns its messages to the returns queue (seen live on 3.10.8).
+            if how.by_client && cx.profile.quorum_requeue_to_back(limit.is_some()) {
                 entry.seq = Seq(self.next_seq);
                 self.next_seq += 1;
                 self.store.insert(entry);
