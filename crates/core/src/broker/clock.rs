@@ -125,6 +125,11 @@ impl Broker {
             let message = u.entry.content.id;
             if survives {
                 self.with_queue(&u.vhost, &u.queue, |q, _| q.restore(u.entry.clone()));
+                self.events.push(Event::Requeued {
+                    message,
+                    vhost: u.vhost,
+                    queue: u.queue,
+                });
             } else {
                 self.events.push(Event::LostOnRestart {
                     message,

@@ -9,4 +9,5 @@
 mod conformance;
 mod queue_accounting;
 mod queue_conformance;
+mod queue_observed;
 mod vectors;

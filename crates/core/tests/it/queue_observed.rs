@@ -1,0 +1,164 @@
+//! Queue behaviours seen on a live RabbitMQ 3.10.8 that the vectors do not cover, each pinned
+//! as a scenario on the 3.10 profile (and on 4.x where the same holds): the broker API, virtual
+//! time, and the bodies that come out.
+
+use switchyard_core::{
+    Broker, ChannelId, ConsumeOptions, Event, Profile, Publish, QueueDecl, Table, Value,
+};
+
+const V: &str = "/";
+const CH: ChannelId = ChannelId::FIRST;
+
+fn broker(profile: Profile, queues: &[(&str, &[(&str, Value)])]) -> Broker {
+    let mut broker = Broker::new(profile);
+    for (name, args) in queues {
+        let mut decl = QueueDecl::new(*name);
+        decl.arguments = args
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect::<Table>();
+        broker.declare_queue(V, decl).unwrap();
+    }
+    broker
+}
+
+fn publish(broker: &mut Broker, queue: &str, body: &str, expiration: Option<&str>) {
+    let mut p = Publish::new("", queue).with_body(body);
+    p.properties.expiration = expiration.map(str::to_owned);
+    broker.publish(V, &p, broker.now()).unwrap();
+}
+
+/// The body of a `basic.get` (auto-ack) and the message count it reports.
+fn get(broker: &mut Broker, queue: &str, auto_ack: bool) -> Option<(String, usize)> {
+    let now = broker.now();
+    broker.get(V, queue, CH, auto_ack, now).unwrap().map(|ok| {
+        let body = String::from_utf8_lossy(&ok.delivery.message.body).into_owned();
+        (body, ok.message_count)
+    })
+}
+
+fn consume(broker: &mut Broker, queue: &str, tag: &str, prefetch: u32) {
+    let options = ConsumeOptions {
+        prefetch,
+        ..ConsumeOptions::new(CH, tag)
+    };
+    broker.consume(V, queue, options, broker.now()).unwrap();
+}
+
+/// Bodies delivered to consumers since the last call, as "tag:body".
+fn delivered(broker: &mut Broker) -> Vec<String> {
+    broker
+        .drain_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Delivered {
+                consumer: Some(tag),
+                delivery,
+                ..
+            } => Some(format!(
+                "{tag}:{}",
+                String::from_utf8_lossy(&delivery.message.body)
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn get_counts_after_dropping_what_expired_behind_the_head() {
+    let mut b = broker(Profile::RabbitMq310, &[("q", &[])]);
+    publish(&mut b, "q", "live", None);
+    publish(&mut b, "q", "dies", Some("250"));
+    b.advance(450).unwrap();
+    assert_eq!(get(&mut b, "q", true), Some(("live".into(), 0)));
+    assert_eq!(get(&mut b, "q", true), None);
+}
+
+#[test]
+fn a_promoted_single_active_consumer_waits_for_the_next_publish_on_classic_queues() {
+    let sac: &[(&str, Value)] = &[("x-single-active-consumer", Value::Bool(true))];
+    let mut b = broker(Profile::RabbitMq310, &[("q", sac)]);
+    consume(&mut b, "q", "s1", 1);
+    consume(&mut b, "q", "s2", 1);
+    publish(&mut b, "q", "m1", None);
+    publish(&mut b, "q", "m2", None);
+    assert_eq!(delivered(&mut b), ["s1:m1"]);
+    b.cancel(CH, "s1", 0).unwrap();
+    assert_eq!(delivered(&mut b), Vec::<String>::new());
+    assert_eq!(get(&mut b, "q", false), Some(("m2".into(), 0)));
+    publish(&mut b, "q", "m3", None);
+    assert_eq!(delivered(&mut b), ["s2:m3"]);
+}
+
+#[test]
+fn quorum_returns_on_channel_close_are_served_first_even_in_310() {
+    let qq: &[(&str, Value)] = &[("x-queue-type", Value::Str("quorum".into()))];
+    for profile in Profile::ALL {
+        let mut b = broker(profile, &[("q", qq)]);
+        for body in ["e1", "e2", "e3"] {
+            publish(&mut b, "q", body, None);
+        }
+        consume(&mut b, "q", "c", 1);
+        b.nack(CH, 1, false, true, 0).unwrap();
+        b.reject(CH, 2, true, 0).unwrap();
+        b.close_channel(CH, 0).unwrap();
+        let order: Vec<String> = (0..3).map(|_| get(&mut b, "q", true).unwrap().0).collect();
+        let want = match profile {
+            // A client's requeue goes to the back; the closed channel's message comes first.
+            Profile::RabbitMq310 => ["e3", "e1", "e2"],
+            // 4.x: every return goes to the returns queue, in the order it came back.
+            Profile::RabbitMq4 => ["e1", "e2", "e3"],
+        };
+        assert_eq!(order, want, "{profile}");
+    }
+}
+
+#[test]
+fn x_death_history_order_differs_by_version() {
+    let dlx = |q: &str| -> Vec<(&'static str, Value)> {
+        vec![
+            ("x-dead-letter-exchange", Value::Str(String::new())),
+            ("x-dead-letter-routing-key", Value::Str(q.to_owned())),
+        ]
+    };
+    let (a, b_, c) = (dlx("q2"), dlx("q3"), dlx("q1"));
+    for (profile, want) in [
+        (Profile::RabbitMq310, ["q1", "q2", "q3"]),
+        (Profile::RabbitMq4, ["q1", "q3", "q2"]),
+    ] {
+        let mut b = broker(profile, &[("q1", &a), ("q2", &b_), ("q3", &c)]);
+        publish(&mut b, "q1", "m", None);
+        let mut tag = 0;
+        for queue in ["q1", "q2", "q3", "q1"] {
+            get(&mut b, queue, false).unwrap();
+            tag += 1;
+            b.reject(CH, tag, false, 0).unwrap();
+        }
+        let now = b.now();
+        let ok = b.get(V, "q2", CH, true, now).unwrap().unwrap();
+        let headers = ok.delivery.message.properties.headers.to_json();
+        let queues: Vec<&str> = headers["x-death"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["queue"].as_str().unwrap())
+            .collect();
+        assert_eq!(queues, want, "{profile}");
+        assert_eq!(headers["x-death"][0]["count"], 2);
+    }
+}
+
+#[test]
+fn basic_cancel_leaves_deliveries_unsettled_until_ack_or_close() {
+    let mut b = broker(Profile::RabbitMq310, &[("q", &[])]);
+    for body in ["m1", "m2", "m3"] {
+        publish(&mut b, "q", body, None);
+    }
+    consume(&mut b, "q", "c1", 2);
+    b.cancel(CH, "c1", 0).unwrap();
+    b.ack(CH, 1, false, 0).unwrap();
+    assert_eq!(get(&mut b, "q", false), Some(("m3".into(), 0)));
+    b.close_channel(CH, 0).unwrap();
+    assert_eq!(get(&mut b, "q", true), Some(("m2".into(), 1)));
+    assert_eq!(get(&mut b, "q", true), Some(("m3".into(), 0)));
+}
