@@ -1,7 +1,7 @@
 //! Getting messages out: `basic.get`, `basic.consume` / `basic.cancel`, and settling
 //! deliveries with `basic.ack` / `basic.nack` / `basic.reject` (with `multiple` and `requeue`),
 //! plus channel close, which requeues what its deliveries left unsettled. Several copies settled
-//! together are handled in delivery-tag order.
+//! together are handled queue by queue (by name), each in delivery-tag order.
 
 use std::collections::BTreeSet;
 
@@ -207,7 +207,10 @@ impl Broker {
         now: u64,
     ) -> Result<(), BrokerError> {
         self.advance(now)?;
-        let taken = self.channels.take(channel, tag, multiple)?;
+        let mut taken = self.channels.take(channel, tag, multiple)?;
+        // RabbitMQ settles per queue (queues in name order), each in delivery-tag order: seen
+        // live as the order in which dead letters from two queues arrive.
+        taken.sort_by(|(_, a), (_, b)| (&a.vhost, &a.queue).cmp(&(&b.vhost, &b.queue)));
         let mut touched = BTreeSet::new();
         for (delivery_tag, unacked) in taken {
             touched.insert((unacked.vhost.clone(), unacked.queue.clone()));
