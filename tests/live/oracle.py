@@ -38,7 +38,8 @@ PROFILE = "rabbitmq-3.10"
 
 def _install_value_encoding():
     """Encodes header and argument values as the runner maps JSON: integer -> long ('l'),
-    other number -> double ('d'). pika itself sends 32-bit 'I' and cannot send floats."""
+    other number -> double ('d'). pika itself sends 32-bit 'I' and cannot send floats; it also
+    decodes doubles wrongly (below)."""
     import struct
 
     import pika.data as data
@@ -68,6 +69,21 @@ def _install_value_encoding():
         return original(pieces, value)
 
     data.encode_value = encode_value
+
+    # pika's decoder turns doubles and floats into integers and reads 'l' as unsigned.
+    original_decode = data.decode_value
+
+    def decode_value(encoded, offset):
+        kind = encoded[offset:offset + 1]
+        if kind == b"d":
+            return struct.unpack_from(">d", encoded, offset + 1)[0], offset + 9
+        if kind == b"f":
+            return struct.unpack_from(">f", encoded, offset + 1)[0], offset + 5
+        if kind == b"l":
+            return struct.unpack_from(">q", encoded, offset + 1)[0], offset + 9
+        return original_decode(encoded, offset)
+
+    data.decode_value = decode_value
 
 
 _install_value_encoding()
@@ -146,6 +162,8 @@ def norm_value(v):
         return [norm_value(x) for x in v]
     if hasattr(v, "__float__") and not isinstance(v, (bool, int, float)):
         return float(v)
+    if isinstance(v, int) and not isinstance(v, bool) and v >= 2**63:
+        return v - 2**64  # pika reads the signed 64-bit 'l' as unsigned
     return v
 
 
