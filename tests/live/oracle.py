@@ -98,6 +98,7 @@ OPTIONAL_OPS = {
     "consume": {"op": "consume", "queue": "live-probe-missing", "consumer_tag": "c", "prefetch": 0, "ack": "manual"},
     "cancel": {"op": "cancel", "consumer_tag": "c"},
     "close": {"op": "close"},
+    "restart": {"op": "restart"},
 }
 
 
@@ -411,6 +412,15 @@ class Live:
             for _ch, m, p, b in pending:
                 self.delivered.append((m.consumer_tag, m, p, b))
             self.consumers.pop(op["consumer_tag"], None)
+        elif name == "restart":
+            self.close()
+            ctl = os.environ.get("RABBITMQCTL", "/usr/lib/rabbitmq/bin/rabbitmqctl")
+            for action in ("stop_app", "start_app"):
+                subprocess.run([ctl, action], capture_output=True, text=True, timeout=120, check=True)
+            self.conn = None
+            self.open()
+            self.consumers = {}
+            self.delivered = []
         elif name == "close":
             self.conn.process_data_events(time_limit=0)
             ch.close()
@@ -524,6 +534,7 @@ IGNORE_ERROR_TEXT = False
 
 def run_case(case, live_port, binary, caps, workdir, settle_ms, definitions=None):
     res = CaseResult(case)
+    settle_ms = max(settle_ms, case.get("settle_ms", 0))
     rng = random.Random(f"resolve:{case['id']}")
     live = Live(live_port)
     concrete, answers, check_flags = [], [], []
@@ -564,7 +575,7 @@ def run_case(case, live_port, binary, caps, workdir, settle_ms, definitions=None
             else:
                 # A channel error requeued every unacknowledged message on the broker.
                 state["outstanding"] = set()
-            if name == "close":
+            if name in ("close", "restart"):
                 state["outstanding"] = set()
             for event in answer.get("_events", []):
                 if live.consumers.get(event["consumer_tag"], False) or event["consumer_tag"] in state["manual_tags"]:
@@ -673,6 +684,7 @@ def main():
     ap.add_argument("--ops-file", action="append",
                     help="run this JSON-lines file of ops as a case (repeatable; e.g. a saved failing case)")
     ap.add_argument("--show", action="store_true", help="print each case's ops as they run")
+    ap.add_argument("--show-answers", action="store_true", help="print every op with RabbitMQ's answer")
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--settle-ms", type=int, default=25,
                     help="pause before a get that follows a publish/nack/advance (dead letters are asynchronous)")
@@ -744,7 +756,7 @@ def main():
         notes.update(res.notes)
         cat = by_cat.setdefault(case["category"], [0, 0, 0])
         cat[0] += 1
-        if ns.ops_file:
+        if ns.ops_file or ns.show_answers:
             for op, answer in zip(getattr(res, "ops", []), getattr(res, "answers", [])):
                 print(f"  {json.dumps(op)}\n    -> RabbitMQ: {json.dumps(answer, default=str)}")
         if res.ok:

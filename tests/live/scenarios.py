@@ -246,6 +246,22 @@ def hand_cases(caps):
         G(p + "lim", "manual"), REJ("$last", requeue=True),
         G(p + "lim", "manual"),
     ]))
+    p = "h10."
+    cases.append(case("hand-10", "hand", "restart: durable objects and persistent messages survive, unacked are requeued", [
+        X(p + "dx", "topic", durable=True), X(p + "tx", "topic"),
+        Q(p + "dq", durable=True), Q(p + "tq"),
+        Q(p + "qq", {"x-queue-type": "quorum"}, durable=True),
+        B(p + "dx", p + "dq", "#"), B(p + "tx", p + "tq", "#"), B(p + "dx", p + "qq", "#"),
+        B(p + "dx", p + "tq", "t"),
+        P(p + "dx", "a", "m1", delivery_mode=2),
+        P(p + "dx", "a", "m2", delivery_mode=1),
+        P(p + "dx", "a", "m3"),
+        P(p + "tx", "a", "m4", delivery_mode=2),
+        G(p + "dq", "manual"),
+        {"op": "restart"},
+        P(p + "tx", "a", "m5", mandatory=True),
+        P(p + "dx", "t", "m6", mandatory=True, delivery_mode=2),
+    ]))
     cases.extend(policy_cases())
     return cases
 
@@ -758,8 +774,46 @@ def gen_consume(rng, cid, caps):
     return case(cid, "consume", "consumers on one queue", ops)
 
 
-GENERATORS = [(gen_routing, 0.45), (gen_limits, 0.14), (gen_dlx, 0.11), (gen_ttl, 0.09), (gen_declare, 0.11),
-              (gen_consume, 0.10)]
+def gen_quorum(rng, cid, caps):
+    """One quorum queue (3.10 semantics: requeue to the back without a delivery limit, delivery
+    limit with dead-lettering, reject-publish accepting max+1, no priorities)."""
+    p = cid + "."
+    q, dlq = p + "qq", p + "dlq"
+    args = {"x-queue-type": "quorum"}
+    if rng.random() < 0.5:
+        args["x-delivery-limit"] = rng.randint(0, 2)
+    if rng.random() < 0.4:
+        args["x-max-length"] = rng.randint(1, 3)
+        args["x-overflow"] = rng.choice(["drop-head", "reject-publish"])
+    if rng.random() < 0.6:
+        args["x-dead-letter-exchange"] = ""
+        args["x-dead-letter-routing-key"] = dlq
+    ops = [Q(dlq), Q(q, args, durable=True)]
+    n = 0
+    for _ in range(rng.randint(2, 6)):
+        n += 1
+        ops.append(P("", q, f"m{n}", priority=rng.choice([None, None, 1, 8])))
+    for _ in range(rng.randint(2, 8)):
+        r = rng.random()
+        if r < 0.15:
+            n += 1
+            ops.append(P("", q, f"m{n}"))
+            continue
+        ops.append(G(q, "manual" if r < 0.85 else "auto"))
+        kind = rng.choice(["nack", "nack", "reject", "ack"])
+        if kind == "nack":
+            ops.append(NACK("$last", requeue=rng.random() < 0.7))
+        elif kind == "reject":
+            ops.append(REJ("$last", requeue=rng.random() < 0.7))
+        else:
+            ops.append(ACK("$last"))
+    c = case(cid, "quorum", "one quorum queue", ops)
+    c["settle_ms"] = 100
+    return c
+
+
+GENERATORS = [(gen_routing, 0.42), (gen_limits, 0.13), (gen_dlx, 0.11), (gen_ttl, 0.09), (gen_declare, 0.10),
+              (gen_consume, 0.10), (gen_quorum, 0.05)]
 
 
 def random_cases(seed, count, caps):
@@ -772,7 +826,7 @@ def random_cases(seed, count, caps):
             acc += weight
             if r < acc:
                 break
-        if gen is gen_consume and not {"consume", "get"} <= caps:
+        if gen in (gen_consume, gen_quorum) and not {"consume", "get"} <= caps:
             gen = gen_routing  # keeps the count; consumers are compared once the runner has them
         out.append(gen(rng, f"s{seed}c{i}", caps))
     return out
