@@ -743,6 +743,7 @@ def main():
             harness_failures = 1
     by_cat = {}
     kinds = {}
+    first_kinds = {}  # the first mismatch of each failing case: later ones may follow from it
     failed_results = []
     notes = set()
     compared = 0
@@ -770,6 +771,9 @@ def main():
                 kinds["harness error"] = kinds.get("harness error", 0) + 1
             for m in res.mismatches:
                 kinds[m[5]] = kinds.get(m[5], 0) + 1
+            if res.mismatches:
+                first = res.mismatches[0][5]
+                first_kinds[first] = first_kinds.get(first, 0) + 1
             report_failure(res, outdir, ns.switchyard)
 
     shutil.rmtree(workdir, ignore_errors=True)
@@ -784,6 +788,9 @@ def main():
     if kinds:
         print("  mismatching op answers by kind:")
         for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
+            print(f"    {n:>5}  {kind}")
+        print("  first mismatch of each failing case, by kind (later ones may be consequences):")
+        for kind, n in sorted(first_kinds.items(), key=lambda kv: (-kv[1], kv[0])):
             print(f"    {n:>5}  {kind}")
     passed = sum(v[1] for v in by_cat.values())
     failed = sum(v[2] for v in by_cat.values()) + harness_failures
