@@ -20,6 +20,8 @@
 //!   the event log, over all of the above.
 //! - [`fields`]: reading JSON inputs with errors that name the field.
 //! - [`definitions`]: RabbitMQ definitions files in and out.
+//! - [`sim`]: the simulation engine: virtual time, producers and consumers, failures, the
+//!   trace the animation reads, metrics, step back and seek, scenario files.
 
 pub mod broker;
 pub mod channel;
@@ -34,6 +36,7 @@ pub mod policy;
 pub mod profile;
 pub mod queue;
 pub mod route;
+pub mod sim;
 pub mod topology;
 pub mod value;
 

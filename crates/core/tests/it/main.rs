@@ -10,4 +10,6 @@ mod conformance;
 mod queue_accounting;
 mod queue_conformance;
 mod queue_observed;
+mod sim;
+mod sim_scenario;
 mod vectors;

@@ -1,0 +1,122 @@
+//! A consumer at run time: its channel (a fresh one per connection, so stale deliveries and
+//! acks from before a crash are recognised by `epoch`), the deliveries that reached it and wait
+//! to be processed one at a time, its busy time (utilisation), and whether it is up. It decides
+//! how each delivery ends (ack, or the failure policy, or a crash); it does not call the broker.
+
+use std::collections::VecDeque;
+
+use crate::broker::Settle;
+use crate::channel::ChannelId;
+use crate::event::MessageId;
+use crate::sim::rng::Rng;
+use crate::sim::scenario::{ConsumerSpec, OnFailure};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Subscribed and processing.
+    Running,
+    /// Cancelled (`basic.cancel`): finishes what it holds, gets nothing new.
+    Stopped,
+    /// Crashed or disconnected; maybe recovering.
+    Down,
+    /// Not started yet.
+    Idle,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Stopped => "stopped",
+            Status::Down => "down",
+            Status::Idle => "idle",
+        }
+    }
+}
+
+/// How processing one delivery ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Settle(Settle),
+    /// Auto-ack: nothing to send.
+    Done,
+    Crash,
+}
+
+/// A delivery waiting at (or being processed by) the consumer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub tag: u64,
+    pub message: MessageId,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsumerState {
+    pub rng: Rng,
+    pub channel: ChannelId,
+    /// Bumped on each crash or disconnect; events of older epochs are stale.
+    pub epoch: u32,
+    pub status: Status,
+    pub held: VecDeque<Held>,
+    /// Since when it has been processing (`None`: idle).
+    pub busy_since: Option<u64>,
+    pub busy_total: u64,
+    pub processed: u64,
+}
+
+impl ConsumerState {
+    pub fn new(rng: Rng, channel: ChannelId) -> ConsumerState {
+        ConsumerState {
+            rng,
+            channel,
+            epoch: 0,
+            status: Status::Idle,
+            held: VecDeque::new(),
+            busy_since: None,
+            busy_total: 0,
+            processed: 0,
+        }
+    }
+
+    /// Draws how long the next delivery takes (µs).
+    pub fn processing_time(&mut self, spec: &ConsumerSpec) -> u64 {
+        spec.processing.sample(&mut self.rng)
+    }
+
+    /// Decides how the delivery just processed ends.
+    pub fn outcome(&mut self, spec: &ConsumerSpec) -> Outcome {
+        if self.rng.chance(spec.crash_probability) {
+            return Outcome::Crash;
+        }
+        let failed = self.rng.chance(spec.failure_probability);
+        match (spec.auto_ack, failed) {
+            (true, _) => Outcome::Done,
+            (false, false) => Outcome::Settle(Settle::Ack),
+            (false, true) => Outcome::Settle(match spec.on_failure {
+                OnFailure::Ack => Settle::Ack,
+                OnFailure::Nack { requeue } => Settle::Nack { requeue },
+                OnFailure::Reject { requeue } => Settle::Reject { requeue },
+            }),
+        }
+    }
+
+    /// Stops the busy clock at `now`.
+    pub fn idle(&mut self, now: u64) {
+        if let Some(since) = self.busy_since.take() {
+            self.busy_total += now.saturating_sub(since);
+        }
+    }
+
+    /// Busy time up to `now` (µs).
+    pub fn busy(&self, now: u64) -> u64 {
+        self.busy_total + self.busy_since.map_or(0, |s| now.saturating_sub(s))
+    }
+
+    /// A new connection: everything held is lost (the broker requeues its copies).
+    pub fn disconnect(&mut self, channel: ChannelId, now: u64) -> Vec<Held> {
+        self.idle(now);
+        self.epoch += 1;
+        self.channel = channel;
+        self.held.drain(..).collect()
+    }
+}

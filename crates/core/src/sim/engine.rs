@@ -1,0 +1,381 @@
+//! The simulation: a broker, the actors and the scheduler, driven one event at a time in
+//! virtual time — `step()`, `run_until(t)`, `advance_by(dt)` — with step back and seek over
+//! checkpoints, failure injection on demand, the trace and the metrics. This file holds the
+//! state, its construction from a scenario and the clock controls; `handle` runs each event
+//! and `observe` turns the broker's events into trace and metrics. Nothing reads a wall clock.
+
+use crate::broker::Broker;
+use crate::channel::ChannelId;
+use crate::fields::{FieldError, error, join};
+use crate::profile::Profile;
+use crate::sim::actor::consumer::ConsumerState;
+use crate::sim::actor::producer::Producer;
+use crate::sim::actor::{ConsumerId, ProducerId};
+use crate::sim::checkpoint::{Checkpoint, Checkpoints};
+use crate::sim::handle::SimEvent;
+use crate::sim::metrics::Metrics;
+use crate::sim::rng::Rng;
+use crate::sim::scenario::{Action, Scenario};
+use crate::sim::scheduler::{ScheduleError, Scheduler, SimTime};
+use crate::sim::trace::Trace;
+use crate::sim::world::{NodeId, NodeKind, World};
+
+/// A failure or control action, scripted or injected on demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    StopConsumer(ConsumerId),
+    StartConsumer(ConsumerId),
+    CrashConsumer(ConsumerId),
+    RestartBroker,
+}
+
+/// Engine settings that are not part of the scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// How many trace events the ring keeps.
+    pub trace_capacity: usize,
+    /// Checkpoint interval in virtual µs (it doubles when `max_checkpoints` is reached).
+    pub checkpoint_every_us: u64,
+    pub max_checkpoints: usize,
+    pub profile: Profile,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            trace_capacity: 1 << 20,
+            checkpoint_every_us: 1_000_000,
+            max_checkpoints: 1024,
+            profile: Profile::default(),
+        }
+    }
+}
+
+/// Everything that changes as the simulation runs, except the trace and the side tables
+/// (which are append-only and truncated on restore): what a checkpoint copies.
+#[derive(Debug, Clone)]
+pub(crate) struct State {
+    pub broker: Broker,
+    pub sched: Scheduler<SimEvent>,
+    pub producers: Vec<Producer>,
+    pub consumers: Vec<ConsumerState>,
+    pub metrics: Metrics,
+    pub steps: u64,
+    pub next_channel: u32,
+    pub latency_rng: Rng,
+}
+
+/// The cast's node ids, by actor.
+#[derive(Debug, Clone)]
+pub(crate) struct Cast {
+    pub producers: Vec<NodeId>,
+    pub producer_exchanges: Vec<Option<NodeId>>,
+    pub consumers: Vec<NodeId>,
+    pub consumer_queues: Vec<Option<NodeId>>,
+    pub script: Vec<(u64, Control)>,
+}
+
+pub struct Simulation {
+    pub(crate) scenario: Scenario,
+    pub(crate) world: World,
+    pub(crate) cast: Cast,
+    pub(crate) state: State,
+    pub(crate) trace: Trace,
+    /// When each message id was first sent (µs), by id; dead letters inherit the original's.
+    pub(crate) sent_at: Vec<u64>,
+    /// Which consumer owns each channel id.
+    pub(crate) channel_owner: Vec<Option<ConsumerId>>,
+    checkpoints: Checkpoints<State>,
+    /// Step counts at which actions were injected on demand (each one forks the timeline).
+    injected_at: Vec<u64>,
+}
+
+impl Simulation {
+    /// Builds the broker from the scenario's topology and checks that every actor refers to
+    /// something that exists (errors name the path).
+    pub fn new(scenario: Scenario, options: Options) -> Result<Simulation, FieldError> {
+        let broker = scenario
+            .topology
+            .to_broker(options.profile)
+            .map_err(|e| error(&join("topology", &e.path), e.message))?;
+        let mut world = World::from_broker(&broker);
+        let cast = cast(&scenario, &broker, &mut world)?;
+        let seed = scenario.seed;
+        let consumers = (0..scenario.consumers.len())
+            .map(|i| {
+                ConsumerState::new(Rng::stream(seed, 2 * i as u64 + 1), ChannelId(i as u32 + 1))
+            })
+            .collect();
+        let producers = scenario
+            .producers
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| Producer::new(spec, Rng::stream(seed, 2 * i as u64)))
+            .collect();
+        let n = scenario.consumers.len();
+        let state = State {
+            broker,
+            sched: Scheduler::default(),
+            producers,
+            consumers,
+            metrics: Metrics::new(world.nodes().len()),
+            steps: 0,
+            next_channel: n as u32 + 1,
+            latency_rng: Rng::stream(seed, u64::MAX),
+        };
+        let mut sim = Simulation {
+            channel_owner: (0..=n)
+                .map(|i| i.checked_sub(1).map(|c| ConsumerId(c as u32)))
+                .collect(),
+            scenario,
+            world,
+            cast,
+            state,
+            trace: Trace::new(options.trace_capacity),
+            sent_at: Vec::new(),
+            checkpoints: Checkpoints::new(options.checkpoint_every_us, options.max_checkpoints),
+            injected_at: Vec::new(),
+        };
+        sim.schedule_start();
+        sim.checkpoint();
+        Ok(sim)
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.state.sched.now()
+    }
+
+    /// Events handled so far.
+    pub fn steps(&self) -> u64 {
+        self.state.steps
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub fn broker(&self) -> &Broker {
+        &self.state.broker
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.state.metrics
+    }
+
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    pub fn consumer_id(&self, name: &str) -> Option<ConsumerId> {
+        let i = self
+            .scenario
+            .consumers
+            .iter()
+            .position(|c| c.name == name)?;
+        Some(ConsumerId(i as u32))
+    }
+
+    pub fn producer_node(&self, id: ProducerId) -> Option<NodeId> {
+        self.cast.producers.get(id.0 as usize).copied()
+    }
+
+    pub fn consumer_node(&self, id: ConsumerId) -> Option<NodeId> {
+        self.cast.consumers.get(id.0 as usize).copied()
+    }
+
+    /// Handles the next event; `None` when nothing is scheduled.
+    pub fn step(&mut self) -> Option<SimTime> {
+        if self.checkpoints.due(self.state.steps, self.now().0) {
+            self.checkpoint();
+        }
+        let (t, event) = self.state.sched.pop()?;
+        self.state.steps += 1;
+        self.handle(t, event);
+        Some(t)
+    }
+
+    /// Handles every event up to and including `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: SimTime) -> Result<(), ScheduleError> {
+        if t < self.now() {
+            return Err(ScheduleError::InPast {
+                at: t,
+                now: self.now(),
+            });
+        }
+        while self.state.sched.peek_time().is_some_and(|next| next <= t) {
+            self.step();
+        }
+        self.state.sched.advance_to(t)
+    }
+
+    pub fn advance_by(&mut self, dt_us: u64) -> Result<(), ScheduleError> {
+        self.run_until(self.now().plus(dt_us))
+    }
+
+    /// As fast as possible: up to `max_steps` events; gives how many were handled.
+    pub fn run_steps(&mut self, max_steps: u64) -> u64 {
+        let start = self.state.steps;
+        while self.state.steps - start < max_steps && self.step().is_some() {}
+        self.state.steps - start
+    }
+
+    /// Goes to virtual time `t`, forward by running, back by restoring a checkpoint and
+    /// re-simulating.
+    pub fn seek(&mut self, t: SimTime) -> Result<(), ScheduleError> {
+        if t < self.now() {
+            let Some(cp) = self.checkpoints.at_time(t.0).cloned() else {
+                return Err(ScheduleError::InPast {
+                    at: t,
+                    now: self.now(),
+                });
+            };
+            self.restore(cp);
+        }
+        self.run_until(t)
+    }
+
+    /// Goes to the state after exactly `steps` events.
+    pub fn seek_step(&mut self, steps: u64) {
+        if steps < self.state.steps
+            && let Some(cp) = self.checkpoints.at_step(steps).cloned()
+        {
+            self.restore(cp);
+        }
+        while self.state.steps < steps && self.step().is_some() {}
+    }
+
+    /// Undoes the last event; `false` at the start.
+    pub fn step_back(&mut self) -> bool {
+        let Some(target) = self.state.steps.checked_sub(1) else {
+            return false;
+        };
+        self.seek_step(target);
+        true
+    }
+
+    /// Applies an action now. It changes the future, so checkpoints past this point are
+    /// dropped; seeking back before it undoes it (use the scenario's script for actions that
+    /// must replay).
+    pub fn inject(&mut self, control: Control) {
+        let steps = self.state.steps;
+        // Save the state before the action, so seeking back to this very point undoes it.
+        self.checkpoints.drop_after(steps.saturating_sub(1));
+        self.checkpoint();
+        self.injected_at.push(steps);
+        self.state.sched.schedule_in(0, SimEvent::Control(control));
+    }
+
+    fn checkpoint(&mut self) {
+        self.checkpoints.push(Checkpoint {
+            steps: self.state.steps,
+            time_us: self.now().0,
+            trace_seq: self.trace.next_seq(),
+            side_len: self.sent_at.len(),
+            state: self.state.clone(),
+        });
+    }
+
+    fn restore(&mut self, cp: Checkpoint<State>) {
+        // Going back before an injected action undoes it: the copies saved after it belong to
+        // a future that will not happen again.
+        if self.injected_at.iter().any(|s| *s >= cp.steps) {
+            self.checkpoints.drop_after(cp.steps);
+            self.injected_at.retain(|s| *s < cp.steps);
+        }
+        self.state = cp.state;
+        self.trace.truncate_from(cp.trace_seq);
+        self.sent_at.truncate(cp.side_len);
+    }
+
+    fn schedule_start(&mut self) {
+        let sched = &mut self.state.sched;
+        for (i, (spec, p)) in self
+            .scenario
+            .producers
+            .iter()
+            .zip(&mut self.state.producers)
+            .enumerate()
+        {
+            if let Some(t) = p.first(spec) {
+                sched.schedule_in(t, SimEvent::Produce(ProducerId(i as u32)));
+            }
+        }
+        for (i, spec) in self.scenario.consumers.iter().enumerate() {
+            sched.schedule_in(
+                spec.start,
+                SimEvent::Control(Control::StartConsumer(ConsumerId(i as u32))),
+            );
+        }
+        for (at, control) in &self.cast.script {
+            sched.schedule_in(*at, SimEvent::Control(*control));
+        }
+        for (i, step) in self.scenario.lesson.iter().enumerate() {
+            sched.schedule_in(step.at, SimEvent::Lesson(i as u32));
+        }
+        sched.schedule_in(self.scenario.sample_every, SimEvent::Sample);
+    }
+}
+
+/// Node ids for the actors, with the checks that they refer to what exists.
+fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast, FieldError> {
+    let mut cast = Cast {
+        producers: Vec::new(),
+        producer_exchanges: Vec::new(),
+        consumers: Vec::new(),
+        consumer_queues: Vec::new(),
+        script: Vec::new(),
+    };
+    for (i, p) in scenario.producers.iter().enumerate() {
+        let path = format!("actors.producers[{i}]");
+        let known = broker
+            .topology(&p.vhost)
+            .is_ok_and(|t| t.exchange(&p.exchange).is_some());
+        if !known {
+            let what = format!(
+                "exchange `{}` is not declared in vhost `{}`",
+                p.exchange, p.vhost
+            );
+            return Err(error(&join(&path, "exchange"), what));
+        }
+        cast.producers
+            .push(world.add(NodeKind::Producer, &p.vhost, &p.name));
+        cast.producer_exchanges
+            .push(world.exchange(&p.vhost, &p.exchange));
+    }
+    for (i, c) in scenario.consumers.iter().enumerate() {
+        let Some(queue) = world.queue(&c.vhost, &c.queue) else {
+            let what = format!("queue `{}` is not declared in vhost `{}`", c.queue, c.vhost);
+            return Err(error(&format!("actors.consumers[{i}].queue"), what));
+        };
+        cast.consumers
+            .push(world.add(NodeKind::Consumer, &c.vhost, &c.name));
+        cast.consumer_queues.push(Some(queue));
+    }
+    let id = |name: &str, i: usize| {
+        let at = scenario.consumers.iter().position(|c| c.name == name);
+        at.map(|c| ConsumerId(c as u32)).ok_or_else(|| {
+            error(
+                &format!("script[{i}].consumer"),
+                format!("no consumer is named `{name}`"),
+            )
+        })
+    };
+    for (i, step) in scenario.script.iter().enumerate() {
+        let control = match &step.action {
+            Action::StopConsumer { consumer } => Control::StopConsumer(id(consumer, i)?),
+            Action::StartConsumer { consumer } => Control::StartConsumer(id(consumer, i)?),
+            Action::CrashConsumer { consumer } => Control::CrashConsumer(id(consumer, i)?),
+            Action::RestartBroker => Control::RestartBroker,
+        };
+        cast.script.push((step.at, control));
+    }
+    Ok(cast)
+}

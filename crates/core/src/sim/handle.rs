@@ -1,0 +1,464 @@
+//! What each scheduled event does: a producer sends a message (it reaches the exchange after
+//! the publish latency), a delivery reaches its consumer, processing ends (ack / nack / reject
+//! after the ack latency, or a crash), a settlement reaches the broker, a control action
+//! (stop / start / crash a consumer, restart the broker), a lesson pause point, a metrics
+//! sample. Broker calls happen here; their events are passed to `observe`.
+
+use crate::broker::Settle;
+use crate::channel::ChannelId;
+use crate::event::MessageId;
+use crate::queue::consumer::ConsumeOptions;
+use crate::sim::actor::consumer::{Held, Outcome, Status};
+use crate::sim::actor::{ConsumerId, ProducerId};
+use crate::sim::engine::{Control, Simulation};
+use crate::sim::scheduler::SimTime;
+use crate::sim::trace::{Edge, TraceKind};
+use crate::value::Table;
+
+/// An event in the scheduler.
+#[derive(Debug, Clone)]
+pub(crate) enum SimEvent {
+    Produce(ProducerId),
+    /// A message sent at `sent` reaches its exchange.
+    Arrive {
+        producer: ProducerId,
+        sent: u64,
+        key: String,
+        headers: Option<Box<Table>>,
+    },
+    /// A delivery reaches its consumer (stale when `epoch` is old).
+    Deliver {
+        consumer: ConsumerId,
+        epoch: u32,
+        held: Held,
+    },
+    Processed {
+        consumer: ConsumerId,
+        epoch: u32,
+    },
+    /// An ack / nack / reject reaches the broker.
+    Settle {
+        consumer: ConsumerId,
+        epoch: u32,
+        tag: u64,
+        how: Settle,
+    },
+    Recover {
+        consumer: ConsumerId,
+        epoch: u32,
+    },
+    Control(Control),
+    Lesson(u32),
+    Sample,
+}
+
+impl Simulation {
+    pub(crate) fn handle(&mut self, t: SimTime, event: SimEvent) {
+        match event {
+            SimEvent::Produce(p) => self.produce(t, p),
+            SimEvent::Arrive {
+                producer,
+                sent,
+                key,
+                headers,
+            } => {
+                self.arrive(t, producer, sent, key, headers);
+            }
+            SimEvent::Deliver {
+                consumer,
+                epoch,
+                held,
+            } => self.delivered(t, consumer, epoch, held),
+            SimEvent::Processed { consumer, epoch } => self.processed(t, consumer, epoch),
+            SimEvent::Settle {
+                consumer,
+                epoch,
+                tag,
+                how,
+            } => {
+                let Some(c) = self.state.consumers.get(consumer.0 as usize) else {
+                    return;
+                };
+                if c.epoch == epoch {
+                    let result = self
+                        .state
+                        .broker
+                        .settle(c.channel, tag, false, how, t.as_ms());
+                    let node = self.consumer_at(consumer);
+                    self.after_broker(t, result.is_err(), node);
+                }
+            }
+            SimEvent::Recover { consumer, epoch } => {
+                let current = self
+                    .state
+                    .consumers
+                    .get(consumer.0 as usize)
+                    .map(|c| (c.epoch, c.status));
+                if current == Some((epoch, Status::Down)) {
+                    self.subscribe(t, consumer);
+                }
+            }
+            SimEvent::Control(control) => self.control(t, control),
+            SimEvent::Lesson(lesson) => {
+                self.trace
+                    .record(t, TraceKind::LessonStep { lesson }, None, None, None);
+            }
+            SimEvent::Sample => self.sample(t),
+        }
+    }
+
+    fn produce(&mut self, t: SimTime, p: ProducerId) {
+        let (Some(spec), Some(producer)) = (
+            self.scenario.producers.get(p.0 as usize),
+            self.state.producers.get_mut(p.0 as usize),
+        ) else {
+            return;
+        };
+        let (key, headers) = producer.draw(spec);
+        let next = producer.next_after(spec, t.0);
+        let delay = self
+            .scenario
+            .latency
+            .publish
+            .sample(&mut self.state.latency_rng);
+        let sched = &mut self.state.sched;
+        let headers = headers.map(Box::new);
+        sched.schedule_in(
+            delay,
+            SimEvent::Arrive {
+                producer: p,
+                sent: t.0,
+                key,
+                headers,
+            },
+        );
+        if let Some(next) = next {
+            sched.schedule_in(next.saturating_sub(t.0), SimEvent::Produce(p));
+        }
+    }
+
+    fn arrive(
+        &mut self,
+        t: SimTime,
+        p: ProducerId,
+        sent: u64,
+        key: String,
+        headers: Option<Box<Table>>,
+    ) {
+        let (Some(spec), Some(producer)) = (
+            self.scenario.producers.get(p.0 as usize),
+            self.state.producers.get_mut(p.0 as usize),
+        ) else {
+            return;
+        };
+        let publish = &mut producer.publish;
+        publish.routing_key = key;
+        if let Some(h) = headers {
+            publish.properties.headers = *h;
+        }
+        let result = self.state.broker.publish(&spec.vhost, publish, t.as_ms());
+        let from = self.cast.producers.get(p.0 as usize).copied();
+        let origin = Some((p, SimTime(sent)));
+        match result {
+            Ok(_) => self.observe(t, origin),
+            Err(_) => self.after_broker(t, true, from),
+        }
+    }
+
+    fn delivered(&mut self, t: SimTime, consumer: ConsumerId, epoch: u32, held: Held) {
+        let node = self.consumer_at(consumer);
+        let Some(c) = self.state.consumers.get_mut(consumer.0 as usize) else {
+            return;
+        };
+        if c.epoch != epoch {
+            self.state.metrics.count(None, |m| m.lost_in_flight += 1);
+            self.trace
+                .record(t, TraceKind::LostInFlight, Some(held.message), None, node);
+            return;
+        }
+        c.held.push_back(held);
+        if c.busy_since.is_none() {
+            self.start_processing(t, consumer);
+        }
+    }
+
+    fn start_processing(&mut self, t: SimTime, consumer: ConsumerId) {
+        let (Some(spec), Some(c)) = (
+            self.scenario.consumers.get(consumer.0 as usize),
+            self.state.consumers.get_mut(consumer.0 as usize),
+        ) else {
+            return;
+        };
+        if c.held.is_empty() {
+            c.idle(t.0);
+            return;
+        }
+        c.busy_since.get_or_insert(t.0);
+        let took = c.processing_time(spec);
+        let epoch = c.epoch;
+        self.state
+            .sched
+            .schedule_in(took, SimEvent::Processed { consumer, epoch });
+    }
+
+    fn processed(&mut self, t: SimTime, consumer: ConsumerId, epoch: u32) {
+        let (Some(spec), Some(c)) = (
+            self.scenario.consumers.get(consumer.0 as usize),
+            self.state.consumers.get_mut(consumer.0 as usize),
+        ) else {
+            return;
+        };
+        if c.epoch != epoch {
+            return;
+        }
+        let outcome = c.outcome(spec);
+        if outcome == Outcome::Crash {
+            self.crash(t, consumer);
+            return;
+        }
+        let Some(held) = c.held.pop_front() else {
+            return;
+        };
+        c.processed += 1;
+        let sent = self
+            .sent_at
+            .get(held.message.0 as usize)
+            .copied()
+            .filter(|s| *s != u64::MAX);
+        if let Some(sent) =
+            sent.filter(|_| matches!(outcome, Outcome::Done | Outcome::Settle(Settle::Ack)))
+        {
+            self.state.metrics.latency(t.0.saturating_sub(sent));
+        }
+        if let Outcome::Settle(how) = outcome {
+            self.send_settle(t, consumer, epoch, held, how);
+        }
+        self.start_processing(t, consumer);
+    }
+
+    fn send_settle(
+        &mut self,
+        t: SimTime,
+        consumer: ConsumerId,
+        epoch: u32,
+        held: Held,
+        how: Settle,
+    ) {
+        let delay = self
+            .scenario
+            .latency
+            .ack
+            .sample(&mut self.state.latency_rng);
+        let kind = match how {
+            Settle::Ack => TraceKind::Ack,
+            Settle::Nack { requeue } => TraceKind::Nack { requeue },
+            Settle::Reject { requeue } => TraceKind::Reject { requeue },
+        };
+        let edge = self
+            .consumer_at(consumer)
+            .zip(self.queue_of(consumer))
+            .map(|(from, to)| Edge {
+                from,
+                to,
+                depart: t,
+                arrive: t.plus(delay),
+            });
+        self.trace.record(t, kind, Some(held.message), edge, None);
+        let tag = held.tag;
+        self.state.sched.schedule_in(
+            delay,
+            SimEvent::Settle {
+                consumer,
+                epoch,
+                tag,
+                how,
+            },
+        );
+    }
+
+    pub(crate) fn control(&mut self, t: SimTime, control: Control) {
+        match control {
+            Control::StartConsumer(c) => {
+                let status = self.state.consumers.get(c.0 as usize).map(|s| s.status);
+                if matches!(status, Some(Status::Idle | Status::Stopped | Status::Down)) {
+                    self.subscribe(t, c);
+                }
+            }
+            Control::StopConsumer(c) => self.stop(t, c),
+            Control::CrashConsumer(c) => self.crash(t, c),
+            Control::RestartBroker => self.restart(t),
+        }
+    }
+
+    fn subscribe(&mut self, t: SimTime, consumer: ConsumerId) {
+        let (Some(spec), Some(c)) = (
+            self.scenario.consumers.get(consumer.0 as usize),
+            self.state.consumers.get_mut(consumer.0 as usize),
+        ) else {
+            return;
+        };
+        let mut options = ConsumeOptions::new(c.channel, spec.name.clone());
+        options.prefetch = u32::from(spec.prefetch);
+        options.auto_ack = spec.auto_ack;
+        let result = self
+            .state
+            .broker
+            .consume(&spec.vhost, &spec.queue, options, t.as_ms());
+        let node = self.consumer_at(consumer);
+        if result.is_ok()
+            && let Some(c) = self.state.consumers.get_mut(consumer.0 as usize)
+        {
+            c.status = Status::Running;
+            self.trace
+                .record(t, TraceKind::ConsumerStarted, None, None, node);
+        }
+        self.after_broker(t, result.is_err(), node);
+    }
+
+    fn stop(&mut self, t: SimTime, consumer: ConsumerId) {
+        let (Some(spec), Some(c)) = (
+            self.scenario.consumers.get(consumer.0 as usize),
+            self.state.consumers.get_mut(consumer.0 as usize),
+        ) else {
+            return;
+        };
+        if c.status != Status::Running {
+            return;
+        }
+        c.status = Status::Stopped;
+        let result = self.state.broker.cancel(c.channel, &spec.name, t.as_ms());
+        let node = self.consumer_at(consumer);
+        self.trace
+            .record(t, TraceKind::ConsumerStopped, None, None, node);
+        self.after_broker(t, result.is_err(), node);
+    }
+
+    /// The consumer's connection dies: the broker requeues its unacked deliveries.
+    fn crash(&mut self, t: SimTime, consumer: ConsumerId) {
+        let node = self.consumer_at(consumer);
+        let channel = self.new_channel(consumer);
+        let Some(c) = self.state.consumers.get_mut(consumer.0 as usize) else {
+            return;
+        };
+        if c.status == Status::Idle || c.status == Status::Down {
+            return;
+        }
+        let old = c.channel;
+        c.status = Status::Down;
+        let lost = c.disconnect(channel, t.0);
+        let epoch = c.epoch;
+        self.trace
+            .record(t, TraceKind::ConsumerCrashed, None, None, node);
+        self.lose_held(t, node, &lost);
+        let result = self.state.broker.close_channel(old, t.as_ms());
+        self.after_broker(t, result.is_err(), node);
+        self.schedule_recovery(consumer, epoch, false);
+    }
+
+    fn restart(&mut self, t: SimTime) {
+        let result = self.state.broker.restart(t.as_ms());
+        self.after_broker(t, result.is_err(), None);
+        for i in 0..self.state.consumers.len() {
+            let consumer = ConsumerId(i as u32);
+            let node = self.consumer_at(consumer);
+            let channel = self.new_channel(consumer);
+            let Some(c) = self.state.consumers.get_mut(i) else {
+                continue;
+            };
+            if c.status == Status::Idle {
+                continue;
+            }
+            let lost = c.disconnect(channel, t.0);
+            let epoch = c.epoch;
+            let was_running = c.status != Status::Stopped;
+            if was_running {
+                c.status = Status::Down;
+            }
+            self.lose_held(t, node, &lost);
+            if was_running {
+                self.schedule_recovery(consumer, epoch, true);
+            }
+        }
+    }
+
+    fn schedule_recovery(&mut self, consumer: ConsumerId, epoch: u32, reconnect: bool) {
+        let spec = self.scenario.consumers.get(consumer.0 as usize);
+        let after = spec
+            .and_then(|s| s.recover_after)
+            .or(reconnect.then_some(0));
+        if let Some(after) = after {
+            self.state
+                .sched
+                .schedule_in(after, SimEvent::Recover { consumer, epoch });
+        }
+    }
+
+    fn lose_held(&mut self, t: SimTime, node: Option<crate::sim::world::NodeId>, lost: &[Held]) {
+        for held in lost {
+            self.state.metrics.count(None, |m| m.lost_in_flight += 1);
+            self.trace
+                .record(t, TraceKind::LostInFlight, Some(held.message), None, node);
+        }
+    }
+
+    fn new_channel(&mut self, consumer: ConsumerId) -> ChannelId {
+        let id = ChannelId(self.state.next_channel);
+        self.state.next_channel += 1;
+        let slot = id.0 as usize;
+        if self.channel_owner.len() <= slot {
+            self.channel_owner.resize(slot + 1, None);
+        }
+        if let Some(owner) = self.channel_owner.get_mut(slot) {
+            *owner = Some(consumer);
+        }
+        id
+    }
+
+    /// Where a delivery to `message` on `channel` goes: schedules its arrival.
+    pub(crate) fn route_delivery(
+        &mut self,
+        t: SimTime,
+        channel: ChannelId,
+        held: Held,
+    ) -> Option<(ConsumerId, SimTime)> {
+        let consumer = (*self.channel_owner.get(channel.0 as usize)?)?;
+        let c = self.state.consumers.get(consumer.0 as usize)?;
+        let epoch = c.epoch;
+        let delay = self
+            .scenario
+            .latency
+            .deliver
+            .sample(&mut self.state.latency_rng);
+        self.state.sched.schedule_in(
+            delay,
+            SimEvent::Deliver {
+                consumer,
+                epoch,
+                held,
+            },
+        );
+        Some((consumer, t.plus(delay)))
+    }
+
+    pub(crate) fn consumer_at(&self, consumer: ConsumerId) -> Option<crate::sim::world::NodeId> {
+        self.cast.consumers.get(consumer.0 as usize).copied()
+    }
+
+    pub(crate) fn queue_of(&self, consumer: ConsumerId) -> Option<crate::sim::world::NodeId> {
+        self.cast
+            .consumer_queues
+            .get(consumer.0 as usize)
+            .copied()
+            .flatten()
+    }
+
+    pub(crate) fn sent(&mut self, message: MessageId, at: u64) {
+        let i = message.0 as usize;
+        if self.sent_at.len() <= i {
+            self.sent_at.resize(i + 1, u64::MAX);
+        }
+        if let Some(slot) = self.sent_at.get_mut(i) {
+            *slot = at;
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Metrics in the words of RabbitMQ's management UI: per queue Ready / Unacked / Total and
+//! message counters; publish, deliver, ack and redeliver rates; consumer utilisation;
+//! end-to-end latency percentiles from a log-bucketed histogram (about ±6 %); dead-letter
+//! counts; and a bounded series of samples for charts. It counts what it is told; it knows
+//! nothing of the broker or the scheduler.
+
+use std::collections::VecDeque;
+
+use crate::sim::world::NodeId;
+
+/// Message counters, for the whole run or for one queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub published: u64,
+    pub routed: u64,
+    pub unroutable: u64,
+    pub returned: u64,
+    pub confirmed_ack: u64,
+    pub confirmed_nack: u64,
+    pub enqueued: u64,
+    pub publish_rejected: u64,
+    pub delivered: u64,
+    pub redelivered: u64,
+    pub acked: u64,
+    pub nacked: u64,
+    pub rejected: u64,
+    pub requeued: u64,
+    pub expired: u64,
+    pub dropped_on_overflow: u64,
+    pub delivery_limit: u64,
+    pub dead_lettered: u64,
+    pub dead_letter_dropped: u64,
+    pub purged: u64,
+    pub lost_on_restart: u64,
+    pub lost_in_flight: u64,
+    /// Operations the broker refused (channel errors).
+    pub refused: u64,
+}
+
+/// One point of the charts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub time_us: u64,
+    /// Per queue (in world order): ready, unacked.
+    pub queues: Vec<(u64, u64)>,
+    /// Messages per second since the previous sample.
+    pub publish_rate: f64,
+    pub deliver_rate: f64,
+    pub ack_rate: f64,
+    pub redeliver_rate: f64,
+}
+
+/// How many samples the series keeps (an hour at one a second).
+pub const MAX_SAMPLES: usize = 3600;
+const BUCKETS: usize = 8 + 61 * 8;
+
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    pub total: Counters,
+    /// Per node id (only queue nodes are written).
+    pub per_queue: Vec<Counters>,
+    latency: Vec<u64>,
+    latency_count: u64,
+    latency_max: u64,
+    pub series: VecDeque<Sample>,
+    last_sample: (u64, Counters),
+}
+
+impl Metrics {
+    pub fn new(nodes: usize) -> Metrics {
+        Metrics {
+            total: Counters::default(),
+            per_queue: vec![Counters::default(); nodes],
+            latency: vec![0; BUCKETS],
+            latency_count: 0,
+            latency_max: 0,
+            series: VecDeque::new(),
+            last_sample: (0, Counters::default()),
+        }
+    }
+
+    /// Adds to a counter of the run and, when `queue` is given, of that queue.
+    pub fn count(&mut self, queue: Option<NodeId>, f: impl Fn(&mut Counters)) {
+        f(&mut self.total);
+        if let Some(c) = queue.and_then(|q| self.per_queue.get_mut(q.0 as usize)) {
+            f(c);
+        }
+    }
+
+    pub fn queue(&self, queue: NodeId) -> Counters {
+        self.per_queue
+            .get(queue.0 as usize)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Records one end-to-end latency (µs).
+    pub fn latency(&mut self, us: u64) {
+        if let Some(b) = self.latency.get_mut(bucket(us)) {
+            *b += 1;
+        }
+        self.latency_count += 1;
+        self.latency_max = self.latency_max.max(us);
+    }
+
+    pub fn latency_count(&self) -> u64 {
+        self.latency_count
+    }
+
+    pub fn latency_max(&self) -> u64 {
+        self.latency_max
+    }
+
+    /// The `q` quantile (0..=1) of the latencies, in µs (the middle of its bucket).
+    pub fn percentile(&self, q: f64) -> Option<u64> {
+        if self.latency_count == 0 {
+            return None;
+        }
+        let rank = ((q * self.latency_count as f64).ceil() as u64).clamp(1, self.latency_count);
+        if rank == self.latency_count {
+            return Some(self.latency_max);
+        }
+        let mut seen = 0;
+        for (i, n) in self.latency.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                let (lo, hi) = bounds(i);
+                return Some((lo + (hi - lo) / 2).min(self.latency_max));
+            }
+        }
+        Some(self.latency_max)
+    }
+
+    /// Adds a point to the series (the oldest goes past [`MAX_SAMPLES`]).
+    pub fn sample(&mut self, now: u64, queues: Vec<(u64, u64)>) {
+        let (then, before) = self.last_sample;
+        let secs = now.saturating_sub(then) as f64 / 1e6;
+        let rate = |a: u64, b: u64| {
+            if secs > 0.0 {
+                a.saturating_sub(b) as f64 / secs
+            } else {
+                0.0
+            }
+        };
+        let t = &self.total;
+        let sample = Sample {
+            time_us: now,
+            queues,
+            publish_rate: rate(t.published, before.published),
+            deliver_rate: rate(t.delivered, before.delivered),
+            ack_rate: rate(t.acked, before.acked),
+            redeliver_rate: rate(t.redelivered, before.redelivered),
+        };
+        if self.series.len() == MAX_SAMPLES {
+            self.series.pop_front();
+        }
+        self.series.push_back(sample);
+        self.last_sample = (now, self.total);
+    }
+}
+
+/// Histogram bucket of a value: exact below 8, then 8 buckets per power of two.
+fn bucket(v: u64) -> usize {
+    if v < 8 {
+        return v as usize;
+    }
+    let e = 63 - v.leading_zeros() as usize;
+    8 + (e - 3) * 8 + ((v >> (e - 3)) & 7) as usize
+}
+
+/// The values a bucket holds, `[lo, hi)`.
+fn bounds(i: usize) -> (u64, u64) {
+    if i < 8 {
+        return (i as u64, i as u64 + 1);
+    }
+    let e = (i - 8) / 8 + 3;
+    let sub = ((i - 8) % 8) as u64;
+    let lo = (8 + sub) << (e - 3);
+    (lo, lo.saturating_add(1 << (e - 3)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_round_trip_and_percentiles_are_close() {
+        for v in [0, 7, 8, 9, 15, 16, 100, 12_345, u64::MAX / 2] {
+            let (lo, hi) = bounds(bucket(v));
+            assert!(lo <= v && v < hi, "{v}: {lo}..{hi}");
+        }
+        let mut m = Metrics::new(0);
+        for v in 1..=1000 {
+            m.latency(v * 1000);
+        }
+        let p50 = m.percentile(0.5).unwrap() as f64;
+        assert!((470_000.0..530_000.0).contains(&p50), "{p50}");
+        assert_eq!(m.percentile(1.0), Some(1_000_000));
+        assert_eq!(Metrics::new(0).percentile(0.5), None);
+    }
+}

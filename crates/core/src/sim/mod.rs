@@ -1,0 +1,39 @@
+//! The simulation engine: a discrete-event clock in virtual time (µs) driving the broker with
+//! producers and consumers, deterministic for a scenario and seed (same scenario + seed ⇒ same
+//! trace, byte for byte), with failure injection, a bounded trace for the animation, metrics,
+//! step back and seek. No wall clock, no global randomness, no threads.
+//!
+//! # Layout
+//! - [`scheduler`]: the event queue and clock (`SimTime`); equal times keep insertion order;
+//!   the past is a typed error.
+//! - [`rng`]: the seeded generator and duration distributions.
+//! - [`scenario`]: the versioned scenario file (topology as RabbitMQ definitions, actors,
+//!   layout, script, lesson) with path-named errors.
+//! - [`world`]: the nodes an edge joins (producers, exchanges, queues, consumers) by id.
+//! - [`actor`]: producers' and consumers' run-time state and decisions.
+//! - [`engine`]: [`Simulation`]: `step`, `run_until`, `advance_by`, `seek`, `step_back`,
+//!   `inject`; `handle` runs each event, `observe` turns broker events into trace and metrics.
+//! - [`trace`]: the ring buffer of [`TraceEvent`]s and the lifecycle query.
+//! - [`metrics`]: counters, rates, latency percentiles and the sampled series; `summary`
+//!   writes them as JSON.
+//! - [`checkpoint`]: saved states for seek and step back, with bounded memory.
+
+pub mod actor;
+pub mod checkpoint;
+pub mod engine;
+mod handle;
+pub mod metrics;
+mod observe;
+pub mod rng;
+pub mod scenario;
+pub mod scheduler;
+mod summary;
+pub mod trace;
+pub mod world;
+
+pub use actor::{ConsumerId, ProducerId};
+pub use engine::{Control, Options, Simulation};
+pub use scenario::Scenario;
+pub use scheduler::{ScheduleError, Scheduler, SimTime};
+pub use trace::{Edge, Trace, TraceEvent, TraceKind};
+pub use world::{NodeId, NodeKind, World};

@@ -1,0 +1,257 @@
+//! Turns the broker's events into trace events and metrics: which edge each copy travels on
+//! (the exchange it came through is the one of the publish or dead letter just before it),
+//! and which consumer a delivery goes to (by channel), scheduling its arrival. It reads the
+//! broker's event stream; it never changes broker state.
+
+use crate::event::Event;
+use crate::sim::actor::ProducerId;
+use crate::sim::actor::consumer::Held;
+use crate::sim::engine::Simulation;
+use crate::sim::scheduler::SimTime;
+use crate::sim::trace::{Edge, TraceKind};
+use crate::sim::world::NodeId;
+
+fn hop(from: Option<NodeId>, to: Option<NodeId>, depart: SimTime, arrive: SimTime) -> Option<Edge> {
+    Some(Edge {
+        from: from?,
+        to: to?,
+        depart,
+        arrive,
+    })
+}
+
+impl Simulation {
+    /// Records what the broker did, after an operation that failed when `refused` (the node is
+    /// where the refusal is shown).
+    pub(crate) fn after_broker(&mut self, t: SimTime, refused: bool, node: Option<NodeId>) {
+        self.observe(t, None);
+        if refused {
+            self.state.metrics.count(None, |m| m.refused += 1);
+            self.trace.record(t, TraceKind::Refused, None, None, node);
+        }
+    }
+
+    /// Records the broker's events since the last call; `origin` is the producer and send time
+    /// of the publish that caused them.
+    pub(crate) fn observe(&mut self, t: SimTime, origin: Option<(ProducerId, SimTime)>) {
+        let producer = origin.and_then(|(p, _)| self.cast.producers.get(p.0 as usize).copied());
+        let confirms = origin
+            .and_then(|(p, _)| self.scenario.producers.get(p.0 as usize))
+            .is_some_and(|s| s.confirms);
+        let mut exchange = None;
+        for event in self.state.broker.drain_events() {
+            self.one(
+                t,
+                event,
+                &mut exchange,
+                producer,
+                origin.map(|(_, s)| s),
+                confirms,
+            );
+        }
+    }
+
+    fn one(
+        &mut self,
+        t: SimTime,
+        event: Event,
+        exchange: &mut Option<NodeId>,
+        producer: Option<NodeId>,
+        sent: Option<SimTime>,
+        confirms: bool,
+    ) {
+        let (kind, message, edge, node) = match event {
+            Event::Published {
+                message,
+                vhost,
+                exchange: x,
+                ..
+            } => {
+                *exchange = self.world.exchange(&vhost, &x);
+                let sent = sent.unwrap_or(t);
+                self.sent(message, sent.0);
+                self.state.metrics.count(None, |c| c.published += 1);
+                (
+                    TraceKind::Publish,
+                    message,
+                    hop(producer, *exchange, sent, t),
+                    None,
+                )
+            }
+            Event::Routed { .. } => return self.state.metrics.count(None, |c| c.routed += 1),
+            Event::Returned { message } => {
+                self.state.metrics.count(None, |c| c.returned += 1);
+                (
+                    TraceKind::Return,
+                    message,
+                    hop(*exchange, producer, t, t),
+                    None,
+                )
+            }
+            Event::Unroutable { message } => {
+                self.state.metrics.count(None, |c| c.unroutable += 1);
+                (TraceKind::Unroutable, message, None, *exchange)
+            }
+            Event::Confirmed { message, confirm } => {
+                let ack = confirm == crate::event::Confirm::Ack;
+                self.state.metrics.count(None, |c| {
+                    if ack {
+                        c.confirmed_ack += 1
+                    } else {
+                        c.confirmed_nack += 1
+                    }
+                });
+                if !confirms {
+                    return;
+                }
+                (
+                    TraceKind::Confirm { ack },
+                    message,
+                    hop(*exchange, producer, t, t),
+                    None,
+                )
+            }
+            Event::Enqueued {
+                message,
+                vhost,
+                queue,
+            } => {
+                let q = self.world.queue(&vhost, &queue);
+                self.state.metrics.count(q, |c| c.enqueued += 1);
+                (TraceKind::Enqueue, message, hop(*exchange, q, t, t), None)
+            }
+            Event::Delivered {
+                vhost,
+                queue,
+                channel,
+                delivery,
+                ..
+            } => {
+                let q = self.world.queue(&vhost, &queue);
+                let redelivered = delivery.message.redelivered;
+                self.state.metrics.count(q, |c| {
+                    c.delivered += 1;
+                    c.redelivered += u64::from(redelivered);
+                });
+                let message = delivery.message.message;
+                let held = Held {
+                    tag: delivery.delivery_tag,
+                    message,
+                };
+                let to = self.route_delivery(t, channel, held);
+                let edge = to.and_then(|(c, at)| hop(q, self.consumer_at(c), t, at));
+                (TraceKind::Deliver { redelivered }, message, edge, q)
+            }
+            Event::Acked { vhost, queue, .. } => {
+                let q = self.world.queue(&vhost, &queue);
+                return self.state.metrics.count(q, |c| c.acked += 1);
+            }
+            Event::Nacked { vhost, queue, .. } => {
+                let q = self.world.queue(&vhost, &queue);
+                return self.state.metrics.count(q, |c| c.nacked += 1);
+            }
+            Event::Rejected { vhost, queue, .. } => {
+                let q = self.world.queue(&vhost, &queue);
+                return self.state.metrics.count(q, |c| c.rejected += 1);
+            }
+            Event::DeadLettered {
+                message,
+                vhost,
+                queue,
+                exchange: x,
+                dead_letter,
+                ..
+            } => {
+                let q = self.world.queue(&vhost, &queue);
+                *exchange = self.world.exchange(&vhost, &x);
+                self.state.metrics.count(q, |c| c.dead_lettered += 1);
+                let first = self.sent_at.get(message.0 as usize).copied();
+                self.sent(dead_letter, first.unwrap_or(t.0));
+                (
+                    TraceKind::DeadLetter { dead_letter },
+                    message,
+                    hop(q, *exchange, t, t),
+                    None,
+                )
+            }
+            Event::Restarted => {
+                self.trace
+                    .record(t, TraceKind::BrokerRestarted, None, None, None);
+                return;
+            }
+            Event::QueueLost { vhost, queue } => {
+                let q = self.world.queue(&vhost, &queue);
+                self.trace.record(t, TraceKind::QueueLost, None, None, q);
+                return;
+            }
+            other => return self.at_queue(t, other),
+        };
+        self.trace.record(
+            t,
+            kind,
+            Some(message),
+            edge,
+            node.filter(|_| edge.is_none()),
+        );
+    }
+
+    /// Events that happen to a copy inside one queue.
+    fn at_queue(&mut self, t: SimTime, event: Event) {
+        let (kind, message, vhost, queue) = match event {
+            Event::PublishRejected {
+                message,
+                vhost,
+                queue,
+            } => (TraceKind::PublishRejected, message, vhost, queue),
+            Event::Requeued {
+                message,
+                vhost,
+                queue,
+            } => (TraceKind::Requeue, message, vhost, queue),
+            Event::Expired {
+                message,
+                vhost,
+                queue,
+            } => (TraceKind::Expire, message, vhost, queue),
+            Event::DroppedOnOverflow {
+                message,
+                vhost,
+                queue,
+            } => (TraceKind::DropOnOverflow, message, vhost, queue),
+            Event::DeliveryLimitExceeded {
+                message,
+                vhost,
+                queue,
+            } => (TraceKind::DeliveryLimit, message, vhost, queue),
+            Event::DeadLetterDropped {
+                message,
+                vhost,
+                queue,
+                ..
+            } => (TraceKind::DeadLetterDropped, message, vhost, queue),
+            Event::Purged {
+                message,
+                vhost,
+                queue,
+            } => (TraceKind::Purge, message, vhost, queue),
+            Event::LostOnRestart {
+                message,
+                vhost,
+                queue,
+            } => (TraceKind::LostOnRestart, message, vhost, queue),
+            _ => return,
+        };
+        let q = self.world.queue(&vhost, &queue);
+        self.state.metrics.count(q, |c| match kind {
+            TraceKind::PublishRejected => c.publish_rejected += 1,
+            TraceKind::Requeue => c.requeued += 1,
+            TraceKind::Expire => c.expired += 1,
+            TraceKind::DropOnOverflow => c.dropped_on_overflow += 1,
+            TraceKind::DeliveryLimit => c.delivery_limit += 1,
+            TraceKind::DeadLetterDropped => c.dead_letter_dropped += 1,
+            TraceKind::Purge => c.purged += 1,
+            _ => c.lost_on_restart += 1,
+        });
+        self.trace.record(t, kind, Some(message), None, q);
+    }
+}

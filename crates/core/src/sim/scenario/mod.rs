@@ -1,0 +1,296 @@
+//! The scenario file, version 1: `{"switchyard": 1, "name", "description", "seed", "topology",
+//! "latency_ms", "actors": {"producers", "consumers"}, "layout", "script", "lesson",
+//! "sample_every_ms"}`. The topology is a RabbitMQ definitions object (a real export drops in,
+//! read by [`crate::definitions`]); everything else is read here with errors that name the
+//! path (`actors.consumers[2].prefetch: expected a number from 0 to 65535`), limits on sizes and
+//! counts, and unknown keys refused where a typo would change the meaning. It knows nothing of
+//! how a scenario runs.
+
+pub mod actors;
+pub mod read;
+
+use serde_json::{Map, Value as Json};
+
+use crate::definitions::Definitions;
+use crate::fields::{FieldError, error, join, object};
+use crate::sim::rng::Dist;
+
+pub use actors::{Choice, ConsumerSpec, OnFailure, Part, ProducerSpec, Rate};
+use read::{array, dist, integer, ms, number, only_keys, text};
+
+/// The one version this build reads.
+pub const VERSION: u64 = 1;
+/// Largest scenario file accepted, in bytes.
+pub const MAX_FILE_BYTES: usize = 16 << 20;
+pub const MAX_SCRIPT: usize = 10_000;
+pub const MAX_LESSON: usize = 1000;
+
+/// Network latency per hop (µs distributions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Latency {
+    /// producer → exchange.
+    pub publish: Dist,
+    /// queue → consumer.
+    pub deliver: Dist,
+    /// consumer → queue (ack, nack, reject).
+    pub ack: Dist,
+}
+
+/// A scripted failure or control action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// `basic.cancel`: no new deliveries; those already sent are still processed.
+    StopConsumer {
+        consumer: String,
+    },
+    StartConsumer {
+        consumer: String,
+    },
+    /// The consumer's connection dies: its unacked messages are requeued.
+    CrashConsumer {
+        consumer: String,
+    },
+    /// Durable state and persistent messages survive; the rest is lost.
+    RestartBroker,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptStep {
+    /// µs from the start.
+    pub at: u64,
+    pub action: Action,
+}
+
+/// Narration attached to a pause point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LessonStep {
+    pub at: u64,
+    pub title: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    pub topology: Definitions,
+    pub latency: Latency,
+    pub producers: Vec<ProducerSpec>,
+    pub consumers: Vec<ConsumerSpec>,
+    /// Node name → position, for the drawing only.
+    pub layout: Vec<(String, f64, f64)>,
+    pub script: Vec<ScriptStep>,
+    pub lesson: Vec<LessonStep>,
+    /// How often metrics are sampled (µs).
+    pub sample_every: u64,
+}
+
+const TOP_KEYS: &[&str] = &[
+    "switchyard",
+    "name",
+    "description",
+    "seed",
+    "topology",
+    "latency_ms",
+    "actors",
+    "layout",
+    "script",
+    "lesson",
+    "sample_every_ms",
+];
+
+impl Scenario {
+    /// Reads a scenario file; JSON syntax errors give the line and column.
+    pub fn from_json_text(text: &str) -> Result<Scenario, FieldError> {
+        if text.len() > MAX_FILE_BYTES {
+            return Err(error(
+                "",
+                format!(
+                    "{} bytes is more than the {MAX_FILE_BYTES} allowed",
+                    text.len()
+                ),
+            ));
+        }
+        let json: Json = serde_json::from_str(text).map_err(|e| {
+            error(
+                "",
+                format!(
+                    "not valid JSON (line {}, column {}): {e}",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        Scenario::from_json(&json)
+    }
+
+    pub fn from_json(json: &Json) -> Result<Scenario, FieldError> {
+        let root = json
+            .as_object()
+            .ok_or_else(|| error("", "a scenario file must be a JSON object"))?;
+        version(root)?;
+        only_keys(root, "", TOP_KEYS)?;
+        let topology = object(root.get("topology").unwrap_or(&Json::Null), "topology")?;
+        let topology = Definitions::from_json(&Json::Object(topology.clone()))
+            .map_err(|e| error(&join("topology", &e.path), e.message))?;
+        let (producers, consumers) = actors(root)?;
+        Ok(Scenario {
+            name: text(root, "name", "", None)?,
+            description: text(root, "description", "", Some(""))?,
+            seed: integer(root, "seed", "", (0, u64::MAX), Some(0))?,
+            topology,
+            latency: latency(root)?,
+            producers,
+            consumers,
+            layout: layout(root)?,
+            script: script(root)?,
+            lesson: lesson(root)?,
+            sample_every: ms(root, "sample_every_ms", "", Some(1_000_000))?.max(1000),
+        })
+    }
+}
+
+fn version(root: &Map<String, Json>) -> Result<(), FieldError> {
+    match root.get("switchyard") {
+        None => Err(error(
+            "switchyard",
+            "is missing: a scenario file starts with {\"switchyard\": 1, ...}",
+        )),
+        Some(v) if v.as_u64() == Some(VERSION) => Ok(()),
+        Some(v) => Err(error(
+            "switchyard",
+            format!("version {v} is not supported (this build reads version {VERSION})"),
+        )),
+    }
+}
+
+fn latency(root: &Map<String, Json>) -> Result<Latency, FieldError> {
+    let none = Dist::Fixed(0);
+    let Some(json) = root.get("latency_ms").filter(|j| !j.is_null()) else {
+        return Ok(Latency {
+            publish: none,
+            deliver: none,
+            ack: none,
+        });
+    };
+    let obj = object(json, "latency_ms")?;
+    only_keys(obj, "latency_ms", &["publish", "deliver", "ack"])?;
+    Ok(Latency {
+        publish: dist(obj, "publish", "latency_ms", none)?,
+        deliver: dist(obj, "deliver", "latency_ms", none)?,
+        ack: dist(obj, "ack", "latency_ms", none)?,
+    })
+}
+
+type Actors = (Vec<ProducerSpec>, Vec<ConsumerSpec>);
+
+fn actors(root: &Map<String, Json>) -> Result<Actors, FieldError> {
+    let Some(json) = root.get("actors").filter(|j| !j.is_null()) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let obj = object(json, "actors")?;
+    only_keys(obj, "actors", &["producers", "consumers"])?;
+    let mut producers = Vec::new();
+    for (i, item) in array(obj, "producers", "actors", actors::MAX_ACTORS)?
+        .iter()
+        .enumerate()
+    {
+        producers.push(actors::producer(item, &format!("actors.producers[{i}]"))?);
+    }
+    let mut consumers: Vec<ConsumerSpec> = Vec::new();
+    for (i, item) in array(obj, "consumers", "actors", actors::MAX_ACTORS)?
+        .iter()
+        .enumerate()
+    {
+        let path = format!("actors.consumers[{i}]");
+        let c = actors::consumer(item, &path)?;
+        if consumers.iter().any(|o| o.name == c.name) {
+            return Err(error(
+                &join(&path, "name"),
+                format!("`{}` is used twice", c.name),
+            ));
+        }
+        consumers.push(c);
+    }
+    Ok((producers, consumers))
+}
+
+fn layout(root: &Map<String, Json>) -> Result<Vec<(String, f64, f64)>, FieldError> {
+    let Some(json) = root.get("layout").filter(|j| !j.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let map = object(json, "layout")?;
+    let mut out = Vec::new();
+    for (name, pos) in map {
+        let path = join("layout", name);
+        let obj = object(pos, &path)?;
+        only_keys(obj, &path, &["x", "y"])?;
+        let range = (-1e6, 1e6);
+        out.push((
+            name.clone(),
+            number(obj, "x", &path, range, None)?,
+            number(obj, "y", &path, range, None)?,
+        ));
+    }
+    Ok(out)
+}
+
+fn script(root: &Map<String, Json>) -> Result<Vec<ScriptStep>, FieldError> {
+    let mut out = Vec::new();
+    for (i, item) in array(root, "script", "", MAX_SCRIPT)?.iter().enumerate() {
+        let path = format!("script[{i}]");
+        let obj = object(item, &path)?;
+        let name = text(obj, "action", &path, None)?;
+        let consumer = || text(obj, "consumer", &path, None);
+        let (action, keys): (Action, &[&str]) = match name.as_str() {
+            "stop_consumer" => (
+                Action::StopConsumer {
+                    consumer: consumer()?,
+                },
+                &["consumer"],
+            ),
+            "start_consumer" => (
+                Action::StartConsumer {
+                    consumer: consumer()?,
+                },
+                &["consumer"],
+            ),
+            "crash_consumer" => (
+                Action::CrashConsumer {
+                    consumer: consumer()?,
+                },
+                &["consumer"],
+            ),
+            "restart_broker" => (Action::RestartBroker, &[]),
+            _ => {
+                return Err(error(
+                    &join(&path, "action"),
+                    "expected one of: stop_consumer, start_consumer, crash_consumer, restart_broker",
+                ));
+            }
+        };
+        let allowed: Vec<&str> = ["at_ms", "action"].iter().chain(keys).copied().collect();
+        only_keys(obj, &path, &allowed)?;
+        out.push(ScriptStep {
+            at: ms(obj, "at_ms", &path, None)?,
+            action,
+        });
+    }
+    Ok(out)
+}
+
+fn lesson(root: &Map<String, Json>) -> Result<Vec<LessonStep>, FieldError> {
+    let mut out = Vec::new();
+    for (i, item) in array(root, "lesson", "", MAX_LESSON)?.iter().enumerate() {
+        let path = format!("lesson[{i}]");
+        let obj = object(item, &path)?;
+        only_keys(obj, &path, &["at_ms", "title", "text"])?;
+        out.push(LessonStep {
+            at: ms(obj, "at_ms", &path, None)?,
+            title: text(obj, "title", &path, Some(""))?,
+            text: text(obj, "text", &path, None)?,
+        });
+    }
+    Ok(out)
+}

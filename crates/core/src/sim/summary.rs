@@ -1,0 +1,168 @@
+//! The metrics summary as JSON, in the management UI's words (what `switchyard run` prints),
+//! and the periodic sample that fires due timers (TTL, queue expiry) and adds a point to the
+//! chart series. It reads the state; the only change it makes is the broker's `advance`.
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::sim::actor::consumer::Status;
+use crate::sim::engine::Simulation;
+use crate::sim::handle::SimEvent;
+use crate::sim::metrics::Counters;
+use crate::sim::scheduler::SimTime;
+use crate::sim::world::NodeId;
+
+impl Simulation {
+    /// Ready and unacked messages per queue node, in world order.
+    pub fn queue_depths(&self) -> Vec<(NodeId, u64, u64)> {
+        let unsettled = self.state.broker.unsettled();
+        self.world
+            .queue_ids()
+            .filter_map(|id| {
+                let node = self.world.node(id)?;
+                let ready = self
+                    .state
+                    .broker
+                    .queue(&node.vhost, &node.name)
+                    .map_or(0, |q| q.message_count());
+                let unacked = unsettled
+                    .iter()
+                    .filter(|(_, _, _, v, q)| *v == node.vhost && *q == node.name)
+                    .count();
+                Some((id, ready as u64, unacked as u64))
+            })
+            .collect()
+    }
+
+    /// Share of the time since `start_ms` each consumer spent processing, 0 to 1.
+    pub fn utilisation(&self, consumer: usize) -> f64 {
+        let (Some(spec), Some(c)) = (
+            self.scenario.consumers.get(consumer),
+            self.state.consumers.get(consumer),
+        ) else {
+            return 0.0;
+        };
+        let elapsed = self.now().0.saturating_sub(spec.start);
+        if elapsed == 0 {
+            0.0
+        } else {
+            c.busy(self.now().0) as f64 / elapsed as f64
+        }
+    }
+
+    pub(crate) fn sample(&mut self, t: SimTime) {
+        let result = self.state.broker.advance(t.as_ms());
+        self.after_broker(t, result.is_err(), None);
+        let depths = self
+            .queue_depths()
+            .into_iter()
+            .map(|(_, r, u)| (r, u))
+            .collect();
+        self.state.metrics.sample(t.0, depths);
+        self.state
+            .sched
+            .schedule_in(self.scenario.sample_every, SimEvent::Sample);
+    }
+
+    /// The summary `switchyard run` prints.
+    pub fn summary(&self) -> Json {
+        let m = &self.state.metrics;
+        let secs = self.now().0 as f64 / 1e6;
+        let rate = |n: u64| {
+            if secs > 0.0 {
+                round(n as f64 / secs)
+            } else {
+                0.0
+            }
+        };
+        let mut queues = Map::new();
+        for (id, ready, unacked) in self.queue_depths() {
+            let Some(node) = self.world.node(id) else {
+                continue;
+            };
+            let consumers = self
+                .state
+                .broker
+                .queue(&node.vhost, &node.name)
+                .map_or(0, |q| q.consumer_count());
+            let q = json!({"vhost": node.vhost, "ready": ready, "unacked": unacked,
+                "total": ready + unacked, "consumers": consumers,
+                "messages": counters(&m.queue(id), true)});
+            queues.insert(node.name.clone(), q);
+        }
+        let mut consumers = Map::new();
+        for (i, spec) in self.scenario.consumers.iter().enumerate() {
+            let Some(c) = self.state.consumers.get(i) else {
+                continue;
+            };
+            let status = if c.status == Status::Idle {
+                Status::Idle
+            } else {
+                c.status
+            };
+            consumers.insert(
+                spec.name.clone(),
+                json!({"status": status.name(),
+                "processed": c.processed, "utilisation": round(self.utilisation(i))}),
+            );
+        }
+        let ms = |us: Option<u64>| us.map(|v| round(v as f64 / 1000.0));
+        json!({
+            "scenario": self.scenario.name,
+            "seed": self.scenario.seed,
+            "time_ms": round(secs * 1000.0),
+            "events": self.steps(),
+            "trace_events": self.trace.next_seq(),
+            "messages": counters(&m.total, false),
+            "rates_per_second": {"publish": rate(m.total.published), "deliver": rate(m.total.delivered),
+                "ack": rate(m.total.acked), "redeliver": rate(m.total.redelivered)},
+            "latency_ms": {"count": m.latency_count(), "p50": ms(m.percentile(0.5)),
+                "p95": ms(m.percentile(0.95)), "p99": ms(m.percentile(0.99)),
+                "max": ms((m.latency_count() > 0).then(|| m.latency_max()))},
+            "queues": queues,
+            "consumers": consumers,
+        })
+    }
+}
+
+fn round(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// Counters as JSON; per queue only the ones that apply to a queue.
+fn counters(c: &Counters, queue: bool) -> Json {
+    let mut out = Map::new();
+    for (k, v) in [
+        ("enqueued", c.enqueued),
+        ("delivered", c.delivered),
+        ("redelivered", c.redelivered),
+        ("acked", c.acked),
+        ("nacked", c.nacked),
+        ("rejected", c.rejected),
+        ("requeued", c.requeued),
+        ("expired", c.expired),
+        ("dropped_on_overflow", c.dropped_on_overflow),
+        ("delivery_limit", c.delivery_limit),
+        ("dead_lettered", c.dead_lettered),
+        ("dead_letter_dropped", c.dead_letter_dropped),
+        ("publish_rejected", c.publish_rejected),
+        ("purged", c.purged),
+        ("lost_on_restart", c.lost_on_restart),
+    ] {
+        out.insert(k.to_owned(), json!(v));
+    }
+    if !queue {
+        for (k, v) in [
+            ("published", c.published),
+            ("routed", c.routed),
+            ("unroutable", c.unroutable),
+            ("returned", c.returned),
+            ("confirmed_ack", c.confirmed_ack),
+            ("confirmed_nack", c.confirmed_nack),
+            ("lost_in_flight", c.lost_in_flight),
+            ("refused", c.refused),
+        ] {
+            out.insert(k.to_owned(), json!(v));
+        }
+    }
+    Json::Object(out)
+}

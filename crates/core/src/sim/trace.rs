@@ -1,0 +1,295 @@
+//! The trace: every simulation event with its time, kind, message and the edge it travels on
+//! (departure and arrival times, so an animation can place a dot at any frame), kept in a
+//! bounded ring buffer the animation reads directly, plus the lifecycle query for one message
+//! (following its dead letters). It owns recording and reading; it knows nothing of how the
+//! events were produced.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::event::MessageId;
+use crate::sim::scheduler::SimTime;
+use crate::sim::world::{NodeId, World};
+
+/// One hop of a message (or a signal such as a confirm) between two nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub depart: SimTime,
+    pub arrive: SimTime,
+}
+
+/// What happened. Hop kinds travel on an edge; the others happen at one node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceKind {
+    /// producer → exchange.
+    Publish,
+    /// exchange → queue: the queue accepted a copy.
+    Enqueue,
+    /// At the exchange: no queue and not mandatory, so the message is dropped.
+    Unroutable,
+    /// exchange → producer: `basic.return` (mandatory, no route).
+    Return,
+    /// exchange → producer: publisher confirm.
+    Confirm {
+        ack: bool,
+    },
+    /// At a queue: refused on overflow (`reject-publish`).
+    PublishRejected,
+    /// queue → consumer.
+    Deliver {
+        redelivered: bool,
+    },
+    /// consumer → queue.
+    Ack,
+    Nack {
+        requeue: bool,
+    },
+    Reject {
+        requeue: bool,
+    },
+    /// At a queue: an unsettled copy came back.
+    Requeue,
+    Expire,
+    DropOnOverflow,
+    DeliveryLimit,
+    /// queue → dead-letter exchange; `dead_letter` is the id of the re-published copy.
+    DeadLetter {
+        dead_letter: MessageId,
+    },
+    DeadLetterDropped,
+    Purge,
+    /// At a queue: lost by the broker restart (transient message or non-durable queue).
+    LostOnRestart,
+    /// At a consumer: a delivery in flight or waiting there when the consumer crashed (the
+    /// broker requeues its copy).
+    LostInFlight,
+    ConsumerStarted,
+    ConsumerStopped,
+    ConsumerCrashed,
+    BrokerRestarted,
+    QueueLost,
+    /// At a node: the broker refused an operation (a channel error, e.g. publishing to an
+    /// exchange lost in a restart, consuming from a queue that is gone).
+    Refused,
+    /// A lesson step's pause point was reached (`lesson` is its index).
+    LessonStep {
+        lesson: u32,
+    },
+}
+
+impl TraceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TraceKind::Publish => "publish",
+            TraceKind::Enqueue => "enqueue",
+            TraceKind::Unroutable => "unroutable",
+            TraceKind::Return => "return",
+            TraceKind::Confirm { ack: true } => "confirm_ack",
+            TraceKind::Confirm { ack: false } => "confirm_nack",
+            TraceKind::PublishRejected => "publish_rejected",
+            TraceKind::Deliver { .. } => "deliver",
+            TraceKind::Ack => "ack",
+            TraceKind::Nack { .. } => "nack",
+            TraceKind::Reject { .. } => "reject",
+            TraceKind::Requeue => "requeue",
+            TraceKind::Expire => "expire",
+            TraceKind::DropOnOverflow => "drop_on_overflow",
+            TraceKind::DeliveryLimit => "delivery_limit",
+            TraceKind::DeadLetter { .. } => "dead_letter",
+            TraceKind::DeadLetterDropped => "dead_letter_dropped",
+            TraceKind::Purge => "purge",
+            TraceKind::LostOnRestart => "lost_on_restart",
+            TraceKind::LostInFlight => "lost_in_flight",
+            TraceKind::ConsumerStarted => "consumer_started",
+            TraceKind::ConsumerStopped => "consumer_stopped",
+            TraceKind::ConsumerCrashed => "consumer_crashed",
+            TraceKind::BrokerRestarted => "broker_restarted",
+            TraceKind::QueueLost => "queue_lost",
+            TraceKind::Refused => "refused",
+            TraceKind::LessonStep { .. } => "lesson_step",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceEvent {
+    /// Position in the whole run (never reused, survives ring eviction).
+    pub seq: u64,
+    pub time: SimTime,
+    pub kind: TraceKind,
+    pub message: Option<MessageId>,
+    /// The hop, for kinds that travel.
+    pub edge: Option<Edge>,
+    /// Where it happened, for kinds that do not travel.
+    pub node: Option<NodeId>,
+}
+
+/// The ring buffer: the newest `capacity` events.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    ring: VecDeque<TraceEvent>,
+    capacity: usize,
+    next_seq: u64,
+}
+
+impl Trace {
+    pub fn new(capacity: usize) -> Trace {
+        Trace {
+            ring: VecDeque::with_capacity(capacity.min(1 << 16)),
+            capacity: capacity.max(1),
+            next_seq: 0,
+        }
+    }
+
+    /// The seq the next event will get (= events recorded so far).
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    pub fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ring.is_empty()
+    }
+
+    /// Every event still held, oldest first.
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = &TraceEvent> + '_ {
+        self.ring.iter()
+    }
+
+    /// The events from `seq` on (as many as are still held): what an animation reads each frame.
+    pub fn since(&self, seq: u64) -> impl Iterator<Item = &TraceEvent> + '_ {
+        let first = self.ring.front().map_or(self.next_seq, |e| e.seq);
+        let skip = usize::try_from(seq.saturating_sub(first)).unwrap_or(usize::MAX);
+        self.ring.iter().skip(skip)
+    }
+
+    /// Every held event of one message, from publish to its end, following dead letters.
+    pub fn lifecycle(&self, message: MessageId) -> Vec<TraceEvent> {
+        let mut ids = BTreeSet::from([message]);
+        let mut out = Vec::new();
+        for event in &self.ring {
+            let Some(m) = event.message else { continue };
+            if !ids.contains(&m) {
+                continue;
+            }
+            if let TraceKind::DeadLetter { dead_letter } = event.kind {
+                ids.insert(dead_letter);
+            }
+            out.push(*event);
+        }
+        out
+    }
+
+    pub fn record(
+        &mut self,
+        time: SimTime,
+        kind: TraceKind,
+        message: Option<MessageId>,
+        edge: Option<Edge>,
+        node: Option<NodeId>,
+    ) {
+        if self.ring.len() == self.capacity {
+            self.ring.pop_front();
+        }
+        self.ring.push_back(TraceEvent {
+            seq: self.next_seq,
+            time,
+            kind,
+            message,
+            edge,
+            node,
+        });
+        self.next_seq += 1;
+    }
+
+    /// Forgets the events from `seq` on (a seek back restores the state before them; the
+    /// re-simulation records them again, identically).
+    pub fn truncate_from(&mut self, seq: u64) {
+        while self.ring.back().is_some_and(|e| e.seq >= seq) {
+            self.ring.pop_back();
+        }
+        self.next_seq = seq.min(self.next_seq);
+    }
+}
+
+/// One event as a JSON object with node names (a line of `--trace FILE.jsonl`).
+pub fn to_json(event: &TraceEvent, world: &World) -> Json {
+    let name = |id: NodeId| world.node(id).map_or("?", |n| n.name.as_str());
+    let mut obj = Map::new();
+    obj.insert("seq".into(), json!(event.seq));
+    obj.insert("t_us".into(), json!(event.time.0));
+    obj.insert("kind".into(), json!(event.kind.name()));
+    if let Some(m) = event.message {
+        obj.insert("message".into(), json!(m.0));
+    }
+    if let Some(e) = event.edge {
+        obj.insert("from".into(), json!(name(e.from)));
+        obj.insert("to".into(), json!(name(e.to)));
+        obj.insert("depart_us".into(), json!(e.depart.0));
+        obj.insert("arrive_us".into(), json!(e.arrive.0));
+    }
+    if let Some(n) = event.node {
+        obj.insert("node".into(), json!(name(n)));
+    }
+    let extra = match event.kind {
+        TraceKind::Deliver { redelivered: true } => Some(("redelivered", json!(true))),
+        TraceKind::Nack { requeue } | TraceKind::Reject { requeue } => {
+            Some(("requeue", json!(requeue)))
+        }
+        TraceKind::DeadLetter { dead_letter } => Some(("dead_letter", json!(dead_letter.0))),
+        TraceKind::LessonStep { lesson } => Some(("lesson", json!(lesson))),
+        _ => None,
+    };
+    if let Some((key, value)) = extra {
+        obj.insert(key.into(), value);
+    }
+    Json::Object(obj)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(t: &mut Trace, m: u64, kind: TraceKind) {
+        t.record(SimTime(m), kind, Some(MessageId(m)), None, None);
+    }
+
+    #[test]
+    fn ring_keeps_the_newest_and_since_skips_by_seq() {
+        let mut t = Trace::new(3);
+        for m in 1..=5 {
+            rec(&mut t, m, TraceKind::Publish);
+        }
+        let seqs: Vec<u64> = t.events().map(|e| e.seq).collect();
+        assert_eq!(seqs, [2, 3, 4]);
+        assert_eq!(t.since(3).map(|e| e.seq).collect::<Vec<_>>(), [3, 4]);
+        assert_eq!(t.since(0).count(), 3);
+        t.truncate_from(3);
+        assert_eq!(t.next_seq(), 3);
+        assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn lifecycle_follows_dead_letters() {
+        let mut t = Trace::new(10);
+        rec(&mut t, 1, TraceKind::Publish);
+        rec(&mut t, 2, TraceKind::Publish);
+        let dl = TraceKind::DeadLetter {
+            dead_letter: MessageId(3),
+        };
+        t.record(SimTime(5), dl, Some(MessageId(1)), None, None);
+        rec(&mut t, 3, TraceKind::Enqueue);
+        let kinds: Vec<&str> = t
+            .lifecycle(MessageId(1))
+            .iter()
+            .map(|e| e.kind.name())
+            .collect();
+        assert_eq!(kinds, ["publish", "dead_letter", "enqueue"]);
+    }
+}

@@ -1,0 +1,108 @@
+//! The fixed cast of a simulation: every node an edge can start or end at (producers,
+//! exchanges, queues, consumers), numbered once when the simulation is built, with lookups by
+//! name. The trace stores node ids, not names, so recording an event never allocates. It knows
+//! nothing of what happens at the nodes.
+
+use std::collections::HashMap;
+
+use crate::broker::Broker;
+
+/// A node of the drawing: index into [`World::nodes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Producer,
+    Exchange,
+    Queue,
+    Consumer,
+}
+
+impl NodeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Producer => "producer",
+            NodeKind::Exchange => "exchange",
+            NodeKind::Queue => "queue",
+            NodeKind::Consumer => "consumer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub vhost: String,
+    pub name: String,
+}
+
+/// Every node, and the lookups from broker names to node ids.
+#[derive(Debug, Clone, Default)]
+pub struct World {
+    nodes: Vec<Node>,
+    exchanges: HashMap<String, HashMap<String, NodeId>>,
+    queues: HashMap<String, HashMap<String, NodeId>>,
+}
+
+impl World {
+    /// The exchanges and queues of every vhost of `broker`, in name order.
+    pub fn from_broker(broker: &Broker) -> World {
+        let mut world = World::default();
+        for topology in broker.vhosts() {
+            let vhost = topology.vhost.as_str();
+            for x in topology.exchanges() {
+                world.add(NodeKind::Exchange, vhost, x.name());
+            }
+            for q in topology.queues() {
+                world.add(NodeKind::Queue, vhost, &q.name);
+            }
+        }
+        world
+    }
+
+    pub fn add(&mut self, kind: NodeKind, vhost: &str, name: &str) -> NodeId {
+        let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
+        let map = match kind {
+            NodeKind::Exchange => Some(&mut self.exchanges),
+            NodeKind::Queue => Some(&mut self.queues),
+            NodeKind::Producer | NodeKind::Consumer => None,
+        };
+        if let Some(map) = map {
+            map.entry(vhost.to_owned())
+                .or_default()
+                .insert(name.to_owned(), id);
+        }
+        self.nodes.push(Node {
+            kind,
+            vhost: vhost.to_owned(),
+            name: name.to_owned(),
+        });
+        id
+    }
+
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.0 as usize)
+    }
+
+    pub fn exchange(&self, vhost: &str, name: &str) -> Option<NodeId> {
+        self.exchanges.get(vhost)?.get(name).copied()
+    }
+
+    pub fn queue(&self, vhost: &str, name: &str) -> Option<NodeId> {
+        self.queues.get(vhost)?.get(name).copied()
+    }
+
+    /// The queue nodes, in the order they were added.
+    pub fn queue_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.kind == NodeKind::Queue)
+            .map(|(i, _)| NodeId(i as u32))
+    }
+}

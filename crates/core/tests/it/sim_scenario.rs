@@ -1,0 +1,115 @@
+//! Scenario files: each kind of mistake gives a message naming the field's path.
+
+use switchyard_core::sim::{Options, Scenario, Simulation};
+
+const BASE: &str = r##"{"switchyard": 1, "name": "t", "seed": 1,
+  "topology": {"exchanges": [{"name": "x", "vhost": "/", "type": "topic", "durable": true}],
+               "queues": [{"name": "q", "vhost": "/", "durable": true}],
+               "bindings": [{"source": "x", "vhost": "/", "destination": "q", "destination_type": "queue", "routing_key": "#"}]},
+  "actors": {"producers": [PRODUCER], "consumers": [CONSUMER]},
+  "script": [SCRIPT]}"##;
+const PRODUCER: &str = r#"{"name": "p", "exchange": "x", "routing_key": "a.{r}", "choices": {"r": ["eu"]}, "rate": {"kind": "fixed", "per_second": 10}}"#;
+const CONSUMER: &str = r#"{"name": "c", "queue": "q", "prefetch": 5}"#;
+
+/// The scenario with one part replaced, built: `Ok(())` or the error text.
+fn check(part: &str, with: &str, expected: &str) {
+    let text = BASE
+        .replace("PRODUCER", PRODUCER)
+        .replace("CONSUMER", CONSUMER)
+        .replace("SCRIPT", "")
+        .replace(part, with);
+    let got = Scenario::from_json_text(&text)
+        .and_then(|s| Simulation::new(s, Options::default()).map(|_| ()))
+        .map_or_else(|e| e.to_string(), |()| "ok".to_owned());
+    assert_eq!(got, expected, "{part} -> {with}");
+}
+
+#[test]
+fn errors_name_the_field() {
+    check("", "", "ok");
+    check(
+        "{\"switchyard\": 1,",
+        "{",
+        "switchyard: is missing: a scenario file starts with {\"switchyard\": 1, ...}",
+    );
+    check(
+        "\"switchyard\": 1",
+        "\"switchyard\": 2",
+        "switchyard: version 2 is not supported (this build reads version 1)",
+    );
+    check(
+        "\"seed\": 1",
+        "\"seed\": 1, \"sede\": 2",
+        "sede: unknown field (expected one of: switchyard, name, description, seed, topology, latency_ms, actors, layout, script, lesson, sample_every_ms)",
+    );
+    check(
+        "\"prefetch\": 5",
+        "\"prefetch\": 70000",
+        "actors.consumers[0].prefetch: expected a number from 0 to 65535",
+    );
+    check(
+        "\"prefetch\": 5",
+        "\"prefech\": 5",
+        "actors.consumers[0].prefech: unknown field (expected one of: name, vhost, queue, prefetch, auto_ack, processing_ms, failure_probability, on_failure, crash_probability, recover_after_ms, start_ms)",
+    );
+    check(
+        "\"queue\": \"q\"",
+        "\"queue\": \"nope\"",
+        "actors.consumers[0].queue: queue `nope` is not declared in vhost `/`",
+    );
+    check(
+        "\"exchange\": \"x\"",
+        "\"exchange\": \"y\"",
+        "actors.producers[0].exchange: exchange `y` is not declared in vhost `/`",
+    );
+    check(
+        "a.{r}",
+        "a.{region}",
+        "actors.producers[0].routing_key: `{region}` is not one of the producer's choices",
+    );
+    check(
+        "\"per_second\": 10",
+        "\"per_second\": 0",
+        "actors.producers[0].rate.per_second: expected a number from 0.000001 to 1000000",
+    );
+    check(
+        "\"kind\": \"fixed\"",
+        "\"kind\": \"steady\"",
+        "actors.producers[0].rate.kind: expected one of: fixed, poisson, bursts, script",
+    );
+    check(
+        "[\"eu\"]",
+        "[[\"eu\", -1]]",
+        "actors.producers[0].choices.r[0]: expected a string or [string, weight] with a weight from 0 to 1000000",
+    );
+    check(
+        "\"script\": []",
+        "\"script\": [{\"at_ms\": 5, \"action\": \"crash_consumer\", \"consumer\": \"d\"}]",
+        "script[0].consumer: no consumer is named `d`",
+    );
+    check(
+        "\"script\": []",
+        "\"script\": [{\"at_ms\": 5, \"action\": \"explode\"}]",
+        "script[0].action: expected one of: stop_consumer, start_consumer, crash_consumer, restart_broker",
+    );
+    check(
+        "\"script\": []",
+        "\"script\": [{\"at_ms\": -1, \"action\": \"restart_broker\"}]",
+        "script[0].at_ms: expected a number from 0 to 1000000000",
+    );
+    check(
+        "\"type\": \"topic\"",
+        "\"type\": \"topics\"",
+        "topology.exchanges[0].type: unknown exchange type `topics`: expected direct, fanout, topic or headers",
+    );
+    check(
+        "\"name\": \"c\",",
+        "\"name\": \"p\", \"processing_ms\": {\"uniform\": [5, 1]},",
+        "actors.consumers[0].processing_ms.uniform: expected [min, max] with 0 <= min <= max",
+    );
+    check(
+        "{\"switchyard\"",
+        "[{\"switchyard\"",
+        "not valid JSON (line 6, column 15): EOF while parsing a list at line 6 column 15",
+    );
+}
