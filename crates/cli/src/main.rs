@@ -8,6 +8,7 @@
 mod ops;
 mod output;
 mod replay;
+mod run;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,6 +38,20 @@ enum Command {
         ops: PathBuf,
         #[arg(long, default_value = "rabbitmq-4", value_parser = parse_profile)]
         profile: Profile,
+    },
+    /// Run a scenario file as fast as possible; print the metrics summary as JSON.
+    Run {
+        #[arg(value_name = "SCENARIO.json")]
+        scenario: PathBuf,
+        /// Virtual time to run for: 60s, 500ms, 2m.
+        #[arg(long, value_parser = run::parse_duration)]
+        until: switchyard_core::sim::SimTime,
+        /// Overrides the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Writes every trace event as a JSON line.
+        #[arg(long, value_name = "FILE.jsonl")]
+        trace: Option<PathBuf>,
     },
     /// Explain, as text, where a message published to EXCHANGE with KEY would go, and why.
     Explain {
@@ -71,6 +86,12 @@ fn main() -> ExitCode {
             profile,
         } => load_broker(definitions.as_deref(), profile)
             .and_then(|broker| replay::run_file(broker, &ops)),
+        Command::Run {
+            scenario,
+            until,
+            seed,
+            trace,
+        } => run::run(&scenario, until, seed, trace.as_deref()),
         Command::Explain {
             definitions,
             exchange,
