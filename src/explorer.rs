@@ -1,12 +1,17 @@
 //! Try a routing key: RabbitMQ's tutorial 5 topology (a topic exchange with `*.orange.*`,
 //! `*.*.rabbit` and `lazy.#`) and the core's explanation of where a message with that key goes.
-//! The explanation is the core's own plain-text rendering; the app only shows it.
+//! The explanation comes from the core; the app only draws it (and shows the core's text too).
+
+use std::rc::Rc;
 
 use switchyard_core::{
     BindingDecl, Broker, Destination, ExchangeDecl, ExchangeType, Publish, QueueDecl,
+    RouteExplanation,
 };
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+use crate::route_view::RouteView;
 
 const EXCHANGE: &str = "topic_logs";
 const BINDINGS: [(&str, &str); 3] = [("Q1", "*.orange.*"), ("Q2", "*.*.rabbit"), ("Q2", "lazy.#")];
@@ -34,13 +39,12 @@ pub fn tutorial_broker() -> Result<Broker, String> {
     Ok(broker)
 }
 
-/// The explanation text for one routing key, or the error a real broker would give.
-pub fn explain(broker: &Broker, routing_key: &str) -> String {
+/// Why a message with `routing_key` goes where it goes, or the error a real broker would give.
+pub fn explain(broker: &Broker, routing_key: &str) -> Result<RouteExplanation, String> {
     let publish = Publish::new(EXCHANGE, routing_key);
-    match broker.explain(switchyard_core::DEFAULT_VHOST, &publish) {
-        Ok(explanation) => explanation.to_string(),
-        Err(error) => format!("The broker refuses this publish: {}", error.reply_text()),
-    }
+    broker
+        .explain(switchyard_core::DEFAULT_VHOST, &publish)
+        .map_err(|error| format!("The broker refuses this publish: {}", error.reply_text()))
 }
 
 #[component]
@@ -55,9 +59,9 @@ pub fn Explorer() -> Html {
             }
         })
     };
-    let output = match broker.as_ref() {
-        Ok(broker) => explain(broker, &key),
-        Err(error) => format!("Could not build the tutorial topology: {error}"),
+    let explained = match broker.as_ref() {
+        Ok(broker) => explain(broker, &key).map(Rc::new),
+        Err(error) => Err(format!("Could not build the tutorial topology: {error}")),
     };
     html! {
         <section class="explorer" aria-labelledby="explorer-title">
@@ -70,7 +74,18 @@ pub fn Explorer() -> Html {
                 { "Routing key " }
                 <input id="routing-key" type="text" value={(*key).clone()} {oninput} spellcheck="false" />
             </label>
-            <pre class="explanation" id="explanation">{ output }</pre>
+            { match &explained {
+                Ok(explanation) => html! {
+                    <>
+                        <RouteView explanation={explanation.clone()} />
+                        <details class="as-text">
+                            <summary>{ "As text (what `switchyard explain` prints)" }</summary>
+                            <pre class="explanation" id="explanation">{ explanation.to_string() }</pre>
+                        </details>
+                    </>
+                },
+                Err(error) => html! { <p class="error" role="alert" id="explanation">{ error }</p> },
+            } }
         </section>
     }
 }

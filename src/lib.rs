@@ -4,11 +4,13 @@
 //! # Layout
 //! - [`app`]: the page: header and workspace.
 //! - [`explorer`]: try a routing key against a topology and read the core's explanation.
+//! - [`route_view`]: the core's route explanation drawn: bindings tried, words aligned.
 //! - [`panic_overlay`]: a panic shows a "something broke, reload" overlay, never a frozen page.
 
 pub mod app;
 pub mod explorer;
 pub mod panic_overlay;
+pub mod route_view;
 
 pub use app::App;
 

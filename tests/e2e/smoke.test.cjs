@@ -40,6 +40,8 @@ test("a routing key typed by the user is explained by the core in the browser", 
   await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("routed to 2 queues"));
   const text = await page.textContent("#explanation");
   assert.match(text, /\[x\] queue `Q1`/);
+  assert.equal(await page.locator(".trial.matched").count(), 2);
+  await screenshot(page, "explorer-two-queues");
   await page.fill("#routing-key", "quick.brown.fox");
   await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("dropped"));
   await screenshot(page, "explorer-unroutable");

@@ -1,0 +1,231 @@
+//! The core's route explanation drawn for people: each exchange visited, each binding tried
+//! (green matched, grey not) with the reason, a topic binding's words aligned with the routing
+//! key's and `*` / `#` drawn over the words they took, headers arguments compared one by one, the
+//! alternate exchange, and the outcome. It renders `RouteExplanation` data; it decides nothing.
+
+use std::rc::Rc;
+
+use switchyard_core::exchange::{self, headers, topic};
+use switchyard_core::explain::{
+    Alternate, BindingTrial, ExchangeVisit, Outcome, Reached, VisitKind,
+};
+use switchyard_core::{Destination, RouteExplanation};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct RouteViewProps {
+    pub explanation: Rc<RouteExplanation>,
+}
+
+#[component]
+pub fn RouteView(props: &RouteViewProps) -> Html {
+    let explanation = &props.explanation;
+    html! {
+        <div class="route">
+            { for explanation.visits.iter().map(visit) }
+            { outcome(&explanation.outcome) }
+        </div>
+    }
+}
+
+fn visit(visit: &ExchangeVisit) -> Html {
+    let reached = match &visit.reached {
+        Reached::Published => "published here".to_owned(),
+        Reached::Binding { from } => format!("via a binding from {}", label(from)),
+        Reached::Alternate { from } => format!("alternate exchange of {}", label(from)),
+    };
+    let (kind, body) = match &visit.kind {
+        VisitKind::Typed(kind) => (kind.name().to_owned(), bindings(&visit.bindings)),
+        VisitKind::Default(lookups) => (
+            "default".to_owned(),
+            html! {
+                <ul class="trials">
+                    { for lookups.iter().map(|l| html! {
+                        <li class={classes!("trial", l.queue_exists.then_some("matched"))}>
+                            <span class="mark">{ if l.queue_exists { "✓" } else { "✗" } }</span>
+                            <span class="dest queue">{ &l.routing_key }</span>
+                            <span class="why">{ if l.queue_exists { "a queue with this name exists" } else { "no queue has this name" } }</span>
+                        </li>
+                    }) }
+                </ul>
+            },
+        ),
+    };
+    html! {
+        <section class="visit">
+            <h3>
+                <span class="hexagon" aria-hidden="true">{ "⬡" }</span>
+                { label(&visit.exchange) }
+                <span class="badge">{ kind }</span>
+                <span class="reached">{ reached }</span>
+            </h3>
+            { body }
+            { visit.alternate.as_ref().map(alternate).unwrap_or_default() }
+        </section>
+    }
+}
+
+fn bindings(trials: &[BindingTrial]) -> Html {
+    if trials.is_empty() {
+        return html! { <p class="muted">{ "no bindings" }</p> };
+    }
+    html! { <ul class="trials">{ for trials.iter().map(trial) }</ul> }
+}
+
+fn trial(trial: &BindingTrial) -> Html {
+    let (kind, name) = match &trial.destination {
+        Destination::Queue(q) => ("queue", q),
+        Destination::Exchange(x) => ("exchange", x),
+    };
+    html! {
+        <li class={classes!("trial", trial.matched.then_some("matched"))}>
+            <span class="mark" aria-label={ if trial.matched { "matched" } else { "not matched" } }>
+                { if trial.matched { "✓" } else { "✗" } }
+            </span>
+            <span class={classes!("dest", kind)}>{ name }</span>
+            { why(&trial.why) }
+        </li>
+    }
+}
+
+fn why(why: &exchange::Explanation) -> Html {
+    match why {
+        exchange::Explanation::Topic(t) => topic_alignment(t),
+        exchange::Explanation::Headers(h) => headers_table(h),
+        other => html! { <span class="why">{ other.to_string() }</span> },
+    }
+}
+
+fn topic_alignment(explanation: &topic::Explanation) -> Html {
+    html! {
+        <div class="why topic">
+            { for explanation.per_key.iter().map(|key| html! {
+                <div class={classes!("alignment", key.matched().then_some("matched"))}
+                     title={ format!("binding key `{}` against routing key `{}`", explanation.binding_key, key.routing_key) }>
+                    { for key.steps.iter().map(step) }
+                    { key.failure.as_ref().map(failure).unwrap_or_default() }
+                </div>
+            }) }
+        </div>
+    }
+}
+
+fn word(w: &str) -> String {
+    if w.is_empty() {
+        "(empty)".to_owned()
+    } else {
+        w.to_owned()
+    }
+}
+
+fn cell(pattern: &str, took: String, class: &'static str) -> Html {
+    html! {
+        <span class={classes!("cell", class)}>
+            <span class="pattern">{ pattern.to_owned() }</span>
+            <span class="took">{ took }</span>
+        </span>
+    }
+}
+
+fn step(step: &topic::Step) -> Html {
+    match step {
+        topic::Step::Literal { word: w, .. } => cell(&word(w), word(w), "literal"),
+        topic::Step::Star { word: w, .. } => cell("*", word(w), "star"),
+        topic::Step::Hash { words, .. } if words.is_empty() => {
+            cell("#", "(nothing)".to_owned(), "hash")
+        }
+        topic::Step::Hash { words, .. } => cell(
+            "#",
+            words.iter().map(|w| word(w)).collect::<Vec<_>>().join("."),
+            "hash",
+        ),
+    }
+}
+
+fn failure(failure: &topic::Failure) -> Html {
+    match failure {
+        topic::Failure::LiteralDiffers {
+            expected, found, ..
+        } => cell(&word(expected), format!("≠ {}", word(found)), "differs"),
+        topic::Failure::RoutingKeyTooShort { remaining, .. } => cell(
+            &remaining
+                .iter()
+                .map(|w| word(w))
+                .collect::<Vec<_>>()
+                .join("."),
+            "(no words left)".to_owned(),
+            "differs",
+        ),
+        topic::Failure::RoutingKeyTooLong { left_over, .. } => cell(
+            "(key ended)",
+            left_over
+                .iter()
+                .map(|w| word(w))
+                .collect::<Vec<_>>()
+                .join("."),
+            "differs",
+        ),
+    }
+}
+
+fn headers_table(explanation: &headers::Explanation) -> Html {
+    let mode = if explanation.mode_defaulted {
+        format!("x-match = {} (default)", explanation.mode.name())
+    } else {
+        format!("x-match = {}", explanation.mode.name())
+    };
+    html! {
+        <div class="why headers">
+            <span class="mode">{ mode }</span>
+            <table>
+                { for explanation.args.iter().filter(|a| a.outcome.is_tested()).map(|arg| {
+                    let expected = match &arg.expected {
+                        headers::Expected::Presence => "present".to_owned(),
+                        headers::Expected::Value(v) => v.to_string(),
+                    };
+                    let header = arg.header.as_ref().map_or_else(|| "(missing)".to_owned(), ToString::to_string);
+                    html! {
+                        <tr class={classes!(arg.outcome.holds().then_some("holds"))}>
+                            <td><code>{ &arg.name }</code></td>
+                            <td>{ expected }</td>
+                            <td>{ header }</td>
+                            <td>{ format!("{:?}", arg.outcome).to_lowercase() }</td>
+                        </tr>
+                    }
+                }) }
+            </table>
+        </div>
+    }
+}
+
+fn alternate(alternate: &Alternate) -> Html {
+    match alternate {
+        Alternate::None => html! {},
+        other => html! { <p class="alternate">{ other.to_string() }</p> },
+    }
+}
+
+fn outcome(outcome: &Outcome) -> Html {
+    match outcome {
+        Outcome::Routed { queues } => html! {
+            <p class="outcome routed">
+                { format!("Routed to {} queue{}: ", queues.len(), if queues.len() == 1 { "" } else { "s" }) }
+                { for queues.iter().map(|q| html! { <span class="dest queue">{ q }</span> }) }
+            </p>
+        },
+        Outcome::Returned => {
+            html! { <p class="outcome returned">{ "Unroutable and mandatory: returned to the publisher (312 NO_ROUTE)" }</p> }
+        }
+        Outcome::Dropped => {
+            html! { <p class="outcome dropped">{ "Unroutable: dropped. Publish with mandatory to get it back." }</p> }
+        }
+    }
+}
+
+fn label(exchange: &str) -> String {
+    if exchange.is_empty() {
+        "(default exchange)".to_owned()
+    } else {
+        exchange.to_owned()
+    }
+}
