@@ -493,6 +493,14 @@ def resolve(op, state, rng):
     """Makes a template op concrete, or None to leave it out."""
     op = dict(op)
     tag = op.get("delivery_tag")
+    if tag == "$stale":
+        # A tag the channel never handed out (or already settled): a 406 that closes the channel.
+        op["delivery_tag"] = max(state["outstanding"] | {0}) + 7
+        return op
+    if tag == "$all":
+        op["delivery_tag"] = 0  # with multiple: everything unacknowledged
+        op["multiple"] = True
+        return op
     if isinstance(tag, str):
         outstanding = sorted(state["outstanding"])
         if not outstanding:
@@ -511,7 +519,9 @@ def settle(op, state):
     name = op["op"]
     if name in ("ack", "nack", "reject"):
         tag = op["delivery_tag"]
-        if op.get("multiple") and name != "reject":
+        if op.get("multiple") and name != "reject" and tag == 0:
+            state["outstanding"] = set()
+        elif op.get("multiple") and name != "reject":
             state["outstanding"] = {t for t in state["outstanding"] if t > tag}
         else:
             state["outstanding"].discard(tag)

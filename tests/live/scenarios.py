@@ -2,7 +2,8 @@
 
 A case is {"id", "category", "title", "ops": [runner ops], "check_queues": bool}. Ops follow the
 JSON-lines protocol of `switchyard replay`; `delivery_tag` may be a template ("$last", "$first",
-"$pick": one of the unacknowledged tags) that the executor resolves on the live broker.
+"$pick": one of the unacknowledged tags, "$all": 0 with multiple, "$stale": a tag not handed
+out) that the executor resolves on the live broker.
 `check_queues` compares each publish's `queues` with the queues whose message count grew on the
 broker; it is only set for cases whose queues have no length limit, TTL or dead-lettering.
 
@@ -261,6 +262,32 @@ def hand_cases(caps):
         {"op": "restart"},
         P(p + "tx", "a", "m5", mandatory=True),
         P(p + "dx", "t", "m6", mandatory=True, delivery_mode=2),
+    ]))
+    p = "h11."
+    cases.append(case("hand-11", "hand", "headers DLX matching x-death fields; internal DLX; *-with-x", [
+        X(p + "hdlx", "headers", internal=True),
+        Q(p + "src", {"x-dead-letter-exchange": p + "hdlx"}),
+        Q(p + "ttl", {"x-dead-letter-exchange": p + "hdlx", "x-message-ttl": 0}),
+        Q(p + "rejected"), Q(p + "expired"), Q(p + "all_ignores_x"),
+        B(p + "hdlx", p + "rejected", "", {"x-match": "any-with-x", "x-first-death-reason": "rejected"}),
+        B(p + "hdlx", p + "expired", "", {"x-match": "all-with-x", "x-first-death-reason": "expired",
+                                          "x-first-death-queue": p + "ttl"}),
+        B(p + "hdlx", p + "all_ignores_x", "", {"x-match": "all", "x-first-death-reason": "nope"}),
+        P("", p + "src", "m1"),
+        P("", p + "ttl", "m2"),
+        G(p + "src", "manual"), REJ("$last", requeue=False),
+    ]))
+    p = "h12."
+    cases.append(case("hand-12", "hand", "3.10 interprets a client-supplied x-death header", [
+        X(p + "dlx", "fanout"),
+        Q(p + "q", {"x-dead-letter-exchange": p + "dlx"}), Q(p + "dlq"),
+        B(p + "dlx", p + "dlq"),
+        P("", p + "q", "m1", headers={"x-death": [{"count": 3, "reason": "rejected", "queue": p + "q",
+                                                   "exchange": "", "routing-keys": [p + "q"]}]}),
+        P("", p + "q", "m2", headers={"x-death": [{"count": 1, "reason": "expired", "queue": "elsewhere",
+                                                   "exchange": "x", "routing-keys": ["k"]}]}),
+        G(p + "q", "manual"), REJ("$last", requeue=False),
+        G(p + "q", "manual"), NACK("$last", requeue=False),
     ]))
     cases.extend(policy_cases())
     return cases
@@ -557,7 +584,7 @@ def queue_work(rng, queues, caps):
         ops.append(G(q, "manual" if manual else "auto"))
         if manual and rng.random() < 0.8:
             kind = rng.choice(sorted({"ack", "nack", "reject"} & caps))
-            tag = rng.choice(["$last", "$first", "$pick"])
+            tag = rng.choice(["$last", "$first", "$pick"] * 10 + ["$stale", "$all"])
             if kind == "ack":
                 ops.append(ACK(tag, multiple=rng.random() < 0.3))
             elif kind == "nack":
@@ -572,7 +599,7 @@ def gen_dlx(rng, cid, caps):
     ops, queues = [], []
     xs = [p + "d0", p + "d1"]
     for x in xs:
-        ops.append(X(x, rng.choice(["direct", "fanout", "topic"])))
+        ops.append(X(x, rng.choice(["direct", "fanout", "topic"]), internal=rng.random() < 0.2))
     n_q = rng.randint(2, 4)
     for i in range(n_q):
         name = f"{p}q{i}"
@@ -733,6 +760,10 @@ def gen_consume(rng, cid, caps):
             args["x-overflow"] = rng.choice(["reject-publish", "drop-head"])
     if rng.random() < 0.15:
         args["x-max-priority"] = 5
+    sac = rng.random() < 0.15
+    if sac:
+        # At most two consumers: which waiting consumer is promoted is only fixed with one.
+        args["x-single-active-consumer"] = True
     ops = [Q(q, args), Q(dlq)]
     n = 0
 
@@ -749,7 +780,7 @@ def gen_consume(rng, cid, caps):
         r = rng.random()
         if r < 0.3:
             publish()
-        elif r < 0.45 and len(tags) < 3:
+        elif r < 0.45 and len(tags) < (2 if sac else 3):
             tag = f"c{len(tags) + 1}"
             tags.append(tag)
             prio = rng.choice([None, None, 1, 5])
@@ -758,7 +789,7 @@ def gen_consume(rng, cid, caps):
                                exclusive=rng.random() < 0.1, priority=prio))
         elif r < 0.75:
             kind = rng.choice(["ack", "ack", "nack", "reject"])
-            tag = rng.choice(["$first", "$last", "$pick"])
+            tag = rng.choice(["$first", "$last", "$pick"] * 10 + ["$stale", "$all"])
             if kind == "ack":
                 ops.append(ACK(tag, multiple=rng.random() < 0.25))
             elif kind == "nack":
