@@ -4,6 +4,8 @@
 //! state, its construction from a scenario and the clock controls; `handle` runs each event
 //! and `observe` turns the broker's events into trace and metrics. Nothing reads a wall clock.
 
+use std::collections::VecDeque;
+
 use crate::broker::Broker;
 use crate::channel::ChannelId;
 use crate::fields::{FieldError, error, join};
@@ -13,7 +15,7 @@ use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::checkpoint::{Checkpoint, Checkpoints};
 use crate::sim::handle::SimEvent;
-use crate::sim::metrics::Metrics;
+use crate::sim::metrics::{Metrics, Sample};
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{Action, Scenario};
 use crate::sim::scheduler::{ScheduleError, Scheduler, SimTime};
@@ -83,6 +85,8 @@ pub struct Simulation {
     pub(crate) trace: Trace,
     /// When each message id was first sent (µs), by id; dead letters inherit the original's.
     pub(crate) sent_at: Vec<u64>,
+    /// The metrics samples for charts, oldest first (at most [`crate::sim::metrics::MAX_SAMPLES`]).
+    pub(crate) series: VecDeque<Sample>,
     /// Which consumer owns each channel id.
     pub(crate) channel_owner: Vec<Option<ConsumerId>>,
     checkpoints: Checkpoints<State>,
@@ -133,6 +137,7 @@ impl Simulation {
             state,
             trace: Trace::new(options.trace_capacity),
             sent_at: Vec::new(),
+            series: VecDeque::new(),
             checkpoints: Checkpoints::new(options.checkpoint_every_us, options.max_checkpoints),
             injected_at: Vec::new(),
         };
@@ -168,6 +173,11 @@ impl Simulation {
 
     pub fn metrics(&self) -> &Metrics {
         &self.state.metrics
+    }
+
+    /// The sampled metrics for charts, oldest first.
+    pub fn series(&self) -> &VecDeque<Sample> {
+        &self.series
     }
 
     pub fn checkpoint_count(&self) -> usize {
@@ -293,6 +303,9 @@ impl Simulation {
         self.state = cp.state;
         self.trace.truncate_from(cp.trace_seq);
         self.sent_at.truncate(cp.side_len);
+        while self.series.back().is_some_and(|s| s.time_us > cp.time_us) {
+            self.series.pop_back();
+        }
     }
 
     fn schedule_start(&mut self) {

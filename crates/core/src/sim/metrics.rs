@@ -1,10 +1,9 @@
 //! Metrics in the words of RabbitMQ's management UI: per queue Ready / Unacked / Total and
 //! message counters; publish, deliver, ack and redeliver rates; consumer utilisation;
 //! end-to-end latency percentiles from a log-bucketed histogram (about ±6 %); dead-letter
-//! counts; and a bounded series of samples for charts. It counts what it is told; it knows
+//! counts; and the samples for charts (the engine keeps the series outside checkpoints, since
+//! it only grows). It counts what it is told; it knows
 //! nothing of the broker or the scheduler.
-
-use std::collections::VecDeque;
 
 use crate::sim::world::NodeId;
 
@@ -62,7 +61,6 @@ pub struct Metrics {
     latency: Vec<u64>,
     latency_count: u64,
     latency_max: u64,
-    pub series: VecDeque<Sample>,
     last_sample: (u64, Counters),
 }
 
@@ -74,7 +72,6 @@ impl Metrics {
             latency: vec![0; BUCKETS],
             latency_count: 0,
             latency_max: 0,
-            series: VecDeque::new(),
             last_sample: (0, Counters::default()),
         }
     }
@@ -131,8 +128,8 @@ impl Metrics {
         Some(self.latency_max)
     }
 
-    /// Adds a point to the series (the oldest goes past [`MAX_SAMPLES`]).
-    pub fn sample(&mut self, now: u64, queues: Vec<(u64, u64)>) {
+    /// A point for the series: depths as given, rates since the previous point.
+    pub fn sample(&mut self, now: u64, queues: Vec<(u64, u64)>) -> Sample {
         let (then, before) = self.last_sample;
         let secs = now.saturating_sub(then) as f64 / 1e6;
         let rate = |a: u64, b: u64| {
@@ -151,11 +148,8 @@ impl Metrics {
             ack_rate: rate(t.acked, before.acked),
             redeliver_rate: rate(t.redelivered, before.redelivered),
         };
-        if self.series.len() == MAX_SAMPLES {
-            self.series.pop_front();
-        }
-        self.series.push_back(sample);
         self.last_sample = (now, self.total);
+        sample
     }
 }
 

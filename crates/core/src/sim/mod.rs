@@ -12,7 +12,8 @@
 //! - [`world`]: the nodes an edge joins (producers, exchanges, queues, consumers) by id.
 //! - [`actor`]: producers' and consumers' run-time state and decisions.
 //! - [`engine`]: [`Simulation`]: `step`, `run_until`, `advance_by`, `seek`, `step_back`,
-//!   `inject`; `handle` runs each event, `observe` turns broker events into trace and metrics.
+//!   `inject`; `handle` runs each event, `control` the failures and consumer control, `observe`
+//!   turns broker events into trace and metrics.
 //! - [`trace`]: the ring buffer of [`TraceEvent`]s and the lifecycle query.
 //! - [`metrics`]: counters, rates, latency percentiles and the sampled series; `summary`
 //!   writes them as JSON.
@@ -20,6 +21,7 @@
 
 pub mod actor;
 pub mod checkpoint;
+mod control;
 pub mod engine;
 mod handle;
 pub mod metrics;

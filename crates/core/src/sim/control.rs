@@ -1,0 +1,155 @@
+//! Failure injection and consumer control: start (`basic.consume`), stop (`basic.cancel`),
+//! crash (the connection dies, the broker requeues what was unacked, what the consumer held is
+//! shown as lost in flight), recovery after a delay, and broker restart (durable state and
+//! persistent messages survive; every consumer reconnects on a new channel). Each new
+//! connection bumps the consumer's epoch so stale deliveries and acks are recognised.
+
+use crate::channel::ChannelId;
+use crate::queue::consumer::ConsumeOptions;
+use crate::sim::actor::ConsumerId;
+use crate::sim::actor::consumer::{Held, Status};
+use crate::sim::engine::{Control, Simulation};
+use crate::sim::handle::SimEvent;
+use crate::sim::scheduler::SimTime;
+use crate::sim::trace::TraceKind;
+use crate::sim::world::NodeId;
+
+impl Simulation {
+    pub(crate) fn control(&mut self, t: SimTime, control: Control) {
+        match control {
+            Control::StartConsumer(c) => {
+                let status = self.state.consumers.get(c.0 as usize).map(|s| s.status);
+                if matches!(status, Some(Status::Idle | Status::Stopped | Status::Down)) {
+                    self.subscribe(t, c);
+                }
+            }
+            Control::StopConsumer(c) => self.stop(t, c),
+            Control::CrashConsumer(c) => self.crash(t, c),
+            Control::RestartBroker => self.restart(t),
+        }
+    }
+
+    pub(crate) fn subscribe(&mut self, t: SimTime, consumer: ConsumerId) {
+        let (Some(spec), Some(c)) = (
+            self.scenario.consumers.get(consumer.0 as usize),
+            self.state.consumers.get_mut(consumer.0 as usize),
+        ) else {
+            return;
+        };
+        let mut options = ConsumeOptions::new(c.channel, spec.name.clone());
+        options.prefetch = u32::from(spec.prefetch);
+        options.auto_ack = spec.auto_ack;
+        let result = self
+            .state
+            .broker
+            .consume(&spec.vhost, &spec.queue, options, t.as_ms());
+        let node = self.consumer_at(consumer);
+        if result.is_ok()
+            && let Some(c) = self.state.consumers.get_mut(consumer.0 as usize)
+        {
+            c.status = Status::Running;
+            self.trace
+                .record(t, TraceKind::ConsumerStarted, None, None, node);
+        }
+        self.after_broker(t, result.is_err(), node);
+    }
+
+    fn stop(&mut self, t: SimTime, consumer: ConsumerId) {
+        let (Some(spec), Some(c)) = (
+            self.scenario.consumers.get(consumer.0 as usize),
+            self.state.consumers.get_mut(consumer.0 as usize),
+        ) else {
+            return;
+        };
+        if c.status != Status::Running {
+            return;
+        }
+        c.status = Status::Stopped;
+        let result = self.state.broker.cancel(c.channel, &spec.name, t.as_ms());
+        let node = self.consumer_at(consumer);
+        self.trace
+            .record(t, TraceKind::ConsumerStopped, None, None, node);
+        self.after_broker(t, result.is_err(), node);
+    }
+
+    /// The consumer's connection dies: the broker requeues its unacked deliveries.
+    pub(crate) fn crash(&mut self, t: SimTime, consumer: ConsumerId) {
+        let node = self.consumer_at(consumer);
+        let channel = self.new_channel(consumer);
+        let Some(c) = self.state.consumers.get_mut(consumer.0 as usize) else {
+            return;
+        };
+        if c.status == Status::Idle || c.status == Status::Down {
+            return;
+        }
+        let old = c.channel;
+        c.status = Status::Down;
+        let lost = c.disconnect(channel, t.0);
+        let epoch = c.epoch;
+        self.trace
+            .record(t, TraceKind::ConsumerCrashed, None, None, node);
+        self.lose_held(t, node, &lost);
+        let result = self.state.broker.close_channel(old, t.as_ms());
+        self.after_broker(t, result.is_err(), node);
+        self.schedule_recovery(consumer, epoch, false);
+    }
+
+    fn restart(&mut self, t: SimTime) {
+        let result = self.state.broker.restart(t.as_ms());
+        self.after_broker(t, result.is_err(), None);
+        for i in 0..self.state.consumers.len() {
+            let consumer = ConsumerId(i as u32);
+            let node = self.consumer_at(consumer);
+            let channel = self.new_channel(consumer);
+            let Some(c) = self.state.consumers.get_mut(i) else {
+                continue;
+            };
+            if c.status == Status::Idle {
+                continue;
+            }
+            let lost = c.disconnect(channel, t.0);
+            let epoch = c.epoch;
+            let was_running = c.status != Status::Stopped;
+            if was_running {
+                c.status = Status::Down;
+            }
+            self.lose_held(t, node, &lost);
+            if was_running {
+                self.schedule_recovery(consumer, epoch, true);
+            }
+        }
+    }
+
+    fn schedule_recovery(&mut self, consumer: ConsumerId, epoch: u32, reconnect: bool) {
+        let spec = self.scenario.consumers.get(consumer.0 as usize);
+        let after = spec
+            .and_then(|s| s.recover_after)
+            .or(reconnect.then_some(0));
+        if let Some(after) = after {
+            self.state
+                .sched
+                .schedule_in(after, SimEvent::Recover { consumer, epoch });
+        }
+    }
+
+    fn lose_held(&mut self, t: SimTime, node: Option<NodeId>, lost: &[Held]) {
+        for held in lost {
+            self.state.metrics.count(None, |m| m.lost_in_flight += 1);
+            self.trace
+                .record(t, TraceKind::LostInFlight, Some(held.message), None, node);
+        }
+    }
+
+    fn new_channel(&mut self, consumer: ConsumerId) -> ChannelId {
+        let id = ChannelId(self.state.next_channel);
+        self.state.next_channel += 1;
+        let slot = id.0 as usize;
+        if self.channel_owner.len() <= slot {
+            self.channel_owner.resize(slot + 1, None);
+        }
+        if let Some(owner) = self.channel_owner.get_mut(slot) {
+            *owner = Some(consumer);
+        }
+        id
+    }
+}
