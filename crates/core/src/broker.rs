@@ -11,6 +11,7 @@ mod flow;
 mod routing;
 
 pub use consume::{GetOk, Settle};
+pub use flow::MAX_DEAD_LETTERS_PER_STEP;
 
 use std::collections::{BTreeMap, VecDeque};
 

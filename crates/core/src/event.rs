@@ -173,6 +173,15 @@ pub enum Event {
         reason: DeathReason,
         exchange: String,
     },
+    /// A dead letter not routed because one operation already routed
+    /// `MAX_DEAD_LETTERS_PER_STEP` of them: a loop RabbitMQ would spin forever (a `rejected`
+    /// death in the history disables its cycle rule), stopped by the model.
+    DeadLetterLoopStopped {
+        message: MessageId,
+        vhost: String,
+        queue: String,
+        reason: DeathReason,
+    },
     /// A copy removed by `queue.purge` or with its queue (deletion, expiry, auto-delete), or
     /// returned to a queue that no longer exists.
     Purged {

@@ -11,7 +11,7 @@ use crate::queue::config::QueueKind;
 use crate::queue::entry::Entry;
 
 /// A bound on timer rounds in one `advance`, so a bug cannot hang the browser.
-const MAX_ROUNDS: usize = 1_000_000;
+const MAX_ROUNDS: usize = 100_000;
 
 impl Broker {
     /// Moves virtual time forward to `now` (ms), running what falls due on the way: expired

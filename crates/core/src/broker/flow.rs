@@ -13,6 +13,9 @@ use crate::message::Publish;
 use crate::queue::death::{self, DeadLetter};
 use crate::queue::entry::Content;
 
+/// How many dead letters one operation may route before a loop is stopped.
+pub const MAX_DEAD_LETTERS_PER_STEP: usize = 10_000;
+
 impl Broker {
     /// `basic.publish` at virtual time `now` (ms), with publisher confirms on: the message is
     /// offered to every routed queue; the confirm is a nack when any of them refused it.
@@ -80,8 +83,24 @@ impl Broker {
 
     /// Routes the queued dead letters, in order, until none is left (a dead letter may make
     /// more: a full target queue drops its head, a `reject-publish-dlx` target refuses).
+    ///
+    /// A history with a `rejected` death defeats the cycle rule for good, so a zero TTL or a
+    /// zero length limit can make a loop that RabbitMQ would spin forever. After
+    /// [`MAX_DEAD_LETTERS_PER_STEP`] dead letters in one step the rest are stopped, each with an
+    /// event, so the model (and the browser) never hangs.
     pub(crate) fn run_dead_letters(&mut self) {
+        let mut routed = 0;
         while let Some(letter) = self.dead_letters.pop_front() {
+            if routed >= MAX_DEAD_LETTERS_PER_STEP {
+                self.events.push(Event::DeadLetterLoopStopped {
+                    message: letter.content.id,
+                    vhost: letter.vhost,
+                    queue: letter.queue,
+                    reason: letter.reason,
+                });
+                continue;
+            }
+            routed += 1;
             self.dead_letter(letter);
         }
     }

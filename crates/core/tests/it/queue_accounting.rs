@@ -28,6 +28,7 @@ struct QueueSpec {
     dlrk: Option<usize>,
     delivery_limit: Option<i64>,
     max_priority: Option<i64>,
+    single_active: bool,
 }
 
 fn queue_spec() -> impl Strategy<Value = QueueSpec> {
@@ -38,7 +39,7 @@ fn queue_spec() -> impl Strategy<Value = QueueSpec> {
         prop::option::of(prop::sample::select(vec!["", "dlx", "missing"])),
         prop::option::of(0..3usize),
         prop::option::of(0..3i64),
-        prop::option::of(0..5i64),
+        (prop::option::of(0..5i64), any::<bool>()),
     )
         .prop_map(
             |(
@@ -48,7 +49,7 @@ fn queue_spec() -> impl Strategy<Value = QueueSpec> {
                 dlx,
                 dlrk,
                 delivery_limit,
-                max_priority,
+                (max_priority, single_active),
             )| QueueSpec {
                 quorum,
                 durable: durable || quorum,
@@ -59,6 +60,7 @@ fn queue_spec() -> impl Strategy<Value = QueueSpec> {
                 dlrk: dlx.and(dlrk),
                 delivery_limit,
                 max_priority,
+                single_active,
             },
         )
 }
@@ -87,6 +89,8 @@ enum Op {
         queue: usize,
         prefetch: u32,
         auto_ack: bool,
+        exclusive: bool,
+        priority: i64,
     },
     Cancel {
         nth: usize,
@@ -108,7 +112,11 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (0..3usize, any::<bool>()).prop_map(|(queue, auto_ack)| Op::Get { queue, auto_ack }),
         4 => (0..4usize, 0..3u8, any::<bool>(), any::<bool>())
             .prop_map(|(nth, kind, multiple, requeue)| Op::Settle { nth, kind, multiple, requeue }),
-        2 => (0..3usize, 0..3u32, any::<bool>()).prop_map(|(queue, prefetch, auto_ack)| Op::Consume { queue, prefetch, auto_ack }),
+        2 => (0..3usize, 0..3u32, any::<bool>(), any::<bool>(), 0..3i64).prop_map(
+            |(queue, prefetch, auto_ack, exclusive, priority)| Op::Consume {
+                queue, prefetch, auto_ack, exclusive, priority,
+            }
+        ),
         1 => (0..3usize).prop_map(|nth| Op::Cancel { nth }),
         2 => prop::sample::select(vec![0u64, 10, 60, 250]).prop_map(|ms| Op::Advance { ms }),
         1 => (0..3usize).prop_map(|queue| Op::Purge { queue }),
@@ -132,6 +140,9 @@ fn declare(broker: &mut Broker, specs: &[QueueSpec]) {
         if let Some(n) = spec.max_length {
             set("x-max-length", Value::Int(n));
             set("x-overflow", Value::Str(spec.overflow.into()));
+        }
+        if spec.single_active {
+            set("x-single-active-consumer", Value::Bool(true));
         }
         if let Some(ttl) = spec.ttl {
             set("x-message-ttl", Value::Int(ttl));
@@ -271,9 +282,10 @@ fn apply(broker: &mut Broker, op: &Op, now: &mut u64, consumers: &mut Vec<String
             broker.publish(VHOST, &publish, *now).unwrap();
         }
         Op::Get { queue, auto_ack } => {
-            // Queues that are not durable are gone after a restart: 404.
+            // Queues that are not durable are gone after a restart (404); quorum queues with
+            // single active consumer refuse basic.get (405).
             if let Err(e) = broker.get(VHOST, QUEUES[*queue], CH, *auto_ack, *now) {
-                assert_eq!(e.code().number(), 404, "{e}");
+                assert!([404, 405].contains(&e.code().number()), "{e}");
             }
         }
         Op::Settle {
@@ -296,12 +308,16 @@ fn apply(broker: &mut Broker, op: &Op, now: &mut u64, consumers: &mut Vec<String
             queue,
             prefetch,
             auto_ack,
+            exclusive,
+            priority,
         } => {
             *next += 1;
             let tag = format!("c{next}");
             let options = ConsumeOptions {
                 prefetch: *prefetch,
                 auto_ack: *auto_ack,
+                exclusive: *exclusive,
+                priority: *priority,
                 ..ConsumeOptions::new(CH, tag.clone())
             };
             if broker.consume(VHOST, QUEUES[*queue], options, *now).is_ok() {

@@ -162,3 +162,37 @@ fn basic_cancel_leaves_deliveries_unsettled_until_ack_or_close() {
     assert_eq!(get(&mut b, "q", true), Some(("m2".into(), 1)));
     assert_eq!(get(&mut b, "q", true), Some(("m3".into(), 0)));
 }
+
+#[test]
+fn a_dead_letter_loop_rabbitmq_would_spin_forever_is_stopped() {
+    // R dead-letters a rejected message to A; A and B (TTL 0) dead-letter to each other. The
+    // `rejected` death stays in the history; on 3.10 (whose x-death order keeps it between the
+    // two queues' entries) the cycle rule never fires. 4.x orders the history by recency, so
+    // its cycle rule stops the loop after one round.
+    let to = |q: &str, ttl: bool| -> Vec<(&'static str, Value)> {
+        let mut args = vec![
+            ("x-dead-letter-exchange", Value::Str(String::new())),
+            ("x-dead-letter-routing-key", Value::Str(q.to_owned())),
+        ];
+        if ttl {
+            args.push(("x-message-ttl", Value::Int(0)));
+        }
+        args
+    };
+    let (r, a, b_) = (to("A", false), to("B", true), to("A", true));
+    for profile in Profile::ALL {
+        let mut b = broker(profile, &[("R", &r), ("A", &a), ("B", &b_)]);
+        publish(&mut b, "R", "m", None);
+        get(&mut b, "R", false).unwrap();
+        b.drain_events();
+        b.reject(CH, 1, false, 0).unwrap();
+        let events = b.drain_events();
+        let stopped = events
+            .iter()
+            .filter(|e| matches!(e, Event::DeadLetterLoopStopped { .. }))
+            .count();
+        let want = usize::from(profile == Profile::RabbitMq310);
+        assert_eq!(stopped, want, "{profile}");
+        assert!(events.len() < 10 * switchyard_core::broker::MAX_DEAD_LETTERS_PER_STEP);
+    }
+}
