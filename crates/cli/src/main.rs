@@ -31,6 +31,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Apply a definitions file, then each operation of OPS.jsonl; print one JSON line per operation.
+    ///
+    /// Operations: publish, declare_exchange, declare_queue, bind, unbind, delete_exchange,
+    /// delete_queue, get, ack, nack, reject, consume, cancel, advance (virtual ms), purge, dump,
+    /// restart, close. A delivery to a consumer prints a {"event":"deliver",...} line right after
+    /// the operation that caused it. A failing operation prints its error and closes the channel.
     Replay {
         #[arg(long, value_name = "DEFS.json")]
         definitions: Option<PathBuf>,
