@@ -289,6 +289,18 @@ def hand_cases(caps):
         G(p + "q", "manual"), REJ("$last", requeue=False),
         G(p + "q", "manual"), NACK("$last", requeue=False),
     ]))
+    p = "h13."
+    cases.append(case("hand-13", "hand", "priority queues: x-max-priority 0 is one level (FIFO); 2 clamps; drop-head drops the highest", [
+        Q(p + "zero", {"x-max-priority": 0}),
+        Q(p + "zero1", {"x-max-priority": 0, "x-max-length": 1}),
+        Q(p + "two", {"x-max-priority": 2}),
+        Q(p + "two1", {"x-max-priority": 2, "x-max-length": 1}),
+        P("", p + "zero", "m1", priority=0), P("", p + "zero", "m2", priority=5),
+        P("", p + "zero1", "m3", priority=0), P("", p + "zero1", "m4", priority=5),
+        P("", p + "two", "m5"), P("", p + "two", "m6", priority=9), P("", p + "two", "m7", priority=1),
+        P("", p + "two", "m8", priority=2),
+        P("", p + "two1", "m9", priority=1), P("", p + "two1", "m10", priority=0),
+    ]))
     cases.extend(policy_cases())
     return cases
 
