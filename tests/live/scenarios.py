@@ -301,6 +301,26 @@ def hand_cases(caps):
         P("", p + "two", "m8", priority=2),
         P("", p + "two1", "m9", priority=1), P("", p + "two1", "m10", priority=0),
     ]))
+    p = "h14."
+    cases.append(case("hand-14", "hand", "TTL survives requeue; TTL 0 and max-length 0 with a waiting consumer", [
+        Q(p + "ttl", {"x-message-ttl": 250}),
+        Q(p + "zero", {"x-message-ttl": 0}),
+        Q(p + "len0", {"x-max-length": 0}),
+        Q(p + "len0rp", {"x-max-length": 0, "x-overflow": "reject-publish"}),
+        P("", p + "ttl", "m1"), P("", p + "ttl", "m2", expiration="60000"),
+        G(p + "ttl", "manual"),
+        ADV(120),
+        NACK("$last", requeue=True),
+        ADV(200),
+        CONSUME(p + "zero", "cz", prefetch=1, ack="manual"),
+        CONSUME(p + "len0", "cl", prefetch=1, ack="manual"),
+        CONSUME(p + "len0rp", "cr", prefetch=1, ack="manual"),
+        P("", p + "zero", "m3"), P("", p + "zero", "m4"),
+        P("", p + "len0", "m5"), P("", p + "len0", "m6"),
+        P("", p + "len0rp", "m7"),
+        ACK("$all"),
+        P("", p + "zero", "m8"),
+    ]))
     cases.extend(policy_cases())
     return cases
 
@@ -841,6 +861,12 @@ def gen_quorum(rng, cid, caps):
         if r < 0.15:
             n += 1
             ops.append(P("", q, f"m{n}"))
+            continue
+        if r < 0.22 and "close" in caps:
+            ops.append({"op": "close"})  # returns the unacknowledged messages (counts as a delivery attempt)
+            continue
+        if r < 0.3 and "consume" in caps:
+            ops.append(CONSUME(q, f"c{n}", prefetch=rng.randint(1, 2), ack="manual"))
             continue
         ops.append(G(q, "manual" if r < 0.85 else "auto"))
         kind = rng.choice(["nack", "nack", "reject", "ack"])
