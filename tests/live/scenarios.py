@@ -852,7 +852,7 @@ def gen_quorum(rng, cid, caps):
         args["x-dead-letter-exchange"] = ""
         args["x-dead-letter-routing-key"] = dlq
     ops = [Q(dlq), Q(q, args, durable=True)]
-    n = 0
+    n = consumers = 0
     for _ in range(rng.randint(2, 6)):
         n += 1
         ops.append(P("", q, f"m{n}", priority=rng.choice([None, None, 1, 8])))
@@ -866,7 +866,8 @@ def gen_quorum(rng, cid, caps):
             ops.append({"op": "close"})  # returns the unacknowledged messages (counts as a delivery attempt)
             continue
         if r < 0.3 and "consume" in caps:
-            ops.append(CONSUME(q, f"c{n}", prefetch=rng.randint(1, 2), ack="manual"))
+            consumers += 1
+            ops.append(CONSUME(q, f"c{consumers}", prefetch=rng.randint(1, 2), ack="manual"))
             continue
         ops.append(G(q, "manual" if r < 0.85 else "auto"))
         kind = rng.choice(["nack", "nack", "reject", "ack"])
