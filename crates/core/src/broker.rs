@@ -26,6 +26,9 @@ use crate::topology::{BindingDecl, ExchangeDecl, QueueDecl, Removed, Topology};
 
 pub const DEFAULT_VHOST: &str = "/";
 
+/// The user a fresh RabbitMQ lets clients in as.
+pub const DEFAULT_USER: &str = "guest";
+
 /// What one publish did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishOutcome {
@@ -53,6 +56,8 @@ pub struct Broker {
     dead_letters: VecDeque<DeadLetter>,
     /// Virtual time in milliseconds: the latest `now` the broker was given.
     now: u64,
+    /// The authenticated user of the (single) connection, checked against `user_id`.
+    user: String,
 }
 
 impl Default for Broker {
@@ -76,6 +81,7 @@ impl Broker {
             channels: Channels::default(),
             dead_letters: VecDeque::new(),
             now: 0,
+            user: DEFAULT_USER.to_owned(),
         }
     }
 
@@ -150,6 +156,12 @@ impl Broker {
                 })
             })
             .collect()
+    }
+
+    /// The user the connection authenticated as (`guest` unless set): a publish whose
+    /// `user_id` property names someone else is refused with 406.
+    pub fn set_user(&mut self, user: impl Into<String>) {
+        self.user = user.into();
     }
 
     /// The virtual time (ms) the broker is at.
@@ -228,7 +240,9 @@ impl Broker {
 
     /// `queue.declare`: checks the arguments (406 naming the argument), creates the queue or
     /// checks an existing one is equivalent (a redeclare counts as use for `x-expires`).
-    pub fn declare_queue(&mut self, vhost: &str, decl: QueueDecl) -> Result<(), BrokerError> {
+    pub fn declare_queue(&mut self, vhost: &str, mut decl: QueueDecl) -> Result<(), BrokerError> {
+        // rabbit_channel: `Durable = DurableDeclare andalso not ExclusiveDeclare`.
+        decl.durable &= !decl.exclusive;
         let topology = self.topology(vhost)?;
         if !decl.name.starts_with("amq.") && !topology.has_queue(&decl.name) {
             validate::validate(&decl, vhost)?;

@@ -164,6 +164,11 @@ pub enum BrokerError {
     ConsumerTagInUse {
         tag: String,
     },
+    /// The `user_id` property names another user than the authenticated one.
+    UserIdMismatch {
+        user_id: String,
+        user: String,
+    },
     /// Virtual time was asked to go back: `now` is before the broker's `current` time.
     TimeInPast {
         now: u64,
@@ -196,6 +201,7 @@ impl BrokerError {
             | InUse { .. }
             | UnknownDeliveryTag { .. }
             | UnknownConsumerTag { .. }
+            | UserIdMismatch { .. }
             | TimeInPast { .. } => ReplyCode::PreconditionFailed,
             ConsumerTagInUse { .. } => ReplyCode::NotAllowed,
         }
@@ -309,6 +315,10 @@ impl fmt::Display for BrokerError {
             UnknownDeliveryTag { tag } => write!(f, "unknown delivery tag {tag}"),
             UnknownConsumerTag { tag } => write!(f, "unknown consumer tag '{tag}'"),
             ConsumerTagInUse { tag } => write!(f, "attempt to reuse consumer tag '{tag}'"),
+            UserIdMismatch { user_id, user } => write!(
+                f,
+                "user_id property set to '{user_id}' but authenticated user was '{user}'"
+            ),
             TimeInPast { now, current } => write!(
                 f,
                 "virtual time {now} ms is before the broker's current time {current} ms"

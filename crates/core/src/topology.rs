@@ -492,9 +492,16 @@ impl Topology {
     }
 
     /// `queue.unbind` / `exchange.unbind`. Unbinding what does not exist is a no-op, as in
-    /// RabbitMQ; the removed binding may auto-delete its source.
+    /// RabbitMQ, even when its source or destination is gone; the removed binding may
+    /// auto-delete its source.
     pub fn unbind(&mut self, decl: &BindingDecl) -> Result<Removed, BrokerError> {
-        self.check_binding_ends(decl)?;
+        // Only the default exchange is refused: a binding whose source or destination does not
+        // exist does not exist either, and removing it is a no-op (seen live on 3.10.8).
+        if decl.source.is_empty()
+            || matches!(&decl.destination, Destination::Exchange(d) if d.is_empty())
+        {
+            return Err(BrokerError::DefaultExchangeBinding);
+        }
         let mut removed = Removed::default();
         let source = self.exchanges.get_mut(&decl.source);
         if let Some(binding) =

@@ -18,12 +18,21 @@ impl Broker {
         vhost: &str,
         publish: &Publish,
     ) -> Result<&Topology, BrokerError> {
-        // RabbitMQ's order: immediate, the exchange, then the message (expiration, CC/BCC).
+        // RabbitMQ's order: immediate, the exchange, the user-id, then the message
+        // (expiration, CC/BCC).
         if publish.immediate {
             return Err(BrokerError::ImmediateNotImplemented);
         }
         let topology = self.topology(vhost)?;
         Self::check_exchange(topology, vhost, publish)?;
+        if let Some(user_id) = &publish.properties.user_id
+            && *user_id != self.user
+        {
+            return Err(BrokerError::UserIdMismatch {
+                user_id: user_id.clone(),
+                user: self.user.clone(),
+            });
+        }
         publish.validate()?;
         Ok(topology)
     }

@@ -44,7 +44,7 @@ pub struct Config {
     pub overflow: Overflow,
     pub dead_letter_exchange: Option<String>,
     pub dead_letter_routing_key: Option<String>,
-    /// Classic `x-max-priority`, already max(1, value).
+    /// Classic `x-max-priority` (0 is a single level: FIFO).
     pub max_priority: Option<u8>,
     pub single_active_consumer: bool,
     /// Quorum queues only; `None` is unlimited.
@@ -85,10 +85,11 @@ pub fn resolve(decl: &QueueDecl, vhost: &str, policies: &Policies, profile: Prof
         dead_letter_routing_key: sources
             .text("x-dead-letter-routing-key", "dead-letter-routing-key"),
         max_priority: match kind {
+            // `x-max-priority: 0` is one level (priorities 0..=0), so the queue is FIFO: seen
+            // live on 3.10.8 (a drop-head queue kept the newest message, whatever its priority).
             QueueKind::Classic => sources
                 .arg_int("x-max-priority")
-                .and_then(|n| u8::try_from(n).ok())
-                .map(|n| n.max(1)),
+                .and_then(|n| u8::try_from(n).ok()),
             QueueKind::Quorum => None,
         },
         single_active_consumer: matches!(
@@ -253,7 +254,7 @@ mod tests {
                 json!({"x-max-priority": 0}),
                 json!({}),
                 v4,
-                "max_priority=Some(1)",
+                "max_priority=Some(0)",
             ),
             (quorum.clone(), json!({}), v4, "delivery_limit=Some(20)"),
             (

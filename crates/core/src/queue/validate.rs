@@ -168,11 +168,11 @@ fn queue_mode(value: &Value, _: &Table) -> Result<(), String> {
 }
 
 fn queue_type(value: &Value, _: &Table) -> Result<(), String> {
-    one_of(
-        value,
-        |s| s == "classic" || s == "quorum",
-        "invalid_queue_type",
-    )
+    match value {
+        Value::Str(s) if s == "classic" || s == "quorum" => Ok(()),
+        Value::Str(s) => Err(format!("\"unsupported queue type '{s}'\"")),
+        other => Err(unacceptable(other)),
+    }
 }
 
 fn boolean(value: &Value, _: &Table) -> Result<(), String> {
@@ -263,7 +263,7 @@ mod tests {
         check(
             json!({"x-queue-type": "bogus"}),
             true,
-            &arg("x-queue-type", "invalid_queue_type"),
+            &arg("x-queue-type", "\"unsupported queue type 'bogus'\""),
         );
         check(
             json!({"x-queue-mode": "bogus"}),
