@@ -49,6 +49,8 @@ pub struct Config {
     pub single_active_consumer: bool,
     /// Quorum queues only; `None` is unlimited.
     pub delivery_limit: Option<u64>,
+    /// 4.3+ quorum queues expire at the head of each priority level, not only at the head.
+    pub expiry_scans_levels: bool,
 }
 
 /// The effective settings of a declared queue under the policies that apply now.
@@ -96,6 +98,7 @@ pub fn resolve(decl: &QueueDecl, vhost: &str, policies: &Policies, profile: Prof
             args.get("x-single-active-consumer"),
             Some(Value::Bool(true))
         ),
+        expiry_scans_levels: kind == QueueKind::Quorum && profile.quorum_priorities().is_some(),
         delivery_limit: match kind {
             QueueKind::Classic => None,
             QueueKind::Quorum => delivery_limit(

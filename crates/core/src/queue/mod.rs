@@ -111,7 +111,12 @@ impl Queue {
 
     /// When this queue next needs attention: its head's expiry or its own `x-expires`.
     pub fn next_due(&self) -> Option<u64> {
-        let head = self.store.head().and_then(|e| e.expires_at);
+        let head = if self.config.expiry_scans_levels {
+            let heads = self.store.level_heads();
+            heads.iter().filter_map(|e| e.expires_at).min()
+        } else {
+            self.store.head().and_then(|e| e.expires_at)
+        };
         let unused = match (self.config.expires, self.consumers.is_empty()) {
             (Some(ms), true) => Some(self.last_used.saturating_add(ms)),
             _ => None,

@@ -40,11 +40,17 @@ impl Queue {
     }
 
     /// Removes and dead-letters expired messages at the head.
+    /// 4.3+ quorum queues look at the head of each priority level instead.
     pub fn expire(&mut self, cx: &mut Ctx) {
-        while self.store.head().is_some_and(|e| e.is_expired(cx.now)) {
-            let Some(entry) = self.store.pop_head() else {
-                break;
-            };
+        let mut gone = Vec::new();
+        if self.config.expiry_scans_levels {
+            gone = self.store.pop_expired_level_heads(cx.now);
+        } else {
+            while self.store.head().is_some_and(|e| e.is_expired(cx.now)) {
+                gone.extend(self.store.pop_head());
+            }
+        }
+        for entry in gone {
             let message = entry.content.id;
             cx.events.push(self.event(|vhost, queue| Event::Expired {
                 message,

@@ -5,6 +5,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound::{Excluded, Unbounded};
 
 use crate::queue::entry::{Entry, Seq};
 
@@ -43,6 +44,45 @@ impl Store {
         };
         self.bytes = self.bytes.saturating_sub(entry.size());
         Some(entry)
+    }
+
+    /// The first copy of each priority level, highest level first, after the returns queue's
+    /// front: where 4.3+ quorum queues look for expired messages.
+    pub fn level_heads(&self) -> Vec<&Entry> {
+        let mut heads: Vec<&Entry> = self.returns.front().into_iter().collect();
+        let mut next = self.ready.first_key_value();
+        while let Some(((level, _), entry)) = next {
+            heads.push(entry);
+            let after = (*level, Seq(u64::MAX));
+            next = self.ready.range((Excluded(after), Unbounded)).next();
+        }
+        heads
+    }
+
+    /// Removes the expired copies at the head of the returns queue and of each priority level,
+    /// until none is left; gives them back in delivery order.
+    pub fn pop_expired_level_heads(&mut self, now: u64) -> Vec<Entry> {
+        let mut gone = Vec::new();
+        while self.returns.front().is_some_and(|e| e.is_expired(now)) {
+            gone.extend(self.returns.pop_front());
+        }
+        loop {
+            let keys: Vec<(Reverse<u8>, Seq)> = self
+                .level_heads()
+                .into_iter()
+                .filter(|e| {
+                    e.is_expired(now) && self.ready.contains_key(&(Reverse(e.priority), e.seq))
+                })
+                .map(|e| (Reverse(e.priority), e.seq))
+                .collect();
+            if keys.is_empty() {
+                break;
+            }
+            gone.extend(keys.iter().filter_map(|k| self.ready.remove(k)));
+        }
+        let size: usize = gone.iter().map(Entry::size).sum();
+        self.bytes = self.bytes.saturating_sub(size);
+        gone
     }
 
     pub fn len(&self) -> usize {
@@ -135,5 +175,28 @@ mod tests {
         assert_eq!(order(&store), [7, 1]);
         assert_eq!(store.pop_head().map(|e| e.seq.0), Some(7));
         assert_eq!(store.bytes(), 2);
+    }
+
+    #[test]
+    fn expiry_at_the_head_of_each_priority_level() {
+        let mut store = Store::default();
+        for (seq, priority, expires_at) in [(1, 4, 10), (2, 4, 5), (3, 9, 50), (4, 9, 5), (5, 0, 1)]
+        {
+            store.insert(Entry {
+                expires_at: Some(expires_at),
+                ..entry(seq, priority)
+            });
+        }
+        let heads: Vec<u64> = store.level_heads().iter().map(|e| e.seq.0).collect();
+        assert_eq!(heads, [3, 1, 5]);
+        let gone: Vec<u64> = store
+            .pop_expired_level_heads(20)
+            .iter()
+            .map(|e| e.seq.0)
+            .collect();
+        // Level 4 loses both (its head expired, then the next); level 9's head lives.
+        assert_eq!(gone, [1, 5, 2]);
+        assert_eq!(order(&store), [3, 4]);
+        assert_eq!(store.bytes(), 4);
     }
 }
