@@ -629,10 +629,18 @@ fn check_equivalent_args(
         Some(v) => format!("the value '{}' of type '{}'", v.to_json(), v.type_name()),
         None => "none".to_owned(),
     };
+    // Both set but different: RabbitMQ compares the values (`assert_field_equivalence`) and
+    // prints them bare: received '0' but current is '3600000'.
+    let bare = |v: &Value| match v {
+        Value::Str(s) => format!("'{s}'"),
+        Value::Binary(b) => format!("'{}'", String::from_utf8_lossy(b)),
+        v => format!("'{}'", v.to_json()),
+    };
     for name in keys {
-        let (a, b) = (new.get(name), current.get(name));
-        if a != b {
-            return Err(((*name).to_owned(), describe(a), describe(b)));
+        match (new.get(name), current.get(name)) {
+            (a, b) if a == b => {}
+            (Some(a), Some(b)) => return Err(((*name).to_owned(), bare(a), bare(b))),
+            (a, b) => return Err(((*name).to_owned(), describe(a), describe(b))),
         }
     }
     Ok(())
