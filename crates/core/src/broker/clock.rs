@@ -143,6 +143,7 @@ impl Broker {
     }
 
     fn restart_queues(&mut self) {
+        let now = self.now;
         let names: Vec<(String, String, bool)> = self
             .queues
             .iter()
@@ -160,6 +161,8 @@ impl Broker {
                 .and_then(|qs| qs.get_mut(&queue))
                 .map(|q| {
                     let kind = q.config.kind;
+                    // x-expires counts again from the restart.
+                    q.touch(now);
                     q.keep_only(|e| survives && keeps(kind, e))
                 })
                 .unwrap_or_default();
