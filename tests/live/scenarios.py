@@ -630,8 +630,13 @@ def gen_dlx(rng, cid, caps):
     p = cid + "."
     ops, queues = [], []
     xs = [p + "d0", p + "d1"]
-    for x in xs:
-        ops.append(X(x, rng.choice(["direct", "fanout", "topic"]), internal=rng.random() < 0.2))
+    for i, x in enumerate(xs):
+        # Dead letters are routed like publishes: the second DLX sometimes has the first as its
+        # alternate exchange, or is bound to it.
+        args = {"alternate-exchange": xs[0]} if i == 1 and rng.random() < 0.3 else {}
+        ops.append(X(x, rng.choice(["direct", "fanout", "topic"]), internal=rng.random() < 0.2, args=args))
+    if rng.random() < 0.2:
+        ops.append(B(xs[1], xs[0], rng.choice(["a", "b", "#"]), dtype="exchange"))
     n_q = rng.randint(2, 4)
     for i in range(n_q):
         name = f"{p}q{i}"
