@@ -34,6 +34,9 @@ impl Overflow {
 }
 
 /// The effective settings of a queue.
+///
+/// FIXME: `x-dead-letter-strategy: at-least-once` (quorum, with reject-publish) is not
+/// modelled: dead-lettering is always at-most-once.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
     pub kind: QueueKind,

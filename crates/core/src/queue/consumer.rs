@@ -48,6 +48,9 @@ impl Consumer {
 }
 
 /// The consumers in round-robin order (the one served last is at the back).
+///
+/// FIXME: 4.0+ quorum queues let a higher-priority single-active-consumer newcomer take over
+/// once the active one's deliveries are settled; here the first registered stays active.
 #[derive(Debug, Clone, Default)]
 pub struct Consumers {
     order: Vec<Consumer>,
