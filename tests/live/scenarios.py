@@ -321,6 +321,36 @@ def hand_cases(caps):
         ACK("$all"),
         P("", p + "zero", "m8"),
     ]))
+    # Small regressions for mismatches the live oracle found.
+    p = "h15."
+    cases.append(case("hand-15", "hand", "user_id must be the connection's user (guest), checked before expiration and CC", [
+        Q(p + "q"),
+        P("", p + "q", "m1", user_id="bob"),
+        P("", p + "q", "m2", user_id="bob", expiration="-1", headers={"CC": "k"}),
+        P("", p + "q", "m3", user_id="guest"),
+    ]))
+    p = "h16."
+    cases.append(case("hand-16", "hand", "unbind is idempotent on 3.10.8, even with a missing source or destination", [
+        Q(p + "q"), X(p + "x", "direct"),
+        UB(p + "missing", p + "q", "k"),
+        UB(p + "x", p + "missingq", "k"),
+        UB(p + "x", p + "missingx", "k", dtype="exchange"),
+        UB(p + "x", p + "q", "never-bound"),
+    ]))
+    p = "h17."
+    cases.append(case("hand-17", "hand", "a consumer blocked by its prefetch re-enters the round-robin at the back", [
+        Q(p + "q"),
+        CONSUME(p + "q", "c1", prefetch=1, ack="manual"),
+        P("", p + "q", "m1"), P("", p + "q", "m2"),
+        CONSUME(p + "q", "c2", prefetch=0, ack="auto"),
+        NACK(1, requeue=True),
+    ]))
+    p = "h18."
+    cases.append(case("hand-18", "hand", "an exclusive queue is never durable: the durable flag is ignored", [
+        Q(p + "q", durable=True, exclusive=True),
+        Q(p + "q", durable=False, exclusive=True),
+        Q(p + "q", durable=True, exclusive=True, auto_delete=True),
+    ]))
     cases.extend(policy_cases())
     return cases
 
