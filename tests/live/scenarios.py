@@ -547,8 +547,11 @@ def random_publish(rng, p, n, exchanges, queues, kinds, mandatory_p=0.6, extra=N
     if rng.random() < 0.01:
         props["expiration"] = rng.choice(["abc", "-1"])
     props.update(random_properties(rng))
-    return P(exchange, key, f"m{n}", mandatory=rng.random() < mandatory_p,
-             headers=msg_headers(rng), **props)
+    headers = msg_headers(rng)
+    if exchange == "" and rng.random() < 0.4:
+        # Through the default exchange, CC/BCC keys name more queues.
+        headers[rng.choice(["CC", "BCC"])] = rng.sample(queues + [p + "nope"], k=min(2, len(queues)))
+    return P(exchange, key, f"m{n}", mandatory=rng.random() < mandatory_p, headers=headers, **props)
 
 
 def random_properties(rng):
@@ -831,7 +834,8 @@ def gen_consume(rng, cid, caps):
     if sac:
         # At most two consumers: which waiting consumer is promoted is only fixed with one.
         args["x-single-active-consumer"] = True
-    ops = [Q(q, args), Q(dlq)]
+    # An auto-delete queue goes away when its last consumer is cancelled.
+    ops = [Q(q, args, auto_delete=rng.random() < 0.15), Q(dlq)]
     n = 0
 
     def publish():
