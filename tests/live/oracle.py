@@ -479,7 +479,7 @@ def message_json(method, props, body):
 class CaseResult:
     def __init__(self, case):
         self.case = case
-        self.mismatches = []  # (index, op, broker, switchyard, diffs)
+        self.mismatches = []  # (index, op, broker answer, switchyard answer, diffs, kind)
         self.harness_error = None
         self.compared = 0
         self.notes = []
