@@ -10,8 +10,8 @@ pub struct Checkpoint<S> {
     pub steps: u64,
     pub time_us: u64,
     pub trace_seq: u64,
-    /// Length of the engine's append-only side tables at that point.
-    pub side_len: usize,
+    /// Position in the metrics series.
+    pub series_pos: u64,
     pub state: S,
 }
 
@@ -92,7 +92,7 @@ mod tests {
             steps,
             time_us,
             trace_seq: 0,
-            side_len: 0,
+            series_pos: 0,
             state: (),
         }
     }

@@ -4,8 +4,6 @@
 //! state, its construction from a scenario and the clock controls; `handle` runs each event
 //! and `observe` turns the broker's events into trace and metrics. Nothing reads a wall clock.
 
-use std::collections::VecDeque;
-
 use crate::broker::Broker;
 use crate::channel::ChannelId;
 use crate::fields::{FieldError, error, join};
@@ -15,10 +13,11 @@ use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::checkpoint::{Checkpoint, Checkpoints};
 use crate::sim::handle::SimEvent;
-use crate::sim::metrics::{Metrics, Sample};
+use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{Action, Scenario};
 use crate::sim::scheduler::{ScheduleError, Scheduler, SimTime};
+use crate::sim::timeline::Timeline;
 use crate::sim::trace::Trace;
 use crate::sim::world::{NodeId, NodeKind, World};
 
@@ -85,8 +84,9 @@ pub struct Simulation {
     pub(crate) trace: Trace,
     /// When each message id was first sent (µs), by id; dead letters inherit the original's.
     pub(crate) sent_at: Vec<u64>,
-    /// The metrics samples for charts, oldest first (at most [`crate::sim::metrics::MAX_SAMPLES`]).
-    pub(crate) series: VecDeque<Sample>,
+    /// The metrics samples for charts (at most [`MAX_SAMPLES`]), with the same cursor as the
+    /// trace.
+    pub(crate) series: Timeline<Sample>,
     /// Which consumer owns each channel id.
     pub(crate) channel_owner: Vec<Option<ConsumerId>>,
     checkpoints: Checkpoints<State>,
@@ -137,7 +137,7 @@ impl Simulation {
             state,
             trace: Trace::new(options.trace_capacity),
             sent_at: Vec::new(),
-            series: VecDeque::new(),
+            series: Timeline::new(MAX_SAMPLES),
             checkpoints: Checkpoints::new(options.checkpoint_every_us, options.max_checkpoints),
             injected_at: Vec::new(),
         };
@@ -176,8 +176,8 @@ impl Simulation {
     }
 
     /// The sampled metrics for charts, oldest first.
-    pub fn series(&self) -> &VecDeque<Sample> {
-        &self.series
+    pub fn series(&self) -> impl DoubleEndedIterator<Item = &Sample> + '_ {
+        self.series.past_from(0)
     }
 
     pub fn checkpoint_count(&self) -> usize {
@@ -237,26 +237,36 @@ impl Simulation {
         self.state.steps - start
     }
 
-    /// Goes to virtual time `t`, forward by running, back by restoring a checkpoint and
-    /// re-simulating.
+    /// Goes to virtual time `t`: restores the latest checkpoint at or before `t` when that is
+    /// behind the clock or ahead of it, then re-simulates up to `t` (exact: the run is
+    /// deterministic).
     pub fn seek(&mut self, t: SimTime) -> Result<(), ScheduleError> {
-        if t < self.now() {
-            let Some(cp) = self.checkpoints.at_time(t.0).cloned() else {
+        let steps = self.state.steps;
+        let cp = self
+            .checkpoints
+            .at_time(t.0)
+            .filter(|c| t < self.now() || (c.steps > steps && self.can_jump_to(c)));
+        match cp.cloned() {
+            Some(cp) => self.restore(cp),
+            None if t < self.now() => {
                 return Err(ScheduleError::InPast {
                     at: t,
                     now: self.now(),
                 });
-            };
-            self.restore(cp);
+            }
+            None => {}
         }
         self.run_until(t)
     }
 
-    /// Goes to the state after exactly `steps` events.
+    /// Goes to the state after exactly `steps` events (or the last one, if fewer can happen).
     pub fn seek_step(&mut self, steps: u64) {
-        if steps < self.state.steps
-            && let Some(cp) = self.checkpoints.at_step(steps).cloned()
-        {
+        let now = self.state.steps;
+        let cp = self
+            .checkpoints
+            .at_step(steps)
+            .filter(|c| steps < now || (c.steps > now && self.can_jump_to(c)));
+        if let Some(cp) = cp.cloned() {
             self.restore(cp);
         }
         while self.state.steps < steps && self.step().is_some() {}
@@ -280,7 +290,16 @@ impl Simulation {
         self.checkpoints.drop_after(steps.saturating_sub(1));
         self.checkpoint();
         self.injected_at.push(steps);
+        self.trace.forget_future();
+        self.series.forget_future();
         self.state.sched.schedule_in(0, SimEvent::Control(control));
+    }
+
+    /// A forward jump must not leave a gap in the metrics series (charts show all of it). The
+    /// trace may restart at the checkpoint instead: it is a bounded ring, read for what is in
+    /// flight, and a long jump would have pushed its old events out anyway.
+    fn can_jump_to(&self, cp: &Checkpoint<State>) -> bool {
+        self.series.knows(cp.series_pos)
     }
 
     fn checkpoint(&mut self) {
@@ -288,7 +307,7 @@ impl Simulation {
             steps: self.state.steps,
             time_us: self.now().0,
             trace_seq: self.trace.next_seq(),
-            side_len: self.sent_at.len(),
+            series_pos: self.series.cursor(),
             state: self.state.clone(),
         });
     }
@@ -296,16 +315,20 @@ impl Simulation {
     fn restore(&mut self, cp: Checkpoint<State>) {
         // Going back before an injected action undoes it: the copies saved after it belong to
         // a future that will not happen again.
-        if self.injected_at.iter().any(|s| *s >= cp.steps) {
+        let forked = self.injected_at.iter().any(|s| *s >= cp.steps);
+        if forked {
             self.checkpoints.drop_after(cp.steps);
             self.injected_at.retain(|s| *s < cp.steps);
         }
         self.state = cp.state;
-        self.trace.truncate_from(cp.trace_seq);
-        self.sent_at.truncate(cp.side_len);
-        while self.series.back().is_some_and(|s| s.time_us > cp.time_us) {
-            self.series.pop_back();
+        self.trace.seek(cp.trace_seq);
+        self.series.seek(cp.series_pos);
+        if forked {
+            self.trace.forget_future();
+            self.series.forget_future();
         }
+        // `sent_at` is not rewound: it maps ids to send times in this timeline, and a re-run
+        // writes each id again when it is sent, before anything reads it.
     }
 
     fn schedule_start(&mut self) {

@@ -18,6 +18,7 @@
 //! - [`metrics`]: counters, rates, latency percentiles and the sampled series; `summary`
 //!   writes them as JSON.
 //! - [`checkpoint`]: saved states for seek and step back, with bounded memory.
+//! - [`timeline`]: the bounded record with a cursor that the trace and series are kept in.
 
 pub mod actor;
 pub mod checkpoint;
@@ -30,6 +31,7 @@ pub mod rng;
 pub mod scenario;
 pub mod scheduler;
 mod summary;
+pub mod timeline;
 pub mod trace;
 pub mod world;
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json, json};
 use crate::sim::actor::consumer::Status;
 use crate::sim::engine::Simulation;
 use crate::sim::handle::SimEvent;
-use crate::sim::metrics::{Counters, MAX_SAMPLES};
+use crate::sim::metrics::Counters;
 use crate::sim::scheduler::SimTime;
 use crate::sim::world::NodeId;
 
@@ -58,10 +58,7 @@ impl Simulation {
             .map(|(_, r, u)| (r, u))
             .collect();
         let sample = self.state.metrics.sample(t.0, depths);
-        if self.series.len() == MAX_SAMPLES {
-            self.series.pop_front();
-        }
-        self.series.push_back(sample);
+        self.series.record(sample);
         self.state
             .sched
             .schedule_in(self.scenario.sample_every, SimEvent::Sample);

@@ -4,12 +4,13 @@
 //! (following its dead letters). It owns recording and reading; it knows nothing of how the
 //! events were produced.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
 use serde_json::{Map, Value as Json, json};
 
 use crate::event::MessageId;
 use crate::sim::scheduler::SimTime;
+use crate::sim::timeline::Timeline;
 use crate::sim::world::{NodeId, World};
 
 /// One hop of a message (or a signal such as a confirm) between two nodes.
@@ -127,53 +128,40 @@ pub struct TraceEvent {
     pub node: Option<NodeId>,
 }
 
-/// The ring buffer: the newest `capacity` events.
+/// The ring buffer: the newest `capacity` events, with the cursor of a seek (see
+/// [`Timeline`]): readers see only the past.
 #[derive(Debug, Clone)]
 pub struct Trace {
-    ring: VecDeque<TraceEvent>,
-    capacity: usize,
-    next_seq: u64,
+    events: Timeline<TraceEvent>,
 }
 
 impl Trace {
     pub fn new(capacity: usize) -> Trace {
         Trace {
-            ring: VecDeque::with_capacity(capacity.min(1 << 16)),
-            capacity: capacity.max(1),
-            next_seq: 0,
+            events: Timeline::new(capacity),
         }
     }
 
     /// The seq the next event will get (= events recorded so far).
     pub fn next_seq(&self) -> u64 {
-        self.next_seq
+        self.events.cursor()
     }
 
-    pub fn len(&self) -> usize {
-        self.ring.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ring.is_empty()
-    }
-
-    /// Every event still held, oldest first.
+    /// Every past event still held, oldest first.
     pub fn events(&self) -> impl DoubleEndedIterator<Item = &TraceEvent> + '_ {
-        self.ring.iter()
+        self.events.past_from(0)
     }
 
-    /// The events from `seq` on (as many as are still held): what an animation reads each frame.
+    /// The past events from `seq` on (as many as are still held): what an animation reads.
     pub fn since(&self, seq: u64) -> impl Iterator<Item = &TraceEvent> + '_ {
-        let first = self.ring.front().map_or(self.next_seq, |e| e.seq);
-        let skip = usize::try_from(seq.saturating_sub(first)).unwrap_or(usize::MAX);
-        self.ring.iter().skip(skip)
+        self.events.past_from(seq)
     }
 
     /// Every held event of one message, from publish to its end, following dead letters.
     pub fn lifecycle(&self, message: MessageId) -> Vec<TraceEvent> {
         let mut ids = BTreeSet::from([message]);
         let mut out = Vec::new();
-        for event in &self.ring {
+        for event in self.events() {
             let Some(m) = event.message else { continue };
             if !ids.contains(&m) {
                 continue;
@@ -194,27 +182,25 @@ impl Trace {
         edge: Option<Edge>,
         node: Option<NodeId>,
     ) {
-        if self.ring.len() == self.capacity {
-            self.ring.pop_front();
-        }
-        self.ring.push_back(TraceEvent {
-            seq: self.next_seq,
+        self.events.record(TraceEvent {
+            seq: self.events.cursor(),
             time,
             kind,
             message,
             edge,
             node,
         });
-        self.next_seq += 1;
     }
 
-    /// Forgets the events from `seq` on (a seek back restores the state before them; the
-    /// re-simulation records them again, identically).
-    pub fn truncate_from(&mut self, seq: u64) {
-        while self.ring.back().is_some_and(|e| e.seq >= seq) {
-            self.ring.pop_back();
-        }
-        self.next_seq = seq.min(self.next_seq);
+    /// Moves to `seq` (a restored checkpoint); the events after it stay as the known future.
+    /// Outside what the ring holds, the ring restarts empty at `seq`.
+    pub(crate) fn seek(&mut self, seq: u64) {
+        self.events.seek(seq);
+    }
+
+    /// Drops the known future (an on-demand action changed it).
+    pub(crate) fn forget_future(&mut self) {
+        self.events.forget_future();
     }
 }
 
@@ -270,9 +256,9 @@ mod tests {
         assert_eq!(seqs, [2, 3, 4]);
         assert_eq!(t.since(3).map(|e| e.seq).collect::<Vec<_>>(), [3, 4]);
         assert_eq!(t.since(0).count(), 3);
-        t.truncate_from(3);
+        t.seek(3);
         assert_eq!(t.next_seq(), 3);
-        assert_eq!(t.len(), 1);
+        assert_eq!(t.events().count(), 1);
     }
 
     #[test]
