@@ -13,6 +13,7 @@ use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::checkpoint::{Checkpoint, Checkpoints};
 use crate::sim::handle::SimEvent;
+use crate::sim::hops::Hops;
 use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{Action, Scenario};
@@ -90,6 +91,8 @@ pub struct Simulation {
     /// Which consumer owns each channel id.
     pub(crate) channel_owner: Vec<Option<ConsumerId>>,
     checkpoints: Checkpoints<State>,
+    /// The hops of the publish being handled (multi-hop exchanges only), for `observe`.
+    pub(crate) hops: Option<Hops>,
     /// Step counts at which actions were injected on demand (each one forks the timeline).
     injected_at: Vec<u64>,
 }
@@ -140,6 +143,7 @@ impl Simulation {
             series: Timeline::new(MAX_SAMPLES),
             checkpoints: Checkpoints::new(options.checkpoint_every_us, options.max_checkpoints),
             injected_at: Vec::new(),
+            hops: None,
         };
         sim.schedule_start();
         sim.checkpoint();
@@ -373,7 +377,7 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
         let path = format!("actors.producers[{i}]");
         let known = broker
             .topology(&p.vhost)
-            .is_ok_and(|t| t.exchange(&p.exchange).is_some());
+            .is_ok_and(|t| p.exchange.is_empty() || t.exchange(&p.exchange).is_some());
         if !known {
             let what = format!(
                 "exchange `{}` is not declared in vhost `{}`",

@@ -10,6 +10,7 @@ use crate::event::MessageId;
 use crate::sim::actor::consumer::{Held, Outcome, Status};
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::engine::{Control, Simulation};
+use crate::sim::hops::Hops;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
 use crate::value::Table;
@@ -154,6 +155,18 @@ impl Simulation {
         publish.routing_key = key;
         if let Some(h) = headers {
             publish.properties.headers = *h;
+        }
+        let exchange = self
+            .cast
+            .producer_exchanges
+            .get(p.0 as usize)
+            .copied()
+            .flatten();
+        if exchange.is_some_and(|x| self.world.is_multi_hop(x)) {
+            let explanation = self.state.broker.explain(&spec.vhost, publish);
+            self.hops = explanation
+                .ok()
+                .map(|e| Hops::from_explanation(&e, &self.world));
         }
         let result = self.state.broker.publish(&spec.vhost, publish, t.as_ms());
         let from = self.cast.producers.get(p.0 as usize).copied();

@@ -13,7 +13,7 @@
 //! - [`actor`]: producers' and consumers' run-time state and decisions.
 //! - [`engine`]: [`Simulation`]: `step`, `run_until`, `advance_by`, `seek`, `step_back`,
 //!   `inject`; `handle` runs each event, `control` the failures and consumer control, `observe`
-//!   turns broker events into trace and metrics.
+//!   turns broker events into trace and metrics, `hops` finds exchange-to-exchange hops.
 //! - [`trace`]: the ring buffer of [`TraceEvent`]s and the lifecycle query.
 //! - [`metrics`]: counters, rates, latency percentiles and the sampled series; `summary`
 //!   writes them as JSON.
@@ -25,6 +25,7 @@ pub mod checkpoint;
 mod control;
 pub mod engine;
 mod handle;
+mod hops;
 pub mod metrics;
 mod observe;
 pub mod rng;

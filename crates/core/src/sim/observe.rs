@@ -1,5 +1,6 @@
 //! Turns the broker's events into trace events and metrics: which edge each copy travels on
-//! (the exchange it came through is the one of the publish or dead letter just before it),
+//! (the exchange it came through is the one of the publish or dead letter just before it, or
+//! the one `hops` found for a multi-hop publish),
 //! and which consumer a delivery goes to (by channel), scheduling its arrival. It reads the
 //! broker's event stream; it never changes broker state.
 
@@ -7,9 +8,20 @@ use crate::event::Event;
 use crate::sim::actor::ProducerId;
 use crate::sim::actor::consumer::Held;
 use crate::sim::engine::Simulation;
+use crate::sim::hops::Hops;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
 use crate::sim::world::NodeId;
+
+/// What the events of one broker operation share.
+struct Cx<'a> {
+    /// The exchange of the publish or dead letter the next copies come through.
+    exchange: Option<NodeId>,
+    producer: Option<NodeId>,
+    sent: Option<SimTime>,
+    confirms: bool,
+    hops: Option<&'a Hops>,
+}
 
 fn hop(from: Option<NodeId>, to: Option<NodeId>, depart: SimTime, arrive: SimTime) -> Option<Edge> {
     Some(Edge {
@@ -38,28 +50,20 @@ impl Simulation {
         let confirms = origin
             .and_then(|(p, _)| self.scenario.producers.get(p.0 as usize))
             .is_some_and(|s| s.confirms);
-        let mut exchange = None;
+        let hops = self.hops.take();
+        let mut cx = Cx {
+            exchange: None,
+            producer,
+            sent: origin.map(|(_, s)| s),
+            confirms,
+            hops: hops.as_ref(),
+        };
         for event in self.state.broker.drain_events() {
-            self.one(
-                t,
-                event,
-                &mut exchange,
-                producer,
-                origin.map(|(_, s)| s),
-                confirms,
-            );
+            self.one(t, event, &mut cx);
         }
     }
 
-    fn one(
-        &mut self,
-        t: SimTime,
-        event: Event,
-        exchange: &mut Option<NodeId>,
-        producer: Option<NodeId>,
-        sent: Option<SimTime>,
-        confirms: bool,
-    ) {
+    fn one(&mut self, t: SimTime, event: Event, cx: &mut Cx) {
         let (kind, message, edge, node) = match event {
             Event::Published {
                 message,
@@ -67,16 +71,19 @@ impl Simulation {
                 exchange: x,
                 ..
             } => {
-                *exchange = self.world.exchange(&vhost, &x);
-                let sent = sent.unwrap_or(t);
+                cx.exchange = self.world.exchange(&vhost, &x);
+                let sent = cx.sent.unwrap_or(t);
                 self.sent(message, sent.0);
                 self.state.metrics.count(None, |c| c.published += 1);
-                (
-                    TraceKind::Publish,
-                    message,
-                    hop(producer, *exchange, sent, t),
-                    None,
-                )
+                let edge = hop(cx.producer, cx.exchange, sent, t);
+                self.trace
+                    .record(t, TraceKind::Publish, Some(message), edge, None);
+                for (from, to) in cx.hops.map_or(&[][..], |h| &h.forwards) {
+                    let edge = hop(Some(*from), Some(*to), t, t);
+                    self.trace
+                        .record(t, TraceKind::Forward, Some(message), edge, None);
+                }
+                return;
             }
             Event::Routed { .. } => return self.state.metrics.count(None, |c| c.routed += 1),
             Event::Returned { message } => {
@@ -84,13 +91,13 @@ impl Simulation {
                 (
                     TraceKind::Return,
                     message,
-                    hop(*exchange, producer, t, t),
+                    hop(cx.exchange, cx.producer, t, t),
                     None,
                 )
             }
             Event::Unroutable { message } => {
                 self.state.metrics.count(None, |c| c.unroutable += 1);
-                (TraceKind::Unroutable, message, None, *exchange)
+                (TraceKind::Unroutable, message, None, cx.exchange)
             }
             Event::Confirmed { message, confirm } => {
                 let ack = confirm == crate::event::Confirm::Ack;
@@ -101,13 +108,13 @@ impl Simulation {
                         c.confirmed_nack += 1
                     }
                 });
-                if !confirms {
+                if !cx.confirms {
                     return;
                 }
                 (
                     TraceKind::Confirm { ack },
                     message,
-                    hop(*exchange, producer, t, t),
+                    hop(cx.exchange, cx.producer, t, t),
                     None,
                 )
             }
@@ -118,7 +125,9 @@ impl Simulation {
             } => {
                 let q = self.world.queue(&vhost, &queue);
                 self.state.metrics.count(q, |c| c.enqueued += 1);
-                (TraceKind::Enqueue, message, hop(*exchange, q, t, t), None)
+                let from = q.and_then(|q| cx.hops.and_then(|h| h.source(q)));
+                let edge = hop(from.or(cx.exchange), q, t, t);
+                (TraceKind::Enqueue, message, edge, None)
             }
             Event::Delivered {
                 vhost,
@@ -163,14 +172,16 @@ impl Simulation {
                 ..
             } => {
                 let q = self.world.queue(&vhost, &queue);
-                *exchange = self.world.exchange(&vhost, &x);
+                cx.exchange = self.world.exchange(&vhost, &x);
+                // A dead letter's copies come through the dead-letter exchange.
+                cx.hops = None;
                 self.state.metrics.count(q, |c| c.dead_lettered += 1);
                 let first = self.sent_at.get(message.0 as usize).copied();
                 self.sent(dead_letter, first.unwrap_or(t.0));
                 (
                     TraceKind::DeadLetter { dead_letter },
                     message,
-                    hop(q, *exchange, t, t),
+                    hop(q, cx.exchange, t, t),
                     None,
                 )
             }

@@ -27,6 +27,8 @@ pub struct Edge {
 pub enum TraceKind {
     /// producer → exchange.
     Publish,
+    /// exchange → exchange: an exchange-to-exchange binding or an alternate exchange.
+    Forward,
     /// exchange → queue: the queue accepted a copy.
     Enqueue,
     /// At the exchange: no queue and not mandatory, so the message is dropped.
@@ -85,6 +87,7 @@ impl TraceKind {
     pub fn name(self) -> &'static str {
         match self {
             TraceKind::Publish => "publish",
+            TraceKind::Forward => "forward",
             TraceKind::Enqueue => "enqueue",
             TraceKind::Unroutable => "unroutable",
             TraceKind::Return => "return",

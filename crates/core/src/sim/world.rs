@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use crate::broker::Broker;
+use crate::topology::Destination;
 
 /// A node of the drawing: index into [`World::nodes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -43,6 +44,8 @@ pub struct World {
     nodes: Vec<Node>,
     exchanges: HashMap<String, HashMap<String, NodeId>>,
     queues: HashMap<String, HashMap<String, NodeId>>,
+    /// Exchanges that can forward to another exchange (e2e binding or alternate exchange).
+    multi_hop: Vec<NodeId>,
 }
 
 impl World {
@@ -51,8 +54,23 @@ impl World {
         let mut world = World::default();
         for topology in broker.vhosts() {
             let vhost = topology.vhost.as_str();
+            if topology.exchange("").is_none() {
+                // The default exchange is implicit in the topology, but messages still pass it.
+                world.add(NodeKind::Exchange, vhost, "");
+            }
             for x in topology.exchanges() {
-                world.add(NodeKind::Exchange, vhost, x.name());
+                let id = world.add(NodeKind::Exchange, vhost, x.name());
+                let e2e = x
+                    .bindings()
+                    .any(|(_, b)| matches!(b.destination, Destination::Exchange(_)));
+                let alternate = x.decl.arguments.get("alternate-exchange").is_some()
+                    || broker
+                        .policies()
+                        .exchange_alternate(vhost, x.name())
+                        .is_some();
+                if e2e || alternate {
+                    world.multi_hop.push(id);
+                }
             }
             for q in topology.queues() {
                 world.add(NodeKind::Queue, vhost, &q.name);
@@ -79,6 +97,11 @@ impl World {
             name: name.to_owned(),
         });
         id
+    }
+
+    /// Whether a publish to this exchange may travel on to other exchanges.
+    pub fn is_multi_hop(&self, exchange: NodeId) -> bool {
+        self.multi_hop.contains(&exchange)
     }
 
     pub fn nodes(&self) -> &[Node] {

@@ -11,5 +11,6 @@ mod queue_accounting;
 mod queue_conformance;
 mod queue_observed;
 mod sim;
+mod sim_flows;
 mod sim_scenario;
 mod vectors;
