@@ -16,7 +16,7 @@ use crate::sim::handle::SimEvent;
 use crate::sim::hops::Hops;
 use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
 use crate::sim::rng::Rng;
-use crate::sim::scenario::{Action, Scenario};
+use crate::sim::scenario::{Action, LessonStep, Scenario};
 use crate::sim::scheduler::{ScheduleError, Scheduler, SimTime};
 use crate::sim::timeline::Timeline;
 use crate::sim::trace::Trace;
@@ -186,6 +186,14 @@ impl Simulation {
 
     pub fn checkpoint_count(&self) -> usize {
         self.checkpoints.len()
+    }
+
+    /// The first lesson step strictly after `t`, with its index: where to pause next.
+    pub fn next_pause_after(&self, t: SimTime) -> Option<(usize, &LessonStep)> {
+        let lesson = &self.scenario.lesson;
+        let mut steps: Vec<(usize, &LessonStep)> = lesson.iter().enumerate().collect();
+        steps.sort_by_key(|(i, s)| (s.at, *i));
+        steps.into_iter().find(|(_, s)| s.at > t.0)
     }
 
     pub fn consumer_id(&self, name: &str) -> Option<ConsumerId> {

@@ -3,6 +3,12 @@
 //! bounded ring buffer the animation reads directly, plus the lifecycle query for one message
 //! (following its dead letters). It owns recording and reading; it knows nothing of how the
 //! events were produced.
+//!
+//! When each hop is recorded: deliveries, acks, nacks and rejects at departure (the arrival is
+//! in the future, in `edge.arrive`); a publish when it reaches the exchange, because the broker
+//! gives the message its id then (`edge.depart` is when the producer sent it). So an animation
+//! drawing frame time `f` should have run the simulation to `f` plus the largest publish
+//! latency; then every dot in flight at `f` is in the trace.
 
 use std::collections::BTreeSet;
 

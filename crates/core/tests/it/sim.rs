@@ -108,6 +108,23 @@ fn a_small_trace_ring_stays_contiguous_across_seeks() {
 }
 
 #[test]
+fn lesson_steps_are_pause_points_in_the_trace() {
+    let mut s = sim(1);
+    let (i, step) = s.next_pause_after(SimTime::ZERO).unwrap();
+    assert_eq!((i, step.title.as_str()), (0, "Routing"));
+    let at = SimTime(step.at);
+    assert_eq!(s.next_pause_after(at).unwrap().0, 1);
+    s.run_until(at).unwrap();
+    let last = s
+        .trace()
+        .events()
+        .rev()
+        .find(|e| e.kind == TraceKind::LessonStep { lesson: 0 });
+    assert_eq!(last.map(|e| e.time), Some(at));
+    assert!(s.next_pause_after(SimTime::from_ms(20_000)).is_none());
+}
+
+#[test]
 fn run_until_in_the_past_is_a_typed_error() {
     let mut s = sim(1);
     s.run_until(SimTime::from_ms(10)).unwrap();

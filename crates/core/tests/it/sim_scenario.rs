@@ -25,6 +25,28 @@ fn check(part: &str, with: &str, expected: &str) {
 }
 
 #[test]
+fn counts_have_limits() {
+    let many = vec![CONSUMER; 1001].join(",");
+    check(
+        CONSUMER,
+        &many,
+        "actors.consumers: 1001 entries is more than the 1000 allowed",
+    );
+    let key = format!("\"routing_key\": \"{}\"", "k".repeat(5000));
+    check(
+        "\"routing_key\": \"a.{r}\"",
+        &key,
+        "actors.producers[0].routing_key: 5000 bytes is more than the 4096 allowed",
+    );
+    let two = format!("{CONSUMER},{CONSUMER}");
+    check(
+        CONSUMER,
+        &two,
+        "actors.consumers[1].name: `c` is used twice",
+    );
+}
+
+#[test]
 fn errors_name_the_field() {
     check("", "", "ok");
     check(
