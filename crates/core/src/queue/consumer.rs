@@ -131,10 +131,21 @@ impl Consumers {
             .collect()
     }
 
-    /// A delivery to `tag` was settled (acked, rejected or returned).
+    /// A delivery to `tag` was settled (acked, rejected or returned). A consumer that was
+    /// blocked by its prefetch re-enters the round-robin at the back, as RabbitMQ re-adds an
+    /// unblocked consumer (seen live on 3.10.8).
     pub fn settled(&mut self, tag: &str) {
-        if let Some(c) = self.order.iter_mut().find(|c| c.options.tag == tag) {
-            c.unacked = c.unacked.saturating_sub(1);
+        let Some(index) = self.order.iter().position(|c| c.options.tag == tag) else {
+            return;
+        };
+        let Some(c) = self.order.get_mut(index) else {
+            return;
+        };
+        let was_blocked = !c.has_capacity();
+        c.unacked = c.unacked.saturating_sub(1);
+        if was_blocked && c.has_capacity() {
+            let unblocked = self.order.remove(index);
+            self.order.push(unblocked);
         }
     }
 
@@ -226,6 +237,17 @@ mod tests {
                 "{list:?} sac={sac}"
             );
         }
+    }
+
+    #[test]
+    fn an_unblocked_consumer_re_enters_at_the_back() {
+        let mut consumers = Consumers::default();
+        assert!(consumers.add(consumer("c1", 1, 0), QueueKind::Classic, false));
+        assert_eq!(picks(&mut consumers, 1), ["c1"]);
+        assert!(consumers.add(consumer("c2", 0, 0), QueueKind::Classic, false));
+        assert_eq!(picks(&mut consumers, 1), ["c2"]);
+        consumers.settled("c1");
+        assert_eq!(picks(&mut consumers, 2), ["c2", "c1"]);
     }
 
     #[test]

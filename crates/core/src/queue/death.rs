@@ -46,8 +46,8 @@ pub struct Death {
     pub queue: String,
     pub reason: DeathReason,
     pub count: i64,
-    /// Virtual seconds of the first such death.
-    pub time: i64,
+    /// Virtual seconds of the first such death (absent in a client-supplied entry without one).
+    pub time: Option<i64>,
     pub exchange: String,
     pub routing_keys: Vec<String>,
     pub original_expiration: Option<String>,
@@ -59,7 +59,9 @@ impl Death {
         t.insert("count", Value::Int(self.count));
         t.insert("reason", Value::Str(self.reason.name().into()));
         t.insert("queue", Value::Str(self.queue.clone()));
-        t.insert("time", Value::Timestamp(self.time));
+        if let Some(time) = self.time {
+            t.insert("time", Value::Timestamp(time));
+        }
         t.insert("exchange", Value::Str(self.exchange.clone()));
         let keys = self.routing_keys.iter().cloned().map(Value::Str).collect();
         t.insert("routing-keys", Value::Array(keys));
@@ -84,8 +86,8 @@ impl Death {
             reason: DeathReason::parse(t.get_str("reason")?)?,
             count: t.get("count").and_then(Value::as_i64).unwrap_or(1),
             time: match t.get("time") {
-                Some(Value::Timestamp(s) | Value::Int(s)) => *s,
-                _ => 0,
+                Some(Value::Timestamp(s) | Value::Int(s)) => Some(*s),
+                _ => None,
             },
             exchange: t.get_str("exchange").unwrap_or_default().to_owned(),
             routing_keys: keys,
@@ -160,7 +162,14 @@ pub fn dead_letter(
 ) -> Content {
     let mut next = content.clone();
     next.id = id;
-    let time = i64::try_from(now_ms / 1000).unwrap_or(i64::MAX);
+    let time = Some(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX));
+    // x-first-death-* go with the first death: ≤ 3.13 when the message had no x-death header
+    // (a client-supplied one counts), 4.x when the broker's own history was empty.
+    let first = if profile.interprets_client_x_death() {
+        content.properties.headers.get("x-death").is_none()
+    } else {
+        content.deaths.is_empty()
+    };
     let expiration = next.properties.expiration.take();
     let reverse_others = profile.reverses_earlier_deaths();
     record(
@@ -181,7 +190,7 @@ pub fn dead_letter(
         ("queue", Value::Str(queue.to_owned())),
         ("exchange", Value::Str(content.exchange.clone())),
     ];
-    write_headers(&mut next, fields, profile);
+    write_headers(&mut next, fields, first, profile);
     let headers = &mut next.properties.headers;
     next.exchange = target.exchange.clone();
     if let Some(dlrk) = &target.routing_key {
@@ -193,15 +202,15 @@ pub fn dead_letter(
     next
 }
 
-/// Writes `x-death` from the history, `x-first-death-*` once, and (3.13+) `x-last-death-*`.
-fn write_headers(content: &mut Content, fields: [(&str, Value); 3], profile: Profile) {
+/// Writes `x-death` from the history, `x-first-death-*` at the `first` death, and (3.13+)
+/// `x-last-death-*`.
+fn write_headers(content: &mut Content, fields: [(&str, Value); 3], first: bool, profile: Profile) {
     let deaths = content.deaths.iter().map(Death::to_value).collect();
     let headers = &mut content.properties.headers;
     headers.insert("x-death", Value::Array(deaths));
     for (field, value) in fields {
-        let first = format!("x-first-death-{field}");
-        if headers.get(&first).is_none() {
-            headers.insert(first, value.clone());
+        if first {
+            headers.insert(format!("x-first-death-{field}"), value.clone());
         }
         if profile.sets_last_death_headers() {
             headers.insert(format!("x-last-death-{field}"), value);
@@ -231,7 +240,7 @@ mod tests {
             queue: queue.into(),
             reason,
             count: 1,
-            time: 0,
+            time: Some(0),
             exchange: String::new(),
             routing_keys: vec![queue.into()],
             original_expiration: None,
