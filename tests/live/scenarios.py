@@ -351,6 +351,14 @@ def hand_cases(caps):
         Q(p + "q", durable=False, exclusive=True),
         Q(p + "q", durable=True, exclusive=True, auto_delete=True),
     ]))
+    p = "h19."
+    cases.append(case("hand-19", "hand", "x-queue-type classic equals no type on redeclare; x-queue-type is checked first", [
+        Q(p + "a", {"x-queue-type": "classic"}), Q(p + "a"),
+        Q(p + "b"), Q(p + "b", {"x-queue-type": "classic"}),
+        Q(p + "c", {"x-overflow": "bogus", "x-queue-type": "bogus"}),
+        Q(p + "d", {"x-dead-letter-routing-key": "k", "x-queue-type": "bogus"}),
+        Q(p + "e", {"x-queue-type": "quorum"}, durable=True), Q(p + "e", durable=True),
+    ]))
     cases.extend(policy_cases())
     return cases
 
