@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use serde_json::{Value as Json, json};
+use switchyard_core::definitions::Definitions;
 use switchyard_core::sim::{Options, Scenario, SimTime, Simulation};
+use switchyard_core::{ChannelId, ConsumeOptions, Event, Profile, Publish, Table, Value};
 
 const QUEUES: usize = 20;
 const CONSUMERS: usize = 50;
@@ -153,6 +155,63 @@ fn baseline(events: u64, pending: u64) -> Duration {
     start.elapsed()
 }
 
+/// The broker alone on the reference topology: publish, then ack every delivery at once, with
+/// no scheduler, actors or trace. Gives (messages, broker events, wall time): the ceiling the
+/// simulation cannot beat without a faster broker.
+fn broker_only(messages: u64) -> (u64, u64, Duration) {
+    let defs = Definitions::from_json(&topology()).unwrap();
+    let mut broker = defs.to_broker(Profile::default()).unwrap();
+    for i in 0..CONSUMERS {
+        let mut options = ConsumeOptions::new(ChannelId(i as u32 + 1), format!("c{i:02}"));
+        options.prefetch = 10;
+        broker
+            .consume("/", &format!("q{:02}", i % QUEUES), options, 0)
+            .unwrap();
+    }
+    broker.drain_events();
+    let keys = [
+        "order.eu.created",
+        "payment.us.failed",
+        "order.apac.shipped",
+        "eu",
+        "us",
+    ];
+    let publishes: Vec<Publish> = ["orders", "regions", "broadcast", "match", "ingress"]
+        .iter()
+        .zip(keys)
+        .map(|(x, k)| {
+            let mut headers = Table::new();
+            headers.insert("region", Value::Str("eu".into()));
+            Publish::new(*x, k)
+                .with_body([b'x'; 256])
+                .with_headers(headers)
+        })
+        .collect();
+    let (mut events, start) = (0u64, Instant::now());
+    for i in 0..messages {
+        let now = i / 10;
+        broker
+            .publish("/", &publishes[(i % 5) as usize], now)
+            .unwrap();
+        let mut pending = broker.drain_events();
+        while !pending.is_empty() {
+            events += pending.len() as u64;
+            for event in pending {
+                if let Event::Delivered {
+                    channel, delivery, ..
+                } = event
+                {
+                    broker
+                        .ack(channel, delivery.delivery_tag, false, now)
+                        .unwrap();
+                }
+            }
+            pending = broker.drain_events();
+        }
+    }
+    (messages, events, start.elapsed())
+}
+
 /// A 10-minute run at 1,000 msg/s, then seeks to spread-out times; gives (max, mean) latency.
 fn seek_latency() -> (Duration, Duration, usize) {
     let mut sim = Simulation::new(reference(100.0), Options::default()).unwrap();
@@ -175,6 +234,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         let (published, events, _) = run_reference(1000.0, 1);
         assert!(published > 5000 && events > published);
+        assert!(broker_only(1000).1 > 1000);
         return;
     }
     let mut c = Criterion::default().configure_from_args().sample_size(10);
@@ -206,6 +266,13 @@ fn main() {
     println!(
         "  simulation / baseline events: {:.1}x slower",
         (events as f64 / base) / (events as f64 / secs)
+    );
+    let (messages, broker_events, wall) = broker_only(published);
+    let secs = wall.as_secs_f64();
+    println!(
+        "  broker alone (publish + ack at once, no scheduler/actors/trace): {:.0} msg/s, {:.0} broker events/s",
+        messages as f64 / secs,
+        broker_events as f64 / secs
     );
     let (max, mean, checkpoints) = seek_latency();
     println!(

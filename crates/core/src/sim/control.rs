@@ -96,6 +96,7 @@ impl Simulation {
 
     fn restart(&mut self, t: SimTime) {
         let result = self.state.broker.restart(t.as_ms());
+        self.state.restarts += 1;
         self.after_broker(t, result.is_err(), None);
         for i in 0..self.state.consumers.len() {
             let consumer = ConsumerId(i as u32);

@@ -4,6 +4,8 @@
 //! state, its construction from a scenario and the clock controls; `handle` runs each event
 //! and `observe` turns the broker's events into trace and metrics. Nothing reads a wall clock.
 
+use std::sync::Arc;
+
 use crate::broker::Broker;
 use crate::channel::ChannelId;
 use crate::fields::{FieldError, error, join};
@@ -13,7 +15,7 @@ use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::checkpoint::{Checkpoint, Checkpoints};
 use crate::sim::handle::SimEvent;
-use crate::sim::hops::Hops;
+use crate::sim::hops::{HopCache, Hops};
 use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{Action, LessonStep, Scenario};
@@ -64,6 +66,8 @@ pub(crate) struct State {
     pub metrics: Metrics,
     pub steps: u64,
     pub next_channel: u32,
+    /// Broker restarts so far (the topology may differ after each).
+    pub restarts: u32,
     pub latency_rng: Rng,
 }
 
@@ -92,7 +96,10 @@ pub struct Simulation {
     pub(crate) channel_owner: Vec<Option<ConsumerId>>,
     checkpoints: Checkpoints<State>,
     /// The hops of the publish being handled (multi-hop exchanges only), for `observe`.
-    pub(crate) hops: Option<Hops>,
+    pub(crate) hops: Option<Arc<Hops>>,
+    /// Hops by (restart count, exchange, routing key) for publishes without headers: they
+    /// depend only on the topology, which changes only when a restart loses exchanges.
+    pub(crate) hop_cache: HopCache,
     /// Step counts at which actions were injected on demand (each one forks the timeline).
     injected_at: Vec<u64>,
 }
@@ -127,6 +134,7 @@ impl Simulation {
             consumers,
             metrics: Metrics::new(world.nodes().len()),
             steps: 0,
+            restarts: 0,
             next_channel: n as u32 + 1,
             latency_rng: Rng::stream(seed, u64::MAX),
         };
@@ -144,6 +152,7 @@ impl Simulation {
             checkpoints: Checkpoints::new(options.checkpoint_every_us, options.max_checkpoints),
             injected_at: Vec::new(),
             hops: None,
+            hop_cache: HopCache::default(),
         };
         sim.schedule_start();
         sim.checkpoint();

@@ -10,10 +10,15 @@ use crate::event::MessageId;
 use crate::sim::actor::consumer::{Held, Outcome, Status};
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::engine::{Control, Simulation};
+use std::sync::Arc;
+
 use crate::sim::hops::Hops;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
 use crate::value::Table;
+
+/// Bound on cached hop sets (many distinct routing keys would otherwise grow it forever).
+const MAX_HOP_CACHE: usize = 10_000;
 
 /// An event in the scheduler.
 #[derive(Debug, Clone)]
@@ -162,11 +167,21 @@ impl Simulation {
             .get(p.0 as usize)
             .copied()
             .flatten();
-        if exchange.is_some_and(|x| self.world.is_multi_hop(x)) {
-            let explanation = self.state.broker.explain(&spec.vhost, publish);
-            self.hops = explanation
-                .ok()
-                .map(|e| Hops::from_explanation(&e, &self.world));
+        if let Some(x) = exchange.filter(|x| self.world.is_multi_hop(*x)) {
+            let key = (self.state.restarts, x, publish.routing_key.clone());
+            let cacheable = publish.properties.headers.is_empty();
+            let cached = self.hop_cache.get(&key).filter(|_| cacheable).cloned();
+            self.hops = cached.or_else(|| {
+                let explanation = self.state.broker.explain(&spec.vhost, publish).ok()?;
+                let hops = Arc::new(Hops::from_explanation(&explanation, &self.world));
+                if cacheable {
+                    if self.hop_cache.len() >= MAX_HOP_CACHE {
+                        self.hop_cache.clear();
+                    }
+                    self.hop_cache.insert(key, hops.clone());
+                }
+                Some(hops)
+            });
         }
         let result = self.state.broker.publish(&spec.vhost, publish, t.as_ms());
         let from = self.cast.producers.get(p.0 as usize).copied();

@@ -2,11 +2,18 @@
 //! has exchange-to-exchange bindings or an alternate exchange, the broker's route explanation
 //! (computed on the same state, just before the publish) says which exchange forwarded to
 //! which, and through which exchange each queue was reached. Publishes to single-hop
-//! exchanges skip this (the explanation costs more than the publish).
+//! exchanges skip this (the explanation costs more than the publish), and publishes without
+//! headers reuse the hops of the same exchange and routing key (the engine caches them).
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::explain::{Reached, RouteExplanation};
 use crate::sim::world::{NodeId, World};
 use crate::topology::Destination;
+
+/// Cached hops, by (restart count, exchange, routing key).
+pub(crate) type HopCache = HashMap<(u32, NodeId, String), Arc<Hops>>;
 
 /// The hops of one publish.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -56,7 +56,7 @@ impl Simulation {
             producer,
             sent: origin.map(|(_, s)| s),
             confirms,
-            hops: hops.as_ref(),
+            hops: hops.as_deref(),
         };
         for event in self.state.broker.drain_events() {
             self.one(t, event, &mut cx);
