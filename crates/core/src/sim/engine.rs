@@ -1,8 +1,9 @@
 //! The simulation: a broker, the actors and the scheduler, driven one event at a time in
 //! virtual time — `step()`, `run_until(t)`, `advance_by(dt)` — with step back and seek over
 //! checkpoints, failure injection on demand, the trace and the metrics. This file holds the
-//! state, its construction from a scenario and the clock controls; `handle` runs each event
-//! and `observe` turns the broker's events into trace and metrics. Nothing reads a wall clock.
+//! state, its construction from a scenario and the forward clock controls; `seek` moves back
+//! and forth, `handle` runs each event, `control` injects failures, and `observe` turns the
+//! broker's events into trace and metrics. Nothing reads a wall clock.
 
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use crate::profile::Profile;
 use crate::sim::actor::consumer::ConsumerState;
 use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
-use crate::sim::checkpoint::{Checkpoint, Checkpoints};
+use crate::sim::checkpoint::Checkpoints;
 use crate::sim::handle::SimEvent;
 use crate::sim::hops::{HopCache, Hops};
 use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
@@ -94,14 +95,14 @@ pub struct Simulation {
     pub(crate) series: Timeline<Sample>,
     /// Which consumer owns each channel id.
     pub(crate) channel_owner: Vec<Option<ConsumerId>>,
-    checkpoints: Checkpoints<State>,
+    pub(crate) checkpoints: Checkpoints<State>,
     /// The hops of the publish being handled (multi-hop exchanges only), for `observe`.
     pub(crate) hops: Option<Arc<Hops>>,
     /// Hops by (restart count, exchange, routing key) for publishes without headers: they
     /// depend only on the topology, which changes only when a restart loses exchanges.
     pub(crate) hop_cache: HopCache,
     /// Step counts at which actions were injected on demand (each one forks the timeline).
-    injected_at: Vec<u64>,
+    pub(crate) injected_at: Vec<u64>,
 }
 
 impl Simulation {
@@ -256,100 +257,6 @@ impl Simulation {
         let start = self.state.steps;
         while self.state.steps - start < max_steps && self.step().is_some() {}
         self.state.steps - start
-    }
-
-    /// Goes to virtual time `t`: restores the latest checkpoint at or before `t` when that is
-    /// behind the clock or ahead of it, then re-simulates up to `t` (exact: the run is
-    /// deterministic).
-    pub fn seek(&mut self, t: SimTime) -> Result<(), ScheduleError> {
-        let steps = self.state.steps;
-        let cp = self
-            .checkpoints
-            .at_time(t.0)
-            .filter(|c| t < self.now() || (c.steps > steps && self.can_jump_to(c)));
-        match cp.cloned() {
-            Some(cp) => self.restore(cp),
-            None if t < self.now() => {
-                return Err(ScheduleError::InPast {
-                    at: t,
-                    now: self.now(),
-                });
-            }
-            None => {}
-        }
-        self.run_until(t)
-    }
-
-    /// Goes to the state after exactly `steps` events (or the last one, if fewer can happen).
-    pub fn seek_step(&mut self, steps: u64) {
-        let now = self.state.steps;
-        let cp = self
-            .checkpoints
-            .at_step(steps)
-            .filter(|c| steps < now || (c.steps > now && self.can_jump_to(c)));
-        if let Some(cp) = cp.cloned() {
-            self.restore(cp);
-        }
-        while self.state.steps < steps && self.step().is_some() {}
-    }
-
-    /// Undoes the last event; `false` at the start.
-    pub fn step_back(&mut self) -> bool {
-        let Some(target) = self.state.steps.checked_sub(1) else {
-            return false;
-        };
-        self.seek_step(target);
-        true
-    }
-
-    /// Applies an action now. It changes the future, so checkpoints past this point are
-    /// dropped; seeking back before it undoes it (use the scenario's script for actions that
-    /// must replay).
-    pub fn inject(&mut self, control: Control) {
-        let steps = self.state.steps;
-        // Save the state before the action, so seeking back to this very point undoes it.
-        self.checkpoints.drop_after(steps.saturating_sub(1));
-        self.checkpoint();
-        self.injected_at.push(steps);
-        self.trace.forget_future();
-        self.series.forget_future();
-        self.state.sched.schedule_in(0, SimEvent::Control(control));
-    }
-
-    /// A forward jump must not leave a gap in the metrics series (charts show all of it). The
-    /// trace may restart at the checkpoint instead: it is a bounded ring, read for what is in
-    /// flight, and a long jump would have pushed its old events out anyway.
-    fn can_jump_to(&self, cp: &Checkpoint<State>) -> bool {
-        self.series.knows(cp.series_pos)
-    }
-
-    fn checkpoint(&mut self) {
-        self.checkpoints.push(Checkpoint {
-            steps: self.state.steps,
-            time_us: self.now().0,
-            trace_seq: self.trace.next_seq(),
-            series_pos: self.series.cursor(),
-            state: self.state.clone(),
-        });
-    }
-
-    fn restore(&mut self, cp: Checkpoint<State>) {
-        // Going back before an injected action undoes it: the copies saved after it belong to
-        // a future that will not happen again.
-        let forked = self.injected_at.iter().any(|s| *s >= cp.steps);
-        if forked {
-            self.checkpoints.drop_after(cp.steps);
-            self.injected_at.retain(|s| *s < cp.steps);
-        }
-        self.state = cp.state;
-        self.trace.seek(cp.trace_seq);
-        self.series.seek(cp.series_pos);
-        if forked {
-            self.trace.forget_future();
-            self.series.forget_future();
-        }
-        // `sent_at` is not rewound: it maps ids to send times in this timeline, and a re-run
-        // writes each id again when it is sent, before anything reads it.
     }
 
     fn schedule_start(&mut self) {

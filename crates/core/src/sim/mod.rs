@@ -11,8 +11,8 @@
 //!   layout, script, lesson) with path-named errors.
 //! - [`world`]: the nodes an edge joins (producers, exchanges, queues, consumers) by id.
 //! - [`actor`]: producers' and consumers' run-time state and decisions.
-//! - [`engine`]: [`Simulation`]: `step`, `run_until`, `advance_by`, `seek`, `step_back`,
-//!   `inject`; `handle` runs each event, `control` the failures and consumer control, `observe`
+//! - [`engine`]: [`Simulation`]: `step`, `run_until`, `advance_by`; `seek` has `seek`,
+//!   `seek_step`, `step_back` and `inject`; `handle` runs each event, `control` the failures and consumer control, `observe`
 //!   turns broker events into trace and metrics, `hops` finds exchange-to-exchange hops.
 //! - [`trace`]: the ring buffer of [`TraceEvent`]s and the lifecycle query.
 //! - [`metrics`]: counters, rates, latency percentiles and the sampled series; `summary`
@@ -31,6 +31,7 @@ mod observe;
 pub mod rng;
 pub mod scenario;
 pub mod scheduler;
+mod seek;
 mod summary;
 pub mod timeline;
 pub mod trace;

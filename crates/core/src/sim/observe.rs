@@ -1,14 +1,17 @@
 //! Turns the broker's events into trace events and metrics: which edge each copy travels on
 //! (the exchange it came through is the one of the publish or dead letter just before it, or
-//! the one `hops` found for a multi-hop publish),
-//! and which consumer a delivery goes to (by channel), scheduling its arrival. It reads the
-//! broker's event stream; it never changes broker state.
+//! the one `hops` found for a multi-hop publish), and which consumer a delivery goes to (by
+//! channel), scheduling its arrival. It reads the broker's event stream; it never changes
+//! broker state.
 
-use crate::event::Event;
+use crate::channel::ChannelId;
+use crate::event::{Confirm, Event, MessageId};
+use crate::queue::entry::Delivery;
 use crate::sim::actor::ProducerId;
 use crate::sim::actor::consumer::Held;
 use crate::sim::engine::Simulation;
 use crate::sim::hops::Hops;
+use crate::sim::metrics::Counters;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
 use crate::sim::world::NodeId;
@@ -64,59 +67,121 @@ impl Simulation {
     }
 
     fn one(&mut self, t: SimTime, event: Event, cx: &mut Cx) {
-        let (kind, message, edge, node) = match event {
+        match event {
             Event::Published {
                 message,
                 vhost,
-                exchange: x,
+                exchange,
+                ..
+            } => self.published(t, message, &vhost, &exchange, cx),
+            Event::Delivered {
+                vhost,
+                queue,
+                channel,
+                delivery,
+                ..
+            } => self.delivery(t, &vhost, &queue, channel, &delivery),
+            Event::DeadLettered {
+                message,
+                vhost,
+                queue,
+                exchange,
+                dead_letter,
                 ..
             } => {
-                cx.exchange = self.world.exchange(&vhost, &x);
-                let sent = cx.sent.unwrap_or(t);
-                self.sent(message, sent.0);
-                self.state.metrics.count(None, |c| c.published += 1);
-                let edge = hop(cx.producer, cx.exchange, sent, t);
-                self.trace
-                    .record(t, TraceKind::Publish, Some(message), edge, None);
-                for (from, to) in cx.hops.map_or(&[][..], |h| &h.forwards) {
-                    let edge = hop(Some(*from), Some(*to), t, t);
-                    self.trace
-                        .record(t, TraceKind::Forward, Some(message), edge, None);
-                }
-                return;
+                let q = self.world.queue(&vhost, &queue);
+                cx.exchange = self.world.exchange(&vhost, &exchange);
+                // A dead letter's copies come through the dead-letter exchange.
+                cx.hops = None;
+                self.state.metrics.count(q, |c| c.dead_lettered += 1);
+                let first = self.sent_at.get(message.0 as usize).copied();
+                self.sent(dead_letter, first.unwrap_or(t.0));
+                let kind = TraceKind::DeadLetter { dead_letter };
+                let edge = hop(q, cx.exchange, t, t);
+                self.trace.record(t, kind, Some(message), edge, None);
             }
+            Event::Acked { vhost, queue, .. } => self.count_at(&vhost, &queue, |c| c.acked += 1),
+            Event::Nacked { vhost, queue, .. } => self.count_at(&vhost, &queue, |c| c.nacked += 1),
+            Event::Rejected { vhost, queue, .. } => {
+                self.count_at(&vhost, &queue, |c| c.rejected += 1);
+            }
+            Event::Restarted => {
+                let kind = TraceKind::BrokerRestarted;
+                self.trace.record(t, kind, None, None, None);
+            }
+            Event::QueueLost { vhost, queue } => {
+                let q = self.world.queue(&vhost, &queue);
+                self.trace.record(t, TraceKind::QueueLost, None, None, q);
+            }
+            other => self.at_exchange(t, other, cx),
+        }
+    }
+
+    fn count_at(&mut self, vhost: &str, queue: &str, f: impl Fn(&mut Counters)) {
+        let q = self.world.queue(vhost, queue);
+        self.state.metrics.count(q, f);
+    }
+
+    /// producer → exchange, then any exchange → exchange hops.
+    fn published(&mut self, t: SimTime, message: MessageId, vhost: &str, x: &str, cx: &mut Cx) {
+        cx.exchange = self.world.exchange(vhost, x);
+        let sent = cx.sent.unwrap_or(t);
+        self.sent(message, sent.0);
+        self.state.metrics.count(None, |c| c.published += 1);
+        let edge = hop(cx.producer, cx.exchange, sent, t);
+        self.trace
+            .record(t, TraceKind::Publish, Some(message), edge, None);
+        for (from, to) in cx.hops.map_or(&[][..], |h| &h.forwards) {
+            let edge = hop(Some(*from), Some(*to), t, t);
+            self.trace
+                .record(t, TraceKind::Forward, Some(message), edge, None);
+        }
+    }
+
+    /// queue → consumer, whose arrival is scheduled.
+    fn delivery(&mut self, t: SimTime, vhost: &str, queue: &str, ch: ChannelId, d: &Delivery) {
+        let q = self.world.queue(vhost, queue);
+        let redelivered = d.message.redelivered;
+        self.state.metrics.count(q, |c| {
+            c.delivered += 1;
+            c.redelivered += u64::from(redelivered);
+        });
+        let message = d.message.message;
+        let held = Held {
+            tag: d.delivery_tag,
+            message,
+        };
+        let to = self.route_delivery(t, ch, held);
+        let edge = to.and_then(|(c, at)| hop(q, self.consumer_at(c), t, at));
+        let node = if edge.is_none() { q } else { None };
+        let kind = TraceKind::Deliver { redelivered };
+        self.trace.record(t, kind, Some(message), edge, node);
+    }
+
+    /// What happens at the exchange of a publish: routed, returned, unroutable, confirmed, and
+    /// each queue's copy.
+    fn at_exchange(&mut self, t: SimTime, event: Event, cx: &mut Cx) {
+        let back = hop(cx.exchange, cx.producer, t, t);
+        let (kind, message, edge, node) = match event {
             Event::Routed { .. } => return self.state.metrics.count(None, |c| c.routed += 1),
             Event::Returned { message } => {
                 self.state.metrics.count(None, |c| c.returned += 1);
-                (
-                    TraceKind::Return,
-                    message,
-                    hop(cx.exchange, cx.producer, t, t),
-                    None,
-                )
+                (TraceKind::Return, message, back, None)
             }
             Event::Unroutable { message } => {
                 self.state.metrics.count(None, |c| c.unroutable += 1);
                 (TraceKind::Unroutable, message, None, cx.exchange)
             }
             Event::Confirmed { message, confirm } => {
-                let ack = confirm == crate::event::Confirm::Ack;
+                let ack = confirm == Confirm::Ack;
                 self.state.metrics.count(None, |c| {
-                    if ack {
-                        c.confirmed_ack += 1
-                    } else {
-                        c.confirmed_nack += 1
-                    }
+                    c.confirmed_ack += u64::from(ack);
+                    c.confirmed_nack += u64::from(!ack);
                 });
                 if !cx.confirms {
                     return;
                 }
-                (
-                    TraceKind::Confirm { ack },
-                    message,
-                    hop(cx.exchange, cx.producer, t, t),
-                    None,
-                )
+                (TraceKind::Confirm { ack }, message, back, None)
             }
             Event::Enqueued {
                 message,
@@ -129,81 +194,9 @@ impl Simulation {
                 let edge = hop(from.or(cx.exchange), q, t, t);
                 (TraceKind::Enqueue, message, edge, None)
             }
-            Event::Delivered {
-                vhost,
-                queue,
-                channel,
-                delivery,
-                ..
-            } => {
-                let q = self.world.queue(&vhost, &queue);
-                let redelivered = delivery.message.redelivered;
-                self.state.metrics.count(q, |c| {
-                    c.delivered += 1;
-                    c.redelivered += u64::from(redelivered);
-                });
-                let message = delivery.message.message;
-                let held = Held {
-                    tag: delivery.delivery_tag,
-                    message,
-                };
-                let to = self.route_delivery(t, channel, held);
-                let edge = to.and_then(|(c, at)| hop(q, self.consumer_at(c), t, at));
-                (TraceKind::Deliver { redelivered }, message, edge, q)
-            }
-            Event::Acked { vhost, queue, .. } => {
-                let q = self.world.queue(&vhost, &queue);
-                return self.state.metrics.count(q, |c| c.acked += 1);
-            }
-            Event::Nacked { vhost, queue, .. } => {
-                let q = self.world.queue(&vhost, &queue);
-                return self.state.metrics.count(q, |c| c.nacked += 1);
-            }
-            Event::Rejected { vhost, queue, .. } => {
-                let q = self.world.queue(&vhost, &queue);
-                return self.state.metrics.count(q, |c| c.rejected += 1);
-            }
-            Event::DeadLettered {
-                message,
-                vhost,
-                queue,
-                exchange: x,
-                dead_letter,
-                ..
-            } => {
-                let q = self.world.queue(&vhost, &queue);
-                cx.exchange = self.world.exchange(&vhost, &x);
-                // A dead letter's copies come through the dead-letter exchange.
-                cx.hops = None;
-                self.state.metrics.count(q, |c| c.dead_lettered += 1);
-                let first = self.sent_at.get(message.0 as usize).copied();
-                self.sent(dead_letter, first.unwrap_or(t.0));
-                (
-                    TraceKind::DeadLetter { dead_letter },
-                    message,
-                    hop(q, cx.exchange, t, t),
-                    None,
-                )
-            }
-            Event::Restarted => {
-                self.trace
-                    .record(t, TraceKind::BrokerRestarted, None, None, None);
-                return;
-            }
-            Event::QueueLost { vhost, queue } => {
-                let q = self.world.queue(&vhost, &queue);
-                self.trace.record(t, TraceKind::QueueLost, None, None, q);
-                return;
-            }
             other => return self.at_queue(t, other),
         };
-        self.trace.record(
-            t,
-            kind,
-            Some(message),
-            edge,
-            node.filter(|_| edge.is_none()),
-        );
+        self.trace.record(t, kind, Some(message), edge, node);
     }
 
     /// Events that happen to a copy inside one queue.
