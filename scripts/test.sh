@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every test of the project: formatting, lints, native tests
-# (core, runner, app), browser tests in headless Chromium, and the end-to-end test on the release
-# bundle. Exits non-zero on the first failure.
+# (core, runner, app), browser tests in headless Chromium, the end-to-end test on the release
+# bundle, and the live conformance run against a private RabbitMQ 3.10.8. Exits non-zero on the
+# first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-tools.sh test
@@ -21,3 +22,4 @@ step "native tests" cargo test --workspace --locked
 step "browser tests" cargo test -p switchyard-app --target wasm32-unknown-unknown --locked
 step "release bundle" scripts/build-release.sh
 step "end-to-end" node --test tests/e2e/
+step "live RabbitMQ conformance" scripts/live-conformance.sh
