@@ -153,6 +153,14 @@ def hand_cases(caps):
         P(p + "missing", "k", "m6"),
         X(p + "front", "direct"),
         P(p + "front", "", "m7", mandatory=True),
+        {"op": "delete_exchange", "name": "amq.headers", "if_unused": False},
+        {"op": "delete_exchange", "name": "", "if_unused": False},
+        {"op": "delete_exchange", "name": "amq.h4-never-declared", "if_unused": False},
+        B("amq.direct", p + "q", "k"),
+        P("amq.direct", "k", "m8", mandatory=True),
+        UB("amq.direct", p + "q", "k"),
+        P("amq.direct", "k", "m9", mandatory=True),
+        X("amq.direct", "direct"),
     ], check_queues=True))
     p = "h5."
     cases.append(case("hand-5", "hand", "auto-delete exchange goes with its last binding; delete queue removes bindings", [
@@ -502,6 +510,10 @@ def binding_key(rng, kind):
     return rng.choice(["", "a", "ignored"])
 
 
+BUILTINS = [("amq.direct", "direct"), ("amq.fanout", "fanout"), ("amq.topic", "topic"),
+            ("amq.headers", "headers"), ("amq.match", "headers")]
+
+
 def random_topology(rng, p, n_ex, queue_args=None):
     """Exchanges, queues and bindings for a routing-heavy case; returns (ops, exchanges, queues)."""
     ops, exchanges, queues = [], [], []
@@ -518,6 +530,12 @@ def random_topology(rng, p, n_ex, queue_args=None):
         internal = rng.random() < 0.12
         auto_delete = rng.random() < 0.08
         ops.append(X(name, kinds[name], internal=internal, auto_delete=auto_delete, args=args))
+    if rng.random() < 0.2:
+        # A built-in exchange (shared by all cases: never bound to another built-in, and every
+        # binding to or from it goes away with the case's own queues and exchanges).
+        builtin, kind = rng.choice(BUILTINS)
+        exchanges.append(builtin)
+        kinds[builtin] = kind
     for i in range(rng.randint(1, 5)):
         name = f"{p}q{i}"
         queues.append(name)
@@ -529,6 +547,8 @@ def random_topology(rng, p, n_ex, queue_args=None):
         if rng.random() < 0.3:
             dest, dtype = rng.choice(exchanges), "exchange"
         else:
+            dest, dtype = rng.choice(queues), "queue"
+        if dtype == "exchange" and src.startswith("amq.") and dest.startswith("amq."):
             dest, dtype = rng.choice(queues), "queue"
         ops.append(B(src, dest, binding_key(rng, kind), args, dtype))
     r = rng.random()
