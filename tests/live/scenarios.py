@@ -161,6 +161,8 @@ def hand_cases(caps):
         UB("amq.direct", p + "q", "k"),
         P("amq.direct", "k", "m9", mandatory=True),
         X("amq.direct", "direct"),
+        X("amq.direct", "direct", durable=True),
+        X("amq.fanout", "topic", durable=True),
     ], check_queues=True))
     p = "h5."
     cases.append(case("hand-5", "hand", "auto-delete exchange goes with its last binding; delete queue removes bindings", [
