@@ -1,8 +1,9 @@
 //! Checkpoints for step back and seek: copies of the whole simulation state taken every so
 //! much virtual time, with the step count, time and trace position at which each was taken.
 //! Seeking restores the nearest earlier copy and re-simulates (the run is deterministic, so
-//! that is exact). Memory is bounded: past `max` copies every other one is dropped and the
-//! interval doubles. It stores and finds copies; it knows nothing of what is in them.
+//! that is exact). Memory is bounded: past `max` copies, or past a budget of message copies
+//! held across all saved states (a deep backlog makes each copy big), every other one is
+//! dropped and the interval doubles. It stores and finds copies; it knows nothing of what is in them.
 
 /// One saved state.
 #[derive(Debug, Clone)]
@@ -12,6 +13,8 @@ pub struct Checkpoint<S> {
     pub trace_seq: u64,
     /// Position in the metrics series.
     pub series_pos: u64,
+    /// Message copies the state holds: its share of the memory budget.
+    pub weight: u64,
     pub state: S,
 }
 
@@ -20,15 +23,24 @@ pub struct Checkpoints<S> {
     saved: Vec<Checkpoint<S>>,
     every_us: u64,
     max: usize,
+    budget: u64,
 }
 
 impl<S> Checkpoints<S> {
-    pub fn new(every_us: u64, max: usize) -> Checkpoints<S> {
+    /// Saves every `every_us` of virtual time, at most `max` copies holding at most `budget`
+    /// message copies in total.
+    pub fn new(every_us: u64, max: usize, budget: u64) -> Checkpoints<S> {
         Checkpoints {
             saved: Vec::new(),
             every_us: every_us.max(1),
             max: max.max(2),
+            budget,
         }
+    }
+
+    /// Message copies held by all saved states.
+    pub fn weight(&self) -> u64 {
+        self.saved.iter().map(|c| c.weight).sum()
     }
 
     pub fn len(&self) -> usize {
@@ -54,7 +66,7 @@ impl<S> Checkpoints<S> {
 
     pub fn push(&mut self, checkpoint: Checkpoint<S>) {
         self.saved.push(checkpoint);
-        if self.saved.len() > self.max {
+        while self.saved.len() > 2 && (self.saved.len() > self.max || self.weight() > self.budget) {
             // Keep the first (the start) and every other one after it.
             let mut i = 0;
             self.saved.retain(|_| {
@@ -93,13 +105,14 @@ mod tests {
             time_us,
             trace_seq: 0,
             series_pos: 0,
+            weight: steps,
             state: (),
         }
     }
 
     #[test]
     fn finds_the_nearest_earlier_and_thins_when_full() {
-        let mut c = Checkpoints::new(10, 4);
+        let mut c = Checkpoints::new(10, 4, u64::MAX);
         for i in 0..4 {
             assert!(c.due(i * 5 + 1, i * 10));
             c.push(cp(i * 5 + 1, i * 10));
@@ -113,5 +126,16 @@ mod tests {
         assert_eq!(c.every_us(), 20);
         c.drop_after(11);
         assert_eq!(c.len(), 2);
+    }
+
+    #[test]
+    fn thins_to_stay_within_the_budget() {
+        let mut c = Checkpoints::new(1, 100, 100);
+        for i in 0..10 {
+            c.push(cp(i * 10, i));
+        }
+        assert!(c.weight() <= 100, "{}", c.weight());
+        assert!(c.every_us() > 1);
+        assert_eq!(c.at_step(0).unwrap().steps, 0);
     }
 }

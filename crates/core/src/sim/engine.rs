@@ -42,6 +42,8 @@ pub struct Options {
     /// Checkpoint interval in virtual µs (it doubles when `max_checkpoints` is reached).
     pub checkpoint_every_us: u64,
     pub max_checkpoints: usize,
+    /// Message copies all checkpoints may hold together (each holds the broker's queues).
+    pub checkpoint_budget: u64,
     pub profile: Profile,
 }
 
@@ -51,6 +53,7 @@ impl Default for Options {
             trace_capacity: 1 << 20,
             checkpoint_every_us: 1_000_000,
             max_checkpoints: 1024,
+            checkpoint_budget: 2_000_000,
             profile: Profile::default(),
         }
     }
@@ -150,7 +153,11 @@ impl Simulation {
             trace: Trace::new(options.trace_capacity),
             sent_at: Vec::new(),
             series: Timeline::new(MAX_SAMPLES),
-            checkpoints: Checkpoints::new(options.checkpoint_every_us, options.max_checkpoints),
+            checkpoints: Checkpoints::new(
+                options.checkpoint_every_us,
+                options.max_checkpoints,
+                options.checkpoint_budget,
+            ),
             injected_at: Vec::new(),
             hops: None,
             hop_cache: HopCache::default(),

@@ -67,6 +67,21 @@ impl Simulation {
         self.state.sched.schedule_in(0, SimEvent::Control(control));
     }
 
+    /// Message copies in the broker: ready in queues plus unacked by consumers.
+    fn held_copies(&self) -> u64 {
+        let broker = &self.state.broker;
+        let per_queue = |q: &crate::queue::Queue| {
+            let unacked: u64 = q.consumers().map(|c| u64::from(c.unacked)).sum();
+            q.message_count() as u64 + unacked
+        };
+        let vhosts = broker.vhosts().map(|t| t.vhost.as_str());
+        vhosts
+            .flat_map(|v| broker.queue_states(v))
+            .map(per_queue)
+            .sum::<u64>()
+            + 1
+    }
+
     /// A forward jump must not leave a gap in the metrics series (charts show all of it). The
     /// trace may restart at the checkpoint instead: it is a bounded ring, read for what is in
     /// flight, and a long jump would have pushed its old events out anyway.
@@ -80,6 +95,7 @@ impl Simulation {
             time_us: self.now().0,
             trace_seq: self.trace.next_seq(),
             series_pos: self.series.cursor(),
+            weight: self.held_copies(),
             state: self.state.clone(),
         });
     }

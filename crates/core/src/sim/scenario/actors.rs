@@ -73,6 +73,7 @@ pub struct ConsumerSpec {
     pub name: String,
     pub vhost: String,
     pub queue: String,
+    /// `basic.qos` prefetch count; 0 (the default, as in RabbitMQ) is unlimited.
     pub prefetch: u16,
     pub auto_ack: bool,
     pub processing: Dist,
@@ -176,7 +177,7 @@ pub fn consumer(item: &Json, path: &str) -> Result<ConsumerSpec, FieldError> {
         name: text(obj, "name", path, None)?,
         vhost: text(obj, "vhost", path, Some("/"))?,
         queue: text(obj, "queue", path, None)?,
-        prefetch: u16::try_from(integer(obj, "prefetch", path, (0, 65535), Some(1))?)
+        prefetch: u16::try_from(integer(obj, "prefetch", path, (0, 65535), Some(0))?)
             .unwrap_or(u16::MAX),
         auto_ack: boolean(obj, "auto_ack", path, false)?,
         processing: dist(obj, "processing_ms", path, Dist::Fixed(0))?,
