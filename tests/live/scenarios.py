@@ -771,19 +771,23 @@ def gen_ttl(rng, cid, caps):
             # Expiry back into itself: the cycle rule drops it after one round.
             a["x-dead-letter-exchange"] = ""
             a["x-dead-letter-routing-key"] = name
-        if rng.random() < 0.2:
+        if rng.random() < 0.3:
             a["x-max-length"] = rng.randint(1, 3)
+            # Expired messages still at the tail count towards the limit.
+            a["x-overflow"] = rng.choice(["drop-head", "reject-publish", "reject-publish-dlx"])
         ops.append(Q(name, a))
     n = 0
-    for _ in range(rng.randint(2, 7)):
-        n += 1
-        q = rng.choice(queues)
-        exp = None
-        if rng.random() < 0.6:
-            exp = str(rng.choice(ttl_choices))
-        ops.append(P("", q, f"m{n}", expiration=exp))
-    if has_adv:
-        ops.append(ADV(450))
+    rounds = 2 if has_adv and rng.random() < 0.4 else 1
+    for _ in range(rounds):
+        for _ in range(rng.randint(2, 7)):
+            n += 1
+            q = rng.choice(queues)
+            exp = None
+            if rng.random() < 0.6:
+                exp = str(rng.choice(ttl_choices))
+            ops.append(P("", q, f"m{n}", expiration=exp))
+        if has_adv:
+            ops.append(ADV(450))
     if "get" in caps:
         for _ in range(rng.randint(0, 3)):
             ops.append(G(rng.choice(queues), rng.choice(["auto", "manual"])))
@@ -827,13 +831,20 @@ def gen_declare(rng, cid, caps):
             if rng.random() < 0.3:
                 args["alternate-exchange"] = rng.choice([p + "ae", 5])
             name = rng.choice(xnames + ["amq." + p + "x"] if rng.random() < 0.08 else xnames)
-            ops.append(X(name, rng.choice(["direct", "fanout", "topic", "headers"]),
-                         durable=rng.random() < 0.3, auto_delete=rng.random() < 0.1,
+            kind = rng.choice(["direct", "fanout", "topic", "headers"])
+            durable = rng.random() < 0.3
+            if rng.random() < 0.06:
+                # Redeclaring a built-in exchange: fine when equivalent (durable, same type).
+                name, kind = rng.choice(BUILTINS)
+                durable = rng.random() < 0.7
+                args = {}
+            ops.append(X(name, kind, durable=durable, auto_delete=rng.random() < 0.1,
                          internal=rng.random() < 0.1, args=args))
         elif r < 0.95:
             ops.append({"op": "delete_queue", "name": rng.choice(qnames)})
         else:
-            ops.append({"op": "delete_exchange", "name": rng.choice(xnames), "if_unused": False})
+            name = rng.choice(xnames + ["amq.topic", ""] if rng.random() < 0.2 else xnames)
+            ops.append({"op": "delete_exchange", "name": name, "if_unused": False})
     return case(cid, "declare", "declarations, argument checks, redeclaration equivalence", ops)
 
 
