@@ -71,8 +71,10 @@ pub enum BrokerError {
         vhost: String,
     },
     DefaultExchangeBinding,
-    DefaultExchangeAccess {
-        operation: &'static str,
+    /// `exchange.delete` of an `amq.` exchange.
+    SystemExchangeDeletion {
+        name: String,
+        vhost: String,
     },
     ReservedName {
         kind: Kind,
@@ -183,7 +185,7 @@ impl BrokerError {
             UnknownVhost { .. } | NotFound { .. } => ReplyCode::NotFound,
             InternalExchange { .. }
             | DefaultExchangeBinding
-            | DefaultExchangeAccess { .. }
+            | SystemExchangeDeletion { .. }
             | ReservedName { .. }
             | ExclusiveConsumerUnavailable { .. } => ReplyCode::AccessRefused,
             ExclusiveQueueLocked { .. } | GetUnsupported { .. } => ReplyCode::ResourceLocked,
@@ -226,9 +228,10 @@ impl fmt::Display for BrokerError {
                 )
             }
             DefaultExchangeBinding => write!(f, "operation not permitted on the default exchange"),
-            DefaultExchangeAccess { operation } => {
-                write!(f, "{operation} of the default exchange is not permitted")
-            }
+            SystemExchangeDeletion { name, vhost } => write!(
+                f,
+                "deletion of system exchange '{name}' in vhost '{vhost}' not allowed"
+            ),
             ReservedName { kind, name } => {
                 write!(f, "{kind} name '{name}' contains reserved prefix 'amq.*'")
             }

@@ -304,22 +304,21 @@ impl Topology {
         }
     }
 
-    /// `exchange.declare`: creates the exchange, or checks an existing one is equivalent.
+    /// `exchange.declare`: creates the exchange, or checks an existing one (built-in ones
+    /// included) is equivalent. Only a *new* `amq.` name is refused, as in RabbitMQ.
     pub fn declare_exchange(&mut self, decl: ExchangeDecl) -> Result<bool, BrokerError> {
         if decl.name.is_empty() {
-            return Err(BrokerError::DefaultExchangeAccess {
-                operation: "redeclaration",
-            });
+            return Err(BrokerError::DefaultExchangeBinding);
+        }
+        if let Some(existing) = self.exchanges.get(&decl.name) {
+            self.check_equivalent_exchange(&existing.decl, &decl)?;
+            return Ok(false);
         }
         if decl.name.starts_with("amq.") {
             return Err(BrokerError::ReservedName {
                 kind: Kind::Exchange,
                 name: decl.name,
             });
-        }
-        if let Some(existing) = self.exchanges.get(&decl.name) {
-            self.check_equivalent_exchange(&existing.decl, &decl)?;
-            return Ok(false);
         }
         self.exchanges
             .insert(decl.name.clone(), Exchange::new(decl));
@@ -329,14 +328,12 @@ impl Topology {
     /// `exchange.delete`. Removes bindings to and from it (which may auto-delete others).
     pub fn delete_exchange(&mut self, name: &str, if_unused: bool) -> Result<Removed, BrokerError> {
         if name.is_empty() {
-            return Err(BrokerError::DefaultExchangeAccess {
-                operation: "deletion",
-            });
+            return Err(BrokerError::DefaultExchangeBinding);
         }
         if name.starts_with("amq.") {
-            return Err(BrokerError::ReservedName {
-                kind: Kind::Exchange,
+            return Err(BrokerError::SystemExchangeDeletion {
                 name: name.to_owned(),
+                vhost: self.vhost.clone(),
             });
         }
         let exchange = self

@@ -14,8 +14,10 @@ const MAX_EXPIRY_MS: i64 = crate::message::MAX_EXPIRATION_MS as i64;
 
 type Check = fn(&Value, &Table) -> Result<(), String>;
 
-/// The validators in `declare_args/0` order.
+/// The queue type first (RabbitMQ resolves it before the arguments), then the validators in
+/// `declare_args/0` order.
 const VALIDATORS: [(&str, Check); 12] = [
+    ("x-queue-type", queue_type),
     ("x-expires", expires),
     ("x-message-ttl", message_ttl),
     ("x-dead-letter-exchange", dead_letter_exchange),
@@ -26,7 +28,6 @@ const VALIDATORS: [(&str, Check); 12] = [
     ("x-overflow", overflow),
     ("x-queue-mode", queue_mode),
     ("x-single-active-consumer", boolean),
-    ("x-queue-type", queue_type),
     ("x-delivery-limit", integer),
 ];
 

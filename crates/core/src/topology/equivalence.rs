@@ -131,8 +131,16 @@ fn check_equivalent_args(
         Value::Binary(b) => format!("'{}'", String::from_utf8_lossy(b)),
         v => format!("'{}'", v.to_json()),
     };
+    // An absent x-queue-type is a classic queue's.
+    let classic = Value::Str("classic".to_owned());
+    let get = |table: &Table, name: &str| -> Option<Value> {
+        match table.get(name) {
+            None if name == "x-queue-type" => Some(classic.clone()),
+            value => value.cloned(),
+        }
+    };
     for name in keys {
-        match (new.get(name), current.get(name)) {
+        match (get(new, name).as_ref(), get(current, name).as_ref()) {
             (a, b) if a == b => {}
             (Some(a), Some(b)) => return Err(((*name).to_owned(), bare(a), bare(b))),
             (a, b) => return Err(((*name).to_owned(), describe(a), describe(b))),
