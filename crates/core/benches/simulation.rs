@@ -1,5 +1,5 @@
-//! Simulation benchmark. The reference scenario (5 exchanges of every type, 20 queues, 50
-//! consumers with prefetch 10, 10 Poisson producers) runs as fast as possible with the trace on;
+//! Simulation benchmark. The reference scenario (`scenarios/reference.json`: 5 exchanges of
+//! every type, 20 queues, 50 consumers with prefetch 10, 10 Poisson producers) runs as fast as possible with the trace on;
 //! it prints published messages per second and events per second beside a minimal baseline
 //! event loop (a binary heap with no-op handlers that reschedule themselves) measured in the
 //! same run, and the seek latency in a 10-minute run at 1,000 msg/s. Criterion measures one
@@ -18,8 +18,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use serde_json::{Value as Json, json};
-use switchyard_core::definitions::Definitions;
+use switchyard_core::sim::scenario::Rate;
 use switchyard_core::sim::{Options, Scenario, SimTime, Simulation};
 use switchyard_core::{ChannelId, ConsumeOptions, Event, Profile, Publish, Table, Value};
 
@@ -29,101 +28,20 @@ const PRODUCERS: usize = 10;
 /// The default trace ring (about a million events).
 const RING: usize = 1 << 20;
 
-fn exchange(name: &str, kind: &str) -> Json {
-    json!({"name": name, "vhost": "/", "type": kind, "durable": true, "auto_delete": false,
-           "internal": false, "arguments": {}})
-}
-
-fn binding(source: &str, queue: &str, key: &str, args: Json) -> Json {
-    json!({"source": source, "vhost": "/", "destination": queue, "destination_type": "queue",
-           "routing_key": key, "arguments": args})
-}
-
-/// Topic `orders` (8 queues), direct `regions` (4), fanout `broadcast` (3), headers `match`
-/// (3), topic `ingress` (bound to `orders` with `#`, and to 2 queues).
-fn topology() -> Json {
-    let q = |i: usize| format!("q{i:02}");
-    let queues: Vec<Json> = (0..QUEUES)
-        .map(|i| json!({"name": q(i), "vhost": "/", "durable": true, "auto_delete": false, "arguments": {}}))
-        .collect();
-    let topic = [
-        "order.*.created",
-        "order.#",
-        "*.eu.*",
-        "#.failed",
-        "order.us.*",
-        "payment.#",
-        "*.*.shipped",
-        "#",
-    ];
-    let mut bindings: Vec<Json> = topic
-        .iter()
-        .enumerate()
-        .map(|(i, k)| binding("orders", &q(i), k, json!({})))
-        .collect();
-    for (i, k) in ["eu", "us", "apac", "eu"].iter().enumerate() {
-        bindings.push(binding("regions", &q(8 + i), k, json!({})));
-    }
-    for i in 12..15 {
-        bindings.push(binding("broadcast", &q(i), "", json!({})));
-    }
-    bindings.push(binding(
-        "match",
-        &q(15),
-        "",
-        json!({"x-match": "any", "region": "eu", "tier": "gold"}),
-    ));
-    bindings.push(binding(
-        "match",
-        &q(16),
-        "",
-        json!({"x-match": "all", "region": "us", "tier": "gold"}),
-    ));
-    bindings.push(binding(
-        "match",
-        &q(17),
-        "",
-        json!({"x-match": "any", "tier": "silver"}),
-    ));
-    bindings.push(
-        json!({"source": "ingress", "vhost": "/", "destination": "orders",
-        "destination_type": "exchange", "routing_key": "#", "arguments": {}}),
-    );
-    bindings.push(binding("ingress", &q(18), "*.eu.#", json!({})));
-    bindings.push(binding("ingress", &q(19), "payment.*.*", json!({})));
-    json!({
-        "exchanges": [exchange("orders", "topic"), exchange("regions", "direct"),
-            exchange("broadcast", "fanout"), exchange("match", "headers"), exchange("ingress", "topic")],
-        "queues": queues,
-        "bindings": bindings,
-    })
-}
-
-/// The reference scenario with `rate` messages per second per producer.
+/// The reference scenario (`scenarios/reference.json`) with `rate` messages per second per
+/// producer.
 fn reference(rate: f64) -> Scenario {
-    let exchanges = ["orders", "regions", "broadcast", "match", "ingress"];
-    let producers: Vec<Json> = (0..PRODUCERS)
-        .map(|i| {
-            let x = exchanges[i % exchanges.len()];
-            let key = if x == "regions" { "{region}" } else { "{kind}.{region}.{event}" };
-            json!({"name": format!("p{i}"), "exchange": x, "routing_key": key,
-                "choices": {"kind": [["order", 3], "payment"], "region": [["eu", 2], "us", "apac"],
-                            "event": ["created", "failed", "shipped"], "tier": ["gold", "silver", "bronze"]},
-                "headers": if x == "match" { json!({"region": "{region}", "tier": "{tier}"}) } else { json!({}) },
-                "rate": {"kind": "poisson", "per_second": rate}, "body_bytes": 256,
-                "persistent": i % 2 == 0, "confirms": true})
-        })
-        .collect();
-    let consumers: Vec<Json> = (0..CONSUMERS)
-        .map(|i| {
-            json!({"name": format!("c{i:02}"), "queue": format!("q{:02}", i % QUEUES),
-            "prefetch": 10, "processing_ms": {"exponential": 0.5}, "failure_probability": 0.01})
-        })
-        .collect();
-    let text = json!({"switchyard": 1, "name": "reference", "seed": 1, "topology": topology(),
-        "latency_ms": {"publish": 0.2, "deliver": 0.2, "ack": 0.1},
-        "actors": {"producers": producers, "consumers": consumers}});
-    Scenario::from_json(&text).unwrap()
+    let text = include_str!("../../../scenarios/reference.json");
+    let mut scenario = Scenario::from_json_text(text).unwrap();
+    assert_eq!(scenario.producers.len(), PRODUCERS);
+    assert_eq!(scenario.consumers.len(), CONSUMERS);
+    assert_eq!(scenario.topology.queues.len(), QUEUES);
+    for p in &mut scenario.producers {
+        p.rate = Rate::Poisson {
+            mean_interval: 1e6 / rate,
+        };
+    }
+    scenario
 }
 
 /// Runs `seconds` of virtual time; gives (published messages, events, wall time).
@@ -165,8 +83,10 @@ fn baseline(events: u64, pending: u64) -> Duration {
 /// no scheduler, actors or trace. Gives (messages, broker events, wall time): the ceiling the
 /// simulation cannot beat without a faster broker.
 fn broker_only(messages: u64) -> (u64, u64, Duration) {
-    let defs = Definitions::from_json(&topology()).unwrap();
-    let mut broker = defs.to_broker(Profile::default()).unwrap();
+    let mut broker = reference(1.0)
+        .topology
+        .to_broker(Profile::default())
+        .unwrap();
     for i in 0..CONSUMERS {
         let mut options = ConsumeOptions::new(ChannelId(i as u32 + 1), format!("c{i:02}"));
         options.prefetch = 10;
