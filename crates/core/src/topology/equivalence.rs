@@ -140,8 +140,11 @@ fn check_equivalent_args(
         }
     };
     for name in keys {
-        match (get(new, name).as_ref(), get(current, name).as_ref()) {
-            (a, b) if a == b => {}
+        if get(new, name) == get(current, name) {
+            continue;
+        }
+        // The words use the values as declared (an absent type is "none").
+        match (new.get(name), current.get(name)) {
             (Some(a), Some(b)) => return Err(((*name).to_owned(), bare(a), bare(b))),
             (a, b) => return Err(((*name).to_owned(), describe(a), describe(b))),
         }
