@@ -42,6 +42,10 @@ pub struct Options {
     /// Checkpoint interval in virtual µs (it doubles when `max_checkpoints` is reached).
     pub checkpoint_every_us: u64,
     pub max_checkpoints: usize,
+    /// Events at one virtual instant after which `run_until` gives up: a cycle with no delay
+    /// (a consumer that nacks with requeue in zero time, with zero latency) would otherwise
+    /// spin forever without the clock moving.
+    pub max_events_at_one_instant: u64,
     /// Message copies all checkpoints may hold together (each holds the broker's queues).
     pub checkpoint_budget: u64,
     pub profile: Profile,
@@ -54,6 +58,7 @@ impl Default for Options {
             checkpoint_every_us: 1_000_000,
             max_checkpoints: 1024,
             checkpoint_budget: 2_000_000,
+            max_events_at_one_instant: 1_000_000,
             profile: Profile::default(),
         }
     }
@@ -106,6 +111,7 @@ pub struct Simulation {
     pub(crate) hop_cache: HopCache,
     /// Step counts at which actions were injected on demand (each one forks the timeline).
     pub(crate) injected_at: Vec<u64>,
+    stall_limit: u64,
 }
 
 impl Simulation {
@@ -159,6 +165,7 @@ impl Simulation {
                 options.checkpoint_budget,
             ),
             injected_at: Vec::new(),
+            stall_limit: options.max_events_at_one_instant.max(1),
             hops: None,
             hop_cache: HopCache::default(),
         };
@@ -249,7 +256,17 @@ impl Simulation {
                 now: self.now(),
             });
         }
-        while self.state.sched.peek_time().is_some_and(|next| next <= t) {
+        let mut instant = (self.now(), 0u64);
+        while let Some(next) = self.state.sched.peek_time().filter(|next| *next <= t) {
+            instant = if next == instant.0 {
+                (next, instant.1 + 1)
+            } else {
+                (next, 1)
+            };
+            if instant.1 > self.stall_limit {
+                let events = self.stall_limit;
+                return Err(ScheduleError::Stalled { at: next, events });
+            }
             self.step();
         }
         self.state.sched.advance_to(t)

@@ -39,6 +39,9 @@ impl fmt::Display for SimTime {
 pub enum ScheduleError {
     /// An event at `at` was scheduled when the clock is already at `now`.
     InPast { at: SimTime, now: SimTime },
+    /// `events` events happened at `at` without the clock moving: a loop with no delay. The
+    /// state stays valid (stepping goes on), but running to a later time cannot finish.
+    Stalled { at: SimTime, events: u64 },
 }
 
 impl fmt::Display for ScheduleError {
@@ -47,6 +50,12 @@ impl fmt::Display for ScheduleError {
             ScheduleError::InPast { at, now } => {
                 write!(f, "cannot schedule at {at}: the clock is already at {now}")
             }
+            ScheduleError::Stalled { at, events } => write!(
+                f,
+                "{events} events happened at {at} without time moving: a loop with no delay \
+                 (for example a consumer that nacks with requeue in no time); give processing \
+                 or latency a duration"
+            ),
         }
     }
 }

@@ -155,3 +155,19 @@ fn a_stopped_consumer_gets_nothing_new_until_started() {
     );
     assert_eq!(s.broker().queue("/", "q").unwrap().message_count(), 0);
 }
+
+#[test]
+fn a_loop_with_no_delay_is_a_typed_error_not_a_hang() {
+    let topology = json!({"queues": [{"name": "q", "vhost": "/", "durable": true}]});
+    let actors = json!({"producers": [{"name": "p", "exchange": "", "routing_key": "q",
+            "rate": {"kind": "script", "at_ms": [1]}}],
+        "consumers": [{"name": "c", "queue": "q", "failure_probability": 1, "on_failure": "nack_requeue"}]});
+    let mut s = sim(topology, actors, json!([]));
+    let err = s.run_until(SimTime::from_ms(5)).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("1000000 events happened at 1.000 ms without time moving"),
+        "{err}"
+    );
+    assert!(s.step().is_some(), "the state stays usable");
+}
