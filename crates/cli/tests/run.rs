@@ -119,3 +119,27 @@ fn a_missing_file_or_a_bad_duration_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected a duration such as 60s"));
 }
+
+#[test]
+fn every_shipped_scenario_runs() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let out = run(&["run", path.to_str().unwrap(), "--until", "1s"]);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            summary["messages"]["published"].as_u64().unwrap() > 0,
+            "{}",
+            path.display()
+        );
+        count += 1;
+    }
+    assert!(count >= 2);
+}
