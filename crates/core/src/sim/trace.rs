@@ -166,6 +166,22 @@ impl Trace {
         self.events.past_from(seq)
     }
 
+    /// The hops in flight at `at`: departed at or before it, arriving after it. `horizon_us`
+    /// is the longest hop the scenario can have (its largest latency); the scan walks back
+    /// from the newest event only that far past `at`. What an animation draws each frame.
+    pub fn in_flight(&self, at: SimTime, horizon_us: u64) -> Vec<TraceEvent> {
+        let oldest = at.0.saturating_sub(horizon_us);
+        let mut out: Vec<TraceEvent> = self
+            .events()
+            .rev()
+            .take_while(|e| e.time.0 >= oldest)
+            .filter(|e| e.edge.is_some_and(|h| h.depart <= at && at < h.arrive))
+            .copied()
+            .collect();
+        out.reverse();
+        out
+    }
+
     /// Every held event of one message, from publish to its end, following dead letters.
     pub fn lifecycle(&self, message: MessageId) -> Vec<TraceEvent> {
         let mut ids = BTreeSet::from([message]);
@@ -268,6 +284,49 @@ mod tests {
         t.seek(3);
         assert_eq!(t.next_seq(), 3);
         assert_eq!(t.events().count(), 1);
+    }
+
+    #[test]
+    fn in_flight_is_what_departed_and_has_not_arrived() {
+        let mut t = Trace::new(10);
+        let hop = |from, to, depart, arrive| Edge {
+            from: NodeId(from),
+            to: NodeId(to),
+            depart: SimTime(depart),
+            arrive: SimTime(arrive),
+        };
+        t.record(
+            SimTime(10),
+            TraceKind::Publish,
+            None,
+            Some(hop(0, 1, 5, 10)),
+            None,
+        );
+        t.record(
+            SimTime(10),
+            TraceKind::Deliver { redelivered: false },
+            None,
+            Some(hop(1, 2, 10, 30)),
+            None,
+        );
+        t.record(SimTime(12), TraceKind::Expire, None, None, Some(NodeId(1)));
+        t.record(
+            SimTime(20),
+            TraceKind::Ack,
+            None,
+            Some(hop(2, 1, 20, 25)),
+            None,
+        );
+        let at = |f| {
+            t.in_flight(SimTime(f), 100)
+                .iter()
+                .map(|e| e.kind.name())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(at(7), ["publish"]);
+        assert_eq!(at(10), ["deliver"]);
+        assert_eq!(at(22), ["deliver", "ack"]);
+        assert!(at(30).is_empty());
     }
 
     #[test]
