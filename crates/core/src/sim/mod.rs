@@ -3,6 +3,10 @@
 //! trace, byte for byte), with failure injection, a bounded trace for the animation, metrics,
 //! step back and seek. No wall clock, no global randomness, no threads.
 //!
+//! Invariants: events at equal times run in the order they were scheduled; a seek restores a
+//! checkpoint and re-simulates, and re-simulation records exactly what the first run recorded
+//! (debug builds assert it); the broker is only driven through its public API.
+//!
 //! # Layout
 //! - [`scheduler`]: the event queue and clock (`SimTime`); equal times keep insertion order;
 //!   the past is a typed error.
@@ -11,12 +15,13 @@
 //!   layout, script, lesson) with path-named errors.
 //! - [`world`]: the nodes an edge joins (producers, exchanges, queues, consumers) by id.
 //! - [`actor`]: producers' and consumers' run-time state and decisions.
-//! - [`engine`]: [`Simulation`]: `step`, `run_until`, `advance_by`; `seek` has `seek`,
-//!   `seek_step`, `step_back` and `inject`; `handle` runs each event, `control` the failures and consumer control, `observe`
-//!   turns broker events into trace and metrics, `hops` finds exchange-to-exchange hops.
-//! - [`trace`]: the ring buffer of [`TraceEvent`]s and the lifecycle query.
-//! - [`metrics`]: counters, rates, latency percentiles and the sampled series; `summary`
-//!   writes them as JSON.
+//! - [`engine`]: [`Simulation`]: `step`, `run_until`, `advance_by`, `run_steps`. Beside it,
+//!   private: `seek` (`seek`, `seek_step`, `step_back`, `inject`), `handle` (each event),
+//!   `control` (failures and consumer control), `observe` (broker events into trace and
+//!   metrics), `hops` (exchange-to-exchange hops), `summary` (the metrics as JSON).
+//! - [`trace`]: the ring buffer of [`TraceEvent`]s, what is in flight at a frame, and the
+//!   lifecycle query.
+//! - [`metrics`]: counters, rates, latency percentiles and the samples for charts.
 //! - [`checkpoint`]: saved states for seek and step back, with bounded memory.
 //! - [`timeline`]: the bounded record with a cursor that the trace and series are kept in.
 
