@@ -135,3 +135,21 @@ fn errors_name_the_field() {
         "not valid JSON (line 6, column 15): EOF while parsing a list at line 6 column 15",
     );
 }
+
+#[test]
+fn a_written_scenario_reads_back_the_same() {
+    for text in [
+        include_str!("../../../../scenarios/orders-topic.json"),
+        include_str!("../../../../scenarios/reference.json"),
+    ] {
+        let scenario = Scenario::from_json_text(text).unwrap();
+        let written = scenario.to_json().unwrap();
+        let again = Scenario::from_json(&written).unwrap();
+        assert_eq!(again.to_json().unwrap(), written);
+        assert_eq!(again.producers.len(), scenario.producers.len());
+        assert_eq!(again.consumers, scenario.consumers);
+        assert_eq!(again.script, scenario.script);
+        assert_eq!(again.lesson, scenario.lesson);
+        assert_eq!(again.topology.queues, scenario.topology.queues);
+    }
+}

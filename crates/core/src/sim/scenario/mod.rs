@@ -8,6 +8,7 @@
 
 pub mod actors;
 pub mod read;
+mod write;
 
 use serde_json::{Map, Value as Json};
 

@@ -1,0 +1,144 @@
+//! A scenario back to its file format (version 1), so an edited scenario can be saved, shared
+//! and read again: reading what this writes gives the same scenario. The topology is written
+//! by [`crate::definitions::export`], as a real RabbitMQ would import it. Knows nothing of how
+//! a scenario runs.
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::definitions;
+use crate::fields::FieldError;
+use crate::profile::Profile;
+use crate::sim::rng::Dist;
+use crate::sim::scenario::{
+    Action, Choice, ConsumerSpec, OnFailure, Part, ProducerSpec, Rate, Scenario, VERSION,
+};
+
+impl Scenario {
+    /// The scenario as a version-1 file.
+    pub fn to_json(&self) -> Result<Json, FieldError> {
+        let broker = self.topology.to_broker(Profile::default())?;
+        let layout: Map<String, Json> = self
+            .layout
+            .iter()
+            .map(|(name, x, y)| (name.clone(), json!({"x": x, "y": y})))
+            .collect();
+        let script: Vec<Json> = self.script.iter().map(|s| step(s.at, &s.action)).collect();
+        let lesson: Vec<Json> = self
+            .lesson
+            .iter()
+            .map(|l| json!({"at_ms": ms(l.at), "title": l.title, "text": l.text}))
+            .collect();
+        Ok(json!({
+            "switchyard": VERSION,
+            "name": self.name,
+            "description": self.description,
+            "seed": self.seed,
+            "topology": definitions::export(&broker),
+            "latency_ms": {"publish": dist(&self.latency.publish),
+                "deliver": dist(&self.latency.deliver), "ack": dist(&self.latency.ack)},
+            "actors": {"producers": self.producers.iter().map(producer).collect::<Vec<_>>(),
+                "consumers": self.consumers.iter().map(consumer).collect::<Vec<_>>()},
+            "layout": layout,
+            "script": script,
+            "lesson": lesson,
+            "sample_every_ms": ms(self.sample_every),
+        }))
+    }
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+fn dist(d: &Dist) -> Json {
+    match *d {
+        Dist::Fixed(us) => json!(ms(us)),
+        Dist::Uniform { min, max } => json!({"uniform": [ms(min), ms(max)]}),
+        Dist::Exponential { mean } => json!({"exponential": mean / 1000.0}),
+    }
+}
+
+fn step(at: u64, action: &Action) -> Json {
+    let (name, consumer) = match action {
+        Action::StopConsumer { consumer } => ("stop_consumer", Some(consumer)),
+        Action::StartConsumer { consumer } => ("start_consumer", Some(consumer)),
+        Action::CrashConsumer { consumer } => ("crash_consumer", Some(consumer)),
+        Action::RestartBroker => ("restart_broker", None),
+    };
+    let mut out = json!({"at_ms": ms(at), "action": name});
+    if let (Some(c), Some(obj)) = (consumer, out.as_object_mut()) {
+        obj.insert("consumer".into(), json!(c));
+    }
+    out
+}
+
+fn producer(p: &ProducerSpec) -> Json {
+    let headers: Map<String, Json> = p
+        .headers
+        .iter()
+        .map(|(k, parts)| (k.clone(), json!(template(parts, &p.choices))))
+        .collect();
+    let choices: Map<String, Json> = p
+        .choices
+        .iter()
+        .map(|c| (c.name.clone(), weighted(c)))
+        .collect();
+    let rate = match &p.rate {
+        Rate::Fixed { interval } => json!({"kind": "fixed", "per_second": 1e6 / *interval as f64}),
+        Rate::Poisson { mean_interval } => {
+            json!({"kind": "poisson", "per_second": 1e6 / mean_interval})
+        }
+        Rate::Bursts { size, every } => {
+            json!({"kind": "bursts", "size": size, "every_ms": ms(*every)})
+        }
+        Rate::Script { at } => {
+            json!({"kind": "script", "at_ms": at.iter().map(|t| ms(*t)).collect::<Vec<_>>()})
+        }
+    };
+    json!({"name": p.name, "vhost": p.vhost, "exchange": p.exchange,
+        "routing_key": template(&p.routing_key, &p.choices), "headers": headers, "choices": choices,
+        "rate": rate, "start_ms": ms(p.start), "stop_ms": p.stop.map(ms), "body_bytes": p.body_bytes,
+        "persistent": p.persistent, "mandatory": p.mandatory, "confirms": p.confirms})
+}
+
+fn consumer(c: &ConsumerSpec) -> Json {
+    let on_failure = match c.on_failure {
+        OnFailure::Ack => "ack",
+        OnFailure::Nack { requeue: true } => "nack_requeue",
+        OnFailure::Nack { requeue: false } => "nack",
+        OnFailure::Reject { requeue: true } => "reject_requeue",
+        OnFailure::Reject { requeue: false } => "reject",
+    };
+    json!({"name": c.name, "vhost": c.vhost, "queue": c.queue, "prefetch": c.prefetch,
+        "auto_ack": c.auto_ack, "processing_ms": dist(&c.processing),
+        "failure_probability": c.failure_probability, "on_failure": on_failure,
+        "crash_probability": c.crash_probability, "recover_after_ms": c.recover_after.map(ms),
+        "start_ms": ms(c.start)})
+}
+
+fn weighted(c: &Choice) -> Json {
+    let items: Vec<Json> = c
+        .values
+        .iter()
+        .zip(&c.weights)
+        .map(|(v, w)| json!([v, w]))
+        .collect();
+    Json::Array(items)
+}
+
+/// Parts back to `order.{region}.created`, with literal braces doubled.
+fn template(parts: &[Part], choices: &[Choice]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            Part::Text(t) => out.push_str(&t.replace('{', "{{").replace('}', "}}")),
+            Part::Choice(i) => {
+                let name = choices.get(*i).map_or("", |c| c.name.as_str());
+                out.push('{');
+                out.push_str(name);
+                out.push('}');
+            }
+        }
+    }
+    out
+}
