@@ -369,6 +369,24 @@ def hand_cases(caps):
         Q(p + "d", {"x-dead-letter-routing-key": "k", "x-queue-type": "bogus"}),
         Q(p + "e", {"x-queue-type": "quorum"}, durable=True), Q(p + "e", durable=True),
     ]))
+    p = "h20."
+    cases.append(case("hand-20", "hand", "closing the channel of an auto-delete queue's last consumer deletes it without requeueing", [
+        Q(p + "q", {"x-max-length": 1, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": p + "dlq"},
+          auto_delete=True),
+        Q(p + "dlq"),
+        CONSUME(p + "q", "c1", prefetch=1, ack="manual"),
+        P("", p + "q", "m1"), P("", p + "q", "m2"),
+        {"op": "close"},
+    ]))
+    p = "h21."
+    cases.append(case("hand-21", "hand", "quorum reject-publish blocks per publishing channel; a new channel is blocked only over the limit", [
+        Q(p + "qq", {"x-queue-type": "quorum", "x-max-length": 2, "x-overflow": "reject-publish"}, durable=True),
+        P("", p + "qq", "m1"), P("", p + "qq", "m2"), P("", p + "qq", "m3"), P("", p + "qq", "m4"),
+        G(p + "qq"),
+        P("", p + "qq", "m5"),
+        {"op": "close"},
+        P("", p + "qq", "m6"), P("", p + "qq", "m7"),
+    ]))
     cases.extend(policy_cases())
     return cases
 
