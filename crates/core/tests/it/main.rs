@@ -12,5 +12,6 @@ mod queue_conformance;
 mod queue_observed;
 mod sim;
 mod sim_flows;
+mod sim_props;
 mod sim_scenario;
 mod vectors;
