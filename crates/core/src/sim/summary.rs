@@ -88,7 +88,12 @@ impl Simulation {
             let q = json!({"vhost": node.vhost, "ready": ready, "unacked": unacked,
                 "total": ready + unacked, "consumers": consumers,
                 "messages": counters(&m.queue(id), true)});
-            queues.insert(node.name.clone(), q);
+            // Named as in the management UI's list; other vhosts prefix theirs.
+            let key = match node.vhost.as_str() {
+                "/" => node.name.clone(),
+                vhost => format!("{vhost}/{}", node.name),
+            };
+            queues.insert(key, q);
         }
         let mut consumers = Map::new();
         for (i, spec) in self.scenario.consumers.iter().enumerate() {

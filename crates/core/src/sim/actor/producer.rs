@@ -40,6 +40,11 @@ impl Producer {
                 self.cursor = 1;
                 Some(t.max(spec.start))
             }
+            // A Poisson process has no event at its start: the first gap is drawn too.
+            Rate::Poisson { mean_interval } => {
+                let gap = self.rng.exponential(*mean_interval).round() as u64;
+                self.within(spec, spec.start.saturating_add(gap))
+            }
             _ => self.within(spec, spec.start),
         }
     }
