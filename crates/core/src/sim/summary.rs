@@ -4,7 +4,6 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::sim::actor::consumer::Status;
 use crate::sim::engine::Simulation;
 use crate::sim::handle::SimEvent;
 use crate::sim::metrics::Counters;
@@ -49,6 +48,48 @@ impl Simulation {
         }
     }
 
+    /// Per queue, in the management UI's words.
+    fn queues_json(&self) -> Map<String, Json> {
+        let m = &self.state.metrics;
+        let mut queues = Map::new();
+        for (id, ready, unacked) in self.queue_depths() {
+            let Some(node) = self.world.node(id) else {
+                continue;
+            };
+            let consumers = self
+                .state
+                .broker
+                .queue(&node.vhost, &node.name)
+                .map_or(0, |q| q.consumer_count());
+            let q = json!({"vhost": node.vhost, "ready": ready, "unacked": unacked,
+                "total": ready + unacked, "consumers": consumers,
+                "messages": counters(&m.queue(id), true)});
+            // Named as in the management UI's list; other vhosts prefix theirs.
+            let key = match node.vhost.as_str() {
+                "/" => node.name.clone(),
+                vhost => format!("{vhost}/{}", node.name),
+            };
+            queues.insert(key, q);
+        }
+        queues
+    }
+
+    /// Per consumer: status, deliveries processed, utilisation.
+    fn consumers_json(&self) -> Map<String, Json> {
+        let mut consumers = Map::new();
+        for (i, spec) in self.scenario.consumers.iter().enumerate() {
+            let Some(c) = self.state.consumers.get(i) else {
+                continue;
+            };
+            consumers.insert(
+                spec.name.clone(),
+                json!({"status": c.status.name(),
+                "processed": c.processed, "utilisation": round(self.utilisation(i))}),
+            );
+        }
+        consumers
+    }
+
     pub(crate) fn sample(&mut self, t: SimTime) {
         let result = self.state.broker.advance(t.as_ms());
         self.after_broker(t, result.is_err(), None);
@@ -75,42 +116,7 @@ impl Simulation {
                 0.0
             }
         };
-        let mut queues = Map::new();
-        for (id, ready, unacked) in self.queue_depths() {
-            let Some(node) = self.world.node(id) else {
-                continue;
-            };
-            let consumers = self
-                .state
-                .broker
-                .queue(&node.vhost, &node.name)
-                .map_or(0, |q| q.consumer_count());
-            let q = json!({"vhost": node.vhost, "ready": ready, "unacked": unacked,
-                "total": ready + unacked, "consumers": consumers,
-                "messages": counters(&m.queue(id), true)});
-            // Named as in the management UI's list; other vhosts prefix theirs.
-            let key = match node.vhost.as_str() {
-                "/" => node.name.clone(),
-                vhost => format!("{vhost}/{}", node.name),
-            };
-            queues.insert(key, q);
-        }
-        let mut consumers = Map::new();
-        for (i, spec) in self.scenario.consumers.iter().enumerate() {
-            let Some(c) = self.state.consumers.get(i) else {
-                continue;
-            };
-            let status = if c.status == Status::Idle {
-                Status::Idle
-            } else {
-                c.status
-            };
-            consumers.insert(
-                spec.name.clone(),
-                json!({"status": status.name(),
-                "processed": c.processed, "utilisation": round(self.utilisation(i))}),
-            );
-        }
+        let (queues, consumers) = (self.queues_json(), self.consumers_json());
         let ms = |us: Option<u64>| us.map(|v| round(v as f64 / 1000.0));
         json!({
             "scenario": self.scenario.name,
