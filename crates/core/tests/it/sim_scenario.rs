@@ -38,6 +38,16 @@ fn counts_have_limits() {
         &key,
         "actors.producers[0].routing_key: 5000 bytes is more than the 4096 allowed",
     );
+    let big = PRODUCER.replace(
+        "\"name\": \"p\"",
+        "\"name\": \"p\", \"body_bytes\": 1048576",
+    );
+    let many = vec![big.as_str(); 17].join(",");
+    check(
+        PRODUCER,
+        &many,
+        "actors.producers: the bodies add up to 17825792 bytes, more than the 16777216 allowed",
+    );
     let two = format!("{CONSUMER},{CONSUMER}");
     check(
         CONSUMER,

@@ -13,6 +13,8 @@ pub const MAX_ACTORS: usize = 1000;
 pub const MAX_CHOICES: usize = 1000;
 /// Largest simulated body: the bytes are really allocated, once per producer.
 pub const MAX_BODY_BYTES: u64 = 1 << 20;
+/// Largest sum of all producers' bodies (each producer allocates its body once).
+pub const MAX_TOTAL_BODY_BYTES: u64 = 16 << 20;
 pub const MAX_RATE_PER_SECOND: f64 = 1e6;
 
 /// A piece of a routing-key or header template: text, or a `{choice}`.

@@ -199,6 +199,12 @@ fn actors(root: &Map<String, Json>) -> Result<Actors, FieldError> {
     {
         producers.push(actors::producer(item, &format!("actors.producers[{i}]"))?);
     }
+    let bodies: u64 = producers.iter().map(|p| p.body_bytes).sum();
+    if bodies > actors::MAX_TOTAL_BODY_BYTES {
+        let limit = actors::MAX_TOTAL_BODY_BYTES;
+        let what = format!("the bodies add up to {bodies} bytes, more than the {limit} allowed");
+        return Err(error("actors.producers", what));
+    }
     let mut consumers: Vec<ConsumerSpec> = Vec::new();
     for (i, item) in array(obj, "consumers", "actors", actors::MAX_ACTORS)?
         .iter()
