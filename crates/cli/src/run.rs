@@ -11,6 +11,8 @@ use switchyard_core::sim::{Options, Scenario, SimTime, Simulation};
 
 /// Virtual time advanced between two trace flushes: the ring must hold what one chunk records.
 const CHUNK_US: u64 = 100_000;
+/// The trace ring of the runner: room for a chunk of about a million events.
+const TRACE_RING: usize = 1 << 20;
 
 pub fn run(
     path: &Path,
@@ -25,8 +27,12 @@ pub fn run(
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
-    let mut sim = Simulation::new(scenario, Options::default())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let options = Options {
+        trace_capacity: TRACE_RING,
+        ..Options::default()
+    };
+    let mut sim =
+        Simulation::new(scenario, options).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut out = match trace {
         Some(p) => {
             Some(BufWriter::new(std::fs::File::create(p).map_err(|e| {

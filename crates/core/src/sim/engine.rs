@@ -37,7 +37,8 @@ pub enum Control {
 /// Engine settings that are not part of the scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
-    /// How many trace events the ring keeps.
+    /// How many trace events the ring keeps (the default, 262,144 events of about 100 bytes,
+    /// is about 25 MB: sized for a browser tab).
     pub trace_capacity: usize,
     /// Checkpoint interval in virtual µs (it doubles when `max_checkpoints` is reached).
     pub checkpoint_every_us: u64,
@@ -54,7 +55,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            trace_capacity: 1 << 20,
+            trace_capacity: 1 << 18,
             checkpoint_every_us: 1_000_000,
             max_checkpoints: 1024,
             checkpoint_budget: 2_000_000,
