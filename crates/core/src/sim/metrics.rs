@@ -28,6 +28,7 @@ pub struct Counters {
     pub dropped_on_overflow: u64,
     pub delivery_limit: u64,
     pub dead_lettered: u64,
+    /// Dead letters not routed: the dead-letter exchange is missing, or the model stopped a loop.
     pub dead_letter_dropped: u64,
     pub purged: u64,
     pub lost_on_restart: u64,

@@ -233,6 +233,12 @@ impl Simulation {
                 queue,
                 ..
             } => (TraceKind::DeadLetterDropped, message, vhost, queue),
+            Event::DeadLetterLoopStopped {
+                message,
+                vhost,
+                queue,
+                ..
+            } => (TraceKind::DeadLetterLoopStopped, message, vhost, queue),
             Event::Purged {
                 message,
                 vhost,
@@ -252,7 +258,9 @@ impl Simulation {
             TraceKind::Expire => c.expired += 1,
             TraceKind::DropOnOverflow => c.dropped_on_overflow += 1,
             TraceKind::DeliveryLimit => c.delivery_limit += 1,
-            TraceKind::DeadLetterDropped => c.dead_letter_dropped += 1,
+            TraceKind::DeadLetterDropped | TraceKind::DeadLetterLoopStopped => {
+                c.dead_letter_dropped += 1;
+            }
             TraceKind::Purge => c.purged += 1,
             _ => c.lost_on_restart += 1,
         });

@@ -69,6 +69,9 @@ pub enum TraceKind {
         dead_letter: MessageId,
     },
     DeadLetterDropped,
+    /// At a queue: a dead letter the broker model did not route, to stop a loop RabbitMQ would
+    /// spin forever.
+    DeadLetterLoopStopped,
     Purge,
     /// At a queue: lost by the broker restart (transient message or non-durable queue).
     LostOnRestart,
@@ -110,6 +113,7 @@ impl TraceKind {
             TraceKind::DeliveryLimit => "delivery_limit",
             TraceKind::DeadLetter { .. } => "dead_letter",
             TraceKind::DeadLetterDropped => "dead_letter_dropped",
+            TraceKind::DeadLetterLoopStopped => "dead_letter_loop_stopped",
             TraceKind::Purge => "purge",
             TraceKind::LostOnRestart => "lost_on_restart",
             TraceKind::LostInFlight => "lost_in_flight",
