@@ -387,6 +387,23 @@ def hand_cases(caps):
         {"op": "close"},
         P("", p + "qq", "m6"), P("", p + "qq", "m7"),
     ]))
+    p = "h22."
+    cases.append(case("hand-22", "hand", "round-robin: a new consumer joins behind consumers that already had deliveries", [
+        Q(p + "q"),
+        CONSUME(p + "q", "c1", prefetch=0, ack="manual"),
+        P("", p + "q", "m1"),
+        CONSUME(p + "q", "c2", prefetch=0, ack="manual"),
+        P("", p + "q", "m2"), P("", p + "q", "m3"), P("", p + "q", "m4"),
+    ]))
+    p = "h23."
+    cases.append(case("hand-23", "hand", "round-robin: a consumer full of unacked messages keeps its place until a delivery finds it full", [
+        Q(p + "q"),
+        CONSUME(p + "q", "c1", prefetch=1, ack="manual"),
+        P("", p + "q", "m1"),
+        CONSUME(p + "q", "c2", prefetch=1, ack="manual"),
+        ACK(1),
+        P("", p + "q", "m2"),
+    ]))
     cases.extend(policy_cases())
     return cases
 
