@@ -691,6 +691,8 @@ def main():
     ap.add_argument("--cases", type=int, default=200, help="random cases (default 200)")
     ap.add_argument("--only", choices=["hand", "random"])
     ap.add_argument("--case", action="append", help="run only this case id (repeatable)")
+    ap.add_argument("--category", action="append",
+                    help="run only the cases of this category (repeatable; e.g. --cases 2000 --category consume)")
     ap.add_argument("--ops-file", action="append",
                     help="run this JSON-lines file of ops as a case (repeatable; e.g. a saved failing case)")
     ap.add_argument("--show", action="store_true", help="print each case's ops as they run")
@@ -737,6 +739,8 @@ def main():
             with open(path) as f:
                 ops = [json.loads(line) for line in f if line.strip()]
             cases.append(scenarios.case(os.path.basename(path), "file", path, ops))
+    if ns.category:
+        cases = [c for c in cases if c["category"] in set(ns.category)]
     if ns.case:
         wanted = set(ns.case)
         cases = [c for c in cases if c["id"] in wanted]
