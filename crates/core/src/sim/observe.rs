@@ -161,12 +161,17 @@ impl Simulation {
     /// What happens at the exchange of a publish: routed, returned, unroutable, confirmed, and
     /// each queue's copy.
     fn at_exchange(&mut self, t: SimTime, event: Event, cx: &mut Cx) {
-        let back = hop(cx.exchange, cx.producer, t, t);
+        // A return or confirm travels back to the producer with the publish hop's latency.
+        let mut back = || {
+            let latency = &self.scenario.latency.publish;
+            let arrive = t.plus(latency.sample(&mut self.state.latency_rng));
+            hop(cx.exchange, cx.producer, t, arrive)
+        };
         let (kind, message, edge, node) = match event {
             Event::Routed { .. } => return self.state.metrics.count(None, |c| c.routed += 1),
             Event::Returned { message } => {
                 self.state.metrics.count(None, |c| c.returned += 1);
-                (TraceKind::Return, message, back, None)
+                (TraceKind::Return, message, back(), None)
             }
             Event::Unroutable { message } => {
                 self.state.metrics.count(None, |c| c.unroutable += 1);
@@ -181,7 +186,7 @@ impl Simulation {
                 if !cx.confirms {
                     return;
                 }
-                (TraceKind::Confirm { ack }, message, back, None)
+                (TraceKind::Confirm { ack }, message, back(), None)
             }
             Event::Enqueued {
                 message,
