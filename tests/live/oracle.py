@@ -738,7 +738,9 @@ def main():
         for path in ns.ops_file:
             with open(path) as f:
                 ops = [json.loads(line) for line in f if line.strip()]
-            cases.append(scenarios.case(os.path.basename(path), "file", path, ops))
+            file_case = scenarios.case(os.path.basename(path), "file", path, ops)
+            file_case["definitions"] = True  # the policies only match pol* names
+            cases.append(file_case)
     if ns.category:
         cases = [c for c in cases if c["category"] in set(ns.category)]
     if ns.case:

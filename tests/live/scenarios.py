@@ -423,6 +423,13 @@ POLICIES = [
      "definition": {"message-ttl": 250}},
     {"vhost": "/", "name": "live-pol4-all", "pattern": "^pol4\\.", "apply-to": "all", "priority": 0,
      "definition": {"alternate-exchange": "pol4.ae", "max-length": 2}},
+    # delivery-limit is a quorum-only key: on 3.10 a policy holding a key the queue type does not
+    # support does not apply to that queue at all, and the next applicable policy does.
+    {"vhost": "/", "name": "live-pol5-qq", "pattern": "^pol5\\.", "apply-to": "queues", "priority": 1,
+     "definition": {"max-length": 1, "overflow": "reject-publish", "delivery-limit": 3,
+                    "dead-letter-exchange": "", "dead-letter-routing-key": "pol5dlq"}},
+    {"vhost": "/", "name": "live-pol5-low", "pattern": "^pol5\\.", "apply-to": "queues", "priority": 0,
+     "definition": {"max-length": 2}},
 ]
 
 
@@ -470,8 +477,18 @@ def policy_cases():
         P("pol4.x", "a.c", "m3", mandatory=True),
         P("pol4.x", "a.d", "m4", mandatory=True),
     ]))
+    cases.append(case("policy-5", "policy", "a policy with a quorum-only key skips classic queues (the next policy applies); overflow policy wins on quorum", [
+        Q("pol5dlq"),
+        Q("pol5.cq", {"x-overflow": "drop-head"}),
+        Q("pol5.qq", {"x-queue-type": "quorum", "x-overflow": "drop-head", "x-delivery-limit": 0}, durable=True),
+        P("", "pol5.cq", "m1"), P("", "pol5.cq", "m2"), P("", "pol5.cq", "m6"),
+        P("", "pol5.qq", "m3"), P("", "pol5.qq", "m4"), P("", "pol5.qq", "m5"),
+        G("pol5.qq", "manual"), NACK("$last", requeue=True),
+        G("pol5.qq", "manual"), NACK("$last", requeue=True),
+    ]))
     for c in cases:
         c["definitions"] = True
+        c["settle_ms"] = 100
     return cases
 
 
