@@ -430,6 +430,9 @@ POLICIES = [
                     "dead-letter-exchange": "", "dead-letter-routing-key": "pol5dlq"}},
     {"vhost": "/", "name": "live-pol5-low", "pattern": "^pol5\\.", "apply-to": "queues", "priority": 0,
      "definition": {"max-length": 2}},
+    # queue-mode is classic-only; a queues-only policy never reaches exchanges.
+    {"vhost": "/", "name": "live-pol6", "pattern": "^pol6\\.", "apply-to": "queues", "priority": 0,
+     "definition": {"alternate-exchange": "pol6.ae", "queue-mode": "lazy", "max-length": 1}},
 ]
 
 
@@ -485,6 +488,13 @@ def policy_cases():
         P("", "pol5.qq", "m3"), P("", "pol5.qq", "m4"), P("", "pol5.qq", "m5"),
         G("pol5.qq", "manual"), NACK("$last", requeue=True),
         G("pol5.qq", "manual"), NACK("$last", requeue=True),
+    ]))
+    cases.append(case("policy-6", "policy", "apply-to queues skips exchanges; a classic-only key skips quorum queues", [
+        X("pol6.ae", "fanout"), X("pol6.x", "direct"),
+        Q("pol6.cq"), Q("pol6.qq", {"x-queue-type": "quorum"}, durable=True), Q("pol6ae.q"),
+        B("pol6.ae", "pol6ae.q"), B("pol6.x", "pol6.cq", "k"), B("pol6.x", "pol6.qq", "k"),
+        P("pol6.x", "nothing", "m1", mandatory=True),
+        P("pol6.x", "k", "m2"), P("pol6.x", "k", "m3"),
     ]))
     for c in cases:
         c["definitions"] = True
