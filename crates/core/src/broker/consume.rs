@@ -150,11 +150,14 @@ impl Broker {
     }
 
     /// An auto-delete queue that had consumers and has none left is deleted.
+    /// An auto-delete queue that had consumers and has none left.
+    fn is_unused_auto_delete(&self, vhost: &str, queue: &str) -> bool {
+        self.queue(vhost, queue)
+            .is_some_and(|q| q.decl.auto_delete && q.ever_had_consumer() && q.consumer_count() == 0)
+    }
+
     fn auto_delete_if_unused(&mut self, vhost: &str, queue: &str) {
-        let unused = self.queue(vhost, queue).is_some_and(|q| {
-            q.decl.auto_delete && q.ever_had_consumer() && q.consumer_count() == 0
-        });
-        if unused {
+        if self.is_unused_auto_delete(vhost, queue) {
             let why = Event::QueueAutoDeleted {
                 vhost: vhost.to_owned(),
                 queue: queue.to_owned(),
@@ -291,17 +294,32 @@ impl Broker {
         for (vhost, queue, tag) in &consumers {
             self.detach(vhost, queue, channel, tag);
         }
+        for queue in self.queues.values_mut().flat_map(|qs| qs.values_mut()) {
+            queue.forget_enqueuer(channel);
+        }
+        // An auto-delete queue left without consumers stops at once, without taking its unacked
+        // messages back (`handle_ch_down` in rabbit_amqqueue_process): they go with the queue.
+        let doomed: BTreeSet<(String, String)> = consumers
+            .iter()
+            .filter(|(v, q, _)| self.is_unused_auto_delete(v, q))
+            .map(|(v, q, _)| (v.clone(), q.clone()))
+            .collect();
         let mut touched = BTreeSet::new();
         for (_, u) in self.channels.close(channel) {
-            touched.insert((u.vhost.clone(), u.queue.clone()));
+            let key = (u.vhost.clone(), u.queue.clone());
             let message = u.entry.content.id;
-            let back = self.with_queue(&u.vhost, &u.queue, |q, cx| {
-                let how = Return {
-                    by_client: false,
-                    counts: true,
-                };
-                q.take_back(u.entry.clone(), how, cx)
-            });
+            let back = if doomed.contains(&key) {
+                None
+            } else {
+                touched.insert(key);
+                self.with_queue(&u.vhost, &u.queue, |q, cx| {
+                    let how = Return {
+                        by_client: false,
+                        counts: true,
+                    };
+                    q.take_back(u.entry.clone(), how, cx)
+                })
+            };
             if back.is_none() {
                 self.events.push(Event::Purged {
                     message,
@@ -311,6 +329,7 @@ impl Broker {
             }
         }
         touched.extend(consumers.iter().map(|(v, q, _)| (v.clone(), q.clone())));
+        touched.retain(|key| !doomed.contains(key));
         self.after_returns(touched);
         for (vhost, queue, _) in &consumers {
             self.auto_delete_if_unused(vhost, queue);

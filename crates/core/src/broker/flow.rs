@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::broker::{Broker, PublishOutcome};
+use crate::channel::ChannelId;
 use crate::error::BrokerError;
 use crate::event::{Confirm, Event, MessageId};
 use crate::exchange::RoutingInput;
@@ -17,10 +18,22 @@ use crate::queue::entry::Content;
 pub const MAX_DEAD_LETTERS_PER_STEP: usize = 10_000;
 
 impl Broker {
-    /// `basic.publish` at virtual time `now` (ms), with publisher confirms on: the message is
-    /// offered to every routed queue; the confirm is a nack when any of them refused it.
+    /// `basic.publish` on the first channel; see [`Broker::publish_on`].
     pub fn publish(
         &mut self,
+        vhost: &str,
+        publish: &Publish,
+        now: u64,
+    ) -> Result<PublishOutcome, BrokerError> {
+        self.publish_on(ChannelId::FIRST, vhost, publish, now)
+    }
+
+    /// `basic.publish` on `channel` at virtual time `now` (ms), with publisher confirms on: the
+    /// message is offered to every routed queue; the confirm is a nack when any of them refused
+    /// it. The channel matters to quorum queues, which block publishers per channel.
+    pub fn publish_on(
+        &mut self,
+        channel: ChannelId,
         vhost: &str,
         publish: &Publish,
         now: u64,
@@ -46,7 +59,7 @@ impl Broker {
             (true, false) => Event::Unroutable { message },
         });
         let content = Arc::new(Content::from_publish(message, publish, &keys, self.profile));
-        let rejected = self.offer(vhost, &queues, &content);
+        let rejected = self.offer(vhost, &queues, &content, Some(channel));
         let confirm = if rejected.is_empty() {
             Confirm::Ack
         } else {
@@ -69,13 +82,21 @@ impl Broker {
         id
     }
 
-    /// Offers a copy to each queue; gives the queues that refused it.
-    fn offer(&mut self, vhost: &str, queues: &[String], content: &Arc<Content>) -> Vec<String> {
+    /// Offers a copy to each queue; gives the queues that refused it. `enqueuer` is the
+    /// publishing channel (`None` for a dead letter).
+    fn offer(
+        &mut self,
+        vhost: &str,
+        queues: &[String],
+        content: &Arc<Content>,
+        enqueuer: Option<ChannelId>,
+    ) -> Vec<String> {
         queues
             .iter()
             .filter(|q| {
-                self.with_queue(vhost, q, |queue, cx| queue.admit(content.clone(), cx))
-                    == Some(false)
+                self.with_queue(vhost, q, |queue, cx| {
+                    queue.admit(content.clone(), enqueuer, cx)
+                }) == Some(false)
             })
             .cloned()
             .collect()
@@ -150,7 +171,7 @@ impl Broker {
             queues: queues.clone(),
             cycles,
         });
-        self.offer(&vhost, &queues, &Arc::new(next));
+        self.offer(&vhost, &queues, &Arc::new(next), None);
     }
 
     /// The queues a message's content reaches from its exchange, with its routing keys.

@@ -13,7 +13,7 @@ mod overflow;
 pub mod store;
 pub mod validate;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use crate::channel::{ChannelId, Channels, Unacked};
@@ -54,8 +54,10 @@ pub struct Queue {
     store: Store,
     consumers: Consumers,
     next_seq: u64,
-    /// Quorum `reject-publish`: refusing publishes until below 80% of the limit.
-    blocked: bool,
+    /// Quorum `reject-publish`: the channels that published here and whether each is blocked
+    /// (refused until the queue is at or below 80% of its limit), as `rabbit_fifo` tracks its
+    /// enqueuers. A channel that never published here is not blocked.
+    enqueuers: BTreeMap<ChannelId, bool>,
     /// Virtual time of the last use (`x-expires`).
     last_used: u64,
 }
@@ -69,7 +71,7 @@ impl Queue {
             store: Store::default(),
             consumers: Consumers::default(),
             next_seq: 1,
-            blocked: false,
+            enqueuers: BTreeMap::new(),
             last_used: now,
         }
     }
@@ -137,9 +139,15 @@ impl Queue {
     }
 
     /// A message arrives (publish or dead letter). `false` when the queue refused it.
-    pub fn admit(&mut self, content: Arc<Content>, cx: &mut Ctx) -> bool {
+    /// `enqueuer` is the publishing channel; `None` for a dead letter, which no channel sent.
+    pub fn admit(
+        &mut self,
+        content: Arc<Content>,
+        enqueuer: Option<ChannelId>,
+        cx: &mut Ctx,
+    ) -> bool {
         let message = content.id;
-        if self.refuses(content.size()) {
+        if self.refuses(content.size(), enqueuer) {
             cx.events
                 .push(self.event(|vhost, queue| Event::PublishRejected {
                     message,
@@ -151,6 +159,7 @@ impl Queue {
             }
             return false;
         }
+        self.track_enqueuer(enqueuer);
         let entry = self.new_entry(content, cx);
         cx.events.push(self.event(|vhost, queue| Event::Enqueued {
             message,
@@ -358,7 +367,7 @@ impl Queue {
     pub fn keep_only(&mut self, keep: impl FnMut(&Entry) -> bool) -> Vec<MessageId> {
         let lost = self.store.split_off(keep);
         self.consumers.clear();
-        self.blocked = false;
+        self.enqueuers.clear();
         self.update_blocked();
         lost.iter().map(|e| e.content.id).collect()
     }

@@ -4,6 +4,7 @@
 //! or below 80%), `drop-head` from the head, expiry only at the head, and dead letters queued
 //! for the broker to route.
 
+use crate::channel::ChannelId;
 use std::sync::Arc;
 
 use crate::event::Event;
@@ -20,11 +21,15 @@ impl Queue {
         }
     }
 
-    /// Whether the queue refuses a new message of `size` bytes (checked before any consumer).
-    pub(super) fn refuses(&self, size: usize) -> bool {
+    /// Whether the queue refuses a new message of `size` bytes from `enqueuer` (checked before
+    /// any consumer). Classic: `ready + 1 > max`. Quorum: only a channel marked blocked is
+    /// refused; the queue itself accepts until it is *over* the limit.
+    pub(super) fn refuses(&self, size: usize, enqueuer: Option<ChannelId>) -> bool {
         match (self.config.kind, self.overflow()) {
             (_, Overflow::DropHead) => false,
-            (QueueKind::Quorum, _) => self.blocked,
+            (QueueKind::Quorum, _) => {
+                enqueuer.is_some_and(|c| self.enqueuers.get(&c) == Some(&true))
+            }
             (QueueKind::Classic, _) => {
                 let len = self.store.len() as u64;
                 let bytes = (self.store.bytes() + size) as u64;
@@ -32,6 +37,21 @@ impl Queue {
                     || self.config.max_length_bytes.is_some_and(|m| bytes > m)
             }
         }
+    }
+
+    /// Remembers a publishing channel of a quorum `reject-publish` queue (unblocked at first).
+    pub(super) fn track_enqueuer(&mut self, enqueuer: Option<ChannelId>) {
+        if let Some(channel) = enqueuer
+            && self.config.kind == QueueKind::Quorum
+            && self.overflow() == Overflow::RejectPublish
+        {
+            self.enqueuers.entry(channel).or_insert(false);
+        }
+    }
+
+    /// A channel closed: it is no longer an enqueuer (a new channel starts unblocked).
+    pub fn forget_enqueuer(&mut self, channel: ChannelId) {
+        self.enqueuers.remove(&channel);
     }
 
     /// A copy rejected or nacked without requeue: dead-lettered (reason `rejected`) or dropped.
@@ -81,18 +101,23 @@ impl Queue {
         }
     }
 
-    /// Quorum `reject-publish`: blocked once over the limit, unblocked at or below 80% of it.
+    /// Quorum `reject-publish`: once over the limit every known enqueuer is blocked; at or
+    /// below 80% of it every one is unblocked (`rabbit_fifo`'s `LOW_LIMIT`).
     pub(super) fn update_blocked(&mut self) {
         if self.config.kind != QueueKind::Quorum || self.overflow() != Overflow::RejectPublish {
             return;
         }
         let (len, bytes) = (self.store.len() as u64, self.store.bytes() as u64);
         if self.config.over_limit(self.store.len(), self.store.bytes()) {
-            self.blocked = true;
-        } else if self.blocked {
+            self.enqueuers
+                .values_mut()
+                .for_each(|blocked| *blocked = true);
+        } else if self.enqueuers.values().any(|blocked| *blocked) {
             let below = |max: Option<u64>, n: u64| max.is_none_or(|m| n <= m * 8 / 10);
             if below(self.config.max_length, len) && below(self.config.max_length_bytes, bytes) {
-                self.blocked = false;
+                self.enqueuers
+                    .values_mut()
+                    .for_each(|blocked| *blocked = false);
             }
         }
     }

@@ -196,3 +196,97 @@ fn a_dead_letter_loop_rabbitmq_would_spin_forever_is_stopped() {
         assert!(events.len() < 10 * switchyard_core::broker::MAX_DEAD_LETTERS_PER_STEP);
     }
 }
+
+/// Quorum `reject-publish` blocks per publishing channel (`rabbit_fifo` enqueuers): once over
+/// the limit the channel that published is refused until the queue is at or below 80%; a new
+/// channel is refused only once the queue is over the limit again (seen live, hand-21).
+#[test]
+fn quorum_reject_publish_blocks_per_channel() {
+    for profile in Profile::ALL {
+        let quorum = [
+            ("x-queue-type", Value::Str("quorum".into())),
+            ("x-max-length", Value::Int(2)),
+            ("x-overflow", Value::Str("reject-publish".into())),
+        ];
+        let mut b = broker(profile, &[("qq", &quorum)]);
+        let mut confirm = |b: &mut Broker, channel: ChannelId, body: &str| {
+            let p = Publish::new("", "qq").with_body(body);
+            b.publish_on(channel, V, &p, b.now())
+                .unwrap()
+                .confirm
+                .name()
+        };
+        let confirms: Vec<&str> = ["m1", "m2", "m3", "m4"]
+            .iter()
+            .map(|m| confirm(&mut b, CH, m))
+            .collect();
+        assert_eq!(
+            confirms,
+            ["ack", "ack", "ack", "nack"],
+            "{profile}: over the limit by one, then blocked"
+        );
+        assert_eq!(
+            get(&mut b, "qq", true).map(|(body, _)| body).as_deref(),
+            Some("m1")
+        );
+        assert_eq!(
+            confirm(&mut b, CH, "m5"),
+            "nack",
+            "{profile}: 2 of 2 is not at or below 80%"
+        );
+        assert_eq!(
+            confirm(&mut b, ChannelId(2), "m6"),
+            "ack",
+            "{profile}: a new channel is not blocked"
+        );
+        assert_eq!(
+            confirm(&mut b, ChannelId(2), "m7"),
+            "nack",
+            "{profile}: over the limit again"
+        );
+        b.close_channel(CH, b.now()).unwrap();
+        assert_eq!(
+            confirm(&mut b, CH, "m8"),
+            "ack",
+            "{profile}: a reopened channel starts unblocked"
+        );
+    }
+}
+
+/// Closing the channel of an auto-delete queue's last consumer deletes the queue without
+/// taking the unacked messages back first, so nothing is dead-lettered by a length limit on
+/// the way out (seen live, hand-20; `handle_ch_down` stops the queue before requeueing).
+#[test]
+fn auto_delete_queue_goes_with_its_unacked_messages() {
+    for profile in Profile::ALL {
+        let mut b = Broker::new(profile);
+        let mut q = QueueDecl::new("q");
+        (q.durable, q.auto_delete) = (false, true);
+        q.arguments = [
+            ("x-max-length".to_string(), Value::Int(1)),
+            (
+                "x-dead-letter-exchange".to_string(),
+                Value::Str(String::new()),
+            ),
+            (
+                "x-dead-letter-routing-key".to_string(),
+                Value::Str("dlq".into()),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        b.declare_queue(V, q).unwrap();
+        b.declare_queue(V, QueueDecl::new("dlq")).unwrap();
+        consume(&mut b, "q", "c1", 1);
+        publish(&mut b, "q", "m1", None);
+        publish(&mut b, "q", "m2", None);
+        assert_eq!(delivered(&mut b), ["c1:m1"]);
+        b.close_channel(CH, b.now()).unwrap();
+        assert!(b.queue(V, "q").is_none(), "{profile}: the queue is gone");
+        assert_eq!(
+            get(&mut b, "dlq", true),
+            None,
+            "{profile}: nothing was dead-lettered"
+        );
+    }
+}
