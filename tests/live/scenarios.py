@@ -467,7 +467,7 @@ def policy_cases():
         P("", "pol3.hi", "m4", expiration="60000"),
         ADV(60),
         P("", "pol3.arg", "m3"),
-        ADV(120),
+        ADV(90),
         G("pol3.hi", "manual"),
         ADV(270),
     ]))
@@ -498,7 +498,7 @@ def policy_cases():
     ]))
     for c in cases:
         c["definitions"] = True
-        c["settle_ms"] = 100
+    cases[4]["settle_ms"] = 100  # policy-5: dead letters from a quorum queue
     return cases
 
 
