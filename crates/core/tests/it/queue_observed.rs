@@ -209,7 +209,7 @@ fn quorum_reject_publish_blocks_per_channel() {
             ("x-overflow", Value::Str("reject-publish".into())),
         ];
         let mut b = broker(profile, &[("qq", &quorum)]);
-        let mut confirm = |b: &mut Broker, channel: ChannelId, body: &str| {
+        let confirm = |b: &mut Broker, channel: ChannelId, body: &str| {
             let p = Publish::new("", "qq").with_body(body);
             b.publish_on(channel, V, &p, b.now())
                 .unwrap()
