@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::broker::{Broker, DEFAULT_VHOST};
 use crate::exchange::ExchangeType;
-use crate::fields::{FieldError, boolean, error, join, list, object, string, table};
+use crate::fields::{FieldError, boolean, error, join, list, object, parse_json, string, table};
 use crate::policy::{ApplyTo, Policy};
 use crate::topology::{BindingDecl, Destination, ExchangeDecl, QueueDecl, Topology};
 use crate::value::Value;
@@ -26,16 +26,7 @@ pub struct Definitions {
 impl Definitions {
     /// Parses definitions from JSON text; syntax errors give the line and column.
     pub fn from_json_text(text: &str) -> Result<Definitions, FieldError> {
-        let json: Json = serde_json::from_str(text).map_err(|e| {
-            error(
-                "",
-                format!(
-                    "not valid JSON (line {}, column {}): {e}",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
+        let json = parse_json(text)?;
         Definitions::from_json(&json)
     }
 

@@ -95,3 +95,17 @@ pub fn join(path: &str, key: &str) -> String {
         format!("{path}.{key}")
     }
 }
+
+/// Parses JSON text; a syntax error names its line and column.
+pub fn parse_json(text: &str) -> Result<Json, FieldError> {
+    serde_json::from_str(text).map_err(|e| {
+        error(
+            "",
+            format!(
+                "not valid JSON (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })
+}

@@ -13,7 +13,7 @@ mod write;
 use serde_json::{Map, Value as Json};
 
 use crate::definitions::Definitions;
-use crate::fields::{FieldError, error, join, object};
+use crate::fields::{FieldError, error, join, object, parse_json};
 use crate::sim::rng::Dist;
 
 pub use actors::{Choice, ConsumerSpec, OnFailure, Part, ProducerSpec, Rate};
@@ -113,16 +113,7 @@ impl Scenario {
                 ),
             ));
         }
-        let json: Json = serde_json::from_str(text).map_err(|e| {
-            error(
-                "",
-                format!(
-                    "not valid JSON (line {}, column {}): {e}",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
+        let json = parse_json(text)?;
         Scenario::from_json(&json)
     }
 
