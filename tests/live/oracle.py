@@ -846,4 +846,14 @@ def report_failure(res, outdir, binary):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as error:  # noqa: BLE001 - reported as a harness failure, with the plain last line
+        import traceback
+
+        traceback.print_exc()
+        print(f"live conformance: harness error: {type(error).__name__}: {error}")
+        print("live conformance: 0 passed, 1 failed")
+        sys.exit(2)
