@@ -110,12 +110,43 @@ impl Policy {
                 | (ApplyTo::ClassicQueues, Target::ClassicQueue)
                 | (ApplyTo::QuorumQueues, Target::QuorumQueue)
         );
-        kind_ok && self.vhost == vhost && self.regex.is_match(name)
+        kind_ok && self.vhost == vhost && self.regex.is_match(name) && self.supported_by(target)
+    }
+
+    /// Whether every key of the definition is one the target supports. RabbitMQ's
+    /// `is_policy_applicable` (per queue type) skips a policy holding a key the queue type does
+    /// not support, so the next applicable policy applies instead (seen live on 3.10.8: a
+    /// `delivery-limit` policy skips classic queues, a `queue-mode` policy skips quorum queues).
+    /// The 4.x profile keeps the same rule (not checked against a 4.x broker).
+    fn supported_by(&self, target: Target) -> bool {
+        let unsupported: fn(&str) -> bool = match target {
+            Target::Exchange => return true,
+            Target::ClassicQueue => |key| QUORUM_ONLY_KEYS.contains(&key),
+            Target::QuorumQueue => |key| CLASSIC_ONLY_KEYS.contains(&key) || key.starts_with("ha-"),
+        };
+        !self.definition.iter().any(|(key, _)| unsupported(key))
     }
 }
 
+/// Policy keys only quorum queues understand.
+const QUORUM_ONLY_KEYS: [&str; 4] = [
+    "delivery-limit",
+    "dead-letter-strategy",
+    "max-in-memory-length",
+    "max-in-memory-bytes",
+];
+
+/// Policy keys only classic queues understand (besides the mirroring `ha-*` keys).
+const CLASSIC_ONLY_KEYS: [&str; 4] = [
+    "queue-mode",
+    "max-priority",
+    "single-active-consumer",
+    "queue-master-locator",
+];
+
 /// Every policy of the broker. One policy applies to a thing: the highest priority among those
-/// that match (ties broken by name, so the choice is deterministic).
+/// that match and whose keys the thing supports (ties broken by name, so the choice is
+/// deterministic). Its definition is used whole: keys of lower-priority policies never merge in.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Policies {
     policies: Vec<Policy>,
@@ -194,6 +225,81 @@ mod tests {
         assert_eq!(
             policies.exchange_alternate("/", "orders").as_deref(),
             Some("ae-low")
+        );
+    }
+
+    /// A policy matching every name: its name, priority and space-separated definition keys.
+    type Pol = (&'static str, i64, &'static str);
+
+    /// Which policy applies to `q` as `target` under `policies`.
+    fn check_applicable(target: Target, want: Option<&str>, policies: &[Pol]) {
+        let mut set = Policies::default();
+        for (name, priority, keys) in policies {
+            let definition = keys
+                .split_whitespace()
+                .map(|k| (k.to_string(), Value::Str("v".into())))
+                .collect();
+            set.set(Policy::new("/", *name, ".*", ApplyTo::All, *priority, definition).unwrap());
+        }
+        let got = set.effective("/", "q", target).map(|p| p.name.as_str());
+        assert_eq!(got, want, "{target:?} under {policies:?}");
+    }
+
+    #[test]
+    fn policy_with_unsupported_key_skips_the_queue_type() {
+        use Target::{ClassicQueue as Classic, Exchange, QuorumQueue as Quorum};
+        let qq_only = ("qq", 5, "max-length delivery-limit");
+        let cq_only = ("cq", 5, "max-length queue-mode");
+        let plain = ("plain", 1, "max-length");
+        let cases: [(Target, Option<&str>, &[Pol]); 10] = [
+            // live policy-5: a delivery-limit policy skips classic queues
+            (Classic, Some("plain"), &[qq_only, plain]),
+            (Quorum, Some("qq"), &[qq_only, plain]),
+            // live policy-6: a queue-mode policy skips quorum queues
+            (Quorum, Some("plain"), &[cq_only, plain]),
+            (Classic, Some("cq"), &[cq_only, plain]),
+            (Quorum, None, &[cq_only]),
+            (Quorum, None, &[("ha", 5, "ha-mode")]),
+            (Quorum, None, &[("sac", 5, "single-active-consumer")]),
+            (Classic, None, &[("strategy", 5, "dead-letter-strategy")]),
+            // exchanges ignore queue keys
+            (Exchange, Some("qq"), &[qq_only, plain]),
+            (Exchange, Some("cq"), &[cq_only, plain]),
+        ];
+        for (target, want, policies) in cases {
+            check_applicable(target, want, policies);
+        }
+    }
+
+    /// Live policy-3: only the highest priority policy applies, its definition whole; a key
+    /// only a lower-priority policy holds does not merge in.
+    #[test]
+    fn lower_priority_keys_do_not_merge() {
+        let definition = |pairs: &[(&str, Value)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<Table>()
+        };
+        let mut policies = Policies::default();
+        let low = definition(&[
+            ("dead-letter-exchange", Value::Str("dlx".into())),
+            ("message-ttl", Value::Int(100)),
+        ]);
+        let high = definition(&[("message-ttl", Value::Int(250))]);
+        policies.set(Policy::new("/", "low", "^pol3\\.", ApplyTo::Queues, 1, low).unwrap());
+        policies.set(Policy::new("/", "high", "^pol3\\.hi", ApplyTo::Queues, 5, high).unwrap());
+        let value = |queue: &str, key: &str| {
+            policies
+                .value("/", queue, Target::ClassicQueue, key)
+                .cloned()
+        };
+        assert_eq!(value("pol3.hi", "message-ttl"), Some(Value::Int(250)));
+        assert_eq!(value("pol3.hi", "dead-letter-exchange"), None);
+        assert_eq!(value("pol3.lo", "message-ttl"), Some(Value::Int(100)));
+        assert_eq!(
+            value("pol3.lo", "dead-letter-exchange"),
+            Some(Value::Str("dlx".into()))
         );
     }
 
