@@ -39,6 +39,8 @@ pub struct Consumer {
     /// Deliveries not yet settled.
     pub unacked: u32,
     registered: u64,
+    /// Out of the round-robin until a settlement gives it capacity again.
+    blocked: bool,
 }
 
 impl Consumer {
@@ -49,6 +51,15 @@ impl Consumer {
 
 /// The consumers in round-robin order (the one served last is at the back).
 ///
+/// When a consumer at its prefetch limit leaves the round-robin differs by queue type, as
+/// observed live on 3.10.8 (hand-23) and as RabbitMQ's code reads. A classic queue
+/// (`rabbit_queue_consumers`) moves it to the blocked list only when a delivery attempt finds
+/// it full, so a consumer that becomes full and is settled before the next delivery keeps its
+/// place. A quorum queue (`rabbit_fifo`) takes it out of the service queue with the delivery
+/// that uses its last credit. Either way an unblocked consumer re-enters at the back. The 4.x
+/// profile follows the same rules (the code that decides this is unchanged in 4.x as far as
+/// known; not checked against a 4.x broker).
+///
 /// FIXME: 4.0+ quorum queues let a higher-priority single-active-consumer newcomer take over
 /// once the active one's deliveries are settled; here the first registered stays active.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +69,7 @@ pub struct Consumers {
     /// Single active consumer: the tag of the active one.
     active: Option<String>,
     pub ever_had_one: bool,
+    kind: QueueKind,
 }
 
 impl Consumers {
@@ -92,10 +104,12 @@ impl Consumers {
         if single_active && self.active.is_none() {
             self.active = Some(options.tag.clone());
         }
+        self.kind = kind;
         self.order.push(Consumer {
             options,
             unacked: 0,
             registered: self.next_registration,
+            blocked: false,
         });
         self.next_registration += 1;
         self.ever_had_one = true;
@@ -131,9 +145,9 @@ impl Consumers {
             .collect()
     }
 
-    /// A delivery to `tag` was settled (acked, rejected or returned). A consumer that was
-    /// blocked by its prefetch re-enters the round-robin at the back, as RabbitMQ re-adds an
-    /// unblocked consumer (seen live on 3.10.8).
+    /// A delivery to `tag` was settled (acked, rejected or returned). A blocked consumer that
+    /// has capacity again re-enters the round-robin at the back, as RabbitMQ re-adds an
+    /// unblocked consumer (seen live on 3.10.8); one that was never blocked keeps its place.
     pub fn settled(&mut self, tag: &str) {
         let Some(index) = self.order.iter().position(|c| c.options.tag == tag) else {
             return;
@@ -141,40 +155,54 @@ impl Consumers {
         let Some(c) = self.order.get_mut(index) else {
             return;
         };
-        let was_blocked = !c.has_capacity();
         c.unacked = c.unacked.saturating_sub(1);
-        if was_blocked && c.has_capacity() {
+        if c.blocked && c.has_capacity() {
+            c.blocked = false;
             let unblocked = self.order.remove(index);
             self.order.push(unblocked);
         }
     }
 
-    /// Chooses the consumer for the next message: the highest `x-priority` with spare capacity,
-    /// first in round-robin order; it moves to the back and its unacked count goes up.
+    /// Chooses the consumer for the next message: the highest `x-priority` not blocked, first
+    /// in round-robin order. One found at its prefetch limit is blocked and the next is tried;
+    /// the one chosen moves to the back and its unacked count goes up.
     pub fn choose(&mut self) -> Option<ConsumeOptions> {
-        let index = {
-            let eligible = self.order.iter().enumerate().filter(|(_, c)| {
-                c.has_capacity()
-                    && self
-                        .active
-                        .as_ref()
-                        .is_none_or(|active| *active == c.options.tag)
-            });
-            let mut best: Option<(usize, i64)> = None;
-            for (i, c) in eligible {
-                if best.is_none_or(|(_, p)| c.options.priority > p) {
-                    best = Some((i, c.options.priority));
-                }
+        loop {
+            let index = self.next_in_turn()?;
+            let candidate = self.order.get_mut(index)?;
+            if !candidate.has_capacity() {
+                candidate.blocked = true;
+                continue;
             }
-            best?.0
-        };
-        let mut chosen = self.order.remove(index);
-        if !chosen.options.auto_ack {
-            chosen.unacked += 1;
+            let mut chosen = self.order.remove(index);
+            if !chosen.options.auto_ack {
+                chosen.unacked += 1;
+            }
+            // A quorum queue's consumer leaves the service queue with its last credit.
+            chosen.blocked = self.kind == QueueKind::Quorum && !chosen.has_capacity();
+            let options = chosen.options.clone();
+            self.order.push(chosen);
+            return Some(options);
         }
-        let options = chosen.options.clone();
-        self.order.push(chosen);
-        Some(options)
+    }
+
+    /// The consumer whose turn it is, full or not: the highest `x-priority` among those not
+    /// blocked (only the active one with single active consumer), first in round-robin order.
+    fn next_in_turn(&self) -> Option<usize> {
+        let eligible = self.order.iter().enumerate().filter(|(_, c)| {
+            !c.blocked
+                && self
+                    .active
+                    .as_ref()
+                    .is_none_or(|active| *active == c.options.tag)
+        });
+        let mut best: Option<(usize, i64)> = None;
+        for (i, c) in eligible {
+            if best.is_none_or(|(_, p)| c.options.priority > p) {
+                best = Some((i, c.options.priority));
+            }
+        }
+        best.map(|(i, _)| i)
     }
 }
 

@@ -90,6 +90,28 @@ fn a_promoted_single_active_consumer_waits_for_the_next_publish_on_classic_queue
     assert_eq!(delivered(&mut b), ["s2:m3"]);
 }
 
+/// Live hand-23: c1 (prefetch 1) takes m1, c2 arrives, c1 acks, m2 is published. A classic
+/// queue blocks a consumer only when a delivery finds it full, so c1 never left its place and
+/// gets m2. A quorum queue (`rabbit_fifo`) takes c1 out with its last credit and puts it back
+/// behind c2 on the ack (from RabbitMQ's code, not seen live).
+#[test]
+fn a_full_consumer_keeps_its_place_until_a_delivery_finds_it_full() {
+    let quorum: &[(&str, Value)] = &[("x-queue-type", Value::Str("quorum".into()))];
+    let cases: [(&[(&str, Value)], &str); 2] = [(&[], "c1:m2"), (quorum, "c2:m2")];
+    for profile in Profile::ALL {
+        for (args, want) in cases {
+            let mut b = broker(profile, &[("q", args)]);
+            consume(&mut b, "q", "c1", 1);
+            publish(&mut b, "q", "m1", None);
+            consume(&mut b, "q", "c2", 1);
+            assert_eq!(delivered(&mut b), ["c1:m1"], "{profile} {args:?}");
+            b.ack(CH, 1, false, 0).unwrap();
+            publish(&mut b, "q", "m2", None);
+            assert_eq!(delivered(&mut b), [want], "{profile} {args:?}");
+        }
+    }
+}
+
 #[test]
 fn quorum_returns_on_channel_close_are_served_first_even_in_310() {
     let qq: &[(&str, Value)] = &[("x-queue-type", Value::Str("quorum".into()))];
