@@ -4,6 +4,8 @@
 
 use regex_lite::Regex;
 
+use crate::profile::Profile;
+
 use crate::value::{Table, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,39 +112,20 @@ impl Policy {
                 | (ApplyTo::ClassicQueues, Target::ClassicQueue)
                 | (ApplyTo::QuorumQueues, Target::QuorumQueue)
         );
-        kind_ok && self.vhost == vhost && self.regex.is_match(name) && self.supported_by(target)
+        kind_ok && self.vhost == vhost && self.regex.is_match(name)
     }
 
-    /// Whether every key of the definition is one the target supports. RabbitMQ's
-    /// `is_policy_applicable` (per queue type) skips a policy holding a key the queue type does
-    /// not support, so the next applicable policy applies instead (seen live on 3.10.8: a
-    /// `delivery-limit` policy skips classic queues, a `queue-mode` policy skips quorum queues).
-    /// The 4.x profile keeps the same rule (not checked against a 4.x broker).
-    fn supported_by(&self, target: Target) -> bool {
-        let unsupported: fn(&str) -> bool = match target {
-            Target::Exchange => return true,
-            Target::ClassicQueue => |key| QUORUM_ONLY_KEYS.contains(&key),
-            Target::QuorumQueue => |key| CLASSIC_ONLY_KEYS.contains(&key) || key.starts_with("ha-"),
-        };
-        !self.definition.iter().any(|(key, _)| unsupported(key))
+    /// Whether the definition holds none of `unsupported` (RabbitMQ's `is_policy_applicable`:
+    /// such a policy skips the queue, and the next applicable policy applies instead; seen live
+    /// on 3.10.8 with a `delivery-limit` policy and a classic queue, a `queue-mode` policy and a
+    /// quorum queue).
+    fn supported(&self, unsupported: &[&str]) -> bool {
+        !self
+            .definition
+            .iter()
+            .any(|(key, _)| unsupported.contains(&key))
     }
 }
-
-/// Policy keys only quorum queues understand.
-const QUORUM_ONLY_KEYS: [&str; 4] = [
-    "delivery-limit",
-    "dead-letter-strategy",
-    "max-in-memory-length",
-    "max-in-memory-bytes",
-];
-
-/// Policy keys only classic queues understand (besides the mirroring `ha-*` keys).
-const CLASSIC_ONLY_KEYS: [&str; 4] = [
-    "queue-mode",
-    "max-priority",
-    "single-active-consumer",
-    "queue-master-locator",
-];
 
 /// Every policy of the broker. One policy applies to a thing: the highest priority among those
 /// that match and whose keys the thing supports (ties broken by name, so the choice is
@@ -175,10 +158,18 @@ impl Policies {
         self.policies.is_empty()
     }
 
-    pub fn effective(&self, vhost: &str, name: &str, target: Target) -> Option<&Policy> {
+    /// The policy that applies to `name` as `target` under `profile`.
+    pub fn effective(
+        &self,
+        vhost: &str,
+        name: &str,
+        target: Target,
+        profile: Profile,
+    ) -> Option<&Policy> {
+        let unsupported = profile.unsupported_policy_keys(target);
         self.policies
             .iter()
-            .filter(|p| p.applies(vhost, name, target))
+            .filter(|p| p.applies(vhost, name, target) && p.supported(unsupported))
             .max_by(|a, b| {
                 a.priority
                     .cmp(&b.priority)
@@ -187,15 +178,31 @@ impl Policies {
     }
 
     /// The value of `key` in the policy that applies, if any.
-    pub fn value(&self, vhost: &str, name: &str, target: Target, key: &str) -> Option<&Value> {
-        self.effective(vhost, name, target)?.definition.get(key)
+    pub fn value(
+        &self,
+        vhost: &str,
+        name: &str,
+        target: Target,
+        profile: Profile,
+        key: &str,
+    ) -> Option<&Value> {
+        self.effective(vhost, name, target, profile)?
+            .definition
+            .get(key)
     }
 
-    /// The `alternate-exchange` a policy gives an exchange.
+    /// The `alternate-exchange` a policy gives an exchange (every version takes any policy key
+    /// for an exchange, so the profile does not matter).
     pub fn exchange_alternate(&self, vhost: &str, exchange: &str) -> Option<String> {
-        self.value(vhost, exchange, Target::Exchange, "alternate-exchange")?
-            .as_str()
-            .map(str::to_owned)
+        self.value(
+            vhost,
+            exchange,
+            Target::Exchange,
+            Profile::default(),
+            "alternate-exchange",
+        )?
+        .as_str()
+        .map(str::to_owned)
     }
 }
 
@@ -231,8 +238,16 @@ mod tests {
     /// A policy matching every name: its name, priority and space-separated definition keys.
     type Pol = (&'static str, i64, &'static str);
 
-    /// Which policy applies to `q` as `target` under `policies`.
-    fn check_applicable(target: Target, want: Option<&str>, policies: &[Pol]) {
+    /// (target, profile or `None` for every profile, the policy that applies, the policies)
+    type Row = (
+        Target,
+        Option<Profile>,
+        Option<&'static str>,
+        &'static [Pol],
+    );
+
+    /// Which policy applies to `q` as `target` under `policies` and `profile`.
+    fn check_applicable(target: Target, profile: Profile, want: Option<&str>, policies: &[Pol]) {
         let mut set = Policies::default();
         for (name, priority, keys) in policies {
             let definition = keys
@@ -241,33 +256,68 @@ mod tests {
                 .collect();
             set.set(Policy::new("/", *name, ".*", ApplyTo::All, *priority, definition).unwrap());
         }
-        let got = set.effective("/", "q", target).map(|p| p.name.as_str());
-        assert_eq!(got, want, "{target:?} under {policies:?}");
+        let got = set
+            .effective("/", "q", target, profile)
+            .map(|p| p.name.as_str());
+        assert_eq!(got, want, "{target:?} ({profile}) under {policies:?}");
     }
 
     #[test]
     fn policy_with_unsupported_key_skips_the_queue_type() {
         use Target::{ClassicQueue as Classic, Exchange, QuorumQueue as Quorum};
-        let qq_only = ("qq", 5, "max-length delivery-limit");
-        let cq_only = ("cq", 5, "max-length queue-mode");
-        let plain = ("plain", 1, "max-length");
-        let cases: [(Target, Option<&str>, &[Pol]); 10] = [
+        let (v310, v4) = (Some(Profile::RabbitMq310), Some(Profile::RabbitMq4));
+        const QQ_ONLY: Pol = ("qq", 5, "max-length delivery-limit");
+        const CQ_ONLY: Pol = ("cq", 5, "max-length queue-mode");
+        const PLAIN: Pol = ("plain", 1, "max-length");
+        let cases: [Row; 17] = [
             // live policy-5: a delivery-limit policy skips classic queues
-            (Classic, Some("plain"), &[qq_only, plain]),
-            (Quorum, Some("qq"), &[qq_only, plain]),
+            (Classic, None, Some("plain"), &[QQ_ONLY, PLAIN]),
+            (Quorum, None, Some("qq"), &[QQ_ONLY, PLAIN]),
             // live policy-6: a queue-mode policy skips quorum queues
-            (Quorum, Some("plain"), &[cq_only, plain]),
-            (Classic, Some("cq"), &[cq_only, plain]),
-            (Quorum, None, &[cq_only]),
-            (Quorum, None, &[("ha", 5, "ha-mode")]),
-            (Quorum, None, &[("sac", 5, "single-active-consumer")]),
-            (Classic, None, &[("strategy", 5, "dead-letter-strategy")]),
-            // exchanges ignore queue keys
-            (Exchange, Some("qq"), &[qq_only, plain]),
-            (Exchange, Some("cq"), &[cq_only, plain]),
+            (Quorum, None, Some("plain"), &[CQ_ONLY, PLAIN]),
+            (Classic, None, Some("cq"), &[CQ_ONLY, PLAIN]),
+            (Quorum, None, None, &[CQ_ONLY]),
+            (Quorum, None, None, &[("ha", 5, "ha-mode")]),
+            (Quorum, None, Some("ha"), &[("ha", 5, "ha-sync-batch-size")]),
+            (Quorum, None, None, &[("stream", 5, "max-age")]),
+            (
+                Classic,
+                None,
+                None,
+                &[("strategy", 5, "dead-letter-strategy")],
+            ),
+            // quorum queues take single-active-consumer by policy from 4.x
+            (Quorum, v310, None, &[("sac", 5, "single-active-consumer")]),
+            (
+                Quorum,
+                v4,
+                Some("sac"),
+                &[("sac", 5, "single-active-consumer")],
+            ),
+            // max-in-memory-* became classic-unsupported, queue-leader-locator supported, in 4.x
+            (
+                Classic,
+                v310,
+                Some("mem"),
+                &[("mem", 5, "max-in-memory-length")],
+            ),
+            (Classic, v4, None, &[("mem", 5, "max-in-memory-length")]),
+            (Classic, v310, None, &[("loc", 5, "queue-leader-locator")]),
+            (
+                Classic,
+                v4,
+                Some("loc"),
+                &[("loc", 5, "queue-leader-locator")],
+            ),
+            // exchanges take any policy
+            (Exchange, None, Some("qq"), &[QQ_ONLY, PLAIN]),
+            (Exchange, None, Some("cq"), &[CQ_ONLY, PLAIN]),
         ];
-        for (target, want, policies) in cases {
-            check_applicable(target, want, policies);
+        for (target, profile, want, policies) in cases {
+            let profiles = profile.map_or(Profile::ALL.to_vec(), |p| vec![p]);
+            for profile in profiles {
+                check_applicable(target, profile, want, policies);
+            }
         }
     }
 
@@ -291,7 +341,7 @@ mod tests {
         policies.set(Policy::new("/", "high", "^pol3\\.hi", ApplyTo::Queues, 5, high).unwrap());
         let value = |queue: &str, key: &str| {
             policies
-                .value("/", queue, Target::ClassicQueue, key)
+                .value("/", queue, Target::ClassicQueue, Profile::RabbitMq310, key)
                 .cloned()
         };
         assert_eq!(value("pol3.hi", "message-ttl"), Some(Value::Int(250)));

@@ -6,6 +6,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::policy::Target;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Profile {
     /// RabbitMQ 4.3.5 and later.
@@ -93,6 +95,75 @@ impl Profile {
         match self {
             Profile::RabbitMq4 => Some((31, 4)),
             Profile::RabbitMq310 => None,
+        }
+    }
+
+    /// The policy keys a queue type does not support: a policy holding one of them does not
+    /// apply to such a queue at all (`rabbit_queue_type:is_policy_applicable` with each type's
+    /// `unsupported_policies` capability, rabbit_classic_queue.erl and rabbit_quorum_queue.erl
+    /// @v3.10.8 and @v4.3.5). Exchanges take every policy.
+    pub fn unsupported_policy_keys(self, target: Target) -> &'static [&'static str] {
+        const STREAM: [&str; 3] = [
+            "max-age",
+            "stream-max-segment-size-bytes",
+            "initial-cluster-size",
+        ];
+        const CLASSIC_310: [&str; 6] = [
+            STREAM[0],
+            STREAM[1],
+            STREAM[2],
+            "queue-leader-locator",
+            "delivery-limit",
+            "dead-letter-strategy",
+        ];
+        const CLASSIC_4: [&str; 10] = [
+            STREAM[0],
+            STREAM[1],
+            STREAM[2],
+            "delivery-limit",
+            "dead-letter-strategy",
+            "max-in-memory-length",
+            "max-in-memory-bytes",
+            "target-group-size",
+            "selector-fields",
+            "selector-field-max-bytes",
+        ];
+        const QUORUM_310: [&str; 12] = [
+            "max-priority",
+            "queue-mode",
+            "single-active-consumer",
+            "ha-mode",
+            "ha-params",
+            "ha-sync-mode",
+            "ha-promote-on-shutdown",
+            "ha-promote-on-failure",
+            "queue-master-locator",
+            STREAM[0],
+            STREAM[1],
+            STREAM[2],
+        ];
+        // 4.x quorum queues take `single-active-consumer` from a policy.
+        const QUORUM_4: [&str; 13] = [
+            "max-priority",
+            "queue-mode",
+            "ha-mode",
+            "ha-params",
+            "ha-sync-mode",
+            "ha-promote-on-shutdown",
+            "ha-promote-on-failure",
+            "queue-master-locator",
+            STREAM[0],
+            STREAM[1],
+            STREAM[2],
+            "selector-fields",
+            "selector-field-max-bytes",
+        ];
+        match (self, target) {
+            (_, Target::Exchange) => &[],
+            (Profile::RabbitMq310, Target::ClassicQueue) => &CLASSIC_310,
+            (Profile::RabbitMq4, Target::ClassicQueue) => &CLASSIC_4,
+            (Profile::RabbitMq310, Target::QuorumQueue) => &QUORUM_310,
+            (Profile::RabbitMq4, Target::QuorumQueue) => &QUORUM_4,
         }
     }
 

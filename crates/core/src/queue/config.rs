@@ -69,7 +69,7 @@ pub fn resolve(decl: &QueueDecl, vhost: &str, policies: &Policies, profile: Prof
     };
     let sources = Sources {
         args,
-        policy: |key: &str| policies.value(vhost, &decl.name, target, key),
+        policy: |key: &str| policies.value(vhost, &decl.name, target, profile, key),
     };
     let arg_overflow = args.get_str("x-overflow").and_then(Overflow::parse);
     let pol_overflow = (sources.policy)("overflow")
