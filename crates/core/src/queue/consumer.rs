@@ -57,8 +57,8 @@ impl Consumer {
 /// it full, so a consumer that becomes full and is settled before the next delivery keeps its
 /// place. A quorum queue (`rabbit_fifo`) takes it out of the service queue with the delivery
 /// that uses its last credit. Either way an unblocked consumer re-enters at the back. The 4.x
-/// profile follows the same rules (the code that decides this is unchanged in 4.x as far as
-/// known; not checked against a 4.x broker).
+/// profile follows the same rules: `deliver_to_consumer`/`block_consumer` and rabbit_fifo's
+/// `maybe_queue_consumer` read the same at v4.3.5 (not checked against a 4.x broker).
 ///
 /// FIXME: 4.0+ quorum queues let a higher-priority single-active-consumer newcomer take over
 /// once the active one's deliveries are settled; here the first registered stays active.
