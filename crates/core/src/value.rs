@@ -252,6 +252,25 @@ impl fmt::Display for Value {
     }
 }
 
+/// Builders for tests across the crate.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Table, Value};
+
+    /// A longstr.
+    pub fn s(v: &str) -> Value {
+        Value::Str(v.to_owned())
+    }
+
+    /// A table from `(name, value)` pairs.
+    pub fn table(pairs: &[(&str, Value)]) -> Table {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Table as T;

@@ -199,22 +199,13 @@ impl Matcher for Headers {
 mod tests {
     use super::*;
     use crate::error::ReplyCode;
+    use crate::exchange::testing::route;
+    use crate::value::testing::{s, table as t};
     use Value::{Bool, Float, Int, Timestamp, Void};
 
     const BOTH: &[Profile] = &Profile::ALL;
     const V4: &[Profile] = &[Profile::RabbitMq4];
     const V310: &[Profile] = &[Profile::RabbitMq310];
-
-    fn s(v: &str) -> Value {
-        Value::Str(v.to_owned())
-    }
-
-    fn t(pairs: &[(&str, Value)]) -> Table {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
-    }
 
     fn xm(mode: &str) -> (&'static str, Value) {
         (X_MATCH, s(mode))
@@ -412,13 +403,7 @@ mod tests {
         );
         index.insert(BindingSlot(2), "", &t(&[("k", s("other"))]));
         index.remove(BindingSlot(0), "", &t(&[("k", s("v"))]));
-        let headers = t(&[("k", s("v"))]);
-        let msg = RoutingInput {
-            keys: &[],
-            headers: &headers,
-        };
-        let mut out = Vec::new();
-        index.matches(&msg, Profile::default(), &mut out);
+        let out = route(&index, &[], &t(&[("k", s("v"))]), Profile::default());
         assert_eq!(out, vec![BindingSlot(1)]);
     }
 }

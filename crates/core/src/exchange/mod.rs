@@ -219,3 +219,29 @@ pub(crate) fn quote_list(items: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Routing through one index, for the exchange types' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{BindingSlot, Matcher, RoutingInput};
+    use crate::profile::Profile;
+    use crate::value::Table;
+
+    /// The slots `index` matches for `keys` and `headers`, sorted (duplicates kept).
+    pub fn route<M: Matcher>(
+        index: &M,
+        keys: &[&str],
+        headers: &Table,
+        profile: Profile,
+    ) -> Vec<BindingSlot> {
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        let msg = RoutingInput {
+            keys: &keys,
+            headers,
+        };
+        let mut out = Vec::new();
+        index.matches(&msg, profile, &mut out);
+        out.sort();
+        out
+    }
+}

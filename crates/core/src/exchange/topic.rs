@@ -80,6 +80,7 @@ impl Matcher for Topic {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::exchange::testing::route;
 
     /// Routes `routing_key` through an index of `bindings` (slot = position) and checks that
     /// exactly the `expected` bindings match, and that `explain` agrees binding by binding.
@@ -174,15 +175,7 @@ mod tests {
         index.insert(BindingSlot(0), "a.*", &Table::new());
         index.insert(BindingSlot(1), "#.z", &Table::new());
         index.insert(BindingSlot(2), "q", &Table::new());
-        let keys = vec!["a.b".to_owned(), "y.z".to_owned()];
-        let mut out = Vec::new();
-        let headers = Table::new();
-        let msg = RoutingInput {
-            keys: &keys,
-            headers: &headers,
-        };
-        index.matches(&msg, Profile::default(), &mut out);
-        out.sort();
+        let out = route(&index, &["a.b", "y.z"], &Table::new(), Profile::default());
         assert_eq!(out, vec![BindingSlot(0), BindingSlot(1)]);
     }
 
@@ -244,15 +237,7 @@ mod tests {
         assert_eq!(index.trie.live_nodes(), 5);
         index.remove(BindingSlot(0), "a.*.#", &t);
         assert_eq!(index.trie.live_nodes(), 5);
-        let keys = vec!["a.b".to_owned()];
-        let headers = Table::new();
-        let msg = RoutingInput {
-            keys: &keys,
-            headers: &headers,
-        };
-        let mut out = Vec::new();
-        index.matches(&msg, Profile::default(), &mut out);
-        out.sort();
+        let out = route(&index, &["a.b"], &Table::new(), Profile::default());
         assert_eq!(out, vec![BindingSlot(1), BindingSlot(2)]);
         index.remove(BindingSlot(1), "a.*.#", &t);
         assert_eq!(index.trie.live_nodes(), 3);

@@ -192,23 +192,13 @@ impl Decision {
 
 #[cfg(test)]
 mod tests {
+    use crate::value::testing::{s, table as t};
     use proptest::prelude::*;
 
     use super::super::{Headers, X_MATCH};
     use super::*;
     use crate::exchange::{BindingSlot, Matcher, RoutingInput};
     use Value::{Bool, Float, Int, Timestamp, Void};
-
-    fn s(v: &str) -> Value {
-        Value::Str(v.to_owned())
-    }
-
-    fn t(pairs: &[(&str, Value)]) -> Table {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
-    }
 
     #[test]
     fn data_for_the_app() {

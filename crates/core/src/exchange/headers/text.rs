@@ -99,19 +99,9 @@ impl fmt::Display for VersionRule {
 mod tests {
     use super::*;
     use crate::profile::Profile;
-    use crate::value::{Table, Value};
+    use crate::value::Value;
+    use crate::value::testing::{s, table as t};
     use Value::{Float, Int, Void};
-
-    fn s(v: &str) -> Value {
-        Value::Str(v.to_owned())
-    }
-
-    fn t(pairs: &[(&str, Value)]) -> Table {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
-    }
 
     fn check(args: &[(&str, Value)], headers: &[(&str, Value)], profile: Profile, text: &str) {
         let why = Explanation::new(&t(args), &t(headers), profile);

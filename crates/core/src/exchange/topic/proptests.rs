@@ -71,15 +71,8 @@ fn check_alignment(binding: &[&str], a: &KeyAlignment) {
 }
 
 fn route(index: &Topic, routing_key: &str) -> Vec<BindingSlot> {
-    let keys = vec![routing_key.to_owned()];
-    let headers = Table::new();
-    let msg = RoutingInput {
-        keys: &keys,
-        headers: &headers,
-    };
-    let mut out = Vec::new();
-    index.matches(&msg, Profile::default(), &mut out);
-    out.sort();
+    let mut out =
+        crate::exchange::testing::route(index, &[routing_key], &Table::new(), Profile::default());
     let emitted = out.len();
     out.dedup();
     // Memoisation visits each (node, position) once, so one key never yields a slot twice.
