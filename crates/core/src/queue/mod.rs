@@ -169,14 +169,7 @@ impl Queue {
         if self.store.is_empty()
             && let Some(consumer) = self.consumers.choose()
         {
-            self.hand_out(
-                entry,
-                Some(&consumer),
-                consumer.channel,
-                consumer.auto_ack,
-                false,
-                cx,
-            );
+            self.deliver_to(entry, &consumer, cx);
             return true;
         }
         self.store.insert(entry);
@@ -239,16 +232,21 @@ impl Queue {
             let Some(entry) = self.store.pop_head() else {
                 break;
             };
-            self.hand_out(
-                entry,
-                Some(&consumer),
-                consumer.channel,
-                consumer.auto_ack,
-                false,
-                cx,
-            );
+            self.deliver_to(entry, &consumer, cx);
         }
         self.update_blocked();
+    }
+
+    /// A first delivery of `entry` to `consumer` (`basic.deliver`).
+    fn deliver_to(&mut self, entry: Entry, consumer: &ConsumeOptions, cx: &mut Ctx) {
+        self.hand_out(
+            entry,
+            Some(consumer),
+            consumer.channel,
+            consumer.auto_ack,
+            false,
+            cx,
+        );
     }
 
     fn hand_out(
