@@ -5,12 +5,14 @@
 //! - [`app`]: the page: header and workspace.
 //! - [`explorer`]: try a routing key against a topology and read the core's explanation.
 //! - [`route_view`]: the core's route explanation drawn: bindings tried, words aligned.
+//! - [`sim_ref`]: the running simulation shared by the stage and the panels; the selection.
 //! - [`panic_overlay`]: a panic shows a "something broke, reload" overlay, never a frozen page.
 
 pub mod app;
 pub mod explorer;
 pub mod panic_overlay;
 pub mod route_view;
+pub mod sim_ref;
 
 pub use app::App;
 
