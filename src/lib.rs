@@ -6,11 +6,13 @@
 //! - [`explorer`]: try a routing key against a topology and read the core's explanation.
 //! - [`route_view`]: the core's route explanation drawn: bindings tried, words aligned.
 //! - [`sim_ref`]: the running simulation shared by the stage and the panels; the selection.
+//! - [`presets`]: the scenario files shipped with the app.
 //! - [`panic_overlay`]: a panic shows a "something broke, reload" overlay, never a frozen page.
 
 pub mod app;
 pub mod explorer;
 pub mod panic_overlay;
+pub mod presets;
 pub mod route_view;
 pub mod sim_ref;
 

@@ -1,0 +1,26 @@
+//! The presets shipped with the app: scenario files from `scenarios/`, compiled in. The first
+//! one opens when there is nothing to restore. Adding a preset is one line here and one file
+//! there; the e2e test loads every one.
+
+/// A shipped scenario: a stable id (kept in local storage and links) and its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    pub id: &'static str,
+    pub json: &'static str,
+}
+
+/// Every preset, in the order the picker lists them.
+pub const PRESETS: &[Preset] = &[Preset {
+    id: "orders-topic",
+    json: include_str!("../scenarios/orders-topic.json"),
+}];
+
+/// The preset with this id.
+pub fn find(id: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.id == id)
+}
+
+/// The one that opens first.
+pub fn first() -> Option<&'static Preset> {
+    PRESETS.first()
+}
