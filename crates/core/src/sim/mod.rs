@@ -22,6 +22,8 @@
 //! - [`trace`]: the ring buffer of [`TraceEvent`]s, what is in flight at a frame, and the
 //!   lifecycle query.
 //! - [`metrics`]: counters, rates, latency percentiles and the samples for charts.
+//! - [`messages`]: what each message was published with (properties, headers, `x-death` of
+//!   dead letters), bounded, for the inspector.
 //! - [`checkpoint`]: saved states for seek and step back, with bounded memory.
 //! - [`timeline`]: the bounded record with a cursor that the trace and series are kept in.
 
@@ -31,6 +33,7 @@ mod control;
 pub mod engine;
 mod handle;
 mod hops;
+pub mod messages;
 pub mod metrics;
 mod observe;
 pub mod rng;
@@ -44,6 +47,7 @@ pub mod world;
 
 pub use actor::{ConsumerId, ProducerId};
 pub use engine::{Control, Options, Simulation};
+pub use messages::{MessageInfo, Origin};
 pub use scenario::Scenario;
 pub use scheduler::{ScheduleError, Scheduler, SimTime};
 pub use trace::{Edge, Trace, TraceEvent, TraceKind};
