@@ -167,3 +167,25 @@ fn the_table_keeps_the_newest_messages() {
         assert_eq!(kept, held, "capacity {capacity}");
     }
 }
+
+#[test]
+fn a_consumer_view_shows_what_it_holds() {
+    let topology = json!({"queues": [q("q", json!({}))]});
+    let actors = json!({"producers": [{"name": "p", "exchange": "", "routing_key": "q",
+            "rate": {"kind": "script", "at_ms": [0, 1]}}],
+        "consumers": [{"name": "c", "queue": "q", "processing_ms": 10}]});
+    let mut s = sim(topology, actors);
+    let c = s.consumer_id("c").unwrap();
+    let seen = |s: &Simulation| {
+        let v = s.consumer_view(c).unwrap();
+        (v.status, v.processed, v.in_hand)
+    };
+    s.run_until(SimTime::from_ms(2)).unwrap();
+    assert_eq!(seen(&s), ("running", 0, vec![MessageId(1), MessageId(2)]));
+    s.run_until(SimTime::from_ms(15)).unwrap();
+    assert_eq!(seen(&s), ("running", 1, vec![MessageId(2)]));
+    assert!(
+        s.consumer_view(switchyard_core::sim::ConsumerId(5))
+            .is_none()
+    );
+}
