@@ -4,6 +4,11 @@
 //! # Layout
 //! - [`app`]: the page: header and workspace.
 //! - [`explorer`]: try a routing key against a topology and read the core's explanation.
+//! - [`inspector`]: the clicked message (properties, headers, lifecycle, route) or node
+//!   (settings, counters, bindings).
+//! - [`metrics_panel`]: rates, latency, per-queue Ready / Unacked / Total, utilisation, charts.
+//! - [`preset_picker`]: the shipped scenarios and "Load a scenario file…".
+//! - [`narration`]: the lesson card shown at a pause point.
 //! - [`route_view`]: the core's route explanation drawn: bindings tried, words aligned.
 //! - [`sim_ref`]: the running simulation shared by the stage and the panels; the selection.
 //! - [`presets`]: the scenario files shipped with the app.
@@ -11,7 +16,11 @@
 
 pub mod app;
 pub mod explorer;
+pub mod inspector;
+pub mod metrics_panel;
+pub mod narration;
 pub mod panic_overlay;
+pub mod preset_picker;
 pub mod presets;
 pub mod route_view;
 pub mod sim_ref;
