@@ -12,10 +12,17 @@ pub struct Preset {
 }
 
 /// Every preset, in the order the picker lists them.
-pub const PRESETS: &[Preset] = &[Preset {
-    id: "orders-topic",
-    json: include_str!("../scenarios/orders-topic.json"),
-}];
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        id: "orders-topic",
+        json: include_str!("../scenarios/orders-topic.json"),
+    },
+    // The animation's benchmark (scripts/bench-app.sh): 2,000 messages in flight.
+    Preset {
+        id: "stress",
+        json: include_str!("../scenarios/stress.json"),
+    },
+];
 
 /// The preset with this id.
 pub fn find(id: &str) -> Option<&'static Preset> {
