@@ -38,7 +38,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         (Some(Selection::Node(id)), Some(sim)) => node::view(&sim, id, &props.on_select),
     };
     html! {
-        <aside class="panel inspector" aria-label="Inspector" aria-live="polite">{ body }</aside>
+        <aside class="panel inspector" aria-label="Inspector">{ body }</aside>
     }
 }
 
