@@ -45,8 +45,8 @@ pub fn App() -> Html {
                         { for status }
                         <div class="canvas-wrap">
                             <Stage />
-                            <div class="narration-slot">{ narration(&state) }</div>
                         </div>
+                        <div class="narration-slot">{ narration(&state) }</div>
                     </section>
                     <aside class="details">{ panels(&state) }</aside>
                     <section class="secondary">
