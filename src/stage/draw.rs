@@ -246,12 +246,13 @@ fn queue_lines(ctx: &Ctx, p: &Palette, x: f64, y: f64, r: f64, selected: bool) {
     ctx.stroke_rect(x0, y0, w, h);
 }
 
-/// Each queue's depth: its cells filled from the consumer's end, and the counts above it.
+/// Each queue's depth: its cells filled from the consumer's end, and the counts under its name.
 pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
     let r = frame.fit.radius();
-    ctx.set_font("600 12px system-ui, sans-serif");
+    ctx.set_font("12px system-ui, sans-serif");
     ctx.set_text_align("center");
-    ctx.set_text_baseline("bottom");
+    // Under the queue's name (above it, the binding keys need the room).
+    ctx.set_text_baseline("top");
     for (id, ready, unacked) in frame.depths {
         let Some(s) = frame.scene.shape(*id) else {
             continue;
@@ -278,7 +279,7 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
         } else {
             format!("{ready} ready")
         };
-        let _ = ctx.fill_text(&depth, x, y0 - 4.0);
+        let _ = ctx.fill_text(&depth, x, y0 + h + 6.0 + 16.0);
     }
 }
 
