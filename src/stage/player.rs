@@ -219,9 +219,8 @@ impl Player {
             return Vec::new();
         };
         let at = SimTime(self.view);
-        let oldest = self
-            .view
-            .saturating_sub(self.horizon.max(min_span).saturating_add(self.lead));
+        // A hop drawn now left at most that long ago, and is recorded at or after it left.
+        let oldest = self.view.saturating_sub(self.horizon.max(min_span));
         let mut out: Vec<TraceEvent> = sim
             .trace()
             .events()
