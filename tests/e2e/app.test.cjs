@@ -232,6 +232,14 @@ test("a scenario file with a mistake is named in the banner and the running one 
   });
   await page.waitForFunction(() => !document.querySelector("#banner"));
   await page.waitForFunction(() => !document.querySelector(".preset.current"));
+  // A loaded file survives a reload too (its text is kept in local storage).
+  await page.waitForTimeout(600);
+  await page.reload();
+  await page.waitForSelector("#stage-canvas");
+  await page.waitForTimeout(600);
+  assert.equal(await page.locator(".preset.current").count(), 0, "still the loaded file");
+  assert.equal(await page.locator("#banner").count(), 0);
+  assert.ok((await steps(page)) > 0);
   assert.deepEqual(browser.errors, []);
   await page.close();
 });
