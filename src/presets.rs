@@ -10,10 +10,16 @@ pub struct Preset {
 }
 
 /// Every preset, in the order the picker lists them.
-pub const PRESETS: &[Preset] = &[Preset {
-    id: "orders-topic",
-    json: include_str!("../scenarios/orders-topic.json"),
-}];
+#[rustfmt::skip]
+pub const PRESETS: &[Preset] = &[
+    Preset { id: "orders-topic", json: include_str!("../scenarios/orders-topic.json") },
+    Preset { id: "live-match", json: include_str!("../scenarios/live-match.json") },
+    Preset { id: "tutorial-1-hello-world", json: include_str!("../scenarios/tutorial-1-hello-world.json") },
+    Preset { id: "tutorial-2-work-queues", json: include_str!("../scenarios/tutorial-2-work-queues.json") },
+    Preset { id: "tutorial-3-publish-subscribe", json: include_str!("../scenarios/tutorial-3-publish-subscribe.json") },
+    Preset { id: "tutorial-4-routing", json: include_str!("../scenarios/tutorial-4-routing.json") },
+    Preset { id: "tutorial-5-topics", json: include_str!("../scenarios/tutorial-5-topics.json") },
+];
 
 /// The preset with this id.
 pub fn find(id: &str) -> Option<&'static Preset> {

@@ -7,6 +7,7 @@
 )]
 
 mod conformance;
+mod presets;
 mod queue_accounting;
 mod queue_conformance;
 mod queue_observed;
