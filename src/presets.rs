@@ -13,6 +13,7 @@ pub struct Preset {
 #[rustfmt::skip]
 pub const PRESETS: &[Preset] = &[
     Preset { id: "orders-topic", json: include_str!("../scenarios/orders-topic.json") },
+    Preset { id: "employee-created", json: include_str!("../scenarios/employee-created.json") },
     Preset { id: "live-match", json: include_str!("../scenarios/live-match.json") },
     Preset { id: "tutorial-1-hello-world", json: include_str!("../scenarios/tutorial-1-hello-world.json") },
     Preset { id: "tutorial-2-work-queues", json: include_str!("../scenarios/tutorial-2-work-queues.json") },

@@ -26,6 +26,7 @@ impl Simulation {
             Control::StopConsumer(c) => self.stop(t, c),
             Control::CrashConsumer(c) => self.crash(t, c),
             Control::RestartBroker => self.restart(t),
+            Control::ChangeTopology(step) => self.change_topology(t, step),
         }
     }
 
@@ -97,6 +98,7 @@ impl Simulation {
     fn restart(&mut self, t: SimTime) {
         let result = self.state.broker.restart(t.as_ms());
         self.state.restarts += 1;
+        self.new_topology_epoch();
         self.after_broker(t, result.is_err(), None);
         for i in 0..self.state.consumers.len() {
             let consumer = ConsumerId(i as u32);

@@ -18,6 +18,7 @@ use crate::sim::checkpoint::Checkpoints;
 use crate::sim::handle::SimEvent;
 use crate::sim::hops::{HopCache, Hops};
 use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
+use crate::sim::reshape::{available, declare_nodes};
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{Action, LessonStep, Scenario};
 use crate::sim::scheduler::{ScheduleError, Scheduler, SimTime};
@@ -32,6 +33,8 @@ pub enum Control {
     StartConsumer(ConsumerId),
     CrashConsumer(ConsumerId),
     RestartBroker,
+    /// Applies the script step with this index (a `declare` or an `unbind`).
+    ChangeTopology(u32),
 }
 
 /// Engine settings that are not part of the scenario.
@@ -79,6 +82,9 @@ pub(crate) struct State {
     /// Broker restarts so far (the topology may differ after each).
     pub restarts: u32,
     pub latency_rng: Rng,
+    /// Which topology the broker has (a number never reused, also across seeks): what the hop
+    /// cache is keyed by. Bumped by restarts and runtime topology changes.
+    pub topology_epoch: u32,
 }
 
 /// The cast's node ids, by actor.
@@ -112,6 +118,8 @@ pub struct Simulation {
     pub(crate) hop_cache: HopCache,
     /// Step counts at which actions were injected on demand (each one forks the timeline).
     pub(crate) injected_at: Vec<u64>,
+    /// The last topology epoch handed out.
+    topology_epochs: u32,
     stall_limit: u64,
 }
 
@@ -119,10 +127,12 @@ impl Simulation {
     /// Builds the broker from the scenario's topology and checks that every actor refers to
     /// something that exists (errors name the path).
     pub fn new(scenario: Scenario, options: Options) -> Result<Simulation, FieldError> {
-        let broker = scenario
+        let mut broker = scenario
             .topology
             .to_broker(options.profile)
             .map_err(|e| error(&join("topology", &e.path), e.message))?;
+        // The topology's own declarations are not part of the run.
+        broker.drain_events();
         let mut world = World::from_broker(&broker);
         let cast = cast(&scenario, &broker, &mut world)?;
         let seed = scenario.seed;
@@ -148,6 +158,7 @@ impl Simulation {
             restarts: 0,
             next_channel: n as u32 + 1,
             latency_rng: Rng::stream(seed, u64::MAX),
+            topology_epoch: 0,
         };
         let mut sim = Simulation {
             channel_owner: (0..=n)
@@ -166,6 +177,7 @@ impl Simulation {
                 options.checkpoint_budget,
             ),
             injected_at: Vec::new(),
+            topology_epochs: 0,
             stall_limit: options.max_events_at_one_instant.max(1),
             hops: None,
             hop_cache: HopCache::default(),
@@ -284,6 +296,12 @@ impl Simulation {
         self.state.steps - start
     }
 
+    /// Gives the broker's topology a new epoch (after a restart or a change).
+    pub(crate) fn new_topology_epoch(&mut self) {
+        self.topology_epochs += 1;
+        self.state.topology_epoch = self.topology_epochs;
+    }
+
     fn schedule_start(&mut self) {
         let sched = &mut self.state.sched;
         for (i, (spec, p)) in self
@@ -297,14 +315,24 @@ impl Simulation {
                 sched.schedule_in(t, SimEvent::Produce(ProducerId(i as u32)));
             }
         }
+        // A consumer may start at the instant its queue is declared: the declaration goes first.
+        let (changes, others): (Vec<_>, Vec<_>) = self
+            .cast
+            .script
+            .iter()
+            .copied()
+            .partition(|(_, c)| matches!(c, Control::ChangeTopology(_)));
+        for (at, control) in changes {
+            sched.schedule_in(at, SimEvent::Control(control));
+        }
         for (i, spec) in self.scenario.consumers.iter().enumerate() {
             sched.schedule_in(
                 spec.start,
                 SimEvent::Control(Control::StartConsumer(ConsumerId(i as u32))),
             );
         }
-        for (at, control) in &self.cast.script {
-            sched.schedule_in(*at, SimEvent::Control(*control));
+        for (at, control) in others {
+            sched.schedule_in(at, SimEvent::Control(control));
         }
         for (i, step) in self.scenario.lesson.iter().enumerate() {
             sched.schedule_in(step.at, SimEvent::Lesson(i as u32));
@@ -322,17 +350,15 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
         consumer_queues: Vec::new(),
         script: Vec::new(),
     };
+    let declared = declare_nodes(scenario, world);
     for (i, p) in scenario.producers.iter().enumerate() {
         let path = format!("actors.producers[{i}]");
         let known = broker
             .topology(&p.vhost)
             .is_ok_and(|t| p.exchange.is_empty() || t.exchange(&p.exchange).is_some());
         if !known {
-            let what = format!(
-                "exchange `{}` is not declared in vhost `{}`",
-                p.exchange, p.vhost
-            );
-            return Err(error(&join(&path, "exchange"), what));
+            let name = (NodeKind::Exchange, p.vhost.as_str(), p.exchange.as_str());
+            available(&declared, name, p.start, &join(&path, "exchange"))?;
         }
         cast.producers
             .push(world.add(NodeKind::Producer, &p.vhost, &p.name));
@@ -340,6 +366,16 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             .push(world.exchange(&p.vhost, &p.exchange));
     }
     for (i, c) in scenario.consumers.iter().enumerate() {
+        let in_topology = broker.queue(&c.vhost, &c.queue).is_some();
+        if !in_topology {
+            let name = (NodeKind::Queue, c.vhost.as_str(), c.queue.as_str());
+            available(
+                &declared,
+                name,
+                c.start,
+                &format!("actors.consumers[{i}].queue"),
+            )?;
+        }
         let Some(queue) = world.queue(&c.vhost, &c.queue) else {
             let what = format!("queue `{}` is not declared in vhost `{}`", c.queue, c.vhost);
             return Err(error(&format!("actors.consumers[{i}].queue"), what));
@@ -363,6 +399,9 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             Action::StartConsumer { consumer } => Control::StartConsumer(id(consumer, i)?),
             Action::CrashConsumer { consumer } => Control::CrashConsumer(id(consumer, i)?),
             Action::RestartBroker => Control::RestartBroker,
+            Action::Declare { .. } | Action::Unbind { .. } => {
+                Control::ChangeTopology(u32::try_from(i).unwrap_or(u32::MAX))
+            }
         };
         cast.script.push((step.at, control));
     }

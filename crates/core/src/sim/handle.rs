@@ -168,7 +168,7 @@ impl Simulation {
             .copied()
             .flatten();
         if let Some(x) = exchange.filter(|x| self.world.is_multi_hop(*x)) {
-            let key = (self.state.restarts, x, publish.routing_key.clone());
+            let key = (self.state.topology_epoch, x, publish.routing_key.clone());
             let cacheable = publish.properties.headers.is_empty();
             let cached = self.hop_cache.get(&key).filter(|_| cacheable).cloned();
             self.hops = cached.or_else(|| {

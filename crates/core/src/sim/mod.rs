@@ -18,7 +18,8 @@
 //! - [`engine`]: [`Simulation`]: `step`, `run_until`, `advance_by`, `run_steps`. Beside it,
 //!   private: `seek` (`seek`, `seek_step`, `step_back`, `inject`), `handle` (each event),
 //!   `control` (failures and consumer control), `observe` (broker events into trace and
-//!   metrics), `hops` (exchange-to-exchange hops), `summary` (the metrics as JSON).
+//!   metrics), `hops` (exchange-to-exchange hops), `summary` (the metrics as JSON),
+//!   `reshape` (runtime topology changes: `declare` and `unbind` script steps).
 //! - [`trace`]: the ring buffer of [`TraceEvent`]s, what is in flight at a frame, and the
 //!   lifecycle query.
 //! - [`metrics`]: counters, rates, latency percentiles and the samples for charts.
@@ -33,6 +34,7 @@ mod handle;
 mod hops;
 pub mod metrics;
 mod observe;
+mod reshape;
 pub mod rng;
 pub mod scenario;
 pub mod scheduler;

@@ -90,6 +90,12 @@ pub enum TraceKind {
     LessonStep {
         lesson: u32,
     },
+    /// At an exchange or queue: declared while running (a script's `declare` step).
+    Declared,
+    /// exchange → queue or exchange: a binding added while running.
+    Bound,
+    /// exchange → queue or exchange: a binding removed while running.
+    Unbound,
 }
 
 impl TraceKind {
@@ -124,6 +130,9 @@ impl TraceKind {
             TraceKind::QueueLost => "queue_lost",
             TraceKind::Refused => "refused",
             TraceKind::LessonStep { .. } => "lesson_step",
+            TraceKind::Declared => "declared",
+            TraceKind::Bound => "bound",
+            TraceKind::Unbound => "unbound",
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::topology::Destination;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(pub u32);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NodeKind {
     Producer,
     Exchange,
@@ -126,6 +126,15 @@ impl World {
             name: name.to_owned(),
         });
         id
+    }
+
+    /// Notes that this exchange may forward to others (declared so by a script step).
+    pub fn mark_multi_hop(&mut self, vhost: &str, exchange: &str) {
+        if let Some(id) = self.exchange(vhost, exchange)
+            && !self.multi_hop.contains(&id)
+        {
+            self.multi_hop.push(id);
+        }
     }
 
     /// Whether a publish to this exchange may travel on to other exchanges.

@@ -13,6 +13,7 @@ mod queue_conformance;
 mod queue_observed;
 mod sim;
 mod sim_flows;
+mod sim_patterns;
 mod sim_props;
 mod sim_scenario;
 mod vectors;

@@ -140,3 +140,16 @@ fn every_preset_is_registered_in_the_app() {
         assert!(registry.contains(&line), "{name} is not in src/presets.rs");
     }
 }
+
+#[test]
+fn every_preset_reads_back_the_same_after_writing() {
+    for (name, text) in presets() {
+        let scenario = Scenario::from_json_text(&text).unwrap();
+        let written = scenario.to_json().unwrap();
+        let again = Scenario::from_json(&written).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(again.to_json().unwrap(), written, "{name}");
+        assert_eq!(again.consumers, scenario.consumers, "{name}");
+        assert_eq!(again.producers, scenario.producers, "{name}");
+        assert_eq!(again.script, scenario.script, "{name}");
+    }
+}

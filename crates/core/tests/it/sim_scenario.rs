@@ -122,7 +122,7 @@ fn errors_name_the_field() {
     check(
         "\"script\": []",
         "\"script\": [{\"at_ms\": 5, \"action\": \"explode\"}]",
-        "script[0].action: expected one of: stop_consumer, start_consumer, crash_consumer, restart_broker",
+        "script[0].action: expected one of: stop_consumer, start_consumer, crash_consumer, restart_broker, declare, unbind",
     );
     check(
         "\"script\": []",

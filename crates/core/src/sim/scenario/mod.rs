@@ -53,6 +53,15 @@ pub enum Action {
     },
     /// Durable state and persistent messages survive; the rest is lost.
     RestartBroker,
+    /// Declares exchanges and queues and adds bindings while the simulation runs, from a
+    /// RabbitMQ definitions fragment applied by the same import code as the topology.
+    Declare {
+        definitions: Definitions,
+    },
+    /// Removes the fragment's bindings.
+    Unbind {
+        definitions: Definitions,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -261,10 +270,23 @@ fn script(root: &Map<String, Json>) -> Result<Vec<ScriptStep>, FieldError> {
                 &["consumer"],
             ),
             "restart_broker" => (Action::RestartBroker, &[]),
+            "declare" => (
+                Action::Declare {
+                    definitions: fragment(obj, &path, false)?,
+                },
+                &["definitions"],
+            ),
+            "unbind" => (
+                Action::Unbind {
+                    definitions: fragment(obj, &path, true)?,
+                },
+                &["definitions"],
+            ),
             _ => {
                 return Err(error(
                     &join(&path, "action"),
-                    "expected one of: stop_consumer, start_consumer, crash_consumer, restart_broker",
+                    "expected one of: stop_consumer, start_consumer, crash_consumer, \
+                     restart_broker, declare, unbind",
                 ));
             }
         };
@@ -276,6 +298,32 @@ fn script(root: &Map<String, Json>) -> Result<Vec<ScriptStep>, FieldError> {
         });
     }
     Ok(out)
+}
+
+/// The `definitions` of a `declare` or `unbind` step; an unbind names bindings only.
+fn fragment(
+    obj: &Map<String, Json>,
+    path: &str,
+    bindings_only: bool,
+) -> Result<Definitions, FieldError> {
+    let at = join(path, "definitions");
+    let json = object(obj.get("definitions").unwrap_or(&Json::Null), &at)?;
+    let defs = Definitions::from_json(&Json::Object(json.clone()))
+        .map_err(|e| error(&join(&at, &e.path), e.message))?;
+    if !defs.policies.is_empty() {
+        return Err(error(
+            &join(&at, "policies"),
+            "policies cannot be declared by a step",
+        ));
+    }
+    let empty = defs.exchanges.is_empty() && defs.queues.is_empty() && defs.bindings.is_empty();
+    if empty {
+        return Err(error(&at, "declares no exchange, queue or binding"));
+    }
+    if bindings_only && !(defs.exchanges.is_empty() && defs.queues.is_empty()) {
+        return Err(error(&at, "an unbind lists `bindings` only"));
+    }
+    Ok(defs)
 }
 
 fn lesson(root: &Map<String, Json>) -> Result<Vec<LessonStep>, FieldError> {

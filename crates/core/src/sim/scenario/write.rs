@@ -64,6 +64,14 @@ fn step(at: u64, action: &Action) -> Json {
         Action::StartConsumer { consumer } => ("start_consumer", Some(consumer)),
         Action::CrashConsumer { consumer } => ("crash_consumer", Some(consumer)),
         Action::RestartBroker => ("restart_broker", None),
+        Action::Declare { definitions } | Action::Unbind { definitions } => {
+            let name = match action {
+                Action::Declare { .. } => "declare",
+                _ => "unbind",
+            };
+            let fragment = definitions::fragment_to_json(definitions);
+            return json!({"at_ms": ms(at), "action": name, "definitions": fragment});
+        }
     };
     let mut out = json!({"at_ms": ms(at), "action": name});
     if let (Some(c), Some(obj)) = (consumer, out.as_object_mut()) {

@@ -1,0 +1,121 @@
+//! Topology changes while the simulation runs: a script's `declare` step (a RabbitMQ
+//! definitions fragment: exchanges, queues, bindings) and `unbind` step, applied to the broker
+//! by the same import code as the scenario's topology, so a new subscriber can appear without
+//! any change to the publisher. At load, every exchange and queue a step may declare gets its
+//! node in the world (node ids never change while running, so checkpoints need not copy the
+//! world), and actors may refer to them when the step comes no later than the actor's start.
+//! The broker's declare / bind / unbind events reach the trace through `observe`.
+
+use std::collections::BTreeMap;
+
+use crate::definitions::Definitions;
+use crate::fields::{FieldError, error};
+use crate::sim::engine::Simulation;
+use crate::sim::scenario::{Action, Scenario};
+use crate::sim::scheduler::SimTime;
+use crate::sim::world::{NodeKind, World};
+use crate::topology::Destination;
+
+/// When the script first declares each (kind, vhost, name), with the step's index.
+pub(crate) type Declared = BTreeMap<(NodeKind, String, String), (u64, usize)>;
+
+/// Adds a node for every exchange and queue the script declares (in script order) and marks
+/// the exchanges that may forward to others; gives when each is first declared.
+pub(crate) fn declare_nodes(scenario: &Scenario, world: &mut World) -> Declared {
+    let mut steps: Vec<(usize, u64, &Definitions)> = scenario
+        .script
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match &s.action {
+            Action::Declare { definitions } => Some((i, s.at, definitions)),
+            _ => None,
+        })
+        .collect();
+    steps.sort_by_key(|(i, at, _)| (*at, *i));
+    let mut declared = Declared::new();
+    for (i, at, defs) in steps {
+        let names = defs
+            .exchanges
+            .iter()
+            .map(|(v, x)| (NodeKind::Exchange, v, &x.name))
+            .chain(
+                defs.queues
+                    .iter()
+                    .map(|(v, q)| (NodeKind::Queue, v, &q.name)),
+            );
+        for (kind, vhost, name) in names {
+            let known = match kind {
+                NodeKind::Exchange => world.exchange(vhost, name),
+                _ => world.queue(vhost, name),
+            };
+            if known.is_none() {
+                world.add(kind, vhost, name);
+            }
+            declared
+                .entry((kind, vhost.clone(), name.clone()))
+                .or_insert((at, i));
+        }
+        for (vhost, x) in &defs.exchanges {
+            if x.arguments.get("alternate-exchange").is_some() {
+                world.mark_multi_hop(vhost, &x.name);
+            }
+        }
+        for (vhost, b) in &defs.bindings {
+            if matches!(b.destination, Destination::Exchange(_)) {
+                world.mark_multi_hop(vhost, &b.source);
+            }
+        }
+    }
+    declared
+}
+
+/// Checks that an actor starting at `start` may use an exchange or queue the topology lacks:
+/// a script step must declare it no later than that.
+pub(crate) fn available(
+    declared: &Declared,
+    (kind, vhost, name): (NodeKind, &str, &str),
+    start: u64,
+    path: &str,
+) -> Result<(), FieldError> {
+    let Some((at, step)) = declared.get(&(kind, vhost.to_owned(), name.to_owned())) else {
+        let what = format!(
+            "{} `{name}` is not declared in vhost `{vhost}`",
+            kind.name()
+        );
+        return Err(error(path, what));
+    };
+    if *at > start {
+        let what = format!(
+            "{} `{name}` is declared by script[{step}] at {} ms, after this actor starts at {} ms",
+            kind.name(),
+            *at as f64 / 1000.0,
+            start as f64 / 1000.0
+        );
+        return Err(error(path, what));
+    }
+    Ok(())
+}
+
+impl Simulation {
+    /// Applies script step `step` (a `declare` or an `unbind`).
+    pub(crate) fn change_topology(&mut self, t: SimTime, step: u32) {
+        let Some(step) = self.scenario.script.get(step as usize) else {
+            return;
+        };
+        let broker = &mut self.state.broker;
+        let mut refused = broker.advance(t.as_ms()).is_err();
+        match &step.action {
+            Action::Declare { definitions } => {
+                refused |= definitions.load_into(broker).is_err();
+            }
+            Action::Unbind { definitions } => {
+                for (vhost, binding) in &definitions.bindings {
+                    refused |= broker.unbind(vhost, binding).is_err();
+                }
+            }
+            _ => return,
+        }
+        self.new_topology_epoch();
+        self.after_broker(t, refused, None);
+    }
+}
