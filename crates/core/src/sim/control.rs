@@ -40,6 +40,7 @@ impl Simulation {
         let mut options = ConsumeOptions::new(c.channel, spec.name.clone());
         options.prefetch = u32::from(spec.prefetch);
         options.auto_ack = spec.auto_ack;
+        options.exclusive = spec.exclusive;
         let result = self
             .state
             .broker

@@ -5,6 +5,7 @@
 //! and forth, `handle` runs each event, `control` injects failures, and `observe` turns the
 //! broker's events into trace and metrics. Nothing reads a wall clock.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::broker::Broker;
@@ -18,7 +19,7 @@ use crate::sim::checkpoint::Checkpoints;
 use crate::sim::handle::SimEvent;
 use crate::sim::hops::{HopCache, Hops};
 use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
-use crate::sim::reshape::{available, declare_nodes};
+use crate::sim::reshape::{available, check_patterns, declare_nodes};
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{Action, LessonStep, Scenario};
 use crate::sim::scheduler::{ScheduleError, Scheduler, SimTime};
@@ -85,6 +86,10 @@ pub(crate) struct State {
     /// Which topology the broker has (a number never reused, also across seeks): what the hop
     /// cache is keyed by. Bumped by restarts and runtime topology changes.
     pub topology_epoch: u32,
+    /// RPC requests awaiting a reply: correlation id → send time (µs), bounded.
+    pub rpc_pending: BTreeMap<String, u64>,
+    /// The earliest wake-up scheduled for a queue expiry (µs).
+    pub wake: Option<u64>,
 }
 
 /// The cast's node ids, by actor.
@@ -159,6 +164,8 @@ impl Simulation {
             next_channel: n as u32 + 1,
             latency_rng: Rng::stream(seed, u64::MAX),
             topology_epoch: 0,
+            rpc_pending: BTreeMap::new(),
+            wake: None,
         };
         let mut sim = Simulation {
             channel_owner: (0..=n)
@@ -351,6 +358,7 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
         script: Vec::new(),
     };
     let declared = declare_nodes(scenario, world);
+    check_patterns(scenario, broker, &declared)?;
     for (i, p) in scenario.producers.iter().enumerate() {
         let path = format!("actors.producers[{i}]");
         let known = broker

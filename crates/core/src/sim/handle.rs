@@ -12,6 +12,8 @@ use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::engine::{Control, Simulation};
 use std::sync::Arc;
 
+use crate::message::Publish;
+use crate::sim::actor::producer::Extra;
 use crate::sim::hops::Hops;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
@@ -30,7 +32,17 @@ pub(crate) enum SimEvent {
         sent: u64,
         key: String,
         headers: Option<Box<Table>>,
+        /// A CloudEvents body or RPC properties.
+        extra: Option<Box<Extra>>,
     },
+    /// A consumer's publish (an RPC reply, a parked message) reaches its exchange.
+    ConsumerPublish {
+        consumer: ConsumerId,
+        sent: u64,
+        publish: Box<Publish>,
+    },
+    /// A queue's earliest expiry falls due.
+    Wake,
     /// A delivery reaches its consumer (stale when `epoch` is old).
     Deliver {
         consumer: ConsumerId,
@@ -66,9 +78,16 @@ impl Simulation {
                 sent,
                 key,
                 headers,
+                extra,
             } => {
-                self.arrive(t, producer, sent, key, headers);
+                self.arrive(t, producer, sent, key, headers, extra);
             }
+            SimEvent::ConsumerPublish {
+                consumer,
+                sent,
+                publish,
+            } => self.consumer_publish_arrives(t, consumer, sent, &publish),
+            SimEvent::Wake => self.wake(t),
             SimEvent::Deliver {
                 consumer,
                 epoch,
@@ -119,13 +138,16 @@ impl Simulation {
         ) else {
             return;
         };
-        let (key, headers) = producer.draw(spec);
+        let (key, headers, extra) = producer.draw(spec, t.0);
         let next = producer.next_after(spec, t.0);
         let delay = self
             .scenario
             .latency
             .publish
             .sample(&mut self.state.latency_rng);
+        let request = extra
+            .as_ref()
+            .and_then(|e| e.properties.correlation_id.clone());
         let sched = &mut self.state.sched;
         let headers = headers.map(Box::new);
         sched.schedule_in(
@@ -135,10 +157,14 @@ impl Simulation {
                 sent: t.0,
                 key,
                 headers,
+                extra,
             },
         );
         if let Some(next) = next {
             sched.schedule_in(next.saturating_sub(t.0), SimEvent::Produce(p));
+        }
+        if let Some(id) = request {
+            self.request_sent(&id, t.0);
         }
     }
 
@@ -149,6 +175,7 @@ impl Simulation {
         sent: u64,
         key: String,
         headers: Option<Box<Table>>,
+        extra: Option<Box<Extra>>,
     ) {
         let (Some(spec), Some(producer)) = (
             self.scenario.producers.get(p.0 as usize),
@@ -160,6 +187,19 @@ impl Simulation {
         publish.routing_key = key;
         if let Some(h) = headers {
             publish.properties.headers = *h;
+        }
+        if let Some(extra) = extra {
+            let Extra { properties, body } = *extra;
+            let p = &mut publish.properties;
+            p.content_type = properties.content_type;
+            p.message_id = properties.message_id;
+            p.kind = properties.kind;
+            p.timestamp = properties.timestamp;
+            p.reply_to = properties.reply_to;
+            p.correlation_id = properties.correlation_id;
+            if let Some(body) = body {
+                publish.body = body;
+            }
         }
         let exchange = self
             .cast
@@ -257,6 +297,7 @@ impl Simulation {
         {
             self.state.metrics.latency(t.0.saturating_sub(sent));
         }
+        let outcome = self.after_processing(t, consumer, held, outcome);
         if let Outcome::Settle(how) = outcome {
             self.send_settle(t, consumer, epoch, held, how);
         }

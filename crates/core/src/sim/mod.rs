@@ -28,12 +28,15 @@
 
 pub mod actor;
 pub mod checkpoint;
+pub mod cloudevents;
 mod control;
 pub mod engine;
 mod handle;
+pub mod histogram;
 mod hops;
 pub mod metrics;
 mod observe;
+mod reply;
 mod reshape;
 pub mod rng;
 pub mod scenario;

@@ -119,3 +119,45 @@ impl Simulation {
         self.after_broker(t, refused, None);
     }
 }
+
+/// The queues the patterns refer to: a retry consumer's queue needs a dead-letter exchange and
+/// its parking lot must exist; an RPC client's `reply_to` queue must exist.
+pub(crate) fn check_patterns(
+    scenario: &Scenario,
+    broker: &crate::broker::Broker,
+    declared: &Declared,
+) -> Result<(), FieldError> {
+    let exists = |vhost: &str, queue: &str, start: u64, path: &str| {
+        if broker.queue(vhost, queue).is_some() {
+            return Ok(());
+        }
+        available(declared, (NodeKind::Queue, vhost, queue), start, path)
+    };
+    for (i, c) in scenario.consumers.iter().enumerate() {
+        let Some(retry) = &c.retry else { continue };
+        let path = format!("actors.consumers[{i}].on_failure.retry");
+        exists(
+            &c.vhost,
+            &retry.parking_lot,
+            c.start,
+            &format!("{path}.parking_lot"),
+        )?;
+        let dlx = broker
+            .queue(&c.vhost, &c.queue)
+            .map(|q| q.config.dead_letter_exchange.is_some());
+        if dlx == Some(false) {
+            let what = format!(
+                "queue `{}` has no dead-letter exchange (x-dead-letter-exchange): a rejected \
+                 message would be dropped, not retried",
+                c.queue
+            );
+            return Err(error(&path, what));
+        }
+    }
+    for (i, p) in scenario.producers.iter().enumerate() {
+        let Some(rpc) = &p.rpc else { continue };
+        let path = format!("actors.producers[{i}].rpc.reply_to");
+        exists(&p.vhost, &rpc.reply_to, p.start, &path)?;
+    }
+    Ok(())
+}

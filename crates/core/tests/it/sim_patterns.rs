@@ -113,3 +113,204 @@ fn topology_steps_are_checked_with_paths() {
         assert_eq!(build(&text).err().as_deref(), Some(expected));
     }
 }
+
+fn direct_queues(queues: Json, bindings: Json, producer: Json, consumers: Json) -> Json {
+    json!({"switchyard": 1, "name": "t", "seed": 1,
+        "topology": {"exchanges": [{"name": "x", "type": "direct"}, {"name": "x.retry", "type": "direct"}],
+            "queues": queues, "bindings": bindings},
+        "actors": {"producers": [producer], "consumers": consumers}})
+}
+
+fn bind(source: &str, queue: &str, key: &str) -> Json {
+    json!({"source": source, "destination": queue, "destination_type": "queue", "routing_key": key})
+}
+
+#[test]
+fn a_cloudevents_body_is_the_envelope() {
+    let producer = json!({"name": "hr", "exchange": "x", "routing_key": "k",
+        "choices": {"dept": ["sales"]}, "rate": {"kind": "script", "at_ms": [1500, 2000]},
+        "cloudevents": {"source": "/hr", "type": "com.example.created.v1",
+            "data": {"id": "E{seq}", "dept": "{dept}", "n": 1}}});
+    let text = direct_queues(
+        json!([{"name": "q"}]),
+        json!([bind("x", "q", "k")]),
+        producer,
+        json!([]),
+    );
+    let mut sim = build(&text).unwrap();
+    sim.run_until(SimTime::from_ms(3000)).unwrap();
+    let messages = sim.broker().queue("/", "q").unwrap().messages();
+    let bodies: Vec<Json> = messages
+        .iter()
+        .map(|m| serde_json::from_slice(&m.body).unwrap())
+        .collect();
+    assert_eq!(
+        bodies[1],
+        json!({"specversion": "1.0", "id": "2", "source": "/hr", "type": "com.example.created.v1",
+            "time": "2026-01-01T00:00:02.000Z", "datacontenttype": "application/json",
+            "data": {"id": "E2", "dept": "sales", "n": 1}})
+    );
+    let p = &messages[0].properties;
+    assert_eq!(
+        p.content_type.as_deref(),
+        Some("application/cloudevents+json")
+    );
+    assert_eq!(p.message_id.as_deref(), Some("1"));
+}
+
+#[test]
+fn an_rpc_reply_comes_back_with_the_correlation_id() {
+    let producer = json!({"name": "client", "exchange": "", "routing_key": "rpc",
+        "rate": {"kind": "fixed", "per_second": 10}, "rpc": {"reply_to": "replies"}});
+    let server = json!({"name": "server", "queue": "rpc", "processing_ms": 20, "replies": true});
+    let client =
+        json!({"name": "client-replies", "queue": "replies", "auto_ack": true, "exclusive": true});
+    let queues = json!([{"name": "rpc"}, {"name": "replies", "exclusive": true}]);
+    // Without the client consuming, the replies wait in its queue with the request's id.
+    let mut sim = build(&direct_queues(
+        queues.clone(),
+        json!([]),
+        producer.clone(),
+        json!([server]),
+    ))
+    .unwrap();
+    sim.run_until(SimTime::from_ms(1000)).unwrap();
+    let replies = sim.broker().queue("/", "replies").unwrap().messages();
+    let ids: Vec<&str> = replies
+        .iter()
+        .filter_map(|m| m.properties.correlation_id.as_deref())
+        .collect();
+    assert_eq!(ids.first(), Some(&"client-1"));
+    assert_eq!(ids.len(), replies.len());
+    // With the client consuming, each round trip is timed: 20 ms of work, no latency.
+    let mut sim = build(&direct_queues(
+        queues,
+        json!([]),
+        producer,
+        json!([server, client]),
+    ))
+    .unwrap();
+    sim.run_until(SimTime::from_ms(1000)).unwrap();
+    let rpc = &sim.summary()["rpc_round_trip_ms"];
+    assert_eq!(rpc["count"], json!(10));
+    assert_eq!(rpc["max"], json!(20.0));
+}
+
+#[test]
+fn retry_goes_through_the_delay_queues_then_parks() {
+    let producer = json!({"name": "p", "exchange": "x", "routing_key": "new",
+        "rate": {"kind": "script", "at_ms": [0]}});
+    let retry = json!({"retry": {"max_attempts": 3, "parking_lot": "parked"}});
+    let worker = json!({"name": "w", "queue": "work", "failure_probability": 1.0, "processing_ms": 10, "on_failure": retry});
+    let queues = json!([{"name": "work", "arguments": {"x-dead-letter-exchange": "x.retry"}},
+        {"name": "d1", "arguments": {"x-message-ttl": 1000, "x-dead-letter-exchange": "x", "x-dead-letter-routing-key": "r2"}},
+        {"name": "d2", "arguments": {"x-message-ttl": 5000, "x-dead-letter-exchange": "x", "x-dead-letter-routing-key": "r3"}},
+        {"name": "parked"}]);
+    let bindings = json!([
+        bind("x", "work", "new"),
+        bind("x", "work", "r2"),
+        bind("x", "work", "r3"),
+        bind("x.retry", "d1", "new"),
+        bind("x.retry", "d2", "r2")
+    ]);
+    let mut sim = build(&direct_queues(queues, bindings, producer, json!([worker]))).unwrap();
+    sim.run_until(SimTime::from_ms(10_000)).unwrap();
+    let name = |id| sim.world().node(id).unwrap().name.clone();
+    let story: Vec<String> = sim
+        .trace()
+        .lifecycle(switchyard_core::MessageId(1))
+        .iter()
+        .filter(|e| matches!(e.kind, TraceKind::Enqueue | TraceKind::Expire))
+        .map(|e| match e.edge {
+            Some(h) => format!("{} {} {}ms", e.kind.name(), name(h.to), e.time.0 / 1000),
+            None => format!(
+                "{} {} {}ms",
+                e.kind.name(),
+                name(e.node.unwrap()),
+                e.time.0 / 1000
+            ),
+        })
+        .collect();
+    assert_eq!(
+        story,
+        [
+            "enqueue work 0ms",
+            "enqueue d1 10ms",
+            "expire d1 1010ms",
+            "enqueue work 1010ms",
+            "enqueue d2 1020ms",
+            "expire d2 6020ms",
+            "enqueue work 6020ms"
+        ]
+    );
+    // The third failure parks a copy (a new publish) that keeps the broker's x-death.
+    let parked = sim.broker().queue("/", "parked").unwrap().messages();
+    assert_eq!(parked.len(), 1);
+    let deaths = format!("{:?}", parked[0].properties.headers.get("x-death"));
+    assert!(
+        deaths.contains("Str(\"work\")") && deaths.contains("Int(2)"),
+        "{deaths}"
+    );
+    assert_eq!(sim.broker().queue("/", "work").unwrap().message_count(), 0);
+}
+
+#[test]
+fn pattern_fields_are_checked_with_paths() {
+    let producer = json!({"name": "p", "exchange": "x", "routing_key": "k", "rate": {"kind": "fixed", "per_second": 1}});
+    let with = |p: Json, c: Json| direct_queues(json!([{"name": "q"}]), json!([]), p, json!([c]));
+    let consumer = json!({"name": "c", "queue": "q"});
+    let retry = |r: Json| json!({"name": "c", "queue": "q", "on_failure": r});
+    let cases = [
+        (
+            with(
+                producer.clone(),
+                retry(json!({"retry": {"max_attempts": 3, "parking_lot": "q"}})),
+            ),
+            "actors.consumers[0].on_failure.retry: queue `q` has no dead-letter exchange (x-dead-letter-exchange): a rejected message would be dropped, not retried",
+        ),
+        (
+            with(
+                producer.clone(),
+                retry(json!({"retry": {"max_attempts": 3, "parking_lot": "nope"}})),
+            ),
+            "actors.consumers[0].on_failure.retry.parking_lot: queue `nope` is not declared in vhost `/`",
+        ),
+        (
+            with(
+                producer.clone(),
+                retry(json!({"retry": {"max_attempts": 0, "parking_lot": "q"}})),
+            ),
+            "actors.consumers[0].on_failure.retry.max_attempts: expected a number from 1 to 100",
+        ),
+        (
+            with(producer.clone(), retry(json!({"retry": {"attempts": 3}}))),
+            "actors.consumers[0].on_failure.retry.attempts: unknown field (expected one of: max_attempts, parking_lot)",
+        ),
+        (
+            with(
+                json!({"name": "p", "exchange": "x", "rate": {"kind": "fixed", "per_second": 1}, "rpc": {"reply_to": "r"}}),
+                consumer.clone(),
+            ),
+            "actors.producers[0].rpc.reply_to: queue `r` is not declared in vhost `/`",
+        ),
+        (
+            with(
+                json!({"name": "p", "exchange": "x", "rate": {"kind": "fixed", "per_second": 1},
+                "cloudevents": {"source": "/a", "type": "t", "data": {"who": ["{nobody}"]}}}),
+                consumer.clone(),
+            ),
+            "actors.producers[0].cloudevents.data.who[0]: `{nobody}` is not one of the producer's choices",
+        ),
+        (
+            with(
+                json!({"name": "p", "exchange": "x", "rate": {"kind": "fixed", "per_second": 1},
+                "cloudevents": {"source": "", "type": "t"}}),
+                consumer,
+            ),
+            "actors.producers[0].cloudevents.source: must not be empty",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(build(&text).err().as_deref(), Some(expected));
+    }
+}

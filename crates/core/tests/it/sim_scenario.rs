@@ -82,7 +82,7 @@ fn errors_name_the_field() {
     check(
         "\"prefetch\": 5",
         "\"prefech\": 5",
-        "actors.consumers[0].prefech: unknown field (expected one of: name, vhost, queue, prefetch, auto_ack, processing_ms, failure_probability, on_failure, crash_probability, recover_after_ms, start_ms)",
+        "actors.consumers[0].prefech: unknown field (expected one of: name, vhost, queue, prefetch, auto_ack, processing_ms, failure_probability, on_failure, crash_probability, recover_after_ms, start_ms, replies, exclusive)",
     );
     check(
         "\"queue\": \"q\"",

@@ -7,6 +7,7 @@
 //! how a scenario runs.
 
 pub mod actors;
+pub mod patterns;
 pub mod read;
 mod write;
 
@@ -17,6 +18,7 @@ use crate::fields::{FieldError, error, join, object, parse_json};
 use crate::sim::rng::Dist;
 
 pub use actors::{Choice, ConsumerSpec, OnFailure, Part, ProducerSpec, Rate};
+pub use patterns::{CloudEventsSpec, RetrySpec, RpcSpec};
 use read::{array, dist, integer, ms, number, only_keys, text};
 
 /// The one version this build reads.

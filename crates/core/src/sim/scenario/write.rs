@@ -9,8 +9,9 @@ use crate::definitions;
 use crate::fields::FieldError;
 use crate::profile::Profile;
 use crate::sim::rng::Dist;
+use crate::sim::scenario::patterns::{self, write_template as template};
 use crate::sim::scenario::{
-    Action, Choice, ConsumerSpec, OnFailure, Part, ProducerSpec, Rate, Scenario, VERSION,
+    Action, Choice, ConsumerSpec, OnFailure, ProducerSpec, Rate, Scenario, VERSION,
 };
 
 impl Scenario {
@@ -103,10 +104,22 @@ fn producer(p: &ProducerSpec) -> Json {
             json!({"kind": "script", "at_ms": at.iter().map(|t| ms(*t)).collect::<Vec<_>>()})
         }
     };
-    json!({"name": p.name, "vhost": p.vhost, "exchange": p.exchange,
+    let mut out = json!({"name": p.name, "vhost": p.vhost, "exchange": p.exchange,
         "routing_key": template(&p.routing_key, &p.choices), "headers": headers, "choices": choices,
         "rate": rate, "start_ms": ms(p.start), "stop_ms": p.stop.map(ms), "body_bytes": p.body_bytes,
-        "persistent": p.persistent, "mandatory": p.mandatory, "confirms": p.confirms})
+        "persistent": p.persistent, "mandatory": p.mandatory, "confirms": p.confirms});
+    if let Some(obj) = out.as_object_mut() {
+        if let Some(ce) = &p.cloudevents {
+            obj.insert(
+                "cloudevents".into(),
+                patterns::cloudevents_json(ce, &p.choices),
+            );
+        }
+        if let Some(rpc) = &p.rpc {
+            obj.insert("rpc".into(), json!({"reply_to": rpc.reply_to}));
+        }
+    }
+    out
 }
 
 fn consumer(c: &ConsumerSpec) -> Json {
@@ -116,12 +129,17 @@ fn consumer(c: &ConsumerSpec) -> Json {
         OnFailure::Nack { requeue: false } => "nack",
         OnFailure::Reject { requeue: true } => "reject_requeue",
         OnFailure::Reject { requeue: false } => "reject",
+        OnFailure::Retry => "retry",
+    };
+    let on_failure = match &c.retry {
+        Some(r) if c.on_failure == OnFailure::Retry => patterns::retry_json(r),
+        _ => json!(on_failure),
     };
     json!({"name": c.name, "vhost": c.vhost, "queue": c.queue, "prefetch": c.prefetch,
         "auto_ack": c.auto_ack, "processing_ms": dist(&c.processing),
         "failure_probability": c.failure_probability, "on_failure": on_failure,
         "crash_probability": c.crash_probability, "recover_after_ms": c.recover_after.map(ms),
-        "start_ms": ms(c.start)})
+        "start_ms": ms(c.start), "replies": c.replies, "exclusive": c.exclusive})
 }
 
 fn weighted(c: &Choice) -> Json {
@@ -132,21 +150,4 @@ fn weighted(c: &Choice) -> Json {
         .map(|(v, w)| json!([v, w]))
         .collect();
     Json::Array(items)
-}
-
-/// Parts back to `order.{region}.created`, with literal braces doubled.
-fn template(parts: &[Part], choices: &[Choice]) -> String {
-    let mut out = String::new();
-    for part in parts {
-        match part {
-            Part::Text(t) => out.push_str(&t.replace('{', "{{").replace('}', "}}")),
-            Part::Choice(i) => {
-                let name = choices.get(*i).map_or("", |c| c.name.as_str());
-                out.push('{');
-                out.push_str(name);
-                out.push('}');
-            }
-        }
-    }
-    out
 }
