@@ -18,6 +18,7 @@ use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::checkpoint::Checkpoints;
 use crate::sim::handle::SimEvent;
 use crate::sim::hops::{HopCache, Hops};
+use crate::sim::messages::Messages;
 use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
 use crate::sim::reshape::{available, check_patterns, declare_nodes};
 use crate::sim::rng::Rng;
@@ -110,6 +111,8 @@ pub struct Simulation {
     pub(crate) trace: Trace,
     /// When each message id was first sent (µs), by id; dead letters inherit the original's.
     pub(crate) sent_at: Vec<u64>,
+    /// What each message was published with, for the inspector (bounded; see `messages`).
+    pub(crate) messages: Messages,
     /// The metrics samples for charts (at most [`MAX_SAMPLES`]), with the same cursor as the
     /// trace.
     pub(crate) series: Timeline<Sample>,
@@ -177,6 +180,7 @@ impl Simulation {
             state,
             trace: Trace::new(options.trace_capacity),
             sent_at: Vec::new(),
+            messages: Messages::default(),
             series: Timeline::new(MAX_SAMPLES),
             checkpoints: Checkpoints::new(
                 options.checkpoint_every_us,

@@ -2,14 +2,19 @@
 //! directory so a new file is covered without touching this test): it loads, runs to 60 s of
 //! virtual time twice with the same seed to the same trace and summary, and every copy a queue
 //! accepted is accounted for (ended once, or still ready or unacked). A preset the engine cannot
-//! run fails. Each is also registered in the app's `src/presets.rs`.
+//! run fails. Each is registered in the app's `src/presets.rs` and reads back the same after
+//! being written.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 use switchyard_core::MessageId;
 use switchyard_core::sim::trace::to_json;
-use switchyard_core::sim::{NodeId, Options, Scenario, SimTime, Simulation, TraceKind};
+use switchyard_core::sim::{
+    ConsumerId, NodeId, Options, Scenario, SimTime, Simulation, TraceEvent, TraceKind,
+};
 
 fn scenarios_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
@@ -30,37 +35,54 @@ fn presets() -> Vec<(String, String)> {
     out
 }
 
-fn run(name: &str, text: &str) -> Simulation {
+/// One run to 60 s, read second by second as the animation reads it (so a preset with more
+/// events than the trace ring holds is still seen whole): a hash of every trace line, and per
+/// copy (message, queue) how many times it entered and ended.
+struct Played {
+    sim: Simulation,
+    trace_hash: u64,
+    events: u64,
+    copies: BTreeMap<(MessageId, NodeId), (u32, u32)>,
+}
+
+fn play(name: &str, text: &str) -> Played {
     let scenario = Scenario::from_json_text(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     let mut sim =
         Simulation::new(scenario, Options::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
-    sim.run_until(SimTime::from_ms(60_000))
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
-    sim
-}
-
-fn trace_text(sim: &Simulation) -> String {
-    sim.trace()
-        .events()
-        .map(|e| to_json(e, sim.world()).to_string() + "\n")
-        .collect()
-}
-
-#[test]
-fn every_preset_runs_the_same_twice() {
-    for (name, text) in presets() {
-        let a = run(&name, &text);
-        let b = run(&name, &text);
-        let first = a.trace().events().next().map(|e| e.seq);
-        assert_eq!(first, Some(0), "{name}: the trace ring overflowed");
-        assert!(a.metrics().total.published > 0, "{name}: nothing published");
-        assert_eq!(trace_text(&a), trace_text(&b), "{name}");
-        assert_eq!(a.summary(), b.summary(), "{name}");
+    let auto_ack: BTreeSet<NodeId> = sim
+        .scenario()
+        .consumers
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.auto_ack)
+        .filter_map(|(i, _)| sim.consumer_node(ConsumerId(i as u32)))
+        .collect();
+    let mut hasher = DefaultHasher::new();
+    let mut copies = BTreeMap::new();
+    let mut next = 0;
+    for second in 1..=60 {
+        sim.run_until(SimTime::from_ms(second * 1000))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        for e in sim.trace().since(next) {
+            assert_eq!(
+                e.seq, next,
+                "{name}: the trace ring lost events in one second"
+            );
+            next += 1;
+            to_json(e, sim.world()).to_string().hash(&mut hasher);
+            account(e, &auto_ack, &mut copies);
+        }
+    }
+    Played {
+        sim,
+        trace_hash: hasher.finish(),
+        events: next,
+        copies,
     }
 }
 
 /// Where a copy ends, if `e` ends one: the queue it leaves.
-fn ends_at(e: &switchyard_core::sim::TraceEvent, auto_ack: &BTreeSet<NodeId>) -> Option<NodeId> {
+fn ends_at(e: &TraceEvent, auto_ack: &BTreeSet<NodeId>) -> Option<NodeId> {
     match e.kind {
         TraceKind::Ack
         | TraceKind::Nack { requeue: false }
@@ -75,47 +97,57 @@ fn ends_at(e: &switchyard_core::sim::TraceEvent, auto_ack: &BTreeSet<NodeId>) ->
     }
 }
 
+fn account(
+    e: &TraceEvent,
+    auto_ack: &BTreeSet<NodeId>,
+    copies: &mut BTreeMap<(MessageId, NodeId), (u32, u32)>,
+) {
+    let Some(m) = e.message else { return };
+    if e.kind == TraceKind::Enqueue {
+        copies.entry((m, e.edge.unwrap().to)).or_default().0 += 1;
+    } else if e.kind == TraceKind::Requeue {
+        // An ack sent just before its consumer crashed never arrived: the copy is back.
+        let c = copies.entry((m, e.node.unwrap())).or_default();
+        c.1 = c.1.saturating_sub(1);
+    } else if let Some(q) = ends_at(e, auto_ack) {
+        copies.entry((m, q)).or_default().1 += 1;
+    }
+}
+
+/// Every copy held at the end (ready or unacked), by (message, queue node).
+fn held(sim: &Simulation) -> BTreeSet<(MessageId, NodeId)> {
+    let (world, b) = (sim.world(), sim.broker());
+    let mut held = BTreeSet::new();
+    for q in world.queue_ids() {
+        let node = world.node(q).unwrap();
+        if let Some(queue) = b.queue(&node.vhost, &node.name) {
+            held.extend(queue.message_ids().into_iter().map(|m| (m, q)));
+        }
+    }
+    for (_, _, m, vhost, queue) in b.unsettled() {
+        held.insert((m, world.queue(vhost, queue).unwrap()));
+    }
+    held
+}
+
 #[test]
-fn every_preset_conserves_messages() {
+fn every_preset_runs_the_same_twice_and_conserves_messages() {
     for (name, text) in presets() {
-        let sim = run(&name, &text);
-        let auto_ack: BTreeSet<NodeId> = sim
-            .scenario()
-            .consumers
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.auto_ack)
-            .filter_map(|(i, _)| sim.consumer_node(switchyard_core::sim::ConsumerId(i as u32)))
-            .collect();
-        // Per copy (message, queue): how many times it entered and how many times it ended.
-        let mut copies: BTreeMap<(MessageId, NodeId), (u32, u32)> = BTreeMap::new();
-        for e in sim.trace().events() {
-            let Some(m) = e.message else { continue };
-            if e.kind == TraceKind::Enqueue {
-                let q = e.edge.unwrap().to;
-                copies.entry((m, q)).or_default().0 += 1;
-            } else if e.kind == TraceKind::Requeue {
-                // An ack sent just before its consumer crashed never arrived: the copy is back.
-                let c = copies.entry((m, e.node.unwrap())).or_default();
-                c.1 = c.1.saturating_sub(1);
-            } else if let Some(q) = ends_at(e, &auto_ack) {
-                copies.entry((m, q)).or_default().1 += 1;
-            }
-        }
-        let world = sim.world();
-        let b = sim.broker();
-        let mut held = BTreeSet::new();
-        for q in world.queue_ids() {
-            let node = world.node(q).unwrap();
-            if let Some(queue) = b.queue(&node.vhost, &node.name) {
-                held.extend(queue.message_ids().into_iter().map(|m| (m, q)));
-            }
-        }
-        for (_, _, m, vhost, queue) in b.unsettled() {
-            held.insert((m, world.queue(vhost, queue).unwrap()));
-        }
-        assert!(!copies.is_empty(), "{name}: no copy was enqueued");
-        for (copy, (entered, ended)) in &copies {
+        let a = play(&name, &text);
+        let b = play(&name, &text);
+        assert!(
+            a.sim.metrics().total.published > 0,
+            "{name}: nothing published"
+        );
+        assert_eq!(
+            (a.events, a.trace_hash),
+            (b.events, b.trace_hash),
+            "{name}: traces differ"
+        );
+        assert_eq!(a.sim.summary(), b.sim.summary(), "{name}");
+        let held = held(&a.sim);
+        assert!(!a.copies.is_empty(), "{name}: no copy was enqueued");
+        for (copy, (entered, ended)) in &a.copies {
             assert_eq!(*entered, 1, "{name}: {copy:?} entered {entered} times");
             assert!(*ended <= 1, "{name}: {copy:?} ended {ended} times");
             assert!(
@@ -125,7 +157,7 @@ fn every_preset_conserves_messages() {
         }
         for copy in &held {
             assert!(
-                copies.contains_key(copy),
+                a.copies.contains_key(copy),
                 "{name}: {copy:?} held, never enqueued"
             );
         }
