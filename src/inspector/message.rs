@@ -57,6 +57,17 @@ fn origin(sim: &Simulation, info: &MessageInfo, on_select: &Callback<Selection>)
                 </p>
             }
         }
+        Origin::Consumer(c) => {
+            let consumer = sim.consumer_node(*c);
+            html! {
+                <p class="origin">
+                    { "Published by consumer " }
+                    { consumer.map(|n| node_link(sim, n, on_select)).unwrap_or_default() }
+                    { format!(" (an RPC reply, or a message parked after its last retry) at {}",
+                        seconds(info.at.0)) }
+                </p>
+            }
+        }
         Origin::DeadLetter {
             from,
             queue,

@@ -146,7 +146,10 @@ impl Simulation {
         let result = self.state.broker.publish(&spec.vhost, publish, t.as_ms());
         let from = self.consumer_at(consumer);
         match result {
-            Ok(_) => self.observe_from(t, from, Some(SimTime(sent)), false),
+            Ok(outcome) => {
+                self.remember_consumer_publish(consumer, publish, outcome.message, t);
+                self.observe_from(t, from, Some(SimTime(sent)), false);
+            }
             Err(_) => self.after_broker(t, true, from),
         }
     }

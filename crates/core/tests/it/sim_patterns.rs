@@ -3,7 +3,8 @@
 //! their fields give.
 
 use serde_json::{Value as Json, json};
-use switchyard_core::sim::{Options, Scenario, SimTime, Simulation, TraceKind};
+use switchyard_core::sim::messages::Origin;
+use switchyard_core::sim::{ConsumerId, Options, Scenario, SimTime, Simulation, TraceKind};
 
 fn build(text: &Json) -> Result<Simulation, String> {
     Scenario::from_json(text)
@@ -182,6 +183,10 @@ fn an_rpc_reply_comes_back_with_the_correlation_id() {
         .collect();
     assert_eq!(ids.first(), Some(&"client-1"));
     assert_eq!(ids.len(), replies.len());
+    // The inspector's table knows who published the reply.
+    let info = sim.message(replies[0].message).unwrap();
+    assert_eq!(info.origin, Origin::Consumer(ConsumerId(0)));
+    assert_eq!(info.routing_key(), "replies");
     // With the client consuming, each round trip is timed: 20 ms of work, no latency.
     let mut sim = build(&direct_queues(
         queues,
