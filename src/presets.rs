@@ -17,6 +17,7 @@ pub const PRESETS: &[Preset] = &[
     Preset { id: "orders-topic", json: include_str!("../scenarios/orders-topic.json") },
     Preset { id: "employee-created", json: include_str!("../scenarios/employee-created.json") },
     Preset { id: "retry-backoff", json: include_str!("../scenarios/retry-backoff.json") },
+    Preset { id: "event-sourcing", json: include_str!("../scenarios/event-sourcing.json") },
     Preset { id: "live-match", json: include_str!("../scenarios/live-match.json") },
     Preset { id: "tutorial-1-hello-world", json: include_str!("../scenarios/tutorial-1-hello-world.json") },
     Preset { id: "tutorial-2-work-queues", json: include_str!("../scenarios/tutorial-2-work-queues.json") },

@@ -175,6 +175,7 @@ fn template(spec: &ProducerSpec, parts: &[Part]) -> String {
                 .choices
                 .get(*i)
                 .map_or_else(|| "{?}".to_owned(), |c| format!("{{{}}}", c.name)),
+            Part::Seq => "{seq}".to_owned(),
         })
         .collect()
 }
@@ -207,5 +208,6 @@ fn on_failure(how: OnFailure) -> &'static str {
         OnFailure::Nack { requeue: false } => "nack, no requeue (dead-letter)",
         OnFailure::Reject { requeue: true } => "reject, requeue",
         OnFailure::Reject { requeue: false } => "reject, no requeue (dead-letter)",
+        OnFailure::Retry => "retry: reject into the delay queues, then park",
     }
 }

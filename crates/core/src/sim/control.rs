@@ -27,6 +27,7 @@ impl Simulation {
             Control::CrashConsumer(c) => self.crash(t, c),
             Control::RestartBroker => self.restart(t),
             Control::ChangeTopology(step) => self.change_topology(t, step),
+            Control::ReplayProjection(p) => self.replay_projection(t, p),
         }
     }
 

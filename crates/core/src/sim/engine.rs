@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::broker::Broker;
+use crate::broker::{Broker, DEFAULT_VHOST};
 use crate::channel::ChannelId;
 use crate::fields::{FieldError, error, join};
 use crate::profile::Profile;
@@ -16,6 +16,7 @@ use crate::sim::actor::consumer::ConsumerState;
 use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::checkpoint::Checkpoints;
+use crate::sim::event_store::{EventStore, ProjectionState};
 use crate::sim::handle::SimEvent;
 use crate::sim::hops::{HopCache, Hops};
 use crate::sim::messages::Messages;
@@ -37,6 +38,8 @@ pub enum Control {
     RestartBroker,
     /// Applies the script step with this index (a `declare` or an `unbind`).
     ChangeTopology(u32),
+    /// Resets the projection with this index to version 0 (it rebuilds by replaying).
+    ReplayProjection(u32),
 }
 
 /// Engine settings that are not part of the scenario.
@@ -91,6 +94,11 @@ pub(crate) struct State {
     pub rpc_pending: BTreeMap<String, u64>,
     /// The earliest wake-up scheduled for a queue expiry (µs).
     pub wake: Option<u64>,
+    /// The event store, the projections' state (by index) and each writer's last known
+    /// version of each stream.
+    pub store: EventStore,
+    pub projections: Vec<ProjectionState>,
+    pub known_versions: BTreeMap<(u32, String), u64>,
 }
 
 /// The cast's node ids, by actor.
@@ -101,6 +109,9 @@ pub(crate) struct Cast {
     pub consumers: Vec<NodeId>,
     pub consumer_queues: Vec<Option<NodeId>>,
     pub script: Vec<(u64, Control)>,
+    /// The event store's node, when consumers append or projections read.
+    pub store: Option<NodeId>,
+    pub projections: Vec<NodeId>,
 }
 
 pub struct Simulation {
@@ -169,6 +180,9 @@ impl Simulation {
             topology_epoch: 0,
             rpc_pending: BTreeMap::new(),
             wake: None,
+            store: EventStore::default(),
+            projections: vec![ProjectionState::default(); scenario.projections.len()],
+            known_versions: BTreeMap::new(),
         };
         let mut sim = Simulation {
             channel_owner: (0..=n)
@@ -345,6 +359,9 @@ impl Simulation {
         for (at, control) in others {
             sched.schedule_in(at, SimEvent::Control(control));
         }
+        for (i, p) in self.scenario.projections.iter().enumerate() {
+            sched.schedule_in(p.start, SimEvent::Project(i as u32));
+        }
         for (i, step) in self.scenario.lesson.iter().enumerate() {
             sched.schedule_in(step.at, SimEvent::Lesson(i as u32));
         }
@@ -360,6 +377,8 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
         consumers: Vec::new(),
         consumer_queues: Vec::new(),
         script: Vec::new(),
+        store: None,
+        projections: Vec::new(),
     };
     let declared = declare_nodes(scenario, world);
     check_patterns(scenario, broker, &declared)?;
@@ -396,6 +415,22 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             .push(world.add(NodeKind::Consumer, &c.vhost, &c.name));
         cast.consumer_queues.push(Some(queue));
     }
+    let sourcing = !scenario.projections.is_empty()
+        || scenario.consumers.iter().any(|c| c.append_to.is_some());
+    if sourcing {
+        cast.store = Some(world.add(NodeKind::Store, DEFAULT_VHOST, "event store"));
+    }
+    for p in &scenario.projections {
+        cast.projections
+            .push(world.add(NodeKind::Projection, DEFAULT_VHOST, &p.name));
+    }
+    let projection = |name: &str, i: usize| {
+        let at = scenario.projections.iter().position(|p| p.name == name);
+        at.map(|p| p as u32).ok_or_else(|| {
+            let what = format!("no projection is named `{name}`");
+            error(&format!("script[{i}].projection"), what)
+        })
+    };
     let id = |name: &str, i: usize| {
         let at = scenario.consumers.iter().position(|c| c.name == name);
         at.map(|c| ConsumerId(c as u32)).ok_or_else(|| {
@@ -411,6 +446,9 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             Action::StartConsumer { consumer } => Control::StartConsumer(id(consumer, i)?),
             Action::CrashConsumer { consumer } => Control::CrashConsumer(id(consumer, i)?),
             Action::RestartBroker => Control::RestartBroker,
+            Action::ReplayProjection { projection: p } => {
+                Control::ReplayProjection(projection(p, i)?)
+            }
             Action::Declare { .. } | Action::Unbind { .. } => {
                 Control::ChangeTopology(u32::try_from(i).unwrap_or(u32::MAX))
             }

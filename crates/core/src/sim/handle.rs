@@ -43,6 +43,8 @@ pub(crate) enum SimEvent {
     },
     /// A queue's earliest expiry falls due.
     Wake,
+    /// A projection reads its stream.
+    Project(u32),
     /// A delivery reaches its consumer (stale when `epoch` is old).
     Deliver {
         consumer: ConsumerId,
@@ -88,6 +90,7 @@ impl Simulation {
                 publish,
             } => self.consumer_publish_arrives(t, consumer, sent, &publish),
             SimEvent::Wake => self.wake(t),
+            SimEvent::Project(p) => self.project(t, p),
             SimEvent::Deliver {
                 consumer,
                 epoch,
@@ -269,6 +272,7 @@ impl Simulation {
         self.state
             .sched
             .schedule_in(took, SimEvent::Processed { consumer, epoch });
+        self.load_stream(consumer);
     }
 
     fn processed(&mut self, t: SimTime, consumer: ConsumerId, epoch: u32) {

@@ -29,7 +29,10 @@ impl Simulation {
     fn keeps_content(&self, consumer: ConsumerId) -> bool {
         let spec = self.scenario.consumers.get(consumer.0 as usize);
         let rpc_client = !self.state.rpc_pending.is_empty();
-        spec.is_some_and(|s| s.replies || s.on_failure == OnFailure::Retry) || rpc_client
+        let needs = |s: &crate::sim::scenario::ConsumerSpec| {
+            s.replies || s.on_failure == OnFailure::Retry || s.append_to.is_some()
+        };
+        spec.is_some_and(needs) || rpc_client
     }
 
     /// Keeps a delivery's content for the consumer it goes to, when it needs it.
@@ -69,6 +72,12 @@ impl Simulation {
                 Outcome::Retry => Outcome::Settle(Settle::Reject { requeue: false }),
                 other => other,
             };
+        };
+        let outcome = match outcome {
+            Outcome::Done | Outcome::Settle(Settle::Ack) => {
+                self.append(t, consumer, &content, outcome)
+            }
+            other => other,
         };
         let ok = matches!(outcome, Outcome::Done | Outcome::Settle(Settle::Ack));
         if let Some(id) = content.properties.correlation_id.as_deref()

@@ -133,6 +133,11 @@ impl Simulation {
             "queues": queues,
             "consumers": consumers,
         });
+        if let Some(sourcing) = self.sourcing_json()
+            && let Some(obj) = out.as_object_mut()
+        {
+            obj.insert("event_store".into(), sourcing);
+        }
         // Only scenarios with RPC requests report round trips.
         let rpc = &m.rpc;
         if rpc.count() > 0

@@ -96,6 +96,20 @@ pub enum TraceKind {
     Bound,
     /// exchange → queue or exchange: a binding removed while running.
     Unbound,
+    /// consumer → event store: the message was appended as this version of its stream.
+    Appended {
+        version: u64,
+    },
+    /// At a consumer: its append expected an older version of the stream (optimistic
+    /// concurrency); the message goes back with a nack and requeue.
+    AppendConflict,
+    /// event store → projection: `events` events read after version `from`.
+    ProjectionRead {
+        from: u64,
+        events: u32,
+    },
+    /// At a projection: reset to version 0, to rebuild its state by replaying the stream.
+    ProjectionReplay,
 }
 
 impl TraceKind {
@@ -133,6 +147,10 @@ impl TraceKind {
             TraceKind::Declared => "declared",
             TraceKind::Bound => "bound",
             TraceKind::Unbound => "unbound",
+            TraceKind::Appended { .. } => "appended",
+            TraceKind::AppendConflict => "append_conflict",
+            TraceKind::ProjectionRead { .. } => "projection_read",
+            TraceKind::ProjectionReplay => "projection_replay",
         }
     }
 }
@@ -268,6 +286,10 @@ pub fn to_json(event: &TraceEvent, world: &World) -> Json {
         }
         TraceKind::DeadLetter { dead_letter } => Some(("dead_letter", json!(dead_letter.0))),
         TraceKind::LessonStep { lesson } => Some(("lesson", json!(lesson))),
+        TraceKind::Appended { version } => Some(("version", json!(version))),
+        TraceKind::ProjectionRead { from, events } => {
+            Some(("read", json!({"after_version": from, "events": events})))
+        }
         _ => None,
     };
     if let Some((key, value)) = extra {

@@ -19,6 +19,10 @@ pub enum NodeKind {
     Exchange,
     Queue,
     Consumer,
+    /// The event store (event sourcing).
+    Store,
+    /// A projection of an event-store stream.
+    Projection,
 }
 
 impl NodeKind {
@@ -28,6 +32,8 @@ impl NodeKind {
             NodeKind::Exchange => "exchange",
             NodeKind::Queue => "queue",
             NodeKind::Consumer => "consumer",
+            NodeKind::Store => "store",
+            NodeKind::Projection => "projection",
         }
     }
 }
@@ -113,7 +119,9 @@ impl World {
         let map = match kind {
             NodeKind::Exchange => Some(&mut self.exchanges),
             NodeKind::Queue => Some(&mut self.queues),
-            NodeKind::Producer | NodeKind::Consumer => None,
+            NodeKind::Producer | NodeKind::Consumer | NodeKind::Store | NodeKind::Projection => {
+                None
+            }
         };
         if let Some(map) = map {
             map.entry(vhost.to_owned())

@@ -319,3 +319,118 @@ fn pattern_fields_are_checked_with_paths() {
         assert_eq!(build(&text).err().as_deref(), Some(expected));
     }
 }
+
+fn event_sourcing() -> Simulation {
+    let text = include_str!("../../../../scenarios/event-sourcing.json");
+    Simulation::new(Scenario::from_json_text(text).unwrap(), Options::default()).unwrap()
+}
+
+#[test]
+fn the_event_store_keeps_each_message_once_and_projections_agree() {
+    let mut sim = event_sourcing();
+    sim.run_until(SimTime::from_ms(45_000)).unwrap();
+    // At the replay the balance projection starts again from version 0.
+    let balance = sim
+        .world()
+        .nodes()
+        .iter()
+        .position(|n| n.name == "balance")
+        .unwrap();
+    let reads: Vec<TraceKind> = sim
+        .trace()
+        .events()
+        .filter(|e| e.edge.is_some_and(|h| h.to.0 as usize == balance))
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        reads.last(),
+        Some(&TraceKind::ProjectionRead {
+            from: 0,
+            events: 100
+        })
+    );
+    sim.run_until(SimTime::from_ms(60_000)).unwrap();
+    let store = sim.event_store();
+    let version = store.version("account-42");
+    assert!(version > 200 && store.conflicts() > 0);
+    // Every appended message is in the stream exactly once, in version order.
+    let appended: Vec<(u64, u64)> = sim
+        .trace()
+        .events()
+        .filter_map(|e| match e.kind {
+            TraceKind::Appended { version } => Some((e.message.unwrap().0, version)),
+            _ => None,
+        })
+        .collect();
+    let mut ids: Vec<u64> = appended.iter().map(|(m, _)| *m).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len() as u64, version);
+    assert!(appended.iter().zip(1..).all(|((_, v), n)| *v == n));
+    // Replaying the whole stream gives the state both projections hold.
+    let mut replayed = switchyard_core::sim::event_store::ProjectionState::default();
+    for e in store.read("account-42", 0, usize::MAX) {
+        replayed.apply(e, Some("amount"));
+    }
+    let (balance, audit) = (
+        sim.projection_state("balance").unwrap(),
+        sim.projection_state("audit").unwrap(),
+    );
+    assert_eq!(balance, &replayed);
+    assert_eq!(audit, &replayed);
+    assert_eq!(
+        sim.summary()["event_store"]["streams"]["account-42"],
+        json!(version)
+    );
+}
+
+#[test]
+fn seeking_back_restores_the_event_store() {
+    let mut sim = event_sourcing();
+    sim.run_until(SimTime::from_ms(40_000)).unwrap();
+    sim.seek(SimTime::from_ms(31_000)).unwrap();
+    let mut fresh = event_sourcing();
+    fresh.run_until(SimTime::from_ms(31_000)).unwrap();
+    assert_eq!(sim.event_store(), fresh.event_store());
+    assert_eq!(
+        sim.projection_state("audit"),
+        fresh.projection_state("audit")
+    );
+    assert_eq!(sim.summary(), fresh.summary());
+}
+
+#[test]
+fn event_store_fields_are_checked_with_paths() {
+    let base = |actors: Json, script: Json| {
+        json!({"switchyard": 1, "name": "t", "topology": {"queues": [{"name": "q"}]},
+            "actors": actors, "script": script})
+    };
+    let p = json!({"name": "p", "routing_key": "q", "rate": {"kind": "fixed", "per_second": 1}});
+    let proj = json!({"name": "v", "stream": "s"});
+    let cases = [
+        (
+            base(
+                json!({"producers": [p], "projections": [proj]}),
+                json!([{"at_ms": 1, "action": "replay_projection", "projection": "w"}]),
+            ),
+            "script[0].projection: no projection is named `w`",
+        ),
+        (
+            base(
+                json!({"producers": [p], "projections": [proj, proj]}),
+                json!([]),
+            ),
+            "actors.projections[1].name: `v` is used twice",
+        ),
+        (
+            base(
+                json!({"producers": [p], "projections": [{"name": "v", "stream": "s", "batch": 0}]}),
+                json!([]),
+            ),
+            "actors.projections[0].batch: expected a number from 1 to 10000",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(build(&text).err().as_deref(), Some(expected));
+    }
+}

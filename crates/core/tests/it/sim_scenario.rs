@@ -82,7 +82,7 @@ fn errors_name_the_field() {
     check(
         "\"prefetch\": 5",
         "\"prefech\": 5",
-        "actors.consumers[0].prefech: unknown field (expected one of: name, vhost, queue, prefetch, auto_ack, processing_ms, failure_probability, on_failure, crash_probability, recover_after_ms, start_ms, replies, exclusive)",
+        "actors.consumers[0].prefech: unknown field (expected one of: name, vhost, queue, prefetch, auto_ack, processing_ms, failure_probability, on_failure, crash_probability, recover_after_ms, start_ms, replies, exclusive, append_to)",
     );
     check(
         "\"queue\": \"q\"",
@@ -122,7 +122,7 @@ fn errors_name_the_field() {
     check(
         "\"script\": []",
         "\"script\": [{\"at_ms\": 5, \"action\": \"explode\"}]",
-        "script[0].action: expected one of: stop_consumer, start_consumer, crash_consumer, restart_broker, declare, unbind",
+        "script[0].action: expected one of: stop_consumer, start_consumer, crash_consumer, restart_broker, declare, unbind, replay_projection",
     );
     check(
         "\"script\": []",

@@ -105,6 +105,9 @@ pub struct ConsumerSpec {
     pub replies: bool,
     /// `basic.consume` with `exclusive`: no other consumer may use the queue.
     pub exclusive: bool,
+    /// Appends each message it processes to this event-store stream (optimistic concurrency:
+    /// on a conflict it learns the stream's version and nacks the message with requeue).
+    pub append_to: Option<String>,
 }
 
 const PRODUCER_KEYS: &[&str] = &[
@@ -183,6 +186,7 @@ const CONSUMER_KEYS: &[&str] = &[
     "start_ms",
     "replies",
     "exclusive",
+    "append_to",
 ];
 
 pub fn consumer(item: &Json, path: &str) -> Result<ConsumerSpec, FieldError> {
@@ -227,6 +231,11 @@ pub fn consumer(item: &Json, path: &str) -> Result<ConsumerSpec, FieldError> {
         retry,
         replies: boolean(obj, "replies", path, false)?,
         exclusive: boolean(obj, "exclusive", path, false)?,
+        append_to: obj
+            .get("append_to")
+            .filter(|j| !j.is_null())
+            .map(|_| text(obj, "append_to", path, None))
+            .transpose()?,
     })
 }
 

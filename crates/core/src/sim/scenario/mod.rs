@@ -18,7 +18,7 @@ use crate::fields::{FieldError, error, join, object, parse_json};
 use crate::sim::rng::Dist;
 
 pub use actors::{Choice, ConsumerSpec, OnFailure, Part, ProducerSpec, Rate};
-pub use patterns::{CloudEventsSpec, RetrySpec, RpcSpec};
+pub use patterns::{CloudEventsSpec, ProjectionSpec, RetrySpec, RpcSpec};
 use read::{array, dist, integer, ms, number, only_keys, text};
 
 /// The one version this build reads.
@@ -64,6 +64,10 @@ pub enum Action {
     Unbind {
         definitions: Definitions,
     },
+    /// Resets an event-store projection to version 0: it rebuilds its state by replaying.
+    ReplayProjection {
+        projection: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +94,8 @@ pub struct Scenario {
     pub latency: Latency,
     pub producers: Vec<ProducerSpec>,
     pub consumers: Vec<ConsumerSpec>,
+    /// Event-store projections (`actors.projections`).
+    pub projections: Vec<ProjectionSpec>,
     /// Node name → position, for the drawing only.
     pub layout: Vec<(String, f64, f64)>,
     pub script: Vec<ScriptStep>,
@@ -138,6 +144,7 @@ impl Scenario {
         let topology = Definitions::from_json(&Json::Object(topology.clone()))
             .map_err(|e| error(&join("topology", &e.path), e.message))?;
         let (producers, consumers) = actors(root)?;
+        let projections = projections(root)?;
         Ok(Scenario {
             name: text(root, "name", "", None)?,
             description: text(root, "description", "", Some(""))?,
@@ -146,6 +153,7 @@ impl Scenario {
             latency: latency(root)?,
             producers,
             consumers,
+            projections,
             layout: layout(root)?,
             script: script(root)?,
             lesson: lesson(root)?,
@@ -193,7 +201,7 @@ fn actors(root: &Map<String, Json>) -> Result<Actors, FieldError> {
         return Ok((Vec::new(), Vec::new()));
     };
     let obj = object(json, "actors")?;
-    only_keys(obj, "actors", &["producers", "consumers"])?;
+    only_keys(obj, "actors", &["producers", "consumers", "projections"])?;
     let mut producers = Vec::new();
     for (i, item) in array(obj, "producers", "actors", actors::MAX_ACTORS)?
         .iter()
@@ -223,6 +231,24 @@ fn actors(root: &Map<String, Json>) -> Result<Actors, FieldError> {
         consumers.push(c);
     }
     Ok((producers, consumers))
+}
+
+fn projections(root: &Map<String, Json>) -> Result<Vec<ProjectionSpec>, FieldError> {
+    let Some(obj) = root.get("actors").and_then(Json::as_object) else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<ProjectionSpec> = Vec::new();
+    let items = array(obj, "projections", "actors", actors::MAX_ACTORS)?;
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("actors.projections[{i}]");
+        let p = patterns::projection(item, &path)?;
+        if out.iter().any(|o| o.name == p.name) {
+            let what = format!("`{}` is used twice", p.name);
+            return Err(error(&join(&path, "name"), what));
+        }
+        out.push(p);
+    }
+    Ok(out)
 }
 
 fn layout(root: &Map<String, Json>) -> Result<Vec<(String, f64, f64)>, FieldError> {
@@ -272,6 +298,12 @@ fn script(root: &Map<String, Json>) -> Result<Vec<ScriptStep>, FieldError> {
                 &["consumer"],
             ),
             "restart_broker" => (Action::RestartBroker, &[]),
+            "replay_projection" => (
+                Action::ReplayProjection {
+                    projection: text(obj, "projection", &path, None)?,
+                },
+                &["projection"],
+            ),
             "declare" => (
                 Action::Declare {
                     definitions: fragment(obj, &path, false)?,
@@ -288,7 +320,7 @@ fn script(root: &Map<String, Json>) -> Result<Vec<ScriptStep>, FieldError> {
                 return Err(error(
                     &join(&path, "action"),
                     "expected one of: stop_consumer, start_consumer, crash_consumer, \
-                     restart_broker, declare, unbind",
+                     restart_broker, declare, unbind, replay_projection",
                 ));
             }
         };

@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::fields::{FieldError, error, join, object};
 use crate::sim::scenario::actors::{Choice, Part, template};
-use crate::sim::scenario::read::{integer, only_keys, text};
+use crate::sim::scenario::read::{integer, ms, only_keys, text};
 
 /// Largest CloudEvents `data` template, serialised.
 pub const MAX_DATA_BYTES: usize = 4096;
@@ -167,4 +167,40 @@ pub fn write_template(parts: &[Part], choices: &[Choice]) -> String {
         }
     }
     out
+}
+
+/// A projection of an event-store stream (`actors.projections[i]`): from `start` on, every
+/// `every` µs it reads up to `batch` events after its position and folds them in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectionSpec {
+    pub name: String,
+    pub stream: String,
+    pub start: u64,
+    pub every: u64,
+    pub batch: u32,
+    /// A numeric field of the events' data to add up (a balance, a total).
+    pub sum: Option<String>,
+}
+
+pub fn projection(item: &Json, path: &str) -> Result<ProjectionSpec, FieldError> {
+    let obj = object(item, path)?;
+    let keys = ["name", "stream", "start_ms", "every_ms", "batch", "sum"];
+    only_keys(obj, path, &keys)?;
+    Ok(ProjectionSpec {
+        name: text(obj, "name", path, None)?,
+        stream: text(obj, "stream", path, None)?,
+        start: ms(obj, "start_ms", path, Some(0))?,
+        every: ms(obj, "every_ms", path, Some(1_000_000))?.max(1000),
+        batch: u32::try_from(integer(obj, "batch", path, (1, 10_000), Some(100))?).unwrap_or(100),
+        sum: obj
+            .get("sum")
+            .filter(|j| !j.is_null())
+            .map(|_| text(obj, "sum", path, None))
+            .transpose()?,
+    })
+}
+
+pub fn projection_json(p: &ProjectionSpec) -> Json {
+    json!({"name": p.name, "stream": p.stream, "start_ms": p.start as f64 / 1000.0,
+        "every_ms": p.every as f64 / 1000.0, "batch": p.batch, "sum": p.sum})
 }

@@ -38,7 +38,8 @@ impl Scenario {
             "latency_ms": {"publish": dist(&self.latency.publish),
                 "deliver": dist(&self.latency.deliver), "ack": dist(&self.latency.ack)},
             "actors": {"producers": self.producers.iter().map(producer).collect::<Vec<_>>(),
-                "consumers": self.consumers.iter().map(consumer).collect::<Vec<_>>()},
+                "consumers": self.consumers.iter().map(consumer).collect::<Vec<_>>(),
+                "projections": self.projections.iter().map(patterns::projection_json).collect::<Vec<_>>()},
             "layout": layout,
             "script": script,
             "lesson": lesson,
@@ -65,6 +66,9 @@ fn step(at: u64, action: &Action) -> Json {
         Action::StartConsumer { consumer } => ("start_consumer", Some(consumer)),
         Action::CrashConsumer { consumer } => ("crash_consumer", Some(consumer)),
         Action::RestartBroker => ("restart_broker", None),
+        Action::ReplayProjection { projection } => {
+            return json!({"at_ms": ms(at), "action": "replay_projection", "projection": projection});
+        }
         Action::Declare { definitions } | Action::Unbind { definitions } => {
             let name = match action {
                 Action::Declare { .. } => "declare",
@@ -139,7 +143,8 @@ fn consumer(c: &ConsumerSpec) -> Json {
         "auto_ack": c.auto_ack, "processing_ms": dist(&c.processing),
         "failure_probability": c.failure_probability, "on_failure": on_failure,
         "crash_probability": c.crash_probability, "recover_after_ms": c.recover_after.map(ms),
-        "start_ms": ms(c.start), "replies": c.replies, "exclusive": c.exclusive})
+        "start_ms": ms(c.start), "replies": c.replies, "exclusive": c.exclusive,
+        "append_to": c.append_to})
 }
 
 fn weighted(c: &Choice) -> Json {
