@@ -21,7 +21,9 @@
 //! - [`fields`]: reading JSON inputs with errors that name the field.
 //! - [`definitions`]: RabbitMQ definitions files in and out.
 //! - [`sim`]: the simulation engine: virtual time, producers and consumers, failures, the
-//!   trace the animation reads, metrics, step back and seek, scenario files.
+//!   trace the animation reads, metrics, step back and seek, scenario files; and the patterns
+//!   built on the broker (runtime topology changes, RPC, retry with backoff, CloudEvents,
+//!   an event store with projections).
 
 pub mod broker;
 pub mod channel;
