@@ -5,10 +5,9 @@
 //! and forth, `handle` runs each event, `control` injects failures, and `observe` turns the
 //! broker's events into trace and metrics. Nothing reads a wall clock.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::broker::{Broker, DEFAULT_VHOST};
+use crate::broker::Broker;
 use crate::channel::ChannelId;
 use crate::fields::{FieldError, error, join};
 use crate::profile::Profile;
@@ -16,15 +15,16 @@ use crate::sim::actor::consumer::ConsumerState;
 use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::checkpoint::Checkpoints;
-use crate::sim::event_store::{EventStore, ProjectionState};
 use crate::sim::handle::SimEvent;
 use crate::sim::hops::{HopCache, Hops};
 use crate::sim::messages::Messages;
 use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
-use crate::sim::reshape::{available, check_patterns, declare_nodes};
+use crate::sim::reply::PatternState;
+use crate::sim::reshape::{check_patterns, declare_nodes, in_time};
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{Action, LessonStep, Scenario};
 use crate::sim::scheduler::{ScheduleError, Scheduler, SimTime};
+use crate::sim::sourcing::{cast_sourcing, projection_index};
 use crate::sim::timeline::Timeline;
 use crate::sim::trace::Trace;
 use crate::sim::world::{NodeId, NodeKind, World};
@@ -90,15 +90,8 @@ pub(crate) struct State {
     /// Which topology the broker has (a number never reused, also across seeks): what the hop
     /// cache is keyed by. Bumped by restarts and runtime topology changes.
     pub topology_epoch: u32,
-    /// RPC requests awaiting a reply: correlation id → send time (µs), bounded.
-    pub rpc_pending: BTreeMap<String, u64>,
-    /// The earliest wake-up scheduled for a queue expiry (µs).
-    pub wake: Option<u64>,
-    /// The event store, the projections' state (by index) and each writer's last known
-    /// version of each stream.
-    pub store: EventStore,
-    pub projections: Vec<ProjectionState>,
-    pub known_versions: BTreeMap<(u32, String), u64>,
+    /// RPC, TTL wake-ups and the event store.
+    pub patterns: PatternState,
 }
 
 /// The cast's node ids, by actor.
@@ -178,11 +171,7 @@ impl Simulation {
             next_channel: n as u32 + 1,
             latency_rng: Rng::stream(seed, u64::MAX),
             topology_epoch: 0,
-            rpc_pending: BTreeMap::new(),
-            wake: None,
-            store: EventStore::default(),
-            projections: vec![ProjectionState::default(); scenario.projections.len()],
-            known_versions: BTreeMap::new(),
+            patterns: PatternState::new(scenario.projections.len()),
         };
         let mut sim = Simulation {
             channel_owner: (0..=n)
@@ -389,7 +378,7 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             .is_ok_and(|t| p.exchange.is_empty() || t.exchange(&p.exchange).is_some());
         if !known {
             let name = (NodeKind::Exchange, p.vhost.as_str(), p.exchange.as_str());
-            available(&declared, name, p.start, &join(&path, "exchange"))?;
+            in_time(&declared, name, p.start, &join(&path, "exchange"))?;
         }
         cast.producers
             .push(world.add(NodeKind::Producer, &p.vhost, &p.name));
@@ -397,40 +386,24 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             .push(world.exchange(&p.vhost, &p.exchange));
     }
     for (i, c) in scenario.consumers.iter().enumerate() {
-        let in_topology = broker.queue(&c.vhost, &c.queue).is_some();
-        if !in_topology {
-            let name = (NodeKind::Queue, c.vhost.as_str(), c.queue.as_str());
-            available(
+        let path = format!("actors.consumers[{i}].queue");
+        if broker.queue(&c.vhost, &c.queue).is_none() {
+            in_time(
                 &declared,
-                name,
+                (NodeKind::Queue, &c.vhost, &c.queue),
                 c.start,
-                &format!("actors.consumers[{i}].queue"),
+                &path,
             )?;
         }
         let Some(queue) = world.queue(&c.vhost, &c.queue) else {
             let what = format!("queue `{}` is not declared in vhost `{}`", c.queue, c.vhost);
-            return Err(error(&format!("actors.consumers[{i}].queue"), what));
+            return Err(error(&path, what));
         };
         cast.consumers
             .push(world.add(NodeKind::Consumer, &c.vhost, &c.name));
         cast.consumer_queues.push(Some(queue));
     }
-    let sourcing = !scenario.projections.is_empty()
-        || scenario.consumers.iter().any(|c| c.append_to.is_some());
-    if sourcing {
-        cast.store = Some(world.add(NodeKind::Store, DEFAULT_VHOST, "event store"));
-    }
-    for p in &scenario.projections {
-        cast.projections
-            .push(world.add(NodeKind::Projection, DEFAULT_VHOST, &p.name));
-    }
-    let projection = |name: &str, i: usize| {
-        let at = scenario.projections.iter().position(|p| p.name == name);
-        at.map(|p| p as u32).ok_or_else(|| {
-            let what = format!("no projection is named `{name}`");
-            error(&format!("script[{i}].projection"), what)
-        })
-    };
+    (cast.store, cast.projections) = cast_sourcing(scenario, world);
     let id = |name: &str, i: usize| {
         let at = scenario.consumers.iter().position(|c| c.name == name);
         at.map(|c| ConsumerId(c as u32)).ok_or_else(|| {
@@ -446,8 +419,8 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             Action::StartConsumer { consumer } => Control::StartConsumer(id(consumer, i)?),
             Action::CrashConsumer { consumer } => Control::CrashConsumer(id(consumer, i)?),
             Action::RestartBroker => Control::RestartBroker,
-            Action::ReplayProjection { projection: p } => {
-                Control::ReplayProjection(projection(p, i)?)
+            Action::ReplayProjection { projection } => {
+                Control::ReplayProjection(projection_index(scenario, projection, i)?)
             }
             Action::Declare { .. } | Action::Unbind { .. } => {
                 Control::ChangeTopology(u32::try_from(i).unwrap_or(u32::MAX))

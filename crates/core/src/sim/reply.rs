@@ -7,6 +7,7 @@
 //! consumer publish travels consumer → exchange with the publish latency and is traced as a
 //! publish from the consumer's node.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::broker::Settle;
@@ -16,6 +17,7 @@ use crate::queue::entry::{Delivery, MessageView};
 use crate::sim::actor::ConsumerId;
 use crate::sim::actor::consumer::{Held, Outcome};
 use crate::sim::engine::Simulation;
+use crate::sim::event_store::{EventStore, ProjectionState};
 use crate::sim::handle::SimEvent;
 use crate::sim::scenario::OnFailure;
 use crate::sim::scheduler::SimTime;
@@ -24,11 +26,37 @@ use crate::value::Value;
 /// Requests awaiting a reply that are remembered at most (older ones are not timed).
 pub const MAX_PENDING_RPC: usize = 65_536;
 
+/// The run-time state of the patterns, part of what checkpoints copy.
+#[derive(Debug, Clone)]
+pub(crate) struct PatternState {
+    /// RPC requests awaiting a reply: correlation id → send time (µs), bounded.
+    pub rpc_pending: BTreeMap<String, u64>,
+    /// The earliest wake-up scheduled for a queue expiry (µs).
+    pub wake: Option<u64>,
+    pub store: EventStore,
+    /// Each projection's state, by index.
+    pub projections: Vec<ProjectionState>,
+    /// The version of each stream each writer read when it started on its message.
+    pub known_versions: BTreeMap<(u32, String), u64>,
+}
+
+impl PatternState {
+    pub fn new(projections: usize) -> PatternState {
+        PatternState {
+            rpc_pending: BTreeMap::new(),
+            wake: None,
+            store: EventStore::default(),
+            projections: vec![ProjectionState::default(); projections],
+            known_versions: BTreeMap::new(),
+        }
+    }
+}
+
 impl Simulation {
     /// Whether this consumer needs what it is delivered (properties and body), not just ids.
     fn keeps_content(&self, consumer: ConsumerId) -> bool {
         let spec = self.scenario.consumers.get(consumer.0 as usize);
-        let rpc_client = !self.state.rpc_pending.is_empty();
+        let rpc_client = !self.state.patterns.rpc_pending.is_empty();
         let needs = |s: &crate::sim::scenario::ConsumerSpec| {
             s.replies || s.on_failure == OnFailure::Retry || s.append_to.is_some()
         };
@@ -48,8 +76,11 @@ impl Simulation {
 
     /// A request about to be sent: remembers when, to time its round trip.
     pub(crate) fn request_sent(&mut self, correlation_id: &str, at: u64) {
-        if self.state.rpc_pending.len() < MAX_PENDING_RPC {
-            self.state.rpc_pending.insert(correlation_id.to_owned(), at);
+        if self.state.patterns.rpc_pending.len() < MAX_PENDING_RPC {
+            self.state
+                .patterns
+                .rpc_pending
+                .insert(correlation_id.to_owned(), at);
         }
     }
 
@@ -81,7 +112,7 @@ impl Simulation {
         };
         let ok = matches!(outcome, Outcome::Done | Outcome::Settle(Settle::Ack));
         if let Some(id) = content.properties.correlation_id.as_deref()
-            && let Some(sent) = self.state.rpc_pending.remove(id).filter(|_| ok)
+            && let Some(sent) = self.state.patterns.rpc_pending.remove(id).filter(|_| ok)
         {
             self.state.metrics.rpc.record(t.0.saturating_sub(sent));
         }
@@ -178,17 +209,17 @@ impl Simulation {
     fn wake_at(&mut self, due_ms: u64) {
         let at = due_ms.saturating_mul(1000);
         let now = self.now().0;
-        if at <= now || self.state.wake.is_some_and(|w| w <= at) {
+        if at <= now || self.state.patterns.wake.is_some_and(|w| w <= at) {
             return;
         }
-        self.state.wake = Some(at);
+        self.state.patterns.wake = Some(at);
         self.state.sched.schedule_in(at - now, SimEvent::Wake);
     }
 
     /// A wake-up: the broker expires what is due; then the next one is set.
     pub(crate) fn wake(&mut self, t: SimTime) {
-        if self.state.wake == Some(t.0) {
-            self.state.wake = None;
+        if self.state.patterns.wake == Some(t.0) {
+            self.state.patterns.wake = None;
         }
         let result = self.state.broker.advance(t.as_ms());
         self.after_broker(t, result.is_err(), None);

@@ -71,7 +71,7 @@ pub(crate) fn declare_nodes(scenario: &Scenario, world: &mut World) -> Declared 
 
 /// Checks that an actor starting at `start` may use an exchange or queue the topology lacks:
 /// a script step must declare it no later than that.
-pub(crate) fn available(
+pub(crate) fn in_time(
     declared: &Declared,
     (kind, vhost, name): (NodeKind, &str, &str),
     start: u64,
@@ -131,7 +131,7 @@ pub(crate) fn check_patterns(
         if broker.queue(vhost, queue).is_some() {
             return Ok(());
         }
-        available(declared, (NodeKind::Queue, vhost, queue), start, path)
+        in_time(declared, (NodeKind::Queue, vhost, queue), start, path)
     };
     for (i, c) in scenario.consumers.iter().enumerate() {
         let Some(retry) = &c.retry else { continue };

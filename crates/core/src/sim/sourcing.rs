@@ -6,20 +6,52 @@
 //! version 0 so it rebuilds its state by replaying. The store and the projections' state live
 //! in the engine's `State`, so checkpoints and seeks restore them.
 
-use crate::broker::Settle;
+use crate::broker::{DEFAULT_VHOST, Settle};
+use crate::fields::{FieldError, error};
 use crate::queue::entry::MessageView;
 use crate::sim::actor::ConsumerId;
 use crate::sim::actor::consumer::Outcome;
 use crate::sim::engine::Simulation;
 use crate::sim::event_store::{AppendError, EventStore, ProjectionState};
 use crate::sim::handle::SimEvent;
+use crate::sim::scenario::Scenario;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
+use crate::sim::world::{NodeId, NodeKind, World};
 use serde_json::{Map, Value as Json, json};
+
+/// The event store's node (when consumers append or projections read) and the projections'.
+pub(crate) fn cast_sourcing(
+    scenario: &Scenario,
+    world: &mut World,
+) -> (Option<NodeId>, Vec<NodeId>) {
+    let used = !scenario.projections.is_empty()
+        || scenario.consumers.iter().any(|c| c.append_to.is_some());
+    let store = used.then(|| world.add(NodeKind::Store, DEFAULT_VHOST, "event store"));
+    let projections = scenario
+        .projections
+        .iter()
+        .map(|p| world.add(NodeKind::Projection, DEFAULT_VHOST, &p.name))
+        .collect();
+    (store, projections)
+}
+
+/// The index of the projection a script step names.
+pub(crate) fn projection_index(
+    scenario: &Scenario,
+    name: &str,
+    step: usize,
+) -> Result<u32, FieldError> {
+    let at = scenario.projections.iter().position(|p| p.name == name);
+    at.map(|p| p as u32).ok_or_else(|| {
+        let what = format!("no projection is named `{name}`");
+        error(&format!("script[{step}].projection"), what)
+    })
+}
 
 impl Simulation {
     pub fn event_store(&self) -> &EventStore {
-        &self.state.store
+        &self.state.patterns.store
     }
 
     /// A projection's state by name.
@@ -29,7 +61,7 @@ impl Simulation {
             .projections
             .iter()
             .position(|p| p.name == name)?;
-        self.state.projections.get(i)
+        self.state.patterns.projections.get(i)
     }
 
     /// A writer starts handling a message: like a command handler loading its aggregate, it
@@ -43,8 +75,9 @@ impl Simulation {
         else {
             return;
         };
-        let version = self.state.store.version(stream);
+        let version = self.state.patterns.store.version(stream);
         self.state
+            .patterns
             .known_versions
             .insert((consumer.0, stream.clone()), version);
     }
@@ -68,21 +101,28 @@ impl Simulation {
             return outcome;
         };
         let key = (consumer.0, stream.clone());
-        let expected = self.state.known_versions.get(&key).copied().unwrap_or(0);
+        let expected = self
+            .state
+            .patterns
+            .known_versions
+            .get(&key)
+            .copied()
+            .unwrap_or(0);
         let kind = content
             .properties
             .kind
             .clone()
             .unwrap_or_else(|| content.routing_key.clone());
-        let result = self
-            .state
-            .store
-            .append(&stream, expected, &kind, content.body.clone(), t.0);
+        let result =
+            self.state
+                .patterns
+                .store
+                .append(&stream, expected, &kind, content.body.clone(), t.0);
         let from = self.consumer_at(consumer);
         let message = Some(content.message);
         match result {
             Ok(version) => {
-                self.state.known_versions.insert(key, version);
+                self.state.patterns.known_versions.insert(key, version);
                 let edge = from.zip(self.cast.store).map(|(from, to)| Edge {
                     from,
                     to,
@@ -94,7 +134,7 @@ impl Simulation {
                 outcome
             }
             Err(AppendError::Conflict { actual, .. }) => {
-                self.state.known_versions.insert(key, actual);
+                self.state.patterns.known_versions.insert(key, actual);
                 self.trace
                     .record(t, TraceKind::AppendConflict, message, None, from);
                 match outcome {
@@ -116,12 +156,13 @@ impl Simulation {
         let Some(spec) = self.scenario.projections.get(i as usize) else {
             return;
         };
-        let Some(state) = self.state.projections.get_mut(i as usize) else {
+        let Some(state) = self.state.patterns.projections.get_mut(i as usize) else {
             return;
         };
         let from = state.position;
         let events = self
             .state
+            .patterns
             .store
             .read(&spec.stream, from, spec.batch as usize);
         for event in events {
@@ -146,7 +187,7 @@ impl Simulation {
 
     /// Resets projection `i` to version 0: its next reads rebuild its state from the start.
     pub(crate) fn replay_projection(&mut self, t: SimTime, i: u32) {
-        if let Some(state) = self.state.projections.get_mut(i as usize) {
+        if let Some(state) = self.state.patterns.projections.get_mut(i as usize) {
             *state = ProjectionState::default();
             let node = self.cast.projections.get(i as usize).copied();
             self.trace
@@ -160,6 +201,7 @@ impl Simulation {
         self.cast.store?;
         let streams: Map<String, Json> = self
             .state
+            .patterns
             .store
             .streams()
             .map(|(name, version)| (name.to_owned(), json!(version)))
@@ -168,12 +210,12 @@ impl Simulation {
             .scenario
             .projections
             .iter()
-            .zip(&self.state.projections)
+            .zip(&self.state.patterns.projections)
             .map(|(spec, state)| (spec.name.clone(), state.to_json()))
             .collect();
         Some(
-            json!({"streams": streams, "appended": self.state.store.appended(),
-            "conflicts": self.state.store.conflicts(), "projections": projections}),
+            json!({"streams": streams, "appended": self.state.patterns.store.appended(),
+            "conflicts": self.state.patterns.store.conflicts(), "projections": projections}),
         )
     }
 }

@@ -147,7 +147,7 @@ impl Simulation {
                 "rpc_round_trip_ms".into(),
                 json!({"count": rpc.count(), "p50": ms(rpc.percentile(0.5)),
                     "p95": ms(rpc.percentile(0.95)), "p99": ms(rpc.percentile(0.99)),
-                    "max": ms(Some(rpc.max())), "awaiting_reply": self.state.rpc_pending.len()}),
+                    "max": ms(Some(rpc.max())), "awaiting_reply": self.state.patterns.rpc_pending.len()}),
             );
         }
         out
