@@ -140,6 +140,16 @@ impl Simulation {
                 let q = self.world.queue(&vhost, &queue);
                 self.trace.record(t, TraceKind::Declared, None, None, q);
             }
+            Event::QueueDeleted { vhost, queue } => {
+                let q = self.world.queue(&vhost, &queue);
+                self.trace.record(t, TraceKind::Deleted, None, None, q);
+            }
+            Event::ExchangeDeleted {
+                vhost, exchange, ..
+            } => {
+                let x = self.world.exchange(&vhost, &exchange);
+                self.trace.record(t, TraceKind::Deleted, None, None, x);
+            }
             Event::Bound {
                 vhost,
                 source,

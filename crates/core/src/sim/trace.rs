@@ -92,6 +92,9 @@ pub enum TraceKind {
     },
     /// At an exchange or queue: declared while running (a script's `declare` step).
     Declared,
+    /// At an exchange or queue: deleted (an auto-delete queue losing its last consumer, an
+    /// auto-delete exchange losing its last binding).
+    Deleted,
     /// exchange → queue or exchange: a binding added while running.
     Bound,
     /// exchange → queue or exchange: a binding removed while running.
@@ -145,6 +148,7 @@ impl TraceKind {
             TraceKind::Refused => "refused",
             TraceKind::LessonStep { .. } => "lesson_step",
             TraceKind::Declared => "declared",
+            TraceKind::Deleted => "deleted",
             TraceKind::Bound => "bound",
             TraceKind::Unbound => "unbound",
             TraceKind::Appended { .. } => "appended",
