@@ -136,6 +136,10 @@ pub(crate) fn check_patterns(
     for (i, c) in scenario.consumers.iter().enumerate() {
         let Some(retry) = &c.retry else { continue };
         let path = format!("actors.consumers[{i}].on_failure.retry");
+        if c.auto_ack {
+            let what = "needs manual acknowledgement: with auto_ack nothing can be rejected";
+            return Err(error(&path, what));
+        }
         exists(
             &c.vhost,
             &retry.parking_lot,

@@ -276,6 +276,14 @@ fn pattern_fields_are_checked_with_paths() {
         (
             with(
                 producer.clone(),
+                json!({"name": "c", "queue": "q", "auto_ack": true,
+                    "on_failure": {"retry": {"max_attempts": 3, "parking_lot": "q"}}}),
+            ),
+            "actors.consumers[0].on_failure.retry: needs manual acknowledgement: with auto_ack nothing can be rejected",
+        ),
+        (
+            with(
+                producer.clone(),
                 retry(json!({"retry": {"max_attempts": 3, "parking_lot": "nope"}})),
             ),
             "actors.consumers[0].on_failure.retry.parking_lot: queue `nope` is not declared in vhost `/`",
