@@ -14,7 +14,7 @@ use web_sys::CanvasRenderingContext2d;
 use yew::prelude::*;
 
 use crate::sim_ref::Selection;
-use crate::stage::draw::{Frame, Palette, paint};
+use crate::stage::draw::{Frame, Palette, paint_moving, paint_scene};
 use crate::stage::geometry::{Dot, key_colour};
 use crate::stage::layout::{Fit, Scene};
 use crate::stage::player::Stop;
@@ -26,6 +26,8 @@ pub const FAST_BUDGET: u64 = 4000;
 /// Longest wall time one frame may advance (a background tab resumes without a leap).
 const MAX_FRAME_MS: f64 = 100.0;
 const REFRESH_MS: f64 = 250.0;
+/// Wall time a hop stays on screen at least, however short its latency.
+const MIN_HOP_ON_SCREEN_MS: f64 = 250.0;
 
 /// What the Yew side tells the loop (written on every render).
 #[derive(Debug, Default)]
@@ -121,6 +123,7 @@ struct Loop {
     reduced_motion: bool,
     last_ts: Option<f64>,
     last_refresh: f64,
+    was_playing: bool,
     stats: Stats,
 }
 
@@ -149,6 +152,7 @@ impl Loop {
             reduced_motion: false,
             last_ts: None,
             last_refresh: f64::MIN,
+            was_playing: false,
             stats: Stats::new(),
         }
     }
@@ -163,7 +167,13 @@ impl Loop {
             let l = self.live.borrow();
             (l.playing, l.speed)
         };
+        if self.was_playing && !playing {
+            // Paused: show exactly where the run stopped (the last refresh may be older).
+            self.refresh();
+        }
+        self.was_playing = playing;
         let mut moved = false;
+        let t0 = now_ms();
         if playing {
             moved = true;
             let outcome = self.player.0.try_borrow_mut().map(|mut p| {
@@ -186,6 +196,8 @@ impl Loop {
                 _ => {}
             }
         }
+        let t1 = now_ms();
+        self.stats.add("advanceMs", t1 - t0);
         if ts - self.last_refresh >= REFRESH_MS {
             self.last_refresh = ts;
             self.refresh_theme();
@@ -198,6 +210,17 @@ impl Loop {
             self.paint();
         }
         self.stats.record(now_ms() - started);
+    }
+
+    /// The shortest a hop is drawn (virtual µs): a quarter second on screen at this speed,
+    /// at most half a virtual second; nothing at "as fast as possible".
+    fn min_span(&self) -> u64 {
+        let speed = self.live.borrow().speed;
+        if speed.is_finite() {
+            (MIN_HOP_ON_SCREEN_MS * 1000.0 * speed).min(500_000.0) as u64
+        } else {
+            0
+        }
     }
 
     /// Tells Yew where the player is.
@@ -333,8 +356,14 @@ impl Loop {
             return;
         };
         let Some(sim) = p.sim().get() else { return };
-        let flights = sim.trace().in_flight(SimTime(p.view()), p.horizon());
+        let min_span = self.min_span();
+        let t0 = now_ms();
+        let flights = p.flights(min_span);
+        let t1 = now_ms();
         let depths: Vec<(NodeId, u64, u64)> = sim.queue_depths();
+        let t2 = now_ms();
+        self.stats.add("flightsMs", t1 - t0);
+        self.stats.add("depthsMs", t2 - t1);
         let colour = |m: Option<switchyard_core::MessageId>| {
             m.and_then(|m| sim.message(m))
                 .map_or("#e69f00", |info| key_colour(info.routing_key()))
@@ -344,6 +373,7 @@ impl Loop {
             scene: &shared.scene,
             fit: shared.fit,
             view: SimTime(p.view()),
+            min_span,
             depths: &depths,
             flights: &flights,
             pause_points: p.pause_points(),
@@ -351,7 +381,11 @@ impl Loop {
             reduced_motion: self.reduced_motion,
             colour: &colour,
         };
-        let dots = paint(ctx, palette, &frame, self.size.0, self.size.1);
+        paint_scene(ctx, palette, &frame, self.size.0, self.size.1);
+        let t3 = now_ms();
+        let dots = paint_moving(ctx, palette, &frame);
+        self.stats.add("sceneMs", t3 - t2);
+        self.stats.add("dotsMs", now_ms() - t3);
         self.stats.dots(&dots);
         shared.dots = dots;
     }
