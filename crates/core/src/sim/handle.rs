@@ -192,17 +192,7 @@ impl Simulation {
             publish.properties.headers = *h;
         }
         if let Some(extra) = extra {
-            let Extra { properties, body } = *extra;
-            let p = &mut publish.properties;
-            p.content_type = properties.content_type;
-            p.message_id = properties.message_id;
-            p.kind = properties.kind;
-            p.timestamp = properties.timestamp;
-            p.reply_to = properties.reply_to;
-            p.correlation_id = properties.correlation_id;
-            if let Some(body) = body {
-                publish.body = body;
-            }
+            extra.apply_to(publish);
         }
         let exchange = self
             .cast

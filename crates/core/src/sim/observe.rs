@@ -16,7 +16,6 @@ use crate::sim::metrics::Counters;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
 use crate::sim::world::NodeId;
-use crate::topology::Destination;
 
 /// What the events of one broker operation share.
 struct Cx<'a> {
@@ -80,6 +79,9 @@ impl Simulation {
     }
 
     fn one(&mut self, t: SimTime, event: Event, cx: &mut Cx) {
+        let Some(event) = self.topology_event(t, event) else {
+            return;
+        };
         match event {
             Event::Published {
                 message,
@@ -132,61 +134,12 @@ impl Simulation {
                 let kind = TraceKind::BrokerRestarted;
                 self.trace.record(t, kind, None, None, None);
             }
-            Event::ExchangeDeclared { vhost, exchange } => {
-                let x = self.world.exchange(&vhost, &exchange);
-                self.trace.record(t, TraceKind::Declared, None, None, x);
-            }
-            Event::QueueDeclared { vhost, queue } => {
-                let q = self.world.queue(&vhost, &queue);
-                self.trace.record(t, TraceKind::Declared, None, None, q);
-            }
-            Event::QueueDeleted { vhost, queue } => {
-                let q = self.world.queue(&vhost, &queue);
-                self.trace.record(t, TraceKind::Deleted, None, None, q);
-            }
-            Event::ExchangeDeleted {
-                vhost, exchange, ..
-            } => {
-                let x = self.world.exchange(&vhost, &exchange);
-                self.trace.record(t, TraceKind::Deleted, None, None, x);
-            }
-            Event::Bound {
-                vhost,
-                source,
-                destination,
-                ..
-            } => self.binding(t, TraceKind::Bound, &vhost, &source, &destination),
-            Event::Unbound {
-                vhost,
-                source,
-                destination,
-                ..
-            } => self.binding(t, TraceKind::Unbound, &vhost, &source, &destination),
             Event::QueueLost { vhost, queue } => {
                 let q = self.world.queue(&vhost, &queue);
                 self.trace.record(t, TraceKind::QueueLost, None, None, q);
             }
             other => self.at_exchange(t, other, cx),
         }
-    }
-
-    /// A binding added or removed: drawn as a hop from its source to its destination.
-    fn binding(
-        &mut self,
-        t: SimTime,
-        kind: TraceKind,
-        vhost: &str,
-        source: &str,
-        to: &Destination,
-    ) {
-        let from = self.world.exchange(vhost, source);
-        let to = match to {
-            Destination::Queue(q) => self.world.queue(vhost, q),
-            Destination::Exchange(x) => self.world.exchange(vhost, x),
-        };
-        let edge = hop(from, to, t, t);
-        let node = if edge.is_none() { from } else { None };
-        self.trace.record(t, kind, None, edge, node);
     }
 
     fn count_at(&mut self, vhost: &str, queue: &str, f: impl Fn(&mut Counters)) {

@@ -9,10 +9,12 @@
 use std::collections::BTreeMap;
 
 use crate::definitions::Definitions;
+use crate::event::Event;
 use crate::fields::{FieldError, error};
 use crate::sim::engine::Simulation;
 use crate::sim::scenario::{Action, Scenario};
 use crate::sim::scheduler::SimTime;
+use crate::sim::trace::{Edge, TraceKind};
 use crate::sim::world::{NodeKind, World};
 use crate::topology::Destination;
 
@@ -97,6 +99,68 @@ pub(crate) fn in_time(
 }
 
 impl Simulation {
+    /// Traces a declaration, deletion or binding change; gives back any other event.
+    pub(crate) fn topology_event(&mut self, t: SimTime, event: Event) -> Option<Event> {
+        match event {
+            Event::ExchangeDeclared { vhost, exchange } => {
+                let x = self.world.exchange(&vhost, &exchange);
+                self.trace.record(t, TraceKind::Declared, None, None, x);
+            }
+            Event::QueueDeclared { vhost, queue } => {
+                let q = self.world.queue(&vhost, &queue);
+                self.trace.record(t, TraceKind::Declared, None, None, q);
+            }
+            Event::QueueDeleted { vhost, queue } => {
+                let q = self.world.queue(&vhost, &queue);
+                self.trace.record(t, TraceKind::Deleted, None, None, q);
+            }
+            Event::ExchangeDeleted {
+                vhost, exchange, ..
+            } => {
+                let x = self.world.exchange(&vhost, &exchange);
+                self.trace.record(t, TraceKind::Deleted, None, None, x);
+            }
+            Event::Bound {
+                vhost,
+                source,
+                destination,
+                ..
+            } => self.binding(t, TraceKind::Bound, &vhost, &source, &destination),
+            Event::Unbound {
+                vhost,
+                source,
+                destination,
+                ..
+            } => self.binding(t, TraceKind::Unbound, &vhost, &source, &destination),
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// A binding added or removed: drawn as a hop from its source to its destination.
+    fn binding(
+        &mut self,
+        t: SimTime,
+        kind: TraceKind,
+        vhost: &str,
+        source: &str,
+        to: &Destination,
+    ) {
+        let from = self.world.exchange(vhost, source);
+        let to = match to {
+            Destination::Queue(q) => self.world.queue(vhost, q),
+            Destination::Exchange(x) => self.world.exchange(vhost, x),
+        };
+        let edge = from.zip(to).map(|(from, to)| Edge {
+            from,
+            to,
+            depart: t,
+            arrive: t,
+        });
+        let node = if edge.is_none() { from } else { None };
+        self.trace.record(t, kind, None, edge, node);
+    }
+
     /// Applies script step `step` (a `declare` or an `unbind`).
     pub(crate) fn change_topology(&mut self, t: SimTime, step: u32) {
         let Some(step) = self.scenario.script.get(step as usize) else {

@@ -20,6 +20,16 @@ use crate::sim::trace::{Edge, TraceKind};
 use crate::sim::world::{NodeId, NodeKind, World};
 use serde_json::{Map, Value as Json, json};
 
+/// A hop that takes no time.
+fn instant((from, to, t): (NodeId, NodeId, SimTime)) -> Edge {
+    Edge {
+        from,
+        to,
+        depart: t,
+        arrive: t,
+    }
+}
+
 /// The event store's node (when consumers append or projections read) and the projections'.
 pub(crate) fn cast_sourcing(
     scenario: &Scenario,
@@ -122,19 +132,12 @@ impl Simulation {
         let message = Some(content.message);
         match result {
             Ok(version) => {
-                self.state.patterns.known_versions.insert(key, version);
-                let edge = from.zip(self.cast.store).map(|(from, to)| Edge {
-                    from,
-                    to,
-                    depart: t,
-                    arrive: t,
-                });
+                let edge = from.zip(self.cast.store).map(|(from, to)| (from, to, t));
                 let kind = TraceKind::Appended { version };
-                self.trace.record(t, kind, message, edge, None);
+                self.trace.record(t, kind, message, edge.map(instant), None);
                 outcome
             }
-            Err(AppendError::Conflict { actual, .. }) => {
-                self.state.patterns.known_versions.insert(key, actual);
+            Err(AppendError::Conflict { .. }) => {
                 self.trace
                     .record(t, TraceKind::AppendConflict, message, None, from);
                 match outcome {
@@ -171,12 +174,11 @@ impl Simulation {
         let read = u32::try_from(events.len()).unwrap_or(u32::MAX);
         if read > 0 {
             let node = self.cast.projections.get(i as usize).copied();
-            let edge = self.cast.store.zip(node).map(|(from, to)| Edge {
-                from,
-                to,
-                depart: t,
-                arrive: t,
-            });
+            let edge = self
+                .cast
+                .store
+                .zip(node)
+                .map(|(from, to)| instant((from, to, t)));
             let kind = TraceKind::ProjectionRead { from, events: read };
             self.trace.record(t, kind, None, edge, None);
         }

@@ -31,6 +31,22 @@ pub struct Extra {
     pub body: Option<Arc<[u8]>>,
 }
 
+impl Extra {
+    /// Sets this message's properties and body on the producer's reused publish.
+    pub fn apply_to(self, publish: &mut Publish) {
+        let (from, p) = (self.properties, &mut publish.properties);
+        p.content_type = from.content_type;
+        p.message_id = from.message_id;
+        p.kind = from.kind;
+        p.timestamp = from.timestamp;
+        p.reply_to = from.reply_to;
+        p.correlation_id = from.correlation_id;
+        if let Some(body) = self.body {
+            publish.body = body;
+        }
+    }
+}
+
 /// One message's routing key, headers and extras.
 pub type Drawn = (String, Option<Table>, Option<Box<Extra>>);
 

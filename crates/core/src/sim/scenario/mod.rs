@@ -298,31 +298,7 @@ fn script(root: &Map<String, Json>) -> Result<Vec<ScriptStep>, FieldError> {
                 &["consumer"],
             ),
             "restart_broker" => (Action::RestartBroker, &[]),
-            "replay_projection" => (
-                Action::ReplayProjection {
-                    projection: text(obj, "projection", &path, None)?,
-                },
-                &["projection"],
-            ),
-            "declare" => (
-                Action::Declare {
-                    definitions: fragment(obj, &path, false)?,
-                },
-                &["definitions"],
-            ),
-            "unbind" => (
-                Action::Unbind {
-                    definitions: fragment(obj, &path, true)?,
-                },
-                &["definitions"],
-            ),
-            _ => {
-                return Err(error(
-                    &join(&path, "action"),
-                    "expected one of: stop_consumer, start_consumer, crash_consumer, \
-                     restart_broker, declare, unbind, replay_projection",
-                ));
-            }
+            other => pattern_action(other, obj, &path)?,
         };
         let allowed: Vec<&str> = ["at_ms", "action"].iter().chain(keys).copied().collect();
         only_keys(obj, &path, &allowed)?;
@@ -332,6 +308,41 @@ fn script(root: &Map<String, Json>) -> Result<Vec<ScriptStep>, FieldError> {
         });
     }
     Ok(out)
+}
+
+/// The script actions of the patterns: `declare`, `unbind`, `replay_projection`.
+fn pattern_action(
+    name: &str,
+    obj: &Map<String, Json>,
+    path: &str,
+) -> Result<(Action, &'static [&'static str]), FieldError> {
+    Ok(match name {
+        "declare" => (
+            Action::Declare {
+                definitions: fragment(obj, path, false)?,
+            },
+            &["definitions"],
+        ),
+        "unbind" => (
+            Action::Unbind {
+                definitions: fragment(obj, path, true)?,
+            },
+            &["definitions"],
+        ),
+        "replay_projection" => (
+            Action::ReplayProjection {
+                projection: text(obj, "projection", path, None)?,
+            },
+            &["projection"],
+        ),
+        _ => {
+            return Err(error(
+                &join(path, "action"),
+                "expected one of: stop_consumer, start_consumer, crash_consumer, \
+                 restart_broker, declare, unbind, replay_projection",
+            ));
+        }
+    })
 }
 
 /// The `definitions` of a `declare` or `unbind` step; an unbind names bindings only.
