@@ -36,7 +36,8 @@ pub enum Control {
     StartConsumer(ConsumerId),
     CrashConsumer(ConsumerId),
     RestartBroker,
-    /// Applies the script step with this index (a `declare` or an `unbind`).
+    /// Applies the script step with this index (a `declare` or an `unbind`), or, past the
+    /// script's steps, a change injected with [`Simulation::inject_topology`].
     ChangeTopology(u32),
     /// Resets the projection with this index to version 0 (it rebuilds by replaying).
     ReplayProjection(u32),
@@ -132,6 +133,9 @@ pub struct Simulation {
     pub(crate) injected_at: Vec<u64>,
     /// The last topology epoch handed out.
     topology_epochs: u32,
+    /// Topology changes injected on demand; `Control::ChangeTopology(i)` past the script's
+    /// steps is `injected_changes[i - script.len()]`.
+    pub(crate) injected_changes: Vec<Action>,
     stall_limit: u64,
 }
 
@@ -192,6 +196,7 @@ impl Simulation {
             ),
             injected_at: Vec::new(),
             topology_epochs: 0,
+            injected_changes: Vec::new(),
             stall_limit: options.max_events_at_one_instant.max(1),
             hops: None,
             hop_cache: HopCache::default(),

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use crate::definitions::Definitions;
 use crate::event::Event;
 use crate::fields::{FieldError, error};
-use crate::sim::engine::Simulation;
+use crate::sim::engine::{Control, Simulation};
+use crate::sim::metrics::Counters;
 use crate::sim::scenario::{Action, Scenario};
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
@@ -36,39 +37,46 @@ pub(crate) fn declare_nodes(scenario: &Scenario, world: &mut World) -> Declared 
     steps.sort_by_key(|(i, at, _)| (*at, *i));
     let mut declared = Declared::new();
     for (i, at, defs) in steps {
-        let names = defs
-            .exchanges
-            .iter()
-            .map(|(v, x)| (NodeKind::Exchange, v, &x.name))
-            .chain(
-                defs.queues
-                    .iter()
-                    .map(|(v, q)| (NodeKind::Queue, v, &q.name)),
-            );
-        for (kind, vhost, name) in names {
-            let known = match kind {
-                NodeKind::Exchange => world.exchange(vhost, name),
-                _ => world.queue(vhost, name),
-            };
-            if known.is_none() {
-                world.add(kind, vhost, name);
-            }
-            declared
-                .entry((kind, vhost.clone(), name.clone()))
-                .or_insert((at, i));
-        }
-        for (vhost, x) in &defs.exchanges {
-            if x.arguments.get("alternate-exchange").is_some() {
-                world.mark_multi_hop(vhost, &x.name);
-            }
-        }
-        for (vhost, b) in &defs.bindings {
-            if matches!(b.destination, Destination::Exchange(_)) {
-                world.mark_multi_hop(vhost, &b.source);
-            }
+        for key in add_nodes(world, defs) {
+            declared.entry(key).or_insert((at, i));
         }
     }
     declared
+}
+
+/// Adds a node for each exchange and queue of `defs` the world lacks and marks the exchanges
+/// that may forward to others; gives every (kind, vhost, name) the fragment declares.
+fn add_nodes(world: &mut World, defs: &Definitions) -> Vec<(NodeKind, String, String)> {
+    let names: Vec<(NodeKind, String, String)> = defs
+        .exchanges
+        .iter()
+        .map(|(v, x)| (NodeKind::Exchange, v.clone(), x.name.clone()))
+        .chain(
+            defs.queues
+                .iter()
+                .map(|(v, q)| (NodeKind::Queue, v.clone(), q.name.clone())),
+        )
+        .collect();
+    for (kind, vhost, name) in &names {
+        let known = match kind {
+            NodeKind::Exchange => world.exchange(vhost, name),
+            _ => world.queue(vhost, name),
+        };
+        if known.is_none() {
+            world.add(*kind, vhost, name);
+        }
+    }
+    for (vhost, x) in &defs.exchanges {
+        if x.arguments.get("alternate-exchange").is_some() {
+            world.mark_multi_hop(vhost, &x.name);
+        }
+    }
+    for (vhost, b) in &defs.bindings {
+        if matches!(b.destination, Destination::Exchange(_)) {
+            world.mark_multi_hop(vhost, &b.source);
+        }
+    }
+    names
 }
 
 /// Checks that an actor starting at `start` may use an exchange or queue the topology lacks:
@@ -99,6 +107,29 @@ pub(crate) fn in_time(
 }
 
 impl Simulation {
+    /// Applies a `declare` or `unbind` now, on demand: like [`Simulation::inject`], it changes
+    /// the future and seeking back before it undoes it. The world gains nodes for what it
+    /// declares (they stay, unused, if the change is undone).
+    pub fn inject_topology(&mut self, action: Action) -> Result<(), FieldError> {
+        let (Action::Declare { definitions } | Action::Unbind { definitions }) = &action else {
+            return Err(error("action", "expected a declare or unbind step"));
+        };
+        add_nodes(&mut self.world, definitions);
+        let nodes = self.world.nodes().len();
+        if self.state.metrics.per_queue.len() < nodes {
+            self.state
+                .metrics
+                .per_queue
+                .resize(nodes, Counters::default());
+        }
+        let index = self.scenario.script.len() + self.injected_changes.len();
+        self.injected_changes.push(action);
+        self.inject(Control::ChangeTopology(
+            u32::try_from(index).unwrap_or(u32::MAX),
+        ));
+        Ok(())
+    }
+
     /// Traces a declaration, deletion or binding change; gives back any other event.
     pub(crate) fn topology_event(&mut self, t: SimTime, event: Event) -> Option<Event> {
         match event {
@@ -163,12 +194,17 @@ impl Simulation {
 
     /// Applies script step `step` (a `declare` or an `unbind`).
     pub(crate) fn change_topology(&mut self, t: SimTime, step: u32) {
-        let Some(step) = self.scenario.script.get(step as usize) else {
+        let i = step as usize;
+        let script = &self.scenario.script;
+        let injected = i
+            .checked_sub(script.len())
+            .and_then(|j| self.injected_changes.get(j));
+        let Some(action) = script.get(i).map(|s| &s.action).or(injected) else {
             return;
         };
         let broker = &mut self.state.broker;
         let mut refused = broker.advance(t.as_ms()).is_err();
-        match &step.action {
+        match action {
             Action::Declare { definitions } => {
                 refused |= definitions.load_into(broker).is_err();
             }

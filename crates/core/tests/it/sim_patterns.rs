@@ -4,6 +4,7 @@
 
 use serde_json::{Value as Json, json};
 use switchyard_core::sim::messages::Origin;
+use switchyard_core::sim::scenario::Action;
 use switchyard_core::sim::{ConsumerId, Options, Scenario, SimTime, Simulation, TraceKind};
 
 fn build(text: &Json) -> Result<Simulation, String> {
@@ -441,4 +442,30 @@ fn event_store_fields_are_checked_with_paths() {
     for (text, expected) in cases {
         assert_eq!(build(&text).err().as_deref(), Some(expected));
     }
+}
+
+#[test]
+fn a_topology_change_injected_on_demand_applies_now_and_seeking_back_undoes_it() {
+    let mut sim = build(&fanout_with(0, declare_b(0))).unwrap();
+    sim.run_until(SimTime::from_ms(1000)).unwrap();
+    let late = json!({"queues": [{"name": "late"}],
+        "bindings": [{"source": "x", "destination": "late", "destination_type": "queue"}]});
+    let definitions = switchyard_core::definitions::Definitions::from_json(&late).unwrap();
+    sim.inject_topology(Action::Declare { definitions })
+        .unwrap();
+    sim.run_until(SimTime::from_ms(2000)).unwrap();
+    let late = sim.world().queue("/", "late").unwrap();
+    // 10 a second: the copy at 1000 ms went out before the injection; 1100 to 2000 ms came in.
+    assert_eq!(sim.metrics().queue(late).enqueued, 10);
+    assert!(
+        sim.trace()
+            .events()
+            .any(|e| e.kind == TraceKind::Declared && e.node == Some(late))
+    );
+    sim.seek(SimTime::from_ms(900)).unwrap();
+    sim.run_until(SimTime::from_ms(2000)).unwrap();
+    assert!(sim.broker().queue("/", "late").is_none());
+    assert_eq!(sim.metrics().queue(late).enqueued, 0);
+    let err = sim.inject_topology(Action::RestartBroker).unwrap_err();
+    assert_eq!(err.to_string(), "action: expected a declare or unbind step");
 }
