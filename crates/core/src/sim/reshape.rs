@@ -246,6 +246,18 @@ pub(crate) fn check_patterns(
             c.start,
             &format!("{path}.parking_lot"),
         )?;
+        for (j, delay) in retry.delay_queues.iter().enumerate() {
+            let at = format!("{path}.delay_queues[{j}]");
+            exists(&c.vhost, delay, c.start, &at)?;
+            let config = broker.queue(&c.vhost, delay).map(|q| &q.config);
+            if config.is_some_and(|q| q.message_ttl.is_none() || q.dead_letter_exchange.is_none()) {
+                let what = format!(
+                    "queue `{delay}` needs a message TTL (x-message-ttl) and a dead-letter \
+                     exchange to send messages back after the delay"
+                );
+                return Err(error(&at, what));
+            }
+        }
         let dlx = broker
             .queue(&c.vhost, &c.queue)
             .map(|q| q.config.dead_letter_exchange.is_some());

@@ -206,7 +206,7 @@ fn an_rpc_reply_comes_back_with_the_correlation_id() {
 fn retry_goes_through_the_delay_queues_then_parks() {
     let producer = json!({"name": "p", "exchange": "x", "routing_key": "new",
         "rate": {"kind": "script", "at_ms": [0]}});
-    let retry = json!({"retry": {"max_attempts": 3, "parking_lot": "parked"}});
+    let retry = json!({"retry": {"max_attempts": 3, "parking_lot": "parked", "delay_queues": ["d1", "d2"]}});
     let worker = json!({"name": "w", "queue": "work", "failure_probability": 1.0, "processing_ms": 10, "on_failure": retry});
     let queues = json!([{"name": "work", "arguments": {"x-dead-letter-exchange": "x.retry"}},
         {"name": "d1", "arguments": {"x-message-ttl": 1000, "x-dead-letter-exchange": "x", "x-dead-letter-routing-key": "r2"}},
@@ -292,13 +292,31 @@ fn pattern_fields_are_checked_with_paths() {
         (
             with(
                 producer.clone(),
+                retry(
+                    json!({"retry": {"max_attempts": 3, "parking_lot": "q", "delay_queues": ["q"]}}),
+                ),
+            ),
+            "actors.consumers[0].on_failure.retry.delay_queues[0]: queue `q` needs a message TTL (x-message-ttl) and a dead-letter exchange to send messages back after the delay",
+        ),
+        (
+            with(
+                producer.clone(),
+                retry(
+                    json!({"retry": {"max_attempts": 3, "parking_lot": "q", "delay_queues": [5]}}),
+                ),
+            ),
+            "actors.consumers[0].on_failure.retry.delay_queues[0]: expected a queue name",
+        ),
+        (
+            with(
+                producer.clone(),
                 retry(json!({"retry": {"max_attempts": 0, "parking_lot": "q"}})),
             ),
             "actors.consumers[0].on_failure.retry.max_attempts: expected a number from 1 to 100",
         ),
         (
             with(producer.clone(), retry(json!({"retry": {"attempts": 3}}))),
-            "actors.consumers[0].on_failure.retry.attempts: unknown field (expected one of: max_attempts, parking_lot)",
+            "actors.consumers[0].on_failure.retry.attempts: unknown field (expected one of: max_attempts, parking_lot, delay_queues)",
         ),
         (
             with(

@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::fields::{FieldError, error, join, object};
 use crate::sim::scenario::actors::{Choice, Part, template};
-use crate::sim::scenario::read::{integer, ms, only_keys, text};
+use crate::sim::scenario::read::{array, integer, ms, only_keys, text};
 
 /// Largest CloudEvents `data` template, serialised.
 pub const MAX_DATA_BYTES: usize = 4096;
@@ -37,10 +37,14 @@ pub struct RpcSpec {
 /// (the work queue's dead-letter exchange sends it to a delay queue whose TTL dead-letters it
 /// back) while the broker's `x-death` count of rejections from the consumer's queue is below
 /// `max_attempts - 1`; the last failure publishes it to `parking_lot` and acks it.
+/// `{"retry": {"max_attempts": 4, "parking_lot": "q.parking", "delay_queues": ["q.1s"]}}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetrySpec {
     pub max_attempts: u32,
     pub parking_lot: String,
+    /// The delay queues, in attempt order, for checking and drawing: each must have a message
+    /// TTL and a dead-letter exchange. Which one a message enters is the topology's choice.
+    pub delay_queues: Vec<String>,
 }
 
 pub fn cloudevents(
@@ -126,11 +130,20 @@ pub fn retry(json: &Json, path: &str) -> Result<RetrySpec, FieldError> {
     only_keys(outer, path, &["retry"])?;
     let path = join(path, "retry");
     let r = object(outer.get("retry").unwrap_or(&Json::Null), &path)?;
-    only_keys(r, &path, &["max_attempts", "parking_lot"])?;
+    only_keys(r, &path, &["max_attempts", "parking_lot", "delay_queues"])?;
+    let mut delay_queues = Vec::new();
+    for i in 0..array(r, "delay_queues", &path, 100)?.len() {
+        let at = format!("{path}.delay_queues");
+        let item = r.get("delay_queues").and_then(|a| a.get(i));
+        let name = item.and_then(Json::as_str).filter(|s| !s.is_empty());
+        let name = name.ok_or_else(|| error(&format!("{at}[{i}]"), "expected a queue name"))?;
+        delay_queues.push(name.to_owned());
+    }
     Ok(RetrySpec {
         max_attempts: u32::try_from(integer(r, "max_attempts", &path, (1, 100), None)?)
             .unwrap_or(1),
         parking_lot: text(r, "parking_lot", &path, None)?,
+        delay_queues,
     })
 }
 
@@ -148,7 +161,8 @@ pub fn cloudevents_json(ce: &CloudEventsSpec, choices: &[Choice]) -> Json {
 }
 
 pub fn retry_json(r: &RetrySpec) -> Json {
-    json!({"retry": {"max_attempts": r.max_attempts, "parking_lot": r.parking_lot}})
+    json!({"retry": {"max_attempts": r.max_attempts, "parking_lot": r.parking_lot,
+        "delay_queues": r.delay_queues}})
 }
 
 /// Parts back to `order.{region}.created`, with literal braces doubled.
