@@ -185,3 +185,27 @@ fn every_preset_reads_back_the_same_after_writing() {
         assert_eq!(again.script, scenario.script, "{name}");
     }
 }
+
+#[test]
+fn every_preset_seeks_back_to_what_a_fresh_run_reaches() {
+    let fresh = |text: &str, ms: u64| {
+        let scenario = Scenario::from_json_text(text).unwrap();
+        let mut sim = Simulation::new(scenario, Options::default()).unwrap();
+        sim.run_until(SimTime::from_ms(ms)).unwrap();
+        sim
+    };
+    let tail = |sim: &Simulation| -> Vec<String> {
+        let events: Vec<&TraceEvent> = sim.trace().events().rev().take(200).collect();
+        events
+            .iter()
+            .map(|e| to_json(e, sim.world()).to_string())
+            .collect()
+    };
+    for (name, text) in presets() {
+        let mut sim = fresh(&text, 20_000);
+        sim.seek(SimTime::from_ms(12_345)).unwrap();
+        let again = fresh(&text, 12_345);
+        assert_eq!(sim.summary(), again.summary(), "{name}");
+        assert_eq!(tail(&sim), tail(&again), "{name}");
+    }
+}
