@@ -9,12 +9,15 @@ use std::sync::Arc;
 
 use crate::broker::Broker;
 use crate::channel::ChannelId;
+use crate::exchange::ExchangeType;
 use crate::fields::{FieldError, error, join};
 use crate::profile::Profile;
 use crate::sim::actor::consumer::ConsumerState;
 use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::checkpoint::Checkpoints;
+use crate::sim::flow::ServiceId;
+use crate::sim::flow::state::{FlowCast, FlowState};
 use crate::sim::handle::SimEvent;
 use crate::sim::hops::{HopCache, Hops};
 use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
@@ -32,6 +35,17 @@ pub enum Control {
     StartConsumer(ConsumerId),
     CrashConsumer(ConsumerId),
     RestartBroker,
+    /// A flow's service stops answering (choreography: its consumer's connection dies).
+    TakeDown(ServiceId),
+    BringBack(ServiceId),
+    /// A flow's service answers every request with an error until healed.
+    FailService(ServiceId),
+    HealService(ServiceId),
+    /// Deletes the exchange and declares it again with another type, keeping its bindings.
+    SetExchangeType {
+        exchange: NodeId,
+        kind: ExchangeType,
+    },
 }
 
 /// Engine settings that are not part of the scenario.
@@ -76,9 +90,11 @@ pub(crate) struct State {
     pub metrics: Metrics,
     pub steps: u64,
     pub next_channel: u32,
-    /// Broker restarts so far (the topology may differ after each).
+    /// Broker restarts and exchange retypes so far (the topology may differ after each).
     pub restarts: u32,
     pub latency_rng: Rng,
+    /// The business flow's state, when the scenario has one.
+    pub flow: Option<FlowState>,
 }
 
 /// The cast's node ids, by actor.
@@ -89,6 +105,7 @@ pub(crate) struct Cast {
     pub consumers: Vec<NodeId>,
     pub consumer_queues: Vec<Option<NodeId>>,
     pub script: Vec<(u64, Control)>,
+    pub flow: Option<FlowCast>,
 }
 
 pub struct Simulation {
@@ -118,14 +135,18 @@ pub struct Simulation {
 impl Simulation {
     /// Builds the broker from the scenario's topology and checks that every actor refers to
     /// something that exists (errors name the path).
-    pub fn new(scenario: Scenario, options: Options) -> Result<Simulation, FieldError> {
-        let broker = scenario
+    pub fn new(mut scenario: Scenario, options: Options) -> Result<Simulation, FieldError> {
+        let mut broker = scenario
             .topology
             .to_broker(options.profile)
             .map_err(|e| error(&join("topology", &e.path), e.message))?;
+        crate::sim::flow::build::prepare(&mut scenario, &mut broker)?;
         let mut world = World::from_broker(&broker);
-        let cast = cast(&scenario, &broker, &mut world)?;
+        let flow = crate::sim::flow::build::cast(&scenario, &mut world);
+        let mut cast = cast(&scenario, &broker, &mut world, flow.as_ref())?;
         let seed = scenario.seed;
+        let flow_state = flow.as_ref().map(|f| FlowState::new(f, seed));
+        cast.flow = flow;
         let consumers = (0..scenario.consumers.len())
             .map(|i| {
                 ConsumerState::new(Rng::stream(seed, 2 * i as u64 + 1), ChannelId(i as u32 + 1))
@@ -148,6 +169,7 @@ impl Simulation {
             restarts: 0,
             next_channel: n as u32 + 1,
             latency_rng: Rng::stream(seed, u64::MAX),
+            flow: flow_state,
         };
         let mut sim = Simulation {
             channel_owner: (0..=n)
@@ -310,17 +332,24 @@ impl Simulation {
             sched.schedule_in(step.at, SimEvent::Lesson(i as u32));
         }
         sched.schedule_in(self.scenario.sample_every, SimEvent::Sample);
+        self.schedule_flow_start();
     }
 }
 
 /// Node ids for the actors, with the checks that they refer to what exists.
-fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast, FieldError> {
+fn cast(
+    scenario: &Scenario,
+    broker: &Broker,
+    world: &mut World,
+    flow: Option<&FlowCast>,
+) -> Result<Cast, FieldError> {
     let mut cast = Cast {
         producers: Vec::new(),
         producer_exchanges: Vec::new(),
         consumers: Vec::new(),
         consumer_queues: Vec::new(),
         script: Vec::new(),
+        flow: None,
     };
     for (i, p) in scenario.producers.iter().enumerate() {
         let path = format!("actors.producers[{i}]");
@@ -334,8 +363,9 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             );
             return Err(error(&join(&path, "exchange"), what));
         }
+        let node = world.service(&p.name);
         cast.producers
-            .push(world.add(NodeKind::Producer, &p.vhost, &p.name));
+            .push(node.unwrap_or_else(|| world.add(NodeKind::Producer, &p.vhost, &p.name)));
         cast.producer_exchanges
             .push(world.exchange(&p.vhost, &p.exchange));
     }
@@ -344,8 +374,9 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             let what = format!("queue `{}` is not declared in vhost `{}`", c.queue, c.vhost);
             return Err(error(&format!("actors.consumers[{i}].queue"), what));
         };
+        let node = world.service(&c.name);
         cast.consumers
-            .push(world.add(NodeKind::Consumer, &c.vhost, &c.name));
+            .push(node.unwrap_or_else(|| world.add(NodeKind::Consumer, &c.vhost, &c.name)));
         cast.consumer_queues.push(Some(queue));
     }
     let id = |name: &str, i: usize| {
@@ -363,6 +394,7 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             Action::StartConsumer { consumer } => Control::StartConsumer(id(consumer, i)?),
             Action::CrashConsumer { consumer } => Control::CrashConsumer(id(consumer, i)?),
             Action::RestartBroker => Control::RestartBroker,
+            other => crate::sim::flow::build::control(other, flow, world, i)?,
         };
         cast.script.push((step.at, control));
     }

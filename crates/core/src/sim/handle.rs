@@ -53,6 +53,8 @@ pub(crate) enum SimEvent {
         epoch: u32,
     },
     Control(Control),
+    /// A business flow's event.
+    Flow(crate::sim::flow::FlowEvent),
     Lesson(u32),
     Sample,
 }
@@ -104,6 +106,7 @@ impl Simulation {
                 }
             }
             SimEvent::Control(control) => self.control(t, control),
+            SimEvent::Flow(event) => self.flow_event(t, event),
             SimEvent::Lesson(lesson) => {
                 self.trace
                     .record(t, TraceKind::LessonStep { lesson }, None, None, None);
@@ -257,8 +260,12 @@ impl Simulation {
         {
             self.state.metrics.latency(t.0.saturating_sub(sent));
         }
+        let message = held.message;
         if let Outcome::Settle(how) = outcome {
             self.send_settle(t, consumer, epoch, held, how);
+        }
+        if matches!(outcome, Outcome::Done | Outcome::Settle(Settle::Ack)) {
+            self.flow_processed(t, consumer, message);
         }
         self.start_processing(t, consumer);
     }

@@ -15,9 +15,13 @@
 //!   layout, script, lesson) with path-named errors.
 //! - [`world`]: the nodes an edge joins (producers, exchanges, queues, consumers) by id.
 //! - [`actor`]: producers' and consumers' run-time state and decisions.
+//! - [`flow`]: business flows (the scenario's `"flow"`): one flow run as orchestration
+//!   (synchronous calls) or choreography (events through a built exchange), sagas with
+//!   compensation, the circuit breaker, service take down / bring back, and the comparison of
+//!   both styles on the same seed.
 //! - [`engine`]: [`Simulation`]: `step`, `run_until`, `advance_by`, `run_steps`. Beside it,
 //!   private: `seek` (`seek`, `seek_step`, `step_back`, `inject`), `handle` (each event),
-//!   `control` (failures and consumer control), `observe` (broker events into trace and
+//!   `control` (failures, consumer control, exchange retype), `observe` (broker events into trace and
 //!   metrics), `hops` (exchange-to-exchange hops), `summary` (the metrics as JSON).
 //! - [`trace`]: the ring buffer of [`TraceEvent`]s, what is in flight at a frame, and the
 //!   lifecycle query.
@@ -29,6 +33,7 @@ pub mod actor;
 pub mod checkpoint;
 mod control;
 pub mod engine;
+pub mod flow;
 mod handle;
 mod hops;
 pub mod metrics;

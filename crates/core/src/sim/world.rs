@@ -19,6 +19,8 @@ pub enum NodeKind {
     Exchange,
     Queue,
     Consumer,
+    /// A service of a business flow (or its caller).
+    Service,
 }
 
 impl NodeKind {
@@ -28,6 +30,7 @@ impl NodeKind {
             NodeKind::Exchange => "exchange",
             NodeKind::Queue => "queue",
             NodeKind::Consumer => "consumer",
+            NodeKind::Service => "service",
         }
     }
 }
@@ -113,7 +116,7 @@ impl World {
         let map = match kind {
             NodeKind::Exchange => Some(&mut self.exchanges),
             NodeKind::Queue => Some(&mut self.queues),
-            NodeKind::Producer | NodeKind::Consumer => None,
+            NodeKind::Producer | NodeKind::Consumer | NodeKind::Service => None,
         };
         if let Some(map) = map {
             map.entry(vhost.to_owned())
@@ -147,6 +150,15 @@ impl World {
 
     pub fn queue(&self, vhost: &str, name: &str) -> Option<NodeId> {
         self.queues.get(vhost)?.get(name).copied()
+    }
+
+    /// The service node with this name (a flow's services and caller).
+    pub fn service(&self, name: &str) -> Option<NodeId> {
+        let i = self
+            .nodes
+            .iter()
+            .position(|n| n.kind == NodeKind::Service && n.name == name)?;
+        Some(NodeId(i as u32))
     }
 
     /// The queue nodes, in the order they were added.

@@ -42,15 +42,16 @@ impl Scenario {
             "script": script,
             "lesson": lesson,
             "sample_every_ms": ms(self.sample_every),
+            "flow": self.flow.as_ref().map(crate::sim::flow::spec::write),
         }))
     }
 }
 
-fn ms(us: u64) -> f64 {
+pub(crate) fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
 
-fn dist(d: &Dist) -> Json {
+pub(crate) fn dist(d: &Dist) -> Json {
     match *d {
         Dist::Fixed(us) => json!(ms(us)),
         Dist::Uniform { min, max } => json!({"uniform": [ms(min), ms(max)]}),
@@ -59,7 +60,21 @@ fn dist(d: &Dist) -> Json {
 }
 
 fn step(at: u64, action: &Action) -> Json {
+    let service =
+        |name: &str, service: &str| json!({"at_ms": ms(at), "action": name, "service": service});
     let (name, consumer) = match action {
+        Action::TakeDown { service: s } => return service("take_down", s),
+        Action::BringBack { service: s } => return service("bring_back", s),
+        Action::FailService { service: s } => return service("fail_service", s),
+        Action::HealService { service: s } => return service("heal_service", s),
+        Action::SetExchangeType {
+            vhost,
+            exchange,
+            kind,
+        } => {
+            return json!({"at_ms": ms(at), "action": "set_exchange_type", "vhost": vhost,
+                "exchange": exchange, "type": kind.name()});
+        }
         Action::StopConsumer { consumer } => ("stop_consumer", Some(consumer)),
         Action::StartConsumer { consumer } => ("start_consumer", Some(consumer)),
         Action::CrashConsumer { consumer } => ("crash_consumer", Some(consumer)),
@@ -83,7 +98,15 @@ fn producer(p: &ProducerSpec) -> Json {
         .iter()
         .map(|c| (c.name.clone(), weighted(c)))
         .collect();
-    let rate = match &p.rate {
+    let rate = rate(&p.rate);
+    json!({"name": p.name, "vhost": p.vhost, "exchange": p.exchange,
+        "routing_key": template(&p.routing_key, &p.choices), "headers": headers, "choices": choices,
+        "rate": rate, "start_ms": ms(p.start), "stop_ms": p.stop.map(ms), "body_bytes": p.body_bytes,
+        "persistent": p.persistent, "mandatory": p.mandatory, "confirms": p.confirms})
+}
+
+pub(crate) fn rate(rate: &Rate) -> Json {
+    match rate {
         Rate::Fixed { interval } => json!({"kind": "fixed", "per_second": 1e6 / *interval as f64}),
         Rate::Poisson { mean_interval } => {
             json!({"kind": "poisson", "per_second": 1e6 / mean_interval})
@@ -94,11 +117,7 @@ fn producer(p: &ProducerSpec) -> Json {
         Rate::Script { at } => {
             json!({"kind": "script", "at_ms": at.iter().map(|t| ms(*t)).collect::<Vec<_>>()})
         }
-    };
-    json!({"name": p.name, "vhost": p.vhost, "exchange": p.exchange,
-        "routing_key": template(&p.routing_key, &p.choices), "headers": headers, "choices": choices,
-        "rate": rate, "start_ms": ms(p.start), "stop_ms": p.stop.map(ms), "body_bytes": p.body_bytes,
-        "persistent": p.persistent, "mandatory": p.mandatory, "confirms": p.confirms})
+    }
 }
 
 fn consumer(c: &ConsumerSpec) -> Json {

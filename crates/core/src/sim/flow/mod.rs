@@ -1,0 +1,74 @@
+//! Business flows: one flow described once in the scenario (`"flow"`: a caller, a triggering
+//! service and its event, the reacting services, optionally a saga and a circuit breaker),
+//! run in either style on the same seed and load — orchestration (synchronous calls: request,
+//! response, timeout, error) or choreography (one event on a built exchange, one queue and
+//! consumer per service) — plus the side-by-side comparison of the two.
+//!
+//! # Layout
+//! - [`spec`]: the `"flow"` key and its errors.
+//! - [`build`]: what the simulation adds for a flow when it is built (service nodes; in
+//!   choreography the exchange, queues, bindings, publishers and consumers).
+//! - [`state`]: the run-time state checkpoints copy, and the fixed cast.
+//! - `orchestrate`: the caller's requests and the synchronous calls, the saga orchestrator.
+//! - `choreograph`: the events, the choreographed saga, take down / bring back.
+//! - [`breaker`]: the circuit breaker state machine.
+//! - [`compare`]: one scenario run in both styles, the figures side by side.
+//!
+//! It drives the broker only through its public API, like the rest of the engine.
+
+pub mod breaker;
+pub mod build;
+mod choreograph;
+pub mod compare;
+mod orchestrate;
+pub mod spec;
+pub mod state;
+
+pub use compare::{Comparison, StyleFigures, compare};
+pub use spec::{FlowSpec, Style};
+pub use state::{FlowStats, ServiceId};
+
+use crate::sim::flow::state::Topic;
+
+/// A scheduled event of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FlowEvent {
+    /// The caller sends its next request.
+    Arrival,
+    /// A request (or a compensation command) reaches a service.
+    Request {
+        flow: u32,
+        service: ServiceId,
+        call: u32,
+        compensate: bool,
+    },
+    /// A service has handled a request.
+    Done {
+        flow: u32,
+        service: ServiceId,
+        epoch: u32,
+        call: u32,
+        compensate: bool,
+    },
+    /// An answer from `service` reaches whoever called it (the caller, for service 0).
+    Response {
+        flow: u32,
+        service: ServiceId,
+        call: u32,
+        ok: bool,
+    },
+    /// Whoever called `service` stops waiting for `call`.
+    Timeout {
+        flow: u32,
+        service: ServiceId,
+        call: u32,
+    },
+    /// Choreography: an event of `from` reaches the exchange; `to` is the saga step it asks
+    /// something of (none: the triggering event every service reacts to).
+    Publish {
+        flow: u32,
+        from: ServiceId,
+        to: Option<(ServiceId, Topic)>,
+        sent: u64,
+    },
+}
