@@ -14,4 +14,5 @@ mod sim;
 mod sim_flows;
 mod sim_props;
 mod sim_scenario;
+mod sim_styles;
 mod vectors;

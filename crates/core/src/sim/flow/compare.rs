@@ -21,6 +21,8 @@ const LOOK_EVERY_US: u64 = 100_000;
 pub struct StyleFigures {
     pub style: Style,
     pub requests: u64,
+    /// Requests the caller is still waiting for.
+    pub in_progress: u64,
     pub answered_ok: u64,
     pub answered_error: u64,
     pub caller_timeouts: u64,
@@ -100,6 +102,7 @@ impl StyleFigures {
         Some(StyleFigures {
             style: cast.style(),
             requests: st.requests,
+            in_progress: fs.pending.values().filter(|p| !p.answered).count() as u64,
             answered_ok: st.answered_ok,
             answered_error: st.answered_error,
             caller_timeouts: st.caller_timeouts,
@@ -124,7 +127,8 @@ impl StyleFigures {
     pub fn to_json(&self) -> Json {
         let ms = |us: Option<u64>| us.map(|v| v as f64 / 1000.0);
         json!({
-            "caller": {"requests": self.requests, "answered_ok": self.answered_ok,
+            "caller": {"requests": self.requests, "in_progress": self.in_progress,
+                "answered_ok": self.answered_ok,
                 "answered_error": self.answered_error, "timed_out": self.caller_timeouts,
                 "failed_during_outage": self.failed_during_outage,
                 "response_ms": {"p50": ms(self.response_p50_us), "p95": ms(self.response_p95_us)}},

@@ -28,7 +28,26 @@ pub use compare::{Comparison, StyleFigures, compare};
 pub use spec::{FlowSpec, Style};
 pub use state::{FlowStats, ServiceId};
 
+use crate::sim::engine::Simulation;
 use crate::sim::flow::state::Topic;
+
+impl Simulation {
+    /// The flow's service (or triggering service) with this name: what `Control::TakeDown`
+    /// and the other service controls take.
+    pub fn service_id(&self, name: &str) -> Option<ServiceId> {
+        self.cast.flow.as_ref()?.service_named(name)
+    }
+
+    /// The flow as built (its style included), when the scenario has one.
+    pub fn flow(&self) -> Option<&FlowSpec> {
+        self.cast.flow.as_ref().map(|f| &f.spec)
+    }
+
+    /// The flow's figures so far (see [`StyleFigures`]).
+    pub fn flow_figures(&self) -> Option<StyleFigures> {
+        StyleFigures::of(self)
+    }
+}
 
 /// A scheduled event of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
