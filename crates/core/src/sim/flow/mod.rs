@@ -11,7 +11,7 @@
 //! - [`state`]: the run-time state checkpoints copy, and the fixed cast.
 //! - `orchestrate`: the caller's requests and the synchronous calls, the saga orchestrator.
 //! - `choreograph`: the events, the choreographed saga, take down / bring back.
-//! - [`breaker`]: the circuit breaker state machine.
+//! - `guard`: the circuit breaker around each call; [`breaker`]: its state machine.
 //! - [`compare`]: one scenario run in both styles, the figures side by side.
 //!
 //! It drives the broker only through its public API, like the rest of the engine.
@@ -20,6 +20,7 @@ pub mod breaker;
 pub mod build;
 mod choreograph;
 pub mod compare;
+mod guard;
 mod orchestrate;
 pub mod spec;
 pub mod state;
@@ -30,8 +31,45 @@ pub use state::{FlowStats, ServiceId};
 
 use crate::sim::engine::Simulation;
 use crate::sim::flow::state::Topic;
+use crate::sim::scheduler::SimTime;
 
 impl Simulation {
+    pub(crate) fn flow_event(&mut self, t: SimTime, event: FlowEvent) {
+        match event {
+            FlowEvent::Arrival => self.arrival(t),
+            FlowEvent::Request {
+                flow,
+                service,
+                call,
+                compensate,
+            } => self.request(t, flow, service, call, compensate),
+            FlowEvent::Done {
+                flow,
+                service,
+                epoch,
+                call,
+                compensate,
+            } => self.done(t, flow, (service, epoch, call), compensate),
+            FlowEvent::Response {
+                flow,
+                service,
+                call,
+                ok,
+            } => self.response(t, flow, service, call, ok),
+            FlowEvent::Timeout {
+                flow,
+                service,
+                call,
+            } => self.timeout(t, flow, service, call),
+            FlowEvent::Publish {
+                flow,
+                from,
+                to,
+                sent,
+            } => self.publish_event(t, flow, from, to, sent),
+        }
+    }
+
     /// The flow's service (or triggering service) with this name: what `Control::TakeDown`
     /// and the other service controls take.
     pub fn service_id(&self, name: &str) -> Option<ServiceId> {

@@ -7,7 +7,6 @@
 
 use crate::sim::engine::Simulation;
 use crate::sim::flow::FlowEvent;
-use crate::sim::flow::breaker::BreakerState;
 use crate::sim::flow::spec::Style;
 use crate::sim::flow::state::{Pending, ServiceId};
 use crate::sim::handle::SimEvent;
@@ -18,42 +17,6 @@ use crate::sim::world::NodeId;
 const TRIGGER: ServiceId = ServiceId(0);
 
 impl Simulation {
-    pub(crate) fn flow_event(&mut self, t: SimTime, event: FlowEvent) {
-        match event {
-            FlowEvent::Arrival => self.arrival(t),
-            FlowEvent::Request {
-                flow,
-                service,
-                call,
-                compensate,
-            } => self.request(t, flow, service, call, compensate),
-            FlowEvent::Done {
-                flow,
-                service,
-                epoch,
-                call,
-                compensate,
-            } => self.done(t, flow, (service, epoch, call), compensate),
-            FlowEvent::Response {
-                flow,
-                service,
-                call,
-                ok,
-            } => self.response(t, flow, service, call, ok),
-            FlowEvent::Timeout {
-                flow,
-                service,
-                call,
-            } => self.timeout(t, flow, service, call),
-            FlowEvent::Publish {
-                flow,
-                from,
-                to,
-                sent,
-            } => self.publish_event(t, flow, from, to, sent),
-        }
-    }
-
     /// Schedules the caller's first request.
     pub(crate) fn schedule_flow_start(&mut self) {
         let (Some(cast), Some(fs)) = (self.cast.flow.as_ref(), self.state.flow.as_mut()) else {
@@ -65,7 +28,7 @@ impl Simulation {
         }
     }
 
-    fn arrival(&mut self, t: SimTime) {
+    pub(crate) fn arrival(&mut self, t: SimTime) {
         let (Some(cast), Some(fs)) = (self.cast.flow.as_ref(), self.state.flow.as_mut()) else {
             return;
         };
@@ -92,7 +55,7 @@ impl Simulation {
     }
 
     /// Sends a request from `from` (none: the caller) to `to`, with its timeout.
-    fn send_call(
+    pub(crate) fn send_call(
         &mut self,
         t: SimTime,
         flow: u32,
@@ -152,7 +115,14 @@ impl Simulation {
 
     /// A request reaches a service: a service that is down never answers; otherwise its
     /// worker takes it when free.
-    fn request(&mut self, t: SimTime, flow: u32, s: ServiceId, call: u32, compensate: bool) {
+    pub(crate) fn request(
+        &mut self,
+        t: SimTime,
+        flow: u32,
+        s: ServiceId,
+        call: u32,
+        compensate: bool,
+    ) {
         let (Some(cast), Some(fs)) = (self.cast.flow.as_ref(), self.state.flow.as_mut()) else {
             return;
         };
@@ -187,7 +157,13 @@ impl Simulation {
         self.state.sched.schedule_in(delay, SimEvent::Flow(done));
     }
 
-    fn done(&mut self, t: SimTime, flow: u32, (s, epoch, call): (ServiceId, u32, u32), undo: bool) {
+    pub(crate) fn done(
+        &mut self,
+        t: SimTime,
+        flow: u32,
+        (s, epoch, call): (ServiceId, u32, u32),
+        undo: bool,
+    ) {
         let (Some(cast), Some(fs)) = (self.cast.flow.as_ref(), self.state.flow.as_mut()) else {
             return;
         };
@@ -286,7 +262,7 @@ impl Simulation {
         })
     }
 
-    fn response(&mut self, t: SimTime, flow: u32, s: ServiceId, call: u32, ok: bool) {
+    pub(crate) fn response(&mut self, t: SimTime, flow: u32, s: ServiceId, call: u32, ok: bool) {
         let Some(fs) = self.state.flow.as_mut() else {
             return;
         };
@@ -326,7 +302,7 @@ impl Simulation {
         up && p.is_some_and(|p| !p.finished && p.call == call && p.awaiting == Some(s))
     }
 
-    fn timeout(&mut self, t: SimTime, flow: u32, s: ServiceId, call: u32) {
+    pub(crate) fn timeout(&mut self, t: SimTime, flow: u32, s: ServiceId, call: u32) {
         let Some(fs) = self.state.flow.as_mut() else {
             return;
         };
@@ -355,27 +331,13 @@ impl Simulation {
         self.call_ended(t, flow, s, false);
     }
 
-    /// A call that was sent ended: the breaker learns of it (not of compensations).
-    fn call_ended(&mut self, t: SimTime, flow: u32, s: ServiceId, ok: bool) {
-        let compensating = self
-            .state
-            .flow
-            .as_ref()
-            .and_then(|f| f.pending.get(&flow))
-            .is_some_and(|p| p.compensating);
-        if !compensating {
-            self.breaker_result(t, s, ok);
-        }
-        self.step_done(t, flow, s, ok);
-    }
-
     pub(crate) fn service_node(&self, s: ServiceId) -> Option<NodeId> {
         self.cast.flow.as_ref()?.node(s)
     }
 
     /// The call to `s` (the trigger's own work for service 0) ended: go on, compensate or
     /// answer the caller.
-    fn step_done(&mut self, t: SimTime, flow: u32, s: ServiceId, ok: bool) {
+    pub(crate) fn step_done(&mut self, t: SimTime, flow: u32, s: ServiceId, ok: bool) {
         let (Some(cast), Some(fs)) = (self.cast.flow.as_ref(), self.state.flow.as_mut()) else {
             return;
         };
@@ -426,63 +388,6 @@ impl Simulation {
             fs.stats.sagas_compensated += u64::from(!completed);
         }
         let node = self.service_node(TRIGGER);
-        self.trace.record(t, kind, None, None, node);
-    }
-
-    /// A call from the triggering service, through the circuit breaker if there is one.
-    fn call_service(&mut self, t: SimTime, flow: u32, to: ServiceId, compensate: bool) {
-        let breaker = self.cast.flow.as_ref().and_then(|c| c.spec.breaker);
-        if let Some(spec) = breaker.filter(|_| !compensate) {
-            let Some(b) = self
-                .state
-                .flow
-                .as_mut()
-                .and_then(|f| f.breakers.get_mut(usize::from(to.0)))
-            else {
-                return;
-            };
-            let (allowed, moved) = b.allow(t.0, &spec);
-            self.circuit_moved(t, to, moved);
-            if !allowed {
-                if let Some(fs) = self.state.flow.as_mut() {
-                    fs.stats.calls_rejected += 1;
-                }
-                let node = self.service_node(TRIGGER);
-                self.trace
-                    .record(t, TraceKind::CallRejected { flow }, None, None, node);
-                self.step_done(t, flow, to, false);
-                return;
-            }
-        }
-        self.send_call(t, flow, Some(TRIGGER), to, compensate);
-    }
-
-    fn breaker_result(&mut self, t: SimTime, s: ServiceId, ok: bool) {
-        let Some(spec) = self.cast.flow.as_ref().and_then(|c| c.spec.breaker) else {
-            return;
-        };
-        let moved = self
-            .state
-            .flow
-            .as_mut()
-            .and_then(|f| f.breakers.get_mut(usize::from(s.0)))
-            .and_then(|b| b.record(t.0, ok, &spec));
-        self.circuit_moved(t, s, moved);
-    }
-
-    fn circuit_moved(&mut self, t: SimTime, s: ServiceId, moved: Option<BreakerState>) {
-        let Some(state) = moved else {
-            return;
-        };
-        let kind = match state {
-            BreakerState::Open => TraceKind::CircuitOpened,
-            BreakerState::HalfOpen => TraceKind::CircuitHalfOpen,
-            BreakerState::Closed => TraceKind::CircuitClosed,
-        };
-        if let (BreakerState::Open, Some(fs)) = (state, self.state.flow.as_mut()) {
-            fs.stats.circuit_opened += 1;
-        }
-        let node = self.service_node(s);
         self.trace.record(t, kind, None, None, node);
     }
 }
