@@ -341,3 +341,79 @@ fn an_exchange_changes_type_in_place_and_the_trace_says_so() {
     sim.run_until(SimTime::from_ms(20_000)).unwrap();
     assert_eq!(trace_lines(&sim), trace_lines(&run(scenario, 20_000)));
 }
+
+#[test]
+fn flow_errors_name_the_field() {
+    let text = PRESETS[0].1;
+    let cases = [
+        (
+            "\"style\": \"choreography\"",
+            "\"style\": \"mesh\"",
+            "flow.style: expected one of: orchestration, choreography",
+        ),
+        (
+            "{\"name\": \"customer\"",
+            "{\"name\": \"order\"",
+            "flow.services[2].name: `order` is used twice",
+        ),
+        (
+            "\"caller\": \"frontend\"",
+            "\"caller\": \"payment\"",
+            "flow.caller: `payment` is also a service",
+        ),
+        (
+            "\"service\": \"payment\"",
+            "\"service\": \"pay ment\"",
+            "flow.trigger.service: expected a name of letters, digits",
+        ),
+        (
+            "\"timeout_ms\": 1000",
+            "\"timeout_ms\": -1",
+            "flow.call.timeout_ms: expected a number from 0",
+        ),
+        (
+            "\"call\": {",
+            "\"circuit_breaker\": {\"failure_threshold\": 0}, \"call\": {",
+            "flow.circuit_breaker.failure_threshold: expected a number from 1",
+        ),
+        (
+            "\"kind\": \"poisson\", \"per_second\": 10",
+            "\"kind\": \"poisson\"",
+            "flow.trigger.rate.per_second: is missing",
+        ),
+        (
+            "{\"name\": \"messenger\", \"processing_ms\"",
+            "{\"name\": \"messenger\", \"procesing_ms\"",
+            "flow.services[1].procesing_ms: unknown field",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(text.contains(from), "{from}");
+        let err = Scenario::from_json_text(&text.replacen(from, to, 1)).unwrap_err();
+        assert!(err.to_string().starts_with(expected), "{to}: {err}");
+    }
+    let script = [
+        (
+            "\"action\": \"take_down\", \"service\": \"order\"",
+            "\"action\": \"take_down\", \"service\": \"billing\"",
+            "script[0].service: no service of the scenario's flow is named `billing`",
+        ),
+        (
+            "\"action\": \"take_down\", \"service\": \"order\"",
+            "\"action\": \"set_exchange_type\", \"exchange\": \"ms.payment\", \"type\": \"ring\"",
+            "script[0].type: expected one of: direct, fanout, topic, headers",
+        ),
+        (
+            "\"action\": \"take_down\", \"service\": \"order\"",
+            "\"action\": \"set_exchange_type\", \"exchange\": \"nope\", \"type\": \"fanout\"",
+            "script[0].exchange: exchange `nope` is not declared in vhost `/`",
+        ),
+    ];
+    for (from, to, expected) in script {
+        let scenario = Scenario::from_json_text(&text.replacen(from, to, 1));
+        let err = scenario
+            .and_then(|s| Simulation::new(s, Options::default()).map(|_| ()))
+            .unwrap_err();
+        assert!(err.to_string().starts_with(expected), "{to}: {err}");
+    }
+}
