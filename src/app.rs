@@ -1,21 +1,112 @@
-//! The page: a header with the product's name and the workspace below it.
+//! The page: the header, the banner, the stage (toolbar, canvas, narration) between the preset
+//! picker and the inspector with the metrics, the route explorer below, and the help overlay.
+//! It owns the one state (`use_reducer`, shared through a context), installs the hooks that
+//! restore and save the session and listen to the keyboard, and wires the panels' callbacks.
+
+use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::banner::Banner;
 use crate::explorer::Explorer;
+use crate::inspector::Inspector;
+use crate::keyboard::use_keyboard;
+use crate::metrics_panel::MetricsPanel;
+use crate::narration::Narration;
+use crate::preset_picker::PresetPicker;
+use crate::session::{open, use_session};
+use crate::sim_ref::Selection;
+use crate::stage::Stage;
+use crate::state::{Action, AppContext, AppState, Source};
+use crate::toolbar::{HelpOverlay, Toolbar};
 
 #[component]
 pub fn App() -> Html {
+    let state = use_reducer(AppState::default);
+    use_session(&state);
+    use_keyboard(&state);
+    let status = state
+        .status
+        .clone()
+        .map(|s| html! { <p class="status" id="status" role="status">{ s }</p> });
     html! {
-        <div class="app">
-            <header class="topbar">
-                <span class="logo" aria-hidden="true">{ "⇶" }</span>
-                <h1 class="title">{ "Switchyard" }</h1>
-                <span class="tagline">{ "see where every message goes" }</span>
-            </header>
-            <main class="workspace" id="workspace">
-                <Explorer />
-            </main>
-        </div>
+        <ContextProvider<AppContext> context={state.clone()}>
+            <div class="app">
+                <header class="topbar">
+                    <span class="logo" aria-hidden="true">{ "⇶" }</span>
+                    <h1 class="title">{ "Switchyard" }</h1>
+                    <span class="tagline">{ "see where every message goes" }</span>
+                </header>
+                <Banner />
+                <main class="workspace" id="workspace">
+                    <aside class="picker-area">{ picker(&state) }</aside>
+                    <section class="stage" id="stage" aria-label="Simulation">
+                        <Toolbar />
+                        { for status }
+                        <div class="canvas-wrap">
+                            <Stage />
+                            <div class="narration-slot">{ narration(&state) }</div>
+                        </div>
+                    </section>
+                    <aside class="details">{ panels(&state) }</aside>
+                    <section class="secondary">
+                        <Explorer />
+                    </section>
+                </main>
+                <HelpOverlay />
+            </div>
+        </ContextProvider<AppContext>>
+    }
+}
+
+fn picker(state: &AppContext) -> Html {
+    let current: AttrValue = match &state.source {
+        Some(Source::Preset(id)) => AttrValue::Static(id),
+        _ => AttrValue::Static(""),
+    };
+    let on_pick = {
+        let state = state.clone();
+        Callback::from(move |id: &'static str| {
+            open(&state, Source::Preset(id), 0, true);
+        })
+    };
+    let on_load = {
+        let state = state.clone();
+        Callback::from(move |text: String| {
+            let source = Source::File(Rc::from(text.as_str()));
+            if open(&state, source, 0, true) {
+                state.dispatch(Action::Dismiss);
+            }
+        })
+    };
+    html! { <PresetPicker {current} {on_pick} {on_load} /> }
+}
+
+fn narration(state: &AppContext) -> Html {
+    let of = state
+        .sim
+        .as_ref()
+        .and_then(|s| s.get().map(|s| s.scenario().lesson.len()))
+        .unwrap_or(0);
+    let on_continue = {
+        let state = state.clone();
+        Callback::from(move |()| state.dispatch(Action::Continue))
+    };
+    html! { <Narration step={state.lesson.clone()} {on_continue} {of} /> }
+}
+
+fn panels(state: &AppContext) -> Html {
+    let Some(sim) = state.sim.clone() else {
+        return html! {};
+    };
+    let on_select = {
+        let state = state.clone();
+        Callback::from(move |s: Selection| state.dispatch(Action::Select(Some(s))))
+    };
+    html! {
+        <>
+            <Inspector sim={sim.clone()} selection={state.selection} {on_select} />
+            <MetricsPanel {sim} />
+        </>
     }
 }

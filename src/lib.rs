@@ -2,19 +2,44 @@
 //! user's intents to it. It owns no broker logic; only this crate names yew / web-sys / gloo.
 //!
 //! # Layout
-//! - [`app`]: the page: header and workspace.
+//! - [`app`]: the page: header, banner, stage beside the panels, explorer, help.
+//! - [`state`]: the one app state and its actions (pure `reduce`).
+//! - [`stage`]: the canvas: layout, drawing, the animation loop and the playhead.
+//! - [`toolbar`]: play, step, speed, timeline, reset, fullscreen, pause points; the help overlay.
+//! - [`commands`]: what buttons and keys ask for, done on the player.
+//! - [`keyboard`]: the keydown listener (keys and presenter remotes).
+//! - [`session`]: opening scenarios; restoring and saving the session.
+//! - [`storage`]: the session in local storage, read strictly.
+//! - [`banner`]: errors and notices in words.
 //! - [`explorer`]: try a routing key against a topology and read the core's explanation.
+//! - [`inspector`]: the clicked message (properties, headers, lifecycle, route) or node
+//!   (settings, counters, bindings).
+//! - [`metrics_panel`]: rates, latency, per-queue Ready / Unacked / Total, utilisation, charts.
+//! - [`preset_picker`]: the shipped scenarios and "Load a scenario file…".
+//! - [`narration`]: the lesson card shown at a pause point.
 //! - [`route_view`]: the core's route explanation drawn: bindings tried, words aligned.
 //! - [`sim_ref`]: the running simulation shared by the stage and the panels; the selection.
 //! - [`presets`]: the scenario files shipped with the app.
 //! - [`panic_overlay`]: a panic shows a "something broke, reload" overlay, never a frozen page.
 
 pub mod app;
+pub mod banner;
+pub mod commands;
 pub mod explorer;
+pub mod inspector;
+pub mod keyboard;
+pub mod metrics_panel;
+pub mod narration;
 pub mod panic_overlay;
+pub mod preset_picker;
 pub mod presets;
 pub mod route_view;
+pub mod session;
 pub mod sim_ref;
+pub mod stage;
+pub mod state;
+pub mod storage;
+pub mod toolbar;
 
 pub use app::App;
 

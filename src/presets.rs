@@ -2,6 +2,8 @@
 //! one opens when there is nothing to restore. Adding a preset is one line here and one file
 //! there; the e2e test loads every one.
 
+use std::sync::OnceLock;
+
 /// A shipped scenario: a stable id (kept in local storage and links) and its file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preset {
@@ -10,14 +12,56 @@ pub struct Preset {
 }
 
 /// Every preset, in the order the picker lists them.
-pub const PRESETS: &[Preset] = &[Preset {
-    id: "orders-topic",
-    json: include_str!("../scenarios/orders-topic.json"),
-}];
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        id: "orders-topic",
+        json: include_str!("../scenarios/orders-topic.json"),
+    },
+    // The animation's benchmark (scripts/bench-app.sh): 2,000 messages in flight.
+    Preset {
+        id: "stress",
+        json: include_str!("../scenarios/stress.json"),
+    },
+];
 
 /// The preset with this id.
 pub fn find(id: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.id == id)
+}
+
+/// What the picker shows of a preset: the `name` and `description` of its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub preset: &'static Preset,
+    pub name: String,
+    pub description: String,
+}
+
+/// Every preset with its name and description, parsed once (a file that does not parse says
+/// so in its description; the e2e test loads every preset, so that cannot ship).
+pub fn described() -> &'static [Described] {
+    static DESCRIBED: OnceLock<Vec<Described>> = OnceLock::new();
+    DESCRIBED.get_or_init(|| PRESETS.iter().map(describe).collect())
+}
+
+fn describe(preset: &'static Preset) -> Described {
+    let text = |json: &serde_json::Value, key: &str| {
+        json.get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    match serde_json::from_str::<serde_json::Value>(preset.json) {
+        Ok(json) => Described {
+            preset,
+            name: text(&json, "name").unwrap_or_else(|| preset.id.to_owned()),
+            description: text(&json, "description").unwrap_or_default(),
+        },
+        Err(e) => Described {
+            preset,
+            name: preset.id.to_owned(),
+            description: format!("scenarios/{}.json does not parse: {e}", preset.id),
+        },
+    }
 }
 
 /// The one that opens first.

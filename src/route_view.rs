@@ -2,6 +2,7 @@
 //! (green matched, grey not) with the reason, a topic binding's words aligned with the routing
 //! key's and `*` / `#` drawn over the words they took, headers arguments compared one by one, the
 //! alternate exchange, and the outcome. It renders `RouteExplanation` data; it decides nothing.
+//! With `on_destination`, each binding's destination and each routed queue is a button.
 
 use std::rc::Rc;
 
@@ -15,27 +16,50 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct RouteViewProps {
     pub explanation: Rc<RouteExplanation>,
+    /// Called with a binding's destination or a routed queue when it is clicked.
+    #[prop_or_default]
+    pub on_destination: Option<Callback<Destination>>,
 }
 
 #[component]
 pub fn RouteView(props: &RouteViewProps) -> Html {
     let explanation = &props.explanation;
+    let link = props.on_destination.as_ref();
     html! {
         <div class="route">
-            { for explanation.visits.iter().map(visit) }
-            { outcome(&explanation.outcome) }
+            { for explanation.visits.iter().map(|v| visit(v, link)) }
+            { outcome(&explanation.outcome, link) }
         </div>
     }
 }
 
-fn visit(visit: &ExchangeVisit) -> Html {
+/// A destination's name: a button when the viewer can follow it.
+fn destination(d: &Destination, link: Option<&Callback<Destination>>) -> Html {
+    let kind = match d {
+        Destination::Queue(_) => "queue",
+        Destination::Exchange(_) => "exchange",
+    };
+    match link {
+        Some(cb) => {
+            let (cb, d2) = (cb.clone(), d.clone());
+            let onclick = Callback::from(move |_: MouseEvent| cb.emit(d2.clone()));
+            html! {
+                <button type="button" class={classes!("dest", kind, "link")} {onclick}
+                        title={ format!("inspect {kind} {}", d.name()) }>{ d.name() }</button>
+            }
+        }
+        None => html! { <span class={classes!("dest", kind)}>{ d.name() }</span> },
+    }
+}
+
+fn visit(visit: &ExchangeVisit, link: Option<&Callback<Destination>>) -> Html {
     let reached = match &visit.reached {
         Reached::Published => "published here".to_owned(),
         Reached::Binding { from } => format!("via a binding from {}", label(from)),
         Reached::Alternate { from } => format!("alternate exchange of {}", label(from)),
     };
     let (kind, body) = match &visit.kind {
-        VisitKind::Typed(kind) => (kind.name().to_owned(), bindings(&visit.bindings)),
+        VisitKind::Typed(kind) => (kind.name().to_owned(), bindings(&visit.bindings, link)),
         VisitKind::Default(lookups) => (
             "default".to_owned(),
             html! {
@@ -65,24 +89,20 @@ fn visit(visit: &ExchangeVisit) -> Html {
     }
 }
 
-fn bindings(trials: &[BindingTrial]) -> Html {
+fn bindings(trials: &[BindingTrial], link: Option<&Callback<Destination>>) -> Html {
     if trials.is_empty() {
         return html! { <p class="muted">{ "no bindings" }</p> };
     }
-    html! { <ul class="trials">{ for trials.iter().map(trial) }</ul> }
+    html! { <ul class="trials">{ for trials.iter().map(|t| trial(t, link)) }</ul> }
 }
 
-fn trial(trial: &BindingTrial) -> Html {
-    let (kind, name) = match &trial.destination {
-        Destination::Queue(q) => ("queue", q),
-        Destination::Exchange(x) => ("exchange", x),
-    };
+fn trial(trial: &BindingTrial, link: Option<&Callback<Destination>>) -> Html {
     html! {
         <li class={classes!("trial", trial.matched.then_some("matched"))}>
             <span class="mark" aria-label={ if trial.matched { "matched" } else { "not matched" } }>
                 { if trial.matched { "✓" } else { "✗" } }
             </span>
-            <span class={classes!("dest", kind)}>{ name }</span>
+            { destination(&trial.destination, link) }
             { why(&trial.why) }
         </li>
     }
@@ -205,12 +225,12 @@ fn alternate(alternate: &Alternate) -> Html {
     }
 }
 
-fn outcome(outcome: &Outcome) -> Html {
+fn outcome(outcome: &Outcome, link: Option<&Callback<Destination>>) -> Html {
     match outcome {
         Outcome::Routed { queues } => html! {
             <p class="outcome routed">
                 { format!("Routed to {} queue{}: ", queues.len(), if queues.len() == 1 { "" } else { "s" }) }
-                { for queues.iter().map(|q| html! { <span class="dest queue">{ q }</span> }) }
+                { for queues.iter().map(|q| destination(&Destination::Queue(q.clone()), link)) }
             </p>
         },
         Outcome::Returned => {

@@ -20,6 +20,7 @@ use crate::sim::flow::ServiceId;
 use crate::sim::flow::state::{FlowCast, FlowState};
 use crate::sim::handle::SimEvent;
 use crate::sim::hops::{HopCache, Hops};
+use crate::sim::messages::Messages;
 use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{Action, LessonStep, Scenario};
@@ -116,6 +117,8 @@ pub struct Simulation {
     pub(crate) trace: Trace,
     /// When each message id was first sent (µs), by id; dead letters inherit the original's.
     pub(crate) sent_at: Vec<u64>,
+    /// What each message was published with, for the inspector (bounded; see `messages`).
+    pub(crate) messages: Messages,
     /// The metrics samples for charts (at most [`MAX_SAMPLES`]), with the same cursor as the
     /// trace.
     pub(crate) series: Timeline<Sample>,
@@ -181,6 +184,7 @@ impl Simulation {
             state,
             trace: Trace::new(options.trace_capacity),
             sent_at: Vec::new(),
+            messages: Messages::default(),
             series: Timeline::new(MAX_SAMPLES),
             checkpoints: Checkpoints::new(
                 options.checkpoint_every_us,

@@ -190,7 +190,10 @@ impl Simulation {
         let from = self.cast.producers.get(p.0 as usize).copied();
         let origin = Some((p, SimTime(sent)));
         match result {
-            Ok(_) => self.observe(t, origin),
+            Ok(outcome) => {
+                self.remember_publish(p, outcome.message, t);
+                self.observe(t, origin);
+            }
             Err(_) => self.after_broker(t, true, from),
         }
     }

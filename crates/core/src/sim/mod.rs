@@ -26,6 +26,9 @@
 //! - [`trace`]: the ring buffer of [`TraceEvent`]s, what is in flight at a frame, and the
 //!   lifecycle query.
 //! - [`metrics`]: counters, rates, latency percentiles and the samples for charts.
+//! - [`inspect`]: a consumer's status and deliveries in hand, for the inspector.
+//! - [`messages`]: what each message was published with (properties, headers, `x-death` of
+//!   dead letters), bounded, for the inspector.
 //! - [`checkpoint`]: saved states for seek and step back, with bounded memory.
 //! - [`timeline`]: the bounded record with a cursor that the trace and series are kept in.
 
@@ -36,6 +39,8 @@ pub mod engine;
 pub mod flow;
 mod handle;
 mod hops;
+pub mod inspect;
+pub mod messages;
 pub mod metrics;
 mod observe;
 pub mod rng;
@@ -49,6 +54,8 @@ pub mod world;
 
 pub use actor::{ConsumerId, ProducerId};
 pub use engine::{Control, Options, Simulation};
+pub use inspect::ConsumerView;
+pub use messages::{MessageInfo, Origin};
 pub use scenario::Scenario;
 pub use scheduler::{ScheduleError, Scheduler, SimTime};
 pub use trace::{Edge, Trace, TraceEvent, TraceKind};

@@ -11,6 +11,7 @@ use crate::sim::actor::ProducerId;
 use crate::sim::actor::consumer::Held;
 use crate::sim::engine::Simulation;
 use crate::sim::hops::Hops;
+use crate::sim::messages::DeadLetterSeen;
 use crate::sim::metrics::Counters;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
@@ -87,8 +88,18 @@ impl Simulation {
                 queue,
                 exchange,
                 dead_letter,
+                reason,
                 ..
             } => {
+                let seen = DeadLetterSeen {
+                    id: dead_letter,
+                    from: message,
+                    vhost: &vhost,
+                    queue: &queue,
+                    exchange: &exchange,
+                    reason,
+                };
+                self.remember_dead_letter(t, seen);
                 let q = self.world.queue(&vhost, &queue);
                 cx.exchange = self.world.exchange(&vhost, &exchange);
                 // A dead letter's copies come through the dead-letter exchange.

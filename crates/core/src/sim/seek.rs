@@ -64,6 +64,7 @@ impl Simulation {
         self.injected_at.push(steps);
         self.trace.forget_future();
         self.series.forget_future();
+        self.messages.forget_after(steps);
         self.state.sched.schedule_in(0, SimEvent::Control(control));
     }
 
@@ -114,6 +115,7 @@ impl Simulation {
         if forked {
             self.trace.forget_future();
             self.series.forget_future();
+            self.messages.forget_after(cp.steps);
         }
         // `sent_at` is not rewound: it maps ids to send times in this timeline, and a re-run
         // writes each id again when it is sent, before anything reads it.

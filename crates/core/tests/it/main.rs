@@ -12,6 +12,7 @@ mod queue_conformance;
 mod queue_observed;
 mod sim;
 mod sim_flows;
+mod sim_messages;
 mod sim_props;
 mod sim_scenario;
 mod sim_styles;

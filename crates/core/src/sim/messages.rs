@@ -1,0 +1,258 @@
+//! What each message was published with, by id: the exchange, routing key and properties
+//! (headers included) of a producer's publish, and of each dead letter as the broker
+//! re-published it (with its `x-death` and `x-{first,last}-death-*` headers), for the
+//! inspector. The trace keeps only ids; this side table keeps the rest, bounded (the newest
+//! [`DEFAULT_MESSAGE_CAPACITY`] messages). Ids grow with the steps of one timeline, so the
+//! table is in id order; an entry recorded after the current step is a known future (hidden,
+//! re-recorded identically by a re-run) and is dropped when an injected action forks the
+//! timeline. It reads the broker and the producers; it changes neither.
+//!
+//! A dead letter's content is rebuilt with the broker's own [`death::dead_letter`] from the
+//! recorded content of the message that died and the dying queue's dead-letter settings, at
+//! the broker's clock of that operation: exactly what the broker built (a test compares it
+//! with the copy in the target queue).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::error::BrokerError;
+use crate::event::MessageId;
+use crate::explain::RouteExplanation;
+use crate::message::{Properties, Publish};
+use crate::queue::death::{self, DeathReason, Target};
+use crate::queue::entry::Content;
+use crate::sim::actor::ProducerId;
+use crate::sim::engine::Simulation;
+use crate::sim::scheduler::SimTime;
+use crate::sim::world::NodeId;
+
+/// How many messages the table keeps by default (each holds its properties: about 0.5 KB).
+pub const DEFAULT_MESSAGE_CAPACITY: usize = 1 << 15;
+
+/// Where a message came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// A producer's publish.
+    Producer(ProducerId),
+    /// The broker re-published `from` after it died in `queue`.
+    DeadLetter {
+        from: MessageId,
+        queue: String,
+        reason: DeathReason,
+    },
+}
+
+/// One message as it was published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageInfo {
+    pub id: MessageId,
+    pub vhost: String,
+    /// The exchange's node (`None` when the world does not hold it).
+    pub exchange_node: Option<NodeId>,
+    /// Exchange, routing key, properties with headers (BCC stripped), routing keys and the
+    /// death history, as every copy of the message shares them.
+    pub content: Arc<Content>,
+    pub mandatory: bool,
+    /// When it reached its exchange (a producer's send time is in the trace's publish edge).
+    pub at: SimTime,
+    pub origin: Origin,
+    /// The step that recorded it: later than the simulation's steps means a known future.
+    step: u64,
+}
+
+impl MessageInfo {
+    pub fn exchange(&self) -> &str {
+        &self.content.exchange
+    }
+
+    pub fn routing_key(&self) -> &str {
+        &self.content.routing_key
+    }
+
+    pub fn properties(&self) -> &Properties {
+        &self.content.properties
+    }
+
+    /// The publish that would route this message again (for [`crate::broker::Broker::explain`]).
+    pub fn as_publish(&self) -> Publish {
+        Publish {
+            exchange: self.content.exchange.clone(),
+            routing_key: self.content.routing_key.clone(),
+            mandatory: self.mandatory,
+            immediate: false,
+            properties: self.content.properties.clone(),
+            body: self.content.body.clone(),
+        }
+    }
+}
+
+/// The bounded table, in id order.
+#[derive(Debug, Clone)]
+pub struct Messages {
+    ring: VecDeque<MessageInfo>,
+    capacity: usize,
+}
+
+impl Messages {
+    pub fn new(capacity: usize) -> Messages {
+        Messages {
+            ring: VecDeque::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Entries held, the known future included.
+    pub fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ring.is_empty()
+    }
+
+    fn position(&self, id: MessageId) -> Result<usize, usize> {
+        self.ring.binary_search_by_key(&id, |m| m.id)
+    }
+
+    /// The entry for `id`, known future included.
+    fn any(&self, id: MessageId) -> Option<&MessageInfo> {
+        self.ring.get(self.position(id).ok()?)
+    }
+
+    /// The entry for `id` if it was recorded at or before step `steps`.
+    pub fn get(&self, id: MessageId, steps: u64) -> Option<&MessageInfo> {
+        self.any(id).filter(|m| m.step <= steps)
+    }
+
+    /// Records (or, re-simulating, records again) one message. An id older than everything a
+    /// full table holds is not kept.
+    fn record(&mut self, info: MessageInfo) {
+        match self.position(info.id) {
+            Ok(i) => {
+                if let Some(slot) = self.ring.get_mut(i) {
+                    *slot = info;
+                }
+            }
+            Err(i) if i == 0 && self.ring.len() >= self.capacity => {}
+            Err(i) => {
+                self.ring.insert(i, info);
+                if self.ring.len() > self.capacity {
+                    self.ring.pop_front();
+                }
+            }
+        }
+    }
+
+    /// Drops the entries recorded after step `steps` (an injected action forked the timeline).
+    pub(crate) fn forget_after(&mut self, steps: u64) {
+        self.ring.retain(|m| m.step <= steps);
+    }
+}
+
+impl Default for Messages {
+    fn default() -> Self {
+        Messages::new(DEFAULT_MESSAGE_CAPACITY)
+    }
+}
+
+impl Simulation {
+    /// What message `id` was published with, if it has been published in this timeline and
+    /// the table still holds it.
+    pub fn message(&self, id: MessageId) -> Option<&MessageInfo> {
+        self.messages.get(id, self.state.steps)
+    }
+
+    /// How message `id` would be routed by the topology as it is now (not necessarily as it
+    /// was when it was published: a restart may have lost exchanges or bindings since).
+    pub fn explain_message(&self, id: MessageId) -> Option<Result<RouteExplanation, BrokerError>> {
+        let info = self.message(id)?;
+        Some(self.state.broker.explain(&info.vhost, &info.as_publish()))
+    }
+
+    /// Messages the table holds, the known future after a seek back included.
+    pub fn messages_held(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Keeps at most `capacity` messages in the table from now on (the oldest go first).
+    pub fn keep_messages(&mut self, capacity: usize) {
+        self.messages.capacity = capacity.max(1);
+        while self.messages.ring.len() > self.messages.capacity {
+            self.messages.ring.pop_front();
+        }
+    }
+
+    /// Records producer `p`'s publish that the broker accepted as `id` at `t`.
+    pub(crate) fn remember_publish(&mut self, p: ProducerId, id: MessageId, t: SimTime) {
+        let (Some(spec), Some(producer)) = (
+            self.scenario.producers.get(p.0 as usize),
+            self.state.producers.get(p.0 as usize),
+        ) else {
+            return;
+        };
+        let publish = &producer.publish;
+        let keys = publish.routing_keys().unwrap_or_default();
+        let profile = self.state.broker.profile();
+        let content = Content::from_publish(id, publish, &keys, profile);
+        self.messages.record(MessageInfo {
+            id,
+            vhost: spec.vhost.clone(),
+            exchange_node: self.world.exchange(&spec.vhost, &publish.exchange),
+            content: Arc::new(content),
+            mandatory: publish.mandatory,
+            at: t,
+            origin: Origin::Producer(p),
+            step: self.state.steps,
+        });
+    }
+
+    /// Records the dead letter `id` of `from`, which died in `queue` (of `vhost`) and was
+    /// re-published through `exchange`. Not recorded when `from` is no longer in the table.
+    pub(crate) fn remember_dead_letter(&mut self, t: SimTime, letter: DeadLetterSeen<'_>) {
+        let broker = &self.state.broker;
+        let Some(source) = self.messages.any(letter.from) else {
+            return;
+        };
+        let routing_key = broker
+            .queue(letter.vhost, letter.queue)
+            .and_then(|q| q.config.dead_letter_routing_key.clone());
+        let target = Target {
+            exchange: letter.exchange.to_owned(),
+            routing_key,
+        };
+        let content = death::dead_letter(
+            &source.content,
+            letter.queue,
+            letter.reason,
+            &target,
+            broker.now(),
+            broker.profile(),
+            letter.id,
+        );
+        let info = MessageInfo {
+            id: letter.id,
+            vhost: letter.vhost.to_owned(),
+            exchange_node: self.world.exchange(letter.vhost, letter.exchange),
+            content: Arc::new(content),
+            mandatory: false,
+            at: t,
+            origin: Origin::DeadLetter {
+                from: letter.from,
+                queue: letter.queue.to_owned(),
+                reason: letter.reason,
+            },
+            step: self.state.steps,
+        };
+        self.messages.record(info);
+    }
+}
+
+/// A `DeadLettered` event's fields, as `observe` sees them.
+pub(crate) struct DeadLetterSeen<'a> {
+    pub id: MessageId,
+    pub from: MessageId,
+    pub vhost: &'a str,
+    pub queue: &'a str,
+    pub exchange: &'a str,
+    pub reason: DeathReason,
+}

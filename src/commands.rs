@@ -1,0 +1,167 @@
+//! What the toolbar buttons, the keyboard and a presenter remote ask for, and doing it: moving
+//! the player (step, seek, reset), then dispatching what changed to the state. Key bindings are
+//! a pure table ([`for_key`]) so they are tested natively. It knows nothing of how the page
+//! looks.
+
+use switchyard_core::sim::NodeId;
+use yew::prelude::*;
+
+use crate::sim_ref::Selection;
+use crate::state::{Action, AppContext, Level, Notice};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Command {
+    TogglePlay,
+    StepForward,
+    StepBack,
+    Faster,
+    Slower,
+    Reset,
+    /// Go to this virtual time (µs).
+    Seek(u64),
+    Fullscreen,
+    Help,
+    CloseOverlays,
+    TogglePausePoint(NodeId),
+}
+
+/// The command a key gives (`KeyboardEvent.key`), if any.
+pub fn for_key(key: &str) -> Option<Command> {
+    Some(match key {
+        " " | "Spacebar" | "." | "k" => Command::TogglePlay,
+        "ArrowRight" | "PageDown" => Command::StepForward,
+        "ArrowLeft" | "PageUp" => Command::StepBack,
+        "+" | "=" => Command::Faster,
+        "-" | "_" => Command::Slower,
+        "r" | "R" => Command::Reset,
+        "f" | "F" => Command::Fullscreen,
+        "?" => Command::Help,
+        "Escape" => Command::CloseOverlays,
+        _ => return None,
+    })
+}
+
+/// Does `command` on the open scenario.
+pub fn run(state: &AppContext, command: Command) {
+    match command {
+        Command::TogglePlay => state.dispatch(Action::TogglePlay),
+        Command::Faster => state.dispatch(Action::Faster),
+        Command::Slower => state.dispatch(Action::Slower),
+        Command::Help => state.dispatch(Action::ToggleHelp),
+        Command::CloseOverlays => state.dispatch(Action::CloseHelp),
+        Command::Fullscreen => fullscreen(state),
+        Command::StepForward | Command::StepBack => step(state, command == Command::StepForward),
+        Command::Reset => move_player(state, |p| p.reset()),
+        Command::Seek(t) => move_player(state, |p| p.seek(t)),
+        Command::TogglePausePoint(node) => {
+            if let Some(player) = &state.player
+                && let Ok(mut p) = player.0.try_borrow_mut()
+            {
+                p.toggle_pause_point(node);
+            }
+            refresh(state);
+        }
+    }
+}
+
+/// Tells the state where the player is now.
+pub fn refresh(state: &AppContext) {
+    let Some(player) = &state.player else { return };
+    let Ok(p) = player.0.try_borrow() else { return };
+    state.dispatch(Action::Refresh {
+        view_us: p.view(),
+        end_us: p.furthest(),
+        steps: p.steps(),
+    });
+}
+
+fn step(state: &AppContext, forward: bool) {
+    let Some(player) = &state.player else { return };
+    state.dispatch(Action::Pause);
+    let message = {
+        let Ok(mut p) = player.0.try_borrow_mut() else {
+            return;
+        };
+        if forward {
+            p.step_forward()
+        } else {
+            p.step_back()
+        }
+    };
+    if let Some(m) = message {
+        state.dispatch(Action::Select(Some(Selection::Message(m))));
+    }
+    refresh(state);
+}
+
+fn move_player(
+    state: &AppContext,
+    f: impl FnOnce(&mut crate::stage::player::Player) -> Result<(), String>,
+) {
+    let Some(player) = &state.player else { return };
+    let result = match player.0.try_borrow_mut() {
+        Ok(mut p) => f(&mut p),
+        Err(_) => return,
+    };
+    if let Err(text) = result {
+        state.dispatch(Action::Notify(Notice {
+            level: Level::Error,
+            text: text.into(),
+        }));
+    }
+    refresh(state);
+}
+
+fn fullscreen(state: &AppContext) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if document.fullscreen_element().is_some() {
+        document.exit_fullscreen();
+        return;
+    }
+    let target = document
+        .get_element_by_id("stage")
+        .or_else(|| document.document_element());
+    if let Some(el) = target
+        && el.request_fullscreen().is_err()
+    {
+        let text = "This browser refused fullscreen (it needs a click or key press on the page).";
+        state.dispatch(Action::Notify(Notice {
+            level: Level::Info,
+            text: text.into(),
+        }));
+    }
+}
+
+/// Calls `run` with a fixed command: for buttons.
+pub fn callback<E>(state: &AppContext, command: Command) -> Callback<E> {
+    let state = state.clone();
+    Callback::from(move |_| run(&state, command))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_a_presenter_remote_map_to_commands() {
+        for (key, want) in [
+            (" ", Some(Command::TogglePlay)),
+            (".", Some(Command::TogglePlay)),
+            ("ArrowRight", Some(Command::StepForward)),
+            ("PageDown", Some(Command::StepForward)),
+            ("ArrowLeft", Some(Command::StepBack)),
+            ("PageUp", Some(Command::StepBack)),
+            ("+", Some(Command::Faster)),
+            ("-", Some(Command::Slower)),
+            ("R", Some(Command::Reset)),
+            ("f", Some(Command::Fullscreen)),
+            ("?", Some(Command::Help)),
+            ("x", None),
+            ("Enter", None),
+        ] {
+            assert_eq!(for_key(key), want, "key {key:?}");
+        }
+    }
+}

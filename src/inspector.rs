@@ -1,0 +1,94 @@
+//! The inspector: what the user clicked, in detail. A message: its properties and headers
+//! (`x-death` included), its lifecycle so far and the core's route explanation drawn by
+//! [`RouteView`](crate::route_view::RouteView). An exchange, queue, consumer or producer: its
+//! settings, counters and bindings. Every name it shows of another thing (a binding's
+//! destination, a queue's message, a dead letter) is a link that selects it. It reads the
+//! simulation through [`SimRef`]; it never moves it.
+
+mod actors;
+mod message;
+mod node;
+mod values;
+
+use switchyard_core::sim::{NodeId, Simulation};
+use yew::prelude::*;
+
+use crate::sim_ref::{Selection, SimRef};
+
+#[derive(Properties, PartialEq)]
+pub struct InspectorProps {
+    pub sim: SimRef,
+    pub selection: Option<Selection>,
+    pub on_select: Callback<Selection>,
+}
+
+#[component]
+pub fn Inspector(props: &InspectorProps) -> Html {
+    let body = match (props.selection, props.sim.get()) {
+        (None, _) => html! {
+            <>
+                <h2>{ "Inspector" }</h2>
+                <p class="muted">
+                    { "Click a message, an exchange, a queue or a consumer to see it here." }
+                </p>
+            </>
+        },
+        (Some(_), None) => html! { <p class="muted">{ "The simulation is busy; one moment." }</p> },
+        (Some(Selection::Message(id)), Some(sim)) => message::view(&sim, id, &props.on_select),
+        (Some(Selection::Node(id)), Some(sim)) => node::view(&sim, id, &props.on_select),
+    };
+    html! {
+        <aside class="panel inspector" aria-label="Inspector" aria-live="polite">{ body }</aside>
+    }
+}
+
+/// A button that selects `target`.
+fn link(label: impl Into<Html>, target: Selection, on_select: &Callback<Selection>) -> Html {
+    let cb = on_select.clone();
+    let onclick = Callback::from(move |_: MouseEvent| cb.emit(target));
+    html! { <button type="button" class="link" {onclick}>{ label.into() }</button> }
+}
+
+/// A node's name as a link (with its kind's class, for colour), or `?` if unknown.
+fn node_link(sim: &Simulation, id: NodeId, on_select: &Callback<Selection>) -> Html {
+    let Some(node) = sim.world().node(id) else {
+        return html! { <span>{ "?" }</span> };
+    };
+    let label = html! {
+        <span class={classes!("name", node.kind.name())}>{ display_name(&node.name) }</span>
+    };
+    link(label, Selection::Node(id), on_select)
+}
+
+/// `(default exchange)` for the empty name.
+fn display_name(name: &str) -> String {
+    if name.is_empty() {
+        "(default exchange)".to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// A two-column table of settings; rows with `None` are left out.
+fn settings(rows: Vec<(&'static str, Option<Html>)>) -> Html {
+    html! {
+        <table class="settings">
+            { for rows.into_iter().filter_map(|(k, v)| v.map(|v| html! {
+                <tr><th scope="row">{ k }</th><td>{ v }</td></tr>
+            })) }
+        </table>
+    }
+}
+
+fn text(value: impl std::fmt::Display) -> Option<Html> {
+    Some(html! { { value.to_string() } })
+}
+
+fn yes_no(value: bool) -> Option<Html> {
+    text(if value { "yes" } else { "no" })
+}
+
+/// Virtual µs as seconds with milliseconds.
+fn seconds(us: u64) -> String {
+    format!("{}.{:03} s", us / 1_000_000, (us / 1000) % 1000)
+}

@@ -1,0 +1,312 @@
+//! One exchange or queue in the inspector: its declaration and effective settings, its
+//! counters (Ready / Unacked / Total in the management UI's words, and what happened to its
+//! messages), its bindings in and out, its consumers and the messages it holds, each a link.
+//! Producers and consumers are drawn by `actors`.
+
+use switchyard_core::queue::Queue;
+use switchyard_core::queue::config::{Overflow, QueueKind};
+use switchyard_core::sim::{NodeId, NodeKind, Simulation};
+use switchyard_core::topology::{Binding, Destination};
+use switchyard_core::value::Table;
+use yew::prelude::*;
+
+use super::{actors, display_name, link, node_link, settings, text, values, yes_no};
+use crate::metrics_panel::sparkline;
+use crate::sim_ref::Selection;
+
+/// How many message ids a queue lists before "and N more".
+const LISTED: usize = 24;
+
+pub(super) fn view(sim: &Simulation, id: NodeId, on_select: &Callback<Selection>) -> Html {
+    let Some(node) = sim.world().node(id) else {
+        return html! { <p class="error">{ format!("There is no node #{}.", id.0) }</p> };
+    };
+    let body = match node.kind {
+        NodeKind::Exchange => exchange(sim, &node.vhost, &node.name, on_select),
+        NodeKind::Queue => queue(sim, id, &node.vhost, &node.name, on_select),
+        NodeKind::Consumer => actors::consumer(sim, &node.name, on_select),
+        NodeKind::Producer => actors::producer(sim, &node.name, on_select),
+    };
+    html! {
+        <>
+            <h2>
+                <span class={classes!("kind", node.kind.name())}>{ node.kind.name() }</span>
+                { " " }{ display_name(&node.name) }
+            </h2>
+            { body }
+        </>
+    }
+}
+
+fn exchange(sim: &Simulation, vhost: &str, name: &str, on_select: &Callback<Selection>) -> Html {
+    let broker = sim.broker();
+    let Some(x) = broker.topology(vhost).ok().and_then(|t| t.exchange(name)) else {
+        if name.is_empty() {
+            return html! {
+                <p>{ "The default exchange: a direct exchange every queue is bound to with its \
+                      own name as the binding key. Publishing to it with routing key `orders` \
+                      reaches the queue named `orders`." }</p>
+            };
+        }
+        return html! { <p class="error">{ "Not declared now (lost in a broker restart?)." }</p> };
+    };
+    let d = &x.decl;
+    let alternate = d
+        .arguments
+        .get_str("alternate-exchange")
+        .map(str::to_owned)
+        .or_else(|| broker.policies().exchange_alternate(vhost, name));
+    let incoming = bindings_to(sim, vhost, &Destination::Exchange(name.to_owned()));
+    html! {
+        <>
+            { settings(vec![
+                ("type", text(x.kind().name())),
+                ("durable", yes_no(d.durable)),
+                ("auto-delete", yes_no(d.auto_delete)),
+                ("internal", yes_no(d.internal)),
+                ("alternate exchange", alternate.map(|a| exchange_link(sim, vhost, &a, on_select))),
+                ("arguments", arguments(&d.arguments)),
+            ]) }
+            <h3>{ format!("Bindings from this exchange ({})", x.binding_count()) }</h3>
+            { binding_table(sim, vhost, x.bindings().map(|(_, b)| (name, b.clone())).collect(), false, on_select) }
+            if !incoming.is_empty() {
+                <h3>{ "Bindings to this exchange" }</h3>
+                { binding_table(sim, vhost, incoming, true, on_select) }
+            }
+        </>
+    }
+}
+
+fn queue(
+    sim: &Simulation,
+    id: NodeId,
+    vhost: &str,
+    name: &str,
+    on_select: &Callback<Selection>,
+) -> Html {
+    let Some(q) = sim.broker().queue(vhost, name) else {
+        return html! { <p class="error">{ "Not declared now (lost in a broker restart, or deleted)." }</p> };
+    };
+    let (ready, unacked) = sim
+        .queue_depths()
+        .into_iter()
+        .find(|(n, _, _)| *n == id)
+        .map_or((0, 0), |(_, r, u)| (r, u));
+    let position = sim.world().queue_ids().position(|n| n == id);
+    let depth: Vec<f64> = sim
+        .series()
+        .filter_map(|s| position.and_then(|i| s.queues.get(i)))
+        .map(|(r, u)| (r + u) as f64)
+        .collect();
+    let mut incoming = bindings_to(sim, vhost, &Destination::Queue(name.to_owned()));
+    let default = Binding {
+        destination: Destination::Queue(name.to_owned()),
+        key: name.to_owned(),
+        arguments: Table::new(),
+    };
+    incoming.insert(0, ("", default));
+    html! {
+        <>
+            <div class="counts">
+                { count("Ready", ready) }{ count("Unacked", unacked) }{ count("Total", ready + unacked) }
+            </div>
+            { sparkline(&depth, "Total messages over time") }
+            { queue_counters(sim, id) }
+            <h3>{ "Settings" }</h3>
+            { queue_settings(q) }
+            <h3>{ "Bindings to this queue" }</h3>
+            { binding_table(sim, vhost, incoming, true, on_select) }
+            { actors::queue_consumers(sim, q, on_select) }
+            { queue_messages(sim, q, on_select) }
+        </>
+    }
+}
+
+fn count(label: &'static str, n: u64) -> Html {
+    html! { <div class="count"><span class="n">{ n }</span><span class="label">{ label }</span></div> }
+}
+
+fn queue_counters(sim: &Simulation, id: NodeId) -> Html {
+    let c = sim.metrics().queue(id);
+    let rows = [
+        ("enqueued", c.enqueued),
+        ("delivered", c.delivered),
+        ("redelivered", c.redelivered),
+        ("acked", c.acked),
+        ("nacked", c.nacked),
+        ("rejected", c.rejected),
+        ("requeued", c.requeued),
+        ("expired", c.expired),
+        ("dropped on overflow", c.dropped_on_overflow),
+        ("refused (reject-publish)", c.publish_rejected),
+        ("over delivery limit", c.delivery_limit),
+        ("dead-lettered", c.dead_lettered),
+        ("dead letters dropped", c.dead_letter_dropped),
+        ("purged", c.purged),
+        ("lost in a restart", c.lost_on_restart),
+    ];
+    html! {
+        <table class="counters" aria-label="Message counters">
+            { for rows.iter().filter(|(k, n)| *n > 0 || ["enqueued", "delivered", "acked"].contains(k)).map(|(k, n)| html! {
+                <tr><th scope="row">{ *k }</th><td class="num">{ n }</td></tr>
+            }) }
+        </table>
+    }
+}
+
+fn queue_settings(q: &Queue) -> Html {
+    let (d, c) = (&q.decl, &q.config);
+    let ms = |v: Option<u64>| v.and_then(|v| text(format!("{v} ms")));
+    let n = |v: Option<u64>| v.and_then(text);
+    settings(vec![
+        (
+            "type",
+            text(match c.kind {
+                QueueKind::Classic => "classic",
+                QueueKind::Quorum => "quorum",
+            }),
+        ),
+        ("durable", yes_no(d.durable)),
+        ("exclusive", d.exclusive.then(|| html! { "yes" })),
+        ("auto-delete", d.auto_delete.then(|| html! { "yes" })),
+        ("message TTL", ms(c.message_ttl)),
+        ("expires", ms(c.expires)),
+        ("max length", n(c.max_length)),
+        ("max length bytes", n(c.max_length_bytes)),
+        (
+            "overflow",
+            (c.max_length.is_some() || c.max_length_bytes.is_some()).then(|| {
+                html! {
+                    { match c.overflow {
+                        Overflow::DropHead => "drop-head",
+                        Overflow::RejectPublish => "reject-publish",
+                        Overflow::RejectPublishDlx => "reject-publish-dlx",
+                    } }
+                }
+            }),
+        ),
+        (
+            "dead-letter exchange",
+            c.dead_letter_exchange
+                .as_ref()
+                .and_then(|x| text(display_name(x))),
+        ),
+        (
+            "dead-letter routing key",
+            c.dead_letter_routing_key.as_ref().and_then(text),
+        ),
+        ("max priority", c.max_priority.and_then(text)),
+        (
+            "single active consumer",
+            c.single_active_consumer.then(|| html! { "yes" }),
+        ),
+        ("delivery limit", n(c.delivery_limit)),
+        ("arguments", arguments(&d.arguments)),
+    ])
+}
+
+fn queue_messages(sim: &Simulation, q: &Queue, on_select: &Callback<Selection>) -> Html {
+    let ready = q.message_ids();
+    let unacked: Vec<_> = sim
+        .broker()
+        .unsettled()
+        .into_iter()
+        .filter(|(_, _, _, v, name)| *v == q.vhost && *name == q.name())
+        .map(|(_, _, m, _, _)| m)
+        .collect();
+    html! {
+        <>
+            <h3>{ format!("Ready messages ({})", ready.len()) }</h3>
+            { actors::message_list(&ready, LISTED, on_select) }
+            <h3>{ format!("Unacked messages ({})", unacked.len()) }</h3>
+            { actors::message_list(&unacked, LISTED, on_select) }
+        </>
+    }
+}
+
+/// Every binding whose destination is `dest`, with its source exchange.
+fn bindings_to<'a>(
+    sim: &'a Simulation,
+    vhost: &str,
+    dest: &Destination,
+) -> Vec<(&'a str, Binding)> {
+    let Ok(topology) = sim.broker().topology(vhost) else {
+        return Vec::new();
+    };
+    topology
+        .exchanges()
+        .flat_map(|x| x.bindings().map(move |(_, b)| (x.name(), b)))
+        .filter(|(_, b)| b.destination == *dest)
+        .map(|(x, b)| (x, b.clone()))
+        .collect()
+}
+
+fn exchange_link(
+    sim: &Simulation,
+    vhost: &str,
+    name: &str,
+    on_select: &Callback<Selection>,
+) -> Html {
+    match sim.world().exchange(vhost, name) {
+        Some(n) => node_link(sim, n, on_select),
+        None => html! { <span>{ format!("{} (not declared)", display_name(name)) }</span> },
+    }
+}
+
+/// Bindings as rows: the other end (source when `incoming`, else destination), key, arguments.
+fn binding_table(
+    sim: &Simulation,
+    vhost: &str,
+    rows: Vec<(&str, Binding)>,
+    incoming: bool,
+    on_select: &Callback<Selection>,
+) -> Html {
+    if rows.is_empty() {
+        return html! { <p class="muted">{ "none" }</p> };
+    }
+    let world = sim.world();
+    let other = |source: &str, b: &Binding| {
+        let node = match (&b.destination, incoming) {
+            (_, true) => world.exchange(vhost, source),
+            (Destination::Queue(q), false) => world.queue(vhost, q),
+            (Destination::Exchange(x), false) => world.exchange(vhost, x),
+        };
+        let name = if incoming {
+            source
+        } else {
+            b.destination.name()
+        };
+        node.map_or_else(
+            || html! { { display_name(name) } },
+            |n| node_link(sim, n, on_select),
+        )
+    };
+    html! {
+        <table class="bindings">
+            <thead><tr>
+                <th scope="col">{ if incoming { "from" } else { "to" } }</th>
+                <th scope="col">{ "binding key" }</th>
+                <th scope="col">{ "arguments" }</th>
+            </tr></thead>
+            { for rows.iter().map(|(source, b)| html! {
+                <tr>
+                    <td>{ other(source, b) }</td>
+                    <td><code>{ &b.key }</code></td>
+                    <td>{ arguments(&b.arguments).unwrap_or_default() }</td>
+                </tr>
+            }) }
+        </table>
+    }
+}
+
+fn arguments(args: &Table) -> Option<Html> {
+    (!args.is_empty()).then(|| values::value(&switchyard_core::value::Value::Table(args.clone())))
+}
+
+/// A link to a message id.
+pub(super) fn message_link(
+    id: switchyard_core::MessageId,
+    on_select: &Callback<Selection>,
+) -> Html {
+    link(format!("#{}", id.0), Selection::Message(id), on_select)
+}

@@ -1,0 +1,66 @@
+//! Keys and a presenter remote: one `keydown` listener on the window, installed by a hook and
+//! removed on unmount, that turns keys into [`Command`]s (see [`commands::for_key`]). Keys
+//! typed into an input, a select or a text area are left alone.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::KeyboardEvent;
+use yew::prelude::*;
+
+use crate::commands::{self, Command};
+use crate::state::AppContext;
+
+/// Whether a key event comes from somewhere the user types.
+fn typing(e: &KeyboardEvent) -> bool {
+    let Some(el) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return false;
+    };
+    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        || el
+            .get_attribute("contenteditable")
+            .is_some_and(|v| v != "false")
+}
+
+#[hook]
+pub fn use_keyboard(state: &AppContext) {
+    let latest: Rc<RefCell<AppContext>> = use_mut_ref(|| state.clone());
+    *latest.borrow_mut() = state.clone();
+    use_effect_with((), move |_| {
+        let listener = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+            if e.ctrl_key() || e.meta_key() || e.alt_key() || typing(&e) {
+                return;
+            }
+            let Some(command) = commands::for_key(&e.key()) else {
+                return;
+            };
+            // A focused button would also "click" on Space; the key does it once.
+            if matches!(
+                command,
+                Command::TogglePlay | Command::StepForward | Command::StepBack
+            ) {
+                e.prevent_default();
+            }
+            let state = latest.borrow().clone();
+            commands::run(&state, command);
+        });
+        let window = web_sys::window();
+        if let Some(w) = &window {
+            let _ =
+                w.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+        }
+        move || {
+            if let Some(w) = window {
+                let _ = w.remove_event_listener_with_callback(
+                    "keydown",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+        }
+    });
+}

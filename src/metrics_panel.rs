@@ -1,0 +1,268 @@
+//! The metrics panel, in the management UI's words: message rates (publish, deliver, ack,
+//! redeliver) with a live chart, end-to-end latency p50 / p95 / p99, what became of the
+//! messages (routed, returned, dead-lettered, expired…), one row per queue (Ready / Unacked /
+//! Total with a small chart of its depth) and each consumer's utilisation. Charts are
+//! hand-drawn SVG from the simulation's samples. It reads the simulation; it decides nothing.
+
+use switchyard_core::sim::Simulation;
+use switchyard_core::sim::metrics::Sample;
+use yew::prelude::*;
+
+use crate::sim_ref::SimRef;
+
+/// How many samples the charts show (two minutes at the default one a second).
+const WINDOW: usize = 120;
+
+#[derive(Properties, PartialEq)]
+pub struct MetricsPanelProps {
+    pub sim: SimRef,
+}
+
+#[component]
+pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
+    let Some(sim) = props.sim.get() else {
+        return html! { <section class="panel metrics"><p class="muted">{ "busy…" }</p></section> };
+    };
+    let mut samples: Vec<&Sample> = sim.series().rev().take(WINDOW).collect();
+    samples.reverse();
+    html! {
+        <section class="panel metrics" aria-label="Metrics">
+            <h2>{ "Metrics" }</h2>
+            { rates(&samples) }
+            { latency(&sim) }
+            { totals(&sim) }
+            { queues(&sim, &samples) }
+            { consumers(&sim) }
+        </section>
+    }
+}
+
+/// One series of the rate chart: its name, the dash pattern that tells it apart without
+/// colour, and how to read it from a sample.
+type RateSeries = (&'static str, &'static str, fn(&Sample) -> f64);
+
+const RATES: [RateSeries; 4] = [
+    ("publish", "", |s| s.publish_rate),
+    ("deliver", "6 3", |s| s.deliver_rate),
+    ("ack", "2 2", |s| s.ack_rate),
+    ("redeliver", "8 3 2 3", |s| s.redeliver_rate),
+];
+
+fn rates(samples: &[&Sample]) -> Html {
+    let last = samples.last();
+    let series: Vec<Vec<f64>> = RATES
+        .iter()
+        .map(|(_, _, f)| samples.iter().map(|s| f(s)).collect())
+        .collect();
+    let max = series.iter().flatten().copied().fold(0.0, f64::max);
+    html! {
+        <div class="rates">
+            <h3>{ "Message rates" }</h3>
+            <table class="rate-values">
+                { for RATES.iter().map(|(name, dash, f)| html! {
+                    <tr class={classes!("rate", *name)}>
+                        <th scope="row">
+                            <svg class="swatch" width="28" height="8" aria-hidden="true">
+                                <line x1="0" y1="4" x2="28" y2="4" stroke-dasharray={ *dash } />
+                            </svg>
+                            { *name }
+                        </th>
+                        <td class="num">{ last.map_or_else(|| "—".to_owned(), |s| format!("{:.1}/s", f(s))) }</td>
+                    </tr>
+                }) }
+            </table>
+            <svg class="chart rates-chart" viewBox="0 0 300 80" preserveAspectRatio="none" role="img"
+                 aria-label={ format!("message rates over the last {} samples, peak {max:.1}/s", samples.len()) }>
+                { for series.iter().zip(RATES.iter()).map(|(values, (name, dash, _))| html! {
+                    <polyline class={classes!("line", *name)} points={ points(values, max, 300.0, 80.0) }
+                              stroke-dasharray={ *dash } />
+                }) }
+            </svg>
+            <p class="axis muted">{ format!("peak {max:.1} messages/s") }</p>
+        </div>
+    }
+}
+
+fn latency(sim: &Simulation) -> Html {
+    let m = sim.metrics();
+    let p = |q: f64| m.percentile(q).map_or_else(|| "—".to_owned(), ms);
+    html! {
+        <div class="latency">
+            <h3>{ "End-to-end latency" }</h3>
+            <dl class="stats">
+                <div><dt>{ "p50" }</dt><dd>{ p(0.5) }</dd></div>
+                <div><dt>{ "p95" }</dt><dd>{ p(0.95) }</dd></div>
+                <div><dt>{ "p99" }</dt><dd>{ p(0.99) }</dd></div>
+                <div><dt>{ "messages" }</dt><dd>{ m.latency_count() }</dd></div>
+            </dl>
+        </div>
+    }
+}
+
+fn totals(sim: &Simulation) -> Html {
+    let t = &sim.metrics().total;
+    let rows = [
+        ("published", t.published),
+        ("routed", t.routed),
+        ("unroutable (dropped)", t.unroutable),
+        ("returned", t.returned),
+        ("delivered", t.delivered),
+        ("redelivered", t.redelivered),
+        ("acked", t.acked),
+        ("requeued", t.requeued),
+        ("expired", t.expired),
+        ("dead-lettered", t.dead_lettered),
+        ("dead letters dropped", t.dead_letter_dropped),
+        ("dropped on overflow", t.dropped_on_overflow),
+        ("lost in a restart", t.lost_on_restart),
+        ("refused operations", t.refused),
+    ];
+    let always = ["published", "delivered", "acked", "dead-lettered"];
+    html! {
+        <div class="totals">
+            <h3>{ "Messages so far" }</h3>
+            <dl class="stats">
+                { for rows.iter().filter(|(k, n)| *n > 0 || always.contains(k)).map(|(k, n)| html! {
+                    <div><dt>{ *k }</dt><dd>{ n }</dd></div>
+                }) }
+            </dl>
+        </div>
+    }
+}
+
+fn queues(sim: &Simulation, samples: &[&Sample]) -> Html {
+    let world = sim.world();
+    let rows =
+        sim.queue_depths()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, (id, ready, unacked))| {
+                let node = world.node(id)?;
+                let depth: Vec<f64> = samples
+                    .iter()
+                    .filter_map(|s| s.queues.get(i))
+                    .map(|(r, u)| (r + u) as f64)
+                    .collect();
+                let c = sim.metrics().queue(id);
+                Some(html! {
+                    <tr class="queue-row" data-queue={ node.name.clone() }>
+                        <th scope="row">{ &node.name }</th>
+                        <td class="num">{ ready }</td>
+                        <td class="num">{ unacked }</td>
+                        <td class="num">{ ready + unacked }</td>
+                        <td>{ sparkline(&depth, &format!("{} total over time", node.name)) }</td>
+                        <td class="num">{ c.delivered }</td>
+                        <td class="num">{ c.dead_lettered }</td>
+                    </tr>
+                })
+            });
+    html! {
+        <div class="queues">
+            <h3>{ "Queues" }</h3>
+            <table class="queue-table">
+                <thead><tr>
+                    <th scope="col">{ "Name" }</th>
+                    <th scope="col" class="num">{ "Ready" }</th>
+                    <th scope="col" class="num">{ "Unacked" }</th>
+                    <th scope="col" class="num">{ "Total" }</th>
+                    <th scope="col">{ "Total over time" }</th>
+                    <th scope="col" class="num">{ "Delivered" }</th>
+                    <th scope="col" class="num">{ "Dead-lettered" }</th>
+                </tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </div>
+    }
+}
+
+fn consumers(sim: &Simulation) -> Html {
+    let specs = &sim.scenario().consumers;
+    if specs.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div class="consumers">
+            <h3>{ "Consumer utilisation" }</h3>
+            <ul class="utilisation-list">
+                { for specs.iter().enumerate().map(|(i, c)| {
+                    let u = sim.utilisation(i);
+                    let percent = format!("{}%", (u * 100.0).round());
+                    html! {
+                        <li>
+                            <span class="name consumer">{ &c.name }</span>
+                            <meter min="0" max="1" value={ u.to_string() } aria-label={ format!("{} utilisation", c.name) }>
+                                { percent.clone() }
+                            </meter>
+                            <span class="num">{ percent }</span>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </div>
+    }
+}
+
+/// A small line chart of `values` (oldest first), scaled to its own peak.
+pub fn sparkline(values: &[f64], label: &str) -> Html {
+    let max = values.iter().copied().fold(0.0, f64::max);
+    let last = values.last().copied().unwrap_or(0.0);
+    html! {
+        <svg class="chart sparkline" viewBox="0 0 120 24" preserveAspectRatio="none" role="img"
+             aria-label={ format!("{label}: now {last}, peak {max}") }>
+            if values.len() >= 2 {
+                <polyline class="line" points={ points(values, max, 120.0, 24.0) } />
+            }
+        </svg>
+    }
+}
+
+/// SVG polyline points for `values` across `width`, with `max` at the top (1 px margin).
+fn points(values: &[f64], max: f64, width: f64, height: f64) -> String {
+    let n = values.len().saturating_sub(1).max(1) as f64;
+    let scale = if max > 0.0 { (height - 2.0) / max } else { 0.0 };
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f64 * width / n,
+                height - 1.0 - v * scale
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// µs as milliseconds, three significant figures at most.
+fn ms(us: u64) -> String {
+    let ms = us as f64 / 1000.0;
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else if ms >= 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.2} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_span_the_width_with_the_peak_at_the_top() {
+        assert_eq!(
+            points(&[0.0, 2.0, 1.0], 2.0, 100.0, 22.0),
+            "0.0,21.0 50.0,1.0 100.0,11.0"
+        );
+        assert_eq!(points(&[0.0, 0.0], 0.0, 10.0, 10.0), "0.0,9.0 10.0,9.0");
+    }
+
+    #[test]
+    fn latency_reads_in_milliseconds() {
+        for (us, text) in [(1_234, "1.23 ms"), (12_345, "12.3 ms"), (123_456, "123 ms")] {
+            assert_eq!(ms(us), text);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The preset picker: every shipped scenario with its name and one-paragraph description, the
+//! current one marked, each a button (Tab to reach, Enter or Space to pick, arrow keys to move
+//! between them); and a "Load a scenario file…" input that reads the user's JSON and hands the
+//! text on. Parsing it and showing its errors is the stage's job.
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{HtmlElement, HtmlInputElement};
+use yew::prelude::*;
+
+use crate::presets;
+
+#[derive(Properties, PartialEq)]
+pub struct PresetPickerProps {
+    /// The id of the preset running now (none of them for a loaded file).
+    pub current: AttrValue,
+    pub on_pick: Callback<&'static str>,
+    /// The text of a scenario file the user chose.
+    pub on_load: Callback<String>,
+}
+
+#[component]
+pub fn PresetPicker(props: &PresetPickerProps) -> Html {
+    let error = use_state(|| None::<String>);
+    let onchange = {
+        let (on_load, error) = (props.on_load.clone(), error.clone());
+        Callback::from(move |e: Event| {
+            let Some(input) = e.target_dyn_into::<HtmlInputElement>() else {
+                return;
+            };
+            error.set(None);
+            read_file(&input, on_load.clone(), error.clone());
+            // Choosing the same file again must fire `change` again.
+            input.set_value("");
+        })
+    };
+    html! {
+        <section class="panel presets" aria-label="Scenarios">
+            <h2 id="presets-title">{ "Scenarios" }</h2>
+            <ul class="preset-list" role="list" aria-labelledby="presets-title" onkeydown={Callback::from(arrows)}>
+                { for presets::described().iter().map(|d| item(d, &props.current, &props.on_pick)) }
+            </ul>
+            <label class="load-file">
+                <span class="button-like">{ "Load a scenario file…" }</span>
+                <input type="file" accept=".json,application/json" class="visually-hidden" {onchange} />
+            </label>
+            { error.as_ref().map(|e| html! { <p class="error" role="alert">{ e }</p> }).unwrap_or_default() }
+        </section>
+    }
+}
+
+fn item(d: &presets::Described, current: &str, on_pick: &Callback<&'static str>) -> Html {
+    let id = d.preset.id;
+    let is_current = id == current;
+    let onclick = {
+        let on_pick = on_pick.clone();
+        Callback::from(move |_: MouseEvent| on_pick.emit(id))
+    };
+    html! {
+        <li>
+            <button type="button" class={classes!("preset", is_current.then_some("current"))}
+                    aria-current={ is_current.then_some("true") } data-preset={ id } {onclick}>
+                <span class="preset-name">
+                    { &d.name }
+                    if is_current { <span class="badge">{ "running" }</span> }
+                </span>
+                <span class="preset-description">{ &d.description }</span>
+            </button>
+        </li>
+    }
+}
+
+/// Up / Down move the focus between the preset buttons.
+fn arrows(e: KeyboardEvent) {
+    let step: i32 = match e.key().as_str() {
+        "ArrowDown" => 1,
+        "ArrowUp" => -1,
+        _ => return,
+    };
+    let Some(list) = e
+        .current_target()
+        .and_then(|t| t.dyn_into::<HtmlElement>().ok())
+    else {
+        return;
+    };
+    let Ok(buttons) = list.query_selector_all("button.preset") else {
+        return;
+    };
+    let focused = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element());
+    let len = buttons.length() as i32;
+    let at = (0..len).find(|i| {
+        let b = buttons.item(*i as u32);
+        b.is_some() && b.as_ref().map(|n| n.unchecked_ref::<web_sys::Element>()) == focused.as_ref()
+    });
+    let next = at.map_or(0, |i| (i + step).rem_euclid(len.max(1)));
+    if let Some(b) = buttons
+        .item(next as u32)
+        .and_then(|n| n.dyn_into::<HtmlElement>().ok())
+    {
+        e.prevent_default();
+        let _ = b.focus();
+    }
+}
+
+/// Reads the first chosen file as text and calls `on_load` with it when it arrives; a file
+/// that cannot be read is reported in `error`.
+fn read_file(
+    input: &HtmlInputElement,
+    on_load: Callback<String>,
+    error: UseStateHandle<Option<String>>,
+) {
+    let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        return;
+    };
+    let (name, failed_name, failed_error) = (file.name(), file.name(), error.clone());
+    let done = Closure::<dyn FnMut(JsValue)>::once(move |text: JsValue| match text.as_string() {
+        Some(text) => on_load.emit(text),
+        None => error.set(Some(format!("{name}: not a text file"))),
+    });
+    let failed = Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| {
+        failed_error.set(Some(format!("{failed_name}: could not be read")));
+    });
+    let _ = file.text().then2(&done, &failed);
+    // The promise calls one of them once, after this returns: they must outlive this frame.
+    done.forget();
+    failed.forget();
+}

@@ -1,0 +1,314 @@
+//! Painting one frame on the stage's canvas: links with their binding keys, the nodes as
+//! RabbitMQ's tutorials draw them (producer circle P, exchange hexagon X with its type, queue
+//! as a row of boxes filling up, consumer circle C), the pause-point and selection marks, and
+//! the messages in flight as dots coloured by routing key (batched by colour: a few canvas
+//! paths per frame, whatever the number of dots). With reduced motion, no dots fly: each node
+//! a message is heading to is ringed and counts them. It reads a [`Frame`]; it never touches
+//! the simulation or Yew.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::f64::consts::PI;
+
+use switchyard_core::MessageId;
+use switchyard_core::sim::{NodeId, NodeKind, SimTime, TraceEvent, TraceKind};
+use web_sys::CanvasRenderingContext2d as Ctx;
+
+use crate::sim_ref::Selection;
+use crate::stage::geometry::{Dot, ends, half_size, label_at, lerp, progress};
+use crate::stage::layout::{Fit, LinkKind, Scene, Shape};
+
+/// The theme's colours, read from the page's CSS variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Palette {
+    pub producer: String,
+    pub exchange: String,
+    pub queue: String,
+    pub consumer: String,
+    pub text: String,
+    pub muted: String,
+    pub panel: String,
+    pub border: String,
+    pub brand: String,
+}
+
+/// What one frame shows.
+pub struct Frame<'a> {
+    pub scene: &'a Scene,
+    pub fit: Fit,
+    pub view: SimTime,
+    /// Ready and unacked per queue node.
+    pub depths: &'a [(NodeId, u64, u64)],
+    pub flights: &'a [TraceEvent],
+    pub pause_points: &'a BTreeSet<NodeId>,
+    pub selection: Option<Selection>,
+    pub reduced_motion: bool,
+    /// A message's colour (by its routing key).
+    pub colour: &'a dyn Fn(Option<MessageId>) -> &'static str,
+}
+
+/// Paints `frame`; gives the dots drawn, for clicks.
+pub fn paint(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, height: f64) -> Vec<Dot> {
+    ctx.clear_rect(0.0, 0.0, width, height);
+    let r = frame.fit.radius();
+    links(ctx, palette, frame);
+    for shape in &frame.scene.shapes {
+        node(ctx, palette, frame, shape, r);
+    }
+    if frame.reduced_motion {
+        arrivals(ctx, palette, frame, r);
+        Vec::new()
+    } else {
+        dots(ctx, palette, frame)
+    }
+}
+
+fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
+    ctx.set_line_width(1.5);
+    ctx.set_font("12px ui-monospace, Menlo, monospace");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    for link in &frame.scene.links {
+        let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
+            continue;
+        };
+        let dashed = matches!(link.kind, LinkKind::Alternate | LinkKind::DeadLetter);
+        let dash = js_sys::Array::new();
+        if dashed {
+            dash.push(&6.0.into());
+            dash.push(&4.0.into());
+        }
+        let _ = ctx.set_line_dash(&dash);
+        ctx.set_stroke_style_str(&palette.muted);
+        ctx.begin_path();
+        ctx.move_to(a.0, a.1);
+        ctx.line_to(b.0, b.1);
+        ctx.stroke();
+        arrow_head(ctx, &palette.muted, a, b, frame.fit.radius() * 1.15);
+        if !link.label.is_empty() {
+            // Halfway along the visible part of the line, clear of both shapes.
+            let r = frame.fit.radius();
+            let reach = |id| frame.scene.shape(id).map_or(r, |s| half_size(s.kind, r).0);
+            let (mx, my) = label_at(a, b, reach(link.from), reach(link.to));
+            let w = ctx.measure_text(&link.label).map_or(40.0, |m| m.width()) + 8.0;
+            ctx.set_fill_style_str(&palette.panel);
+            ctx.fill_rect(mx - w / 2.0, my - 9.0, w, 18.0);
+            ctx.set_fill_style_str(&palette.text);
+            let _ = ctx.fill_text(&link.label, mx, my);
+        }
+    }
+    let _ = ctx.set_line_dash(&js_sys::Array::new());
+}
+
+fn arrow_head(ctx: &Ctx, colour: &str, a: (f64, f64), b: (f64, f64), back: f64) {
+    let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+    if len < back * 2.0 {
+        return;
+    }
+    let (ux, uy) = ((b.0 - a.0) / len, (b.1 - a.1) / len);
+    let tip = (b.0 - ux * back, b.1 - uy * back);
+    ctx.begin_path();
+    ctx.move_to(tip.0, tip.1);
+    ctx.line_to(tip.0 - ux * 8.0 - uy * 4.5, tip.1 - uy * 8.0 + ux * 4.5);
+    ctx.line_to(tip.0 - ux * 8.0 + uy * 4.5, tip.1 - uy * 8.0 - ux * 4.5);
+    ctx.close_path();
+    ctx.set_fill_style_str(colour);
+    ctx.fill();
+}
+
+fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
+    let (x, y) = frame.fit.at(s.x, s.y);
+    let selected = frame.selection == Some(Selection::Node(s.id));
+    let (fill, letter) = match s.kind {
+        NodeKind::Producer => (&palette.producer, "P"),
+        NodeKind::Exchange => (&palette.exchange, "X"),
+        NodeKind::Queue => (&palette.queue, ""),
+        NodeKind::Consumer => (&palette.consumer, "C"),
+    };
+    ctx.set_line_width(if selected { 4.0 } else { 2.0 });
+    ctx.set_stroke_style_str(if selected {
+        &palette.brand
+    } else {
+        &palette.text
+    });
+    ctx.set_fill_style_str(fill);
+    ctx.begin_path();
+    let mut label_y = y + r + 14.0;
+    match s.kind {
+        NodeKind::Producer | NodeKind::Consumer => {
+            let _ = ctx.arc(x, y, r, 0.0, 2.0 * PI);
+        }
+        NodeKind::Exchange => hexagon(ctx, x, y, r),
+        NodeKind::Queue => {
+            label_y = queue(ctx, palette, frame, s.id, x, y, r, selected);
+        }
+    }
+    if s.kind != NodeKind::Queue {
+        ctx.fill();
+        ctx.stroke();
+        ctx.set_fill_style_str("#ffffff");
+        ctx.set_font(&format!(
+            "700 {}px system-ui, sans-serif",
+            (r * 0.9).round()
+        ));
+        ctx.set_text_align("center");
+        ctx.set_text_baseline("middle");
+        let _ = ctx.fill_text(letter, x, y + 1.0);
+    }
+    ctx.set_font("600 13px system-ui, sans-serif");
+    ctx.set_fill_style_str(&palette.text);
+    ctx.set_text_baseline("top");
+    let _ = ctx.fill_text(&s.name, x, label_y);
+    if let Some(tag) = s.tag {
+        ctx.set_font("12px system-ui, sans-serif");
+        ctx.set_fill_style_str(&palette.muted);
+        let _ = ctx.fill_text(&format!("({tag})"), x, label_y + 16.0);
+    }
+    if frame.pause_points.contains(&s.id) {
+        let (bx, by) = (x + r * 0.9, y - r * 0.9);
+        ctx.set_fill_style_str(&palette.brand);
+        ctx.begin_path();
+        let _ = ctx.arc(bx, by, 9.0, 0.0, 2.0 * PI);
+        ctx.fill();
+        ctx.set_fill_style_str("#ffffff");
+        ctx.fill_rect(bx - 4.0, by - 4.5, 3.0, 9.0);
+        ctx.fill_rect(bx + 1.0, by - 4.5, 3.0, 9.0);
+    }
+}
+
+fn hexagon(ctx: &Ctx, x: f64, y: f64, r: f64) {
+    for i in 0..6 {
+        let a = PI / 3.0 * f64::from(i);
+        let (px, py) = (x + r * a.cos(), y + r * a.sin());
+        if i == 0 {
+            ctx.move_to(px, py)
+        } else {
+            ctx.line_to(px, py)
+        }
+    }
+    ctx.close_path();
+}
+
+/// Boxes a queue draws: the stack shows depth up to this, the number says the rest.
+const CELLS: u64 = 6;
+
+/// A queue: a row of boxes filling from the consumer's end; gives where its label goes.
+#[allow(clippy::too_many_arguments)]
+fn queue(
+    ctx: &Ctx,
+    p: &Palette,
+    frame: &Frame<'_>,
+    id: NodeId,
+    x: f64,
+    y: f64,
+    r: f64,
+    selected: bool,
+) -> f64 {
+    let (ready, unacked) = frame
+        .depths
+        .iter()
+        .find(|(q, _, _)| *q == id)
+        .map_or((0, 0), |(_, ready, unacked)| (*ready, *unacked));
+    let (w, h) = (r * 3.2, r * 1.3);
+    let (x0, y0) = (x - w / 2.0, y - h / 2.0);
+    let cell = w / CELLS as f64;
+    ctx.set_fill_style_str(&p.panel);
+    ctx.fill_rect(x0, y0, w, h);
+    ctx.set_fill_style_str(&p.queue);
+    for i in 0..ready.min(CELLS) {
+        ctx.fill_rect(x0 + w - cell * (i + 1) as f64, y0, cell, h);
+    }
+    ctx.set_stroke_style_str(if selected { &p.brand } else { &p.text });
+    for i in 1..CELLS {
+        ctx.begin_path();
+        ctx.move_to(x0 + cell * i as f64, y0);
+        ctx.line_to(x0 + cell * i as f64, y0 + h);
+        ctx.stroke();
+    }
+    ctx.stroke_rect(x0, y0, w, h);
+    ctx.set_font("600 12px system-ui, sans-serif");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("bottom");
+    ctx.set_fill_style_str(&p.text);
+    let depth = if unacked > 0 {
+        format!("{ready} ready · {unacked} unacked")
+    } else {
+        format!("{ready} ready")
+    };
+    let _ = ctx.fill_text(&depth, x, y0 - 4.0);
+    y0 + h + 6.0
+}
+
+/// The dots, one canvas path per colour.
+fn dots(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
+    let mut out = Vec::with_capacity(frame.flights.len());
+    let mut by_colour: BTreeMap<&'static str, Vec<(f64, f64, f64)>> = BTreeMap::new();
+    for e in frame.flights {
+        let Some(edge) = e.edge else { continue };
+        let Some((a, b)) = ends(frame.scene, &frame.fit, edge.from, edge.to) else {
+            continue;
+        };
+        let (x, y) = lerp(a, b, progress(&edge, frame.view));
+        let (colour, size) = match e.kind {
+            TraceKind::Ack => ("#2e8b57", 3.5),
+            TraceKind::Nack { .. } | TraceKind::Reject { .. } => ("#d9453d", 3.5),
+            TraceKind::Confirm { .. } | TraceKind::Return => ("#7f8c8d", 3.0),
+            _ => ((frame.colour)(e.message), 5.5),
+        };
+        by_colour.entry(colour).or_default().push((x, y, size));
+        out.push(Dot {
+            x,
+            y,
+            message: e.message,
+        });
+    }
+    for (colour, points) in &by_colour {
+        ctx.set_fill_style_str(colour);
+        ctx.begin_path();
+        for (x, y, size) in points {
+            ctx.move_to(x + size, *y);
+            let _ = ctx.arc(*x, *y, *size, 0.0, 2.0 * PI);
+        }
+        ctx.fill();
+    }
+    if let Some(Selection::Message(m)) = frame.selection {
+        ctx.set_stroke_style_str(&palette.brand);
+        ctx.set_line_width(3.0);
+        for d in out.iter().filter(|d| d.message == Some(m)) {
+            ctx.begin_path();
+            let _ = ctx.arc(d.x, d.y, 10.0, 0.0, 2.0 * PI);
+            ctx.stroke();
+        }
+    }
+    out
+}
+
+/// Reduced motion: ring each node messages are heading to and count them.
+fn arrivals(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, r: f64) {
+    let mut heading: BTreeMap<NodeId, usize> = BTreeMap::new();
+    for e in frame.flights {
+        if let Some(edge) = e.edge {
+            *heading.entry(edge.to).or_default() += 1;
+        }
+    }
+    ctx.set_stroke_style_str(&palette.brand);
+    ctx.set_line_width(3.0);
+    ctx.set_font("700 13px system-ui, sans-serif");
+    ctx.set_text_align("left");
+    ctx.set_text_baseline("middle");
+    for (node, n) in heading {
+        let Some(s) = frame.scene.shape(node) else {
+            continue;
+        };
+        let (x, y) = frame.fit.at(s.x, s.y);
+        let rr = if s.kind == NodeKind::Queue {
+            r * 1.9
+        } else {
+            r + 6.0
+        };
+        ctx.begin_path();
+        let _ = ctx.arc(x, y, rr, 0.0, 2.0 * PI);
+        ctx.stroke();
+        ctx.set_fill_style_str(&palette.brand);
+        let _ = ctx.fill_text(&format!("+{n}"), x + rr + 4.0, y - rr * 0.6);
+    }
+}

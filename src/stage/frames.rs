@@ -1,0 +1,364 @@
+//! The animation loop: a `requestAnimationFrame` closure, kept by a hook with cleanup, that
+//! advances the player by wall time × speed (or by a step budget at "as fast as possible"),
+//! fits the canvas to its box and devicePixelRatio, paints the frame and, at most four times a
+//! second or when the run stops, tells Yew. It also keeps per-frame timings on
+//! `window.__switchyardFrames` for the benchmark. Per-frame positions never enter Yew state.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use switchyard_core::sim::{NodeId, SimTime};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::CanvasRenderingContext2d;
+use yew::prelude::*;
+
+use crate::sim_ref::Selection;
+use crate::stage::draw::{Frame, Palette, paint};
+use crate::stage::geometry::{Dot, key_colour};
+use crate::stage::layout::{Fit, Scene};
+use crate::stage::player::Stop;
+use crate::stage::stats::Stats;
+use crate::state::{Action, AppState, Level, Notice, PlayerRef};
+
+/// Events handled per frame at "as fast as possible": bounded so the page stays responsive.
+pub const FAST_BUDGET: u64 = 4000;
+/// Longest wall time one frame may advance (a background tab resumes without a leap).
+const MAX_FRAME_MS: f64 = 100.0;
+const REFRESH_MS: f64 = 250.0;
+
+/// What the Yew side tells the loop (written on every render).
+#[derive(Debug, Default)]
+pub struct Live {
+    pub playing: bool,
+    pub speed: f64,
+    pub selection: Option<Selection>,
+    pub dirty: bool,
+}
+
+/// What the loop tells the click handler: the last frame's drawing.
+#[derive(Debug)]
+pub struct Shared {
+    pub scene: Scene,
+    pub fit: Fit,
+    pub dots: Vec<Dot>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            scene: Scene::default(),
+            fit: Fit {
+                scale: 1.0,
+                dx: 0.0,
+                dy: 0.0,
+            },
+            dots: Vec::new(),
+        }
+    }
+}
+
+/// Runs the loop for the open player; a new player restarts it.
+#[hook]
+pub fn use_frames(
+    state: &UseReducerHandle<AppState>,
+    canvas: NodeRef,
+    live: Rc<RefCell<Live>>,
+    shared: Rc<RefCell<Shared>>,
+) {
+    let dispatch = state.dispatcher();
+    use_effect_with(state.player.clone(), move |player| {
+        let stop = player
+            .clone()
+            .map(|p| start(Loop::new(p, canvas, live, shared, dispatch)));
+        move || {
+            if let Some(stop) = stop {
+                stop();
+            }
+        }
+    });
+}
+
+type FrameFn = Closure<dyn FnMut(f64)>;
+
+fn start(mut lp: Loop) -> impl FnOnce() {
+    let handle: Rc<RefCell<Option<FrameFn>>> = Rc::new(RefCell::new(None));
+    let id = Rc::new(Cell::new(0));
+    let (again, next_id) = (handle.clone(), id.clone());
+    *handle.borrow_mut() = Some(Closure::new(move |ts: f64| {
+        lp.frame(ts);
+        if let Some(f) = again.borrow().as_ref() {
+            next_id.set(request(f));
+        }
+    }));
+    if let Some(f) = handle.borrow().as_ref() {
+        id.set(request(f));
+    }
+    move || {
+        if let Some(w) = web_sys::window() {
+            let _ = w.cancel_animation_frame(id.get());
+        }
+        handle.borrow_mut().take();
+    }
+}
+
+fn request(f: &FrameFn) -> i32 {
+    web_sys::window()
+        .and_then(|w| w.request_animation_frame(f.as_ref().unchecked_ref()).ok())
+        .unwrap_or(0)
+}
+
+struct Loop {
+    player: PlayerRef,
+    canvas: NodeRef,
+    live: Rc<RefCell<Live>>,
+    shared: Rc<RefCell<Shared>>,
+    dispatch: UseReducerDispatcher<AppState>,
+    ctx: Option<CanvasRenderingContext2d>,
+    /// CSS width, height and device pixel ratio the canvas was sized for.
+    size: (f64, f64, f64),
+    palette: Option<Palette>,
+    reduced_motion: bool,
+    last_ts: Option<f64>,
+    last_refresh: f64,
+    stats: Stats,
+}
+
+impl Loop {
+    fn new(
+        player: PlayerRef,
+        canvas: NodeRef,
+        live: Rc<RefCell<Live>>,
+        shared: Rc<RefCell<Shared>>,
+        dispatch: UseReducerDispatcher<AppState>,
+    ) -> Loop {
+        if let Ok(p) = player.0.try_borrow()
+            && let Some(sim) = p.sim().get()
+        {
+            shared.borrow_mut().scene = Scene::of(&sim);
+        }
+        Loop {
+            player,
+            canvas,
+            live,
+            shared,
+            dispatch,
+            ctx: None,
+            size: (0.0, 0.0, 0.0),
+            palette: None,
+            reduced_motion: false,
+            last_ts: None,
+            last_refresh: f64::MIN,
+            stats: Stats::new(),
+        }
+    }
+
+    fn frame(&mut self, ts: f64) {
+        let started = now_ms();
+        let dt = self
+            .last_ts
+            .map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
+        self.last_ts = Some(ts);
+        let (playing, speed) = {
+            let l = self.live.borrow();
+            (l.playing, l.speed)
+        };
+        let mut moved = false;
+        if playing {
+            moved = true;
+            let outcome = self.player.0.try_borrow_mut().map(|mut p| {
+                if speed.is_infinite() {
+                    Ok(p.run_fast(FAST_BUDGET))
+                } else {
+                    p.advance((dt * 1000.0 * speed) as u64)
+                }
+            });
+            match outcome {
+                Ok(Ok(Some(stop))) => self.stopped(stop),
+                Ok(Err(text)) => {
+                    self.live.borrow_mut().playing = false;
+                    self.dispatch.dispatch(Action::Pause);
+                    self.dispatch.dispatch(Action::Notify(Notice {
+                        level: Level::Error,
+                        text: text.into(),
+                    }));
+                }
+                _ => {}
+            }
+        }
+        if ts - self.last_refresh >= REFRESH_MS {
+            self.last_refresh = ts;
+            self.refresh_theme();
+            if moved {
+                self.refresh();
+            }
+        }
+        let dirty = std::mem::take(&mut self.live.borrow_mut().dirty);
+        if self.fit_canvas() || moved || dirty {
+            self.paint();
+        }
+        self.stats.record(now_ms() - started);
+    }
+
+    /// Tells Yew where the player is.
+    fn refresh(&mut self) {
+        let Ok(p) = self.player.0.try_borrow() else {
+            return;
+        };
+        if let Some(sim) = p.sim().get() {
+            let scene = Scene::of(&sim);
+            let mut shared = self.shared.borrow_mut();
+            if shared.scene != scene {
+                shared.scene = scene;
+                self.size.0 = -1.0;
+            }
+        }
+        self.dispatch.dispatch(Action::Refresh {
+            view_us: p.view(),
+            end_us: p.furthest(),
+            steps: p.steps(),
+        });
+    }
+
+    fn stopped(&mut self, stop: Stop) {
+        self.live.borrow_mut().playing = false;
+        let Ok(p) = self.player.0.try_borrow() else {
+            return;
+        };
+        let Some(sim) = p.sim().get() else { return };
+        match stop {
+            Stop::Lesson(i) => {
+                if let Some(step) = sim.scenario().lesson.get(i) {
+                    self.dispatch.dispatch(Action::Lesson(i, step.clone()));
+                }
+            }
+            Stop::Arrival { node, message } => {
+                let name = sim.world().node(node).map_or("?", |n| n.name.as_str());
+                let at = p.view() as f64 / 1000.0;
+                let why = format!("Paused at {at:.1} ms: a message arrived at {name}.");
+                self.dispatch.dispatch(Action::Stopped(why.into()));
+                if let Some(m) = message {
+                    self.dispatch
+                        .dispatch(Action::Select(Some(Selection::Message(m))));
+                }
+            }
+        }
+        drop(sim);
+        drop(p);
+        self.last_refresh = f64::MIN;
+        self.refresh();
+    }
+
+    fn refresh_theme(&mut self) {
+        let Some(canvas) = super::canvas_of(&self.canvas) else {
+            return;
+        };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        self.reduced_motion = window
+            .match_media("(prefers-reduced-motion: reduce)")
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.matches());
+        let Ok(Some(style)) = window.get_computed_style(&canvas) else {
+            return;
+        };
+        let var = |name: &str, fallback: &str| {
+            let v = style.get_property_value(name).unwrap_or_default();
+            let v = v.trim();
+            if v.is_empty() {
+                fallback.to_owned()
+            } else {
+                v.to_owned()
+            }
+        };
+        let palette = Palette {
+            producer: var("--producer", "#2f6fbf"),
+            exchange: var("--exchange", "#4a5568"),
+            queue: var("--queue", "#d9453d"),
+            consumer: var("--consumer", "#2e8b57"),
+            text: var("--text", "#1d1f21"),
+            muted: var("--muted", "#5f6368"),
+            panel: var("--panel", "#ffffff"),
+            border: var("--border", "#dadce0"),
+            brand: var("--brand", "#ff6600"),
+        };
+        if self.palette.as_ref() != Some(&palette) {
+            self.palette = Some(palette);
+            self.live.borrow_mut().dirty = true;
+        }
+    }
+
+    /// Sizes the canvas to its box × devicePixelRatio; `true` when it changed.
+    fn fit_canvas(&mut self) -> bool {
+        let Some(canvas) = super::canvas_of(&self.canvas) else {
+            return false;
+        };
+        let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+        let size = (
+            f64::from(canvas.client_width()),
+            f64::from(canvas.client_height()),
+            dpr,
+        );
+        if size == self.size {
+            return false;
+        }
+        self.size = size;
+        canvas.set_width((size.0 * dpr) as u32);
+        canvas.set_height((size.1 * dpr) as u32);
+        self.ctx = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
+        if let Some(ctx) = &self.ctx {
+            let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+        }
+        let mut shared = self.shared.borrow_mut();
+        shared.fit = Fit::new(&shared.scene, size.0, size.1);
+        self.stats.nodes(&shared.scene, &shared.fit);
+        if self.palette.is_none() {
+            drop(shared);
+            self.refresh_theme();
+        }
+        true
+    }
+
+    fn paint(&mut self) {
+        let (Some(ctx), Some(palette)) = (&self.ctx, &self.palette) else {
+            return;
+        };
+        let Ok(p) = self.player.0.try_borrow() else {
+            return;
+        };
+        let Some(sim) = p.sim().get() else { return };
+        let flights = sim.trace().in_flight(SimTime(p.view()), p.horizon());
+        let depths: Vec<(NodeId, u64, u64)> = sim.queue_depths();
+        let colour = |m: Option<switchyard_core::MessageId>| {
+            m.and_then(|m| sim.message(m))
+                .map_or("#e69f00", |info| key_colour(info.routing_key()))
+        };
+        let mut shared = self.shared.borrow_mut();
+        let frame = Frame {
+            scene: &shared.scene,
+            fit: shared.fit,
+            view: SimTime(p.view()),
+            depths: &depths,
+            flights: &flights,
+            pause_points: p.pause_points(),
+            selection: self.live.borrow().selection,
+            reduced_motion: self.reduced_motion,
+            colour: &colour,
+        };
+        let dots = paint(ctx, palette, &frame, self.size.0, self.size.1);
+        self.stats.dots(&dots);
+        shared.dots = dots;
+    }
+}
+
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}

@@ -1,0 +1,215 @@
+//! The arithmetic of the drawing: where a dot is on its edge at a frame time, which colour a
+//! routing key gets, and what a click at a pixel hits (a dot before a node). Plain functions
+//! over plain data, tested natively; it knows nothing of the canvas.
+
+use switchyard_core::MessageId;
+use switchyard_core::sim::{Edge, NodeId, NodeKind, SimTime};
+
+use crate::sim_ref::Selection;
+use crate::stage::layout::{Fit, Scene};
+
+/// A dot drawn this frame: where, and whose.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dot {
+    pub x: f64,
+    pub y: f64,
+    pub message: Option<MessageId>,
+}
+
+/// How far along its edge a hop is at `at`, from 0 (departing) to 1 (arriving).
+pub fn progress(edge: &Edge, at: SimTime) -> f64 {
+    let span = edge.arrive.0.saturating_sub(edge.depart.0);
+    if span == 0 {
+        return 1.0;
+    }
+    (at.0.saturating_sub(edge.depart.0) as f64 / span as f64).clamp(0.0, 1.0)
+}
+
+/// The point a fraction `f` of the way from `a` to `b`.
+pub fn lerp(a: (f64, f64), b: (f64, f64), f: f64) -> (f64, f64) {
+    (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f)
+}
+
+/// Okabe–Ito's colour-blind-safe palette (less black and yellow, which vanish on one theme).
+pub const KEY_COLOURS: [&str; 7] = [
+    "#e69f00", "#56b4e9", "#009e73", "#0072b2", "#d55e00", "#cc79a7", "#8f7cf6",
+];
+
+/// The colour of a routing key: the same key always gets the same colour.
+pub fn key_colour(key: &str) -> &'static str {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in key.bytes() {
+        hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    let i = (hash % KEY_COLOURS.len() as u32) as usize;
+    KEY_COLOURS.get(i).copied().unwrap_or("#e69f00")
+}
+
+/// What a click at (`px`, `py`) canvas pixels selects: the nearest dot within a few pixels,
+/// else the node whose shape contains the point.
+pub fn hit(scene: &Scene, fit: &Fit, dots: &[Dot], px: f64, py: f64) -> Option<Selection> {
+    let near = |x: f64, y: f64| (x - px).powi(2) + (y - py).powi(2);
+    let dot = dots
+        .iter()
+        .filter_map(|d| Some((near(d.x, d.y), d.message?)))
+        .filter(|(d2, _)| *d2 <= 9.0 * 9.0)
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((_, message)) = dot {
+        return Some(Selection::Message(message));
+    }
+    let r = fit.radius();
+    scene
+        .shapes
+        .iter()
+        .filter(|s| {
+            let (x, y) = fit.at(s.x, s.y);
+            let (half_w, half_h) = half_size(s.kind, r);
+            (px - x).abs() <= half_w && (py - y).abs() <= half_h
+        })
+        .map(|s| Selection::Node(s.id))
+        .next()
+}
+
+/// Half the width and height of a node's clickable box for radius `r`.
+pub fn half_size(kind: NodeKind, r: f64) -> (f64, f64) {
+    match kind {
+        NodeKind::Queue => (r * 1.6, r * 0.75),
+        _ => (r, r),
+    }
+}
+
+/// The middle of the part of the line from `a` to `b` outside both shapes (reaching `ra` and
+/// `rb` from the centres): where a binding key is written.
+pub fn label_at(a: (f64, f64), b: (f64, f64), ra: f64, rb: f64) -> (f64, f64) {
+    let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+    if len <= ra + rb {
+        return lerp(a, b, 0.5);
+    }
+    lerp(a, b, (ra + (len - ra - rb) / 2.0) / len)
+}
+
+/// Where a hop from `from` to `to` starts and ends on screen.
+pub fn ends(
+    scene: &Scene,
+    fit: &Fit,
+    from: NodeId,
+    to: NodeId,
+) -> Option<((f64, f64), (f64, f64))> {
+    let a = scene.shape(from)?;
+    let b = scene.shape(to)?;
+    Some((fit.at(a.x, a.y), fit.at(b.x, b.y)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stage::layout::Shape;
+
+    fn edge(depart: u64, arrive: u64) -> Edge {
+        Edge {
+            from: NodeId(0),
+            to: NodeId(1),
+            depart: SimTime(depart),
+            arrive: SimTime(arrive),
+        }
+    }
+
+    #[test]
+    fn progress_runs_from_departure_to_arrival() {
+        for (depart, arrive, at, want) in [
+            (10, 30, 10, 0.0),
+            (10, 30, 20, 0.5),
+            (10, 30, 30, 1.0),
+            (10, 30, 5, 0.0),
+            (10, 30, 99, 1.0),
+            (10, 10, 10, 1.0),
+        ] {
+            assert_eq!(
+                progress(&edge(depart, arrive), SimTime(at)),
+                want,
+                "{depart}..{arrive} at {at}"
+            );
+        }
+        assert_eq!(lerp((0.0, 0.0), (10.0, 20.0), 0.5), (5.0, 10.0));
+        assert_eq!(label_at((0.0, 0.0), (100.0, 0.0), 10.0, 50.0), (30.0, 0.0));
+        assert_eq!(label_at((0.0, 0.0), (10.0, 0.0), 10.0, 50.0), (5.0, 0.0));
+    }
+
+    #[test]
+    fn a_key_keeps_its_colour_and_keys_spread_over_the_palette() {
+        assert_eq!(
+            key_colour("order.eu.created"),
+            key_colour("order.eu.created")
+        );
+        let keys = [
+            "order.eu.created",
+            "order.us.created",
+            "order.apac.created",
+            "black",
+            "green",
+            "orange",
+            "lazy.orange.elephant",
+        ];
+        let mut seen: Vec<&str> = keys.iter().map(|k| key_colour(k)).collect();
+        seen.sort();
+        seen.dedup();
+        assert!(seen.len() >= 3, "{seen:?}");
+    }
+
+    fn scene() -> Scene {
+        let shape = |id, kind, x| Shape {
+            id: NodeId(id),
+            kind,
+            name: format!("n{id}"),
+            tag: None,
+            x,
+            y: 0.0,
+        };
+        Scene {
+            shapes: vec![
+                shape(0, NodeKind::Producer, 0.0),
+                shape(1, NodeKind::Queue, 200.0),
+            ],
+            links: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_click_hits_the_nearest_dot_then_a_node_then_nothing() {
+        let fit = Fit {
+            scale: 1.0,
+            dx: 100.0,
+            dy: 100.0,
+        };
+        let dots = [
+            Dot {
+                x: 150.0,
+                y: 100.0,
+                message: Some(MessageId(7)),
+            },
+            Dot {
+                x: 156.0,
+                y: 100.0,
+                message: Some(MessageId(8)),
+            },
+        ];
+        let m = |id| Some(Selection::Message(MessageId(id)));
+        let n = |id| Some(Selection::Node(NodeId(id)));
+        let r = fit.radius();
+        for (px, py, want) in [
+            (151.0, 101.0, m(7)),
+            (155.0, 100.0, m(8)),
+            (100.0, 100.0, n(0)),
+            (100.0 + r - 1.0, 100.0, n(0)),
+            (300.0 + r * 1.5, 100.0, n(1)),
+            (300.0, 100.0 + r, None),
+            (200.0, 160.0, None),
+        ] {
+            assert_eq!(
+                hit(&scene(), &fit, &dots, px, py),
+                want,
+                "click at {px},{py}"
+            );
+        }
+    }
+}

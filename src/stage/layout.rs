@@ -1,0 +1,340 @@
+//! Where each node of the topology is drawn: the scenario's `layout` positions when it has
+//! them, else columns (producers | exchanges by depth | queues | consumers); the links between
+//! them (publishes, bindings with their keys, alternate and dead-letter exchanges, consumers);
+//! and the fit of those layout units onto a canvas of some size. Plain data and arithmetic:
+//! it knows the simulation's world and topology, nothing of the browser.
+
+use std::collections::HashMap;
+
+use switchyard_core::Destination;
+use switchyard_core::sim::{NodeId, NodeKind, Simulation};
+
+/// One node as drawn, in layout units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    pub id: NodeId,
+    pub kind: NodeKind,
+    /// The broker's name (`(AMQP default)` for the default exchange).
+    pub name: String,
+    /// An exchange's type (`topic`, `direct`, …).
+    pub tag: Option<&'static str>,
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Publish,
+    Binding,
+    Alternate,
+    DeadLetter,
+    Consume,
+}
+
+/// A line between two drawn nodes, with the text written on it (a binding key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub kind: LinkKind,
+    pub label: String,
+}
+
+/// Everything static about the drawing of one simulation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scene {
+    pub shapes: Vec<Shape>,
+    pub links: Vec<Link>,
+}
+
+const COLUMN: f64 = 220.0;
+const ROW: f64 = 110.0;
+
+impl Scene {
+    /// The scene of `sim`'s current topology and cast.
+    pub fn of(sim: &Simulation) -> Scene {
+        let world = sim.world();
+        let scenario = sim.scenario();
+        let links = links(sim);
+        let used_default = scenario.producers.iter().any(|p| p.exchange.is_empty());
+        let mut columns: Vec<Vec<usize>> = vec![Vec::new(); 8];
+        let depth = exchange_depths(&links);
+        let mut shapes = Vec::new();
+        for (i, node) in world.nodes().iter().enumerate() {
+            let id = NodeId(i as u32);
+            let linked = links.iter().any(|l| l.from == id || l.to == id);
+            let builtin = node.name.is_empty() || node.name.starts_with("amq.");
+            if node.kind == NodeKind::Exchange
+                && builtin
+                && !linked
+                && !(node.name.is_empty() && used_default)
+            {
+                // The broker's own exchanges, when nothing in the scenario uses them.
+                continue;
+            }
+            let column = match node.kind {
+                NodeKind::Producer => 0,
+                NodeKind::Exchange => 1 + depth.get(&id).copied().unwrap_or(0).min(3),
+                NodeKind::Queue => 5,
+                NodeKind::Consumer => 6,
+            };
+            if let Some(c) = columns.get_mut(column) {
+                c.push(shapes.len());
+            }
+            shapes.push(Shape {
+                id,
+                kind: node.kind,
+                name: display_name(&node.name, node.kind),
+                tag: exchange_tag(sim, &node.vhost, &node.name, node.kind),
+                x: column as f64 * COLUMN,
+                y: 0.0,
+            });
+        }
+        place_columns(&mut shapes, &columns);
+        let placed: HashMap<&str, (f64, f64)> = scenario
+            .layout
+            .iter()
+            .map(|(name, x, y)| (name.as_str(), (*x, *y)))
+            .collect();
+        if !placed.is_empty() {
+            for (i, shape) in shapes.iter_mut().enumerate() {
+                let raw = world
+                    .nodes()
+                    .get(shape.id.0 as usize)
+                    .map(|n| n.name.as_str());
+                if let Some((x, y)) = raw.and_then(|n| placed.get(n)) {
+                    (shape.x, shape.y) = (*x, *y);
+                } else {
+                    // Not in the file's layout: below everything else, out of the way.
+                    shape.y = 10_000.0 + i as f64 * ROW;
+                }
+            }
+            tuck_unplaced(&mut shapes);
+        }
+        let drawn: Vec<NodeId> = shapes.iter().map(|s| s.id).collect();
+        let links = links
+            .into_iter()
+            .filter(|l| drawn.contains(&l.from) && drawn.contains(&l.to))
+            .collect();
+        Scene { shapes, links }
+    }
+
+    pub fn shape(&self, id: NodeId) -> Option<&Shape> {
+        self.shapes.iter().find(|s| s.id == id)
+    }
+
+    /// The smallest box holding every shape's centre: (min x, min y, max x, max y).
+    pub fn bounds(&self) -> (f64, f64, f64, f64) {
+        let mut b = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for s in &self.shapes {
+            b = (b.0.min(s.x), b.1.min(s.y), b.2.max(s.x), b.3.max(s.y));
+        }
+        if self.shapes.is_empty() {
+            (0.0, 0.0, 0.0, 0.0)
+        } else {
+            b
+        }
+    }
+}
+
+fn display_name(name: &str, kind: NodeKind) -> String {
+    if kind == NodeKind::Exchange && name.is_empty() {
+        "(AMQP default)".to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+fn exchange_tag(sim: &Simulation, vhost: &str, name: &str, kind: NodeKind) -> Option<&'static str> {
+    if kind != NodeKind::Exchange {
+        return None;
+    }
+    if name.is_empty() {
+        return Some("direct");
+    }
+    let topology = sim.broker().topology(vhost).ok()?;
+    Some(topology.exchange(name)?.kind().name())
+}
+
+/// Rows centred on the tallest column.
+fn place_columns(shapes: &mut [Shape], columns: &[Vec<usize>]) {
+    let tallest = columns.iter().map(Vec::len).max().unwrap_or(0) as f64;
+    for column in columns {
+        let offset = (tallest - column.len() as f64) * ROW / 2.0;
+        for (row, i) in column.iter().enumerate() {
+            if let Some(s) = shapes.get_mut(*i) {
+                s.y = offset + row as f64 * ROW;
+            }
+        }
+    }
+}
+
+/// Shapes the file's layout left out go in a row under the placed ones.
+fn tuck_unplaced(shapes: &mut [Shape]) {
+    let placed_bottom = shapes
+        .iter()
+        .filter(|s| s.y < 10_000.0)
+        .map(|s| s.y)
+        .fold(0.0, f64::max);
+    let mut next = 0.0;
+    for s in shapes.iter_mut().filter(|s| s.y >= 10_000.0) {
+        s.y = placed_bottom + ROW;
+        s.x = next;
+        next += COLUMN * 0.8;
+    }
+}
+
+/// Every link of the topology and the cast.
+fn links(sim: &Simulation) -> Vec<Link> {
+    let world = sim.world();
+    let scenario = sim.scenario();
+    let mut out = Vec::new();
+    let mut push = |from: Option<NodeId>, to: Option<NodeId>, kind, label: String| {
+        if let (Some(from), Some(to)) = (from, to) {
+            out.push(Link {
+                from,
+                to,
+                kind,
+                label,
+            });
+        }
+    };
+    for (i, p) in scenario.producers.iter().enumerate() {
+        let from = sim.producer_node(switchyard_core::sim::ProducerId(i as u32));
+        push(
+            from,
+            world.exchange(&p.vhost, &p.exchange),
+            LinkKind::Publish,
+            String::new(),
+        );
+    }
+    for topology in sim.broker().vhosts() {
+        let vhost = topology.vhost.as_str();
+        for x in topology.exchanges() {
+            let from = world.exchange(vhost, x.name());
+            for (_, b) in x.bindings() {
+                let to = match &b.destination {
+                    Destination::Queue(q) => world.queue(vhost, q),
+                    Destination::Exchange(e) => world.exchange(vhost, e),
+                };
+                push(
+                    from,
+                    to,
+                    LinkKind::Binding,
+                    binding_label(&b.key, &b.arguments),
+                );
+            }
+            if let Some(ae) = x.decl.arguments.get_str("alternate-exchange") {
+                push(
+                    from,
+                    world.exchange(vhost, ae),
+                    LinkKind::Alternate,
+                    "alternate".into(),
+                );
+            }
+        }
+        for q in topology.queues() {
+            if let Some(dlx) = q.arguments.get_str("x-dead-letter-exchange") {
+                let from = world.queue(vhost, &q.name);
+                push(
+                    from,
+                    world.exchange(vhost, dlx),
+                    LinkKind::DeadLetter,
+                    "dead letters".into(),
+                );
+            }
+        }
+        if scenario
+            .producers
+            .iter()
+            .any(|p| p.exchange.is_empty() && p.vhost == vhost)
+        {
+            for q in topology.queues() {
+                let to = world.queue(vhost, &q.name);
+                push(
+                    world.exchange(vhost, ""),
+                    to,
+                    LinkKind::Binding,
+                    q.name.clone(),
+                );
+            }
+        }
+    }
+    for (i, c) in scenario.consumers.iter().enumerate() {
+        let to = sim.consumer_node(switchyard_core::sim::ConsumerId(i as u32));
+        push(
+            world.queue(&c.vhost, &c.queue),
+            to,
+            LinkKind::Consume,
+            String::new(),
+        );
+    }
+    out
+}
+
+/// A binding's key, or a headers binding's arguments (`x-match=all, format=pdf`).
+fn binding_label(key: &str, arguments: &switchyard_core::Table) -> String {
+    if !key.is_empty() || arguments.is_empty() {
+        return key.to_owned();
+    }
+    let mut parts: Vec<String> = arguments
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.to_json()).replace('"', ""))
+        .collect();
+    parts.sort();
+    parts.join(", ")
+}
+
+/// How many exchange-to-exchange hops lead to each exchange (0 for a producer's target).
+fn exchange_depths(links: &[Link]) -> HashMap<NodeId, usize> {
+    let mut depth: HashMap<NodeId, usize> = HashMap::new();
+    let hops: Vec<&Link> = links
+        .iter()
+        .filter(|l| matches!(l.kind, LinkKind::Alternate) || l.kind == LinkKind::Binding)
+        .collect();
+    // Bounded relaxation: cycles (an e2e loop) stop at the bound.
+    for _ in 0..4 {
+        for l in &hops {
+            let from = depth.get(&l.from).copied().unwrap_or(0);
+            let entry = depth.entry(l.to).or_insert(0);
+            *entry = (*entry).max(from + 1).min(3);
+        }
+    }
+    depth
+}
+
+/// Layout units to canvas pixels: `px = x * scale + dx`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fit {
+    pub scale: f64,
+    pub dx: f64,
+    pub dy: f64,
+}
+
+impl Fit {
+    /// Fits `scene` into `width` × `height` CSS pixels with a margin for the shapes and labels.
+    pub fn new(scene: &Scene, width: f64, height: f64) -> Fit {
+        let (x0, y0, x1, y1) = scene.bounds();
+        let margin_x = 80.0;
+        let margin_y = 70.0;
+        let w = (x1 - x0).max(1.0);
+        let h = (y1 - y0).max(1.0);
+        let scale = ((width - 2.0 * margin_x) / w)
+            .min((height - 2.0 * margin_y) / h)
+            .clamp(0.2, 1.6);
+        Fit {
+            scale,
+            dx: (width - w * scale) / 2.0 - x0 * scale,
+            dy: (height - h * scale) / 2.0 - y0 * scale,
+        }
+    }
+
+    pub fn at(&self, x: f64, y: f64) -> (f64, f64) {
+        (x * self.scale + self.dx, y * self.scale + self.dy)
+    }
+
+    /// A shape's radius in pixels.
+    pub fn radius(&self) -> f64 {
+        (26.0 * self.scale).clamp(16.0, 30.0)
+    }
+}

@@ -1,0 +1,292 @@
+//! The playhead over a running simulation: the frame's virtual time ("view"), kept behind the
+//! engine by the largest publish latency so every dot in flight at the frame is already in the
+//! trace (see `switchyard_core::sim::trace`). It moves the view by a virtual duration or a step
+//! budget, stops at lesson steps and at the user's pause points ("pause when a message arrives
+//! here"), steps one event forward and back, seeks and resets. It drives the core; it knows
+//! nothing of the browser or of Yew.
+
+use std::collections::BTreeSet;
+
+use switchyard_core::MessageId;
+use switchyard_core::sim::rng::Dist;
+use switchyard_core::sim::{NodeId, SimTime, Simulation, TraceEvent};
+
+use crate::sim_ref::SimRef;
+
+/// Why the view stopped before it got where it was going.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// A lesson step's pause point (index into the scenario's lesson).
+    Lesson(usize),
+    /// A message arrived at a node the user asked to pause at.
+    Arrival {
+        node: NodeId,
+        message: Option<MessageId>,
+    },
+}
+
+/// A step forward: the step counts before and after it and the view before it (the engine
+/// may have run ahead of the view; undoing restores that too).
+#[derive(Debug, Clone, Copy)]
+struct Undo {
+    before: u64,
+    after: u64,
+    view: u64,
+}
+
+pub struct Player {
+    sim: SimRef,
+    view: u64,
+    /// The largest publish latency: how far the engine runs ahead of the view.
+    lead: u64,
+    /// The longest hop: how far back `in_flight` looks.
+    horizon: u64,
+    furthest: u64,
+    pause_at: BTreeSet<NodeId>,
+    /// What each step forward replaced, so stepping back restores it exactly.
+    history: Vec<Undo>,
+}
+
+/// The largest value a duration distribution gives in practice (an exponential's tail is cut at
+/// 8 means: the few hops longer than that are drawn only once they land).
+pub fn dist_max(d: &Dist) -> u64 {
+    match *d {
+        Dist::Fixed(us) => us,
+        Dist::Uniform { max, .. } => max,
+        Dist::Exponential { mean } => (mean * 8.0).max(0.0) as u64,
+    }
+}
+
+impl Player {
+    pub fn new(sim: Simulation) -> Player {
+        let latency = &sim.scenario().latency;
+        let lead = dist_max(&latency.publish);
+        let horizon = lead
+            .max(dist_max(&latency.deliver))
+            .max(dist_max(&latency.ack));
+        Player {
+            sim: SimRef::new(sim),
+            view: 0,
+            lead,
+            horizon,
+            furthest: 0,
+            pause_at: BTreeSet::new(),
+            history: Vec::new(),
+        }
+    }
+
+    pub fn sim(&self) -> &SimRef {
+        &self.sim
+    }
+
+    /// The frame's virtual time (µs).
+    pub fn view(&self) -> u64 {
+        self.view
+    }
+
+    /// The furthest the view has been (µs): the timeline's end.
+    pub fn furthest(&self) -> u64 {
+        self.furthest
+    }
+
+    /// The longest hop (µs): how far back the frame's in-flight scan looks.
+    pub fn horizon(&self) -> u64 {
+        self.horizon
+    }
+
+    pub fn steps(&self) -> u64 {
+        self.sim.get().map_or(0, |s| s.steps())
+    }
+
+    pub fn pause_points(&self) -> &BTreeSet<NodeId> {
+        &self.pause_at
+    }
+
+    /// Adds or removes a pause point; gives whether it is now set.
+    pub fn toggle_pause_point(&mut self, node: NodeId) -> bool {
+        if self.pause_at.remove(&node) {
+            false
+        } else {
+            self.pause_at.insert(node);
+            true
+        }
+    }
+
+    fn set_view(&mut self, t: u64) {
+        self.view = t;
+        self.furthest = self.furthest.max(t);
+    }
+
+    /// Moves the view `dt` virtual µs forward, stopping early at a lesson step or a pause point.
+    pub fn advance(&mut self, dt: u64) -> Result<Option<Stop>, String> {
+        let from = self.view;
+        let mut target = from.saturating_add(dt.max(1));
+        let mut stop = None;
+        {
+            let Some(sim) = self.sim.get() else {
+                return Ok(None);
+            };
+            if let Some((i, step)) = sim.next_pause_after(SimTime(from))
+                && step.at <= target
+            {
+                target = step.at;
+                stop = Some(Stop::Lesson(i));
+            }
+        }
+        let ahead = SimTime(target.saturating_add(self.lead));
+        let ran = self.sim.update(|sim| {
+            if sim.now() < ahead {
+                sim.run_until(ahead)
+            } else {
+                Ok(())
+            }
+        });
+        if let Some(Err(e)) = ran {
+            return Err(format!("The simulation stopped at {} ms: {e}", from / 1000));
+        }
+        if let Some((at, arrival)) = self.arrival(from, target) {
+            target = at;
+            stop = Some(arrival);
+        }
+        self.set_view(target);
+        Ok(stop)
+    }
+
+    /// As fast as possible: up to `budget` events, then the view jumps to the engine's clock
+    /// (or stops at a lesson step or a pause point on the way).
+    pub fn run_fast(&mut self, budget: u64) -> Option<Stop> {
+        let from = self.view;
+        let lesson = self
+            .sim
+            .get()
+            .and_then(|s| s.next_pause_after(SimTime(from)).map(|(i, s)| (i, s.at)));
+        let limit = lesson.map_or(u64::MAX, |(_, at)| at);
+        let now = self.sim.update(|sim| {
+            let mut n = 0;
+            while n < budget && sim.now().0 < limit && sim.step().is_some() {
+                n += 1;
+            }
+            sim.now().0
+        });
+        let mut target = now.unwrap_or(from).max(from).min(limit);
+        let mut stop = lesson
+            .filter(|(_, at)| *at <= target)
+            .map(|(i, _)| Stop::Lesson(i));
+        if let Some((at, arrival)) = self.arrival(from, target) {
+            target = at;
+            stop = Some(arrival);
+        }
+        self.set_view(target);
+        stop
+    }
+
+    /// The first arrival at a pause point in (`from`, `to`].
+    fn arrival(&self, from: u64, to: u64) -> Option<(u64, Stop)> {
+        if self.pause_at.is_empty() {
+            return None;
+        }
+        let sim = self.sim.get()?;
+        let oldest = from.saturating_sub(self.horizon);
+        sim.trace()
+            .events()
+            .rev()
+            .take_while(|e| e.time.0 >= oldest)
+            .filter_map(|e| {
+                let edge = e.edge?;
+                let at = edge.arrive.0;
+                (at > from && at <= to && self.pause_at.contains(&edge.to)).then_some((
+                    at,
+                    Stop::Arrival {
+                        node: edge.to,
+                        message: e.message,
+                    },
+                ))
+            })
+            .min_by_key(|(at, _)| *at)
+    }
+
+    /// What is in flight at the view.
+    pub fn in_flight(&self) -> Vec<TraceEvent> {
+        self.sim
+            .get()
+            .map(|s| s.trace().in_flight(SimTime(self.view), self.horizon))
+            .unwrap_or_default()
+    }
+
+    /// Puts the engine exactly at the view (it normally runs ahead).
+    fn align(&mut self) {
+        let view = SimTime(self.view);
+        let _ = self.sim.update(|sim| {
+            if sim.now() != view {
+                let _ = sim.seek(view);
+            }
+        });
+    }
+
+    /// Handles one more event; gives the message it concerned, if any.
+    pub fn step_forward(&mut self) -> Option<MessageId> {
+        let before = (self.view, self.steps());
+        self.align();
+        let stepped = self.sim.update(|sim| {
+            let seq = sim.trace().next_seq();
+            let t = sim.step()?;
+            let message = sim.trace().since(seq).find_map(|e| e.message);
+            Some((t, message, sim.steps()))
+        })??;
+        self.history.push(Undo {
+            after: stepped.2,
+            view: before.0,
+            before: before.1,
+        });
+        self.set_view(stepped.0.0.max(self.view));
+        stepped.1
+    }
+
+    /// Undoes the last event; gives the message of the event now last, if any. Undoing steps
+    /// this player took restores exactly the state before them (engine lead included).
+    pub fn step_back(&mut self) -> Option<MessageId> {
+        let steps = self.steps();
+        let undo = match self.history.last() {
+            Some(u) if u.after == steps => self.history.pop(),
+            _ => {
+                self.history.clear();
+                None
+            }
+        };
+        let view = match undo {
+            Some(u) => {
+                self.sim.update(|sim| sim.seek_step(u.before))?;
+                u.view
+            }
+            None => {
+                self.align();
+                self.sim
+                    .update(|sim| sim.step_back().then(|| sim.now().0))??
+            }
+        };
+        self.view = view;
+        let sim = self.sim.get()?;
+        sim.trace().events().next_back().and_then(|e| e.message)
+    }
+
+    /// Moves the view to `t` µs (back or forward).
+    pub fn seek(&mut self, t: u64) -> Result<(), String> {
+        self.history.clear();
+        let ahead = SimTime(t.saturating_add(self.lead));
+        let done = self.sim.update(|sim| sim.seek(ahead));
+        match done {
+            Some(Err(e)) => Err(format!("Could not go to {} ms: {e}", t / 1000)),
+            _ => {
+                self.set_view(t);
+                Ok(())
+            }
+        }
+    }
+
+    /// Back to the start (the pause points stay).
+    pub fn reset(&mut self) -> Result<(), String> {
+        self.seek(0)?;
+        self.view = 0;
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! What the animation loop publishes on `window.__switchyardFrames` for the benchmark and the
+//! end-to-end tests: frames drawn and script time spent in them, where each node is on the
+//! canvas and the first few dots of the last frame. Writing it costs a few property sets a
+//! frame; it never reads anything back.
+
+use crate::stage::geometry::Dot;
+use crate::stage::layout::{Fit, Scene};
+
+/// Frame count and script time, published on `window.__switchyardFrames` for the benchmark.
+pub struct Stats {
+    frames: f64,
+    busy_ms: f64,
+    object: js_sys::Object,
+}
+
+impl Stats {
+    pub fn new() -> Stats {
+        let object = js_sys::Object::new();
+        if let Some(w) = web_sys::window() {
+            let _ = js_sys::Reflect::set(&w, &"__switchyardFrames".into(), &object);
+        }
+        Stats {
+            frames: 0.0,
+            busy_ms: 0.0,
+            object,
+        }
+    }
+
+    fn set(&self, key: &str, value: &wasm_bindgen::JsValue) {
+        let _ = js_sys::Reflect::set(&self.object, &key.into(), value);
+    }
+
+    /// Where each node is on the canvas (CSS pixels), by name: for end-to-end tests to click.
+    pub fn nodes(&self, scene: &Scene, fit: &Fit) {
+        let nodes = js_sys::Object::new();
+        for s in &scene.shapes {
+            let (x, y) = fit.at(s.x, s.y);
+            let at = js_sys::Array::of2(&x.into(), &y.into());
+            let _ = js_sys::Reflect::set(&nodes, &s.name.as_str().into(), &at);
+        }
+        self.set("nodes", &nodes);
+    }
+
+    /// The first few dots of the frame (x, y, message id): for end-to-end tests to click.
+    pub fn dots(&self, dots: &[Dot]) {
+        let list = js_sys::Array::new();
+        for d in dots.iter().filter(|d| d.message.is_some()).take(8) {
+            let id = d.message.map_or(0.0, |m| m.0 as f64);
+            list.push(&js_sys::Array::of3(&d.x.into(), &d.y.into(), &id.into()));
+        }
+        self.set("dots", &list);
+    }
+
+    pub fn record(&mut self, ms: f64) {
+        self.frames += 1.0;
+        self.busy_ms += ms;
+        let _ = js_sys::Reflect::set(&self.object, &"frames".into(), &self.frames.into());
+        let _ = js_sys::Reflect::set(&self.object, &"busyMs".into(), &self.busy_ms.into());
+    }
+}

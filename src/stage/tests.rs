@@ -1,0 +1,184 @@
+//! The stage's logic on the first preset, natively: the layout places every node, and the
+//! player moves, stops and steps as the controls promise.
+
+use switchyard_core::sim::{NodeKind, Options, Scenario, SimTime, Simulation};
+
+use super::layout::{Fit, LinkKind, Scene};
+use super::player::{Player, Stop};
+use crate::presets;
+
+fn sim() -> Simulation {
+    let preset = presets::find("orders-topic").expect("preset");
+    let scenario = Scenario::from_json_text(preset.json).expect("scenario");
+    Simulation::new(scenario, Options::default()).expect("simulation")
+}
+
+#[test]
+fn the_scene_draws_every_actor_and_binding_with_its_key() {
+    let scene = Scene::of(&sim());
+    let kinds: Vec<NodeKind> = scene.shapes.iter().map(|s| s.kind).collect();
+    for kind in [
+        NodeKind::Producer,
+        NodeKind::Exchange,
+        NodeKind::Queue,
+        NodeKind::Consumer,
+    ] {
+        assert!(kinds.contains(&kind), "{kind:?} missing from {kinds:?}");
+    }
+    assert!(
+        !scene.shapes.iter().any(|s| s.name == "(AMQP default)"),
+        "the unused default exchange is hidden"
+    );
+    let binding = scene
+        .links
+        .iter()
+        .find(|l| l.kind == LinkKind::Binding)
+        .expect("a binding");
+    assert_eq!(binding.label, "order.*.created");
+    assert_eq!(
+        scene
+            .links
+            .iter()
+            .filter(|l| l.kind == LinkKind::Consume)
+            .count(),
+        2
+    );
+    let exchange = scene
+        .shapes
+        .iter()
+        .find(|s| s.kind == NodeKind::Exchange)
+        .expect("exchange");
+    assert_eq!(exchange.tag, Some("topic"));
+    // The file's layout: orders-service at (80, 200), orders at (280, 200).
+    assert_eq!((exchange.x, exchange.y), (280.0, 200.0));
+}
+
+#[test]
+fn the_fit_keeps_every_shape_inside_the_canvas() {
+    let scene = Scene::of(&sim());
+    for (w, h) in [(1200.0, 600.0), (500.0, 300.0), (2400.0, 1400.0)] {
+        let fit = Fit::new(&scene, w, h);
+        for s in &scene.shapes {
+            let (x, y) = fit.at(s.x, s.y);
+            assert!(
+                x > 0.0 && x < w && y > 0.0 && y < h,
+                "{} at {x},{y} in {w}x{h}",
+                s.name
+            );
+        }
+    }
+}
+
+#[test]
+fn playing_stops_at_the_lesson_step_and_the_engine_runs_ahead_of_the_view() {
+    let mut p = Player::new(sim());
+    let mut stop = None;
+    for _ in 0..100 {
+        stop = p.advance(16_000).expect("runs");
+        if stop.is_some() {
+            break;
+        }
+    }
+    assert_eq!(stop, Some(Stop::Lesson(0)));
+    assert_eq!(p.view(), 1_000_000);
+    let now = p.sim().get().expect("sim").now();
+    assert_eq!(now, SimTime(1_002_000), "ahead by the publish latency");
+    assert!(
+        p.advance(16_000).expect("runs").is_none(),
+        "continues past it"
+    );
+}
+
+#[test]
+fn a_pause_point_stops_when_a_message_arrives_there() {
+    let mut p = Player::new(sim());
+    let queue = p
+        .sim()
+        .get()
+        .expect("sim")
+        .world()
+        .queue("/", "email-notifications")
+        .expect("queue");
+    assert!(p.toggle_pause_point(queue));
+    let stop = p.advance(900_000).expect("runs");
+    let Some(Stop::Arrival { node, message }) = stop else {
+        panic!("no arrival: {stop:?}")
+    };
+    assert_eq!(node, queue);
+    assert!(message.is_some());
+    assert!(p.view() > 0 && p.view() < 900_000);
+    assert!(!p.toggle_pause_point(queue));
+    assert!(p.advance(100_000).expect("runs").is_none());
+}
+
+fn snapshot(p: &Player) -> (u64, u64, Vec<(switchyard_core::sim::NodeId, u64, u64)>, u64) {
+    let sim = p.sim().get().expect("sim");
+    (
+        p.view(),
+        sim.steps(),
+        sim.queue_depths(),
+        sim.metrics().latency_count(),
+    )
+}
+
+#[test]
+fn stepping_forward_n_then_back_n_returns_the_same_state() {
+    for start in [0, 1_500_000, 7_250_000] {
+        let mut p = Player::new(sim());
+        p.seek(start).expect("seek");
+        p.advance(1).expect("runs");
+        let before = snapshot(&p);
+        let mut messages = 0;
+        for _ in 0..40 {
+            messages += usize::from(p.step_forward().is_some());
+        }
+        assert!(messages > 0, "steps concern messages");
+        assert!(p.view() >= before.0);
+        for _ in 0..40 {
+            p.step_back();
+        }
+        assert_eq!(snapshot(&p), before, "state at {start}");
+    }
+}
+
+#[test]
+fn seeking_back_and_forth_gives_the_state_a_straight_run_reaches() {
+    let mut straight = Player::new(sim());
+    straight.seek(5_000_000).expect("seek");
+    let mut p = Player::new(sim());
+    p.seek(9_000_000).expect("seek");
+    p.seek(2_000_000).expect("seek back");
+    p.seek(5_000_000).expect("seek forward");
+    assert_eq!(snapshot(&p), snapshot(&straight));
+    assert_eq!(p.furthest(), 9_000_000);
+    p.reset().expect("reset");
+    assert_eq!(p.view(), 0);
+}
+
+#[test]
+fn as_fast_as_possible_moves_by_a_bounded_number_of_events() {
+    let mut p = Player::new(sim());
+    let before = p.steps();
+    let stop = p.run_fast(500);
+    assert!(p.steps() - before <= 500);
+    assert!(stop.is_none() || stop == Some(Stop::Lesson(0)));
+    assert!(p.view() > 0);
+}
+
+#[test]
+fn the_stress_preset_keeps_about_two_thousand_messages_in_flight() {
+    let preset = presets::find("stress").expect("stress preset");
+    let scenario = Scenario::from_json_text(preset.json).expect("scenario");
+    let mut p = Player::new(Simulation::new(scenario, Options::default()).expect("simulation"));
+    for t in [5_000_000, 10_000_000] {
+        p.seek(t).expect("seek");
+        let n = p.in_flight().len();
+        assert!((1_800..=2_600).contains(&n), "{n} in flight at {t} µs");
+        let sim = p.sim().get().expect("sim");
+        let backlog: u64 = sim.queue_depths().iter().map(|(_, ready, _)| ready).sum();
+        assert!(
+            backlog < 100,
+            "the consumers keep up: {backlog} ready at {t} µs"
+        );
+    }
+}

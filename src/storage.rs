@@ -1,0 +1,142 @@
+//! The session in local storage, so a reload comes back to the same scenario and moment: the
+//! preset id (or the text of a file the user loaded), the virtual time, whether it played and
+//! how fast. Reading is strict: anything unexpected is an error naming what was wrong, and the
+//! caller discards the saved state with a notice. It knows nothing of Yew.
+
+use serde_json::{Value as Json, json};
+
+/// The local storage key.
+pub const KEY: &str = "switchyard.session.v1";
+/// A loaded file larger than this is not kept (local storage holds about 5 MB).
+pub const MAX_FILE_CHARS: usize = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Saved {
+    Preset(String),
+    File(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub scenario: Saved,
+    pub at_us: u64,
+    pub playing: bool,
+    pub speed: usize,
+}
+
+impl Session {
+    pub fn to_json(&self) -> String {
+        let (key, value) = match &self.scenario {
+            Saved::Preset(id) => ("preset", id),
+            Saved::File(text) => ("file", text),
+        };
+        let mut obj =
+            json!({"v": 1, "at_us": self.at_us, "playing": self.playing, "speed": self.speed});
+        if let Some(map) = obj.as_object_mut() {
+            map.insert(key.to_owned(), json!(value));
+        }
+        obj.to_string()
+    }
+
+    /// Reads a saved session; the error says what is wrong with it.
+    pub fn parse(text: &str) -> Result<Session, String> {
+        let json: Json = serde_json::from_str(text).map_err(|e| format!("it is not JSON ({e})"))?;
+        let obj = json.as_object().ok_or("it is not a JSON object")?;
+        if obj.get("v").and_then(Json::as_u64) != Some(1) {
+            return Err("`v`: expected 1".into());
+        }
+        let at_us = obj
+            .get("at_us")
+            .and_then(Json::as_u64)
+            .ok_or("`at_us`: expected a whole number")?;
+        let playing = obj
+            .get("playing")
+            .and_then(Json::as_bool)
+            .ok_or("`playing`: expected true or false")?;
+        let speed = obj
+            .get("speed")
+            .and_then(Json::as_u64)
+            .ok_or("`speed`: expected a whole number")?;
+        let scenario = match (
+            obj.get("preset").and_then(Json::as_str),
+            obj.get("file").and_then(Json::as_str),
+        ) {
+            (Some(id), None) => Saved::Preset(id.to_owned()),
+            (None, Some(text)) => Saved::File(text.to_owned()),
+            _ => return Err("expected one of `preset` or `file`".into()),
+        };
+        Ok(Session {
+            scenario,
+            at_us,
+            playing,
+            speed: speed as usize,
+        })
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The saved session: `None` when there is none, `Some(Err)` when it could not be read.
+pub fn load() -> Option<Result<Session, String>> {
+    let text = storage()?.get_item(KEY).ok().flatten()?;
+    Some(Session::parse(&text))
+}
+
+pub fn save(session: &Session) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(KEY, &session.to_json());
+    }
+}
+
+pub fn clear() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(KEY);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_round_trips() {
+        for scenario in [
+            Saved::Preset("orders-topic".into()),
+            Saved::File("{\"switchyard\": 1}".into()),
+        ] {
+            let s = Session {
+                scenario,
+                at_us: 1_234_000,
+                playing: false,
+                speed: 4,
+            };
+            assert_eq!(Session::parse(&s.to_json()), Ok(s));
+        }
+    }
+
+    #[test]
+    fn a_corrupt_session_is_an_error_naming_the_problem() {
+        for (text, want) in [
+            ("{not json", "it is not JSON"),
+            ("[1]", "it is not a JSON object"),
+            (r#"{"v": 2}"#, "`v`: expected 1"),
+            (
+                r#"{"v": 1, "at_us": -5, "playing": true, "speed": 3, "preset": "x"}"#,
+                "`at_us`",
+            ),
+            (
+                r#"{"v": 1, "at_us": 5, "playing": "yes", "speed": 3, "preset": "x"}"#,
+                "`playing`",
+            ),
+            (
+                r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3}"#,
+                "one of `preset` or `file`",
+            ),
+        ] {
+            let err = Session::parse(text).err().unwrap_or_default();
+            assert!(err.contains(want), "{text}: {err}");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Browser tests of the panels: wiring only (what each shows is computed and tested natively in
+//! the core). Each mounts one component on a simulation of the first preset and reads the DOM.
+//! Run: `cargo test -p switchyard-app --target wasm32-unknown-unknown --test panels`.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use switchyard_app::inspector::{Inspector, InspectorProps};
+use switchyard_app::metrics_panel::{MetricsPanel, MetricsPanelProps};
+use switchyard_app::narration::{Narration, NarrationProps};
+use switchyard_app::preset_picker::{PresetPicker, PresetPickerProps};
+use switchyard_app::presets;
+use switchyard_app::sim_ref::{Selection, SimRef};
+use switchyard_core::MessageId;
+use switchyard_core::sim::{Options, Scenario, SimTime, Simulation};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+use yew::{BaseComponent, Callback};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The first preset, run for `ms` of virtual time.
+fn sim(ms: u64) -> SimRef {
+    let preset = presets::first().unwrap();
+    let scenario = Scenario::from_json_text(preset.json).unwrap();
+    let mut sim = Simulation::new(scenario, Options::default()).unwrap();
+    sim.run_until(SimTime::from_ms(ms)).unwrap();
+    SimRef::new(sim)
+}
+
+async fn mount<C: BaseComponent>(props: C::Properties) -> Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    root
+}
+
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+}
+
+fn texts(root: &Element, selector: &str) -> Vec<String> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .map(|n| n.text_content().unwrap_or_default())
+        .collect()
+}
+
+fn click(root: &Element, selector: &str) {
+    let el: HtmlElement = root.query_selector(selector).unwrap().unwrap().unchecked_into();
+    el.click();
+}
+
+/// A callback that keeps what it was called with.
+fn recorder<T: 'static>() -> (Callback<T>, Rc<RefCell<Vec<T>>>) {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let keep = seen.clone();
+    (Callback::from(move |v| keep.borrow_mut().push(v)), seen)
+}
+
+#[wasm_bindgen_test]
+async fn the_inspector_shows_a_message_with_its_route_and_links_its_destinations() {
+    let (on_select, selected) = recorder();
+    let props = InspectorProps {
+        sim: sim(3000),
+        selection: Some(Selection::Message(MessageId(1))),
+        on_select,
+    };
+    let root = mount::<Inspector>(props).await;
+    assert_eq!(texts(&root, "h2"), ["Message #1"]);
+    let matched = texts(&root, ".route .trial.matched .dest");
+    assert_eq!(matched, ["email-notifications"], "{}", root.inner_html());
+    assert!(texts(&root, ".lifecycle .what").contains(&"published".to_owned()));
+    click(&root, ".route .trial.matched button.dest");
+    let picked = selected.borrow().clone();
+    assert!(matches!(picked.as_slice(), [Selection::Node(_)]), "{picked:?}");
+}
+
+#[wasm_bindgen_test]
+async fn the_inspector_shows_a_queue_with_its_counts_and_bindings() {
+    let sim = sim(3000);
+    let queue = sim.get().unwrap().world().queue("/", "email-notifications").unwrap();
+    let (on_select, _) = recorder();
+    let props = InspectorProps {
+        sim,
+        selection: Some(Selection::Node(queue)),
+        on_select,
+    };
+    let root = mount::<Inspector>(props).await;
+    assert_eq!(texts(&root, ".counts .label"), ["Ready", "Unacked", "Total"]);
+    let keys = texts(&root, "table.bindings td code");
+    assert!(keys.contains(&"order.*.created".to_owned()), "{keys:?}");
+}
+
+#[wasm_bindgen_test]
+async fn the_metrics_panel_has_a_row_per_queue() {
+    let root = mount::<MetricsPanel>(MetricsPanelProps { sim: sim(5000) }).await;
+    let rows = texts(&root, "tr.queue-row th");
+    assert_eq!(rows, ["email-notifications"]);
+    assert_eq!(texts(&root, ".latency dt"), ["p50", "p95", "p99", "messages"]);
+    assert_eq!(root.query_selector_all(".rates-chart polyline").unwrap().length(), 4);
+}
+
+#[wasm_bindgen_test]
+async fn the_picker_lists_every_preset_and_picks_one() {
+    let (on_pick, picked) = recorder();
+    let (on_load, _) = recorder();
+    let first = presets::first().unwrap().id;
+    let props = PresetPickerProps {
+        current: first.into(),
+        on_pick,
+        on_load,
+    };
+    let root = mount::<PresetPicker>(props).await;
+    let names = texts(&root, "button.preset .preset-name");
+    assert_eq!(names.len(), presets::PRESETS.len());
+    let current = root.query_selector("button.preset[aria-current=true]").unwrap();
+    assert_eq!(current.unwrap().get_attribute("data-preset").as_deref(), Some(first));
+    click(&root, "button.preset");
+    assert_eq!(picked.borrow().as_slice(), [first]);
+    assert!(root.query_selector("input[type=file]").unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn the_narration_shows_the_step_and_continues() {
+    let scenario = Scenario::from_json_text(presets::first().unwrap().json).unwrap();
+    let step = scenario.lesson.first().cloned().unwrap();
+    let (on_continue, continued) = recorder();
+    let props = NarrationProps {
+        step: Some((0, step.clone())),
+        on_continue,
+        of: scenario.lesson.len(),
+    };
+    let root = mount::<Narration>(props).await;
+    assert_eq!(texts(&root, "h2"), [step.title]);
+    click(&root, "button.continue");
+    assert_eq!(continued.borrow().len(), 1);
+}
