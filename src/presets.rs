@@ -17,6 +17,18 @@ pub const PRESETS: &[Preset] = &[
         id: "orders-topic",
         json: include_str!("../scenarios/orders-topic.json"),
     },
+    Preset {
+        id: "payment-flow",
+        json: include_str!("../scenarios/payment-flow.json"),
+    },
+    Preset {
+        id: "saga",
+        json: include_str!("../scenarios/saga.json"),
+    },
+    Preset {
+        id: "circuit-breaker",
+        json: include_str!("../scenarios/circuit-breaker.json"),
+    },
     // The animation's benchmark (scripts/bench-app.sh): 2,000 messages in flight.
     Preset {
         id: "stress",

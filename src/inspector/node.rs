@@ -26,6 +26,7 @@ pub(super) fn view(sim: &Simulation, id: NodeId, on_select: &Callback<Selection>
         NodeKind::Queue => queue(sim, id, &node.vhost, &node.name, on_select),
         NodeKind::Consumer => actors::consumer(sim, &node.name, on_select),
         NodeKind::Producer => actors::producer(sim, &node.name, on_select),
+        NodeKind::Service => html! { <p>{ "A service of the scenario's business flow." }</p> },
     };
     html! {
         <>

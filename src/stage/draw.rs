@@ -123,6 +123,7 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         NodeKind::Exchange => (&palette.exchange, "X"),
         NodeKind::Queue => (&palette.queue, ""),
         NodeKind::Consumer => (&palette.consumer, "C"),
+        NodeKind::Service => (&palette.consumer, "S"),
     };
     ctx.set_line_width(if selected { 4.0 } else { 2.0 });
     ctx.set_stroke_style_str(if selected {
@@ -134,7 +135,7 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
     ctx.begin_path();
     let mut label_y = y + r + 14.0;
     match s.kind {
-        NodeKind::Producer | NodeKind::Consumer => {
+        NodeKind::Producer | NodeKind::Consumer | NodeKind::Service => {
             let _ = ctx.arc(x, y, r, 0.0, 2.0 * PI);
         }
         NodeKind::Exchange => hexagon(ctx, x, y, r),
