@@ -417,3 +417,36 @@ fn flow_errors_name_the_field() {
         assert!(err.to_string().starts_with(expected), "{to}: {err}");
     }
 }
+
+#[test]
+fn a_built_scenario_switches_style_and_writes_back_as_it_was_read() {
+    for style in Style::ALL {
+        let original = preset("payment-flow", style);
+        let sim = Simulation::new(original.clone(), Options::default()).unwrap();
+        assert_eq!(
+            sim.scenario().to_json().unwrap(),
+            original.to_json().unwrap()
+        );
+        for next in Style::ALL {
+            let mut again = sim.scenario().clone();
+            again.flow.as_mut().unwrap().style = next;
+            let rebuilt = run(again, 5_000);
+            let fresh = run(preset("payment-flow", next), 5_000);
+            assert_eq!(
+                trace_lines(&rebuilt),
+                trace_lines(&fresh),
+                "{style:?} → {next:?}"
+            );
+        }
+    }
+    let text = include_str!("../../../../scenarios/orders-topic.json")
+        .replace("\"mailer-2\"", "\"order\"");
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let flow: serde_json::Value = serde_json::from_str(PRESETS[0].1).unwrap();
+    json["flow"] = flow["flow"].clone();
+    let err = Scenario::from_json(&json).unwrap_err().to_string();
+    assert!(
+        err.starts_with("actors.consumers[1].name: `order` is a service of the flow"),
+        "{err}"
+    );
+}

@@ -2,8 +2,8 @@
 //! caller and for each service. In choreography also the broker topology — the flow's topic
 //! exchange, one queue per reacting service bound to the event it reacts to (in a saga, to the
 //! previous step's event and to its own compensation event) — a publisher standing for each
-//! service that publishes and a consumer standing for each reacting service. Adding is
-//! idempotent (what exists already is kept), so a built scenario can be built again.
+//! service that publishes and a consumer standing for each reacting service. Building again
+//! (the built scenario, perhaps in the other style) first removes what the last build added.
 
 use crate::broker::Broker;
 use crate::exchange::ExchangeType;
@@ -33,6 +33,9 @@ pub(crate) fn prepare(scenario: &mut Scenario, broker: &mut Broker) -> Result<()
     let Some(spec) = scenario.flow.clone() else {
         return Ok(());
     };
+    // What an earlier build added (perhaps in the other style) goes: it is added again.
+    scenario.producers.retain(|p| !spec.is_service(&p.name));
+    scenario.consumers.retain(|c| !spec.is_service(&c.name));
     if spec.style != Style::Choreography {
         return Ok(());
     }
@@ -72,9 +75,7 @@ pub(crate) fn prepare(scenario: &mut Scenario, broker: &mut Broker) -> Result<()
     let publishers = std::iter::once(&spec.trigger.service)
         .chain(spec.services.iter().map(|s| &s.name).filter(|_| spec.saga));
     for name in publishers {
-        if !scenario.producers.iter().any(|p| &p.name == name) {
-            scenario.producers.push(publisher(name, exchange));
-        }
+        scenario.producers.push(publisher(name, exchange));
     }
     Ok(())
 }

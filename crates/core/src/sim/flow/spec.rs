@@ -288,3 +288,37 @@ pub fn write(spec: &FlowSpec) -> Json {
         "circuit_breaker": breaker,
     })
 }
+
+impl FlowSpec {
+    /// Whether `name` is the caller or one of the services.
+    pub fn is_service(&self, name: &str) -> bool {
+        self.caller == name
+            || self.trigger.service == name
+            || self.services.iter().any(|s| s.name == name)
+    }
+
+    /// Refuses actors named like a service: the flow adds those itself.
+    pub fn check_actors(
+        &self,
+        producers: &[crate::sim::scenario::ProducerSpec],
+        consumers: &[crate::sim::scenario::ConsumerSpec],
+    ) -> Result<(), FieldError> {
+        let named = producers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("actors.producers[{i}].name"), &p.name))
+            .chain(
+                consumers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (format!("actors.consumers[{i}].name"), &c.name)),
+            );
+        for (path, name) in named {
+            if self.is_service(name) {
+                let what = format!("`{name}` is a service of the flow (it adds its own actors)");
+                return Err(error(&path, what));
+            }
+        }
+        Ok(())
+    }
+}

@@ -152,6 +152,10 @@ impl Scenario {
         let topology = Definitions::from_json(&Json::Object(topology.clone()))
             .map_err(|e| error(&join("topology", &e.path), e.message))?;
         let (producers, consumers) = actors(root)?;
+        let flow = crate::sim::flow::spec::read(root)?;
+        if let Some(flow) = &flow {
+            flow.check_actors(&producers, &consumers)?;
+        }
         Ok(Scenario {
             name: text(root, "name", "", None)?,
             description: text(root, "description", "", Some(""))?,
@@ -164,7 +168,7 @@ impl Scenario {
             script: script(root)?,
             lesson: lesson(root)?,
             sample_every: ms(root, "sample_every_ms", "", Some(1_000_000))?.max(1000),
-            flow: crate::sim::flow::spec::read(root)?,
+            flow,
         })
     }
 }

@@ -36,14 +36,24 @@ impl Scenario {
             "topology": definitions::export(&broker),
             "latency_ms": {"publish": dist(&self.latency.publish),
                 "deliver": dist(&self.latency.deliver), "ack": dist(&self.latency.ack)},
-            "actors": {"producers": self.producers.iter().map(producer).collect::<Vec<_>>(),
-                "consumers": self.consumers.iter().map(consumer).collect::<Vec<_>>()},
+            // The actors a flow adds when it is built are not written: they are built again.
+            "actors": {"producers": self.producers.iter().filter(|p| !self.built(&p.name))
+                    .map(producer).collect::<Vec<_>>(),
+                "consumers": self.consumers.iter().filter(|c| !self.built(&c.name))
+                    .map(consumer).collect::<Vec<_>>()},
             "layout": layout,
             "script": script,
             "lesson": lesson,
             "sample_every_ms": ms(self.sample_every),
             "flow": self.flow.as_ref().map(crate::sim::flow::spec::write),
         }))
+    }
+}
+
+impl Scenario {
+    /// Whether an actor of this name stands for a flow's service (added when built).
+    fn built(&self, name: &str) -> bool {
+        self.flow.as_ref().is_some_and(|f| f.is_service(name))
     }
 }
 
