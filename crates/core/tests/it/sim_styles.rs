@@ -339,7 +339,18 @@ fn an_exchange_changes_type_in_place_and_the_trace_says_so() {
     // Seeking back across the change is exact.
     sim.seek(SimTime::from_ms(9_000)).unwrap();
     sim.run_until(SimTime::from_ms(20_000)).unwrap();
-    assert_eq!(trace_lines(&sim), trace_lines(&run(scenario, 20_000)));
+    let scripted = trace_lines(&sim);
+    assert_eq!(scripted, trace_lines(&run(scenario.clone(), 20_000)));
+    // On demand, at the same instant, it is the same change.
+    scenario.script.clear();
+    let mut live = run(scenario, 10_000);
+    let orders = live.world().exchange("/", "orders").unwrap();
+    live.inject(Control::SetExchangeType {
+        exchange: orders,
+        kind: switchyard_core::ExchangeType::Direct,
+    });
+    live.run_until(SimTime::from_ms(20_000)).unwrap();
+    assert_eq!(trace_lines(&live), scripted);
 }
 
 #[test]

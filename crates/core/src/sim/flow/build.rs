@@ -14,10 +14,12 @@ use crate::sim::flow::choreograph::FLOW_VHOST;
 use crate::sim::flow::spec::{FlowSpec, Style};
 use crate::sim::flow::state::FlowCast;
 use crate::sim::rng::Dist;
-use crate::sim::scenario::{Action, ConsumerSpec, OnFailure, Part, ProducerSpec, Rate, Scenario};
+use crate::sim::scenario::write::dist;
+use crate::sim::scenario::{Action, ConsumerSpec, ProducerSpec, Scenario, actors};
 use crate::sim::world::{NodeKind, World};
 use crate::topology::{BindingDecl, Destination, ExchangeDecl, QueueDecl};
 use crate::value::Table;
+use serde_json::json;
 
 /// Deliveries a service's consumer may hold unacknowledged.
 const PREFETCH: u16 = 10;
@@ -69,13 +71,13 @@ pub(crate) fn prepare(scenario: &mut Scenario, broker: &mut Broker) -> Result<()
         if !scenario.consumers.iter().any(|c| c.name == service) {
             scenario
                 .consumers
-                .push(consumer(&service, queue, processing));
+                .push(consumer(&service, queue, processing)?);
         }
     }
     let publishers = std::iter::once(&spec.trigger.service)
         .chain(spec.services.iter().map(|s| &s.name).filter(|_| spec.saga));
     for name in publishers {
-        scenario.producers.push(publisher(name, exchange));
+        scenario.producers.push(publisher(name, exchange)?);
     }
     Ok(())
 }
@@ -99,39 +101,18 @@ fn bindings(spec: &FlowSpec) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-fn consumer(name: &str, queue: String, processing: Dist) -> ConsumerSpec {
-    ConsumerSpec {
-        name: name.to_owned(),
-        vhost: FLOW_VHOST.to_owned(),
-        queue,
-        prefetch: PREFETCH,
-        auto_ack: false,
-        processing,
-        failure_probability: 0.0,
-        on_failure: OnFailure::Ack,
-        crash_probability: 0.0,
-        recover_after: None,
-        start: 0,
-    }
+/// Read through the scenario reader, so every other field takes its documented default.
+fn consumer(name: &str, queue: String, processing: Dist) -> Result<ConsumerSpec, FieldError> {
+    let json = json!({"name": name, "vhost": FLOW_VHOST, "queue": queue, "prefetch": PREFETCH,
+        "processing_ms": dist(&processing), "on_failure": "ack"});
+    actors::consumer(&json, &format!("the consumer standing for `{name}`"))
 }
 
 /// A producer that publishes only when the flow tells it to (its rate never fires).
-fn publisher(name: &str, exchange: &str) -> ProducerSpec {
-    ProducerSpec {
-        name: name.to_owned(),
-        vhost: FLOW_VHOST.to_owned(),
-        exchange: exchange.to_owned(),
-        routing_key: vec![Part::Text(String::new())],
-        headers: Vec::new(),
-        choices: Vec::new(),
-        rate: Rate::Script { at: Vec::new() },
-        start: 0,
-        stop: None,
-        body_bytes: 0,
-        persistent: false,
-        mandatory: false,
-        confirms: false,
-    }
+fn publisher(name: &str, exchange: &str) -> Result<ProducerSpec, FieldError> {
+    let json = json!({"name": name, "vhost": FLOW_VHOST, "exchange": exchange,
+        "rate": {"kind": "script", "at_ms": []}});
+    actors::producer(&json, &format!("the publisher standing for `{name}`"))
 }
 
 /// Adds the service nodes (before the actors', so the actors standing for services share
@@ -148,7 +129,7 @@ pub(crate) fn cast(scenario: &Scenario, world: &mut World) -> Option<FlowCast> {
             rate: spec.trigger.rate.clone(),
             start: spec.trigger.start,
             stop: spec.trigger.stop,
-            ..publisher(&spec.caller, "")
+            ..publisher(&spec.caller, "").ok()?
         },
         spec,
         caller,
