@@ -165,6 +165,24 @@ fn a_service_taken_down_on_demand_is_shown_and_brought_back() {
         assert!(sim.service_id("nobody").is_none());
         sim.run_until(SimTime::from_ms(5_000)).unwrap();
         sim.inject(Control::TakeDown(messenger));
+        sim.run_until(SimTime::from_ms(5_900)).unwrap();
+        // Orchestration: payment waits on messenger and the front end waits on payment.
+        let name = |id| sim.world().node(id).unwrap().name.clone();
+        let waits: BTreeSet<(String, String)> = sim
+            .flow_waits()
+            .iter()
+            .map(|w| (name(w.waiter), name(w.on)))
+            .collect();
+        let on_messenger = ("payment".to_owned(), "messenger".to_owned());
+        let on_payment = ("frontend".to_owned(), "payment".to_owned());
+        match style {
+            Style::Orchestration => {
+                assert!(waits.contains(&on_messenger) && waits.contains(&on_payment));
+                let oldest = sim.flow_waits().iter().map(|w| w.since).min().unwrap();
+                assert!(oldest < 5_000_000, "waiting since before the outage");
+            }
+            Style::Choreography => assert!(!waits.contains(&on_messenger), "{waits:?}"),
+        }
         sim.run_until(SimTime::from_ms(8_000)).unwrap();
         sim.inject(Control::BringBack(messenger));
         sim.run_until(SimTime::from_ms(12_000)).unwrap();

@@ -41,6 +41,8 @@ pub struct StyleFigures {
     pub dependencies: Vec<String>,
     /// Requests or events each service handled.
     pub handled: Vec<(String, u64)>,
+    /// Of those, how many failed (an error answer, a failed saga step).
+    pub failed: Vec<(String, u64)>,
     /// Choreography: the deepest each service's queue got (ready + unacked), when sampled.
     pub max_backlog: Option<Vec<(String, u64)>>,
     /// Choreography: each service's queue depth at the end.
@@ -115,7 +117,8 @@ impl StyleFigures {
             circuit_opened: st.circuit_opened,
             events_published: st.events_published,
             dependencies,
-            handled: handled.map(|(i, s)| (name(i), s.handled)).collect(),
+            handled: handled.clone().map(|(i, s)| (name(i), s.handled)).collect(),
+            failed: handled.map(|(i, s)| (name(i), s.failed)).collect(),
             max_backlog: None,
             backlog_at_end,
             sagas_completed: st.sagas_completed,
@@ -137,6 +140,7 @@ impl StyleFigures {
             "circuit_opened": self.circuit_opened,
             "trigger_depends_on": self.dependencies,
             "handled": named(&self.handled),
+            "failed": named(&self.failed),
             "max_backlog": self.max_backlog.as_deref().map(named),
             "backlog_at_end": named(&self.backlog_at_end),
             "saga": {"completed": self.sagas_completed, "compensated": self.sagas_compensated,

@@ -32,6 +32,7 @@ pub use state::{FlowStats, ServiceId};
 use crate::sim::engine::Simulation;
 use crate::sim::flow::state::Topic;
 use crate::sim::scheduler::SimTime;
+use crate::sim::world::NodeId;
 
 impl Simulation {
     pub(crate) fn flow_event(&mut self, t: SimTime, event: FlowEvent) {
@@ -85,6 +86,47 @@ impl Simulation {
     pub fn flow_figures(&self) -> Option<StyleFigures> {
         StyleFigures::of(self)
     }
+
+    /// Who is waiting for whom now (a waiting caller, drawn by the app): the caller for the
+    /// triggering service, the triggering service for the service it called.
+    pub fn flow_waits(&self) -> Vec<Wait> {
+        let (Some(cast), Some(fs)) = (self.cast.flow.as_ref(), self.state.flow.as_ref()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (flow, p) in &fs.pending {
+            let trigger = cast.node(ServiceId(0));
+            if let Some(on) = trigger.filter(|_| !p.answered) {
+                let (waiter, since) = (cast.caller, p.started);
+                out.push(Wait {
+                    flow: *flow,
+                    waiter,
+                    on,
+                    since,
+                });
+            }
+            let called = p.awaiting.and_then(|s| cast.node(s));
+            if let (Some(waiter), Some(on)) = (trigger.filter(|_| !p.finished), called) {
+                out.push(Wait {
+                    flow: *flow,
+                    waiter,
+                    on,
+                    since: p.call_sent,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// A node waiting for another's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    pub flow: u32,
+    pub waiter: NodeId,
+    pub on: NodeId,
+    /// Since when (µs).
+    pub since: u64,
 }
 
 /// A scheduled event of a flow.

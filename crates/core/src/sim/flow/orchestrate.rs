@@ -45,6 +45,7 @@ impl Simulation {
             started: t.0,
             call: 0,
             awaiting: None,
+            call_sent: t.0,
             compensating: false,
             answered: false,
             finished: false,
@@ -78,6 +79,7 @@ impl Simulation {
                 };
                 p.call += 1;
                 p.awaiting = Some(to);
+                p.call_sent = t.0;
                 (p.call, cast.spec.timeout)
             }
         };

@@ -87,6 +87,8 @@ pub(crate) struct Pending {
     pub call: u32,
     /// The service that call went to.
     pub awaiting: Option<ServiceId>,
+    /// When that call was sent (µs).
+    pub call_sent: u64,
     /// Saga: undoing the steps before the one that failed.
     pub compensating: bool,
     /// The caller has its answer or gave up.
