@@ -97,19 +97,16 @@ impl Simulation {
         };
         self.trace.record(t, kind, None, edge, None);
         let sched = &mut self.state.sched;
-        let (service, request) = (
-            to,
-            FlowEvent::Request {
-                flow,
-                service: to,
-                call,
-                compensate,
-            },
-        );
+        let request = FlowEvent::Request {
+            flow,
+            service: to,
+            call,
+            compensate,
+        };
         sched.schedule_in(latency, SimEvent::Flow(request));
         let timeout = FlowEvent::Timeout {
             flow,
-            service,
+            service: to,
             call,
         };
         sched.schedule_in(wait, SimEvent::Flow(timeout));
@@ -139,10 +136,12 @@ impl Simulation {
             return;
         };
         if !st.up {
+            // The request is lost; a caller that gave up already is forgotten.
             if s == TRIGGER
                 && let Some(p) = fs.pending.get_mut(&flow)
             {
                 p.finished = true;
+                fs.pending.retain(|k, p| *k != flow || !p.answered);
             }
             return;
         }
@@ -155,7 +154,7 @@ impl Simulation {
             call,
             compensate,
         };
-        let delay = st.busy_until - t.0;
+        let delay = st.busy_until.saturating_sub(t.0);
         self.state.sched.schedule_in(delay, SimEvent::Flow(done));
     }
 
