@@ -145,6 +145,11 @@ fn switching_style_keeps_the_load_and_the_comparison_follows_the_theory() {
     };
     assert!(backlog(chor.max_backlog.as_deref().unwrap()) > 100);
     assert!(backlog(&chor.backlog_at_end) < 10, "{chor:?}");
+    // Orchestration does not pile work up for a down service: it fails the caller instead.
+    assert!(
+        backlog(orch.max_backlog.as_deref().unwrap()) < 10,
+        "{orch:?}"
+    );
     let handled = |f: &StyleFigures| backlog(&f.handled);
     assert!(
         handled(chor) + 10 > chor.requests,

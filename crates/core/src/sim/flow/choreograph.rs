@@ -165,6 +165,7 @@ impl Simulation {
             (Some(false), _) if st.up => {
                 st.up = false;
                 st.epoch += 1;
+                st.queued = 0;
                 TraceKind::ServiceDown
             }
             (Some(true), _) if !st.up => {

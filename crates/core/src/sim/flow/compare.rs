@@ -43,9 +43,10 @@ pub struct StyleFigures {
     pub handled: Vec<(String, u64)>,
     /// Of those, how many failed (an error answer, a failed saga step).
     pub failed: Vec<(String, u64)>,
-    /// Choreography: the deepest each service's queue got (ready + unacked), when sampled.
+    /// The deepest each reacting service's backlog got: in orchestration the requests waiting
+    /// for its worker, in choreography its queue (ready + unacked, sampled by [`compare`]).
     pub max_backlog: Option<Vec<(String, u64)>>,
-    /// Choreography: each service's queue depth at the end.
+    /// Each reacting service's backlog at the end.
     pub backlog_at_end: Vec<(String, u64)>,
     pub sagas_completed: u64,
     pub sagas_compensated: u64,
@@ -97,9 +98,13 @@ impl StyleFigures {
             .map(|(_, to)| name(usize::from(to.0)))
             .collect();
         let handled = fs.services.iter().enumerate();
-        let backlog_at_end = match cast.style() {
-            Style::Orchestration => Vec::new(),
-            Style::Choreography => backlogs(sim, &cast.spec.services),
+        let reacting = || fs.services.iter().enumerate().skip(1);
+        let (max_backlog, backlog_at_end) = match cast.style() {
+            Style::Orchestration => (
+                Some(reacting().map(|(i, s)| (name(i), s.most_queued)).collect()),
+                reacting().map(|(i, s)| (name(i), s.queued)).collect(),
+            ),
+            Style::Choreography => (None, backlogs(sim, &cast.spec.services)),
         };
         Some(StyleFigures {
             style: cast.style(),
@@ -119,7 +124,7 @@ impl StyleFigures {
             dependencies,
             handled: handled.clone().map(|(i, s)| (name(i), s.handled)).collect(),
             failed: handled.map(|(i, s)| (name(i), s.failed)).collect(),
-            max_backlog: None,
+            max_backlog,
             backlog_at_end,
             sagas_completed: st.sagas_completed,
             sagas_compensated: st.sagas_compensated,
@@ -194,7 +199,9 @@ pub fn run_style(
         }
     }
     let mut figures = StyleFigures::of(&sim).ok_or("the scenario has no flow")?;
-    figures.max_backlog = (style == Style::Choreography).then_some(max);
+    if style == Style::Choreography {
+        figures.max_backlog = Some(max);
+    }
     Ok(figures)
 }
 

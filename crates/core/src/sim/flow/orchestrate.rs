@@ -145,6 +145,8 @@ impl Simulation {
             }
             return;
         }
+        st.queued += 1;
+        st.most_queued = st.most_queued.max(st.queued);
         let start = st.busy_until.max(t.0);
         st.busy_until = start.saturating_add(processing.sample(&mut st.rng));
         let done = FlowEvent::Done {
@@ -184,6 +186,7 @@ impl Simulation {
             return;
         };
         st.handled += 1;
+        st.queued = st.queued.saturating_sub(1);
         let ok = !st.failing && (undo || !st.rng.chance(p));
         st.failed += u64::from(!ok);
         let style = cast.style();

@@ -77,6 +77,9 @@ pub(crate) struct ServiceState {
     pub rng: Rng,
     pub handled: u64,
     pub failed: u64,
+    /// Orchestration: requests accepted and not yet handled (its backlog), and the most so far.
+    pub queued: u64,
+    pub most_queued: u64,
 }
 
 /// One business flow the caller started, while it is in progress.
@@ -186,6 +189,8 @@ impl FlowState {
                 rng: Rng::stream(seed, BASE + 2 + i as u64),
                 handled: 0,
                 failed: 0,
+                queued: 0,
+                most_queued: 0,
             })
             .collect();
         FlowState {
