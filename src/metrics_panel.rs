@@ -78,7 +78,13 @@ fn rates(samples: &[&Sample]) -> Html {
                               stroke-dasharray={ *dash } />
                 }) }
             </svg>
-            <p class="axis muted">{ format!("peak {max:.1} messages/s") }</p>
+            <p class="axis muted">
+                if samples.len() < 2 {
+                    { "sampling… (the chart starts at the second sample)" }
+                } else {
+                    { format!("peak {max:.1} messages/s over the last {} samples", samples.len()) }
+                }
+            </p>
         </div>
     }
 }
@@ -145,15 +151,19 @@ fn queues(sim: &Simulation, samples: &[&Sample]) -> Html {
                     .collect();
                 let c = sim.metrics().queue(id);
                 Some(html! {
-                    <tr class="queue-row" data-queue={ node.name.clone() }>
-                        <th scope="row">{ &node.name }</th>
-                        <td class="num">{ ready }</td>
-                        <td class="num">{ unacked }</td>
-                        <td class="num">{ ready + unacked }</td>
-                        <td>{ sparkline(&depth, &format!("{} total over time", node.name)) }</td>
-                        <td class="num">{ c.delivered }</td>
-                        <td class="num">{ c.dead_lettered }</td>
-                    </tr>
+                    <>
+                        <tr class="queue-row" data-queue={ node.name.clone() }>
+                            <th scope="rowgroup" colspan="6">{ &node.name }</th>
+                        </tr>
+                        <tr class="queue-numbers">
+                            <td class="num">{ ready }</td>
+                            <td class="num">{ unacked }</td>
+                            <td class="num">{ ready + unacked }</td>
+                            <td class="num">{ c.delivered }</td>
+                            <td class="num">{ c.dead_lettered }</td>
+                            <td class="trend">{ sparkline(&depth, &format!("{} total over time", node.name)) }</td>
+                        </tr>
+                    </>
                 })
             });
     html! {
@@ -161,13 +171,12 @@ fn queues(sim: &Simulation, samples: &[&Sample]) -> Html {
             <h3>{ "Queues" }</h3>
             <table class="queue-table">
                 <thead><tr>
-                    <th scope="col">{ "Name" }</th>
                     <th scope="col" class="num">{ "Ready" }</th>
                     <th scope="col" class="num">{ "Unacked" }</th>
                     <th scope="col" class="num">{ "Total" }</th>
-                    <th scope="col">{ "Total over time" }</th>
-                    <th scope="col" class="num">{ "Delivered" }</th>
-                    <th scope="col" class="num">{ "Dead-lettered" }</th>
+                    <th scope="col" class="num" title="delivered">{ "Deliv." }</th>
+                    <th scope="col" class="num" title="dead-lettered">{ "DLX'd" }</th>
+                    <th scope="col">{ "Total, trend" }</th>
                 </tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
@@ -206,12 +215,13 @@ fn consumers(sim: &Simulation) -> Html {
 pub fn sparkline(values: &[f64], label: &str) -> Html {
     let max = values.iter().copied().fold(0.0, f64::max);
     let last = values.last().copied().unwrap_or(0.0);
+    if values.len() < 2 {
+        return html! { <span class="muted sampling">{ "sampling…" }</span> };
+    }
     html! {
         <svg class="chart sparkline" viewBox="0 0 120 24" preserveAspectRatio="none" role="img"
              aria-label={ format!("{label}: now {last}, peak {max}") }>
-            if values.len() >= 2 {
-                <polyline class="line" points={ points(values, max, 120.0, 24.0) } />
-            }
+            <polyline class="line" points={ points(values, max, 120.0, 24.0) } />
         </svg>
     }
 }

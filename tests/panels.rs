@@ -54,7 +54,11 @@ fn texts(root: &Element, selector: &str) -> Vec<String> {
 }
 
 fn click(root: &Element, selector: &str) {
-    let el: HtmlElement = root.query_selector(selector).unwrap().unwrap().unchecked_into();
+    let el: HtmlElement = root
+        .query_selector(selector)
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
     el.click();
 }
 
@@ -80,13 +84,21 @@ async fn the_inspector_shows_a_message_with_its_route_and_links_its_destinations
     assert!(texts(&root, ".lifecycle .what").contains(&"published".to_owned()));
     click(&root, ".route .trial.matched button.dest");
     let picked = selected.borrow().clone();
-    assert!(matches!(picked.as_slice(), [Selection::Node(_)]), "{picked:?}");
+    assert!(
+        matches!(picked.as_slice(), [Selection::Node(_)]),
+        "{picked:?}"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn the_inspector_shows_a_queue_with_its_counts_and_bindings() {
     let sim = sim(3000);
-    let queue = sim.get().unwrap().world().queue("/", "email-notifications").unwrap();
+    let queue = sim
+        .get()
+        .unwrap()
+        .world()
+        .queue("/", "email-notifications")
+        .unwrap();
     let (on_select, _) = recorder();
     let props = InspectorProps {
         sim,
@@ -94,7 +106,10 @@ async fn the_inspector_shows_a_queue_with_its_counts_and_bindings() {
         on_select,
     };
     let root = mount::<Inspector>(props).await;
-    assert_eq!(texts(&root, ".counts .label"), ["Ready", "Unacked", "Total"]);
+    assert_eq!(
+        texts(&root, ".counts .label"),
+        ["Ready", "Unacked", "Total"]
+    );
     let keys = texts(&root, "table.bindings td code");
     assert!(keys.contains(&"order.*.created".to_owned()), "{keys:?}");
 }
@@ -104,8 +119,16 @@ async fn the_metrics_panel_has_a_row_per_queue() {
     let root = mount::<MetricsPanel>(MetricsPanelProps { sim: sim(5000) }).await;
     let rows = texts(&root, "tr.queue-row th");
     assert_eq!(rows, ["email-notifications"]);
-    assert_eq!(texts(&root, ".latency dt"), ["p50", "p95", "p99", "messages"]);
-    assert_eq!(root.query_selector_all(".rates-chart polyline").unwrap().length(), 4);
+    assert_eq!(
+        texts(&root, ".latency dt"),
+        ["p50", "p95", "p99", "messages"]
+    );
+    assert_eq!(
+        root.query_selector_all(".rates-chart polyline")
+            .unwrap()
+            .length(),
+        4
+    );
 }
 
 #[wasm_bindgen_test]
@@ -121,8 +144,13 @@ async fn the_picker_lists_every_preset_and_picks_one() {
     let root = mount::<PresetPicker>(props).await;
     let names = texts(&root, "button.preset .preset-name");
     assert_eq!(names.len(), presets::PRESETS.len());
-    let current = root.query_selector("button.preset[aria-current=true]").unwrap();
-    assert_eq!(current.unwrap().get_attribute("data-preset").as_deref(), Some(first));
+    let current = root
+        .query_selector("button.preset[aria-current=true]")
+        .unwrap();
+    assert_eq!(
+        current.unwrap().get_attribute("data-preset").as_deref(),
+        Some(first)
+    );
     click(&root, "button.preset");
     assert_eq!(picked.borrow().as_slice(), [first]);
     assert!(root.query_selector("input[type=file]").unwrap().is_some());

@@ -23,7 +23,7 @@ pub(super) fn view(sim: &Simulation, id: MessageId, on_select: &Callback<Selecti
         <>
             <h2>{ format!("Message #{}", id.0) }</h2>
             { info.map(|i| origin(sim, i, on_select)).unwrap_or_default() }
-            { stages(&events, id) }
+            { stages(&events, id, info.is_some_and(|i| matches!(i.origin, Origin::DeadLetter { .. }))) }
             <h3>{ "Properties" }</h3>
             { info.map_or_else(not_held, |i| properties(sim, i, on_select)) }
             <h3>{ "Headers" }</h3>
@@ -73,7 +73,8 @@ fn origin(sim: &Simulation, info: &MessageInfo, on_select: &Callback<Selection>)
 }
 
 /// published → routed → enqueued → delivered → and how it ended, each marked reached or not.
-fn stages(events: &[TraceEvent], id: MessageId) -> Html {
+/// A dead letter is `re-published` by the broker rather than published by a producer.
+fn stages(events: &[TraceEvent], id: MessageId, dead_letter: bool) -> Html {
     let own =
         |k: fn(&TraceKind) -> bool| events.iter().any(|e| e.message == Some(id) && k(&e.kind));
     let ending = events
@@ -81,10 +82,14 @@ fn stages(events: &[TraceEvent], id: MessageId) -> Html {
         .filter(|e| e.message == Some(id))
         .find_map(|e| ending(&e.kind));
     let reached = [
-        (
-            "published",
-            own(|k| *k == TraceKind::Publish) || ending.is_some(),
-        ),
+        if dead_letter {
+            ("re-published", true)
+        } else {
+            (
+                "published",
+                own(|k| *k == TraceKind::Publish) || ending.is_some(),
+            )
+        },
         (
             "routed",
             own(|k| matches!(k, TraceKind::Enqueue | TraceKind::Forward)),
@@ -93,13 +98,13 @@ fn stages(events: &[TraceEvent], id: MessageId) -> Html {
         ("delivered", own(|k| matches!(k, TraceKind::Deliver { .. }))),
     ];
     html! {
-        <ol class="stages" aria-label="Stages reached">
+        <ol class="milestones" aria-label="Stages reached">
             { for reached.iter().map(|(name, done)| html! {
-                <li class={classes!("stage", done.then_some("done"))}>
+                <li class={classes!("milestone", done.then_some("done"))}>
                     <span class="mark">{ if *done { "✓" } else { "○" } }</span>{ *name }
                 </li>
             }) }
-            <li class={classes!("stage", "end", ending.is_some().then_some("done"))}>
+            <li class={classes!("milestone", "end", ending.is_some().then_some("done"))}>
                 <span class="mark">{ if ending.is_some() { "✓" } else { "…" } }</span>
                 { ending.unwrap_or("acked / dead-lettered / expired") }
             </li>

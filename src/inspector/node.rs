@@ -292,7 +292,10 @@ fn binding_table(
             { for rows.iter().map(|(source, b)| html! {
                 <tr>
                     <td>{ other(source, b) }</td>
-                    <td><code>{ &b.key }</code></td>
+                    <td>
+                        if b.key.is_empty() { <span class="muted">{ "(empty)" }</span> }
+                        else { <code>{ &b.key }</code> }
+                    </td>
                     <td>{ arguments(&b.arguments).unwrap_or_default() }</td>
                 </tr>
             }) }

@@ -36,6 +36,8 @@ pub struct Frame<'a> {
     pub scene: &'a Scene,
     pub fit: Fit,
     pub view: SimTime,
+    /// Hops are drawn as taking at least this long (µs).
+    pub min_span: u64,
     /// Ready and unacked per queue node.
     pub depths: &'a [(NodeId, u64, u64)],
     pub flights: &'a [TraceEvent],
@@ -88,8 +90,14 @@ fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
             // Halfway along the visible part of the line, clear of both shapes.
             let r = frame.fit.radius();
             let reach = |id| frame.scene.shape(id).map_or(r, |s| half_size(s.kind, r).0);
-            let (mx, my) = label_at(a, b, reach(link.from), reach(link.to));
+            let (ra, rb) = (reach(link.from), reach(link.to));
+            let (mx, mut my) = label_at(a, b, ra, rb);
             let w = ctx.measure_text(&link.label).map_or(40.0, |m| m.width()) + 8.0;
+            let room = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt() - ra - rb;
+            if w > room {
+                // No room between the shapes: above the line.
+                my -= 14.0;
+            }
             ctx.set_fill_style_str(&palette.panel);
             ctx.fill_rect(mx - w / 2.0, my - 9.0, w, 18.0);
             ctx.set_fill_style_str(&palette.text);
@@ -248,7 +256,7 @@ fn dots(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
         let Some((a, b)) = ends(frame.scene, &frame.fit, edge.from, edge.to) else {
             continue;
         };
-        let (x, y) = lerp(a, b, progress(&edge, frame.view));
+        let (x, y) = lerp(a, b, progress(&edge, frame.view, frame.min_span));
         let (colour, size) = match e.kind {
             TraceKind::Ack => ("#2e8b57", 3.5),
             TraceKind::Nack { .. } | TraceKind::Reject { .. } => ("#d9453d", 3.5),

@@ -26,6 +26,8 @@ pub const FAST_BUDGET: u64 = 4000;
 /// Longest wall time one frame may advance (a background tab resumes without a leap).
 const MAX_FRAME_MS: f64 = 100.0;
 const REFRESH_MS: f64 = 250.0;
+/// Wall time a hop stays on screen at least, however short its latency.
+const MIN_HOP_ON_SCREEN_MS: f64 = 250.0;
 
 /// What the Yew side tells the loop (written on every render).
 #[derive(Debug, Default)]
@@ -121,6 +123,7 @@ struct Loop {
     reduced_motion: bool,
     last_ts: Option<f64>,
     last_refresh: f64,
+    was_playing: bool,
     stats: Stats,
 }
 
@@ -149,6 +152,7 @@ impl Loop {
             reduced_motion: false,
             last_ts: None,
             last_refresh: f64::MIN,
+            was_playing: false,
             stats: Stats::new(),
         }
     }
@@ -163,6 +167,11 @@ impl Loop {
             let l = self.live.borrow();
             (l.playing, l.speed)
         };
+        if self.was_playing && !playing {
+            // Paused: show exactly where the run stopped (the last refresh may be older).
+            self.refresh();
+        }
+        self.was_playing = playing;
         let mut moved = false;
         if playing {
             moved = true;
@@ -198,6 +207,17 @@ impl Loop {
             self.paint();
         }
         self.stats.record(now_ms() - started);
+    }
+
+    /// The shortest a hop is drawn (virtual µs): a quarter second on screen at this speed,
+    /// at most half a virtual second; nothing at "as fast as possible".
+    fn min_span(&self) -> u64 {
+        let speed = self.live.borrow().speed;
+        if speed.is_finite() {
+            (MIN_HOP_ON_SCREEN_MS * 1000.0 * speed).min(500_000.0) as u64
+        } else {
+            0
+        }
     }
 
     /// Tells Yew where the player is.
@@ -333,7 +353,8 @@ impl Loop {
             return;
         };
         let Some(sim) = p.sim().get() else { return };
-        let flights = sim.trace().in_flight(SimTime(p.view()), p.horizon());
+        let min_span = self.min_span();
+        let flights = p.flights(min_span);
         let depths: Vec<(NodeId, u64, u64)> = sim.queue_depths();
         let colour = |m: Option<switchyard_core::MessageId>| {
             m.and_then(|m| sim.message(m))
@@ -344,6 +365,7 @@ impl Loop {
             scene: &shared.scene,
             fit: shared.fit,
             view: SimTime(p.view()),
+            min_span,
             depths: &depths,
             flights: &flights,
             pause_points: p.pause_points(),

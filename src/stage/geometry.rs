@@ -16,9 +16,10 @@ pub struct Dot {
     pub message: Option<MessageId>,
 }
 
-/// How far along its edge a hop is at `at`, from 0 (departing) to 1 (arriving).
-pub fn progress(edge: &Edge, at: SimTime) -> f64 {
-    let span = edge.arrive.0.saturating_sub(edge.depart.0);
+/// How far along its edge a hop is at `at`, from 0 (departing) to 1 (arriving), for a hop
+/// drawn as taking at least `min_span` µs (see [`crate::stage::player::Player::flights`]).
+pub fn progress(edge: &Edge, at: SimTime, min_span: u64) -> f64 {
+    let span = edge.arrive.0.saturating_sub(edge.depart.0).max(min_span);
     if span == 0 {
         return 1.0;
     }
@@ -116,16 +117,19 @@ mod tests {
 
     #[test]
     fn progress_runs_from_departure_to_arrival() {
-        for (depart, arrive, at, want) in [
-            (10, 30, 10, 0.0),
-            (10, 30, 20, 0.5),
-            (10, 30, 30, 1.0),
-            (10, 30, 5, 0.0),
-            (10, 30, 99, 1.0),
-            (10, 10, 10, 1.0),
+        for (depart, arrive, at, min_span, want) in [
+            (10, 30, 10, 0, 0.0),
+            (10, 30, 20, 0, 0.5),
+            (10, 30, 30, 0, 1.0),
+            (10, 30, 5, 0, 0.0),
+            (10, 30, 99, 0, 1.0),
+            (10, 10, 10, 0, 1.0),
+            (10, 12, 30, 40, 0.5),
+            (10, 10, 10, 40, 0.0),
+            (10, 30, 20, 4, 0.5),
         ] {
             assert_eq!(
-                progress(&edge(depart, arrive), SimTime(at)),
+                progress(&edge(depart, arrive), SimTime(at), min_span),
                 want,
                 "{depart}..{arrive} at {at}"
             );

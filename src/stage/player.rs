@@ -32,6 +32,7 @@ struct Undo {
     before: u64,
     after: u64,
     view: u64,
+    clock: u64,
 }
 
 pub struct Player {
@@ -205,6 +206,38 @@ impl Player {
             .min_by_key(|(at, _)| *at)
     }
 
+    /// The hops to draw at the view: those in flight, and those that landed less than
+    /// `min_span` µs after they left (a 2 ms hop would otherwise never be on screen at 1×):
+    /// each is drawn as taking at least `min_span`. With `min_span` 0 this is exactly
+    /// `Trace::in_flight`.
+    pub fn flights(&self, min_span: u64) -> Vec<TraceEvent> {
+        if min_span == 0 {
+            return self.in_flight();
+        }
+        let Some(sim) = self.sim.get() else {
+            return Vec::new();
+        };
+        let at = SimTime(self.view);
+        let oldest = self
+            .view
+            .saturating_sub(self.horizon.max(min_span).saturating_add(self.lead));
+        let mut out: Vec<TraceEvent> = sim
+            .trace()
+            .events()
+            .rev()
+            .take_while(|e| e.time.0 >= oldest)
+            .filter(|e| {
+                e.edge.is_some_and(|h| {
+                    let shown = h.arrive.0.max(h.depart.0.saturating_add(min_span));
+                    h.depart <= at && at.0 < shown
+                })
+            })
+            .copied()
+            .collect();
+        out.reverse();
+        out
+    }
+
     /// What is in flight at the view.
     pub fn in_flight(&self) -> Vec<TraceEvent> {
         self.sim
@@ -225,7 +258,7 @@ impl Player {
 
     /// Handles one more event; gives the message it concerned, if any.
     pub fn step_forward(&mut self) -> Option<MessageId> {
-        let before = (self.view, self.steps());
+        let before = (self.view, self.steps(), self.sim.get()?.now().0);
         self.align();
         let stepped = self.sim.update(|sim| {
             let seq = sim.trace().next_seq();
@@ -237,6 +270,7 @@ impl Player {
             after: stepped.2,
             view: before.0,
             before: before.1,
+            clock: before.2,
         });
         self.set_view(stepped.0.0.max(self.view));
         stepped.1
@@ -255,7 +289,13 @@ impl Player {
         };
         let view = match undo {
             Some(u) => {
-                self.sim.update(|sim| sim.seek_step(u.before))?;
+                self.sim.update(|sim| {
+                    sim.seek_step(u.before);
+                    // The engine's clock as it was too (it had run to there with no event).
+                    if sim.now().0 < u.clock {
+                        let _ = sim.run_until(SimTime(u.clock));
+                    }
+                })?;
                 u.view
             }
             None => {

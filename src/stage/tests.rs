@@ -111,13 +111,27 @@ fn a_pause_point_stops_when_a_message_arrives_there() {
     assert!(p.advance(100_000).expect("runs").is_none());
 }
 
-fn snapshot(p: &Player) -> (u64, u64, Vec<(switchyard_core::sim::NodeId, u64, u64)>, u64) {
+type Snapshot = (
+    u64,
+    u64,
+    SimTime,
+    Vec<(switchyard_core::sim::NodeId, u64, u64)>,
+    u64,
+    String,
+);
+
+/// What the user sees: view, events, engine clock, queue depths, latencies, utilisation.
+fn snapshot(p: &Player) -> Snapshot {
     let sim = p.sim().get().expect("sim");
+    let utilisation = format!("{:.6}", sim.utilisation(0));
+    let latencies = sim.metrics().latency_count();
     (
         p.view(),
         sim.steps(),
+        sim.now(),
         sim.queue_depths(),
-        sim.metrics().latency_count(),
+        latencies,
+        utilisation,
     )
 }
 
@@ -181,4 +195,23 @@ fn the_stress_preset_keeps_about_two_thousand_messages_in_flight() {
             "the consumers keep up: {backlog} ready at {t} µs"
         );
     }
+}
+
+#[test]
+fn short_hops_stay_on_screen_for_the_minimum_span() {
+    let mut p = Player::new(sim());
+    let mut seen = (0, 0);
+    for t in (1_100_000..3_000_000).step_by(50_000) {
+        p.seek(t).expect("seek");
+        let exact = p.in_flight();
+        let shown = p.flights(250_000);
+        assert!(
+            exact.iter().all(|e| shown.contains(e)),
+            "every hop in flight is drawn at {t}"
+        );
+        assert_eq!(p.flights(0), exact);
+        seen = (seen.0 + exact.len(), seen.1 + shown.len());
+    }
+    // The preset's hops take 1–2 ms: hardly ever in flight at a frame, always drawn for 250 ms.
+    assert!(seen.1 > 10 * seen.0.max(1), "{seen:?}");
 }

@@ -18,6 +18,11 @@ const TYPES = {
 function serve(root) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://127.0.0.1");
+    if (url.pathname === "/__blank") {
+      // A page of the same origin that runs no app: tests clear local storage from here.
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end("<!doctype html><title>blank</title><link rel=\"icon\" href=\"data:,\">");
+      return;
+    }
     let file = path.normalize(path.join(root, decodeURIComponent(url.pathname)));
     if (!file.startsWith(path.resolve(root))) {
       res.writeHead(403).end();

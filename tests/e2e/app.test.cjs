@@ -1,0 +1,195 @@
+// End-to-end: the stage (canvas, controls, pause points, storage) and the panels it mounts,
+// on the release bundle in dist/ (scripts/build-release.sh) in headless Chromium.
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const path = require("node:path");
+const { serve } = require("./server.cjs");
+const { launch, screenshot } = require("./browser.cjs");
+
+const DIST = path.join(__dirname, "..", "..", "dist");
+let server;
+let browser;
+
+test.before(async () => {
+  server = await serve(DIST);
+  browser = await launch();
+});
+
+test.after(async () => {
+  await browser.close();
+  await server.close();
+});
+
+/** A page on the app with no saved session: the first preset opens and plays. */
+async function fresh() {
+  const page = await browser.context.newPage();
+  // Clear the saved session from a page that runs no app (the app saves as it runs).
+  await page.goto(`${server.url}__blank`);
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(server.url);
+  await page.waitForSelector("#stage-canvas");
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  return page;
+}
+
+const steps = async (page) => Number((await page.textContent("#steps")).replace(/\D/g, ""));
+const clock = (page) => page.textContent("#clock");
+const playing = async (page) => (await page.getAttribute("#play", "aria-label")) === "Pause";
+
+/** Clicks the canvas where the node called `name` is drawn. */
+async function clickNode(page, name) {
+  const at = await page.evaluate((n) => window.__switchyardFrames.nodes[n], name);
+  assert.ok(at, `node ${name} is drawn`);
+  await page.click("#stage-canvas", { position: { x: at[0], y: at[1] } });
+}
+
+test("the first preset is loaded and playing, and its counters rise", async () => {
+  const page = await fresh();
+  assert.ok(await playing(page), "playing on open");
+  const before = await steps(page);
+  await page.waitForFunction((n) => Number(document.querySelector("#steps").textContent.replace(/\D/g, "")) > n + 20, before);
+  await page.waitForFunction(() => /\d/.test(document.querySelector(".metrics").textContent));
+  await screenshot(page, "stage-playing");
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test("a lesson pause point pauses the run and shows its narration", async () => {
+  const page = await fresh();
+  await page.waitForSelector(".narration", { timeout: 10000 });
+  assert.equal(await playing(page), false);
+  assert.equal(await clock(page), "1.000 s");
+  assert.match(await page.textContent(".narration"), /Routing/);
+  await screenshot(page, "stage-lesson");
+  await page.click(".narration .continue");
+  await page.waitForFunction(() => !document.querySelector(".narration"));
+  assert.ok(await playing(page));
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test("step forward N then back N returns the same state", async () => {
+  const page = await fresh();
+  await page.waitForSelector(".narration", { timeout: 10000 });
+  await page.click(".narration .continue");
+  await page.waitForTimeout(700);
+  await page.keyboard.press("Space");
+  await page.waitForFunction(() => document.querySelector("#play").getAttribute("aria-label") === "Play");
+  await page.waitForTimeout(400);
+  const state = async () => ({
+    steps: await steps(page),
+    clock: await clock(page),
+    metrics: await page.textContent(".metrics"),
+  });
+  const before = await state();
+  for (let i = 0; i < 12; i++) await page.keyboard.press("ArrowRight");
+  await page.waitForTimeout(300);
+  const moved = await state();
+  assert.notEqual(moved.steps, before.steps, "stepping moved the simulation");
+  assert.match(await page.textContent(".inspector"), /#\d+|message/i, "the stepped message is inspected");
+  for (let i = 0; i < 12; i++) await page.keyboard.press("ArrowLeft");
+  await page.waitForTimeout(300);
+  assert.deepEqual(await state(), before);
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test("clicking a message in flight shows its route explanation", async () => {
+  const page = await fresh();
+  await page.waitForSelector(".narration", { timeout: 10000 });
+  await page.click(".narration .continue");
+  // Slow down so a dot stays put while we aim, then pause with dots on the wires.
+  await page.selectOption("#speed", "0");
+  await page.waitForFunction(() => (window.__switchyardFrames.dots || []).length > 0, null, { timeout: 10000 });
+  await page.keyboard.press("Space");
+  await page.waitForTimeout(200);
+  const dot = await page.evaluate(() => window.__switchyardFrames.dots[0]);
+  assert.ok(dot, "a dot is drawn");
+  await page.click("#stage-canvas", { position: { x: dot[0], y: dot[1] } });
+  await page.waitForSelector(".inspector .route", { timeout: 5000 });
+  const text = await page.textContent(".inspector");
+  assert.match(text, /Routed to 1 queue: email-notifications/);
+  assert.ok((await page.locator(".inspector .trial.matched").count()) >= 1);
+  await screenshot(page, "inspector-message");
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test("a pause point on a queue pauses when a message arrives there", async () => {
+  const page = await fresh();
+  await page.keyboard.press("Space");
+  await clickNode(page, "email-notifications");
+  await page.waitForSelector("#pause-point");
+  await page.click("#pause-point");
+  await page.waitForSelector("#pause-point.on");
+  await screenshot(page, "inspector-queue");
+  await page.click("#play");
+  await page.waitForSelector("#status", { timeout: 10000 });
+  assert.match(await page.textContent("#status"), /arrived at email-notifications/);
+  assert.equal(await playing(page), false);
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test("a reload restores the scenario and the moment", async () => {
+  const page = await fresh();
+  await page.click(".preset-list .preset >> text=Stress");
+  await page.waitForSelector(".preset.current >> text=Stress");
+  await page.waitForTimeout(1200);
+  await page.keyboard.press("Space");
+  await page.waitForTimeout(600);
+  const at = await clock(page);
+  assert.notEqual(at, "0.000 s");
+  await page.reload();
+  await page.waitForSelector(".preset.current >> text=Stress");
+  await page.waitForFunction((t) => document.querySelector("#clock").textContent === t, at);
+  assert.equal(await playing(page), false, "restored paused, as it was");
+  await screenshot(page, "stage-stress");
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test("a corrupt saved session is discarded with a notice, not a blank page", async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}__blank`);
+  await page.evaluate(() => localStorage.setItem("switchyard.session.v1", "{not json"));
+  await page.goto(server.url);
+  await page.waitForSelector("#banner");
+  assert.match(await page.textContent("#banner"), /could not be restored \(it is not JSON/);
+  await page.waitForSelector("#stage-canvas");
+  assert.ok(await playing(page), "the first preset opened");
+  await screenshot(page, "banner-corrupt-session");
+  assert.equal(await page.evaluate(() => localStorage.getItem("switchyard.session.v1").includes("not json")), false);
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test("every preset loads and plays with no console error", async () => {
+  const page = await fresh();
+  const names = await page.$$eval(".preset-list .preset .preset-name", (els) => els.map((e) => e.textContent));
+  assert.ok(names.length >= 2, `presets listed: ${names}`);
+  for (let i = 0; i < names.length; i++) {
+    await page.locator(".preset-list .preset").nth(i).click();
+    await page.waitForSelector(`.preset-list .preset.current`);
+    const before = await steps(page);
+    await page.waitForFunction((n) => Number(document.querySelector("#steps").textContent.replace(/\D/g, "")) > n, before, { timeout: 10000 });
+    assert.equal(await page.locator("#banner.error").count(), 0, `preset ${names[i]} opened without error`);
+  }
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test("help, dark theme and reduced motion render", async () => {
+  const page = await fresh();
+  await page.keyboard.press("?");
+  await page.waitForSelector("#help-overlay");
+  assert.match(await page.textContent("#help-overlay"), /PageDown/);
+  await screenshot(page, "help");
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => !document.querySelector("#help-overlay"));
+  await page.emulateMedia({ colorScheme: "dark", reducedMotion: "reduce" });
+  await page.waitForTimeout(900);
+  await screenshot(page, "stage-dark-reduced-motion");
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
