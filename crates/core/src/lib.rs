@@ -16,12 +16,13 @@
 //!   limits, requeue, dead letters (`x-death`), priorities, consumers and delivery limits.
 //! - [`channel`]: delivery tags and the unsettled deliveries of each channel.
 //! - [`event`]: every state change as a value.
-//! - [`broker`]: vhosts, publishing, consuming, acknowledging, virtual time and restart, and
-//!   the event log, over all of the above.
+//! - [`broker`]: vhosts, publishing, consuming, acknowledging, virtual time and restart, an
+//!   exchange's type changed in place, and the event log, over all of the above.
 //! - [`fields`]: reading JSON inputs with errors that name the field.
 //! - [`definitions`]: RabbitMQ definitions files in and out.
 //! - [`sim`]: the simulation engine: virtual time, producers and consumers, failures, the
-//!   trace the animation reads, metrics, step back and seek, scenario files.
+//!   trace the animation reads, metrics, step back and seek, scenario files, and business
+//!   flows run as orchestration or choreography (sagas, circuit breaker, the comparison).
 
 pub mod broker;
 pub mod channel;
