@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use switchyard_core::MessageId;
+use switchyard_core::sim::flow::breaker::BreakerState;
 use switchyard_core::sim::flow::{Style, StyleFigures, compare};
 use switchyard_core::sim::scenario::{Action, ScriptStep};
 use switchyard_core::sim::trace::to_json;
@@ -310,6 +311,17 @@ fn the_circuit_breaker_opens_half_opens_and_closes_and_spares_the_caller_the_tim
     assert!((40_000..45_000).contains(last_t), "{states:?}");
     let with = sim.flow_figures().unwrap();
     assert!(with.calls_rejected > 100, "{with:?}");
+    // Mid-outage the app sees stock down behind an open circuit.
+    let mid = run(preset("circuit-breaker", Style::Orchestration), 30_000);
+    let views = mid.services();
+    let name = |v: &switchyard_core::sim::flow::ServiceView| {
+        mid.world().node(v.node).unwrap().name.clone()
+    };
+    let stock = views.iter().find(|v| name(v) == "stock").unwrap();
+    assert!(!stock.up);
+    assert_ne!(stock.circuit, Some(BreakerState::Closed));
+    let checkout = views.iter().find(|v| name(v) == "checkout").unwrap();
+    assert!(checkout.up && checkout.circuit.is_none() && checkout.handled > 200);
     let mut without = preset("circuit-breaker", Style::Orchestration);
     without.flow.as_mut().unwrap().breaker = None;
     let without = run(without, 60_000).flow_figures().unwrap();

@@ -87,6 +87,35 @@ impl Simulation {
         StyleFigures::of(self)
     }
 
+    /// Each service's state now, by service id (the triggering service first): what the app
+    /// shows beside its take down / bring back buttons.
+    pub fn services(&self) -> Vec<ServiceView> {
+        let (Some(cast), Some(fs)) = (self.cast.flow.as_ref(), self.state.flow.as_ref()) else {
+            return Vec::new();
+        };
+        let breaker = cast.spec.breaker.is_some();
+        fs.services
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let id = ServiceId(u16::try_from(i).ok()?);
+                Some(ServiceView {
+                    id,
+                    node: cast.node(id)?,
+                    up: s.up,
+                    failing: s.failing,
+                    handled: s.handled,
+                    failed: s.failed,
+                    circuit: fs
+                        .breakers
+                        .get(i)
+                        .filter(|_| breaker && i > 0)
+                        .map(|b| b.state),
+                })
+            })
+            .collect()
+    }
+
     /// Who is waiting for whom now (a waiting caller, drawn by the app): the caller for the
     /// triggering service, the triggering service for the service it called.
     pub fn flow_waits(&self) -> Vec<Wait> {
@@ -117,6 +146,19 @@ impl Simulation {
         }
         out
     }
+}
+
+/// A service as the app shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceView {
+    pub id: ServiceId,
+    pub node: NodeId,
+    pub up: bool,
+    pub failing: bool,
+    pub handled: u64,
+    pub failed: u64,
+    /// The circuit breaker in front of it, when the flow has breakers (not for the trigger).
+    pub circuit: Option<breaker::BreakerState>,
 }
 
 /// A node waiting for another's answer.
