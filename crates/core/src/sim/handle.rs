@@ -101,7 +101,8 @@ impl Simulation {
                     .consumers
                     .get(consumer.0 as usize)
                     .map(|c| (c.epoch, c.status));
-                if current == Some((epoch, Status::Down)) {
+                // A flow's service taken down stays down through a broker restart.
+                if current == Some((epoch, Status::Down)) && !self.taken_down(consumer) {
                     self.subscribe(t, consumer);
                 }
             }

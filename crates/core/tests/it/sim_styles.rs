@@ -496,3 +496,38 @@ fn a_built_scenario_switches_style_and_writes_back_as_it_was_read() {
         "{err}"
     );
 }
+
+#[test]
+fn a_service_taken_down_stays_down_through_a_broker_restart() {
+    let mut scenario = preset("payment-flow", Style::Choreography);
+    scenario.script = vec![
+        ScriptStep {
+            at: 5_000_000,
+            action: Action::TakeDown {
+                service: "order".into(),
+            },
+        },
+        ScriptStep {
+            at: 6_000_000,
+            action: Action::RestartBroker,
+        },
+    ];
+    let sim = run(scenario, 10_000);
+    let order = sim.world().service("order").unwrap();
+    let started: Vec<u64> = sim
+        .trace()
+        .events()
+        .filter(|e| e.kind == TraceKind::ConsumerStarted && e.node == Some(order))
+        .map(|e| e.time.as_ms())
+        .collect();
+    assert_eq!(started, [0], "order must not reconnect while down");
+    let others = sim
+        .trace()
+        .events()
+        .filter(|e| e.kind == TraceKind::ConsumerStarted && e.time.as_ms() >= 6_000)
+        .count();
+    assert_eq!(
+        others, 2,
+        "messenger and customer reconnect after the restart"
+    );
+}

@@ -144,6 +144,17 @@ impl Simulation {
         }
     }
 
+    /// Whether this consumer stands for a service that is down.
+    pub(crate) fn taken_down(&self, consumer: ConsumerId) -> bool {
+        let (Some(cast), Some(fs)) = (self.cast.flow.as_ref(), self.state.flow.as_ref()) else {
+            return false;
+        };
+        let service = cast.service_of(consumer);
+        service
+            .and_then(|s| fs.services.get(usize::from(s.0)))
+            .is_some_and(|s| !s.up)
+    }
+
     /// Take down, bring back, fail or heal a service.
     pub(crate) fn service_control(&mut self, t: SimTime, control: Control) {
         let (s, up, failing) = match control {
