@@ -531,3 +531,42 @@ fn a_service_taken_down_stays_down_through_a_broker_restart() {
         "messenger and customer reconnect after the restart"
     );
 }
+
+#[test]
+fn a_minimal_flow_gets_the_documented_defaults() {
+    let text = r#"{"switchyard": 1, "name": "m", "topology": {}, "flow": {
+        "trigger": {"service": "payment", "rate": {"kind": "fixed", "per_second": 1}},
+        "services": [{"name": "order"}]}}"#;
+    let s = Scenario::from_json_text(text).unwrap();
+    let f = s.flow.as_ref().unwrap();
+    assert_eq!(f.style, Style::Orchestration);
+    assert_eq!(f.caller, "frontend");
+    assert_eq!(f.trigger.event, "payment_succeeded");
+    assert_eq!(f.trigger.exchange, "ms.payment");
+    assert_eq!(
+        (f.timeout, f.caller_timeout, f.saga, f.breaker),
+        (1_000_000, 5_000_000, false, None)
+    );
+    let order = &f.services[0];
+    assert_eq!(
+        (order.event.as_str(), order.compensation.as_str()),
+        ("order_done", "undo_order")
+    );
+    // In choreography the exchange, the queue and the binding are built.
+    let mut s = s;
+    s.flow.as_mut().unwrap().style = Style::Choreography;
+    let sim = run(s, 3_500);
+    let b = sim.broker();
+    let x = b.topology("/").unwrap().exchange("ms.payment").unwrap();
+    assert_eq!(x.kind(), switchyard_core::ExchangeType::Topic);
+    let keys: Vec<(String, String)> = x
+        .bindings()
+        .map(|(_, b)| (b.destination.name().to_owned(), b.key.clone()))
+        .collect();
+    assert_eq!(
+        keys,
+        [("order.events".to_owned(), "payment_succeeded".to_owned())]
+    );
+    let f = sim.flow_figures().unwrap();
+    assert_eq!((f.requests, f.events_published), (4, 4));
+}
