@@ -11,6 +11,7 @@ mod queue_accounting;
 mod queue_conformance;
 mod queue_observed;
 mod sim;
+mod sim_flow_patterns;
 mod sim_flows;
 mod sim_messages;
 mod sim_props;
