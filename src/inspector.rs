@@ -10,7 +10,7 @@ mod message;
 mod node;
 mod values;
 
-use switchyard_core::sim::{NodeId, Simulation};
+use switchyard_core::sim::{NodeId, Rates, Simulation};
 use yew::prelude::*;
 
 use crate::sim_ref::{Selection, SimRef};
@@ -38,7 +38,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         (Some(Selection::Node(id)), Some(sim)) => node::view(&sim, id, &props.on_select),
     };
     html! {
-        <aside class="panel inspector" aria-label="Inspector" aria-live="polite">{ body }</aside>
+        <aside class="panel inspector" aria-label="Inspector">{ body }</aside>
     }
 }
 
@@ -86,6 +86,24 @@ fn text(value: impl std::fmt::Display) -> Option<Html> {
 
 fn yes_no(value: bool) -> Option<Html> {
     text(if value { "yes" } else { "no" })
+}
+
+/// The rates window: one second of virtual time.
+const RATE_WINDOW_US: u64 = 1_000_000;
+
+/// A node's rates over the last second of virtual time, the ones that apply to its kind.
+/// A rate's label and how to read it.
+type Rate = (&'static str, fn(&Rates) -> f64);
+
+fn rates(sim: &Simulation, node: NodeId, which: &[Rate]) -> Html {
+    let r = sim.rates(node, RATE_WINDOW_US);
+    html! {
+        <dl class="stats rates-now" aria-label="Rates over the last second">
+            { for which.iter().map(|(name, f)| html! {
+                <div><dt>{ *name }</dt><dd>{ format!("{:.1}/s", f(&r)) }</dd></div>
+            }) }
+        </dl>
+    }
 }
 
 /// Virtual µs as seconds with milliseconds.

@@ -80,3 +80,31 @@ fn describe(preset: &'static Preset) -> Described {
 pub fn first() -> Option<&'static Preset> {
     PRESETS.first()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_has_a_name_and_a_description() {
+        let described = described();
+        assert_eq!(described.len(), PRESETS.len());
+        for d in described {
+            assert_ne!(
+                d.name, d.preset.id,
+                "{}: no `name` in its file",
+                d.preset.id
+            );
+            assert!(
+                !d.description.is_empty(),
+                "{}: no `description`",
+                d.preset.id
+            );
+            assert!(
+                !d.description.contains("does not parse"),
+                "{}",
+                d.description
+            );
+        }
+    }
+}

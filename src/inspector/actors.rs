@@ -39,7 +39,7 @@ pub(super) fn consumer(sim: &Simulation, name: &str, on_select: &Callback<Select
     html! {
         <>
             <div class="counts">
-                <div class={classes!("count", "status", view.status)}>
+                <div class={classes!("count", "consumer-state", format!("is-{}", view.status))}>
                     <span class="n">{ view.status }</span><span class="label">{ "status" }</span>
                 </div>
                 <div class="count"><span class="n">{ view.processed }</span><span class="label">{ "processed" }</span></div>

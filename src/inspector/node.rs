@@ -10,7 +10,7 @@ use switchyard_core::topology::{Binding, Destination};
 use switchyard_core::value::Table;
 use yew::prelude::*;
 
-use super::{actors, display_name, link, node_link, settings, text, values, yes_no};
+use super::{actors, display_name, link, node_link, rates, settings, text, values, yes_no};
 use crate::metrics_panel::sparkline;
 use crate::sim_ref::Selection;
 
@@ -22,10 +22,20 @@ pub(super) fn view(sim: &Simulation, id: NodeId, on_select: &Callback<Selection>
         return html! { <p class="error">{ format!("There is no node #{}.", id.0) }</p> };
     };
     let body = match node.kind {
-        NodeKind::Exchange => exchange(sim, &node.vhost, &node.name, on_select),
+        NodeKind::Exchange => exchange(sim, id, &node.vhost, &node.name, on_select),
         NodeKind::Queue => queue(sim, id, &node.vhost, &node.name, on_select),
-        NodeKind::Consumer => actors::consumer(sim, &node.name, on_select),
-        NodeKind::Producer => actors::producer(sim, &node.name, on_select),
+        NodeKind::Consumer => html! {
+            <>
+                { rates(sim, id, &[("deliver", |r| r.deliver), ("redeliver", |r| r.redeliver), ("ack", |r| r.ack)]) }
+                { actors::consumer(sim, &node.name, on_select) }
+            </>
+        },
+        NodeKind::Producer => html! {
+            <>
+                { rates(sim, id, &[("publish", |r| r.outgoing)]) }
+                { actors::producer(sim, &node.name, on_select) }
+            </>
+        },
         NodeKind::Service => html! { <p>{ "A service of the scenario's business flow." }</p> },
     };
     html! {
@@ -39,14 +49,24 @@ pub(super) fn view(sim: &Simulation, id: NodeId, on_select: &Callback<Selection>
     }
 }
 
-fn exchange(sim: &Simulation, vhost: &str, name: &str, on_select: &Callback<Selection>) -> Html {
+fn exchange(
+    sim: &Simulation,
+    id: NodeId,
+    vhost: &str,
+    name: &str,
+    on_select: &Callback<Selection>,
+) -> Html {
+    let flow = rates(sim, id, &[("in", |r| r.incoming), ("out", |r| r.outgoing)]);
     let broker = sim.broker();
     let Some(x) = broker.topology(vhost).ok().and_then(|t| t.exchange(name)) else {
         if name.is_empty() {
             return html! {
+                <>
+                { flow }
                 <p>{ "The default exchange: a direct exchange every queue is bound to with its \
                       own name as the binding key. Publishing to it with routing key `orders` \
                       reaches the queue named `orders`." }</p>
+                </>
             };
         }
         return html! { <p class="error">{ "Not declared now (lost in a broker restart?)." }</p> };
@@ -60,6 +80,7 @@ fn exchange(sim: &Simulation, vhost: &str, name: &str, on_select: &Callback<Sele
     let incoming = bindings_to(sim, vhost, &Destination::Exchange(name.to_owned()));
     html! {
         <>
+            { flow }
             { settings(vec![
                 ("type", text(x.kind().name())),
                 ("durable", yes_no(d.durable)),
@@ -111,6 +132,12 @@ fn queue(
             <div class="counts">
                 { count("Ready", ready) }{ count("Unacked", unacked) }{ count("Total", ready + unacked) }
             </div>
+            { rates(sim, id, &[
+                ("incoming", |r| r.incoming),
+                ("deliver", |r| r.deliver),
+                ("redeliver", |r| r.redeliver),
+                ("ack", |r| r.ack),
+            ]) }
             { sparkline(&depth, "Total messages over time") }
             { queue_counters(sim, id) }
             <h3>{ "Settings" }</h3>

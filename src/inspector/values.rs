@@ -11,7 +11,7 @@ pub(super) fn headers(table: &Table) -> Html {
         return html! { <p class="muted">{ "no headers" }</p> };
     }
     html! {
-        <table class="headers">
+        <table class="header-table">
             { for table.iter().map(|(name, v)| html! {
                 <tr class={classes!(name.starts_with("x-").then_some("broker"))}>
                     <th scope="row"><code>{ name }</code></th>

@@ -6,11 +6,12 @@
 //! a message is heading to is ringed and counts them. It reads a [`Frame`]; it never touches
 //! the simulation or Yew.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::f64::consts::PI;
 
 use switchyard_core::MessageId;
 use switchyard_core::sim::{NodeId, NodeKind, SimTime, TraceEvent, TraceKind};
+use wasm_bindgen::prelude::wasm_bindgen;
 use web_sys::CanvasRenderingContext2d as Ctx;
 
 use crate::sim_ref::Selection;
@@ -50,12 +51,23 @@ pub struct Frame<'a> {
 
 /// Paints `frame`; gives the dots drawn, for clicks.
 pub fn paint(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, height: f64) -> Vec<Dot> {
+    paint_scene(ctx, palette, frame, width, height);
+    paint_moving(ctx, palette, frame)
+}
+
+/// The topology: links, keys, nodes, depths and marks.
+pub fn paint_scene(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, height: f64) {
     ctx.clear_rect(0.0, 0.0, width, height);
     let r = frame.fit.radius();
     links(ctx, palette, frame);
     for shape in &frame.scene.shapes {
         node(ctx, palette, frame, shape, r);
     }
+}
+
+/// The messages moving (or, with reduced motion, where they are heading); gives the dots.
+pub fn paint_moving(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
+    let r = frame.fit.radius();
     if frame.reduced_motion {
         arrivals(ctx, palette, frame, r);
         Vec::new()
@@ -250,34 +262,38 @@ fn queue(
 /// The dots, one canvas path per colour.
 fn dots(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
     let mut out = Vec::with_capacity(frame.flights.len());
-    let mut by_colour: BTreeMap<&'static str, Vec<(f64, f64, f64)>> = BTreeMap::new();
+    // (colour, radius in tenths of a pixel) → x, y, x, y, …
+    let mut by_colour: BTreeMap<(&'static str, u8), Vec<f32>> = BTreeMap::new();
+    let mut painted = HashSet::with_capacity(frame.flights.len());
     for e in frame.flights {
         let Some(edge) = e.edge else { continue };
         let Some((a, b)) = ends(frame.scene, &frame.fit, edge.from, edge.to) else {
             continue;
         };
         let (x, y) = lerp(a, b, progress(&edge, frame.view, frame.min_span));
-        let (colour, size) = match e.kind {
-            TraceKind::Ack => ("#2e8b57", 3.5),
-            TraceKind::Nack { .. } | TraceKind::Reject { .. } => ("#d9453d", 3.5),
-            TraceKind::Confirm { .. } | TraceKind::Return => ("#7f8c8d", 3.0),
-            _ => ((frame.colour)(e.message), 5.5),
+        let key = match e.kind {
+            TraceKind::Ack => ("#2e8b57", 35),
+            TraceKind::Nack { .. } | TraceKind::Reject { .. } => ("#d9453d", 35),
+            TraceKind::Confirm { .. } | TraceKind::Return => ("#7f8c8d", 30),
+            _ => ((frame.colour)(e.message), 55),
         };
-        by_colour.entry(colour).or_default().push((x, y, size));
+        // Dots of one colour closer than a pixel and a half look like one: paint one (the
+        // canvas's arcs are the frame's largest cost with thousands in flight).
+        let cell = ((x / 1.5) as i32, (y / 1.5) as i32);
+        if painted.insert((key, cell)) {
+            let xy = by_colour.entry(key).or_default();
+            xy.push(x as f32);
+            xy.push(y as f32);
+        }
         out.push(Dot {
             x,
             y,
             message: e.message,
         });
     }
-    for (colour, points) in &by_colour {
+    for ((colour, tenths), xy) in &by_colour {
         ctx.set_fill_style_str(colour);
-        ctx.begin_path();
-        for (x, y, size) in points {
-            ctx.move_to(x + size, *y);
-            let _ = ctx.arc(*x, *y, *size, 0.0, 2.0 * PI);
-        }
-        ctx.fill();
+        fill_dots(ctx, xy, f64::from(*tenths) / 10.0);
     }
     if let Some(Selection::Message(m)) = frame.selection {
         ctx.set_stroke_style_str(&palette.brand);
@@ -289,6 +305,21 @@ fn dots(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
         }
     }
     out
+}
+
+// One call per colour: thousands of `arc` calls each crossing from WebAssembly to JavaScript
+// (with a try/catch shim, since `arc` can throw) cost more than the drawing.
+#[wasm_bindgen(inline_js = "export function fill_dots(ctx, xy, r) {
+  ctx.beginPath();
+  for (let i = 0; i + 1 < xy.length; i += 2) {
+    ctx.moveTo(xy[i] + r, xy[i + 1]);
+    ctx.arc(xy[i], xy[i + 1], r, 0, 6.283185307179586);
+  }
+  ctx.fill();
+}")]
+extern "C" {
+    /// Fills a circle of radius `r` at each (x, y) of `xy` as one path.
+    fn fill_dots(ctx: &Ctx, xy: &[f32], r: f64);
 }
 
 /// Reduced motion: ring each node messages are heading to and count them.

@@ -14,7 +14,7 @@ use web_sys::CanvasRenderingContext2d;
 use yew::prelude::*;
 
 use crate::sim_ref::Selection;
-use crate::stage::draw::{Frame, Palette, paint};
+use crate::stage::draw::{Frame, Palette, paint_moving, paint_scene};
 use crate::stage::geometry::{Dot, key_colour};
 use crate::stage::layout::{Fit, Scene};
 use crate::stage::player::Stop;
@@ -173,6 +173,7 @@ impl Loop {
         }
         self.was_playing = playing;
         let mut moved = false;
+        let t0 = now_ms();
         if playing {
             moved = true;
             let outcome = self.player.0.try_borrow_mut().map(|mut p| {
@@ -195,6 +196,8 @@ impl Loop {
                 _ => {}
             }
         }
+        let t1 = now_ms();
+        self.stats.add("advanceMs", t1 - t0);
         if ts - self.last_refresh >= REFRESH_MS {
             self.last_refresh = ts;
             self.refresh_theme();
@@ -354,8 +357,13 @@ impl Loop {
         };
         let Some(sim) = p.sim().get() else { return };
         let min_span = self.min_span();
+        let t0 = now_ms();
         let flights = p.flights(min_span);
+        let t1 = now_ms();
         let depths: Vec<(NodeId, u64, u64)> = sim.queue_depths();
+        let t2 = now_ms();
+        self.stats.add("flightsMs", t1 - t0);
+        self.stats.add("depthsMs", t2 - t1);
         let colour = |m: Option<switchyard_core::MessageId>| {
             m.and_then(|m| sim.message(m))
                 .map_or("#e69f00", |info| key_colour(info.routing_key()))
@@ -373,7 +381,11 @@ impl Loop {
             reduced_motion: self.reduced_motion,
             colour: &colour,
         };
-        let dots = paint(ctx, palette, &frame, self.size.0, self.size.1);
+        paint_scene(ctx, palette, &frame, self.size.0, self.size.1);
+        let t3 = now_ms();
+        let dots = paint_moving(ctx, palette, &frame);
+        self.stats.add("sceneMs", t3 - t2);
+        self.stats.add("dotsMs", now_ms() - t3);
         self.stats.dots(&dots);
         shared.dots = dots;
     }

@@ -10,6 +10,8 @@ use crate::stage::layout::{Fit, Scene};
 pub struct Stats {
     frames: f64,
     busy_ms: f64,
+    /// Time by phase of the frame (ms, summed).
+    phases: Vec<(&'static str, f64)>,
     object: js_sys::Object,
 }
 
@@ -20,6 +22,7 @@ impl Stats {
             let _ = js_sys::Reflect::set(&w, &"__switchyardFrames".into(), &object);
         }
         Stats {
+            phases: Vec::new(),
             frames: 0.0,
             busy_ms: 0.0,
             object,
@@ -49,9 +52,25 @@ impl Stats {
             list.push(&js_sys::Array::of3(&d.x.into(), &d.y.into(), &id.into()));
         }
         self.set("dots", &list);
+        self.set("dotCount", &(dots.len() as f64).into());
+    }
+
+    /// Adds `ms` to the phase `name` (published with the next `record`).
+    pub fn add(&mut self, name: &'static str, ms: f64) {
+        match self.phases.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, total)) => *total += ms,
+            None => self.phases.push((name, ms)),
+        }
     }
 
     pub fn record(&mut self, ms: f64) {
+        for (name, total) in &self.phases {
+            self.set(name, &(*total).into());
+        }
+        if self.frames == 0.0 {
+            // When the first frame was painted (ms since navigation start).
+            self.set("firstFrameMs", &super::frames::now_ms().into());
+        }
         self.frames += 1.0;
         self.busy_ms += ms;
         let _ = js_sys::Reflect::set(&self.object, &"frames".into(), &self.frames.into());

@@ -26,7 +26,8 @@
 //! - [`trace`]: the ring buffer of [`TraceEvent`]s, what is in flight at a frame, and the
 //!   lifecycle query.
 //! - [`metrics`]: counters, rates, latency percentiles and the samples for charts.
-//! - [`inspect`]: a consumer's status and deliveries in hand, for the inspector.
+//! - [`inspect`]: a consumer's status and deliveries in hand, a node's recent message rates,
+//!   for the inspector.
 //! - [`messages`]: what each message was published with (properties, headers, `x-death` of
 //!   dead letters), bounded, for the inspector.
 //! - [`checkpoint`]: saved states for seek and step back, with bounded memory.
@@ -54,7 +55,7 @@ pub mod world;
 
 pub use actor::{ConsumerId, ProducerId};
 pub use engine::{Control, Options, Simulation};
-pub use inspect::ConsumerView;
+pub use inspect::{ConsumerView, Rates};
 pub use messages::{MessageInfo, Origin};
 pub use scenario::Scenario;
 pub use scheduler::{ScheduleError, Scheduler, SimTime};

@@ -189,3 +189,29 @@ fn a_consumer_view_shows_what_it_holds() {
             .is_none()
     );
 }
+
+#[test]
+fn rates_count_the_hops_of_the_last_window() {
+    let topology = json!({"queues": [q("q", json!({}))]});
+    let actors = json!({"producers": [{"name": "p", "exchange": "", "routing_key": "q",
+            "rate": {"kind": "fixed", "per_second": 100}}],
+        "consumers": [{"name": "c", "queue": "q"}]});
+    let mut s = sim(topology, actors);
+    s.run_until(SimTime::from_ms(5000)).unwrap();
+    let world = s.world();
+    let (queue, exchange) = (
+        world.queue("/", "q").unwrap(),
+        world.exchange("/", "").unwrap(),
+    );
+    let consumer = s.consumer_node(s.consumer_id("c").unwrap()).unwrap();
+    let r = s.rates(queue, 1_000_000);
+    assert_eq!(
+        (r.incoming, r.deliver, r.ack, r.redeliver),
+        (100.0, 100.0, 100.0, 0.0)
+    );
+    assert_eq!(r.outgoing, 100.0, "deliveries leave the queue");
+    let x = s.rates(exchange, 1_000_000);
+    assert_eq!((x.incoming, x.outgoing, x.deliver), (100.0, 100.0, 0.0));
+    let c = s.rates(consumer, 500_000);
+    assert_eq!((c.incoming, c.deliver, c.ack), (100.0, 100.0, 100.0));
+}

@@ -1,0 +1,91 @@
+// The animation benchmark (not a timed test): the stress preset (2,000 messages in flight)
+// playing at 1x in headless Chromium for 10 s on the release bundle in dist/. Prints frames per
+// second (counted by the page's own requestAnimationFrame), our script time per frame (the
+// app's frame loop: simulation, in-flight scan and canvas calls, from
+// window.__switchyardFrames), the dots drawn, and first paint on loopback.
+// Run: scripts/bench-app.sh (builds nothing; run scripts/build-release.sh first).
+const path = require("node:path");
+const { serve } = require("../tests/e2e/server.cjs");
+const { launch } = require("../tests/e2e/browser.cjs");
+
+const SECONDS = Number(process.env.BENCH_SECONDS || 10);
+
+async function firstPaint(browser, url) {
+  const page = await browser.context.newPage();
+  await page.goto(`${url}__blank`);
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(url);
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.firstFrameMs);
+  const figures = await page.evaluate(() => ({
+    fcp: (performance.getEntriesByName("first-contentful-paint")[0] || {}).startTime,
+    canvas: window.__switchyardFrames.firstFrameMs,
+    load: performance.getEntriesByType("navigation")[0].loadEventEnd,
+  }));
+  await page.close();
+  return figures;
+}
+
+async function stress(browser, url) {
+  const page = await browser.context.newPage();
+  await page.goto(`${url}__blank`);
+  // Open the stress preset 5 s in (a full pipeline), playing at 1x.
+  await page.evaluate(() =>
+    localStorage.setItem("switchyard.session.v1", JSON.stringify({ v: 1, preset: "stress", at_us: 5000000, playing: true, speed: 3 })),
+  );
+  await page.goto(url);
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.frames > 30);
+  await page.waitForTimeout(2000);
+  const result = await page.evaluate(async (seconds) => {
+    const stats = window.__switchyardFrames;
+    const PHASES = ["advanceMs", "flightsMs", "depthsMs", "sceneMs", "dotsMs"];
+    const start = { frames: stats.frames, busy: stats.busyMs, t: performance.now() };
+    const phases0 = PHASES.map((p) => stats[p] || 0);
+    let rafs = 0;
+    let dots = 0;
+    let samples = 0;
+    let longest = 0;
+    let last = performance.now();
+    await new Promise((done) => {
+      const tick = (now) => {
+        rafs += 1;
+        longest = Math.max(longest, now - last);
+        last = now;
+        dots += stats.dotCount || 0;
+        samples += 1;
+        if (now - start.t < seconds * 1000) requestAnimationFrame(tick);
+        else done();
+      };
+      requestAnimationFrame(tick);
+    });
+    const elapsed = (performance.now() - start.t) / 1000;
+    const frames = stats.frames - start.frames;
+    return {
+      elapsed,
+      fps: rafs / elapsed,
+      appFrames: frames,
+      scriptMsPerFrame: (stats.busyMs - start.busy) / frames,
+      meanDots: dots / samples,
+      longestFrameMs: longest,
+      phases: PHASES.map((p, i) => `${p.replace("Ms", "")} ${(((stats[p] || 0) - phases0[i]) / frames).toFixed(2)}`).join(", "),
+      clock: document.querySelector("#clock").textContent,
+    };
+  }, SECONDS);
+  await page.close();
+  return result;
+}
+
+(async () => {
+  const server = await serve(path.join(__dirname, "..", "dist"));
+  const browser = await launch();
+  try {
+    const paint = await firstPaint(browser, server.url);
+    console.log(`first contentful paint: ${paint.fcp.toFixed(0)} ms; first canvas frame: ${paint.canvas.toFixed(0)} ms; load event: ${paint.load.toFixed(0)} ms (loopback)`);
+    const r = await stress(browser, server.url);
+    console.log(`stress preset, ${r.elapsed.toFixed(1)} s at 1x: ${r.fps.toFixed(1)} fps (target >= 55), script ${r.scriptMsPerFrame.toFixed(2)} ms per frame (target <= 3), ${r.meanDots.toFixed(0)} dots per frame on average, longest frame ${r.longestFrameMs.toFixed(0)} ms, view at ${r.clock}`);
+    console.log(`  per frame (ms): ${r.phases}`);
+    if (browser.errors.length) console.log(`console errors: ${browser.errors.join("; ")}`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+})();
