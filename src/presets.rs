@@ -25,6 +25,9 @@ pub const PRESETS: &[Preset] = &[
     Preset { id: "tutorial-4-routing", json: include_str!("../scenarios/tutorial-4-routing.json") },
     Preset { id: "tutorial-5-topics", json: include_str!("../scenarios/tutorial-5-topics.json") },
     Preset { id: "tutorial-6-rpc", json: include_str!("../scenarios/tutorial-6-rpc.json") },
+    Preset { id: "payment-flow", json: include_str!("../scenarios/payment-flow.json") },
+    Preset { id: "saga", json: include_str!("../scenarios/saga.json") },
+    Preset { id: "circuit-breaker", json: include_str!("../scenarios/circuit-breaker.json") },
     // The animation's benchmark (scripts/bench-app.sh): 2,000 messages in flight.
     Preset { id: "stress", json: include_str!("../scenarios/stress.json") },
 ];

@@ -38,6 +38,7 @@ pub(super) fn view(sim: &Simulation, id: NodeId, on_select: &Callback<Selection>
         },
         NodeKind::Store => event_store(sim),
         NodeKind::Projection => projection(sim, &node.name),
+        NodeKind::Service => html! { <p>{ "A service of the scenario's business flow." }</p> },
     };
     html! {
         <>

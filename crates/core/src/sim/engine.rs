@@ -9,12 +9,15 @@ use std::sync::Arc;
 
 use crate::broker::Broker;
 use crate::channel::ChannelId;
+use crate::exchange::ExchangeType;
 use crate::fields::{FieldError, error, join};
 use crate::profile::Profile;
 use crate::sim::actor::consumer::ConsumerState;
 use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::checkpoint::Checkpoints;
+use crate::sim::flow::ServiceId;
+use crate::sim::flow::state::{FlowCast, FlowState};
 use crate::sim::handle::SimEvent;
 use crate::sim::hops::{HopCache, Hops};
 use crate::sim::messages::Messages;
@@ -41,6 +44,17 @@ pub enum Control {
     ChangeTopology(u32),
     /// Resets the projection with this index to version 0 (it rebuilds by replaying).
     ReplayProjection(u32),
+    /// A flow's service stops answering (choreography: its consumer's connection dies).
+    TakeDown(ServiceId),
+    BringBack(ServiceId),
+    /// A flow's service answers every request with an error until healed.
+    FailService(ServiceId),
+    HealService(ServiceId),
+    /// Deletes the exchange and declares it again with another type, keeping its bindings.
+    SetExchangeType {
+        exchange: NodeId,
+        kind: ExchangeType,
+    },
 }
 
 /// Engine settings that are not part of the scenario.
@@ -85,7 +99,7 @@ pub(crate) struct State {
     pub metrics: Metrics,
     pub steps: u64,
     pub next_channel: u32,
-    /// Broker restarts so far (the topology may differ after each).
+    /// Broker restarts and exchange retypes so far (the topology may differ after each).
     pub restarts: u32,
     pub latency_rng: Rng,
     /// Which topology the broker has (a number never reused, also across seeks): what the hop
@@ -93,6 +107,8 @@ pub(crate) struct State {
     pub topology_epoch: u32,
     /// RPC, TTL wake-ups and the event store.
     pub patterns: PatternState,
+    /// The business flow's state, when the scenario has one.
+    pub flow: Option<FlowState>,
 }
 
 /// The cast's node ids, by actor.
@@ -106,6 +122,7 @@ pub(crate) struct Cast {
     /// The event store's node, when consumers append or projections read.
     pub store: Option<NodeId>,
     pub projections: Vec<NodeId>,
+    pub flow: Option<FlowCast>,
 }
 
 pub struct Simulation {
@@ -142,16 +159,20 @@ pub struct Simulation {
 impl Simulation {
     /// Builds the broker from the scenario's topology and checks that every actor refers to
     /// something that exists (errors name the path).
-    pub fn new(scenario: Scenario, options: Options) -> Result<Simulation, FieldError> {
+    pub fn new(mut scenario: Scenario, options: Options) -> Result<Simulation, FieldError> {
         let mut broker = scenario
             .topology
             .to_broker(options.profile)
             .map_err(|e| error(&join("topology", &e.path), e.message))?;
+        crate::sim::flow::build::prepare(&mut scenario, &mut broker)?;
         // The topology's own declarations are not part of the run.
         broker.drain_events();
         let mut world = World::from_broker(&broker);
-        let cast = cast(&scenario, &broker, &mut world)?;
+        let flow = crate::sim::flow::build::cast(&scenario, &mut world);
+        let mut cast = cast(&scenario, &broker, &mut world, flow.as_ref())?;
         let seed = scenario.seed;
+        let flow_state = flow.as_ref().map(|f| FlowState::new(f, seed));
+        cast.flow = flow;
         let consumers = (0..scenario.consumers.len())
             .map(|i| {
                 ConsumerState::new(Rng::stream(seed, 2 * i as u64 + 1), ChannelId(i as u32 + 1))
@@ -176,6 +197,7 @@ impl Simulation {
             latency_rng: Rng::stream(seed, u64::MAX),
             topology_epoch: 0,
             patterns: PatternState::new(scenario.projections.len()),
+            flow: flow_state,
         };
         let mut sim = Simulation {
             channel_owner: (0..=n)
@@ -360,11 +382,17 @@ impl Simulation {
             sched.schedule_in(step.at, SimEvent::Lesson(i as u32));
         }
         sched.schedule_in(self.scenario.sample_every, SimEvent::Sample);
+        self.schedule_flow_start();
     }
 }
 
 /// Node ids for the actors, with the checks that they refer to what exists.
-fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast, FieldError> {
+fn cast(
+    scenario: &Scenario,
+    broker: &Broker,
+    world: &mut World,
+    flow: Option<&FlowCast>,
+) -> Result<Cast, FieldError> {
     let mut cast = Cast {
         producers: Vec::new(),
         producer_exchanges: Vec::new(),
@@ -373,6 +401,7 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
         script: Vec::new(),
         store: None,
         projections: Vec::new(),
+        flow: None,
     };
     let declared = declare_nodes(scenario, world);
     check_patterns(scenario, broker, &declared)?;
@@ -385,8 +414,9 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             let name = (NodeKind::Exchange, p.vhost.as_str(), p.exchange.as_str());
             in_time(&declared, name, p.start, &join(&path, "exchange"))?;
         }
+        let node = world.service(&p.name);
         cast.producers
-            .push(world.add(NodeKind::Producer, &p.vhost, &p.name));
+            .push(node.unwrap_or_else(|| world.add(NodeKind::Producer, &p.vhost, &p.name)));
         cast.producer_exchanges
             .push(world.exchange(&p.vhost, &p.exchange));
     }
@@ -404,8 +434,9 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             let what = format!("queue `{}` is not declared in vhost `{}`", c.queue, c.vhost);
             return Err(error(&path, what));
         };
+        let node = world.service(&c.name);
         cast.consumers
-            .push(world.add(NodeKind::Consumer, &c.vhost, &c.name));
+            .push(node.unwrap_or_else(|| world.add(NodeKind::Consumer, &c.vhost, &c.name)));
         cast.consumer_queues.push(Some(queue));
     }
     (cast.store, cast.projections) = cast_sourcing(scenario, world);
@@ -430,6 +461,7 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             Action::Declare { .. } | Action::Unbind { .. } => {
                 Control::ChangeTopology(u32::try_from(i).unwrap_or(u32::MAX))
             }
+            other => crate::sim::flow::build::control(other, flow, world, i)?,
         };
         cast.script.push((step.at, control));
     }

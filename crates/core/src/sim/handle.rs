@@ -67,6 +67,8 @@ pub(crate) enum SimEvent {
         epoch: u32,
     },
     Control(Control),
+    /// A business flow's event.
+    Flow(crate::sim::flow::FlowEvent),
     Lesson(u32),
     Sample,
 }
@@ -121,11 +123,13 @@ impl Simulation {
                     .consumers
                     .get(consumer.0 as usize)
                     .map(|c| (c.epoch, c.status));
-                if current == Some((epoch, Status::Down)) {
+                // A flow's service taken down stays down through a broker restart.
+                if current == Some((epoch, Status::Down)) && !self.taken_down(consumer) {
                     self.subscribe(t, consumer);
                 }
             }
             SimEvent::Control(control) => self.control(t, control),
+            SimEvent::Flow(event) => self.flow_event(t, event),
             SimEvent::Lesson(lesson) => {
                 self.trace
                     .record(t, TraceKind::LessonStep { lesson }, None, None, None);
@@ -295,8 +299,12 @@ impl Simulation {
             self.state.metrics.latency(t.0.saturating_sub(sent));
         }
         let outcome = self.after_processing(t, consumer, held, outcome);
+        let message = held.message;
         if let Outcome::Settle(how) = outcome {
             self.send_settle(t, consumer, epoch, held, how);
+        }
+        if matches!(outcome, Outcome::Done | Outcome::Settle(Settle::Ack)) {
+            self.flow_processed(t, consumer, message);
         }
         self.start_processing(t, consumer);
     }

@@ -16,9 +16,13 @@
 //! - [`world`]: the nodes an edge joins (producers, exchanges, queues, consumers, the event
 //!   store and its projections) by id.
 //! - [`actor`]: producers' and consumers' run-time state and decisions.
+//! - [`flow`]: business flows (the scenario's `"flow"`): one flow run as orchestration
+//!   (synchronous calls) or choreography (events through a built exchange), sagas with
+//!   compensation, the circuit breaker, service take down / bring back, and the comparison of
+//!   both styles on the same seed.
 //! - [`engine`]: [`Simulation`]: `step`, `run_until`, `advance_by`, `run_steps`. Beside it,
 //!   private: `seek` (`seek`, `seek_step`, `step_back`, `inject`), `handle` (each event),
-//!   `control` (failures and consumer control), `observe` (broker events into trace and
+//!   `control` (failures, consumer control, exchange retype), `observe` (broker events into trace and
 //!   metrics), `hops` (exchange-to-exchange hops), `summary` (the metrics as JSON),
 //!   `reshape` (runtime topology changes: `declare` and `unbind` script steps), `reply` (what
 //!   consumers publish: RPC replies and parked retries; RPC round trips; TTL wake-ups),
@@ -43,6 +47,7 @@ pub mod cloudevents;
 mod control;
 pub mod engine;
 pub mod event_store;
+pub mod flow;
 mod handle;
 pub mod histogram;
 mod hops;

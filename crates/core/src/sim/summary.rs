@@ -132,6 +132,7 @@ impl Simulation {
                 "max": ms((m.latency_count() > 0).then(|| m.latency_max()))},
             "queues": queues,
             "consumers": consumers,
+            "flow": crate::sim::flow::StyleFigures::of(self).map(|f| f.to_json()),
         });
         if let Some(sourcing) = self.sourcing_json()
             && let Some(obj) = out.as_object_mut()

@@ -23,6 +23,8 @@ pub enum NodeKind {
     Store,
     /// A projection of an event-store stream.
     Projection,
+    /// A service of a business flow (or its caller).
+    Service,
 }
 
 impl NodeKind {
@@ -34,6 +36,7 @@ impl NodeKind {
             NodeKind::Consumer => "consumer",
             NodeKind::Store => "store",
             NodeKind::Projection => "projection",
+            NodeKind::Service => "service",
         }
     }
 }
@@ -119,9 +122,11 @@ impl World {
         let map = match kind {
             NodeKind::Exchange => Some(&mut self.exchanges),
             NodeKind::Queue => Some(&mut self.queues),
-            NodeKind::Producer | NodeKind::Consumer | NodeKind::Store | NodeKind::Projection => {
-                None
-            }
+            NodeKind::Producer
+            | NodeKind::Consumer
+            | NodeKind::Service
+            | NodeKind::Store
+            | NodeKind::Projection => None,
         };
         if let Some(map) = map {
             map.entry(vhost.to_owned())
@@ -164,6 +169,15 @@ impl World {
 
     pub fn queue(&self, vhost: &str, name: &str) -> Option<NodeId> {
         self.queues.get(vhost)?.get(name).copied()
+    }
+
+    /// The service node with this name (a flow's services and caller).
+    pub fn service(&self, name: &str) -> Option<NodeId> {
+        let i = self
+            .nodes
+            .iter()
+            .position(|n| n.kind == NodeKind::Service && n.name == name)?;
+        Some(NodeId(i as u32))
     }
 
     /// The queue nodes, in the order they were added.

@@ -242,7 +242,7 @@ pub fn consumer(item: &Json, path: &str) -> Result<ConsumerSpec, FieldError> {
 /// `{"fixed": per_second}`-style rates: `{"kind": "poisson", "per_second": 20}`,
 /// `{"kind": "fixed", "per_second": 10}`, `{"kind": "bursts", "size": 50, "every_ms": 5000}`,
 /// `{"kind": "script", "at_ms": [0, 100]}`.
-fn rate(obj: &Map<String, Json>, path: &str) -> Result<Rate, FieldError> {
+pub fn rate(obj: &Map<String, Json>, path: &str) -> Result<Rate, FieldError> {
     let path = join(path, "rate");
     let r = object(obj.get("rate").unwrap_or(&Json::Null), &path)?;
     let kind = text(r, "kind", &path, None)?;

@@ -9,12 +9,14 @@
 pub mod actors;
 pub mod patterns;
 pub mod read;
-mod write;
+pub(crate) mod write;
 
 use serde_json::{Map, Value as Json};
 
 use crate::definitions::Definitions;
+use crate::exchange::ExchangeType;
 use crate::fields::{FieldError, error, join, object, parse_json};
+use crate::sim::flow::FlowSpec;
 use crate::sim::rng::Dist;
 
 pub use actors::{Choice, ConsumerSpec, OnFailure, Part, ProducerSpec, Rate};
@@ -68,6 +70,26 @@ pub enum Action {
     ReplayProjection {
         projection: String,
     },
+    /// A flow's service stops answering (choreography: its consumer's connection dies).
+    TakeDown {
+        service: String,
+    },
+    BringBack {
+        service: String,
+    },
+    /// A flow's service fails every request until healed.
+    FailService {
+        service: String,
+    },
+    HealService {
+        service: String,
+    },
+    /// The exchange is deleted and declared again with another type, its bindings kept.
+    SetExchangeType {
+        vhost: String,
+        exchange: String,
+        kind: ExchangeType,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +124,8 @@ pub struct Scenario {
     pub lesson: Vec<LessonStep>,
     /// How often metrics are sampled (µs).
     pub sample_every: u64,
+    /// A business flow the engine builds in the chosen style.
+    pub flow: Option<FlowSpec>,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -116,6 +140,7 @@ const TOP_KEYS: &[&str] = &[
     "script",
     "lesson",
     "sample_every_ms",
+    "flow",
 ];
 
 impl Scenario {
@@ -145,6 +170,10 @@ impl Scenario {
             .map_err(|e| error(&join("topology", &e.path), e.message))?;
         let (producers, consumers) = actors(root)?;
         let projections = projections(root)?;
+        let flow = crate::sim::flow::spec::read(root)?;
+        if let Some(flow) = &flow {
+            flow.check_actors(&producers, &consumers)?;
+        }
         Ok(Scenario {
             name: text(root, "name", "", None)?,
             description: text(root, "description", "", Some(""))?,
@@ -158,6 +187,7 @@ impl Scenario {
             script: script(root)?,
             lesson: lesson(root)?,
             sample_every: ms(root, "sample_every_ms", "", Some(1_000_000))?.max(1000),
+            flow,
         })
     }
 }
@@ -298,7 +328,10 @@ fn script(root: &Map<String, Json>) -> Result<Vec<ScriptStep>, FieldError> {
                 &["consumer"],
             ),
             "restart_broker" => (Action::RestartBroker, &[]),
-            other => pattern_action(other, obj, &path)?,
+            other => match flow_action(obj, &path, other)? {
+                Some(found) => found,
+                None => pattern_action(other, obj, &path)?,
+            },
         };
         let allowed: Vec<&str> = ["at_ms", "action"].iter().chain(keys).copied().collect();
         only_keys(obj, &path, &allowed)?;
@@ -339,7 +372,8 @@ fn pattern_action(
             return Err(error(
                 &join(path, "action"),
                 "expected one of: stop_consumer, start_consumer, crash_consumer, \
-                 restart_broker, declare, unbind, replay_projection",
+                 restart_broker, take_down, bring_back, fail_service, heal_service, \
+                 set_exchange_type, declare, unbind, replay_projection",
             ));
         }
     })
@@ -369,6 +403,47 @@ fn fragment(
         return Err(error(&at, "an unbind lists `bindings` only"));
     }
     Ok(defs)
+}
+
+type Found = Option<(Action, &'static [&'static str])>;
+
+/// The actions on a flow's services and on exchange types.
+fn flow_action(obj: &Map<String, Json>, path: &str, name: &str) -> Result<Found, FieldError> {
+    let service = || text(obj, "service", path, None);
+    let action = match name {
+        "take_down" => Action::TakeDown {
+            service: service()?,
+        },
+        "bring_back" => Action::BringBack {
+            service: service()?,
+        },
+        "fail_service" => Action::FailService {
+            service: service()?,
+        },
+        "heal_service" => Action::HealService {
+            service: service()?,
+        },
+        "set_exchange_type" => {
+            let kind = text(obj, "type", path, None)?;
+            let kind = ExchangeType::ALL
+                .into_iter()
+                .find(|k| k.name() == kind)
+                .ok_or_else(|| {
+                    error(
+                        &join(path, "type"),
+                        "expected one of: direct, fanout, topic, headers",
+                    )
+                })?;
+            let action = Action::SetExchangeType {
+                vhost: text(obj, "vhost", path, Some("/"))?,
+                exchange: text(obj, "exchange", path, None)?,
+                kind,
+            };
+            return Ok(Some((action, &["vhost", "exchange", "type"])));
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some((action, &["service"])))
 }
 
 fn lesson(root: &Map<String, Json>) -> Result<Vec<LessonStep>, FieldError> {

@@ -37,22 +37,33 @@ impl Scenario {
             "topology": definitions::export(&broker),
             "latency_ms": {"publish": dist(&self.latency.publish),
                 "deliver": dist(&self.latency.deliver), "ack": dist(&self.latency.ack)},
-            "actors": {"producers": self.producers.iter().map(producer).collect::<Vec<_>>(),
-                "consumers": self.consumers.iter().map(consumer).collect::<Vec<_>>(),
+            // The actors a flow adds when it is built are not written: they are built again.
+            "actors": {"producers": self.producers.iter().filter(|p| !self.built(&p.name))
+                    .map(producer).collect::<Vec<_>>(),
+                "consumers": self.consumers.iter().filter(|c| !self.built(&c.name))
+                    .map(consumer).collect::<Vec<_>>(),
                 "projections": self.projections.iter().map(patterns::projection_json).collect::<Vec<_>>()},
             "layout": layout,
             "script": script,
             "lesson": lesson,
             "sample_every_ms": ms(self.sample_every),
+            "flow": self.flow.as_ref().map(crate::sim::flow::spec::write),
         }))
     }
 }
 
-fn ms(us: u64) -> f64 {
+impl Scenario {
+    /// Whether an actor of this name stands for a flow's service (added when built).
+    fn built(&self, name: &str) -> bool {
+        self.flow.as_ref().is_some_and(|f| f.is_service(name))
+    }
+}
+
+pub(crate) fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
 
-fn dist(d: &Dist) -> Json {
+pub(crate) fn dist(d: &Dist) -> Json {
     match *d {
         Dist::Fixed(us) => json!(ms(us)),
         Dist::Uniform { min, max } => json!({"uniform": [ms(min), ms(max)]}),
@@ -61,7 +72,21 @@ fn dist(d: &Dist) -> Json {
 }
 
 fn step(at: u64, action: &Action) -> Json {
+    let service =
+        |name: &str, service: &str| json!({"at_ms": ms(at), "action": name, "service": service});
     let (name, consumer) = match action {
+        Action::TakeDown { service: s } => return service("take_down", s),
+        Action::BringBack { service: s } => return service("bring_back", s),
+        Action::FailService { service: s } => return service("fail_service", s),
+        Action::HealService { service: s } => return service("heal_service", s),
+        Action::SetExchangeType {
+            vhost,
+            exchange,
+            kind,
+        } => {
+            return json!({"at_ms": ms(at), "action": "set_exchange_type", "vhost": vhost,
+                "exchange": exchange, "type": kind.name()});
+        }
         Action::StopConsumer { consumer } => ("stop_consumer", Some(consumer)),
         Action::StartConsumer { consumer } => ("start_consumer", Some(consumer)),
         Action::CrashConsumer { consumer } => ("crash_consumer", Some(consumer)),
@@ -96,18 +121,7 @@ fn producer(p: &ProducerSpec) -> Json {
         .iter()
         .map(|c| (c.name.clone(), weighted(c)))
         .collect();
-    let rate = match &p.rate {
-        Rate::Fixed { interval } => json!({"kind": "fixed", "per_second": 1e6 / *interval as f64}),
-        Rate::Poisson { mean_interval } => {
-            json!({"kind": "poisson", "per_second": 1e6 / mean_interval})
-        }
-        Rate::Bursts { size, every } => {
-            json!({"kind": "bursts", "size": size, "every_ms": ms(*every)})
-        }
-        Rate::Script { at } => {
-            json!({"kind": "script", "at_ms": at.iter().map(|t| ms(*t)).collect::<Vec<_>>()})
-        }
-    };
+    let rate = rate(&p.rate);
     let mut out = json!({"name": p.name, "vhost": p.vhost, "exchange": p.exchange,
         "routing_key": template(&p.routing_key, &p.choices), "headers": headers, "choices": choices,
         "rate": rate, "start_ms": ms(p.start), "stop_ms": p.stop.map(ms), "body_bytes": p.body_bytes,
@@ -124,6 +138,21 @@ fn producer(p: &ProducerSpec) -> Json {
         }
     }
     out
+}
+
+pub(crate) fn rate(rate: &Rate) -> Json {
+    match rate {
+        Rate::Fixed { interval } => json!({"kind": "fixed", "per_second": 1e6 / *interval as f64}),
+        Rate::Poisson { mean_interval } => {
+            json!({"kind": "poisson", "per_second": 1e6 / mean_interval})
+        }
+        Rate::Bursts { size, every } => {
+            json!({"kind": "bursts", "size": size, "every_ms": ms(*every)})
+        }
+        Rate::Script { at } => {
+            json!({"kind": "script", "at_ms": at.iter().map(|t| ms(*t)).collect::<Vec<_>>()})
+        }
+    }
 }
 
 fn consumer(c: &ConsumerSpec) -> Json {
