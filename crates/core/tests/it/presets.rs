@@ -135,10 +135,9 @@ fn every_preset_runs_the_same_twice_and_conserves_messages() {
     for (name, text) in presets() {
         let a = play(&name, &text);
         let b = play(&name, &text);
-        assert!(
-            a.sim.metrics().total.published > 0,
-            "{name}: nothing published"
-        );
+        // A flow run as orchestration calls services without broker messages: its trace
+        // still moves.
+        assert!(a.events > 0, "{name}: nothing happened");
         assert_eq!(
             (a.events, a.trace_hash),
             (b.events, b.trace_hash),
@@ -146,7 +145,6 @@ fn every_preset_runs_the_same_twice_and_conserves_messages() {
         );
         assert_eq!(a.sim.summary(), b.sim.summary(), "{name}");
         let held = held(&a.sim);
-        assert!(!a.copies.is_empty(), "{name}: no copy was enqueued");
         for (copy, (entered, ended)) in &a.copies {
             assert_eq!(*entered, 1, "{name}: {copy:?} entered {entered} times");
             assert!(*ended <= 1, "{name}: {copy:?} ended {ended} times");
