@@ -4,7 +4,9 @@
 //! any change to the publisher. At load, every exchange and queue a step may declare gets its
 //! node in the world (node ids never change while running, so checkpoints need not copy the
 //! world), and actors may refer to them when the step comes no later than the actor's start.
-//! The broker's declare / bind / unbind events reach the trace through `observe`.
+//! A change injected on demand adds its nodes then. The broker's declare, delete, bind and
+//! unbind events are traced here (`observe` hands them over). Also the load-time checks of the
+//! queues the patterns name (retry, RPC).
 
 use std::collections::BTreeMap;
 
