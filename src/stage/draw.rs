@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use web_sys::CanvasRenderingContext2d as Ctx;
 
 use crate::sim_ref::Selection;
-use crate::stage::geometry::{Dot, ends, half_size, label_at, lerp, progress};
+use crate::stage::geometry::{Dot, ends, half_size, label_at, lerp, progress, trim};
 use crate::stage::layout::{Fit, LinkKind, Scene, Shape};
 
 /// The theme's colours, read from the page's CSS variables.
@@ -265,11 +265,20 @@ fn dots(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
     // (colour, radius in tenths of a pixel) → x, y, x, y, …
     let mut by_colour: BTreeMap<(&'static str, u8), Vec<f32>> = BTreeMap::new();
     let mut painted = HashSet::with_capacity(frame.flights.len());
+    // Each edge's visible segment, worked out once per frame (a few edges, thousands of dots).
+    let mut segments: Vec<(NodeId, NodeId, Option<Segment>)> = Vec::new();
     for e in frame.flights {
         let Some(edge) = e.edge else { continue };
-        let Some((a, b)) = ends(frame.scene, &frame.fit, edge.from, edge.to) else {
-            continue;
-        };
+        let known = segments
+            .iter()
+            .find(|(f, t, _)| *f == edge.from && *t == edge.to)
+            .map(|(_, _, s)| *s);
+        let segment = known.unwrap_or_else(|| {
+            let s = segment(frame, edge.from, edge.to);
+            segments.push((edge.from, edge.to, s));
+            s
+        });
+        let Some((a, b)) = segment else { continue };
         let (x, y) = lerp(a, b, progress(&edge, frame.view, frame.min_span));
         let key = match e.kind {
             TraceKind::Ack => ("#2e8b57", 35),
@@ -291,9 +300,13 @@ fn dots(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
             message: e.message,
         });
     }
+    // Past a few hundred dots, squares: a third of the cost of circles, and at that density
+    // the eye cannot tell.
+    let painted_count: usize = by_colour.values().map(|xy| xy.len() / 2).sum();
+    let squares = painted_count > MAX_ROUND_DOTS;
     for ((colour, tenths), xy) in &by_colour {
         ctx.set_fill_style_str(colour);
-        fill_dots(ctx, xy, f64::from(*tenths) / 10.0);
+        fill_dots(ctx, xy, f64::from(*tenths) / 10.0, squares);
     }
     if let Some(Selection::Message(m)) = frame.selection {
         ctx.set_stroke_style_str(&palette.brand);
@@ -307,20 +320,37 @@ fn dots(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
     out
 }
 
+type Segment = ((f64, f64), (f64, f64));
+
+/// Where dots travel from `from` to `to`: between the shapes' outlines.
+fn segment(frame: &Frame<'_>, from: NodeId, to: NodeId) -> Option<Segment> {
+    let (a, b) = ends(frame.scene, &frame.fit, from, to)?;
+    let r = frame.fit.radius();
+    let reach = |id| frame.scene.shape(id).map_or(r, |s| half_size(s.kind, r).0);
+    Some(trim(a, b, reach(from), reach(to)))
+}
+
 // One call per colour: thousands of `arc` calls each crossing from WebAssembly to JavaScript
 // (with a try/catch shim, since `arc` can throw) cost more than the drawing.
-#[wasm_bindgen(inline_js = "export function fill_dots(ctx, xy, r) {
+#[wasm_bindgen(inline_js = "export function fill_dots(ctx, xy, r, squares) {
   ctx.beginPath();
   for (let i = 0; i + 1 < xy.length; i += 2) {
-    ctx.moveTo(xy[i] + r, xy[i + 1]);
-    ctx.arc(xy[i], xy[i + 1], r, 0, 6.283185307179586);
+    if (squares) {
+      ctx.rect(xy[i] - r * 0.85, xy[i + 1] - r * 0.85, r * 1.7, r * 1.7);
+    } else {
+      ctx.moveTo(xy[i] + r, xy[i + 1]);
+      ctx.arc(xy[i], xy[i + 1], r, 0, 6.283185307179586);
+    }
   }
   ctx.fill();
 }")]
 extern "C" {
-    /// Fills a circle of radius `r` at each (x, y) of `xy` as one path.
-    fn fill_dots(ctx: &Ctx, xy: &[f32], r: f64);
+    /// Fills a circle of radius `r` (or a square as wide) at each (x, y) of `xy`, one path.
+    fn fill_dots(ctx: &Ctx, xy: &[f32], r: f64, squares: bool);
 }
+
+/// Dots drawn round at most; more are drawn square.
+const MAX_ROUND_DOTS: usize = 600;
 
 /// Reduced motion: ring each node messages are heading to and count them.
 fn arrivals(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, r: f64) {

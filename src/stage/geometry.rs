@@ -89,6 +89,17 @@ pub fn label_at(a: (f64, f64), b: (f64, f64), ra: f64, rb: f64) -> (f64, f64) {
     lerp(a, b, (ra + (len - ra - rb) / 2.0) / len)
 }
 
+/// The part of the line from `a` to `b` outside both shapes (reaching `ra` and `rb` from the
+/// centres): where dots travel, so a dot never hides a node's centre. A line shorter than the
+/// shapes stays as it is.
+pub fn trim(a: (f64, f64), b: (f64, f64), ra: f64, rb: f64) -> ((f64, f64), (f64, f64)) {
+    let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+    if len <= ra + rb {
+        return (a, b);
+    }
+    (lerp(a, b, ra / len), lerp(a, b, 1.0 - rb / len))
+}
+
 /// Where a hop from `from` to `to` starts and ends on screen.
 pub fn ends(
     scene: &Scene,
@@ -137,6 +148,14 @@ mod tests {
         assert_eq!(lerp((0.0, 0.0), (10.0, 20.0), 0.5), (5.0, 10.0));
         assert_eq!(label_at((0.0, 0.0), (100.0, 0.0), 10.0, 50.0), (30.0, 0.0));
         assert_eq!(label_at((0.0, 0.0), (10.0, 0.0), 10.0, 50.0), (5.0, 0.0));
+        assert_eq!(
+            trim((0.0, 0.0), (100.0, 0.0), 10.0, 50.0),
+            ((10.0, 0.0), (50.0, 0.0))
+        );
+        assert_eq!(
+            trim((0.0, 0.0), (0.0, 10.0), 10.0, 5.0),
+            ((0.0, 0.0), (0.0, 10.0))
+        );
     }
 
     #[test]

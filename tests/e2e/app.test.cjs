@@ -29,6 +29,7 @@ async function fresh() {
   await page.goto(server.url);
   await page.waitForSelector("#stage-canvas");
   await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  await page.waitForSelector(".metrics");
   return page;
 }
 
@@ -38,7 +39,16 @@ const playing = async (page) => (await page.getAttribute("#play", "aria-label"))
 
 /** Clicks the canvas where the node called `name` is drawn. */
 async function clickNode(page, name) {
-  const at = await page.evaluate((n) => window.__switchyardFrames.nodes[n], name);
+  // The canvas settles once the panels beside it have rendered: wait until the node stays put.
+  const where = () => page.evaluate((n) => JSON.stringify(window.__switchyardFrames.nodes[n]), name);
+  let at = await where();
+  for (let i = 0; i < 20; i++) {
+    await page.waitForTimeout(150);
+    const again = await where();
+    if (again === at) break;
+    at = again;
+  }
+  at = JSON.parse(at || "null");
   assert.ok(at, `node ${name} is drawn`);
   await page.click("#stage-canvas", { position: { x: at[0], y: at[1] } });
 }
@@ -101,7 +111,8 @@ test("clicking a message in flight shows its route explanation", async () => {
   // Slow down so a dot stays put while we aim, then pause with dots on the wires.
   await page.selectOption("#speed", "0");
   await page.waitForFunction(() => (window.__switchyardFrames.dots || []).length > 0, null, { timeout: 10000 });
-  await page.keyboard.press("Space");
+  // The speed list has the focus (keys typed there are its own): pause with the button.
+  await page.click("#play");
   await page.waitForTimeout(200);
   const dot = await page.evaluate(() => window.__switchyardFrames.dots[0]);
   assert.ok(dot, "a dot is drawn");
