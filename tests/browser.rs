@@ -8,7 +8,7 @@ use std::time::Duration;
 use switchyard_app::{App, panic_overlay};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{HtmlInputElement, InputEvent, InputEventInit};
+use web_sys::{HtmlInputElement, InputEvent, InputEventInit, KeyboardEvent, KeyboardEventInit};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -66,6 +66,91 @@ async fn typing_a_routing_key_re_explains() {
         explanation.contains("routed to 1 queue: `Q2`"),
         "{explanation}"
     );
+}
+
+fn text(root: &web_sys::Element, selector: &str) -> String {
+    root.query_selector(selector)
+        .unwrap()
+        .expect("the element is rendered")
+        .text_content()
+        .unwrap()
+}
+
+fn events(root: &web_sys::Element) -> u64 {
+    text(root, "#steps")
+        .trim_end_matches(" events")
+        .parse()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_first_preset_opens_playing_with_the_stage_and_the_panels() {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item(switchyard_app::storage::KEY).unwrap();
+    let root = mount().await;
+    yew::platform::time::sleep(Duration::from_millis(400)).await;
+    assert!(root.query_selector("#stage-canvas").unwrap().is_some());
+    let play = root.query_selector("#play").unwrap().unwrap();
+    assert_eq!(play.get_attribute("aria-label").unwrap(), "Pause");
+    assert!(events(&root) > 0, "the simulation moved");
+    assert!(root.query_selector(".metrics").unwrap().is_some());
+    assert!(text(&root, ".presets").contains("Orders on a topic exchange"));
+}
+
+#[wasm_bindgen_test]
+async fn a_corrupt_saved_session_is_discarded_with_a_notice() {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage
+        .set_item(
+            switchyard_app::storage::KEY,
+            "{\"v\": 1, \"at_us\": \"soon\"}",
+        )
+        .unwrap();
+    let root = mount().await;
+    let banner = text(&root, "#banner");
+    assert!(
+        banner.contains("could not be restored (`at_us`: expected a whole number)"),
+        "{banner}"
+    );
+    assert!(
+        root.query_selector("#stage-canvas").unwrap().is_some(),
+        "not a blank page"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn keys_open_help_and_step_the_simulation() {
+    let root = mount().await;
+    let press = |key: &str| {
+        let init = KeyboardEventInit::new();
+        init.set_key(key);
+        init.set_bubbles(true);
+        let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        web_sys::window().unwrap().dispatch_event(&event).unwrap();
+    };
+    press("?");
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+    assert!(text(&root, "#help-overlay").contains("PageDown"));
+    press("Escape");
+    press(" ");
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+    assert!(root.query_selector("#help-overlay").unwrap().is_none());
+    let play = root.query_selector("#play").unwrap().unwrap();
+    assert_eq!(
+        play.get_attribute("aria-label").unwrap(),
+        "Play",
+        "Space paused"
+    );
+    press("PageDown");
+    press("ArrowRight");
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+    let stepped = events(&root);
+    press("PageUp");
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(events(&root), stepped - 1, "one event back");
+    press("PageDown");
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(events(&root), stepped, "and forward again");
 }
 
 #[wasm_bindgen_test]

@@ -49,13 +49,8 @@ pub struct Frame<'a> {
     pub colour: &'a dyn Fn(Option<MessageId>) -> &'static str,
 }
 
-/// Paints `frame`; gives the dots drawn, for clicks.
-pub fn paint(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, height: f64) -> Vec<Dot> {
-    paint_scene(ctx, palette, frame, width, height);
-    paint_moving(ctx, palette, frame)
-}
-
-/// The topology: links, keys, nodes, depths and marks.
+/// The topology under the dots: links, nodes, depths and marks (then [`paint_moving`] and
+/// [`paint_labels`]).
 pub fn paint_scene(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, height: f64) {
     ctx.clear_rect(0.0, 0.0, width, height);
     let r = frame.fit.radius();
@@ -78,9 +73,6 @@ pub fn paint_moving(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot>
 
 fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
     ctx.set_line_width(1.5);
-    ctx.set_font("12px ui-monospace, Menlo, monospace");
-    ctx.set_text_align("center");
-    ctx.set_text_baseline("middle");
     for link in &frame.scene.links {
         let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
             continue;
@@ -97,26 +89,40 @@ fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
         ctx.move_to(a.0, a.1);
         ctx.line_to(b.0, b.1);
         ctx.stroke();
-        arrow_head(ctx, &palette.muted, a, b, frame.fit.radius() * 1.15);
-        if !link.label.is_empty() {
-            // Halfway along the visible part of the line, clear of both shapes.
-            let r = frame.fit.radius();
-            let reach = |id| frame.scene.shape(id).map_or(r, |s| half_size(s.kind, r).0);
-            let (ra, rb) = (reach(link.from), reach(link.to));
-            let (mx, mut my) = label_at(a, b, ra, rb);
-            let w = ctx.measure_text(&link.label).map_or(40.0, |m| m.width()) + 8.0;
-            let room = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt() - ra - rb;
-            if w > room {
-                // No room between the shapes: above the line.
-                my -= 14.0;
-            }
-            ctx.set_fill_style_str(&palette.panel);
-            ctx.fill_rect(mx - w / 2.0, my - 9.0, w, 18.0);
-            ctx.set_fill_style_str(&palette.text);
-            let _ = ctx.fill_text(&link.label, mx, my);
-        }
+        arrow_head(ctx, &palette.muted, a, b, reach(frame, link.to) + 2.0);
     }
     let _ = ctx.set_line_dash(&js_sys::Array::new());
+}
+
+/// How far a node's outline reaches from its centre along a horizontal line (pixels).
+fn reach(frame: &Frame<'_>, id: NodeId) -> f64 {
+    let r = frame.fit.radius();
+    frame.scene.shape(id).map_or(r, |s| half_size(s.kind, r).0)
+}
+
+/// The binding keys, on their links: painted over the dots so they stay readable.
+pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
+    ctx.set_font("12px ui-monospace, Menlo, monospace");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    for link in frame.scene.links.iter().filter(|l| !l.label.is_empty()) {
+        let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
+            continue;
+        };
+        // Halfway along the visible part of the line, clear of both shapes.
+        let (ra, rb) = (reach(frame, link.from), reach(frame, link.to));
+        let (mx, mut my) = label_at(a, b, ra, rb);
+        let w = ctx.measure_text(&link.label).map_or(40.0, |m| m.width()) + 8.0;
+        let room = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt() - ra - rb;
+        if w > room {
+            // No room between the shapes: above the line.
+            my -= 14.0;
+        }
+        ctx.set_fill_style_str(&palette.panel);
+        ctx.fill_rect(mx - w / 2.0, my - 9.0, w, 18.0);
+        ctx.set_fill_style_str(&palette.text);
+        let _ = ctx.fill_text(&link.label, mx, my);
+    }
 }
 
 fn arrow_head(ctx: &Ctx, colour: &str, a: (f64, f64), b: (f64, f64), back: f64) {
@@ -336,7 +342,7 @@ fn segment(frame: &Frame<'_>, from: NodeId, to: NodeId) -> Option<Segment> {
   ctx.beginPath();
   for (let i = 0; i + 1 < xy.length; i += 2) {
     if (squares) {
-      ctx.rect(xy[i] - r * 0.85, xy[i + 1] - r * 0.85, r * 1.7, r * 1.7);
+      ctx.rect(xy[i] - r * 0.6, xy[i + 1] - r * 0.6, r * 1.2, r * 1.2);
     } else {
       ctx.moveTo(xy[i] + r, xy[i + 1]);
       ctx.arc(xy[i], xy[i + 1], r, 0, 6.283185307179586);

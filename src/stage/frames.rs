@@ -14,7 +14,7 @@ use web_sys::CanvasRenderingContext2d;
 use yew::prelude::*;
 
 use crate::sim_ref::Selection;
-use crate::stage::draw::{Frame, Palette, paint_moving, paint_scene};
+use crate::stage::draw::{Frame, Palette, paint_labels, paint_moving, paint_scene};
 use crate::stage::geometry::{Dot, key_colour};
 use crate::stage::layout::{Fit, Scene};
 use crate::stage::player::Stop;
@@ -384,6 +384,7 @@ impl Loop {
         paint_scene(ctx, palette, &frame, self.size.0, self.size.1);
         let t3 = now_ms();
         let dots = paint_moving(ctx, palette, &frame);
+        paint_labels(ctx, palette, &frame);
         self.stats.add("sceneMs", t3 - t2);
         self.stats.add("dotsMs", now_ms() - t3);
         self.stats.dots(&dots);

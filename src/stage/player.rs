@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use switchyard_core::MessageId;
 use switchyard_core::sim::rng::Dist;
-use switchyard_core::sim::{NodeId, SimTime, Simulation, TraceEvent};
+use switchyard_core::sim::{NodeId, SimTime, Simulation, TraceEvent, TraceKind};
 
 use crate::sim_ref::SimRef;
 
@@ -234,6 +234,13 @@ impl Player {
             })
             .copied()
             .collect();
+        // Stretched hops overlap: draw each message once, on its latest hop (a confirm or a
+        // return travels back to the producer beside it).
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|e| {
+            let signal = matches!(e.kind, TraceKind::Confirm { .. } | TraceKind::Return);
+            e.message.is_none_or(|m| seen.insert((m, signal)))
+        });
         out.reverse();
         out
     }

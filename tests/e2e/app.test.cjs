@@ -114,6 +114,11 @@ test("clicking a message in flight shows its route explanation", async () => {
   // The speed list has the focus (keys typed there are its own): pause with the button.
   await page.click("#play");
   await page.waitForTimeout(200);
+  // Paused between two messages, maybe: step until one is on a wire.
+  for (let i = 0; i < 50 && !(await page.evaluate(() => window.__switchyardFrames.dots.length)); i++) {
+    await page.keyboard.press("ArrowRight");
+    await page.waitForTimeout(50);
+  }
   const dot = await page.evaluate(() => window.__switchyardFrames.dots[0]);
   assert.ok(dot, "a dot is drawn");
   await page.click("#stage-canvas", { position: { x: dot[0], y: dot[1] } });
