@@ -83,6 +83,11 @@ impl Breaker {
         }
     }
 
+    /// The caller lost its calls in flight (it went down): a trial call will not report back.
+    pub fn abandon_calls(&mut self) {
+        self.trial = false;
+    }
+
     fn open(&mut self, now: u64) -> BreakerState {
         self.state = BreakerState::Open;
         self.opened_at = now;
@@ -183,5 +188,18 @@ mod tests {
         for (steps, expected) in cases {
             assert_eq!(run(steps), *expected, "{steps:?}");
         }
+    }
+
+    #[test]
+    fn a_trial_abandoned_by_its_caller_lets_the_next_one_through() {
+        let mut b = Breaker::default();
+        for t in 0..3 {
+            b.record(t, false, &SPEC);
+        }
+        // Opened at 2 µs: half-open from 1002, one trial at a time.
+        assert!(b.allow(1002, &SPEC).0);
+        assert!(!b.allow(1003, &SPEC).0);
+        b.abandon_calls();
+        assert_eq!(b.allow(1004, &SPEC), (true, None));
     }
 }

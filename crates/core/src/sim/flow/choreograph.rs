@@ -198,6 +198,7 @@ impl Simulation {
             // What the triggering service was doing is lost: its callers will time out.
             fs.pending.retain(|_, p| !p.answered);
             fs.pending.values_mut().for_each(|p| p.finished = true);
+            fs.breakers.iter_mut().for_each(|b| b.abandon_calls());
         }
         let node = self.service_node(s);
         self.trace.record(t, kind, None, None, node);
