@@ -12,16 +12,24 @@ pub struct Preset {
 }
 
 /// Every preset, in the order the picker lists them.
+#[rustfmt::skip]
 pub const PRESETS: &[Preset] = &[
-    Preset {
-        id: "orders-topic",
-        json: include_str!("../scenarios/orders-topic.json"),
-    },
+    Preset { id: "orders-topic", json: include_str!("../scenarios/orders-topic.json") },
+    Preset { id: "employee-created", json: include_str!("../scenarios/employee-created.json") },
+    Preset { id: "retry-backoff", json: include_str!("../scenarios/retry-backoff.json") },
+    Preset { id: "event-sourcing", json: include_str!("../scenarios/event-sourcing.json") },
+    Preset { id: "live-match", json: include_str!("../scenarios/live-match.json") },
+    Preset { id: "tutorial-1-hello-world", json: include_str!("../scenarios/tutorial-1-hello-world.json") },
+    Preset { id: "tutorial-2-work-queues", json: include_str!("../scenarios/tutorial-2-work-queues.json") },
+    Preset { id: "tutorial-3-publish-subscribe", json: include_str!("../scenarios/tutorial-3-publish-subscribe.json") },
+    Preset { id: "tutorial-4-routing", json: include_str!("../scenarios/tutorial-4-routing.json") },
+    Preset { id: "tutorial-5-topics", json: include_str!("../scenarios/tutorial-5-topics.json") },
+    Preset { id: "tutorial-6-rpc", json: include_str!("../scenarios/tutorial-6-rpc.json") },
+    Preset { id: "payment-flow", json: include_str!("../scenarios/payment-flow.json") },
+    Preset { id: "saga", json: include_str!("../scenarios/saga.json") },
+    Preset { id: "circuit-breaker", json: include_str!("../scenarios/circuit-breaker.json") },
     // The animation's benchmark (scripts/bench-app.sh): 2,000 messages in flight.
-    Preset {
-        id: "stress",
-        json: include_str!("../scenarios/stress.json"),
-    },
+    Preset { id: "stress", json: include_str!("../scenarios/stress.json") },
 ];
 
 /// The preset with this id.

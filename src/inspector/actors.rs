@@ -57,6 +57,11 @@ pub(super) fn consumer(sim: &Simulation, name: &str, on_select: &Callback<Select
                 ("crash probability", (spec.crash_probability > 0.0).then(|| html! { { spec.crash_probability } })),
                 ("recovers after", spec.recover_after.and_then(|us| text(seconds(us)))),
                 ("starts at", (spec.start > 0).then(|| html! { { seconds(spec.start) } })),
+                ("retry", spec.retry.as_ref().and_then(|r| text(format!(
+                    "{} attempts, then parked in {}", r.max_attempts, r.parking_lot)))),
+                ("RPC server", spec.replies.then(|| html! { { "replies to reply_to with the correlation id" } })),
+                ("exclusive", spec.exclusive.then(|| html! { { "yes" } })),
+                ("appends to stream", spec.append_to.as_ref().and_then(|s| text(s.clone()))),
             ]) }
             <h3>{ format!("In hand ({})", view.in_hand.len()) }</h3>
             { message_list(&view.in_hand, 24, on_select) }
@@ -97,6 +102,9 @@ pub(super) fn producer(sim: &Simulation, name: &str, on_select: &Callback<Select
         ("persistent", yes_no(spec.persistent)),
         ("mandatory", yes_no(spec.mandatory)),
         ("publisher confirms", yes_no(spec.confirms)),
+        ("CloudEvents", spec.cloudevents.as_ref().and_then(|ce| text(format!(
+            "type {}, source {}", ce.kind, ce.source)))),
+        ("RPC requests", spec.rpc.as_ref().and_then(|r| text(format!("reply_to {}", r.reply_to)))),
     ])
 }
 
@@ -175,6 +183,7 @@ fn template(spec: &ProducerSpec, parts: &[Part]) -> String {
                 .choices
                 .get(*i)
                 .map_or_else(|| "{?}".to_owned(), |c| format!("{{{}}}", c.name)),
+            Part::Seq => "{seq}".to_owned(),
         })
         .collect()
 }
@@ -207,5 +216,6 @@ fn on_failure(how: OnFailure) -> &'static str {
         OnFailure::Nack { requeue: false } => "nack, no requeue (dead-letter)",
         OnFailure::Reject { requeue: true } => "reject, requeue",
         OnFailure::Reject { requeue: false } => "reject, no requeue (dead-letter)",
+        OnFailure::Retry => "retry: reject into the delay queues, then park",
     }
 }

@@ -57,6 +57,17 @@ fn origin(sim: &Simulation, info: &MessageInfo, on_select: &Callback<Selection>)
                 </p>
             }
         }
+        Origin::Consumer(c) => {
+            let consumer = sim.consumer_node(*c);
+            html! {
+                <p class="origin">
+                    { "Published by consumer " }
+                    { consumer.map(|n| node_link(sim, n, on_select)).unwrap_or_default() }
+                    { format!(" (an RPC reply, or a message parked after its last retry) at {}",
+                        seconds(info.at.0)) }
+                </p>
+            }
+        }
         Origin::DeadLetter {
             from,
             queue,
@@ -162,8 +173,27 @@ fn properties(sim: &Simulation, info: &MessageInfo, on_select: &Callback<Selecti
         ("type", p.kind.as_ref().and_then(text)),
         ("user_id", p.user_id.as_ref().and_then(text)),
         ("app_id", p.app_id.as_ref().and_then(text)),
-        ("body", text(format!("{} bytes", info.content.body.len()))),
+        (
+            "body",
+            Some(body(&info.content.body, p.content_type.as_deref())),
+        ),
     ])
+}
+
+/// Largest body shown as text.
+const SHOWN_BODY: usize = 4096;
+
+/// A JSON body (a CloudEvent) pretty-printed; any other body by its size.
+fn body(bytes: &[u8], content_type: Option<&str>) -> Html {
+    let json = content_type.is_some_and(|t| t.ends_with("json")) && bytes.len() <= SHOWN_BODY;
+    let pretty = json
+        .then(|| serde_json::from_slice::<serde_json::Value>(bytes).ok())
+        .flatten()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok());
+    match pretty {
+        Some(text) => html! { <pre class="body">{ text }</pre> },
+        None => html! { { format!("{} bytes", bytes.len()) } },
+    }
 }
 
 fn lifecycle(

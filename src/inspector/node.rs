@@ -36,6 +36,9 @@ pub(super) fn view(sim: &Simulation, id: NodeId, on_select: &Callback<Selection>
                 { actors::producer(sim, &node.name, on_select) }
             </>
         },
+        NodeKind::Store => event_store(sim),
+        NodeKind::Projection => projection(sim, &node.name),
+        NodeKind::Service => html! { <p>{ "A service of the scenario's business flow." }</p> },
     };
     html! {
         <>
@@ -339,4 +342,37 @@ pub(super) fn message_link(
     on_select: &Callback<Selection>,
 ) -> Html {
     link(format!("#{}", id.0), Selection::Message(id), on_select)
+}
+
+/// The event store: each stream with its version, appends and conflicts.
+fn event_store(sim: &Simulation) -> Html {
+    let store = sim.event_store();
+    html! {
+        <>
+            <p>{ format!("{} events appended; {} appends refused for a wrong expected version.",
+                store.appended(), store.conflicts()) }</p>
+            <ul>
+                { for store.streams().map(|(name, version)| html! {
+                    <li>{ format!("{name}: version {version}") }</li>
+                }) }
+            </ul>
+        </>
+    }
+}
+
+/// A projection: how far it has read and what it folded.
+fn projection(sim: &Simulation, name: &str) -> Html {
+    let Some(state) = sim.projection_state(name) else {
+        return html! { <p class="error">{ format!("There is no projection {name}.") }</p> };
+    };
+    html! {
+        <>
+            <p>{ format!("Read up to version {}; sum {}.", state.position, state.sum) }</p>
+            <ul>
+                { for state.by_type.iter().map(|(kind, n)| html! {
+                    <li>{ format!("{kind}: {n}") }</li>
+                }) }
+            </ul>
+        </>
+    }
 }

@@ -136,6 +136,9 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         NodeKind::Exchange => (&palette.exchange, "X"),
         NodeKind::Queue => (&palette.queue, ""),
         NodeKind::Consumer => (&palette.consumer, "C"),
+        NodeKind::Service => (&palette.consumer, "S"),
+        NodeKind::Store => (&palette.queue, "E"),
+        NodeKind::Projection => (&palette.consumer, "V"),
     };
     ctx.set_line_width(if selected { 4.0 } else { 2.0 });
     ctx.set_stroke_style_str(if selected {
@@ -147,7 +150,11 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
     ctx.begin_path();
     let mut label_y = y + r + 14.0;
     match s.kind {
-        NodeKind::Producer | NodeKind::Consumer => {
+        NodeKind::Producer
+        | NodeKind::Consumer
+        | NodeKind::Service
+        | NodeKind::Store
+        | NodeKind::Projection => {
             let _ = ctx.arc(x, y, r, 0.0, 2.0 * PI);
         }
         NodeKind::Exchange => hexagon(ctx, x, y, r),

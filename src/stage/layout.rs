@@ -76,7 +76,8 @@ impl Scene {
                 NodeKind::Producer => 0,
                 NodeKind::Exchange => 1 + depth.get(&id).copied().unwrap_or(0).min(3),
                 NodeKind::Queue => 5,
-                NodeKind::Consumer => 6,
+                NodeKind::Consumer | NodeKind::Service => 6,
+                NodeKind::Store | NodeKind::Projection => 7,
             };
             if let Some(c) = columns.get_mut(column) {
                 c.push(shapes.len());

@@ -57,6 +57,12 @@ enum Command {
         /// Writes every trace event as a JSON line.
         #[arg(long, value_name = "FILE.jsonl")]
         trace: Option<PathBuf>,
+        /// Runs the scenario's flow in this style: orchestration or choreography.
+        #[arg(long, value_parser = run::parse_style)]
+        style: Option<switchyard_core::sim::flow::Style>,
+        /// Runs the scenario's flow in both styles (same seed and load) and prints the figures side by side.
+        #[arg(long, conflicts_with_all = ["style", "trace"])]
+        compare: bool,
     },
     /// Explain, as text, where a message published to EXCHANGE with KEY would go, and why.
     Explain {
@@ -96,7 +102,12 @@ fn main() -> ExitCode {
             until,
             seed,
             trace,
-        } => run::run(&scenario, until, seed, trace.as_deref()),
+            style,
+            compare,
+        } => {
+            let flow = run::FlowChoice { style, compare };
+            run::run(&scenario, until, seed, trace.as_deref(), flow)
+        }
         Command::Explain {
             definitions,
             exchange,

@@ -1,11 +1,13 @@
-//! `switchyard run SCENARIO.json --until 60s [--seed N] [--trace FILE.jsonl]`: runs a scenario
-//! headless, as fast as possible, prints the metrics summary as JSON and optionally writes
-//! every trace event as a JSON line. A bad scenario file is an error that names the file and
+//! `switchyard run SCENARIO.json --until 60s [--seed N] [--trace FILE.jsonl]
+//! [--style orchestration|choreography] [--compare]`: runs a scenario headless, as fast as
+//! possible, prints the metrics summary as JSON and optionally writes every trace event as a
+//! JSON line; with a flow, runs it in the chosen style or compares both styles. A bad scenario file is an error that names the file and
 //! the field's path (exit code 2, from `main`).
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use switchyard_core::sim::flow::{Style, compare};
 use switchyard_core::sim::trace::to_json;
 use switchyard_core::sim::{Options, Scenario, SimTime, Simulation};
 
@@ -14,11 +16,19 @@ const CHUNK_US: u64 = 100_000;
 /// The trace ring of the runner: room for a chunk of about a million events.
 const TRACE_RING: usize = 1 << 20;
 
+/// What to do with the scenario's flow: run it in a style, or compare both.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FlowChoice {
+    pub style: Option<Style>,
+    pub compare: bool,
+}
+
 pub fn run(
     path: &Path,
     until: SimTime,
     seed: Option<u64>,
     trace: Option<&Path>,
+    flow: FlowChoice,
 ) -> Result<(), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
@@ -26,6 +36,26 @@ pub fn run(
         Scenario::from_json_text(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     if let Some(seed) = seed {
         scenario.seed = seed;
+    }
+    let wants_flow = flow.compare || flow.style.is_some();
+    match scenario.flow.as_mut() {
+        None if wants_flow => {
+            let option = if flow.compare { "--compare" } else { "--style" };
+            return Err(format!(
+                "{}: {option} needs a scenario with a flow (a \"flow\" key)",
+                path.display()
+            ));
+        }
+        Some(spec) => spec.style = flow.style.unwrap_or(spec.style),
+        None => {}
+    }
+    if flow.compare {
+        let comparison =
+            compare(&scenario, until).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            serde_json::to_string_pretty(&comparison.to_json()).map_err(|e| e.to_string())?;
+        println!("{text}");
+        return Ok(());
     }
     let options = Options {
         trace_capacity: TRACE_RING,
@@ -69,6 +99,11 @@ fn flush(sim: &Simulation, out: &mut impl Write, from: u64) -> Result<u64, Strin
         writeln!(out, "{line}").map_err(|e| e.to_string())?;
     }
     Ok(trace.next_seq())
+}
+
+/// `orchestration` or `choreography`.
+pub fn parse_style(text: &str) -> Result<Style, String> {
+    Style::parse(text).ok_or_else(|| format!("`{text}`: expected orchestration or choreography"))
 }
 
 /// `60s`, `500ms`, `2m`, `1h`, `1.5s`; a plain number is seconds.

@@ -8,6 +8,7 @@
 mod clock;
 mod consume;
 mod flow;
+mod retype;
 mod routing;
 
 pub use consume::{GetOk, Settle};

@@ -107,6 +107,40 @@ impl Definitions {
     }
 }
 
+/// A definitions fragment (exchanges, queues, bindings; no policies) as written in a file:
+/// what a scenario's `declare` step holds. Reading it back gives the same fragment.
+pub fn fragment_to_json(defs: &Definitions) -> Json {
+    let exchanges: Vec<Json> = defs
+        .exchanges
+        .iter()
+        .map(|(vhost, d)| {
+            json!({"name": d.name, "vhost": vhost, "type": d.kind.name(), "durable": d.durable,
+                "auto_delete": d.auto_delete, "internal": d.internal, "arguments": d.arguments.to_json()})
+        })
+        .collect();
+    let queues: Vec<Json> = defs
+        .queues
+        .iter()
+        .map(|(vhost, q)| {
+            json!({"name": q.name, "vhost": vhost, "durable": q.durable, "exclusive": q.exclusive,
+                "auto_delete": q.auto_delete, "arguments": q.arguments.to_json()})
+        })
+        .collect();
+    let bindings: Vec<Json> = defs
+        .bindings
+        .iter()
+        .map(|(vhost, b)| {
+            let kind = match b.destination {
+                Destination::Queue(_) => "queue",
+                Destination::Exchange(_) => "exchange",
+            };
+            json!({"source": b.source, "vhost": vhost, "destination": b.destination.name(),
+                "destination_type": kind, "routing_key": b.routing_key, "arguments": b.arguments.to_json()})
+        })
+        .collect();
+    json!({"exchanges": exchanges, "queues": queues, "bindings": bindings})
+}
+
 /// The broker's topology as a definitions file a real RabbitMQ can import.
 pub fn export(broker: &Broker) -> Json {
     let mut vhosts = Vec::new();

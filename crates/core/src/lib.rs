@@ -16,12 +16,15 @@
 //!   limits, requeue, dead letters (`x-death`), priorities, consumers and delivery limits.
 //! - [`channel`]: delivery tags and the unsettled deliveries of each channel.
 //! - [`event`]: every state change as a value.
-//! - [`broker`]: vhosts, publishing, consuming, acknowledging, virtual time and restart, and
-//!   the event log, over all of the above.
+//! - [`broker`]: vhosts, publishing, consuming, acknowledging, virtual time and restart, an
+//!   exchange's type changed in place, and the event log, over all of the above.
 //! - [`fields`]: reading JSON inputs with errors that name the field.
 //! - [`definitions`]: RabbitMQ definitions files in and out.
 //! - [`sim`]: the simulation engine: virtual time, producers and consumers, failures, the
-//!   trace the animation reads, metrics, step back and seek, scenario files.
+//!   trace the animation reads, metrics, step back and seek, scenario files; business flows
+//!   run as orchestration or choreography (sagas, circuit breaker, the comparison); and the
+//!   patterns built on the broker (runtime topology changes, RPC, retry with backoff,
+//!   CloudEvents, an event store with projections).
 
 pub mod broker;
 pub mod channel;

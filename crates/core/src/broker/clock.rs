@@ -35,7 +35,8 @@ impl Broker {
         Ok(())
     }
 
-    fn next_due(&self) -> Option<u64> {
+    /// When (ms) the earliest queue next needs attention: an expiry or an unused queue.
+    pub fn next_due(&self) -> Option<u64> {
         self.queues
             .values()
             .flat_map(|qs| qs.values())

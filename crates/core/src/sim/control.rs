@@ -1,10 +1,12 @@
 //! Failure injection and consumer control: start (`basic.consume`), stop (`basic.cancel`),
 //! crash (the connection dies, the broker requeues what was unacked, what the consumer held is
 //! shown as lost in flight), recovery after a delay, and broker restart (durable state and
-//! persistent messages survive; every consumer reconnects on a new channel). Each new
+//! persistent messages survive; every consumer reconnects on a new channel), and an exchange's
+//! type changed in place (deleted and redeclared, bindings kept). Each new
 //! connection bumps the consumer's epoch so stale deliveries and acks are recognised.
 
 use crate::channel::ChannelId;
+use crate::exchange::ExchangeType;
 use crate::queue::consumer::ConsumeOptions;
 use crate::sim::actor::ConsumerId;
 use crate::sim::actor::consumer::{Held, Status};
@@ -26,6 +28,13 @@ impl Simulation {
             Control::StopConsumer(c) => self.stop(t, c),
             Control::CrashConsumer(c) => self.crash(t, c),
             Control::RestartBroker => self.restart(t),
+            Control::ChangeTopology(step) => self.change_topology(t, step),
+            Control::ReplayProjection(p) => self.replay_projection(t, p),
+            Control::TakeDown(_)
+            | Control::BringBack(_)
+            | Control::FailService(_)
+            | Control::HealService(_) => self.service_control(t, control),
+            Control::SetExchangeType { exchange, kind } => self.retype(t, exchange, kind),
         }
     }
 
@@ -39,6 +48,7 @@ impl Simulation {
         let mut options = ConsumeOptions::new(c.channel, spec.name.clone());
         options.prefetch = u32::from(spec.prefetch);
         options.auto_ack = spec.auto_ack;
+        options.exclusive = spec.exclusive;
         let result = self
             .state
             .broker
@@ -97,6 +107,7 @@ impl Simulation {
     fn restart(&mut self, t: SimTime) {
         let result = self.state.broker.restart(t.as_ms());
         self.state.restarts += 1;
+        self.new_topology_epoch();
         self.after_broker(t, result.is_err(), None);
         for i in 0..self.state.consumers.len() {
             let consumer = ConsumerId(i as u32);
@@ -119,6 +130,23 @@ impl Simulation {
                 self.schedule_recovery(consumer, epoch, true);
             }
         }
+    }
+
+    /// Deletes and redeclares an exchange with another type, bindings kept; the trace says so
+    /// (or shows the refusal). Routing may change, so cached hops are keyed anew.
+    fn retype(&mut self, t: SimTime, exchange: NodeId, kind: ExchangeType) {
+        let Some(node) = self.world.node(exchange) else {
+            return;
+        };
+        let (vhost, name) = (node.vhost.clone(), node.name.clone());
+        let result = self.state.broker.set_exchange_type(&vhost, &name, kind);
+        if result.is_ok() {
+            self.state.restarts += 1;
+            self.new_topology_epoch();
+            let kind = TraceKind::ExchangeRetyped { to: kind };
+            self.trace.record(t, kind, None, None, Some(exchange));
+        }
+        self.after_broker(t, result.is_err(), Some(exchange));
     }
 
     fn schedule_recovery(&mut self, consumer: ConsumerId, epoch: u32, reconnect: bool) {

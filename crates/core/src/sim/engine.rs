@@ -9,19 +9,25 @@ use std::sync::Arc;
 
 use crate::broker::Broker;
 use crate::channel::ChannelId;
+use crate::exchange::ExchangeType;
 use crate::fields::{FieldError, error, join};
 use crate::profile::Profile;
 use crate::sim::actor::consumer::ConsumerState;
 use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::checkpoint::Checkpoints;
+use crate::sim::flow::ServiceId;
+use crate::sim::flow::state::{FlowCast, FlowState};
 use crate::sim::handle::SimEvent;
 use crate::sim::hops::{HopCache, Hops};
 use crate::sim::messages::Messages;
 use crate::sim::metrics::{MAX_SAMPLES, Metrics, Sample};
+use crate::sim::reply::PatternState;
+use crate::sim::reshape::{check_patterns, declare_nodes, in_time};
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{Action, LessonStep, Scenario};
 use crate::sim::scheduler::{ScheduleError, Scheduler, SimTime};
+use crate::sim::sourcing::{cast_sourcing, projection_index};
 use crate::sim::timeline::Timeline;
 use crate::sim::trace::Trace;
 use crate::sim::world::{NodeId, NodeKind, World};
@@ -33,6 +39,22 @@ pub enum Control {
     StartConsumer(ConsumerId),
     CrashConsumer(ConsumerId),
     RestartBroker,
+    /// Applies the script step with this index (a `declare` or an `unbind`), or, past the
+    /// script's steps, a change injected with [`Simulation::inject_topology`].
+    ChangeTopology(u32),
+    /// Resets the projection with this index to version 0 (it rebuilds by replaying).
+    ReplayProjection(u32),
+    /// A flow's service stops answering (choreography: its consumer's connection dies).
+    TakeDown(ServiceId),
+    BringBack(ServiceId),
+    /// A flow's service answers every request with an error until healed.
+    FailService(ServiceId),
+    HealService(ServiceId),
+    /// Deletes the exchange and declares it again with another type, keeping its bindings.
+    SetExchangeType {
+        exchange: NodeId,
+        kind: ExchangeType,
+    },
 }
 
 /// Engine settings that are not part of the scenario.
@@ -77,9 +99,16 @@ pub(crate) struct State {
     pub metrics: Metrics,
     pub steps: u64,
     pub next_channel: u32,
-    /// Broker restarts so far (the topology may differ after each).
+    /// Broker restarts and exchange retypes so far (the topology may differ after each).
     pub restarts: u32,
     pub latency_rng: Rng,
+    /// Which topology the broker has (a number never reused, also across seeks): what the hop
+    /// cache is keyed by. Bumped by restarts and runtime topology changes.
+    pub topology_epoch: u32,
+    /// RPC, TTL wake-ups and the event store.
+    pub patterns: PatternState,
+    /// The business flow's state, when the scenario has one.
+    pub flow: Option<FlowState>,
 }
 
 /// The cast's node ids, by actor.
@@ -90,6 +119,10 @@ pub(crate) struct Cast {
     pub consumers: Vec<NodeId>,
     pub consumer_queues: Vec<Option<NodeId>>,
     pub script: Vec<(u64, Control)>,
+    /// The event store's node, when consumers append or projections read.
+    pub store: Option<NodeId>,
+    pub projections: Vec<NodeId>,
+    pub flow: Option<FlowCast>,
 }
 
 pub struct Simulation {
@@ -115,20 +148,31 @@ pub struct Simulation {
     pub(crate) hop_cache: HopCache,
     /// Step counts at which actions were injected on demand (each one forks the timeline).
     pub(crate) injected_at: Vec<u64>,
+    /// The last topology epoch handed out.
+    topology_epochs: u32,
+    /// Topology changes injected on demand; `Control::ChangeTopology(i)` past the script's
+    /// steps is `injected_changes[i - script.len()]`.
+    pub(crate) injected_changes: Vec<Action>,
     stall_limit: u64,
 }
 
 impl Simulation {
     /// Builds the broker from the scenario's topology and checks that every actor refers to
     /// something that exists (errors name the path).
-    pub fn new(scenario: Scenario, options: Options) -> Result<Simulation, FieldError> {
-        let broker = scenario
+    pub fn new(mut scenario: Scenario, options: Options) -> Result<Simulation, FieldError> {
+        let mut broker = scenario
             .topology
             .to_broker(options.profile)
             .map_err(|e| error(&join("topology", &e.path), e.message))?;
+        crate::sim::flow::build::prepare(&mut scenario, &mut broker)?;
+        // The topology's own declarations are not part of the run.
+        broker.drain_events();
         let mut world = World::from_broker(&broker);
-        let cast = cast(&scenario, &broker, &mut world)?;
+        let flow = crate::sim::flow::build::cast(&scenario, &mut world);
+        let mut cast = cast(&scenario, &broker, &mut world, flow.as_ref())?;
         let seed = scenario.seed;
+        let flow_state = flow.as_ref().map(|f| FlowState::new(f, seed));
+        cast.flow = flow;
         let consumers = (0..scenario.consumers.len())
             .map(|i| {
                 ConsumerState::new(Rng::stream(seed, 2 * i as u64 + 1), ChannelId(i as u32 + 1))
@@ -151,6 +195,9 @@ impl Simulation {
             restarts: 0,
             next_channel: n as u32 + 1,
             latency_rng: Rng::stream(seed, u64::MAX),
+            topology_epoch: 0,
+            patterns: PatternState::new(scenario.projections.len()),
+            flow: flow_state,
         };
         let mut sim = Simulation {
             channel_owner: (0..=n)
@@ -170,6 +217,8 @@ impl Simulation {
                 options.checkpoint_budget,
             ),
             injected_at: Vec::new(),
+            topology_epochs: 0,
+            injected_changes: Vec::new(),
             stall_limit: options.max_events_at_one_instant.max(1),
             hops: None,
             hop_cache: HopCache::default(),
@@ -288,6 +337,12 @@ impl Simulation {
         self.state.steps - start
     }
 
+    /// Gives the broker's topology a new epoch (after a restart or a change).
+    pub(crate) fn new_topology_epoch(&mut self) {
+        self.topology_epochs += 1;
+        self.state.topology_epoch = self.topology_epochs;
+    }
+
     fn schedule_start(&mut self) {
         let sched = &mut self.state.sched;
         for (i, (spec, p)) in self
@@ -301,57 +356,90 @@ impl Simulation {
                 sched.schedule_in(t, SimEvent::Produce(ProducerId(i as u32)));
             }
         }
+        // A consumer may start at the instant its queue is declared: the declaration goes first.
+        let (changes, others): (Vec<_>, Vec<_>) = self
+            .cast
+            .script
+            .iter()
+            .copied()
+            .partition(|(_, c)| matches!(c, Control::ChangeTopology(_)));
+        for (at, control) in changes {
+            sched.schedule_in(at, SimEvent::Control(control));
+        }
         for (i, spec) in self.scenario.consumers.iter().enumerate() {
             sched.schedule_in(
                 spec.start,
                 SimEvent::Control(Control::StartConsumer(ConsumerId(i as u32))),
             );
         }
-        for (at, control) in &self.cast.script {
-            sched.schedule_in(*at, SimEvent::Control(*control));
+        for (at, control) in others {
+            sched.schedule_in(at, SimEvent::Control(control));
+        }
+        for (i, p) in self.scenario.projections.iter().enumerate() {
+            sched.schedule_in(p.start, SimEvent::Project(i as u32));
         }
         for (i, step) in self.scenario.lesson.iter().enumerate() {
             sched.schedule_in(step.at, SimEvent::Lesson(i as u32));
         }
         sched.schedule_in(self.scenario.sample_every, SimEvent::Sample);
+        self.schedule_flow_start();
     }
 }
 
 /// Node ids for the actors, with the checks that they refer to what exists.
-fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast, FieldError> {
+fn cast(
+    scenario: &Scenario,
+    broker: &Broker,
+    world: &mut World,
+    flow: Option<&FlowCast>,
+) -> Result<Cast, FieldError> {
     let mut cast = Cast {
         producers: Vec::new(),
         producer_exchanges: Vec::new(),
         consumers: Vec::new(),
         consumer_queues: Vec::new(),
         script: Vec::new(),
+        store: None,
+        projections: Vec::new(),
+        flow: None,
     };
+    let declared = declare_nodes(scenario, world);
+    check_patterns(scenario, broker, &declared)?;
     for (i, p) in scenario.producers.iter().enumerate() {
         let path = format!("actors.producers[{i}]");
         let known = broker
             .topology(&p.vhost)
             .is_ok_and(|t| p.exchange.is_empty() || t.exchange(&p.exchange).is_some());
         if !known {
-            let what = format!(
-                "exchange `{}` is not declared in vhost `{}`",
-                p.exchange, p.vhost
-            );
-            return Err(error(&join(&path, "exchange"), what));
+            let name = (NodeKind::Exchange, p.vhost.as_str(), p.exchange.as_str());
+            in_time(&declared, name, p.start, &join(&path, "exchange"))?;
         }
+        let node = world.service(&p.name);
         cast.producers
-            .push(world.add(NodeKind::Producer, &p.vhost, &p.name));
+            .push(node.unwrap_or_else(|| world.add(NodeKind::Producer, &p.vhost, &p.name)));
         cast.producer_exchanges
             .push(world.exchange(&p.vhost, &p.exchange));
     }
     for (i, c) in scenario.consumers.iter().enumerate() {
+        let path = format!("actors.consumers[{i}].queue");
+        if broker.queue(&c.vhost, &c.queue).is_none() {
+            in_time(
+                &declared,
+                (NodeKind::Queue, &c.vhost, &c.queue),
+                c.start,
+                &path,
+            )?;
+        }
         let Some(queue) = world.queue(&c.vhost, &c.queue) else {
             let what = format!("queue `{}` is not declared in vhost `{}`", c.queue, c.vhost);
-            return Err(error(&format!("actors.consumers[{i}].queue"), what));
+            return Err(error(&path, what));
         };
+        let node = world.service(&c.name);
         cast.consumers
-            .push(world.add(NodeKind::Consumer, &c.vhost, &c.name));
+            .push(node.unwrap_or_else(|| world.add(NodeKind::Consumer, &c.vhost, &c.name)));
         cast.consumer_queues.push(Some(queue));
     }
+    (cast.store, cast.projections) = cast_sourcing(scenario, world);
     let id = |name: &str, i: usize| {
         let at = scenario.consumers.iter().position(|c| c.name == name);
         at.map(|c| ConsumerId(c as u32)).ok_or_else(|| {
@@ -367,6 +455,13 @@ fn cast(scenario: &Scenario, broker: &Broker, world: &mut World) -> Result<Cast,
             Action::StartConsumer { consumer } => Control::StartConsumer(id(consumer, i)?),
             Action::CrashConsumer { consumer } => Control::CrashConsumer(id(consumer, i)?),
             Action::RestartBroker => Control::RestartBroker,
+            Action::ReplayProjection { projection } => {
+                Control::ReplayProjection(projection_index(scenario, projection, i)?)
+            }
+            Action::Declare { .. } | Action::Unbind { .. } => {
+                Control::ChangeTopology(u32::try_from(i).unwrap_or(u32::MAX))
+            }
+            other => crate::sim::flow::build::control(other, flow, world, i)?,
         };
         cast.script.push((step.at, control));
     }

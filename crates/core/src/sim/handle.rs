@@ -12,6 +12,8 @@ use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::engine::{Control, Simulation};
 use std::sync::Arc;
 
+use crate::message::Publish;
+use crate::sim::actor::producer::Extra;
 use crate::sim::hops::Hops;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
@@ -30,7 +32,19 @@ pub(crate) enum SimEvent {
         sent: u64,
         key: String,
         headers: Option<Box<Table>>,
+        /// A CloudEvents body or RPC properties.
+        extra: Option<Box<Extra>>,
     },
+    /// A consumer's publish (an RPC reply, a parked message) reaches its exchange.
+    ConsumerPublish {
+        consumer: ConsumerId,
+        sent: u64,
+        publish: Box<Publish>,
+    },
+    /// A queue's earliest expiry falls due.
+    Wake,
+    /// A projection reads its stream.
+    Project(u32),
     /// A delivery reaches its consumer (stale when `epoch` is old).
     Deliver {
         consumer: ConsumerId,
@@ -53,6 +67,8 @@ pub(crate) enum SimEvent {
         epoch: u32,
     },
     Control(Control),
+    /// A business flow's event.
+    Flow(crate::sim::flow::FlowEvent),
     Lesson(u32),
     Sample,
 }
@@ -66,9 +82,17 @@ impl Simulation {
                 sent,
                 key,
                 headers,
+                extra,
             } => {
-                self.arrive(t, producer, sent, key, headers);
+                self.arrive(t, producer, sent, key, headers, extra);
             }
+            SimEvent::ConsumerPublish {
+                consumer,
+                sent,
+                publish,
+            } => self.consumer_publish_arrives(t, consumer, sent, &publish),
+            SimEvent::Wake => self.wake(t),
+            SimEvent::Project(p) => self.project(t, p),
             SimEvent::Deliver {
                 consumer,
                 epoch,
@@ -99,11 +123,13 @@ impl Simulation {
                     .consumers
                     .get(consumer.0 as usize)
                     .map(|c| (c.epoch, c.status));
-                if current == Some((epoch, Status::Down)) {
+                // A flow's service taken down stays down through a broker restart.
+                if current == Some((epoch, Status::Down)) && !self.taken_down(consumer) {
                     self.subscribe(t, consumer);
                 }
             }
             SimEvent::Control(control) => self.control(t, control),
+            SimEvent::Flow(event) => self.flow_event(t, event),
             SimEvent::Lesson(lesson) => {
                 self.trace
                     .record(t, TraceKind::LessonStep { lesson }, None, None, None);
@@ -119,13 +145,16 @@ impl Simulation {
         ) else {
             return;
         };
-        let (key, headers) = producer.draw(spec);
+        let (key, headers, extra) = producer.draw(spec, t.0);
         let next = producer.next_after(spec, t.0);
         let delay = self
             .scenario
             .latency
             .publish
             .sample(&mut self.state.latency_rng);
+        let request = extra
+            .as_ref()
+            .and_then(|e| e.properties.correlation_id.clone());
         let sched = &mut self.state.sched;
         let headers = headers.map(Box::new);
         sched.schedule_in(
@@ -135,10 +164,14 @@ impl Simulation {
                 sent: t.0,
                 key,
                 headers,
+                extra,
             },
         );
         if let Some(next) = next {
             sched.schedule_in(next.saturating_sub(t.0), SimEvent::Produce(p));
+        }
+        if let Some(id) = request {
+            self.request_sent(&id, t.0);
         }
     }
 
@@ -149,6 +182,7 @@ impl Simulation {
         sent: u64,
         key: String,
         headers: Option<Box<Table>>,
+        extra: Option<Box<Extra>>,
     ) {
         let (Some(spec), Some(producer)) = (
             self.scenario.producers.get(p.0 as usize),
@@ -161,6 +195,9 @@ impl Simulation {
         if let Some(h) = headers {
             publish.properties.headers = *h;
         }
+        if let Some(extra) = extra {
+            extra.apply_to(publish);
+        }
         let exchange = self
             .cast
             .producer_exchanges
@@ -168,7 +205,7 @@ impl Simulation {
             .copied()
             .flatten();
         if let Some(x) = exchange.filter(|x| self.world.is_multi_hop(*x)) {
-            let key = (self.state.restarts, x, publish.routing_key.clone());
+            let key = (self.state.topology_epoch, x, publish.routing_key.clone());
             let cacheable = publish.properties.headers.is_empty();
             let cached = self.hop_cache.get(&key).filter(|_| cacheable).cloned();
             self.hops = cached.or_else(|| {
@@ -229,6 +266,7 @@ impl Simulation {
         self.state
             .sched
             .schedule_in(took, SimEvent::Processed { consumer, epoch });
+        self.load_stream(consumer);
     }
 
     fn processed(&mut self, t: SimTime, consumer: ConsumerId, epoch: u32) {
@@ -260,8 +298,13 @@ impl Simulation {
         {
             self.state.metrics.latency(t.0.saturating_sub(sent));
         }
+        let outcome = self.after_processing(t, consumer, held, outcome);
+        let message = held.message;
         if let Outcome::Settle(how) = outcome {
             self.send_settle(t, consumer, epoch, held, how);
+        }
+        if matches!(outcome, Outcome::Done | Outcome::Settle(Settle::Ack)) {
+            self.flow_processed(t, consumer, message);
         }
         self.start_processing(t, consumer);
     }

@@ -12,7 +12,7 @@ use crate::explain::{Reached, RouteExplanation};
 use crate::sim::world::{NodeId, World};
 use crate::topology::Destination;
 
-/// Cached hops, by (restart count, exchange, routing key).
+/// Cached hops, by (topology epoch, exchange, routing key).
 pub(crate) type HopCache = HashMap<(u32, NodeId, String), Arc<Hops>>;
 
 /// The hops of one publish.

@@ -21,7 +21,7 @@ use crate::explain::RouteExplanation;
 use crate::message::{Properties, Publish};
 use crate::queue::death::{self, DeathReason, Target};
 use crate::queue::entry::Content;
-use crate::sim::actor::ProducerId;
+use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::engine::Simulation;
 use crate::sim::scheduler::SimTime;
 use crate::sim::world::NodeId;
@@ -34,6 +34,8 @@ pub const DEFAULT_MESSAGE_CAPACITY: usize = 1 << 15;
 pub enum Origin {
     /// A producer's publish.
     Producer(ProducerId),
+    /// A consumer's publish: an RPC reply, or a message it parked after its last retry.
+    Consumer(ConsumerId),
     /// The broker re-published `from` after it died in `queue`.
     DeadLetter {
         from: MessageId,
@@ -202,6 +204,32 @@ impl Simulation {
             mandatory: publish.mandatory,
             at: t,
             origin: Origin::Producer(p),
+            step: self.state.steps,
+        });
+    }
+
+    /// Records consumer `c`'s publish (an RPC reply, a parked message) accepted as `id` at `t`.
+    pub(crate) fn remember_consumer_publish(
+        &mut self,
+        c: ConsumerId,
+        publish: &Publish,
+        id: MessageId,
+        t: SimTime,
+    ) {
+        let Some(spec) = self.scenario.consumers.get(c.0 as usize) else {
+            return;
+        };
+        let keys = publish.routing_keys().unwrap_or_default();
+        let profile = self.state.broker.profile();
+        let content = Content::from_publish(id, publish, &keys, profile);
+        self.messages.record(MessageInfo {
+            id,
+            vhost: spec.vhost.clone(),
+            exchange_node: self.world.exchange(&spec.vhost, &publish.exchange),
+            content: Arc::new(content),
+            mandatory: publish.mandatory,
+            at: t,
+            origin: Origin::Consumer(c),
             step: self.state.steps,
         });
     }

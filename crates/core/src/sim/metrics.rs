@@ -5,6 +5,7 @@
 //! it only grows). It counts what it is told; it knows
 //! nothing of the broker or the scheduler.
 
+use crate::sim::histogram::Histogram;
 use crate::sim::world::NodeId;
 
 /// Message counters, for the whole run or for one queue.
@@ -52,7 +53,7 @@ pub struct Sample {
 
 /// How many samples the series keeps (an hour at one a second).
 pub const MAX_SAMPLES: usize = 3600;
-const BUCKETS: usize = 8 + 61 * 8;
+pub(crate) const BUCKETS: usize = 8 + 61 * 8;
 
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -63,6 +64,8 @@ pub struct Metrics {
     latency_count: u64,
     latency_max: u64,
     last_sample: (u64, Counters),
+    /// RPC round trips: request sent to reply processed by the client (µs).
+    pub rpc: Histogram,
 }
 
 impl Metrics {
@@ -74,6 +77,7 @@ impl Metrics {
             latency_count: 0,
             latency_max: 0,
             last_sample: (0, Counters::default()),
+            rpc: Histogram::default(),
         }
     }
 
@@ -155,7 +159,7 @@ impl Metrics {
 }
 
 /// Histogram bucket of a value: exact below 8, then 8 buckets per power of two.
-fn bucket(v: u64) -> usize {
+pub(crate) fn bucket(v: u64) -> usize {
     if v < 8 {
         return v as usize;
     }
@@ -164,7 +168,7 @@ fn bucket(v: u64) -> usize {
 }
 
 /// The values a bucket holds, `[lo, hi)`.
-fn bounds(i: usize) -> (u64, u64) {
+pub(crate) fn bounds(i: usize) -> (u64, u64) {
     if i < 8 {
         return (i as u64, i as u64 + 1);
     }

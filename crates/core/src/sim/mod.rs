@@ -13,12 +13,24 @@
 //! - [`rng`]: the seeded generator and duration distributions.
 //! - [`scenario`]: the versioned scenario file (topology as RabbitMQ definitions, actors,
 //!   layout, script, lesson) with path-named errors.
-//! - [`world`]: the nodes an edge joins (producers, exchanges, queues, consumers) by id.
+//! - [`world`]: the nodes an edge joins (producers, exchanges, queues, consumers, the event
+//!   store and its projections) by id.
 //! - [`actor`]: producers' and consumers' run-time state and decisions.
+//! - [`flow`]: business flows (the scenario's `"flow"`): one flow run as orchestration
+//!   (synchronous calls) or choreography (events through a built exchange), sagas with
+//!   compensation, the circuit breaker, service take down / bring back, and the comparison of
+//!   both styles on the same seed.
 //! - [`engine`]: [`Simulation`]: `step`, `run_until`, `advance_by`, `run_steps`. Beside it,
 //!   private: `seek` (`seek`, `seek_step`, `step_back`, `inject`), `handle` (each event),
-//!   `control` (failures and consumer control), `observe` (broker events into trace and
-//!   metrics), `hops` (exchange-to-exchange hops), `summary` (the metrics as JSON).
+//!   `control` (failures, consumer control, exchange retype), `observe` (broker events into trace and
+//!   metrics), `hops` (exchange-to-exchange hops), `summary` (the metrics as JSON),
+//!   `reshape` (runtime topology changes: `declare` and `unbind` script steps), `reply` (what
+//!   consumers publish: RPC replies and parked retries; RPC round trips; TTL wake-ups),
+//!   `sourcing` (writers appending to the event store, projections, replay).
+//! - [`cloudevents`]: CloudEvents 1.0 bodies (structured mode) with RFC 3339 virtual times.
+//! - [`event_store`]: append-only versioned streams with optimistic concurrency, and the
+//!   projections' fold.
+//! - [`histogram`]: log-bucketed durations (the RPC round trips).
 //! - [`trace`]: the ring buffer of [`TraceEvent`]s, what is in flight at a frame, and the
 //!   lifecycle query.
 //! - [`metrics`]: counters, rates, latency percentiles and the samples for charts.
@@ -31,18 +43,25 @@
 
 pub mod actor;
 pub mod checkpoint;
+pub mod cloudevents;
 mod control;
 pub mod engine;
+pub mod event_store;
+pub mod flow;
 mod handle;
+pub mod histogram;
 mod hops;
 pub mod inspect;
 pub mod messages;
 pub mod metrics;
 mod observe;
+mod reply;
+mod reshape;
 pub mod rng;
 pub mod scenario;
 pub mod scheduler;
 mod seek;
+mod sourcing;
 mod summary;
 pub mod timeline;
 pub mod trace;

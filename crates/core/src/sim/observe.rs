@@ -54,11 +54,22 @@ impl Simulation {
         let confirms = origin
             .and_then(|(p, _)| self.scenario.producers.get(p.0 as usize))
             .is_some_and(|s| s.confirms);
+        self.observe_from(t, producer, origin.map(|(_, s)| s), confirms);
+    }
+
+    /// [`Simulation::observe`] for a publish from any node (a consumer's reply, too).
+    pub(crate) fn observe_from(
+        &mut self,
+        t: SimTime,
+        producer: Option<NodeId>,
+        sent: Option<SimTime>,
+        confirms: bool,
+    ) {
         let hops = self.hops.take();
         let mut cx = Cx {
             exchange: None,
             producer,
-            sent: origin.map(|(_, s)| s),
+            sent,
             confirms,
             hops: hops.as_deref(),
         };
@@ -68,6 +79,9 @@ impl Simulation {
     }
 
     fn one(&mut self, t: SimTime, event: Event, cx: &mut Cx) {
+        let Some(event) = self.topology_event(t, event) else {
+            return;
+        };
         match event {
             Event::Published {
                 message,
@@ -163,6 +177,9 @@ impl Simulation {
             message,
         };
         let to = self.route_delivery(t, ch, held);
+        if let Some((consumer, _)) = to {
+            self.keep_content(consumer, d);
+        }
         let edge = to.and_then(|(c, at)| hop(q, self.consumer_at(c), t, at));
         let node = if edge.is_none() { q } else { None };
         let kind = TraceKind::Deliver { redelivered };
@@ -206,6 +223,7 @@ impl Simulation {
             } => {
                 let q = self.world.queue(&vhost, &queue);
                 self.state.metrics.count(q, |c| c.enqueued += 1);
+                self.wake_for(&vhost, &queue);
                 let from = q.and_then(|q| cx.hops.and_then(|h| h.source(q)));
                 let edge = hop(from.or(cx.exchange), q, t, t);
                 (TraceKind::Enqueue, message, edge, None)
@@ -227,7 +245,10 @@ impl Simulation {
                 message,
                 vhost,
                 queue,
-            } => (TraceKind::Requeue, message, vhost, queue),
+            } => {
+                self.wake_for(&vhost, &queue);
+                (TraceKind::Requeue, message, vhost, queue)
+            }
             Event::Expired {
                 message,
                 vhost,

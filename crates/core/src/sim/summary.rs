@@ -118,7 +118,7 @@ impl Simulation {
         };
         let (queues, consumers) = (self.queues_json(), self.consumers_json());
         let ms = |us: Option<u64>| us.map(|v| round(v as f64 / 1000.0));
-        json!({
+        let mut out = json!({
             "scenario": self.scenario.name,
             "seed": self.scenario.seed,
             "time_ms": round(secs * 1000.0),
@@ -132,7 +132,26 @@ impl Simulation {
                 "max": ms((m.latency_count() > 0).then(|| m.latency_max()))},
             "queues": queues,
             "consumers": consumers,
-        })
+            "flow": crate::sim::flow::StyleFigures::of(self).map(|f| f.to_json()),
+        });
+        if let Some(sourcing) = self.sourcing_json()
+            && let Some(obj) = out.as_object_mut()
+        {
+            obj.insert("event_store".into(), sourcing);
+        }
+        // Only scenarios with RPC requests report round trips.
+        let rpc = &m.rpc;
+        if rpc.count() > 0
+            && let Some(obj) = out.as_object_mut()
+        {
+            obj.insert(
+                "rpc_round_trip_ms".into(),
+                json!({"count": rpc.count(), "p50": ms(rpc.percentile(0.5)),
+                    "p95": ms(rpc.percentile(0.95)), "p99": ms(rpc.percentile(0.99)),
+                    "max": ms(Some(rpc.max())), "awaiting_reply": self.state.patterns.rpc_pending.len()}),
+            );
+        }
+        out
     }
 }
 

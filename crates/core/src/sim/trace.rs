@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value as Json, json};
 
 use crate::event::MessageId;
+use crate::exchange::ExchangeType;
 use crate::sim::scheduler::SimTime;
 use crate::sim::timeline::Timeline;
 use crate::sim::world::{NodeId, World};
@@ -90,6 +91,70 @@ pub enum TraceKind {
     LessonStep {
         lesson: u32,
     },
+    /// At an exchange or queue: declared while running (a script's `declare` step).
+    Declared,
+    /// At an exchange or queue: deleted (an auto-delete queue losing its last consumer, an
+    /// auto-delete exchange losing its last binding).
+    Deleted,
+    /// exchange → queue or exchange: a binding added while running.
+    Bound,
+    /// exchange → queue or exchange: a binding removed while running.
+    Unbound,
+    /// consumer → event store: the message was appended as this version of its stream.
+    Appended {
+        version: u64,
+    },
+    /// At a consumer: its append expected an older version of the stream (optimistic
+    /// concurrency); the message goes back with a nack and requeue.
+    AppendConflict,
+    /// event store → projection: `events` events read after version `from`.
+    ProjectionRead {
+        from: u64,
+        events: u32,
+    },
+    /// At a projection: reset to version 0, to rebuild its state by replaying the stream.
+    ProjectionReplay,
+    /// caller → service: a synchronous request of business flow `flow`.
+    Request {
+        flow: u32,
+    },
+    /// service → caller: the answer (`ok: false` is an error answer).
+    Response {
+        flow: u32,
+        ok: bool,
+    },
+    /// saga orchestrator → service: undo a completed step.
+    Compensate {
+        flow: u32,
+    },
+    /// At the waiting caller: no answer in time.
+    CallTimeout {
+        flow: u32,
+    },
+    /// At the calling service: an open circuit failed the call without sending it.
+    CallRejected {
+        flow: u32,
+    },
+    /// At a service: taken down, brought back, failing, healed.
+    ServiceDown,
+    ServiceUp,
+    ServiceFailing,
+    ServiceHealed,
+    /// At a called service: the caller's circuit breaker in front of it changed state.
+    CircuitOpened,
+    CircuitHalfOpen,
+    CircuitClosed,
+    /// At the service that ended the saga: every step done, or every done step undone.
+    SagaCompleted {
+        flow: u32,
+    },
+    SagaCompensated {
+        flow: u32,
+    },
+    /// At an exchange: deleted and declared again with type `to`, its bindings kept.
+    ExchangeRetyped {
+        to: ExchangeType,
+    },
 }
 
 impl TraceKind {
@@ -124,6 +189,43 @@ impl TraceKind {
             TraceKind::QueueLost => "queue_lost",
             TraceKind::Refused => "refused",
             TraceKind::LessonStep { .. } => "lesson_step",
+            TraceKind::Declared => "declared",
+            TraceKind::Deleted => "deleted",
+            TraceKind::Bound => "bound",
+            TraceKind::Unbound => "unbound",
+            TraceKind::Appended { .. } => "appended",
+            TraceKind::AppendConflict => "append_conflict",
+            TraceKind::ProjectionRead { .. } => "projection_read",
+            TraceKind::ProjectionReplay => "projection_replay",
+            TraceKind::Request { .. } => "request",
+            TraceKind::Response { .. } => "response",
+            TraceKind::Compensate { .. } => "compensate",
+            TraceKind::CallTimeout { .. } => "call_timeout",
+            TraceKind::CallRejected { .. } => "call_rejected",
+            TraceKind::ServiceDown => "service_down",
+            TraceKind::ServiceUp => "service_up",
+            TraceKind::ServiceFailing => "service_failing",
+            TraceKind::ServiceHealed => "service_healed",
+            TraceKind::CircuitOpened => "circuit_opened",
+            TraceKind::CircuitHalfOpen => "circuit_half_open",
+            TraceKind::CircuitClosed => "circuit_closed",
+            TraceKind::SagaCompleted { .. } => "saga_completed",
+            TraceKind::SagaCompensated { .. } => "saga_compensated",
+            TraceKind::ExchangeRetyped { .. } => "exchange_retyped",
+        }
+    }
+
+    /// The business flow it belongs to, for flow kinds.
+    pub fn flow(self) -> Option<u32> {
+        match self {
+            TraceKind::Request { flow }
+            | TraceKind::Response { flow, .. }
+            | TraceKind::Compensate { flow }
+            | TraceKind::CallTimeout { flow }
+            | TraceKind::CallRejected { flow }
+            | TraceKind::SagaCompleted { flow }
+            | TraceKind::SagaCompensated { flow } => Some(flow),
+            _ => None,
         }
     }
 }
@@ -259,8 +361,17 @@ pub fn to_json(event: &TraceEvent, world: &World) -> Json {
         }
         TraceKind::DeadLetter { dead_letter } => Some(("dead_letter", json!(dead_letter.0))),
         TraceKind::LessonStep { lesson } => Some(("lesson", json!(lesson))),
+        TraceKind::Appended { version } => Some(("version", json!(version))),
+        TraceKind::ProjectionRead { from, events } => {
+            Some(("read", json!({"after_version": from, "events": events})))
+        }
+        TraceKind::Response { ok, .. } => Some(("ok", json!(ok))),
+        TraceKind::ExchangeRetyped { to } => Some(("type", json!(to.name()))),
         _ => None,
     };
+    if let Some(flow) = event.kind.flow() {
+        obj.insert("flow".into(), json!(flow));
+    }
     if let Some((key, value)) = extra {
         obj.insert(key.into(), value);
     }

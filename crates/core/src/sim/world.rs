@@ -13,12 +13,18 @@ use crate::topology::Destination;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(pub u32);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NodeKind {
     Producer,
     Exchange,
     Queue,
     Consumer,
+    /// The event store (event sourcing).
+    Store,
+    /// A projection of an event-store stream.
+    Projection,
+    /// A service of a business flow (or its caller).
+    Service,
 }
 
 impl NodeKind {
@@ -28,6 +34,9 @@ impl NodeKind {
             NodeKind::Exchange => "exchange",
             NodeKind::Queue => "queue",
             NodeKind::Consumer => "consumer",
+            NodeKind::Store => "store",
+            NodeKind::Projection => "projection",
+            NodeKind::Service => "service",
         }
     }
 }
@@ -113,7 +122,11 @@ impl World {
         let map = match kind {
             NodeKind::Exchange => Some(&mut self.exchanges),
             NodeKind::Queue => Some(&mut self.queues),
-            NodeKind::Producer | NodeKind::Consumer => None,
+            NodeKind::Producer
+            | NodeKind::Consumer
+            | NodeKind::Service
+            | NodeKind::Store
+            | NodeKind::Projection => None,
         };
         if let Some(map) = map {
             map.entry(vhost.to_owned())
@@ -126,6 +139,15 @@ impl World {
             name: name.to_owned(),
         });
         id
+    }
+
+    /// Notes that this exchange may forward to others (declared so by a script step).
+    pub fn mark_multi_hop(&mut self, vhost: &str, exchange: &str) {
+        if let Some(id) = self.exchange(vhost, exchange)
+            && !self.multi_hop.contains(&id)
+        {
+            self.multi_hop.push(id);
+        }
     }
 
     /// Whether a publish to this exchange may travel on to other exchanges.
@@ -147,6 +169,15 @@ impl World {
 
     pub fn queue(&self, vhost: &str, name: &str) -> Option<NodeId> {
         self.queues.get(vhost)?.get(name).copied()
+    }
+
+    /// The service node with this name (a flow's services and caller).
+    pub fn service(&self, name: &str) -> Option<NodeId> {
+        let i = self
+            .nodes
+            .iter()
+            .position(|n| n.kind == NodeKind::Service && n.name == name)?;
+        Some(NodeId(i as u32))
     }
 
     /// The queue nodes, in the order they were added.

@@ -7,12 +7,16 @@
 )]
 
 mod conformance;
+mod presets;
 mod queue_accounting;
 mod queue_conformance;
 mod queue_observed;
 mod sim;
+mod sim_flow_patterns;
 mod sim_flows;
 mod sim_messages;
+mod sim_patterns;
 mod sim_props;
 mod sim_scenario;
+mod sim_styles;
 mod vectors;

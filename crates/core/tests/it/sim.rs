@@ -121,7 +121,7 @@ fn lesson_steps_are_pause_points_in_the_trace() {
         .rev()
         .find(|e| e.kind == TraceKind::LessonStep { lesson: 0 });
     assert_eq!(last.map(|e| e.time), Some(at));
-    assert!(s.next_pause_after(SimTime::from_ms(20_000)).is_none());
+    assert!(s.next_pause_after(SimTime::from_ms(25_000)).is_none());
 }
 
 #[test]

@@ -72,7 +72,7 @@ fn errors_name_the_field() {
     check(
         "\"seed\": 1",
         "\"seed\": 1, \"sede\": 2",
-        "sede: unknown field (expected one of: switchyard, name, description, seed, topology, latency_ms, actors, layout, script, lesson, sample_every_ms)",
+        "sede: unknown field (expected one of: switchyard, name, description, seed, topology, latency_ms, actors, layout, script, lesson, sample_every_ms, flow)",
     );
     check(
         "\"prefetch\": 5",
@@ -82,7 +82,7 @@ fn errors_name_the_field() {
     check(
         "\"prefetch\": 5",
         "\"prefech\": 5",
-        "actors.consumers[0].prefech: unknown field (expected one of: name, vhost, queue, prefetch, auto_ack, processing_ms, failure_probability, on_failure, crash_probability, recover_after_ms, start_ms)",
+        "actors.consumers[0].prefech: unknown field (expected one of: name, vhost, queue, prefetch, auto_ack, processing_ms, failure_probability, on_failure, crash_probability, recover_after_ms, start_ms, replies, exclusive, append_to)",
     );
     check(
         "\"queue\": \"q\"",
@@ -122,7 +122,9 @@ fn errors_name_the_field() {
     check(
         "\"script\": []",
         "\"script\": [{\"at_ms\": 5, \"action\": \"explode\"}]",
-        "script[0].action: expected one of: stop_consumer, start_consumer, crash_consumer, restart_broker",
+        "script[0].action: expected one of: stop_consumer, start_consumer, crash_consumer, \
+         restart_broker, take_down, bring_back, fail_service, heal_service, set_exchange_type, \
+         declare, unbind, replay_projection",
     );
     check(
         "\"script\": []",
@@ -151,6 +153,9 @@ fn a_written_scenario_reads_back_the_same() {
     for text in [
         include_str!("../../../../scenarios/orders-topic.json"),
         include_str!("../../../../scenarios/reference.json"),
+        include_str!("../../../../scenarios/payment-flow.json"),
+        include_str!("../../../../scenarios/saga.json"),
+        include_str!("../../../../scenarios/circuit-breaker.json"),
     ] {
         let scenario = Scenario::from_json_text(text).unwrap();
         let written = scenario.to_json().unwrap();
@@ -160,6 +165,7 @@ fn a_written_scenario_reads_back_the_same() {
         assert_eq!(again.consumers, scenario.consumers);
         assert_eq!(again.script, scenario.script);
         assert_eq!(again.lesson, scenario.lesson);
+        assert_eq!(again.flow, scenario.flow);
         assert_eq!(again.topology.queues, scenario.topology.queues);
     }
 }

@@ -3,11 +3,13 @@
 //! to be processed one at a time, its busy time (utilisation), and whether it is up. It decides
 //! how each delivery ends (ack, or the failure policy, or a crash); it does not call the broker.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use crate::broker::Settle;
 use crate::channel::ChannelId;
 use crate::event::MessageId;
+use crate::queue::entry::MessageView;
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{ConsumerSpec, OnFailure};
 
@@ -41,6 +43,8 @@ pub enum Outcome {
     /// Auto-ack: nothing to send.
     Done,
     Crash,
+    /// Failed under the retry policy: the engine decides between reject and park.
+    Retry,
 }
 
 /// A delivery waiting at (or being processed by) the consumer.
@@ -62,6 +66,8 @@ pub struct ConsumerState {
     pub busy_since: Option<u64>,
     pub busy_total: u64,
     pub processed: u64,
+    /// What was delivered, by delivery tag, for consumers that read it (RPC, retry).
+    pub kept: BTreeMap<u64, Arc<MessageView>>,
 }
 
 impl ConsumerState {
@@ -75,6 +81,7 @@ impl ConsumerState {
             busy_since: None,
             busy_total: 0,
             processed: 0,
+            kept: BTreeMap::new(),
         }
     }
 
@@ -96,6 +103,7 @@ impl ConsumerState {
                 OnFailure::Ack => Settle::Ack,
                 OnFailure::Nack { requeue } => Settle::Nack { requeue },
                 OnFailure::Reject { requeue } => Settle::Reject { requeue },
+                OnFailure::Retry => return Outcome::Retry,
             }),
         }
     }
@@ -117,6 +125,7 @@ impl ConsumerState {
         self.idle(now);
         self.epoch += 1;
         self.channel = channel;
+        self.kept.clear();
         self.held.drain(..).collect()
     }
 }

@@ -4,9 +4,12 @@
 
 use std::sync::Arc;
 
-use crate::message::Publish;
+use crate::message::{Properties, Publish};
+use crate::sim::cloudevents::{self, Fill};
 use crate::sim::rng::Rng;
-use crate::sim::scenario::{Choice, Part, ProducerSpec, Rate};
+#[cfg(test)]
+use crate::sim::scenario::Choice;
+use crate::sim::scenario::{Part, ProducerSpec, Rate};
 use crate::value::{Table, Value};
 
 #[derive(Debug, Clone)]
@@ -16,7 +19,36 @@ pub struct Producer {
     pub publish: Publish,
     /// Position in a burst or in a scripted list.
     cursor: u64,
+    /// Messages drawn so far (`{seq}` and the CloudEvents `id` are this, from 1).
+    pub seq: u64,
 }
+
+/// What differs per message beyond the routing key and headers: the properties a CloudEvent
+/// or an RPC request sets, and a rendered body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extra {
+    pub properties: Properties,
+    pub body: Option<Arc<[u8]>>,
+}
+
+impl Extra {
+    /// Sets this message's properties and body on the producer's reused publish.
+    pub fn apply_to(self, publish: &mut Publish) {
+        let (from, p) = (self.properties, &mut publish.properties);
+        p.content_type = from.content_type;
+        p.message_id = from.message_id;
+        p.kind = from.kind;
+        p.timestamp = from.timestamp;
+        p.reply_to = from.reply_to;
+        p.correlation_id = from.correlation_id;
+        if let Some(body) = self.body {
+            publish.body = body;
+        }
+    }
+}
+
+/// One message's routing key, headers and extras.
+pub type Drawn = (String, Option<Table>, Option<Box<Extra>>);
 
 impl Producer {
     pub fn new(spec: &ProducerSpec, rng: Rng) -> Producer {
@@ -29,6 +61,7 @@ impl Producer {
             rng,
             publish,
             cursor: 0,
+            seq: 0,
         }
     }
 
@@ -81,47 +114,75 @@ impl Producer {
         }
     }
 
-    /// Draws this message's routing key and headers from the templates.
-    pub fn draw(&mut self, spec: &ProducerSpec) -> (String, Option<Table>) {
+    /// Draws this message's routing key, headers and extras (sent at `now` µs).
+    pub fn draw(&mut self, spec: &ProducerSpec, now: u64) -> Drawn {
         let picks: Vec<usize> = spec
             .choices
             .iter()
             .map(|c| self.rng.weighted(&c.weights))
             .collect();
-        let key = render(&spec.routing_key, &spec.choices, &picks);
+        self.seq += 1;
+        let fill = Fill {
+            choices: &spec.choices,
+            picks: &picks,
+            seq: self.seq,
+        };
+        let key = render(&spec.routing_key, &fill);
         let headers = (!spec.headers.is_empty()).then(|| {
             let mut table = Table::new();
             for (name, parts) in &spec.headers {
-                table.insert(
-                    name.clone(),
-                    Value::Str(render(parts, &spec.choices, &picks)),
-                );
+                table.insert(name.clone(), Value::Str(render(parts, &fill)));
             }
             table
         });
-        (key, headers)
+        (key, headers, extra(spec, &fill, now))
     }
 }
 
+/// The CloudEvents body and the RPC properties, for producers that have them.
+fn extra(spec: &ProducerSpec, fill: &Fill, now: u64) -> Option<Box<Extra>> {
+    if spec.cloudevents.is_none() && spec.rpc.is_none() {
+        return None;
+    }
+    let mut extra = Extra {
+        properties: Properties::default(),
+        body: None,
+    };
+    let p = &mut extra.properties;
+    if let Some(ce) = &spec.cloudevents {
+        let (id, body) = cloudevents::envelope(ce, fill, now);
+        p.content_type = Some(cloudevents::CONTENT_TYPE.to_owned());
+        p.message_id = Some(id);
+        p.kind = Some(ce.kind.clone());
+        p.timestamp = i64::try_from(cloudevents::EPOCH_UNIX_SECONDS + now / 1_000_000).ok();
+        extra.body = Some(Arc::from(body));
+    }
+    if let Some(rpc) = &spec.rpc {
+        p.reply_to = Some(rpc.reply_to.clone());
+        p.correlation_id = Some(format!("{}-{}", spec.name, fill.seq));
+    }
+    Some(Box::new(extra))
+}
+
 /// A template with one value picked per choice.
-fn render(parts: &[Part], choices: &[Choice], picks: &[usize]) -> String {
+fn render(parts: &[Part], fill: &Fill) -> String {
     if let [Part::Text(t)] = parts {
         return t.clone();
     }
-    let mut out = String::new();
-    for part in parts {
-        match part {
-            Part::Text(t) => out.push_str(t),
-            Part::Choice(i) => {
-                let value = choices
-                    .get(*i)
-                    .zip(picks.get(*i))
-                    .and_then(|(c, p)| c.values.get(*p));
-                out.push_str(value.map_or("", String::as_str));
-            }
-        }
-    }
-    out
+    fill.render(parts)
+}
+
+/// For tests: a template rendered with these picks.
+#[cfg(test)]
+fn render_picks(parts: &[Part], choices: &[Choice], picks: &[usize]) -> String {
+    render(
+        parts,
+        &Fill {
+            choices,
+            picks,
+            seq: 1,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -137,9 +198,9 @@ mod tests {
             weights: vec![1, 0],
         }];
         let parts = template("order.{region}.created", &choices, "k").unwrap();
-        assert_eq!(render(&parts, &choices, &[0]), "order.eu.created");
+        assert_eq!(render_picks(&parts, &choices, &[0]), "order.eu.created");
         assert_eq!(
-            render(&template("{{x}}", &[], "k").unwrap(), &[], &[]),
+            render_picks(&template("{{x}}", &[], "k").unwrap(), &[], &[]),
             "{x}"
         );
         let err = template("a.{zone}", &choices, "actors.producers[0].routing_key").unwrap_err();

@@ -7,6 +7,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::fields::{FieldError, boolean, error, join, object};
 use crate::sim::rng::Dist;
+use crate::sim::scenario::patterns::{self, CloudEventsSpec, RetrySpec, RpcSpec};
 use crate::sim::scenario::read::{array, dist, integer, ms, number, only_keys, opt_ms, text};
 
 pub const MAX_ACTORS: usize = 1000;
@@ -22,6 +23,8 @@ pub const MAX_RATE_PER_SECOND: f64 = 1e6;
 pub enum Part {
     Text(String),
     Choice(usize),
+    /// `{seq}` (when no choice has that name): the producer's message number, from 1.
+    Seq,
 }
 
 /// A named set of weighted values a template draws from (`{"region": [["eu", 3], "us"]}`).
@@ -60,14 +63,24 @@ pub struct ProducerSpec {
     pub persistent: bool,
     pub mandatory: bool,
     pub confirms: bool,
+    /// The body is a CloudEvents 1.0 envelope.
+    pub cloudevents: Option<CloudEventsSpec>,
+    /// Each message is an RPC request.
+    pub rpc: Option<RpcSpec>,
 }
 
 /// What a consumer does with a delivery whose processing failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnFailure {
     Ack,
-    Nack { requeue: bool },
-    Reject { requeue: bool },
+    Nack {
+        requeue: bool,
+    },
+    Reject {
+        requeue: bool,
+    },
+    /// Retry with backoff through dead-letter and delay queues ([`ConsumerSpec::retry`]).
+    Retry,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +99,15 @@ pub struct ConsumerSpec {
     /// After a crash (or a broker restart), reconnect after this long (µs); `None`: stay down.
     pub recover_after: Option<u64>,
     pub start: u64,
+    /// The retry policy when `on_failure` is `{"retry": …}`.
+    pub retry: Option<RetrySpec>,
+    /// An RPC server: answers each request it acks on its `reply_to` queue.
+    pub replies: bool,
+    /// `basic.consume` with `exclusive`: no other consumer may use the queue.
+    pub exclusive: bool,
+    /// Appends each message it processes to this event-store stream (optimistic concurrency:
+    /// on a conflict it learns the stream's version and nacks the message with requeue).
+    pub append_to: Option<String>,
 }
 
 const PRODUCER_KEYS: &[&str] = &[
@@ -102,6 +124,8 @@ const PRODUCER_KEYS: &[&str] = &[
     "persistent",
     "mandatory",
     "confirms",
+    "cloudevents",
+    "rpc",
 ];
 
 pub fn producer(item: &Json, path: &str) -> Result<ProducerSpec, FieldError> {
@@ -128,6 +152,7 @@ pub fn producer(item: &Json, path: &str) -> Result<ProducerSpec, FieldError> {
             headers.push((name.clone(), template(value, &choices, &at)?));
         }
     }
+    let cloudevents = patterns::cloudevents(obj, path, &choices)?;
     Ok(ProducerSpec {
         name: text(obj, "name", path, None)?,
         vhost: text(obj, "vhost", path, Some("/"))?,
@@ -142,6 +167,8 @@ pub fn producer(item: &Json, path: &str) -> Result<ProducerSpec, FieldError> {
         persistent: boolean(obj, "persistent", path, false)?,
         mandatory: boolean(obj, "mandatory", path, false)?,
         confirms: boolean(obj, "confirms", path, false)?,
+        cloudevents,
+        rpc: patterns::rpc(obj, path)?,
     })
 }
 
@@ -157,12 +184,24 @@ const CONSUMER_KEYS: &[&str] = &[
     "crash_probability",
     "recover_after_ms",
     "start_ms",
+    "replies",
+    "exclusive",
+    "append_to",
 ];
 
 pub fn consumer(item: &Json, path: &str) -> Result<ConsumerSpec, FieldError> {
     let obj = object(item, path)?;
     only_keys(obj, path, CONSUMER_KEYS)?;
-    let on_failure = match text(obj, "on_failure", path, Some("nack_requeue"))?.as_str() {
+    let mut retry = None;
+    let policy = match obj.get("on_failure") {
+        Some(json @ Json::Object(_)) => {
+            retry = Some(patterns::retry(json, &join(path, "on_failure"))?);
+            "retry".to_owned()
+        }
+        _ => text(obj, "on_failure", path, Some("nack_requeue"))?,
+    };
+    let on_failure = match policy.as_str() {
+        "retry" if retry.is_some() => OnFailure::Retry,
         "ack" => OnFailure::Ack,
         "nack_requeue" => OnFailure::Nack { requeue: true },
         "nack" => OnFailure::Nack { requeue: false },
@@ -171,7 +210,8 @@ pub fn consumer(item: &Json, path: &str) -> Result<ConsumerSpec, FieldError> {
         _ => {
             return Err(error(
                 &join(path, "on_failure"),
-                "expected one of: ack, nack, nack_requeue, reject, reject_requeue",
+                "expected one of: ack, nack, nack_requeue, reject, reject_requeue, \
+                 or {\"retry\": {\"max_attempts\": n, \"parking_lot\": queue}}",
             ));
         }
     };
@@ -188,13 +228,21 @@ pub fn consumer(item: &Json, path: &str) -> Result<ConsumerSpec, FieldError> {
         crash_probability: number(obj, "crash_probability", path, (0.0, 1.0), Some(0.0))?,
         recover_after: opt_ms(obj, "recover_after_ms", path)?,
         start: ms(obj, "start_ms", path, Some(0))?,
+        retry,
+        replies: boolean(obj, "replies", path, false)?,
+        exclusive: boolean(obj, "exclusive", path, false)?,
+        append_to: obj
+            .get("append_to")
+            .filter(|j| !j.is_null())
+            .map(|_| text(obj, "append_to", path, None))
+            .transpose()?,
     })
 }
 
 /// `{"fixed": per_second}`-style rates: `{"kind": "poisson", "per_second": 20}`,
 /// `{"kind": "fixed", "per_second": 10}`, `{"kind": "bursts", "size": 50, "every_ms": 5000}`,
 /// `{"kind": "script", "at_ms": [0, 100]}`.
-fn rate(obj: &Map<String, Json>, path: &str) -> Result<Rate, FieldError> {
+pub fn rate(obj: &Map<String, Json>, path: &str) -> Result<Rate, FieldError> {
     let path = join(path, "rate");
     let r = object(obj.get("rate").unwrap_or(&Json::Null), &path)?;
     let kind = text(r, "kind", &path, None)?;
@@ -314,19 +362,19 @@ pub fn template(src: &str, choices: &[Choice], path: &str) -> Result<Vec<Part>, 
                 .find('}')
                 .ok_or_else(|| error(path, "unclosed `{` in template"))?;
             let name = rest.get(1..end).unwrap_or("");
-            let index = choices
-                .iter()
-                .position(|ch| ch.name == name)
-                .ok_or_else(|| {
-                    error(
-                        path,
-                        format!("`{{{name}}}` is not one of the producer's choices"),
-                    )
-                })?;
+            let index = choices.iter().position(|ch| ch.name == name);
+            let part = match index {
+                Some(i) => Part::Choice(i),
+                None if name == "seq" => Part::Seq,
+                None => {
+                    let what = format!("`{{{name}}}` is not one of the producer's choices");
+                    return Err(error(path, what));
+                }
+            };
             if !lit.is_empty() {
                 parts.push(Part::Text(std::mem::take(&mut lit)));
             }
-            parts.push(Part::Choice(index));
+            parts.push(part);
             rest = rest.get(end + 1..).unwrap_or("");
         } else {
             lit.push(c);

@@ -7,16 +7,20 @@
 //! how a scenario runs.
 
 pub mod actors;
+pub mod patterns;
 pub mod read;
-mod write;
+pub(crate) mod write;
 
 use serde_json::{Map, Value as Json};
 
 use crate::definitions::Definitions;
+use crate::exchange::ExchangeType;
 use crate::fields::{FieldError, error, join, object, parse_json};
+use crate::sim::flow::FlowSpec;
 use crate::sim::rng::Dist;
 
 pub use actors::{Choice, ConsumerSpec, OnFailure, Part, ProducerSpec, Rate};
+pub use patterns::{CloudEventsSpec, ProjectionSpec, RetrySpec, RpcSpec};
 use read::{array, dist, integer, ms, number, only_keys, text};
 
 /// The one version this build reads.
@@ -53,6 +57,39 @@ pub enum Action {
     },
     /// Durable state and persistent messages survive; the rest is lost.
     RestartBroker,
+    /// Declares exchanges and queues and adds bindings while the simulation runs, from a
+    /// RabbitMQ definitions fragment applied by the same import code as the topology.
+    Declare {
+        definitions: Definitions,
+    },
+    /// Removes the fragment's bindings.
+    Unbind {
+        definitions: Definitions,
+    },
+    /// Resets an event-store projection to version 0: it rebuilds its state by replaying.
+    ReplayProjection {
+        projection: String,
+    },
+    /// A flow's service stops answering (choreography: its consumer's connection dies).
+    TakeDown {
+        service: String,
+    },
+    BringBack {
+        service: String,
+    },
+    /// A flow's service fails every request until healed.
+    FailService {
+        service: String,
+    },
+    HealService {
+        service: String,
+    },
+    /// The exchange is deleted and declared again with another type, its bindings kept.
+    SetExchangeType {
+        vhost: String,
+        exchange: String,
+        kind: ExchangeType,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,12 +116,16 @@ pub struct Scenario {
     pub latency: Latency,
     pub producers: Vec<ProducerSpec>,
     pub consumers: Vec<ConsumerSpec>,
+    /// Event-store projections (`actors.projections`).
+    pub projections: Vec<ProjectionSpec>,
     /// Node name → position, for the drawing only.
     pub layout: Vec<(String, f64, f64)>,
     pub script: Vec<ScriptStep>,
     pub lesson: Vec<LessonStep>,
     /// How often metrics are sampled (µs).
     pub sample_every: u64,
+    /// A business flow the engine builds in the chosen style.
+    pub flow: Option<FlowSpec>,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -99,6 +140,7 @@ const TOP_KEYS: &[&str] = &[
     "script",
     "lesson",
     "sample_every_ms",
+    "flow",
 ];
 
 impl Scenario {
@@ -127,6 +169,11 @@ impl Scenario {
         let topology = Definitions::from_json(&Json::Object(topology.clone()))
             .map_err(|e| error(&join("topology", &e.path), e.message))?;
         let (producers, consumers) = actors(root)?;
+        let projections = projections(root)?;
+        let flow = crate::sim::flow::spec::read(root)?;
+        if let Some(flow) = &flow {
+            flow.check_actors(&producers, &consumers)?;
+        }
         Ok(Scenario {
             name: text(root, "name", "", None)?,
             description: text(root, "description", "", Some(""))?,
@@ -135,10 +182,12 @@ impl Scenario {
             latency: latency(root)?,
             producers,
             consumers,
+            projections,
             layout: layout(root)?,
             script: script(root)?,
             lesson: lesson(root)?,
             sample_every: ms(root, "sample_every_ms", "", Some(1_000_000))?.max(1000),
+            flow,
         })
     }
 }
@@ -182,7 +231,7 @@ fn actors(root: &Map<String, Json>) -> Result<Actors, FieldError> {
         return Ok((Vec::new(), Vec::new()));
     };
     let obj = object(json, "actors")?;
-    only_keys(obj, "actors", &["producers", "consumers"])?;
+    only_keys(obj, "actors", &["producers", "consumers", "projections"])?;
     let mut producers = Vec::new();
     for (i, item) in array(obj, "producers", "actors", actors::MAX_ACTORS)?
         .iter()
@@ -212,6 +261,24 @@ fn actors(root: &Map<String, Json>) -> Result<Actors, FieldError> {
         consumers.push(c);
     }
     Ok((producers, consumers))
+}
+
+fn projections(root: &Map<String, Json>) -> Result<Vec<ProjectionSpec>, FieldError> {
+    let Some(obj) = root.get("actors").and_then(Json::as_object) else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<ProjectionSpec> = Vec::new();
+    let items = array(obj, "projections", "actors", actors::MAX_ACTORS)?;
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("actors.projections[{i}]");
+        let p = patterns::projection(item, &path)?;
+        if out.iter().any(|o| o.name == p.name) {
+            let what = format!("`{}` is used twice", p.name);
+            return Err(error(&join(&path, "name"), what));
+        }
+        out.push(p);
+    }
+    Ok(out)
 }
 
 fn layout(root: &Map<String, Json>) -> Result<Vec<(String, f64, f64)>, FieldError> {
@@ -261,12 +328,10 @@ fn script(root: &Map<String, Json>) -> Result<Vec<ScriptStep>, FieldError> {
                 &["consumer"],
             ),
             "restart_broker" => (Action::RestartBroker, &[]),
-            _ => {
-                return Err(error(
-                    &join(&path, "action"),
-                    "expected one of: stop_consumer, start_consumer, crash_consumer, restart_broker",
-                ));
-            }
+            other => match flow_action(obj, &path, other)? {
+                Some(found) => found,
+                None => pattern_action(other, obj, &path)?,
+            },
         };
         let allowed: Vec<&str> = ["at_ms", "action"].iter().chain(keys).copied().collect();
         only_keys(obj, &path, &allowed)?;
@@ -276,6 +341,109 @@ fn script(root: &Map<String, Json>) -> Result<Vec<ScriptStep>, FieldError> {
         });
     }
     Ok(out)
+}
+
+/// The script actions of the patterns: `declare`, `unbind`, `replay_projection`.
+fn pattern_action(
+    name: &str,
+    obj: &Map<String, Json>,
+    path: &str,
+) -> Result<(Action, &'static [&'static str]), FieldError> {
+    Ok(match name {
+        "declare" => (
+            Action::Declare {
+                definitions: fragment(obj, path, false)?,
+            },
+            &["definitions"],
+        ),
+        "unbind" => (
+            Action::Unbind {
+                definitions: fragment(obj, path, true)?,
+            },
+            &["definitions"],
+        ),
+        "replay_projection" => (
+            Action::ReplayProjection {
+                projection: text(obj, "projection", path, None)?,
+            },
+            &["projection"],
+        ),
+        _ => {
+            return Err(error(
+                &join(path, "action"),
+                "expected one of: stop_consumer, start_consumer, crash_consumer, \
+                 restart_broker, take_down, bring_back, fail_service, heal_service, \
+                 set_exchange_type, declare, unbind, replay_projection",
+            ));
+        }
+    })
+}
+
+/// The `definitions` of a `declare` or `unbind` step; an unbind names bindings only.
+fn fragment(
+    obj: &Map<String, Json>,
+    path: &str,
+    bindings_only: bool,
+) -> Result<Definitions, FieldError> {
+    let at = join(path, "definitions");
+    let json = object(obj.get("definitions").unwrap_or(&Json::Null), &at)?;
+    let defs = Definitions::from_json(&Json::Object(json.clone()))
+        .map_err(|e| error(&join(&at, &e.path), e.message))?;
+    if !defs.policies.is_empty() {
+        return Err(error(
+            &join(&at, "policies"),
+            "policies cannot be declared by a step",
+        ));
+    }
+    let empty = defs.exchanges.is_empty() && defs.queues.is_empty() && defs.bindings.is_empty();
+    if empty {
+        return Err(error(&at, "declares no exchange, queue or binding"));
+    }
+    if bindings_only && !(defs.exchanges.is_empty() && defs.queues.is_empty()) {
+        return Err(error(&at, "an unbind lists `bindings` only"));
+    }
+    Ok(defs)
+}
+
+type Found = Option<(Action, &'static [&'static str])>;
+
+/// The actions on a flow's services and on exchange types.
+fn flow_action(obj: &Map<String, Json>, path: &str, name: &str) -> Result<Found, FieldError> {
+    let service = || text(obj, "service", path, None);
+    let action = match name {
+        "take_down" => Action::TakeDown {
+            service: service()?,
+        },
+        "bring_back" => Action::BringBack {
+            service: service()?,
+        },
+        "fail_service" => Action::FailService {
+            service: service()?,
+        },
+        "heal_service" => Action::HealService {
+            service: service()?,
+        },
+        "set_exchange_type" => {
+            let kind = text(obj, "type", path, None)?;
+            let kind = ExchangeType::ALL
+                .into_iter()
+                .find(|k| k.name() == kind)
+                .ok_or_else(|| {
+                    error(
+                        &join(path, "type"),
+                        "expected one of: direct, fanout, topic, headers",
+                    )
+                })?;
+            let action = Action::SetExchangeType {
+                vhost: text(obj, "vhost", path, Some("/"))?,
+                exchange: text(obj, "exchange", path, None)?,
+                kind,
+            };
+            return Ok(Some((action, &["vhost", "exchange", "type"])));
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some((action, &["service"])))
 }
 
 fn lesson(root: &Map<String, Json>) -> Result<Vec<LessonStep>, FieldError> {

@@ -9,8 +9,9 @@ use crate::definitions;
 use crate::fields::FieldError;
 use crate::profile::Profile;
 use crate::sim::rng::Dist;
+use crate::sim::scenario::patterns::{self, write_template as template};
 use crate::sim::scenario::{
-    Action, Choice, ConsumerSpec, OnFailure, Part, ProducerSpec, Rate, Scenario, VERSION,
+    Action, Choice, ConsumerSpec, OnFailure, ProducerSpec, Rate, Scenario, VERSION,
 };
 
 impl Scenario {
@@ -36,21 +37,33 @@ impl Scenario {
             "topology": definitions::export(&broker),
             "latency_ms": {"publish": dist(&self.latency.publish),
                 "deliver": dist(&self.latency.deliver), "ack": dist(&self.latency.ack)},
-            "actors": {"producers": self.producers.iter().map(producer).collect::<Vec<_>>(),
-                "consumers": self.consumers.iter().map(consumer).collect::<Vec<_>>()},
+            // The actors a flow adds when it is built are not written: they are built again.
+            "actors": {"producers": self.producers.iter().filter(|p| !self.built(&p.name))
+                    .map(producer).collect::<Vec<_>>(),
+                "consumers": self.consumers.iter().filter(|c| !self.built(&c.name))
+                    .map(consumer).collect::<Vec<_>>(),
+                "projections": self.projections.iter().map(patterns::projection_json).collect::<Vec<_>>()},
             "layout": layout,
             "script": script,
             "lesson": lesson,
             "sample_every_ms": ms(self.sample_every),
+            "flow": self.flow.as_ref().map(crate::sim::flow::spec::write),
         }))
     }
 }
 
-fn ms(us: u64) -> f64 {
+impl Scenario {
+    /// Whether an actor of this name stands for a flow's service (added when built).
+    fn built(&self, name: &str) -> bool {
+        self.flow.as_ref().is_some_and(|f| f.is_service(name))
+    }
+}
+
+pub(crate) fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
 
-fn dist(d: &Dist) -> Json {
+pub(crate) fn dist(d: &Dist) -> Json {
     match *d {
         Dist::Fixed(us) => json!(ms(us)),
         Dist::Uniform { min, max } => json!({"uniform": [ms(min), ms(max)]}),
@@ -59,11 +72,36 @@ fn dist(d: &Dist) -> Json {
 }
 
 fn step(at: u64, action: &Action) -> Json {
+    let service =
+        |name: &str, service: &str| json!({"at_ms": ms(at), "action": name, "service": service});
     let (name, consumer) = match action {
+        Action::TakeDown { service: s } => return service("take_down", s),
+        Action::BringBack { service: s } => return service("bring_back", s),
+        Action::FailService { service: s } => return service("fail_service", s),
+        Action::HealService { service: s } => return service("heal_service", s),
+        Action::SetExchangeType {
+            vhost,
+            exchange,
+            kind,
+        } => {
+            return json!({"at_ms": ms(at), "action": "set_exchange_type", "vhost": vhost,
+                "exchange": exchange, "type": kind.name()});
+        }
         Action::StopConsumer { consumer } => ("stop_consumer", Some(consumer)),
         Action::StartConsumer { consumer } => ("start_consumer", Some(consumer)),
         Action::CrashConsumer { consumer } => ("crash_consumer", Some(consumer)),
         Action::RestartBroker => ("restart_broker", None),
+        Action::ReplayProjection { projection } => {
+            return json!({"at_ms": ms(at), "action": "replay_projection", "projection": projection});
+        }
+        Action::Declare { definitions } | Action::Unbind { definitions } => {
+            let name = match action {
+                Action::Declare { .. } => "declare",
+                _ => "unbind",
+            };
+            let fragment = definitions::fragment_to_json(definitions);
+            return json!({"at_ms": ms(at), "action": name, "definitions": fragment});
+        }
     };
     let mut out = json!({"at_ms": ms(at), "action": name});
     if let (Some(c), Some(obj)) = (consumer, out.as_object_mut()) {
@@ -83,7 +121,27 @@ fn producer(p: &ProducerSpec) -> Json {
         .iter()
         .map(|c| (c.name.clone(), weighted(c)))
         .collect();
-    let rate = match &p.rate {
+    let rate = rate(&p.rate);
+    let mut out = json!({"name": p.name, "vhost": p.vhost, "exchange": p.exchange,
+        "routing_key": template(&p.routing_key, &p.choices), "headers": headers, "choices": choices,
+        "rate": rate, "start_ms": ms(p.start), "stop_ms": p.stop.map(ms), "body_bytes": p.body_bytes,
+        "persistent": p.persistent, "mandatory": p.mandatory, "confirms": p.confirms});
+    if let Some(obj) = out.as_object_mut() {
+        if let Some(ce) = &p.cloudevents {
+            obj.insert(
+                "cloudevents".into(),
+                patterns::cloudevents_json(ce, &p.choices),
+            );
+        }
+        if let Some(rpc) = &p.rpc {
+            obj.insert("rpc".into(), json!({"reply_to": rpc.reply_to}));
+        }
+    }
+    out
+}
+
+pub(crate) fn rate(rate: &Rate) -> Json {
+    match rate {
         Rate::Fixed { interval } => json!({"kind": "fixed", "per_second": 1e6 / *interval as f64}),
         Rate::Poisson { mean_interval } => {
             json!({"kind": "poisson", "per_second": 1e6 / mean_interval})
@@ -94,11 +152,7 @@ fn producer(p: &ProducerSpec) -> Json {
         Rate::Script { at } => {
             json!({"kind": "script", "at_ms": at.iter().map(|t| ms(*t)).collect::<Vec<_>>()})
         }
-    };
-    json!({"name": p.name, "vhost": p.vhost, "exchange": p.exchange,
-        "routing_key": template(&p.routing_key, &p.choices), "headers": headers, "choices": choices,
-        "rate": rate, "start_ms": ms(p.start), "stop_ms": p.stop.map(ms), "body_bytes": p.body_bytes,
-        "persistent": p.persistent, "mandatory": p.mandatory, "confirms": p.confirms})
+    }
 }
 
 fn consumer(c: &ConsumerSpec) -> Json {
@@ -108,12 +162,18 @@ fn consumer(c: &ConsumerSpec) -> Json {
         OnFailure::Nack { requeue: false } => "nack",
         OnFailure::Reject { requeue: true } => "reject_requeue",
         OnFailure::Reject { requeue: false } => "reject",
+        OnFailure::Retry => "retry",
+    };
+    let on_failure = match &c.retry {
+        Some(r) if c.on_failure == OnFailure::Retry => patterns::retry_json(r),
+        _ => json!(on_failure),
     };
     json!({"name": c.name, "vhost": c.vhost, "queue": c.queue, "prefetch": c.prefetch,
         "auto_ack": c.auto_ack, "processing_ms": dist(&c.processing),
         "failure_probability": c.failure_probability, "on_failure": on_failure,
         "crash_probability": c.crash_probability, "recover_after_ms": c.recover_after.map(ms),
-        "start_ms": ms(c.start)})
+        "start_ms": ms(c.start), "replies": c.replies, "exclusive": c.exclusive,
+        "append_to": c.append_to})
 }
 
 fn weighted(c: &Choice) -> Json {
@@ -124,21 +184,4 @@ fn weighted(c: &Choice) -> Json {
         .map(|(v, w)| json!([v, w]))
         .collect();
     Json::Array(items)
-}
-
-/// Parts back to `order.{region}.created`, with literal braces doubled.
-fn template(parts: &[Part], choices: &[Choice]) -> String {
-    let mut out = String::new();
-    for part in parts {
-        match part {
-            Part::Text(t) => out.push_str(&t.replace('{', "{{").replace('}', "}}")),
-            Part::Choice(i) => {
-                let name = choices.get(*i).map_or("", |c| c.name.as_str());
-                out.push('{');
-                out.push_str(name);
-                out.push('}');
-            }
-        }
-    }
-    out
 }

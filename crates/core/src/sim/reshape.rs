@@ -1,0 +1,281 @@
+//! Topology changes while the simulation runs: a script's `declare` step (a RabbitMQ
+//! definitions fragment: exchanges, queues, bindings) and `unbind` step, applied to the broker
+//! by the same import code as the scenario's topology, so a new subscriber can appear without
+//! any change to the publisher. At load, every exchange and queue a step may declare gets its
+//! node in the world (node ids never change while running, so checkpoints need not copy the
+//! world), and actors may refer to them when the step comes no later than the actor's start.
+//! A change injected on demand adds its nodes then. The broker's declare, delete, bind and
+//! unbind events are traced here (`observe` hands them over). Also the load-time checks of the
+//! queues the patterns name (retry, RPC).
+
+use std::collections::BTreeMap;
+
+use crate::definitions::Definitions;
+use crate::event::Event;
+use crate::fields::{FieldError, error};
+use crate::sim::engine::{Control, Simulation};
+use crate::sim::metrics::Counters;
+use crate::sim::scenario::{Action, Scenario};
+use crate::sim::scheduler::SimTime;
+use crate::sim::trace::{Edge, TraceKind};
+use crate::sim::world::{NodeKind, World};
+use crate::topology::Destination;
+
+/// When the script first declares each (kind, vhost, name), with the step's index.
+pub(crate) type Declared = BTreeMap<(NodeKind, String, String), (u64, usize)>;
+
+/// Adds a node for every exchange and queue the script declares (in script order) and marks
+/// the exchanges that may forward to others; gives when each is first declared.
+pub(crate) fn declare_nodes(scenario: &Scenario, world: &mut World) -> Declared {
+    let mut steps: Vec<(usize, u64, &Definitions)> = scenario
+        .script
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match &s.action {
+            Action::Declare { definitions } => Some((i, s.at, definitions)),
+            _ => None,
+        })
+        .collect();
+    steps.sort_by_key(|(i, at, _)| (*at, *i));
+    let mut declared = Declared::new();
+    for (i, at, defs) in steps {
+        for key in add_nodes(world, defs) {
+            declared.entry(key).or_insert((at, i));
+        }
+    }
+    declared
+}
+
+/// Adds a node for each exchange and queue of `defs` the world lacks and marks the exchanges
+/// that may forward to others; gives every (kind, vhost, name) the fragment declares.
+fn add_nodes(world: &mut World, defs: &Definitions) -> Vec<(NodeKind, String, String)> {
+    let names: Vec<(NodeKind, String, String)> = defs
+        .exchanges
+        .iter()
+        .map(|(v, x)| (NodeKind::Exchange, v.clone(), x.name.clone()))
+        .chain(
+            defs.queues
+                .iter()
+                .map(|(v, q)| (NodeKind::Queue, v.clone(), q.name.clone())),
+        )
+        .collect();
+    for (kind, vhost, name) in &names {
+        let known = match kind {
+            NodeKind::Exchange => world.exchange(vhost, name),
+            _ => world.queue(vhost, name),
+        };
+        if known.is_none() {
+            world.add(*kind, vhost, name);
+        }
+    }
+    for (vhost, x) in &defs.exchanges {
+        if x.arguments.get("alternate-exchange").is_some() {
+            world.mark_multi_hop(vhost, &x.name);
+        }
+    }
+    for (vhost, b) in &defs.bindings {
+        if matches!(b.destination, Destination::Exchange(_)) {
+            world.mark_multi_hop(vhost, &b.source);
+        }
+    }
+    names
+}
+
+/// Checks that an actor starting at `start` may use an exchange or queue the topology lacks:
+/// a script step must declare it no later than that.
+pub(crate) fn in_time(
+    declared: &Declared,
+    (kind, vhost, name): (NodeKind, &str, &str),
+    start: u64,
+    path: &str,
+) -> Result<(), FieldError> {
+    let Some((at, step)) = declared.get(&(kind, vhost.to_owned(), name.to_owned())) else {
+        let what = format!(
+            "{} `{name}` is not declared in vhost `{vhost}`",
+            kind.name()
+        );
+        return Err(error(path, what));
+    };
+    if *at > start {
+        let what = format!(
+            "{} `{name}` is declared by script[{step}] at {} ms, after this actor starts at {} ms",
+            kind.name(),
+            *at as f64 / 1000.0,
+            start as f64 / 1000.0
+        );
+        return Err(error(path, what));
+    }
+    Ok(())
+}
+
+impl Simulation {
+    /// Applies a `declare` or `unbind` now, on demand: like [`Simulation::inject`], it changes
+    /// the future and seeking back before it undoes it. The world gains nodes for what it
+    /// declares (they stay, unused, if the change is undone).
+    pub fn inject_topology(&mut self, action: Action) -> Result<(), FieldError> {
+        let (Action::Declare { definitions } | Action::Unbind { definitions }) = &action else {
+            return Err(error("action", "expected a declare or unbind step"));
+        };
+        add_nodes(&mut self.world, definitions);
+        let nodes = self.world.nodes().len();
+        if self.state.metrics.per_queue.len() < nodes {
+            self.state
+                .metrics
+                .per_queue
+                .resize(nodes, Counters::default());
+        }
+        let index = self.scenario.script.len() + self.injected_changes.len();
+        self.injected_changes.push(action);
+        self.inject(Control::ChangeTopology(
+            u32::try_from(index).unwrap_or(u32::MAX),
+        ));
+        Ok(())
+    }
+
+    /// Traces a declaration, deletion or binding change; gives back any other event.
+    pub(crate) fn topology_event(&mut self, t: SimTime, event: Event) -> Option<Event> {
+        match event {
+            Event::ExchangeDeclared { vhost, exchange } => {
+                let x = self.world.exchange(&vhost, &exchange);
+                self.trace.record(t, TraceKind::Declared, None, None, x);
+            }
+            Event::QueueDeclared { vhost, queue } => {
+                let q = self.world.queue(&vhost, &queue);
+                self.trace.record(t, TraceKind::Declared, None, None, q);
+            }
+            Event::QueueDeleted { vhost, queue } => {
+                let q = self.world.queue(&vhost, &queue);
+                self.trace.record(t, TraceKind::Deleted, None, None, q);
+            }
+            Event::ExchangeDeleted {
+                vhost, exchange, ..
+            } => {
+                let x = self.world.exchange(&vhost, &exchange);
+                self.trace.record(t, TraceKind::Deleted, None, None, x);
+            }
+            Event::Bound {
+                vhost,
+                source,
+                destination,
+                ..
+            } => self.binding(t, TraceKind::Bound, &vhost, &source, &destination),
+            Event::Unbound {
+                vhost,
+                source,
+                destination,
+                ..
+            } => self.binding(t, TraceKind::Unbound, &vhost, &source, &destination),
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// A binding added or removed: drawn as a hop from its source to its destination.
+    fn binding(
+        &mut self,
+        t: SimTime,
+        kind: TraceKind,
+        vhost: &str,
+        source: &str,
+        to: &Destination,
+    ) {
+        let from = self.world.exchange(vhost, source);
+        let to = match to {
+            Destination::Queue(q) => self.world.queue(vhost, q),
+            Destination::Exchange(x) => self.world.exchange(vhost, x),
+        };
+        let edge = from.zip(to).map(|(from, to)| Edge {
+            from,
+            to,
+            depart: t,
+            arrive: t,
+        });
+        let node = if edge.is_none() { from } else { None };
+        self.trace.record(t, kind, None, edge, node);
+    }
+
+    /// Applies script step `step` (a `declare` or an `unbind`).
+    pub(crate) fn change_topology(&mut self, t: SimTime, step: u32) {
+        let i = step as usize;
+        let script = &self.scenario.script;
+        let injected = i
+            .checked_sub(script.len())
+            .and_then(|j| self.injected_changes.get(j));
+        let Some(action) = script.get(i).map(|s| &s.action).or(injected) else {
+            return;
+        };
+        let broker = &mut self.state.broker;
+        let mut refused = broker.advance(t.as_ms()).is_err();
+        match action {
+            Action::Declare { definitions } => {
+                refused |= definitions.load_into(broker).is_err();
+            }
+            Action::Unbind { definitions } => {
+                for (vhost, binding) in &definitions.bindings {
+                    refused |= broker.unbind(vhost, binding).is_err();
+                }
+            }
+            _ => return,
+        }
+        self.new_topology_epoch();
+        self.after_broker(t, refused, None);
+    }
+}
+
+/// The queues the patterns refer to: a retry consumer's queue needs a dead-letter exchange and
+/// its parking lot must exist; an RPC client's `reply_to` queue must exist.
+pub(crate) fn check_patterns(
+    scenario: &Scenario,
+    broker: &crate::broker::Broker,
+    declared: &Declared,
+) -> Result<(), FieldError> {
+    let exists = |vhost: &str, queue: &str, start: u64, path: &str| {
+        if broker.queue(vhost, queue).is_some() {
+            return Ok(());
+        }
+        in_time(declared, (NodeKind::Queue, vhost, queue), start, path)
+    };
+    for (i, c) in scenario.consumers.iter().enumerate() {
+        let Some(retry) = &c.retry else { continue };
+        let path = format!("actors.consumers[{i}].on_failure.retry");
+        if c.auto_ack {
+            let what = "needs manual acknowledgement: with auto_ack nothing can be rejected";
+            return Err(error(&path, what));
+        }
+        exists(
+            &c.vhost,
+            &retry.parking_lot,
+            c.start,
+            &format!("{path}.parking_lot"),
+        )?;
+        for (j, delay) in retry.delay_queues.iter().enumerate() {
+            let at = format!("{path}.delay_queues[{j}]");
+            exists(&c.vhost, delay, c.start, &at)?;
+            let config = broker.queue(&c.vhost, delay).map(|q| &q.config);
+            if config.is_some_and(|q| q.message_ttl.is_none() || q.dead_letter_exchange.is_none()) {
+                let what = format!(
+                    "queue `{delay}` needs a message TTL (x-message-ttl) and a dead-letter \
+                     exchange to send messages back after the delay"
+                );
+                return Err(error(&at, what));
+            }
+        }
+        let dlx = broker
+            .queue(&c.vhost, &c.queue)
+            .map(|q| q.config.dead_letter_exchange.is_some());
+        if dlx == Some(false) {
+            let what = format!(
+                "queue `{}` has no dead-letter exchange (x-dead-letter-exchange): a rejected \
+                 message would be dropped, not retried",
+                c.queue
+            );
+            return Err(error(&path, what));
+        }
+    }
+    for (i, p) in scenario.producers.iter().enumerate() {
+        let Some(rpc) = &p.rpc else { continue };
+        let path = format!("actors.producers[{i}].rpc.reply_to");
+        exists(&p.vhost, &rpc.reply_to, p.start, &path)?;
+    }
+    Ok(())
+}

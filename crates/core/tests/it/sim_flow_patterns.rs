@@ -1,0 +1,295 @@
+//! The patterns on flows, through the presets and small scenarios: a saga compensates
+//! whichever step fails, in both styles; the circuit breaker opens, half-opens and closes and
+//! spares the caller the timeouts; an exchange's type changes in place (scripted or on demand,
+//! exact under seek); the flow's errors name the field and its defaults are as documented.
+
+use std::collections::BTreeMap;
+
+use switchyard_core::sim::flow::Style;
+use switchyard_core::sim::flow::breaker::BreakerState;
+use switchyard_core::sim::scenario::{Action, ScriptStep};
+use switchyard_core::sim::trace::to_json;
+use switchyard_core::sim::{Control, Options, Scenario, SimTime, Simulation, TraceKind};
+
+use crate::sim_styles::{PRESETS, kinds, preset, run, trace_lines};
+
+/// Per flow: how the saga ended (completed, compensated) and how many compensations it had.
+fn saga_endings(sim: &Simulation) -> BTreeMap<u32, (u32, u32)> {
+    let mut out: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
+    for e in sim.trace().events() {
+        match e.kind {
+            TraceKind::SagaCompleted { flow } => out.entry(flow).or_default().0 += 1,
+            TraceKind::SagaCompensated { flow } => out.entry(flow).or_default().1 += 1,
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn a_failure_at_any_saga_step_undoes_the_steps_before_it_in_both_styles() {
+    // Step index (1 = payment) failing from the start ⇒ compensations per saga.
+    for (step, service) in [(1u64, "payment"), (2, "stock"), (3, "shipping")] {
+        for style in Style::ALL {
+            let mut scenario = preset("saga", style);
+            // The load stops at 15 s, so every saga has ended by 20 s.
+            scenario.flow.as_mut().unwrap().trigger.stop = Some(15_000_000);
+            scenario.script = vec![ScriptStep {
+                at: 0,
+                action: Action::FailService {
+                    service: service.into(),
+                },
+            }];
+            let sim = run(scenario, 20_000);
+            let f = sim.flow_figures().unwrap();
+            let what = format!("{service} failing, {style:?}: {f:?}");
+            assert_eq!(f.sagas_completed, 0, "{what}");
+            assert_eq!(
+                f.sagas_compensated,
+                f.answered_ok + f.answered_error,
+                "{what}"
+            );
+            assert!(f.sagas_compensated > 50, "{what}");
+            assert_eq!(f.compensations, f.sagas_compensated * (step - 1), "{what}");
+            let endings = saga_endings(&sim);
+            assert!(endings.values().all(|e| *e == (0, 1)), "{what}");
+        }
+    }
+}
+
+#[test]
+fn the_saga_preset_compensates_while_stock_fails_and_completes_otherwise() {
+    for style in Style::ALL {
+        let sim = run(preset("saga", style), 60_000);
+        let f = sim.flow_figures().unwrap();
+        let endings = saga_endings(&sim);
+        assert!(
+            endings.values().all(|e| *e == (1, 0) || *e == (0, 1)),
+            "{style:?}"
+        );
+        assert!(f.sagas_completed > 200 && f.sagas_compensated > 50, "{f:?}");
+        // Stock failing (about 50 sagas) costs one compensation each, shipping two.
+        assert!(f.compensations > f.sagas_compensated, "{f:?}");
+        let k = kinds(&sim);
+        match style {
+            Style::Orchestration => assert!(k.contains(&"compensate")),
+            Style::Choreography => {
+                let refunds = sim.broker().queue("/", "payment.events").unwrap();
+                assert_eq!(refunds.message_count(), 0, "caught up");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_circuit_breaker_opens_half_opens_and_closes_and_spares_the_caller_the_timeouts() {
+    let sim = run(preset("circuit-breaker", Style::Orchestration), 60_000);
+    let states: Vec<(u64, &str)> = sim
+        .trace()
+        .events()
+        .filter(|e| e.kind.name().starts_with("circuit_"))
+        .map(|e| (e.time.as_ms(), e.kind.name()))
+        .collect();
+    // Stock is down from 20 s to 40 s: opened after 5 timeouts (about 21 s), half-open every
+    // 3 s and open again while it is down, closed soon after 40 s.
+    let (first, _) = states[0];
+    assert_eq!(states[0].1, "circuit_opened");
+    assert!((20_000..23_000).contains(&first), "{states:?}");
+    let pairs: Vec<&str> = states.iter().map(|s| s.1).collect();
+    assert!(pairs.windows(2).all(|w| w[0] != w[1]), "{states:?}");
+    let (last_t, last) = states.last().unwrap();
+    assert_eq!(*last, "circuit_closed");
+    assert!((40_000..45_000).contains(last_t), "{states:?}");
+    let with = sim.flow_figures().unwrap();
+    assert!(with.calls_rejected > 100, "{with:?}");
+    // Mid-outage the app sees stock down behind an open circuit.
+    let mid = run(preset("circuit-breaker", Style::Orchestration), 30_000);
+    let views = mid.services();
+    let name = |v: &switchyard_core::sim::flow::ServiceView| {
+        mid.world().node(v.node).unwrap().name.clone()
+    };
+    let stock = views.iter().find(|v| name(v) == "stock").unwrap();
+    assert!(!stock.up);
+    assert_ne!(stock.circuit, Some(BreakerState::Closed));
+    let checkout = views.iter().find(|v| name(v) == "checkout").unwrap();
+    assert!(checkout.up && checkout.circuit.is_none() && checkout.handled > 200);
+    let mut without = preset("circuit-breaker", Style::Orchestration);
+    without.flow.as_mut().unwrap().breaker = None;
+    let without = run(without, 60_000).flow_figures().unwrap();
+    assert_eq!(without.calls_rejected, 0);
+    // Without it every call to stock waits the full second; with it the wait is rare.
+    assert!(without.response_p95_us.unwrap() > 1_000_000, "{without:?}");
+    assert!(with.response_p95_us.unwrap() < 200_000, "{with:?}");
+    assert!(
+        with.call_timeouts * 5 < without.call_timeouts,
+        "{with:?} {without:?}"
+    );
+}
+
+#[test]
+fn an_exchange_changes_type_in_place_and_the_trace_says_so() {
+    let text = include_str!("../../../../scenarios/orders-topic.json");
+    let mut scenario = Scenario::from_json_text(text).unwrap();
+    scenario.script = vec![ScriptStep {
+        at: 10_000_000,
+        action: Action::SetExchangeType {
+            vhost: "/".into(),
+            exchange: "orders".into(),
+            kind: switchyard_core::ExchangeType::Direct,
+        },
+    }];
+    let mut sim = run(scenario.clone(), 20_000);
+    let retyped: Vec<_> = sim
+        .trace()
+        .events()
+        .filter(|e| e.kind.name() == "exchange_retyped")
+        .collect();
+    assert_eq!(retyped.len(), 1);
+    let line = to_json(retyped[0], sim.world()).to_string();
+    assert!(line.contains(r#""node":"orders""#) && line.contains(r#""type":"direct""#));
+    let x = sim
+        .broker()
+        .topology("/")
+        .unwrap()
+        .exchange("orders")
+        .unwrap();
+    assert_eq!(x.kind(), switchyard_core::ExchangeType::Direct);
+    assert_eq!(x.bindings().count(), 1, "the binding is kept");
+    // order.eu.created no longer matches the binding key order.*.created literally.
+    let unroutable_after = sim
+        .trace()
+        .events()
+        .filter(|e| e.kind == TraceKind::Unroutable)
+        .all(|e| e.time.as_ms() >= 10_000);
+    assert!(unroutable_after && sim.metrics().total.unroutable > 100);
+    // Seeking back across the change is exact.
+    sim.seek(SimTime::from_ms(9_000)).unwrap();
+    sim.run_until(SimTime::from_ms(20_000)).unwrap();
+    let scripted = trace_lines(&sim);
+    assert_eq!(scripted, trace_lines(&run(scenario.clone(), 20_000)));
+    // On demand, at the same instant, it is the same change.
+    scenario.script.clear();
+    let mut live = run(scenario, 10_000);
+    let orders = live.world().exchange("/", "orders").unwrap();
+    live.inject(Control::SetExchangeType {
+        exchange: orders,
+        kind: switchyard_core::ExchangeType::Direct,
+    });
+    live.run_until(SimTime::from_ms(20_000)).unwrap();
+    assert_eq!(trace_lines(&live), scripted);
+}
+
+#[test]
+fn flow_errors_name_the_field() {
+    let text = PRESETS[0].1;
+    let cases = [
+        (
+            "\"style\": \"choreography\"",
+            "\"style\": \"mesh\"",
+            "flow.style: expected one of: orchestration, choreography",
+        ),
+        (
+            "{\"name\": \"customer\"",
+            "{\"name\": \"order\"",
+            "flow.services[2].name: `order` is used twice",
+        ),
+        (
+            "\"caller\": \"frontend\"",
+            "\"caller\": \"payment\"",
+            "flow.caller: `payment` is also a service",
+        ),
+        (
+            "\"service\": \"payment\"",
+            "\"service\": \"pay ment\"",
+            "flow.trigger.service: expected a name of letters, digits",
+        ),
+        (
+            "\"timeout_ms\": 1000",
+            "\"timeout_ms\": -1",
+            "flow.call.timeout_ms: expected a number from 0",
+        ),
+        (
+            "\"call\": {",
+            "\"circuit_breaker\": {\"failure_threshold\": 0}, \"call\": {",
+            "flow.circuit_breaker.failure_threshold: expected a number from 1",
+        ),
+        (
+            "\"kind\": \"poisson\", \"per_second\": 10",
+            "\"kind\": \"poisson\"",
+            "flow.trigger.rate.per_second: is missing",
+        ),
+        (
+            "{\"name\": \"messenger\", \"processing_ms\"",
+            "{\"name\": \"messenger\", \"procesing_ms\"",
+            "flow.services[1].procesing_ms: unknown field",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(text.contains(from), "{from}");
+        let err = Scenario::from_json_text(&text.replacen(from, to, 1)).unwrap_err();
+        assert!(err.to_string().starts_with(expected), "{to}: {err}");
+    }
+    let script = [
+        (
+            "\"action\": \"take_down\", \"service\": \"order\"",
+            "\"action\": \"take_down\", \"service\": \"billing\"",
+            "script[0].service: no service of the scenario's flow is named `billing`",
+        ),
+        (
+            "\"action\": \"take_down\", \"service\": \"order\"",
+            "\"action\": \"set_exchange_type\", \"exchange\": \"ms.payment\", \"type\": \"ring\"",
+            "script[0].type: expected one of: direct, fanout, topic, headers",
+        ),
+        (
+            "\"action\": \"take_down\", \"service\": \"order\"",
+            "\"action\": \"set_exchange_type\", \"exchange\": \"nope\", \"type\": \"fanout\"",
+            "script[0].exchange: exchange `nope` is not declared in vhost `/`",
+        ),
+    ];
+    for (from, to, expected) in script {
+        let scenario = Scenario::from_json_text(&text.replacen(from, to, 1));
+        let err = scenario
+            .and_then(|s| Simulation::new(s, Options::default()).map(|_| ()))
+            .unwrap_err();
+        assert!(err.to_string().starts_with(expected), "{to}: {err}");
+    }
+}
+
+#[test]
+fn a_minimal_flow_gets_the_documented_defaults() {
+    let text = r#"{"switchyard": 1, "name": "m", "topology": {}, "flow": {
+        "trigger": {"service": "payment", "rate": {"kind": "fixed", "per_second": 1}},
+        "services": [{"name": "order"}]}}"#;
+    let s = Scenario::from_json_text(text).unwrap();
+    let f = s.flow.as_ref().unwrap();
+    assert_eq!(f.style, Style::Orchestration);
+    assert_eq!(f.caller, "frontend");
+    assert_eq!(f.trigger.event, "payment_succeeded");
+    assert_eq!(f.trigger.exchange, "ms.payment");
+    assert_eq!(
+        (f.timeout, f.caller_timeout, f.saga, f.breaker),
+        (1_000_000, 5_000_000, false, None)
+    );
+    let order = &f.services[0];
+    assert_eq!(
+        (order.event.as_str(), order.compensation.as_str()),
+        ("order_done", "undo_order")
+    );
+    // In choreography the exchange, the queue and the binding are built.
+    let mut s = s;
+    s.flow.as_mut().unwrap().style = Style::Choreography;
+    let sim = run(s, 3_500);
+    let b = sim.broker();
+    let x = b.topology("/").unwrap().exchange("ms.payment").unwrap();
+    assert_eq!(x.kind(), switchyard_core::ExchangeType::Topic);
+    let keys: Vec<(String, String)> = x
+        .bindings()
+        .map(|(_, b)| (b.destination.name().to_owned(), b.key.clone()))
+        .collect();
+    assert_eq!(
+        keys,
+        [("order.events".to_owned(), "payment_succeeded".to_owned())]
+    );
+    let f = sim.flow_figures().unwrap();
+    assert_eq!((f.requests, f.events_published), (4, 4));
+}
