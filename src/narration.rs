@@ -26,7 +26,10 @@ pub fn Narration(props: &NarrationProps) -> Html {
             if shown.is_some()
                 && let Some(b) = button.cast::<HtmlElement>()
             {
-                let _ = b.focus();
+                // Focused so Enter or Space resumes, without scrolling the page to it.
+                let options = web_sys::FocusOptions::new();
+                options.set_prevent_scroll(true);
+                let _ = b.focus_with_options(&options);
             }
         });
     }
