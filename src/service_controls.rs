@@ -22,6 +22,8 @@ pub fn inject(state: &AppContext, control: Control) {
                 sim.seek(view).map_err(|e| e.to_string())?;
             }
             sim.inject(control);
+            // Apply it now, so a paused view shows it at once.
+            sim.run_until(view).map_err(|e| e.to_string())?;
             Ok::<(), String>(())
         })
     });
@@ -100,6 +102,33 @@ pub fn ServiceControls() -> Html {
         <section class="service-controls" id="services" aria-label="Services">
             <h2>{ "Services" }</h2>
             <ul>{ for rows }</ul>
+            { live(&sim) }
         </section>
+    }
+}
+
+/// This run's caller outcomes and backlogs so far: where a take down shows (the caller's
+/// errors in orchestration, the service's queue in choreography).
+fn live(sim: &switchyard_core::sim::Simulation) -> Html {
+    let Some(f) = sim.flow_figures() else {
+        return html! {};
+    };
+    let backlog = f
+        .backlog_at_end
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let errors = f.answered_error + f.caller_timeouts;
+    html! {
+        <dl class="flow-live" id="flow-live" data-ok={f.answered_ok.to_string()}
+            data-errors={errors.to_string()} data-backlog={f.backlog_at_end.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")}>
+            <dt>{ "caller answered" }</dt>
+            <dd>{ format!("{} ok", f.answered_ok) }</dd>
+            <dt>{ "caller errors" }</dt>
+            <dd class={classes!(if errors > 0 { Some("bad") } else { None })}>{ format!("{} errors, {} timed out", f.answered_error, f.caller_timeouts) }</dd>
+            <dt>{ "backlog now" }</dt>
+            <dd>{ backlog }</dd>
+        </dl>
     }
 }

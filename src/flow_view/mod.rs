@@ -7,9 +7,11 @@
 //! # Layout
 //! - [`card`]: the comparison card drawn (both styles side by side).
 //! - [`figures`]: the numbers of the card turned into words and bars (pure, tested natively).
+//! - [`links`]: the lines a flow adds to the stage's drawing, by style.
 
 pub mod card;
 pub mod figures;
+pub mod links;
 
 use std::cell::RefCell;
 use std::rc::Rc;

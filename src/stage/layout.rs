@@ -270,6 +270,22 @@ fn links(sim: &Simulation) -> Vec<Link> {
             String::new(),
         );
     }
+    // A business flow's lines (calls in orchestration; event, queues in choreography).
+    for (from, to, kind, label) in crate::flow_view::links::flow_links(sim) {
+        let kind = match kind {
+            crate::flow_view::links::FlowLink::Call
+            | crate::flow_view::links::FlowLink::Publish => LinkKind::Publish,
+            crate::flow_view::links::FlowLink::Consume => LinkKind::Consume,
+        };
+        if !out.iter().any(|l| l.from == from && l.to == to) {
+            out.push(Link {
+                from,
+                to,
+                kind,
+                label,
+            });
+        }
+    }
     out
 }
 
