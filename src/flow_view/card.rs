@@ -131,6 +131,7 @@ fn histogram(s: &StyleFigures, edges: &[f64], peak: u64) -> Html {
     let last = edges.last().copied().unwrap_or(0.0) as u64;
     html! {
         <figure class="histogram">
+            <figcaption>{ "caller response times (log scale)" }</figcaption>
             <svg viewBox={format!("0 0 {W} {}", H + 14.0)} width="100%" role="img"
                 aria-label={format!("{} response times", s.style.name())}>
                 { for bars.iter().enumerate().map(|(i, n)| {

@@ -77,14 +77,16 @@ fn key(source: &Source) -> String {
     }
 }
 
+/// A comparison as the card gets it: the figures, or why they could not be computed.
+pub type Compared = Rc<Result<Comparison, String>>;
+
 thread_local! {
-    static CACHE: RefCell<Vec<(String, u64, Rc<Result<Comparison, String>>)>> =
-        const { RefCell::new(Vec::new()) };
+    static CACHE: RefCell<Vec<(String, u64, Compared)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Both styles' figures for the open scenario (computed once per scenario and seed); `None`
 /// when it has no flow.
-pub fn comparison(source: &Source, scenario: &Scenario) -> Option<Rc<Result<Comparison, String>>> {
+pub fn comparison(source: &Source, scenario: &Scenario) -> Option<Compared> {
     scenario.flow.as_ref()?;
     let key = key(source);
     let seed = scenario.seed;

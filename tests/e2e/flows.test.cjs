@@ -5,7 +5,16 @@ const test = require("node:test");
 const assert = require("node:assert/strict");
 const path = require("node:path");
 const { serve } = require("./server.cjs");
-const { launch, screenshot } = require("./browser.cjs");
+const { launch } = require("./browser.cjs");
+const fs = require("node:fs");
+
+const SHOTS = path.join(__dirname, "..", "..", "target", "screenshots");
+
+/** The visible part of the page (the stage, the flow panels, the inspector) as a PNG to look at. */
+async function screenshot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
 
 const DIST = path.join(__dirname, "..", "..", "dist");
 let server;
@@ -24,6 +33,7 @@ test.after(async () => {
 /** A page on `preset`, from its start, playing or paused, with `style` if given. */
 async function open(preset, { playing = false, style, speed = 3 } = {}) {
   const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1400, height: 1050 });
   await page.goto(`${server.url}__blank`);
   const session = { v: 1, at_us: 0, playing, speed, preset };
   if (style) session.style = style;
@@ -91,7 +101,7 @@ test("switching style redraws the flow, fills the comparison card, and switching
   assert.equal(await page.locator("#comparison .comparison-column.current").getAttribute("data-style"), "choreography");
   await page.waitForTimeout(300);
   await screenshot(page, "flow-choreography");
-  await page.locator("#comparison").screenshot({ path: path.join(__dirname, "..", "..", "target", "screenshots", "flow-comparison-card.png") });
+  await page.locator("#comparison").screenshot({ path: path.join(SHOTS, "flow-comparison-card.png") });
 
   await page.click("#style-orchestration");
   await page.waitForFunction(() => document.querySelector("#style-toggle").dataset.style === "orchestration");
