@@ -45,8 +45,8 @@ pub fn App() -> Html {
                         { for status }
                         <div class="canvas-wrap">
                             <Stage />
-                            <div class="narration-slot">{ narration(&state) }</div>
                         </div>
+                        <div class="narration-slot">{ narration(&state) }</div>
                         <div class="flow-panels">
                             <crate::service_controls::ServiceControls />
                             <crate::flow_view::card::ComparisonCard />

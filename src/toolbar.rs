@@ -109,7 +109,7 @@ fn PausePoint() -> Html {
     };
     html! {
         <button id="pause-point" class={classes!("pause-point", set.then_some("on"))} aria-pressed={set.to_string()}
-            onclick={callback(&state, Command::TogglePausePoint(node))}>{ "⏸ " }{ label }</button>
+            onclick={callback(&state, Command::TogglePausePoint(node))}>{ icon(PAUSE) }{ " " }{ label }</button>
     }
 }
 

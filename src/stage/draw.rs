@@ -6,7 +6,7 @@
 //! a message is heading to is ringed and counts them. It reads a [`Frame`]; it never touches
 //! the simulation or Yew.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::f64::consts::PI;
 
 use switchyard_core::MessageId;
@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use web_sys::CanvasRenderingContext2d as Ctx;
 
 use crate::sim_ref::Selection;
-use crate::stage::geometry::{Dot, ends, half_size, label_at, lerp, progress, trim};
+use crate::stage::geometry::{Dot, FastSet, ends, half_size, label_at, lerp, progress, trim};
 use crate::stage::layout::{Fit, LinkKind, Scene, Shape};
 
 /// The theme's colours, read from the page's CSS variables.
@@ -172,7 +172,7 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         }
         NodeKind::Exchange => hexagon(ctx, x, y, r),
         NodeKind::Queue => {
-            label_y = queue(ctx, palette, frame, s.id, x, y, r, selected);
+            label_y = queue_box(ctx, palette, x, y, r, selected);
         }
     }
     if s.kind != NodeKind::Queue {
@@ -224,51 +224,70 @@ fn hexagon(ctx: &Ctx, x: f64, y: f64, r: f64) {
 /// Boxes a queue draws: the stack shows depth up to this, the number says the rest.
 const CELLS: u64 = 6;
 
-/// A queue: a row of boxes filling from the consumer's end; gives where its label goes.
-#[allow(clippy::too_many_arguments)]
-fn queue(
-    ctx: &Ctx,
-    p: &Palette,
-    frame: &Frame<'_>,
-    id: NodeId,
-    x: f64,
-    y: f64,
-    r: f64,
-    selected: bool,
-) -> f64 {
-    let (ready, unacked) = frame
-        .depths
-        .iter()
-        .find(|(q, _, _)| *q == id)
-        .map_or((0, 0), |(_, ready, unacked)| (*ready, *unacked));
-    let (w, h) = (r * 3.2, r * 1.3);
-    let (x0, y0) = (x - w / 2.0, y - h / 2.0);
-    let cell = w / CELLS as f64;
+/// A queue's box: a row of cells (filled by [`paint_depths`]); gives where its label goes.
+fn queue_box(ctx: &Ctx, p: &Palette, x: f64, y: f64, r: f64, selected: bool) -> f64 {
+    let (x0, y0, w, h) = queue_rect(x, y, r);
     ctx.set_fill_style_str(&p.panel);
     ctx.fill_rect(x0, y0, w, h);
-    ctx.set_fill_style_str(&p.queue);
-    for i in 0..ready.min(CELLS) {
-        ctx.fill_rect(x0 + w - cell * (i + 1) as f64, y0, cell, h);
-    }
+    queue_lines(ctx, p, x, y, r, selected);
+    y0 + h + 6.0
+}
+
+/// A queue's box at (`x`, `y`): left, top, width, height.
+fn queue_rect(x: f64, y: f64, r: f64) -> (f64, f64, f64, f64) {
+    let (w, h) = (r * 3.2, r * 1.3);
+    (x - w / 2.0, y - h / 2.0, w, h)
+}
+
+fn queue_lines(ctx: &Ctx, p: &Palette, x: f64, y: f64, r: f64, selected: bool) {
+    let (x0, y0, w, h) = queue_rect(x, y, r);
+    let cell = w / CELLS as f64;
+    ctx.set_line_width(if selected { 4.0 } else { 2.0 });
     ctx.set_stroke_style_str(if selected { &p.brand } else { &p.text });
+    ctx.begin_path();
     for i in 1..CELLS {
-        ctx.begin_path();
         ctx.move_to(x0 + cell * i as f64, y0);
         ctx.line_to(x0 + cell * i as f64, y0 + h);
-        ctx.stroke();
     }
+    ctx.stroke();
     ctx.stroke_rect(x0, y0, w, h);
-    ctx.set_font("600 12px system-ui, sans-serif");
+}
+
+/// Each queue's depth: its cells filled from the consumer's end, and the counts under its name.
+pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
+    let r = frame.fit.radius();
+    ctx.set_font("12px system-ui, sans-serif");
     ctx.set_text_align("center");
-    ctx.set_text_baseline("bottom");
-    ctx.set_fill_style_str(&p.text);
-    let depth = if unacked > 0 {
-        format!("{ready} ready · {unacked} unacked")
-    } else {
-        format!("{ready} ready")
-    };
-    let _ = ctx.fill_text(&depth, x, y0 - 4.0);
-    y0 + h + 6.0
+    // Under the queue's name (above it, the binding keys need the room).
+    ctx.set_text_baseline("top");
+    for (id, ready, unacked) in frame.depths {
+        let Some(s) = frame.scene.shape(*id) else {
+            continue;
+        };
+        let (x, y) = frame.fit.at(s.x, s.y);
+        let (x0, y0, w, h) = queue_rect(x, y, r);
+        let cell = w / CELLS as f64;
+        if *ready > 0 {
+            ctx.set_fill_style_str(&p.queue);
+            let n = (*ready).min(CELLS) as f64;
+            ctx.fill_rect(x0 + w - cell * n, y0, cell * n, h);
+            queue_lines(
+                ctx,
+                p,
+                x,
+                y,
+                r,
+                frame.selection == Some(Selection::Node(*id)),
+            );
+        }
+        ctx.set_fill_style_str(&p.text);
+        let depth = if *unacked > 0 {
+            format!("{ready} ready · {unacked} unacked")
+        } else {
+            format!("{ready} ready")
+        };
+        let _ = ctx.fill_text(&depth, x, y0 + h + 6.0 + 16.0);
+    }
 }
 
 /// The dots, one canvas path per colour.
@@ -276,7 +295,7 @@ fn dots(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
     let mut out = Vec::with_capacity(frame.flights.len());
     // (colour, radius in tenths of a pixel) → x, y, x, y, …
     let mut by_colour: BTreeMap<(&'static str, u8), Vec<f32>> = BTreeMap::new();
-    let mut painted = HashSet::with_capacity(frame.flights.len());
+    let mut painted = FastSet::default();
     // Each edge's visible segment, worked out once per frame (a few edges, thousands of dots).
     let mut segments: Vec<(NodeId, NodeId, Option<Segment>)> = Vec::new();
     for e in frame.flights {

@@ -14,8 +14,9 @@ use web_sys::CanvasRenderingContext2d;
 use yew::prelude::*;
 
 use crate::sim_ref::Selection;
-use crate::stage::draw::{Frame, Palette, paint_labels, paint_moving, paint_scene};
+use crate::stage::draw::{Frame, Palette, paint_depths, paint_labels, paint_moving, paint_scene};
 use crate::stage::geometry::{Dot, key_colour};
+use crate::stage::layer::{Layer, LayerKey};
 use crate::stage::layout::{Fit, Scene};
 use crate::stage::player::Stop;
 use crate::stage::stats::Stats;
@@ -124,6 +125,10 @@ struct Loop {
     last_ts: Option<f64>,
     last_refresh: f64,
     was_playing: bool,
+    /// The still part of the frame, painted once per change.
+    layer: Option<Layer>,
+    /// How many times the scene changed (a broker restart can lose exchanges).
+    scene_changes: u64,
     stats: Stats,
 }
 
@@ -153,6 +158,8 @@ impl Loop {
             last_ts: None,
             last_refresh: f64::MIN,
             was_playing: false,
+            layer: Layer::new(),
+            scene_changes: 0,
             stats: Stats::new(),
         }
     }
@@ -233,6 +240,7 @@ impl Loop {
             let mut shared = self.shared.borrow_mut();
             if shared.scene != scene {
                 shared.scene = scene;
+                self.scene_changes += 1;
                 self.size.0 = -1.0;
             }
         }
@@ -381,7 +389,21 @@ impl Loop {
             reduced_motion: self.reduced_motion,
             colour: &colour,
         };
-        paint_scene(ctx, palette, &frame, self.size.0, self.size.1);
+        let key = LayerKey {
+            size: self.size,
+            palette: palette.clone(),
+            selection: frame.selection,
+            pause_points: frame.pause_points.clone(),
+            scene: self.scene_changes,
+        };
+        let size = self.size;
+        match self.layer.as_mut() {
+            Some(layer) => layer.show(ctx, key, |c| {
+                paint_scene(c, palette, &frame, size.0, size.1)
+            }),
+            None => paint_scene(ctx, palette, &frame, size.0, size.1),
+        }
+        paint_depths(ctx, palette, &frame);
         let t3 = now_ms();
         let dots = paint_moving(ctx, palette, &frame);
         paint_labels(ctx, palette, &frame);

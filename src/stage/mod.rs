@@ -10,11 +10,13 @@
 //! - [`player`]: the playhead over the simulation: advance, pause points, step, seek.
 //! - [`draw`]: painting one frame.
 //! - `frames`: the animation loop hook.
+//! - `layer`: the still part of the frame, painted off-screen once per change.
 //! - `stats`: frame timings and positions published for the benchmark and the e2e tests.
 
 pub mod draw;
 mod frames;
 pub mod geometry;
+mod layer;
 pub mod layout;
 pub mod player;
 mod stats;

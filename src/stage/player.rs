@@ -12,6 +12,7 @@ use switchyard_core::sim::rng::Dist;
 use switchyard_core::sim::{NodeId, SimTime, Simulation, TraceEvent, TraceKind};
 
 use crate::sim_ref::SimRef;
+use crate::stage::geometry::FastSet;
 
 /// Why the view stopped before it got where it was going.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,9 +219,8 @@ impl Player {
             return Vec::new();
         };
         let at = SimTime(self.view);
-        let oldest = self
-            .view
-            .saturating_sub(self.horizon.max(min_span).saturating_add(self.lead));
+        // A hop drawn now left at most that long ago, and is recorded at or after it left.
+        let oldest = self.view.saturating_sub(self.horizon.max(min_span));
         let mut out: Vec<TraceEvent> = sim
             .trace()
             .events()
@@ -236,7 +236,7 @@ impl Player {
             .collect();
         // Stretched hops overlap: draw each message once, on its latest hop (a confirm or a
         // return travels back to the producer beside it).
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = FastSet::default();
         out.retain(|e| {
             let signal = matches!(e.kind, TraceKind::Confirm { .. } | TraceKind::Return);
             e.message.is_none_or(|m| seen.insert((m, signal)))

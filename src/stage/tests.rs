@@ -229,3 +229,44 @@ fn short_hops_stay_on_screen_for_the_minimum_span() {
     // The preset's hops take 1–2 ms: hardly ever in flight at a frame, always drawn for 250 ms.
     assert!(seen.1 > 10 * seen.0.max(1), "{seen:?}");
 }
+
+#[test]
+fn without_a_layout_nodes_go_in_columns_producers_exchanges_queues_consumers() {
+    let preset = presets::find("orders-topic").expect("preset");
+    let mut json: serde_json::Value = serde_json::from_str(preset.json).expect("json");
+    json.as_object_mut().expect("object").remove("layout");
+    let scenario = Scenario::from_json(&json).expect("scenario");
+    let scene = Scene::of(&Simulation::new(scenario, Options::default()).expect("simulation"));
+    let x = |kind| {
+        let xs: Vec<f64> = scene
+            .shapes
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| s.x)
+            .collect();
+        assert!(!xs.is_empty(), "{kind:?} drawn");
+        xs
+    };
+    let columns = [
+        NodeKind::Producer,
+        NodeKind::Exchange,
+        NodeKind::Queue,
+        NodeKind::Consumer,
+    ]
+    .map(x);
+    for pair in columns.windows(2) {
+        let left = pair[0].iter().copied().fold(f64::MIN, f64::max);
+        let right = pair[1].iter().copied().fold(f64::MAX, f64::min);
+        assert!(left < right, "columns in order: {columns:?}");
+    }
+    for (i, a) in scene.shapes.iter().enumerate() {
+        for b in &scene.shapes[i + 1..] {
+            assert!(
+                (a.x, a.y) != (b.x, b.y),
+                "{} and {} overlap",
+                a.name,
+                b.name
+            );
+        }
+    }
+}

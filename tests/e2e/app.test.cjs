@@ -209,3 +209,37 @@ test("help, dark theme and reduced motion render", async () => {
   assert.deepEqual(browser.errors, []);
   await page.close();
 });
+
+test("a scenario file with a mistake is named in the banner and the running one stays", async () => {
+  const page = await fresh();
+  const scenario = JSON.parse(require("node:fs").readFileSync(path.join(__dirname, "..", "..", "scenarios", "orders-topic.json"), "utf8"));
+  scenario.actors.consumers[1].prefetch = 70000;
+  await page.setInputFiles(".load-file input[type=file]", {
+    name: "broken.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify(scenario)),
+  });
+  await page.waitForSelector("#banner.error");
+  assert.match(await page.textContent("#banner"), /actors\.consumers\[1\]\.prefetch/);
+  assert.equal(await page.locator(".preset.current").count(), 1, "the preset still runs");
+  await screenshot(page, "banner-bad-file");
+  scenario.actors.consumers[1].prefetch = 5;
+  scenario.name = "My own orders";
+  await page.setInputFiles(".load-file input[type=file]", {
+    name: "mine.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify(scenario)),
+  });
+  await page.waitForFunction(() => !document.querySelector("#banner"));
+  await page.waitForFunction(() => !document.querySelector(".preset.current"));
+  // A loaded file survives a reload too (its text is kept in local storage).
+  await page.waitForTimeout(600);
+  await page.reload();
+  await page.waitForSelector("#stage-canvas");
+  await page.waitForTimeout(600);
+  assert.equal(await page.locator(".preset.current").count(), 0, "still the loaded file");
+  assert.equal(await page.locator("#banner").count(), 0);
+  assert.ok((await steps(page)) > 0);
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
