@@ -2,8 +2,11 @@
 //! select in the inspector's exchange view that injects `Control::SetExchangeType` at the
 //! view's moment (the core deletes and redeclares the exchange with the same bindings, so the
 //! next messages re-route at once; choosing the declared type again undoes it), and the last
-//! message through the exchange explained under the type it has now. Draws and forwards only.
+//! message through the exchange explained under the type it has now; and which bindings the
+//! recent messages through each exchange would match now (the stage fades the others). Draws
+//! and forwards only: every match is the core's explanation.
 
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use switchyard_core::ExchangeType;
@@ -51,6 +54,65 @@ pub fn last_message(sim: &Simulation, node: NodeId) -> Option<MessageId> {
         .take(LOOK_BACK)
         .find(|e| e.edge.is_some_and(|h| h.to == node) && e.message.is_some())
         .and_then(|e| e.message)
+}
+
+/// How many recent messages through an exchange decide which of its bindings still match.
+const RECENT: usize = 12;
+
+/// For each exchange recent messages went through: the bindings (destination node, binding
+/// key) at least one of them matches under the topology as it is now. An exchange with no
+/// recent message is absent (nothing of it fades).
+pub fn matching_bindings(sim: &Simulation) -> HashMap<NodeId, HashSet<(NodeId, String)>> {
+    let world = sim.world();
+    let mut recent: HashMap<NodeId, Vec<MessageId>> = HashMap::new();
+    for e in sim.trace().events().rev().take(LOOK_BACK / 4) {
+        let (Some(hop), Some(m)) = (e.edge, e.message) else {
+            continue;
+        };
+        let is_exchange = world
+            .node(hop.to)
+            .is_some_and(|n| n.kind == switchyard_core::sim::NodeKind::Exchange);
+        let list = recent.entry(hop.to).or_default();
+        if is_exchange && list.len() < RECENT && !list.contains(&m) {
+            list.push(m);
+        }
+    }
+    recent.retain(|_, l| !l.is_empty());
+    let mut out: HashMap<NodeId, HashSet<(NodeId, String)>> = HashMap::new();
+    for (x, messages) in recent {
+        let Some(node) = world.node(x) else { continue };
+        let matched = out.entry(x).or_default();
+        for m in messages {
+            let Some(Ok(explained)) = sim.explain_message(m) else {
+                continue;
+            };
+            let visits = explained.visits.iter().filter(|v| v.exchange == node.name);
+            for t in visits.flat_map(|v| v.bindings.iter()).filter(|t| t.matched) {
+                let to = match &t.destination {
+                    switchyard_core::Destination::Queue(q) => world.queue(&node.vhost, q),
+                    switchyard_core::Destination::Exchange(e) => world.exchange(&node.vhost, e),
+                };
+                if let Some(to) = to {
+                    matched.insert((to, t.binding_key.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether the binding drawn from `exchange` to `to` with `label` (its key, or a headers
+/// binding's arguments) matches none of the recent messages: the stage draws it faded.
+pub fn faded(
+    matching: &HashMap<NodeId, HashSet<(NodeId, String)>>,
+    exchange: NodeId,
+    to: NodeId,
+    label: &str,
+) -> bool {
+    matching.get(&exchange).is_some_and(|set| {
+        !set.iter()
+            .any(|(d, key)| *d == to && (key == label || key.is_empty()))
+    })
 }
 
 /// "now routed to a, b" / "now matches no binding: dropped".

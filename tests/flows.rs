@@ -6,11 +6,14 @@
 
 use std::rc::Rc;
 
+use switchyard_app::exchange_type::{faded, matching_bindings, type_of};
 use switchyard_app::flow_view::links::{FlowLink, flow_links};
 use switchyard_app::flow_view::{comparison, horizon};
 use switchyard_app::session::build_styled;
 use switchyard_app::state::Source;
+use switchyard_core::ExchangeType;
 use switchyard_core::sim::flow::Style;
+use switchyard_core::sim::{Control, SimTime};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -63,4 +66,48 @@ fn the_comparison_runs_both_styles_once_per_scenario() {
     assert!(chor.dependencies.is_empty());
     let again = comparison(&source, scenario).unwrap();
     assert!(Rc::ptr_eq(&first, &again), "cached");
+}
+
+#[wasm_bindgen_test]
+fn a_retyped_exchange_fades_the_bindings_its_messages_no_longer_match() {
+    let player = build_styled(&Source::Preset("tutorial-5-topics"), None).unwrap();
+    let sim = player.sim();
+    let x = sim
+        .get()
+        .unwrap()
+        .world()
+        .exchange("/", "topic_logs")
+        .unwrap();
+    let q = |name: &str| sim.get().unwrap().world().queue("/", name).unwrap();
+    let (q1, q2) = (q("Q1"), q("Q2"));
+    sim.update(|s| s.run_until(SimTime(3_000_000)).unwrap());
+    let m = matching_bindings(&sim.get().unwrap());
+    for (to, key) in [(q1, "*.orange.*"), (q2, "*.*.rabbit"), (q2, "lazy.#")] {
+        assert!(
+            !faded(&m, x, to, key),
+            "{key} matches a recent message under topic"
+        );
+    }
+    sim.update(|s| {
+        s.inject(Control::SetExchangeType {
+            exchange: x,
+            kind: ExchangeType::Direct,
+        });
+        s.run_until(SimTime(6_000_000)).unwrap();
+    });
+    assert_eq!(type_of(&sim.get().unwrap(), x), Some(ExchangeType::Direct));
+    let m = matching_bindings(&sim.get().unwrap());
+    for (to, key) in [(q1, "*.orange.*"), (q2, "*.*.rabbit"), (q2, "lazy.#")] {
+        assert!(faded(&m, x, to, key), "{key} matches nothing under direct");
+    }
+    // Back to topic: the next messages match again.
+    sim.update(|s| {
+        s.inject(Control::SetExchangeType {
+            exchange: x,
+            kind: ExchangeType::Topic,
+        });
+        s.run_until(SimTime(9_000_000)).unwrap();
+    });
+    let m = matching_bindings(&sim.get().unwrap());
+    assert!(!faded(&m, x, q1, "*.orange.*"));
 }

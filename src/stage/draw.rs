@@ -71,6 +71,9 @@ pub fn paint_moving(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot>
     }
 }
 
+/// The opacity of a binding the recent messages no longer match.
+const FADED: f64 = 0.25;
+
 fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
     ctx.set_line_width(1.5);
     for link in &frame.scene.links {
@@ -84,6 +87,7 @@ fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
             dash.push(&4.0.into());
         }
         let _ = ctx.set_line_dash(&dash);
+        ctx.set_global_alpha(if link.faded { FADED } else { 1.0 });
         ctx.set_stroke_style_str(&palette.muted);
         ctx.begin_path();
         ctx.move_to(a.0, a.1);
@@ -91,6 +95,7 @@ fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
         ctx.stroke();
         arrow_head(ctx, &palette.muted, a, b, reach(frame, link.to) + 2.0);
     }
+    ctx.set_global_alpha(1.0);
     let _ = ctx.set_line_dash(&js_sys::Array::new());
 }
 
@@ -120,7 +125,11 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
         }
         ctx.set_fill_style_str(&palette.panel);
         ctx.fill_rect(mx - w / 2.0, my - 9.0, w, 18.0);
-        ctx.set_fill_style_str(&palette.text);
+        ctx.set_fill_style_str(if link.faded {
+            &palette.muted
+        } else {
+            &palette.text
+        });
         let _ = ctx.fill_text(&link.label, mx, my);
     }
 }

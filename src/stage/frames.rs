@@ -213,6 +213,10 @@ impl Loop {
             }
         }
         let dirty = std::mem::take(&mut self.live.borrow_mut().dirty);
+        if dirty && !moved {
+            // Changed while paused (an exchange retyped): the scene may differ.
+            self.rescene();
+        }
         if self.fit_canvas() || moved || dirty {
             self.paint();
         }
@@ -232,6 +236,19 @@ impl Loop {
 
     /// Tells Yew where the player is.
     fn refresh(&mut self) {
+        self.rescene();
+        let Ok(p) = self.player.0.try_borrow() else {
+            return;
+        };
+        self.dispatch.dispatch(Action::Refresh {
+            view_us: p.view(),
+            end_us: p.furthest(),
+            steps: p.steps(),
+        });
+    }
+
+    /// Recomputes the scene from the simulation; a change is laid out and painted again.
+    fn rescene(&mut self) {
         let Ok(p) = self.player.0.try_borrow() else {
             return;
         };
@@ -244,11 +261,6 @@ impl Loop {
                 self.size.0 = -1.0;
             }
         }
-        self.dispatch.dispatch(Action::Refresh {
-            view_us: p.view(),
-            end_us: p.furthest(),
-            steps: p.steps(),
-        });
     }
 
     fn stopped(&mut self, stop: Stop) {

@@ -38,6 +38,8 @@ pub struct Link {
     pub to: NodeId,
     pub kind: LinkKind,
     pub label: String,
+    /// A binding none of the recent messages through its exchange matches now (drawn faded).
+    pub faded: bool,
 }
 
 /// Everything static about the drawing of one simulation.
@@ -197,6 +199,7 @@ fn links(sim: &Simulation) -> Vec<Link> {
                 to,
                 kind,
                 label,
+                faded: false,
             });
         }
     };
@@ -283,8 +286,14 @@ fn links(sim: &Simulation) -> Vec<Link> {
                 to,
                 kind,
                 label,
+                faded: false,
             });
         }
+    }
+    // Bindings the recent messages no longer match (an exchange retyped) fade.
+    let matching = crate::exchange_type::matching_bindings(sim);
+    for l in out.iter_mut().filter(|l| l.kind == LinkKind::Binding) {
+        l.faded = crate::exchange_type::faded(&matching, l.from, l.to, &l.label);
     }
     out
 }
