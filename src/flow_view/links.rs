@@ -1,10 +1,10 @@
 //! The lines a flow adds to the drawing, by style: the caller's requests to the triggering
 //! service; in orchestration the triggering service's calls to each service (request /
 //! response arrows); in choreography its event to the exchange and each service's queue to
-//! the service. Data for the stage's layout; it draws nothing.
+//! the service; and who is waiting for an answer. Data for the stage; it draws nothing.
 
-use switchyard_core::sim::flow::Style;
 use switchyard_core::sim::flow::build::queue_name;
+use switchyard_core::sim::flow::{Style, Wait};
 use switchyard_core::sim::{NodeId, Simulation};
 
 /// What a flow line is.
@@ -52,6 +52,18 @@ pub fn flow_links(sim: &Simulation) -> Vec<(NodeId, NodeId, FlowLink, String)> {
                     out.push((q, to, FlowLink::Consume, String::new()));
                 }
             }
+        }
+    }
+    out
+}
+
+/// How many answers each waiting node waits for, by node (a caller waiting is drawn ringed).
+pub fn waiting(waits: &[Wait]) -> Vec<(NodeId, usize)> {
+    let mut out: Vec<(NodeId, usize)> = Vec::new();
+    for w in waits {
+        match out.iter_mut().find(|(n, _)| *n == w.waiter) {
+            Some((_, count)) => *count += 1,
+            None => out.push((w.waiter, 1)),
         }
     }
     out

@@ -388,6 +388,7 @@ impl Loop {
             m.and_then(|m| sim.message(m))
                 .map_or("#e69f00", |info| key_colour(info.routing_key()))
         };
+        let waits = crate::flow_view::links::waiting(&sim.flow_waits());
         let mut shared = self.shared.borrow_mut();
         let frame = Frame {
             scene: &shared.scene,
@@ -400,6 +401,7 @@ impl Loop {
             selection: self.live.borrow().selection,
             reduced_motion: self.reduced_motion,
             colour: &colour,
+            waits: &waits,
         };
         let key = LayerKey {
             size: self.size,

@@ -112,8 +112,9 @@ test("switching style redraws the flow, fills the comparison card, and switching
   assert.equal(await page.textContent("#clock"), "0.000 s", "the run restarts");
   // The style is kept in the session.
   await page.waitForFunction(() => JSON.parse(localStorage.getItem("switchyard.session.v1")).style === "orchestration");
+  await skipLessons(page);
   await setPlaying(page, true);
-  await page.waitForFunction(() => Number(document.querySelector("#steps").textContent.replace(/\D/g, "")) > 50);
+  await page.waitForFunction(() => Number(document.querySelector("#steps").textContent.replace(/\D/g, "")) > 150);
   await screenshot(page, "flow-orchestration");
 
   await page.click("#style-choreography");
