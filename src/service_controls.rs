@@ -120,6 +120,7 @@ fn live(sim: &switchyard_core::sim::Simulation) -> Html {
         .collect::<Vec<_>>()
         .join(", ");
     let errors = f.answered_error + f.caller_timeouts;
+    let saga = sim.flow().is_some_and(|flow| flow.saga);
     html! {
         <dl class="flow-live" id="flow-live" data-ok={f.answered_ok.to_string()}
             data-errors={errors.to_string()} data-backlog={f.backlog_at_end.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")}>
@@ -129,6 +130,12 @@ fn live(sim: &switchyard_core::sim::Simulation) -> Html {
             <dd class={classes!(if errors > 0 { Some("bad") } else { None })}>{ format!("{} errors, {} timed out", f.answered_error, f.caller_timeouts) }</dd>
             <dt>{ "backlog now" }</dt>
             <dd>{ backlog }</dd>
+            if saga {
+                <dt>{ "sagas" }</dt>
+                <dd class="saga" data-compensated={f.sagas_compensated.to_string()}>
+                    { format!("{} completed, {} compensated ({} compensations)", f.sagas_completed, f.sagas_compensated, f.compensations) }
+                </dd>
+            }
         </dl>
     }
 }

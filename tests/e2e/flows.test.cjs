@@ -162,6 +162,23 @@ const totals = (page) =>
     Object.fromEntries(rows.map((r) => [r.querySelector("dt").textContent, Number(r.querySelector("dd").textContent)])),
   );
 
+test("a saga: the step picked to fail is compensated in both styles", async () => {
+  for (const style of ["orchestration", "choreography"]) {
+    const page = await open("saga", { style, speed: 6 });
+    assert.equal(await page.locator("#comparison .comparison-column .saga").count(), 2, "the card compares both sagas");
+    // Pick the step that fails: stock, the second; payment before it is undone (refunded).
+    await page.click("#services li[data-service=stock] .service-fail");
+    await page.waitForSelector("#services li.failing[data-service=stock]");
+    await skipLessons(page);
+    await setPlaying(page, true);
+    await page.waitForFunction(() => Number(document.querySelector("#flow-live .saga").dataset.compensated) > 3, null, { timeout: 20000 });
+    assert.match(await page.textContent("#flow-live .saga"), /[1-9]\d* compensations/);
+    await screenshot(page, `saga-${style}-stock-fails`);
+    await page.close();
+  }
+  assert.deepEqual(browser.errors, []);
+});
+
 /** Clicks the canvas where the node called `name` is drawn. */
 async function clickNode(page, name) {
   const where = () => page.evaluate((n) => JSON.stringify(window.__switchyardFrames.nodes[n]), name);
