@@ -17,20 +17,7 @@ use web_sys::CanvasRenderingContext2d as Ctx;
 use crate::sim_ref::Selection;
 use crate::stage::geometry::{Dot, FastSet, ends, half_size, label_at, lerp, progress, trim};
 use crate::stage::layout::{Fit, LinkKind, Scene, Shape};
-
-/// The theme's colours, read from the page's CSS variables.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Palette {
-    pub producer: String,
-    pub exchange: String,
-    pub queue: String,
-    pub consumer: String,
-    pub text: String,
-    pub muted: String,
-    pub panel: String,
-    pub border: String,
-    pub brand: String,
-}
+pub use crate::stage::palette::Palette;
 
 /// What one frame shows.
 pub struct Frame<'a> {

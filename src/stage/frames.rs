@@ -304,28 +304,8 @@ impl Loop {
             .ok()
             .flatten()
             .is_some_and(|m| m.matches());
-        let Ok(Some(style)) = window.get_computed_style(&canvas) else {
+        let Some(palette) = Palette::of(&window, &canvas) else {
             return;
-        };
-        let var = |name: &str, fallback: &str| {
-            let v = style.get_property_value(name).unwrap_or_default();
-            let v = v.trim();
-            if v.is_empty() {
-                fallback.to_owned()
-            } else {
-                v.to_owned()
-            }
-        };
-        let palette = Palette {
-            producer: var("--producer", "#2f6fbf"),
-            exchange: var("--exchange", "#4a5568"),
-            queue: var("--queue", "#d9453d"),
-            consumer: var("--consumer", "#2e8b57"),
-            text: var("--text", "#1d1f21"),
-            muted: var("--muted", "#5f6368"),
-            panel: var("--panel", "#ffffff"),
-            border: var("--border", "#dadce0"),
-            brand: var("--brand", "#ff6600"),
         };
         if self.palette.as_ref() != Some(&palette) {
             self.palette = Some(palette);

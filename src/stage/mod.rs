@@ -9,6 +9,7 @@
 //! - [`geometry`]: dot positions, colour by routing key, hit-testing.
 //! - [`player`]: the playhead over the simulation: advance, pause points, step, seek.
 //! - [`draw`]: painting one frame.
+//! - [`palette`]: the theme's colours from the page's CSS variables.
 //! - `frames`: the animation loop hook.
 //! - `layer`: the still part of the frame, painted off-screen once per change.
 //! - `stats`: frame timings and positions published for the benchmark and the e2e tests.
@@ -18,6 +19,7 @@ mod frames;
 pub mod geometry;
 mod layer;
 pub mod layout;
+pub mod palette;
 pub mod player;
 mod stats;
 #[cfg(test)]
