@@ -47,6 +47,10 @@ pub fn App() -> Html {
                             <Stage />
                         </div>
                         <div class="narration-slot">{ narration(&state) }</div>
+                        <div class="flow-panels">
+                            <crate::service_controls::ServiceControls />
+                            <crate::flow_view::card::ComparisonCard />
+                        </div>
                     </section>
                     <aside class="details">{ panels(&state) }</aside>
                     <section class="secondary">

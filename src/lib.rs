@@ -20,12 +20,17 @@
 //! - [`route_view`]: the core's route explanation drawn: bindings tried, words aligned.
 //! - [`sim_ref`]: the running simulation shared by the stage and the panels; the selection.
 //! - [`presets`]: the scenario files shipped with the app.
+//! - [`flow_view`]: orchestration ⇄ choreography: the style switch and the comparison card.
+//! - [`service_controls`]: a flow's services with take down / bring back and fail / heal.
+//! - [`exchange_type`]: change an exchange's type while running; the outcome explained.
 //! - [`panic_overlay`]: a panic shows a "something broke, reload" overlay, never a frozen page.
 
 pub mod app;
 pub mod banner;
 pub mod commands;
+pub mod exchange_type;
 pub mod explorer;
+pub mod flow_view;
 pub mod inspector;
 pub mod keyboard;
 pub mod metrics_panel;
@@ -34,6 +39,7 @@ pub mod panic_overlay;
 pub mod preset_picker;
 pub mod presets;
 pub mod route_view;
+pub mod service_controls;
 pub mod session;
 pub mod sim_ref;
 pub mod stage;

@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use switchyard_core::sim::flow::Style;
 use switchyard_core::sim::{Options, Scenario, Simulation};
 use yew::prelude::*;
 
@@ -19,6 +20,11 @@ const MAX_RESTORE_US: u64 = 3_600_000_000;
 
 /// Parses and builds a scenario; the error names what is wrong.
 pub fn build(source: &Source) -> Result<Player, String> {
+    build_styled(source, None)
+}
+
+/// Builds a scenario with its flow (if any) run in `style` instead of the file's.
+pub fn build_styled(source: &Source, style: Option<Style>) -> Result<Player, String> {
     let (what, text) = match source {
         Source::Preset(id) => {
             let preset = presets::find(id).ok_or_else(|| format!("There is no preset `{id}`."))?;
@@ -26,8 +32,11 @@ pub fn build(source: &Source) -> Result<Player, String> {
         }
         Source::File(text) => ("The scenario file".to_owned(), &**text),
     };
-    let scenario =
+    let mut scenario =
         Scenario::from_json_text(text).map_err(|e| format!("{what} could not be read: {e}"))?;
+    if let (Some(flow), Some(style)) = (scenario.flow.as_mut(), style) {
+        flow.style = style;
+    }
     let sim = Simulation::new(scenario, Options::default())
         .map_err(|e| format!("{what} could not be built: {e}"))?;
     Ok(Player::new(sim))
@@ -36,7 +45,18 @@ pub fn build(source: &Source) -> Result<Player, String> {
 /// Opens `source` at `at_us`, playing or not; errors go to the banner and the current
 /// scenario stays.
 pub fn open(state: &AppContext, source: Source, at_us: u64, playing: bool) -> bool {
-    let player = match build(&source) {
+    open_styled(state, source, at_us, playing, None)
+}
+
+/// [`open`] with the flow run in `style` (none: the file's style).
+pub fn open_styled(
+    state: &AppContext,
+    source: Source,
+    at_us: u64,
+    playing: bool,
+    style: Option<Style>,
+) -> bool {
+    let player = match build_styled(&source, style) {
         Ok(p) => p,
         Err(text) => {
             state.dispatch(Action::Notify(Notice {
@@ -82,7 +102,7 @@ pub fn restore(state: &AppContext) {
             };
             state.dispatch(Action::SetSpeed(session.speed));
             if let Some(source) = source
-                && open(state, source, session.at_us, session.playing)
+                && open_styled(state, source, session.at_us, session.playing, session.style)
             {
                 return;
             }
@@ -116,11 +136,16 @@ pub fn session_of(state: &AppContext) -> Option<Session> {
         }
         Source::File(_) => return None,
     };
+    let style = state
+        .sim
+        .as_ref()
+        .and_then(|s| s.get().and_then(|s| s.flow().map(|f| f.style)));
     Some(Session {
         scenario,
         at_us: state.view_us,
         playing: state.playing,
         speed: state.speed,
+        style,
     })
 }
 

@@ -1,9 +1,10 @@
 //! The session in local storage, so a reload comes back to the same scenario and moment: the
 //! preset id (or the text of a file the user loaded), the virtual time, whether it played and
-//! how fast. Reading is strict: anything unexpected is an error naming what was wrong, and the
+//! how fast, and the style a flow runs in. Reading is strict: anything unexpected is an error naming what was wrong, and the
 //! caller discards the saved state with a notice. It knows nothing of Yew.
 
 use serde_json::{Value as Json, json};
+use switchyard_core::sim::flow::Style;
 
 /// The local storage key.
 pub const KEY: &str = "switchyard.session.v1";
@@ -22,6 +23,8 @@ pub struct Session {
     pub at_us: u64,
     pub playing: bool,
     pub speed: usize,
+    /// The flow's style when the user switched it (none: the scenario's own).
+    pub style: Option<Style>,
 }
 
 impl Session {
@@ -34,6 +37,9 @@ impl Session {
             json!({"v": 1, "at_us": self.at_us, "playing": self.playing, "speed": self.speed});
         if let Some(map) = obj.as_object_mut() {
             map.insert(key.to_owned(), json!(value));
+            if let Some(style) = self.style {
+                map.insert("style".to_owned(), json!(style.name()));
+            }
         }
         obj.to_string()
     }
@@ -65,11 +71,20 @@ impl Session {
             (None, Some(text)) => Saved::File(text.to_owned()),
             _ => return Err("expected one of `preset` or `file`".into()),
         };
+        let style = match obj.get("style") {
+            None => None,
+            Some(v) => Some(
+                v.as_str()
+                    .and_then(Style::parse)
+                    .ok_or("`style`: expected \"orchestration\" or \"choreography\"")?,
+            ),
+        };
         Ok(Session {
             scenario,
             at_us,
             playing,
             speed: speed as usize,
+            style,
         })
     }
 }
@@ -102,15 +117,21 @@ mod tests {
 
     #[test]
     fn a_session_round_trips() {
-        for scenario in [
-            Saved::Preset("orders-topic".into()),
-            Saved::File("{\"switchyard\": 1}".into()),
+        for (scenario, style) in [
+            (Saved::Preset("orders-topic".into()), None),
+            (Saved::File("{\"switchyard\": 1}".into()), None),
+            (
+                Saved::Preset("payment-flow".into()),
+                Some(Style::Orchestration),
+            ),
+            (Saved::Preset("saga".into()), Some(Style::Choreography)),
         ] {
             let s = Session {
                 scenario,
                 at_us: 1_234_000,
                 playing: false,
                 speed: 4,
+                style,
             };
             assert_eq!(Session::parse(&s.to_json()), Ok(s));
         }
@@ -133,6 +154,10 @@ mod tests {
             (
                 r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3}"#,
                 "one of `preset` or `file`",
+            ),
+            (
+                r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3, "preset": "x", "style": "both"}"#,
+                "`style`: expected",
             ),
         ] {
             let err = Session::parse(text).err().unwrap_or_default();

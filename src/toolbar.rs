@@ -78,6 +78,7 @@ pub fn Toolbar() -> Html {
             <button id="fullscreen" title="Fullscreen (F)" onclick={callback(&state, Command::Fullscreen)}>{ icon(FULLSCREEN) }</button>
             <button id="help" title="Keys (?)" onclick={callback(&state, Command::Help)}>{ "?" }</button>
             <PausePoint />
+            <crate::flow_view::StyleToggle />
         </div>
     }
 }

@@ -83,6 +83,7 @@ fn exchange(
     html! {
         <>
             { flow }
+            <crate::exchange_type::ExchangeTypeSelect node={id} />
             { settings(vec![
                 ("type", text(x.kind().name())),
                 ("durable", yes_no(d.durable)),

@@ -34,6 +34,8 @@ pub struct Frame<'a> {
     pub reduced_motion: bool,
     /// A message's colour (by its routing key).
     pub colour: &'a dyn Fn(Option<MessageId>) -> &'static str,
+    /// A flow's waiting nodes and how many answers each is waiting for.
+    pub waits: &'a [(NodeId, usize)],
 }
 
 /// The topology under the dots: links, nodes, depths and marks (then [`paint_moving`] and
@@ -50,6 +52,7 @@ pub fn paint_scene(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, 
 /// The messages moving (or, with reduced motion, where they are heading); gives the dots.
 pub fn paint_moving(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
     let r = frame.fit.radius();
+    waiting(ctx, palette, frame, r);
     if frame.reduced_motion {
         arrivals(ctx, palette, frame, r);
         Vec::new()
@@ -57,6 +60,37 @@ pub fn paint_moving(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot>
         dots(ctx, palette, frame)
     }
 }
+
+/// A flow's waiting callers: a dashed ring and how many answers they wait for.
+fn waiting(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, r: f64) {
+    if frame.waits.is_empty() {
+        return;
+    }
+    let dash = js_sys::Array::new();
+    dash.push(&3.0.into());
+    dash.push(&3.0.into());
+    let _ = ctx.set_line_dash(&dash);
+    ctx.set_line_width(2.0);
+    ctx.set_stroke_style_str(&palette.brand);
+    ctx.set_fill_style_str(&palette.brand);
+    ctx.set_font("bold 11px system-ui, sans-serif");
+    ctx.set_text_align("left");
+    ctx.set_text_baseline("middle");
+    for (id, n) in frame.waits {
+        let Some(s) = frame.scene.shape(*id) else {
+            continue;
+        };
+        let (x, y) = frame.fit.at(s.x, s.y);
+        ctx.begin_path();
+        let _ = ctx.arc(x, y, r + 6.0, 0.0, 2.0 * PI);
+        ctx.stroke();
+        let _ = ctx.fill_text(&format!("waits ×{n}"), x + r + 4.0, y - r - 4.0);
+    }
+    let _ = ctx.set_line_dash(&js_sys::Array::new());
+}
+
+/// The opacity of a binding the recent messages no longer match.
+const FADED: f64 = 0.25;
 
 fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
     ctx.set_line_width(1.5);
@@ -71,6 +105,7 @@ fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
             dash.push(&4.0.into());
         }
         let _ = ctx.set_line_dash(&dash);
+        ctx.set_global_alpha(if link.faded { FADED } else { 1.0 });
         ctx.set_stroke_style_str(&palette.muted);
         ctx.begin_path();
         ctx.move_to(a.0, a.1);
@@ -78,6 +113,7 @@ fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
         ctx.stroke();
         arrow_head(ctx, &palette.muted, a, b, reach(frame, link.to) + 2.0);
     }
+    ctx.set_global_alpha(1.0);
     let _ = ctx.set_line_dash(&js_sys::Array::new());
 }
 
@@ -107,7 +143,11 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
         }
         ctx.set_fill_style_str(&palette.panel);
         ctx.fill_rect(mx - w / 2.0, my - 9.0, w, 18.0);
-        ctx.set_fill_style_str(&palette.text);
+        ctx.set_fill_style_str(if link.faded {
+            &palette.muted
+        } else {
+            &palette.text
+        });
         let _ = ctx.fill_text(&link.label, mx, my);
     }
 }
@@ -302,6 +342,9 @@ fn dots(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
             TraceKind::Ack => ("#2e8b57", 35),
             TraceKind::Nack { .. } | TraceKind::Reject { .. } => ("#d9453d", 35),
             TraceKind::Confirm { .. } | TraceKind::Return => ("#7f8c8d", 30),
+            // A flow's calls: a failed answer is red, a good one green, a request grey-blue.
+            TraceKind::Response { ok: false, .. } => ("#d9453d", 55),
+            TraceKind::Response { ok: true, .. } => ("#2e8b57", 45),
             _ => ((frame.colour)(e.message), 55),
         };
         // Dots of one colour closer than a pixel and a half look like one: paint one (the

@@ -213,6 +213,10 @@ impl Loop {
             }
         }
         let dirty = std::mem::take(&mut self.live.borrow_mut().dirty);
+        if dirty && !moved {
+            // Changed while paused (an exchange retyped): the scene may differ.
+            self.rescene();
+        }
         if self.fit_canvas() || moved || dirty {
             self.paint();
         }
@@ -232,6 +236,19 @@ impl Loop {
 
     /// Tells Yew where the player is.
     fn refresh(&mut self) {
+        self.rescene();
+        let Ok(p) = self.player.0.try_borrow() else {
+            return;
+        };
+        self.dispatch.dispatch(Action::Refresh {
+            view_us: p.view(),
+            end_us: p.furthest(),
+            steps: p.steps(),
+        });
+    }
+
+    /// Recomputes the scene from the simulation; a change is laid out and painted again.
+    fn rescene(&mut self) {
         let Ok(p) = self.player.0.try_borrow() else {
             return;
         };
@@ -244,11 +261,6 @@ impl Loop {
                 self.size.0 = -1.0;
             }
         }
-        self.dispatch.dispatch(Action::Refresh {
-            view_us: p.view(),
-            end_us: p.furthest(),
-            steps: p.steps(),
-        });
     }
 
     fn stopped(&mut self, stop: Stop) {
@@ -356,6 +368,7 @@ impl Loop {
             m.and_then(|m| sim.message(m))
                 .map_or("#e69f00", |info| key_colour(info.routing_key()))
         };
+        let waits = crate::flow_view::links::waiting(&sim.flow_waits());
         let mut shared = self.shared.borrow_mut();
         let frame = Frame {
             scene: &shared.scene,
@@ -368,6 +381,7 @@ impl Loop {
             selection: self.live.borrow().selection,
             reduced_motion: self.reduced_motion,
             colour: &colour,
+            waits: &waits,
         };
         let key = LayerKey {
             size: self.size,

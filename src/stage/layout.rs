@@ -38,6 +38,8 @@ pub struct Link {
     pub to: NodeId,
     pub kind: LinkKind,
     pub label: String,
+    /// A binding none of the recent messages through its exchange matches now (drawn faded).
+    pub faded: bool,
 }
 
 /// Everything static about the drawing of one simulation.
@@ -197,6 +199,7 @@ fn links(sim: &Simulation) -> Vec<Link> {
                 to,
                 kind,
                 label,
+                faded: false,
             });
         }
     };
@@ -269,6 +272,28 @@ fn links(sim: &Simulation) -> Vec<Link> {
             LinkKind::Consume,
             String::new(),
         );
+    }
+    // A business flow's lines (calls in orchestration; event, queues in choreography).
+    for (from, to, kind, label) in crate::flow_view::links::flow_links(sim) {
+        let kind = match kind {
+            crate::flow_view::links::FlowLink::Call
+            | crate::flow_view::links::FlowLink::Publish => LinkKind::Publish,
+            crate::flow_view::links::FlowLink::Consume => LinkKind::Consume,
+        };
+        if !out.iter().any(|l| l.from == from && l.to == to) {
+            out.push(Link {
+                from,
+                to,
+                kind,
+                label,
+                faded: false,
+            });
+        }
+    }
+    // Bindings the recent messages no longer match (an exchange retyped) fade.
+    let matching = crate::exchange_type::matching_bindings(sim);
+    for l in out.iter_mut().filter(|l| l.kind == LinkKind::Binding) {
+        l.faded = crate::exchange_type::faded(&matching, l.from, l.to, &l.label);
     }
     out
 }

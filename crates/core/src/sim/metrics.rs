@@ -113,6 +113,19 @@ impl Metrics {
         self.latency_max
     }
 
+    /// The latency histogram's non-empty buckets: `(lo, hi, count)` with values in `[lo, hi)` µs.
+    pub fn latency_buckets(&self) -> Vec<(u64, u64, u64)> {
+        self.latency
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| {
+                let (lo, hi) = bounds(i);
+                (lo, hi, *n)
+            })
+            .collect()
+    }
+
     /// The `q` quantile (0..=1) of the latencies, in µs (the middle of its bucket).
     pub fn percentile(&self, q: f64) -> Option<u64> {
         if self.latency_count == 0 {
@@ -196,5 +209,8 @@ mod tests {
         assert!((470_000.0..530_000.0).contains(&p50), "{p50}");
         assert_eq!(m.percentile(1.0), Some(1_000_000));
         assert_eq!(Metrics::new(0).percentile(0.5), None);
+        let buckets = m.latency_buckets();
+        assert_eq!(buckets.iter().map(|b| b.2).sum::<u64>(), 1000);
+        assert!(buckets.iter().all(|(lo, hi, _)| lo < hi));
     }
 }

@@ -30,6 +30,8 @@ pub struct StyleFigures {
     pub failed_during_outage: u64,
     pub response_p50_us: Option<u64>,
     pub response_p95_us: Option<u64>,
+    /// The caller's response times as a histogram: non-empty buckets `(lo, hi, count)`, µs.
+    pub response_histogram: Vec<(u64, u64, u64)>,
     /// Synchronous calls between services.
     pub calls: u64,
     pub call_timeouts: u64,
@@ -116,6 +118,7 @@ impl StyleFigures {
             failed_during_outage: st.failed_during_outage,
             response_p50_us: st.response.percentile(0.5),
             response_p95_us: st.response.percentile(0.95),
+            response_histogram: st.response.latency_buckets(),
             calls: st.calls,
             call_timeouts: st.call_timeouts,
             calls_rejected: st.calls_rejected,
@@ -139,7 +142,8 @@ impl StyleFigures {
                 "answered_ok": self.answered_ok,
                 "answered_error": self.answered_error, "timed_out": self.caller_timeouts,
                 "failed_during_outage": self.failed_during_outage,
-                "response_ms": {"p50": ms(self.response_p50_us), "p95": ms(self.response_p95_us)}},
+                "response_ms": {"p50": ms(self.response_p50_us), "p95": ms(self.response_p95_us)},
+                "response_histogram_us": self.response_histogram},
             "sent": {"calls": self.calls, "events": self.events_published,
                 "call_timeouts": self.call_timeouts, "calls_rejected": self.calls_rejected},
             "circuit_opened": self.circuit_opened,

@@ -1,0 +1,175 @@
+//! Changing an exchange's type while the scenario runs (direct / topic / fanout / headers): a
+//! select in the inspector's exchange view that injects `Control::SetExchangeType` at the
+//! view's moment (the core deletes and redeclares the exchange with the same bindings, so the
+//! next messages re-route at once; choosing the declared type again undoes it), and the last
+//! message through the exchange explained under the type it has now; and which bindings the
+//! recent messages through each exchange would match now (the stage fades the others). Draws
+//! and forwards only: every match is the core's explanation.
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use switchyard_core::ExchangeType;
+use switchyard_core::MessageId;
+use switchyard_core::explain::Outcome;
+use switchyard_core::sim::{Control, NodeId, Simulation};
+use yew::prelude::*;
+
+use crate::route_view::RouteView;
+use crate::service_controls::inject;
+use crate::state::AppContext;
+
+/// The types a user can pick, in the select's order.
+pub const TYPES: [ExchangeType; 4] = [
+    ExchangeType::Direct,
+    ExchangeType::Topic,
+    ExchangeType::Fanout,
+    ExchangeType::Headers,
+];
+
+/// How far back (trace events) the last message through an exchange is looked for.
+const LOOK_BACK: usize = 20_000;
+
+/// The type named `name`.
+pub fn parse(name: &str) -> Option<ExchangeType> {
+    TYPES.into_iter().find(|t| t.name() == name)
+}
+
+/// The exchange's type now, if it is declared (not the default exchange).
+pub fn type_of(sim: &Simulation, node: NodeId) -> Option<ExchangeType> {
+    let n = sim.world().node(node)?;
+    if n.name.is_empty() {
+        return None;
+    }
+    let broker = sim.broker();
+    let x = broker.topology(&n.vhost).ok()?.exchange(&n.name)?;
+    Some(x.kind())
+}
+
+/// The last message published to `node` the trace still holds.
+pub fn last_message(sim: &Simulation, node: NodeId) -> Option<MessageId> {
+    sim.trace()
+        .events()
+        .rev()
+        .take(LOOK_BACK)
+        .find(|e| e.edge.is_some_and(|h| h.to == node) && e.message.is_some())
+        .and_then(|e| e.message)
+}
+
+/// How many recent messages through an exchange decide which of its bindings still match.
+const RECENT: usize = 12;
+
+/// For each exchange recent messages went through: the bindings (destination node, binding
+/// key) at least one of them matches under the topology as it is now. An exchange with no
+/// recent message is absent (nothing of it fades).
+pub fn matching_bindings(sim: &Simulation) -> HashMap<NodeId, HashSet<(NodeId, String)>> {
+    let world = sim.world();
+    let mut recent: HashMap<NodeId, Vec<MessageId>> = HashMap::new();
+    for e in sim.trace().events().rev().take(LOOK_BACK / 4) {
+        let (Some(hop), Some(m)) = (e.edge, e.message) else {
+            continue;
+        };
+        let is_exchange = world
+            .node(hop.to)
+            .is_some_and(|n| n.kind == switchyard_core::sim::NodeKind::Exchange);
+        let list = recent.entry(hop.to).or_default();
+        if is_exchange && list.len() < RECENT && !list.contains(&m) {
+            list.push(m);
+        }
+    }
+    recent.retain(|_, l| !l.is_empty());
+    let mut out: HashMap<NodeId, HashSet<(NodeId, String)>> = HashMap::new();
+    for (x, messages) in recent {
+        let Some(node) = world.node(x) else { continue };
+        let matched = out.entry(x).or_default();
+        for m in messages {
+            let Some(Ok(explained)) = sim.explain_message(m) else {
+                continue;
+            };
+            let visits = explained.visits.iter().filter(|v| v.exchange == node.name);
+            for t in visits.flat_map(|v| v.bindings.iter()).filter(|t| t.matched) {
+                let to = match &t.destination {
+                    switchyard_core::Destination::Queue(q) => world.queue(&node.vhost, q),
+                    switchyard_core::Destination::Exchange(e) => world.exchange(&node.vhost, e),
+                };
+                if let Some(to) = to {
+                    matched.insert((to, t.binding_key.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether the binding drawn from `exchange` to `to` with `label` (its key, or a headers
+/// binding's arguments) matches none of the recent messages: the stage draws it faded.
+pub fn faded(
+    matching: &HashMap<NodeId, HashSet<(NodeId, String)>>,
+    exchange: NodeId,
+    to: NodeId,
+    label: &str,
+) -> bool {
+    matching.get(&exchange).is_some_and(|set| {
+        !set.iter()
+            .any(|(d, key)| *d == to && (key == label || key.is_empty()))
+    })
+}
+
+/// "now routed to a, b" / "now matches no binding: dropped".
+pub fn outcome_words(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Routed { queues } => format!("now routed to {}", queues.join(", ")),
+        Outcome::Returned => "now matches no binding: returned to its publisher".to_owned(),
+        Outcome::Dropped => "now matches no binding: dropped".to_owned(),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ExchangeTypeProps {
+    pub node: NodeId,
+}
+
+#[component]
+pub fn ExchangeTypeSelect(props: &ExchangeTypeProps) -> Html {
+    let Some(state) = use_context::<AppContext>() else {
+        return html! {};
+    };
+    let Some(sim) = state.sim.as_ref().and_then(|s| s.get()) else {
+        return html! {};
+    };
+    let Some(now) = type_of(&sim, props.node) else {
+        return html! {};
+    };
+    let onchange = {
+        let (state, exchange) = (state.clone(), props.node);
+        Callback::from(move |e: Event| {
+            if let Some(select) = e.target_dyn_into::<web_sys::HtmlSelectElement>()
+                && let Some(kind) = parse(&select.value())
+            {
+                inject(&state, Control::SetExchangeType { exchange, kind });
+            }
+        })
+    };
+    let last = last_message(&sim, props.node).and_then(|m| {
+        let explained = sim.explain_message(m)?.ok()?;
+        Some((m, Rc::new(explained)))
+    });
+    html! {
+        <div class="exchange-type" id="exchange-type">
+            <label>{ "Type " }
+                <select id="exchange-type-select" {onchange} aria-label="Exchange type">
+                    { for TYPES.iter().map(|t| html! {
+                        <option value={t.name()} selected={*t == now}>{ t.name() }</option>
+                    }) }
+                </select>
+            </label>
+            <span class="muted">{ " the next messages re-route at once; pick the old type to undo" }</span>
+            if let Some((m, explained)) = last {
+                <div class="retype-explained" id="retype-explained">
+                    <p>{ format!("Under {}, the last message here (#{}) {}.", now.name(), m.0, outcome_words(&explained.outcome)) }</p>
+                    <RouteView explanation={explained} />
+                </div>
+            }
+        </div>
+    }
+}

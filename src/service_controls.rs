@@ -1,0 +1,141 @@
+//! The flow's services with their state and a button each: "take down" / "bring back" (in
+//! orchestration the caller's requests then fail; in choreography the service's queue grows
+//! and drains on return) and "fail" / "heal" (every request or saga step it gets fails: pick
+//! the saga step that fails and watch the compensations). A button injects a `Control` at the
+//! view's moment, which forks the timeline like any injected action. Draws and forwards only.
+
+use switchyard_core::sim::flow::ServiceView;
+use switchyard_core::sim::{Control, SimTime};
+use yew::prelude::*;
+
+use crate::commands::refresh;
+use crate::state::{Action, AppContext, Level, Notice};
+
+/// Injects `control` at the view's moment (the engine runs ahead of the view; it is brought
+/// back to the view first so the action happens where the user sees it).
+pub fn inject(state: &AppContext, control: Control) {
+    let Some(player) = &state.player else { return };
+    let done = player.0.try_borrow().ok().and_then(|p| {
+        let view = SimTime(p.view());
+        p.sim().update(|sim| {
+            if sim.now() != view {
+                sim.seek(view).map_err(|e| e.to_string())?;
+            }
+            sim.inject(control);
+            // Apply it now, so a paused view shows it at once.
+            sim.run_until(view).map_err(|e| e.to_string())?;
+            Ok::<(), String>(())
+        })
+    });
+    if let Some(Err(e)) = done {
+        state.dispatch(Action::Notify(Notice {
+            level: Level::Error,
+            text: format!("Could not change the simulation: {e}").into(),
+        }));
+    }
+    refresh(state);
+}
+
+/// The words of a service's state.
+pub fn status(s: &ServiceView) -> &'static str {
+    match (s.up, s.failing) {
+        (false, _) => "down",
+        (true, true) => "failing",
+        (true, false) => "up",
+    }
+}
+
+#[component]
+pub fn ServiceControls() -> Html {
+    let Some(state) = use_context::<AppContext>() else {
+        return html! {};
+    };
+    let Some(sim) = state.sim.as_ref() else {
+        return html! {};
+    };
+    let Some(sim) = sim.get() else {
+        return html! {};
+    };
+    let services = sim.services();
+    if services.is_empty() {
+        return html! {};
+    }
+    let name = |s: &ServiceView| {
+        sim.world()
+            .node(s.node)
+            .map(|n| n.name.clone())
+            .unwrap_or_default()
+    };
+    let rows = services.iter().map(|s| {
+        let n = name(s);
+        let (up_label, up_control) = if s.up {
+            ("take down", Control::TakeDown(s.id))
+        } else {
+            ("bring back", Control::BringBack(s.id))
+        };
+        let (fail_label, fail_control) = if s.failing {
+            ("heal", Control::HealService(s.id))
+        } else {
+            ("fail", Control::FailService(s.id))
+        };
+        let on = |c: Control| {
+            let state = state.clone();
+            Callback::from(move |_: MouseEvent| inject(&state, c))
+        };
+        let circuit = s
+            .circuit
+            .map(|c| format!(" · circuit {}", c.name()))
+            .unwrap_or_default();
+        html! {
+            <li class={classes!("service", status(s))} data-service={n.clone()}>
+                <span class="service-name">{ &n }</span>
+                <span class="service-state">{ status(s) }</span>
+                <span class="service-counts">{ format!("{} handled, {} failed{circuit}", s.handled, s.failed) }</span>
+                <button type="button" class="service-updown" onclick={on(up_control)}
+                    title={format!("{up_label} {n}")}>{ up_label }</button>
+                <button type="button" class="service-fail" onclick={on(fail_control)}
+                    title={format!("{fail_label} {n}: every request it gets fails")}>{ fail_label }</button>
+            </li>
+        }
+    });
+    html! {
+        <section class="service-controls" id="services" aria-label="Services">
+            <h2>{ "Services" }</h2>
+            <ul>{ for rows }</ul>
+            { live(&sim) }
+        </section>
+    }
+}
+
+/// This run's caller outcomes and backlogs so far: where a take down shows (the caller's
+/// errors in orchestration, the service's queue in choreography).
+fn live(sim: &switchyard_core::sim::Simulation) -> Html {
+    let Some(f) = sim.flow_figures() else {
+        return html! {};
+    };
+    let backlog = f
+        .backlog_at_end
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let errors = f.answered_error + f.caller_timeouts;
+    let saga = sim.flow().is_some_and(|flow| flow.saga);
+    html! {
+        <dl class="flow-live" id="flow-live" data-ok={f.answered_ok.to_string()}
+            data-errors={errors.to_string()} data-backlog={f.backlog_at_end.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")}>
+            <dt>{ "caller answered" }</dt>
+            <dd>{ format!("{} ok", f.answered_ok) }</dd>
+            <dt>{ "caller errors" }</dt>
+            <dd class={classes!(if errors > 0 { Some("bad") } else { None })}>{ format!("{} errors, {} timed out", f.answered_error, f.caller_timeouts) }</dd>
+            <dt>{ "backlog now" }</dt>
+            <dd>{ backlog }</dd>
+            if saga {
+                <dt>{ "sagas" }</dt>
+                <dd class="saga" data-compensated={f.sagas_compensated.to_string()}>
+                    { format!("{} completed, {} compensated ({} compensations)", f.sagas_completed, f.sagas_compensated, f.compensations) }
+                </dd>
+            }
+        </dl>
+    }
+}

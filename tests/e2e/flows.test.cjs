@@ -1,0 +1,238 @@
+// End-to-end: flows in the app on the release bundle (dist/) in headless Chromium — the
+// orchestration ⇄ choreography switch (drawing, comparison card, undone by switching back), a
+// service taken down in each style, and an exchange retyped while running.
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const path = require("node:path");
+const { serve } = require("./server.cjs");
+const { launch } = require("./browser.cjs");
+const fs = require("node:fs");
+
+const SHOTS = path.join(__dirname, "..", "..", "target", "screenshots");
+
+/** The visible part of the page (the stage, the flow panels, the inspector) as a PNG to look at. */
+async function screenshot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+const DIST = path.join(__dirname, "..", "..", "dist");
+let server;
+let browser;
+
+test.before(async () => {
+  server = await serve(DIST);
+  browser = await launch();
+});
+
+test.after(async () => {
+  await browser.close();
+  await server.close();
+});
+
+/** A page on `preset`, from its start, playing or paused, with `style` if given. */
+async function open(preset, { playing = false, style, speed = 3 } = {}) {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1400, height: 1050 });
+  await page.goto(`${server.url}__blank`);
+  const session = { v: 1, at_us: 0, playing, speed, preset };
+  if (style) session.style = style;
+  await page.evaluate((s) => localStorage.setItem("switchyard.session.v1", JSON.stringify(s)), session);
+  await page.goto(server.url);
+  await page.waitForSelector("#stage-canvas");
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  return page;
+}
+
+/** Continues past every lesson step (they pause the run) from now on. */
+const skipLessons = (page) =>
+  page.evaluate(() => setInterval(() => document.querySelector(".narration .continue")?.click(), 50));
+const isPlaying = async (page) => (await page.getAttribute("#play", "aria-label")) === "Pause";
+async function setPlaying(page, want) {
+  if ((await isPlaying(page)) !== want) await page.click("#play");
+  await page.waitForFunction((w) => (document.querySelector("#play").getAttribute("aria-label") === "Pause") === w, want);
+}
+
+const drawn = (page) => page.evaluate(() => Object.keys(window.__switchyardFrames.nodes).sort());
+const style = (page) => page.getAttribute("#style-toggle", "data-style");
+const live = async (page) => {
+  const el = await page.$("#flow-live");
+  const backlog = Object.fromEntries(
+    ((await el.getAttribute("data-backlog")) || "").split(",").filter(Boolean).map((p) => {
+      const [k, v] = p.split("=");
+      return [k, Number(v)];
+    }),
+  );
+  return { ok: Number(await el.getAttribute("data-ok")), errors: Number(await el.getAttribute("data-errors")), backlog };
+};
+
+/** Waits until the drawn nodes include (or not) `name`. */
+async function waitDrawn(page, name, present) {
+  await page.waitForFunction(
+    ([n, p]) => (n in window.__switchyardFrames.nodes) === p,
+    [name, present],
+    { timeout: 10000 },
+  );
+}
+
+test("switching style redraws the flow, fills the comparison card, and switching back restores it", async () => {
+  const page = await open("payment-flow");
+  assert.equal(await style(page), "choreography");
+  await waitDrawn(page, "ms.payment", true);
+  const choreo = await drawn(page);
+  for (const n of ["ms.payment", "order.events", "frontend", "payment", "order"]) {
+    assert.ok(choreo.includes(n), `choreography draws ${n}: ${choreo}`);
+  }
+  // The card: both styles, each with figures.
+  await page.waitForSelector("#comparison .comparison-column[data-style=orchestration]");
+  const columns = await page.$$eval("#comparison .comparison-column", (els) =>
+    els.map((e) => ({ style: e.dataset.style, response: e.querySelector(".response").textContent, sent: e.querySelector(".sent").textContent, outage: e.querySelector(".outage").textContent })),
+  );
+  assert.deepEqual(columns.map((c) => c.style), ["orchestration", "choreography"]);
+  const [orch, chor] = columns;
+  assert.match(orch.response, /\d/);
+  assert.match(chor.response, /\d/);
+  assert.match(orch.sent, /^\d+ calls/);
+  assert.match(chor.sent, /^\d+ events published/);
+  assert.ok(Number(orch.outage) > 0, `orchestration fails requests while order is down: ${orch.outage}`);
+  assert.equal(Number(chor.outage), 0, "choreography answers while order is down");
+  assert.match(await page.textContent("#comparison .comparison-column[data-style=orchestration] .dependencies figcaption"), /depends directly on 3/);
+  assert.match(await page.textContent("#comparison .comparison-column[data-style=choreography] .dependencies figcaption"), /depends directly on 1/);
+  assert.equal(await page.locator("#comparison .comparison-column.current").getAttribute("data-style"), "choreography");
+  await page.waitForTimeout(300);
+  await screenshot(page, "flow-choreography");
+  await page.locator("#comparison").screenshot({ path: path.join(SHOTS, "flow-comparison-card.png") });
+
+  await page.click("#style-orchestration");
+  await page.waitForFunction(() => document.querySelector("#style-toggle").dataset.style === "orchestration");
+  await waitDrawn(page, "ms.payment", false);
+  const orchestrated = await drawn(page);
+  assert.ok(!orchestrated.includes("order.events"), `orchestration draws no queues: ${orchestrated}`);
+  assert.equal(await page.locator("#comparison .comparison-column.current").getAttribute("data-style"), "orchestration");
+  assert.equal(await page.textContent("#clock"), "0.000 s", "the run restarts");
+  // The style is kept in the session.
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("switchyard.session.v1")).style === "orchestration");
+  await skipLessons(page);
+  await setPlaying(page, true);
+  await page.waitForFunction(() => Number(document.querySelector("#steps").textContent.replace(/\D/g, "")) > 150);
+  await screenshot(page, "flow-orchestration");
+
+  await page.click("#style-choreography");
+  await waitDrawn(page, "ms.payment", true);
+  assert.deepEqual(await drawn(page), choreo, "switching back draws the same nodes");
+  assert.equal(await style(page), "choreography");
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+test("a service taken down: the caller's errors in orchestration, a growing then draining queue in choreography", async () => {
+  // Orchestration: order down from the start, the caller's requests fail after the timeout.
+  let page = await open("payment-flow", { style: "orchestration", speed: 6 });
+  await page.click("#services li[data-service=order] .service-updown");
+  await page.waitForSelector("#services li.down[data-service=order]");
+  await skipLessons(page);
+  await setPlaying(page, true);
+  await page.waitForFunction(() => Number(document.querySelector("#flow-live").dataset.errors) > 5, null, { timeout: 20000 });
+  let now = await live(page);
+  assert.equal(now.ok, 0, `no request is answered ok while order is down: ${JSON.stringify(now)}`);
+  await screenshot(page, "flow-orchestration-order-down");
+  await page.close();
+
+  // Choreography: the caller is answered, order's queue grows, and drains on return.
+  page = await open("payment-flow", { style: "choreography", speed: 6 });
+  await page.click("#services li[data-service=order] .service-updown");
+  await page.waitForSelector("#services li.down[data-service=order]");
+  await skipLessons(page);
+  await setPlaying(page, true);
+  await page.waitForFunction(() => /order=([2-9]\d|\d{3,})/.test(document.querySelector("#flow-live").dataset.backlog), null, { timeout: 20000 });
+  now = await live(page);
+  assert.equal(now.errors, 0, `the caller sees no error: ${JSON.stringify(now)}`);
+  assert.ok(now.ok > 10, `the caller is answered: ${JSON.stringify(now)}`);
+  await screenshot(page, "flow-choreography-order-down");
+  await page.click("#services li[data-service=order] .service-updown");
+  await page.waitForSelector("#services li.up[data-service=order]");
+  await page.waitForFunction(() => /order=[0-3](,|$)/.test(document.querySelector("#flow-live").dataset.backlog), null, { timeout: 20000 });
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
+
+/** The metrics panel's "Messages so far". */
+const totals = (page) =>
+  page.$$eval(".totals .stats div", (rows) =>
+    Object.fromEntries(rows.map((r) => [r.querySelector("dt").textContent, Number(r.querySelector("dd").textContent)])),
+  );
+
+test("a saga: the step picked to fail is compensated in both styles", async () => {
+  for (const style of ["orchestration", "choreography"]) {
+    const page = await open("saga", { style, speed: 6 });
+    assert.equal(await page.locator("#comparison .comparison-column .saga").count(), 2, "the card compares both sagas");
+    // Pick the step that fails: stock, the second; payment before it is undone (refunded).
+    await page.click("#services li[data-service=stock] .service-fail");
+    await page.waitForSelector("#services li.failing[data-service=stock]");
+    await skipLessons(page);
+    await setPlaying(page, true);
+    await page.waitForFunction(() => Number(document.querySelector("#flow-live .saga").dataset.compensated) > 3, null, { timeout: 20000 });
+    assert.match(await page.textContent("#flow-live .saga"), /[1-9]\d* compensations/);
+    await screenshot(page, `saga-${style}-stock-fails`);
+    await page.close();
+  }
+  assert.deepEqual(browser.errors, []);
+});
+
+/** Clicks the canvas where the node called `name` is drawn. */
+async function clickNode(page, name) {
+  const where = () => page.evaluate((n) => JSON.stringify(window.__switchyardFrames.nodes[n]), name);
+  let at = await where();
+  for (let i = 0; i < 20; i++) {
+    await page.waitForTimeout(150);
+    const again = await where();
+    if (again === at) break;
+    at = again;
+  }
+  at = JSON.parse(at || "null");
+  assert.ok(at, `node ${name} is drawn`);
+  await page.click("#stage-canvas", { position: { x: at[0], y: at[1] } });
+}
+
+test("retyping a topic exchange to direct changes where the next messages go, and back undoes it", async () => {
+  const page = await open("tutorial-5-topics", { playing: true });
+  await skipLessons(page);
+  // Past the first lesson step (1 s), so no narration resumes the run once it is paused.
+  await page.waitForFunction(() => parseFloat(document.querySelector("#clock").textContent) > 1.5);
+  await setPlaying(page, false);
+  const exchange = await page.evaluate(() => Object.keys(window.__switchyardFrames.nodes).find((n) => /topic/.test(n)));
+  assert.ok(exchange, "the tutorial's topic exchange is drawn");
+  await clickNode(page, exchange);
+  await page.waitForSelector("#exchange-type-select");
+  assert.equal(await page.inputValue("#exchange-type-select"), "topic");
+  await page.waitForSelector("#retype-explained");
+  const underTopic = await page.textContent("#retype-explained");
+  assert.match(underTopic, /^Under topic, the last message here/);
+  assert.equal(await isPlaying(page), false);
+  const clock = await page.textContent("#clock");
+  await page.selectOption("#exchange-type-select", "direct");
+  await page.waitForFunction(() => /Under direct/.test(document.querySelector("#retype-explained").textContent), null, { timeout: 10000 });
+  const underDirect = await page.textContent("#retype-explained");
+  assert.match(underDirect, /now matches no binding/);
+  assert.match(underDirect, /direct compares whole keys/);
+  assert.equal(await page.textContent("#clock"), clock, "retyped at the view's moment");
+  await screenshot(page, "exchange-retyped-direct");
+
+  // The next messages: played on under direct, nothing is routed any more, all are unroutable.
+  const before = await totals(page);
+  await setPlaying(page, true);
+  await page.waitForFunction((c) => document.querySelector("#clock").textContent !== c, clock);
+  await page.waitForTimeout(2500);
+  await setPlaying(page, false);
+  await page.waitForTimeout(300);
+  const after = await totals(page);
+  assert.equal(after.routed, before.routed, `nothing routed under direct: ${JSON.stringify([before, after])}`);
+  assert.ok(after["unroutable (dropped)"] > (before["unroutable (dropped)"] || 0), `unroutable grows: ${JSON.stringify([before, after])}`);
+  assert.match(await page.textContent("#retype-explained"), /Under direct, .*now matches no binding/);
+
+  await page.selectOption("#exchange-type-select", "topic");
+  await page.waitForFunction(() => /Under topic/.test(document.querySelector("#retype-explained").textContent), null, { timeout: 10000 });
+  assert.equal(await page.inputValue("#exchange-type-select"), "topic");
+  assert.deepEqual(browser.errors, []);
+  await page.close();
+});
