@@ -3,30 +3,17 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const path = require("node:path");
-const { serve } = require("./server.cjs");
-const { launch, screenshot } = require("./browser.cjs");
+const { onBundle, clickNode, screenshot } = require("./browser.cjs");
 
-const DIST = path.join(__dirname, "..", "..", "dist");
-let server;
-let browser;
-
-test.before(async () => {
-  server = await serve(DIST);
-  browser = await launch();
-});
-
-test.after(async () => {
-  await browser.close();
-  await server.close();
-});
+const env = onBundle(test);
 
 /** A page on the app with no saved session: the first preset opens and plays. */
 async function fresh() {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   // Clear the saved session from a page that runs no app (the app saves as it runs).
-  await page.goto(`${server.url}__blank`);
+  await page.goto(`${env.server.url}__blank`);
   await page.evaluate(() => localStorage.clear());
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.waitForSelector("#stage-canvas");
   await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
   await page.waitForSelector(".metrics");
@@ -37,21 +24,6 @@ const steps = async (page) => Number((await page.textContent("#steps")).replace(
 const clock = (page) => page.textContent("#clock");
 const playing = async (page) => (await page.getAttribute("#play", "aria-label")) === "Pause";
 
-/** Clicks the canvas where the node called `name` is drawn. */
-async function clickNode(page, name) {
-  // The canvas settles once the panels beside it have rendered: wait until the node stays put.
-  const where = () => page.evaluate((n) => JSON.stringify(window.__switchyardFrames.nodes[n]), name);
-  let at = await where();
-  for (let i = 0; i < 20; i++) {
-    await page.waitForTimeout(150);
-    const again = await where();
-    if (again === at) break;
-    at = again;
-  }
-  at = JSON.parse(at || "null");
-  assert.ok(at, `node ${name} is drawn`);
-  await page.click("#stage-canvas", { position: { x: at[0], y: at[1] } });
-}
 
 test("the first preset is loaded and playing, and its counters rise", async () => {
   const page = await fresh();
@@ -60,7 +32,7 @@ test("the first preset is loaded and playing, and its counters rise", async () =
   await page.waitForFunction((n) => Number(document.querySelector("#steps").textContent.replace(/\D/g, "")) > n + 20, before);
   await page.waitForFunction(() => /\d/.test(document.querySelector(".metrics").textContent));
   await screenshot(page, "stage-playing");
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
@@ -74,7 +46,7 @@ test("a lesson pause point pauses the run and shows its narration", async () => 
   await page.click(".narration .continue");
   await page.waitForFunction(() => !document.querySelector(".narration"));
   assert.ok(await playing(page));
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
@@ -100,7 +72,7 @@ test("step forward N then back N returns the same state", async () => {
   for (let i = 0; i < 12; i++) await page.keyboard.press("ArrowLeft");
   await page.waitForTimeout(300);
   assert.deepEqual(await state(), before);
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
@@ -127,7 +99,7 @@ test("clicking a message in flight shows its route explanation", async () => {
   assert.match(text, /Routed to 1 queue: email-notifications/);
   assert.ok((await page.locator(".inspector .trial.matched").count()) >= 1);
   await screenshot(page, "inspector-message");
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
@@ -143,7 +115,7 @@ test("a pause point on a queue pauses when a message arrives there", async () =>
   await page.waitForSelector("#status", { timeout: 10000 });
   assert.match(await page.textContent("#status"), /arrived at email-notifications/);
   assert.equal(await playing(page), false);
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
@@ -161,22 +133,22 @@ test("a reload restores the scenario and the moment", async () => {
   await page.waitForFunction((t) => document.querySelector("#clock").textContent === t, at);
   assert.equal(await playing(page), false, "restored paused, as it was");
   await screenshot(page, "stage-stress");
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
 test("a corrupt saved session is discarded with a notice, not a blank page", async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}__blank`);
+  const page = await env.browser.context.newPage();
+  await page.goto(`${env.server.url}__blank`);
   await page.evaluate(() => localStorage.setItem("switchyard.session.v1", "{not json"));
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.waitForSelector("#banner");
   assert.match(await page.textContent("#banner"), /could not be restored \(it is not JSON/);
   await page.waitForSelector("#stage-canvas");
   assert.ok(await playing(page), "the first preset opened");
   await screenshot(page, "banner-corrupt-session");
   assert.equal(await page.evaluate(() => localStorage.getItem("switchyard.session.v1").includes("not json")), false);
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
@@ -191,7 +163,7 @@ test("every preset loads and plays with no console error", async () => {
     await page.waitForFunction((n) => Number(document.querySelector("#steps").textContent.replace(/\D/g, "")) > n, before, { timeout: 10000 });
     assert.equal(await page.locator("#banner.error").count(), 0, `preset ${names[i]} opened without error`);
   }
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
@@ -206,7 +178,7 @@ test("help, dark theme and reduced motion render", async () => {
   await page.emulateMedia({ colorScheme: "dark", reducedMotion: "reduce" });
   await page.waitForTimeout(900);
   await screenshot(page, "stage-dark-reduced-motion");
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
@@ -240,6 +212,6 @@ test("a scenario file with a mistake is named in the banner and the running one 
   assert.equal(await page.locator(".preset.current").count(), 0, "still the loaded file");
   assert.equal(await page.locator("#banner").count(), 0);
   assert.ok((await steps(page)) > 0);
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });

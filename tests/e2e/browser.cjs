@@ -3,7 +3,11 @@
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const assert = require("node:assert/strict");
 const { chromium } = require("playwright-core");
+const { serve } = require("./server.cjs");
+
+const DIST = path.join(__dirname, "..", "..", "dist");
 
 const FLAGS = [
   "--no-sandbox",
@@ -51,4 +55,37 @@ async function screenshot(page, name) {
   return file;
 }
 
-module.exports = { launch, screenshot };
+/**
+ * Serves the release bundle (dist/) on loopback and launches Chromium around one test file:
+ * `const env = onBundle(test)`, then `env.server.url` and `env.browser.context` in its tests.
+ */
+function onBundle(test) {
+  const env = {};
+  test.before(async () => {
+    env.server = await serve(DIST);
+    env.browser = await launch();
+  });
+  test.after(async () => {
+    await env.browser.close();
+    await env.server.close();
+  });
+  return env;
+}
+
+/** Clicks the canvas where the node called `name` is drawn. */
+async function clickNode(page, name) {
+  // The canvas settles once the panels beside it have rendered: wait until the node stays put.
+  const where = () => page.evaluate((n) => JSON.stringify(window.__switchyardFrames.nodes[n]), name);
+  let at = await where();
+  for (let i = 0; i < 20; i++) {
+    await page.waitForTimeout(150);
+    const again = await where();
+    if (again === at) break;
+    at = again;
+  }
+  at = JSON.parse(at || "null");
+  assert.ok(at, `node ${name} is drawn`);
+  await page.click("#stage-canvas", { position: { x: at[0], y: at[1] } });
+}
+
+module.exports = { launch, screenshot, onBundle, clickNode };

@@ -4,8 +4,7 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const path = require("node:path");
-const { serve } = require("./server.cjs");
-const { launch } = require("./browser.cjs");
+const { onBundle, clickNode } = require("./browser.cjs");
 const fs = require("node:fs");
 
 const SHOTS = path.join(__dirname, "..", "..", "target", "screenshots");
@@ -16,29 +15,17 @@ async function screenshot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
-const DIST = path.join(__dirname, "..", "..", "dist");
-let server;
-let browser;
-
-test.before(async () => {
-  server = await serve(DIST);
-  browser = await launch();
-});
-
-test.after(async () => {
-  await browser.close();
-  await server.close();
-});
+const env = onBundle(test);
 
 /** A page on `preset`, from its start, playing or paused, with `style` if given. */
 async function open(preset, { playing = false, style, speed = 3 } = {}) {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   await page.setViewportSize({ width: 1400, height: 1050 });
-  await page.goto(`${server.url}__blank`);
+  await page.goto(`${env.server.url}__blank`);
   const session = { v: 1, at_us: 0, playing, speed, preset };
   if (style) session.style = style;
   await page.evaluate((s) => localStorage.setItem("switchyard.session.v1", JSON.stringify(s)), session);
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.waitForSelector("#stage-canvas");
   await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
   return page;
@@ -121,7 +108,7 @@ test("switching style redraws the flow, fills the comparison card, and switching
   await waitDrawn(page, "ms.payment", true);
   assert.deepEqual(await drawn(page), choreo, "switching back draws the same nodes");
   assert.equal(await style(page), "choreography");
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
@@ -152,7 +139,7 @@ test("a service taken down: the caller's errors in orchestration, a growing then
   await page.click("#services li[data-service=order] .service-updown");
   await page.waitForSelector("#services li.up[data-service=order]");
   await page.waitForFunction(() => /order=[0-3](,|$)/.test(document.querySelector("#flow-live").dataset.backlog), null, { timeout: 20000 });
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
@@ -176,23 +163,9 @@ test("a saga: the step picked to fail is compensated in both styles", async () =
     await screenshot(page, `saga-${style}-stock-fails`);
     await page.close();
   }
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
 });
 
-/** Clicks the canvas where the node called `name` is drawn. */
-async function clickNode(page, name) {
-  const where = () => page.evaluate((n) => JSON.stringify(window.__switchyardFrames.nodes[n]), name);
-  let at = await where();
-  for (let i = 0; i < 20; i++) {
-    await page.waitForTimeout(150);
-    const again = await where();
-    if (again === at) break;
-    at = again;
-  }
-  at = JSON.parse(at || "null");
-  assert.ok(at, `node ${name} is drawn`);
-  await page.click("#stage-canvas", { position: { x: at[0], y: at[1] } });
-}
 
 test("retyping a topic exchange to direct changes where the next messages go, and back undoes it", async () => {
   const page = await open("tutorial-5-topics", { playing: true });
@@ -233,6 +206,6 @@ test("retyping a topic exchange to direct changes where the next messages go, an
   await page.selectOption("#exchange-type-select", "topic");
   await page.waitForFunction(() => /Under topic/.test(document.querySelector("#retype-explained").textContent), null, { timeout: 10000 });
   assert.equal(await page.inputValue("#exchange-type-select"), "topic");
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });

@@ -2,39 +2,25 @@
 // driven in headless Chromium.
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const path = require("node:path");
-const { serve } = require("./server.cjs");
-const { launch, screenshot } = require("./browser.cjs");
+const { onBundle, screenshot } = require("./browser.cjs");
 
-const DIST = path.join(__dirname, "..", "..", "dist");
-let server;
-let browser;
-
-test.before(async () => {
-  server = await serve(DIST);
-  browser = await launch();
-});
-
-test.after(async () => {
-  await browser.close();
-  await server.close();
-});
+const env = onBundle(test);
 
 test("the page renders the Switchyard header with no console error", async () => {
-  const page = await browser.context.newPage();
-  await page.goto(server.url);
+  const page = await env.browser.context.newPage();
+  await page.goto(env.server.url);
   await page.waitForSelector("h1.title", { timeout: 15000 });
   assert.equal(await page.textContent("h1.title"), "Switchyard");
   assert.equal(await page.title(), "Switchyard");
   const file = await screenshot(page, "home");
   console.log(`screenshot: ${file}`);
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
 test("a routing key typed by the user is explained by the core in the browser", async () => {
-  const page = await browser.context.newPage();
-  await page.goto(server.url);
+  const page = await env.browser.context.newPage();
+  await page.goto(env.server.url);
   await page.waitForSelector("#routing-key");
   await page.fill("#routing-key", "lazy.orange.elephant");
   await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("routed to 2 queues"));
@@ -45,6 +31,6 @@ test("a routing key typed by the user is explained by the core in the browser", 
   await page.fill("#routing-key", "quick.brown.fox");
   await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("dropped"));
   await screenshot(page, "explorer-unroutable");
-  assert.deepEqual(browser.errors, []);
+  assert.deepEqual(env.browser.errors, []);
   await page.close();
 });

@@ -192,20 +192,8 @@ impl Simulation {
         ) else {
             return;
         };
-        let publish = &producer.publish;
-        let keys = publish.routing_keys().unwrap_or_default();
-        let profile = self.state.broker.profile();
-        let content = Content::from_publish(id, publish, &keys, profile);
-        self.messages.record(MessageInfo {
-            id,
-            vhost: spec.vhost.clone(),
-            exchange_node: self.world.exchange(&spec.vhost, &publish.exchange),
-            content: Arc::new(content),
-            mandatory: publish.mandatory,
-            at: t,
-            origin: Origin::Producer(p),
-            step: self.state.steps,
-        });
+        let info = self.published_info(&spec.vhost, &producer.publish, id, t, Origin::Producer(p));
+        self.messages.record(info);
     }
 
     /// Records consumer `c`'s publish (an RPC reply, a parked message) accepted as `id` at `t`.
@@ -219,19 +207,31 @@ impl Simulation {
         let Some(spec) = self.scenario.consumers.get(c.0 as usize) else {
             return;
         };
+        let info = self.published_info(&spec.vhost, publish, id, t, Origin::Consumer(c));
+        self.messages.record(info);
+    }
+
+    /// What the table keeps of a publish accepted as `id` at `t`.
+    fn published_info(
+        &self,
+        vhost: &str,
+        publish: &Publish,
+        id: MessageId,
+        t: SimTime,
+        origin: Origin,
+    ) -> MessageInfo {
         let keys = publish.routing_keys().unwrap_or_default();
-        let profile = self.state.broker.profile();
-        let content = Content::from_publish(id, publish, &keys, profile);
-        self.messages.record(MessageInfo {
+        let content = Content::from_publish(id, publish, &keys, self.state.broker.profile());
+        MessageInfo {
             id,
-            vhost: spec.vhost.clone(),
-            exchange_node: self.world.exchange(&spec.vhost, &publish.exchange),
+            vhost: vhost.to_owned(),
+            exchange_node: self.world.exchange(vhost, &publish.exchange),
             content: Arc::new(content),
             mandatory: publish.mandatory,
             at: t,
-            origin: Origin::Consumer(c),
+            origin,
             step: self.state.steps,
-        });
+        }
     }
 
     /// Records the dead letter `id` of `from`, which died in `queue` (of `vhost`) and was
