@@ -1,6 +1,5 @@
 //! A log-bucketed histogram of durations (µs) with percentiles to about ±6 %: what the RPC
-//! round-trip times are kept in (the end-to-end latency keeps its own copy of the same buckets
-//! in `metrics`). It counts what it is given.
+//! round-trip times and the end-to-end latency are kept in. It counts what it is given.
 
 use crate::sim::metrics::{BUCKETS, bounds, bucket};
 
@@ -36,6 +35,19 @@ impl Histogram {
 
     pub fn max(&self) -> u64 {
         self.max
+    }
+
+    /// The non-empty buckets: `(lo, hi, count)` with values in `[lo, hi)` µs.
+    pub fn buckets(&self) -> Vec<(u64, u64, u64)> {
+        self.buckets
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| {
+                let (lo, hi) = bounds(i);
+                (lo, hi, *n)
+            })
+            .collect()
     }
 
     /// The `q` quantile (0..=1), in µs (the middle of its bucket); `None` when empty.

@@ -60,9 +60,8 @@ pub struct Metrics {
     pub total: Counters,
     /// Per node id (only queue nodes are written).
     pub per_queue: Vec<Counters>,
-    latency: Vec<u64>,
-    latency_count: u64,
-    latency_max: u64,
+    /// End-to-end latencies (µs).
+    latency: Histogram,
     last_sample: (u64, Counters),
     /// RPC round trips: request sent to reply processed by the client (µs).
     pub rpc: Histogram,
@@ -73,9 +72,7 @@ impl Metrics {
         Metrics {
             total: Counters::default(),
             per_queue: vec![Counters::default(); nodes],
-            latency: vec![0; BUCKETS],
-            latency_count: 0,
-            latency_max: 0,
+            latency: Histogram::default(),
             last_sample: (0, Counters::default()),
             rpc: Histogram::default(),
         }
@@ -98,52 +95,25 @@ impl Metrics {
 
     /// Records one end-to-end latency (µs).
     pub fn latency(&mut self, us: u64) {
-        if let Some(b) = self.latency.get_mut(bucket(us)) {
-            *b += 1;
-        }
-        self.latency_count += 1;
-        self.latency_max = self.latency_max.max(us);
+        self.latency.record(us);
     }
 
     pub fn latency_count(&self) -> u64 {
-        self.latency_count
+        self.latency.count()
     }
 
     pub fn latency_max(&self) -> u64 {
-        self.latency_max
+        self.latency.max()
     }
 
     /// The latency histogram's non-empty buckets: `(lo, hi, count)` with values in `[lo, hi)` µs.
     pub fn latency_buckets(&self) -> Vec<(u64, u64, u64)> {
-        self.latency
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(i, n)| {
-                let (lo, hi) = bounds(i);
-                (lo, hi, *n)
-            })
-            .collect()
+        self.latency.buckets()
     }
 
     /// The `q` quantile (0..=1) of the latencies, in µs (the middle of its bucket).
     pub fn percentile(&self, q: f64) -> Option<u64> {
-        if self.latency_count == 0 {
-            return None;
-        }
-        let rank = ((q * self.latency_count as f64).ceil() as u64).clamp(1, self.latency_count);
-        if rank == self.latency_count {
-            return Some(self.latency_max);
-        }
-        let mut seen = 0;
-        for (i, n) in self.latency.iter().enumerate() {
-            seen += n;
-            if seen >= rank {
-                let (lo, hi) = bounds(i);
-                return Some((lo + (hi - lo) / 2).min(self.latency_max));
-            }
-        }
-        Some(self.latency_max)
+        self.latency.percentile(q)
     }
 
     /// A point for the series: depths as given, rates since the previous point.
