@@ -15,7 +15,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use web_sys::CanvasRenderingContext2d as Ctx;
 
 use crate::sim_ref::Selection;
-use crate::stage::geometry::{Dot, FastSet, ends, half_size, label_at, lerp, progress, trim};
+use crate::stage::geometry::{Dot, FastSet, ends, half_size, lerp, progress, trim};
+use crate::stage::labels::{self, Want};
 use crate::stage::layout::{Fit, LinkKind, Scene, Shape};
 pub use crate::stage::palette::Palette;
 
@@ -123,26 +124,31 @@ fn reach(frame: &Frame<'_>, id: NodeId) -> f64 {
     frame.scene.shape(id).map_or(r, |s| half_size(s.kind, r).0)
 }
 
-/// The binding keys, on their links: painted over the dots so they stay readable.
+/// The binding keys, on their links: painted over the dots so they stay readable, each on a
+/// box of the panel's colour where it covers no node, name or other key (see [`labels`]).
 pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
     ctx.set_font("12px ui-monospace, Menlo, monospace");
     ctx.set_text_align("center");
     ctx.set_text_baseline("middle");
+    let mut keyed = Vec::new();
+    let mut wants = Vec::new();
     for link in frame.scene.links.iter().filter(|l| !l.label.is_empty()) {
         let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
             continue;
         };
-        // Halfway along the visible part of the line, clear of both shapes.
-        let (ra, rb) = (reach(frame, link.from), reach(frame, link.to));
-        let (mx, mut my) = label_at(a, b, ra, rb);
+        let (a, b) = trim(a, b, reach(frame, link.from), reach(frame, link.to));
         let w = ctx.measure_text(&link.label).map_or(40.0, |m| m.width()) + 8.0;
-        let room = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt() - ra - rb;
-        if w > room {
-            // No room between the shapes: above the line.
-            my -= 14.0;
-        }
+        wants.push(Want { a, b, w, h: 16.0 });
+        keyed.push(link);
+    }
+    if wants.is_empty() {
+        return;
+    }
+    let obstacles = labels::obstacles(frame.scene, &frame.fit);
+    let at = labels::place(&wants, &obstacles);
+    for ((link, want), (mx, my)) in keyed.iter().zip(&wants).zip(at) {
         ctx.set_fill_style_str(&palette.panel);
-        ctx.fill_rect(mx - w / 2.0, my - 9.0, w, 18.0);
+        ctx.fill_rect(mx - want.w / 2.0, my - want.h / 2.0, want.w, want.h);
         ctx.set_fill_style_str(if link.faded {
             &palette.muted
         } else {
@@ -186,7 +192,14 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
     } else {
         &palette.text
     });
+    // A flow's service that is down is greyed; down or failing, its outline is dashed.
+    let fill = if s.status == Some("down") {
+        &palette.muted
+    } else {
+        fill
+    };
     ctx.set_fill_style_str(fill);
+    dashed(ctx, s.status.is_some());
     ctx.begin_path();
     let mut label_y = y + r + 14.0;
     match s.kind {
@@ -214,6 +227,7 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         ctx.set_text_baseline("middle");
         let _ = ctx.fill_text(letter, x, y + 1.0);
     }
+    dashed(ctx, false);
     ctx.set_font("600 13px system-ui, sans-serif");
     ctx.set_fill_style_str(&palette.text);
     ctx.set_text_baseline("top");
@@ -222,6 +236,11 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         ctx.set_font("12px system-ui, sans-serif");
         ctx.set_fill_style_str(&palette.muted);
         let _ = ctx.fill_text(&format!("({tag})"), x, label_y + 16.0);
+    }
+    if let Some(status) = s.status {
+        ctx.set_font("italic 700 12px system-ui, sans-serif");
+        ctx.set_fill_style_str(&palette.text);
+        let _ = ctx.fill_text(status, x, label_y + 16.0);
     }
     if frame.pause_points.contains(&s.id) {
         let (bx, by) = (x + r * 0.9, y - r * 0.9);
@@ -233,6 +252,16 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         ctx.fill_rect(bx - 4.0, by - 4.5, 3.0, 9.0);
         ctx.fill_rect(bx + 1.0, by - 4.5, 3.0, 9.0);
     }
+}
+
+/// Dashes the outlines stroked from now on, or makes them solid again.
+fn dashed(ctx: &Ctx, on: bool) {
+    let dash = js_sys::Array::new();
+    if on {
+        dash.push(&5.0.into());
+        dash.push(&4.0.into());
+    }
+    let _ = ctx.set_line_dash(&dash);
 }
 
 fn hexagon(ctx: &Ctx, x: f64, y: f64, r: f64) {

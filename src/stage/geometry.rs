@@ -227,6 +227,7 @@ mod tests {
             kind,
             name: format!("n{id}"),
             tag: None,
+            status: None,
             x,
             y: 0.0,
         };

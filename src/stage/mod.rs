@@ -8,6 +8,7 @@
 //! - [`layout`]: node positions (scenario layout or columns), links, fit to the canvas.
 //! - [`geometry`]: dot positions, colour by routing key, hit-testing.
 //! - [`player`]: the playhead over the simulation: advance, pause points, step, seek.
+//! - [`labels`]: where each binding key is written, clear of the nodes and the other keys.
 //! - [`draw`]: painting one frame.
 //! - [`palette`]: the theme's colours from the page's CSS variables.
 //! - `frames`: the animation loop hook.
@@ -17,6 +18,7 @@
 pub mod draw;
 mod frames;
 pub mod geometry;
+pub mod labels;
 mod layer;
 pub mod layout;
 pub mod palette;

@@ -1,0 +1,236 @@
+//! Where each binding key is written: on its own link, clear of the node shapes, their names
+//! and the other keys when there is such a place (tried along the link, nearer the source
+//! first, then a little above or below it), else where it covers the least. Plain arithmetic
+//! in canvas pixels, tested natively; it knows nothing of the canvas.
+
+use crate::stage::geometry::half_size;
+use crate::stage::layout::{Fit, Scene};
+
+/// A box in canvas pixels: left, top, width, height.
+pub type Rect = (f64, f64, f64, f64);
+
+/// A key to write: the visible part of its link (from the source's outline to the target's)
+/// and the size of its text box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Want {
+    pub a: (f64, f64),
+    pub b: (f64, f64),
+    pub w: f64,
+    pub h: f64,
+}
+
+/// Fractions of the link tried, in order of preference (nearer the source first).
+const ALONG: [f64; 7] = [0.4, 0.3, 0.55, 0.2, 0.7, 0.1, 0.85];
+/// Vertical nudges tried at each fraction, in label heights.
+const NUDGE: [f64; 5] = [0.0, -1.1, 1.1, -2.2, 2.2];
+
+/// The centre of each wanted key's box, in the order given: each key in the first place
+/// (see [`ALONG`], [`NUDGE`]) overlapping no obstacle and no key placed before it, else
+/// where it overlaps least (overlapping another key costs more than overlapping a name).
+pub fn place(wants: &[Want], obstacles: &[Rect]) -> Vec<(f64, f64)> {
+    let mut placed: Vec<Rect> = Vec::with_capacity(wants.len());
+    let mut out = Vec::with_capacity(wants.len());
+    for want in wants {
+        let mut best: Option<(f64, (f64, f64))> = None;
+        'search: for nudge in NUDGE {
+            for along in ALONG {
+                let (x, y) = (
+                    want.a.0 + (want.b.0 - want.a.0) * along,
+                    want.a.1 + (want.b.1 - want.a.1) * along + nudge * want.h,
+                );
+                let rect = (x - want.w / 2.0, y - want.h / 2.0, want.w, want.h);
+                let cost = obstacles.iter().map(|o| overlap(&rect, o)).sum::<f64>()
+                    + 3.0 * placed.iter().map(|o| overlap(&rect, o)).sum::<f64>();
+                // A small preference for staying on the line, then for the earlier fraction.
+                let cost = cost + nudge.abs() * 4.0;
+                if best.is_none_or(|(c, _)| cost < c) {
+                    best = Some((cost, (x, y)));
+                }
+                if cost <= nudge.abs() * 4.0 {
+                    break 'search;
+                }
+            }
+        }
+        let at = best.map_or(want.a, |(_, at)| at);
+        placed.push((at.0 - want.w / 2.0, at.1 - want.h / 2.0, want.w, want.h));
+        out.push(at);
+    }
+    out
+}
+
+/// The area two boxes share.
+pub fn overlap(a: &Rect, b: &Rect) -> f64 {
+    let w = (a.0 + a.2).min(b.0 + b.2) - a.0.max(b.0);
+    let h = (a.1 + a.3).min(b.1 + b.3) - a.1.max(b.1);
+    if w > 0.0 && h > 0.0 { w * h } else { 0.0 }
+}
+
+/// Pixels per character of a node's name (600 13px system-ui), roughly.
+const NAME_CHAR: f64 = 7.6;
+/// A text line under a node.
+const LINE: f64 = 16.0;
+
+/// What a key must not cover: each node's shape and the lines of text under it (name, type,
+/// depth, status).
+pub fn obstacles(scene: &Scene, fit: &Fit) -> Vec<Rect> {
+    let r = fit.radius();
+    let mut out = Vec::with_capacity(scene.shapes.len() * 2);
+    for s in &scene.shapes {
+        let (x, y) = fit.at(s.x, s.y);
+        let (hw, hh) = half_size(s.kind, r);
+        out.push((x - hw, y - hh, hw * 2.0, hh * 2.0));
+        let queue = s.kind == switchyard_core::sim::NodeKind::Queue;
+        let top = if queue {
+            y + r * 0.65 + 6.0
+        } else {
+            y + r + 14.0
+        };
+        let lines = 1.0
+            + f64::from(u8::from(s.tag.is_some()))
+            + f64::from(u8::from(queue))
+            + f64::from(u8::from(s.status.is_some()));
+        let chars = s.name.chars().count().max(if queue { 14 } else { 6 });
+        let w = chars as f64 * NAME_CHAR;
+        out.push((x - w / 2.0, top, w, lines * LINE));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use switchyard_core::sim::{NodeKind, Options, Scenario, SimTime, Simulation};
+
+    use super::*;
+    use crate::stage::layout::LinkKind;
+
+    fn want(a: (f64, f64), b: (f64, f64)) -> Want {
+        Want {
+            a,
+            b,
+            w: 120.0,
+            h: 16.0,
+        }
+    }
+
+    fn rect(at: (f64, f64), w: &Want) -> Rect {
+        (at.0 - w.w / 2.0, at.1 - w.h / 2.0, w.w, w.h)
+    }
+
+    #[test]
+    fn a_key_on_a_clear_link_sits_on_it_nearer_the_source() {
+        let w = want((0.0, 100.0), (400.0, 100.0));
+        assert_eq!(place(&[w], &[]), vec![(160.0, 100.0)]);
+        assert_eq!(
+            overlap(&(0.0, 0.0, 10.0, 10.0), &(5.0, 5.0, 10.0, 10.0)),
+            25.0
+        );
+        assert_eq!(
+            overlap(&(0.0, 0.0, 10.0, 10.0), &(10.0, 0.0, 10.0, 10.0)),
+            0.0
+        );
+    }
+
+    #[test]
+    fn keys_of_links_leaving_one_exchange_do_not_cover_each_other_or_names() {
+        // Three links fanning out of one exchange, with a name box near each target.
+        let wants = [
+            want((30.0, 200.0), (300.0, 100.0)),
+            want((30.0, 200.0), (300.0, 200.0)),
+            want((30.0, 200.0), (300.0, 300.0)),
+        ];
+        let obstacles = [
+            (0.0, 170.0, 30.0, 60.0),
+            (260.0, 115.0, 120.0, 16.0),
+            (260.0, 215.0, 120.0, 16.0),
+            (260.0, 315.0, 120.0, 16.0),
+        ];
+        let at = place(&wants, &obstacles);
+        assert_eq!(at.len(), 3);
+        let rects: Vec<Rect> = at.iter().zip(&wants).map(|(p, w)| rect(*p, w)).collect();
+        for (i, r) in rects.iter().enumerate() {
+            for o in &obstacles {
+                assert_eq!(overlap(r, o), 0.0, "key {i} at {r:?} covers {o:?}");
+            }
+            for (j, q) in rects.iter().enumerate().filter(|(j, _)| *j != i) {
+                assert_eq!(overlap(r, q), 0.0, "keys {i} and {j} overlap");
+            }
+        }
+    }
+
+    #[test]
+    fn with_no_free_place_a_key_goes_where_it_covers_least() {
+        let w = want((0.0, 0.0), (100.0, 0.0));
+        // Everything near the line is covered but a thin strip at its far end.
+        let obstacles = [(-200.0, -100.0, 260.0, 200.0)];
+        let at = place(&[w], &obstacles);
+        let first = overlap(&rect((40.0, 0.0), &w), &obstacles[0]);
+        let got = at.first().map(|p| overlap(&rect(*p, &w), &obstacles[0]));
+        assert!(got.is_some_and(|g| g < first), "{at:?}");
+    }
+
+    fn flow_scene(style: switchyard_core::sim::flow::Style, at_s: u64) -> Scene {
+        let preset = crate::presets::find("payment-flow").expect("preset");
+        let mut scenario = Scenario::from_json_text(preset.json).expect("scenario");
+        if let Some(flow) = scenario.flow.as_mut() {
+            flow.style = style;
+        }
+        let mut sim = Simulation::new(scenario, Options::default()).expect("simulation");
+        sim.run_until(SimTime(at_s * 1_000_000)).expect("run");
+        Scene::of(&sim)
+    }
+
+    #[test]
+    fn the_payment_flows_keys_cover_no_queue_name_nor_each_other() {
+        let scene = flow_scene(switchyard_core::sim::flow::Style::Choreography, 0);
+        let keyed: Vec<_> = scene
+            .links
+            .iter()
+            .filter(|l| l.kind == LinkKind::Binding && !l.label.is_empty())
+            .collect();
+        assert_eq!(keyed.len(), 3, "{:?}", scene.links);
+        for (w, h) in [(740.0, 590.0), (1200.0, 700.0)] {
+            let fit = Fit::new(&scene, w, h);
+            let r = fit.radius();
+            let wants: Vec<Want> = keyed
+                .iter()
+                .filter_map(|l| {
+                    let (a, b) = (scene.shape(l.from)?, scene.shape(l.to)?);
+                    let (a, b) = (fit.at(a.x, a.y), fit.at(b.x, b.y));
+                    let (ra, rb) = (r, half_size(NodeKind::Queue, r).0);
+                    let (a, b) = crate::stage::geometry::trim(a, b, ra, rb);
+                    Some(Want {
+                        a,
+                        b,
+                        w: 17.0 * 7.3 + 8.0,
+                        h: 16.0,
+                    })
+                })
+                .collect();
+            let obstacles = obstacles(&scene, &fit);
+            let at = place(&wants, &obstacles);
+            let rects: Vec<Rect> = at.iter().zip(&wants).map(|(p, w)| rect(*p, w)).collect();
+            for (i, k) in rects.iter().enumerate() {
+                for (j, q) in rects.iter().enumerate().filter(|(j, _)| *j != i) {
+                    assert_eq!(overlap(k, q), 0.0, "{w}×{h}: keys {i} and {j} overlap");
+                }
+                let covered: f64 = obstacles.iter().map(|o| overlap(k, o)).sum();
+                assert_eq!(covered, 0.0, "{w}×{h}: key {i} at {k:?} covers a node");
+            }
+        }
+    }
+
+    #[test]
+    fn a_service_taken_down_is_marked_down() {
+        let style = switchyard_core::sim::flow::Style::Choreography;
+        let status = |scene: &Scene| {
+            scene
+                .shapes
+                .iter()
+                .find(|s| s.kind == NodeKind::Service && s.name == "order")
+                .map(|s| s.status)
+        };
+        assert_eq!(status(&flow_scene(style, 1)), Some(None));
+        // The file's script takes `order` down at 20 s.
+        assert_eq!(status(&flow_scene(style, 21)), Some(Some("down")));
+    }
+}
