@@ -1,10 +1,13 @@
 //! Where each binding key is written: on its own link, clear of the node shapes, their names
 //! and the other keys when there is such a place (tried along the link, nearer the source
-//! first, then a little above or below it), else where it covers the least. Plain arithmetic
-//! in canvas pixels, tested natively; it knows nothing of the canvas.
+//! first, then a little above or below it), else where it covers the least; and, in layout
+//! units, room for the keys where a layout puts two linked columns too close. Plain
+//! arithmetic, tested natively; it knows nothing of the canvas.
 
 use crate::stage::geometry::half_size;
-use crate::stage::layout::{Fit, Scene};
+use switchyard_core::sim::NodeId;
+
+use crate::stage::layout::{Fit, Link, LinkKind, Scene, Shape};
 
 /// A box in canvas pixels: left, top, width, height.
 pub type Rect = (f64, f64, f64, f64);
@@ -96,12 +99,51 @@ pub fn obstacles(scene: &Scene, fit: &Fit) -> Vec<Rect> {
     out
 }
 
+/// Room for a binding key: where a binding with a key spans too short a gap left to right
+/// (adjacent columns, or a file's layout drawn tight), everything from the target's `x` on
+/// moves right until the gap holds the longest such key.
+pub fn widen_key_gaps(shapes: &mut [Shape], links: &[Link]) {
+    let x_of = |shapes: &[Shape], id: NodeId| shapes.iter().find(|s| s.id == id).map(|s| s.x);
+    let mut widen: Vec<(f64, f64)> = Vec::new();
+    for l in links.iter().filter(|l| l.kind == LinkKind::Binding) {
+        let (Some(a), Some(b)) = (x_of(shapes, l.from), x_of(shapes, l.to)) else {
+            continue;
+        };
+        let wanted = KEY_ROOM + l.label.chars().count() as f64 * KEY_CHAR;
+        if b > a && b - a < wanted {
+            widen.push((b, wanted - (b - a)));
+        }
+    }
+    // Per column where a short gap ends: the most room any key there needs.
+    widen.sort_by(|p, q| p.0.total_cmp(&q.0));
+    let mut shifts: Vec<(f64, f64)> = Vec::new();
+    for (x, extra) in widen {
+        match shifts.last_mut() {
+            Some(last) if last.0 == x => last.1 = last.1.max(extra),
+            _ => shifts.push((x, extra)),
+        }
+    }
+    let originals: Vec<f64> = shapes.iter().map(|s| s.x).collect();
+    for (s, x0) in shapes.iter_mut().zip(originals) {
+        let shift: f64 = shifts
+            .iter()
+            .filter(|(x, _)| x0 >= *x)
+            .map(|(_, e)| e)
+            .sum();
+        s.x += shift;
+    }
+}
+
+/// Layout units a binding key's gap needs besides its text: the two shapes' halves.
+const KEY_ROOM: f64 = 120.0;
+/// Layout units per character of a binding key (12px monospace, at about the usual scale).
+const KEY_CHAR: f64 = 8.0;
+
 #[cfg(test)]
 mod tests {
     use switchyard_core::sim::{NodeKind, Options, Scenario, SimTime, Simulation};
 
     use super::*;
-    use crate::stage::layout::LinkKind;
 
     fn want(a: (f64, f64), b: (f64, f64)) -> Want {
         Want {
@@ -232,5 +274,34 @@ mod tests {
         assert_eq!(status(&flow_scene(style, 1)), Some(None));
         // The file's script takes `order` down at 20 s.
         assert_eq!(status(&flow_scene(style, 21)), Some(Some("down")));
+    }
+
+    #[test]
+    fn a_tight_gap_under_a_key_widens_and_everything_right_of_it_follows() {
+        let shape = |id, x| Shape {
+            id: NodeId(id),
+            kind: NodeKind::Exchange,
+            name: format!("n{id}"),
+            tag: None,
+            status: None,
+            x,
+            y: 0.0,
+        };
+        let mut shapes = vec![shape(0, 0.0), shape(1, 220.0), shape(2, 440.0)];
+        let link = |from, to, label: &str| Link {
+            from: NodeId(from),
+            to: NodeId(to),
+            kind: LinkKind::Binding,
+            label: label.to_owned(),
+            faded: false,
+        };
+        // 20 characters: 120 + 20 × 8 = 280 units wanted between 0 and 220.
+        let links = [link(0, 1, "aaaaaaaaaaaaaaaaaaaa"), link(1, 2, "")];
+        widen_key_gaps(&mut shapes, &links);
+        let xs: Vec<f64> = shapes.iter().map(|s| s.x).collect();
+        assert_eq!(xs, vec![0.0, 280.0, 500.0]);
+        // Wide enough already: nothing moves.
+        widen_key_gaps(&mut shapes, &links);
+        assert_eq!(shapes.iter().map(|s| s.x).collect::<Vec<_>>(), xs);
     }
 }

@@ -129,7 +129,7 @@ impl Scene {
             }
             tuck_unplaced(&mut shapes);
         }
-        widen_key_gaps(&mut shapes, &links);
+        crate::stage::labels::widen_key_gaps(&mut shapes, &links);
         let drawn: Vec<NodeId> = shapes.iter().map(|s| s.id).collect();
         let links = links
             .into_iter()
@@ -187,46 +187,6 @@ fn place_columns(shapes: &mut [Shape], columns: &[Vec<usize>]) {
         }
     }
 }
-
-/// Room for a binding key: where a binding with a key spans too short a gap left to right
-/// (adjacent columns, or a file's layout drawn tight), everything from the target's `x` on
-/// moves right until the gap holds the longest such key.
-fn widen_key_gaps(shapes: &mut [Shape], links: &[Link]) {
-    let x_of = |shapes: &[Shape], id: NodeId| shapes.iter().find(|s| s.id == id).map(|s| s.x);
-    let mut widen: Vec<(f64, f64)> = Vec::new();
-    for l in links.iter().filter(|l| l.kind == LinkKind::Binding) {
-        let (Some(a), Some(b)) = (x_of(shapes, l.from), x_of(shapes, l.to)) else {
-            continue;
-        };
-        let wanted = KEY_ROOM + l.label.chars().count() as f64 * KEY_CHAR;
-        if b > a && b - a < wanted {
-            widen.push((b, wanted - (b - a)));
-        }
-    }
-    // Per column where a short gap ends: the most room any key there needs.
-    widen.sort_by(|p, q| p.0.total_cmp(&q.0));
-    let mut shifts: Vec<(f64, f64)> = Vec::new();
-    for (x, extra) in widen {
-        match shifts.last_mut() {
-            Some(last) if last.0 == x => last.1 = last.1.max(extra),
-            _ => shifts.push((x, extra)),
-        }
-    }
-    let originals: Vec<f64> = shapes.iter().map(|s| s.x).collect();
-    for (s, x0) in shapes.iter_mut().zip(originals) {
-        let shift: f64 = shifts
-            .iter()
-            .filter(|(x, _)| x0 >= *x)
-            .map(|(_, e)| e)
-            .sum();
-        s.x += shift;
-    }
-}
-
-/// Layout units a binding key's gap needs besides its text: the two shapes' halves.
-const KEY_ROOM: f64 = 120.0;
-/// Layout units per character of a binding key (12px monospace, at about the usual scale).
-const KEY_CHAR: f64 = 8.0;
 
 /// Shapes the file's layout left out go in a row under the placed ones.
 fn tuck_unplaced(shapes: &mut [Shape]) {
