@@ -23,7 +23,7 @@ pub struct Want {
 }
 
 /// Fractions of the link tried, in order of preference (nearer the source first).
-const ALONG: [f64; 7] = [0.4, 0.3, 0.55, 0.2, 0.7, 0.1, 0.85];
+const ALONG: [f64; 11] = [0.4, 0.3, 0.45, 0.5, 0.35, 0.55, 0.6, 0.2, 0.7, 0.1, 0.8];
 /// Vertical nudges tried at each fraction, in label heights.
 const NUDGE: [f64; 5] = [0.0, -1.1, 1.1, -2.2, 2.2];
 
@@ -211,7 +211,11 @@ mod tests {
     }
 
     fn flow_scene(style: switchyard_core::sim::flow::Style, at_s: u64) -> Scene {
-        let preset = crate::presets::find("payment-flow").expect("preset");
+        preset_scene("payment-flow", style, at_s)
+    }
+
+    fn preset_scene(id: &str, style: switchyard_core::sim::flow::Style, at_s: u64) -> Scene {
+        let preset = crate::presets::find(id).expect("preset");
         let mut scenario = Scenario::from_json_text(preset.json).expect("scenario");
         if let Some(flow) = scenario.flow.as_mut() {
             flow.style = style;
@@ -262,7 +266,7 @@ mod tests {
     }
 
     #[test]
-    fn a_service_taken_down_is_marked_down() {
+    fn a_service_taken_down_or_failing_is_marked_so() {
         let style = switchyard_core::sim::flow::Style::Choreography;
         let status = |scene: &Scene| {
             scene
@@ -274,6 +278,16 @@ mod tests {
         assert_eq!(status(&flow_scene(style, 1)), Some(None));
         // The file's script takes `order` down at 20 s.
         assert_eq!(status(&flow_scene(style, 21)), Some(Some("down")));
+        // The saga's script makes `stock` fail at 20 s.
+        let stock = |at_s| {
+            preset_scene("saga", style, at_s)
+                .shapes
+                .iter()
+                .find(|s| s.kind == NodeKind::Service && s.name == "stock")
+                .map(|s| s.status)
+        };
+        assert_eq!(stock(1), Some(None));
+        assert_eq!(stock(21), Some(Some("failing")));
     }
 
     #[test]
