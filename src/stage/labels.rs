@@ -135,7 +135,7 @@ pub fn widen_key_gaps(shapes: &mut [Shape], links: &[Link]) {
 }
 
 /// Layout units a binding key's gap needs besides its text: the two shapes' halves.
-const KEY_ROOM: f64 = 120.0;
+const KEY_ROOM: f64 = 160.0;
 /// Layout units per character of a binding key (12px monospace, at about the usual scale).
 const KEY_CHAR: f64 = 8.0;
 
@@ -309,11 +309,11 @@ mod tests {
             label: label.to_owned(),
             faded: false,
         };
-        // 20 characters: 120 + 20 × 8 = 280 units wanted between 0 and 220.
+        // 20 characters: 160 + 20 × 8 = 320 units wanted between 0 and 220.
         let links = [link(0, 1, "aaaaaaaaaaaaaaaaaaaa"), link(1, 2, "")];
         widen_key_gaps(&mut shapes, &links);
         let xs: Vec<f64> = shapes.iter().map(|s| s.x).collect();
-        assert_eq!(xs, vec![0.0, 280.0, 500.0]);
+        assert_eq!(xs, vec![0.0, 320.0, 540.0]);
         // Wide enough already: nothing moves.
         widen_key_gaps(&mut shapes, &links);
         assert_eq!(shapes.iter().map(|s| s.x).collect::<Vec<_>>(), xs);
