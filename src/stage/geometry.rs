@@ -121,16 +121,6 @@ pub fn half_size(kind: NodeKind, r: f64) -> (f64, f64) {
     }
 }
 
-/// The middle of the part of the line from `a` to `b` outside both shapes (reaching `ra` and
-/// `rb` from the centres): where a binding key is written.
-pub fn label_at(a: (f64, f64), b: (f64, f64), ra: f64, rb: f64) -> (f64, f64) {
-    let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
-    if len <= ra + rb {
-        return lerp(a, b, 0.5);
-    }
-    lerp(a, b, (ra + (len - ra - rb) / 2.0) / len)
-}
-
 /// The part of the line from `a` to `b` outside both shapes (reaching `ra` and `rb` from the
 /// centres): where dots travel, so a dot never hides a node's centre. A line shorter than the
 /// shapes stays as it is.
@@ -188,8 +178,6 @@ mod tests {
             );
         }
         assert_eq!(lerp((0.0, 0.0), (10.0, 20.0), 0.5), (5.0, 10.0));
-        assert_eq!(label_at((0.0, 0.0), (100.0, 0.0), 10.0, 50.0), (30.0, 0.0));
-        assert_eq!(label_at((0.0, 0.0), (10.0, 0.0), 10.0, 50.0), (5.0, 0.0));
         assert_eq!(
             trim((0.0, 0.0), (100.0, 0.0), 10.0, 50.0),
             ((10.0, 0.0), (50.0, 0.0))
