@@ -8,7 +8,10 @@
     clippy::indexing_slicing
 )]
 
-use std::process::{Command, Output};
+mod common;
+use common::run;
+
+use std::process::Output;
 
 const PAYMENT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -18,13 +21,6 @@ const ORDERS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../scenarios/orders-topic.json"
 );
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_switchyard"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn json(out: &Output) -> serde_json::Value {
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -7,8 +7,8 @@
     clippy::indexing_slicing
 )]
 
-use std::io::Write;
-use std::process::{Command, Output};
+mod common;
+use common::{file, run};
 
 const DEFS: &str = r#"{
   "vhosts": [{"name": "/"}],
@@ -28,19 +28,6 @@ const DEFS: &str = r#"{
     {"source": "unrouted", "vhost": "/", "destination": "lost", "destination_type": "queue", "routing_key": "", "arguments": {}}
   ]
 }"#;
-
-fn file(text: &str) -> tempfile::NamedTempFile {
-    let mut f = tempfile::NamedTempFile::new().unwrap();
-    f.write_all(text.as_bytes()).unwrap();
-    f
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_switchyard"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn replay(ops: &str) -> Vec<serde_json::Value> {
     let (defs, ops) = (file(DEFS), file(ops));
