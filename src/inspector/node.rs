@@ -159,27 +159,11 @@ fn count(label: &'static str, n: u64) -> Html {
 
 fn queue_counters(sim: &Simulation, id: NodeId) -> Html {
     let c = sim.metrics().queue(id);
-    let rows = [
-        ("enqueued", c.enqueued),
-        ("delivered", c.delivered),
-        ("redelivered", c.redelivered),
-        ("acked", c.acked),
-        ("nacked", c.nacked),
-        ("rejected", c.rejected),
-        ("requeued", c.requeued),
-        ("expired", c.expired),
-        ("dropped on overflow", c.dropped_on_overflow),
-        ("refused (reject-publish)", c.publish_rejected),
-        ("over delivery limit", c.delivery_limit),
-        ("dead-lettered", c.dead_lettered),
-        ("dead letters dropped", c.dead_letter_dropped),
-        ("purged", c.purged),
-        ("lost in a restart", c.lost_on_restart),
-    ];
+    let rows = c.of_queue();
     html! {
         <table class="counters" aria-label="Message counters">
-            { for rows.iter().filter(|(k, n)| *n > 0 || ["enqueued", "delivered", "acked"].contains(k)).map(|(k, n)| html! {
-                <tr><th scope="row">{ *k }</th><td class="num">{ n }</td></tr>
+            { for rows.iter().filter(|(k, _, n)| *n > 0 || ["enqueued", "delivered", "acked"].contains(k)).map(|(_, words, n)| html! {
+                <tr><th scope="row">{ *words }</th><td class="num">{ n }</td></tr>
             }) }
         </table>
     }

@@ -38,6 +38,42 @@ pub struct Counters {
     pub refused: u64,
 }
 
+impl Counters {
+    /// The counters that apply to a queue, in the order people read them: the summary's JSON
+    /// key, the words the app shows, the value.
+    pub fn of_queue(&self) -> [(&'static str, &'static str, u64); 15] {
+        [
+            ("enqueued", "enqueued", self.enqueued),
+            ("delivered", "delivered", self.delivered),
+            ("redelivered", "redelivered", self.redelivered),
+            ("acked", "acked", self.acked),
+            ("nacked", "nacked", self.nacked),
+            ("rejected", "rejected", self.rejected),
+            ("requeued", "requeued", self.requeued),
+            ("expired", "expired", self.expired),
+            (
+                "dropped_on_overflow",
+                "dropped on overflow",
+                self.dropped_on_overflow,
+            ),
+            ("delivery_limit", "over delivery limit", self.delivery_limit),
+            ("dead_lettered", "dead-lettered", self.dead_lettered),
+            (
+                "dead_letter_dropped",
+                "dead letters dropped",
+                self.dead_letter_dropped,
+            ),
+            (
+                "publish_rejected",
+                "refused (reject-publish)",
+                self.publish_rejected,
+            ),
+            ("purged", "purged", self.purged),
+            ("lost_on_restart", "lost in a restart", self.lost_on_restart),
+        ]
+    }
+}
+
 /// One point of the charts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {

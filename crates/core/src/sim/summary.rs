@@ -162,23 +162,7 @@ fn round(v: f64) -> f64 {
 /// Counters as JSON; per queue only the ones that apply to a queue.
 fn counters(c: &Counters, queue: bool) -> Json {
     let mut out = Map::new();
-    for (k, v) in [
-        ("enqueued", c.enqueued),
-        ("delivered", c.delivered),
-        ("redelivered", c.redelivered),
-        ("acked", c.acked),
-        ("nacked", c.nacked),
-        ("rejected", c.rejected),
-        ("requeued", c.requeued),
-        ("expired", c.expired),
-        ("dropped_on_overflow", c.dropped_on_overflow),
-        ("delivery_limit", c.delivery_limit),
-        ("dead_lettered", c.dead_lettered),
-        ("dead_letter_dropped", c.dead_letter_dropped),
-        ("publish_rejected", c.publish_rejected),
-        ("purged", c.purged),
-        ("lost_on_restart", c.lost_on_restart),
-    ] {
+    for (k, _, v) in c.of_queue() {
         out.insert(k.to_owned(), json!(v));
     }
     if !queue {
