@@ -119,7 +119,7 @@ pub(super) fn queue_consumers(
         .consumers
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.vhost == q.vhost && c.queue == q.name())
+        .filter(|(_, c)| *c.vhost == *q.vhost && c.queue == q.name())
         .filter_map(|(i, c)| {
             let id = ConsumerId(u32::try_from(i).ok()?);
             let view = sim.consumer_view(id)?;

@@ -226,7 +226,7 @@ fn queue_messages(sim: &Simulation, q: &Queue, on_select: &Callback<Selection>) 
         .broker()
         .unsettled()
         .into_iter()
-        .filter(|(_, _, _, v, name)| *v == q.vhost && *name == q.name())
+        .filter(|(_, _, _, v, name)| *v == &*q.vhost && *name == q.name())
         .map(|(_, _, m, _, _)| m)
         .collect();
     html! {

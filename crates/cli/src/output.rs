@@ -13,8 +13,8 @@ pub fn message(view: &MessageView, delivery_tag: Option<u64>) -> Json {
         out.insert("delivery_tag".into(), json!(tag));
     }
     out.insert("message_id".into(), json!(view.properties.message_id));
-    out.insert("exchange".into(), json!(view.exchange));
-    out.insert("routing_key".into(), json!(view.routing_key));
+    out.insert("exchange".into(), json!(&*view.exchange));
+    out.insert("routing_key".into(), json!(&*view.routing_key));
     out.insert("redelivered".into(), json!(view.redelivered));
     out.insert(
         "body".into(),
@@ -69,7 +69,7 @@ pub fn deliveries(events: &[Event]) -> Vec<Json> {
                 consumer: Some(tag),
                 delivery: d,
                 ..
-            } => Some(json!({"event": "deliver", "consumer_tag": tag, "message": delivery(d)})),
+            } => Some(json!({"event": "deliver", "consumer_tag": &**tag, "message": delivery(d)})),
             _ => None,
         })
         .collect()

@@ -67,7 +67,8 @@ fn execute(broker: &mut Broker, op: &Op) -> Result<Json, BrokerError> {
     let now = broker.now();
     match op {
         Op::Publish { vhost, publish } => broker.publish(vhost, publish, now).map(|outcome| {
-            json!({"op": "publish", "confirm": outcome.confirm.name(), "returned": outcome.returned, "queues": outcome.queues})
+            let queues: Vec<&str> = outcome.queues.iter().map(|q| &**q).collect();
+            json!({"op": "publish", "confirm": outcome.confirm.name(), "returned": outcome.returned, "queues": queues})
         }),
         Op::DeclareExchange { vhost, decl } => broker.declare_exchange(vhost, decl.clone()).map(|()| done(op)),
         Op::DeclareQueue { vhost, decl } => broker.declare_queue(vhost, decl.clone()).map(|()| done(op)),

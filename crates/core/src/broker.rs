@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::channel::Channels;
 use crate::error::{BrokerError, Kind};
-use crate::event::{Confirm, Event, MessageId};
+use crate::event::{Confirm, Event, MessageId, Name};
 use crate::policy::{Policies, Policy};
 use crate::profile::Profile;
 use crate::queue::death::DeadLetter;
@@ -35,9 +35,9 @@ pub const DEFAULT_USER: &str = "guest";
 pub struct PublishOutcome {
     pub message: MessageId,
     /// The queues the message was routed to, sorted by name.
-    pub queues: Vec<String>,
+    pub queues: Vec<Name>,
     /// The routed queues that refused it on overflow (the reason for a nack).
-    pub rejected: Vec<String>,
+    pub rejected: Vec<Name>,
     /// Unroutable and mandatory: returned with 312 NO_ROUTE.
     pub returned: bool,
     pub confirm: Confirm,
@@ -59,6 +59,9 @@ pub struct Broker {
     now: u64,
     /// The authenticated user of the (single) connection, checked against `user_id`.
     user: String,
+    /// Whether some queue may ever fall due (an `x-expires`, or a copy with an expiry came
+    /// in). Sticky: until it is set, the clock has nothing to look at.
+    maybe_due: bool,
 }
 
 impl Default for Broker {
@@ -83,6 +86,7 @@ impl Broker {
             dead_letters: VecDeque::new(),
             now: 0,
             user: DEFAULT_USER.to_owned(),
+            maybe_due: false,
         }
     }
 
@@ -127,6 +131,7 @@ impl Broker {
         for (vhost, queues) in &mut self.queues {
             for queue in queues.values_mut() {
                 queue.config = config::resolve(&queue.decl, vhost, policies, profile);
+                self.maybe_due |= queue.may_fall_due();
             }
         }
     }
@@ -146,15 +151,8 @@ impl Broker {
         self.channels
             .iter()
             .flat_map(|(id, ch)| {
-                ch.unacked().map(move |(tag, u)| {
-                    (
-                        id,
-                        tag,
-                        u.entry.content.id,
-                        u.vhost.as_str(),
-                        u.queue.as_str(),
-                    )
-                })
+                ch.unacked()
+                    .map(move |(tag, u)| (id, tag, u.entry.content.id, &*u.vhost, &*u.queue))
             })
             .collect()
     }
@@ -185,12 +183,21 @@ impl Broker {
             profile: self.profile,
             now: self.now,
         };
-        Some(f(queue, &mut cx))
+        let result = f(queue, &mut cx);
+        self.maybe_due |= queue.may_fall_due();
+        Some(result)
     }
 
     /// The events recorded since the last call, oldest first.
     pub fn drain_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
+    }
+
+    /// [`Broker::drain_events`] that hands `spare` (emptied) to the broker for the next events,
+    /// so a caller that gives back the vector it was handed last time allocates nothing.
+    pub fn take_events(&mut self, mut spare: Vec<Event>) -> Vec<Event> {
+        spare.clear();
+        std::mem::replace(&mut self.events, spare)
     }
 
     pub fn declare_exchange(&mut self, vhost: &str, decl: ExchangeDecl) -> Result<(), BrokerError> {
@@ -210,8 +217,8 @@ impl Broker {
         }
         if self.topology_mut(vhost)?.declare_exchange(decl)? {
             self.events.push(Event::ExchangeDeclared {
-                vhost: vhost.to_owned(),
-                exchange: name,
+                vhost: vhost.into(),
+                exchange: name.into(),
             });
         }
         Ok(())
@@ -231,8 +238,8 @@ impl Broker {
         }
         let removed = self.topology_mut(vhost)?.delete_exchange(name, if_unused)?;
         self.events.push(Event::ExchangeDeleted {
-            vhost: vhost.to_owned(),
-            exchange: name.to_owned(),
+            vhost: vhost.into(),
+            exchange: name.into(),
             auto_deleted: false,
         });
         self.record_removed(vhost, removed);
@@ -253,13 +260,14 @@ impl Broker {
         if self.topology_mut(vhost)?.declare_queue(decl)? {
             let config = config::resolve(&state, vhost, &self.policies, self.profile);
             let queue = Queue::new(vhost, state, config, self.now);
+            self.maybe_due |= queue.may_fall_due();
             self.queues
                 .entry(vhost.to_owned())
                 .or_default()
                 .insert(name.clone(), queue);
             self.events.push(Event::QueueDeclared {
-                vhost: vhost.to_owned(),
-                queue: name,
+                vhost: vhost.into(),
+                queue: name.into(),
             });
         } else {
             let now = self.now;
@@ -283,15 +291,15 @@ impl Broker {
     fn remove_queue(&mut self, vhost: &str, name: &str, why: Option<Event>) {
         self.with_queue(vhost, name, |q, cx| {
             q.purge(cx);
-            let tags: Vec<(String, crate::channel::ChannelId)> = q
+            let tags: Vec<(Name, crate::channel::ChannelId)> = q
                 .consumers()
                 .map(|c| (c.options.tag.clone(), c.options.channel))
                 .collect();
             for (tag, channel) in tags {
                 q.remove_consumer(&tag, cx.now);
                 cx.events.push(Event::ConsumerCancelled {
-                    vhost: vhost.to_owned(),
-                    queue: name.to_owned(),
+                    vhost: vhost.into(),
+                    queue: name.into(),
                     channel,
                     consumer: tag,
                 });
@@ -305,8 +313,8 @@ impl Broker {
         };
         self.events.extend(why);
         self.events.push(Event::QueueDeleted {
-            vhost: vhost.to_owned(),
-            queue: name.to_owned(),
+            vhost: vhost.into(),
+            queue: name.into(),
         });
         self.record_removed(vhost, removed);
     }
@@ -314,10 +322,10 @@ impl Broker {
     pub fn bind(&mut self, vhost: &str, decl: BindingDecl) -> Result<(), BrokerError> {
         let profile = self.profile;
         let event = Event::Bound {
-            vhost: vhost.to_owned(),
-            source: decl.source.clone(),
+            vhost: vhost.into(),
+            source: decl.source.as_str().into(),
             destination: decl.destination.clone(),
-            routing_key: decl.routing_key.clone(),
+            routing_key: decl.routing_key.as_str().into(),
         };
         if self.topology_mut(vhost)?.bind(decl, profile)? {
             self.events.push(event);
@@ -334,16 +342,16 @@ impl Broker {
     fn record_removed(&mut self, vhost: &str, removed: Removed) {
         for (source, binding) in removed.bindings {
             self.events.push(Event::Unbound {
-                vhost: vhost.to_owned(),
-                source,
+                vhost: vhost.into(),
+                source: source.into(),
                 destination: binding.destination,
-                routing_key: binding.key,
+                routing_key: binding.key.into(),
             });
         }
         for exchange in removed.auto_deleted {
             self.events.push(Event::ExchangeDeleted {
-                vhost: vhost.to_owned(),
-                exchange,
+                vhost: vhost.into(),
+                exchange: exchange.into(),
                 auto_deleted: true,
             });
         }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::BrokerError;
+use crate::event::Name;
 use crate::queue::entry::Entry;
 
 /// Identifies a channel. The runner uses [`ChannelId::FIRST`] only; the model takes several.
@@ -19,10 +20,10 @@ impl ChannelId {
 /// A delivery not yet settled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unacked {
-    pub vhost: String,
-    pub queue: String,
+    pub vhost: Name,
+    pub queue: Name,
     /// `None` for a `basic.get`.
-    pub consumer: Option<String>,
+    pub consumer: Option<Name>,
     pub entry: Entry,
 }
 

@@ -1,11 +1,15 @@
 //! Every state change of the broker as a value: the stream the simulation engine records and the
 //! animation draws. Events name things by vhost and name and carry the message id, never a
-//! reference into broker state.
+//! reference into broker state. Names are shared [`Name`]s: cloning one is a reference count,
+//! not a copy, because every copy of every message makes several events.
 
 pub use crate::channel::ChannelId;
 use crate::queue::death::DeathReason;
 use crate::queue::entry::Delivery;
 use crate::topology::Destination;
+
+/// A vhost, exchange, queue or consumer name as events and queues carry it: cheap to clone.
+pub type Name = std::sync::Arc<str>;
 
 /// Identifies one publish; every queue's copy of it shares the id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -30,44 +34,44 @@ impl Confirm {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     ExchangeDeclared {
-        vhost: String,
-        exchange: String,
+        vhost: Name,
+        exchange: Name,
     },
     ExchangeDeleted {
-        vhost: String,
-        exchange: String,
+        vhost: Name,
+        exchange: Name,
         auto_deleted: bool,
     },
     QueueDeclared {
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     QueueDeleted {
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     Bound {
-        vhost: String,
-        source: String,
+        vhost: Name,
+        source: Name,
         destination: Destination,
-        routing_key: String,
+        routing_key: Name,
     },
     Unbound {
-        vhost: String,
-        source: String,
+        vhost: Name,
+        source: Name,
         destination: Destination,
-        routing_key: String,
+        routing_key: Name,
     },
     Published {
         message: MessageId,
-        vhost: String,
-        exchange: String,
-        routing_key: String,
+        vhost: Name,
+        exchange: Name,
+        routing_key: Name,
     },
     /// The queues that accepted a copy (sorted by name).
     Routed {
         message: MessageId,
-        queues: Vec<String>,
+        queues: Vec<Name>,
     },
     /// Unroutable and mandatory: `basic.return` with 312 NO_ROUTE.
     Returned {
@@ -84,38 +88,38 @@ pub enum Event {
     /// A queue accepted a copy (from a publish or a dead letter).
     Enqueued {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     /// A queue refused a copy on overflow (`reject-publish`, `reject-publish-dlx`): the
     /// publisher gets a nack; other queues keep theirs.
     PublishRejected {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     /// `basic.deliver` (with a consumer) or `basic.get-ok` (without). With `auto_ack` the copy
     /// is settled as it is sent.
     Delivered {
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
         channel: ChannelId,
-        consumer: Option<String>,
+        consumer: Option<Name>,
         auto_ack: bool,
         delivery: Box<Delivery>,
     },
     Acked {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
         channel: ChannelId,
         delivery_tag: u64,
     },
     /// `basic.nack`; the outcome (requeued, dead-lettered, dropped) follows.
     Nacked {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
         channel: ChannelId,
         delivery_tag: u64,
         requeue: bool,
@@ -123,8 +127,8 @@ pub enum Event {
     /// `basic.reject`; the outcome follows.
     Rejected {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
         channel: ChannelId,
         delivery_tag: u64,
         requeue: bool,
@@ -132,101 +136,101 @@ pub enum Event {
     /// An unsettled copy went back to its queue (nack/reject with requeue, channel close).
     Requeued {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     /// A copy reached the head of its queue past its TTL. A dead-lettering may follow.
     Expired {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     /// `drop-head` removed the copy at the head. A dead-lettering may follow.
     DroppedOnOverflow {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     /// Quorum queue: a return pushed the copy over `x-delivery-limit`. A dead-lettering may follow.
     DeliveryLimitExceeded {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     /// A copy that died in `queue` was re-published through `exchange` as `dead_letter`;
     /// `queues` are its targets, `cycles` the targets dropped by the cycle rule.
     DeadLettered {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
         reason: DeathReason,
-        exchange: String,
+        exchange: Name,
         dead_letter: MessageId,
-        queues: Vec<String>,
-        cycles: Vec<String>,
+        queues: Vec<Name>,
+        cycles: Vec<Name>,
     },
     /// The dead-letter exchange does not exist: the dead letter is silently dropped.
     DeadLetterDropped {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
         reason: DeathReason,
-        exchange: String,
+        exchange: Name,
     },
     /// A dead letter not routed because one operation already routed
     /// `MAX_DEAD_LETTERS_PER_STEP` of them: a loop RabbitMQ would spin forever (a `rejected`
     /// death in the history disables its cycle rule), stopped by the model.
     DeadLetterLoopStopped {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
         reason: DeathReason,
     },
     /// A copy removed by `queue.purge` or with its queue (deletion, expiry, auto-delete), or
     /// returned to a queue that no longer exists.
     Purged {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     ConsumerAdded {
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
         channel: ChannelId,
-        consumer: String,
+        consumer: Name,
     },
     ConsumerCancelled {
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
         channel: ChannelId,
-        consumer: String,
+        consumer: Name,
     },
     /// `x-expires`: the queue was unused for that long and is deleted.
     QueueExpired {
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     /// An auto-delete queue lost its last consumer (or an exclusive queue its connection).
     QueueAutoDeleted {
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     /// The broker restarted.
     Restarted,
     /// A copy lost on restart (transient message, or a queue that is not durable).
     LostOnRestart {
         message: MessageId,
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     /// A queue that did not survive the restart (not durable, or exclusive).
     QueueLost {
-        vhost: String,
-        queue: String,
+        vhost: Name,
+        queue: Name,
     },
     /// An exchange that did not survive the restart (not durable).
     ExchangeLost {
-        vhost: String,
-        exchange: String,
+        vhost: Name,
+        exchange: Name,
     },
 }

@@ -46,7 +46,7 @@ pub mod value;
 pub use broker::{Broker, DEFAULT_VHOST, GetOk, PublishOutcome, Settle};
 pub use channel::ChannelId;
 pub use error::{BrokerError, ReplyCode};
-pub use event::{Confirm, Event, MessageId};
+pub use event::{Confirm, Event, MessageId, Name};
 pub use exchange::ExchangeType;
 pub use explain::RouteExplanation;
 pub use message::{Properties, Publish};

@@ -21,14 +21,15 @@ pub struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    /// The set of queues a message published to `start` reaches (names sorted). `trace`, when
+    /// The set of queues a message published to `start` reaches (names sorted, borrowed from
+    /// the topology). `trace`, when
     /// given, receives one entry per exchange visited, in visit order.
     pub fn route(
         &self,
         start: &str,
         msg: &RoutingInput<'_>,
         mut trace: Option<&mut Vec<ExchangeVisit>>,
-    ) -> BTreeSet<String> {
+    ) -> BTreeSet<&'a str> {
         if start.is_empty() {
             return self.route_default(msg, trace);
         }
@@ -48,7 +49,7 @@ impl<'a> Walk<'a> {
             for destination in self.matching(exchange, msg, &mut slots, visit.as_mut()) {
                 match destination {
                     Destination::Queue(q) => {
-                        queues.insert(q.clone());
+                        queues.insert(q.as_str());
                     }
                     Destination::Exchange(x) => match self.topology.exchange(x) {
                         Some(next) if !seen.contains(&next.name()) => {
@@ -176,12 +177,12 @@ impl<'a> Walk<'a> {
         &self,
         msg: &RoutingInput<'_>,
         trace: Option<&mut Vec<ExchangeVisit>>,
-    ) -> BTreeSet<String> {
-        let queues: BTreeSet<String> = msg
+    ) -> BTreeSet<&'a str> {
+        let queues: BTreeSet<&'a str> = msg
             .keys
             .iter()
-            .filter(|k| self.topology.has_queue(k))
-            .cloned()
+            .filter_map(|k| self.topology.queue(k))
+            .map(|q| q.name.as_str())
             .collect();
         if let Some(trace) = trace {
             let lookups = msg

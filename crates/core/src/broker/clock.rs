@@ -37,6 +37,9 @@ impl Broker {
 
     /// When (ms) the earliest queue next needs attention: an expiry or an unused queue.
     pub fn next_due(&self) -> Option<u64> {
+        if !self.maybe_due {
+            return None;
+        }
         self.queues
             .values()
             .flat_map(|qs| qs.values())
@@ -57,8 +60,8 @@ impl Broker {
                 .is_some_and(|q| q.is_unused_since_expiry(now));
             if unused {
                 let why = Event::QueueExpired {
-                    vhost: vhost.clone(),
-                    queue: queue.clone(),
+                    vhost: vhost.as_str().into(),
+                    queue: queue.as_str().into(),
                 };
                 self.remove_queue(&vhost, &queue, Some(why));
             } else {
@@ -100,8 +103,8 @@ impl Broker {
             .collect();
         for (vhost, queue) in exclusive {
             let why = Event::QueueAutoDeleted {
-                vhost: vhost.clone(),
-                queue: queue.clone(),
+                vhost: vhost.as_str().into(),
+                queue: queue.as_str().into(),
             };
             self.remove_queue(&vhost, &queue, Some(why));
         }
@@ -170,14 +173,14 @@ impl Broker {
             for message in lost {
                 self.events.push(Event::LostOnRestart {
                     message,
-                    vhost: vhost.clone(),
-                    queue: queue.clone(),
+                    vhost: vhost.as_str().into(),
+                    queue: queue.as_str().into(),
                 });
             }
             if !survives {
                 let why = Event::QueueLost {
-                    vhost: vhost.clone(),
-                    queue: queue.clone(),
+                    vhost: vhost.as_str().into(),
+                    queue: queue.as_str().into(),
                 };
                 self.remove_queue(&vhost, &queue, Some(why));
             }
@@ -202,8 +205,8 @@ impl Broker {
                 continue;
             };
             self.events.push(Event::ExchangeLost {
-                vhost: vhost.clone(),
-                exchange,
+                vhost: vhost.as_str().into(),
+                exchange: exchange.into(),
             });
             self.record_removed(&vhost, removed);
         }

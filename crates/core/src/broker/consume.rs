@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use crate::broker::Broker;
 use crate::channel::{ChannelId, Unacked};
 use crate::error::{BrokerError, Kind};
-use crate::event::Event;
+use crate::event::{Event, Name};
 use crate::queue::Return;
 use crate::queue::config::QueueKind;
 use crate::queue::consumer::{self, ConsumeOptions};
@@ -88,7 +88,9 @@ impl Broker {
             .flat_map(|q| q.consumers())
             .any(|c| c.options.channel == options.channel && c.options.tag == options.tag);
         if tag_in_use {
-            return Err(BrokerError::ConsumerTagInUse { tag: options.tag });
+            return Err(BrokerError::ConsumerTagInUse {
+                tag: options.tag.to_string(),
+            });
         }
         self.queue_exists(vhost, queue)?;
         self.advance(now)?;
@@ -98,8 +100,8 @@ impl Broker {
             return Err(consumer::exclusive_error(queue, vhost));
         }
         self.events.push(Event::ConsumerAdded {
-            vhost: vhost.to_owned(),
-            queue: queue.to_owned(),
+            vhost: vhost.into(),
+            queue: queue.into(),
             channel,
             consumer: tag,
         });
@@ -114,7 +116,7 @@ impl Broker {
     pub fn cancel(&mut self, channel: ChannelId, tag: &str, now: u64) -> Result<(), BrokerError> {
         let found = self.queues.iter().find_map(|(vhost, qs)| {
             qs.values()
-                .find(|q| q.consumers_on(channel).iter().any(|t| t == tag))
+                .find(|q| q.consumers_on(channel).iter().any(|t| &**t == tag))
                 .map(|q| (vhost.clone(), q.name().to_owned()))
         });
         self.advance(now)?;
@@ -141,10 +143,10 @@ impl Broker {
         self.with_queue(vhost, queue, |q, cx| {
             q.remove_consumer(tag, now);
             cx.events.push(Event::ConsumerCancelled {
-                vhost: vhost.to_owned(),
-                queue: queue.to_owned(),
+                vhost: vhost.into(),
+                queue: queue.into(),
                 channel,
-                consumer: tag.to_owned(),
+                consumer: tag.into(),
             });
         });
     }
@@ -159,8 +161,8 @@ impl Broker {
     fn auto_delete_if_unused(&mut self, vhost: &str, queue: &str) {
         if self.is_unused_auto_delete(vhost, queue) {
             let why = Event::QueueAutoDeleted {
-                vhost: vhost.to_owned(),
-                queue: queue.to_owned(),
+                vhost: vhost.into(),
+                queue: queue.into(),
             };
             self.remove_queue(vhost, queue, Some(why));
         }
@@ -269,7 +271,7 @@ impl Broker {
 
     /// After a batch of returns: each touched queue enforces its limit and dispatches, then
     /// the dead letters are routed.
-    fn after_returns(&mut self, touched: BTreeSet<(String, String)>) {
+    fn after_returns(&mut self, touched: BTreeSet<(Name, Name)>) {
         for (vhost, queue) in touched {
             self.with_queue(&vhost, &queue, |q, cx| q.after_returns(cx));
         }
@@ -280,14 +282,14 @@ impl Broker {
     /// return that counts toward a quorum delivery limit).
     pub fn close_channel(&mut self, channel: ChannelId, now: u64) -> Result<(), BrokerError> {
         self.advance(now)?;
-        let consumers: Vec<(String, String, String)> = self
+        let consumers: Vec<(Name, Name, Name)> = self
             .queues
-            .iter()
-            .flat_map(|(vhost, qs)| {
+            .values()
+            .flat_map(|qs| {
                 qs.values().flat_map(move |q| {
                     q.consumers_on(channel)
                         .into_iter()
-                        .map(move |tag| (vhost.clone(), q.name().to_owned(), tag))
+                        .map(move |tag| (q.vhost.clone(), q.label().clone(), tag))
                 })
             })
             .collect();
@@ -299,7 +301,7 @@ impl Broker {
         }
         // An auto-delete queue left without consumers stops at once, without taking its unacked
         // messages back (`handle_ch_down` in rabbit_amqqueue_process): they go with the queue.
-        let doomed: BTreeSet<(String, String)> = consumers
+        let doomed: BTreeSet<(Name, Name)> = consumers
             .iter()
             .filter(|(v, q, _)| self.is_unused_auto_delete(v, q))
             .map(|(v, q, _)| (v.clone(), q.clone()))
@@ -342,8 +344,8 @@ impl Broker {
 fn settle_event(
     how: Settle,
     message: crate::event::MessageId,
-    vhost: String,
-    queue: String,
+    vhost: Name,
+    queue: Name,
     channel: ChannelId,
     delivery_tag: u64,
 ) -> Event {

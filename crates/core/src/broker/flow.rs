@@ -8,8 +8,7 @@ use std::sync::Arc;
 use crate::broker::{Broker, PublishOutcome};
 use crate::channel::ChannelId;
 use crate::error::BrokerError;
-use crate::event::{Confirm, Event, MessageId};
-use crate::exchange::RoutingInput;
+use crate::event::{Confirm, Event, MessageId, Name};
 use crate::message::Publish;
 use crate::queue::death::{self, DeadLetter};
 use crate::queue::entry::Content;
@@ -40,14 +39,16 @@ impl Broker {
     ) -> Result<PublishOutcome, BrokerError> {
         self.check_publish(vhost, publish)?;
         self.advance(now)?;
-        let queues = self.route(vhost, publish)?;
         let keys = publish.routing_keys()?;
+        let route_keys: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
+        let headers = &publish.properties.headers;
+        let queues = self.route_labels(vhost, &publish.exchange, &route_keys, headers);
         let message = self.next_message_id();
         self.events.push(Event::Published {
             message,
-            vhost: vhost.to_owned(),
-            exchange: publish.exchange.clone(),
-            routing_key: publish.routing_key.clone(),
+            vhost: vhost.into(),
+            exchange: publish.exchange.as_str().into(),
+            routing_key: publish.routing_key.as_str().into(),
         });
         let returned = queues.is_empty() && publish.mandatory;
         self.events.push(match (queues.is_empty(), returned) {
@@ -87,10 +88,10 @@ impl Broker {
     fn offer(
         &mut self,
         vhost: &str,
-        queues: &[String],
+        queues: &[Name],
         content: &Arc<Content>,
         enqueuer: Option<ChannelId>,
-    ) -> Vec<String> {
+    ) -> Vec<Name> {
         queues
             .iter()
             .filter(|q| {
@@ -143,7 +144,7 @@ impl Broker {
                 vhost,
                 queue,
                 reason,
-                exchange: target.exchange,
+                exchange: target.exchange.into(),
             });
             return;
         }
@@ -158,7 +159,7 @@ impl Broker {
             id,
         );
         let routed = self.route_content(&vhost, &next);
-        let (cycles, queues): (Vec<String>, Vec<String>) = routed
+        let (cycles, queues): (Vec<Name>, Vec<Name>) = routed
             .into_iter()
             .partition(|q| death::is_cycle(&next.deaths, q, reason));
         self.events.push(Event::DeadLettered {
@@ -166,7 +167,7 @@ impl Broker {
             vhost: vhost.clone(),
             queue,
             reason,
-            exchange: target.exchange,
+            exchange: target.exchange.into(),
             dead_letter: id,
             queues: queues.clone(),
             cycles,
@@ -175,17 +176,8 @@ impl Broker {
     }
 
     /// The queues a message's content reaches from its exchange, with its routing keys.
-    fn route_content(&self, vhost: &str, content: &Content) -> Vec<String> {
-        let Ok(topology) = self.topology(vhost) else {
-            return Vec::new();
-        };
-        let input = RoutingInput {
-            keys: &content.route_keys,
-            headers: &content.properties.headers,
-        };
-        self.walk(topology)
-            .route(&content.exchange, &input, None)
-            .into_iter()
-            .collect()
+    fn route_content(&self, vhost: &str, content: &Content) -> Vec<Name> {
+        let headers = &content.properties.headers;
+        self.route_labels(vhost, &content.exchange, &content.route_keys, headers)
     }
 }

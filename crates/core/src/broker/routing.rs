@@ -4,11 +4,13 @@
 
 use crate::broker::Broker;
 use crate::error::{BrokerError, Kind};
+use crate::event::Name;
 use crate::exchange::RoutingInput;
 use crate::explain::{Outcome, RouteExplanation};
 use crate::message::Publish;
 use crate::route::Walk;
 use crate::topology::Topology;
+use crate::value::Table;
 
 impl Broker {
     /// The checks RabbitMQ makes before routing: the message itself, then the exchange (404 when
@@ -86,7 +88,31 @@ impl Broker {
             .walk(topology)
             .route(&publish.exchange, &input, None)
             .into_iter()
+            .map(str::to_owned)
             .collect())
+    }
+
+    /// [`Broker::route`] with `keys` already checked, as the queues' own shared names.
+    pub(super) fn route_labels(
+        &self,
+        vhost: &str,
+        exchange: &str,
+        keys: &[String],
+        headers: &Table,
+    ) -> Vec<Name> {
+        let Ok(topology) = self.topology(vhost) else {
+            return Vec::new();
+        };
+        let input = RoutingInput { keys, headers };
+        let routed = self.walk(topology).route(exchange, &input, None);
+        let queues = self.queues.get(vhost);
+        routed
+            .into_iter()
+            .map(|name| match queues.and_then(|qs| qs.get(name)) {
+                Some(queue) => queue.label().clone(),
+                None => Name::from(name),
+            })
+            .collect()
     }
 
     /// Why a publish would go where it goes, without changing anything.
@@ -103,6 +129,7 @@ impl Broker {
             .walk(topology)
             .route(&publish.exchange, &input, Some(&mut visits))
             .into_iter()
+            .map(str::to_owned)
             .collect();
         let outcome = match (queues.is_empty(), publish.mandatory) {
             (false, _) => Outcome::Routed { queues },

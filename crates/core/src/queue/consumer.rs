@@ -4,13 +4,14 @@
 
 use crate::channel::ChannelId;
 use crate::error::BrokerError;
+use crate::event::Name;
 use crate::queue::config::QueueKind;
 
 /// `basic.consume` as the broker sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConsumeOptions {
     pub channel: ChannelId,
-    pub tag: String,
+    pub tag: Name,
     /// Per-consumer prefetch (`basic.qos` global=false); 0 is unlimited.
     pub prefetch: u32,
     /// `no_ack`: deliveries count as acknowledged when sent.
@@ -21,10 +22,10 @@ pub struct ConsumeOptions {
 }
 
 impl ConsumeOptions {
-    pub fn new(channel: ChannelId, tag: impl Into<String>) -> Self {
+    pub fn new(channel: ChannelId, tag: impl AsRef<str>) -> Self {
         ConsumeOptions {
             channel,
-            tag: tag.into(),
+            tag: tag.as_ref().into(),
             prefetch: 0,
             auto_ack: false,
             exclusive: false,
@@ -67,7 +68,7 @@ pub struct Consumers {
     order: Vec<Consumer>,
     next_registration: u64,
     /// Single active consumer: the tag of the active one.
-    active: Option<String>,
+    active: Option<Name>,
     pub ever_had_one: bool,
     kind: QueueKind,
 }
@@ -86,7 +87,7 @@ impl Consumers {
     }
 
     pub fn get(&self, tag: &str) -> Option<&Consumer> {
-        self.order.iter().find(|c| c.options.tag == tag)
+        self.order.iter().find(|c| &*c.options.tag == tag)
     }
 
     /// Registers a consumer, with RabbitMQ's exclusivity rules (quorum queues ignore the flag).
@@ -124,7 +125,7 @@ impl Consumers {
 
     /// Removes a consumer; a single active consumer is replaced by the longest waiting one.
     pub fn remove(&mut self, tag: &str) -> Option<Consumer> {
-        let index = self.order.iter().position(|c| c.options.tag == tag)?;
+        let index = self.order.iter().position(|c| &*c.options.tag == tag)?;
         let gone = self.order.remove(index);
         if self.active.as_deref() == Some(tag) {
             self.active = self
@@ -137,7 +138,7 @@ impl Consumers {
     }
 
     /// The tags of the consumers on `channel`.
-    pub fn on_channel(&self, channel: ChannelId) -> Vec<String> {
+    pub fn on_channel(&self, channel: ChannelId) -> Vec<Name> {
         self.order
             .iter()
             .filter(|c| c.options.channel == channel)
@@ -149,7 +150,7 @@ impl Consumers {
     /// has capacity again re-enters the round-robin at the back, as RabbitMQ re-adds an
     /// unblocked consumer (seen live on 3.10.8); one that was never blocked keeps its place.
     pub fn settled(&mut self, tag: &str) {
-        let Some(index) = self.order.iter().position(|c| c.options.tag == tag) else {
+        let Some(index) = self.order.iter().position(|c| &*c.options.tag == tag) else {
             return;
         };
         let Some(c) = self.order.get_mut(index) else {
@@ -233,7 +234,7 @@ mod tests {
             .map(|_| {
                 consumers
                     .choose()
-                    .map(|o| o.tag)
+                    .map(|o| o.tag.to_string())
                     .unwrap_or_else(|| "-".into())
             })
             .collect()

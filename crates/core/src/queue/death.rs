@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::event::MessageId;
+use crate::event::{MessageId, Name};
 use crate::profile::Profile;
 use crate::queue::entry::Content;
 use crate::value::{Table, Value};
@@ -170,7 +170,7 @@ pub fn dead_letter(
     } else {
         content.deaths.is_empty()
     };
-    let expiration = next.properties.expiration.take();
+    let expiration = Arc::make_mut(&mut next.properties).expiration.take();
     let reverse_others = profile.reverses_earlier_deaths();
     record(
         &mut next.deaths,
@@ -179,7 +179,7 @@ pub fn dead_letter(
             reason,
             count: 1,
             time,
-            exchange: content.exchange.clone(),
+            exchange: content.exchange.to_string(),
             routing_keys: content.visible_keys.clone(),
             original_expiration: expiration,
         },
@@ -188,14 +188,14 @@ pub fn dead_letter(
     let fields = [
         ("reason", Value::Str(reason.name().into())),
         ("queue", Value::Str(queue.to_owned())),
-        ("exchange", Value::Str(content.exchange.clone())),
+        ("exchange", Value::Str(content.exchange.to_string())),
     ];
     write_headers(&mut next, fields, first, profile);
-    let headers = &mut next.properties.headers;
-    next.exchange = target.exchange.clone();
+    let headers = &mut Arc::make_mut(&mut next.properties).headers;
+    next.exchange = target.exchange.as_str().into();
     if let Some(dlrk) = &target.routing_key {
         headers.remove("CC");
-        next.routing_key = dlrk.clone();
+        next.routing_key = dlrk.as_str().into();
         next.route_keys = vec![dlrk.clone()];
         next.visible_keys = vec![dlrk.clone()];
     }
@@ -206,7 +206,7 @@ pub fn dead_letter(
 /// `x-last-death-*`.
 fn write_headers(content: &mut Content, fields: [(&str, Value); 3], first: bool, profile: Profile) {
     let deaths = content.deaths.iter().map(Death::to_value).collect();
-    let headers = &mut content.properties.headers;
+    let headers = &mut Arc::make_mut(&mut content.properties).headers;
     headers.insert("x-death", Value::Array(deaths));
     for (field, value) in fields {
         if first {
@@ -221,8 +221,8 @@ fn write_headers(content: &mut Content, fields: [(&str, Value); 3], first: bool,
 /// A message on its way to a dead-letter exchange: queued work, processed in order.
 #[derive(Debug, Clone)]
 pub struct DeadLetter {
-    pub vhost: String,
-    pub queue: String,
+    pub vhost: Name,
+    pub queue: Name,
     pub reason: DeathReason,
     pub content: Arc<Content>,
     pub target: Target,

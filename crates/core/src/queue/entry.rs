@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::event::MessageId;
+use crate::event::{MessageId, Name};
 use crate::message::{KeySource, Properties, Publish};
 use crate::profile::Profile;
 use crate::queue::death::{self, Death};
@@ -15,9 +15,9 @@ use crate::value::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Content {
     pub id: MessageId,
-    pub exchange: String,
-    pub routing_key: String,
-    pub properties: Properties,
+    pub exchange: Name,
+    pub routing_key: Name,
+    pub properties: Arc<Properties>,
     pub body: Arc<[u8]>,
     /// Every routing key including CC and BCC: what a dead letter without a DLRK routes with.
     pub route_keys: Vec<String>,
@@ -44,9 +44,9 @@ impl Content {
         };
         Content {
             id,
-            exchange: publish.exchange.clone(),
-            routing_key: publish.routing_key.clone(),
-            properties,
+            exchange: publish.exchange.as_str().into(),
+            routing_key: publish.routing_key.as_str().into(),
+            properties: Arc::new(properties),
             body: publish.body.clone(),
             route_keys: keys.iter().map(|(k, _)| k.clone()).collect(),
             visible_keys: keys
@@ -96,7 +96,7 @@ impl Entry {
         let mut properties = self.content.properties.clone();
         if let Some(count) = delivery_count {
             let count = i64::try_from(count).unwrap_or(i64::MAX);
-            properties
+            Arc::make_mut(&mut properties)
                 .headers
                 .insert("x-delivery-count", Value::Int(count));
         }
@@ -115,10 +115,11 @@ impl Entry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageView {
     pub message: MessageId,
-    pub exchange: String,
-    pub routing_key: String,
+    pub exchange: Name,
+    pub routing_key: Name,
     pub redelivered: bool,
-    pub properties: Properties,
+    /// Shared with the queue's copy (copied only to add `x-delivery-count`).
+    pub properties: Arc<Properties>,
     pub body: Arc<[u8]>,
 }
 

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use crate::channel::{ChannelId, Channels, Unacked};
-use crate::event::{Event, MessageId};
+use crate::event::{Event, MessageId, Name};
 use crate::profile::Profile;
 use crate::topology::QueueDecl;
 use config::{Config, Overflow, QueueKind};
@@ -48,8 +48,10 @@ pub struct Return {
 /// One queue's state.
 #[derive(Debug, Clone)]
 pub struct Queue {
-    pub vhost: String,
+    pub vhost: Name,
     pub decl: QueueDecl,
+    /// `decl.name` as events carry it.
+    label: Name,
     pub config: Config,
     store: Store,
     consumers: Consumers,
@@ -65,7 +67,8 @@ pub struct Queue {
 impl Queue {
     pub fn new(vhost: &str, decl: QueueDecl, config: Config, now: u64) -> Queue {
         Queue {
-            vhost: vhost.to_owned(),
+            vhost: vhost.into(),
+            label: decl.name.as_str().into(),
             decl,
             config,
             store: Store::default(),
@@ -111,8 +114,17 @@ impl Queue {
         self.last_used = now;
     }
 
+    /// Whether this queue can ever need the clock's attention: it has `x-expires`, or a copy
+    /// with an expiry came in (sticky).
+    pub fn may_fall_due(&self) -> bool {
+        self.store.ever_timed() || self.config.expires.is_some()
+    }
+
     /// When this queue next needs attention: its head's expiry or its own `x-expires`.
     pub fn next_due(&self) -> Option<u64> {
+        if !self.may_fall_due() {
+            return None;
+        }
         let head = if self.config.expiry_scans_levels {
             let heads = self.store.level_heads();
             heads.iter().filter_map(|e| e.expires_at).min()
@@ -134,8 +146,13 @@ impl Queue {
                 .is_some_and(|ms| self.last_used.saturating_add(ms) <= now)
     }
 
-    fn event(&self, make: impl FnOnce(String, String) -> Event) -> Event {
-        make(self.vhost.clone(), self.decl.name.clone())
+    /// The queue's name as events carry it.
+    pub fn label(&self) -> &Name {
+        &self.label
+    }
+
+    fn event(&self, make: impl FnOnce(Name, Name) -> Event) -> Event {
+        make(self.vhost.clone(), self.label.clone())
     }
 
     /// A message arrives (publish or dead letter). `false` when the queue refused it.
@@ -267,7 +284,7 @@ impl Queue {
         let consumer = consumer.map(|c| c.tag.clone());
         cx.events.push(Event::Delivered {
             vhost: self.vhost.clone(),
-            queue: self.decl.name.clone(),
+            queue: self.decl.name.as_str().into(),
             channel,
             consumer: consumer.clone(),
             auto_ack,
@@ -276,7 +293,7 @@ impl Queue {
         if !auto_ack {
             let unacked = Unacked {
                 vhost: self.vhost.clone(),
-                queue: self.decl.name.clone(),
+                queue: self.decl.name.as_str().into(),
                 consumer,
                 entry,
             };
@@ -390,7 +407,7 @@ impl Queue {
         self.consumers.remove(tag)
     }
 
-    pub fn consumers_on(&self, channel: ChannelId) -> Vec<String> {
+    pub fn consumers_on(&self, channel: ChannelId) -> Vec<Name> {
         self.consumers.on_channel(channel)
     }
 }

@@ -14,12 +14,16 @@ pub struct Store {
     returns: VecDeque<Entry>,
     ready: BTreeMap<(Reverse<u8>, Seq), Entry>,
     bytes: usize,
+    /// Whether a copy with an expiry ever came in: until one does, nothing here can fall due
+    /// and the broker's clock need not look.
+    ever_timed: bool,
 }
 
 impl Store {
     /// Adds a copy at its place (priority, then sequence number).
     pub fn insert(&mut self, entry: Entry) {
         self.bytes += entry.size();
+        self.ever_timed |= entry.expires_at.is_some();
         self.ready
             .insert((Reverse(entry.priority), entry.seq), entry);
     }
@@ -27,7 +31,13 @@ impl Store {
     /// Quorum returns: served before other messages, in the order they came back.
     pub fn push_return(&mut self, entry: Entry) {
         self.bytes += entry.size();
+        self.ever_timed |= entry.expires_at.is_some();
         self.returns.push_back(entry);
+    }
+
+    /// Whether a copy with an expiry was ever stored here.
+    pub fn ever_timed(&self) -> bool {
+        self.ever_timed
     }
 
     /// The next copy to deliver.
@@ -139,7 +149,7 @@ mod tests {
     fn entry(seq: u64, priority: u8) -> Entry {
         let publish = Publish::new("", "q").with_body("xy");
         let content = Content::from_publish(MessageId(seq), &publish, &[], Profile::RabbitMq4);
-        assert_eq!(content.properties, Properties::default());
+        assert_eq!(*content.properties, Properties::default());
         Entry {
             content: Arc::new(content),
             seq: Seq(seq),

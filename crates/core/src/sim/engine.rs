@@ -154,6 +154,8 @@ pub struct Simulation {
     /// steps is `injected_changes[i - script.len()]`.
     pub(crate) injected_changes: Vec<Action>,
     stall_limit: u64,
+    /// The broker's last event vector, handed back to it empty (no allocation per operation).
+    pub(crate) spare_events: Vec<crate::event::Event>,
 }
 
 impl Simulation {
@@ -222,6 +224,7 @@ impl Simulation {
             stall_limit: options.max_events_at_one_instant.max(1),
             hops: None,
             hop_cache: HopCache::default(),
+            spare_events: Vec::new(),
         };
         sim.schedule_start();
         sim.checkpoint();

@@ -78,11 +78,11 @@ impl MessageInfo {
     /// The publish that would route this message again (for [`crate::broker::Broker::explain`]).
     pub fn as_publish(&self) -> Publish {
         Publish {
-            exchange: self.content.exchange.clone(),
-            routing_key: self.content.routing_key.clone(),
+            exchange: self.content.exchange.to_string(),
+            routing_key: self.content.routing_key.to_string(),
             mandatory: self.mandatory,
             immediate: false,
-            properties: self.content.properties.clone(),
+            properties: (*self.content.properties).clone(),
             body: self.content.body.clone(),
         }
     }
@@ -129,6 +129,14 @@ impl Messages {
     /// Records (or, re-simulating, records again) one message. An id older than everything a
     /// full table holds is not kept.
     fn record(&mut self, info: MessageInfo) {
+        // Running forward, each id is newer than all the table holds: no search.
+        if self.ring.back().is_none_or(|last| last.id < info.id) {
+            self.ring.push_back(info);
+            if self.ring.len() > self.capacity {
+                self.ring.pop_front();
+            }
+            return;
+        }
         match self.position(info.id) {
             Ok(i) => {
                 if let Some(slot) = self.ring.get_mut(i) {

@@ -73,9 +73,12 @@ impl Simulation {
             confirms,
             hops: hops.as_deref(),
         };
-        for event in self.state.broker.drain_events() {
+        let spare = std::mem::take(&mut self.spare_events);
+        let mut events = self.state.broker.take_events(spare);
+        for event in events.drain(..) {
             self.one(t, event, &mut cx);
         }
+        self.spare_events = events;
     }
 
     fn one(&mut self, t: SimTime, event: Event, cx: &mut Cx) {

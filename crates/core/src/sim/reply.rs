@@ -147,7 +147,7 @@ impl Simulation {
             return Outcome::Settle(Settle::Reject { requeue: false });
         }
         let mut park = Publish::new("", retry.parking_lot.clone());
-        park.properties = content.properties.clone();
+        park.properties = (*content.properties).clone();
         park.body = content.body.clone();
         self.consumer_publish(t, consumer, park);
         Outcome::Settle(Settle::Ack)

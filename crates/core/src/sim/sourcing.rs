@@ -122,7 +122,7 @@ impl Simulation {
             .properties
             .kind
             .clone()
-            .unwrap_or_else(|| content.routing_key.clone());
+            .unwrap_or_else(|| content.routing_key.to_string());
         let result =
             self.state
                 .patterns

@@ -49,10 +49,10 @@ impl Run<'_> {
             } = event
             {
                 let body = self.text(&delivery);
-                self.fresh.entry(tag.clone()).or_default().push(body);
+                self.fresh.entry(tag.to_string()).or_default().push(body);
                 if !auto_ack {
                     self.unacked
-                        .entry(tag)
+                        .entry(tag.to_string())
                         .or_default()
                         .push(delivery.delivery_tag);
                 }

@@ -97,7 +97,7 @@ fn dead_letters_carry_the_headers_the_broker_gave_them() {
     let last = graveyard[0].message;
     assert_eq!(last, MessageId(3));
     let info = s.message(last).unwrap();
-    assert_eq!(info.properties(), &graveyard[0].properties);
+    assert_eq!(info.properties(), &*graveyard[0].properties);
     assert_eq!((info.exchange(), info.routing_key()), ("dlx2", "late"));
     let deaths = match info.properties().headers.get("x-death") {
         Some(Value::Array(items)) => items.len(),
