@@ -15,6 +15,7 @@ pub use consume::{GetOk, Settle};
 pub use flow::MAX_DEAD_LETTERS_PER_STEP;
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use crate::channel::Channels;
 use crate::error::{BrokerError, Kind};
@@ -22,6 +23,7 @@ use crate::event::{Confirm, Event, MessageId, Name};
 use crate::policy::{Policies, Policy};
 use crate::profile::Profile;
 use crate::queue::death::DeadLetter;
+use crate::queue::entry::Content;
 use crate::queue::{Ctx, Queue, config, validate};
 use crate::topology::{BindingDecl, ExchangeDecl, QueueDecl, Removed, Topology};
 
@@ -41,6 +43,8 @@ pub struct PublishOutcome {
     /// Unroutable and mandatory: returned with 312 NO_ROUTE.
     pub returned: bool,
     pub confirm: Confirm,
+    /// What every copy shares (exchange, routing key, properties, body), as the queues hold it.
+    pub content: Arc<Content>,
 }
 
 #[derive(Debug, Clone)]

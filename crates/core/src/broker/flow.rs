@@ -40,15 +40,16 @@ impl Broker {
         self.check_publish(vhost, publish)?;
         self.advance(now)?;
         let keys = publish.routing_keys()?;
-        let route_keys: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
-        let headers = &publish.properties.headers;
-        let queues = self.route_labels(vhost, &publish.exchange, &route_keys, headers);
         let message = self.next_message_id();
+        let content = Arc::new(Content::from_publish(message, publish, &keys, self.profile));
+        // Routing sees the headers as published (BCC is stripped from the copies only).
+        let headers = &publish.properties.headers;
+        let queues = self.route_labels(vhost, &publish.exchange, &content.route_keys, headers);
         self.events.push(Event::Published {
             message,
             vhost: vhost.into(),
-            exchange: publish.exchange.as_str().into(),
-            routing_key: publish.routing_key.as_str().into(),
+            exchange: content.exchange.clone(),
+            routing_key: content.routing_key.clone(),
         });
         let returned = queues.is_empty() && publish.mandatory;
         self.events.push(match (queues.is_empty(), returned) {
@@ -59,7 +60,6 @@ impl Broker {
             (true, true) => Event::Returned { message },
             (true, false) => Event::Unroutable { message },
         });
-        let content = Arc::new(Content::from_publish(message, publish, &keys, self.profile));
         let rejected = self.offer(vhost, &queues, &content, Some(channel));
         let confirm = if rejected.is_empty() {
             Confirm::Ack
@@ -74,6 +74,7 @@ impl Broker {
             rejected,
             returned,
             confirm,
+            content,
         })
     }
 

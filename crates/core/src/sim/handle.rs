@@ -225,7 +225,7 @@ impl Simulation {
         let origin = Some((p, SimTime(sent)));
         match result {
             Ok(outcome) => {
-                self.remember_publish(p, outcome.message, t);
+                self.remember_publish(p, outcome.content, t);
                 self.observe(t, origin);
             }
             Err(_) => self.after_broker(t, true, from),

@@ -192,49 +192,48 @@ impl Simulation {
         }
     }
 
-    /// Records producer `p`'s publish that the broker accepted as `id` at `t`.
-    pub(crate) fn remember_publish(&mut self, p: ProducerId, id: MessageId, t: SimTime) {
+    /// Records producer `p`'s publish, accepted at `t` with the content every copy shares.
+    pub(crate) fn remember_publish(&mut self, p: ProducerId, content: Arc<Content>, t: SimTime) {
         let (Some(spec), Some(producer)) = (
             self.scenario.producers.get(p.0 as usize),
             self.state.producers.get(p.0 as usize),
         ) else {
             return;
         };
-        let info = self.published_info(&spec.vhost, &producer.publish, id, t, Origin::Producer(p));
+        let origin = Origin::Producer(p);
+        let info = self.published_info(&spec.vhost, &producer.publish, content, t, origin);
         self.messages.record(info);
     }
 
-    /// Records consumer `c`'s publish (an RPC reply, a parked message) accepted as `id` at `t`.
+    /// Records consumer `c`'s publish (an RPC reply, a parked message) accepted at `t`, with its shared content.
     pub(crate) fn remember_consumer_publish(
         &mut self,
         c: ConsumerId,
         publish: &Publish,
-        id: MessageId,
+        content: Arc<Content>,
         t: SimTime,
     ) {
         let Some(spec) = self.scenario.consumers.get(c.0 as usize) else {
             return;
         };
-        let info = self.published_info(&spec.vhost, publish, id, t, Origin::Consumer(c));
+        let info = self.published_info(&spec.vhost, publish, content, t, Origin::Consumer(c));
         self.messages.record(info);
     }
 
-    /// What the table keeps of a publish accepted as `id` at `t`.
+    /// What the table keeps of a publish accepted at `t` with `content`.
     fn published_info(
         &self,
         vhost: &str,
         publish: &Publish,
-        id: MessageId,
+        content: Arc<Content>,
         t: SimTime,
         origin: Origin,
     ) -> MessageInfo {
-        let keys = publish.routing_keys().unwrap_or_default();
-        let content = Content::from_publish(id, publish, &keys, self.state.broker.profile());
         MessageInfo {
-            id,
+            id: content.id,
             vhost: vhost.to_owned(),
             exchange_node: self.world.exchange(vhost, &publish.exchange),
-            content: Arc::new(content),
+            content,
             mandatory: publish.mandatory,
             at: t,
             origin,

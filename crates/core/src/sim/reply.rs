@@ -187,7 +187,7 @@ impl Simulation {
         let from = self.consumer_at(consumer);
         match result {
             Ok(outcome) => {
-                self.remember_consumer_publish(consumer, publish, outcome.message, t);
+                self.remember_consumer_publish(consumer, publish, outcome.content, t);
                 self.observe_from(t, from, Some(SimTime(sent)), false);
             }
             Err(_) => self.after_broker(t, true, from),
