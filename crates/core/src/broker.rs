@@ -15,7 +15,7 @@ pub use consume::{GetOk, Settle};
 pub use flow::MAX_DEAD_LETTERS_PER_STEP;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::channel::Channels;
 use crate::error::{BrokerError, Kind};
@@ -44,7 +44,7 @@ pub struct PublishOutcome {
     pub returned: bool,
     pub confirm: Confirm,
     /// What every copy shares (exchange, routing key, properties, body), as the queues hold it.
-    pub content: Arc<Content>,
+    pub content: Rc<Content>,
 }
 
 #[derive(Debug, Clone)]

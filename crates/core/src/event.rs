@@ -9,7 +9,7 @@ use crate::queue::entry::Delivery;
 use crate::topology::Destination;
 
 /// A vhost, exchange, queue or consumer name as events and queues carry it: cheap to clone.
-pub type Name = std::sync::Arc<str>;
+pub type Name = std::rc::Rc<str>;
 
 /// Identifies one publish; every queue's copy of it shares the id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

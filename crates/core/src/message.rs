@@ -2,7 +2,7 @@
 //! Owns the publish-time checks RabbitMQ makes on the message itself (expiration format, CC/BCC
 //! header types, key length) and the extraction of the routing keys. Knows nothing of exchanges.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::error::BrokerError;
 use crate::value::{Table, Value};
@@ -44,7 +44,7 @@ pub struct Publish {
     pub mandatory: bool,
     pub immediate: bool,
     pub properties: Properties,
-    pub body: Arc<[u8]>,
+    pub body: Rc<[u8]>,
 }
 
 /// Where one routing key came from.
@@ -65,7 +65,7 @@ impl Publish {
     }
 
     pub fn with_body(mut self, body: impl AsRef<[u8]>) -> Self {
-        self.body = Arc::from(body.as_ref());
+        self.body = Rc::from(body.as_ref());
         self
     }
 

@@ -3,7 +3,7 @@
 //! the dead letters the queues produced are routed as queued work, in order, never by
 //! recursion.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::broker::{Broker, PublishOutcome};
 use crate::channel::ChannelId;
@@ -41,7 +41,7 @@ impl Broker {
         self.advance(now)?;
         let keys = publish.routing_keys()?;
         let message = self.next_message_id();
-        let content = Arc::new(Content::from_publish(message, publish, &keys, self.profile));
+        let content = Rc::new(Content::from_publish(message, publish, &keys, self.profile));
         // Routing sees the headers as published (BCC is stripped from the copies only).
         let headers = &publish.properties.headers;
         let queues = self.route_labels(vhost, &publish.exchange, &content.route_keys, headers);
@@ -90,7 +90,7 @@ impl Broker {
         &mut self,
         vhost: &str,
         queues: &[Name],
-        content: &Arc<Content>,
+        content: &Rc<Content>,
         enqueuer: Option<ChannelId>,
     ) -> Vec<Name> {
         queues
@@ -173,7 +173,7 @@ impl Broker {
             queues: queues.clone(),
             cycles,
         });
-        self.offer(&vhost, &queues, &Arc::new(next), None);
+        self.offer(&vhost, &queues, &Rc::new(next), None);
     }
 
     /// The queues a message's content reaches from its exchange, with its routing keys.

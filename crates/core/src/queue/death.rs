@@ -2,7 +2,7 @@
 //! most recent first), the `x-first-death-*` / `x-last-death-*` headers, the content of the
 //! dead letter and RabbitMQ's cycle rule. Routing the dead letter is the broker's job.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::event::{MessageId, Name};
 use crate::profile::Profile;
@@ -170,7 +170,7 @@ pub fn dead_letter(
     } else {
         content.deaths.is_empty()
     };
-    let expiration = Arc::make_mut(&mut next.properties).expiration.take();
+    let expiration = Rc::make_mut(&mut next.properties).expiration.take();
     let reverse_others = profile.reverses_earlier_deaths();
     record(
         &mut next.deaths,
@@ -191,7 +191,7 @@ pub fn dead_letter(
         ("exchange", Value::Str(content.exchange.to_string())),
     ];
     write_headers(&mut next, fields, first, profile);
-    let headers = &mut Arc::make_mut(&mut next.properties).headers;
+    let headers = &mut Rc::make_mut(&mut next.properties).headers;
     next.exchange = target.exchange.as_str().into();
     if let Some(dlrk) = &target.routing_key {
         headers.remove("CC");
@@ -206,7 +206,7 @@ pub fn dead_letter(
 /// `x-last-death-*`.
 fn write_headers(content: &mut Content, fields: [(&str, Value); 3], first: bool, profile: Profile) {
     let deaths = content.deaths.iter().map(Death::to_value).collect();
-    let headers = &mut Arc::make_mut(&mut content.properties).headers;
+    let headers = &mut Rc::make_mut(&mut content.properties).headers;
     headers.insert("x-death", Value::Array(deaths));
     for (field, value) in fields {
         if first {
@@ -224,7 +224,7 @@ pub struct DeadLetter {
     pub vhost: Name,
     pub queue: Name,
     pub reason: DeathReason,
-    pub content: Arc<Content>,
+    pub content: Rc<Content>,
     pub target: Target,
 }
 

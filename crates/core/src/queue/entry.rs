@@ -3,7 +3,7 @@
 //! expiry and redelivery state. Also what a consumer is handed ([`Delivery`]). Knows nothing of
 //! routing or of the queue that holds it.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::event::{MessageId, Name};
 use crate::message::{KeySource, Properties, Publish};
@@ -17,8 +17,8 @@ pub struct Content {
     pub id: MessageId,
     pub exchange: Name,
     pub routing_key: Name,
-    pub properties: Arc<Properties>,
-    pub body: Arc<[u8]>,
+    pub properties: Rc<Properties>,
+    pub body: Rc<[u8]>,
     /// Every routing key including CC and BCC: what a dead letter without a DLRK routes with.
     pub route_keys: Vec<String>,
     /// The routing keys without BCC: what `x-death` records.
@@ -46,7 +46,7 @@ impl Content {
             id,
             exchange: publish.exchange.as_str().into(),
             routing_key: publish.routing_key.as_str().into(),
-            properties: Arc::new(properties),
+            properties: Rc::new(properties),
             body: publish.body.clone(),
             route_keys: keys.iter().map(|(k, _)| k.clone()).collect(),
             visible_keys: keys
@@ -71,7 +71,7 @@ pub struct Seq(pub u64);
 /// One queue's copy of a message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub content: Arc<Content>,
+    pub content: Rc<Content>,
     pub seq: Seq,
     /// The effective priority in this queue (0 when the queue has none).
     pub priority: u8,
@@ -96,7 +96,7 @@ impl Entry {
         let mut properties = self.content.properties.clone();
         if let Some(count) = delivery_count {
             let count = i64::try_from(count).unwrap_or(i64::MAX);
-            Arc::make_mut(&mut properties)
+            Rc::make_mut(&mut properties)
                 .headers
                 .insert("x-delivery-count", Value::Int(count));
         }
@@ -119,8 +119,8 @@ pub struct MessageView {
     pub routing_key: Name,
     pub redelivered: bool,
     /// Shared with the queue's copy (copied only to add `x-delivery-count`).
-    pub properties: Arc<Properties>,
-    pub body: Arc<[u8]>,
+    pub properties: Rc<Properties>,
+    pub body: Rc<[u8]>,
 }
 
 /// `basic.deliver` or `basic.get-ok`.

@@ -14,7 +14,7 @@ pub mod store;
 pub mod validate;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::channel::{ChannelId, Channels, Unacked};
 use crate::event::{Event, MessageId, Name};
@@ -159,7 +159,7 @@ impl Queue {
     /// `enqueuer` is the publishing channel; `None` for a dead letter, which no channel sent.
     pub fn admit(
         &mut self,
-        content: Arc<Content>,
+        content: Rc<Content>,
         enqueuer: Option<ChannelId>,
         cx: &mut Ctx,
     ) -> bool {
@@ -196,7 +196,7 @@ impl Queue {
         true
     }
 
-    fn new_entry(&mut self, content: Arc<Content>, cx: &Ctx) -> Entry {
+    fn new_entry(&mut self, content: Rc<Content>, cx: &Ctx) -> Entry {
         let seq = Seq(self.next_seq);
         self.next_seq += 1;
         let per_message =

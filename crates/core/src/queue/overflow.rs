@@ -5,7 +5,7 @@
 //! for the broker to route.
 
 use crate::channel::ChannelId;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::event::Event;
 use crate::queue::config::{Overflow, QueueKind};
@@ -55,7 +55,7 @@ impl Queue {
     }
 
     /// A copy rejected or nacked without requeue: dead-lettered (reason `rejected`) or dropped.
-    pub fn reject_to_dead_letter(&mut self, content: Arc<Content>, cx: &mut Ctx) {
+    pub fn reject_to_dead_letter(&mut self, content: Rc<Content>, cx: &mut Ctx) {
         self.dead_letter(content, DeathReason::Rejected, cx);
     }
 
@@ -122,7 +122,7 @@ impl Queue {
         }
     }
 
-    pub(super) fn dead_letter(&self, content: Arc<Content>, reason: DeathReason, cx: &mut Ctx) {
+    pub(super) fn dead_letter(&self, content: Rc<Content>, reason: DeathReason, cx: &mut Ctx) {
         let Some(exchange) = self.config.dead_letter_exchange.clone() else {
             return;
         };

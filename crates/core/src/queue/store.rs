@@ -136,7 +136,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use std::rc::Rc;
 
     type Case<'a> = (&'a [(u64, u8)], &'a [u64]);
 
@@ -151,7 +151,7 @@ mod tests {
         let content = Content::from_publish(MessageId(seq), &publish, &[], Profile::RabbitMq4);
         assert_eq!(*content.properties, Properties::default());
         Entry {
-            content: Arc::new(content),
+            content: Rc::new(content),
             seq: Seq(seq),
             priority,
             expires_at: None,

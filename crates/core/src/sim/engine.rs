@@ -5,7 +5,7 @@
 //! and forth, `handle` runs each event, `control` injects failures, and `observe` turns the
 //! broker's events into trace and metrics. Nothing reads a wall clock.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::broker::Broker;
 use crate::channel::ChannelId;
@@ -142,7 +142,7 @@ pub struct Simulation {
     pub(crate) channel_owner: Vec<Option<ConsumerId>>,
     pub(crate) checkpoints: Checkpoints<State>,
     /// The hops of the publish being handled (multi-hop exchanges only), for `observe`.
-    pub(crate) hops: Option<Arc<Hops>>,
+    pub(crate) hops: Option<Rc<Hops>>,
     /// Hops by (restart count, exchange, routing key) for publishes without headers: they
     /// depend only on the topology, which changes only when a restart loses exchanges.
     pub(crate) hop_cache: HopCache,

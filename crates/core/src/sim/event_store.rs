@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use serde_json::{Value as Json, json};
 
@@ -20,7 +20,7 @@ pub struct StoredEvent {
     pub version: u64,
     /// The event type (a CloudEvent's `type`, or the routing key).
     pub kind: String,
-    pub body: Arc<[u8]>,
+    pub body: Rc<[u8]>,
     /// Virtual µs of the append.
     pub at: u64,
 }
@@ -50,7 +50,7 @@ impl std::error::Error for AppendError {}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventStore {
-    streams: BTreeMap<String, Vec<Arc<StoredEvent>>>,
+    streams: BTreeMap<String, Vec<Rc<StoredEvent>>>,
     total: usize,
     conflicts: u64,
 }
@@ -67,7 +67,7 @@ impl EventStore {
         stream: &str,
         expected: u64,
         kind: &str,
-        body: Arc<[u8]>,
+        body: Rc<[u8]>,
         at: u64,
     ) -> Result<u64, AppendError> {
         let actual = self.version(stream);
@@ -88,13 +88,13 @@ impl EventStore {
         self.streams
             .entry(stream.to_owned())
             .or_default()
-            .push(Arc::new(event));
+            .push(Rc::new(event));
         self.total += 1;
         Ok(version)
     }
 
     /// Up to `max` events after version `after`, oldest first.
-    pub fn read(&self, stream: &str, after: u64, max: usize) -> &[Arc<StoredEvent>] {
+    pub fn read(&self, stream: &str, after: u64, max: usize) -> &[Rc<StoredEvent>] {
         let events = self.streams.get(stream).map_or(&[][..], Vec::as_slice);
         let from = usize::try_from(after)
             .unwrap_or(usize::MAX)
@@ -161,8 +161,8 @@ impl ProjectionState {
 mod tests {
     use super::*;
 
-    fn body(text: &str) -> Arc<[u8]> {
-        Arc::from(text.as_bytes())
+    fn body(text: &str) -> Rc<[u8]> {
+        Rc::from(text.as_bytes())
     }
 
     #[test]

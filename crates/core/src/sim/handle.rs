@@ -10,7 +10,7 @@ use crate::event::MessageId;
 use crate::sim::actor::consumer::{Held, Outcome, Status};
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::engine::{Control, Simulation};
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::message::Publish;
 use crate::sim::actor::producer::Extra;
@@ -210,7 +210,7 @@ impl Simulation {
             let cached = self.hop_cache.get(&key).filter(|_| cacheable).cloned();
             self.hops = cached.or_else(|| {
                 let explanation = self.state.broker.explain(&spec.vhost, publish).ok()?;
-                let hops = Arc::new(Hops::from_explanation(&explanation, &self.world));
+                let hops = Rc::new(Hops::from_explanation(&explanation, &self.world));
                 if cacheable {
                     if self.hop_cache.len() >= MAX_HOP_CACHE {
                         self.hop_cache.clear();

@@ -6,14 +6,14 @@
 //! headers reuse the hops of the same exchange and routing key (the engine caches them).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::explain::{Reached, RouteExplanation};
 use crate::sim::world::{NodeId, World};
 use crate::topology::Destination;
 
 /// Cached hops, by (topology epoch, exchange, routing key).
-pub(crate) type HopCache = HashMap<(u32, NodeId, String), Arc<Hops>>;
+pub(crate) type HopCache = HashMap<(u32, NodeId, String), Rc<Hops>>;
 
 /// The hops of one publish.
 #[derive(Debug, Clone, Default, PartialEq)]

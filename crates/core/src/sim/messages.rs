@@ -13,7 +13,7 @@
 //! with the copy in the target queue).
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::error::BrokerError;
 use crate::event::MessageId;
@@ -53,7 +53,7 @@ pub struct MessageInfo {
     pub exchange_node: Option<NodeId>,
     /// Exchange, routing key, properties with headers (BCC stripped), routing keys and the
     /// death history, as every copy of the message shares them.
-    pub content: Arc<Content>,
+    pub content: Rc<Content>,
     pub mandatory: bool,
     /// When it reached its exchange (a producer's send time is in the trace's publish edge).
     pub at: SimTime,
@@ -193,7 +193,7 @@ impl Simulation {
     }
 
     /// Records producer `p`'s publish, accepted at `t` with the content every copy shares.
-    pub(crate) fn remember_publish(&mut self, p: ProducerId, content: Arc<Content>, t: SimTime) {
+    pub(crate) fn remember_publish(&mut self, p: ProducerId, content: Rc<Content>, t: SimTime) {
         let (Some(spec), Some(producer)) = (
             self.scenario.producers.get(p.0 as usize),
             self.state.producers.get(p.0 as usize),
@@ -210,7 +210,7 @@ impl Simulation {
         &mut self,
         c: ConsumerId,
         publish: &Publish,
-        content: Arc<Content>,
+        content: Rc<Content>,
         t: SimTime,
     ) {
         let Some(spec) = self.scenario.consumers.get(c.0 as usize) else {
@@ -225,7 +225,7 @@ impl Simulation {
         &self,
         vhost: &str,
         publish: &Publish,
-        content: Arc<Content>,
+        content: Rc<Content>,
         t: SimTime,
         origin: Origin,
     ) -> MessageInfo {
@@ -268,7 +268,7 @@ impl Simulation {
             id: letter.id,
             vhost: letter.vhost.to_owned(),
             exchange_node: self.world.exchange(letter.vhost, letter.exchange),
-            content: Arc::new(content),
+            content: Rc::new(content),
             mandatory: false,
             at: t,
             origin: Origin::DeadLetter {

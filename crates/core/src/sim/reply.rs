@@ -8,7 +8,7 @@
 //! publish from the consumer's node.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::broker::Settle;
 use crate::message::Publish;
@@ -70,7 +70,7 @@ impl Simulation {
         }
         if let Some(c) = self.state.consumers.get_mut(consumer.0 as usize) {
             c.kept
-                .insert(delivery.delivery_tag, Arc::new(delivery.message.clone()));
+                .insert(delivery.delivery_tag, Rc::new(delivery.message.clone()));
         }
     }
 

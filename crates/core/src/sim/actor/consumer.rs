@@ -4,7 +4,7 @@
 //! how each delivery ends (ack, or the failure policy, or a crash); it does not call the broker.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::broker::Settle;
 use crate::channel::ChannelId;
@@ -67,7 +67,7 @@ pub struct ConsumerState {
     pub busy_total: u64,
     pub processed: u64,
     /// What was delivered, by delivery tag, for consumers that read it (RPC, retry).
-    pub kept: BTreeMap<u64, Arc<MessageView>>,
+    pub kept: BTreeMap<u64, Rc<MessageView>>,
 }
 
 impl ConsumerState {

@@ -2,7 +2,7 @@
 //! and the rendering of routing-key and header templates with weighted choices. It builds the
 //! `basic.publish` it sends; it does not know where the message goes.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::message::{Properties, Publish};
 use crate::sim::cloudevents::{self, Fill};
@@ -28,7 +28,7 @@ pub struct Producer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extra {
     pub properties: Properties,
-    pub body: Option<Arc<[u8]>>,
+    pub body: Option<Rc<[u8]>>,
 }
 
 impl Extra {
@@ -56,7 +56,7 @@ impl Producer {
         publish.mandatory = spec.mandatory;
         publish.properties.delivery_mode = Some(if spec.persistent { 2 } else { 1 });
         let body: Vec<u8> = vec![b'x'; usize::try_from(spec.body_bytes).unwrap_or(0)];
-        publish.body = Arc::from(body);
+        publish.body = Rc::from(body);
         Producer {
             rng,
             publish,
@@ -155,7 +155,7 @@ fn extra(spec: &ProducerSpec, fill: &Fill, now: u64) -> Option<Box<Extra>> {
         p.message_id = Some(id);
         p.kind = Some(ce.kind.clone());
         p.timestamp = i64::try_from(cloudevents::EPOCH_UNIX_SECONDS + now / 1_000_000).ok();
-        extra.body = Some(Arc::from(body));
+        extra.body = Some(Rc::from(body));
     }
     if let Some(rpc) = &spec.rpc {
         p.reply_to = Some(rpc.reply_to.clone());
