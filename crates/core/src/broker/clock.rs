@@ -35,6 +35,12 @@ impl Broker {
         Ok(())
     }
 
+    /// Whether any queue may ever need the clock (an `x-expires`, or a copy with an expiry
+    /// came in); until then [`Broker::next_due`] is `None` without looking.
+    pub fn has_timers(&self) -> bool {
+        self.maybe_due
+    }
+
     /// When (ms) the earliest queue next needs attention: an expiry or an unused queue.
     pub fn next_due(&self) -> Option<u64> {
         if !self.maybe_due {

@@ -196,6 +196,9 @@ impl Simulation {
 
     /// Makes sure the broker is called when the earliest expiry (ms) of a queue falls due.
     pub(crate) fn wake_for(&mut self, vhost: &str, queue: &str) {
+        if !self.state.broker.has_timers() {
+            return;
+        }
         let due = self
             .state
             .broker
