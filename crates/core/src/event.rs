@@ -106,7 +106,7 @@ pub enum Event {
         channel: ChannelId,
         consumer: Option<Name>,
         auto_ack: bool,
-        delivery: Box<Delivery>,
+        delivery: Delivery,
     },
     Acked {
         message: MessageId,

@@ -77,15 +77,22 @@ impl Publish {
     /// Every routing key of the message with its source: the routing key, then each longstr of
     /// a `CC` array, then each of a `BCC` array (RabbitMQ's sender-selected distribution).
     pub fn routing_keys(&self) -> Result<Vec<(String, KeySource)>, BrokerError> {
+        let mut keys = Vec::with_capacity(1);
+        self.visit_keys(|key, source| keys.push((key.to_owned(), source)))?;
+        Ok(keys)
+    }
+
+    /// Checks every routing key (see [`Publish::routing_keys`]), handing each to `f`.
+    fn visit_keys(&self, mut f: impl FnMut(&str, KeySource)) -> Result<(), BrokerError> {
         check_key(&self.routing_key)?;
-        let mut keys = vec![(self.routing_key.clone(), KeySource::RoutingKey)];
+        f(&self.routing_key, KeySource::RoutingKey);
         for (header, source) in [("CC", KeySource::Cc), ("BCC", KeySource::Bcc)] {
             match self.properties.headers.get(header) {
                 None => {}
                 Some(Value::Array(items)) => {
                     for key in items.iter().filter_map(Value::as_str) {
                         check_key(key)?;
-                        keys.push((key.to_owned(), source));
+                        f(key, source);
                     }
                 }
                 Some(other) => {
@@ -96,7 +103,7 @@ impl Publish {
                 }
             }
         }
-        Ok(keys)
+        Ok(())
     }
 
     /// The per-message TTL, checked as RabbitMQ's `check_expiration_header` does.
@@ -110,7 +117,7 @@ impl Publish {
             return Err(BrokerError::ImmediateNotImplemented);
         }
         self.expiration_ms()?;
-        self.routing_keys().map(|_| ())
+        self.visit_keys(|_, _| {})
     }
 }
 

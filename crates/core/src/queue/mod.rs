@@ -288,7 +288,7 @@ impl Queue {
             channel,
             consumer: consumer.clone(),
             auto_ack,
-            delivery: Box::new(delivery.clone()),
+            delivery: delivery.clone(),
         });
         if !auto_ack {
             let unacked = Unacked {
