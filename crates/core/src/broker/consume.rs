@@ -213,19 +213,36 @@ impl Broker {
     ) -> Result<(), BrokerError> {
         self.advance(now)?;
         let mut taken = self.channels.take(channel, tag, multiple)?;
+        if taken.len() == 1 {
+            // One delivery: its queue is visited once, to settle and then to dispatch.
+            for (delivery_tag, unacked) in taken {
+                self.settle_one(channel, delivery_tag, unacked, how, true);
+            }
+            self.run_dead_letters();
+            return Ok(());
+        }
         // RabbitMQ settles per queue (queues in name order), each in delivery-tag order: seen
         // live as the order in which dead letters from two queues arrive.
         taken.sort_by(|(_, a), (_, b)| (&a.vhost, &a.queue).cmp(&(&b.vhost, &b.queue)));
         let mut touched = BTreeSet::new();
         for (delivery_tag, unacked) in taken {
             touched.insert((unacked.vhost.clone(), unacked.queue.clone()));
-            self.settle_one(channel, delivery_tag, unacked, how);
+            self.settle_one(channel, delivery_tag, unacked, how, false);
         }
         self.after_returns(touched);
         Ok(())
     }
 
-    fn settle_one(&mut self, channel: ChannelId, delivery_tag: u64, unacked: Unacked, how: Settle) {
+    /// Settles one delivery; with `dispatch` its queue then enforces its limit and dispatches
+    /// (what [`Broker::after_returns`] does for a batch).
+    fn settle_one(
+        &mut self,
+        channel: ChannelId,
+        delivery_tag: u64,
+        unacked: Unacked,
+        how: Settle,
+        dispatch: bool,
+    ) {
         let Unacked {
             vhost,
             queue,
@@ -257,6 +274,9 @@ impl Broker {
                     }
                     Some(false) => q.reject_to_dead_letter(entry.content.clone(), cx),
                     None => {}
+                }
+                if dispatch {
+                    q.after_returns(cx);
                 }
             })
             .is_some();
