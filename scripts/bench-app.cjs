@@ -38,7 +38,7 @@ async function stress(browser, url, speed, seconds) {
   await page.waitForTimeout(2000);
   const result = await page.evaluate(async (seconds) => {
     const stats = window.__switchyardFrames;
-    const PHASES = ["advanceMs", "flightsMs", "depthsMs", "sceneMs", "dotsMs"];
+    const PHASES = ["advanceMs", "flightsMs", "depthsMs", "sceneMs", "dotsMs", "labelsMs"];
     const start = { frames: stats.frames, busy: stats.busyMs, t: performance.now() };
     const phases0 = PHASES.map((p) => stats[p] || 0);
     let rafs = 0;

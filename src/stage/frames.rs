@@ -7,16 +7,19 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use switchyard_core::sim::{NodeId, SimTime};
+use switchyard_core::MessageId;
+use switchyard_core::sim::{NodeId, SimTime, TraceEvent};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::CanvasRenderingContext2d;
 use yew::prelude::*;
 
 use crate::sim_ref::Selection;
+use crate::stage::dots::Dots;
 use crate::stage::draw::{Frame, Palette, paint_depths, paint_labels, paint_moving, paint_scene};
-use crate::stage::geometry::{Dot, key_colour};
-use crate::stage::layer::{Layer, LayerKey};
+use crate::stage::geometry::{Dot, FastSet, key_index};
+use crate::stage::labels::Rect;
+use crate::stage::layer::{LabelKey, Layer, LayerKey};
 use crate::stage::layout::{Fit, Scene};
 use crate::stage::player::Stop;
 use crate::stage::stats::Stats;
@@ -121,12 +124,21 @@ struct Loop {
     /// CSS width, height and device pixel ratio the canvas was sized for.
     size: (f64, f64, f64),
     palette: Option<Palette>,
+    /// How many times the palette changed (the layers' keys compare this, not the colours).
+    theme: u64,
     reduced_motion: bool,
     last_ts: Option<f64>,
     last_refresh: f64,
     was_playing: bool,
-    /// The still part of the frame, painted once per change.
-    layer: Option<Layer>,
+    /// The still part of the frame under the dots, painted once per change.
+    layer: Option<Layer<LayerKey>>,
+    /// The binding keys over the dots, painted once per change, and their boxes.
+    labels: Option<Layer<LabelKey>>,
+    label_boxes: Vec<Rect>,
+    dots: Dots,
+    /// The frame's hops and the scan's scratch set, kept so a frame allocates nothing.
+    flights: Vec<TraceEvent>,
+    seen: FastSet<(MessageId, bool)>,
     /// How many times the scene changed (a broker restart can lose exchanges).
     scene_changes: u64,
     stats: Stats,
@@ -154,11 +166,17 @@ impl Loop {
             ctx: None,
             size: (0.0, 0.0, 0.0),
             palette: None,
+            theme: 0,
             reduced_motion: false,
             last_ts: None,
             last_refresh: f64::MIN,
             was_playing: false,
             layer: Layer::new(),
+            labels: Layer::new(),
+            label_boxes: Vec::new(),
+            dots: Dots::default(),
+            flights: Vec::new(),
+            seen: FastSet::default(),
             scene_changes: 0,
             stats: Stats::new(),
         }
@@ -213,6 +231,10 @@ impl Loop {
             }
         }
         let dirty = std::mem::take(&mut self.live.borrow_mut().dirty);
+        if dirty {
+            // A render: the timeline may have forked (a seek, an injected action).
+            self.dots.forget_colours();
+        }
         if dirty && !moved {
             // Changed while paused (an exchange retyped): the scene may differ.
             self.rescene();
@@ -309,6 +331,7 @@ impl Loop {
         };
         if self.palette.as_ref() != Some(&palette) {
             self.palette = Some(palette);
+            self.theme += 1;
             self.live.borrow_mut().dirty = true;
         }
     }
@@ -358,21 +381,20 @@ impl Loop {
         let Some(sim) = p.sim().get() else { return };
         let min_span = self.min_span();
         let t0 = now_ms();
-        let flights = p.flights(min_span);
+        let mut flights = std::mem::take(&mut self.flights);
+        p.flights_into(min_span, &mut flights, &mut self.seen);
         let t1 = now_ms();
         let depths: Vec<(NodeId, u64, u64)> = sim.queue_depths();
         let t2 = now_ms();
         self.stats.add("flightsMs", t1 - t0);
         self.stats.add("depthsMs", t2 - t1);
-        let colour = |m: Option<switchyard_core::MessageId>| {
-            m.and_then(|m| sim.message(m))
-                .map_or("#e69f00", |info| key_colour(info.routing_key()))
-        };
+        let colour = |m| sim.message(m).map(|info| key_index(info.routing_key()));
         let waits = crate::flow_view::links::waiting(&sim.flow_waits());
         let mut shared = self.shared.borrow_mut();
+        let Shared { scene, fit, dots } = &mut *shared;
         let frame = Frame {
-            scene: &shared.scene,
-            fit: shared.fit,
+            scene,
+            fit: *fit,
             view: SimTime(p.view()),
             min_span,
             depths: &depths,
@@ -383,28 +405,47 @@ impl Loop {
             colour: &colour,
             waits: &waits,
         };
+        let size = self.size;
         let key = LayerKey {
-            size: self.size,
-            palette: palette.clone(),
+            size,
+            theme: self.theme,
             selection: frame.selection,
             pause_points: frame.pause_points.clone(),
             scene: self.scene_changes,
         };
-        let size = self.size;
         match self.layer.as_mut() {
-            Some(layer) => layer.show(ctx, key, |c| {
-                paint_scene(c, palette, &frame, size.0, size.1)
-            }),
+            Some(layer) => {
+                layer.update(key, size, |c| {
+                    paint_scene(c, palette, &frame, size.0, size.1)
+                });
+                layer.show(ctx);
+            }
             None => paint_scene(ctx, palette, &frame, size.0, size.1),
         }
         paint_depths(ctx, palette, &frame);
         let t3 = now_ms();
-        let dots = paint_moving(ctx, palette, &frame);
-        paint_labels(ctx, palette, &frame);
+        paint_moving(ctx, palette, &frame, &mut self.dots, dots);
+        let t4 = now_ms();
+        let key = LabelKey {
+            size,
+            theme: self.theme,
+            scene: self.scene_changes,
+        };
+        match self.labels.as_mut() {
+            Some(layer) => {
+                let boxes = &mut self.label_boxes;
+                layer.update(key, size, |c| *boxes = paint_labels(c, palette, &frame));
+                layer.show_parts(ctx, boxes);
+            }
+            None => {
+                paint_labels(ctx, palette, &frame);
+            }
+        }
         self.stats.add("sceneMs", t3 - t2);
-        self.stats.add("dotsMs", now_ms() - t3);
-        self.stats.dots(&dots);
-        shared.dots = dots;
+        self.stats.add("dotsMs", t4 - t3);
+        self.stats.add("labelsMs", now_ms() - t4);
+        self.stats.dots(dots);
+        self.flights = flights;
     }
 }
 

@@ -10,11 +10,14 @@
 //! - [`player`]: the playhead over the simulation: advance, pause points, step, seek.
 //! - [`labels`]: where each binding key is written, clear of the nodes and the other keys.
 //! - [`draw`]: painting one frame.
+//! - `dots`: the messages in flight, and what one frame hands the next to paint them.
 //! - [`palette`]: the theme's colours from the page's CSS variables.
 //! - `frames`: the animation loop hook.
-//! - `layer`: the still part of the frame, painted off-screen once per change.
+//! - `layer`: the still parts of the frame (under and over the dots), painted off-screen once
+//!   per change.
 //! - `stats`: frame timings and positions published for the benchmark and the e2e tests.
 
+mod dots;
 pub mod draw;
 mod frames;
 pub mod geometry;

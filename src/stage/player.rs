@@ -212,37 +212,51 @@ impl Player {
     /// each is drawn as taking at least `min_span`. With `min_span` 0 this is exactly
     /// `Trace::in_flight`.
     pub fn flights(&self, min_span: u64) -> Vec<TraceEvent> {
-        if min_span == 0 {
-            return self.in_flight();
-        }
+        let mut out = Vec::new();
+        self.flights_into(min_span, &mut out, &mut FastSet::default());
+        out
+    }
+
+    /// [`Player::flights`] into `out`, with `seen` for scratch: the animation loop keeps both
+    /// from frame to frame, so a frame allocates nothing.
+    pub fn flights_into(
+        &self,
+        min_span: u64,
+        out: &mut Vec<TraceEvent>,
+        seen: &mut FastSet<(MessageId, bool)>,
+    ) {
+        out.clear();
+        seen.clear();
         let Some(sim) = self.sim.get() else {
-            return Vec::new();
+            return;
         };
         let at = SimTime(self.view);
+        if min_span == 0 {
+            out.extend(sim.trace().in_flight(at, self.horizon));
+            return;
+        }
         // A hop drawn now left at most that long ago, and is recorded at or after it left.
         let oldest = self.view.saturating_sub(self.horizon.max(min_span));
-        let mut out: Vec<TraceEvent> = sim
-            .trace()
-            .events()
-            .rev()
-            .take_while(|e| e.time.0 >= oldest)
-            .filter(|e| {
-                e.edge.is_some_and(|h| {
-                    let shown = h.arrive.0.max(h.depart.0.saturating_add(min_span));
-                    h.depart <= at && at.0 < shown
+        out.extend(
+            sim.trace()
+                .events()
+                .rev()
+                .take_while(|e| e.time.0 >= oldest)
+                .filter(|e| {
+                    e.edge.is_some_and(|h| {
+                        let shown = h.arrive.0.max(h.depart.0.saturating_add(min_span));
+                        h.depart <= at && at.0 < shown
+                    })
                 })
-            })
-            .copied()
-            .collect();
+                .copied(),
+        );
         // Stretched hops overlap: draw each message once, on its latest hop (a confirm or a
         // return travels back to the producer beside it).
-        let mut seen = FastSet::default();
         out.retain(|e| {
             let signal = matches!(e.kind, TraceKind::Confirm { .. } | TraceKind::Return);
             e.message.is_none_or(|m| seen.insert((m, signal)))
         });
         out.reverse();
-        out
     }
 
     /// What is in flight at the view.
