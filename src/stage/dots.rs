@@ -151,8 +151,9 @@ const MAX_SPAN: u64 = 1 << 16;
 /// A colour not looked up yet.
 const UNKNOWN: u8 = u8::MAX;
 
-/// Colours (index into [`KEY_COLOURS`](crate::stage::geometry::KEY_COLOURS)) of consecutive message ids from `first` on: ids grow
-/// with the run, and the messages in flight at a frame span a few thousand of them.
+/// Colours (index into [`KEY_COLOURS`](crate::stage::geometry::KEY_COLOURS)) of consecutive
+/// message ids from `first` on: ids grow with the run, and the messages in flight at a frame
+/// span a few thousand of them.
 #[derive(Default)]
 struct Colours {
     first: u64,

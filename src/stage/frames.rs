@@ -7,20 +7,16 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use switchyard_core::MessageId;
-use switchyard_core::sim::{NodeId, SimTime, TraceEvent};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::CanvasRenderingContext2d;
 use yew::prelude::*;
 
 use crate::sim_ref::Selection;
-use crate::stage::dots::Dots;
-use crate::stage::draw::{Frame, Palette, paint_depths, paint_labels, paint_moving, paint_scene};
-use crate::stage::geometry::{Dot, FastSet, key_index};
-use crate::stage::labels::Rect;
-use crate::stage::layer::{LabelKey, Layer, LayerKey};
+use crate::stage::draw::Palette;
+use crate::stage::geometry::Dot;
 use crate::stage::layout::{Fit, Scene};
+use crate::stage::painter::{Look, Painter};
 use crate::stage::player::Stop;
 use crate::stage::stats::Stats;
 use crate::state::{Action, AppState, Level, Notice, PlayerRef};
@@ -130,15 +126,7 @@ struct Loop {
     last_ts: Option<f64>,
     last_refresh: f64,
     was_playing: bool,
-    /// The still part of the frame under the dots, painted once per change.
-    layer: Option<Layer<LayerKey>>,
-    /// The binding keys over the dots, painted once per change, and their boxes.
-    labels: Option<Layer<LabelKey>>,
-    label_boxes: Vec<Rect>,
-    dots: Dots,
-    /// The frame's hops and the scan's scratch set, kept so a frame allocates nothing.
-    flights: Vec<TraceEvent>,
-    seen: FastSet<(MessageId, bool)>,
+    painter: Painter,
     /// How many times the scene changed (a broker restart can lose exchanges).
     scene_changes: u64,
     stats: Stats,
@@ -171,12 +159,7 @@ impl Loop {
             last_ts: None,
             last_refresh: f64::MIN,
             was_playing: false,
-            layer: Layer::new(),
-            labels: Layer::new(),
-            label_boxes: Vec::new(),
-            dots: Dots::default(),
-            flights: Vec::new(),
-            seen: FastSet::default(),
+            painter: Painter::new(),
             scene_changes: 0,
             stats: Stats::new(),
         }
@@ -233,7 +216,7 @@ impl Loop {
         let dirty = std::mem::take(&mut self.live.borrow_mut().dirty);
         if dirty {
             // A render: the timeline may have forked (a seek, an injected action).
-            self.dots.forget_colours();
+            self.painter.forget_colours();
         }
         if dirty && !moved {
             // Changed while paused (an exchange retyped): the scene may differ.
@@ -378,74 +361,18 @@ impl Loop {
         let Ok(p) = self.player.0.try_borrow() else {
             return;
         };
-        let Some(sim) = p.sim().get() else { return };
-        let min_span = self.min_span();
-        let t0 = now_ms();
-        let mut flights = std::mem::take(&mut self.flights);
-        p.flights_into(min_span, &mut flights, &mut self.seen);
-        let t1 = now_ms();
-        let depths: Vec<(NodeId, u64, u64)> = sim.queue_depths();
-        let t2 = now_ms();
-        self.stats.add("flightsMs", t1 - t0);
-        self.stats.add("depthsMs", t2 - t1);
-        let colour = |m| sim.message(m).map(|info| key_index(info.routing_key()));
-        let waits = crate::flow_view::links::waiting(&sim.flow_waits());
-        let mut shared = self.shared.borrow_mut();
-        let Shared { scene, fit, dots } = &mut *shared;
-        let frame = Frame {
-            scene,
-            fit: *fit,
-            view: SimTime(p.view()),
-            min_span,
-            depths: &depths,
-            flights: &flights,
-            pause_points: p.pause_points(),
+        let look = Look {
+            ctx,
+            palette,
+            theme: self.theme,
+            scene_changes: self.scene_changes,
+            size: self.size,
             selection: self.live.borrow().selection,
             reduced_motion: self.reduced_motion,
-            colour: &colour,
-            waits: &waits,
+            min_span: self.min_span(),
         };
-        let size = self.size;
-        let key = LayerKey {
-            size,
-            theme: self.theme,
-            selection: frame.selection,
-            pause_points: frame.pause_points.clone(),
-            scene: self.scene_changes,
-        };
-        match self.layer.as_mut() {
-            Some(layer) => {
-                layer.update(key, size, |c| {
-                    paint_scene(c, palette, &frame, size.0, size.1)
-                });
-                layer.show(ctx);
-            }
-            None => paint_scene(ctx, palette, &frame, size.0, size.1),
-        }
-        paint_depths(ctx, palette, &frame);
-        let t3 = now_ms();
-        paint_moving(ctx, palette, &frame, &mut self.dots, dots);
-        let t4 = now_ms();
-        let key = LabelKey {
-            size,
-            theme: self.theme,
-            scene: self.scene_changes,
-        };
-        match self.labels.as_mut() {
-            Some(layer) => {
-                let boxes = &mut self.label_boxes;
-                layer.update(key, size, |c| *boxes = paint_labels(c, palette, &frame));
-                layer.show_parts(ctx, boxes);
-            }
-            None => {
-                paint_labels(ctx, palette, &frame);
-            }
-        }
-        self.stats.add("sceneMs", t3 - t2);
-        self.stats.add("dotsMs", t4 - t3);
-        self.stats.add("labelsMs", now_ms() - t4);
-        self.stats.dots(dots);
-        self.flights = flights;
+        let mut shared = self.shared.borrow_mut();
+        self.painter.paint(&look, &p, &mut shared, &mut self.stats);
     }
 }
 

@@ -13,6 +13,7 @@
 //! - `dots`: the messages in flight, and what one frame hands the next to paint them.
 //! - [`palette`]: the theme's colours from the page's CSS variables.
 //! - `frames`: the animation loop hook.
+//! - `painter`: one frame's painting, phase by phase, and what frames share to paint it.
 //! - `layer`: the still parts of the frame (under and over the dots), painted off-screen once
 //!   per change.
 //! - `stats`: frame timings and positions published for the benchmark and the e2e tests.
@@ -24,6 +25,7 @@ pub mod geometry;
 pub mod labels;
 mod layer;
 pub mod layout;
+mod painter;
 pub mod palette;
 pub mod player;
 mod stats;
