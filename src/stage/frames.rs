@@ -376,8 +376,13 @@ impl Loop {
     }
 }
 
+thread_local! {
+    /// The page's clock, looked up once: a frame reads it a dozen times.
+    static PERFORMANCE: Option<web_sys::Performance> =
+        web_sys::window().and_then(|w| w.performance());
+}
+
+/// Milliseconds since the page started (`performance.now()`).
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    PERFORMANCE.with(|p| p.as_ref().map_or(0.0, |p| p.now()))
 }
