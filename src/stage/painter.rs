@@ -4,7 +4,6 @@
 //! cached layers, the dots' painter, the buffers of the in-flight scan) so a frame repaints
 //! only what moved and allocates nothing once warm. It knows nothing of Yew.
 
-use switchyard_core::MessageId;
 use switchyard_core::sim::{NodeId, SimTime, TraceEvent};
 use web_sys::CanvasRenderingContext2d as Ctx;
 
@@ -12,10 +11,10 @@ use crate::sim_ref::Selection;
 use crate::stage::dots::Dots;
 use crate::stage::draw::{Frame, Palette, paint_depths, paint_labels, paint_moving, paint_scene};
 use crate::stage::frames::{Shared, now_ms};
-use crate::stage::geometry::{FastSet, key_index};
+use crate::stage::geometry::key_index;
 use crate::stage::labels::Rect;
 use crate::stage::layer::{LabelKey, Layer, LayerKey};
-use crate::stage::player::Player;
+use crate::stage::player::{Player, Seen};
 use crate::stage::stats::Stats;
 
 /// How the frame is to be painted, besides what the player holds.
@@ -43,7 +42,7 @@ pub struct Painter {
     dots: Dots,
     /// The frame's hops and the scan's scratch set.
     flights: Vec<TraceEvent>,
-    seen: FastSet<(MessageId, bool)>,
+    seen: Seen,
 }
 
 impl Painter {
@@ -54,7 +53,7 @@ impl Painter {
             label_boxes: Vec::new(),
             dots: Dots::default(),
             flights: Vec::new(),
-            seen: FastSet::default(),
+            seen: Seen::default(),
         }
     }
 

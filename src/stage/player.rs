@@ -14,6 +14,57 @@ use switchyard_core::sim::{NodeId, SimTime, Simulation, TraceEvent, TraceKind};
 use crate::sim_ref::SimRef;
 use crate::stage::geometry::FastSet;
 
+/// Pairs of a message and whether the hop is a signal (a confirm, a return), for one scan: a
+/// bit per pair over the span of ids in it, which the messages in flight keep narrow (a hash
+/// set when it is not).
+#[derive(Default)]
+pub struct Seen {
+    first: u64,
+    bits: Vec<u64>,
+    /// `None` while the bits serve.
+    wide: Option<FastSet<(MessageId, bool)>>,
+}
+
+/// The widest span of ids the bits cover (then 32 KB of them).
+const NARROW: u64 = 1 << 17;
+
+impl Seen {
+    /// Empties the set, for ids from `lo` to `hi`.
+    pub fn reset(&mut self, (lo, hi): (u64, u64)) {
+        self.bits.clear();
+        if hi.saturating_sub(lo) < NARROW {
+            self.first = lo;
+            let words = (hi - lo.min(hi) + 1) * 2 / 64 + 1;
+            self.bits.resize(usize::try_from(words).unwrap_or(0), 0);
+            self.wide = None;
+        } else {
+            self.wide.get_or_insert_with(FastSet::default).clear();
+        }
+    }
+
+    /// Adds the pair; `true` if it was not there.
+    pub fn insert(&mut self, (m, signal): (MessageId, bool)) -> bool {
+        if let Some(wide) = self.wide.as_mut() {
+            return wide.insert((m, signal));
+        }
+        let bit = m.0.checked_sub(self.first).and_then(|d| d.checked_mul(2));
+        let Some(bit) = bit.map(|b| b + u64::from(signal)) else {
+            return true;
+        };
+        let Some(word) = usize::try_from(bit / 64)
+            .ok()
+            .and_then(|w| self.bits.get_mut(w))
+        else {
+            // Outside the span given to `reset`: a caller's mistake; count it as new.
+            return true;
+        };
+        let mask = 1 << (bit % 64);
+        let new = *word & mask == 0;
+        *word |= mask;
+        new
+    }
+}
+
 /// Why the view stopped before it got where it was going.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
@@ -213,20 +264,14 @@ impl Player {
     /// `Trace::in_flight`.
     pub fn flights(&self, min_span: u64) -> Vec<TraceEvent> {
         let mut out = Vec::new();
-        self.flights_into(min_span, &mut out, &mut FastSet::default());
+        self.flights_into(min_span, &mut out, &mut Seen::default());
         out
     }
 
     /// [`Player::flights`] into `out`, with `seen` for scratch: the animation loop keeps both
     /// from frame to frame, so a frame allocates nothing.
-    pub fn flights_into(
-        &self,
-        min_span: u64,
-        out: &mut Vec<TraceEvent>,
-        seen: &mut FastSet<(MessageId, bool)>,
-    ) {
+    pub fn flights_into(&self, min_span: u64, out: &mut Vec<TraceEvent>, seen: &mut Seen) {
         out.clear();
-        seen.clear();
         let Some(sim) = self.sim.get() else {
             return;
         };
@@ -252,6 +297,9 @@ impl Player {
         );
         // Stretched hops overlap: draw each message once, on its latest hop (a confirm or a
         // return travels back to the producer beside it).
+        let ids = out.iter().filter_map(|e| e.message.map(|m| m.0));
+        let span = ids.clone().min().zip(ids.max());
+        seen.reset(span.unwrap_or((0, 0)));
         out.retain(|e| {
             let signal = matches!(e.kind, TraceKind::Confirm { .. } | TraceKind::Return);
             e.message.is_none_or(|m| seen.insert((m, signal)))

@@ -4,8 +4,9 @@
 use switchyard_core::sim::{NodeKind, Options, Scenario, SimTime, Simulation, TraceEvent};
 
 use super::layout::{Fit, LinkKind, Scene};
-use super::player::{Player, Stop};
+use super::player::{Player, Seen, Stop};
 use crate::presets;
+use switchyard_core::MessageId;
 
 fn sim() -> Simulation {
     let preset = presets::find("orders-topic").expect("preset");
@@ -267,6 +268,51 @@ fn without_a_layout_nodes_go_in_columns_producers_exchanges_queues_consumers() {
                 a.name,
                 b.name
             );
+        }
+    }
+}
+
+#[test]
+fn a_scan_set_holds_each_message_and_signal_once_over_any_span() {
+    // (span given to reset, pairs inserted in order with whether each was new)
+    let m = |id, signal| (MessageId(id), signal);
+    for (span, inserts) in [
+        (
+            (10, 12),
+            vec![
+                (m(10, false), true),
+                (m(10, false), false),
+                (m(10, true), true),
+            ],
+        ),
+        (
+            (10, 12),
+            vec![
+                (m(12, true), true),
+                (m(11, true), true),
+                (m(12, true), false),
+            ],
+        ),
+        (
+            (0, 0),
+            vec![(m(0, false), true), (m(0, true), true), (m(0, true), false)],
+        ),
+        (
+            (5, 1 << 20),
+            vec![
+                (m(5, false), true),
+                (m(1 << 20, false), true),
+                (m(5, false), false),
+            ],
+        ),
+    ] {
+        let mut seen = Seen::default();
+        // Twice: a reset empties it.
+        for _ in 0..2 {
+            seen.reset(span);
+            for (pair, new) in &inserts {
+                assert_eq!(seen.insert(*pair), *new, "{pair:?} in {span:?}");
+            }
         }
     }
 }
