@@ -71,6 +71,29 @@ impl Dots {
 
     /// Paints the frame's dots, one canvas path per ink, and puts them in `out`.
     pub fn paint(&mut self, ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, out: &mut Vec<Dot>) {
+        self.gather(frame, out);
+        // Past a few hundred dots, squares: a third of the cost of circles, and at that
+        // density the eye cannot tell.
+        let squares = self.painted.len() > MAX_ROUND_DOTS;
+        for ((colour, r), xy) in INKS.iter().zip(&self.xy) {
+            if !xy.is_empty() {
+                ctx.set_fill_style_str(colour);
+                fill_dots(ctx, xy, *r, squares);
+            }
+        }
+        if let Some(Selection::Message(m)) = frame.selection {
+            ctx.set_stroke_style_str(&palette.brand);
+            ctx.set_line_width(3.0);
+            for d in out.iter().filter(|d| d.message == Some(m)) {
+                ctx.begin_path();
+                let _ = ctx.arc(d.x, d.y, 10.0, 0.0, 2.0 * PI);
+                ctx.stroke();
+            }
+        }
+    }
+
+    /// Places the frame's dots: all in `out`, and per ink those to paint.
+    fn gather(&mut self, frame: &Frame<'_>, out: &mut Vec<Dot>) {
         out.clear();
         let mut oldest = u64::MAX;
         self.painted.clear();
@@ -111,25 +134,7 @@ impl Dots {
                 message: e.message,
             });
         }
-        // Past a few hundred dots, squares: a third of the cost of circles, and at that
-        // density the eye cannot tell.
         self.colours.forget_before(oldest);
-        let squares = self.painted.len() > MAX_ROUND_DOTS;
-        for ((colour, r), xy) in INKS.iter().zip(&self.xy) {
-            if !xy.is_empty() {
-                ctx.set_fill_style_str(colour);
-                fill_dots(ctx, xy, *r, squares);
-            }
-        }
-        if let Some(Selection::Message(m)) = frame.selection {
-            ctx.set_stroke_style_str(&palette.brand);
-            ctx.set_line_width(3.0);
-            for d in out.iter().filter(|d| d.message == Some(m)) {
-                ctx.begin_path();
-                let _ = ctx.arc(d.x, d.y, 10.0, 0.0, 2.0 * PI);
-                ctx.stroke();
-            }
-        }
     }
 
     fn segment(&mut self, frame: &Frame<'_>, from: NodeId, to: NodeId) -> Option<Segment> {

@@ -180,30 +180,8 @@ impl Loop {
             self.refresh();
         }
         self.was_playing = playing;
-        let mut moved = false;
         let t0 = now_ms();
-        if playing {
-            moved = true;
-            let outcome = self.player.0.try_borrow_mut().map(|mut p| {
-                if speed.is_infinite() {
-                    Ok(p.run_fast(FAST_BUDGET))
-                } else {
-                    p.advance((dt * 1000.0 * speed) as u64)
-                }
-            });
-            match outcome {
-                Ok(Ok(Some(stop))) => self.stopped(stop),
-                Ok(Err(text)) => {
-                    self.live.borrow_mut().playing = false;
-                    self.dispatch.dispatch(Action::Pause);
-                    self.dispatch.dispatch(Action::Notify(Notice {
-                        level: Level::Error,
-                        text: text.into(),
-                    }));
-                }
-                _ => {}
-            }
-        }
+        let moved = playing && self.advance(dt, speed);
         let t1 = now_ms();
         self.stats.add("advanceMs", t1 - t0);
         if ts - self.last_refresh >= REFRESH_MS {
@@ -226,6 +204,30 @@ impl Loop {
             self.paint();
         }
         self.stats.record(now_ms() - started);
+    }
+
+    /// Moves the player `dt` ms of wall time at `speed`; `true` (it moved, or tried to).
+    fn advance(&mut self, dt: f64, speed: f64) -> bool {
+        let outcome = self.player.0.try_borrow_mut().map(|mut p| {
+            if speed.is_infinite() {
+                Ok(p.run_fast(FAST_BUDGET))
+            } else {
+                p.advance((dt * 1000.0 * speed) as u64)
+            }
+        });
+        match outcome {
+            Ok(Ok(Some(stop))) => self.stopped(stop),
+            Ok(Err(text)) => {
+                self.live.borrow_mut().playing = false;
+                self.dispatch.dispatch(Action::Pause);
+                self.dispatch.dispatch(Action::Notify(Notice {
+                    level: Level::Error,
+                    text: text.into(),
+                }));
+            }
+            _ => {}
+        }
+        true
     }
 
     /// The shortest a hop is drawn (virtual µs): a quarter second on screen at this speed,
