@@ -8,6 +8,7 @@
 //! - [`layout`]: node positions (scenario layout or columns), links, fit to the canvas.
 //! - [`geometry`]: dot positions, colour by routing key, hit-testing.
 //! - [`player`]: the playhead over the simulation: advance, pause points, step, seek.
+//! - `seen`: the in-flight scan's scratch set.
 //! - [`labels`]: where each binding key is written, clear of the nodes and the other keys.
 //! - [`draw`]: painting one frame.
 //! - `dots`: the messages in flight, and what one frame hands the next to paint them.
@@ -28,6 +29,7 @@ pub mod layout;
 mod painter;
 pub mod palette;
 pub mod player;
+mod seen;
 mod stats;
 #[cfg(test)]
 mod tests;

@@ -12,58 +12,7 @@ use switchyard_core::sim::rng::Dist;
 use switchyard_core::sim::{NodeId, SimTime, Simulation, TraceEvent, TraceKind};
 
 use crate::sim_ref::SimRef;
-use crate::stage::geometry::FastSet;
-
-/// Pairs of a message and whether the hop is a signal (a confirm, a return), for one scan: a
-/// bit per pair over the span of ids in it, which the messages in flight keep narrow (a hash
-/// set when it is not).
-#[derive(Default)]
-pub struct Seen {
-    first: u64,
-    bits: Vec<u64>,
-    /// `None` while the bits serve.
-    wide: Option<FastSet<(MessageId, bool)>>,
-}
-
-/// The widest span of ids the bits cover (then 32 KB of them).
-const NARROW: u64 = 1 << 17;
-
-impl Seen {
-    /// Empties the set, for ids from `lo` to `hi`.
-    pub fn reset(&mut self, (lo, hi): (u64, u64)) {
-        self.bits.clear();
-        if hi.saturating_sub(lo) < NARROW {
-            self.first = lo;
-            let words = (hi - lo.min(hi) + 1) * 2 / 64 + 1;
-            self.bits.resize(usize::try_from(words).unwrap_or(0), 0);
-            self.wide = None;
-        } else {
-            self.wide.get_or_insert_with(FastSet::default).clear();
-        }
-    }
-
-    /// Adds the pair; `true` if it was not there.
-    pub fn insert(&mut self, (m, signal): (MessageId, bool)) -> bool {
-        if let Some(wide) = self.wide.as_mut() {
-            return wide.insert((m, signal));
-        }
-        let bit = m.0.checked_sub(self.first).and_then(|d| d.checked_mul(2));
-        let Some(bit) = bit.map(|b| b + u64::from(signal)) else {
-            return true;
-        };
-        let Some(word) = usize::try_from(bit / 64)
-            .ok()
-            .and_then(|w| self.bits.get_mut(w))
-        else {
-            // Outside the span given to `reset`: a caller's mistake; count it as new.
-            return true;
-        };
-        let mask = 1 << (bit % 64);
-        let new = *word & mask == 0;
-        *word |= mask;
-        new
-    }
-}
+pub use crate::stage::seen::Seen;
 
 /// Why the view stopped before it got where it was going.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,8 +209,8 @@ impl Player {
 
     /// The hops to draw at the view: those in flight, and those that landed less than
     /// `min_span` µs after they left (a 2 ms hop would otherwise never be on screen at 1×):
-    /// each is drawn as taking at least `min_span`. With `min_span` 0 this is exactly
-    /// `Trace::in_flight`.
+    /// each is drawn as taking at least `min_span`, until its message leaves where it went.
+    /// With `min_span` 0 this is exactly `Trace::in_flight`.
     pub fn flights(&self, min_span: u64) -> Vec<TraceEvent> {
         let mut out = Vec::new();
         self.flights_into(min_span, &mut out, &mut Seen::default());
@@ -295,14 +244,27 @@ impl Player {
                 })
                 .copied(),
         );
-        // Stretched hops overlap: draw each message once, on its latest hop (a confirm or a
-        // return travels back to the producer beside it).
+        // Stretched hops overlap the hops after them: a hop is not drawn once its message has
+        // left the node it went to (a newer hop of it starts there), while a fanout's copies
+        // travel side by side. A confirm or a return travels back to the producer beside the
+        // message: one of those per message.
         let ids = out.iter().filter_map(|e| e.message.map(|m| m.0));
-        let span = ids.clone().min().zip(ids.max());
-        seen.reset(span.unwrap_or((0, 0)));
+        let span = ids.clone().min().zip(ids.max()).unwrap_or((0, 0));
+        let nodes = out
+            .iter()
+            .filter_map(|e| e.edge.map(|h| h.from.0.max(h.to.0)));
+        let signal = u64::from(nodes.max().unwrap_or(0)) + 1;
+        seen.reset(span, signal + 1);
         out.retain(|e| {
-            let signal = matches!(e.kind, TraceKind::Confirm { .. } | TraceKind::Return);
-            e.message.is_none_or(|m| seen.insert((m, signal)))
+            let (Some(m), Some(hop)) = (e.message, e.edge) else {
+                return true;
+            };
+            if matches!(e.kind, TraceKind::Confirm { .. } | TraceKind::Return) {
+                return seen.insert(m, signal);
+            }
+            let moved_on = seen.contains(m, u64::from(hop.to.0));
+            seen.insert(m, u64::from(hop.from.0));
+            !moved_on
         });
         out.reverse();
     }
