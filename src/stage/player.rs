@@ -248,13 +248,15 @@ impl Player {
         // left the node it went to (a newer hop of it starts there), while a fanout's copies
         // travel side by side. A confirm or a return travels back to the producer beside the
         // message: one of those per message.
-        let ids = out.iter().filter_map(|e| e.message.map(|m| m.0));
-        let span = ids.clone().min().zip(ids.max()).unwrap_or((0, 0));
-        let nodes = out
-            .iter()
-            .filter_map(|e| e.edge.map(|h| h.from.0.max(h.to.0)));
-        let signal = u64::from(nodes.max().unwrap_or(0)) + 1;
-        seen.reset(span, signal + 1);
+        let span =
+            out.iter()
+                .filter_map(|e| e.message)
+                .fold(None, |span: Option<(u64, u64)>, m| {
+                    Some(span.map_or((m.0, m.0), |(lo, hi)| (lo.min(m.0), hi.max(m.0))))
+                });
+        // A slot per node (`NodeId` indexes the world's nodes), then the signal's.
+        let signal = sim.world().nodes().len() as u64;
+        seen.reset(span.unwrap_or((0, 0)), signal + 1);
         out.retain(|e| {
             let (Some(m), Some(hop)) = (e.message, e.edge) else {
                 return true;
