@@ -1,8 +1,7 @@
 //! Painting one frame on the stage's canvas: links with their binding keys, the nodes as
 //! RabbitMQ's tutorials draw them (producer circle P, exchange hexagon X with its type, queue
 //! as a row of boxes filling up, consumer circle C), the pause-point and selection marks, and
-//! the messages in flight as dots coloured by routing key (batched by colour: a few canvas
-//! paths per frame, whatever the number of dots). With reduced motion, no dots fly: each node
+//! the messages in flight (as dots, by [`Dots`]). With reduced motion, no dots fly: each node
 //! a message is heading to is ringed and counts them. It reads a [`Frame`]; it never touches
 //! the simulation or Yew.
 
@@ -10,13 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::f64::consts::PI;
 
 use switchyard_core::MessageId;
-use switchyard_core::sim::{NodeId, NodeKind, SimTime, TraceEvent, TraceKind};
-use wasm_bindgen::prelude::wasm_bindgen;
+use switchyard_core::sim::{NodeId, NodeKind, SimTime, TraceEvent};
 use web_sys::CanvasRenderingContext2d as Ctx;
 
 use crate::sim_ref::Selection;
-use crate::stage::geometry::{Dot, FastSet, ends, half_size, lerp, progress, trim};
-use crate::stage::labels::{self, Want};
+use crate::stage::dots::Dots;
+use crate::stage::geometry::{Dot, ends, half_size, trim};
+use crate::stage::labels::{self, Rect, Want};
 use crate::stage::layout::{Fit, LinkKind, Scene, Shape};
 pub use crate::stage::palette::Palette;
 
@@ -33,8 +32,9 @@ pub struct Frame<'a> {
     pub pause_points: &'a BTreeSet<NodeId>,
     pub selection: Option<Selection>,
     pub reduced_motion: bool,
-    /// A message's colour (by its routing key).
-    pub colour: &'a dyn Fn(Option<MessageId>) -> &'static str,
+    /// A message's colour (index into [`crate::stage::geometry::KEY_COLOURS`], by its routing
+    /// key), if the simulation knows the message.
+    pub colour: &'a dyn Fn(MessageId) -> Option<u8>,
     /// A flow's waiting nodes and how many answers each is waiting for.
     pub waits: &'a [(NodeId, usize)],
 }
@@ -50,15 +50,22 @@ pub fn paint_scene(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, 
     }
 }
 
-/// The messages moving (or, with reduced motion, where they are heading); gives the dots.
-pub fn paint_moving(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
+/// The messages moving (or, with reduced motion, where they are heading) with `dots`; puts
+/// the dots drawn in `out`.
+pub fn paint_moving(
+    ctx: &Ctx,
+    palette: &Palette,
+    frame: &Frame<'_>,
+    dots: &mut Dots,
+    out: &mut Vec<Dot>,
+) {
     let r = frame.fit.radius();
     waiting(ctx, palette, frame, r);
     if frame.reduced_motion {
         arrivals(ctx, palette, frame, r);
-        Vec::new()
+        out.clear();
     } else {
-        dots(ctx, palette, frame)
+        dots.paint(ctx, palette, frame, out);
     }
 }
 
@@ -124,9 +131,10 @@ fn reach(frame: &Frame<'_>, id: NodeId) -> f64 {
     frame.scene.shape(id).map_or(r, |s| half_size(s.kind, r).0)
 }
 
-/// The binding keys, on their links: painted over the dots so they stay readable, each on a
-/// box of the panel's colour where it covers no node, name or other key (see [`labels`]).
-pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
+/// The binding keys, each on a box of the panel's colour where it covers no node, name or
+/// other key (see [`labels`]); gives the boxes. They go over the dots, so they stay readable:
+/// painted once on a layer of their own and copied box by box each frame.
+pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect> {
     ctx.set_font("12px ui-monospace, Menlo, monospace");
     ctx.set_text_align("center");
     ctx.set_text_baseline("middle");
@@ -142,20 +150,24 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
         keyed.push(link);
     }
     if wants.is_empty() {
-        return;
+        return Vec::new();
     }
     let obstacles = labels::obstacles(frame.scene, &frame.fit);
     let at = labels::place(&wants, &obstacles);
+    let mut boxes = Vec::with_capacity(at.len());
     for ((link, want), (mx, my)) in keyed.iter().zip(&wants).zip(at) {
+        let rect = (mx - want.w / 2.0, my - want.h / 2.0, want.w, want.h);
         ctx.set_fill_style_str(&palette.panel);
-        ctx.fill_rect(mx - want.w / 2.0, my - want.h / 2.0, want.w, want.h);
+        ctx.fill_rect(rect.0, rect.1, rect.2, rect.3);
         ctx.set_fill_style_str(if link.faded {
             &palette.muted
         } else {
             &palette.text
         });
         let _ = ctx.fill_text(&link.label, mx, my);
+        boxes.push(rect);
     }
+    boxes
 }
 
 fn arrow_head(ctx: &Ctx, colour: &str, a: (f64, f64), b: (f64, f64), back: f64) {
@@ -345,102 +357,6 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
         let _ = ctx.fill_text(&depth, x, y0 + h + 6.0 + 16.0);
     }
 }
-
-/// The dots, one canvas path per colour.
-fn dots(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Dot> {
-    let mut out = Vec::with_capacity(frame.flights.len());
-    // (colour, radius in tenths of a pixel) → x, y, x, y, …
-    let mut by_colour: BTreeMap<(&'static str, u8), Vec<f32>> = BTreeMap::new();
-    let mut painted = FastSet::default();
-    // Each edge's visible segment, worked out once per frame (a few edges, thousands of dots).
-    let mut segments: Vec<(NodeId, NodeId, Option<Segment>)> = Vec::new();
-    for e in frame.flights {
-        let Some(edge) = e.edge else { continue };
-        let known = segments
-            .iter()
-            .find(|(f, t, _)| *f == edge.from && *t == edge.to)
-            .map(|(_, _, s)| *s);
-        let segment = known.unwrap_or_else(|| {
-            let s = segment(frame, edge.from, edge.to);
-            segments.push((edge.from, edge.to, s));
-            s
-        });
-        let Some((a, b)) = segment else { continue };
-        let (x, y) = lerp(a, b, progress(&edge, frame.view, frame.min_span));
-        let key = match e.kind {
-            TraceKind::Ack => ("#2e8b57", 35),
-            TraceKind::Nack { .. } | TraceKind::Reject { .. } => ("#d9453d", 35),
-            TraceKind::Confirm { .. } | TraceKind::Return => ("#7f8c8d", 30),
-            // A flow's calls: a failed answer is red, a good one green, a request grey-blue.
-            TraceKind::Response { ok: false, .. } => ("#d9453d", 55),
-            TraceKind::Response { ok: true, .. } => ("#2e8b57", 45),
-            _ => ((frame.colour)(e.message), 55),
-        };
-        // Dots of one colour closer than a pixel and a half look like one: paint one (the
-        // canvas's arcs are the frame's largest cost with thousands in flight).
-        let cell = ((x / 1.5) as i32, (y / 1.5) as i32);
-        if painted.insert((key, cell)) {
-            let xy = by_colour.entry(key).or_default();
-            xy.push(x as f32);
-            xy.push(y as f32);
-        }
-        out.push(Dot {
-            x,
-            y,
-            message: e.message,
-        });
-    }
-    // Past a few hundred dots, squares: a third of the cost of circles, and at that density
-    // the eye cannot tell.
-    let painted_count: usize = by_colour.values().map(|xy| xy.len() / 2).sum();
-    let squares = painted_count > MAX_ROUND_DOTS;
-    for ((colour, tenths), xy) in &by_colour {
-        ctx.set_fill_style_str(colour);
-        fill_dots(ctx, xy, f64::from(*tenths) / 10.0, squares);
-    }
-    if let Some(Selection::Message(m)) = frame.selection {
-        ctx.set_stroke_style_str(&palette.brand);
-        ctx.set_line_width(3.0);
-        for d in out.iter().filter(|d| d.message == Some(m)) {
-            ctx.begin_path();
-            let _ = ctx.arc(d.x, d.y, 10.0, 0.0, 2.0 * PI);
-            ctx.stroke();
-        }
-    }
-    out
-}
-
-type Segment = ((f64, f64), (f64, f64));
-
-/// Where dots travel from `from` to `to`: between the shapes' outlines.
-fn segment(frame: &Frame<'_>, from: NodeId, to: NodeId) -> Option<Segment> {
-    let (a, b) = ends(frame.scene, &frame.fit, from, to)?;
-    let r = frame.fit.radius();
-    let reach = |id| frame.scene.shape(id).map_or(r, |s| half_size(s.kind, r).0);
-    Some(trim(a, b, reach(from), reach(to)))
-}
-
-// One call per colour: thousands of `arc` calls each crossing from WebAssembly to JavaScript
-// (with a try/catch shim, since `arc` can throw) cost more than the drawing.
-#[wasm_bindgen(inline_js = "export function fill_dots(ctx, xy, r, squares) {
-  ctx.beginPath();
-  for (let i = 0; i + 1 < xy.length; i += 2) {
-    if (squares) {
-      ctx.rect(xy[i] - r * 0.6, xy[i + 1] - r * 0.6, r * 1.2, r * 1.2);
-    } else {
-      ctx.moveTo(xy[i] + r, xy[i + 1]);
-      ctx.arc(xy[i], xy[i + 1], r, 0, 6.283185307179586);
-    }
-  }
-  ctx.fill();
-}")]
-extern "C" {
-    /// Fills a circle of radius `r` (or a square as wide) at each (x, y) of `xy`, one path.
-    fn fill_dots(ctx: &Ctx, xy: &[f32], r: f64, squares: bool);
-}
-
-/// Dots drawn round at most; more are drawn square.
-const MAX_ROUND_DOTS: usize = 600;
 
 /// Reduced motion: ring each node messages are heading to and count them.
 fn arrivals(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, r: f64) {

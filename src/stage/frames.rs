@@ -7,17 +7,16 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use switchyard_core::sim::{NodeId, SimTime};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::CanvasRenderingContext2d;
 use yew::prelude::*;
 
 use crate::sim_ref::Selection;
-use crate::stage::draw::{Frame, Palette, paint_depths, paint_labels, paint_moving, paint_scene};
-use crate::stage::geometry::{Dot, key_colour};
-use crate::stage::layer::{Layer, LayerKey};
+use crate::stage::draw::Palette;
+use crate::stage::geometry::Dot;
 use crate::stage::layout::{Fit, Scene};
+use crate::stage::painter::{Look, Painter};
 use crate::stage::player::Stop;
 use crate::stage::stats::Stats;
 use crate::state::{Action, AppState, Level, Notice, PlayerRef};
@@ -121,12 +120,13 @@ struct Loop {
     /// CSS width, height and device pixel ratio the canvas was sized for.
     size: (f64, f64, f64),
     palette: Option<Palette>,
+    /// How many times the palette changed (the layers' keys compare this, not the colours).
+    theme: u64,
     reduced_motion: bool,
     last_ts: Option<f64>,
     last_refresh: f64,
     was_playing: bool,
-    /// The still part of the frame, painted once per change.
-    layer: Option<Layer>,
+    painter: Painter,
     /// How many times the scene changed (a broker restart can lose exchanges).
     scene_changes: u64,
     stats: Stats,
@@ -154,11 +154,12 @@ impl Loop {
             ctx: None,
             size: (0.0, 0.0, 0.0),
             palette: None,
+            theme: 0,
             reduced_motion: false,
             last_ts: None,
             last_refresh: f64::MIN,
             was_playing: false,
-            layer: Layer::new(),
+            painter: Painter::new(),
             scene_changes: 0,
             stats: Stats::new(),
         }
@@ -179,30 +180,8 @@ impl Loop {
             self.refresh();
         }
         self.was_playing = playing;
-        let mut moved = false;
         let t0 = now_ms();
-        if playing {
-            moved = true;
-            let outcome = self.player.0.try_borrow_mut().map(|mut p| {
-                if speed.is_infinite() {
-                    Ok(p.run_fast(FAST_BUDGET))
-                } else {
-                    p.advance((dt * 1000.0 * speed) as u64)
-                }
-            });
-            match outcome {
-                Ok(Ok(Some(stop))) => self.stopped(stop),
-                Ok(Err(text)) => {
-                    self.live.borrow_mut().playing = false;
-                    self.dispatch.dispatch(Action::Pause);
-                    self.dispatch.dispatch(Action::Notify(Notice {
-                        level: Level::Error,
-                        text: text.into(),
-                    }));
-                }
-                _ => {}
-            }
-        }
+        let moved = playing && self.advance(dt, speed);
         let t1 = now_ms();
         self.stats.add("advanceMs", t1 - t0);
         if ts - self.last_refresh >= REFRESH_MS {
@@ -213,6 +192,10 @@ impl Loop {
             }
         }
         let dirty = std::mem::take(&mut self.live.borrow_mut().dirty);
+        if dirty {
+            // A render: the timeline may have forked (a seek, an injected action).
+            self.painter.forget_colours();
+        }
         if dirty && !moved {
             // Changed while paused (an exchange retyped): the scene may differ.
             self.rescene();
@@ -221,6 +204,30 @@ impl Loop {
             self.paint();
         }
         self.stats.record(now_ms() - started);
+    }
+
+    /// Moves the player `dt` ms of wall time at `speed`; `true` (it moved, or tried to).
+    fn advance(&mut self, dt: f64, speed: f64) -> bool {
+        let outcome = self.player.0.try_borrow_mut().map(|mut p| {
+            if speed.is_infinite() {
+                Ok(p.run_fast(FAST_BUDGET))
+            } else {
+                p.advance((dt * 1000.0 * speed) as u64)
+            }
+        });
+        match outcome {
+            Ok(Ok(Some(stop))) => self.stopped(stop),
+            Ok(Err(text)) => {
+                self.live.borrow_mut().playing = false;
+                self.dispatch.dispatch(Action::Pause);
+                self.dispatch.dispatch(Action::Notify(Notice {
+                    level: Level::Error,
+                    text: text.into(),
+                }));
+            }
+            _ => {}
+        }
+        true
     }
 
     /// The shortest a hop is drawn (virtual µs): a quarter second on screen at this speed,
@@ -309,6 +316,7 @@ impl Loop {
         };
         if self.palette.as_ref() != Some(&palette) {
             self.palette = Some(palette);
+            self.theme += 1;
             self.live.borrow_mut().dirty = true;
         }
     }
@@ -355,61 +363,28 @@ impl Loop {
         let Ok(p) = self.player.0.try_borrow() else {
             return;
         };
-        let Some(sim) = p.sim().get() else { return };
-        let min_span = self.min_span();
-        let t0 = now_ms();
-        let flights = p.flights(min_span);
-        let t1 = now_ms();
-        let depths: Vec<(NodeId, u64, u64)> = sim.queue_depths();
-        let t2 = now_ms();
-        self.stats.add("flightsMs", t1 - t0);
-        self.stats.add("depthsMs", t2 - t1);
-        let colour = |m: Option<switchyard_core::MessageId>| {
-            m.and_then(|m| sim.message(m))
-                .map_or("#e69f00", |info| key_colour(info.routing_key()))
-        };
-        let waits = crate::flow_view::links::waiting(&sim.flow_waits());
-        let mut shared = self.shared.borrow_mut();
-        let frame = Frame {
-            scene: &shared.scene,
-            fit: shared.fit,
-            view: SimTime(p.view()),
-            min_span,
-            depths: &depths,
-            flights: &flights,
-            pause_points: p.pause_points(),
+        let look = Look {
+            ctx,
+            palette,
+            theme: self.theme,
+            scene_changes: self.scene_changes,
+            size: self.size,
             selection: self.live.borrow().selection,
             reduced_motion: self.reduced_motion,
-            colour: &colour,
-            waits: &waits,
+            min_span: self.min_span(),
         };
-        let key = LayerKey {
-            size: self.size,
-            palette: palette.clone(),
-            selection: frame.selection,
-            pause_points: frame.pause_points.clone(),
-            scene: self.scene_changes,
-        };
-        let size = self.size;
-        match self.layer.as_mut() {
-            Some(layer) => layer.show(ctx, key, |c| {
-                paint_scene(c, palette, &frame, size.0, size.1)
-            }),
-            None => paint_scene(ctx, palette, &frame, size.0, size.1),
-        }
-        paint_depths(ctx, palette, &frame);
-        let t3 = now_ms();
-        let dots = paint_moving(ctx, palette, &frame);
-        paint_labels(ctx, palette, &frame);
-        self.stats.add("sceneMs", t3 - t2);
-        self.stats.add("dotsMs", now_ms() - t3);
-        self.stats.dots(&dots);
-        shared.dots = dots;
+        let mut shared = self.shared.borrow_mut();
+        self.painter.paint(&look, &p, &mut shared, &mut self.stats);
     }
 }
 
+thread_local! {
+    /// The page's clock, looked up once: a frame reads it a dozen times.
+    static PERFORMANCE: Option<web_sys::Performance> =
+        web_sys::window().and_then(|w| w.performance());
+}
+
+/// Milliseconds since the page started (`performance.now()`).
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    PERFORMANCE.with(|p| p.as_ref().map_or(0.0, |p| p.now()))
 }

@@ -20,7 +20,9 @@ pub struct MixHasher(u64);
 
 impl Hasher for MixHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // A product's low bits depend only on the factors' low bits, and the table indexes by
+        // the low bits: bring the well-mixed high bits down (as rustc-hash 2 does).
+        self.0.rotate_left(26)
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -80,12 +82,19 @@ pub const KEY_COLOURS: [&str; 7] = [
 
 /// The colour of a routing key: the same key always gets the same colour.
 pub fn key_colour(key: &str) -> &'static str {
+    KEY_COLOURS
+        .get(usize::from(key_index(key)))
+        .copied()
+        .unwrap_or("#e69f00")
+}
+
+/// The index of a routing key's colour in [`KEY_COLOURS`].
+pub fn key_index(key: &str) -> u8 {
     let mut hash: u32 = 0x811c_9dc5;
     for b in key.bytes() {
         hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
     }
-    let i = (hash % KEY_COLOURS.len() as u32) as usize;
-    KEY_COLOURS.get(i).copied().unwrap_or("#e69f00")
+    (hash % KEY_COLOURS.len() as u32) as u8
 }
 
 /// What a click at (`px`, `py`) canvas pixels selects: the nearest dot within a few pixels,

@@ -8,21 +8,28 @@
 //! - [`layout`]: node positions (scenario layout or columns), links, fit to the canvas.
 //! - [`geometry`]: dot positions, colour by routing key, hit-testing.
 //! - [`player`]: the playhead over the simulation: advance, pause points, step, seek.
+//! - `seen`: the in-flight scan's scratch set.
 //! - [`labels`]: where each binding key is written, clear of the nodes and the other keys.
 //! - [`draw`]: painting one frame.
+//! - `dots`: the messages in flight, and what one frame hands the next to paint them.
 //! - [`palette`]: the theme's colours from the page's CSS variables.
 //! - `frames`: the animation loop hook.
-//! - `layer`: the still part of the frame, painted off-screen once per change.
+//! - `painter`: one frame's painting, phase by phase, and what frames share to paint it.
+//! - `layer`: the still parts of the frame (under and over the dots), painted off-screen once
+//!   per change.
 //! - `stats`: frame timings and positions published for the benchmark and the e2e tests.
 
+mod dots;
 pub mod draw;
 mod frames;
 pub mod geometry;
 pub mod labels;
 mod layer;
 pub mod layout;
+mod painter;
 pub mod palette;
 pub mod player;
+mod seen;
 mod stats;
 #[cfg(test)]
 mod tests;

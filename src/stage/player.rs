@@ -12,7 +12,7 @@ use switchyard_core::sim::rng::Dist;
 use switchyard_core::sim::{NodeId, SimTime, Simulation, TraceEvent, TraceKind};
 
 use crate::sim_ref::SimRef;
-use crate::stage::geometry::FastSet;
+pub use crate::stage::seen::Seen;
 
 /// Why the view stopped before it got where it was going.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,40 +209,66 @@ impl Player {
 
     /// The hops to draw at the view: those in flight, and those that landed less than
     /// `min_span` µs after they left (a 2 ms hop would otherwise never be on screen at 1×):
-    /// each is drawn as taking at least `min_span`. With `min_span` 0 this is exactly
-    /// `Trace::in_flight`.
+    /// each is drawn as taking at least `min_span`, until its message leaves where it went.
+    /// With `min_span` 0 this is exactly `Trace::in_flight`.
     pub fn flights(&self, min_span: u64) -> Vec<TraceEvent> {
-        if min_span == 0 {
-            return self.in_flight();
-        }
+        let mut out = Vec::new();
+        self.flights_into(min_span, &mut out, &mut Seen::default());
+        out
+    }
+
+    /// [`Player::flights`] into `out`, with `seen` for scratch: the animation loop keeps both
+    /// from frame to frame, so a frame allocates nothing.
+    pub fn flights_into(&self, min_span: u64, out: &mut Vec<TraceEvent>, seen: &mut Seen) {
+        out.clear();
         let Some(sim) = self.sim.get() else {
-            return Vec::new();
+            return;
         };
         let at = SimTime(self.view);
+        if min_span == 0 {
+            out.extend(sim.trace().in_flight(at, self.horizon));
+            return;
+        }
         // A hop drawn now left at most that long ago, and is recorded at or after it left.
         let oldest = self.view.saturating_sub(self.horizon.max(min_span));
-        let mut out: Vec<TraceEvent> = sim
-            .trace()
-            .events()
-            .rev()
-            .take_while(|e| e.time.0 >= oldest)
-            .filter(|e| {
-                e.edge.is_some_and(|h| {
-                    let shown = h.arrive.0.max(h.depart.0.saturating_add(min_span));
-                    h.depart <= at && at.0 < shown
+        out.extend(
+            sim.trace()
+                .events()
+                .rev()
+                .take_while(|e| e.time.0 >= oldest)
+                .filter(|e| {
+                    e.edge.is_some_and(|h| {
+                        let shown = h.arrive.0.max(h.depart.0.saturating_add(min_span));
+                        h.depart <= at && at.0 < shown
+                    })
                 })
-            })
-            .copied()
-            .collect();
-        // Stretched hops overlap: draw each message once, on its latest hop (a confirm or a
-        // return travels back to the producer beside it).
-        let mut seen = FastSet::default();
+                .copied(),
+        );
+        // Stretched hops overlap the hops after them: a hop is not drawn once its message has
+        // left the node it went to (a newer hop of it starts there), while a fanout's copies
+        // travel side by side. A confirm or a return travels back to the producer beside the
+        // message: one of those per message.
+        let span =
+            out.iter()
+                .filter_map(|e| e.message)
+                .fold(None, |span: Option<(u64, u64)>, m| {
+                    Some(span.map_or((m.0, m.0), |(lo, hi)| (lo.min(m.0), hi.max(m.0))))
+                });
+        // A slot per node (`NodeId` indexes the world's nodes), then the signal's.
+        let signal = sim.world().nodes().len() as u64;
+        seen.reset(span.unwrap_or((0, 0)), signal + 1);
         out.retain(|e| {
-            let signal = matches!(e.kind, TraceKind::Confirm { .. } | TraceKind::Return);
-            e.message.is_none_or(|m| seen.insert((m, signal)))
+            let (Some(m), Some(hop)) = (e.message, e.edge) else {
+                return true;
+            };
+            if matches!(e.kind, TraceKind::Confirm { .. } | TraceKind::Return) {
+                return seen.insert(m, signal);
+            }
+            let moved_on = seen.contains(m, u64::from(hop.to.0));
+            seen.insert(m, u64::from(hop.from.0));
+            !moved_on
         });
         out.reverse();
-        out
     }
 
     /// What is in flight at the view.

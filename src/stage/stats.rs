@@ -1,7 +1,9 @@
 //! What the animation loop publishes on `window.__switchyardFrames` for the benchmark and the
 //! end-to-end tests: frames drawn and script time spent in them, where each node is on the
 //! canvas and the first few dots of the last frame. Writing it costs a few property sets a
-//! frame; it never reads anything back.
+//! frame (their names made JavaScript strings once); it never reads anything back.
+
+use wasm_bindgen::JsValue;
 
 use crate::stage::geometry::Dot;
 use crate::stage::layout::{Fit, Scene};
@@ -10,9 +12,11 @@ use crate::stage::layout::{Fit, Scene};
 pub struct Stats {
     frames: f64,
     busy_ms: f64,
-    /// Time by phase of the frame (ms, summed).
-    phases: Vec<(&'static str, f64)>,
+    /// Time by phase of the frame (ms, summed), with the property's name.
+    phases: Vec<(&'static str, JsValue, f64)>,
     object: js_sys::Object,
+    /// The names of the properties written every frame.
+    keys: [JsValue; 4],
 }
 
 impl Stats {
@@ -26,6 +30,7 @@ impl Stats {
             frames: 0.0,
             busy_ms: 0.0,
             object,
+            keys: ["frames", "busyMs", "dots", "dotCount"].map(JsValue::from_str),
         }
     }
 
@@ -51,21 +56,22 @@ impl Stats {
             let id = d.message.map_or(0.0, |m| m.0 as f64);
             list.push(&js_sys::Array::of3(&d.x.into(), &d.y.into(), &id.into()));
         }
-        self.set("dots", &list);
-        self.set("dotCount", &(dots.len() as f64).into());
+        let [_, _, dots_key, count_key] = &self.keys;
+        let _ = js_sys::Reflect::set(&self.object, dots_key, &list);
+        let _ = js_sys::Reflect::set(&self.object, count_key, &(dots.len() as f64).into());
     }
 
     /// Adds `ms` to the phase `name` (published with the next `record`).
     pub fn add(&mut self, name: &'static str, ms: f64) {
-        match self.phases.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, total)) => *total += ms,
-            None => self.phases.push((name, ms)),
+        match self.phases.iter_mut().find(|(n, _, _)| *n == name) {
+            Some((_, _, total)) => *total += ms,
+            None => self.phases.push((name, JsValue::from_str(name), ms)),
         }
     }
 
     pub fn record(&mut self, ms: f64) {
-        for (name, total) in &self.phases {
-            self.set(name, &(*total).into());
+        for (_, key, total) in &self.phases {
+            let _ = js_sys::Reflect::set(&self.object, key, &(*total).into());
         }
         if self.frames == 0.0 {
             // When the first frame was painted (ms since navigation start).
@@ -73,7 +79,8 @@ impl Stats {
         }
         self.frames += 1.0;
         self.busy_ms += ms;
-        let _ = js_sys::Reflect::set(&self.object, &"frames".into(), &self.frames.into());
-        let _ = js_sys::Reflect::set(&self.object, &"busyMs".into(), &self.busy_ms.into());
+        let [frames_key, busy_key, _, _] = &self.keys;
+        let _ = js_sys::Reflect::set(&self.object, frames_key, &self.frames.into());
+        let _ = js_sys::Reflect::set(&self.object, busy_key, &self.busy_ms.into());
     }
 }

@@ -4,8 +4,9 @@
 use switchyard_core::sim::{NodeKind, Options, Scenario, SimTime, Simulation, TraceEvent};
 
 use super::layout::{Fit, LinkKind, Scene};
-use super::player::{Player, Stop};
+use super::player::{Player, Seen, Stop};
 use crate::presets;
+use switchyard_core::MessageId;
 
 fn sim() -> Simulation {
     let preset = presets::find("orders-topic").expect("preset");
@@ -269,4 +270,76 @@ fn without_a_layout_nodes_go_in_columns_producers_exchanges_queues_consumers() {
             );
         }
     }
+}
+
+#[test]
+fn a_scan_set_holds_each_message_and_slot_once_over_any_span() {
+    // (ids and slots given to reset, pairs inserted in order with whether each was new)
+    let m = |id, slot| (MessageId(id), slot);
+    for (span, stride, inserts) in [
+        (
+            (10, 12),
+            3,
+            vec![(m(10, 0), true), (m(10, 0), false), (m(10, 2), true)],
+        ),
+        (
+            (10, 12),
+            3,
+            vec![(m(12, 2), true), (m(11, 2), true), (m(12, 2), false)],
+        ),
+        ((0, 0), 1, vec![(m(0, 0), true), (m(0, 0), false)]),
+        (
+            (5, 1 << 20),
+            4,
+            vec![(m(5, 3), true), (m(1 << 20, 3), true), (m(5, 3), false)],
+        ),
+    ] {
+        let mut seen = Seen::default();
+        // Twice: a reset empties it.
+        for _ in 0..2 {
+            seen.reset(span, stride);
+            for ((id, slot), new) in &inserts {
+                assert_eq!(seen.contains(*id, *slot), !new, "{id:?} {slot} in {span:?}");
+                assert_eq!(seen.insert(*id, *slot), *new, "{id:?} {slot} in {span:?}");
+                assert!(seen.contains(*id, *slot));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_fanout_copy_flies_to_every_queue_and_a_hop_ends_when_its_message_moves_on() {
+    let preset = presets::find("tutorial-3-publish-subscribe").expect("preset");
+    let scenario = Scenario::from_json_text(preset.json).expect("scenario");
+    let mut p = Player::new(Simulation::new(scenario, Options::default()).expect("simulation"));
+    let mut side_by_side = 0;
+    for t in (1_000_000..6_000_000).step_by(20_000) {
+        p.seek(t).expect("seek");
+        let shown = p.flights(250_000);
+        for e in &shown {
+            let (Some(m), Some(hop)) = (e.message, e.edge) else {
+                continue;
+            };
+            let moved_on = shown.iter().any(|later| {
+                later.seq > e.seq
+                    && later.message == Some(m)
+                    && later.edge.is_some_and(|h| h.from == hop.to)
+                    && !later.kind.name().starts_with("confirm")
+            });
+            assert!(
+                !moved_on,
+                "{e:?} is drawn after its message left {:?} at {t}",
+                hop.to
+            );
+            let copies = shown.iter().filter(|c| {
+                c.message == Some(m) && c.kind == e.kind && c.edge.is_some_and(|h| h.to != hop.to)
+            });
+            side_by_side += copies.count();
+        }
+    }
+    // Both queues get each log line: their copies are often on the wires at once.
+    assert!(
+        side_by_side > 10,
+        "{side_by_side} copies drawn beside another"
+    );
 }

@@ -137,6 +137,42 @@ test("a reload restores the scenario and the moment", async () => {
   await page.close();
 });
 
+/** The canvas's colour (#rrggbb) under each of the last frame's published dots. */
+const dotColours = (page) =>
+  page.evaluate(() => {
+    const canvas = document.querySelector("#stage-canvas");
+    const ctx = canvas.getContext("2d");
+    const dpr = canvas.width / canvas.clientWidth;
+    const hex = (v) => v.toString(16).padStart(2, "0");
+    return window.__switchyardFrames.dots.map(([x, y]) => {
+      const [r, g, b] = ctx.getImageData(Math.floor(x * dpr), Math.floor(y * dpr), 1, 1).data;
+      return `#${hex(r)}${hex(g)}${hex(b)}`;
+    });
+  });
+
+// The routing keys' colours (geometry.rs KEY_COLOURS) and the acks' green.
+const DOT_COLOURS = ["#e69f00", "#56b4e9", "#009e73", "#0072b2", "#d55e00", "#cc79a7", "#8f7cf6", "#2e8b57"];
+
+test("the stress preset flies its 2,000 messages as dots in their keys' colours", async () => {
+  const page = await env.browser.context.newPage();
+  await page.goto(`${env.server.url}__blank`);
+  await page.evaluate(() => localStorage.setItem("switchyard.session.v1", JSON.stringify({ v: 1, preset: "stress", at_us: 5000000, playing: true, speed: 3 })));
+  await page.goto(env.server.url);
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.dotCount > 1500, null, { timeout: 10000 });
+  const colours = await dotColours(page);
+  assert.equal(colours.length, 8, "the first 8 dots are published");
+  // A dot may lie under another's (then of that one's colour), never on bare canvas.
+  for (const c of colours) assert.ok(DOT_COLOURS.includes(c), `${c} under a dot, in ${colours}`);
+  assert.ok(new Set(colours).size >= 2, `several colours: ${colours}`);
+  // Reduced motion: no dot flies (each node messages head to is ringed instead).
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  await page.waitForFunction(() => window.__switchyardFrames.dotCount === 0, null, { timeout: 5000 });
+  await page.emulateMedia({ reducedMotion: "no-preference" });
+  await page.waitForFunction(() => window.__switchyardFrames.dotCount > 1500, null, { timeout: 5000 });
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("a corrupt saved session is discarded with a notice, not a blank page", async () => {
   const page = await env.browser.context.newPage();
   await page.goto(`${env.server.url}__blank`);
