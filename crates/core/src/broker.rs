@@ -161,6 +161,17 @@ impl Broker {
             .collect()
     }
 
+    /// How many deliveries are unsettled, per (vhost, queue): one pass over the channels.
+    pub fn unacked_counts(&self) -> BTreeMap<(&str, &str), u64> {
+        let mut counts = BTreeMap::new();
+        for (_, channel) in self.channels.iter() {
+            for (_, u) in channel.unacked() {
+                *counts.entry((&*u.vhost, &*u.queue)).or_default() += 1;
+            }
+        }
+        counts
+    }
+
     /// The user the connection authenticated as (`guest` unless set): a publish whose
     /// `user_id` property names someone else is refused with 406.
     pub fn set_user(&mut self, user: impl Into<String>) {

@@ -13,7 +13,7 @@ use crate::sim::world::NodeId;
 impl Simulation {
     /// Ready and unacked messages per queue node, in world order.
     pub fn queue_depths(&self) -> Vec<(NodeId, u64, u64)> {
-        let unsettled = self.state.broker.unsettled();
+        let unacked = self.state.broker.unacked_counts();
         self.world
             .queue_ids()
             .filter_map(|id| {
@@ -23,11 +23,9 @@ impl Simulation {
                     .broker
                     .queue(&node.vhost, &node.name)
                     .map_or(0, |q| q.message_count());
-                let unacked = unsettled
-                    .iter()
-                    .filter(|(_, _, _, v, q)| *v == node.vhost && *q == node.name)
-                    .count();
-                Some((id, ready as u64, unacked as u64))
+                let key = (node.vhost.as_str(), node.name.as_str());
+                let unacked = unacked.get(&key).copied().unwrap_or(0);
+                Some((id, ready as u64, unacked))
             })
             .collect()
     }
