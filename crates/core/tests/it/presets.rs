@@ -159,6 +159,11 @@ fn every_preset_runs_the_same_twice_and_conserves_messages() {
                 "{name}: {copy:?} held, never enqueued"
             );
         }
+        // The depths the stage and the metrics draw count exactly the copies held.
+        for (q, ready, unacked) in a.sim.queue_depths() {
+            let copies = held.iter().filter(|(_, node)| *node == q).count() as u64;
+            assert_eq!(ready + unacked, copies, "{name}: depth of {q:?}");
+        }
     }
 }
 
