@@ -1,9 +1,10 @@
 //! Channels as far as deliveries go: each has its own delivery-tag counter and holds the
 //! deliveries its consumers and `basic.get`s have not settled yet. Acknowledging with
 //! `multiple` settles every tag up to the one given. It owns the unacked copies; what happens
-//! to a settled copy is the broker's decision.
+//! to a settled copy is the broker's decision. Tags only grow, so a channel's unsettled
+//! deliveries are a queue in tag order: settling the oldest (the usual case) is a pop.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::error::BrokerError;
 use crate::event::Name;
@@ -30,12 +31,18 @@ pub struct Unacked {
 #[derive(Debug, Clone, Default)]
 pub struct Channel {
     last_tag: u64,
-    unacked: BTreeMap<u64, Unacked>,
+    /// In tag order (tags are handed out increasing and recorded as they are).
+    unacked: VecDeque<(u64, Unacked)>,
 }
 
 impl Channel {
     pub fn unacked(&self) -> impl Iterator<Item = (u64, &Unacked)> {
         self.unacked.iter().map(|(t, u)| (*t, u))
+    }
+
+    /// Where `tag` is, or would be, in tag order.
+    fn position(&self, tag: u64) -> Result<usize, usize> {
+        self.unacked.binary_search_by_key(&tag, |(t, _)| *t)
     }
 }
 
@@ -54,11 +61,15 @@ impl Channels {
     }
 
     pub fn record(&mut self, channel: ChannelId, tag: u64, unacked: Unacked) {
-        self.open
-            .entry(channel)
-            .or_default()
-            .unacked
-            .insert(tag, unacked);
+        let ch = self.open.entry(channel).or_default();
+        match ch.position(tag) {
+            Ok(i) => {
+                if let Some(slot) = ch.unacked.get_mut(i) {
+                    slot.1 = unacked;
+                }
+            }
+            Err(i) => ch.unacked.insert(i, (tag, unacked)),
+        }
     }
 
     /// Takes the deliveries `tag` names (with `multiple`, every tag up to it; tag 0 with
@@ -79,16 +90,15 @@ impl Channels {
             };
         };
         if multiple {
-            let upto = if tag == 0 { u64::MAX } else { tag };
-            if tag != 0 && !ch.unacked.contains_key(&tag) {
-                return Err(unknown);
-            }
-            let keep = ch.unacked.split_off(&upto.saturating_add(1));
-            let taken = std::mem::replace(&mut ch.unacked, keep);
-            return Ok(taken.into_iter().collect());
+            let end = match (tag, ch.position(tag)) {
+                (0, _) => ch.unacked.len(),
+                (_, Ok(i)) => i + 1,
+                (_, Err(_)) => return Err(unknown),
+            };
+            return Ok(ch.unacked.drain(..end).collect());
         }
-        match ch.unacked.remove(&tag) {
-            Some(u) => Ok(vec![(tag, u)]),
+        match ch.position(tag).ok().and_then(|i| ch.unacked.remove(i)) {
+            Some(settled) => Ok(vec![settled]),
             None => Err(unknown),
         }
     }
