@@ -284,7 +284,7 @@ impl Queue {
         let consumer = consumer.map(|c| c.tag.clone());
         cx.events.push(Event::Delivered {
             vhost: self.vhost.clone(),
-            queue: self.decl.name.as_str().into(),
+            queue: self.label.clone(),
             channel,
             consumer: consumer.clone(),
             auto_ack,
@@ -293,7 +293,7 @@ impl Queue {
         if !auto_ack {
             let unacked = Unacked {
                 vhost: self.vhost.clone(),
-                queue: self.decl.name.as_str().into(),
+                queue: self.label.clone(),
                 consumer,
                 entry,
             };

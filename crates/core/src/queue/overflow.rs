@@ -128,7 +128,7 @@ impl Queue {
         };
         cx.dead_letters.push_back(DeadLetter {
             vhost: self.vhost.clone(),
-            queue: self.decl.name.as_str().into(),
+            queue: self.label.clone(),
             reason,
             content,
             target: Target {
