@@ -80,27 +80,33 @@ impl Channels {
         tag: u64,
         multiple: bool,
     ) -> Result<Vec<(u64, Unacked)>, BrokerError> {
+        if !multiple {
+            return self.take_one(channel, tag).map(|u| vec![(tag, u)]);
+        }
         let unknown = BrokerError::UnknownDeliveryTag { tag };
         let Some(ch) = self.open.get_mut(&channel) else {
             // Tag 0 with `multiple` is "everything outstanding", which may be nothing.
-            return if multiple && tag == 0 {
+            return if tag == 0 {
                 Ok(Vec::new())
             } else {
                 Err(unknown)
             };
         };
-        if multiple {
-            let end = match (tag, ch.position(tag)) {
-                (0, _) => ch.unacked.len(),
-                (_, Ok(i)) => i + 1,
-                (_, Err(_)) => return Err(unknown),
-            };
-            return Ok(ch.unacked.drain(..end).collect());
-        }
-        match ch.position(tag).ok().and_then(|i| ch.unacked.remove(i)) {
-            Some(settled) => Ok(vec![settled]),
-            None => Err(unknown),
-        }
+        let end = match (tag, ch.position(tag)) {
+            (0, _) => ch.unacked.len(),
+            (_, Ok(i)) => i + 1,
+            (_, Err(_)) => return Err(unknown),
+        };
+        Ok(ch.unacked.drain(..end).collect())
+    }
+
+    /// [`Channels::take`] of one delivery without `multiple`.
+    pub fn take_one(&mut self, channel: ChannelId, tag: u64) -> Result<Unacked, BrokerError> {
+        let ch = self.open.get_mut(&channel);
+        let settled = ch.and_then(|ch| ch.position(tag).ok().and_then(|i| ch.unacked.remove(i)));
+        settled
+            .map(|(_, u)| u)
+            .ok_or(BrokerError::UnknownDeliveryTag { tag })
     }
 
     /// Closes a channel: its unsettled deliveries, in tag order.

@@ -212,6 +212,12 @@ impl Broker {
         now: u64,
     ) -> Result<(), BrokerError> {
         self.advance(now)?;
+        if !multiple {
+            let unacked = self.channels.take_one(channel, tag)?;
+            self.settle_one(channel, tag, unacked, how, true);
+            self.run_dead_letters();
+            return Ok(());
+        }
         let mut taken = self.channels.take(channel, tag, multiple)?;
         if taken.len() == 1 {
             // One delivery: its queue is visited once, to settle and then to dispatch.
