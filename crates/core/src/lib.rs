@@ -19,6 +19,7 @@
 //! - [`broker`]: vhosts, publishing, consuming, acknowledging, virtual time and restart, an
 //!   exchange's type changed in place, and the event log, over all of the above.
 //! - [`fields`]: reading JSON inputs with errors that name the field.
+//! - [`order`]: one shared sort, for the size of the browser bundle.
 //! - [`definitions`]: RabbitMQ definitions files in and out.
 //! - [`sim`]: the simulation engine: virtual time, producers and consumers, failures, the
 //!   trace the animation reads, metrics, step back and seek, scenario files; business flows
@@ -35,6 +36,7 @@ pub mod exchange;
 pub mod explain;
 pub mod fields;
 pub mod message;
+pub mod order;
 pub mod policy;
 pub mod profile;
 pub mod queue;

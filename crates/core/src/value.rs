@@ -76,7 +76,7 @@ impl Table {
     /// The table with keys sorted, as `rabbit_binding:sort_args` does for binding identity.
     pub fn sorted(&self) -> Table {
         let mut entries = self.0.clone();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::order::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
         Table(entries)
     }
 
@@ -94,12 +94,7 @@ impl Table {
     }
 
     pub fn to_json(&self) -> Json {
-        Json::Object(
-            self.0
-                .iter()
-                .map(|(k, v)| (k.clone(), v.to_json()))
-                .collect(),
-        )
+        crate::order::object(self.0.iter().map(|(k, v)| (k.clone(), v.to_json())))
     }
 }
 

@@ -229,7 +229,9 @@ impl Broker {
         }
         // RabbitMQ settles per queue (queues in name order), each in delivery-tag order: seen
         // live as the order in which dead letters from two queues arrive.
-        taken.sort_by(|(_, a), (_, b)| (&a.vhost, &a.queue).cmp(&(&b.vhost, &b.queue)));
+        crate::order::sort_by(&mut taken, |(_, a), (_, b)| {
+            (&a.vhost, &a.queue).cmp(&(&b.vhost, &b.queue))
+        });
         let mut touched = BTreeSet::new();
         for (delivery_tag, unacked) in taken {
             touched.insert((unacked.vhost.clone(), unacked.queue.clone()));
@@ -327,11 +329,13 @@ impl Broker {
         }
         // An auto-delete queue left without consumers stops at once, without taking its unacked
         // messages back (`handle_ch_down` in rabbit_amqqueue_process): they go with the queue.
-        let doomed: BTreeSet<(Name, Name)> = consumers
-            .iter()
-            .filter(|(v, q, _)| self.is_unused_auto_delete(v, q))
-            .map(|(v, q, _)| (v.clone(), q.clone()))
-            .collect();
+        // Inserted, not collected: a collect would compile another copy of the sort.
+        let mut doomed: BTreeSet<(Name, Name)> = BTreeSet::new();
+        for (v, q, _) in &consumers {
+            if self.is_unused_auto_delete(v, q) {
+                doomed.insert((v.clone(), q.clone()));
+            }
+        }
         let mut touched = BTreeSet::new();
         for (_, u) in self.channels.close(channel) {
             let key = (u.vhost.clone(), u.queue.clone());

@@ -51,7 +51,7 @@ impl Fill<'_> {
             }
             Json::Array(items) => Json::Array(items.iter().map(|v| self.data(v)).collect()),
             Json::Object(map) => {
-                Json::Object(map.iter().map(|(k, v)| (k.clone(), self.data(v))).collect())
+                crate::order::object(map.iter().map(|(k, v)| (k.clone(), self.data(v))))
             }
             other => other.clone(),
         }

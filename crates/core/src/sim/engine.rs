@@ -271,10 +271,9 @@ impl Simulation {
 
     /// The first lesson step strictly after `t`, with its index: where to pause next.
     pub fn next_pause_after(&self, t: SimTime) -> Option<(usize, &LessonStep)> {
-        let lesson = &self.scenario.lesson;
-        let mut steps: Vec<(usize, &LessonStep)> = lesson.iter().enumerate().collect();
-        steps.sort_by_key(|(i, s)| (s.at, *i));
-        steps.into_iter().find(|(_, s)| s.at > t.0)
+        (self.scenario.lesson.iter().enumerate())
+            .filter(|(_, s)| s.at > t.0)
+            .min_by_key(|(i, s)| (s.at, *i))
     }
 
     pub fn consumer_id(&self, name: &str) -> Option<ConsumerId> {

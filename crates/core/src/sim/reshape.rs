@@ -36,7 +36,7 @@ pub(crate) fn declare_nodes(scenario: &Scenario, world: &mut World) -> Declared 
             _ => None,
         })
         .collect();
-    steps.sort_by_key(|(i, at, _)| (*at, *i));
+    crate::order::sort_by_key(&mut steps, |(i, at, _)| (*at, *i));
     let mut declared = Declared::new();
     for (i, at, defs) in steps {
         for key in add_nodes(world, defs) {

@@ -18,7 +18,7 @@ use crate::sim::scenario::Scenario;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
 use crate::sim::world::{NodeId, NodeKind, World};
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 
 /// A hop that takes no time.
 fn instant((from, to, t): (NodeId, NodeId, SimTime)) -> Edge {
@@ -201,20 +201,20 @@ impl Simulation {
     /// neither writers nor projections).
     pub(crate) fn sourcing_json(&self) -> Option<Json> {
         self.cast.store?;
-        let streams: Map<String, Json> = self
-            .state
-            .patterns
-            .store
-            .streams()
-            .map(|(name, version)| (name.to_owned(), json!(version)))
-            .collect();
-        let projections: Map<String, Json> = self
-            .scenario
-            .projections
-            .iter()
-            .zip(&self.state.patterns.projections)
-            .map(|(spec, state)| (spec.name.clone(), state.to_json()))
-            .collect();
+        let streams = crate::order::map(
+            self.state
+                .patterns
+                .store
+                .streams()
+                .map(|(name, version)| (name.to_owned(), json!(version))),
+        );
+        let projections = crate::order::map(
+            self.scenario
+                .projections
+                .iter()
+                .zip(&self.state.patterns.projections)
+                .map(|(spec, state)| (spec.name.clone(), state.to_json())),
+        );
         Some(
             json!({"streams": streams, "appended": self.state.patterns.store.appended(),
             "conflicts": self.state.patterns.store.conflicts(), "projections": projections}),

@@ -290,7 +290,8 @@ impl Trace {
 
     /// Every held event of one message, from publish to its end, following dead letters.
     pub fn lifecycle(&self, message: MessageId) -> Vec<TraceEvent> {
-        let mut ids = BTreeSet::from([message]);
+        let mut ids = BTreeSet::new();
+        ids.insert(message);
         let mut out = Vec::new();
         for event in self.events() {
             let Some(m) = event.message else { continue };

@@ -78,7 +78,7 @@ impl Comparison {
 }
 
 fn named(pairs: &[(String, u64)]) -> Json {
-    Json::Object(pairs.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+    crate::order::object(pairs.iter().map(|(k, v)| (k.clone(), json!(v))))
 }
 
 impl StyleFigures {

@@ -273,13 +273,13 @@ pub fn rate(obj: &Map<String, Json>, path: &str) -> Result<Rate, FieldError> {
             only_keys(r, &path, &["kind", "at_ms"])?;
             let mut at = Vec::new();
             for (i, v) in array(r, "at_ms", &path, 100_000)?.iter().enumerate() {
-                let one = Map::from_iter([("t".to_owned(), v.clone())]);
+                let one = crate::order::map([("t".to_owned(), v.clone())]);
                 at.push(
                     ms(&one, "t", "", None)
                         .map_err(|e| error(&format!("{path}.at_ms[{i}]"), e.message))?,
                 );
             }
-            at.sort_unstable();
+            crate::order::sort_by_key(&mut at, |t| *t);
             Ok(Rate::Script { at })
         }
         _ => Err(error(

@@ -3,7 +3,7 @@
 //! by [`crate::definitions::export`], as a real RabbitMQ would import it. Knows nothing of how
 //! a scenario runs.
 
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 
 use crate::definitions;
 use crate::fields::FieldError;
@@ -18,11 +18,11 @@ impl Scenario {
     /// The scenario as a version-1 file.
     pub fn to_json(&self) -> Result<Json, FieldError> {
         let broker = self.topology.to_broker(Profile::default())?;
-        let layout: Map<String, Json> = self
-            .layout
-            .iter()
-            .map(|(name, x, y)| (name.clone(), json!({"x": x, "y": y})))
-            .collect();
+        let layout = crate::order::map(
+            self.layout
+                .iter()
+                .map(|(name, x, y)| (name.clone(), json!({"x": x, "y": y}))),
+        );
         let script: Vec<Json> = self.script.iter().map(|s| step(s.at, &s.action)).collect();
         let lesson: Vec<Json> = self
             .lesson
@@ -111,16 +111,12 @@ fn step(at: u64, action: &Action) -> Json {
 }
 
 fn producer(p: &ProducerSpec) -> Json {
-    let headers: Map<String, Json> = p
-        .headers
-        .iter()
-        .map(|(k, parts)| (k.clone(), json!(template(parts, &p.choices))))
-        .collect();
-    let choices: Map<String, Json> = p
-        .choices
-        .iter()
-        .map(|c| (c.name.clone(), weighted(c)))
-        .collect();
+    let headers = crate::order::map(
+        p.headers
+            .iter()
+            .map(|(k, parts)| (k.clone(), json!(template(parts, &p.choices)))),
+    );
+    let choices = crate::order::map(p.choices.iter().map(|c| (c.name.clone(), weighted(c))));
     let rate = rate(&p.rate);
     let mut out = json!({"name": p.name, "vhost": p.vhost, "exchange": p.exchange,
         "routing_key": template(&p.routing_key, &p.choices), "headers": headers, "choices": choices,
