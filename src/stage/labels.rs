@@ -115,7 +115,7 @@ pub fn widen_key_gaps(shapes: &mut [Shape], links: &[Link]) {
         }
     }
     // Per column where a short gap ends: the most room any key there needs.
-    widen.sort_by(|p, q| p.0.total_cmp(&q.0));
+    switchyard_core::order::sort_by(&mut widen, |p, q| p.0.total_cmp(&q.0));
     let mut shifts: Vec<(f64, f64)> = Vec::new();
     for (x, extra) in widen {
         match shifts.last_mut() {

@@ -323,7 +323,7 @@ fn binding_label(key: &str, arguments: &switchyard_core::Table) -> String {
         .iter()
         .map(|(k, v)| format!("{k}={}", v.to_json()).replace('"', ""))
         .collect();
-    parts.sort();
+    switchyard_core::order::sort_by(&mut parts, Ord::cmp);
     parts.join(", ")
 }
 
