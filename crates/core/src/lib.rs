@@ -20,6 +20,7 @@
 //!   exchange's type changed in place, and the event log, over all of the above.
 //! - [`fields`]: reading JSON inputs with errors that name the field.
 //! - [`order`]: one shared sort, for the size of the browser bundle.
+//! - [`decimal`]: numbers with a fixed count of decimals, without the float printer.
 //! - [`definitions`]: RabbitMQ definitions files in and out.
 //! - [`sim`]: the simulation engine: virtual time, producers and consumers, failures, the
 //!   trace the animation reads, metrics, step back and seek, scenario files; business flows
@@ -29,6 +30,7 @@
 
 pub mod broker;
 pub mod channel;
+pub mod decimal;
 pub mod definitions;
 pub mod error;
 pub mod event;

@@ -100,8 +100,8 @@ pub(crate) fn in_time(
         let what = format!(
             "{} `{name}` is declared by script[{step}] at {} ms, after this actor starts at {} ms",
             kind.name(),
-            *at as f64 / 1000.0,
-            start as f64 / 1000.0
+            crate::decimal::short(*at as f64 / 1000.0, 3),
+            crate::decimal::short(start as f64 / 1000.0, 3)
         );
         return Err(error(path, what));
     }

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value as Json};
 
+use crate::decimal::short;
 use crate::fields::{FieldError, error, join};
 use crate::sim::rng::Dist;
 
@@ -33,7 +34,10 @@ pub fn number(
     default: Option<f64>,
 ) -> Result<f64, FieldError> {
     let at = join(path, key);
-    let range = || error(&at, format!("expected a number from {min} to {max}"));
+    let range = || {
+        let (min, max) = (short(min, 6), short(max, 6));
+        error(&at, format!("expected a number from {min} to {max}"))
+    };
     match obj.get(key) {
         None | Some(Json::Null) => default.ok_or_else(|| error(&at, "is missing")),
         Some(Json::Number(n)) => match n.as_f64() {
