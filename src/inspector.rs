@@ -10,6 +10,7 @@ mod message;
 mod node;
 mod values;
 
+use switchyard_core::decimal::fixed;
 use switchyard_core::sim::{NodeId, Rates, Simulation};
 use yew::prelude::*;
 
@@ -100,7 +101,7 @@ fn rates(sim: &Simulation, node: NodeId, which: &[Rate]) -> Html {
     html! {
         <dl class="stats rates-now" aria-label="Rates over the last second">
             { for which.iter().map(|(name, f)| html! {
-                <div><dt>{ *name }</dt><dd>{ format!("{:.1}/s", f(&r)) }</dd></div>
+                <div><dt>{ *name }</dt><dd>{ format!("{}/s", fixed(f(&r), 1)) }</dd></div>
             }) }
         </dl>
     }

@@ -4,6 +4,7 @@
 //! Total with a small chart of its depth) and each consumer's utilisation. Charts are
 //! hand-drawn SVG from the simulation's samples. It reads the simulation; it decides nothing.
 
+use switchyard_core::decimal::{fixed, short};
 use switchyard_core::sim::Simulation;
 use switchyard_core::sim::metrics::Sample;
 use yew::prelude::*;
@@ -67,12 +68,12 @@ fn rates(samples: &[&Sample]) -> Html {
                             </svg>
                             { *name }
                         </th>
-                        <td class="num">{ last.map_or_else(|| "—".to_owned(), |s| format!("{:.1}/s", f(s))) }</td>
+                        <td class="num">{ last.map_or_else(|| "—".to_owned(), |s| format!("{}/s", fixed(f(s), 1))) }</td>
                     </tr>
                 }) }
             </table>
             <svg class="chart rates-chart" viewBox="0 0 300 80" preserveAspectRatio="none" role="img"
-                 aria-label={ format!("message rates over the last {} samples, peak {max:.1}/s", samples.len()) }>
+                 aria-label={ format!("message rates over the last {} samples, peak {}/s", samples.len(), fixed(max, 1)) }>
                 { for series.iter().zip(RATES.iter()).map(|(values, (name, dash, _))| html! {
                     <polyline class={classes!("line", *name)} points={ points(values, max, 300.0, 80.0) }
                               stroke-dasharray={ *dash } />
@@ -82,7 +83,7 @@ fn rates(samples: &[&Sample]) -> Html {
                 if samples.len() < 2 {
                     { "sampling… (the chart starts at the second sample)" }
                 } else {
-                    { format!("peak {max:.1} messages/s over the last {} samples", samples.len()) }
+                    { format!("peak {} messages/s over the last {} samples", fixed(max, 1), samples.len()) }
                 }
             </p>
         </div>
@@ -195,11 +196,11 @@ fn consumers(sim: &Simulation) -> Html {
             <ul class="utilisation-list">
                 { for specs.iter().enumerate().map(|(i, c)| {
                     let u = sim.utilisation(i);
-                    let percent = format!("{}%", (u * 100.0).round());
+                    let percent = format!("{}%", fixed(u * 100.0, 0));
                     html! {
                         <li>
                             <span class="name consumer">{ &c.name }</span>
-                            <meter min="0" max="1" value={ u.to_string() } aria-label={ format!("{} utilisation", c.name) }>
+                            <meter min="0" max="1" value={ short(u, 4) } aria-label={ format!("{} utilisation", c.name) }>
                                 { percent.clone() }
                             </meter>
                             <span class="num">{ percent }</span>
@@ -220,7 +221,7 @@ pub fn sparkline(values: &[f64], label: &str) -> Html {
     }
     html! {
         <svg class="chart sparkline" viewBox="0 0 120 24" preserveAspectRatio="none" role="img"
-             aria-label={ format!("{label}: now {last}, peak {max}") }>
+             aria-label={ format!("{label}: now {}, peak {}", short(last, 2), short(max, 2)) }>
             <polyline class="line" points={ points(values, max, 120.0, 24.0) } />
         </svg>
     }
@@ -234,11 +235,8 @@ fn points(values: &[f64], max: f64, width: f64, height: f64) -> String {
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            format!(
-                "{:.1},{:.1}",
-                i as f64 * width / n,
-                height - 1.0 - v * scale
-            )
+            let (x, y) = (i as f64 * width / n, height - 1.0 - v * scale);
+            format!("{},{}", fixed(x, 1), fixed(y, 1))
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -247,13 +245,14 @@ fn points(values: &[f64], max: f64, width: f64, height: f64) -> String {
 /// µs as milliseconds, three significant figures at most.
 fn ms(us: u64) -> String {
     let ms = us as f64 / 1000.0;
-    if ms >= 100.0 {
-        format!("{ms:.0} ms")
+    let places = if ms >= 100.0 {
+        0
     } else if ms >= 10.0 {
-        format!("{ms:.1} ms")
+        1
     } else {
-        format!("{ms:.2} ms")
-    }
+        2
+    };
+    format!("{} ms", fixed(ms, places))
 }
 
 #[cfg(test)]

@@ -144,7 +144,7 @@ pub fn speed_label(speed: f64) -> String {
     if speed.is_infinite() {
         "max".to_owned()
     } else {
-        format!("{speed}×")
+        format!("{}×", switchyard_core::decimal::short(speed, 2))
     }
 }
 

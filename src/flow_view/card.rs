@@ -4,6 +4,7 @@
 //! failed while a service was down, each service's backlog, and the saga's outcome. It draws the
 //! core's `Comparison`; it computes nothing itself.
 
+use switchyard_core::decimal::short;
 use switchyard_core::sim::flow::{Comparison, Style, StyleFigures};
 use yew::prelude::*;
 
@@ -132,16 +133,16 @@ fn histogram(s: &StyleFigures, edges: &[f64], peak: u64) -> Html {
     html! {
         <figure class="histogram">
             <figcaption>{ "caller response times (log scale)" }</figcaption>
-            <svg viewBox={format!("0 0 {W} {}", H + 14.0)} width="100%" role="img"
+            <svg viewBox={format!("0 0 {} {}", num(W), num(H + 14.0))} width="100%" role="img"
                 aria-label={format!("{} response times", s.style.name())}>
                 { for bars.iter().enumerate().map(|(i, n)| {
                     let h = if *n == 0 { 0.0 } else { (*n as f64 / peak as f64 * H).max(1.5) };
-                    html! { <rect class="bar" x={(i as f64 * width + 1.0).to_string()} y={(H - h).to_string()}
-                        width={(width - 2.0).to_string()} height={h.to_string()}><title>{ format!("{n} requests") }</title></rect> }
+                    html! { <rect class="bar" x={num(i as f64 * width + 1.0)} y={num(H - h)}
+                        width={num(width - 2.0)} height={num(h)}><title>{ format!("{n} requests") }</title></rect> }
                 }) }
-                <line class="axis" x1="0" x2={W.to_string()} y1={H.to_string()} y2={H.to_string()} />
-                <text x="0" y={(H + 12.0).to_string()} class="tick">{ figures::duration(first) }</text>
-                <text x={W.to_string()} y={(H + 12.0).to_string()} class="tick end">{ figures::duration(last) }</text>
+                <line class="axis" x1="0" x2={num(W)} y1={num(H)} y2={num(H)} />
+                <text x="0" y={num(H + 12.0)} class="tick">{ figures::duration(first) }</text>
+                <text x={num(W)} y={num(H + 12.0)} class="tick end">{ figures::duration(last) }</text>
             </svg>
         </figure>
     }
@@ -162,16 +163,16 @@ fn dependencies(s: &StyleFigures, exchange: &str) -> Html {
     html! {
         <figure class="dependencies">
             <figcaption>{ format!("{trigger} depends directly on {}", targets.len()) }</figcaption>
-            <svg viewBox={format!("0 0 240 {h}")} width="100%" role="img"
+            <svg viewBox={format!("0 0 240 {}", num(h))} width="100%" role="img"
                 aria-label={format!("{trigger} depends on {}", targets.join(", "))}>
-                <rect class="dep-node" x="2" y={(mid - 9.0).to_string()} width="76" height="18" rx="4" />
-                <text class="dep-label" x="40" y={(mid + 4.0).to_string()}>{ trigger }</text>
+                <rect class="dep-node" x="2" y={num(mid - 9.0)} width="76" height="18" rx="4" />
+                <text class="dep-label" x="40" y={num(mid + 4.0)}>{ trigger }</text>
                 { for targets.iter().enumerate().map(|(i, t)| {
                     let y = 3.0 + i as f64 * 22.0 + 9.0;
                     html! { <g>
-                        <line class="dep-edge" x1="78" y1={mid.to_string()} x2="150" y2={y.to_string()} marker-end="url(#dep-arrow)" />
-                        <rect class="dep-node" x="152" y={(y - 9.0).to_string()} width="86" height="18" rx="4" />
-                        <text class="dep-label" x="195" y={(y + 4.0).to_string()}>{ *t }</text>
+                        <line class="dep-edge" x1="78" y1={num(mid)} x2="150" y2={num(y)} marker-end="url(#dep-arrow)" />
+                        <rect class="dep-node" x="152" y={num(y - 9.0)} width="86" height="18" rx="4" />
+                        <text class="dep-label" x="195" y={num(y + 4.0)}>{ *t }</text>
                     </g> }
                 }) }
                 <defs><marker id="dep-arrow" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6" markerHeight="6" orient="auto">
@@ -179,4 +180,9 @@ fn dependencies(s: &StyleFigures, exchange: &str) -> Html {
             </svg>
         </figure>
     }
+}
+
+/// An SVG coordinate: two decimals at most.
+fn num(x: f64) -> String {
+    short(x, 2)
 }

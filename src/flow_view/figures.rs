@@ -2,6 +2,8 @@
 //! logarithmic scale (so the bars compare), and durations in words. Pure functions over the
 //! core's figures; no Yew, tested natively.
 
+use switchyard_core::decimal::fixed;
+
 /// Bars in a response-time histogram.
 pub const BARS: usize = 12;
 
@@ -41,11 +43,11 @@ pub fn duration(us: u64) -> String {
     if us < 1_000 {
         format!("{us} µs")
     } else if us < 10_000 {
-        format!("{:.1} ms", us as f64 / 1000.0)
+        format!("{} ms", fixed(us as f64 / 1000.0, 1))
     } else if us < 1_000_000 {
-        format!("{} ms", (us as f64 / 1000.0).round())
+        format!("{} ms", fixed(us as f64 / 1000.0, 0))
     } else {
-        format!("{:.2} s", us as f64 / 1e6)
+        format!("{} s", fixed(us as f64 / 1e6, 2))
     }
 }
 

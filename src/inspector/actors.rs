@@ -4,6 +4,7 @@
 //! message links. It reads the scenario and the simulation; it decides nothing.
 
 use switchyard_core::MessageId;
+use switchyard_core::decimal::{fixed, short};
 use switchyard_core::queue::Queue;
 use switchyard_core::sim::rng::Dist;
 use switchyard_core::sim::scenario::{OnFailure, Part, ProducerSpec, Rate};
@@ -35,7 +36,7 @@ pub(super) fn consumer(sim: &Simulation, name: &str, on_select: &Callback<Select
         .filter(|(ch, ..)| *ch == view.channel)
         .map(|(_, _, m, _, _)| m)
         .collect();
-    let percent = (view.utilisation * 100.0).round();
+    let percent = fixed(view.utilisation * 100.0, 0);
     html! {
         <>
             <div class="counts">
@@ -45,16 +46,16 @@ pub(super) fn consumer(sim: &Simulation, name: &str, on_select: &Callback<Select
                 <div class="count"><span class="n">{ view.processed }</span><span class="label">{ "processed" }</span></div>
                 <div class="count"><span class="n">{ format!("{percent}%") }</span><span class="label">{ "utilisation" }</span></div>
             </div>
-            <meter class="utilisation" min="0" max="1" value={ view.utilisation.to_string() }
+            <meter class="utilisation" min="0" max="1" value={ short(view.utilisation, 4) }
                    aria-label="utilisation">{ format!("{percent}%") }</meter>
             { settings(vec![
                 ("queue", queue),
                 ("prefetch", text(if spec.prefetch == 0 { "0 (unlimited)".to_owned() } else { spec.prefetch.to_string() })),
                 ("auto-ack", yes_no(spec.auto_ack)),
                 ("processing time", text(dist(&spec.processing))),
-                ("failure probability", text(spec.failure_probability)),
+                ("failure probability", text(short(spec.failure_probability, 6))),
                 ("on failure", (spec.failure_probability > 0.0).then(|| html! { { on_failure(spec.on_failure) } })),
-                ("crash probability", (spec.crash_probability > 0.0).then(|| html! { { spec.crash_probability } })),
+                ("crash probability", (spec.crash_probability > 0.0).then(|| html! { { short(spec.crash_probability, 6) } })),
                 ("recovers after", spec.recover_after.and_then(|us| text(seconds(us)))),
                 ("starts at", (spec.start > 0).then(|| html! { { seconds(spec.start) } })),
                 ("retry", spec.retry.as_ref().and_then(|r| text(format!(
@@ -191,9 +192,14 @@ fn template(spec: &ProducerSpec, parts: &[Part]) -> String {
 fn rate(rate: &Rate) -> String {
     let per_second = |interval_us: f64| 1e6 / interval_us.max(1.0);
     match rate {
-        Rate::Fixed { interval } => format!("{:.3} / s, evenly", per_second(*interval as f64)),
+        Rate::Fixed { interval } => {
+            format!("{} / s, evenly", fixed(per_second(*interval as f64), 3))
+        }
         Rate::Poisson { mean_interval } => {
-            format!("{:.3} / s on average (Poisson)", per_second(*mean_interval))
+            format!(
+                "{} / s on average (Poisson)",
+                fixed(per_second(*mean_interval), 3)
+            )
         }
         Rate::Bursts { size, every } => format!("bursts of {size} every {}", seconds(*every)),
         Rate::Script { at } => format!("{} scripted publishes", at.len()),
@@ -201,7 +207,7 @@ fn rate(rate: &Rate) -> String {
 }
 
 fn dist(d: &Dist) -> String {
-    let ms = |us: f64| format!("{} ms", (us / 100.0).round() / 10.0);
+    let ms = |us: f64| format!("{} ms", short(us / 1000.0, 1));
     match *d {
         Dist::Fixed(us) => ms(us as f64),
         Dist::Uniform { min, max } => format!("{} to {}", ms(min as f64), ms(max as f64)),

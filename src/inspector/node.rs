@@ -352,7 +352,7 @@ fn projection(sim: &Simulation, name: &str) -> Html {
     };
     html! {
         <>
-            <p>{ format!("Read up to version {}; sum {}.", state.position, state.sum) }</p>
+            <p>{ format!("Read up to version {}; sum {}.", state.position, switchyard_core::decimal::short(state.sum, 2)) }</p>
             <ul>
                 { for state.by_type.iter().map(|(kind, n)| html! {
                     <li>{ format!("{kind}: {n}") }</li>

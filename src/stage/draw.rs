@@ -233,7 +233,7 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         ctx.set_fill_style_str("#ffffff");
         ctx.set_font(&format!(
             "700 {}px system-ui, sans-serif",
-            (r * 0.9).round()
+            switchyard_core::decimal::fixed(r * 0.9, 0)
         ));
         ctx.set_text_align("center");
         ctx.set_text_baseline("middle");

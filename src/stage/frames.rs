@@ -285,7 +285,10 @@ impl Loop {
             Stop::Arrival { node, message } => {
                 let name = sim.world().node(node).map_or("?", |n| n.name.as_str());
                 let at = p.view() as f64 / 1000.0;
-                let why = format!("Paused at {at:.1} ms: a message arrived at {name}.");
+                let why = format!(
+                    "Paused at {} ms: a message arrived at {name}.",
+                    switchyard_core::decimal::fixed(at, 1)
+                );
                 self.dispatch.dispatch(Action::Stopped(why.into()));
                 if let Some(m) = message {
                     self.dispatch
