@@ -178,12 +178,11 @@ impl<'a> Walk<'a> {
         msg: &RoutingInput<'_>,
         trace: Option<&mut Vec<ExchangeVisit>>,
     ) -> BTreeSet<&'a str> {
-        let queues: BTreeSet<&'a str> = msg
-            .keys
-            .iter()
-            .filter_map(|k| self.topology.queue(k))
-            .map(|q| q.name.as_str())
-            .collect();
+        // Inserted, not collected: a collect compiles another copy of the sort into the bundle.
+        let mut queues: BTreeSet<&'a str> = BTreeSet::new();
+        for queue in msg.keys.iter().filter_map(|k| self.topology.queue(k)) {
+            queues.insert(queue.name.as_str());
+        }
         if let Some(trace) = trace {
             let lookups = msg
                 .keys
