@@ -5,7 +5,7 @@
 //! broker state.
 
 use crate::channel::ChannelId;
-use crate::event::{Confirm, Event, MessageId};
+use crate::event::{Confirm, Event, MessageId, Name};
 use crate::queue::entry::Delivery;
 use crate::sim::actor::ProducerId;
 use crate::sim::actor::consumer::Held;
@@ -117,7 +117,7 @@ impl Simulation {
                     reason,
                 };
                 self.remember_dead_letter(t, seen);
-                let q = self.world.queue(&vhost, &queue);
+                let q = self.world.queue_of(&vhost, &queue);
                 cx.exchange = self.world.exchange(&vhost, &exchange);
                 // A dead letter's copies come through the dead-letter exchange.
                 cx.hops = None;
@@ -138,15 +138,15 @@ impl Simulation {
                 self.trace.record(t, kind, None, None, None);
             }
             Event::QueueLost { vhost, queue } => {
-                let q = self.world.queue(&vhost, &queue);
+                let q = self.world.queue_of(&vhost, &queue);
                 self.trace.record(t, TraceKind::QueueLost, None, None, q);
             }
             other => self.at_exchange(t, other, cx),
         }
     }
 
-    fn count_at(&mut self, vhost: &str, queue: &str, f: impl Fn(&mut Counters)) {
-        let q = self.world.queue(vhost, queue);
+    fn count_at(&mut self, vhost: &Name, queue: &Name, f: impl Fn(&mut Counters)) {
+        let q = self.world.queue_of(vhost, queue);
         self.state.metrics.count(q, f);
     }
 
@@ -167,8 +167,8 @@ impl Simulation {
     }
 
     /// queue → consumer, whose arrival is scheduled.
-    fn delivery(&mut self, t: SimTime, vhost: &str, queue: &str, ch: ChannelId, d: &Delivery) {
-        let q = self.world.queue(vhost, queue);
+    fn delivery(&mut self, t: SimTime, vhost: &Name, queue: &Name, ch: ChannelId, d: &Delivery) {
+        let q = self.world.queue_of(vhost, queue);
         let redelivered = d.message.redelivered;
         self.state.metrics.count(q, |c| {
             c.delivered += 1;
@@ -224,7 +224,7 @@ impl Simulation {
                 vhost,
                 queue,
             } => {
-                let q = self.world.queue(&vhost, &queue);
+                let q = self.world.queue_of(&vhost, &queue);
                 self.state.metrics.count(q, |c| c.enqueued += 1);
                 self.wake_for(&vhost, &queue);
                 let from = q.and_then(|q| cx.hops.and_then(|h| h.source(q)));
@@ -291,7 +291,7 @@ impl Simulation {
             } => (TraceKind::LostOnRestart, message, vhost, queue),
             _ => return,
         };
-        let q = self.world.queue(&vhost, &queue);
+        let q = self.world.queue_of(&vhost, &queue);
         self.state.metrics.count(q, |c| match kind {
             TraceKind::PublishRejected => c.publish_rejected += 1,
             TraceKind::Requeue => c.requeued += 1,
