@@ -9,6 +9,7 @@ mod clock;
 mod consume;
 mod flow;
 mod retype;
+mod routes;
 mod routing;
 
 pub use consume::{GetOk, Settle};
@@ -66,6 +67,8 @@ pub struct Broker {
     /// Whether some queue may ever fall due (an `x-expires`, or a copy with an expiry came
     /// in). Sticky: until it is set, the clock has nothing to look at.
     maybe_due: bool,
+    /// Remembered routes of publishes; forgotten whenever the topology or the policies change.
+    routes: routes::Routes,
 }
 
 impl Default for Broker {
@@ -91,6 +94,7 @@ impl Broker {
             now: 0,
             user: DEFAULT_USER.to_owned(),
             maybe_due: false,
+            routes: routes::Routes::default(),
         }
     }
 
@@ -99,6 +103,7 @@ impl Broker {
     }
 
     pub fn add_vhost(&mut self, name: &str) {
+        self.routes.clear();
         self.vhosts
             .entry(name.to_owned())
             .or_insert_with(|| Topology::new(name));
@@ -116,7 +121,9 @@ impl Broker {
             })
     }
 
+    /// The only way to change a topology: it forgets the remembered routes.
     fn topology_mut(&mut self, vhost: &str) -> Result<&mut Topology, BrokerError> {
+        self.routes.clear();
         self.vhosts
             .get_mut(vhost)
             .ok_or_else(|| BrokerError::UnknownVhost {
@@ -130,6 +137,7 @@ impl Broker {
 
     /// Adds or replaces a policy; queue settings follow at once.
     pub fn set_policy(&mut self, policy: Policy) {
+        self.routes.clear();
         self.policies.set(policy);
         let (policies, profile) = (&self.policies, self.profile);
         for (vhost, queues) in &mut self.queues {

@@ -44,7 +44,8 @@ impl Broker {
         let content = Rc::new(Content::from_publish(message, publish, &keys, self.profile));
         // Routing sees the headers as published (BCC is stripped from the copies only).
         let headers = &publish.properties.headers;
-        let queues = self.route_labels(vhost, &publish.exchange, &content.route_keys, headers);
+        let queues =
+            self.route_labels_cached(vhost, &publish.exchange, &content.route_keys, headers);
         self.events.push(Event::Published {
             message,
             vhost: vhost.into(),

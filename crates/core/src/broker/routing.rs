@@ -115,6 +115,22 @@ impl Broker {
             .collect()
     }
 
+    /// [`Broker::route_labels`], remembered until the topology or the policies change.
+    pub(super) fn route_labels_cached(
+        &mut self,
+        vhost: &str,
+        exchange: &str,
+        keys: &[String],
+        headers: &Table,
+    ) -> Vec<Name> {
+        if let Some(queues) = self.routes.get(vhost, exchange, keys, headers) {
+            return queues.to_vec();
+        }
+        let queues = self.route_labels(vhost, exchange, keys, headers);
+        self.routes.insert(vhost, exchange, keys, headers, &queues);
+        queues
+    }
+
     /// Why a publish would go where it goes, without changing anything.
     pub fn explain(&self, vhost: &str, publish: &Publish) -> Result<RouteExplanation, BrokerError> {
         let topology = self.check_publish(vhost, publish)?;
