@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use crate::broker::routes::Routed;
 use crate::broker::{Broker, PublishOutcome};
 use crate::channel::ChannelId;
 use crate::error::BrokerError;
@@ -41,14 +42,15 @@ impl Broker {
         self.advance(now)?;
         let keys = publish.routing_keys()?;
         let message = self.next_message_id();
-        let content = Rc::new(Content::from_publish(message, publish, &keys, self.profile));
-        // Routing sees the headers as published (BCC is stripped from the copies only).
-        let headers = &publish.properties.headers;
-        let queues =
-            self.route_labels_cached(vhost, &publish.exchange, &content.route_keys, headers);
+        let Routed {
+            vhost: vhost_name,
+            label,
+            queues,
+        } = self.route_publish(vhost, publish, &keys);
+        let content = Rc::new(Content::labelled(message, publish, label, self.profile));
         self.events.push(Event::Published {
             message,
-            vhost: vhost.into(),
+            vhost: vhost_name,
             exchange: content.exchange.clone(),
             routing_key: content.routing_key.clone(),
         });

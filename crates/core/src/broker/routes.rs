@@ -8,11 +8,22 @@ use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::event::Name;
+use crate::message::KeySource;
+use crate::queue::entry::Label;
 use crate::value::{Table, Value};
 
 /// Most routes remembered before starting over (many distinct routing keys would otherwise
 /// grow the cache forever).
 const MAX_ROUTES: usize = 4096;
+
+/// What a remembered route gives the next publish like it: the queues reached, and the names
+/// its content and events share with every such publish.
+#[derive(Debug, Clone)]
+pub(crate) struct Routed {
+    pub(crate) vhost: Name,
+    pub(crate) label: Label,
+    pub(crate) queues: Vec<Name>,
+}
 
 /// Routes by a hash of (vhost, exchange, keys); a bucket holds every route with that hash.
 #[derive(Debug, Clone, Default)]
@@ -23,55 +34,44 @@ pub(crate) struct Routes {
 
 #[derive(Debug, Clone)]
 struct Route {
-    vhost: String,
-    exchange: String,
-    keys: Vec<String>,
+    keys: Vec<(String, KeySource)>,
     headers: Table,
-    queues: Vec<Name>,
+    routed: Routed,
 }
 
 impl Routes {
-    /// The queues remembered for these inputs.
+    /// The route remembered for these inputs.
     pub(crate) fn get(
         &self,
         vhost: &str,
         exchange: &str,
-        keys: &[String],
+        keys: &[(String, KeySource)],
         headers: &Table,
-    ) -> Option<&[Name]> {
+    ) -> Option<&Routed> {
         let bucket = self.by_hash.get(&hash(vhost, exchange, keys))?;
         bucket
             .iter()
             .find(|r| {
-                r.vhost == vhost
-                    && r.exchange == exchange
+                *r.routed.vhost == *vhost
+                    && *r.routed.label.exchange == *exchange
                     && r.keys == keys
                     && same_table(&r.headers, headers)
             })
-            .map(|r| r.queues.as_slice())
+            .map(|r| &r.routed)
     }
 
-    pub(crate) fn insert(
-        &mut self,
-        vhost: &str,
-        exchange: &str,
-        keys: &[String],
-        headers: &Table,
-        queues: &[Name],
-    ) {
+    /// Remembers the route of a publish with `keys` and `headers` (its vhost and exchange are
+    /// in `routed`).
+    pub(crate) fn insert(&mut self, keys: &[(String, KeySource)], headers: &Table, routed: Routed) {
         if self.len >= MAX_ROUTES {
             self.clear();
         }
-        self.by_hash
-            .entry(hash(vhost, exchange, keys))
-            .or_default()
-            .push(Route {
-                vhost: vhost.to_owned(),
-                exchange: exchange.to_owned(),
-                keys: keys.to_vec(),
-                headers: headers.clone(),
-                queues: queues.to_vec(),
-            });
+        let hash = hash(&routed.vhost, &routed.label.exchange, keys);
+        self.by_hash.entry(hash).or_default().push(Route {
+            keys: keys.to_vec(),
+            headers: headers.clone(),
+            routed,
+        });
         self.len += 1;
     }
 
@@ -84,9 +84,12 @@ impl Routes {
     }
 }
 
-fn hash(vhost: &str, exchange: &str, keys: &[String]) -> u64 {
+fn hash(vhost: &str, exchange: &str, keys: &[(String, KeySource)]) -> u64 {
     let mut h = DefaultHasher::new();
-    (vhost, exchange, keys).hash(&mut h);
+    (vhost, exchange).hash(&mut h);
+    for (key, _) in keys {
+        key.hash(&mut h);
+    }
     h.finish()
 }
 
@@ -120,21 +123,43 @@ mod tests {
         t
     }
 
+    fn routed(exchange: &str, queues: &[&str]) -> Routed {
+        let publish = crate::message::Publish::new(exchange, "a.b");
+        Routed {
+            vhost: "/".into(),
+            label: Label::new(&publish, &[("a.b".to_owned(), KeySource::RoutingKey)]),
+            queues: queues.iter().map(|q| Name::from(*q)).collect(),
+        }
+    }
+
+    fn key(k: &str, source: KeySource) -> Vec<(String, KeySource)> {
+        vec![(k.to_owned(), source)]
+    }
+
     #[test]
     fn a_route_is_found_only_with_the_same_inputs() {
         let mut routes = Routes::default();
-        let keys = ["a.b".to_owned()];
-        let q: Vec<Name> = vec!["q".into()];
+        let keys = key("a.b", KeySource::RoutingKey);
         let h = table(Value::Int(1));
-        routes.insert("/", "x", &keys, &h, &q);
-        assert_eq!(routes.get("/", "x", &keys, &h), Some(&q[..]));
-        assert_eq!(routes.get("/", "y", &keys, &h), None);
-        assert_eq!(routes.get("v", "x", &keys, &h), None);
-        assert_eq!(routes.get("/", "x", &["a.c".to_owned()], &h), None);
-        assert_eq!(routes.get("/", "x", &keys, &table(Value::Int(2))), None);
-        assert_eq!(routes.get("/", "x", &keys, &Table::new()), None);
+        routes.insert(&keys, &h, routed("x", &["q"]));
+        let found = |r: &Routes, v: &str, x: &str, k: &[(String, KeySource)], h: &Table| {
+            r.get(v, x, k, h).map(|r| r.queues.clone())
+        };
+        assert_eq!(found(&routes, "/", "x", &keys, &h), Some(vec!["q".into()]));
+        assert_eq!(found(&routes, "/", "y", &keys, &h), None);
+        assert_eq!(found(&routes, "v", "x", &keys, &h), None);
+        assert_eq!(
+            found(&routes, "/", "x", &key("a.c", KeySource::RoutingKey), &h),
+            None
+        );
+        assert_eq!(
+            found(&routes, "/", "x", &key("a.b", KeySource::Bcc), &h),
+            None
+        );
+        assert_eq!(found(&routes, "/", "x", &keys, &table(Value::Int(2))), None);
+        assert_eq!(found(&routes, "/", "x", &keys, &Table::new()), None);
         routes.clear();
-        assert_eq!(routes.get("/", "x", &keys, &h), None);
+        assert_eq!(found(&routes, "/", "x", &keys, &h), None);
     }
 
     #[test]
@@ -151,12 +176,17 @@ mod tests {
         let mut routes = Routes::default();
         let none = Table::new();
         for i in 0..MAX_ROUTES {
-            routes.insert("/", "x", &[i.to_string()], &none, &[]);
+            routes.insert(
+                &key(&i.to_string(), KeySource::RoutingKey),
+                &none,
+                routed("x", &[]),
+            );
         }
-        assert!(routes.get("/", "x", &["0".to_owned()], &none).is_some());
-        routes.insert("/", "x", &["new".to_owned()], &none, &[]);
+        let zero = key("0", KeySource::RoutingKey);
+        assert!(routes.get("/", "x", &zero, &none).is_some());
+        routes.insert(&key("new", KeySource::RoutingKey), &none, routed("x", &[]));
         assert_eq!(routes.len, 1);
-        assert!(routes.get("/", "x", &["0".to_owned()], &none).is_none());
+        assert!(routes.get("/", "x", &zero, &none).is_none());
     }
 
     /// Every change to what routing reads shows in the next publish.

@@ -3,11 +3,13 @@
 //! why (`explain`), both from the one route walk.
 
 use crate::broker::Broker;
+use crate::broker::routes::Routed;
 use crate::error::{BrokerError, Kind};
 use crate::event::Name;
 use crate::exchange::RoutingInput;
 use crate::explain::{Outcome, RouteExplanation};
-use crate::message::Publish;
+use crate::message::{KeySource, Publish};
+use crate::queue::entry::Label;
 use crate::route::Walk;
 use crate::topology::Topology;
 use crate::value::Table;
@@ -115,20 +117,28 @@ impl Broker {
             .collect()
     }
 
-    /// [`Broker::route_labels`], remembered until the topology or the policies change.
-    pub(super) fn route_labels_cached(
+    /// Where a checked publish with `keys` goes, with the names its content and events
+    /// share: remembered until the topology or the policies change. Routing sees the headers as
+    /// published (BCC is stripped from the copies only).
+    pub(super) fn route_publish(
         &mut self,
         vhost: &str,
-        exchange: &str,
-        keys: &[String],
-        headers: &Table,
-    ) -> Vec<Name> {
-        if let Some(queues) = self.routes.get(vhost, exchange, keys, headers) {
-            return queues.to_vec();
+        publish: &Publish,
+        keys: &[(String, KeySource)],
+    ) -> Routed {
+        let headers = &publish.properties.headers;
+        if let Some(routed) = self.routes.get(vhost, &publish.exchange, keys, headers) {
+            return routed.clone();
         }
-        let queues = self.route_labels(vhost, exchange, keys, headers);
-        self.routes.insert(vhost, exchange, keys, headers, &queues);
-        queues
+        let label = Label::new(publish, keys);
+        let queues = self.route_labels(vhost, &publish.exchange, &label.route_keys, headers);
+        let routed = Routed {
+            vhost: vhost.into(),
+            label,
+            queues,
+        };
+        self.routes.insert(keys, headers, routed.clone());
+        routed
     }
 
     /// Why a publish would go where it goes, without changing anything.
