@@ -5,7 +5,6 @@
 //! how a route is found.
 
 use std::collections::BTreeMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::event::Name;
 use crate::message::KeySource;
@@ -84,13 +83,20 @@ impl Routes {
     }
 }
 
+/// FNV-1a over the texts, each closed by a byte no UTF-8 text holds: a bucket's number only
+/// (the inputs are compared in full), so it need not resist collisions; SipHash cost more than
+/// the rest of a remembered publish.
 fn hash(vhost: &str, exchange: &str, keys: &[(String, KeySource)]) -> u64 {
-    let mut h = DefaultHasher::new();
-    (vhost, exchange).hash(&mut h);
-    for (key, _) in keys {
-        key.hash(&mut h);
+    let texts = [vhost, exchange]
+        .into_iter()
+        .chain(keys.iter().map(|(k, _)| k.as_str()));
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for text in texts {
+        for b in text.bytes().chain([0xff]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
     }
-    h.finish()
+    h
 }
 
 /// Equal in every bit that routing could look at: the same entries in the same order, floats
