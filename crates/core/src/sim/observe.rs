@@ -82,9 +82,9 @@ impl Simulation {
     }
 
     fn one(&mut self, t: SimTime, event: Event, cx: &mut Cx) {
-        let Some(event) = self.topology_event(t, event) else {
+        if self.topology_event(t, &event) {
             return;
-        };
+        }
         match event {
             Event::Published {
                 message,
