@@ -85,7 +85,32 @@ const MAX_LABELS: usize = 4096;
 /// vhost name for its whole life and puts clones of them in every event, so the address answers
 /// without hashing the text. The entry holds clones too: an address cannot be reused while it
 /// is cached, and a redeclared queue (a new label) simply misses.
-type ByLabel = HashMap<usize, (Name, Name, Option<NodeId>), Fnv>;
+type ByLabel = HashMap<usize, (Name, Name, Option<NodeId>), BuildHasherDefault<AddressHasher>>;
+
+/// Hashes one address in a multiplication (Fibonacci hashing); the high half is folded onto
+/// the low bits, which alignment leaves at zero.
+#[derive(Debug, Clone, Copy, Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
 
 /// Every node, and the lookups from broker names to node ids.
 #[derive(Debug, Clone, Default)]
