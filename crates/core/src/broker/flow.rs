@@ -40,13 +40,12 @@ impl Broker {
     ) -> Result<PublishOutcome, BrokerError> {
         self.check_publish(vhost, publish)?;
         self.advance(now)?;
-        let keys = publish.routing_keys()?;
-        let message = self.next_message_id();
         let Routed {
             vhost: vhost_name,
             label,
             queues,
-        } = self.route_publish(vhost, publish, &keys);
+        } = self.route_publish(vhost, publish)?;
+        let message = self.next_message_id();
         let content = Rc::new(Content::labelled(message, publish, label, self.profile));
         self.events.push(Event::Published {
             message,

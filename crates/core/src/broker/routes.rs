@@ -47,13 +47,38 @@ impl Routes {
         keys: &[(String, KeySource)],
         headers: &Table,
     ) -> Option<&Routed> {
-        let bucket = self.by_hash.get(&hash(vhost, exchange, keys))?;
+        let texts = keys.iter().map(|(k, _)| k.as_str());
+        self.find(vhost, exchange, texts, headers, |r| r == keys)
+    }
+
+    /// [`Routes::get`] for a publish whose only routing key is `routing_key` (no CC or BCC
+    /// header): found without making the list of keys.
+    pub(crate) fn get_plain(
+        &self,
+        vhost: &str,
+        exchange: &str,
+        routing_key: &str,
+        headers: &Table,
+    ) -> Option<&Routed> {
+        let plain = |r: &[(String, KeySource)]| matches!(r, [(k, KeySource::RoutingKey)] if k == routing_key);
+        self.find(vhost, exchange, [routing_key].into_iter(), headers, plain)
+    }
+
+    fn find<'k>(
+        &self,
+        vhost: &str,
+        exchange: &str,
+        texts: impl Iterator<Item = &'k str>,
+        headers: &Table,
+        same_keys: impl Fn(&[(String, KeySource)]) -> bool,
+    ) -> Option<&Routed> {
+        let bucket = self.by_hash.get(&hash(vhost, exchange, texts))?;
         bucket
             .iter()
             .find(|r| {
                 *r.routed.vhost == *vhost
                     && *r.routed.label.exchange == *exchange
-                    && r.keys == keys
+                    && same_keys(&r.keys)
                     && same_table(&r.headers, headers)
             })
             .map(|r| &r.routed)
@@ -65,7 +90,8 @@ impl Routes {
         if self.len >= MAX_ROUTES {
             self.clear();
         }
-        let hash = hash(&routed.vhost, &routed.label.exchange, keys);
+        let texts = keys.iter().map(|(k, _)| k.as_str());
+        let hash = hash(&routed.vhost, &routed.label.exchange, texts);
         self.by_hash.entry(hash).or_default().push(Route {
             keys: keys.to_vec(),
             headers: headers.clone(),
@@ -86,17 +112,14 @@ impl Routes {
 /// FNV-1a over the texts, each closed by a byte no UTF-8 text holds: a bucket's number only
 /// (the inputs are compared in full), so it need not resist collisions; SipHash cost more than
 /// the rest of a remembered publish.
-fn hash(vhost: &str, exchange: &str, keys: &[(String, KeySource)]) -> u64 {
-    let texts = [vhost, exchange]
-        .into_iter()
-        .chain(keys.iter().map(|(k, _)| k.as_str()));
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for text in texts {
-        for b in text.bytes().chain([0xff]) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
+fn hash<'k>(vhost: &str, exchange: &str, keys: impl Iterator<Item = &'k str>) -> u64 {
+    fn mix(h: u64, text: &str) -> u64 {
+        text.bytes()
+            .chain([0xff])
+            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
     }
-    h
+    let h = mix(mix(0xcbf2_9ce4_8422_2325, vhost), exchange);
+    keys.fold(h, mix)
 }
 
 /// Equal in every bit that routing could look at: the same entries in the same order, floats
@@ -164,6 +187,13 @@ mod tests {
         );
         assert_eq!(found(&routes, "/", "x", &keys, &table(Value::Int(2))), None);
         assert_eq!(found(&routes, "/", "x", &keys, &Table::new()), None);
+        let plain = |r: &Routes, k: &str| r.get_plain("/", "x", k, &h).map(|r| r.queues.clone());
+        assert_eq!(plain(&routes, "a.b"), Some(vec!["q".into()]));
+        assert_eq!(plain(&routes, "a.c"), None);
+        let cc = [keys[0].clone(), ("c".to_owned(), KeySource::Cc)];
+        routes.insert(&cc, &h, routed("y", &["q"]));
+        assert!(routes.get("/", "y", &cc, &h).is_some());
+        assert!(routes.get_plain("/", "y", "a.b", &h).is_none());
         routes.clear();
         assert_eq!(found(&routes, "/", "x", &keys, &h), None);
     }
