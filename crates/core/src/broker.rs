@@ -1,6 +1,7 @@
 //! The broker: virtual hosts, their topologies, policies and queue states, and every AMQP
 //! operation over them. This file holds the state and the topology operations; `route` and
-//! `explain` (`routing`), `publish` and dead-lettering (`flow`), consuming and acknowledging
+//! `explain` (`routing`), the routes of publishes remembered until the topology or the policies
+//! change (`routes`), `publish` and dead-lettering (`flow`), consuming and acknowledging
 //! (`consume`), and virtual time, purge and restart (`clock`) live beside it. Everything it does is recorded as an
 //! [`Event`]; what the caller did wrong is a [`BrokerError`] and leaves the state as it was.
 //! Time is an argument (virtual milliseconds); nothing reads a clock.
@@ -9,6 +10,7 @@ mod clock;
 mod consume;
 mod flow;
 mod retype;
+mod routes;
 mod routing;
 
 pub use consume::{GetOk, Settle};
@@ -66,6 +68,8 @@ pub struct Broker {
     /// Whether some queue may ever fall due (an `x-expires`, or a copy with an expiry came
     /// in). Sticky: until it is set, the clock has nothing to look at.
     maybe_due: bool,
+    /// Remembered routes of publishes; forgotten whenever the topology or the policies change.
+    routes: routes::Routes,
 }
 
 impl Default for Broker {
@@ -91,6 +95,7 @@ impl Broker {
             now: 0,
             user: DEFAULT_USER.to_owned(),
             maybe_due: false,
+            routes: routes::Routes::default(),
         }
     }
 
@@ -99,6 +104,7 @@ impl Broker {
     }
 
     pub fn add_vhost(&mut self, name: &str) {
+        self.routes.clear();
         self.vhosts
             .entry(name.to_owned())
             .or_insert_with(|| Topology::new(name));
@@ -116,7 +122,9 @@ impl Broker {
             })
     }
 
+    /// The only way to change a topology: it forgets the remembered routes.
     fn topology_mut(&mut self, vhost: &str) -> Result<&mut Topology, BrokerError> {
+        self.routes.clear();
         self.vhosts
             .get_mut(vhost)
             .ok_or_else(|| BrokerError::UnknownVhost {
@@ -130,6 +138,7 @@ impl Broker {
 
     /// Adds or replaces a policy; queue settings follow at once.
     pub fn set_policy(&mut self, policy: Policy) {
+        self.routes.clear();
         self.policies.set(policy);
         let (policies, profile) = (&self.policies, self.profile);
         for (vhost, queues) in &mut self.queues {

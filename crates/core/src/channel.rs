@@ -40,6 +40,24 @@ impl Channel {
         self.unacked.iter().map(|(t, u)| (*t, u))
     }
 
+    /// The next delivery tag.
+    pub fn next_tag(&mut self) -> u64 {
+        self.last_tag += 1;
+        self.last_tag
+    }
+
+    /// Holds an unsettled delivery under `tag` (replacing one already there).
+    pub fn record(&mut self, tag: u64, unacked: Unacked) {
+        match self.position(tag) {
+            Ok(i) => {
+                if let Some(slot) = self.unacked.get_mut(i) {
+                    slot.1 = unacked;
+                }
+            }
+            Err(i) => self.unacked.insert(i, (tag, unacked)),
+        }
+    }
+
     /// Where `tag` is, or would be, in tag order.
     fn position(&self, tag: u64) -> Result<usize, usize> {
         self.unacked.binary_search_by_key(&tag, |(t, _)| *t)
@@ -53,23 +71,10 @@ pub struct Channels {
 }
 
 impl Channels {
-    /// The next delivery tag of `channel` (opening it if needed).
-    pub fn next_tag(&mut self, channel: ChannelId) -> u64 {
-        let ch = self.open.entry(channel).or_default();
-        ch.last_tag += 1;
-        ch.last_tag
-    }
-
-    pub fn record(&mut self, channel: ChannelId, tag: u64, unacked: Unacked) {
-        let ch = self.open.entry(channel).or_default();
-        match ch.position(tag) {
-            Ok(i) => {
-                if let Some(slot) = ch.unacked.get_mut(i) {
-                    slot.1 = unacked;
-                }
-            }
-            Err(i) => ch.unacked.insert(i, (tag, unacked)),
-        }
+    /// The channel `channel` (opening it if needed), to hand out a tag and record a delivery
+    /// with one lookup.
+    pub fn open(&mut self, channel: ChannelId) -> &mut Channel {
+        self.open.entry(channel).or_default()
     }
 
     /// Takes the deliveries `tag` names (with `multiple`, every tag up to it; tag 0 with

@@ -16,7 +16,8 @@
 //!   limits, requeue, dead letters (`x-death`), priorities, consumers and delivery limits.
 //! - [`channel`]: delivery tags and the unsettled deliveries of each channel.
 //! - [`event`]: every state change as a value.
-//! - [`broker`]: vhosts, publishing, consuming, acknowledging, virtual time and restart, an
+//! - [`broker`]: vhosts, publishing (with the routes of repeated publishes remembered until the
+//!   topology or the policies change), consuming, acknowledging, virtual time and restart, an
 //!   exchange's type changed in place, and the event log, over all of the above.
 //! - [`fields`]: reading JSON inputs with errors that name the field.
 //! - [`order`]: one shared sort, for the size of the browser bundle.

@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use crate::broker::routes::Routed;
 use crate::broker::{Broker, PublishOutcome};
 use crate::channel::ChannelId;
 use crate::error::BrokerError;
@@ -39,15 +40,16 @@ impl Broker {
     ) -> Result<PublishOutcome, BrokerError> {
         self.check_publish(vhost, publish)?;
         self.advance(now)?;
-        let keys = publish.routing_keys()?;
+        let Routed {
+            vhost: vhost_name,
+            label,
+            queues,
+        } = self.route_publish(vhost, publish)?;
         let message = self.next_message_id();
-        let content = Rc::new(Content::from_publish(message, publish, &keys, self.profile));
-        // Routing sees the headers as published (BCC is stripped from the copies only).
-        let headers = &publish.properties.headers;
-        let queues = self.route_labels(vhost, &publish.exchange, &content.route_keys, headers);
+        let content = Rc::new(Content::labelled(message, publish, label, self.profile));
         self.events.push(Event::Published {
             message,
-            vhost: vhost.into(),
+            vhost: vhost_name,
             exchange: content.exchange.clone(),
             routing_key: content.routing_key.clone(),
         });

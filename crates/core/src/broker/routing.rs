@@ -3,11 +3,13 @@
 //! why (`explain`), both from the one route walk.
 
 use crate::broker::Broker;
+use crate::broker::routes::Routed;
 use crate::error::{BrokerError, Kind};
 use crate::event::Name;
 use crate::exchange::RoutingInput;
 use crate::explain::{Outcome, RouteExplanation};
 use crate::message::Publish;
+use crate::queue::entry::Label;
 use crate::route::Walk;
 use crate::topology::Topology;
 use crate::value::Table;
@@ -113,6 +115,39 @@ impl Broker {
                 None => Name::from(name),
             })
             .collect()
+    }
+
+    /// Where a checked publish goes, with the names its content and events share: remembered
+    /// until the topology or the policies change. Routing sees the headers as published (BCC
+    /// is stripped from the copies only).
+    pub(super) fn route_publish(
+        &mut self,
+        vhost: &str,
+        publish: &Publish,
+    ) -> Result<Routed, BrokerError> {
+        let (exchange, headers) = (&publish.exchange, &publish.properties.headers);
+        // Without CC or BCC the only routing key is the publish's: no list to make.
+        if headers.get("CC").is_none()
+            && headers.get("BCC").is_none()
+            && let Some(routed) =
+                self.routes
+                    .get_plain(vhost, exchange, &publish.routing_key, headers)
+        {
+            return Ok(routed.clone());
+        }
+        let keys = publish.routing_keys()?;
+        if let Some(routed) = self.routes.get(vhost, exchange, &keys, headers) {
+            return Ok(routed.clone());
+        }
+        let label = Label::new(publish, &keys);
+        let queues = self.route_labels(vhost, exchange, &label.route_keys, headers);
+        let routed = Routed {
+            vhost: vhost.into(),
+            label,
+            queues,
+        };
+        self.routes.insert(&keys, headers, routed.clone());
+        Ok(routed)
     }
 
     /// Why a publish would go where it goes, without changing anything.

@@ -180,7 +180,7 @@ pub fn dead_letter(
             count: 1,
             time,
             exchange: content.exchange.to_string(),
-            routing_keys: content.visible_keys.clone(),
+            routing_keys: content.visible_keys.to_vec(),
             original_expiration: expiration,
         },
         reverse_others,
@@ -196,8 +196,8 @@ pub fn dead_letter(
     if let Some(dlrk) = &target.routing_key {
         headers.remove("CC");
         next.routing_key = dlrk.as_str().into();
-        next.route_keys = vec![dlrk.clone()];
-        next.visible_keys = vec![dlrk.clone()];
+        next.route_keys = Rc::from([dlrk.clone()]);
+        next.visible_keys = Rc::clone(&next.route_keys);
     }
     next
 }

@@ -20,11 +20,39 @@ pub struct Content {
     pub properties: Rc<Properties>,
     pub body: Rc<[u8]>,
     /// Every routing key including CC and BCC: what a dead letter without a DLRK routes with.
-    pub route_keys: Vec<String>,
+    pub route_keys: Rc<[String]>,
     /// The routing keys without BCC: what `x-death` records.
-    pub visible_keys: Vec<String>,
+    pub visible_keys: Rc<[String]>,
     /// The broker's death history, most recent first (rendered as `x-death`).
     pub deaths: Vec<Death>,
+}
+
+/// The names and keys of a publish, which every publish with the same exchange and routing
+/// keys can share (the broker remembers them with the route).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub exchange: Name,
+    pub routing_key: Name,
+    /// See [`Content::route_keys`].
+    pub route_keys: Rc<[String]>,
+    /// See [`Content::visible_keys`].
+    pub visible_keys: Rc<[String]>,
+}
+
+impl Label {
+    /// The label of a checked publish with its routing keys.
+    pub fn new(publish: &Publish, keys: &[(String, KeySource)]) -> Label {
+        Label {
+            exchange: publish.exchange.as_str().into(),
+            routing_key: publish.routing_key.as_str().into(),
+            route_keys: keys.iter().map(|(k, _)| k.clone()).collect(),
+            visible_keys: keys
+                .iter()
+                .filter(|(_, s)| *s != KeySource::Bcc)
+                .map(|(k, _)| k.clone())
+                .collect(),
+        }
+    }
 }
 
 impl Content {
@@ -35,6 +63,11 @@ impl Content {
         keys: &[(String, KeySource)],
         profile: Profile,
     ) -> Content {
+        Content::labelled(id, publish, Label::new(publish, keys), profile)
+    }
+
+    /// [`Content::from_publish`] with the label already made.
+    pub fn labelled(id: MessageId, publish: &Publish, label: Label, profile: Profile) -> Content {
         let mut properties = publish.properties.clone();
         properties.headers.remove("BCC");
         let deaths = if profile.interprets_client_x_death() {
@@ -44,16 +77,12 @@ impl Content {
         };
         Content {
             id,
-            exchange: publish.exchange.as_str().into(),
-            routing_key: publish.routing_key.as_str().into(),
+            exchange: label.exchange,
+            routing_key: label.routing_key,
             properties: Rc::new(properties),
             body: publish.body.clone(),
-            route_keys: keys.iter().map(|(k, _)| k.clone()).collect(),
-            visible_keys: keys
-                .iter()
-                .filter(|(_, s)| *s != KeySource::Bcc)
-                .map(|(k, _)| k.clone())
-                .collect(),
+            route_keys: label.route_keys,
+            visible_keys: label.visible_keys,
             deaths,
         }
     }

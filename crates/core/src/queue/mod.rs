@@ -276,7 +276,8 @@ impl Queue {
         cx: &mut Ctx,
     ) -> Delivery {
         let count = self.delivery_count_header(&entry, via_get, cx.profile);
-        let delivery_tag = cx.channels.next_tag(channel);
+        let ch = cx.channels.open(channel);
+        let delivery_tag = ch.next_tag();
         let delivery = Delivery {
             delivery_tag,
             message: entry.view(count),
@@ -297,7 +298,7 @@ impl Queue {
                 consumer,
                 entry,
             };
-            cx.channels.record(channel, delivery_tag, unacked);
+            ch.record(delivery_tag, unacked);
         }
         delivery
     }

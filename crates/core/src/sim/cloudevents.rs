@@ -5,6 +5,8 @@
 //! counted from a fixed epoch, so the same run gives the same bodies. Renders what the scenario
 //! describes; knows nothing of brokers.
 
+use std::fmt::Write;
+
 use serde_json::{Map, Value as Json};
 
 use crate::sim::scenario::CloudEventsSpec;
@@ -24,22 +26,36 @@ pub struct Fill<'a> {
 
 impl Fill<'_> {
     pub fn render(&self, parts: &[Part]) -> String {
-        let mut out = String::new();
+        // One allocation: the length is known before writing (a `{seq}` has at most 20 digits).
+        let len: usize = parts
+            .iter()
+            .map(|part| match part {
+                Part::Text(t) => t.len(),
+                Part::Choice(i) => self.choice(*i).len(),
+                Part::Seq => 20,
+            })
+            .sum();
+        let mut out = String::with_capacity(len);
         for part in parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Choice(i) => {
-                    let value = self
-                        .choices
-                        .get(*i)
-                        .zip(self.picks.get(*i))
-                        .and_then(|(c, p)| c.values.get(*p));
-                    out.push_str(value.map_or("", String::as_str));
+                Part::Choice(i) => out.push_str(self.choice(*i)),
+                Part::Seq => {
+                    // Writing to a String cannot fail.
+                    let _ = write!(out, "{}", self.seq);
                 }
-                Part::Seq => out.push_str(&self.seq.to_string()),
             }
         }
         out
+    }
+
+    /// The value picked for choice `i` (empty when there is none).
+    fn choice(&self, i: usize) -> &str {
+        self.choices
+            .get(i)
+            .zip(self.picks.get(i))
+            .and_then(|(c, p)| c.values.get(*p))
+            .map_or("", String::as_str)
     }
 
     /// `data` with every string rendered as a template (checked when the scenario was read).

@@ -5,7 +5,7 @@
 //! broker state.
 
 use crate::channel::ChannelId;
-use crate::event::{Confirm, Event, MessageId};
+use crate::event::{Confirm, Event, MessageId, Name};
 use crate::queue::entry::Delivery;
 use crate::sim::actor::ProducerId;
 use crate::sim::actor::consumer::Held;
@@ -75,30 +75,32 @@ impl Simulation {
         };
         let spare = std::mem::take(&mut self.spare_events);
         let mut events = self.state.broker.take_events(spare);
-        for event in events.drain(..) {
+        // Looked at in place: moving each (large) event out cost more than what is done with it.
+        for event in &events {
             self.one(t, event, &mut cx);
         }
+        events.clear();
         self.spare_events = events;
     }
 
-    fn one(&mut self, t: SimTime, event: Event, cx: &mut Cx) {
-        let Some(event) = self.topology_event(t, event) else {
+    fn one(&mut self, t: SimTime, event: &Event, cx: &mut Cx) {
+        if self.topology_event(t, event) {
             return;
-        };
+        }
         match event {
             Event::Published {
                 message,
                 vhost,
                 exchange,
                 ..
-            } => self.published(t, message, &vhost, &exchange, cx),
+            } => self.published(t, *message, vhost, exchange, cx),
             Event::Delivered {
                 vhost,
                 queue,
                 channel,
                 delivery,
                 ..
-            } => self.delivery(t, &vhost, &queue, channel, &delivery),
+            } => self.delivery(t, vhost, queue, *channel, delivery),
             Event::DeadLettered {
                 message,
                 vhost,
@@ -109,44 +111,46 @@ impl Simulation {
                 ..
             } => {
                 let seen = DeadLetterSeen {
-                    id: dead_letter,
-                    from: message,
-                    vhost: &vhost,
-                    queue: &queue,
-                    exchange: &exchange,
-                    reason,
+                    id: *dead_letter,
+                    from: *message,
+                    vhost,
+                    queue,
+                    exchange,
+                    reason: *reason,
                 };
                 self.remember_dead_letter(t, seen);
-                let q = self.world.queue(&vhost, &queue);
-                cx.exchange = self.world.exchange(&vhost, &exchange);
+                let q = self.world.queue_of(vhost, queue);
+                cx.exchange = self.world.exchange(vhost, exchange);
                 // A dead letter's copies come through the dead-letter exchange.
                 cx.hops = None;
                 self.state.metrics.count(q, |c| c.dead_lettered += 1);
                 let first = self.sent_at.get(message.0 as usize).copied();
-                self.sent(dead_letter, first.unwrap_or(t.0));
-                let kind = TraceKind::DeadLetter { dead_letter };
+                self.sent(*dead_letter, first.unwrap_or(t.0));
+                let kind = TraceKind::DeadLetter {
+                    dead_letter: *dead_letter,
+                };
                 let edge = hop(q, cx.exchange, t, t);
-                self.trace.record(t, kind, Some(message), edge, None);
+                self.trace.record(t, kind, Some(*message), edge, None);
             }
-            Event::Acked { vhost, queue, .. } => self.count_at(&vhost, &queue, |c| c.acked += 1),
-            Event::Nacked { vhost, queue, .. } => self.count_at(&vhost, &queue, |c| c.nacked += 1),
+            Event::Acked { vhost, queue, .. } => self.count_at(vhost, queue, |c| c.acked += 1),
+            Event::Nacked { vhost, queue, .. } => self.count_at(vhost, queue, |c| c.nacked += 1),
             Event::Rejected { vhost, queue, .. } => {
-                self.count_at(&vhost, &queue, |c| c.rejected += 1);
+                self.count_at(vhost, queue, |c| c.rejected += 1);
             }
             Event::Restarted => {
                 let kind = TraceKind::BrokerRestarted;
                 self.trace.record(t, kind, None, None, None);
             }
             Event::QueueLost { vhost, queue } => {
-                let q = self.world.queue(&vhost, &queue);
+                let q = self.world.queue_of(vhost, queue);
                 self.trace.record(t, TraceKind::QueueLost, None, None, q);
             }
             other => self.at_exchange(t, other, cx),
         }
     }
 
-    fn count_at(&mut self, vhost: &str, queue: &str, f: impl Fn(&mut Counters)) {
-        let q = self.world.queue(vhost, queue);
+    fn count_at(&mut self, vhost: &Name, queue: &Name, f: impl Fn(&mut Counters)) {
+        let q = self.world.queue_of(vhost, queue);
         self.state.metrics.count(q, f);
     }
 
@@ -167,8 +171,8 @@ impl Simulation {
     }
 
     /// queue → consumer, whose arrival is scheduled.
-    fn delivery(&mut self, t: SimTime, vhost: &str, queue: &str, ch: ChannelId, d: &Delivery) {
-        let q = self.world.queue(vhost, queue);
+    fn delivery(&mut self, t: SimTime, vhost: &Name, queue: &Name, ch: ChannelId, d: &Delivery) {
+        let q = self.world.queue_of(vhost, queue);
         let redelivered = d.message.redelivered;
         self.state.metrics.count(q, |c| {
             c.delivered += 1;
@@ -191,7 +195,7 @@ impl Simulation {
 
     /// What happens at the exchange of a publish: routed, returned, unroutable, confirmed, and
     /// each queue's copy.
-    fn at_exchange(&mut self, t: SimTime, event: Event, cx: &mut Cx) {
+    fn at_exchange(&mut self, t: SimTime, event: &Event, cx: &mut Cx) {
         // A return or confirm travels back to the producer with the publish hop's latency.
         let mut back = || {
             let latency = &self.scenario.latency.publish;
@@ -202,14 +206,14 @@ impl Simulation {
             Event::Routed { .. } => return self.state.metrics.count(None, |c| c.routed += 1),
             Event::Returned { message } => {
                 self.state.metrics.count(None, |c| c.returned += 1);
-                (TraceKind::Return, message, back(), None)
+                (TraceKind::Return, *message, back(), None)
             }
             Event::Unroutable { message } => {
                 self.state.metrics.count(None, |c| c.unroutable += 1);
-                (TraceKind::Unroutable, message, None, cx.exchange)
+                (TraceKind::Unroutable, *message, None, cx.exchange)
             }
             Event::Confirmed { message, confirm } => {
-                let ack = confirm == Confirm::Ack;
+                let ack = *confirm == Confirm::Ack;
                 self.state.metrics.count(None, |c| {
                     c.confirmed_ack += u64::from(ack);
                     c.confirmed_nack += u64::from(!ack);
@@ -217,19 +221,19 @@ impl Simulation {
                 if !cx.confirms {
                     return;
                 }
-                (TraceKind::Confirm { ack }, message, back(), None)
+                (TraceKind::Confirm { ack }, *message, back(), None)
             }
             Event::Enqueued {
                 message,
                 vhost,
                 queue,
             } => {
-                let q = self.world.queue(&vhost, &queue);
+                let q = self.world.queue_of(vhost, queue);
                 self.state.metrics.count(q, |c| c.enqueued += 1);
-                self.wake_for(&vhost, &queue);
+                self.wake_for(vhost, queue);
                 let from = q.and_then(|q| cx.hops.and_then(|h| h.source(q)));
                 let edge = hop(from.or(cx.exchange), q, t, t);
-                (TraceKind::Enqueue, message, edge, None)
+                (TraceKind::Enqueue, *message, edge, None)
             }
             other => return self.at_queue(t, other),
         };
@@ -237,61 +241,61 @@ impl Simulation {
     }
 
     /// Events that happen to a copy inside one queue.
-    fn at_queue(&mut self, t: SimTime, event: Event) {
+    fn at_queue(&mut self, t: SimTime, event: &Event) {
         let (kind, message, vhost, queue) = match event {
             Event::PublishRejected {
                 message,
                 vhost,
                 queue,
-            } => (TraceKind::PublishRejected, message, vhost, queue),
+            } => (TraceKind::PublishRejected, *message, vhost, queue),
             Event::Requeued {
                 message,
                 vhost,
                 queue,
             } => {
-                self.wake_for(&vhost, &queue);
-                (TraceKind::Requeue, message, vhost, queue)
+                self.wake_for(vhost, queue);
+                (TraceKind::Requeue, *message, vhost, queue)
             }
             Event::Expired {
                 message,
                 vhost,
                 queue,
-            } => (TraceKind::Expire, message, vhost, queue),
+            } => (TraceKind::Expire, *message, vhost, queue),
             Event::DroppedOnOverflow {
                 message,
                 vhost,
                 queue,
-            } => (TraceKind::DropOnOverflow, message, vhost, queue),
+            } => (TraceKind::DropOnOverflow, *message, vhost, queue),
             Event::DeliveryLimitExceeded {
                 message,
                 vhost,
                 queue,
-            } => (TraceKind::DeliveryLimit, message, vhost, queue),
+            } => (TraceKind::DeliveryLimit, *message, vhost, queue),
             Event::DeadLetterDropped {
                 message,
                 vhost,
                 queue,
                 ..
-            } => (TraceKind::DeadLetterDropped, message, vhost, queue),
+            } => (TraceKind::DeadLetterDropped, *message, vhost, queue),
             Event::DeadLetterLoopStopped {
                 message,
                 vhost,
                 queue,
                 ..
-            } => (TraceKind::DeadLetterLoopStopped, message, vhost, queue),
+            } => (TraceKind::DeadLetterLoopStopped, *message, vhost, queue),
             Event::Purged {
                 message,
                 vhost,
                 queue,
-            } => (TraceKind::Purge, message, vhost, queue),
+            } => (TraceKind::Purge, *message, vhost, queue),
             Event::LostOnRestart {
                 message,
                 vhost,
                 queue,
-            } => (TraceKind::LostOnRestart, message, vhost, queue),
+            } => (TraceKind::LostOnRestart, *message, vhost, queue),
             _ => return,
         };
-        let q = self.world.queue(&vhost, &queue);
+        let q = self.world.queue_of(vhost, queue);
         self.state.metrics.count(q, |c| match kind {
             TraceKind::PublishRejected => c.publish_rejected += 1,
             TraceKind::Requeue => c.requeued += 1,

@@ -132,25 +132,26 @@ impl Simulation {
         Ok(())
     }
 
-    /// Traces a declaration, deletion or binding change; gives back any other event.
-    pub(crate) fn topology_event(&mut self, t: SimTime, event: Event) -> Option<Event> {
+    /// Traces a declaration, deletion or binding change; `false` for any other event (which is
+    /// looked at in place: moving a delivery's event costs more than this whole check).
+    pub(crate) fn topology_event(&mut self, t: SimTime, event: &Event) -> bool {
         match event {
             Event::ExchangeDeclared { vhost, exchange } => {
-                let x = self.world.exchange(&vhost, &exchange);
+                let x = self.world.exchange(vhost, exchange);
                 self.trace.record(t, TraceKind::Declared, None, None, x);
             }
             Event::QueueDeclared { vhost, queue } => {
-                let q = self.world.queue(&vhost, &queue);
+                let q = self.world.queue(vhost, queue);
                 self.trace.record(t, TraceKind::Declared, None, None, q);
             }
             Event::QueueDeleted { vhost, queue } => {
-                let q = self.world.queue(&vhost, &queue);
+                let q = self.world.queue(vhost, queue);
                 self.trace.record(t, TraceKind::Deleted, None, None, q);
             }
             Event::ExchangeDeleted {
                 vhost, exchange, ..
             } => {
-                let x = self.world.exchange(&vhost, &exchange);
+                let x = self.world.exchange(vhost, exchange);
                 self.trace.record(t, TraceKind::Deleted, None, None, x);
             }
             Event::Bound {
@@ -158,16 +159,16 @@ impl Simulation {
                 source,
                 destination,
                 ..
-            } => self.binding(t, TraceKind::Bound, &vhost, &source, &destination),
+            } => self.binding(t, TraceKind::Bound, vhost, source, destination),
             Event::Unbound {
                 vhost,
                 source,
                 destination,
                 ..
-            } => self.binding(t, TraceKind::Unbound, &vhost, &source, &destination),
-            other => return Some(other),
+            } => self.binding(t, TraceKind::Unbound, vhost, source, destination),
+            _ => return false,
         }
-        None
+        true
     }
 
     /// A binding added or removed: drawn as a hop from its source to its destination.

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::broker::Broker;
+use crate::event::Name;
 use crate::topology::Destination;
 
 /// A node of the drawing: index into [`World::nodes`].
@@ -76,12 +77,48 @@ impl Hasher for FnvHasher {
 
 type Fnv = BuildHasherDefault<FnvHasher>;
 
+/// Most queues cached by label (see [`World::queue_of`]) before the cache starts over: labels of
+/// deleted queues would otherwise pile up.
+const MAX_LABELS: usize = 4096;
+
+/// Queue node ids by the address of the queue's shared label. A queue keeps one label and one
+/// vhost name for its whole life and puts clones of them in every event, so the address answers
+/// without hashing the text. The entry holds clones too: an address cannot be reused while it
+/// is cached, and a redeclared queue (a new label) simply misses.
+type ByLabel = HashMap<usize, (Name, Name, Option<NodeId>), BuildHasherDefault<AddressHasher>>;
+
+/// Hashes one address in a multiplication (Fibonacci hashing); the high half is folded onto
+/// the low bits, which alignment leaves at zero.
+#[derive(Debug, Clone, Copy, Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
 /// Every node, and the lookups from broker names to node ids.
 #[derive(Debug, Clone, Default)]
 pub struct World {
     nodes: Vec<Node>,
     exchanges: Names,
     queues: Names,
+    by_label: ByLabel,
     /// Exchanges that can forward to another exchange (e2e binding or alternate exchange).
     multi_hop: Vec<NodeId>,
 }
@@ -128,6 +165,8 @@ impl World {
             | NodeKind::Store
             | NodeKind::Projection => None,
         };
+        // A cached miss may name the node added now.
+        self.by_label.clear();
         if let Some(map) = map {
             map.entry(vhost.to_owned())
                 .or_default()
@@ -171,6 +210,24 @@ impl World {
         self.queues.get(vhost)?.get(name).copied()
     }
 
+    /// [`World::queue`] for the names a queue's events carry, remembered by the label's address.
+    pub fn queue_of(&mut self, vhost: &Name, queue: &Name) -> Option<NodeId> {
+        let key = Name::as_ptr(queue).cast::<u8>() as usize;
+        if let Some((v, q, id)) = self.by_label.get(&key)
+            && Name::ptr_eq(q, queue)
+            && Name::ptr_eq(v, vhost)
+        {
+            return *id;
+        }
+        let id = self.queue(vhost, queue);
+        if self.by_label.len() >= MAX_LABELS {
+            self.by_label.clear();
+        }
+        self.by_label
+            .insert(key, (vhost.clone(), queue.clone(), id));
+        id
+    }
+
     /// The service node with this name (a flow's services and caller).
     pub fn service(&self, name: &str) -> Option<NodeId> {
         let i = self
@@ -187,5 +244,26 @@ impl World {
             .enumerate()
             .filter(|(_, n)| n.kind == NodeKind::Queue)
             .map(|(i, _)| NodeId(i as u32))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_of_agrees_with_queue_by_name() {
+        let mut world = World::default();
+        world.add(NodeKind::Queue, "/", "a");
+        let (vhost, a, b): (Name, Name, Name) = ("/".into(), "a".into(), "b".into());
+        assert_eq!(world.queue_of(&vhost, &a), Some(NodeId(0)));
+        // Cached: the same answer again, and for a new label with the same text.
+        assert_eq!(world.queue_of(&vhost, &a), Some(NodeId(0)));
+        assert_eq!(world.queue_of(&vhost, &"a".into()), Some(NodeId(0)));
+        assert_eq!(world.queue_of(&"other".into(), &a), None);
+        // A miss is forgotten once the node is added.
+        assert_eq!(world.queue_of(&vhost, &b), None);
+        world.add(NodeKind::Queue, "/", "b");
+        assert_eq!(world.queue_of(&vhost, &b), Some(NodeId(1)));
     }
 }

@@ -21,6 +21,8 @@ pub struct Producer {
     cursor: u64,
     /// Messages drawn so far (`{seq}` and the CloudEvents `id` are this, from 1).
     pub seq: u64,
+    /// The value picked per choice for the message being drawn (kept to reuse its buffer).
+    picks: Vec<usize>,
 }
 
 /// What differs per message beyond the routing key and headers: the properties a CloudEvent
@@ -62,6 +64,7 @@ impl Producer {
             publish,
             cursor: 0,
             seq: 0,
+            picks: Vec::new(),
         }
     }
 
@@ -116,15 +119,14 @@ impl Producer {
 
     /// Draws this message's routing key, headers and extras (sent at `now` µs).
     pub fn draw(&mut self, spec: &ProducerSpec, now: u64) -> Drawn {
-        let picks: Vec<usize> = spec
-            .choices
-            .iter()
-            .map(|c| self.rng.weighted(&c.weights))
-            .collect();
+        let rng = &mut self.rng;
+        self.picks.clear();
+        self.picks
+            .extend(spec.choices.iter().map(|c| rng.weighted(&c.weights)));
         self.seq += 1;
         let fill = Fill {
             choices: &spec.choices,
-            picks: &picks,
+            picks: &self.picks,
             seq: self.seq,
         };
         let key = render(&spec.routing_key, &fill);

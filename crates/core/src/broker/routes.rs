@@ -1,0 +1,275 @@
+//! Remembered routes: the queues a publish reached, by vhost, exchange, routing keys and
+//! headers, so that the next publish with the same inputs skips the route walk. A route reads
+//! only the topology, the policies and the profile (fixed for a broker's life), so the broker
+//! forgets every route whenever the topology or the policies may change. It knows nothing of
+//! how a route is found.
+
+use std::collections::BTreeMap;
+
+use crate::event::Name;
+use crate::message::KeySource;
+use crate::queue::entry::Label;
+use crate::value::{Table, Value};
+
+/// Most routes remembered before starting over (many distinct routing keys would otherwise
+/// grow the cache forever).
+const MAX_ROUTES: usize = 4096;
+
+/// What a remembered route gives the next publish like it: the queues reached, and the names
+/// its content and events share with every such publish.
+#[derive(Debug, Clone)]
+pub(crate) struct Routed {
+    pub(crate) vhost: Name,
+    pub(crate) label: Label,
+    pub(crate) queues: Vec<Name>,
+}
+
+/// Routes by a hash of (vhost, exchange, keys); a bucket holds every route with that hash.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Routes {
+    by_hash: BTreeMap<u64, Vec<Route>>,
+    len: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Route {
+    keys: Vec<(String, KeySource)>,
+    headers: Table,
+    routed: Routed,
+}
+
+impl Routes {
+    /// The route remembered for these inputs.
+    pub(crate) fn get(
+        &self,
+        vhost: &str,
+        exchange: &str,
+        keys: &[(String, KeySource)],
+        headers: &Table,
+    ) -> Option<&Routed> {
+        let texts = keys.iter().map(|(k, _)| k.as_str());
+        self.find(vhost, exchange, texts, headers, |r| r == keys)
+    }
+
+    /// [`Routes::get`] for a publish whose only routing key is `routing_key` (no CC or BCC
+    /// header): found without making the list of keys.
+    pub(crate) fn get_plain(
+        &self,
+        vhost: &str,
+        exchange: &str,
+        routing_key: &str,
+        headers: &Table,
+    ) -> Option<&Routed> {
+        let plain = |r: &[(String, KeySource)]| matches!(r, [(k, KeySource::RoutingKey)] if k == routing_key);
+        self.find(vhost, exchange, [routing_key].into_iter(), headers, plain)
+    }
+
+    fn find<'k>(
+        &self,
+        vhost: &str,
+        exchange: &str,
+        texts: impl Iterator<Item = &'k str>,
+        headers: &Table,
+        same_keys: impl Fn(&[(String, KeySource)]) -> bool,
+    ) -> Option<&Routed> {
+        let bucket = self.by_hash.get(&hash(vhost, exchange, texts))?;
+        bucket
+            .iter()
+            .find(|r| {
+                *r.routed.vhost == *vhost
+                    && *r.routed.label.exchange == *exchange
+                    && same_keys(&r.keys)
+                    && same_table(&r.headers, headers)
+            })
+            .map(|r| &r.routed)
+    }
+
+    /// Remembers the route of a publish with `keys` and `headers` (its vhost and exchange are
+    /// in `routed`).
+    pub(crate) fn insert(&mut self, keys: &[(String, KeySource)], headers: &Table, routed: Routed) {
+        if self.len >= MAX_ROUTES {
+            self.clear();
+        }
+        let texts = keys.iter().map(|(k, _)| k.as_str());
+        let hash = hash(&routed.vhost, &routed.label.exchange, texts);
+        self.by_hash.entry(hash).or_default().push(Route {
+            keys: keys.to_vec(),
+            headers: headers.clone(),
+            routed,
+        });
+        self.len += 1;
+    }
+
+    /// Forgets every route (the topology or the policies may have changed).
+    pub(crate) fn clear(&mut self) {
+        if self.len > 0 {
+            self.by_hash.clear();
+            self.len = 0;
+        }
+    }
+}
+
+/// FNV-1a over the texts, each closed by a byte no UTF-8 text holds: a bucket's number only
+/// (the inputs are compared in full), so it need not resist collisions; SipHash cost more than
+/// the rest of a remembered publish.
+fn hash<'k>(vhost: &str, exchange: &str, keys: impl Iterator<Item = &'k str>) -> u64 {
+    fn mix(h: u64, text: &str) -> u64 {
+        text.bytes()
+            .chain([0xff])
+            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    }
+    let h = mix(mix(0xcbf2_9ce4_8422_2325, vhost), exchange);
+    keys.fold(h, mix)
+}
+
+/// Equal in every bit that routing could look at: the same entries in the same order, floats
+/// compared by their bits (`PartialEq` has -0.0 equal to 0.0, and NaN unequal to itself).
+fn same_table(a: &Table, b: &Table) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b.iter())
+            .all(|((ka, va), (kb, vb))| ka == kb && same_value(va, vb))
+}
+
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_value(x, y))
+        }
+        (Value::Table(x), Value::Table(y)) => same_table(x, y),
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(value: Value) -> Table {
+        let mut t = Table::new();
+        t.insert("h", value);
+        t
+    }
+
+    fn routed(exchange: &str, queues: &[&str]) -> Routed {
+        let publish = crate::message::Publish::new(exchange, "a.b");
+        Routed {
+            vhost: "/".into(),
+            label: Label::new(&publish, &[("a.b".to_owned(), KeySource::RoutingKey)]),
+            queues: queues.iter().map(|q| Name::from(*q)).collect(),
+        }
+    }
+
+    fn key(k: &str, source: KeySource) -> Vec<(String, KeySource)> {
+        vec![(k.to_owned(), source)]
+    }
+
+    #[test]
+    fn a_route_is_found_only_with_the_same_inputs() {
+        let mut routes = Routes::default();
+        let keys = key("a.b", KeySource::RoutingKey);
+        let h = table(Value::Int(1));
+        routes.insert(&keys, &h, routed("x", &["q"]));
+        let found = |r: &Routes, v: &str, x: &str, k: &[(String, KeySource)], h: &Table| {
+            r.get(v, x, k, h).map(|r| r.queues.clone())
+        };
+        assert_eq!(found(&routes, "/", "x", &keys, &h), Some(vec!["q".into()]));
+        assert_eq!(found(&routes, "/", "y", &keys, &h), None);
+        assert_eq!(found(&routes, "v", "x", &keys, &h), None);
+        assert_eq!(
+            found(&routes, "/", "x", &key("a.c", KeySource::RoutingKey), &h),
+            None
+        );
+        assert_eq!(
+            found(&routes, "/", "x", &key("a.b", KeySource::Bcc), &h),
+            None
+        );
+        assert_eq!(found(&routes, "/", "x", &keys, &table(Value::Int(2))), None);
+        assert_eq!(found(&routes, "/", "x", &keys, &Table::new()), None);
+        let plain = |r: &Routes, k: &str| r.get_plain("/", "x", k, &h).map(|r| r.queues.clone());
+        assert_eq!(plain(&routes, "a.b"), Some(vec!["q".into()]));
+        assert_eq!(plain(&routes, "a.c"), None);
+        let cc = [keys[0].clone(), ("c".to_owned(), KeySource::Cc)];
+        routes.insert(&cc, &h, routed("y", &["q"]));
+        assert!(routes.get("/", "y", &cc, &h).is_some());
+        assert!(routes.get_plain("/", "y", "a.b", &h).is_none());
+        routes.clear();
+        assert_eq!(found(&routes, "/", "x", &keys, &h), None);
+    }
+
+    #[test]
+    fn floats_match_by_their_bits() {
+        let (zero, minus) = (table(Value::Float(0.0)), table(Value::Float(-0.0)));
+        let nan = table(Value::Array(vec![Value::Float(f64::NAN)]));
+        assert!(same_table(&zero, &zero.clone()));
+        assert!(!same_table(&zero, &minus));
+        assert!(same_table(&nan, &nan.clone()));
+    }
+
+    #[test]
+    fn the_cache_starts_over_when_full() {
+        let mut routes = Routes::default();
+        let none = Table::new();
+        for i in 0..MAX_ROUTES {
+            routes.insert(
+                &key(&i.to_string(), KeySource::RoutingKey),
+                &none,
+                routed("x", &[]),
+            );
+        }
+        let zero = key("0", KeySource::RoutingKey);
+        assert!(routes.get("/", "x", &zero, &none).is_some());
+        routes.insert(&key("new", KeySource::RoutingKey), &none, routed("x", &[]));
+        assert_eq!(routes.len, 1);
+        assert!(routes.get("/", "x", &zero, &none).is_none());
+    }
+
+    /// Every change to what routing reads shows in the next publish.
+    #[test]
+    fn publishes_follow_topology_and_policy_changes() {
+        use crate::broker::Broker;
+        use crate::exchange::ExchangeType;
+        use crate::message::Publish;
+        use crate::policy::{ApplyTo, Policy};
+        use crate::topology::{BindingDecl, Destination, ExchangeDecl, QueueDecl};
+
+        fn binding(source: &str, queue: &str, key: &str) -> BindingDecl {
+            BindingDecl {
+                source: source.into(),
+                destination: Destination::Queue(queue.into()),
+                routing_key: key.into(),
+                arguments: Table::new(),
+            }
+        }
+        fn reached(b: &mut Broker) -> Vec<String> {
+            let outcome = b.publish("/", &Publish::new("x", "a.b"), 0).unwrap();
+            outcome.queues.iter().map(|q| q.to_string()).collect()
+        }
+        let mut b = Broker::default();
+        b.declare_exchange("/", ExchangeDecl::new("x", ExchangeType::Topic))
+            .unwrap();
+        b.declare_exchange("/", ExchangeDecl::new("ae", ExchangeType::Fanout))
+            .unwrap();
+        for q in ["q1", "q2", "alt"] {
+            b.declare_queue("/", QueueDecl::new(q)).unwrap();
+        }
+        b.bind("/", binding("x", "q1", "a.*")).unwrap();
+        b.bind("/", binding("ae", "alt", "")).unwrap();
+        assert_eq!(reached(&mut b), ["q1"]);
+        assert_eq!(reached(&mut b), ["q1"]);
+        b.bind("/", binding("x", "q2", "#")).unwrap();
+        assert_eq!(reached(&mut b), ["q1", "q2"]);
+        b.unbind("/", &binding("x", "q1", "a.*")).unwrap();
+        assert_eq!(reached(&mut b), ["q2"]);
+        b.delete_queue("/", "q2").unwrap();
+        assert!(reached(&mut b).is_empty());
+        let mut definition = Table::new();
+        definition.insert("alternate-exchange", Value::Str("ae".into()));
+        b.set_policy(Policy::new("/", "p", "^x$", ApplyTo::Exchanges, 0, definition).unwrap());
+        assert_eq!(reached(&mut b), ["alt"]);
+        b.set_exchange_type("/", "x", ExchangeType::Fanout).unwrap();
+        b.bind("/", binding("x", "q1", "")).unwrap();
+        assert_eq!(reached(&mut b), ["q1"]);
+    }
+}
