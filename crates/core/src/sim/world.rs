@@ -119,6 +119,8 @@ pub struct World {
     exchanges: Names,
     queues: Names,
     by_label: ByLabel,
+    /// Exchange node ids by the address of a publish's shared exchange name (the same scheme).
+    by_exchange_label: ByLabel,
     /// Exchanges that can forward to another exchange (e2e binding or alternate exchange).
     multi_hop: Vec<NodeId>,
 }
@@ -167,6 +169,7 @@ impl World {
         };
         // A cached miss may name the node added now.
         self.by_label.clear();
+        self.by_exchange_label.clear();
         if let Some(map) = map {
             map.entry(vhost.to_owned())
                 .or_default()
@@ -228,6 +231,25 @@ impl World {
         id
     }
 
+    /// [`World::exchange`] for the exchange name a message's content shares with every publish
+    /// of its route, remembered by the name's address as [`World::queue_of`] does.
+    pub fn exchange_of(&mut self, vhost: &str, exchange: &Name) -> Option<NodeId> {
+        let key = Name::as_ptr(exchange).cast::<u8>() as usize;
+        if let Some((v, x, id)) = self.by_exchange_label.get(&key)
+            && Name::ptr_eq(x, exchange)
+            && **v == *vhost
+        {
+            return *id;
+        }
+        let id = self.exchange(vhost, exchange);
+        if self.by_exchange_label.len() >= MAX_LABELS {
+            self.by_exchange_label.clear();
+        }
+        let entry = (Name::from(vhost), exchange.clone(), id);
+        self.by_exchange_label.insert(key, entry);
+        id
+    }
+
     /// The service node with this name (a flow's services and caller).
     pub fn service(&self, name: &str) -> Option<NodeId> {
         let i = self
@@ -265,5 +287,22 @@ mod tests {
         assert_eq!(world.queue_of(&vhost, &b), None);
         world.add(NodeKind::Queue, "/", "b");
         assert_eq!(world.queue_of(&vhost, &b), Some(NodeId(1)));
+    }
+
+    #[test]
+    fn exchange_of_agrees_with_exchange_by_name() {
+        let mut world = World::default();
+        world.add(NodeKind::Exchange, "/", "x");
+        let (x, y): (Name, Name) = ("x".into(), "y".into());
+        assert_eq!(world.exchange_of("/", &x), Some(NodeId(0)));
+        assert_eq!(world.exchange_of("/", &x), Some(NodeId(0)));
+        assert_eq!(world.exchange_of("other", &x), None);
+        assert_eq!(world.exchange_of("/", &x), Some(NodeId(0)));
+        assert_eq!(world.exchange_of("/", &"x".into()), Some(NodeId(0)));
+        assert_eq!(world.exchange_of("/", &y), None);
+        world.add(NodeKind::Exchange, "/", "y");
+        assert_eq!(world.exchange_of("/", &y), Some(NodeId(1)));
+        world.add(NodeKind::Queue, "/", "x");
+        assert_eq!(world.exchange_of("/", &x), Some(NodeId(0)));
     }
 }
