@@ -1,10 +1,11 @@
 //! The broker: virtual hosts, their topologies, policies and queue states, and every AMQP
-//! operation over them. This file holds the state and the topology operations; `route` and
+//! operation over them. This file holds the state and the topology operations; the queue
+//! states' slots, which deliveries and routes hold instead of names (`slots`), `route` and
 //! `explain` (`routing`), the routes of publishes remembered until the topology or the policies
 //! change (`routes`), `publish` and dead-lettering (`flow`), consuming and acknowledging
-//! (`consume`), and virtual time, purge and restart (`clock`) live beside it. Everything it does is recorded as an
-//! [`Event`]; what the caller did wrong is a [`BrokerError`] and leaves the state as it was.
-//! Time is an argument (virtual milliseconds); nothing reads a clock.
+//! (`consume`), and virtual time, purge and restart (`clock`) live beside it. Everything it
+//! does is recorded as an [`Event`]; what the caller did wrong is a [`BrokerError`] and leaves
+//! the state as it was. Time is an argument (virtual milliseconds); nothing reads a clock.
 
 mod clock;
 mod consume;
