@@ -1,10 +1,11 @@
 //! The broker: virtual hosts, their topologies, policies and queue states, and every AMQP
-//! operation over them. This file holds the state and the topology operations; `route` and
+//! operation over them. This file holds the state and the topology operations; the queue
+//! states' slots, which deliveries and routes hold instead of names (`slots`), `route` and
 //! `explain` (`routing`), the routes of publishes remembered until the topology or the policies
 //! change (`routes`), `publish` and dead-lettering (`flow`), consuming and acknowledging
-//! (`consume`), and virtual time, purge and restart (`clock`) live beside it. Everything it does is recorded as an
-//! [`Event`]; what the caller did wrong is a [`BrokerError`] and leaves the state as it was.
-//! Time is an argument (virtual milliseconds); nothing reads a clock.
+//! (`consume`), and virtual time, purge and restart (`clock`) live beside it. Everything it
+//! does is recorded as an [`Event`]; what the caller did wrong is a [`BrokerError`] and leaves
+//! the state as it was. Time is an argument (virtual milliseconds); nothing reads a clock.
 
 mod clock;
 mod consume;
@@ -12,6 +13,7 @@ mod flow;
 mod retype;
 mod routes;
 mod routing;
+mod slots;
 
 pub use consume::{GetOk, Settle};
 pub use flow::MAX_DEAD_LETTERS_PER_STEP;
@@ -26,7 +28,7 @@ use crate::policy::{Policies, Policy};
 use crate::profile::Profile;
 use crate::queue::death::DeadLetter;
 use crate::queue::entry::Content;
-use crate::queue::{Ctx, Queue, config, validate};
+use crate::queue::{Queue, config, validate};
 use crate::topology::{BindingDecl, ExchangeDecl, QueueDecl, Removed, Topology};
 
 pub const DEFAULT_VHOST: &str = "/";
@@ -56,8 +58,12 @@ pub struct Broker {
     policies: Policies,
     events: Vec<Event>,
     next_message: u64,
-    /// Queue contents and consumers, by vhost then queue name.
-    queues: BTreeMap<String, BTreeMap<String, Queue>>,
+    /// The slot of every queue ever declared, by vhost then queue name.
+    queues: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Queue contents and consumers, by slot; `None` once deleted. A (vhost, name) keeps its
+    /// slot for the broker's life (declared again, it gets its old slot back), so a slot names
+    /// the same queue its names do: a delivery or a route holds the slot, not a lookup by name.
+    slots: Vec<Option<Queue>>,
     channels: Channels,
     /// Dead letters waiting to be routed: queued work, processed in order.
     dead_letters: VecDeque<DeadLetter>,
@@ -90,6 +96,7 @@ impl Broker {
             events: Vec::new(),
             next_message: 1,
             queues: BTreeMap::new(),
+            slots: Vec::new(),
             channels: Channels::default(),
             dead_letters: VecDeque::new(),
             now: 0,
@@ -141,22 +148,10 @@ impl Broker {
         self.routes.clear();
         self.policies.set(policy);
         let (policies, profile) = (&self.policies, self.profile);
-        for (vhost, queues) in &mut self.queues {
-            for queue in queues.values_mut() {
-                queue.config = config::resolve(&queue.decl, vhost, policies, profile);
-                self.maybe_due |= queue.may_fall_due();
-            }
+        for queue in self.slots.iter_mut().flatten() {
+            queue.config = config::resolve(&queue.decl, &queue.vhost, policies, profile);
+            self.maybe_due |= queue.may_fall_due();
         }
-    }
-
-    /// The state of a queue (contents, consumers, settings).
-    pub fn queue(&self, vhost: &str, name: &str) -> Option<&Queue> {
-        self.queues.get(vhost)?.get(name)
-    }
-
-    /// Every queue state of `vhost`, by name.
-    pub fn queue_states(&self, vhost: &str) -> impl Iterator<Item = &Queue> {
-        self.queues.get(vhost).into_iter().flat_map(|q| q.values())
     }
 
     /// Every unsettled delivery: channel, delivery tag, message, vhost and queue.
@@ -190,26 +185,6 @@ impl Broker {
     /// The virtual time (ms) the broker is at.
     pub fn now(&self) -> u64 {
         self.now
-    }
-
-    /// Runs `f` on a queue's state with the context queue operations write to.
-    fn with_queue<R>(
-        &mut self,
-        vhost: &str,
-        name: &str,
-        f: impl FnOnce(&mut Queue, &mut Ctx) -> R,
-    ) -> Option<R> {
-        let queue = self.queues.get_mut(vhost)?.get_mut(name)?;
-        let mut cx = Ctx {
-            events: &mut self.events,
-            dead_letters: &mut self.dead_letters,
-            channels: &mut self.channels,
-            profile: self.profile,
-            now: self.now,
-        };
-        let result = f(queue, &mut cx);
-        self.maybe_due |= queue.may_fall_due();
-        Some(result)
     }
 
     /// The events recorded since the last call, oldest first.
@@ -285,10 +260,7 @@ impl Broker {
             let config = config::resolve(&state, vhost, &self.policies, self.profile);
             let queue = Queue::new(vhost, state, config, self.now);
             self.maybe_due |= queue.may_fall_due();
-            self.queues
-                .entry(vhost.to_owned())
-                .or_default()
-                .insert(name.clone(), queue);
+            self.insert_queue(queue);
             self.events.push(Event::QueueDeclared {
                 vhost: vhost.into(),
                 queue: name.into(),
@@ -329,8 +301,11 @@ impl Broker {
                 });
             }
         });
-        if let Some(queues) = self.queues.get_mut(vhost) {
-            queues.remove(name);
+        if let Some(place) = self
+            .slot_of(vhost, name)
+            .and_then(|s| self.slots.get_mut(s))
+        {
+            *place = None;
         }
         let Ok(removed) = self.topology_mut(vhost).and_then(|t| t.delete_queue(name)) else {
             return;

@@ -23,6 +23,8 @@ impl ChannelId {
 pub struct Unacked {
     pub vhost: Name,
     pub queue: Name,
+    /// The queue's slot in the broker (it names the same queue as `vhost` and `queue`).
+    pub(crate) slot: usize,
     /// `None` for a `basic.get`.
     pub consumer: Option<Name>,
     pub entry: Entry,

@@ -46,18 +46,13 @@ impl Broker {
         if !self.maybe_due {
             return None;
         }
-        self.queues
-            .values()
-            .flat_map(|qs| qs.values())
-            .filter_map(|q| q.next_due())
-            .min()
+        self.all_queues().filter_map(|q| q.next_due()).min()
     }
 
     fn run_due(&mut self) {
         let names: Vec<(String, String)> = self
-            .queues
-            .iter()
-            .flat_map(|(v, qs)| qs.keys().map(move |q| (v.clone(), q.clone())))
+            .all_queues()
+            .map(|q| (q.vhost.to_string(), q.name().to_owned()))
             .collect();
         let now = self.now;
         for (vhost, queue) in names {
@@ -99,13 +94,9 @@ impl Broker {
             self.close_channel(channel, now)?;
         }
         let exclusive: Vec<(String, String)> = self
-            .queues
-            .iter()
-            .flat_map(|(v, qs)| {
-                qs.values()
-                    .filter(|q| q.decl.exclusive)
-                    .map(move |q| (v.clone(), q.name().to_owned()))
-            })
+            .all_queues()
+            .filter(|q| q.decl.exclusive)
+            .map(|q| (q.vhost.to_string(), q.name().to_owned()))
             .collect();
         for (vhost, queue) in exclusive {
             let why = Event::QueueAutoDeleted {
@@ -155,21 +146,15 @@ impl Broker {
     fn restart_queues(&mut self) {
         let now = self.now;
         let names: Vec<(String, String, bool)> = self
-            .queues
-            .iter()
-            .flat_map(|(v, qs)| {
-                qs.values().map(move |q| {
-                    let survives = q.decl.durable && !q.decl.exclusive;
-                    (v.clone(), q.name().to_owned(), survives)
-                })
+            .all_queues()
+            .map(|q| {
+                let survives = q.decl.durable && !q.decl.exclusive;
+                (q.vhost.to_string(), q.name().to_owned(), survives)
             })
             .collect();
         for (vhost, queue, survives) in names {
             let lost = self
-                .queues
-                .get_mut(&vhost)
-                .and_then(|qs| qs.get_mut(&queue))
-                .map(|q| {
+                .with_queue(&vhost, &queue, |q, _| {
                     let kind = q.config.kind;
                     // x-expires counts again from the restart.
                     q.touch(now);

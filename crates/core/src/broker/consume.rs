@@ -82,9 +82,7 @@ impl Broker {
         now: u64,
     ) -> Result<(), BrokerError> {
         let tag_in_use = self
-            .queues
-            .values()
-            .flat_map(|qs| qs.values())
+            .all_queues()
             .flat_map(|q| q.consumers())
             .any(|c| c.options.channel == options.channel && c.options.tag == options.tag);
         if tag_in_use {
@@ -114,11 +112,10 @@ impl Broker {
     /// acknowledged), as in AMQP; an auto-delete queue that lost its last consumer is deleted.
     /// An unknown consumer tag is ignored, as the AMQP spec requires and RabbitMQ does.
     pub fn cancel(&mut self, channel: ChannelId, tag: &str, now: u64) -> Result<(), BrokerError> {
-        let found = self.queues.iter().find_map(|(vhost, qs)| {
-            qs.values()
-                .find(|q| q.consumers_on(channel).iter().any(|t| &**t == tag))
-                .map(|q| (vhost.clone(), q.name().to_owned()))
-        });
+        let found = self
+            .all_queues()
+            .find(|q| q.consumers_on(channel).iter().any(|t| &**t == tag))
+            .map(|q| (q.vhost.to_string(), q.name().to_owned()));
         self.advance(now)?;
         let Some((vhost, queue)) = found else {
             return Ok(());
@@ -254,6 +251,7 @@ impl Broker {
         let Unacked {
             vhost,
             queue,
+            slot,
             consumer,
             entry,
         } = unacked;
@@ -270,7 +268,7 @@ impl Broker {
             Settle::Reject { requeue } => (Some(requeue), true),
         };
         let present = self
-            .with_queue(&vhost, &queue, |q, cx| {
+            .with_slot(slot, |q, cx| {
                 q.settled(consumer.as_deref());
                 match requeue {
                     Some(true) => {
@@ -311,20 +309,17 @@ impl Broker {
     pub fn close_channel(&mut self, channel: ChannelId, now: u64) -> Result<(), BrokerError> {
         self.advance(now)?;
         let consumers: Vec<(Name, Name, Name)> = self
-            .queues
-            .values()
-            .flat_map(|qs| {
-                qs.values().flat_map(move |q| {
-                    q.consumers_on(channel)
-                        .into_iter()
-                        .map(move |tag| (q.vhost.clone(), q.label().clone(), tag))
-                })
+            .all_queues()
+            .flat_map(|q| {
+                q.consumers_on(channel)
+                    .into_iter()
+                    .map(move |tag| (q.vhost.clone(), q.label().clone(), tag))
             })
             .collect();
         for (vhost, queue, tag) in &consumers {
             self.detach(vhost, queue, channel, tag);
         }
-        for queue in self.queues.values_mut().flat_map(|qs| qs.values_mut()) {
+        for queue in self.slots.iter_mut().flatten() {
             queue.forget_enqueuer(channel);
         }
         // An auto-delete queue left without consumers stops at once, without taking its unacked

@@ -44,6 +44,7 @@ impl Broker {
             vhost: vhost_name,
             label,
             queues,
+            slots,
         } = self.route_publish(vhost, publish)?;
         let message = self.next_message_id();
         let content = Rc::new(Content::labelled(message, publish, label, self.profile));
@@ -62,7 +63,7 @@ impl Broker {
             (true, true) => Event::Returned { message },
             (true, false) => Event::Unroutable { message },
         });
-        let rejected = self.offer(vhost, &queues, &content, Some(channel));
+        let rejected = self.offer(&queues, &slots, &content, Some(channel));
         let confirm = if rejected.is_empty() {
             Confirm::Ack
         } else {
@@ -86,24 +87,24 @@ impl Broker {
         id
     }
 
-    /// Offers a copy to each queue; gives the queues that refused it. `enqueuer` is the
-    /// publishing channel (`None` for a dead letter).
+    /// Offers a copy to each queue (`slots` are the slots of `queues`); gives the queues that
+    /// refused it. `enqueuer` is the publishing channel (`None` for a dead letter).
     fn offer(
         &mut self,
-        vhost: &str,
         queues: &[Name],
+        slots: &[usize],
         content: &Rc<Content>,
         enqueuer: Option<ChannelId>,
     ) -> Vec<Name> {
-        queues
-            .iter()
-            .filter(|q| {
-                self.with_queue(vhost, q, |queue, cx| {
-                    queue.admit(content.clone(), enqueuer, cx)
-                }) == Some(false)
-            })
-            .cloned()
-            .collect()
+        let mut rejected = Vec::new();
+        for (name, &slot) in queues.iter().zip(slots) {
+            let admitted =
+                self.with_slot(slot, |queue, cx| queue.admit(content.clone(), enqueuer, cx));
+            if admitted == Some(false) {
+                rejected.push(name.clone());
+            }
+        }
+        rejected
     }
 
     /// Routes the queued dead letters, in order, until none is left (a dead letter may make
@@ -175,7 +176,8 @@ impl Broker {
             queues: queues.clone(),
             cycles,
         });
-        self.offer(&vhost, &queues, &Rc::new(next), None);
+        let slots = self.slots_of(&vhost, &queues);
+        self.offer(&queues, &slots, &Rc::new(next), None);
     }
 
     /// The queues a message's content reaches from its exchange, with its routing keys.

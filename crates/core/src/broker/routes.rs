@@ -5,6 +5,7 @@
 //! how a route is found.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::event::Name;
 use crate::message::KeySource;
@@ -22,6 +23,8 @@ pub(crate) struct Routed {
     pub(crate) vhost: Name,
     pub(crate) label: Label,
     pub(crate) queues: Vec<Name>,
+    /// The slots of `queues`, in their order.
+    pub(crate) slots: Rc<[usize]>,
 }
 
 /// Routes by a hash of (vhost, exchange, keys); a bucket holds every route with that hash.
@@ -158,6 +161,7 @@ mod tests {
             vhost: "/".into(),
             label: Label::new(&publish, &[("a.b".to_owned(), KeySource::RoutingKey)]),
             queues: queues.iter().map(|q| Name::from(*q)).collect(),
+            slots: (0..queues.len()).collect(),
         }
     }
 

@@ -107,10 +107,9 @@ impl Broker {
         };
         let input = RoutingInput { keys, headers };
         let routed = self.walk(topology).route(exchange, &input, None);
-        let queues = self.queues.get(vhost);
         routed
             .into_iter()
-            .map(|name| match queues.and_then(|qs| qs.get(name)) {
+            .map(|name| match self.queue(vhost, name) {
                 Some(queue) => queue.label().clone(),
                 None => Name::from(name),
             })
@@ -141,10 +140,12 @@ impl Broker {
         }
         let label = Label::new(publish, &keys);
         let queues = self.route_labels(vhost, exchange, &label.route_keys, headers);
+        let slots = self.slots_of(vhost, &queues);
         let routed = Routed {
             vhost: vhost.into(),
             label,
             queues,
+            slots,
         };
         self.routes.insert(&keys, headers, routed.clone());
         Ok(routed)

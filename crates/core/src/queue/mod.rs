@@ -62,6 +62,8 @@ pub struct Queue {
     enqueuers: BTreeMap<ChannelId, bool>,
     /// Virtual time of the last use (`x-expires`).
     last_used: u64,
+    /// Where the broker keeps it (its deliveries name it by this).
+    pub(crate) slot: usize,
 }
 
 impl Queue {
@@ -76,6 +78,7 @@ impl Queue {
             next_seq: 1,
             enqueuers: BTreeMap::new(),
             last_used: now,
+            slot: 0,
         }
     }
 
@@ -295,6 +298,7 @@ impl Queue {
             let unacked = Unacked {
                 vhost: self.vhost.clone(),
                 queue: self.label.clone(),
+                slot: self.slot,
                 consumer,
                 entry,
             };

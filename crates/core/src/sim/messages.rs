@@ -24,7 +24,7 @@ use crate::queue::entry::Content;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::engine::Simulation;
 use crate::sim::scheduler::SimTime;
-use crate::sim::world::NodeId;
+use crate::sim::world::{NodeId, World};
 
 /// How many messages the table keeps by default (each holds its properties: about 0.5 KB).
 pub const DEFAULT_MESSAGE_CAPACITY: usize = 1 << 15;
@@ -201,7 +201,9 @@ impl Simulation {
             return;
         };
         let origin = Origin::Producer(p);
-        let info = self.published_info(&spec.vhost, &producer.publish, content, t, origin);
+        let at = (t, self.state.steps);
+        let world = &mut self.world;
+        let info = published_info(world, &spec.vhost, &producer.publish, content, at, origin);
         self.messages.record(info);
     }
 
@@ -216,29 +218,9 @@ impl Simulation {
         let Some(spec) = self.scenario.consumers.get(c.0 as usize) else {
             return;
         };
-        let info = self.published_info(&spec.vhost, publish, content, t, Origin::Consumer(c));
+        let (at, origin) = ((t, self.state.steps), Origin::Consumer(c));
+        let info = published_info(&mut self.world, &spec.vhost, publish, content, at, origin);
         self.messages.record(info);
-    }
-
-    /// What the table keeps of a publish accepted at `t` with `content`.
-    fn published_info(
-        &self,
-        vhost: &str,
-        publish: &Publish,
-        content: Rc<Content>,
-        t: SimTime,
-        origin: Origin,
-    ) -> MessageInfo {
-        MessageInfo {
-            id: content.id,
-            vhost: vhost.to_owned(),
-            exchange_node: self.world.exchange(vhost, &publish.exchange),
-            content,
-            mandatory: publish.mandatory,
-            at: t,
-            origin,
-            step: self.state.steps,
-        }
     }
 
     /// Records the dead letter `id` of `from`, which died in `queue` (of `vhost`) and was
@@ -279,6 +261,27 @@ impl Simulation {
             step: self.state.steps,
         };
         self.messages.record(info);
+    }
+}
+
+/// What the table keeps of a publish accepted at `at` (time, step) with `content`.
+fn published_info(
+    world: &mut World,
+    vhost: &str,
+    publish: &Publish,
+    content: Rc<Content>,
+    (t, step): (SimTime, u64),
+    origin: Origin,
+) -> MessageInfo {
+    MessageInfo {
+        id: content.id,
+        vhost: vhost.to_owned(),
+        exchange_node: world.exchange_of(vhost, &content.exchange),
+        content,
+        mandatory: publish.mandatory,
+        at: t,
+        origin,
+        step,
     }
 }
 

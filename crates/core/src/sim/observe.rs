@@ -155,8 +155,8 @@ impl Simulation {
     }
 
     /// producer → exchange, then any exchange → exchange hops.
-    fn published(&mut self, t: SimTime, message: MessageId, vhost: &str, x: &str, cx: &mut Cx) {
-        cx.exchange = self.world.exchange(vhost, x);
+    fn published(&mut self, t: SimTime, message: MessageId, vhost: &str, x: &Name, cx: &mut Cx) {
+        cx.exchange = self.world.exchange_of(vhost, x);
         let sent = cx.sent.unwrap_or(t);
         self.sent(message, sent.0);
         self.state.metrics.count(None, |c| c.published += 1);

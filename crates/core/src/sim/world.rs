@@ -77,38 +77,42 @@ impl Hasher for FnvHasher {
 
 type Fnv = BuildHasherDefault<FnvHasher>;
 
-/// Most queues cached by label (see [`World::queue_of`]) before the cache starts over: labels of
-/// deleted queues would otherwise pile up.
-const MAX_LABELS: usize = 4096;
+/// How many entries a label cache holds (a power of two, see [`LABEL_BITS`]).
+const LABEL_SLOTS: usize = 1 << LABEL_BITS;
+const LABEL_BITS: u32 = 9;
 
-/// Queue node ids by the address of the queue's shared label. A queue keeps one label and one
-/// vhost name for its whole life and puts clones of them in every event, so the address answers
-/// without hashing the text. The entry holds clones too: an address cannot be reused while it
-/// is cached, and a redeclared queue (a new label) simply misses.
-type ByLabel = HashMap<usize, (Name, Name, Option<NodeId>), BuildHasherDefault<AddressHasher>>;
+/// Node ids by the address of a shared name: a queue keeps one label and one vhost name for its
+/// whole life and puts clones of them in every event, and a publish's exchange name is shared by
+/// every publish of its route, so the address answers without hashing the text. Direct-mapped:
+/// an address has one slot (Fibonacci hashing), and a newcomer simply replaces what was there,
+/// so the cache stays bounded. An entry holds clones of the names: an address cannot be reused
+/// while it is cached, and a new name (a redeclared queue) simply misses.
+#[derive(Debug, Clone, Default)]
+struct ByLabel(Vec<Option<(Name, Name, Option<NodeId>)>>);
 
-/// Hashes one address in a multiplication (Fibonacci hashing); the high half is folded onto
-/// the low bits, which alignment leaves at zero.
-#[derive(Debug, Clone, Copy, Default)]
-struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0 ^ (self.0 >> 32)
+impl ByLabel {
+    fn slot(name: &Name) -> usize {
+        let address = Name::as_ptr(name).cast::<u8>() as usize as u64;
+        (address.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - LABEL_BITS)) as usize
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
+    /// The (vhost, name, node) cached for `name`'s address.
+    fn get(&self, name: &Name) -> Option<&(Name, Name, Option<NodeId>)> {
+        let entry = self.0.get(Self::slot(name))?.as_ref()?;
+        Name::ptr_eq(&entry.1, name).then_some(entry)
+    }
+
+    fn insert(&mut self, vhost: Name, name: Name, id: Option<NodeId>) {
+        if self.0.is_empty() {
+            self.0.resize(LABEL_SLOTS, None);
+        }
+        if let Some(place) = self.0.get_mut(Self::slot(&name)) {
+            *place = Some((vhost, name, id));
         }
     }
 
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
+    fn clear(&mut self) {
+        self.0.clear();
     }
 }
 
@@ -119,6 +123,8 @@ pub struct World {
     exchanges: Names,
     queues: Names,
     by_label: ByLabel,
+    /// Exchange node ids by the address of a publish's shared exchange name (the same scheme).
+    by_exchange_label: ByLabel,
     /// Exchanges that can forward to another exchange (e2e binding or alternate exchange).
     multi_hop: Vec<NodeId>,
 }
@@ -167,6 +173,7 @@ impl World {
         };
         // A cached miss may name the node added now.
         self.by_label.clear();
+        self.by_exchange_label.clear();
         if let Some(map) = map {
             map.entry(vhost.to_owned())
                 .or_default()
@@ -212,19 +219,26 @@ impl World {
 
     /// [`World::queue`] for the names a queue's events carry, remembered by the label's address.
     pub fn queue_of(&mut self, vhost: &Name, queue: &Name) -> Option<NodeId> {
-        let key = Name::as_ptr(queue).cast::<u8>() as usize;
-        if let Some((v, q, id)) = self.by_label.get(&key)
-            && Name::ptr_eq(q, queue)
+        if let Some((v, _, id)) = self.by_label.get(queue)
             && Name::ptr_eq(v, vhost)
         {
             return *id;
         }
         let id = self.queue(vhost, queue);
-        if self.by_label.len() >= MAX_LABELS {
-            self.by_label.clear();
+        self.by_label.insert(vhost.clone(), queue.clone(), id);
+        id
+    }
+
+    /// [`World::exchange`] for the exchange name a message's content shares with every publish
+    /// of its route, remembered by the name's address as [`World::queue_of`] does.
+    pub fn exchange_of(&mut self, vhost: &str, exchange: &Name) -> Option<NodeId> {
+        if let Some((v, _, id)) = self.by_exchange_label.get(exchange)
+            && **v == *vhost
+        {
+            return *id;
         }
-        self.by_label
-            .insert(key, (vhost.clone(), queue.clone(), id));
+        let id = self.exchange(vhost, exchange);
+        (self.by_exchange_label).insert(Name::from(vhost), exchange.clone(), id);
         id
     }
 
@@ -265,5 +279,22 @@ mod tests {
         assert_eq!(world.queue_of(&vhost, &b), None);
         world.add(NodeKind::Queue, "/", "b");
         assert_eq!(world.queue_of(&vhost, &b), Some(NodeId(1)));
+    }
+
+    #[test]
+    fn exchange_of_agrees_with_exchange_by_name() {
+        let mut world = World::default();
+        world.add(NodeKind::Exchange, "/", "x");
+        let (x, y): (Name, Name) = ("x".into(), "y".into());
+        assert_eq!(world.exchange_of("/", &x), Some(NodeId(0)));
+        assert_eq!(world.exchange_of("/", &x), Some(NodeId(0)));
+        assert_eq!(world.exchange_of("other", &x), None);
+        assert_eq!(world.exchange_of("/", &x), Some(NodeId(0)));
+        assert_eq!(world.exchange_of("/", &"x".into()), Some(NodeId(0)));
+        assert_eq!(world.exchange_of("/", &y), None);
+        world.add(NodeKind::Exchange, "/", "y");
+        assert_eq!(world.exchange_of("/", &y), Some(NodeId(1)));
+        world.add(NodeKind::Queue, "/", "x");
+        assert_eq!(world.exchange_of("/", &x), Some(NodeId(0)));
     }
 }
