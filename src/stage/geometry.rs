@@ -2,9 +2,6 @@
 //! routing key gets, and what a click at a pixel hits (a dot before a node). Plain functions
 //! over plain data, tested natively; it knows nothing of the canvas.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use switchyard_core::MessageId;
 use switchyard_core::sim::{Edge, NodeId, NodeKind, SimTime};
 
@@ -12,45 +9,8 @@ use crate::sim_ref::Selection;
 use crate::stage::layout::{Fit, Scene};
 
 /// A set for the frame loop's per-dot bookkeeping (thousands of small integer keys a frame):
-/// hashed by multiplication rather than SipHash, which there is no attacker to resist.
-pub type FastSet<T> = HashSet<T, BuildHasherDefault<MixHasher>>;
-
-#[derive(Debug, Default, Clone, Copy)]
-pub struct MixHasher(u64);
-
-impl Hasher for MixHasher {
-    fn finish(&self) -> u64 {
-        // A product's low bits depend only on the factors' low bits, and the table indexes by
-        // the low bits: bring the well-mixed high bits down (as rustc-hash 2 does).
-        self.0.rotate_left(26)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_i32(&mut self, n: i32) {
-        self.write_u64(u64::from(n as u32));
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
+/// FxHash rather than SipHash, which there is no attacker to resist.
+pub type FastSet<T> = rustc_hash::FxHashSet<T>;
 
 /// A dot drawn this frame: where, and whose.
 #[derive(Debug, Clone, Copy, PartialEq)]
