@@ -89,6 +89,12 @@ impl Profile {
         self == Profile::RabbitMq4
     }
 
+    /// Quorum queues with single active consumer: from 4.0 a higher-priority consumer takes
+    /// over from the active one (see [`crate::queue::consumer::Sac::ByPriority`]).
+    pub fn sac_by_priority(self) -> bool {
+        self == Profile::RabbitMq4
+    }
+
     /// Quorum queue priorities: 4.3+ has strict levels 0–31 with a default of 4 (returned as
     /// `(max, default)`); 3.10 quorum queues have none.
     pub fn quorum_priorities(self) -> Option<(u8, u8)> {

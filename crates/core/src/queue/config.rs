@@ -50,6 +50,8 @@ pub struct Config {
     /// Classic `x-max-priority` (0 is a single level: FIFO).
     pub max_priority: Option<u8>,
     pub single_active_consumer: bool,
+    /// With single active consumer: 4.0+ quorum queues rank consumers by priority.
+    pub sac_by_priority: bool,
     /// Quorum queues only; `None` is unlimited.
     pub delivery_limit: Option<u64>,
     /// 4.3+ quorum queues expire at the head of each priority level, not only at the head.
@@ -101,6 +103,7 @@ pub fn resolve(decl: &QueueDecl, vhost: &str, policies: &Policies, profile: Prof
             args.get("x-single-active-consumer"),
             Some(Value::Bool(true))
         ),
+        sac_by_priority: kind == QueueKind::Quorum && profile.sac_by_priority(),
         expiry_scans_levels: kind == QueueKind::Quorum && profile.quorum_priorities().is_some(),
         delivery_limit: match kind {
             QueueKind::Classic => None,

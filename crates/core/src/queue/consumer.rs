@@ -61,16 +61,37 @@ impl Consumer {
 /// profile follows the same rules: `deliver_to_consumer`/`block_consumer` and rabbit_fifo's
 /// `maybe_queue_consumer` read the same at v4.3.5 (not checked against a 4.x broker).
 ///
-/// FIXME: 4.0+ quorum queues let a higher-priority single-active-consumer newcomer take over
-/// once the active one's deliveries are settled; here the first registered stays active.
+/// With single active consumer, who is active follows [`Sac`].
 #[derive(Debug, Clone, Default)]
 pub struct Consumers {
     order: Vec<Consumer>,
     next_registration: u64,
     /// Single active consumer: the tag of the active one.
     active: Option<Name>,
+    /// The active one gets nothing more: a higher-priority consumer waits for its deliveries
+    /// to be settled ([`Sac::ByPriority`]).
+    quiescing: bool,
     pub ever_had_one: bool,
     kind: QueueKind,
+    sac: Sac,
+}
+
+/// Single active consumer (`x-single-active-consumer`), and how the active one is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sac {
+    /// Off: every consumer with capacity takes part.
+    #[default]
+    Off,
+    /// Classic queues, and quorum queues before 4.0: the first registered is active until it
+    /// leaves, then the longest waiting one.
+    FirstRegistered,
+    /// Quorum queues from 4.0 (`rabbit_fifo:activate_next_consumer` @v4.3.5; read from the
+    /// source, not checked against a 4.x broker): the waiting consumers are ranked by
+    /// `x-priority`, then prefetch (0 counts as 2,000, the credit RabbitMQ gives it), then
+    /// arrival. When the first of them outranks the active one by priority, the active one
+    /// *quiesces*: it gets nothing more, and once its deliveries are all settled the other
+    /// takes over. As in RabbitMQ, it stays quiescing if that consumer leaves first.
+    ByPriority,
 }
 
 impl Consumers {
@@ -93,7 +114,8 @@ impl Consumers {
     /// Registers a consumer, with RabbitMQ's exclusivity rules (quorum queues ignore the flag).
     /// `false` is "in exclusive use" (403) and changes nothing.
     #[must_use]
-    pub fn add(&mut self, options: ConsumeOptions, kind: QueueKind, single_active: bool) -> bool {
+    pub fn add(&mut self, options: ConsumeOptions, kind: QueueKind, sac: Sac) -> bool {
+        let single_active = sac != Sac::Off;
         let exclusive = options.exclusive && kind == QueueKind::Classic;
         let held_exclusively = self
             .order
@@ -106,6 +128,7 @@ impl Consumers {
             self.active = Some(options.tag.clone());
         }
         self.kind = kind;
+        self.sac = sac;
         self.order.push(Consumer {
             options,
             unacked: 0,
@@ -114,6 +137,7 @@ impl Consumers {
         });
         self.next_registration += 1;
         self.ever_had_one = true;
+        self.activate_next();
         true
     }
 
@@ -121,6 +145,7 @@ impl Consumers {
     pub fn clear(&mut self) {
         self.order.clear();
         self.active = None;
+        self.quiescing = false;
     }
 
     /// Removes a consumer; a single active consumer is replaced by the longest waiting one.
@@ -128,13 +153,64 @@ impl Consumers {
         let index = self.order.iter().position(|c| &*c.options.tag == tag)?;
         let gone = self.order.remove(index);
         if self.active.as_deref() == Some(tag) {
-            self.active = self
-                .order
-                .iter()
-                .min_by_key(|c| c.registered)
-                .map(|c| c.options.tag.clone());
+            // Every consumer left is waiting now.
+            self.active = None;
+            self.quiescing = false;
+            self.active = match self.sac {
+                Sac::ByPriority => self.first_waiting().map(|c| c.options.tag.clone()),
+                Sac::Off | Sac::FirstRegistered => self
+                    .order
+                    .iter()
+                    .min_by_key(|c| c.registered)
+                    .map(|c| c.options.tag.clone()),
+            };
         }
         Some(gone)
+    }
+
+    /// The active consumer, and whether it is quiescing (single active consumer only).
+    pub fn active(&self) -> Option<(&str, bool)> {
+        self.active.as_deref().map(|tag| (tag, self.quiescing))
+    }
+
+    /// [`Sac::ByPriority`]: activates the first waiting consumer if none is active, hands over
+    /// to it if it outranks the active one and that one has nothing unsettled, or else makes
+    /// the active one quiesce.
+    fn activate_next(&mut self) {
+        if self.sac != Sac::ByPriority {
+            return;
+        }
+        let Some(next) = self.first_waiting() else {
+            return;
+        };
+        let (tag, priority) = (next.options.tag.clone(), next.options.priority);
+        let active = self.active.as_deref().and_then(|a| self.get(a));
+        match active {
+            None => self.active = Some(tag),
+            Some(a) if priority > a.options.priority && a.unacked == 0 => {
+                self.active = Some(tag);
+                self.quiescing = false;
+            }
+            Some(a) if priority > a.options.priority => self.quiescing = true,
+            Some(_) => {}
+        }
+    }
+
+    /// The first of the waiting consumers in `rabbit_fifo`'s order (see [`Sac::ByPriority`]).
+    fn first_waiting(&self) -> Option<&Consumer> {
+        let credit = |c: &Consumer| match c.options.prefetch {
+            0 => 2000,
+            n => n,
+        };
+        self.order
+            .iter()
+            .filter(|c| self.active.as_ref() != Some(&c.options.tag))
+            .min_by_key(|c| {
+                (
+                    std::cmp::Reverse((c.options.priority, credit(c))),
+                    c.registered,
+                )
+            })
     }
 
     /// The tags of the consumers on `channel`.
@@ -162,6 +238,7 @@ impl Consumers {
             let unblocked = self.order.remove(index);
             self.order.push(unblocked);
         }
+        self.activate_next();
     }
 
     /// Chooses the consumer for the next message: the highest `x-priority` not blocked, first
@@ -190,6 +267,9 @@ impl Consumers {
     /// The consumer whose turn it is, full or not: the highest `x-priority` among those not
     /// blocked (only the active one with single active consumer), first in round-robin order.
     fn next_in_turn(&self) -> Option<usize> {
+        if self.quiescing {
+            return None;
+        }
         let eligible = self.order.iter().enumerate().filter(|(_, c)| {
             !c.blocked
                 && self
@@ -257,7 +337,7 @@ mod tests {
                 assert!(consumers.add(
                     consumer(tag, *prefetch, *priority),
                     QueueKind::Classic,
-                    *sac
+                    if *sac { Sac::FirstRegistered } else { Sac::Off }
                 ));
             }
             assert_eq!(
@@ -271,9 +351,9 @@ mod tests {
     #[test]
     fn an_unblocked_consumer_re_enters_at_the_back() {
         let mut consumers = Consumers::default();
-        assert!(consumers.add(consumer("c1", 1, 0), QueueKind::Classic, false));
+        assert!(consumers.add(consumer("c1", 1, 0), QueueKind::Classic, Sac::Off));
         assert_eq!(picks(&mut consumers, 1), ["c1"]);
-        assert!(consumers.add(consumer("c2", 0, 0), QueueKind::Classic, false));
+        assert!(consumers.add(consumer("c2", 0, 0), QueueKind::Classic, Sac::Off));
         assert_eq!(picks(&mut consumers, 1), ["c2"]);
         consumers.settled("c1");
         assert_eq!(picks(&mut consumers, 2), ["c2", "c1"]);
@@ -283,10 +363,88 @@ mod tests {
     fn single_active_consumer_is_promoted_on_cancel() {
         let mut consumers = Consumers::default();
         for tag in ["a", "b", "c"] {
-            assert!(consumers.add(consumer(tag, 0, 0), QueueKind::Classic, true));
+            assert!(consumers.add(
+                consumer(tag, 0, 0),
+                QueueKind::Classic,
+                Sac::FirstRegistered
+            ));
         }
         consumers.remove("a");
         assert_eq!(picks(&mut consumers, 2), ["b", "b"]);
+    }
+
+    /// The consumers added in order to a 4.x quorum queue with single active consumer.
+    fn by_priority(list: &[(&str, u32, i64)]) -> Consumers {
+        let mut consumers = Consumers::default();
+        for (tag, prefetch, priority) in list {
+            let c = consumer(tag, *prefetch, *priority);
+            assert!(consumers.add(c, QueueKind::Quorum, Sac::ByPriority));
+        }
+        consumers
+    }
+
+    #[test]
+    fn a_higher_priority_newcomer_waits_for_the_active_ones_settlements() {
+        let mut consumers = by_priority(&[("low", 2, 0)]);
+        assert_eq!(picks(&mut consumers, 2), ["low", "low"]);
+        assert!(consumers.add(consumer("high", 0, 5), QueueKind::Quorum, Sac::ByPriority));
+        assert_eq!(consumers.active(), Some(("low", true)));
+        assert_eq!(picks(&mut consumers, 1), ["-"]);
+        consumers.settled("low");
+        assert_eq!(picks(&mut consumers, 1), ["-"]);
+        consumers.settled("low");
+        assert_eq!(consumers.active(), Some(("high", false)));
+        assert_eq!(picks(&mut consumers, 2), ["high", "high"]);
+    }
+
+    #[test]
+    fn with_nothing_unsettled_a_higher_priority_newcomer_takes_over_at_once() {
+        let mut consumers = by_priority(&[("a", 0, 0), ("same", 0, 0), ("b", 0, 3)]);
+        assert_eq!(picks(&mut consumers, 2), ["b", "b"]);
+        // Not higher than the active one: it waits.
+        let mut consumers = by_priority(&[("a", 0, 3), ("lower", 0, 1), ("same", 0, 3)]);
+        assert_eq!(picks(&mut consumers, 2), ["a", "a"]);
+    }
+
+    #[test]
+    fn the_next_active_is_ranked_by_priority_then_prefetch_then_arrival() {
+        let list = [
+            ("a", 0, 9),
+            ("b", 1, 1),
+            ("c", 0, 1),
+            ("d", 1, 2),
+            ("e", 1, 2),
+        ];
+        let mut consumers = by_priority(&list);
+        let mut order = Vec::new();
+        while let Some((tag, _)) = consumers.active() {
+            let tag = tag.to_owned();
+            assert!(consumers.remove(&tag).is_some());
+            order.push(tag);
+        }
+        assert_eq!(order, ["a", "d", "e", "c", "b"]);
+    }
+
+    #[test]
+    fn a_quiescing_consumer_stays_so_when_the_newcomer_leaves_first() {
+        let mut consumers = by_priority(&[("low", 1, 0)]);
+        assert_eq!(picks(&mut consumers, 1), ["low"]);
+        assert!(consumers.add(consumer("high", 0, 5), QueueKind::Quorum, Sac::ByPriority));
+        assert!(consumers.remove("high").is_some());
+        consumers.settled("low");
+        assert_eq!(consumers.active(), Some(("low", true)));
+        assert_eq!(picks(&mut consumers, 1), ["-"]);
+    }
+
+    #[test]
+    fn first_registered_ignores_priority() {
+        let mut consumers = Consumers::default();
+        for (tag, priority) in [("low", 0), ("high", 5)] {
+            let c = consumer(tag, 0, priority);
+            assert!(consumers.add(c, QueueKind::Quorum, Sac::FirstRegistered));
+        }
+        assert_eq!(consumers.active(), Some(("low", false)));
+        assert_eq!(picks(&mut consumers, 2), ["low", "low"]);
     }
 
     #[test]
@@ -296,14 +454,18 @@ mod tests {
             ..consumer(tag, 0, 0)
         };
         let mut classic = Consumers::default();
-        assert!(classic.add(exclusive("a"), QueueKind::Classic, false));
-        assert!(!classic.add(consumer("b", 0, 0), QueueKind::Classic, false));
+        assert!(classic.add(exclusive("a"), QueueKind::Classic, Sac::Off));
+        assert!(!classic.add(consumer("b", 0, 0), QueueKind::Classic, Sac::Off));
         let mut busy = Consumers::default();
-        assert!(busy.add(consumer("a", 0, 0), QueueKind::Classic, false));
-        assert!(!busy.add(exclusive("b"), QueueKind::Classic, false));
-        assert!(!Consumers::default().add(exclusive("a"), QueueKind::Classic, true));
+        assert!(busy.add(consumer("a", 0, 0), QueueKind::Classic, Sac::Off));
+        assert!(!busy.add(exclusive("b"), QueueKind::Classic, Sac::Off));
+        assert!(!Consumers::default().add(
+            exclusive("a"),
+            QueueKind::Classic,
+            Sac::FirstRegistered
+        ));
         let mut quorum = Consumers::default();
-        assert!(quorum.add(exclusive("a"), QueueKind::Quorum, false));
-        assert!(quorum.add(consumer("b", 0, 0), QueueKind::Quorum, false));
+        assert!(quorum.add(exclusive("a"), QueueKind::Quorum, Sac::Off));
+        assert!(quorum.add(consumer("b", 0, 0), QueueKind::Quorum, Sac::Off));
     }
 }

@@ -21,7 +21,7 @@ use crate::event::{Event, MessageId, Name};
 use crate::profile::Profile;
 use crate::topology::QueueDecl;
 use config::{Config, Overflow, QueueKind};
-use consumer::{ConsumeOptions, Consumer, Consumers};
+use consumer::{ConsumeOptions, Consumer, Consumers, Sac};
 use death::{DeadLetter, DeathReason};
 use entry::{Content, Delivery, Entry, MessageView, Seq};
 use store::Store;
@@ -97,6 +97,12 @@ impl Queue {
 
     pub fn consumer_count(&self) -> usize {
         self.consumers.len()
+    }
+
+    /// With single active consumer: the active consumer's tag, and whether it is quiescing (a
+    /// higher-priority consumer waits for its deliveries to be settled).
+    pub fn single_active(&self) -> Option<(&str, bool)> {
+        self.consumers.active()
     }
 
     pub fn ever_had_consumer(&self) -> bool {
@@ -403,7 +409,14 @@ impl Queue {
     #[must_use]
     pub fn add_consumer(&mut self, options: ConsumeOptions, now: u64) -> bool {
         self.last_used = now;
-        let sac = self.config.single_active_consumer;
+        let sac = match (
+            self.config.single_active_consumer,
+            self.config.sac_by_priority,
+        ) {
+            (false, _) => Sac::Off,
+            (true, false) => Sac::FirstRegistered,
+            (true, true) => Sac::ByPriority,
+        };
         self.consumers.add(options, self.config.kind, sac)
     }
 

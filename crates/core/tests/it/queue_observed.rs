@@ -1,6 +1,7 @@
 //! Queue behaviours seen on a live RabbitMQ 3.10.8 that the vectors do not cover, each pinned
 //! as a scenario on the 3.10 profile (and on 4.x where the same holds): the broker API, virtual
-//! time, and the bodies that come out.
+//! time, and the bodies that come out. The few 4.x-only ones, read from RabbitMQ's source with
+//! no 4.x broker here to check them, say so.
 
 use switchyard_core::{
     Broker, ChannelId, ConsumeOptions, Event, Profile, Publish, QueueDecl, Table, Value,
@@ -38,8 +39,14 @@ fn get(broker: &mut Broker, queue: &str, auto_ack: bool) -> Option<(String, usiz
 }
 
 fn consume(broker: &mut Broker, queue: &str, tag: &str, prefetch: u32) {
+    consume_at(broker, queue, tag, prefetch, 0);
+}
+
+/// [`consume`] with an `x-priority`.
+fn consume_at(broker: &mut Broker, queue: &str, tag: &str, prefetch: u32, priority: i64) {
     let options = ConsumeOptions {
         prefetch,
+        priority,
         ..ConsumeOptions::new(CH, tag)
     };
     broker.consume(V, queue, options, broker.now()).unwrap();
@@ -88,6 +95,41 @@ fn a_promoted_single_active_consumer_waits_for_the_next_publish_on_classic_queue
     assert_eq!(get(&mut b, "q", false), Some(("m2".into(), 0)));
     publish(&mut b, "q", "m3", None);
     assert_eq!(delivered(&mut b), ["s2:m3"]);
+}
+
+/// 4.x only, read from `rabbit_fifo` @v4.3.5: with single active consumer, a quorum queue hands
+/// over to a higher-priority newcomer once the active consumer's deliveries are all settled,
+/// and delivers nothing meanwhile. Classic queues, and 3.10 quorum queues, keep the first.
+#[test]
+fn a_higher_priority_single_active_consumer_takes_over_a_4x_quorum_queue() {
+    let none: &[&str] = &[];
+    let keeps_first = [none, none, &["low:m3"], none];
+    let hands_over = [none, none, none, &["high:m3"]];
+    for profile in Profile::ALL {
+        for kind in ["classic", "quorum"] {
+            let args = [
+                ("x-queue-type", Value::Str(kind.into())),
+                ("x-single-active-consumer", Value::Bool(true)),
+            ];
+            let mut b = broker(profile, &[("q", &args)]);
+            consume_at(&mut b, "q", "low", 2, 0);
+            publish(&mut b, "q", "m1", None);
+            publish(&mut b, "q", "m2", None);
+            assert_eq!(delivered(&mut b), ["low:m1", "low:m2"]);
+            let mut seen = Vec::new();
+            consume_at(&mut b, "q", "high", 2, 5);
+            seen.push(delivered(&mut b));
+            publish(&mut b, "q", "m3", None);
+            seen.push(delivered(&mut b));
+            for tag in [1, 2] {
+                b.ack(CH, tag, false, b.now()).unwrap();
+                seen.push(delivered(&mut b));
+            }
+            let takes_over = profile == Profile::RabbitMq4 && kind == "quorum";
+            let want = if takes_over { hands_over } else { keeps_first };
+            assert_eq!(seen, want, "{profile} {kind}");
+        }
+    }
 }
 
 /// Live hand-23: c1 (prefetch 1) takes m1, c2 arrives, c1 acks, m2 is published. A classic
