@@ -62,6 +62,7 @@ pub(super) fn consumer(sim: &Simulation, name: &str, on_select: &Callback<Select
                     "{} attempts, then parked in {}", r.max_attempts, r.parking_lot)))),
                 ("RPC server", spec.replies.then(|| html! { { "replies to reply_to with the correlation id" } })),
                 ("exclusive", spec.exclusive.then(|| html! { { "yes" } })),
+                ("priority (x-priority)", (spec.priority != 0).then(|| html! { { spec.priority } })),
                 ("appends to stream", spec.append_to.as_ref().and_then(|s| text(s.clone()))),
             ]) }
             <h3>{ format!("In hand ({})", view.in_hand.len()) }</h3>

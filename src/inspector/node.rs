@@ -213,7 +213,14 @@ fn queue_settings(q: &Queue) -> Html {
         ("max priority", c.max_priority.and_then(text)),
         (
             "single active consumer",
-            c.single_active_consumer.then(|| html! { "yes" }),
+            c.single_active_consumer.then(|| match q.single_active() {
+                None => html! { "yes (no consumer)" },
+                Some((tag, false)) => html! { <>{ "yes: " }<code>{ tag }</code>{ " is active" }</> },
+                Some((tag, true)) => html! {
+                    <>{ "yes: " }<code>{ tag }</code>
+                    { " is quiescing (a higher-priority consumer takes over once its deliveries are settled)" }</>
+                },
+            }),
         ),
         ("delivery limit", n(c.delivery_limit)),
         ("arguments", arguments(&d.arguments)),

@@ -49,6 +49,7 @@ impl Simulation {
         options.prefetch = u32::from(spec.prefetch);
         options.auto_ack = spec.auto_ack;
         options.exclusive = spec.exclusive;
+        options.priority = spec.priority;
         let result = self
             .state
             .broker

@@ -1,6 +1,6 @@
 //! Scenario files: each kind of mistake gives a message naming the field's path.
 
-use switchyard_core::sim::{Options, Scenario, Simulation};
+use switchyard_core::sim::{Options, Scenario, SimTime, Simulation};
 
 const BASE: &str = r##"{"switchyard": 1, "name": "t", "seed": 1,
   "topology": {"exchanges": [{"name": "x", "vhost": "/", "type": "topic", "durable": true}],
@@ -81,8 +81,13 @@ fn errors_name_the_field() {
     );
     check(
         "\"prefetch\": 5",
+        "\"priority\": 1.5",
+        "actors.consumers[0].priority: expected a whole number from -2147483648 to 2147483647",
+    );
+    check(
+        "\"prefetch\": 5",
         "\"prefech\": 5",
-        "actors.consumers[0].prefech: unknown field (expected one of: name, vhost, queue, prefetch, auto_ack, processing_ms, failure_probability, on_failure, crash_probability, recover_after_ms, start_ms, replies, exclusive, append_to)",
+        "actors.consumers[0].prefech: unknown field (expected one of: name, vhost, queue, prefetch, auto_ack, processing_ms, failure_probability, on_failure, crash_probability, recover_after_ms, start_ms, replies, exclusive, priority, append_to)",
     );
     check(
         "\"queue\": \"q\"",
@@ -168,4 +173,34 @@ fn a_written_scenario_reads_back_the_same() {
         assert_eq!(again.flow, scenario.flow);
         assert_eq!(again.topology.queues, scenario.topology.queues);
     }
+}
+
+/// A consumer's `priority` reaches the broker: on a (4.x) quorum queue with single active
+/// consumer, a higher-priority consumer that starts later makes the standby quiesce, then takes
+/// over once the standby's deliveries are settled.
+#[test]
+fn a_higher_priority_consumer_takes_over_a_single_active_quorum_queue() {
+    let text = r#"{"switchyard": 1, "name": "t", "seed": 1,
+      "topology": {"queues": [{"name": "q", "arguments":
+        {"x-queue-type": "quorum", "x-single-active-consumer": true}}]},
+      "actors": {
+        "producers": [{"name": "p", "exchange": "", "routing_key": "q",
+          "rate": {"kind": "fixed", "per_second": 20}}],
+        "consumers": [
+          {"name": "standby", "queue": "q", "prefetch": 5, "processing_ms": 200},
+          {"name": "primary", "queue": "q", "prefetch": 5, "processing_ms": 10,
+           "priority": 10, "start_ms": 2000}]}}"#;
+    let scenario = Scenario::from_json_text(text).unwrap();
+    let mut sim = Simulation::new(scenario, Options::default()).unwrap();
+    let active = |sim: &Simulation| {
+        let q = sim.broker().queue("/", "q")?;
+        q.single_active()
+            .map(|(tag, quiescing)| (tag.to_owned(), quiescing))
+    };
+    sim.run_until(SimTime::from_ms(1990)).unwrap();
+    assert_eq!(active(&sim), Some(("standby".into(), false)));
+    sim.run_until(SimTime::from_ms(2100)).unwrap();
+    assert_eq!(active(&sim), Some(("standby".into(), true)));
+    sim.run_until(SimTime::from_ms(5000)).unwrap();
+    assert_eq!(active(&sim), Some(("primary".into(), false)));
 }

@@ -8,7 +8,9 @@ use serde_json::{Map, Value as Json};
 use crate::fields::{FieldError, boolean, error, join, object};
 use crate::sim::rng::Dist;
 use crate::sim::scenario::patterns::{self, CloudEventsSpec, RetrySpec, RpcSpec};
-use crate::sim::scenario::read::{array, dist, integer, ms, number, only_keys, opt_ms, text};
+use crate::sim::scenario::read::{
+    array, dist, integer, ms, number, only_keys, opt_ms, signed, text,
+};
 
 pub const MAX_ACTORS: usize = 1000;
 pub const MAX_CHOICES: usize = 1000;
@@ -105,6 +107,9 @@ pub struct ConsumerSpec {
     pub replies: bool,
     /// `basic.consume` with `exclusive`: no other consumer may use the queue.
     pub exclusive: bool,
+    /// The `x-priority` consume argument: higher is served first (and, with single active
+    /// consumer on a 4.x quorum queue, takes over).
+    pub priority: i64,
     /// Appends each message it processes to this event-store stream (optimistic concurrency:
     /// on a conflict it learns the stream's version and nacks the message with requeue).
     pub append_to: Option<String>,
@@ -186,6 +191,7 @@ const CONSUMER_KEYS: &[&str] = &[
     "start_ms",
     "replies",
     "exclusive",
+    "priority",
     "append_to",
 ];
 
@@ -231,6 +237,12 @@ pub fn consumer(item: &Json, path: &str) -> Result<ConsumerSpec, FieldError> {
         retry,
         replies: boolean(obj, "replies", path, false)?,
         exclusive: boolean(obj, "exclusive", path, false)?,
+        priority: signed(
+            obj,
+            "priority",
+            path,
+            (i64::from(i32::MIN), i64::from(i32::MAX)),
+        )?,
         append_to: obj
             .get("append_to")
             .filter(|j| !j.is_null())

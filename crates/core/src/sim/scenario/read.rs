@@ -68,6 +68,22 @@ pub fn integer(
     }
 }
 
+/// A whole number, possibly negative, from `min` to `max` (0 when missing).
+pub fn signed(
+    obj: &Map<String, Json>,
+    key: &str,
+    path: &str,
+    (min, max): (i64, i64),
+) -> Result<i64, FieldError> {
+    let at = join(path, key);
+    match obj.get(key) {
+        None | Some(Json::Null) => Some(0),
+        Some(Json::Number(n)) => n.as_i64().filter(|v| (min..=max).contains(v)),
+        Some(_) => None,
+    }
+    .ok_or_else(|| error(&at, format!("expected a whole number from {min} to {max}")))
+}
+
 /// A time in milliseconds (fractions allowed), as microseconds.
 pub fn ms(
     obj: &Map<String, Json>,

@@ -169,7 +169,7 @@ fn consumer(c: &ConsumerSpec) -> Json {
         "failure_probability": c.failure_probability, "on_failure": on_failure,
         "crash_probability": c.crash_probability, "recover_after_ms": c.recover_after.map(ms),
         "start_ms": ms(c.start), "replies": c.replies, "exclusive": c.exclusive,
-        "append_to": c.append_to})
+        "priority": c.priority, "append_to": c.append_to})
 }
 
 fn weighted(c: &Choice) -> Json {
