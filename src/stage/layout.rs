@@ -92,7 +92,7 @@ impl Scene {
                 name: display_name(&node.name, node.kind),
                 tag: exchange_tag(sim, &node.vhost, &node.name, node.kind),
                 status: None,
-                x: column as f64 * COLUMN,
+                x: 0.0,
                 y: 0.0,
             });
         }
@@ -175,13 +175,16 @@ fn exchange_tag(sim: &Simulation, vhost: &str, name: &str, kind: NodeKind) -> Op
     Some(topology.exchange(name)?.kind().name())
 }
 
-/// Rows centred on the tallest column.
+/// Rows centred on the tallest column; empty columns take no room (a producer publishing
+/// straight to a queue through the default exchange has no exchanges two to four hops deep).
 fn place_columns(shapes: &mut [Shape], columns: &[Vec<usize>]) {
     let tallest = columns.iter().map(Vec::len).max().unwrap_or(0) as f64;
-    for column in columns {
+    let used = columns.iter().filter(|c| !c.is_empty());
+    for (at, column) in used.enumerate() {
         let offset = (tallest - column.len() as f64) * ROW / 2.0;
         for (row, i) in column.iter().enumerate() {
             if let Some(s) = shapes.get_mut(*i) {
+                s.x = at as f64 * COLUMN;
                 s.y = offset + row as f64 * ROW;
             }
         }
