@@ -51,8 +51,8 @@ pub struct Scene {
     pub links: Vec<Link>,
 }
 
-const COLUMN: f64 = 220.0;
-const ROW: f64 = 110.0;
+pub(super) const COLUMN: f64 = 220.0;
+pub(super) const ROW: f64 = 110.0;
 
 impl Scene {
     /// The scene of `sim`'s current topology and cast.
@@ -96,7 +96,8 @@ impl Scene {
                 y: 0.0,
             });
         }
-        place_columns(&mut shapes, &columns);
+        super::arrange::order_rows(&shapes, &mut columns, &links);
+        super::arrange::place_columns(&mut shapes, &columns);
         for service in sim.services() {
             let status = if !service.up {
                 Some("down")
@@ -173,22 +174,6 @@ fn exchange_tag(sim: &Simulation, vhost: &str, name: &str, kind: NodeKind) -> Op
     }
     let topology = sim.broker().topology(vhost).ok()?;
     Some(topology.exchange(name)?.kind().name())
-}
-
-/// Rows centred on the tallest column; empty columns take no room (a producer publishing
-/// straight to a queue through the default exchange has no exchanges two to four hops deep).
-fn place_columns(shapes: &mut [Shape], columns: &[Vec<usize>]) {
-    let tallest = columns.iter().map(Vec::len).max().unwrap_or(0) as f64;
-    let used = columns.iter().filter(|c| !c.is_empty());
-    for (at, column) in used.enumerate() {
-        let offset = (tallest - column.len() as f64) * ROW / 2.0;
-        for (row, i) in column.iter().enumerate() {
-            if let Some(s) = shapes.get_mut(*i) {
-                s.x = at as f64 * COLUMN;
-                s.y = offset + row as f64 * ROW;
-            }
-        }
-    }
 }
 
 /// Shapes the file's layout left out go in a row under the placed ones.

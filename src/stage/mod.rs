@@ -19,6 +19,7 @@
 //!   per change.
 //! - `stats`: frame timings and positions published for the benchmark and the e2e tests.
 
+mod arrange;
 mod dots;
 pub mod draw;
 mod frames;

@@ -262,6 +262,13 @@ fn without_a_layout_nodes_go_in_columns_producers_exchanges_queues_consumers() {
         // No room is left for the exchanges two to four hops deep that this topology lacks.
         assert!(right - left < 2.0 * 220.0, "no empty column: {columns:?}");
     }
+    // The two consumers, fitted to a wide stage, stay further apart than a shape and its label.
+    let fit = Fit::new(&scene, 800.0, 450.0);
+    let ys: Vec<f64> = (scene.shapes.iter())
+        .filter(|s| s.kind == NodeKind::Consumer)
+        .map(|s| fit.at(s.x, s.y).1)
+        .collect();
+    assert!((ys[0] - ys[1]).abs() > 150.0, "consumers at {ys:?}");
     for (i, a) in scene.shapes.iter().enumerate() {
         for b in &scene.shapes[i + 1..] {
             assert!(
@@ -343,5 +350,34 @@ fn a_fanout_copy_flies_to_every_queue_and_a_hop_ends_when_its_message_moves_on()
     assert!(
         side_by_side > 10,
         "{side_by_side} copies drawn beside another"
+    );
+}
+
+#[test]
+fn without_a_layout_an_exchange_comes_level_with_its_queues() {
+    // Alphabetically dlx comes before work and jobs before parked: drawn in that order, the
+    // bindings work → jobs and dlx → parked would cross.
+    let json = serde_json::json!({"switchyard": 1, "name": "t", "seed": 1,
+        "topology": {
+            "exchanges": [{"name": "work", "type": "direct"}, {"name": "dlx", "type": "fanout"}],
+            "queues": [{"name": "jobs", "arguments": {"x-dead-letter-exchange": "dlx"}},
+                       {"name": "parked"}],
+            "bindings": [
+                {"source": "work", "destination": "jobs", "destination_type": "queue", "routing_key": "job"},
+                {"source": "dlx", "destination": "parked", "destination_type": "queue"}]},
+        "actors": {
+            "producers": [{"name": "api", "exchange": "work", "routing_key": "job",
+                "rate": {"kind": "fixed", "per_second": 1}}],
+            "consumers": [{"name": "worker", "queue": "jobs"}]}});
+    let scenario = Scenario::from_json(&json).expect("scenario");
+    let scene = Scene::of(&Simulation::new(scenario, Options::default()).expect("simulation"));
+    let y = |name: &str| {
+        let shape = scene.shapes.iter().find(|s| s.name == name);
+        shape.unwrap_or_else(|| panic!("{name} drawn")).y
+    };
+    assert_eq!(
+        y("dlx") < y("work"),
+        y("parked") < y("jobs"),
+        "bindings cross"
     );
 }
