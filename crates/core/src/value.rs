@@ -205,15 +205,26 @@ fn eq_inner(arg: &Value, header: &Value, profile: Profile, scale: bool) -> bool 
         (Str(_) | Binary(_), Str(_) | Binary(_)) => bytes(arg) == bytes(header),
         (Bool(a), Bool(b)) => a == b,
         (Void, Void) => true,
-        (Array(a), Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| eq_inner(x, y, profile, false))
-        }
-        (Table(a), Table(b)) => {
-            a.len() == b.len()
-                && a.iter()
-                    .all(|(k, v)| b.get(k).is_some_and(|w| eq_inner(v, w, profile, false)))
-        }
+        (Array(_), Array(_)) | (Table(_), Table(_)) => nested_eq(arg, header),
         _ => false,
+    }
+}
+
+/// Equality inside an array or a table. There RabbitMQ compares the encoded entries, type tags
+/// included (3.10: `==` on `{Key, Type, Value}` in `rabbit_exchange_type_headers:headers_match`;
+/// 4.x: `=:=`, and `mc_amqpl:routing_headers` leaves nested values as they came), so only values
+/// of the same kind are equal: 1 ≠ 1.0, a string ≠ the same binary, a timestamp ≠ the same
+/// integer (and is never scaled). Table keys are looked up, whatever their order.
+fn nested_eq(a: &Value, b: &Value) -> bool {
+    use Value::*;
+    match (a, b) {
+        (Array(x), Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| nested_eq(p, q)),
+        (Table(x), Table(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| nested_eq(v, w)))
+        }
+        _ => a == b,
     }
 }
 
