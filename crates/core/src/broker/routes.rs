@@ -22,7 +22,7 @@ const MAX_ROUTES: usize = 4096;
 pub(crate) struct Routed {
     pub(crate) vhost: Name,
     pub(crate) label: Label,
-    pub(crate) queues: Vec<Name>,
+    pub(crate) queues: Rc<[Name]>,
     /// The slots of `queues`, in their order.
     pub(crate) slots: Rc<[usize]>,
 }
@@ -185,7 +185,7 @@ mod tests {
         let h = table(Value::Int(1));
         routes.insert(&keys, &h, routed("x", &["q"]));
         let found = |r: &Routes, v: &str, x: &str, k: &[(String, KeySource)], h: &Table| {
-            r.get(v, x, k, h).map(|r| r.queues.clone())
+            r.get(v, x, k, h).map(|r| r.queues.to_vec())
         };
         assert_eq!(found(&routes, "/", "x", &keys, &h), Some(vec!["q".into()]));
         assert_eq!(found(&routes, "/", "y", &keys, &h), None);
@@ -200,7 +200,7 @@ mod tests {
         );
         assert_eq!(found(&routes, "/", "x", &keys, &table(Value::Int(2))), None);
         assert_eq!(found(&routes, "/", "x", &keys, &Table::new()), None);
-        let plain = |r: &Routes, k: &str| r.get_plain("/", "x", k, &h).map(|r| r.queues.clone());
+        let plain = |r: &Routes, k: &str| r.get_plain("/", "x", k, &h).map(|r| r.queues.to_vec());
         assert_eq!(plain(&routes, "a.b"), Some(vec!["q".into()]));
         assert_eq!(plain(&routes, "a.c"), None);
         let cc = [keys[0].clone(), ("c".to_owned(), KeySource::Cc)];

@@ -144,7 +144,7 @@ impl Broker {
         let routed = Routed {
             vhost: vhost.into(),
             label,
-            queues,
+            queues: queues.into(),
             slots,
         };
         self.routes.insert(&keys, headers, routed.clone());
