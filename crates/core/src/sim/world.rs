@@ -127,7 +127,13 @@ pub struct World {
     by_exchange_label: ByLabel,
     /// Exchanges that can forward to another exchange (e2e binding or alternate exchange).
     multi_hop: Vec<NodeId>,
+    /// One shared name per vhost (at most [`MAX_VHOST_NAMES`]), for what records a vhost per
+    /// message.
+    vhost_names: Vec<Name>,
 }
+
+/// Vhosts whose names [`World::vhost_name`] shares; past that, each call makes its own.
+const MAX_VHOST_NAMES: usize = 64;
 
 impl World {
     /// The exchanges and queues of every vhost of `broker`, in name order.
@@ -242,6 +248,18 @@ impl World {
         id
     }
 
+    /// `vhost` as a name shared by every caller (one allocation per vhost, not per message).
+    pub fn vhost_name(&mut self, vhost: &str) -> Name {
+        if let Some(name) = self.vhost_names.iter().find(|n| ***n == *vhost) {
+            return name.clone();
+        }
+        let name = Name::from(vhost);
+        if self.vhost_names.len() < MAX_VHOST_NAMES {
+            self.vhost_names.push(name.clone());
+        }
+        name
+    }
+
     /// The service node with this name (a flow's services and caller).
     pub fn service(&self, name: &str) -> Option<NodeId> {
         let i = self
@@ -279,6 +297,19 @@ mod tests {
         assert_eq!(world.queue_of(&vhost, &b), None);
         world.add(NodeKind::Queue, "/", "b");
         assert_eq!(world.queue_of(&vhost, &b), Some(NodeId(1)));
+    }
+
+    #[test]
+    fn a_vhost_name_is_shared() {
+        let mut world = World::default();
+        let (a, b) = (world.vhost_name("/"), world.vhost_name("/"));
+        assert!(Name::ptr_eq(&a, &b));
+        assert_eq!(&*world.vhost_name("other"), "other");
+        for i in 0..MAX_VHOST_NAMES {
+            world.vhost_name(&i.to_string());
+        }
+        assert_eq!(world.vhost_names.len(), MAX_VHOST_NAMES);
+        assert!(Name::ptr_eq(&world.vhost_name("/"), &a));
     }
 
     #[test]
