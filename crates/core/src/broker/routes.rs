@@ -6,7 +6,10 @@
 //! share instead of copying. It knows nothing of how a route is found.
 
 use std::collections::BTreeMap;
+use std::hash::Hasher;
 use std::rc::Rc;
+
+use rustc_hash::FxHasher;
 
 use crate::event::Name;
 use crate::message::{KeySource, Properties};
@@ -192,17 +195,19 @@ impl Routes {
     }
 }
 
-/// FNV-1a over the texts, each closed by a byte no UTF-8 text holds: a bucket's number only
+/// FxHash over the texts, each closed by a byte no UTF-8 text holds: a bucket's number only
 /// (the inputs are compared in full), so it need not resist collisions; SipHash cost more than
 /// the rest of a remembered publish.
 fn hash<'k>(vhost: &str, exchange: &str, keys: impl Iterator<Item = &'k str>) -> u64 {
-    fn mix(h: u64, text: &str) -> u64 {
-        text.bytes()
-            .chain([0xff])
-            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-    }
-    let h = mix(mix(0xcbf2_9ce4_8422_2325, vhost), exchange);
-    keys.fold(h, mix)
+    let mut h = FxHasher::default();
+    let mut mix = |text: &str| {
+        h.write(text.as_bytes());
+        h.write_u8(0xff);
+    };
+    mix(vhost);
+    mix(exchange);
+    keys.for_each(mix);
+    h.finish()
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 //! name. The trace stores node ids, not names, so recording an event never allocates. It knows
 //! nothing of what happens at the nodes.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use rustc_hash::FxHashMap;
 
 use crate::broker::Broker;
 use crate::event::Name;
@@ -49,33 +48,10 @@ pub struct Node {
     pub name: String,
 }
 
-/// Node ids by vhost, then name. Looked up for nearly every broker event, so hashed with FNV-1a
-/// rather than SipHash (names come from the scenario file; there is no attacker to resist).
-type Names = HashMap<String, HashMap<String, NodeId, Fnv>, Fnv>;
-
-/// FNV-1a, 64 bits.
-#[derive(Debug, Clone, Copy)]
-struct FnvHasher(u64);
-
-impl Default for FnvHasher {
-    fn default() -> Self {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-type Fnv = BuildHasherDefault<FnvHasher>;
+/// Node ids by vhost, then name. Looked up on every miss of the label caches below, so hashed
+/// with FxHash rather than SipHash (names come from the scenario file; there is no attacker to
+/// resist).
+type Names = FxHashMap<String, FxHashMap<String, NodeId>>;
 
 /// How many entries a label cache holds (a power of two, see [`LABEL_BITS`]).
 const LABEL_SLOTS: usize = 1 << LABEL_BITS;
