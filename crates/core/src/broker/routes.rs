@@ -5,11 +5,10 @@
 //! properties of its last few contents, for the next publishes with the same properties to
 //! share instead of copying. It knows nothing of how a route is found.
 
-use std::collections::BTreeMap;
 use std::hash::Hasher;
 use std::rc::Rc;
 
-use rustc_hash::FxHasher;
+use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::event::Name;
 use crate::message::{KeySource, Properties};
@@ -52,7 +51,7 @@ pub(crate) enum Share {
 /// Routes by a hash of (vhost, exchange, keys); a bucket holds every route with that hash.
 #[derive(Debug, Default)]
 pub(crate) struct Routes {
-    by_hash: BTreeMap<u64, Vec<Route>>,
+    by_hash: FxHashMap<u64, Vec<Route>>,
     len: usize,
 }
 
