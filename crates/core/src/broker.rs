@@ -40,8 +40,9 @@ pub const DEFAULT_USER: &str = "guest";
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishOutcome {
     pub message: MessageId,
-    /// The queues the message was routed to, sorted by name.
-    pub queues: Vec<Name>,
+    /// The queues the message was routed to, sorted by name (shared with every publish of the
+    /// same remembered route).
+    pub queues: Rc<[Name]>,
     /// The routed queues that refused it on overflow (the reason for a nack).
     pub rejected: Vec<Name>,
     /// Unroutable and mandatory: returned with 312 NO_ROUTE.

@@ -71,7 +71,8 @@ pub enum Event {
     /// The queues that accepted a copy (sorted by name).
     Routed {
         message: MessageId,
-        queues: Vec<Name>,
+        /// Shared with the route remembered for the publish and with its outcome.
+        queues: std::rc::Rc<[Name]>,
     },
     /// Unroutable and mandatory: `basic.return` with 312 NO_ROUTE.
     Returned {

@@ -40,6 +40,14 @@ impl Table {
         self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.0
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
     /// Sets `key`, replacing an earlier value in place (so the table's order is stable).
     pub fn insert(&mut self, key: impl Into<String>, value: Value) {
         let key = key.into();

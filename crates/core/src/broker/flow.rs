@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use crate::broker::routes::Routed;
+use crate::broker::routes::{Routed, Share};
 use crate::broker::{Broker, PublishOutcome};
 use crate::channel::ChannelId;
 use crate::error::BrokerError;
@@ -40,14 +40,25 @@ impl Broker {
     ) -> Result<PublishOutcome, BrokerError> {
         self.check_publish(vhost, publish)?;
         self.advance(now)?;
+        let (routed, share) = self.route_publish(vhost, publish)?;
         let Routed {
             vhost: vhost_name,
             label,
             queues,
             slots,
-        } = self.route_publish(vhost, publish)?;
+        } = routed;
         let message = self.next_message_id();
-        let content = Rc::new(Content::labelled(message, publish, label, self.profile));
+        let keep = matches!(share, Share::Keep);
+        let content = Rc::new(match share {
+            Share::Found(properties) => {
+                Content::sharing(message, publish, label, properties, self.profile)
+            }
+            Share::Keep | Share::No => Content::labelled(message, publish, label, self.profile),
+        });
+        if keep {
+            let (x, key) = (&publish.exchange, &publish.routing_key);
+            self.routes.share(vhost, x, key, &content.properties);
+        }
         self.events.push(Event::Published {
             message,
             vhost: vhost_name,

@@ -1,20 +1,30 @@
 //! Remembered routes: the queues a publish reached, by vhost, exchange, routing keys and
 //! headers, so that the next publish with the same inputs skips the route walk. A route reads
 //! only the topology, the policies and the profile (fixed for a broker's life), so the broker
-//! forgets every route whenever the topology or the policies may change. It knows nothing of
-//! how a route is found.
+//! forgets every route whenever the topology or the policies may change. A route also keeps the
+//! properties of its last few contents, for the next publishes with the same properties to
+//! share instead of copying. It knows nothing of how a route is found.
 
-use std::collections::BTreeMap;
+use std::hash::Hasher;
 use std::rc::Rc;
 
+use rustc_hash::{FxHashMap, FxHasher};
+
 use crate::event::Name;
-use crate::message::KeySource;
+use crate::message::{KeySource, Properties};
 use crate::queue::entry::Label;
-use crate::value::{Table, Value};
+use crate::value::Table;
+
+mod same;
+use same::{same_besides_headers, same_table};
 
 /// Most routes remembered before starting over (many distinct routing keys would otherwise
 /// grow the cache forever).
 const MAX_ROUTES: usize = 4096;
+
+/// How many distinct properties a route keeps to share (the publishers of one route seldom
+/// differ in more; a publisher whose every message differs only replaces the oldest).
+const SHARED_PROPERTIES: usize = 4;
 
 /// What a remembered route gives the next publish like it: the queues reached, and the names
 /// its content and events share with every such publish.
@@ -22,15 +32,26 @@ const MAX_ROUTES: usize = 4096;
 pub(crate) struct Routed {
     pub(crate) vhost: Name,
     pub(crate) label: Label,
-    pub(crate) queues: Vec<Name>,
+    pub(crate) queues: Rc<[Name]>,
     /// The slots of `queues`, in their order.
     pub(crate) slots: Rc<[usize]>,
+}
+
+/// What a publish's content can share of the properties its route keeps.
+#[derive(Debug)]
+pub(crate) enum Share {
+    /// These, equal to the publish's.
+    Found(Rc<Properties>),
+    /// None yet: a plain publish, whose content's properties its route keeps.
+    Keep,
+    /// Nothing: a publish with CC or BCC keys.
+    No,
 }
 
 /// Routes by a hash of (vhost, exchange, keys); a bucket holds every route with that hash.
 #[derive(Debug, Default)]
 pub(crate) struct Routes {
-    by_hash: BTreeMap<u64, Vec<Route>>,
+    by_hash: FxHashMap<u64, Vec<Route>>,
     len: usize,
 }
 
@@ -48,6 +69,8 @@ struct Route {
     keys: Vec<(String, KeySource)>,
     headers: Table,
     routed: Routed,
+    /// Properties of plain publishes of this route (their headers are the route's), newest last.
+    shared: Vec<Rc<Properties>>,
 }
 
 impl Routes {
@@ -64,16 +87,54 @@ impl Routes {
     }
 
     /// [`Routes::get`] for a publish whose only routing key is `routing_key` (no CC or BCC
-    /// header): found without making the list of keys.
+    /// header), found without making the list of keys; with the kept properties equal to
+    /// `properties`, if any.
     pub(crate) fn get_plain(
         &self,
         vhost: &str,
         exchange: &str,
         routing_key: &str,
+        properties: &Properties,
+    ) -> Option<(&Routed, Option<&Rc<Properties>>)> {
+        let (hash, i) = self.locate_plain(vhost, exchange, routing_key, &properties.headers)?;
+        let route = self.by_hash.get(&hash)?.get(i)?;
+        let shared = route
+            .shared
+            .iter()
+            .find(|p| same_besides_headers(p, properties));
+        Some((&route.routed, shared))
+    }
+
+    /// Keeps the properties of a plain publish's content (see [`Routes::get_plain`]) for the
+    /// next publishes of its route with the same properties to share.
+    pub(crate) fn share(
+        &mut self,
+        vhost: &str,
+        exchange: &str,
+        routing_key: &str,
+        properties: &Rc<Properties>,
+    ) {
+        let Some((hash, i)) = self.locate_plain(vhost, exchange, routing_key, &properties.headers)
+        else {
+            return;
+        };
+        if let Some(route) = self.by_hash.get_mut(&hash).and_then(|b| b.get_mut(i)) {
+            if route.shared.len() >= SHARED_PROPERTIES {
+                route.shared.remove(0);
+            }
+            route.shared.push(properties.clone());
+        }
+    }
+
+    fn locate_plain(
+        &self,
+        vhost: &str,
+        exchange: &str,
+        routing_key: &str,
         headers: &Table,
-    ) -> Option<&Routed> {
+    ) -> Option<(u64, usize)> {
         let plain = |r: &[(String, KeySource)]| matches!(r, [(k, KeySource::RoutingKey)] if k == routing_key);
-        self.find(vhost, exchange, [routing_key].into_iter(), headers, plain)
+        self.locate(vhost, exchange, [routing_key].into_iter(), headers, plain)
     }
 
     fn find<'k>(
@@ -84,16 +145,27 @@ impl Routes {
         headers: &Table,
         same_keys: impl Fn(&[(String, KeySource)]) -> bool,
     ) -> Option<&Routed> {
-        let bucket = self.by_hash.get(&hash(vhost, exchange, texts))?;
-        bucket
-            .iter()
-            .find(|r| {
-                *r.routed.vhost == *vhost
-                    && *r.routed.label.exchange == *exchange
-                    && same_keys(&r.keys)
-                    && same_table(&r.headers, headers)
-            })
-            .map(|r| &r.routed)
+        let (hash, i) = self.locate(vhost, exchange, texts, headers, same_keys)?;
+        Some(&self.by_hash.get(&hash)?.get(i)?.routed)
+    }
+
+    /// The bucket and the place in it of the route for these inputs.
+    fn locate<'k>(
+        &self,
+        vhost: &str,
+        exchange: &str,
+        texts: impl Iterator<Item = &'k str>,
+        headers: &Table,
+        same_keys: impl Fn(&[(String, KeySource)]) -> bool,
+    ) -> Option<(u64, usize)> {
+        let hash = hash(vhost, exchange, texts);
+        let i = self.by_hash.get(&hash)?.iter().position(|r| {
+            *r.routed.vhost == *vhost
+                && *r.routed.label.exchange == *exchange
+                && same_keys(&r.keys)
+                && same_table(&r.headers, headers)
+        })?;
+        Some((hash, i))
     }
 
     /// Remembers the route of a publish with `keys` and `headers` (its vhost and exchange are
@@ -108,6 +180,7 @@ impl Routes {
             keys: keys.to_vec(),
             headers: headers.clone(),
             routed,
+            shared: Vec::new(),
         });
         self.len += 1;
     }
@@ -121,42 +194,25 @@ impl Routes {
     }
 }
 
-/// FNV-1a over the texts, each closed by a byte no UTF-8 text holds: a bucket's number only
+/// FxHash over the texts, each closed by a byte no UTF-8 text holds: a bucket's number only
 /// (the inputs are compared in full), so it need not resist collisions; SipHash cost more than
 /// the rest of a remembered publish.
 fn hash<'k>(vhost: &str, exchange: &str, keys: impl Iterator<Item = &'k str>) -> u64 {
-    fn mix(h: u64, text: &str) -> u64 {
-        text.bytes()
-            .chain([0xff])
-            .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-    }
-    let h = mix(mix(0xcbf2_9ce4_8422_2325, vhost), exchange);
-    keys.fold(h, mix)
-}
-
-/// Equal in every bit that routing could look at: the same entries in the same order, floats
-/// compared by their bits (`PartialEq` has -0.0 equal to 0.0, and NaN unequal to itself).
-fn same_table(a: &Table, b: &Table) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b.iter())
-            .all(|((ka, va), (kb, vb))| ka == kb && same_value(va, vb))
-}
-
-fn same_value(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_value(x, y))
-        }
-        (Value::Table(x), Value::Table(y)) => same_table(x, y),
-        _ => a == b,
-    }
+    let mut h = FxHasher::default();
+    let mut mix = |text: &str| {
+        h.write(text.as_bytes());
+        h.write_u8(0xff);
+    };
+    mix(vhost);
+    mix(exchange);
+    keys.for_each(mix);
+    h.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
 
     fn table(value: Value) -> Table {
         let mut t = Table::new();
@@ -185,7 +241,7 @@ mod tests {
         let h = table(Value::Int(1));
         routes.insert(&keys, &h, routed("x", &["q"]));
         let found = |r: &Routes, v: &str, x: &str, k: &[(String, KeySource)], h: &Table| {
-            r.get(v, x, k, h).map(|r| r.queues.clone())
+            r.get(v, x, k, h).map(|r| r.queues.to_vec())
         };
         assert_eq!(found(&routes, "/", "x", &keys, &h), Some(vec!["q".into()]));
         assert_eq!(found(&routes, "/", "y", &keys, &h), None);
@@ -200,15 +256,67 @@ mod tests {
         );
         assert_eq!(found(&routes, "/", "x", &keys, &table(Value::Int(2))), None);
         assert_eq!(found(&routes, "/", "x", &keys, &Table::new()), None);
-        let plain = |r: &Routes, k: &str| r.get_plain("/", "x", k, &h).map(|r| r.queues.clone());
+        let with_h = Properties {
+            headers: h.clone(),
+            ..Properties::default()
+        };
+        let plain = |r: &Routes, k: &str| {
+            let found = r.get_plain("/", "x", k, &with_h);
+            found.map(|(r, _)| r.queues.to_vec())
+        };
         assert_eq!(plain(&routes, "a.b"), Some(vec!["q".into()]));
         assert_eq!(plain(&routes, "a.c"), None);
         let cc = [keys[0].clone(), ("c".to_owned(), KeySource::Cc)];
         routes.insert(&cc, &h, routed("y", &["q"]));
         assert!(routes.get("/", "y", &cc, &h).is_some());
-        assert!(routes.get_plain("/", "y", "a.b", &h).is_none());
+        assert!(routes.get_plain("/", "y", "a.b", &with_h).is_none());
         routes.clear();
         assert_eq!(found(&routes, "/", "x", &keys, &h), None);
+    }
+
+    #[test]
+    fn a_route_shares_the_last_few_properties_equal_to_a_publish() {
+        let mut routes = Routes::default();
+        let h = table(Value::Int(1));
+        routes.insert(&key("a.b", KeySource::RoutingKey), &h, routed("x", &["q"]));
+        let with = |mode: u8, app: &str| {
+            let (headers, app_id) = (h.clone(), Some(app.to_owned()));
+            let delivery_mode = Some(mode);
+            Rc::new(Properties {
+                headers,
+                delivery_mode,
+                app_id,
+                ..Properties::default()
+            })
+        };
+        let shared = |r: &Routes, p: &Properties| {
+            let (_, shared) = r.get_plain("/", "x", "a.b", p)?;
+            shared.cloned()
+        };
+        let (persistent, transient) = (with(2, "a"), with(1, "a"));
+        assert!(shared(&routes, &persistent).is_none());
+        routes.share("/", "x", "a.b", &persistent);
+        routes.share("/", "x", "a.b", &transient);
+        let found = shared(&routes, &with(2, "a")).unwrap();
+        assert!(Rc::ptr_eq(&found, &persistent));
+        assert!(Rc::ptr_eq(
+            &shared(&routes, &with(1, "a")).unwrap(),
+            &transient
+        ));
+        assert!(shared(&routes, &with(2, "b")).is_none());
+        // Other headers are another route; another key is none.
+        let other = Properties {
+            headers: table(Value::Int(2)),
+            ..(*persistent).clone()
+        };
+        assert!(routes.get_plain("/", "x", "a.b", &other).is_none());
+        routes.share("/", "x", "a.c", &persistent);
+        // The oldest goes first.
+        for app in ["b", "c", "d"] {
+            routes.share("/", "x", "a.b", &with(2, app));
+        }
+        assert!(shared(&routes, &persistent).is_none());
+        assert!(shared(&routes, &transient).is_some());
     }
 
     #[test]
@@ -220,15 +328,6 @@ mod tests {
         let copy = routes.clone();
         assert!(copy.get("/", "x", &keys, &Table::new()).is_none());
         assert_eq!(copy.len, 0);
-    }
-
-    #[test]
-    fn floats_match_by_their_bits() {
-        let (zero, minus) = (table(Value::Float(0.0)), table(Value::Float(-0.0)));
-        let nan = table(Value::Array(vec![Value::Float(f64::NAN)]));
-        assert!(same_table(&zero, &zero.clone()));
-        assert!(!same_table(&zero, &minus));
-        assert!(same_table(&nan, &nan.clone()));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! why (`explain`), both from the one route walk.
 
 use crate::broker::Broker;
-use crate::broker::routes::Routed;
+use crate::broker::routes::{Routed, Share};
 use crate::error::{BrokerError, Kind};
 use crate::event::Name;
 use crate::exchange::RoutingInput;
@@ -116,27 +116,29 @@ impl Broker {
             .collect()
     }
 
-    /// Where a checked publish goes, with the names its content and events share: remembered
-    /// until the topology or the policies change. Routing sees the headers as published (BCC
-    /// is stripped from the copies only).
+    /// Where a checked publish goes, with the names its content and events share and what its
+    /// content can share of the properties of earlier ones: remembered until the topology or
+    /// the policies change. Routing sees the headers as published (BCC is stripped from the
+    /// copies only).
     pub(super) fn route_publish(
         &mut self,
         vhost: &str,
         publish: &Publish,
-    ) -> Result<Routed, BrokerError> {
+    ) -> Result<(Routed, Share), BrokerError> {
         let (exchange, headers) = (&publish.exchange, &publish.properties.headers);
         // Without CC or BCC the only routing key is the publish's: no list to make.
-        if headers.get("CC").is_none()
-            && headers.get("BCC").is_none()
-            && let Some(routed) =
-                self.routes
-                    .get_plain(vhost, exchange, &publish.routing_key, headers)
+        let plain = headers.get("CC").is_none() && headers.get("BCC").is_none();
+        if plain
+            && let Some((routed, shared)) =
+                (self.routes).get_plain(vhost, exchange, &publish.routing_key, &publish.properties)
         {
-            return Ok(routed.clone());
+            let share = shared.map_or(Share::Keep, |p| Share::Found(p.clone()));
+            return Ok((routed.clone(), share));
         }
+        let share = if plain { Share::Keep } else { Share::No };
         let keys = publish.routing_keys()?;
         if let Some(routed) = self.routes.get(vhost, exchange, &keys, headers) {
-            return Ok(routed.clone());
+            return Ok((routed.clone(), share));
         }
         let label = Label::new(publish, &keys);
         let queues = self.route_labels(vhost, exchange, &label.route_keys, headers);
@@ -144,11 +146,11 @@ impl Broker {
         let routed = Routed {
             vhost: vhost.into(),
             label,
-            queues,
+            queues: queues.into(),
             slots,
         };
         self.routes.insert(&keys, headers, routed.clone());
-        Ok(routed)
+        Ok((routed, share))
     }
 
     /// Why a publish would go where it goes, without changing anything.

@@ -70,6 +70,18 @@ impl Content {
     pub fn labelled(id: MessageId, publish: &Publish, label: Label, profile: Profile) -> Content {
         let mut properties = publish.properties.clone();
         properties.headers.remove("BCC");
+        Content::sharing(id, publish, label, Rc::new(properties), profile)
+    }
+
+    /// [`Content::labelled`] with `properties` made already: the publish's, BCC stripped
+    /// (shared with earlier contents that have the same).
+    pub fn sharing(
+        id: MessageId,
+        publish: &Publish,
+        label: Label,
+        properties: Rc<Properties>,
+        profile: Profile,
+    ) -> Content {
         let deaths = if profile.interprets_client_x_death() {
             death::parse(properties.headers.get("x-death"))
         } else {
@@ -79,7 +91,7 @@ impl Content {
             id,
             exchange: label.exchange,
             routing_key: label.routing_key,
-            properties: Rc::new(properties),
+            properties,
             body: publish.body.clone(),
             route_keys: label.route_keys,
             visible_keys: label.visible_keys,

@@ -242,7 +242,7 @@ impl Queue {
         let left = self.store.len();
         let delivery = self.hand_out(entry, None, channel, auto_ack, true, cx);
         self.update_blocked();
-        Some((delivery, left))
+        Some((delivery?, left))
     }
 
     /// Hands ready messages to consumers with spare capacity, expiring heads first.
@@ -275,6 +275,8 @@ impl Queue {
         );
     }
 
+    /// Records a delivery (its event, and its unsettled copy); gives a copy of it to a
+    /// `basic.get` (`via_get`), whose caller answers with it.
     fn hand_out(
         &mut self,
         entry: Entry,
@@ -283,7 +285,7 @@ impl Queue {
         auto_ack: bool,
         via_get: bool,
         cx: &mut Ctx,
-    ) -> Delivery {
+    ) -> Option<Delivery> {
         let count = self.delivery_count_header(&entry, via_get, cx.profile);
         let ch = cx.channels.open(channel);
         let delivery_tag = ch.next_tag();
@@ -292,13 +294,14 @@ impl Queue {
             message: entry.view(count),
         };
         let consumer = consumer.map(|c| c.tag.clone());
+        let answer = via_get.then(|| delivery.clone());
         cx.events.push(Event::Delivered {
             vhost: self.vhost.clone(),
             queue: self.label.clone(),
             channel,
             consumer: consumer.clone(),
             auto_ack,
-            delivery: delivery.clone(),
+            delivery,
         });
         if !auto_ack {
             let unacked = Unacked {
@@ -310,7 +313,7 @@ impl Queue {
             };
             ch.record(delivery_tag, unacked);
         }
-        delivery
+        answer
     }
 
     /// `x-delivery-count` on quorum deliveries: on redeliveries, and in 3.10 on every get.

@@ -36,6 +36,12 @@ impl Fill<'_> {
             })
             .sum();
         let mut out = String::with_capacity(len);
+        self.render_into(parts, &mut out);
+        out
+    }
+
+    /// [`Fill::render`] appended to `out` (a buffer reused from message to message).
+    pub fn render_into(&self, parts: &[Part], out: &mut String) {
         for part in parts {
             match part {
                 Part::Text(t) => out.push_str(t),
@@ -46,7 +52,6 @@ impl Fill<'_> {
                 }
             }
         }
-        out
     }
 
     /// The value picked for choice `i` (empty when there is none).

@@ -156,7 +156,6 @@ impl Simulation {
             .as_ref()
             .and_then(|e| e.properties.correlation_id.clone());
         let sched = &mut self.state.sched;
-        let headers = headers.map(Box::new);
         sched.schedule_in(
             delay,
             SimEvent::Arrive {
@@ -191,13 +190,18 @@ impl Simulation {
             return;
         };
         let publish = &mut producer.publish;
-        publish.routing_key = key;
-        if let Some(h) = headers {
-            publish.properties.headers = *h;
-        }
+        // The previous message's key and headers go back to the producer, to draw into again.
+        let mut key = key;
+        std::mem::swap(&mut publish.routing_key, &mut key);
+        let headers = headers.map(|mut h| {
+            std::mem::swap(&mut publish.properties.headers, &mut *h);
+            h
+        });
         if let Some(extra) = extra {
             extra.apply_to(publish);
         }
+        producer.hand_back(key, headers);
+        let publish = &producer.publish;
         let exchange = self
             .cast
             .producer_exchanges

@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::error::BrokerError;
-use crate::event::MessageId;
+use crate::event::{MessageId, Name};
 use crate::explain::RouteExplanation;
 use crate::message::{Properties, Publish};
 use crate::queue::death::{self, DeathReason, Target};
@@ -48,7 +48,8 @@ pub enum Origin {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageInfo {
     pub id: MessageId,
-    pub vhost: String,
+    /// Shared by every message of the vhost.
+    pub vhost: Name,
     /// The exchange's node (`None` when the world does not hold it).
     pub exchange_node: Option<NodeId>,
     /// Exchange, routing key, properties with headers (BCC stripped), routing keys and the
@@ -248,7 +249,7 @@ impl Simulation {
         );
         let info = MessageInfo {
             id: letter.id,
-            vhost: letter.vhost.to_owned(),
+            vhost: self.world.vhost_name(letter.vhost),
             exchange_node: self.world.exchange(letter.vhost, letter.exchange),
             content: Rc::new(content),
             mandatory: false,
@@ -275,7 +276,7 @@ fn published_info(
 ) -> MessageInfo {
     MessageInfo {
         id: content.id,
-        vhost: vhost.to_owned(),
+        vhost: world.vhost_name(vhost),
         exchange_node: world.exchange_of(vhost, &content.exchange),
         content,
         mandatory: publish.mandatory,

@@ -3,8 +3,7 @@
 //! name. The trace stores node ids, not names, so recording an event never allocates. It knows
 //! nothing of what happens at the nodes.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use rustc_hash::FxHashMap;
 
 use crate::broker::Broker;
 use crate::event::Name;
@@ -49,33 +48,10 @@ pub struct Node {
     pub name: String,
 }
 
-/// Node ids by vhost, then name. Looked up for nearly every broker event, so hashed with FNV-1a
-/// rather than SipHash (names come from the scenario file; there is no attacker to resist).
-type Names = HashMap<String, HashMap<String, NodeId, Fnv>, Fnv>;
-
-/// FNV-1a, 64 bits.
-#[derive(Debug, Clone, Copy)]
-struct FnvHasher(u64);
-
-impl Default for FnvHasher {
-    fn default() -> Self {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-type Fnv = BuildHasherDefault<FnvHasher>;
+/// Node ids by vhost, then name. Looked up on every miss of the label caches below, so hashed
+/// with FxHash rather than SipHash (names come from the scenario file; there is no attacker to
+/// resist).
+type Names = FxHashMap<String, FxHashMap<String, NodeId>>;
 
 /// How many entries a label cache holds (a power of two, see [`LABEL_BITS`]).
 const LABEL_SLOTS: usize = 1 << LABEL_BITS;
@@ -127,7 +103,13 @@ pub struct World {
     by_exchange_label: ByLabel,
     /// Exchanges that can forward to another exchange (e2e binding or alternate exchange).
     multi_hop: Vec<NodeId>,
+    /// One shared name per vhost (at most [`MAX_VHOST_NAMES`]), for what records a vhost per
+    /// message.
+    vhost_names: Vec<Name>,
 }
+
+/// Vhosts whose names [`World::vhost_name`] shares; past that, each call makes its own.
+const MAX_VHOST_NAMES: usize = 64;
 
 impl World {
     /// The exchanges and queues of every vhost of `broker`, in name order.
@@ -242,6 +224,18 @@ impl World {
         id
     }
 
+    /// `vhost` as a name shared by every caller (one allocation per vhost, not per message).
+    pub fn vhost_name(&mut self, vhost: &str) -> Name {
+        if let Some(name) = self.vhost_names.iter().find(|n| ***n == *vhost) {
+            return name.clone();
+        }
+        let name = Name::from(vhost);
+        if self.vhost_names.len() < MAX_VHOST_NAMES {
+            self.vhost_names.push(name.clone());
+        }
+        name
+    }
+
     /// The service node with this name (a flow's services and caller).
     pub fn service(&self, name: &str) -> Option<NodeId> {
         let i = self
@@ -279,6 +273,19 @@ mod tests {
         assert_eq!(world.queue_of(&vhost, &b), None);
         world.add(NodeKind::Queue, "/", "b");
         assert_eq!(world.queue_of(&vhost, &b), Some(NodeId(1)));
+    }
+
+    #[test]
+    fn a_vhost_name_is_shared() {
+        let mut world = World::default();
+        let (a, b) = (world.vhost_name("/"), world.vhost_name("/"));
+        assert!(Name::ptr_eq(&a, &b));
+        assert_eq!(&*world.vhost_name("other"), "other");
+        for i in 0..MAX_VHOST_NAMES {
+            world.vhost_name(&i.to_string());
+        }
+        assert_eq!(world.vhost_names.len(), MAX_VHOST_NAMES);
+        assert!(Name::ptr_eq(&world.vhost_name("/"), &a));
     }
 
     #[test]

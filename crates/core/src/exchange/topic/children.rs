@@ -78,7 +78,8 @@ impl Children {
     }
 }
 
-/// Where probing for `hash` starts. The Fx hash mixes best into its high bits, so take those.
+/// Where probing for `hash` starts: its low bits (FxHash's `finish` rotates the well-mixed
+/// high bits of its product there).
 fn home(hash: u64, mask: usize) -> usize {
-    (hash.rotate_left(24) as usize) & mask
+    (hash as usize) & mask
 }

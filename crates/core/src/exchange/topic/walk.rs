@@ -3,13 +3,13 @@
 //! consumed. `#` nodes go on from every later position; a small memo keeps each state to one
 //! visit, as RabbitMQ main does, so that many `#` against a long key stay polynomial.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::ops::Range;
+
+use rustc_hash::FxHashMap;
 
 use super::super::BindingSlot;
 use super::trie::{Node, NodeId, Trie};
-use super::word::{FxHasher, Word};
+use super::word::Word;
 
 /// One routing key's walk through the trie. A state is a node plus how many routing words the
 /// path to it has consumed.
@@ -87,7 +87,7 @@ impl<'t, 'w, 'o> Walk<'t, 'w, 'o> {
 struct Memo {
     /// Linear search while few: most walks reach none or a handful of these nodes.
     few: Vec<(NodeId, usize)>,
-    many: HashMap<u32, usize, BuildHasherDefault<FxHasher>>,
+    many: FxHashMap<u32, usize>,
 }
 
 impl Memo {

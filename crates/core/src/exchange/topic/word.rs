@@ -5,6 +5,8 @@
 
 use std::hash::Hasher;
 
+use rustc_hash::FxHasher;
+
 /// Tests keep two bits of each word hash so that sibling words collide and the collision path
 /// (comparing the words themselves) is exercised by every test.
 #[cfg(test)]
@@ -52,6 +54,8 @@ impl<'a> Word<'a> {
 /// Hashes a word byte by byte, so that splitting a key and hashing its words is one pass.
 #[derive(Default)]
 struct WordBuilder {
+    /// FxHash (rustc's): a multiply per 8-byte chunk; collisions are resolved by comparing the
+    /// words.
     hasher: FxHasher,
     /// Bytes of the current 8-byte chunk, little-endian; `filled` of them so far.
     chunk: u64,
@@ -126,25 +130,4 @@ pub(super) fn split_inline<'k, 'b>(
     }
     *buffer.get_mut(count)? = builder.finish(key.get(start..)?);
     buffer.get(..=count)
-}
-
-/// The Firefox/rustc hash: a rotate, a xor and a multiply per word. Enough for words (whose
-/// collisions are resolved by comparing the words) and for node ids.
-#[derive(Default, Clone, Copy)]
-pub(super) struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }

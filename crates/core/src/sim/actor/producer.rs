@@ -23,7 +23,18 @@ pub struct Producer {
     pub seq: u64,
     /// The value picked per choice for the message being drawn (kept to reuse its buffer).
     picks: Vec<usize>,
+    /// Routing keys and header tables of published messages, handed back to be drawn into
+    /// again (no allocation per message); at most [`MAX_SPARE`] of each.
+    spare_keys: Vec<String>,
+    #[allow(
+        clippy::vec_box,
+        reason = "a scheduled message carries its table boxed: the box is reused with it"
+    )]
+    spare_headers: Vec<Box<Table>>,
 }
+
+/// Buffers kept for reuse per producer: about as many as its messages in flight at once.
+const MAX_SPARE: usize = 8;
 
 /// What differs per message beyond the routing key and headers: the properties a CloudEvent
 /// or an RPC request sets, and a rendered body.
@@ -50,7 +61,7 @@ impl Extra {
 }
 
 /// One message's routing key, headers and extras.
-pub type Drawn = (String, Option<Table>, Option<Box<Extra>>);
+pub type Drawn = (String, Option<Box<Table>>, Option<Box<Extra>>);
 
 impl Producer {
     pub fn new(spec: &ProducerSpec, rng: Rng) -> Producer {
@@ -65,6 +76,8 @@ impl Producer {
             cursor: 0,
             seq: 0,
             picks: Vec::new(),
+            spare_keys: Vec::new(),
+            spare_headers: Vec::new(),
         }
     }
 
@@ -129,15 +142,40 @@ impl Producer {
             picks: &self.picks,
             seq: self.seq,
         };
-        let key = render(&spec.routing_key, &fill);
+        let mut key = self.spare_keys.pop().unwrap_or_default();
+        key.clear();
+        render_into(&spec.routing_key, &fill, &mut key);
         let headers = (!spec.headers.is_empty()).then(|| {
-            let mut table = Table::new();
-            for (name, parts) in &spec.headers {
-                table.insert(name.clone(), Value::Str(render(parts, &fill)));
-            }
+            let mut table = self.spare_headers.pop().unwrap_or_default();
+            render_headers(&spec.headers, &fill, &mut table);
             table
         });
         (key, headers, extra(spec, &fill, now))
+    }
+}
+
+impl Producer {
+    /// Takes back a published message's routing key and header table, to draw into again.
+    pub fn hand_back(&mut self, key: String, headers: Option<Box<Table>>) {
+        if self.spare_keys.len() < MAX_SPARE {
+            self.spare_keys.push(key);
+        }
+        if let Some(table) = headers.filter(|_| self.spare_headers.len() < MAX_SPARE) {
+            self.spare_headers.push(table);
+        }
+    }
+}
+
+/// Renders the header templates into `table`: into its strings when it holds these headers
+/// already (a table handed back, drawn from the same templates), as new entries otherwise.
+fn render_headers(headers: &[(String, Vec<Part>)], fill: &Fill, table: &mut Table) {
+    for (name, parts) in headers {
+        if let Some(Value::Str(value)) = table.get_mut(name) {
+            value.clear();
+            render_into(parts, fill, value);
+        } else {
+            table.insert(name.clone(), Value::Str(fill.render(parts)));
+        }
     }
 }
 
@@ -166,25 +204,26 @@ fn extra(spec: &ProducerSpec, fill: &Fill, now: u64) -> Option<Box<Extra>> {
     Some(Box::new(extra))
 }
 
-/// A template with one value picked per choice.
-fn render(parts: &[Part], fill: &Fill) -> String {
+/// A template with one value picked per choice, appended to `out`.
+fn render_into(parts: &[Part], fill: &Fill, out: &mut String) {
     if let [Part::Text(t)] = parts {
-        return t.clone();
+        out.push_str(t);
+    } else {
+        fill.render_into(parts, out);
     }
-    fill.render(parts)
 }
 
 /// For tests: a template rendered with these picks.
 #[cfg(test)]
 fn render_picks(parts: &[Part], choices: &[Choice], picks: &[usize]) -> String {
-    render(
-        parts,
-        &Fill {
-            choices,
-            picks,
-            seq: 1,
-        },
-    )
+    let mut out = String::new();
+    let fill = Fill {
+        choices,
+        picks,
+        seq: 1,
+    };
+    render_into(parts, &fill, &mut out);
+    out
 }
 
 #[cfg(test)]
@@ -210,5 +249,31 @@ mod tests {
             err.to_string(),
             "actors.producers[0].routing_key: `{zone}` is not one of the producer's choices"
         );
+    }
+
+    #[test]
+    fn buffers_handed_back_draw_the_same_messages() {
+        let json = serde_json::json!({"name": "p", "exchange": "x",
+            "routing_key": "{kind}.{region}.{seq}", "headers": {"region": "{region}", "k": "{kind}"},
+            "choices": {"kind": ["order", "payment"], "region": [["eu", 2], "us", "apac"]},
+            "rate": {"kind": "fixed", "per_second": 10.0}});
+        let spec = crate::sim::scenario::actors::producer(&json, "p").unwrap();
+        let (mut fresh, mut reused) = (
+            Producer::new(&spec, Rng::stream(7, 0)),
+            Producer::new(&spec, Rng::stream(7, 0)),
+        );
+        let mut held = Vec::new();
+        for i in 0..40 {
+            let (key, headers, _) = fresh.draw(&spec, i);
+            let (k, h, _) = reused.draw(&spec, i);
+            assert_eq!((&key, headers.as_deref()), (&k, h.as_deref()));
+            // Two in flight at once, handed back out of order.
+            held.push((k, h));
+            if held.len() == 2 {
+                let (k, h) = held.swap_remove(0);
+                reused.hand_back(k, h);
+            }
+        }
+        assert!(!reused.spare_keys.is_empty() && reused.spare_keys.len() <= MAX_SPARE);
     }
 }
