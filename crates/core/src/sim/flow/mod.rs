@@ -12,7 +12,7 @@
 //! - `orchestrate`: the caller's requests and the synchronous calls, the saga orchestrator.
 //! - `choreograph`: the events, the choreographed saga, take down / bring back.
 //! - `guard`: the circuit breaker around each call; [`breaker`]: its state machine.
-//! - [`compare`]: one scenario run in both styles, the figures side by side.
+//! - [`compare()`]: one scenario run in both styles, the figures side by side.
 //!
 //! It drives the broker only through its public API, like the rest of the engine.
 
