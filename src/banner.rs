@@ -1,6 +1,6 @@
 //! The banner under the header: an error named in words (a scenario that does not parse, a
 //! simulation that stalled, a saved state that was discarded) or a notice, with a close
-//! button. It draws the state's [`Notice`]; it knows nothing of where it came from.
+//! button. It draws the state's [`Notice`](crate::state::Notice); it knows nothing of where it came from.
 
 use yew::prelude::*;
 

@@ -1,7 +1,7 @@
 //! Painting one frame on the stage's canvas: links with their binding keys, the nodes as
 //! RabbitMQ's tutorials draw them (producer circle P, exchange hexagon X with its type, queue
 //! as a row of boxes filling up, consumer circle C), the pause-point and selection marks, and
-//! the messages in flight (as dots, by [`Dots`]). With reduced motion, no dots fly: each node
+//! the messages in flight (as dots, by `dots::Dots`). With reduced motion, no dots fly: each node
 //! a message is heading to is ringed and counts them. It reads a [`Frame`]; it never touches
 //! the simulation or Yew.
 

@@ -28,7 +28,7 @@ const ALONG: [f64; 11] = [0.4, 0.3, 0.45, 0.5, 0.35, 0.55, 0.6, 0.2, 0.7, 0.1, 0
 const NUDGE: [f64; 5] = [0.0, -1.1, 1.1, -2.2, 2.2];
 
 /// The centre of each wanted key's box, in the order given: each key in the first place
-/// (see [`ALONG`], [`NUDGE`]) overlapping no obstacle and no key placed before it, else
+/// (see `ALONG`, `NUDGE`) overlapping no obstacle and no key placed before it, else
 /// where it overlaps least (overlapping another key costs more than overlapping a name).
 pub fn place(wants: &[Want], obstacles: &[Rect]) -> Vec<(f64, f64)> {
     let mut placed: Vec<Rect> = Vec::with_capacity(wants.len());
