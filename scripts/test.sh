@@ -18,6 +18,7 @@ step "fetch dependencies" cargo fetch --locked
 step "format" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm)" cargo clippy -p switchyard-app --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+step "docs (links resolve)" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "native tests" cargo test --workspace --locked
 step "browser tests" cargo test -p switchyard-app --target wasm32-unknown-unknown --locked
 step "release bundle" scripts/build-release.sh
