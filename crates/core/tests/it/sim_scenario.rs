@@ -204,3 +204,33 @@ fn a_higher_priority_consumer_takes_over_a_single_active_quorum_queue() {
     sim.run_until(SimTime::from_ms(5000)).unwrap();
     assert_eq!(active(&sim), Some(("primary".into(), false)));
 }
+
+/// A RabbitMQ definitions export opens as a scenario with its topology and no actors; its
+/// mistakes are named by their path in the export.
+#[test]
+fn a_definitions_export_opens_as_a_topology_without_actors() {
+    let export = r#"{"rabbit_version": "3.12.4", "users": [], "vhosts": [{"name": "/"}],
+      "permissions": [], "parameters": [], "policies": [],
+      "exchanges": [{"name": "orders", "vhost": "/", "type": "topic", "durable": true,
+                     "auto_delete": false, "internal": false, "arguments": {}}],
+      "queues": [{"name": "emails", "vhost": "/", "durable": true, "auto_delete": false,
+                  "arguments": {"x-queue-type": "quorum"}}],
+      "bindings": [{"source": "orders", "vhost": "/", "destination": "emails",
+                    "destination_type": "queue", "routing_key": "order.#", "arguments": {}}]}"#;
+    let scenario = Scenario::from_json_text(export).unwrap();
+    assert_eq!(scenario.name, "Definitions exported from RabbitMQ 3.12.4");
+    assert!(scenario.producers.is_empty() && scenario.consumers.is_empty());
+    let mut sim = Simulation::new(scenario, Options::default()).unwrap();
+    sim.run_until(SimTime::from_ms(1000)).unwrap();
+    let route = sim
+        .broker()
+        .explain(
+            "/",
+            &switchyard_core::Publish::new("orders", "order.eu.created"),
+        )
+        .unwrap();
+    assert!(route.to_string().contains("`emails`"), "{route}");
+    let broken = export.replace(r#""type": "topic""#, r#""type": "topical""#);
+    let error = Scenario::from_json_text(&broken).unwrap_err().to_string();
+    assert!(error.starts_with("exchanges[0].type: "), "{error}");
+}

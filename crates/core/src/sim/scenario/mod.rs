@@ -163,6 +163,9 @@ impl Scenario {
         let root = json
             .as_object()
             .ok_or_else(|| error("", "a scenario file must be a JSON object"))?;
+        if is_definitions_export(root) {
+            return Scenario::from_definitions(json);
+        }
         version(root)?;
         only_keys(root, "", TOP_KEYS)?;
         let topology = object(root.get("topology").unwrap_or(&Json::Null), "topology")?;
@@ -190,6 +193,45 @@ impl Scenario {
             flow,
         })
     }
+
+    /// A RabbitMQ definitions export as a scenario: its topology, to draw, inspect and route
+    /// through, with no producers or consumers. Errors name the path in the export itself.
+    fn from_definitions(json: &Json) -> Result<Scenario, FieldError> {
+        let topology = Definitions::from_json(json)?;
+        let version = ["rabbitmq_version", "rabbit_version"]
+            .iter()
+            .find_map(|k| json.get(k).and_then(Json::as_str));
+        Ok(Scenario {
+            name: match version {
+                Some(v) => format!("Definitions exported from RabbitMQ {v}"),
+                None => "Definitions".to_owned(),
+            },
+            description: "A RabbitMQ definitions export: its exchanges, queues, bindings and \
+                policies, with no producers or consumers. Click an exchange or a queue to see \
+                its settings and bindings."
+                .to_owned(),
+            seed: 0,
+            topology,
+            latency: latency(&Map::new())?,
+            producers: Vec::new(),
+            consumers: Vec::new(),
+            projections: Vec::new(),
+            layout: Vec::new(),
+            script: Vec::new(),
+            lesson: Vec::new(),
+            sample_every: 1_000_000,
+            flow: None,
+        })
+    }
+}
+
+/// A definitions export (`rabbitmqctl export_definitions`, the management UI's "Export
+/// definitions") rather than a scenario: no `switchyard` key, and the export's own lists.
+fn is_definitions_export(root: &Map<String, Json>) -> bool {
+    !root.contains_key("switchyard")
+        && ["exchanges", "queues", "bindings"]
+            .iter()
+            .any(|k| root.contains_key(*k))
 }
 
 fn version(root: &Map<String, Json>) -> Result<(), FieldError> {
