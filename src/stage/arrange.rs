@@ -66,7 +66,7 @@ fn reorder(shapes: &[Shape], columns: &mut [Vec<usize>], links: &[Link], this: u
     *column = keyed.into_iter().map(|(_, _, i)| i).collect();
 }
 
-/// Rows centred on the tallest column; empty columns take no room (a producer publishing
+/// Rows spread over the tallest column's height; empty columns take no room (a producer publishing
 /// straight to a queue through the default exchange has no exchanges two to four hops deep).
 /// A wide, flat drawing spreads its rows (up to twice [`ROW`]) so that it is at most about
 /// [`WIDE`] times as wide as tall: fitted to the stage's width, its rows would otherwise come
@@ -78,11 +78,13 @@ pub(super) fn place_columns(shapes: &mut [Shape], columns: &[Vec<usize>]) {
     let spread = width / (WIDE * (tallest - 1.0).max(1.0));
     let row_gap = spread.clamp(ROW, 2.0 * ROW);
     for (at, column) in used.into_iter().enumerate() {
-        let offset = (tallest - column.len() as f64) * row_gap / 2.0;
+        // A shorter column spreads its rows evenly over the tallest one's height (one row sits
+        // in the middle), so that a few exchanges beside many queues keep room for their labels.
+        let pitch = tallest * row_gap / column.len() as f64;
         for (row, i) in column.iter().enumerate() {
             if let Some(s) = shapes.get_mut(*i) {
                 s.x = at as f64 * COLUMN;
-                s.y = offset + row as f64 * row_gap;
+                s.y = (row as f64 + 0.5) * pitch - row_gap / 2.0;
             }
         }
     }
