@@ -83,7 +83,19 @@ fn picker(state: &AppContext) -> Html {
             }
         })
     };
-    html! { <PresetPicker {current} {on_pick} {on_load} /> }
+    // A loaded file is not among the presets: its own name and description are shown.
+    let loaded = match &state.source {
+        Some(Source::File(_)) => state.sim.as_ref().and_then(|s| {
+            let sim = s.get()?;
+            let scenario = sim.scenario();
+            Some((
+                AttrValue::from(scenario.name.clone()),
+                AttrValue::from(scenario.description.clone()),
+            ))
+        }),
+        _ => None,
+    };
+    html! { <PresetPicker {current} {loaded} {on_pick} {on_load} /> }
 }
 
 fn narration(state: &AppContext) -> Html {

@@ -14,6 +14,8 @@ use crate::presets;
 pub struct PresetPickerProps {
     /// The id of the preset running now (none of them for a loaded file).
     pub current: AttrValue,
+    /// The name and description of the scenario file running now, if one is.
+    pub loaded: Option<(AttrValue, AttrValue)>,
     pub on_pick: Callback<&'static str>,
     /// The text of a scenario file the user chose.
     pub on_load: Callback<String>,
@@ -40,6 +42,14 @@ pub fn PresetPicker(props: &PresetPickerProps) -> Html {
             <ul class="preset-list" role="list" aria-labelledby="presets-title" onkeydown={Callback::from(arrows)}>
                 { for presets::described().iter().map(|d| item(d, &props.current, &props.on_pick)) }
             </ul>
+            { props.loaded.as_ref().map(|(name, description)| html! {
+                <div class="loaded-file" aria-current="true">
+                    <span class="preset-name">
+                        { name.clone() }<span class="badge">{ "running" }</span>
+                    </span>
+                    <span class="preset-description">{ "From a file. " }{ description.clone() }</span>
+                </div>
+            }).unwrap_or_default() }
             <label class="load-file">
                 <span class="button-like">{ "Load a scenario file…" }</span>
                 <input type="file" accept=".json,application/json" class="visually-hidden" {onchange} />

@@ -138,6 +138,7 @@ async fn the_picker_lists_every_preset_and_picks_one() {
     let first = presets::first().unwrap().id;
     let props = PresetPickerProps {
         current: first.into(),
+        loaded: None,
         on_pick,
         on_load,
     };
@@ -154,6 +155,30 @@ async fn the_picker_lists_every_preset_and_picks_one() {
     click(&root, "button.preset");
     assert_eq!(picked.borrow().as_slice(), [first]);
     assert!(root.query_selector("input[type=file]").unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_loaded_file_is_shown_by_its_name_above_the_load_button() {
+    let (on_pick, _) = recorder();
+    let (on_load, _) = recorder();
+    let props = PresetPickerProps {
+        current: "".into(),
+        loaded: Some(("My own orders".into(), "Orders, my way.".into())),
+        on_pick,
+        on_load,
+    };
+    let root = mount::<PresetPicker>(props).await;
+    let card = texts(&root, ".loaded-file");
+    assert_eq!(card.len(), 1);
+    let text = card.join("");
+    assert!(
+        text.contains("My own orders") && text.contains("Orders, my way."),
+        "{text}"
+    );
+    let current = root
+        .query_selector("button.preset[aria-current=true]")
+        .unwrap();
+    assert!(current.is_none(), "no preset is current");
 }
 
 #[wasm_bindgen_test]
