@@ -18,10 +18,19 @@ test("the page renders the Switchyard header with no console error", async () =>
   await page.close();
 });
 
-test("a routing key typed by the user is explained by the core in the browser", async () => {
+test("a routing key typed by the user is explained by the core against the running scenario", async () => {
   const page = await env.browser.context.newPage();
   await page.goto(env.server.url);
-  await page.waitForSelector("#routing-key");
+  // The first preset: its producer's exchange and a key it draws are there to start with.
+  await page.waitForSelector("#explorer-exchange");
+  assert.equal(await page.inputValue("#routing-key"), "order.eu.created");
+  assert.match(await page.textContent("#explanation"), /routed to 1 queue: `email-notifications`/);
+  // RabbitMQ's tutorial 5: the explorer follows the scenario that runs.
+  await page.click('button.preset[data-preset="tutorial-5-topics"]');
+  await page.waitForFunction(() => {
+    const s = document.querySelector("#explorer-exchange");
+    return s && s.options[s.selectedIndex].textContent === "topic_logs";
+  });
   await page.fill("#routing-key", "lazy.orange.elephant");
   await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("routed to 2 queues"));
   const text = await page.textContent("#explanation");
