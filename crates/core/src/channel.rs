@@ -111,9 +111,12 @@ impl Channels {
     pub fn take_one(&mut self, channel: ChannelId, tag: u64) -> Result<Unacked, BrokerError> {
         let ch = self.open.get_mut(&channel);
         let settled = ch.and_then(|ch| ch.position(tag).ok().and_then(|i| ch.unacked.remove(i)));
-        settled
-            .map(|(_, u)| u)
-            .ok_or(BrokerError::UnknownDeliveryTag { tag })
+        // Matched, not `ok_or`: an error made and dropped on every settlement cost more than
+        // the lookup.
+        match settled {
+            Some((_, unacked)) => Ok(unacked),
+            None => Err(BrokerError::UnknownDeliveryTag { tag }),
+        }
     }
 
     /// Closes a channel: its unsettled deliveries, in tag order.

@@ -226,7 +226,10 @@ impl Consumers {
     /// has capacity again re-enters the round-robin at the back, as RabbitMQ re-adds an
     /// unblocked consumer (seen live on 3.10.8); one that was never blocked keeps its place.
     pub fn settled(&mut self, tag: &str) {
-        let Some(index) = self.order.iter().position(|c| &*c.options.tag == tag) else {
+        // The tag an unsettled delivery holds is its consumer's own: the same address is
+        // equal without comparing the text.
+        let same = |c: &Consumer| std::ptr::eq(&*c.options.tag, tag) || &*c.options.tag == tag;
+        let Some(index) = self.order.iter().position(same) else {
             return;
         };
         let Some(c) = self.order.get_mut(index) else {
