@@ -56,7 +56,19 @@ impl Channel {
                     slot.1 = unacked;
                 }
             }
+            // The usual case, a new tag, is the last: pushed, not inserted (an insert moves
+            // even nothing at a cost).
+            Err(i) if i == self.unacked.len() => self.unacked.push_back((tag, unacked)),
             Err(i) => self.unacked.insert(i, (tag, unacked)),
+        }
+    }
+
+    /// Takes the delivery at `i` (tag order); the oldest, the usual case, is a pop.
+    fn take_at(&mut self, i: usize) -> Option<(u64, Unacked)> {
+        if i == 0 {
+            self.unacked.pop_front()
+        } else {
+            self.unacked.remove(i)
         }
     }
 
@@ -110,7 +122,7 @@ impl Channels {
     /// [`Channels::take`] of one delivery without `multiple`.
     pub fn take_one(&mut self, channel: ChannelId, tag: u64) -> Result<Unacked, BrokerError> {
         let ch = self.open.get_mut(&channel);
-        let settled = ch.and_then(|ch| ch.position(tag).ok().and_then(|i| ch.unacked.remove(i)));
+        let settled = ch.and_then(|ch| ch.position(tag).ok().and_then(|i| ch.take_at(i)));
         // Matched, not `ok_or`: an error made and dropped on every settlement cost more than
         // the lookup.
         match settled {
@@ -137,5 +149,38 @@ impl Channels {
 
     pub fn iter(&self) -> impl Iterator<Item = (ChannelId, &Channel)> {
         self.open.iter().map(|(id, ch)| (*id, ch))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::broker::Broker;
+    use crate::channel::ChannelId;
+    use crate::message::Publish;
+    use crate::topology::QueueDecl;
+
+    /// Settling in any order takes exactly the delivery named, once: the oldest is a pop, a
+    /// later one is taken from the middle or the end.
+    #[test]
+    fn deliveries_settle_in_any_order() {
+        let mut b = Broker::default();
+        b.declare_queue("/", QueueDecl::new("q")).unwrap();
+        let ch = ChannelId::FIRST;
+        for _ in 0..4 {
+            b.publish("/", &Publish::new("", "q"), 0).unwrap();
+            b.get("/", "q", ch, false, 0).unwrap().unwrap();
+        }
+        let unsettled = |b: &Broker| -> Vec<u64> { b.unsettled().iter().map(|u| u.1).collect() };
+        assert_eq!(unsettled(&b), [1, 2, 3, 4]);
+        for (tag, known, left) in [
+            (2, true, &[1, 3, 4][..]),
+            (1, true, &[3, 4]),
+            (1, false, &[3, 4]),
+            (4, true, &[3]),
+            (3, true, &[]),
+        ] {
+            assert_eq!(b.ack(ch, tag, false, 0).is_ok(), known, "tag {tag}");
+            assert_eq!(unsettled(&b), left, "after tag {tag}");
+        }
     }
 }
