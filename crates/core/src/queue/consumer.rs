@@ -255,14 +255,16 @@ impl Consumers {
                 candidate.blocked = true;
                 continue;
             }
-            let mut chosen = self.order.remove(index);
-            if !chosen.options.auto_ack {
-                chosen.unacked += 1;
+            if !candidate.options.auto_ack {
+                candidate.unacked += 1;
             }
             // A quorum queue's consumer leaves the service queue with its last credit.
-            chosen.blocked = self.kind == QueueKind::Quorum && !chosen.has_capacity();
-            let options = chosen.options.clone();
-            self.order.push(chosen);
+            candidate.blocked = self.kind == QueueKind::Quorum && !candidate.has_capacity();
+            let options = candidate.options.clone();
+            // To the back, the others keeping their order: one rotation, no removal and push.
+            if let Some(tail) = self.order.get_mut(index..) {
+                tail.rotate_left(1);
+            }
             return Some(options);
         }
     }
