@@ -4,7 +4,9 @@
 //! to a settled copy is the broker's decision. Tags only grow, so a channel's unsettled
 //! deliveries are a queue in tag order: settling the oldest (the usual case) is a pop.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use crate::error::BrokerError;
 use crate::event::Name;
@@ -56,20 +58,40 @@ impl Channel {
                     slot.1 = unacked;
                 }
             }
+            // The usual case, a new tag, is the last: pushed, not inserted (an insert moves
+            // even nothing at a cost).
+            Err(i) if i == self.unacked.len() => self.unacked.push_back((tag, unacked)),
             Err(i) => self.unacked.insert(i, (tag, unacked)),
         }
     }
 
-    /// Where `tag` is, or would be, in tag order.
+    /// Takes the delivery at `i` (tag order); the oldest, the usual case, is a pop.
+    fn take_at(&mut self, i: usize) -> Option<(u64, Unacked)> {
+        if i == 0 {
+            self.unacked.pop_front()
+        } else {
+            self.unacked.remove(i)
+        }
+    }
+
+    /// Where `tag` is, or would be, in tag order. The usual cases first, without a search: a
+    /// new tag goes after the newest, and the oldest is settled first.
     fn position(&self, tag: u64) -> Result<usize, usize> {
-        self.unacked.binary_search_by_key(&tag, |(t, _)| *t)
+        match (self.unacked.front(), self.unacked.back()) {
+            (_, None) => Err(0),
+            (_, Some((newest, _))) if *newest < tag => Err(self.unacked.len()),
+            (Some((oldest, _)), _) if *oldest == tag => Ok(0),
+            _ => self.unacked.binary_search_by_key(&tag, |(t, _)| *t),
+        }
     }
 }
 
 /// Every open channel.
 #[derive(Debug, Clone, Default)]
 pub struct Channels {
-    open: BTreeMap<ChannelId, Channel>,
+    /// Looked up at every delivery and settlement, where FxHash of the id costs less than a
+    /// B-tree's walk; what lists the channels sorts them by id.
+    open: FxHashMap<ChannelId, Channel>,
 }
 
 impl Channels {
@@ -110,10 +132,13 @@ impl Channels {
     /// [`Channels::take`] of one delivery without `multiple`.
     pub fn take_one(&mut self, channel: ChannelId, tag: u64) -> Result<Unacked, BrokerError> {
         let ch = self.open.get_mut(&channel);
-        let settled = ch.and_then(|ch| ch.position(tag).ok().and_then(|i| ch.unacked.remove(i)));
-        settled
-            .map(|(_, u)| u)
-            .ok_or(BrokerError::UnknownDeliveryTag { tag })
+        let settled = ch.and_then(|ch| ch.position(tag).ok().and_then(|i| ch.take_at(i)));
+        // Matched, not `ok_or`: an error made and dropped on every settlement cost more than
+        // the lookup.
+        match settled {
+            Some((_, unacked)) => Ok(unacked),
+            None => Err(BrokerError::UnknownDeliveryTag { tag }),
+        }
     }
 
     /// Closes a channel: its unsettled deliveries, in tag order.
@@ -124,15 +149,67 @@ impl Channels {
             .unwrap_or_default()
     }
 
+    /// The open channels' ids, in order.
     pub fn ids(&self) -> Vec<ChannelId> {
-        self.open.keys().copied().collect()
+        self.iter().map(|(id, _)| id).collect()
     }
 
     pub fn get(&self, channel: ChannelId) -> Option<&Channel> {
         self.open.get(&channel)
     }
 
+    /// The open channels, in id order.
     pub fn iter(&self) -> impl Iterator<Item = (ChannelId, &Channel)> {
-        self.open.iter().map(|(id, ch)| (*id, ch))
+        let mut open: Vec<(ChannelId, &Channel)> =
+            self.open.iter().map(|(id, ch)| (*id, ch)).collect();
+        crate::order::sort_by_key(&mut open, |(id, _)| *id);
+        open.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::broker::Broker;
+    use crate::channel::{ChannelId, Channels};
+    use crate::message::Publish;
+    use crate::topology::QueueDecl;
+
+    /// Settling in any order takes exactly the delivery named, once: the oldest is a pop, a
+    /// later one is taken from the middle or the end.
+    #[test]
+    fn deliveries_settle_in_any_order() {
+        let mut b = Broker::default();
+        b.declare_queue("/", QueueDecl::new("q")).unwrap();
+        let ch = ChannelId::FIRST;
+        for _ in 0..4 {
+            b.publish("/", &Publish::new("", "q"), 0).unwrap();
+            b.get("/", "q", ch, false, 0).unwrap().unwrap();
+        }
+        let unsettled = |b: &Broker| -> Vec<u64> { b.unsettled().iter().map(|u| u.1).collect() };
+        assert_eq!(unsettled(&b), [1, 2, 3, 4]);
+        for (tag, known, left) in [
+            (2, true, &[1, 3, 4][..]),
+            (1, true, &[3, 4]),
+            (1, false, &[3, 4]),
+            (4, true, &[3]),
+            (3, true, &[]),
+        ] {
+            assert_eq!(b.ack(ch, tag, false, 0).is_ok(), known, "tag {tag}");
+            assert_eq!(unsettled(&b), left, "after tag {tag}");
+        }
+    }
+
+    /// The channels are kept by hash but listed in id order, whatever order they opened in.
+    #[test]
+    fn channels_list_in_id_order() {
+        let mut channels = Channels::default();
+        for id in (1..=40).rev().chain([77, 50, 60]) {
+            channels.open(ChannelId(id)).next_tag();
+        }
+        channels.close(ChannelId(60));
+        let expected: Vec<ChannelId> = (1..=40).chain([50, 77]).map(ChannelId).collect();
+        assert_eq!(channels.ids(), expected);
+        let listed: Vec<ChannelId> = channels.iter().map(|(id, _)| id).collect();
+        assert_eq!(listed, expected);
     }
 }

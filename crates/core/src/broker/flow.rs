@@ -38,9 +38,14 @@ impl Broker {
         publish: &Publish,
         now: u64,
     ) -> Result<PublishOutcome, BrokerError> {
-        self.check_publish(vhost, publish)?;
+        let place = self.place_of(vhost, publish);
+        if place.is_some() {
+            self.check_remembered(publish)?;
+        } else {
+            self.check_publish(vhost, publish)?;
+        }
         self.advance(now)?;
-        let (routed, share) = self.route_publish(vhost, publish)?;
+        let (routed, share) = self.route_publish(vhost, publish, place)?;
         let Routed {
             vhost: vhost_name,
             label,
@@ -55,7 +60,7 @@ impl Broker {
             }
             Share::Keep | Share::No => Content::labelled(message, publish, label, self.profile),
         });
-        if keep {
+        if keep && !place.is_some_and(|p| self.routes.share_at(p, &content.properties)) {
             let (x, key) = (&publish.exchange, &publish.routing_key);
             self.routes.share(vhost, x, key, &content.properties);
         }

@@ -53,6 +53,18 @@ pub(crate) enum Share {
 pub(crate) struct Routes {
     by_hash: FxHashMap<u64, Vec<Route>>,
     len: usize,
+    /// Counts the clears, so a [`Place`] found before one is known to be stale.
+    generation: u64,
+}
+
+/// Where a plain publish's route is remembered: good until the routes are next cleared, so a
+/// publish found before [`Broker::advance`](crate::broker::Broker::advance) (which may change
+/// the topology) need not be looked up again after it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Place {
+    hash: u64,
+    index: usize,
+    generation: u64,
 }
 
 /// A copy of the broker (a simulation checkpoint) starts with no remembered routes: they are
@@ -89,6 +101,7 @@ impl Routes {
     /// [`Routes::get`] for a publish whose only routing key is `routing_key` (no CC or BCC
     /// header), found without making the list of keys; with the kept properties equal to
     /// `properties`, if any.
+    #[cfg(test)]
     pub(crate) fn get_plain(
         &self,
         vhost: &str,
@@ -96,13 +109,47 @@ impl Routes {
         routing_key: &str,
         properties: &Properties,
     ) -> Option<(&Routed, Option<&Rc<Properties>>)> {
-        let (hash, i) = self.locate_plain(vhost, exchange, routing_key, &properties.headers)?;
-        let route = self.by_hash.get(&hash)?.get(i)?;
+        let place = self.place_plain(vhost, exchange, routing_key, &properties.headers)?;
+        self.at(place, properties)
+    }
+
+    /// Where the route of a publish whose only routing key is `routing_key` is remembered.
+    pub(crate) fn place_plain(
+        &self,
+        vhost: &str,
+        exchange: &str,
+        routing_key: &str,
+        headers: &Table,
+    ) -> Option<Place> {
+        let (hash, index) = self.locate_plain(vhost, exchange, routing_key, headers)?;
+        let generation = self.generation;
+        Some(Place {
+            hash,
+            index,
+            generation,
+        })
+    }
+
+    /// The route at `place` (`None` once the routes were cleared), with the kept properties
+    /// equal to `properties`, if any.
+    pub(crate) fn at(
+        &self,
+        place: Place,
+        properties: &Properties,
+    ) -> Option<(&Routed, Option<&Rc<Properties>>)> {
+        let route = self.route_at(place)?;
         let shared = route
             .shared
             .iter()
             .find(|p| same_besides_headers(p, properties));
         Some((&route.routed, shared))
+    }
+
+    fn route_at(&self, place: Place) -> Option<&Route> {
+        if place.generation != self.generation {
+            return None;
+        }
+        self.by_hash.get(&place.hash)?.get(place.index)
     }
 
     /// Keeps the properties of a plain publish's content (see [`Routes::get_plain`]) for the
@@ -114,16 +161,25 @@ impl Routes {
         routing_key: &str,
         properties: &Rc<Properties>,
     ) {
-        let Some((hash, i)) = self.locate_plain(vhost, exchange, routing_key, &properties.headers)
-        else {
-            return;
-        };
-        if let Some(route) = self.by_hash.get_mut(&hash).and_then(|b| b.get_mut(i)) {
-            if route.shared.len() >= SHARED_PROPERTIES {
-                route.shared.remove(0);
-            }
-            route.shared.push(properties.clone());
+        if let Some(place) = self.place_plain(vhost, exchange, routing_key, &properties.headers) {
+            self.share_at(place, properties);
         }
+    }
+
+    /// [`Routes::share`] for the route at `place`; whether it is still there.
+    pub(crate) fn share_at(&mut self, place: Place, properties: &Rc<Properties>) -> bool {
+        if place.generation != self.generation {
+            return false;
+        }
+        let bucket = self.by_hash.get_mut(&place.hash);
+        let Some(route) = bucket.and_then(|b| b.get_mut(place.index)) else {
+            return false;
+        };
+        if route.shared.len() >= SHARED_PROPERTIES {
+            route.shared.remove(0);
+        }
+        route.shared.push(properties.clone());
+        true
     }
 
     fn locate_plain(
@@ -190,6 +246,7 @@ impl Routes {
         if self.len > 0 {
             self.by_hash.clear();
             self.len = 0;
+            self.generation += 1;
         }
     }
 }
@@ -210,189 +267,4 @@ fn hash<'k>(vhost: &str, exchange: &str, keys: impl Iterator<Item = &'k str>) ->
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::value::Value;
-
-    fn table(value: Value) -> Table {
-        let mut t = Table::new();
-        t.insert("h", value);
-        t
-    }
-
-    fn routed(exchange: &str, queues: &[&str]) -> Routed {
-        let publish = crate::message::Publish::new(exchange, "a.b");
-        Routed {
-            vhost: "/".into(),
-            label: Label::new(&publish, &[("a.b".to_owned(), KeySource::RoutingKey)]),
-            queues: queues.iter().map(|q| Name::from(*q)).collect(),
-            slots: (0..queues.len()).collect(),
-        }
-    }
-
-    fn key(k: &str, source: KeySource) -> Vec<(String, KeySource)> {
-        vec![(k.to_owned(), source)]
-    }
-
-    #[test]
-    fn a_route_is_found_only_with_the_same_inputs() {
-        let mut routes = Routes::default();
-        let keys = key("a.b", KeySource::RoutingKey);
-        let h = table(Value::Int(1));
-        routes.insert(&keys, &h, routed("x", &["q"]));
-        let found = |r: &Routes, v: &str, x: &str, k: &[(String, KeySource)], h: &Table| {
-            r.get(v, x, k, h).map(|r| r.queues.to_vec())
-        };
-        assert_eq!(found(&routes, "/", "x", &keys, &h), Some(vec!["q".into()]));
-        assert_eq!(found(&routes, "/", "y", &keys, &h), None);
-        assert_eq!(found(&routes, "v", "x", &keys, &h), None);
-        assert_eq!(
-            found(&routes, "/", "x", &key("a.c", KeySource::RoutingKey), &h),
-            None
-        );
-        assert_eq!(
-            found(&routes, "/", "x", &key("a.b", KeySource::Bcc), &h),
-            None
-        );
-        assert_eq!(found(&routes, "/", "x", &keys, &table(Value::Int(2))), None);
-        assert_eq!(found(&routes, "/", "x", &keys, &Table::new()), None);
-        let with_h = Properties {
-            headers: h.clone(),
-            ..Properties::default()
-        };
-        let plain = |r: &Routes, k: &str| {
-            let found = r.get_plain("/", "x", k, &with_h);
-            found.map(|(r, _)| r.queues.to_vec())
-        };
-        assert_eq!(plain(&routes, "a.b"), Some(vec!["q".into()]));
-        assert_eq!(plain(&routes, "a.c"), None);
-        let cc = [keys[0].clone(), ("c".to_owned(), KeySource::Cc)];
-        routes.insert(&cc, &h, routed("y", &["q"]));
-        assert!(routes.get("/", "y", &cc, &h).is_some());
-        assert!(routes.get_plain("/", "y", "a.b", &with_h).is_none());
-        routes.clear();
-        assert_eq!(found(&routes, "/", "x", &keys, &h), None);
-    }
-
-    #[test]
-    fn a_route_shares_the_last_few_properties_equal_to_a_publish() {
-        let mut routes = Routes::default();
-        let h = table(Value::Int(1));
-        routes.insert(&key("a.b", KeySource::RoutingKey), &h, routed("x", &["q"]));
-        let with = |mode: u8, app: &str| {
-            let (headers, app_id) = (h.clone(), Some(app.to_owned()));
-            let delivery_mode = Some(mode);
-            Rc::new(Properties {
-                headers,
-                delivery_mode,
-                app_id,
-                ..Properties::default()
-            })
-        };
-        let shared = |r: &Routes, p: &Properties| {
-            let (_, shared) = r.get_plain("/", "x", "a.b", p)?;
-            shared.cloned()
-        };
-        let (persistent, transient) = (with(2, "a"), with(1, "a"));
-        assert!(shared(&routes, &persistent).is_none());
-        routes.share("/", "x", "a.b", &persistent);
-        routes.share("/", "x", "a.b", &transient);
-        let found = shared(&routes, &with(2, "a")).unwrap();
-        assert!(Rc::ptr_eq(&found, &persistent));
-        assert!(Rc::ptr_eq(
-            &shared(&routes, &with(1, "a")).unwrap(),
-            &transient
-        ));
-        assert!(shared(&routes, &with(2, "b")).is_none());
-        // Other headers are another route; another key is none.
-        let other = Properties {
-            headers: table(Value::Int(2)),
-            ..(*persistent).clone()
-        };
-        assert!(routes.get_plain("/", "x", "a.b", &other).is_none());
-        routes.share("/", "x", "a.c", &persistent);
-        // The oldest goes first.
-        for app in ["b", "c", "d"] {
-            routes.share("/", "x", "a.b", &with(2, app));
-        }
-        assert!(shared(&routes, &persistent).is_none());
-        assert!(shared(&routes, &transient).is_some());
-    }
-
-    #[test]
-    fn a_copy_remembers_nothing() {
-        let mut routes = Routes::default();
-        let keys = key("a.b", KeySource::RoutingKey);
-        routes.insert(&keys, &Table::new(), routed("x", &["q"]));
-        assert!(routes.get("/", "x", &keys, &Table::new()).is_some());
-        let copy = routes.clone();
-        assert!(copy.get("/", "x", &keys, &Table::new()).is_none());
-        assert_eq!(copy.len, 0);
-    }
-
-    #[test]
-    fn the_cache_starts_over_when_full() {
-        let mut routes = Routes::default();
-        let none = Table::new();
-        for i in 0..MAX_ROUTES {
-            routes.insert(
-                &key(&i.to_string(), KeySource::RoutingKey),
-                &none,
-                routed("x", &[]),
-            );
-        }
-        let zero = key("0", KeySource::RoutingKey);
-        assert!(routes.get("/", "x", &zero, &none).is_some());
-        routes.insert(&key("new", KeySource::RoutingKey), &none, routed("x", &[]));
-        assert_eq!(routes.len, 1);
-        assert!(routes.get("/", "x", &zero, &none).is_none());
-    }
-
-    /// Every change to what routing reads shows in the next publish.
-    #[test]
-    fn publishes_follow_topology_and_policy_changes() {
-        use crate::broker::Broker;
-        use crate::exchange::ExchangeType;
-        use crate::message::Publish;
-        use crate::policy::{ApplyTo, Policy};
-        use crate::topology::{BindingDecl, Destination, ExchangeDecl, QueueDecl};
-
-        fn binding(source: &str, queue: &str, key: &str) -> BindingDecl {
-            BindingDecl {
-                source: source.into(),
-                destination: Destination::Queue(queue.into()),
-                routing_key: key.into(),
-                arguments: Table::new(),
-            }
-        }
-        fn reached(b: &mut Broker) -> Vec<String> {
-            let outcome = b.publish("/", &Publish::new("x", "a.b"), 0).unwrap();
-            outcome.queues.iter().map(|q| q.to_string()).collect()
-        }
-        let mut b = Broker::default();
-        b.declare_exchange("/", ExchangeDecl::new("x", ExchangeType::Topic))
-            .unwrap();
-        b.declare_exchange("/", ExchangeDecl::new("ae", ExchangeType::Fanout))
-            .unwrap();
-        for q in ["q1", "q2", "alt"] {
-            b.declare_queue("/", QueueDecl::new(q)).unwrap();
-        }
-        b.bind("/", binding("x", "q1", "a.*")).unwrap();
-        b.bind("/", binding("ae", "alt", "")).unwrap();
-        assert_eq!(reached(&mut b), ["q1"]);
-        assert_eq!(reached(&mut b), ["q1"]);
-        b.bind("/", binding("x", "q2", "#")).unwrap();
-        assert_eq!(reached(&mut b), ["q1", "q2"]);
-        b.unbind("/", &binding("x", "q1", "a.*")).unwrap();
-        assert_eq!(reached(&mut b), ["q2"]);
-        b.delete_queue("/", "q2").unwrap();
-        assert!(reached(&mut b).is_empty());
-        let mut definition = Table::new();
-        definition.insert("alternate-exchange", Value::Str("ae".into()));
-        b.set_policy(Policy::new("/", "p", "^x$", ApplyTo::Exchanges, 0, definition).unwrap());
-        assert_eq!(reached(&mut b), ["alt"]);
-        b.set_exchange_type("/", "x", ExchangeType::Fanout).unwrap();
-        b.bind("/", binding("x", "q1", "")).unwrap();
-        assert_eq!(reached(&mut b), ["q1"]);
-    }
-}
+mod tests;

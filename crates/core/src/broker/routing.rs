@@ -3,7 +3,7 @@
 //! why (`explain`), both from the one route walk.
 
 use crate::broker::Broker;
-use crate::broker::routes::{Routed, Share};
+use crate::broker::routes::{Place, Routed, Share};
 use crate::error::{BrokerError, Kind};
 use crate::event::Name;
 use crate::exchange::RoutingInput;
@@ -13,6 +13,13 @@ use crate::queue::entry::Label;
 use crate::route::Walk;
 use crate::topology::Topology;
 use crate::value::Table;
+
+/// Whether a publish has no CC or BCC header: then its only routing key is its own, and its
+/// route is found without making the list of keys.
+fn is_plain(publish: &Publish) -> bool {
+    let headers = &publish.properties.headers;
+    headers.get("CC").is_none() && headers.get("BCC").is_none()
+}
 
 impl Broker {
     /// The checks RabbitMQ makes before routing: the message itself, then the exchange (404 when
@@ -29,6 +36,22 @@ impl Broker {
         }
         let topology = self.topology(vhost)?;
         Self::check_exchange(topology, vhost, publish)?;
+        self.check_message(publish)?;
+        Ok(topology)
+    }
+
+    /// [`Broker::check_publish`] for a publish whose route is remembered: a route is remembered
+    /// only after its publish passed the checks, and forgotten whenever the topology changes,
+    /// so the vhost and the exchange pass again without looking them up.
+    pub(super) fn check_remembered(&self, publish: &Publish) -> Result<(), BrokerError> {
+        if publish.immediate {
+            return Err(BrokerError::ImmediateNotImplemented);
+        }
+        self.check_message(publish)
+    }
+
+    /// The checks after the exchange's: the user-id, then the message.
+    fn check_message(&self, publish: &Publish) -> Result<(), BrokerError> {
         if let Some(user_id) = &publish.properties.user_id
             && *user_id != self.user
         {
@@ -37,8 +60,7 @@ impl Broker {
                 user: self.user.clone(),
             });
         }
-        publish.validate()?;
-        Ok(topology)
+        publish.validate()
     }
 
     fn check_exchange(
@@ -124,17 +146,18 @@ impl Broker {
         &mut self,
         vhost: &str,
         publish: &Publish,
+        place: Option<Place>,
     ) -> Result<(Routed, Share), BrokerError> {
         let (exchange, headers) = (&publish.exchange, &publish.properties.headers);
-        // Without CC or BCC the only routing key is the publish's: no list to make.
-        let plain = headers.get("CC").is_none() && headers.get("BCC").is_none();
-        if plain
-            && let Some((routed, shared)) =
-                (self.routes).get_plain(vhost, exchange, &publish.routing_key, &publish.properties)
-        {
+        let remembered = match place {
+            Some(place) => self.routes.at(place, &publish.properties),
+            None => None,
+        };
+        if let Some((routed, shared)) = remembered {
             let share = shared.map_or(Share::Keep, |p| Share::Found(p.clone()));
             return Ok((routed.clone(), share));
         }
+        let plain = is_plain(publish);
         let share = if plain { Share::Keep } else { Share::No };
         let keys = publish.routing_keys()?;
         if let Some(routed) = self.routes.get(vhost, exchange, &keys, headers) {
@@ -151,6 +174,15 @@ impl Broker {
         };
         self.routes.insert(&keys, headers, routed.clone());
         Ok((routed, share))
+    }
+
+    /// Where the route of a plain publish (see [`is_plain`]) is remembered, if it is.
+    pub(super) fn place_of(&self, vhost: &str, publish: &Publish) -> Option<Place> {
+        let (exchange, headers) = (&publish.exchange, &publish.properties.headers);
+        let key = &publish.routing_key;
+        is_plain(publish)
+            .then(|| self.routes.place_plain(vhost, exchange, key, headers))
+            .flatten()
     }
 
     /// Why a publish would go where it goes, without changing anything.

@@ -226,7 +226,10 @@ impl Consumers {
     /// has capacity again re-enters the round-robin at the back, as RabbitMQ re-adds an
     /// unblocked consumer (seen live on 3.10.8); one that was never blocked keeps its place.
     pub fn settled(&mut self, tag: &str) {
-        let Some(index) = self.order.iter().position(|c| &*c.options.tag == tag) else {
+        // The tag an unsettled delivery holds is its consumer's own: the same address is
+        // equal without comparing the text.
+        let same = |c: &Consumer| std::ptr::eq(&*c.options.tag, tag) || &*c.options.tag == tag;
+        let Some(index) = self.order.iter().position(same) else {
             return;
         };
         let Some(c) = self.order.get_mut(index) else {
@@ -252,14 +255,16 @@ impl Consumers {
                 candidate.blocked = true;
                 continue;
             }
-            let mut chosen = self.order.remove(index);
-            if !chosen.options.auto_ack {
-                chosen.unacked += 1;
+            if !candidate.options.auto_ack {
+                candidate.unacked += 1;
             }
             // A quorum queue's consumer leaves the service queue with its last credit.
-            chosen.blocked = self.kind == QueueKind::Quorum && !chosen.has_capacity();
-            let options = chosen.options.clone();
-            self.order.push(chosen);
+            candidate.blocked = self.kind == QueueKind::Quorum && !candidate.has_capacity();
+            let options = candidate.options.clone();
+            // To the back, the others keeping their order: one rotation, no removal and push.
+            if let Some(tail) = self.order.get_mut(index..) {
+                tail.rotate_left(1);
+            }
             return Some(options);
         }
     }
