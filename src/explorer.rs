@@ -7,7 +7,8 @@
 use std::rc::Rc;
 
 use switchyard_core::sim::Simulation;
-use switchyard_core::sim::scenario::{Part, ProducerSpec};
+use switchyard_core::sim::actor::producer::example_routing_key;
+use switchyard_core::sim::scenario::ProducerSpec;
 use switchyard_core::{
     BindingDecl, Broker, Destination, ExchangeDecl, ExchangeType, Publish, QueueDecl,
     RouteExplanation,
@@ -115,29 +116,13 @@ fn first_guess(targets: &[Target], producers: &[ProducerSpec]) -> Option<(Target
             exchange: p.exchange.clone(),
         };
         if targets.contains(&target) {
-            return Some((target, sample_key(p)));
+            return Some((target, example_routing_key(p)));
         }
     }
     let named = targets.iter().find(|t| !t.exchange.is_empty());
     named
         .or(targets.first())
         .map(|t| (t.clone(), String::new()))
-}
-
-/// The producer's routing-key template with each choice's first value and `{seq}` as 1.
-fn sample_key(p: &ProducerSpec) -> String {
-    let mut key = String::new();
-    for part in &p.routing_key {
-        match part {
-            Part::Text(text) => key.push_str(text),
-            Part::Choice(i) => {
-                let first = p.choices.get(*i).and_then(|c| c.values.first());
-                key.push_str(first.map_or("", String::as_str));
-            }
-            Part::Seq => key.push('1'),
-        }
-    }
-    key
 }
 
 #[component]

@@ -7,9 +7,7 @@ use std::rc::Rc;
 use crate::message::{Properties, Publish};
 use crate::sim::cloudevents::{self, Fill};
 use crate::sim::rng::Rng;
-#[cfg(test)]
-use crate::sim::scenario::Choice;
-use crate::sim::scenario::{Part, ProducerSpec, Rate};
+use crate::sim::scenario::{Choice, Part, ProducerSpec, Rate};
 use crate::value::{Table, Value};
 
 #[derive(Debug, Clone)]
@@ -213,8 +211,14 @@ fn render_into(parts: &[Part], fill: &Fill, out: &mut String) {
     }
 }
 
-/// For tests: a template rendered with these picks.
-#[cfg(test)]
+/// A routing key `spec` would draw: each choice's first value, `{seq}` as 1 (what the app
+/// offers to try before anything is published).
+pub fn example_routing_key(spec: &ProducerSpec) -> String {
+    let picks = vec![0; spec.choices.len()];
+    render_picks(&spec.routing_key, &spec.choices, &picks)
+}
+
+/// A template rendered with these picks.
 fn render_picks(parts: &[Part], choices: &[Choice], picks: &[usize]) -> String {
     let mut out = String::new();
     let fill = Fill {
@@ -230,6 +234,14 @@ fn render_picks(parts: &[Part], choices: &[Choice], picks: &[usize]) -> String {
 mod tests {
     use super::*;
     use crate::sim::scenario::actors::template;
+
+    #[test]
+    fn the_example_key_takes_each_choice_first() {
+        let text = include_str!("../../../../../scenarios/orders-topic.json");
+        let scenario = crate::sim::Scenario::from_json_text(text).unwrap();
+        let producer = scenario.producers.first().unwrap();
+        assert_eq!(example_routing_key(producer), "order.eu.created");
+    }
 
     #[test]
     fn templates_render_with_weighted_choices() {
