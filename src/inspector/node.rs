@@ -303,12 +303,15 @@ fn binding_table(
             |n| node_link(sim, n, on_select),
         )
     };
+    // The arguments column only when some binding has arguments: it would take a third of a
+    // narrow panel for nothing.
+    let with_arguments = rows.iter().any(|(_, b)| !b.arguments.is_empty());
     html! {
         <table class="bindings">
             <thead><tr>
                 <th scope="col">{ if incoming { "from" } else { "to" } }</th>
                 <th scope="col">{ "binding key" }</th>
-                <th scope="col">{ "arguments" }</th>
+                if with_arguments { <th scope="col">{ "arguments" }</th> }
             </tr></thead>
             { for rows.iter().map(|(source, b)| html! {
                 <tr>
@@ -317,7 +320,7 @@ fn binding_table(
                         if b.key.is_empty() { <span class="muted">{ "(empty)" }</span> }
                         else { <code>{ &b.key }</code> }
                     </td>
-                    <td>{ arguments(&b.arguments).unwrap_or_default() }</td>
+                    if with_arguments { <td>{ arguments(&b.arguments).unwrap_or_default() }</td> }
                 </tr>
             }) }
         </table>
