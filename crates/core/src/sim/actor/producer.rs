@@ -218,6 +218,20 @@ pub fn example_routing_key(spec: &ProducerSpec) -> String {
     render_picks(&spec.routing_key, &spec.choices, &picks)
 }
 
+/// The headers `spec` would draw with the same picks as [`example_routing_key`] (empty when
+/// the producer sends none).
+pub fn example_headers(spec: &ProducerSpec) -> Table {
+    let picks = vec![0; spec.choices.len()];
+    let fill = Fill {
+        choices: &spec.choices,
+        picks: &picks,
+        seq: 1,
+    };
+    let mut table = Table::new();
+    render_headers(&spec.headers, &fill, &mut table);
+    table
+}
+
 /// A template rendered with these picks.
 fn render_picks(parts: &[Part], choices: &[Choice], picks: &[usize]) -> String {
     let mut out = String::new();
@@ -241,6 +255,23 @@ mod tests {
         let scenario = crate::sim::Scenario::from_json_text(text).unwrap();
         let producer = scenario.producers.first().unwrap();
         assert_eq!(example_routing_key(producer), "order.eu.created");
+    }
+
+    #[test]
+    fn the_example_headers_take_the_same_choices() {
+        let text = include_str!("../../../../../scenarios/reference.json");
+        let scenario = crate::sim::Scenario::from_json_text(text).unwrap();
+        let with_headers = scenario.producers.iter().find(|p| !p.headers.is_empty());
+        let producer = with_headers.unwrap();
+        // {"region": "{region}", "tier": "{tier}"}: each choice's first value.
+        let table = example_headers(producer);
+        let text = |name| table.get(name).and_then(Value::as_str);
+        assert_eq!(
+            (table.len(), text("region"), text("tier")),
+            (2, Some("eu"), Some("gold"))
+        );
+        let without = scenario.producers.iter().find(|p| p.headers.is_empty());
+        assert!(example_headers(without.unwrap()).is_empty());
     }
 
     #[test]
