@@ -1,17 +1,19 @@
 //! "Where does this message go?": pick an exchange of the scenario running now (or of a loaded
-//! definitions export), type a routing key, and the core explains where a message published
-//! now would go, against the topology as it is at this moment. Until a scenario runs, RabbitMQ's
-//! tutorial 5 topology (a topic exchange with `*.orange.*`, `*.*.rabbit` and `lazy.#`) stands
-//! in. The explanation comes from the core; the app only draws it (and shows the core's text).
+//! definitions export), type a routing key and, if you like, headers (a JSON object: what a
+//! headers exchange matches, and `CC` / `BCC` for more routing keys), and the core explains
+//! where a message published now would go, against the topology as it is at this moment. Until
+//! a scenario runs, RabbitMQ's tutorial 5 topology (a topic exchange with `*.orange.*`,
+//! `*.*.rabbit` and `lazy.#`) stands in. The explanation comes from the core; the app only
+//! draws it (and shows the core's text).
 
 use std::rc::Rc;
 
 use switchyard_core::sim::Simulation;
-use switchyard_core::sim::actor::producer::example_routing_key;
+use switchyard_core::sim::actor::producer::{example_headers, example_routing_key};
 use switchyard_core::sim::scenario::ProducerSpec;
 use switchyard_core::{
     BindingDecl, Broker, Destination, ExchangeDecl, ExchangeType, Publish, QueueDecl,
-    RouteExplanation,
+    RouteExplanation, Table,
 };
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -45,17 +47,46 @@ pub fn tutorial_broker() -> Result<Broker, String> {
     Ok(broker)
 }
 
-/// Why a message published to `exchange` in `vhost` with `routing_key` goes where it goes, or
-/// the error a real broker would give.
+/// Why a message published to `exchange` in `vhost` with `routing_key` and `headers` goes where
+/// it goes, or the error a real broker would give.
 pub fn explain(
     broker: &Broker,
     vhost: &str,
     exchange: &str,
     routing_key: &str,
+    headers: Table,
 ) -> Result<RouteExplanation, String> {
+    let mut publish = Publish::new(exchange, routing_key);
+    publish.properties.headers = headers;
     broker
-        .explain(vhost, &Publish::new(exchange, routing_key))
+        .explain(vhost, &publish)
         .map_err(|error| format!("The broker refuses this publish: {}", error.reply_text()))
+}
+
+/// The headers typed: a JSON object (empty text: no headers), or a message naming what is wrong.
+pub fn parse_headers(text: &str) -> Result<Table, String> {
+    const EXAMPLE: &str = r#"{"format": "pdf", "CC": ["audit"]}"#;
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Table::new());
+    }
+    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        format!("Headers: this is not JSON ({e}). Write an object, such as {EXAMPLE}.")
+    })?;
+    if !json.is_object() {
+        return Err(format!(
+            "Headers: expected a JSON object, such as {EXAMPLE}."
+        ));
+    }
+    Table::from_json(&json).map_err(|e| format!("Headers: {e}."))
+}
+
+/// A table as the headers input shows it (empty: no headers).
+fn headers_text(table: &Table) -> String {
+    if table.is_empty() {
+        return String::new();
+    }
+    serde_json::to_string(&table.to_json()).unwrap_or_default()
 }
 
 /// An exchange one can publish to: its vhost and name.
@@ -107,22 +138,31 @@ fn targets(broker: &Broker, producers: &[ProducerSpec]) -> Vec<Target> {
     out
 }
 
-/// What to start with: the first producer's exchange and a key it would draw (each choice
-/// taking its first value), else the first exchange declared, with an empty key.
-fn first_guess(targets: &[Target], producers: &[ProducerSpec]) -> Option<(Target, String)> {
-    for p in producers {
-        let target = Target {
-            vhost: p.vhost.clone(),
-            exchange: p.exchange.clone(),
-        };
-        if targets.contains(&target) {
-            return Some((target, example_routing_key(p)));
-        }
+/// What to start with: the first producer's exchange, else the first exchange declared.
+fn first_target(targets: &[Target], producers: &[ProducerSpec]) -> Option<Target> {
+    let of_producer = producers
+        .iter()
+        .map(target_of)
+        .find(|t| targets.contains(t));
+    let named = || targets.iter().find(|t| !t.exchange.is_empty());
+    of_producer.or_else(|| named().or(targets.first()).cloned())
+}
+
+fn target_of(p: &ProducerSpec) -> Target {
+    Target {
+        vhost: p.vhost.clone(),
+        exchange: p.exchange.clone(),
     }
-    let named = targets.iter().find(|t| !t.exchange.is_empty());
-    named
-        .or(targets.first())
-        .map(|t| (t.clone(), String::new()))
+}
+
+/// A message to try on `target`: the key and headers the first producer publishing there would
+/// draw (each choice taking its first value); with no such producer, an empty key and none.
+fn example_for(target: &Target, producers: &[ProducerSpec]) -> (String, String) {
+    producers
+        .iter()
+        .find(|p| target_of(p) == *target)
+        .map(|p| (example_routing_key(p), headers_text(&example_headers(p))))
+        .unwrap_or_default()
 }
 
 #[component]
@@ -131,7 +171,10 @@ pub fn Explorer() -> Html {
     let tutorial = use_memo((), |_| tutorial_broker());
     // What the user picked and typed; `None` follows the scenario's first guess.
     let picked = use_state(|| None::<Target>);
-    let typed = use_state(|| None::<String>);
+    let typed = Typed {
+        key: use_state(|| None),
+        headers: use_state(|| None),
+    };
     let sim_ref = ctx.as_ref().and_then(|c| c.sim.clone());
     let sim = sim_ref.as_ref().and_then(|s| s.get());
     let view = match sim.as_deref() {
@@ -146,23 +189,35 @@ pub fn Explorer() -> Html {
     }
 }
 
+/// What the user typed; `None` takes the example for the exchange picked.
+#[derive(Clone)]
+struct Typed {
+    key: UseStateHandle<Option<String>>,
+    headers: UseStateHandle<Option<String>>,
+}
+
+impl Typed {
+    /// The key and headers text to use: what was typed, else `example`.
+    fn or(&self, example: (String, String)) -> (String, String) {
+        let key = (*self.key).clone().unwrap_or(example.0);
+        let headers = (*self.headers).clone().unwrap_or(example.1);
+        (key, headers)
+    }
+}
+
 /// The picker and the explanation for the scenario running now.
-fn scenario_view(
-    sim: &Simulation,
-    picked: &UseStateHandle<Option<Target>>,
-    typed: &UseStateHandle<Option<String>>,
-) -> Html {
+fn scenario_view(sim: &Simulation, picked: &UseStateHandle<Option<Target>>, typed: &Typed) -> Html {
     let broker = sim.broker();
     let producers = &sim.scenario().producers;
     let targets = targets(broker, producers);
-    let Some((guess, guessed_key)) = first_guess(&targets, producers) else {
+    let Some(guess) = first_target(&targets, producers) else {
         return html! { <p class="muted">{ "This scenario declares no exchange." }</p> };
     };
     let target = (**picked)
         .clone()
         .filter(|t| targets.contains(t))
         .unwrap_or(guess);
-    let key = (**typed).clone().unwrap_or(guessed_key);
+    let (key, headers) = typed.or(example_for(&target, producers));
     let vhosts = broker.vhosts().count();
     let onchange = {
         let (picked, targets) = (picked.clone(), targets.clone());
@@ -174,7 +229,9 @@ fn scenario_view(
             picked.set(index.and_then(|i| targets.get(i).cloned()));
         })
     };
-    let explained = explain(broker, &target.vhost, &target.exchange, &key).map(Rc::new);
+    let explained = parse_headers(&headers)
+        .and_then(|table| explain(broker, &target.vhost, &target.exchange, &key, table))
+        .map(Rc::new);
     html! {
         <>
             <p class="hint">{ "A message published now, explained against the topology as it is at this moment." }</p>
@@ -187,23 +244,29 @@ fn scenario_view(
                         }) }
                     </select>
                 </label>
-                { key_input(&key, typed) }
+                { key_input(&key, &typed.key) }
             </div>
+            { headers_input(&headers, &typed.headers) }
             { explanation(explained) }
         </>
     }
 }
 
 /// Until a scenario runs: RabbitMQ's tutorial 5.
-fn tutorial_view(
-    tutorial: &Result<Broker, String>,
-    typed: &UseStateHandle<Option<String>>,
-) -> Html {
-    let key = (**typed)
-        .clone()
-        .unwrap_or_else(|| "quick.orange.rabbit".to_owned());
+fn tutorial_view(tutorial: &Result<Broker, String>, typed: &Typed) -> Html {
+    let (key, headers) = typed.or(("quick.orange.rabbit".to_owned(), String::new()));
     let explained = match tutorial {
-        Ok(broker) => explain(broker, switchyard_core::DEFAULT_VHOST, EXCHANGE, &key).map(Rc::new),
+        Ok(broker) => parse_headers(&headers)
+            .and_then(|table| {
+                explain(
+                    broker,
+                    switchyard_core::DEFAULT_VHOST,
+                    EXCHANGE,
+                    &key,
+                    table,
+                )
+            })
+            .map(Rc::new),
         Err(error) => Err(format!("Could not build the tutorial topology: {error}")),
     };
     html! {
@@ -212,27 +275,42 @@ fn tutorial_view(
                 { "Exchange " }<code>{ EXCHANGE }</code>{ " (topic) from RabbitMQ's tutorial 5: " }
                 { for BINDINGS.iter().map(|(q, k)| html! { <span class="binding"><code>{ *k }</code>{ " → " }{ *q }</span> }) }
             </p>
-            { key_input(&key, typed) }
+            { key_input(&key, &typed.key) }
+            { headers_input(&headers, &typed.headers) }
             { explanation(explained) }
         </>
     }
 }
 
 fn key_input(key: &str, typed: &UseStateHandle<Option<String>>) -> Html {
-    let oninput = {
-        let typed = typed.clone();
-        Callback::from(move |e: InputEvent| {
-            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
-                typed.set(Some(input.value()));
-            }
-        })
-    };
     html! {
         <label class="key">
             { "Routing key " }
-            <input id="routing-key" type="text" value={key.to_owned()} {oninput} spellcheck="false" />
+            <input id="routing-key" type="text" value={key.to_owned()} oninput={typing(typed)}
+                spellcheck="false" />
         </label>
     }
+}
+
+fn headers_input(headers: &str, typed: &UseStateHandle<Option<String>>) -> Html {
+    html! {
+        <label class="headers">
+            { "Headers " }<span class="muted">{ "(JSON; CC and BCC add routing keys)" }</span>
+            <input id="explorer-headers" type="text" value={headers.to_owned()}
+                oninput={typing(typed)} spellcheck="false" autocomplete="off"
+                placeholder={r#"{"format": "pdf", "CC": ["audit"]}"#} />
+        </label>
+    }
+}
+
+/// Keeps what is typed into an input in `typed`.
+fn typing(typed: &UseStateHandle<Option<String>>) -> Callback<InputEvent> {
+    let typed = typed.clone();
+    Callback::from(move |e: InputEvent| {
+        if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+            typed.set(Some(input.value()));
+        }
+    })
 }
 
 fn explanation(explained: Result<Rc<RouteExplanation>, String>) -> Html {
@@ -247,5 +325,71 @@ fn explanation(explained: Result<Rc<RouteExplanation>, String>) -> Html {
             </>
         },
         Err(error) => html! { <p class="error" role="alert" id="explanation">{ error }</p> },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchyard_core::{DEFAULT_VHOST, Value};
+
+    #[test]
+    fn headers_are_a_json_object_or_nothing() {
+        assert!(parse_headers("  ").unwrap().is_empty());
+        let table = parse_headers(r#"{"format": "pdf", "n": 2, "CC": ["a.b"]}"#).unwrap();
+        assert_eq!(table.get("format").and_then(Value::as_str), Some("pdf"));
+        assert_eq!(table.get("n"), Some(&Value::Int(2)));
+        assert!(matches!(table.get("CC"), Some(Value::Array(v)) if v.len() == 1));
+        for (text, says) in [
+            ("[1, 2]", "Headers: expected a JSON object"),
+            ("\"pdf\"", "Headers: expected a JSON object"),
+            (
+                "{\"format\": pdf}",
+                "Headers: this is not JSON (expected value at line 1",
+            ),
+        ] {
+            let error = parse_headers(text).unwrap_err();
+            assert!(error.starts_with(says), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn cc_headers_add_routing_keys_to_the_tutorial() {
+        let broker = tutorial_broker().unwrap();
+        let queues = |key: &str, headers: &str| {
+            let table = parse_headers(headers).unwrap();
+            let e = explain(&broker, DEFAULT_VHOST, EXCHANGE, key, table).unwrap();
+            e.queues().to_vec()
+        };
+        assert!(queues("quick.brown.fox", "").is_empty());
+        assert_eq!(queues("quick.brown.fox", r#"{"CC": ["lazy.dog"]}"#), ["Q2"]);
+        assert_eq!(
+            queues("quick.brown.fox", r#"{"BCC": ["a.orange.b"]}"#),
+            ["Q1"]
+        );
+    }
+
+    #[test]
+    fn a_headers_exchange_is_explained_with_the_headers_typed() {
+        let text = include_str!("../scenarios/reference.json");
+        let scenario = switchyard_core::sim::Scenario::from_json_text(text).unwrap();
+        let options = switchyard_core::sim::Options::default();
+        let sim = Simulation::new(scenario, options).unwrap();
+        let producers = &sim.scenario().producers;
+        let target = Target {
+            vhost: DEFAULT_VHOST.into(),
+            exchange: "match".into(),
+        };
+        assert!(targets(sim.broker(), producers).contains(&target));
+        // The example is what the first producer to `match` would send.
+        let (key, headers) = example_for(&target, producers);
+        assert_eq!(headers, r#"{"region":"eu","tier":"gold"}"#);
+        let routed = |headers: &str| {
+            let table = parse_headers(headers).unwrap();
+            let e = explain(sim.broker(), DEFAULT_VHOST, "match", &key, table).unwrap();
+            e.queues().len()
+        };
+        assert!(routed(&headers) > 0);
+        assert_eq!(routed(""), 0, "no headers match no x-match binding");
     }
 }

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use switchyard_app::explorer::Explorer;
 use switchyard_app::inspector::{Inspector, InspectorProps};
 use switchyard_app::metrics_panel::{MetricsPanel, MetricsPanelProps};
 use switchyard_app::narration::{Narration, NarrationProps};
@@ -18,7 +19,7 @@ use switchyard_core::MessageId;
 use switchyard_core::sim::{Options, Scenario, SimTime, Simulation};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement};
+use web_sys::{Element, HtmlElement, HtmlInputElement, InputEvent, InputEventInit};
 use yew::{BaseComponent, Callback};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -60,6 +61,21 @@ fn click(root: &Element, selector: &str) {
         .unwrap()
         .unchecked_into();
     el.click();
+}
+
+/// Types `value` into the input `selector` as a user would (an `input` event that bubbles).
+async fn type_into(root: &Element, selector: &str, value: &str) {
+    let input: HtmlInputElement = root
+        .query_selector(selector)
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    input.set_value(value);
+    let init = InputEventInit::new();
+    init.set_bubbles(true);
+    let event = InputEvent::new_with_event_init_dict("input", &init).unwrap();
+    input.dispatch_event(&event).unwrap();
+    settle().await;
 }
 
 /// A callback that keeps what it was called with.
@@ -195,4 +211,26 @@ async fn the_narration_shows_the_step_and_continues() {
     assert_eq!(texts(&root, "h2"), [step.title]);
     click(&root, "button.continue");
     assert_eq!(continued.borrow().len(), 1);
+}
+
+/// Without a running scenario the explorer explains tutorial 5's topic exchange; headers typed
+/// beside the key take part (CC adds a routing key), and headers that are not a JSON object say
+/// so, leaving what was typed in place.
+#[wasm_bindgen_test]
+async fn the_explorer_takes_headers_and_names_what_is_wrong_with_them() {
+    let root = mount::<Explorer>(()).await;
+    type_into(&root, "#routing-key", "quick.brown.fox").await;
+    assert!(texts(&root, "#explanation").concat().contains("dropped"));
+    type_into(&root, "#explorer-headers", r#"{"CC": ["lazy.dog"]}"#).await;
+    let explained = texts(&root, "#explanation").concat();
+    assert!(explained.contains("routed to 1 queue: `Q2`"), "{explained}");
+    type_into(&root, "#explorer-headers", r#"{"CC": [lazy]}"#).await;
+    let error = texts(&root, "p.error").concat();
+    assert!(error.starts_with("Headers: this is not JSON"), "{error}");
+    let input: HtmlInputElement = root
+        .query_selector("#explorer-headers")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(input.value(), r#"{"CC": [lazy]}"#);
 }
