@@ -40,6 +40,10 @@ test("a routing key typed by the user is explained by the core against the runni
   await page.fill("#routing-key", "quick.brown.fox");
   await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("dropped"));
   await screenshot(page, "explorer-unroutable");
+  // A CC header adds a routing key: the same key now reaches Q2 through lazy.#.
+  await page.fill("#explorer-headers", '{"CC": ["lazy.dog"]}');
+  await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("routed to 1 queue: `Q2`"));
+  assert.match(await page.textContent("#explanation"), /CC `lazy.dog`/);
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
