@@ -47,17 +47,19 @@ pub fn tutorial_broker() -> Result<Broker, String> {
     Ok(broker)
 }
 
-/// Why a message published to `exchange` in `vhost` with `routing_key` and `headers` goes where
-/// it goes, or the error a real broker would give.
+/// Why a message published to `exchange` in `vhost` with `routing_key` and `headers` (and
+/// `mandatory`: returned, not dropped, when unroutable) goes where it goes, or the error a real
+/// broker would give.
 pub fn explain(
     broker: &Broker,
     vhost: &str,
     exchange: &str,
     routing_key: &str,
     headers: Table,
+    mandatory: bool,
 ) -> Result<RouteExplanation, String> {
-    let mut publish = Publish::new(exchange, routing_key);
-    publish.properties.headers = headers;
+    let mut publish = Publish::new(exchange, routing_key).with_headers(headers);
+    publish.mandatory = mandatory;
     broker
         .explain(vhost, &publish)
         .map_err(|error| format!("The broker refuses this publish: {}", error.reply_text()))
@@ -174,6 +176,7 @@ pub fn Explorer() -> Html {
     let typed = Typed {
         key: use_state(|| None),
         headers: use_state(|| None),
+        mandatory: use_state(|| false),
     };
     let sim_ref = ctx.as_ref().and_then(|c| c.sim.clone());
     let sim = sim_ref.as_ref().and_then(|s| s.get());
@@ -194,6 +197,7 @@ pub fn Explorer() -> Html {
 struct Typed {
     key: UseStateHandle<Option<String>>,
     headers: UseStateHandle<Option<String>>,
+    mandatory: UseStateHandle<bool>,
 }
 
 impl Typed {
@@ -202,6 +206,18 @@ impl Typed {
         let key = (*self.key).clone().unwrap_or(example.0);
         let headers = (*self.headers).clone().unwrap_or(example.1);
         (key, headers)
+    }
+
+    /// The explanation of `key` with the `headers` text and the mandatory flag, on `exchange`.
+    fn explain(
+        &self,
+        broker: &Broker,
+        vhost: &str,
+        exchange: &str,
+        (key, headers): &(String, String),
+    ) -> Result<Rc<RouteExplanation>, String> {
+        let table = parse_headers(headers)?;
+        explain(broker, vhost, exchange, key, table, *self.mandatory).map(Rc::new)
     }
 }
 
@@ -217,7 +233,7 @@ fn scenario_view(sim: &Simulation, picked: &UseStateHandle<Option<Target>>, type
         .clone()
         .filter(|t| targets.contains(t))
         .unwrap_or(guess);
-    let (key, headers) = typed.or(example_for(&target, producers));
+    let message = typed.or(example_for(&target, producers));
     let vhosts = broker.vhosts().count();
     let onchange = {
         let (picked, targets) = (picked.clone(), targets.clone());
@@ -229,9 +245,8 @@ fn scenario_view(sim: &Simulation, picked: &UseStateHandle<Option<Target>>, type
             picked.set(index.and_then(|i| targets.get(i).cloned()));
         })
     };
-    let explained = parse_headers(&headers)
-        .and_then(|table| explain(broker, &target.vhost, &target.exchange, &key, table))
-        .map(Rc::new);
+    let explained = typed.explain(broker, &target.vhost, &target.exchange, &message);
+    let (key, headers) = message;
     html! {
         <>
             <p class="hint">{ "A message published now, explained against the topology as it is at this moment." }</p>
@@ -246,7 +261,7 @@ fn scenario_view(sim: &Simulation, picked: &UseStateHandle<Option<Target>>, type
                 </label>
                 { key_input(&key, &typed.key) }
             </div>
-            { headers_input(&headers, &typed.headers) }
+            { headers_input(&headers, typed) }
             { explanation(explained) }
         </>
     }
@@ -254,21 +269,12 @@ fn scenario_view(sim: &Simulation, picked: &UseStateHandle<Option<Target>>, type
 
 /// Until a scenario runs: RabbitMQ's tutorial 5.
 fn tutorial_view(tutorial: &Result<Broker, String>, typed: &Typed) -> Html {
-    let (key, headers) = typed.or(("quick.orange.rabbit".to_owned(), String::new()));
+    let message = typed.or(("quick.orange.rabbit".to_owned(), String::new()));
     let explained = match tutorial {
-        Ok(broker) => parse_headers(&headers)
-            .and_then(|table| {
-                explain(
-                    broker,
-                    switchyard_core::DEFAULT_VHOST,
-                    EXCHANGE,
-                    &key,
-                    table,
-                )
-            })
-            .map(Rc::new),
+        Ok(broker) => typed.explain(broker, switchyard_core::DEFAULT_VHOST, EXCHANGE, &message),
         Err(error) => Err(format!("Could not build the tutorial topology: {error}")),
     };
+    let (key, headers) = message;
     html! {
         <>
             <p class="hint">
@@ -276,7 +282,7 @@ fn tutorial_view(tutorial: &Result<Broker, String>, typed: &Typed) -> Html {
                 { for BINDINGS.iter().map(|(q, k)| html! { <span class="binding"><code>{ *k }</code>{ " → " }{ *q }</span> }) }
             </p>
             { key_input(&key, &typed.key) }
-            { headers_input(&headers, &typed.headers) }
+            { headers_input(&headers, typed) }
             { explanation(explained) }
         </>
     }
@@ -292,14 +298,29 @@ fn key_input(key: &str, typed: &UseStateHandle<Option<String>>) -> Html {
     }
 }
 
-fn headers_input(headers: &str, typed: &UseStateHandle<Option<String>>) -> Html {
+/// The headers typed and the mandatory flag.
+fn headers_input(headers: &str, typed: &Typed) -> Html {
+    let onchange = {
+        let mandatory = typed.mandatory.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                mandatory.set(input.checked());
+            }
+        })
+    };
     html! {
-        <label class="headers">
-            { "Headers " }<span class="muted">{ "(JSON; CC and BCC add routing keys)" }</span>
-            <input id="explorer-headers" type="text" value={headers.to_owned()}
-                oninput={typing(typed)} spellcheck="false" autocomplete="off"
-                placeholder={r#"{"format": "pdf", "CC": ["audit"]}"#} />
-        </label>
+        <div class="explorer-inputs">
+            <label class="headers">
+                { "Headers " }<span class="muted">{ "(JSON; CC and BCC add routing keys)" }</span>
+                <input id="explorer-headers" type="text" value={headers.to_owned()}
+                    oninput={typing(&typed.headers)} spellcheck="false" autocomplete="off"
+                    placeholder={r#"{"format": "pdf", "CC": ["audit"]}"#} />
+            </label>
+            <label class="mandatory" title="An unroutable mandatory message is returned to the publisher (basic.return 312 NO_ROUTE) instead of dropped">
+                <input id="explorer-mandatory" type="checkbox" checked={*typed.mandatory} {onchange} />
+                { " mandatory" }
+            </label>
+        </div>
     }
 }
 
@@ -358,7 +379,7 @@ mod tests {
         let broker = tutorial_broker().unwrap();
         let queues = |key: &str, headers: &str| {
             let table = parse_headers(headers).unwrap();
-            let e = explain(&broker, DEFAULT_VHOST, EXCHANGE, key, table).unwrap();
+            let e = explain(&broker, DEFAULT_VHOST, EXCHANGE, key, table, false).unwrap();
             e.queues().to_vec()
         };
         assert!(queues("quick.brown.fox", "").is_empty());
@@ -386,7 +407,7 @@ mod tests {
         assert_eq!(headers, r#"{"region":"eu","tier":"gold"}"#);
         let routed = |headers: &str| {
             let table = parse_headers(headers).unwrap();
-            let e = explain(sim.broker(), DEFAULT_VHOST, "match", &key, table).unwrap();
+            let e = explain(sim.broker(), DEFAULT_VHOST, "match", &key, table, false).unwrap();
             e.queues().len()
         };
         assert!(routed(&headers) > 0);

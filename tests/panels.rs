@@ -214,8 +214,8 @@ async fn the_narration_shows_the_step_and_continues() {
 }
 
 /// Without a running scenario the explorer explains tutorial 5's topic exchange; headers typed
-/// beside the key take part (CC adds a routing key), and headers that are not a JSON object say
-/// so, leaving what was typed in place.
+/// beside the key take part (CC adds a routing key), mandatory returns what is unroutable, and
+/// headers that are not a JSON object say so, leaving what was typed in place.
 #[wasm_bindgen_test]
 async fn the_explorer_takes_headers_and_names_what_is_wrong_with_them() {
     let root = mount::<Explorer>(()).await;
@@ -224,6 +224,12 @@ async fn the_explorer_takes_headers_and_names_what_is_wrong_with_them() {
     type_into(&root, "#explorer-headers", r#"{"CC": ["lazy.dog"]}"#).await;
     let explained = texts(&root, "#explanation").concat();
     assert!(explained.contains("routed to 1 queue: `Q2`"), "{explained}");
+    // Mandatory: the unroutable message is returned instead of dropped.
+    type_into(&root, "#explorer-headers", "").await;
+    click(&root, "#explorer-mandatory");
+    settle().await;
+    let explained = texts(&root, "#explanation").concat();
+    assert!(explained.contains("returned to the publisher (312 NO_ROUTE)"), "{explained}");
     type_into(&root, "#explorer-headers", r#"{"CC": [lazy]}"#).await;
     let error = texts(&root, "p.error").concat();
     assert!(error.starts_with("Headers: this is not JSON"), "{error}");
