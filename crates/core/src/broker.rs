@@ -9,6 +9,7 @@
 
 mod clock;
 mod consume;
+mod dlx;
 mod flow;
 mod retype;
 mod routes;
@@ -146,12 +147,36 @@ impl Broker {
 
     /// Adds or replaces a policy; queue settings follow at once.
     pub fn set_policy(&mut self, policy: Policy) {
-        self.routes.clear();
         self.policies.set(policy);
+        self.policies_changed();
+    }
+
+    /// Removes the policy `name` of `vhost`; gives whether there was one. Queue settings
+    /// follow at once.
+    pub fn clear_policy(&mut self, vhost: &str, name: &str) -> bool {
+        let had = self.policies.clear(vhost, name);
+        if had {
+            self.policies_changed();
+        }
+        had
+    }
+
+    /// Every queue's settings again. A quorum queue that stops dead-lettering at least once
+    /// deletes the messages it held (`rabbit_fifo_dlx:update_config/4`).
+    fn policies_changed(&mut self) {
+        self.routes.clear();
         let (policies, profile) = (&self.policies, self.profile);
+        let mut switched = Vec::new();
         for queue in self.slots.iter_mut().flatten() {
+            let before = queue.config.dead_letter_strategy;
             queue.config = config::resolve(&queue.decl, &queue.vhost, policies, profile);
+            if before != queue.config.dead_letter_strategy {
+                switched.push(queue.slot);
+            }
             self.maybe_due |= queue.may_fall_due();
+        }
+        for slot in switched {
+            self.drop_dead_letter_backlog(slot);
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod config;
 pub mod consumer;
 pub mod death;
+pub mod dlx;
 pub mod entry;
 mod overflow;
 pub mod store;
@@ -36,6 +37,15 @@ pub struct Ctx<'a> {
     pub now: u64,
 }
 
+/// Who enqueues into a queue, as a quorum `reject-publish` queue tracks its enqueuers: a
+/// publishing channel, or the at-least-once dead-letter worker of the queue in a slot (a
+/// publisher with confirms of its own, `rabbit_fifo_dlx_worker`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Enqueuer {
+    Channel(ChannelId),
+    DeadLetterWorker(usize),
+}
+
 /// How an unsettled copy comes back to its queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Return {
@@ -59,7 +69,9 @@ pub struct Queue {
     /// Quorum `reject-publish`: the channels that published here and whether each is blocked
     /// (refused until the queue is at or below 80% of its limit), as `rabbit_fifo` tracks its
     /// enqueuers. A channel that never published here is not blocked.
-    enqueuers: BTreeMap<ChannelId, bool>,
+    enqueuers: BTreeMap<Enqueuer, bool>,
+    /// At-least-once dead letters held until their targets confirm them.
+    pub(crate) dlx: dlx::Backlog,
     /// Virtual time of the last use (`x-expires`).
     last_used: u64,
     /// Where the broker keeps it (its deliveries name it by this).
@@ -77,6 +89,7 @@ impl Queue {
             consumers: Consumers::default(),
             next_seq: 1,
             enqueuers: BTreeMap::new(),
+            dlx: dlx::Backlog::default(),
             last_used: now,
             slot: 0,
         }
@@ -89,6 +102,23 @@ impl Queue {
     /// Ready messages (including expired ones not yet at the head).
     pub fn message_count(&self) -> usize {
         self.store.len()
+    }
+
+    /// `messages_dlx` and `message_bytes_dlx`: the dead letters held at-least-once, not
+    /// ready and not unacked, yet counted in the management UI's Total and toward the length
+    /// limits (`rabbit_fifo:messages_total/1`, `is_over_limit/1`).
+    pub fn messages_dlx(&self) -> (usize, usize) {
+        self.dlx.stat()
+    }
+
+    /// The ids of the dead letters held at-least-once.
+    pub fn dlx_messages(&self) -> Vec<MessageId> {
+        self.dlx.messages()
+    }
+
+    /// The unconfirmed dead letters its at-least-once worker holds.
+    pub fn dlx_pending(&self) -> &[dlx::Pending] {
+        self.dlx.pending()
     }
 
     pub fn consumers(&self) -> impl Iterator<Item = &Consumer> {
@@ -126,10 +156,11 @@ impl Queue {
     /// Whether this queue can ever need the clock's attention: it has `x-expires`, or a copy
     /// with an expiry came in (sticky).
     pub fn may_fall_due(&self) -> bool {
-        self.store.ever_timed() || self.config.expires.is_some()
+        self.store.ever_timed() || self.config.expires.is_some() || self.dlx.timer().is_some()
     }
 
-    /// When this queue next needs attention: its head's expiry or its own `x-expires`.
+    /// When this queue next needs attention: its head's expiry, its own `x-expires` or its
+    /// dead-letter worker's retry.
     pub fn next_due(&self) -> Option<u64> {
         if !self.may_fall_due() {
             return None;
@@ -144,7 +175,7 @@ impl Queue {
             (Some(ms), true) => Some(self.last_used.saturating_add(ms)),
             _ => None,
         };
-        [head, unused].into_iter().flatten().min()
+        [head, unused, self.dlx.timer()].into_iter().flatten().min()
     }
 
     pub fn is_unused_since_expiry(&self, now: u64) -> bool {
@@ -165,11 +196,12 @@ impl Queue {
     }
 
     /// A message arrives (publish or dead letter). `false` when the queue refused it.
-    /// `enqueuer` is the publishing channel; `None` for a dead letter, which no channel sent.
+    /// `enqueuer` is the publishing channel or dead-letter worker; `None` for an at-most-once
+    /// dead letter, which nobody tracks.
     pub fn admit(
         &mut self,
         content: Rc<Content>,
-        enqueuer: Option<ChannelId>,
+        enqueuer: Option<Enqueuer>,
         cx: &mut Ctx,
     ) -> bool {
         let message = content.id;

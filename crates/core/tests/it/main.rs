@@ -7,6 +7,7 @@
 )]
 
 mod conformance;
+mod dlx_at_least_once;
 mod presets;
 mod queue_accounting;
 mod queue_conformance;
