@@ -94,7 +94,7 @@ pub fn resolve(decl: &QueueDecl, vhost: &str, policies: &Policies, profile: Prof
     };
     let dead_letter_exchange = sources.text("x-dead-letter-exchange", "dead-letter-exchange");
     let overflow = overflow.unwrap_or_default();
-    let dead_letter_strategy = strategy(
+    let dead_letter_strategy = crate::queue::dlx::strategy(
         kind,
         dead_letter_exchange.is_some(),
         sources.text("x-dead-letter-strategy", "dead-letter-strategy"),
@@ -166,29 +166,6 @@ impl<'a, P: Fn(&str) -> Option<&'a Value>> Sources<'a, P> {
             .get_str(arg)
             .or_else(|| (self.policy)(policy).and_then(Value::as_str))
             .map(str::to_owned)
-    }
-}
-
-/// `rabbit_quorum_queue:dlh/5` (v3.10.8 l. 1287-1319, v4.3.5 l. 2012-2034): at-least-once
-/// only on a quorum queue with a dead-letter exchange whose effective overflow is
-/// `reject-publish` (the argument beats the policy, as for the exchange). With `drop-head`
-/// (which is also what `reject-publish-dlx` means on a quorum queue) RabbitMQ logs "Falling
-/// back to dead-letter-strategy at-most-once"; without a dead-letter exchange dead-lettering
-/// is off. Classic queues have no such strategy (the policy key does not apply to them).
-fn strategy(
-    kind: QueueKind,
-    has_exchange: bool,
-    requested: Option<String>,
-    overflow: Overflow,
-) -> DeadLetterStrategy {
-    let at_least_once = kind == QueueKind::Quorum
-        && has_exchange
-        && requested.as_deref() == Some("at-least-once")
-        && overflow == Overflow::RejectPublish;
-    if at_least_once {
-        DeadLetterStrategy::AtLeastOnce
-    } else {
-        DeadLetterStrategy::AtMostOnce
     }
 }
 

@@ -1,7 +1,8 @@
-//! At-least-once dead-lettering as the source quorum queue holds it: the dead-lettered
-//! messages it keeps (`rabbit_fifo_dlx`'s `discards`), the ones checked out to its dead-letter
-//! worker (at most [`WORKER_PREFETCH`]) with the target queues that confirmed or refused each
-//! (`rabbit_fifo_dlx_worker`'s `pendings`), and the worker's retry timer (`settle_timeout`).
+//! At-least-once dead-lettering as the source quorum queue holds it: when the strategy applies,
+//! the dead-lettered messages it keeps (`rabbit_fifo_dlx`'s `discards`), the ones checked out
+//! to its dead-letter worker (at most [`WORKER_PREFETCH`]) with the target queues that
+//! confirmed or refused each (`rabbit_fifo_dlx_worker`'s `pendings`), and the worker's retry
+//! timer (`settle_timeout`).
 //! Routing a dead letter and offering it to the targets is the broker's job (`broker::dlx`);
 //! this module never routes and never reads a clock: time is an argument.
 
@@ -9,6 +10,8 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::event::{MessageId, Name};
+use crate::queue::Queue;
+use crate::queue::config::{DeadLetterStrategy, Overflow, QueueKind};
 use crate::queue::death::DeathReason;
 use crate::queue::entry::Content;
 
@@ -20,6 +23,48 @@ pub const SETTLE_TIMEOUT_MS: u64 = 180_000;
 /// `dead_letter_worker_consumer_prefetch` (deps/rabbit/Makefile: 32): how many dead letters
 /// the worker holds unconfirmed at once; the rest wait in the source queue.
 pub const WORKER_PREFETCH: usize = 32;
+
+/// `rabbit_quorum_queue:dlh/5` (v3.10.8 l. 1287-1319, v4.3.5 l. 2012-2034): at-least-once
+/// only on a quorum queue with a dead-letter exchange whose effective overflow is
+/// `reject-publish` (the argument beats the policy, as for the exchange). With `drop-head`
+/// (which is also what `reject-publish-dlx` means on a quorum queue) RabbitMQ logs "Falling
+/// back to dead-letter-strategy at-most-once"; without a dead-letter exchange dead-lettering
+/// is off. Classic queues have no such strategy (the policy key does not apply to them).
+pub fn strategy(
+    kind: QueueKind,
+    has_exchange: bool,
+    requested: Option<String>,
+    overflow: Overflow,
+) -> DeadLetterStrategy {
+    let at_least_once = kind == QueueKind::Quorum
+        && has_exchange
+        && requested.as_deref() == Some("at-least-once")
+        && overflow == Overflow::RejectPublish;
+    if at_least_once {
+        DeadLetterStrategy::AtLeastOnce
+    } else {
+        DeadLetterStrategy::AtMostOnce
+    }
+}
+
+impl Queue {
+    /// `messages_dlx` and `message_bytes_dlx`: the dead letters held at-least-once, not
+    /// ready and not unacked, yet counted in the management UI's Total and toward the length
+    /// limits (`rabbit_fifo:messages_total/1`, `is_over_limit/1`).
+    pub fn messages_dlx(&self) -> (usize, usize) {
+        self.dlx.stat()
+    }
+
+    /// The ids of the dead letters held at-least-once.
+    pub fn dlx_messages(&self) -> Vec<MessageId> {
+        self.dlx.messages()
+    }
+
+    /// The unconfirmed dead letters its at-least-once worker holds.
+    pub fn dlx_pending(&self) -> &[Pending] {
+        self.dlx.pending()
+    }
+}
 
 /// A message dead-lettered at least once, as its source keeps it.
 #[derive(Debug, Clone)]
@@ -94,15 +139,15 @@ pub struct Backlog {
     pending: Vec<Pending>,
     /// When the worker's `settle_timeout` timer fires.
     timer: Option<u64>,
+    /// Body bytes of what is held, waiting or checked out (kept up to date: the length
+    /// limits read it on every publish).
+    bytes: usize,
 }
 
 impl Backlog {
     /// `rabbit_fifo_dlx:stat/1`: waiting plus checked out; with the body bytes.
     pub fn stat(&self) -> (usize, usize) {
-        let waiting = self.discards.iter().map(|d| d.content.size());
-        let held = self.pending.iter().map(|p| p.discard.content.size());
-        let bytes = waiting.chain(held).sum();
-        (self.discards.len() + self.pending.len(), bytes)
+        (self.discards.len() + self.pending.len(), self.bytes)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -122,26 +167,34 @@ impl Backlog {
     }
 
     pub fn push(&mut self, discard: Discard) {
+        self.bytes += discard.content.size();
         self.discards.push_back(discard);
     }
 
-    /// The next message for the worker, if it holds fewer than [`WORKER_PREFETCH`].
+    /// The next message for the worker, if it holds fewer than [`WORKER_PREFETCH`]. Until
+    /// [`Backlog::hold`] takes it back (or its targets confirm it at once) it is the broker's.
     pub fn checkout(&mut self) -> Option<Discard> {
         if self.pending.len() >= WORKER_PREFETCH {
             return None;
         }
-        self.discards.pop_front()
+        let discard = self.discards.pop_front()?;
+        self.bytes = self.bytes.saturating_sub(discard.content.size());
+        Some(discard)
     }
 
     /// The worker keeps `pending` until its targets confirm.
     pub fn hold(&mut self, pending: Pending) {
+        self.bytes += pending.discard.content.size();
         self.pending.push(pending);
     }
 
     /// Takes the pending dead letters out for a retry; [`Backlog::hold`] puts back the ones
     /// still unconfirmed.
     pub fn take_pending(&mut self) -> Vec<Pending> {
-        std::mem::take(&mut self.pending)
+        let taken = std::mem::take(&mut self.pending);
+        let size: usize = taken.iter().map(|p| p.discard.content.size()).sum();
+        self.bytes = self.bytes.saturating_sub(size);
+        taken
     }
 
     pub fn timer(&self) -> Option<u64> {
@@ -221,7 +274,10 @@ mod tests {
             taken += 1;
         }
         assert_eq!(taken, WORKER_PREFETCH);
-        assert_eq!(b.stat().0, 40);
+        assert_eq!(b.stat(), (40, 160));
+        let taken = b.take_pending();
+        assert_eq!(b.stat(), (8, 32));
+        taken.into_iter().for_each(|p| b.hold(p));
         b.arm(1_000);
         assert_eq!(b.timer(), Some(181_000));
         b.arm(5_000);

@@ -104,23 +104,6 @@ impl Queue {
         self.store.len()
     }
 
-    /// `messages_dlx` and `message_bytes_dlx`: the dead letters held at-least-once, not
-    /// ready and not unacked, yet counted in the management UI's Total and toward the length
-    /// limits (`rabbit_fifo:messages_total/1`, `is_over_limit/1`).
-    pub fn messages_dlx(&self) -> (usize, usize) {
-        self.dlx.stat()
-    }
-
-    /// The ids of the dead letters held at-least-once.
-    pub fn dlx_messages(&self) -> Vec<MessageId> {
-        self.dlx.messages()
-    }
-
-    /// The unconfirmed dead letters its at-least-once worker holds.
-    pub fn dlx_pending(&self) -> &[dlx::Pending] {
-        self.dlx.pending()
-    }
-
     pub fn consumers(&self) -> impl Iterator<Item = &Consumer> {
         self.consumers.iter()
     }
