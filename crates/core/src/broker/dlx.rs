@@ -26,15 +26,10 @@ struct Source {
     target: Target,
 }
 
-/// One publish of a dead letter: the targets it went to and the ones the cycle rule stopped.
-struct Sent {
-    queues: Vec<Name>,
-    cycles: Vec<Name>,
-}
-
 /// What a retry did with one dead letter.
 enum Republish {
-    Sent(Sent),
+    /// Published to the targets that had not confirmed it.
+    Sent,
     /// The exchange routes it nowhere now.
     NoRoute,
     /// Not due, no exchange, or every routed target confirmed or is stopped by the cycle rule.
@@ -75,18 +70,7 @@ impl Broker {
                 Republish::Nothing
             };
             match outcome {
-                Republish::Sent(sent) => {
-                    self.events.push(Event::DeadLetterRetried {
-                        message: pending.discard.content.id,
-                        vhost: source.vhost.clone(),
-                        queue: source.queue.clone(),
-                        exchange: source.target.exchange.as_str().into(),
-                        dead_letter: pending.letter.id,
-                        queues: sent.queues,
-                        cycles: sent.cycles,
-                    });
-                    self.settle_or_hold(slot, &source, pending);
-                }
+                Republish::Sent => self.settle_or_hold(slot, &source, pending),
                 // `{[], [_|_]}` in `redeliver0`: no route any more, and some target confirmed
                 // it (mandatory semantics): the source lets it go.
                 Republish::NoRoute if !pending.settled.is_empty() => {
@@ -235,8 +219,18 @@ impl Broker {
             .filter(|q| !queues.contains(q))
             .collect();
         pending.letter = Rc::new(letter);
+        // Before the copies' own events, which come through this exchange.
+        self.events.push(Event::DeadLetterRetried {
+            message: pending.discard.content.id,
+            vhost: source.vhost.clone(),
+            queue: source.queue.clone(),
+            exchange: source.target.exchange.as_str().into(),
+            dead_letter: pending.letter.id,
+            queues: queues.clone(),
+            cycles,
+        });
         self.send(slot, source, pending, &queues, awaited);
-        Republish::Sent(Sent { queues, cycles })
+        Republish::Sent
     }
 
     /// Offers the dead letter to `queues` as the worker (an enqueuer a quorum target can

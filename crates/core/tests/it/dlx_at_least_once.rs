@@ -129,11 +129,20 @@ fn held_until_every_target_confirms_then_retried_to_the_refusing_one_only() {
         assert_eq!((held(&b), ready(&b, "t")), (1, 0), "{profile}");
         b.advance(10 + RETRY).unwrap();
         let events = b.drain_events();
-        let retried = events.iter().find_map(|e| match e {
-            Event::DeadLetterRetried { queues, .. } => Some(queues.clone()),
-            _ => None,
-        });
-        assert_eq!(retried, Some(names(&["t"])), "{profile}: not t2 again");
+        let retried = events.iter().position(
+            |e| matches!(e, Event::DeadLetterRetried { queues, .. } if *queues == names(&["t"])),
+        );
+        let enqueued = events
+            .iter()
+            .position(|e| matches!(e, Event::Enqueued { .. }));
+        assert!(
+            retried.is_some(),
+            "{profile}: to t only, not t2 again: {events:?}"
+        );
+        assert!(
+            retried < enqueued,
+            "{profile}: the retry comes before its copy"
+        );
         assert!(
             events
                 .iter()
