@@ -311,6 +311,9 @@ impl Broker {
     /// Removes a queue with its contents, consumers and bindings; `why` is the event that
     /// explains an automatic deletion.
     fn remove_queue(&mut self, vhost: &str, name: &str, why: Option<Event>) {
+        if let Some(slot) = self.slot_of(vhost, name) {
+            self.drop_dead_letter_backlog(slot);
+        }
         self.with_queue(vhost, name, |q, cx| {
             q.purge(cx);
             let tags: Vec<(Name, crate::channel::ChannelId)> = q

@@ -201,7 +201,8 @@ pub enum Event {
         dead_letter: MessageId,
     },
     /// `queue` stopped dead-lettering at least once (a policy or its dead-letter exchange went
-    /// away, or its overflow became `drop-head`): the messages it held are deleted.
+    /// away, or its overflow became `drop-head`) or is deleted: the messages it held are
+    /// deleted.
     DeadLettersDeleted {
         vhost: Name,
         queue: Name,

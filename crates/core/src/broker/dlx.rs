@@ -85,7 +85,7 @@ impl Broker {
     }
 
     /// `switch_from(at_least_once, ...)`: the queue in `slot` no longer dead-letters at least
-    /// once; every message it held is deleted.
+    /// once (or is being deleted); every message it held is deleted.
     pub(super) fn drop_dead_letter_backlog(&mut self, slot: usize) {
         self.with_slot(slot, |q, cx| {
             let messages = q.dlx.clear();

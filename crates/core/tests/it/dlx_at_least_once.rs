@@ -277,6 +277,20 @@ fn removing_the_strategy_deletes_what_the_queue_held() {
         drain(&mut b, "t", 2);
         b.advance(2 * RETRY).unwrap();
         assert_eq!(ready(&b, "t"), 0, "{profile}: never delivered");
+        // Deleting the source deletes what it held, too.
+        b.set_policy(policy(
+            "alo",
+            json!({"dead-letter-strategy": "at-least-once"}),
+        ));
+        full(&mut b, "t", 2 * RETRY);
+        let n = die(&mut b, "n", 2 * RETRY);
+        b.drain_events();
+        b.delete_queue(VHOST, "src").unwrap();
+        let deleted = b.drain_events().into_iter().find_map(|e| match e {
+            Event::DeadLettersDeleted { messages, .. } => Some(messages),
+            _ => None,
+        });
+        assert_eq!(deleted, Some(vec![n]), "{profile}");
     }
 }
 
