@@ -108,7 +108,7 @@ impl Queue {
     /// Quorum `reject-publish`: once over the limit every known enqueuer is blocked; at or
     /// below 80% of it every one is unblocked (`rabbit_fifo`'s `LOW_LIMIT`). The dead letters
     /// held at-least-once count as well (`is_over_limit/1`, `is_below_soft_limit/1`:
-    /// `messages_ready(State) + NumDlx`, `BytesEnq + BytesDlx`, v3.10.8 l. 2176-2195).
+    /// `messages_ready(State) + NumDlx`, `BytesEnq + BytesDlx`, v3.10.8 l. 2175-2195).
     pub(crate) fn update_blocked(&mut self) {
         if self.config.kind != QueueKind::Quorum || self.overflow() != Overflow::RejectPublish {
             return;

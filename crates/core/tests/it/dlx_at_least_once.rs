@@ -103,7 +103,7 @@ fn names(list: &[&str]) -> Vec<Name> {
     list.iter().map(|s| Name::from(*s)).collect()
 }
 
-/// rabbit_fifo_dlx_worker `forward/6` and `handle_settled0` (v3.10.8 l. 295-345, 381-404): the
+/// rabbit_fifo_dlx_worker `forward/6` and `handle_settled0` (v3.10.8 l. 299-346, 371-396): the
 /// source settles a dead letter only once every target confirmed it; `redeliver0` (l. 449-506)
 /// publishes again, after `settle_timeout`, only to the targets that did not confirm.
 #[test]
@@ -159,8 +159,8 @@ fn held_until_every_target_confirms_then_retried_to_the_refusing_one_only() {
     }
 }
 
-/// `forward/6` with no target (l. 331-337) or a missing exchange (`lookup_dlx`, l. 287-293):
-/// kept and tried again every `settle_timeout` (`redeliver_messages`, l. 409-432; while the
+/// `forward/6` with no target (l. 332-337) or a missing exchange (`lookup_dlx`, l. 287-293):
+/// kept and tried again every `settle_timeout` (`redeliver_messages`, l. 412-432; while the
 /// exchange is missing nothing is published), default 180000 ms (deps/rabbit/Makefile l. 128).
 #[test]
 fn no_route_and_missing_exchange_wait_for_the_timer() {
@@ -187,7 +187,7 @@ fn no_route_and_missing_exchange_wait_for_the_timer() {
     }
 }
 
-/// `rabbit_fifo:is_over_limit/1` and `is_below_soft_limit/1` (v3.10.8 l. 2176-2195, v4.3.5
+/// `rabbit_fifo:is_over_limit/1` and `is_below_soft_limit/1` (v3.10.8 l. 2175-2195, v4.3.5
 /// l. 3323-3343) add `rabbit_fifo_dlx:stat/1` (held messages and bytes) to the ready ones;
 /// `messages_total/1` counts them (the management UI's Total) while `messages_ready/1` does not,
 /// and `messages_dlx` / `message_bytes_dlx` show them (rabbit_quorum_queue `i/2`).
@@ -224,6 +224,62 @@ fn held_dead_letters_count_toward_the_source_limits_not_ready() {
     }
 }
 
+/// `rabbit_fifo_dlx:discard/4` (v3.10.8 l. 159-177) holds every reason but `maxlen` (which
+/// cannot happen with `reject-publish`): expiry and the delivery limit as well as rejection.
+#[test]
+fn expired_and_delivery_limit_dead_letters_are_held_too() {
+    let never = || json!({"x-max-length": 0, "x-overflow": "reject-publish"});
+    for profile in Profile::ALL {
+        let mut b = broker(profile, json!({"x-message-ttl": 10}), &[("t", never())]);
+        b.publish(VHOST, &Publish::new("", "src").with_body("m"), 0)
+            .unwrap();
+        b.advance(20).unwrap();
+        assert_eq!(held(&b), 1, "{profile}: expired");
+        let extra = json!({"x-delivery-limit": 0});
+        let mut b = broker(profile, extra, &[("t", never())]);
+        b.publish(VHOST, &Publish::new("", "src").with_body("m"), 0)
+            .unwrap();
+        let got = b.get(VHOST, "src", CH, false, 1).unwrap().unwrap();
+        b.reject(CH, got.delivery.delivery_tag, true, 2).unwrap();
+        assert_eq!(
+            (held(&b), ready(&b, "src")),
+            (1, 0),
+            "{profile}: delivery limit"
+        );
+    }
+}
+
+/// `checkout_one/1` (v3.10.8 l. 193-214): the worker takes at most
+/// `dead_letter_worker_consumer_prefetch` (32, deps/rabbit/Makefile l. 127) dead letters; the
+/// rest wait in the queue (still counted) until settled ones make room, and are made into dead
+/// letters (their `x-death` written) only then.
+#[test]
+fn the_worker_holds_at_most_32_the_rest_wait_in_the_queue() {
+    for profile in Profile::ALL {
+        let mut b = broker(profile, json!({}), &[]);
+        declare(&mut b, "t", json!({}));
+        for i in 0..40 {
+            die(&mut b, &format!("m{i}"), 0);
+        }
+        let taken = |events: &[Event]| {
+            let dead_lettered = events
+                .iter()
+                .filter(|e| matches!(e, Event::DeadLettered { .. }));
+            dead_lettered.count()
+        };
+        assert_eq!(taken(&b.drain_events()), 32, "{profile}");
+        assert_eq!(held(&b), 40, "{profile}");
+        bind(&mut b, "dlx", "t");
+        b.advance(RETRY).unwrap();
+        assert_eq!(
+            taken(&b.drain_events()),
+            8,
+            "{profile}: taken once room was made"
+        );
+        assert_eq!((held(&b), ready(&b, "t")), (0, 40), "{profile}");
+    }
+}
+
 /// `dlh/5` (rabbit_quorum_queue v3.10.8 l. 1311-1317): with `drop-head` the strategy falls
 /// back to at-most-once, so a refused dead letter is lost and nothing is held.
 #[test]
@@ -243,7 +299,7 @@ fn policy(name: &str, definition: Json) -> Policy {
     Policy::new(VHOST, name, "^src$", ApplyTo::Queues, 0, args(definition)).unwrap()
 }
 
-/// `rabbit_fifo_dlx:update_config/4` and `switch_from/3` (v3.10.8 l. 308-336): leaving
+/// `rabbit_fifo_dlx:update_config/4` and `switch_from/3` (v3.10.8 l. 306-325): leaving
 /// at-least-once (here the policy that asked for it is removed) deletes every held message
 /// ("Deleted ~b dead-lettered messages").
 #[test]
@@ -295,7 +351,7 @@ fn removing_the_strategy_deletes_what_the_queue_held() {
 }
 
 /// While at-least-once stays, a new dead-letter exchange reaches the worker
-/// (`update_config(at_least_once, at_least_once, ...)` sends `lookup_topology`, l. 308-316)
+/// (`update_config(at_least_once, at_least_once, ...)` sends `lookup_topology`, l. 296-303)
 /// and the next retry goes through it (`redeliver0` uses the current `exchange_ref`). The
 /// `x-death` entry is recorded once, when the worker first took the message (`forward/6`
 /// calls `rabbit_dead_letter:make_msg`; `redeliver0` changes only exchange and routing keys).
@@ -375,7 +431,7 @@ fn a_full_quorum_target_refuses_the_worker_until_it_has_room() {
 }
 
 /// A restart gives the source a new worker: `rabbit_fifo_dlx:apply` for a second
-/// `#checkout{}` (v3.10.8 l. 116-140) returns what the old worker held to the discards, in
+/// `#checkout{}` (v3.10.8 l. 114-137) returns what the old worker held to the discards, in
 /// order, and the new one publishes it again to every target, so a target that had confirmed
 /// gets it twice: at least once, not exactly once.
 #[test]
