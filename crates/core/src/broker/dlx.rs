@@ -173,20 +173,19 @@ impl Broker {
     }
 
     /// `redeliver0`: publishes again, through the exchange and routing key configured now
-    /// (without a dead-letter routing key, the keys of the latest `x-death` entry), to the
-    /// routed targets that have not confirmed.
+    /// (without a dead-letter routing key, see [`crate::Profile::dlx_retry_keys_from_x_death`]),
+    /// to the routed targets that have not confirmed.
     fn republish(&mut self, slot: usize, source: &Source, pending: &mut Pending) -> Republish {
         let mut letter = (*pending.letter).clone();
         letter.exchange = source.target.exchange.as_str().into();
-        let keys = match &source.target.routing_key {
-            Some(key) => vec![key.clone()],
-            None => letter
+        letter.route_keys = match &source.target.routing_key {
+            Some(key) => Rc::from([key.clone()]),
+            None if self.profile.dlx_retry_keys_from_x_death() => letter
                 .deaths
                 .first()
-                .map(|d| d.routing_keys.clone())
-                .unwrap_or_default(),
+                .map_or_else(|| Rc::from([]), |d| d.routing_keys.as_slice().into()),
+            None => Rc::clone(&pending.discard.content.route_keys),
         };
-        letter.route_keys = keys.into();
         let routed = self.existing_targets(&source.vhost, &letter);
         if routed.is_empty() {
             return Republish::NoRoute;
