@@ -324,9 +324,9 @@ mod tests {
         );
         // FIXME: RabbitMQ (3.10.8 and 4.3.5) refuses an argument that another queue type owns
         // ("invalid arg 'x-dead-letter-strategy' for queue 'q' in vhost '/' of queue type
-        // rabbit_classic_queue": rabbit_amqqueue `check_declare_arguments/2`, v3.10.8 l. 797-804, with
-        // each type's `queue_arguments` capability). The model checks no argument against the
-        // queue type, so a classic queue accepts it (and ignores it).
+        // rabbit_classic_queue": rabbit_amqqueue `check_declare_arguments/2`, v3.10.8
+        // l. 797-804, with each type's `queue_arguments` capability). The model checks no
+        // argument against the queue type, so a classic queue accepts it (and ignores it).
         check(
             json!({"x-dead-letter-strategy": "at-least-once"}),
             true,
