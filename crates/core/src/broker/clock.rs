@@ -1,7 +1,8 @@
 //! Virtual time and the broker's lifecycle: `advance(now)` runs everything that falls due up
 //! to `now` in time order (expiry at queue heads and its dead letters, queues unused for
-//! `x-expires`, the retries of at-least-once dead-letter workers), plus `queue.purge`, connection close (exclusive queues) and a broker restart,
-//! which keeps durable queues' persistent messages and reports what was lost.
+//! `x-expires`, the retries of at-least-once dead-letter workers), plus `queue.purge`,
+//! connection close (exclusive queues) and a broker restart, which keeps durable queues'
+//! persistent messages, reports what was lost and gives at-least-once queues new workers.
 
 use crate::broker::Broker;
 use crate::channel::Unacked;
