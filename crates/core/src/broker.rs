@@ -2,8 +2,9 @@
 //! operation over them. This file holds the state and the topology operations; the queue
 //! states' slots, which deliveries and routes hold instead of names (`slots`), `route` and
 //! `explain` (`routing`), the routes of publishes remembered until the topology or the policies
-//! change (`routes`), `publish` and dead-lettering (`flow`), consuming and acknowledging
-//! (`consume`), and virtual time, purge and restart (`clock`) live beside it. Everything it
+//! change (`routes`), `publish` and dead-lettering (`flow`), the at-least-once dead-letter
+//! workers of quorum queues (`dlx`), consuming and acknowledging (`consume`), and virtual time,
+//! purge and restart (`clock`) live beside it. Everything it
 //! does is recorded as an [`Event`]; what the caller did wrong is a [`BrokerError`] and leaves
 //! the state as it was. Time is an argument (virtual milliseconds); nothing reads a clock.
 
