@@ -2,8 +2,9 @@
 //! ([`store`]), its effective settings ([`config`]), its consumers ([`consumer`]), TTL expiry at
 //! the head, length limits with their overflow behaviours, requeues (classic: original
 //! position; quorum: back or returns queue, delivery limit) and the dead letters it produces
-//! ([`death`]), or holds until confirmed when it dead-letters at least once ([`dlx`]). Every step is an [`Event`]; dead letters are handed to the broker as queued work,
-//! because routing them needs the whole vhost. It never routes and never reads a clock.
+//! ([`death`]), or holds until confirmed when it dead-letters at least once ([`dlx`]). Every
+//! step is an [`Event`]; dead letters are handed to the broker as queued work, because routing
+//! them needs the whole vhost. It never routes and never reads a clock.
 
 pub mod config;
 pub mod consumer;
