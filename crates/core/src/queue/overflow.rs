@@ -1,19 +1,17 @@
 //! Length limits, TTL expiry and the hand-off of dead letters, for one queue: which overflow
 //! behaviour applies (`reject-publish-dlx` is `drop-head` on quorum queues), whether a new
 //! message is refused (classic: `ready + 1 > max`; quorum: blocked once over the limit until at
-//! or below 80%), `drop-head` from the head, expiry only at the head, and dead letters queued
-//! for the broker to route.
+//! or below 80%; held at-least-once dead letters count), `drop-head` from the head, expiry
+//! only at the head, and dead letters queued for the broker to route (or held, at least once).
 
-use crate::channel::ChannelId;
 use std::rc::Rc;
 
-use crate::queue::Enqueuer;
-use crate::queue::config::DeadLetterStrategy;
-use crate::queue::dlx::Discard;
-
+use crate::channel::ChannelId;
 use crate::event::Event;
-use crate::queue::config::{Overflow, QueueKind};
+use crate::queue::Enqueuer;
+use crate::queue::config::{DeadLetterStrategy, Overflow, QueueKind};
 use crate::queue::death::{DeadLetter, DeathReason, Target};
+use crate::queue::dlx::Discard;
 use crate::queue::entry::Content;
 use crate::queue::{Ctx, Queue};
 
@@ -26,8 +24,9 @@ impl Queue {
     }
 
     /// Whether the queue refuses a new message of `size` bytes from `enqueuer` (checked before
-    /// any consumer). Classic: `ready + 1 > max`. Quorum: only a channel marked blocked is
-    /// refused; the queue itself accepts until it is *over* the limit.
+    /// any consumer). Classic: `ready + 1 > max`. Quorum: only an enqueuer (channel or
+    /// dead-letter worker) marked blocked is refused; the queue itself accepts until it is
+    /// *over* the limit.
     pub(super) fn refuses(&self, size: usize, enqueuer: Option<Enqueuer>) -> bool {
         match (self.config.kind, self.overflow()) {
             (_, Overflow::DropHead) => false,
@@ -43,13 +42,13 @@ impl Queue {
         }
     }
 
-    /// Remembers a publishing channel of a quorum `reject-publish` queue (unblocked at first).
+    /// Remembers an enqueuer of a quorum `reject-publish` queue (unblocked at first).
     pub(super) fn track_enqueuer(&mut self, enqueuer: Option<Enqueuer>) {
-        if let Some(channel) = enqueuer
+        if let Some(enqueuer) = enqueuer
             && self.config.kind == QueueKind::Quorum
             && self.overflow() == Overflow::RejectPublish
         {
-            self.enqueuers.entry(channel).or_insert(false);
+            self.enqueuers.entry(enqueuer).or_insert(false);
         }
     }
 
