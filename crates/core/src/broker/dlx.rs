@@ -1,12 +1,13 @@
 //! At-least-once dead-lettering, the worker's side (`rabbit_fifo_dlx_worker.erl` at v3.10.8
-//! and v4.3.5, which agree on everything modelled here): each quorum queue with the strategy
-//! has a worker that takes its dead letters (at most 32 at once), publishes each through the
-//! dead-letter exchange with confirms, and lets the source queue drop it only once every target
-//! confirmed. A target that refused it (full, `reject-publish`), a dead letter without a route
-//! or a missing exchange waits for the worker's `settle_timeout` timer (virtual time) to be
-//! published again, to the targets that have not confirmed yet. Switching a queue away from
-//! the strategy deletes what it held; a restart hands the held messages to a new worker.
-//! The queue side (what is held, the timer) is [`crate::queue::dlx`].
+//! and v4.3.5, which differ here only in a retry's routing keys): each quorum queue with the
+//! strategy has a worker that takes its dead letters (at most 32 at once), publishes each
+//! through the dead-letter exchange with confirms, and lets the source queue drop it only once
+//! every target confirmed. A target that refused it (full, `reject-publish`), a dead letter
+//! without a route or a missing exchange waits for the worker's `settle_timeout` timer
+//! (virtual time) to be published again, to the targets that have not confirmed yet.
+//! Switching a queue away from the strategy deletes what it held; a restart hands the held
+//! messages to a new worker. The queue side (what is held, the timer) is
+//! [`crate::queue::dlx`]. It never reads a clock: the broker's virtual time drives the timer.
 
 use std::rc::Rc;
 
@@ -178,14 +179,7 @@ impl Broker {
     fn republish(&mut self, slot: usize, source: &Source, pending: &mut Pending) -> Republish {
         let mut letter = (*pending.letter).clone();
         letter.exchange = source.target.exchange.as_str().into();
-        letter.route_keys = match &source.target.routing_key {
-            Some(key) => Rc::from([key.clone()]),
-            None if self.profile.dlx_retry_keys_from_x_death() => letter
-                .deaths
-                .first()
-                .map_or_else(|| Rc::from([]), |d| d.routing_keys.as_slice().into()),
-            None => Rc::clone(&pending.discard.content.route_keys),
-        };
+        letter.route_keys = self.retry_keys(source, pending);
         let routed = self.existing_targets(&source.vhost, &letter);
         if routed.is_empty() {
             return Republish::NoRoute;
@@ -230,6 +224,20 @@ impl Broker {
         });
         self.send(slot, source, pending, &queues, awaited);
         Republish::Sent
+    }
+
+    /// The routing keys of a retry: the dead-letter routing key configured now, else
+    /// (`redeliver/4`) the latest `x-death` entry's keys (3.10) or the original keys (4.x).
+    fn retry_keys(&self, source: &Source, pending: &Pending) -> Rc<[String]> {
+        match &source.target.routing_key {
+            Some(key) => Rc::from([key.clone()]),
+            None if self.profile.dlx_retry_keys_from_x_death() => pending
+                .letter
+                .deaths
+                .first()
+                .map_or_else(|| Rc::from([]), |d| d.routing_keys.as_slice().into()),
+            None => Rc::clone(&pending.discard.content.route_keys),
+        }
     }
 
     /// Offers the dead letter to `queues` as the worker (an enqueuer a quorum target can
