@@ -133,7 +133,7 @@ fn queue(
     html! {
         <>
             <div class="counts">
-                { count("Ready", ready) }{ count("Unacked", unacked) }{ count("Total", ready + unacked) }
+                { count("Ready", ready) }{ count("Unacked", unacked) }{ count("Total", ready + unacked + q.messages_dlx().0 as u64) }
             </div>
             { rates(sim, id, &[
                 ("incoming", |r| r.incoming),

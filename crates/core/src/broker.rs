@@ -2,13 +2,15 @@
 //! operation over them. This file holds the state and the topology operations; the queue
 //! states' slots, which deliveries and routes hold instead of names (`slots`), `route` and
 //! `explain` (`routing`), the routes of publishes remembered until the topology or the policies
-//! change (`routes`), `publish` and dead-lettering (`flow`), consuming and acknowledging
-//! (`consume`), and virtual time, purge and restart (`clock`) live beside it. Everything it
+//! change (`routes`), `publish` and dead-lettering (`flow`), the at-least-once dead-letter
+//! workers of quorum queues (`dlx`), consuming and acknowledging (`consume`), and virtual time,
+//! purge and restart (`clock`) live beside it. Everything it
 //! does is recorded as an [`Event`]; what the caller did wrong is a [`BrokerError`] and leaves
 //! the state as it was. Time is an argument (virtual milliseconds); nothing reads a clock.
 
 mod clock;
 mod consume;
+mod dlx;
 mod flow;
 mod retype;
 mod routes;
@@ -146,12 +148,36 @@ impl Broker {
 
     /// Adds or replaces a policy; queue settings follow at once.
     pub fn set_policy(&mut self, policy: Policy) {
-        self.routes.clear();
         self.policies.set(policy);
+        self.policies_changed();
+    }
+
+    /// Removes the policy `name` of `vhost`; gives whether there was one. Queue settings
+    /// follow at once.
+    pub fn clear_policy(&mut self, vhost: &str, name: &str) -> bool {
+        let had = self.policies.clear(vhost, name);
+        if had {
+            self.policies_changed();
+        }
+        had
+    }
+
+    /// Every queue's settings again. A quorum queue that stops dead-lettering at least once
+    /// deletes the messages it held (`rabbit_fifo_dlx:update_config/4`).
+    fn policies_changed(&mut self) {
+        self.routes.clear();
         let (policies, profile) = (&self.policies, self.profile);
+        let mut switched = Vec::new();
         for queue in self.slots.iter_mut().flatten() {
+            let before = queue.config.dead_letter_strategy;
             queue.config = config::resolve(&queue.decl, &queue.vhost, policies, profile);
+            if before != queue.config.dead_letter_strategy {
+                switched.push(queue.slot);
+            }
             self.maybe_due |= queue.may_fall_due();
+        }
+        for slot in switched {
+            self.drop_dead_letter_backlog(slot);
         }
     }
 
@@ -286,6 +312,9 @@ impl Broker {
     /// Removes a queue with its contents, consumers and bindings; `why` is the event that
     /// explains an automatic deletion.
     fn remove_queue(&mut self, vhost: &str, name: &str, why: Option<Event>) {
+        if let Some(slot) = self.slot_of(vhost, name) {
+            self.drop_dead_letter_backlog(slot);
+        }
         self.with_queue(vhost, name, |q, cx| {
             q.purge(cx);
             let tags: Vec<(Name, crate::channel::ChannelId)> = q

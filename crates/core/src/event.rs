@@ -170,6 +170,44 @@ pub enum Event {
         queues: Vec<Name>,
         cycles: Vec<Name>,
     },
+    /// At-least-once: a dead letter not every target confirmed yet (`refused` are the targets
+    /// that refused it, full with `reject-publish`; none when it had no route or `exchange` is
+    /// missing). Its source `queue` keeps the message, counted toward its limits, and publishes
+    /// it again when its dead-letter worker's timer fires.
+    DeadLetterHeld {
+        message: MessageId,
+        vhost: Name,
+        queue: Name,
+        exchange: Name,
+        dead_letter: MessageId,
+        refused: Vec<Name>,
+    },
+    /// At-least-once: the worker of `queue` published a held dead letter again, to `queues`
+    /// (the targets routed now that had not confirmed it; `cycles` stopped by the cycle rule).
+    DeadLetterRetried {
+        message: MessageId,
+        vhost: Name,
+        queue: Name,
+        exchange: Name,
+        dead_letter: MessageId,
+        queues: Vec<Name>,
+        cycles: Vec<Name>,
+    },
+    /// At-least-once: every target confirmed the dead letter; its source `queue` lets it go.
+    DeadLetterConfirmed {
+        message: MessageId,
+        vhost: Name,
+        queue: Name,
+        dead_letter: MessageId,
+    },
+    /// `queue` stopped dead-lettering at least once (a policy or its dead-letter exchange went
+    /// away, or its overflow became `drop-head`) or is deleted: the messages it held are
+    /// deleted.
+    DeadLettersDeleted {
+        vhost: Name,
+        queue: Name,
+        messages: Vec<MessageId>,
+    },
     /// The dead-letter exchange does not exist: the dead letter is silently dropped.
     DeadLetterDropped {
         message: MessageId,

@@ -13,7 +13,8 @@
 //! - [`route`]: the route walk (e2e bindings, alternate exchanges, one copy per queue).
 //! - [`explain`]: why a message went where it went, as data and as text.
 //! - [`queue`]: what happens to a message after routing, per queue: ordering, TTL, length
-//!   limits, requeue, dead letters (`x-death`), priorities, consumers and delivery limits.
+//!   limits, requeue, dead letters (`x-death`; at-least-once ones held until confirmed),
+//!   priorities, consumers and delivery limits.
 //! - [`channel`]: delivery tags and the unsettled deliveries of each channel.
 //! - [`event`]: every state change as a value.
 //! - [`broker`]: vhosts, publishing (with the routes of repeated publishes remembered until the

@@ -84,6 +84,14 @@ impl Profile {
         self == Profile::RabbitMq310
     }
 
+    /// At-least-once dead-lettering without a dead-letter routing key: a retry routes 3.10's
+    /// way with the `routing-keys` of the latest `x-death` entry (BCC not among them), 4.x's
+    /// with the message's original keys, CC and BCC included (`rabbit_fifo_dlx_worker:redeliver/4`
+    /// @v3.10.8 and @v4.3.5).
+    pub fn dlx_retry_keys_from_x_death(self) -> bool {
+        self == Profile::RabbitMq310
+    }
+
     /// `x-last-death-reason`, `-queue` and `-exchange` exist from 3.13.
     pub fn sets_last_death_headers(self) -> bool {
         self == Profile::RabbitMq4

@@ -1,7 +1,8 @@
 //! Virtual time and the broker's lifecycle: `advance(now)` runs everything that falls due up
 //! to `now` in time order (expiry at queue heads and its dead letters, queues unused for
-//! `x-expires`), plus `queue.purge`, connection close (exclusive queues) and a broker restart,
-//! which keeps durable queues' persistent messages and reports what was lost.
+//! `x-expires`, the retries of at-least-once dead-letter workers), plus `queue.purge`,
+//! connection close (exclusive queues) and a broker restart, which keeps durable queues'
+//! persistent messages, reports what was lost and gives at-least-once queues new workers.
 
 use crate::broker::Broker;
 use crate::channel::Unacked;
@@ -66,7 +67,13 @@ impl Broker {
                 };
                 self.remove_queue(&vhost, &queue, Some(why));
             } else {
-                self.with_queue(&vhost, &queue, |q, cx| q.dispatch(cx));
+                let fired = self.with_queue(&vhost, &queue, |q, cx| {
+                    q.dispatch(cx);
+                    q.dlx.fire(now).then_some(q.slot)
+                });
+                if let Some(slot) = fired.flatten() {
+                    self.retry_dead_letters(slot);
+                }
             }
         }
         self.run_dead_letters();
@@ -140,6 +147,7 @@ impl Broker {
             }
         }
         self.restart_exchanges();
+        self.restart_workers();
         Ok(())
     }
 

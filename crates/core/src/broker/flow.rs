@@ -11,6 +11,7 @@ use crate::channel::ChannelId;
 use crate::error::BrokerError;
 use crate::event::{Confirm, Event, MessageId, Name};
 use crate::message::Publish;
+use crate::queue::Enqueuer;
 use crate::queue::death::{self, DeadLetter};
 use crate::queue::entry::Content;
 
@@ -79,7 +80,8 @@ impl Broker {
             (true, true) => Event::Returned { message },
             (true, false) => Event::Unroutable { message },
         });
-        let rejected = self.offer(&queues, &slots, &content, Some(channel));
+        let enqueuer = Some(Enqueuer::Channel(channel));
+        let rejected = self.offer(&queues, &slots, &content, enqueuer);
         let confirm = if rejected.is_empty() {
             Confirm::Ack
         } else {
@@ -97,20 +99,21 @@ impl Broker {
         })
     }
 
-    fn next_message_id(&mut self) -> MessageId {
+    pub(super) fn next_message_id(&mut self) -> MessageId {
         let id = MessageId(self.next_message);
         self.next_message += 1;
         id
     }
 
     /// Offers a copy to each queue (`slots` are the slots of `queues`); gives the queues that
-    /// refused it. `enqueuer` is the publishing channel (`None` for a dead letter).
-    fn offer(
+    /// refused it. `enqueuer` is the publishing channel or dead-letter worker (`None` for an
+    /// at-most-once dead letter).
+    pub(super) fn offer(
         &mut self,
         queues: &[Name],
         slots: &[usize],
         content: &Rc<Content>,
-        enqueuer: Option<ChannelId>,
+        enqueuer: Option<Enqueuer>,
     ) -> Vec<Name> {
         let mut rejected = Vec::new();
         for (name, &slot) in queues.iter().zip(slots) {
@@ -134,6 +137,10 @@ impl Broker {
         let mut routed = 0;
         while let Some(letter) = self.dead_letters.pop_front() {
             if routed >= MAX_DEAD_LETTERS_PER_STEP {
+                // A held one stays in its queue; the worker's timer takes it up.
+                if letter.held.is_some() {
+                    continue;
+                }
                 self.events.push(Event::DeadLetterLoopStopped {
                     message: letter.content.id,
                     vhost: letter.vhost,
@@ -143,12 +150,16 @@ impl Broker {
                 continue;
             }
             routed += 1;
-            self.dead_letter(letter);
+            match letter.held {
+                Some(slot) => self.run_worker(slot),
+                None => self.dead_letter(letter),
+            }
         }
     }
 
     fn dead_letter(&mut self, letter: DeadLetter) {
         let DeadLetter {
+            held: _,
             vhost,
             queue,
             reason,

@@ -33,10 +33,20 @@ impl Overflow {
     }
 }
 
+/// How a queue's dead letters leave it (`rabbit_quorum_queue:dead_letter_handler/2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeadLetterStrategy {
+    /// Re-published once, without confirms: lost if the dead-letter exchange is missing or a
+    /// target refuses it. Classic queues, and quorum queues unless `at-least-once` applies.
+    #[default]
+    AtMostOnce,
+    /// Quorum queues with `dead-letter-strategy: at-least-once`, a dead-letter exchange and
+    /// `reject-publish` overflow: the source holds each dead letter until every target queue
+    /// confirmed it ([`crate::queue::dlx`]).
+    AtLeastOnce,
+}
+
 /// The effective settings of a queue.
-///
-/// FIXME: `x-dead-letter-strategy: at-least-once` (quorum, with reject-publish) is not
-/// modelled: dead-lettering is always at-most-once.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
     pub kind: QueueKind,
@@ -47,6 +57,7 @@ pub struct Config {
     pub overflow: Overflow,
     pub dead_letter_exchange: Option<String>,
     pub dead_letter_routing_key: Option<String>,
+    pub dead_letter_strategy: DeadLetterStrategy,
     /// Classic `x-max-priority` (0 is a single level: FIFO).
     pub max_priority: Option<u8>,
     pub single_active_consumer: bool,
@@ -81,16 +92,25 @@ pub fn resolve(decl: &QueueDecl, vhost: &str, policies: &Policies, profile: Prof
         QueueKind::Classic => arg_overflow.or(pol_overflow),
         QueueKind::Quorum => pol_overflow.or(arg_overflow),
     };
+    let dead_letter_exchange = sources.text("x-dead-letter-exchange", "dead-letter-exchange");
+    let overflow = overflow.unwrap_or_default();
+    let dead_letter_strategy = crate::queue::dlx::strategy(
+        kind,
+        dead_letter_exchange.is_some(),
+        sources.text("x-dead-letter-strategy", "dead-letter-strategy"),
+        overflow,
+    );
     Config {
         kind,
         message_ttl: sources.min("x-message-ttl", "message-ttl"),
         expires: sources.min("x-expires", "expires"),
         max_length: sources.min("x-max-length", "max-length"),
         max_length_bytes: sources.min("x-max-length-bytes", "max-length-bytes"),
-        overflow: overflow.unwrap_or_default(),
-        dead_letter_exchange: sources.text("x-dead-letter-exchange", "dead-letter-exchange"),
+        overflow,
+        dead_letter_exchange,
         dead_letter_routing_key: sources
             .text("x-dead-letter-routing-key", "dead-letter-routing-key"),
+        dead_letter_strategy,
         max_priority: match kind {
             // `x-max-priority: 0` is one level (priorities 0..=0), so the queue is FIFO: seen
             // live on 3.10.8 (a drop-head queue kept the newest message, whatever its priority).
@@ -209,6 +229,8 @@ mod tests {
         use serde_json::json;
         let v4 = Profile::RabbitMq4;
         let quorum = json!({"x-queue-type": "quorum", "x-overflow": "reject-publish"});
+        let alo = json!({"x-queue-type": "quorum", "x-overflow": "reject-publish",
+            "x-dead-letter-exchange": "dlx", "x-dead-letter-strategy": "at-least-once"});
         let cases = [
             // (arguments, policy, profile, check)
             (
@@ -290,18 +312,72 @@ mod tests {
                 v4,
                 "delivery_limit=None",
             ),
+            // dead-letter-strategy: rabbit_quorum_queue:dlh/5 (v3.10.8 l. 1287-1319)
+            (alo.clone(), json!({}), v4, "strategy=AtLeastOnce"),
+            (
+                alo.clone(),
+                json!({}),
+                Profile::RabbitMq310,
+                "strategy=AtLeastOnce",
+            ),
+            (
+                json!({"x-queue-type": "quorum", "x-dead-letter-exchange": "dlx",
+                    "x-overflow": "reject-publish"}),
+                json!({"dead-letter-strategy": "at-least-once"}),
+                v4,
+                "strategy=AtLeastOnce",
+            ),
+            // the argument beats the policy (queueArgHasPrecedence)
+            (
+                alo.clone(),
+                json!({"dead-letter-strategy": "at-most-once"}),
+                v4,
+                "strategy=AtLeastOnce",
+            ),
+            // drop-head (by the policy, which wins for quorum overflow): falls back
+            (
+                alo.clone(),
+                json!({"overflow": "drop-head"}),
+                v4,
+                "strategy=AtMostOnce",
+            ),
+            // reject-publish-dlx is drop-head on a quorum queue
+            (
+                json!({"x-queue-type": "quorum", "x-dead-letter-exchange": "dlx",
+                    "x-overflow": "reject-publish-dlx", "x-dead-letter-strategy": "at-least-once"}),
+                json!({}),
+                Profile::RabbitMq310,
+                "strategy=AtMostOnce",
+            ),
+            // no dead-letter exchange: dead-lettering is off
+            (
+                json!({"x-queue-type": "quorum", "x-overflow": "reject-publish",
+                    "x-dead-letter-strategy": "at-least-once"}),
+                json!({}),
+                v4,
+                "strategy=AtMostOnce",
+            ),
+            // classic queues have no strategy
+            (
+                json!({"x-dead-letter-exchange": "dlx", "x-overflow": "reject-publish",
+                    "x-dead-letter-strategy": "at-least-once"}),
+                json!({}),
+                v4,
+                "strategy=AtMostOnce",
+            ),
         ];
         for (args, policy, profile, want) in cases {
             let c = resolved(args.clone(), policy.clone(), profile);
             let got = format!(
-                "max_length={:?} message_ttl={:?} expires={:?} overflow={:?} dlx={:?} max_priority={:?} delivery_limit={:?}",
+                "max_length={:?} message_ttl={:?} expires={:?} overflow={:?} dlx={:?} max_priority={:?} delivery_limit={:?} strategy={:?}",
                 c.max_length,
                 c.message_ttl,
                 c.expires,
                 c.overflow,
                 c.dead_letter_exchange,
                 c.max_priority,
-                c.delivery_limit
+                c.delivery_limit,
+                c.dead_letter_strategy
             );
             assert!(
                 got.contains(want),

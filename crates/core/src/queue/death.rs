@@ -221,6 +221,9 @@ fn write_headers(content: &mut Content, fields: [(&str, Value); 3], first: bool,
 /// A message on its way to a dead-letter exchange: queued work, processed in order.
 #[derive(Debug, Clone)]
 pub struct DeadLetter {
+    /// At-least-once: the slot of the source queue that holds the message; the broker runs
+    /// that queue's worker instead of routing this copy.
+    pub held: Option<usize>,
     pub vhost: Name,
     pub queue: Name,
     pub reason: DeathReason,

@@ -2,12 +2,14 @@
 //! ([`store`]), its effective settings ([`config`]), its consumers ([`consumer`]), TTL expiry at
 //! the head, length limits with their overflow behaviours, requeues (classic: original
 //! position; quorum: back or returns queue, delivery limit) and the dead letters it produces
-//! ([`death`]). Every step is an [`Event`]; dead letters are handed to the broker as queued work,
-//! because routing them needs the whole vhost. It never routes and never reads a clock.
+//! ([`death`]), or holds until confirmed when it dead-letters at least once ([`dlx`]). Every
+//! step is an [`Event`]; dead letters are handed to the broker as queued work, because routing
+//! them needs the whole vhost. It never routes and never reads a clock.
 
 pub mod config;
 pub mod consumer;
 pub mod death;
+pub mod dlx;
 pub mod entry;
 mod overflow;
 pub mod store;
@@ -36,6 +38,15 @@ pub struct Ctx<'a> {
     pub now: u64,
 }
 
+/// Who enqueues into a queue, as a quorum `reject-publish` queue tracks its enqueuers: a
+/// publishing channel, or the at-least-once dead-letter worker of the queue in a slot (a
+/// publisher with confirms of its own, `rabbit_fifo_dlx_worker`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Enqueuer {
+    Channel(ChannelId),
+    DeadLetterWorker(usize),
+}
+
 /// How an unsettled copy comes back to its queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Return {
@@ -59,7 +70,9 @@ pub struct Queue {
     /// Quorum `reject-publish`: the channels that published here and whether each is blocked
     /// (refused until the queue is at or below 80% of its limit), as `rabbit_fifo` tracks its
     /// enqueuers. A channel that never published here is not blocked.
-    enqueuers: BTreeMap<ChannelId, bool>,
+    enqueuers: BTreeMap<Enqueuer, bool>,
+    /// At-least-once dead letters held until their targets confirm them.
+    pub(crate) dlx: dlx::Backlog,
     /// Virtual time of the last use (`x-expires`).
     last_used: u64,
     /// Where the broker keeps it (its deliveries name it by this).
@@ -77,6 +90,7 @@ impl Queue {
             consumers: Consumers::default(),
             next_seq: 1,
             enqueuers: BTreeMap::new(),
+            dlx: dlx::Backlog::default(),
             last_used: now,
             slot: 0,
         }
@@ -126,10 +140,11 @@ impl Queue {
     /// Whether this queue can ever need the clock's attention: it has `x-expires`, or a copy
     /// with an expiry came in (sticky).
     pub fn may_fall_due(&self) -> bool {
-        self.store.ever_timed() || self.config.expires.is_some()
+        self.store.ever_timed() || self.config.expires.is_some() || self.dlx.timer().is_some()
     }
 
-    /// When this queue next needs attention: its head's expiry or its own `x-expires`.
+    /// When this queue next needs attention: its head's expiry, its own `x-expires` or its
+    /// dead-letter worker's retry.
     pub fn next_due(&self) -> Option<u64> {
         if !self.may_fall_due() {
             return None;
@@ -144,7 +159,7 @@ impl Queue {
             (Some(ms), true) => Some(self.last_used.saturating_add(ms)),
             _ => None,
         };
-        [head, unused].into_iter().flatten().min()
+        [head, unused, self.dlx.timer()].into_iter().flatten().min()
     }
 
     pub fn is_unused_since_expiry(&self, now: u64) -> bool {
@@ -165,11 +180,12 @@ impl Queue {
     }
 
     /// A message arrives (publish or dead letter). `false` when the queue refused it.
-    /// `enqueuer` is the publishing channel; `None` for a dead letter, which no channel sent.
+    /// `enqueuer` is the publishing channel or dead-letter worker; `None` for an at-most-once
+    /// dead letter, which nobody tracks.
     pub fn admit(
         &mut self,
         content: Rc<Content>,
-        enqueuer: Option<ChannelId>,
+        enqueuer: Option<Enqueuer>,
         cx: &mut Ctx,
     ) -> bool {
         let message = content.id;

@@ -1,15 +1,17 @@
 //! Length limits, TTL expiry and the hand-off of dead letters, for one queue: which overflow
 //! behaviour applies (`reject-publish-dlx` is `drop-head` on quorum queues), whether a new
 //! message is refused (classic: `ready + 1 > max`; quorum: blocked once over the limit until at
-//! or below 80%), `drop-head` from the head, expiry only at the head, and dead letters queued
-//! for the broker to route.
+//! or below 80%; held at-least-once dead letters count), `drop-head` from the head, expiry
+//! only at the head, and dead letters queued for the broker to route (or held, at least once).
 
-use crate::channel::ChannelId;
 use std::rc::Rc;
 
+use crate::channel::ChannelId;
 use crate::event::Event;
-use crate::queue::config::{Overflow, QueueKind};
+use crate::queue::Enqueuer;
+use crate::queue::config::{DeadLetterStrategy, Overflow, QueueKind};
 use crate::queue::death::{DeadLetter, DeathReason, Target};
+use crate::queue::dlx::Discard;
 use crate::queue::entry::Content;
 use crate::queue::{Ctx, Queue};
 
@@ -22,9 +24,10 @@ impl Queue {
     }
 
     /// Whether the queue refuses a new message of `size` bytes from `enqueuer` (checked before
-    /// any consumer). Classic: `ready + 1 > max`. Quorum: only a channel marked blocked is
-    /// refused; the queue itself accepts until it is *over* the limit.
-    pub(super) fn refuses(&self, size: usize, enqueuer: Option<ChannelId>) -> bool {
+    /// any consumer). Classic: `ready + 1 > max`. Quorum: only an enqueuer (channel or
+    /// dead-letter worker) marked blocked is refused; the queue itself accepts until it is
+    /// *over* the limit.
+    pub(super) fn refuses(&self, size: usize, enqueuer: Option<Enqueuer>) -> bool {
         match (self.config.kind, self.overflow()) {
             (_, Overflow::DropHead) => false,
             (QueueKind::Quorum, _) => {
@@ -39,19 +42,19 @@ impl Queue {
         }
     }
 
-    /// Remembers a publishing channel of a quorum `reject-publish` queue (unblocked at first).
-    pub(super) fn track_enqueuer(&mut self, enqueuer: Option<ChannelId>) {
-        if let Some(channel) = enqueuer
+    /// Remembers an enqueuer of a quorum `reject-publish` queue (unblocked at first).
+    pub(super) fn track_enqueuer(&mut self, enqueuer: Option<Enqueuer>) {
+        if let Some(enqueuer) = enqueuer
             && self.config.kind == QueueKind::Quorum
             && self.overflow() == Overflow::RejectPublish
         {
-            self.enqueuers.entry(channel).or_insert(false);
+            self.enqueuers.entry(enqueuer).or_insert(false);
         }
     }
 
     /// A channel closed: it is no longer an enqueuer (a new channel starts unblocked).
     pub fn forget_enqueuer(&mut self, channel: ChannelId) {
-        self.enqueuers.remove(&channel);
+        self.enqueuers.remove(&Enqueuer::Channel(channel));
     }
 
     /// A copy rejected or nacked without requeue: dead-lettered (reason `rejected`) or dropped.
@@ -102,18 +105,21 @@ impl Queue {
     }
 
     /// Quorum `reject-publish`: once over the limit every known enqueuer is blocked; at or
-    /// below 80% of it every one is unblocked (`rabbit_fifo`'s `LOW_LIMIT`).
-    pub(super) fn update_blocked(&mut self) {
+    /// below 80% of it every one is unblocked (`rabbit_fifo`'s `LOW_LIMIT`). The dead letters
+    /// held at-least-once count as well (`is_over_limit/1`, `is_below_soft_limit/1`:
+    /// `messages_ready(State) + NumDlx`, `BytesEnq + BytesDlx`, v3.10.8 l. 2175-2195).
+    pub(crate) fn update_blocked(&mut self) {
         if self.config.kind != QueueKind::Quorum || self.overflow() != Overflow::RejectPublish {
             return;
         }
-        let (len, bytes) = (self.store.len() as u64, self.store.bytes() as u64);
-        if self.config.over_limit(self.store.len(), self.store.bytes()) {
+        let (held, held_bytes) = self.dlx.stat();
+        let (len, bytes) = (self.store.len() + held, self.store.bytes() + held_bytes);
+        if self.config.over_limit(len, bytes) {
             self.enqueuers
                 .values_mut()
                 .for_each(|blocked| *blocked = true);
         } else if self.enqueuers.values().any(|blocked| *blocked) {
-            let below = |max: Option<u64>, n: u64| max.is_none_or(|m| n <= m * 8 / 10);
+            let below = |max: Option<u64>, n: usize| max.is_none_or(|m| n as u64 <= m * 8 / 10);
             if below(self.config.max_length, len) && below(self.config.max_length_bytes, bytes) {
                 self.enqueuers
                     .values_mut()
@@ -122,11 +128,23 @@ impl Queue {
         }
     }
 
-    pub(super) fn dead_letter(&self, content: Rc<Content>, reason: DeathReason, cx: &mut Ctx) {
+    /// Hands a dead message on: at-most-once as queued work for the broker to route; at-least-once
+    /// into the backlog the queue holds (`rabbit_fifo_dlx:discard/4`), with a work item that
+    /// tells the broker to run this queue's worker.
+    pub(super) fn dead_letter(&mut self, content: Rc<Content>, reason: DeathReason, cx: &mut Ctx) {
         let Some(exchange) = self.config.dead_letter_exchange.clone() else {
             return;
         };
+        let held = self.config.dead_letter_strategy == DeadLetterStrategy::AtLeastOnce;
+        if held {
+            self.dlx.push(Discard {
+                reason,
+                content: content.clone(),
+            });
+            self.update_blocked();
+        }
         cx.dead_letters.push_back(DeadLetter {
+            held: held.then_some(self.slot),
             vhost: self.vhost.clone(),
             queue: self.label.clone(),
             reason,

@@ -145,6 +145,39 @@ impl Simulation {
                 let q = self.world.queue_of(vhost, queue);
                 self.trace.record(t, TraceKind::QueueLost, None, None, q);
             }
+            Event::DeadLetterRetried {
+                message,
+                vhost,
+                queue,
+                exchange,
+                dead_letter,
+                ..
+            } => {
+                // A held dead letter published again: its copies come through the exchange.
+                let q = self.world.queue_of(vhost, queue);
+                cx.exchange = self.world.exchange(vhost, exchange);
+                cx.hops = None;
+                let kind = TraceKind::DeadLetter {
+                    dead_letter: *dead_letter,
+                };
+                let edge = hop(q, cx.exchange, t, t);
+                self.trace.record(t, kind, Some(*message), edge, None);
+                self.wake_for(vhost, queue);
+            }
+            // The source keeps it: its dead-letter worker's timer must wake the broker.
+            Event::DeadLetterHeld { vhost, queue, .. } => self.wake_for(vhost, queue),
+            Event::DeadLettersDeleted {
+                vhost,
+                queue,
+                messages,
+            } => {
+                let q = self.world.queue_of(vhost, queue);
+                for message in messages {
+                    self.state.metrics.count(q, |c| c.purged += 1);
+                    self.trace
+                        .record(t, TraceKind::Purge, Some(*message), None, q);
+                }
+            }
             other => self.at_exchange(t, other, cx),
         }
     }

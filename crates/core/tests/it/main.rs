@@ -7,11 +7,14 @@
 )]
 
 mod conformance;
+mod dlx_at_least_once;
+mod dlx_at_least_once_config;
 mod presets;
 mod queue_accounting;
 mod queue_conformance;
 mod queue_observed;
 mod sim;
+mod sim_dlx_at_least_once;
 mod sim_flow_patterns;
 mod sim_flows;
 mod sim_messages;

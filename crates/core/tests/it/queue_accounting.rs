@@ -3,9 +3,11 @@
 //! advance, purge, close, restart), every copy a queue accepted is accounted for exactly once —
 //! ready, unacked, or ended by exactly one of acked, dead-lettered / rejected / dropped /
 //! expired / delivery limit / purged / lost on restart — and no queue ever holds two copies of
-//! one publish. The accounting is derived from the event stream and checked against the state.
+//! one publish; and the dead letters an at-least-once quorum source holds are exactly those it
+//! reported held and has not reported confirmed or deleted. The accounting is derived from the
+//! event stream and checked against the state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use switchyard_core::{
@@ -29,6 +31,8 @@ struct QueueSpec {
     delivery_limit: Option<i64>,
     max_priority: Option<i64>,
     single_active: bool,
+    /// Quorum: `x-dead-letter-strategy: at-least-once` (applies with `reject-publish`).
+    at_least_once: bool,
 }
 
 fn queue_spec() -> impl Strategy<Value = QueueSpec> {
@@ -39,7 +43,7 @@ fn queue_spec() -> impl Strategy<Value = QueueSpec> {
         prop::option::of(prop::sample::select(vec!["", "dlx", "missing"])),
         prop::option::of(0..3usize),
         prop::option::of(0..3i64),
-        (prop::option::of(0..5i64), any::<bool>()),
+        (prop::option::of(0..5i64), any::<bool>(), any::<bool>()),
     )
         .prop_map(
             |(
@@ -49,7 +53,7 @@ fn queue_spec() -> impl Strategy<Value = QueueSpec> {
                 dlx,
                 dlrk,
                 delivery_limit,
-                (max_priority, single_active),
+                (max_priority, single_active, at_least_once),
             )| QueueSpec {
                 quorum,
                 durable: durable || quorum,
@@ -61,6 +65,7 @@ fn queue_spec() -> impl Strategy<Value = QueueSpec> {
                 delivery_limit,
                 max_priority,
                 single_active,
+                at_least_once,
             },
         )
 }
@@ -134,6 +139,9 @@ fn declare(broker: &mut Broker, specs: &[QueueSpec]) {
             if let Some(n) = spec.delivery_limit {
                 set("x-delivery-limit", Value::Int(n));
             }
+            if spec.at_least_once {
+                set("x-dead-letter-strategy", Value::Str("at-least-once".into()));
+            }
         } else if let Some(p) = spec.max_priority {
             set("x-max-priority", Value::Int(p));
         }
@@ -184,10 +192,12 @@ fn declare(broker: &mut Broker, specs: &[QueueSpec]) {
     }
 }
 
-/// Per copy (message, queue): accepted minus ended, from the events.
+/// Per copy (message, queue): accepted minus ended, from the events; and the dead letters
+/// each at-least-once source holds (held until confirmed, or deleted with the strategy).
 #[derive(Default)]
 struct Ledger {
     open: BTreeMap<(MessageId, String), i64>,
+    dlx: BTreeSet<(MessageId, String)>,
 }
 
 impl Ledger {
@@ -223,10 +233,35 @@ impl Ledger {
                 | Event::DeliveryLimitExceeded { message, queue, .. }
                 | Event::Purged { message, queue, .. }
                 | Event::LostOnRestart { message, queue, .. } => self.add(*message, queue, -1),
+                Event::DeadLetterHeld { message, queue, .. } => {
+                    self.dlx.insert((*message, queue.to_string()));
+                }
+                Event::DeadLetterConfirmed { message, queue, .. } => {
+                    self.dlx.remove(&(*message, queue.to_string()));
+                }
+                Event::DeadLettersDeleted {
+                    messages, queue, ..
+                } => {
+                    for message in messages {
+                        self.dlx.remove(&(*message, queue.to_string()));
+                    }
+                }
                 _ => {}
             }
         }
     }
+}
+
+/// The dead letters at-least-once sources hold now.
+fn held_dead_letters(broker: &Broker) -> BTreeSet<(MessageId, String)> {
+    broker
+        .queue_states(VHOST)
+        .flat_map(|q| {
+            q.dlx_messages()
+                .into_iter()
+                .map(|id| (id, q.name().to_owned()))
+        })
+        .collect()
 }
 
 fn held(broker: &Broker) -> BTreeMap<(MessageId, String), i64> {
@@ -387,6 +422,7 @@ proptest! {
             for copy in held.keys() {
                 prop_assert!(ledger.open.contains_key(copy), "{copy:?} held but never enqueued");
             }
+            prop_assert_eq!(&ledger.dlx, &held_dead_letters(&broker), "after {:?}", op);
         }
     }
 }
