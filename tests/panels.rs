@@ -229,7 +229,10 @@ async fn the_explorer_takes_headers_and_names_what_is_wrong_with_them() {
     click(&root, "#explorer-mandatory");
     settle().await;
     let explained = texts(&root, "#explanation").concat();
-    assert!(explained.contains("returned to the publisher (312 NO_ROUTE)"), "{explained}");
+    assert!(
+        explained.contains("returned to the publisher (312 NO_ROUTE)"),
+        "{explained}"
+    );
     type_into(&root, "#explorer-headers", r#"{"CC": [lazy]}"#).await;
     let error = texts(&root, "p.error").concat();
     assert!(error.starts_with("Headers: this is not JSON"), "{error}");
