@@ -279,11 +279,12 @@ impl Broker {
         decl.durable &= !decl.exclusive;
         let topology = self.topology(vhost)?;
         if !decl.name.starts_with("amq.") && !topology.has_queue(&decl.name) {
-            validate::validate(&decl, vhost)?;
+            validate::validate(&decl, vhost, self.profile)?;
         }
         let name = decl.name.clone();
         let state = decl.clone();
-        if self.topology_mut(vhost)?.declare_queue(decl)? {
+        let profile = self.profile;
+        if self.topology_mut(vhost)?.declare_queue(decl, profile)? {
             let config = config::resolve(&state, vhost, &self.policies, self.profile);
             let queue = Queue::new(vhost, state, config, self.now);
             self.maybe_due |= queue.may_fall_due();

@@ -105,6 +105,14 @@ pub enum BrokerError {
         argument: String,
         reason: String,
     },
+    /// A queue argument that only another queue type owns (`x-max-priority` on a quorum queue).
+    ArgumentOfAnotherQueueType {
+        name: String,
+        vhost: String,
+        argument: String,
+        /// RabbitMQ's module name for the queue's type (`rabbit_quorum_queue`).
+        queue_type: &'static str,
+    },
     /// An argument naming an exchange is not a string.
     InvalidArgumentType {
         kind: Kind,
@@ -194,6 +202,7 @@ impl BrokerError {
             | InvalidXMatch { .. }
             | InvalidXMatchType { .. }
             | InvalidArgument { .. }
+            | ArgumentOfAnotherQueueType { .. }
             | InvalidArgumentType { .. }
             | InvalidProperty { .. }
             | InvalidExpiration { .. }
@@ -263,6 +272,15 @@ impl fmt::Display for BrokerError {
             } => write!(
                 f,
                 "invalid arg '{argument}' for {kind} '{name}' in vhost '{vhost}': {reason}"
+            ),
+            ArgumentOfAnotherQueueType {
+                name,
+                vhost,
+                argument,
+                queue_type,
+            } => write!(
+                f,
+                "invalid arg '{argument}' for queue '{name}' in vhost '{vhost}' of queue type {queue_type}"
             ),
             InvalidArgumentType {
                 kind,

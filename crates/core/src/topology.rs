@@ -222,8 +222,13 @@ impl Topology {
         Ok(removed)
     }
 
-    /// `queue.declare` as far as the graph is concerned: existence and equivalence.
-    pub fn declare_queue(&mut self, decl: QueueDecl) -> Result<bool, BrokerError> {
+    /// `queue.declare` as far as the graph is concerned: existence and equivalence (the
+    /// arguments the queue's type owns under `profile`).
+    pub fn declare_queue(
+        &mut self,
+        decl: QueueDecl,
+        profile: Profile,
+    ) -> Result<bool, BrokerError> {
         if decl.name.starts_with("amq.") {
             return Err(BrokerError::ReservedName {
                 kind: Kind::Queue,
@@ -231,7 +236,7 @@ impl Topology {
             });
         }
         if let Some(current) = self.queues.get(&decl.name) {
-            self.check_equivalent_queue(current, &decl)?;
+            self.check_equivalent_queue(current, &decl, profile)?;
             return Ok(false);
         }
         self.queues.insert(decl.name.clone(), decl);

@@ -5,13 +5,31 @@
 use crate::policy::{Policies, Target};
 use crate::profile::Profile;
 use crate::topology::QueueDecl;
-use crate::value::Value;
+use crate::value::{Table, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum QueueKind {
     #[default]
     Classic,
     Quorum,
+}
+
+impl QueueKind {
+    /// The type a declaration's arguments ask for (no `x-queue-type`: classic).
+    pub fn of(args: &Table) -> QueueKind {
+        match args.get_str("x-queue-type") {
+            Some("quorum") => QueueKind::Quorum,
+            _ => QueueKind::Classic,
+        }
+    }
+
+    /// The Erlang module RabbitMQ names the type by in errors.
+    pub fn module(self) -> &'static str {
+        match self {
+            QueueKind::Classic => "rabbit_classic_queue",
+            QueueKind::Quorum => "rabbit_quorum_queue",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -72,10 +90,7 @@ pub struct Config {
 /// The effective settings of a declared queue under the policies that apply now.
 pub fn resolve(decl: &QueueDecl, vhost: &str, policies: &Policies, profile: Profile) -> Config {
     let args = &decl.arguments;
-    let kind = match args.get_str("x-queue-type") {
-        Some("quorum") => QueueKind::Quorum,
-        _ => QueueKind::Classic,
-    };
+    let kind = QueueKind::of(args);
     let target = match kind {
         QueueKind::Classic => Target::ClassicQueue,
         QueueKind::Quorum => Target::QuorumQueue,

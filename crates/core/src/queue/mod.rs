@@ -6,6 +6,7 @@
 //! step is an [`Event`]; dead letters are handed to the broker as queued work, because routing
 //! them needs the whole vhost. It never routes and never reads a clock.
 
+pub mod arguments;
 pub mod config;
 pub mod consumer;
 pub mod death;

@@ -1,11 +1,14 @@
 //! The checks `queue.declare` makes on a new queue's arguments, in RabbitMQ's order and with
-//! its words: the dead-letter exchange's type (`rabbit_channel`), then each argument's
-//! validator (`rabbit_amqqueue:declare_args/0`, reasons as Erlang terms such as
-//! `{value_negative,-1}`), then a quorum queue's properties. A redeclare is checked for
-//! equivalence instead, elsewhere.
+//! its words: the dead-letter exchange's type (`rabbit_channel`), the queue type, then the
+//! validator of each argument the type owns (`rabbit_amqqueue:declare_args/0`, reasons as
+//! Erlang terms such as `{value_negative,-1}`), then an argument only another type owns
+//! ([`arguments`](crate::queue::arguments)), then a quorum queue's properties. A redeclare is
+//! checked for equivalence instead, elsewhere.
 
 use crate::error::{BrokerError, Kind};
-use crate::queue::config::Overflow;
+use crate::profile::Profile;
+use crate::queue::arguments;
+use crate::queue::config::{Overflow, QueueKind};
 use crate::topology::QueueDecl;
 use crate::value::{Table, Value};
 
@@ -33,7 +36,7 @@ const VALIDATORS: [(&str, Check); 13] = [
 ];
 
 /// Checks a queue about to be created (`vhost` for the error text).
-pub fn validate(decl: &QueueDecl, vhost: &str) -> Result<(), BrokerError> {
+pub fn validate(decl: &QueueDecl, vhost: &str, profile: Profile) -> Result<(), BrokerError> {
     let args = &decl.arguments;
     if let Some(v) = args
         .get("x-dead-letter-exchange")
@@ -47,18 +50,31 @@ pub fn validate(decl: &QueueDecl, vhost: &str) -> Result<(), BrokerError> {
             type_name: v.type_name(),
         });
     }
-    for (key, check) in VALIDATORS {
+    let invalid = |key: &str, reason| BrokerError::InvalidArgument {
+        kind: Kind::Queue,
+        name: decl.name.clone(),
+        vhost: vhost.to_owned(),
+        argument: key.to_owned(),
+        reason,
+    };
+    // rabbit_amqqueue:check_declare_arguments/2 (v3.10.8 l. 797-804, v4.3.5 l. 903-913).
+    let kind = QueueKind::of(args);
+    let owned = arguments::owned(profile, kind);
+    for (key, check) in VALIDATORS.iter().filter(|(key, _)| owned.contains(key)) {
         if let Some(value) = args.get(key) {
-            check(value, args).map_err(|reason| BrokerError::InvalidArgument {
-                kind: Kind::Queue,
-                name: decl.name.clone(),
-                vhost: vhost.to_owned(),
-                argument: key.to_owned(),
-                reason,
-            })?;
+            check(value, args).map_err(|reason| invalid(key, reason))?;
         }
     }
-    if args.get_str("x-queue-type") == Some("quorum") {
+    let mut keys = args.iter().map(|(key, _)| key);
+    if let Some(key) = keys.find(|key| arguments::of_another_type(profile, kind, key)) {
+        return Err(BrokerError::ArgumentOfAnotherQueueType {
+            name: decl.name.clone(),
+            vhost: vhost.to_owned(),
+            argument: key.to_owned(),
+            queue_type: kind.module(),
+        });
+    }
+    if kind == QueueKind::Quorum {
         check_quorum(decl, vhost)?;
     }
     Ok(())
@@ -197,16 +213,24 @@ fn boolean(value: &Value, _: &Table) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    /// Declares a queue named `q` with `args` (JSON) and flags; gives the error text or "ok".
-    fn check(args: serde_json::Value, durable: bool, expected: &str) {
+    /// Declares a queue named `q` with `args` (JSON) and flags under `profile`; gives the
+    /// error text or "ok".
+    fn check_in(profile: Profile, args: serde_json::Value, durable: bool, expected: &str) {
         let mut decl = QueueDecl::new("q");
         decl.durable = durable;
         decl.arguments = Table::from_json(&args).unwrap();
-        let got = match validate(&decl, "/") {
+        let got = match validate(&decl, "/", profile) {
             Ok(()) => "ok".to_owned(),
             Err(e) => e.reply_text(),
         };
-        assert_eq!(got, expected, "{args}");
+        assert_eq!(got, expected, "{profile} {args}");
+    }
+
+    /// The same under every profile.
+    fn check(args: serde_json::Value, durable: bool, expected: &str) {
+        for profile in Profile::ALL {
+            check_in(profile, args.clone(), durable, expected);
+        }
     }
 
     #[test]
@@ -322,23 +346,53 @@ mod tests {
             true,
             "ok",
         );
-        // FIXME: RabbitMQ (3.10.8 and 4.3.5) refuses an argument that another queue type owns
-        // ("invalid arg 'x-dead-letter-strategy' for queue 'q' in vhost '/' of queue type
-        // rabbit_classic_queue": rabbit_amqqueue `check_declare_arguments/2`, v3.10.8
-        // l. 797-804, with each type's `queue_arguments` capability). The model checks no
-        // argument against the queue type, so a classic queue accepts it (and ignores it).
+        // rabbit_amqqueue:check_declare_arguments/2: an argument only another queue type owns
+        // is refused (v3.10.8 l. 797-804 and 827-839; quorum_queue_SUITE:declare_invalid_arg_1).
+        let other_type = |a: &str, t: &str| {
+            format!(
+                "PRECONDITION_FAILED - invalid arg '{a}' for queue 'q' in vhost '/' of queue type {t}"
+            )
+        };
         check(
             json!({"x-dead-letter-strategy": "at-least-once"}),
             true,
-            "ok",
+            &other_type("x-dead-letter-strategy", "rabbit_classic_queue"),
         );
         check(
-            json!({"x-dead-letter-strategy": "sometimes"}),
+            json!({"x-queue-type": "quorum", "x-queue-mode": "default"}),
+            true,
+            &other_type("x-queue-mode", "rabbit_quorum_queue"),
+        );
+        // Only the type's own validators run: a bad x-max-priority on a quorum queue is
+        // refused for its type, not for its value; the first foreign key in table order wins.
+        check(
+            json!({"x-queue-type": "quorum", "x-max-priority": 300, "x-queue-mode": "lazy"}),
+            true,
+            &other_type("x-max-priority", "rabbit_quorum_queue"),
+        );
+        // The type's own validators run before the foreign-key check.
+        check(
+            json!({"x-max-age": "1D", "x-max-length": -1}),
+            true,
+            &arg("x-max-length", "{value_negative,-1}"),
+        );
+        check(
+            json!({"x-max-age": "1D"}),
+            true,
+            &other_type("x-max-age", "rabbit_classic_queue"),
+        );
+        // 4.x classic queues own a leader locator; 3.10 ones do not.
+        let leader = json!({"x-queue-leader-locator": "balanced"});
+        check_in(Profile::RabbitMq4, leader.clone(), true, "ok");
+        let refused = other_type("x-queue-leader-locator", "rabbit_classic_queue");
+        check_in(Profile::RabbitMq310, leader, true, &refused);
+        check(
+            json!({"x-queue-type": "quorum", "x-dead-letter-strategy": "sometimes"}),
             true,
             &arg("x-dead-letter-strategy", "invalid_dlx_strategy"),
         );
         check(
-            json!({"x-dead-letter-strategy": 1}),
+            json!({"x-queue-type": "quorum", "x-dead-letter-strategy": 1}),
             true,
             &arg("x-dead-letter-strategy", "{unacceptable_type,long}"),
         );

@@ -1,10 +1,14 @@
 //! Redeclaration equivalence, as RabbitMQ checks it: for a queue, exclusive ownership first
-//! (405), then `durable`, `auto_delete` and the `declare_args` keys in order; for an exchange,
+//! (405), then `durable`, `auto_delete` and the arguments the queue's type owns, in its order
+//! ([`arguments::owned`]); for an exchange,
 //! type, flags and `alternate-exchange`. Other arguments are not compared. The words are
 //! RabbitMQ's: a value set on one side only is "the value 'x' of type 'longstr'", two different
 //! values are printed bare.
 
 use crate::error::{BrokerError, Kind};
+use crate::profile::Profile;
+use crate::queue::arguments;
+use crate::queue::config::QueueKind;
 use crate::topology::{ExchangeDecl, QueueDecl, Topology};
 use crate::value::{Table, Value};
 
@@ -48,6 +52,7 @@ impl Topology {
         &self,
         current: &QueueDecl,
         new: &QueueDecl,
+        profile: Profile,
     ) -> Result<(), BrokerError> {
         let error = |field: &str, received: String, current: String| BrokerError::Inequivalent {
             kind: Kind::Queue,
@@ -73,34 +78,12 @@ impl Topology {
                 return Err(error(field, format!("'{a}'"), format!("'{b}'")));
             }
         }
-        check_equivalent_args(&current.arguments, &new.arguments, &QUEUE_EQUIVALENCE_KEYS)
+        // The existing queue's type decides which arguments count, in its order.
+        let keys = arguments::owned(profile, QueueKind::of(&current.arguments));
+        check_equivalent_args(&current.arguments, &new.arguments, keys)
             .map_err(|(f, r, c)| error(&f, r, c))
     }
 }
-
-/// The queue arguments `queue.declare` compares on a redeclare, in RabbitMQ's order
-/// (`rabbit_amqqueue:declare_args/0`); any other argument is not compared.
-pub const QUEUE_EQUIVALENCE_KEYS: [&str; 19] = [
-    "x-expires",
-    "x-message-ttl",
-    "x-dead-letter-exchange",
-    "x-dead-letter-routing-key",
-    "x-max-length",
-    "x-max-length-bytes",
-    "x-max-in-memory-length",
-    "x-max-in-memory-bytes",
-    "x-max-priority",
-    "x-overflow",
-    "x-queue-mode",
-    "x-single-active-consumer",
-    "x-queue-type",
-    "x-quorum-initial-group-size",
-    "x-max-age",
-    "x-stream-max-segment-size-bytes",
-    "x-initial-cluster-size",
-    "x-queue-leader-locator",
-    "x-delivery-limit",
-];
 
 /// The only exchange argument `exchange.declare` compares on a redeclare.
 pub const EXCHANGE_EQUIVALENCE_KEYS: [&str; 1] = ["alternate-exchange"];
@@ -150,4 +133,68 @@ fn check_equivalent_args(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::broker::Broker;
+    use crate::profile::Profile;
+    use crate::topology::QueueDecl;
+    use crate::value::Table;
+
+    fn declare(broker: &mut Broker, args: serde_json::Value) -> String {
+        let mut decl = QueueDecl::new("q");
+        decl.durable = true;
+        decl.arguments = Table::from_json(&args).unwrap();
+        match broker.declare_queue("/", decl) {
+            Ok(()) => "ok".to_owned(),
+            Err(e) => e.reply_text(),
+        }
+    }
+
+    /// A redeclare compares the arguments the existing queue's type owns, in that type's order
+    /// (rabbit_amqqueue:assert_args_equivalence/2 with its `queue_arguments`).
+    #[test]
+    fn a_redeclare_compares_the_arguments_of_the_queue_type_in_its_order() {
+        use serde_json::json;
+        let inequivalent = |arg: &str, received: &str, current: &str| {
+            format!(
+                "PRECONDITION_FAILED - inequivalent arg '{arg}' for queue 'q' in vhost '/': \
+                 received {received} but current is {current}"
+            )
+        };
+        for profile in Profile::ALL {
+            let mut b = Broker::new(profile);
+            let quorum = json!({"x-queue-type": "quorum", "x-overflow": "reject-publish",
+                "x-dead-letter-exchange": "dlx", "x-dead-letter-strategy": "at-least-once",
+                "x-expires": 60000});
+            assert_eq!(declare(&mut b, quorum.clone()), "ok");
+            assert_eq!(declare(&mut b, quorum), "ok");
+            // The strategy is a quorum queue's argument: compared.
+            let other = json!({"x-queue-type": "quorum", "x-overflow": "reject-publish",
+                "x-dead-letter-exchange": "dlx", "x-dead-letter-strategy": "at-most-once",
+                "x-expires": 1000});
+            // Quorum order: the dead-letter arguments come before x-expires.
+            assert_eq!(
+                declare(&mut b, other),
+                inequivalent(
+                    "x-dead-letter-strategy",
+                    "'at-most-once'",
+                    "'at-least-once'"
+                ),
+                "{profile}"
+            );
+            // A classic queue does not compare what it does not own.
+            let mut b = Broker::new(profile);
+            assert_eq!(declare(&mut b, json!({"x-max-priority": 5})), "ok");
+            assert_eq!(
+                declare(&mut b, json!({"x-max-priority": 5, "x-delivery-limit": 3})),
+                "ok"
+            );
+            assert_eq!(
+                declare(&mut b, json!({"x-max-priority": 4})),
+                inequivalent("x-max-priority", "'4'", "'5'"),
+            );
+        }
+    }
 }
