@@ -176,7 +176,8 @@ impl Loop {
             self.rescene();
         }
         let resized = self.fit_canvas();
-        if resized || moved || dirty || self.viewed() {
+        let viewed = self.viewed();
+        if resized || moved || dirty || viewed {
             self.paint();
         }
         self.stats.record(now_ms() - started);
