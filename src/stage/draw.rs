@@ -224,15 +224,28 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
     }
     dashed(ctx, false);
     if frame.fit.legible() {
-        node_text(ctx, palette, frame, s, (x, y, r), (letter, label_y));
+        node_text(ctx, palette, s, (x, y, r), (letter, label_y));
+    }
+    if frame.pause_points.contains(&s.id) {
+        pause_mark(ctx, palette, (x + r * 0.9, y - r * 0.9));
     }
 }
 
-/// A node's letter, name, type or status and pause-point mark (at `at`: centre and radius).
+/// The pause-point badge at (`bx`, `by`).
+fn pause_mark(ctx: &Ctx, palette: &Palette, (bx, by): (f64, f64)) {
+    ctx.set_fill_style_str(&palette.brand);
+    ctx.begin_path();
+    let _ = ctx.arc(bx, by, 9.0, 0.0, 2.0 * PI);
+    ctx.fill();
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(bx - 4.0, by - 4.5, 3.0, 9.0);
+    ctx.fill_rect(bx + 1.0, by - 4.5, 3.0, 9.0);
+}
+
+/// A node's letter, name, and type or status (at its centre and radius).
 fn node_text(
     ctx: &Ctx,
     palette: &Palette,
-    frame: &Frame<'_>,
     s: &Shape,
     (x, y, r): (f64, f64, f64),
     (letter, label_y): (&str, f64),
@@ -260,16 +273,6 @@ fn node_text(
         ctx.set_font("italic 700 12px system-ui, sans-serif");
         ctx.set_fill_style_str(&palette.text);
         let _ = ctx.fill_text(status, x, label_y + 16.0);
-    }
-    if frame.pause_points.contains(&s.id) {
-        let (bx, by) = (x + r * 0.9, y - r * 0.9);
-        ctx.set_fill_style_str(&palette.brand);
-        ctx.begin_path();
-        let _ = ctx.arc(bx, by, 9.0, 0.0, 2.0 * PI);
-        ctx.fill();
-        ctx.set_fill_style_str("#ffffff");
-        ctx.fill_rect(bx - 4.0, by - 4.5, 3.0, 9.0);
-        ctx.fill_rect(bx + 1.0, by - 4.5, 3.0, 9.0);
     }
 }
 

@@ -44,30 +44,11 @@ pub fn use_input(state: &AppContext, shared: Rc<RefCell<Shared>>) -> Handlers {
     let press: Rc<RefCell<Press>> = use_mut_ref(Press::default);
     let onwheel = {
         let shared = shared.clone();
-        Callback::from(move |e: WheelEvent| {
-            e.prevent_default();
-            let factor = wheel_factor(e.delta_y(), e.delta_mode(), e.ctrl_key());
-            let at = (f64::from(e.offset_x()), f64::from(e.offset_y()));
-            let mut s = shared.borrow_mut();
-            let view = s.view.zoom_about(factor, at, &s.base, s.size);
-            s.set_view(view);
-        })
+        Callback::from(move |e: WheelEvent| wheel(&shared, &e))
     };
     let onpointerdown = {
         let press = press.clone();
-        Callback::from(move |e: PointerEvent| {
-            if e.button() != 0 {
-                return;
-            }
-            *press.borrow_mut() = Press {
-                pointer: Some(e.pointer_id()),
-                last: (f64::from(e.client_x()), f64::from(e.client_y())),
-                ..Press::default()
-            };
-            if let Some(el) = target(&e) {
-                let _ = el.set_pointer_capture(e.pointer_id());
-            }
-        })
+        Callback::from(move |e: PointerEvent| pressed(&press, &e))
     };
     let onpointermove = {
         let (press, shared) = (press.clone(), shared.clone());
@@ -75,19 +56,7 @@ pub fn use_input(state: &AppContext, shared: Rc<RefCell<Shared>>) -> Handlers {
     };
     let onpointerup = {
         let press = press.clone();
-        Callback::from(move |e: PointerEvent| {
-            let mut p = press.borrow_mut();
-            if p.pointer == Some(e.pointer_id()) {
-                let dragged = p.dragging;
-                *p = Press {
-                    swallow_click: dragged,
-                    ..Press::default()
-                };
-                if let Some(el) = target(&e) {
-                    let _ = el.remove_attribute("data-dragging");
-                }
-            }
-        })
+        Callback::from(move |e: PointerEvent| released(&press, &e))
     };
     let onclick = {
         let state = state.clone();
@@ -107,6 +76,48 @@ pub fn use_input(state: &AppContext, shared: Rc<RefCell<Shared>>) -> Handlers {
         onpointermove,
         onpointerup,
         onclick,
+    }
+}
+
+/// Zooms about the pointer, and keeps the page from scrolling (or the browser from zooming
+/// on a pinch).
+fn wheel(shared: &RefCell<Shared>, e: &WheelEvent) {
+    e.prevent_default();
+    let factor = wheel_factor(e.delta_y(), e.delta_mode(), e.ctrl_key());
+    let at = (f64::from(e.offset_x()), f64::from(e.offset_y()));
+    let mut s = shared.borrow_mut();
+    let view = s.view.zoom_about(factor, at, &s.base, s.size);
+    s.set_view(view);
+}
+
+/// A primary press starts what may be a click or a drag; the canvas keeps the pointer until
+/// it is released, wherever it goes.
+fn pressed(press: &RefCell<Press>, e: &PointerEvent) {
+    if e.button() != 0 {
+        return;
+    }
+    *press.borrow_mut() = Press {
+        pointer: Some(e.pointer_id()),
+        last: (f64::from(e.client_x()), f64::from(e.client_y())),
+        ..Press::default()
+    };
+    if let Some(el) = target(e) {
+        let _ = el.set_pointer_capture(e.pointer_id());
+    }
+}
+
+/// The press ends; if it dragged, the click that follows is swallowed.
+fn released(press: &RefCell<Press>, e: &PointerEvent) {
+    let mut p = press.borrow_mut();
+    if p.pointer == Some(e.pointer_id()) {
+        let dragged = p.dragging;
+        *p = Press {
+            swallow_click: dragged,
+            ..Press::default()
+        };
+        if let Some(el) = target(e) {
+            let _ = el.remove_attribute("data-dragging");
+        }
     }
 }
 
