@@ -1,6 +1,6 @@
 //! The canvas's pointer and wheel: the wheel (and a trackpad pinch, which arrives as a wheel
-//! event with Ctrl held) zooms about the pointer, a drag pans, and a click that did not drag
-//! selects what is under it through the composed transform. Handlers change the shared view;
+//! event with Ctrl held) zooms about the pointer, a drag pans, two fingers pinch-zoom and pan,
+//! and a click that did not drag selects what is under it through the composed transform. Handlers change the shared view;
 //! the animation loop sees the new transform and repaints. It knows nothing of the drawing
 //! itself.
 
@@ -19,12 +19,13 @@ use super::view::wheel_factor;
 /// CSS pixels a press may move and still count as a click.
 const CLICK_SLOP: f64 = 4.0;
 
-/// A press on the canvas: where it was last, whether it has become a drag.
+/// A press on the canvas: the pointers down (one drags, two pinch), where the first went
+/// down, whether it has become a drag.
 #[derive(Debug, Default)]
 struct Press {
-    pointer: Option<i32>,
-    last: (f64, f64),
-    travelled: f64,
+    /// Pointer id and where it is (client CSS pixels), as far as the view has followed it.
+    down: Vec<(i32, (f64, f64))>,
+    start: (f64, f64),
     dragging: bool,
     /// The press that just ended was a drag: the click it makes selects nothing.
     swallow_click: bool,
@@ -90,26 +91,40 @@ fn wheel(shared: &RefCell<Shared>, e: &WheelEvent) {
     s.set_view(view);
 }
 
-/// A primary press starts what may be a click or a drag; the canvas keeps the pointer until
-/// it is released, wherever it goes.
+/// A primary press starts what may be a click or a drag; a second finger starts a pinch. The
+/// canvas keeps the pointers until they are released, wherever they go.
 fn pressed(press: &RefCell<Press>, e: &PointerEvent) {
     if e.button() != 0 {
         return;
     }
-    *press.borrow_mut() = Press {
-        pointer: Some(e.pointer_id()),
-        last: (f64::from(e.client_x()), f64::from(e.client_y())),
-        ..Press::default()
-    };
+    let at = (f64::from(e.client_x()), f64::from(e.client_y()));
+    let mut p = press.borrow_mut();
+    match p.down.len() {
+        0 => {
+            *p = Press {
+                down: vec![(e.pointer_id(), at)],
+                start: at,
+                ..Press::default()
+            }
+        }
+        1 => {
+            // A pinch is never a click.
+            p.down.push((e.pointer_id(), at));
+            p.dragging = true;
+        }
+        _ => return,
+    }
     if let Some(el) = target(e) {
         let _ = el.set_pointer_capture(e.pointer_id());
     }
 }
 
-/// The press ends; if it dragged, the click that follows is swallowed.
+/// A pointer lifts; when the last one does, a press that dragged swallows its click.
 fn released(press: &RefCell<Press>, e: &PointerEvent) {
     let mut p = press.borrow_mut();
-    if p.pointer == Some(e.pointer_id()) {
+    let before = p.down.len();
+    p.down.retain(|(id, _)| *id != e.pointer_id());
+    if before > 0 && p.down.is_empty() {
         let dragged = p.dragging;
         *p = Press {
             swallow_click: dragged,
@@ -121,16 +136,15 @@ fn released(press: &RefCell<Press>, e: &PointerEvent) {
     }
 }
 
-/// Moves the view with the pointer once the press has travelled further than a click may.
+/// Moves the view with one pointer once it has gone further than a click may, or pinches
+/// and pans it with two.
 fn drag(press: &RefCell<Press>, shared: &RefCell<Shared>, e: &PointerEvent) {
     let mut p = press.borrow_mut();
-    if p.pointer != Some(e.pointer_id()) {
-        return;
-    }
     let now = (f64::from(e.client_x()), f64::from(e.client_y()));
-    let (dx, dy) = (now.0 - p.last.0, now.1 - p.last.1);
-    p.travelled += dx.hypot(dy);
-    if !p.dragging && p.travelled <= CLICK_SLOP {
+    let Some(i) = p.down.iter().position(|(id, _)| *id == e.pointer_id()) else {
+        return;
+    };
+    if !p.dragging && (now.0 - p.start.0).hypot(now.1 - p.start.1) <= CLICK_SLOP {
         // Still a click: the pan starts from the press, not from here.
         return;
     }
@@ -140,9 +154,25 @@ fn drag(press: &RefCell<Press>, shared: &RefCell<Shared>, e: &PointerEvent) {
             let _ = el.set_attribute("data-dragging", "");
         }
     }
-    p.last = now;
+    let before: Vec<(f64, f64)> = p.down.iter().map(|(_, at)| *at).collect();
+    if let Some((_, at)) = p.down.get_mut(i) {
+        *at = now;
+    }
+    let after: Vec<(f64, f64)> = p.down.iter().map(|(_, at)| *at).collect();
+    let origin = target(e).map_or((0.0, 0.0), |el| {
+        let r = el.get_bounding_client_rect();
+        (r.left(), r.top())
+    });
     let mut s = shared.borrow_mut();
-    let view = s.view.pan_by(dx, dy);
+    let view = match (before.as_slice(), after.as_slice()) {
+        ([a0, b0], [a1, b1]) => {
+            let local = |p: &(f64, f64)| (p.0 - origin.0, p.1 - origin.1);
+            let (from, to) = ((local(a0), local(b0)), (local(a1), local(b1)));
+            s.view.pinch(from, to, &s.base, s.size)
+        }
+        ([a0], [a1]) => s.view.pan_by(a1.0 - a0.0, a1.1 - a0.1),
+        _ => return,
+    };
     s.set_view(view);
 }
 

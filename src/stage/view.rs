@@ -90,6 +90,25 @@ impl View {
         }
     }
 
+    /// Two fingers moved from the pair of canvas points `from` to `to`: the drawing follows
+    /// their midpoint and scales with their distance.
+    pub fn pinch(
+        &self,
+        from: ((f64, f64), (f64, f64)),
+        to: ((f64, f64), (f64, f64)),
+        base: &Fit,
+        size: (f64, f64),
+    ) -> View {
+        let mid = |(a, b): ((f64, f64), (f64, f64))| ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+        let apart = |(a, b): ((f64, f64), (f64, f64))| (b.0 - a.0).hypot(b.1 - a.1);
+        let (m0, m1) = (mid(from), mid(to));
+        let moved = self.pan_by(m1.0 - m0.0, m1.1 - m0.1);
+        if apart(from) < 1.0 {
+            return moved;
+        }
+        moved.zoom_about(apart(to) / apart(from), m1, base, size)
+    }
+
     /// What a button or key does, zooming about the centre of a `size` canvas.
     pub fn ask(&self, ask: ViewAsk, base: &Fit, size: (f64, f64)) -> View {
         let centre = (size.0 / 2.0, size.1 / 2.0);
@@ -210,6 +229,33 @@ mod tests {
             let (p, q) = (before.at(x, y), after.at(x, y));
             assert!(close((q.0 - p.0, q.1 - p.1), (15.0, -4.0)));
         }
+    }
+
+    #[test]
+    fn a_pinch_scales_with_the_fingers_and_follows_their_midpoint() {
+        let b = base();
+        let start = View::default();
+        let before = start.compose(&b, SIZE.0, SIZE.1);
+        let from = ((100.0, 100.0), (200.0, 100.0));
+        // Spread to twice as far apart, the midpoint moved 50 px right.
+        let to = ((100.0, 100.0), (300.0, 100.0));
+        let view = start.pinch(from, to, &b, SIZE);
+        assert!((view.zoom - 2.0).abs() < 1e-12);
+        let after = view.compose(&b, SIZE.0, SIZE.1);
+        // What was under each finger is under it still.
+        for (was, is) in [
+            (from.0, to.0),
+            (from.1, to.1),
+            ((150.0, 100.0), (200.0, 100.0)),
+        ] {
+            assert!(
+                close(under(&before, was), under(&after, is)),
+                "{was:?} -> {is:?}"
+            );
+        }
+        // Fingers on one spot only pan.
+        let still = start.pinch(((5.0, 5.0), (5.0, 5.0)), ((9.0, 5.0), (9.0, 5.0)), &b, SIZE);
+        assert_eq!(still, start.pan_by(4.0, 0.0));
     }
 
     #[test]

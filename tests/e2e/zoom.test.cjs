@@ -115,3 +115,32 @@ test("a drag pans without selecting; keys and the fit button zoom and restore", 
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("two fingers pinch the stage about their midpoint, and the pinch selects nothing", async () => {
+  const page = await env.browser.context.newPage();
+  await page.goto(`${env.server.url}__blank`);
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(env.server.url);
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  await page.keyboard.press("Space");
+  await settle(page);
+  const box = await page.locator("#stage-canvas").boundingBox();
+  const fitted = await nodeAt(page, "orders");
+  const inspector = await page.textContent(".inspector");
+  // Touch points straddling the exchange, spread from 80 to 240 px apart: 3×.
+  const cdp = await env.browser.context.newCDPSession(page);
+  const [mx, my] = [box.x + fitted[0], box.y + fitted[1]];
+  const fingers = (d) => [{ x: mx - d, y: my, id: 1 }, { x: mx + d, y: my, id: 2 }];
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: fingers(40) });
+  for (let d = 50; d <= 120; d += 10) {
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: fingers(d) });
+  }
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await settle(page);
+  assert.ok(Math.abs((await frames(page, "zoom")) - 3) < 1e-9, "spread 3× zooms 3×");
+  const at = await nodeAt(page, "orders");
+  assert.ok(Math.hypot(at[0] - fitted[0], at[1] - fitted[1]) < 3, `${fitted} -> ${at}: stays between the fingers`);
+  assert.equal(await page.textContent(".inspector"), inspector, "the pinch selected nothing");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
