@@ -47,6 +47,19 @@ pub fn for_key(key: &str) -> Option<Command> {
     })
 }
 
+/// The command a key pressed with Shift gives, where it differs from [`for_key`]'s: the
+/// arrows pan the stage (the drawing moves the other way, showing what lies that way).
+pub fn for_shifted_key(key: &str) -> Option<Command> {
+    let (x, y) = match key {
+        "ArrowLeft" => (1, 0),
+        "ArrowRight" => (-1, 0),
+        "ArrowUp" => (0, 1),
+        "ArrowDown" => (0, -1),
+        _ => return for_key(key),
+    };
+    Some(Command::View(ViewAsk::Pan(x, y)))
+}
+
 /// Does `command` on the open scenario.
 pub fn run(state: &AppContext, command: Command) {
     match command {
@@ -172,6 +185,15 @@ mod tests {
             ("Enter", None),
         ] {
             assert_eq!(for_key(key), want, "key {key:?}");
+        }
+        for (key, want) in [
+            ("ArrowLeft", Some(Command::View(ViewAsk::Pan(1, 0)))),
+            ("ArrowDown", Some(Command::View(ViewAsk::Pan(0, -1)))),
+            ("?", Some(Command::Help)),
+            ("R", Some(Command::Reset)),
+            ("X", None),
+        ] {
+            assert_eq!(for_shifted_key(key), want, "Shift + {key:?}");
         }
     }
 }

@@ -126,7 +126,7 @@ fn PausePoint() -> Html {
     }
 }
 
-const KEYS: [(&str, &str); 12] = [
+const KEYS: [(&str, &str); 13] = [
     ("Space  or  .", "play / pause"),
     ("→  or  PageDown", "step one event forward"),
     ("←  or  PageUp", "step one event back"),
@@ -134,8 +134,12 @@ const KEYS: [(&str, &str); 12] = [
         "+  /  −",
         "faster / slower (0.1× to 100×, then as fast as possible)",
     ),
-    ("]  /  [", "zoom in / out about the stage's centre"),
+    (
+        "]  /  [",
+        "zoom in / out about the selected node, or the stage's centre",
+    ),
     ("0", "fit the whole drawing"),
+    ("Shift + arrows", "pan the drawing"),
     ("R", "reset to the start"),
     ("F", "fullscreen"),
     ("?", "this help"),

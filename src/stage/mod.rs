@@ -50,6 +50,7 @@ use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+use crate::sim_ref::Selection;
 use crate::state::AppContext;
 use frames::use_frames;
 use shared::{Live, Shared};
@@ -73,10 +74,12 @@ pub fn Stage() -> Html {
     {
         // A zoom button or key: the view changes; the loop repaints.
         let shared = shared.clone();
+        let selection = state.selection;
         use_effect_with(state.view_ask, move |ask| {
             if let Some((_, ask)) = ask {
                 let mut s = shared.borrow_mut();
-                let view = s.view.ask(*ask, &s.base, s.size);
+                let at = anchor(&s, selection);
+                let view = s.view.ask(*ask, at, &s.base, s.size);
                 s.set_view(view);
             }
         });
@@ -90,6 +93,18 @@ pub fn Stage() -> Html {
             onpointermove={h.onpointermove} onpointerup={h.onpointerup.clone()}
             onpointercancel={h.onpointerup}></canvas>
     }
+}
+
+/// Where a zoom key or button zooms about: the selected node if it is on the canvas, else the
+/// canvas's centre.
+fn anchor(s: &Shared, selection: Option<Selection>) -> (f64, f64) {
+    let (w, h) = s.size;
+    let node = match selection {
+        Some(Selection::Node(id)) => s.scene.shape(id).map(|n| s.fit.at(n.x, n.y)),
+        _ => None,
+    };
+    node.filter(|&(x, y)| (0.0..=w).contains(&x) && (0.0..=h).contains(&y))
+        .unwrap_or((w / 2.0, h / 2.0))
 }
 
 /// The canvas element behind a node ref, if mounted.

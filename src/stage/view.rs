@@ -16,6 +16,8 @@ pub const MAX_ZOOM: f64 = 8.0;
 pub const MAX_SCALE: f64 = 4.0;
 /// One press of a zoom button or key.
 pub const STEP: f64 = 1.5;
+/// One press of a pan key (CSS pixels).
+pub const PAN_STEP: f64 = 80.0;
 
 /// The user's transform: `screen = centre + zoom × (fitted − centre) + pan`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,6 +43,8 @@ pub enum ViewAsk {
     ZoomIn,
     ZoomOut,
     Fit,
+    /// Move the drawing this many [`PAN_STEP`]s right and down (negative: left, up).
+    Pan(i8, i8),
 }
 
 impl View {
@@ -109,13 +113,13 @@ impl View {
         moved.zoom_about(apart(to) / apart(from), m1, base, size)
     }
 
-    /// What a button or key does, zooming about the centre of a `size` canvas.
-    pub fn ask(&self, ask: ViewAsk, base: &Fit, size: (f64, f64)) -> View {
-        let centre = (size.0 / 2.0, size.1 / 2.0);
+    /// What a button or key does, zooming about the canvas point `at`.
+    pub fn ask(&self, ask: ViewAsk, at: (f64, f64), base: &Fit, size: (f64, f64)) -> View {
         match ask {
-            ViewAsk::ZoomIn => self.zoom_about(STEP, centre, base, size),
-            ViewAsk::ZoomOut => self.zoom_about(1.0 / STEP, centre, base, size),
+            ViewAsk::ZoomIn => self.zoom_about(STEP, at, base, size),
+            ViewAsk::ZoomOut => self.zoom_about(1.0 / STEP, at, base, size),
             ViewAsk::Fit => View::default(),
+            ViewAsk::Pan(x, y) => self.pan_by(f64::from(x) * PAN_STEP, f64::from(y) * PAN_STEP),
         }
     }
 }
@@ -191,16 +195,17 @@ mod tests {
         let b = base();
         let mut view = View::default();
         for _ in 0..40 {
-            view = view.ask(ViewAsk::ZoomIn, &b, SIZE);
+            view = view.ask(ViewAsk::ZoomIn, (10.0, 10.0), &b, SIZE);
         }
         // 8× the fit (0.5 × 8 = 4, also the largest scale).
         assert_eq!(view.zoom, MAX_ZOOM);
         for _ in 0..80 {
-            view = view.ask(ViewAsk::ZoomOut, &b, SIZE);
+            view = view.ask(ViewAsk::ZoomOut, (10.0, 10.0), &b, SIZE);
         }
         assert_eq!(view.zoom, MIN_ZOOM);
         assert_eq!(
-            view.pan_by(5.0, 5.0).ask(ViewAsk::Fit, &b, SIZE),
+            view.pan_by(5.0, 5.0)
+                .ask(ViewAsk::Fit, (0.0, 0.0), &b, SIZE),
             View::default()
         );
         // A drawing fitted tiny may still be zoomed up to a readable scale.
@@ -215,6 +220,19 @@ mod tests {
         for factor in [0.0, -2.0, f64::NAN, f64::INFINITY] {
             assert_eq!(view.zoom_about(factor, centre, &b, SIZE), view);
         }
+    }
+
+    #[test]
+    fn a_pan_key_moves_the_drawing_a_step_and_a_zoom_key_keeps_its_anchor() {
+        let b = base();
+        let view = View::default().ask(ViewAsk::Pan(-1, 2), (0.0, 0.0), &b, SIZE);
+        assert_eq!(view.pan, (-PAN_STEP, 2.0 * PAN_STEP));
+        let at = (620.0, 140.0);
+        let before = view.compose(&b, SIZE.0, SIZE.1);
+        let zoomed = view.ask(ViewAsk::ZoomIn, at, &b, SIZE);
+        assert_eq!(zoomed.zoom, STEP);
+        let after = zoomed.compose(&b, SIZE.0, SIZE.1);
+        assert!(close(under(&before, at), under(&after, at)));
     }
 
     #[test]

@@ -58,7 +58,7 @@ test("zooming in on a queue with the wheel and clicking it selects that queue", 
   const fitted = { a: await nodeAt(page, "q060"), b: await nodeAt(page, "q061") };
   assert.ok(Math.abs(fitted.b[1] - fitted.a[1]) < 8, `queues ${fitted.b[1] - fitted.a[1]} px apart at the fit`);
   // Wheel up over q060, following it as it grows (the pointer lands on whole pixels).
-  for (let i = 0; i < 24; i++) {
+  for (let i = 0; i < 14; i++) {
     const at = await nodeAt(page, "q060");
     await page.mouse.move(box.x + at[0], box.y + at[1]);
     await page.mouse.wheel(0, -120);
@@ -75,6 +75,12 @@ test("zooming in on a queue with the wheel and clicking it selects that queue", 
   await page.mouse.click(box.x + at[0], box.y + at[1]);
   await page.waitForFunction(() => /q060/.test(document.querySelector(".inspector").textContent));
   assert.doesNotMatch(await page.textContent(".inspector"), /q061/);
+  // The zoom keys zoom about the selected node: it stays where it is.
+  await page.keyboard.press("]");
+  await settle(page);
+  assert.ok(Math.abs((await frames(page, "zoom")) / zoom - 1.5) < 1e-9, "] zooms 1.5×");
+  const still = await nodeAt(page, "q060");
+  assert.ok(Math.hypot(still[0] - at[0], still[1] - at[1]) < 1e-6, `${at} -> ${still}`);
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
@@ -112,6 +118,12 @@ test("a drag pans without selecting; keys and the fit button zoom and restore", 
   await settle(page);
   assert.equal(await frames(page, "zoom"), 1, "0 fits");
   assert.deepEqual(await nodeAt(page, "x"), fitted, "back where the fit draws it");
+  // Shift + arrows pan: Shift+← shows what lies left, the drawing moves right.
+  await page.keyboard.press("Shift+ArrowLeft");
+  await page.keyboard.press("Shift+ArrowUp");
+  await settle(page);
+  const panned = await nodeAt(page, "x");
+  assert.deepEqual([panned[0] - fitted[0], panned[1] - fitted[1]].map(Math.round), [80, 80]);
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
