@@ -48,8 +48,8 @@ pub fn paint_scene(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, 
     ctx.clear_rect(0.0, 0.0, width, height);
     let r = frame.fit.radius();
     links(ctx, palette, frame);
-    // Room for a node's outline and the lines of text under it.
-    let pad = r * 1.6 + 80.0;
+    // Room for a node's outline and the lines of text under it (a long name is wide).
+    let pad = r * 1.6 + 160.0;
     for shape in &frame.scene.shapes {
         let at = frame.fit.at(shape.x, shape.y);
         if on_screen(at, at, pad, frame.area) {
