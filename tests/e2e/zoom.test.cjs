@@ -124,6 +124,15 @@ test("a drag pans without selecting; keys and the fit button zoom and restore", 
   await settle(page);
   const panned = await nodeAt(page, "x");
   assert.deepEqual([panned[0] - fitted[0], panned[1] - fitted[1]].map(Math.round), [80, 80]);
+  // A resize keeps the zoom; a new scenario opens fitted.
+  await page.keyboard.press("]");
+  await page.setViewportSize({ width: 1100, height: 760 });
+  await settle(page);
+  assert.equal(await frames(page, "zoom"), 1.5, "the zoom survives a resize");
+  await page.click('button.preset[data-preset="tutorial-5-topics"]');
+  await page.waitForFunction(() => window.__switchyardFrames.nodes && window.__switchyardFrames.nodes.topic_logs);
+  await settle(page);
+  assert.equal(await frames(page, "zoom"), 1, "a new scenario resets to the fit");
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
