@@ -137,11 +137,13 @@ fn released(press: &RefCell<Press>, e: &PointerEvent) {
 }
 
 /// Moves the view with one pointer once it has gone further than a click may, or pinches
-/// and pans it with two.
+/// and pans it with two; with nothing pressed, only shows what a click would do.
 fn drag(press: &RefCell<Press>, shared: &RefCell<Shared>, e: &PointerEvent) {
     let mut p = press.borrow_mut();
     let now = (f64::from(e.client_x()), f64::from(e.client_y()));
     let Some(i) = p.down.iter().position(|(id, _)| *id == e.pointer_id()) else {
+        drop(p);
+        hover(shared, e);
         return;
     };
     if !p.dragging && (now.0 - p.start.0).hypot(now.1 - p.start.1) <= CLICK_SLOP {
@@ -174,6 +176,22 @@ fn drag(press: &RefCell<Press>, shared: &RefCell<Shared>, e: &PointerEvent) {
         _ => return,
     };
     s.set_view(view);
+}
+
+/// Over something a click would select, the canvas shows a pointing hand (else an open one,
+/// for dragging).
+fn hover(shared: &RefCell<Shared>, e: &PointerEvent) {
+    let Some(el) = target(e) else { return };
+    let s = shared.borrow();
+    let at = (f64::from(e.offset_x()), f64::from(e.offset_y()));
+    let over = hit(&s.scene, &s.fit, &s.dots, at.0, at.1).is_some();
+    if over != el.has_attribute("data-hover") {
+        let _ = if over {
+            el.set_attribute("data-hover", "")
+        } else {
+            el.remove_attribute("data-hover")
+        };
+    }
 }
 
 fn target(e: &PointerEvent) -> Option<Element> {

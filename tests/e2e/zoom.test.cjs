@@ -137,7 +137,7 @@ test("a drag pans without selecting; keys and the fit button zoom and restore", 
   await page.close();
 });
 
-test("two fingers pinch the stage about their midpoint, and the pinch selects nothing", async () => {
+test("the cursor shows what a click does; two fingers pinch the stage about their midpoint, selecting nothing", async () => {
   const page = await env.browser.context.newPage();
   await page.goto(`${env.server.url}__blank`);
   await page.evaluate(() => localStorage.clear());
@@ -147,6 +147,12 @@ test("two fingers pinch the stage about their midpoint, and the pinch selects no
   await settle(page);
   const box = await page.locator("#stage-canvas").boundingBox();
   const fitted = await nodeAt(page, "orders");
+  // Over a node the cursor says a click selects; over empty canvas, that a drag pans.
+  const hovering = () => page.$eval("#stage-canvas", (c) => c.hasAttribute("data-hover"));
+  await page.mouse.move(box.x + fitted[0], box.y + fitted[1]);
+  assert.equal(await hovering(), true, "over the exchange");
+  await page.mouse.move(box.x + 4, box.y + 4);
+  assert.equal(await hovering(), false, "over nothing");
   const inspector = await page.textContent(".inspector");
   // Touch points straddling the exchange, spread from 80 to 240 px apart: 3×.
   const cdp = await env.browser.context.newCDPSession(page);
