@@ -7,6 +7,7 @@ use switchyard_core::sim::NodeId;
 use yew::prelude::*;
 
 use crate::sim_ref::Selection;
+use crate::stage::view::ViewAsk;
 use crate::state::{Action, AppContext, Level, Notice};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,6 +24,8 @@ pub enum Command {
     Help,
     CloseOverlays,
     TogglePausePoint(NodeId),
+    /// Zoom the stage in or out about its centre, or back to the fit.
+    View(ViewAsk),
 }
 
 /// The command a key gives (`KeyboardEvent.key`), if any.
@@ -37,8 +40,24 @@ pub fn for_key(key: &str) -> Option<Command> {
         "f" | "F" => Command::Fullscreen,
         "?" => Command::Help,
         "Escape" => Command::CloseOverlays,
+        "]" => Command::View(ViewAsk::ZoomIn),
+        "[" => Command::View(ViewAsk::ZoomOut),
+        "0" => Command::View(ViewAsk::Fit),
         _ => return None,
     })
+}
+
+/// The command a key pressed with Shift gives, where it differs from [`for_key`]'s: the
+/// arrows pan the stage (the drawing moves the other way, showing what lies that way).
+pub fn for_shifted_key(key: &str) -> Option<Command> {
+    let (x, y) = match key {
+        "ArrowLeft" => (1, 0),
+        "ArrowRight" => (-1, 0),
+        "ArrowUp" => (0, 1),
+        "ArrowDown" => (0, -1),
+        _ => return for_key(key),
+    };
+    Some(Command::View(ViewAsk::Pan(x, y)))
 }
 
 /// Does `command` on the open scenario.
@@ -49,6 +68,7 @@ pub fn run(state: &AppContext, command: Command) {
         Command::Slower => state.dispatch(Action::Slower),
         Command::Help => state.dispatch(Action::ToggleHelp),
         Command::CloseOverlays => state.dispatch(Action::CloseHelp),
+        Command::View(ask) => state.dispatch(Action::View(ask)),
         Command::Fullscreen => fullscreen(state),
         Command::StepForward | Command::StepBack => step(state, command == Command::StepForward),
         Command::Reset => move_player(state, |p| p.reset()),
@@ -158,10 +178,22 @@ mod tests {
             ("R", Some(Command::Reset)),
             ("f", Some(Command::Fullscreen)),
             ("?", Some(Command::Help)),
+            ("]", Some(Command::View(ViewAsk::ZoomIn))),
+            ("[", Some(Command::View(ViewAsk::ZoomOut))),
+            ("0", Some(Command::View(ViewAsk::Fit))),
             ("x", None),
             ("Enter", None),
         ] {
             assert_eq!(for_key(key), want, "key {key:?}");
+        }
+        for (key, want) in [
+            ("ArrowLeft", Some(Command::View(ViewAsk::Pan(1, 0)))),
+            ("ArrowDown", Some(Command::View(ViewAsk::Pan(0, -1)))),
+            ("?", Some(Command::Help)),
+            ("R", Some(Command::Reset)),
+            ("X", None),
+        ] {
+            assert_eq!(for_shifted_key(key), want, "Shift + {key:?}");
         }
     }
 }

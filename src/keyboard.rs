@@ -1,5 +1,6 @@
 //! Keys and a presenter remote: one `keydown` listener on the window, installed by a hook and
-//! removed on unmount, that turns keys into [`Command`]s (see [`commands::for_key`]). Keys
+//! removed on unmount, that turns keys into [`Command`]s (see [`commands::for_key`], and
+//! [`commands::for_shifted_key`] with Shift). Keys
 //! typed into an input, a select or a text area are left alone.
 
 use std::cell::RefCell;
@@ -36,13 +37,19 @@ pub fn use_keyboard(state: &AppContext) {
             if e.ctrl_key() || e.meta_key() || e.alt_key() || typing(&e) {
                 return;
             }
-            let Some(command) = commands::for_key(&e.key()) else {
+            let command = if e.shift_key() {
+                commands::for_shifted_key(&e.key())
+            } else {
+                commands::for_key(&e.key())
+            };
+            let Some(command) = command else {
                 return;
             };
-            // A focused button would also "click" on Space; the key does it once.
+            // A focused button would also "click" on Space; the key does it once (and the
+            // arrows would scroll the page).
             if matches!(
                 command,
-                Command::TogglePlay | Command::StepForward | Command::StepBack
+                Command::TogglePlay | Command::StepForward | Command::StepBack | Command::View(_)
             ) {
                 e.prevent_default();
             }

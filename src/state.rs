@@ -12,6 +12,7 @@ use yew::prelude::*;
 
 use crate::sim_ref::{Selection, SimRef};
 use crate::stage::player::Player;
+use crate::stage::view::ViewAsk;
 
 /// Speeds the user can pick; the last one is "as fast as possible".
 pub const SPEEDS: [f64; 11] = [
@@ -79,6 +80,8 @@ pub struct AppState {
     pub notice: Option<Notice>,
     /// What stopped the run last, in words (a pause point reached).
     pub status: Option<AttrValue>,
+    /// The last zoom button or key pressed, numbered so that pressing it again is a change.
+    pub view_ask: Option<(u64, ViewAsk)>,
 }
 
 impl Default for AppState {
@@ -97,6 +100,7 @@ impl Default for AppState {
             help: false,
             notice: None,
             status: None,
+            view_ask: None,
         }
     }
 }
@@ -131,6 +135,8 @@ pub enum Action {
     Dismiss,
     ToggleHelp,
     CloseHelp,
+    /// Zoom in or out about the stage's centre, or back to the fit.
+    View(ViewAsk),
 }
 
 impl AppState {
@@ -205,6 +211,10 @@ impl Reducible for AppState {
             Action::Dismiss => next.notice = None,
             Action::ToggleHelp => next.help = !self.help,
             Action::CloseHelp => next.help = false,
+            Action::View(ask) => {
+                let n = self.view_ask.map_or(0, |(n, _)| n);
+                next.view_ask = Some((n + 1, ask));
+            }
         }
         if next == *self { self } else { Rc::new(next) }
     }
@@ -255,5 +265,16 @@ mod tests {
         let s = s.reduce(Action::Dismiss).reduce(Action::ToggleHelp);
         assert!(s.help);
         assert!(!s.reduce(Action::CloseHelp).help);
+    }
+
+    #[test]
+    fn every_zoom_press_is_a_new_ask() {
+        let s = apply(vec![Action::View(ViewAsk::Fit)]);
+        assert_eq!(s.view_ask, Some((1, ViewAsk::Fit)));
+        let again = s.clone().reduce(Action::View(ViewAsk::Fit));
+        assert!(!Rc::ptr_eq(&s, &again), "a second press re-fits");
+        assert_eq!(again.view_ask, Some((2, ViewAsk::Fit)));
+        let s = again.reduce(Action::View(ViewAsk::ZoomIn));
+        assert_eq!(s.view_ask, Some((3, ViewAsk::ZoomIn)));
     }
 }

@@ -1,17 +1,22 @@
 //! The controls over the stage: play / pause, step back and forward, speed, the timeline to
-//! drag, reset, fullscreen, help, and the pause point of the selected node; and the `?` help
+//! drag, reset, zoom in / out / fit, fullscreen, help, and the pause point of the selected node; and the `?` help
 //! overlay listing the keys. Buttons send [`Command`]s; this module draws and forwards only.
 
 use yew::prelude::*;
 
 use crate::commands::{Command, callback, run};
 use crate::sim_ref::Selection;
+use crate::stage::view::ViewAsk;
 use crate::state::{AppContext, SPEEDS, speed_label};
 
 const PLAY: &str = "M8 5v14l11-7z";
 const PAUSE: &str = "M6 5h4v14H6zM14 5h4v14h-4z";
 const STEP_FORWARD: &str = "M5 5l9 7-9 7zM15 5h3v14h-3z";
 const STEP_BACK: &str = "M19 5l-9 7 9 7zM6 5h3v14H6z";
+const ZOOM_IN: &str = "M10 3a7 7 0 015.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1110 3zm0 2a5 5 0 100 10 5 5 0 000-10zM9 7h2v2h2v2h-2v2H9v-2H7V9h2z";
+const ZOOM_OUT: &str = "M10 3a7 7 0 015.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1110 3zm0 2a5 5 0 100 10 5 5 0 000-10zM7 9h6v2H7z";
+const ZOOM_FIT: &str =
+    "M4 4h5v2H6v3H4zM15 4h5v5h-2V6h-3zM4 15h2v3h3v2H4zM18 15h2v5h-5v-2h3zM9 9h6v6H9z";
 const FULLSCREEN: &str = "M4 4h6v2H6v4H4zM14 4h6v6h-2V6h-4zM4 14h2v4h4v2H4zM18 14h2v6h-6v-2h4z";
 
 /// A toolbar icon (SVG, so it needs no font).
@@ -75,6 +80,14 @@ pub fn Toolbar() -> Html {
             <span class="clock" id="clock" aria-live="off">{ clock(state.view_us) }</span>
             <span class="steps" id="steps" title="Events handled">{ format!("{} events", state.steps) }</span>
             <button id="reset" title="Reset (R)" onclick={callback(&state, Command::Reset)}>{ "↺" }</button>
+            <span class="zoom" role="group" aria-label="Zoom">
+                <button id="zoom-in" title="Zoom in (])" aria-label="Zoom in"
+                    onclick={callback(&state, Command::View(ViewAsk::ZoomIn))}>{ icon(ZOOM_IN) }</button>
+                <button id="zoom-out" title="Zoom out ([)" aria-label="Zoom out"
+                    onclick={callback(&state, Command::View(ViewAsk::ZoomOut))}>{ icon(ZOOM_OUT) }</button>
+                <button id="zoom-fit" title="Fit the whole drawing (0)" aria-label="Fit the whole drawing"
+                    onclick={callback(&state, Command::View(ViewAsk::Fit))}>{ icon(ZOOM_FIT) }</button>
+            </span>
             <button id="fullscreen" title="Fullscreen (F)" onclick={callback(&state, Command::Fullscreen)}>{ icon(FULLSCREEN) }</button>
             <button id="help" title="Keys (?)" onclick={callback(&state, Command::Help)}>{ "?" }</button>
             <PausePoint />
@@ -113,7 +126,7 @@ fn PausePoint() -> Html {
     }
 }
 
-const KEYS: [(&str, &str); 9] = [
+const KEYS: [(&str, &str); 13] = [
     ("Space  or  .", "play / pause"),
     ("→  or  PageDown", "step one event forward"),
     ("←  or  PageUp", "step one event back"),
@@ -121,6 +134,12 @@ const KEYS: [(&str, &str); 9] = [
         "+  /  −",
         "faster / slower (0.1× to 100×, then as fast as possible)",
     ),
+    (
+        "]  /  [",
+        "zoom in / out about the selected node, or the stage's centre",
+    ),
+    ("0", "fit the whole drawing"),
+    ("Shift + arrows", "pan the drawing"),
     ("R", "reset to the start"),
     ("F", "fullscreen"),
     ("?", "this help"),
@@ -128,6 +147,10 @@ const KEYS: [(&str, &str); 9] = [
     (
         "click",
         "inspect a message or a node; pause points for the selected node",
+    ),
+    (
+        "wheel  or  pinch  ·  drag",
+        "zoom about the pointer · pan the drawing",
     ),
 ];
 

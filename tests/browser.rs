@@ -192,6 +192,84 @@ async fn keys_open_help_and_step_the_simulation() {
     assert_eq!(again, first + 1, "and forward again");
 }
 
+/// A number the stage published on `frames` (`window.__switchyardFrames` of one app).
+fn published(frames: &wasm_bindgen::JsValue, key: &str) -> Option<f64> {
+    js_sys::Reflect::get(frames, &key.into()).ok()?.as_f64()
+}
+
+/// Where the stage last drew the node `name` (CSS pixels).
+fn node_at(frames: &wasm_bindgen::JsValue, name: &str) -> Option<(f64, f64)> {
+    let nodes = js_sys::Reflect::get(frames, &"nodes".into()).ok()?;
+    let at: js_sys::Array = js_sys::Reflect::get(&nodes, &name.into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    Some((at.get(0).as_f64()?, at.get(1).as_f64()?))
+}
+
+/// Waits (up to 2 s) until the stage publishes a zoom `pred` accepts; gives the last one.
+async fn zoom_when(frames: &wasm_bindgen::JsValue, pred: impl Fn(f64) -> bool) -> f64 {
+    let mut zoom = f64::NAN;
+    for _ in 0..40 {
+        zoom = published(frames, "zoom").unwrap_or(f64::NAN);
+        if pred(zoom) {
+            break;
+        }
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+    }
+    zoom
+}
+
+#[wasm_bindgen_test]
+async fn the_wheel_zooms_the_stage_about_the_pointer_and_fit_restores_it() {
+    let root = mount_on_the_first_preset().await;
+    // This app's figures (other tests' apps may still be mounted).
+    let frames =
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &"__switchyardFrames".into()).unwrap();
+    assert_eq!(zoom_when(&frames, |z| z == 1.0).await, 1.0, "opens fitted");
+    let canvas: web_sys::HtmlElement = root
+        .query_selector("#stage-canvas")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let fitted = node_at(&frames, "orders").expect("the exchange is drawn");
+    let rect = canvas.get_bounding_client_rect();
+    let init = web_sys::WheelEventInit::new();
+    init.set_delta_y(-200.0);
+    init.set_client_x((rect.left() + fitted.0) as i32);
+    init.set_client_y((rect.top() + fitted.1) as i32);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let wheel = web_sys::WheelEvent::new_with_event_init_dict("wheel", &init).unwrap();
+    canvas.dispatch_event(&wheel).unwrap();
+    assert!(wheel.default_prevented(), "the page does not scroll");
+    let zoomed = zoom_when(&frames, |z| z > 1.0).await;
+    assert!(zoomed > 1.4, "scrolling up zooms in: {zoomed}");
+    let (x, y) = node_at(&frames, "orders").unwrap();
+    // About the pointer: the exchange stays under it (to the pixel the event could name).
+    assert!(
+        (x - fitted.0).abs() < 2.0 * zoomed && (y - fitted.1).abs() < 2.0 * zoomed,
+        "{fitted:?} -> {x},{y}"
+    );
+    let far = node_at(&frames, "email-notifications").unwrap();
+    let fit: web_sys::HtmlElement = root
+        .query_selector("#zoom-fit")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    fit.click();
+    assert_eq!(
+        zoom_when(&frames, |z| z == 1.0).await,
+        1.0,
+        "the fit button"
+    );
+    let back = node_at(&frames, "email-notifications").unwrap();
+    assert_ne!(back, far, "the drawing moved back");
+    assert_eq!(node_at(&frames, "orders"), Some(fitted));
+}
+
 #[wasm_bindgen_test]
 fn panic_overlay_offers_a_reload() {
     panic_overlay::show("boom <b>not html</b>");

@@ -75,10 +75,12 @@ impl Dots {
         // Past a few hundred dots, squares: a third of the cost of circles, and at that
         // density the eye cannot tell.
         let squares = self.painted.len() > MAX_ROUND_DOTS;
+        // Nodes drawn smaller than usual (a huge drawing zoomed out) get smaller dots.
+        let shrink = (frame.fit.radius() / 16.0).min(1.0);
         for ((colour, r), xy) in INKS.iter().zip(&self.xy) {
             if !xy.is_empty() {
                 ctx.set_fill_style_str(colour);
-                fill_dots(ctx, xy, *r, squares);
+                fill_dots(ctx, xy, (*r * shrink).max(1.0), squares);
             }
         }
         if let Some(Selection::Message(m)) = frame.selection {

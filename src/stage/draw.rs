@@ -1,11 +1,11 @@
 //! Painting one frame on the stage's canvas: links with their binding keys, the nodes as
 //! RabbitMQ's tutorials draw them (producer circle P, exchange hexagon X with its type, queue
 //! as a row of boxes filling up, consumer circle C), the pause-point and selection marks, and
-//! the messages in flight (as dots, by `dots::Dots`). With reduced motion, no dots fly: each node
-//! a message is heading to is ringed and counts them. It reads a [`Frame`]; it never touches
-//! the simulation or Yew.
+//! the messages in flight (as dots, by `dots::Dots`; with reduced motion, rings by `marks`).
+//! Through the composed transform: what lies off the canvas is skipped, and nodes too small to
+//! name are drawn without text. It reads a [`Frame`]; it never touches the simulation or Yew.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::f64::consts::PI;
 
 use switchyard_core::MessageId;
@@ -14,15 +14,18 @@ use web_sys::CanvasRenderingContext2d as Ctx;
 
 use crate::sim_ref::Selection;
 use crate::stage::dots::Dots;
-use crate::stage::geometry::{Dot, ends, half_size, trim};
+use crate::stage::geometry::{Dot, ends, half_size, on_screen, trim};
 use crate::stage::labels::{self, Rect, Want};
 use crate::stage::layout::{Fit, LinkKind, Scene, Shape};
+use crate::stage::marks;
 pub use crate::stage::palette::Palette;
 
 /// What one frame shows.
 pub struct Frame<'a> {
     pub scene: &'a Scene,
     pub fit: Fit,
+    /// The canvas's CSS width and height: what lies wholly outside is not drawn.
+    pub area: (f64, f64),
     pub view: SimTime,
     /// Hops are drawn as taking at least this long (µs).
     pub min_span: u64,
@@ -45,8 +48,13 @@ pub fn paint_scene(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, 
     ctx.clear_rect(0.0, 0.0, width, height);
     let r = frame.fit.radius();
     links(ctx, palette, frame);
+    // Room for a node's outline and the lines of text under it (a long name is wide).
+    let pad = r * 1.6 + 160.0;
     for shape in &frame.scene.shapes {
-        node(ctx, palette, frame, shape, r);
+        let at = frame.fit.at(shape.x, shape.y);
+        if on_screen(at, at, pad, frame.area) {
+            node(ctx, palette, frame, shape, r);
+        }
     }
 }
 
@@ -60,41 +68,13 @@ pub fn paint_moving(
     out: &mut Vec<Dot>,
 ) {
     let r = frame.fit.radius();
-    waiting(ctx, palette, frame, r);
+    marks::waiting(ctx, palette, frame, r);
     if frame.reduced_motion {
-        arrivals(ctx, palette, frame, r);
+        marks::arrivals(ctx, palette, frame, r);
         out.clear();
     } else {
         dots.paint(ctx, palette, frame, out);
     }
-}
-
-/// A flow's waiting callers: a dashed ring and how many answers they wait for.
-fn waiting(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, r: f64) {
-    if frame.waits.is_empty() {
-        return;
-    }
-    let dash = js_sys::Array::new();
-    dash.push(&3.0.into());
-    dash.push(&3.0.into());
-    let _ = ctx.set_line_dash(&dash);
-    ctx.set_line_width(2.0);
-    ctx.set_stroke_style_str(&palette.brand);
-    ctx.set_fill_style_str(&palette.brand);
-    ctx.set_font("bold 11px system-ui, sans-serif");
-    ctx.set_text_align("left");
-    ctx.set_text_baseline("middle");
-    for (id, n) in frame.waits {
-        let Some(s) = frame.scene.shape(*id) else {
-            continue;
-        };
-        let (x, y) = frame.fit.at(s.x, s.y);
-        ctx.begin_path();
-        let _ = ctx.arc(x, y, r + 6.0, 0.0, 2.0 * PI);
-        ctx.stroke();
-        let _ = ctx.fill_text(&format!("waits ×{n}"), x + r + 4.0, y - r - 4.0);
-    }
-    let _ = ctx.set_line_dash(&js_sys::Array::new());
 }
 
 /// The opacity of a binding the recent messages no longer match.
@@ -106,6 +86,9 @@ fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
         let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
             continue;
         };
+        if !on_screen(a, b, 0.0, frame.area) {
+            continue;
+        }
         let dashed = matches!(link.kind, LinkKind::Alternate | LinkKind::DeadLetter);
         let dash = js_sys::Array::new();
         if dashed {
@@ -135,6 +118,9 @@ fn reach(frame: &Frame<'_>, id: NodeId) -> f64 {
 /// other key (see [`labels`]); gives the boxes. They go over the dots, so they stay readable:
 /// painted once on a layer of their own and copied box by box each frame.
 pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect> {
+    if !frame.fit.legible() {
+        return Vec::new();
+    }
     ctx.set_font("12px ui-monospace, Menlo, monospace");
     ctx.set_text_align("center");
     ctx.set_text_baseline("middle");
@@ -145,6 +131,9 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
             continue;
         };
         let (a, b) = trim(a, b, reach(frame, link.from), reach(frame, link.to));
+        if !on_screen(a, b, 0.0, frame.area) {
+            continue;
+        }
         let w = ctx.measure_text(&link.label).map_or(40.0, |m| m.width()) + 8.0;
         wants.push(Want { a, b, w, h: 16.0 });
         keyed.push(link);
@@ -152,7 +141,9 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
     if wants.is_empty() {
         return Vec::new();
     }
-    let obstacles = labels::obstacles(frame.scene, &frame.fit);
+    let mut obstacles = labels::obstacles(frame.scene, &frame.fit);
+    // Only what is on screen can be in a key's way (a zoomed-in huge drawing has thousands).
+    obstacles.retain(|o| on_screen((o.0, o.1), (o.0 + o.2, o.1 + o.3), 0.0, frame.area));
     let at = labels::place(&wants, &obstacles);
     let mut boxes = Vec::with_capacity(at.len());
     for ((link, want), (mx, my)) in keyed.iter().zip(&wants).zip(at) {
@@ -230,6 +221,36 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
     if s.kind != NodeKind::Queue {
         ctx.fill();
         ctx.stroke();
+    }
+    dashed(ctx, false);
+    if frame.fit.legible() {
+        node_text(ctx, palette, s, (x, y, r), (letter, label_y));
+    }
+    if frame.pause_points.contains(&s.id) {
+        pause_mark(ctx, palette, (x + r * 0.9, y - r * 0.9));
+    }
+}
+
+/// The pause-point badge at (`bx`, `by`).
+fn pause_mark(ctx: &Ctx, palette: &Palette, (bx, by): (f64, f64)) {
+    ctx.set_fill_style_str(&palette.brand);
+    ctx.begin_path();
+    let _ = ctx.arc(bx, by, 9.0, 0.0, 2.0 * PI);
+    ctx.fill();
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(bx - 4.0, by - 4.5, 3.0, 9.0);
+    ctx.fill_rect(bx + 1.0, by - 4.5, 3.0, 9.0);
+}
+
+/// A node's letter, name, and type or status (at its centre and radius).
+fn node_text(
+    ctx: &Ctx,
+    palette: &Palette,
+    s: &Shape,
+    (x, y, r): (f64, f64, f64),
+    (letter, label_y): (&str, f64),
+) {
+    if s.kind != NodeKind::Queue {
         ctx.set_fill_style_str("#ffffff");
         ctx.set_font(&format!(
             "700 {}px system-ui, sans-serif",
@@ -239,7 +260,6 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         ctx.set_text_baseline("middle");
         let _ = ctx.fill_text(letter, x, y + 1.0);
     }
-    dashed(ctx, false);
     ctx.set_font("600 13px system-ui, sans-serif");
     ctx.set_fill_style_str(&palette.text);
     ctx.set_text_baseline("top");
@@ -253,16 +273,6 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         ctx.set_font("italic 700 12px system-ui, sans-serif");
         ctx.set_fill_style_str(&palette.text);
         let _ = ctx.fill_text(status, x, label_y + 16.0);
-    }
-    if frame.pause_points.contains(&s.id) {
-        let (bx, by) = (x + r * 0.9, y - r * 0.9);
-        ctx.set_fill_style_str(&palette.brand);
-        ctx.begin_path();
-        let _ = ctx.arc(bx, by, 9.0, 0.0, 2.0 * PI);
-        ctx.fill();
-        ctx.set_fill_style_str("#ffffff");
-        ctx.fill_rect(bx - 4.0, by - 4.5, 3.0, 9.0);
-        ctx.fill_rect(bx + 1.0, by - 4.5, 3.0, 9.0);
     }
 }
 
@@ -324,6 +334,7 @@ fn queue_lines(ctx: &Ctx, p: &Palette, x: f64, y: f64, r: f64, selected: bool) {
 /// Each queue's depth: its cells filled from the consumer's end, and the counts under its name.
 pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
     let r = frame.fit.radius();
+    let legible = frame.fit.legible();
     ctx.set_font("12px system-ui, sans-serif");
     ctx.set_text_align("center");
     // Under the queue's name (above it, the binding keys need the room).
@@ -333,6 +344,9 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
             continue;
         };
         let (x, y) = frame.fit.at(s.x, s.y);
+        if !on_screen((x, y), (x, y), r * 2.0 + 80.0, frame.area) {
+            continue;
+        }
         let (x0, y0, w, h) = queue_rect(x, y, r);
         let cell = w / CELLS as f64;
         if *ready > 0 {
@@ -348,6 +362,9 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
                 frame.selection == Some(Selection::Node(*id)),
             );
         }
+        if !legible {
+            continue;
+        }
         ctx.set_fill_style_str(&p.text);
         let depth = if *unacked > 0 {
             format!("{ready} ready · {unacked} unacked")
@@ -355,36 +372,5 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
             format!("{ready} ready")
         };
         let _ = ctx.fill_text(&depth, x, y0 + h + 6.0 + 16.0);
-    }
-}
-
-/// Reduced motion: ring each node messages are heading to and count them.
-fn arrivals(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, r: f64) {
-    let mut heading: BTreeMap<NodeId, usize> = BTreeMap::new();
-    for e in frame.flights {
-        if let Some(edge) = e.edge {
-            *heading.entry(edge.to).or_default() += 1;
-        }
-    }
-    ctx.set_stroke_style_str(&palette.brand);
-    ctx.set_line_width(3.0);
-    ctx.set_font("700 13px system-ui, sans-serif");
-    ctx.set_text_align("left");
-    ctx.set_text_baseline("middle");
-    for (node, n) in heading {
-        let Some(s) = frame.scene.shape(node) else {
-            continue;
-        };
-        let (x, y) = frame.fit.at(s.x, s.y);
-        let rr = if s.kind == NodeKind::Queue {
-            r * 1.9
-        } else {
-            r + 6.0
-        };
-        ctx.begin_path();
-        let _ = ctx.arc(x, y, rr, 0.0, 2.0 * PI);
-        ctx.stroke();
-        ctx.set_fill_style_str(&palette.brand);
-        let _ = ctx.fill_text(&format!("+{n}"), x + rr + 4.0, y - rr * 0.6);
     }
 }

@@ -14,11 +14,12 @@ use yew::prelude::*;
 
 use crate::sim_ref::Selection;
 use crate::stage::draw::Palette;
-use crate::stage::geometry::Dot;
 use crate::stage::layout::{Fit, Scene};
 use crate::stage::painter::{Look, Painter};
 use crate::stage::player::Stop;
+use crate::stage::shared::{Live, Shared};
 use crate::stage::stats::Stats;
+use crate::stage::view::View;
 use crate::state::{Action, AppState, Level, Notice, PlayerRef};
 
 /// Events handled per frame at "as fast as possible": bounded so the page stays responsive.
@@ -28,37 +29,6 @@ const MAX_FRAME_MS: f64 = 100.0;
 const REFRESH_MS: f64 = 250.0;
 /// Wall time a hop stays on screen at least, however short its latency.
 const MIN_HOP_ON_SCREEN_MS: f64 = 250.0;
-
-/// What the Yew side tells the loop (written on every render).
-#[derive(Debug, Default)]
-pub struct Live {
-    pub playing: bool,
-    pub speed: f64,
-    pub selection: Option<Selection>,
-    pub dirty: bool,
-}
-
-/// What the loop tells the click handler: the last frame's drawing.
-#[derive(Debug)]
-pub struct Shared {
-    pub scene: Scene,
-    pub fit: Fit,
-    pub dots: Vec<Dot>,
-}
-
-impl Default for Shared {
-    fn default() -> Self {
-        Shared {
-            scene: Scene::default(),
-            fit: Fit {
-                scale: 1.0,
-                dx: 0.0,
-                dy: 0.0,
-            },
-            dots: Vec::new(),
-        }
-    }
-}
 
 /// Runs the loop for the open player; a new player restarts it.
 #[hook]
@@ -129,6 +99,8 @@ struct Loop {
     painter: Painter,
     /// How many times the scene changed (a broker restart can lose exchanges).
     scene_changes: u64,
+    /// The transform of the last frame painted (a zoom or a pan repaints).
+    painted_fit: Option<Fit>,
     stats: Stats,
 }
 
@@ -145,6 +117,8 @@ impl Loop {
         {
             shared.borrow_mut().scene = Scene::of(&sim);
         }
+        // A new scenario opens fitted.
+        shared.borrow_mut().view = View::default();
         Loop {
             player,
             canvas,
@@ -161,6 +135,7 @@ impl Loop {
             was_playing: false,
             painter: Painter::new(),
             scene_changes: 0,
+            painted_fit: None,
             stats: Stats::new(),
         }
     }
@@ -200,7 +175,9 @@ impl Loop {
             // Changed while paused (an exchange retyped): the scene may differ.
             self.rescene();
         }
-        if self.fit_canvas() || moved || dirty {
+        let resized = self.fit_canvas();
+        let viewed = self.viewed();
+        if resized || moved || dirty || viewed {
             self.paint();
         }
         self.stats.record(now_ms() - started);
@@ -350,12 +327,23 @@ impl Loop {
             let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
         }
         let mut shared = self.shared.borrow_mut();
-        shared.fit = Fit::new(&shared.scene, size.0, size.1);
-        self.stats.nodes(&shared.scene, &shared.fit);
+        shared.refit(size.0, size.1);
         if self.palette.is_none() {
             drop(shared);
             self.refresh_theme();
         }
+        true
+    }
+
+    /// Whether the view changed since the last frame painted (then publishes where the nodes
+    /// are now).
+    fn viewed(&mut self) -> bool {
+        let shared = self.shared.borrow();
+        if self.painted_fit == Some(shared.fit) {
+            return false;
+        }
+        self.painted_fit = Some(shared.fit);
+        self.stats.nodes(&shared.scene, &shared.fit);
         true
     }
 

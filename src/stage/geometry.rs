@@ -82,6 +82,15 @@ pub fn hit(scene: &Scene, fit: &Fit, dots: &[Dot], px: f64, py: f64) -> Option<S
         .next()
 }
 
+/// Whether the box around `a` and `b`, grown by `pad`, meets a canvas `area` (CSS width,
+/// height) large: what lies wholly outside is not drawn.
+pub fn on_screen(a: (f64, f64), b: (f64, f64), pad: f64, area: (f64, f64)) -> bool {
+    a.0.min(b.0) - pad <= area.0
+        && a.0.max(b.0) + pad >= 0.0
+        && a.1.min(b.1) - pad <= area.1
+        && a.1.max(b.1) + pad >= 0.0
+}
+
 /// Half the width and height of a node's clickable box for radius `r`.
 pub fn half_size(kind: NodeKind, r: f64) -> (f64, f64) {
     match kind {
@@ -203,6 +212,7 @@ mod tests {
             scale: 1.0,
             dx: 100.0,
             dy: 100.0,
+            zoom: 1.0,
         };
         let dots = [
             Dot {
@@ -233,6 +243,52 @@ mod tests {
                 want,
                 "click at {px},{py}"
             );
+        }
+    }
+
+    #[test]
+    fn a_click_through_a_zoomed_and_panned_view_hits_what_is_drawn_there() {
+        use crate::stage::view::View;
+        let size = (800.0, 600.0);
+        let base = Fit {
+            scale: 1.0,
+            dx: 100.0,
+            dy: 300.0,
+            zoom: 1.0,
+        };
+        // Zoomed 4× about the queue (drawn at 300, 300), then moved 50 px left.
+        let view = View::default()
+            .zoom_about(4.0, (300.0, 300.0), &base, size)
+            .pan_by(-50.0, 0.0);
+        let fit = view.compose(&base, size.0, size.1);
+        assert_eq!(fit.at(200.0, 0.0), (250.0, 300.0));
+        let r = fit.radius();
+        assert!(r > 100.0, "a zoomed node is big: {r}");
+        let n = |id| Some(Selection::Node(NodeId(id)));
+        for (px, py, want) in [
+            (250.0, 300.0, n(1)),
+            (250.0 + r * 1.5, 300.0 + r * 0.7, n(1)),
+            (250.0 + r * 1.7, 300.0, None),
+            // The producer, 200 layout units left: 800 px left now, off the canvas.
+            (250.0 - 800.0, 300.0, n(0)),
+            (40.0, 300.0, None),
+        ] {
+            assert_eq!(hit(&scene(), &fit, &[], px, py), want, "click at {px},{py}");
+        }
+    }
+
+    #[test]
+    fn what_lies_wholly_outside_the_canvas_is_not_drawn() {
+        let area = (800.0, 600.0);
+        for (a, b, pad, want) in [
+            ((10.0, 10.0), (10.0, 10.0), 0.0, true),
+            ((-50.0, 10.0), (-20.0, 10.0), 0.0, false),
+            ((-50.0, 10.0), (-20.0, 10.0), 30.0, true),
+            ((-50.0, -50.0), (900.0, 700.0), 0.0, true),
+            ((100.0, 650.0), (700.0, 900.0), 0.0, false),
+            ((100.0, 650.0), (700.0, 900.0), 60.0, true),
+        ] {
+            assert_eq!(on_screen(a, b, pad, area), want, "{a:?}..{b:?} pad {pad}");
         }
     }
 }

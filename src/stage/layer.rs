@@ -1,8 +1,9 @@
 //! Parts of a frame that stay still, painted once on an off-screen canvas and copied onto the
 //! stage each frame until something they show changes (the key): under the dots, the links,
 //! nodes, names and marks, which change with the size, the theme, the selection, the pause
-//! points or the topology; over them, the binding keys' boxes, copied box by box. The moving
-//! parts (dots, queue depths) are painted between them every frame.
+//! points, the topology or the view (a zoom or a pan is a change); over them, the binding
+//! keys' boxes, copied box by box. The moving parts (dots, queue depths) are painted between
+//! them every frame.
 
 use std::collections::BTreeSet;
 
@@ -12,6 +13,7 @@ use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement};
 
 use crate::sim_ref::Selection;
 use crate::stage::labels::Rect;
+use crate::stage::layout::Fit;
 
 /// Everything the still layer under the dots shows besides the scene itself (`scene` counts
 /// its changes).
@@ -24,14 +26,18 @@ pub struct LayerKey {
     pub selection: Option<Selection>,
     pub pause_points: BTreeSet<NodeId>,
     pub scene: u64,
+    /// The transform (a zoom or a pan repaints).
+    pub fit: Fit,
 }
 
-/// What the binding keys' layer shows: size, theme and topology, as in [`LayerKey`].
+/// What the binding keys' layer shows: size, theme, topology and transform, as in
+/// [`LayerKey`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelKey {
     pub size: (f64, f64, f64),
     pub theme: u64,
     pub scene: u64,
+    pub fit: Fit,
 }
 
 pub struct Layer<K> {

@@ -339,10 +339,20 @@ pub struct Fit {
     pub scale: f64,
     pub dx: f64,
     pub dy: f64,
+    /// How far the user zoomed from the fit (1 at the fit; see [`crate::stage::view`]).
+    pub zoom: f64,
 }
 
+/// The largest scale a fit uses (a small drawing is not blown up beyond it).
+const MAX_FIT: f64 = 1.6;
+/// A node's radius at scale 1, and its bounds at the fit (pixels).
+const RADIUS: f64 = 26.0;
+const MIN_RADIUS: f64 = 16.0;
+const MAX_RADIUS: f64 = 30.0;
+
 impl Fit {
-    /// Fits `scene` into `width` × `height` CSS pixels with a margin for the shapes and labels.
+    /// Fits `scene` into `width` × `height` CSS pixels with a margin for the shapes and labels:
+    /// the whole drawing, however large (zoom in to read a big one).
     pub fn new(scene: &Scene, width: f64, height: f64) -> Fit {
         let (x0, y0, x1, y1) = scene.bounds();
         let margin_x = 80.0;
@@ -351,11 +361,12 @@ impl Fit {
         let h = (y1 - y0).max(1.0);
         let scale = ((width - 2.0 * margin_x) / w)
             .min((height - 2.0 * margin_y) / h)
-            .clamp(0.2, 1.6);
+            .clamp(1e-4, MAX_FIT);
         Fit {
             scale,
             dx: (width - w * scale) / 2.0 - x0 * scale,
             dy: (height - h * scale) / 2.0 - y0 * scale,
+            zoom: 1.0,
         }
     }
 
@@ -363,8 +374,17 @@ impl Fit {
         (x * self.scale + self.dx, y * self.scale + self.dy)
     }
 
-    /// A shape's radius in pixels.
+    /// A shape's radius in pixels: with the scale, within 16 to 30 at the fit, but no more
+    /// than 40% of a row (a huge drawing's nodes do not overlap) and, zoomed in, up to 30 ×
+    /// the zoom (a node can be made big).
     pub fn radius(&self) -> f64 {
-        (26.0 * self.scale).clamp(16.0, 30.0)
+        let least = MIN_RADIUS.min(ROW * self.scale * 0.4);
+        let most = MAX_RADIUS * self.zoom.max(1.0);
+        (RADIUS * self.scale).clamp(least, most.max(least))
+    }
+
+    /// Whether nodes are drawn large enough to write their names and numbers.
+    pub fn legible(&self) -> bool {
+        self.radius() >= 10.0
     }
 }

@@ -2,7 +2,8 @@
 //! requestAnimationFrame loop that moves the [`player::Player`] by wall time × speed and paints
 //! straight from the trace; Yew only hears about it a few times a second (`Action::Refresh`)
 //! and when the run stops (a lesson step, a pause point, an error). A click on the canvas
-//! selects the dot or node under it.
+//! selects the dot or node under it; the wheel zooms, a drag pans, and the toolbar's zoom
+//! buttons and keys arrive as [`crate::state::Action::View`].
 //!
 //! # Layout
 //! - [`layout`]: node positions (scenario layout or columns), links, fit to the canvas.
@@ -11,12 +12,16 @@
 //! - `seen`: the in-flight scan's scratch set.
 //! - [`labels`]: where each binding key is written, clear of the nodes and the other keys.
 //! - [`draw`]: painting one frame.
+//! - `marks`: rings over waiting callers and, with reduced motion, over where messages head.
 //! - `dots`: the messages in flight, and what one frame hands the next to paint them.
 //! - [`palette`]: the theme's colours from the page's CSS variables.
 //! - `frames`: the animation loop hook.
 //! - `painter`: one frame's painting, phase by phase, and what frames share to paint it.
 //! - `layer`: the still parts of the frame (under and over the dots), painted off-screen once
 //!   per change.
+//! - [`view`]: the user's zoom and pan, composed with the fit.
+//! - `input`: the canvas's wheel, drag and click.
+//! - `shared`: what the loop and the handlers share (the drawing, the view).
 //! - `stats`: frame timings and positions published for the benchmark and the e2e tests.
 
 mod arrange;
@@ -24,16 +29,20 @@ mod dots;
 pub mod draw;
 mod frames;
 pub mod geometry;
+mod input;
 pub mod labels;
 mod layer;
 pub mod layout;
+mod marks;
 mod painter;
 pub mod palette;
 pub mod player;
 mod seen;
+mod shared;
 mod stats;
 #[cfg(test)]
 mod tests;
+pub mod view;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -41,9 +50,10 @@ use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
-use crate::state::{Action, AppContext};
-use frames::{Live, Shared, use_frames};
-use geometry::hit;
+use crate::sim_ref::Selection;
+use crate::state::AppContext;
+use frames::use_frames;
+use shared::{Live, Shared};
 
 #[component]
 pub fn Stage() -> Html {
@@ -61,27 +71,40 @@ pub fn Stage() -> Html {
         l.dirty = true;
     }
     use_frames(&state, canvas.clone(), live.clone(), shared.clone());
-    let onclick = {
-        let state = state.clone();
+    {
+        // A zoom button or key: the view changes; the loop repaints.
         let shared = shared.clone();
-        Callback::from(move |e: MouseEvent| {
-            let s = shared.borrow();
-            let picked = hit(
-                &s.scene,
-                &s.fit,
-                &s.dots,
-                f64::from(e.offset_x()),
-                f64::from(e.offset_y()),
-            );
-            state.dispatch(Action::Select(picked));
-        })
-    };
-    let label =
-        "The topology and the messages moving through it. Click a node or a message to inspect it.";
+        let selection = state.selection;
+        use_effect_with(state.view_ask, move |ask| {
+            if let Some((_, ask)) = ask {
+                let mut s = shared.borrow_mut();
+                let at = anchor(&s, selection);
+                let view = s.view.ask(*ask, at, &s.base, s.size);
+                s.set_view(view);
+            }
+        });
+    }
+    let h = input::use_input(&state, shared);
+    let label = "The topology and the messages moving through it. Click a node or a message to \
+        inspect it; drag to pan, scroll or pinch to zoom.";
     html! {
         <canvas ref={canvas} class="stage-canvas" id="stage-canvas" role="img" aria-label={label}
-            tabindex="0" {onclick}></canvas>
+            tabindex="0" onclick={h.onclick} onwheel={h.onwheel} onpointerdown={h.onpointerdown}
+            onpointermove={h.onpointermove} onpointerup={h.onpointerup.clone()}
+            onpointercancel={h.onpointerup}></canvas>
     }
+}
+
+/// Where a zoom key or button zooms about: the selected node if it is on the canvas, else the
+/// canvas's centre.
+fn anchor(s: &Shared, selection: Option<Selection>) -> (f64, f64) {
+    let (w, h) = s.size;
+    let node = match selection {
+        Some(Selection::Node(id)) => s.scene.shape(id).map(|n| s.fit.at(n.x, n.y)),
+        _ => None,
+    };
+    node.filter(|&(x, y)| (0.0..=w).contains(&x) && (0.0..=h).contains(&y))
+        .unwrap_or((w / 2.0, h / 2.0))
 }
 
 /// The canvas element behind a node ref, if mounted.

@@ -10,11 +10,12 @@ use web_sys::CanvasRenderingContext2d as Ctx;
 use crate::sim_ref::Selection;
 use crate::stage::dots::Dots;
 use crate::stage::draw::{Frame, Palette, paint_depths, paint_labels, paint_moving, paint_scene};
-use crate::stage::frames::{Shared, now_ms};
+use crate::stage::frames::now_ms;
 use crate::stage::geometry::key_index;
 use crate::stage::labels::Rect;
 use crate::stage::layer::{LabelKey, Layer, LayerKey};
 use crate::stage::player::{Player, Seen};
+use crate::stage::shared::Shared;
 use crate::stage::stats::Stats;
 
 /// How the frame is to be painted, besides what the player holds.
@@ -75,10 +76,13 @@ impl Painter {
         stats.add("depthsMs", t2 - t1);
         let colour = |m| sim.message(m).map(|info| key_index(info.routing_key()));
         let waits = crate::flow_view::links::waiting(&sim.flow_waits());
-        let Shared { scene, fit, dots } = shared;
+        let Shared {
+            scene, fit, dots, ..
+        } = shared;
         let frame = Frame {
             scene,
             fit: *fit,
+            area: (look.size.0, look.size.1),
             view: SimTime(p.view()),
             min_span: look.min_span,
             depths: &depths,
@@ -115,6 +119,7 @@ impl Painter {
             selection: frame.selection,
             pause_points: frame.pause_points.clone(),
             scene: look.scene_changes,
+            fit: frame.fit,
         };
         layer.update(key, size, |c| {
             paint_scene(c, palette, frame, size.0, size.1)
@@ -132,6 +137,7 @@ impl Painter {
             size: look.size,
             theme: look.theme,
             scene: look.scene_changes,
+            fit: frame.fit,
         };
         let boxes = &mut self.label_boxes;
         layer.update(key, look.size, |c| {

@@ -1,7 +1,7 @@
 //! What the animation loop publishes on `window.__switchyardFrames` for the benchmark and the
 //! end-to-end tests: frames drawn and script time spent in them, where each node is on the
-//! canvas and the first few dots of the last frame. Writing it costs a few property sets a
-//! frame (their names made JavaScript strings once); it never reads anything back.
+//! canvas, the zoom, and the first few dots of the last frame. Writing it costs a few property
+//! sets a frame (their names made JavaScript strings once); it never reads anything back.
 
 use wasm_bindgen::JsValue;
 
@@ -38,8 +38,10 @@ impl Stats {
         let _ = js_sys::Reflect::set(&self.object, &key.into(), value);
     }
 
-    /// Where each node is on the canvas (CSS pixels), by name: for end-to-end tests to click.
+    /// Where each node is on the canvas (CSS pixels), by name, and the zoom from the fit: for
+    /// end-to-end tests to click.
     pub fn nodes(&self, scene: &Scene, fit: &Fit) {
+        self.set("zoom", &fit.zoom.into());
         let nodes = js_sys::Object::new();
         for s in &scene.shapes {
             let (x, y) = fit.at(s.x, s.y);

@@ -1,0 +1,65 @@
+//! What the animation loop and the canvas's handlers share: what Yew tells the loop (playing,
+//! speed, selection), and the last frame's drawing with the view (zoom and pan) the pointer,
+//! the wheel, the buttons and the keys change. Plain data; it knows nothing of the browser.
+
+use crate::sim_ref::Selection;
+use crate::stage::geometry::Dot;
+use crate::stage::layout::{Fit, Scene};
+use crate::stage::view::View;
+
+/// What the Yew side tells the loop (written on every render).
+#[derive(Debug, Default)]
+pub struct Live {
+    pub playing: bool,
+    pub speed: f64,
+    pub selection: Option<Selection>,
+    pub dirty: bool,
+}
+
+/// What the loop and the canvas's handlers share: the last frame's drawing, and the view the
+/// pointer, the wheel, the buttons and the keys change.
+#[derive(Debug)]
+pub struct Shared {
+    pub scene: Scene,
+    /// The transform everything is drawn and hit-tested with: `view` composed with `base`.
+    pub fit: Fit,
+    pub dots: Vec<Dot>,
+    /// The whole drawing fitted to the canvas, and the canvas's CSS size.
+    pub base: Fit,
+    pub size: (f64, f64),
+    pub view: View,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        let fit = Fit {
+            scale: 1.0,
+            dx: 0.0,
+            dy: 0.0,
+            zoom: 1.0,
+        };
+        Shared {
+            scene: Scene::default(),
+            fit,
+            dots: Vec::new(),
+            base: fit,
+            size: (0.0, 0.0),
+            view: View::default(),
+        }
+    }
+}
+
+impl Shared {
+    /// Shows the drawing through `view`.
+    pub fn set_view(&mut self, view: View) {
+        self.view = view;
+        self.fit = view.compose(&self.base, self.size.0, self.size.1);
+    }
+
+    /// Fits the scene to a `width` × `height` canvas again, keeping the view.
+    pub fn refit(&mut self, width: f64, height: f64) {
+        self.base = Fit::new(&self.scene, width, height);
+        self.size = (width, height);
+        self.set_view(self.view);
+    }
+}
