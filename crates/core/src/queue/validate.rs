@@ -2,7 +2,7 @@
 //! its words: the dead-letter exchange's type (`rabbit_channel`), the queue type, then the
 //! validator of each argument the type owns (`rabbit_amqqueue:declare_args/0`, reasons as
 //! Erlang terms such as `{value_negative,-1}`), then an argument only another type owns
-//! ([`arguments`](crate::queue::arguments)), then a quorum queue's properties. A redeclare is
+//! ([`arguments`]), then a quorum queue's properties. A redeclare is
 //! checked for equivalence instead, elsewhere.
 
 use crate::error::{BrokerError, Kind};
