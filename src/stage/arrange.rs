@@ -1,6 +1,7 @@
 //! The automatic layout, for a scenario without one: producers, exchanges (by depth), queues,
 //! consumers and stores in columns, each column's rows ordered so that links cross less, the
-//! columns side by side with no room for empty ones, and the rows spread on a wide, flat drawing.
+//! columns side by side with no room for empty ones, the rows spread on a wide, flat drawing,
+//! and long columns wrapped into sub-columns on a tall, narrow one (hundreds of queues).
 
 use std::collections::HashMap;
 
@@ -10,6 +11,13 @@ use super::layout::{COLUMN, Link, ROW, Shape};
 
 /// How much wider than tall an automatic layout may be before its rows spread.
 const WIDE: f64 = 2.5;
+/// How much wider than tall a drawing with long columns is made by wrapping them.
+const WRAPPED: f64 = 1.2;
+/// Columns up to this many rows never wrap.
+const WRAP_FROM: usize = 16;
+/// The distance between the sub-columns of a wrapped column (closer than [`COLUMN`]: no links
+/// run between them).
+const SUB_COLUMN: f64 = 150.0;
 
 /// Orders each column's rows by the mean row of their neighbours in the column before (a sweep
 /// left to right), then in the column after (right to left): an exchange comes level with its
@@ -70,22 +78,137 @@ fn reorder(shapes: &[Shape], columns: &mut [Vec<usize>], links: &[Link], this: u
 /// straight to a queue through the default exchange has no exchanges two to four hops deep).
 /// A wide, flat drawing spreads its rows (up to twice [`ROW`]) so that it is at most about
 /// [`WIDE`] times as wide as tall: fitted to the stage's width, its rows would otherwise come
-/// closer than a shape and its label need.
+/// closer than a shape and its label need. A tall, narrow one wraps each column longer than
+/// [`rows_per_column`] into sub-columns, filled top to bottom, so that it fits the stage as a
+/// block and not as a thin line.
 pub(super) fn place_columns(shapes: &mut [Shape], columns: &[Vec<usize>]) {
     let used: Vec<&Vec<usize>> = columns.iter().filter(|c| !c.is_empty()).collect();
-    let tallest = used.iter().map(|c| c.len()).max().unwrap_or(0) as f64;
+    let counts: Vec<usize> = used.iter().map(|c| c.len()).collect();
+    let rows = rows_per_column(&counts);
+    let tallest = rows as f64;
     let width = used.len().saturating_sub(1) as f64 * COLUMN;
     let spread = width / (WIDE * (tallest - 1.0).max(1.0));
     let row_gap = spread.clamp(ROW, 2.0 * ROW);
-    for (at, column) in used.into_iter().enumerate() {
+    let mut x = 0.0;
+    for column in used {
         // A shorter column spreads its rows evenly over the tallest one's height (one row sits
         // in the middle), so that a few exchanges beside many queues keep room for their labels.
-        let pitch = tallest * row_gap / column.len() as f64;
-        for (row, i) in column.iter().enumerate() {
+        let pitch = tallest * row_gap / column.len().min(rows) as f64;
+        for (n, i) in column.iter().enumerate() {
             if let Some(s) = shapes.get_mut(*i) {
-                s.x = at as f64 * COLUMN;
+                let (sub, row) = (n / rows, n % rows);
+                s.x = x + sub as f64 * SUB_COLUMN;
                 s.y = (row as f64 + 0.5) * pitch - row_gap / 2.0;
             }
+        }
+        x += column.len().div_ceil(rows).saturating_sub(1) as f64 * SUB_COLUMN + COLUMN;
+    }
+}
+
+/// The rows a column keeps before it wraps: the tallest column's, unless the drawing would be
+/// narrower than [`WRAPPED`] times its height; then the most rows (not below [`WRAP_FROM`]) that
+/// make it that wide.
+fn rows_per_column(counts: &[usize]) -> usize {
+    let tallest = counts.iter().copied().max().unwrap_or(0).max(1);
+    let wide_enough = |rows: usize| {
+        let subs: usize = counts.iter().map(|n| n.div_ceil(rows).max(1) - 1).sum();
+        let gaps = counts.len().saturating_sub(1) as f64;
+        let width = gaps * COLUMN + subs as f64 * SUB_COLUMN;
+        width >= WRAPPED * (rows.saturating_sub(1) as f64 * ROW)
+    };
+    if tallest <= WRAP_FROM || wide_enough(tallest) {
+        return tallest;
+    }
+    // Fewer rows only ever widen the drawing: the first that is wide enough.
+    (WRAP_FROM..tallest)
+        .rev()
+        .find(|&rows| wide_enough(rows))
+        .unwrap_or(WRAP_FROM)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchyard_core::sim::NodeKind;
+
+    /// Shapes in columns of these sizes, placed.
+    fn placed(counts: &[usize]) -> (Vec<Shape>, Vec<Vec<usize>>) {
+        let mut shapes = Vec::new();
+        let mut columns = Vec::new();
+        for &n in counts {
+            let start = shapes.len();
+            shapes.extend((start..start + n).map(|i| Shape {
+                id: NodeId(i as u32),
+                kind: NodeKind::Queue,
+                name: format!("q{i}"),
+                tag: None,
+                status: None,
+                x: 0.0,
+                y: 0.0,
+            }));
+            columns.push((start..start + n).collect());
+        }
+        place_columns(&mut shapes, &columns);
+        (shapes, columns)
+    }
+
+    fn extent(shapes: &[Shape]) -> (f64, f64) {
+        let span = |v: Vec<f64>| {
+            let max = v.iter().copied().fold(f64::MIN, f64::max);
+            max - v.iter().copied().fold(f64::MAX, f64::min)
+        };
+        (
+            span(shapes.iter().map(|s| s.x).collect()),
+            span(shapes.iter().map(|s| s.y).collect()),
+        )
+    }
+
+    #[test]
+    fn short_columns_never_wrap() {
+        assert_eq!(rows_per_column(&[1, 3, 16]), 16);
+        assert_eq!(rows_per_column(&[2, 12]), 12);
+        // Many columns make a drawing wide enough already.
+        assert_eq!(rows_per_column(&[20; 14]), 20);
+        let (shapes, _) = placed(&[1, 3, 8]);
+        let xs: Vec<f64> = shapes.iter().map(|s| s.x).collect();
+        assert_eq!(
+            xs,
+            [
+                0.0, 220.0, 220.0, 220.0, 440.0, 440.0, 440.0, 440.0, 440.0, 440.0, 440.0, 440.0
+            ]
+        );
+    }
+
+    /// A definitions export with 200 queues behind one exchange, and 1,000 consumers behind
+    /// them: the long columns wrap into sub-columns, filled top to bottom, the drawing about
+    /// [`WRAPPED`] times as wide as tall, every shape in a place of its own and each column
+    /// still left of the next.
+    #[test]
+    fn long_columns_wrap_into_a_block() {
+        assert_eq!(rows_per_column(&[3, 40]), WRAP_FROM);
+        for counts in [vec![1, 200], vec![1, 1, 200, 1000], vec![3, 40]] {
+            let (shapes, columns) = placed(&counts);
+            let (w, h) = extent(&shapes);
+            // Wide enough, unless columns are already as short as they wrap to.
+            let floor = rows_per_column(&counts) == WRAP_FROM;
+            assert!(w >= WRAPPED * h * 0.9 || floor, "{counts:?}: {w} × {h}");
+            assert!(w <= WRAPPED * h * 3.0, "{counts:?}: {w} × {h}");
+            let mut at: Vec<(i64, i64)> = shapes.iter().map(|s| (s.x as i64, s.y as i64)).collect();
+            at.sort_unstable();
+            at.dedup();
+            assert_eq!(at.len(), shapes.len(), "{counts:?}: one shape per place");
+            for pair in columns.windows(2) {
+                let x = |c: &Vec<usize>, f: fn(f64, f64) -> f64, start| {
+                    c.iter().map(|&i| shapes[i].x).fold(start, f)
+                };
+                let left = x(&pair[0], f64::max, f64::MIN);
+                let right = x(&pair[1], f64::min, f64::MAX);
+                assert!(right - left >= COLUMN, "{counts:?}: columns apart");
+            }
+            // Filled top to bottom: the second shape of a long column is below the first.
+            let long = columns.iter().max_by_key(|c| c.len()).unwrap();
+            assert_eq!(shapes[long[0]].x, shapes[long[1]].x);
+            assert!(shapes[long[1]].y > shapes[long[0]].y);
         }
     }
 }

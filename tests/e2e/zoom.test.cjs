@@ -56,9 +56,10 @@ test("zooming in on a queue with the wheel and clicking it selects that queue", 
   assert.equal(await frames(page, "zoom"), 1, "a new scenario opens fitted");
   const box = await page.locator("#stage-canvas").boundingBox();
   const fitted = { a: await nodeAt(page, "q060"), b: await nodeAt(page, "q061") };
-  assert.ok(Math.abs(fitted.b[1] - fitted.a[1]) < 8, `queues ${fitted.b[1] - fitted.a[1]} px apart at the fit`);
+  // Wrapped into a block, the 480 shapes still come closer at the fit than a shape and its label.
+  assert.ok(Math.abs(fitted.b[1] - fitted.a[1]) < 20, `queues ${fitted.b[1] - fitted.a[1]} px apart at the fit`);
   // Wheel up over q060, following it as it grows (the pointer lands on whole pixels).
-  for (let i = 0; i < 14; i++) {
+  for (let i = 0; i < 14 && (await frames(page, "zoom")) <= 8; i++) {
     const at = await nodeAt(page, "q060");
     await page.mouse.move(box.x + at[0], box.y + at[1]);
     await page.mouse.wheel(0, -120);
@@ -93,15 +94,19 @@ test("a drag pans without selecting; keys and the fit button zoom and restore", 
   await page.keyboard.press("]");
   await settle(page);
   assert.equal(await frames(page, "zoom"), 2.25, "two presses of ] zoom 1.5 × 1.5");
-  const before = await nodeAt(page, "x");
+  // The shape nearest the canvas's centre (the wrapped drawing is wider than the canvas now).
+  const nodes = await frames(page, "nodes");
+  const centre = (name) => Math.hypot(nodes[name][0] - box.width / 2, nodes[name][1] - box.height / 2);
+  const grabbed = Object.keys(nodes).reduce((a, b) => (centre(a) <= centre(b) ? a : b));
+  const before = nodes[grabbed];
   const inspector = await page.textContent(".inspector");
-  // Press on the exchange itself and drag: a pan, not a click.
+  // Press on a shape itself and drag: a pan, not a click.
   await page.mouse.move(box.x + before[0], box.y + before[1]);
   await page.mouse.down();
   for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + before[0] - 15 * i, box.y + before[1] + 5 * i);
   await page.mouse.up();
   await settle(page);
-  const after = await nodeAt(page, "x");
+  const after = await nodeAt(page, grabbed);
   assert.ok(Math.abs(after[0] - (before[0] - 120)) < 1 && Math.abs(after[1] - (before[1] + 40)) < 1, `${before} -> ${after}`);
   assert.equal(await page.textContent(".inspector"), inspector, "the drag selected nothing");
   await page.keyboard.press("[");
