@@ -34,6 +34,8 @@ pub struct Frame<'a> {
     pub flights: &'a [TraceEvent],
     pub pause_points: &'a BTreeSet<NodeId>,
     pub selection: Option<Selection>,
+    /// The nodes whose text is written, sorted (`names::named`).
+    pub named: &'a [NodeId],
     pub reduced_motion: bool,
     /// A message's colour (index into [`crate::stage::geometry::KEY_COLOURS`], by its routing
     /// key), if the simulation knows the message.
@@ -145,9 +147,15 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
     // Only what is on screen can be in a key's way (a zoomed-in huge drawing has thousands).
     obstacles.retain(|o| on_screen((o.0, o.1), (o.0 + o.2, o.1 + o.3), 0.0, frame.area));
     let at = labels::place(&wants, &obstacles);
+    let rects: Vec<Rect> = (wants.iter().zip(&at))
+        .map(|(want, (mx, my))| (mx - want.w / 2.0, my - want.h / 2.0, want.w, want.h))
+        .collect();
+    let keep = labels::readable(&rects);
     let mut boxes = Vec::with_capacity(at.len());
-    for ((link, want), (mx, my)) in keyed.iter().zip(&wants).zip(at) {
-        let rect = (mx - want.w / 2.0, my - want.h / 2.0, want.w, want.h);
+    for (((link, rect), (mx, my)), keep) in keyed.iter().zip(rects).zip(at).zip(keep) {
+        if !keep {
+            continue;
+        }
         ctx.set_fill_style_str(&palette.panel);
         ctx.fill_rect(rect.0, rect.1, rect.2, rect.3);
         ctx.set_fill_style_str(if link.faded {
@@ -223,8 +231,11 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         ctx.stroke();
     }
     dashed(ctx, false);
-    if frame.fit.legible() {
-        node_text(ctx, palette, s, (x, y, r), (letter, label_y));
+    if frame.fit.legible() && s.kind != NodeKind::Queue {
+        node_letter(ctx, letter, (x, y, r));
+    }
+    if frame.named.binary_search(&s.id).is_ok() {
+        node_text(ctx, palette, s, (x, label_y));
     }
     if frame.pause_points.contains(&s.id) {
         pause_mark(ctx, palette, (x + r * 0.9, y - r * 0.9));
@@ -242,24 +253,21 @@ fn pause_mark(ctx: &Ctx, palette: &Palette, (bx, by): (f64, f64)) {
     ctx.fill_rect(bx + 1.0, by - 4.5, 3.0, 9.0);
 }
 
-/// A node's letter, name, and type or status (at its centre and radius).
-fn node_text(
-    ctx: &Ctx,
-    palette: &Palette,
-    s: &Shape,
-    (x, y, r): (f64, f64, f64),
-    (letter, label_y): (&str, f64),
-) {
-    if s.kind != NodeKind::Queue {
-        ctx.set_fill_style_str("#ffffff");
-        ctx.set_font(&format!(
-            "700 {}px system-ui, sans-serif",
-            switchyard_core::decimal::fixed(r * 0.9, 0)
-        ));
-        ctx.set_text_align("center");
-        ctx.set_text_baseline("middle");
-        let _ = ctx.fill_text(letter, x, y + 1.0);
-    }
+/// The letter inside a node (at its centre and radius).
+fn node_letter(ctx: &Ctx, letter: &str, (x, y, r): (f64, f64, f64)) {
+    ctx.set_fill_style_str("#ffffff");
+    ctx.set_font(&format!(
+        "700 {}px system-ui, sans-serif",
+        switchyard_core::decimal::fixed(r * 0.9, 0)
+    ));
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    let _ = ctx.fill_text(letter, x, y + 1.0);
+}
+
+/// A node's name, and type or status, from `label_y` down, centred on `x`.
+fn node_text(ctx: &Ctx, palette: &Palette, s: &Shape, (x, label_y): (f64, f64)) {
+    ctx.set_text_align("center");
     ctx.set_font("600 13px system-ui, sans-serif");
     ctx.set_fill_style_str(&palette.text);
     ctx.set_text_baseline("top");
@@ -334,7 +342,6 @@ fn queue_lines(ctx: &Ctx, p: &Palette, x: f64, y: f64, r: f64, selected: bool) {
 /// Each queue's depth: its cells filled from the consumer's end, and the counts under its name.
 pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
     let r = frame.fit.radius();
-    let legible = frame.fit.legible();
     ctx.set_font("12px system-ui, sans-serif");
     ctx.set_text_align("center");
     // Under the queue's name (above it, the binding keys need the room).
@@ -362,7 +369,7 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
                 frame.selection == Some(Selection::Node(*id)),
             );
         }
-        if !legible {
+        if frame.named.binary_search(id).is_err() {
             continue;
         }
         ctx.set_fill_style_str(&p.text);

@@ -4,10 +4,10 @@
 //! units, room for the keys where a layout puts two linked columns too close. Plain
 //! arithmetic, tested natively; it knows nothing of the canvas.
 
-use crate::stage::geometry::half_size;
 use switchyard_core::sim::NodeId;
 
 use crate::stage::layout::{Fit, Link, LinkKind, Scene, Shape};
+use crate::stage::names;
 
 /// A box in canvas pixels: left, top, width, height.
 pub type Rect = (f64, f64, f64, f64);
@@ -61,6 +61,23 @@ pub fn place(wants: &[Want], obstacles: &[Rect]) -> Vec<(f64, f64)> {
     out
 }
 
+/// Which placed keys to write: in order, each unless more than a quarter of it would lie under
+/// a key already written (a crowded drawing's keys would otherwise pile into an unreadable
+/// smear; zoom in and they come back).
+pub fn readable(boxes: &[Rect]) -> Vec<bool> {
+    let mut written: Vec<&Rect> = Vec::with_capacity(boxes.len());
+    let mut out = Vec::with_capacity(boxes.len());
+    for b in boxes {
+        let covered: f64 = written.iter().map(|w| overlap(b, w)).sum();
+        let keep = covered <= 0.25 * b.2 * b.3;
+        if keep {
+            written.push(b);
+        }
+        out.push(keep);
+    }
+    out
+}
+
 /// The area two boxes share.
 pub fn overlap(a: &Rect, b: &Rect) -> f64 {
     let w = (a.0 + a.2).min(b.0 + b.2) - a.0.max(b.0);
@@ -68,33 +85,14 @@ pub fn overlap(a: &Rect, b: &Rect) -> f64 {
     if w > 0.0 && h > 0.0 { w * h } else { 0.0 }
 }
 
-/// Pixels per character of a node's name (600 13px system-ui), roughly.
-const NAME_CHAR: f64 = 7.6;
-/// A text line under a node.
-const LINE: f64 = 16.0;
-
 /// What a key must not cover: each node's shape and the lines of text under it (name, type,
 /// depth, status).
 pub fn obstacles(scene: &Scene, fit: &Fit) -> Vec<Rect> {
     let r = fit.radius();
     let mut out = Vec::with_capacity(scene.shapes.len() * 2);
     for s in &scene.shapes {
-        let (x, y) = fit.at(s.x, s.y);
-        let (hw, hh) = half_size(s.kind, r);
-        out.push((x - hw, y - hh, hw * 2.0, hh * 2.0));
-        let queue = s.kind == switchyard_core::sim::NodeKind::Queue;
-        let top = if queue {
-            y + r * 0.65 + 6.0
-        } else {
-            y + r + 14.0
-        };
-        let lines = 1.0
-            + f64::from(u8::from(s.tag.is_some()))
-            + f64::from(u8::from(queue))
-            + f64::from(u8::from(s.status.is_some()));
-        let chars = s.name.chars().count().max(if queue { 14 } else { 6 });
-        let w = chars as f64 * NAME_CHAR;
-        out.push((x - w / 2.0, top, w, lines * LINE));
+        out.push(names::shape_box(s, fit, r));
+        out.push(names::text_box(s, fit, r));
     }
     out
 }
@@ -144,6 +142,7 @@ mod tests {
     use switchyard_core::sim::{NodeKind, Options, Scenario, SimTime, Simulation};
 
     use super::*;
+    use crate::stage::geometry::half_size;
 
     fn want(a: (f64, f64), b: (f64, f64)) -> Want {
         Want {
@@ -156,6 +155,17 @@ mod tests {
 
     fn rect(at: (f64, f64), w: &Want) -> Rect {
         (at.0 - w.w / 2.0, at.1 - w.h / 2.0, w.w, w.h)
+    }
+
+    #[test]
+    fn a_key_mostly_under_another_is_not_written() {
+        let boxes = [
+            (0.0, 0.0, 40.0, 16.0),
+            (30.0, 0.0, 40.0, 16.0),  // a quarter under the first: written
+            (5.0, 2.0, 40.0, 16.0),   // mostly under the first: not
+            (200.0, 0.0, 40.0, 16.0), // clear
+        ];
+        assert_eq!(readable(&boxes), [true, true, false, true]);
     }
 
     #[test]

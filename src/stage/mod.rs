@@ -11,6 +11,7 @@
 //! - [`player`]: the playhead over the simulation: advance, pause points, step, seek.
 //! - `seen`: the in-flight scan's scratch set.
 //! - [`labels`]: where each binding key is written, clear of the nodes and the other keys.
+//! - `names`: which nodes get their names written, so that no two overlap.
 //! - [`draw`]: painting one frame.
 //! - `marks`: rings over waiting callers and, with reduced motion, over where messages head.
 //! - `dots`: the messages in flight, and what one frame hands the next to paint them.
@@ -34,6 +35,7 @@ pub mod labels;
 mod layer;
 pub mod layout;
 mod marks;
+mod names;
 mod painter;
 pub mod palette;
 pub mod player;

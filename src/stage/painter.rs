@@ -14,6 +14,8 @@ use crate::stage::frames::now_ms;
 use crate::stage::geometry::key_index;
 use crate::stage::labels::Rect;
 use crate::stage::layer::{LabelKey, Layer, LayerKey};
+use crate::stage::layout::Fit;
+use crate::stage::names::named;
 use crate::stage::player::{Player, Seen};
 use crate::stage::shared::Shared;
 use crate::stage::stats::Stats;
@@ -33,6 +35,9 @@ pub struct Look<'a> {
     pub min_span: u64,
 }
 
+/// What the written names were chosen for: the scene, the fit, the selection, the canvas.
+type NamedKey = (u64, Fit, Option<Selection>, (f64, f64));
+
 /// What one frame hands the next.
 pub struct Painter {
     /// The still part of the frame under the dots.
@@ -40,6 +45,9 @@ pub struct Painter {
     /// The binding keys over the dots, and their boxes.
     labels: Option<Layer<LabelKey>>,
     label_boxes: Vec<Rect>,
+    /// The nodes whose text is written, and what they were chosen for.
+    named: Vec<NodeId>,
+    named_for: Option<NamedKey>,
     dots: Dots,
     /// The frame's hops and the scan's scratch set.
     flights: Vec<TraceEvent>,
@@ -52,6 +60,8 @@ impl Painter {
             layer: Layer::new(),
             labels: Layer::new(),
             label_boxes: Vec::new(),
+            named: Vec::new(),
+            named_for: None,
             dots: Dots::default(),
             flights: Vec::new(),
             seen: Seen::default(),
@@ -79,16 +89,28 @@ impl Painter {
         let Shared {
             scene, fit, dots, ..
         } = shared;
+        let area = (look.size.0, look.size.1);
+        let key = (look.scene_changes, *fit, look.selection, area);
+        if self.named_for != Some(key) {
+            let first = match look.selection {
+                Some(Selection::Node(id)) => Some(id),
+                _ => None,
+            };
+            self.named = named(scene, fit, first, area);
+            self.named_for = Some(key);
+        }
+        let names = std::mem::take(&mut self.named);
         let frame = Frame {
             scene,
             fit: *fit,
-            area: (look.size.0, look.size.1),
+            area,
             view: SimTime(p.view()),
             min_span: look.min_span,
             depths: &depths,
             flights: &flights,
             pause_points: p.pause_points(),
             selection: look.selection,
+            named: &names,
             reduced_motion: look.reduced_motion,
             colour: &colour,
             waits: &waits,
@@ -104,6 +126,7 @@ impl Painter {
         stats.add("labelsMs", now_ms() - t4);
         stats.dots(dots);
         self.flights = flights;
+        self.named = names;
     }
 
     /// The still layer under the dots, repainted if what it shows changed.
