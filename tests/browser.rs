@@ -192,14 +192,24 @@ async fn keys_open_help_and_step_the_simulation() {
     assert_eq!(again, first + 1, "and forward again");
 }
 
-/// A number the stage published on `frames` (`window.__switchyardFrames` of one app).
-fn published(frames: &wasm_bindgen::JsValue, key: &str) -> Option<f64> {
-    js_sys::Reflect::get(frames, &key.into()).ok()?.as_f64()
+/// What the stage drawing on `canvas` published there (read anew each time: a new scenario
+/// starts a new loop with new figures).
+fn frames_of(canvas: &wasm_bindgen::JsValue) -> Option<wasm_bindgen::JsValue> {
+    js_sys::Reflect::get(canvas, &"__switchyardFrames".into())
+        .ok()
+        .filter(|f| f.is_object())
+}
+
+/// A number the stage drawing on `canvas` published.
+fn published(canvas: &wasm_bindgen::JsValue, key: &str) -> Option<f64> {
+    js_sys::Reflect::get(&frames_of(canvas)?, &key.into())
+        .ok()?
+        .as_f64()
 }
 
 /// Where the stage last drew the node `name` (CSS pixels).
-fn node_at(frames: &wasm_bindgen::JsValue, name: &str) -> Option<(f64, f64)> {
-    let nodes = js_sys::Reflect::get(frames, &"nodes".into()).ok()?;
+fn node_at(canvas: &wasm_bindgen::JsValue, name: &str) -> Option<(f64, f64)> {
+    let nodes = js_sys::Reflect::get(&frames_of(canvas)?, &"nodes".into()).ok()?;
     let at: js_sys::Array = js_sys::Reflect::get(&nodes, &name.into())
         .ok()?
         .dyn_into()
@@ -207,11 +217,12 @@ fn node_at(frames: &wasm_bindgen::JsValue, name: &str) -> Option<(f64, f64)> {
     Some((at.get(0).as_f64()?, at.get(1).as_f64()?))
 }
 
-/// Waits (up to 2 s) until the stage publishes a zoom `pred` accepts; gives the last one.
-async fn zoom_when(frames: &wasm_bindgen::JsValue, pred: impl Fn(f64) -> bool) -> f64 {
+/// Waits (up to 2 s) until the stage on `canvas` publishes a zoom `pred` accepts; gives the
+/// last one.
+async fn zoom_when(canvas: &wasm_bindgen::JsValue, pred: impl Fn(f64) -> bool) -> f64 {
     let mut zoom = f64::NAN;
     for _ in 0..40 {
-        zoom = published(frames, "zoom").unwrap_or(f64::NAN);
+        zoom = published(canvas, "zoom").unwrap_or(f64::NAN);
         if pred(zoom) {
             break;
         }
@@ -223,16 +234,16 @@ async fn zoom_when(frames: &wasm_bindgen::JsValue, pred: impl Fn(f64) -> bool) -
 #[wasm_bindgen_test]
 async fn the_wheel_zooms_the_stage_about_the_pointer_and_fit_restores_it() {
     let root = mount_on_the_first_preset().await;
-    // This app's figures (other tests' apps may still be mounted).
-    let frames =
-        js_sys::Reflect::get(&web_sys::window().unwrap(), &"__switchyardFrames".into()).unwrap();
-    assert_eq!(zoom_when(&frames, |z| z == 1.0).await, 1.0, "opens fitted");
     let canvas: web_sys::HtmlElement = root
         .query_selector("#stage-canvas")
         .unwrap()
         .unwrap()
         .dyn_into()
         .unwrap();
+    // This app's figures, from its own canvas: other tests' apps may still be mounted, and
+    // any of them may have published on `window` last.
+    let frames: wasm_bindgen::JsValue = canvas.clone().into();
+    assert_eq!(zoom_when(&frames, |z| z == 1.0).await, 1.0, "opens fitted");
     let fitted = node_at(&frames, "orders").expect("the exchange is drawn");
     let rect = canvas.get_bounding_client_rect();
     let init = web_sys::WheelEventInit::new();

@@ -119,6 +119,7 @@ impl Loop {
         }
         // A new scenario opens fitted.
         shared.borrow_mut().view = View::default();
+        let stats = Stats::new(canvas.get().as_ref());
         Loop {
             player,
             canvas,
@@ -136,7 +137,7 @@ impl Loop {
             painter: Painter::new(),
             scene_changes: 0,
             painted_fit: None,
-            stats: Stats::new(),
+            stats,
         }
     }
 

@@ -1,5 +1,6 @@
-//! What the animation loop publishes on `window.__switchyardFrames` for the benchmark and the
-//! end-to-end tests: frames drawn and script time spent in them, where each node is on the
+//! What the animation loop publishes on `window.__switchyardFrames` (and on its canvas's own
+//! `__switchyardFrames`, for tests that mount several apps on one page) for the benchmark and
+//! the end-to-end tests: frames drawn and script time spent in them, where each node is on the
 //! canvas, the zoom, and the first few dots of the last frame. Writing it costs a few property
 //! sets a frame (their names made JavaScript strings once); it never reads anything back.
 
@@ -20,10 +21,13 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn new() -> Stats {
+    pub fn new(canvas: Option<&web_sys::Node>) -> Stats {
         let object = js_sys::Object::new();
         if let Some(w) = web_sys::window() {
             let _ = js_sys::Reflect::set(&w, &"__switchyardFrames".into(), &object);
+        }
+        if let Some(canvas) = canvas {
+            let _ = js_sys::Reflect::set(canvas, &"__switchyardFrames".into(), &object);
         }
         Stats {
             phases: Vec::new(),
