@@ -130,6 +130,32 @@ async fn the_inspector_shows_a_queue_with_its_counts_and_bindings() {
     assert!(keys.contains(&"order.*.created".to_owned()), "{keys:?}");
 }
 
+/// A quorum queue that dead-letters at least once says so in its settings, with how many
+/// dead letters it holds.
+#[wasm_bindgen_test]
+async fn the_inspector_names_a_quorum_queues_at_least_once_dead_lettering() {
+    let text = r#"{"switchyard": 1, "name": "alo", "topology": {
+        "exchanges": [{"name": "dlx", "type": "fanout"}],
+        "queues": [{"name": "work", "durable": true, "arguments": {"x-queue-type": "quorum",
+            "x-dead-letter-exchange": "dlx", "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish"}}]}}"#;
+    let scenario = Scenario::from_json_text(text).unwrap();
+    let sim = Simulation::new(scenario, Options::default()).unwrap();
+    let queue = sim.world().queue("/", "work").unwrap();
+    let (on_select, _) = recorder();
+    let props = InspectorProps {
+        sim: SimRef::new(sim),
+        selection: Some(Selection::Node(queue)),
+        on_select,
+    };
+    let root = mount::<Inspector>(props).await;
+    let settings = texts(&root, "table.settings").concat();
+    assert!(
+        settings.contains("at least once (0 held until their targets confirm)"),
+        "{settings}"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn the_metrics_panel_has_a_row_per_queue() {
     let root = mount::<MetricsPanel>(MetricsPanelProps { sim: sim(5000) }).await;

@@ -4,7 +4,7 @@
 //! Producers and consumers are drawn by `actors`.
 
 use switchyard_core::queue::Queue;
-use switchyard_core::queue::config::{Overflow, QueueKind};
+use switchyard_core::queue::config::{DeadLetterStrategy, Overflow, QueueKind};
 use switchyard_core::sim::{NodeId, NodeKind, Simulation};
 use switchyard_core::topology::{Binding, Destination};
 use switchyard_core::value::Table;
@@ -209,6 +209,13 @@ fn queue_settings(q: &Queue) -> Html {
         (
             "dead-letter routing key",
             c.dead_letter_routing_key.as_ref().and_then(text),
+        ),
+        (
+            "dead-lettering",
+            (c.dead_letter_strategy == DeadLetterStrategy::AtLeastOnce).then(|| {
+                let held = q.messages_dlx().0;
+                html! { <>{ "at least once (" }{ held }{ " held until their targets confirm)" }</> }
+            }),
         ),
         ("max priority", c.max_priority.and_then(text)),
         (
