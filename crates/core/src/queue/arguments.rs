@@ -9,7 +9,8 @@
 use crate::profile::Profile;
 use crate::queue::config::QueueKind;
 
-const CLASSIC_310: [&str; 13] = [
+/// Classic queues' arguments in 3.10.8.
+const CLASSIC: [&str; 13] = [
     "x-expires",
     "x-message-ttl",
     "x-dead-letter-exchange",
@@ -24,26 +25,11 @@ const CLASSIC_310: [&str; 13] = [
     "x-queue-type",
     "x-queue-master-locator",
 ];
+/// What 4.x classic queues add, after those.
+const CLASSIC_4_MORE: [&str; 1] = ["x-queue-leader-locator"];
 
-/// 4.x classic queues also take a leader locator.
-const CLASSIC_4: [&str; 14] = [
-    "x-expires",
-    "x-message-ttl",
-    "x-dead-letter-exchange",
-    "x-dead-letter-routing-key",
-    "x-max-length",
-    "x-max-length-bytes",
-    "x-max-priority",
-    "x-overflow",
-    "x-queue-mode",
-    "x-queue-version",
-    "x-single-active-consumer",
-    "x-queue-type",
-    "x-queue-master-locator",
-    "x-queue-leader-locator",
-];
-
-const QUORUM_310: [&str; 15] = [
+/// Quorum queues' arguments in 3.10.8.
+const QUORUM: [&str; 15] = [
     "x-dead-letter-exchange",
     "x-dead-letter-routing-key",
     "x-dead-letter-strategy",
@@ -60,24 +46,8 @@ const QUORUM_310: [&str; 15] = [
     "x-message-ttl",
     "x-queue-leader-locator",
 ];
-
-/// 4.x quorum queues add consumer timeouts and delayed retries.
-const QUORUM_4: [&str; 20] = [
-    "x-dead-letter-exchange",
-    "x-dead-letter-routing-key",
-    "x-dead-letter-strategy",
-    "x-expires",
-    "x-max-length",
-    "x-max-length-bytes",
-    "x-max-in-memory-length",
-    "x-max-in-memory-bytes",
-    "x-overflow",
-    "x-single-active-consumer",
-    "x-queue-type",
-    "x-quorum-initial-group-size",
-    "x-delivery-limit",
-    "x-message-ttl",
-    "x-queue-leader-locator",
+/// What 4.x quorum queues add, after those: consumer timeouts and delayed retries.
+const QUORUM_4_MORE: [&str; 5] = [
     "x-consumer-disconnected-timeout",
     "x-consumer-timeout",
     "x-delayed-retry-type",
@@ -85,7 +55,8 @@ const QUORUM_4: [&str; 20] = [
     "x-delayed-retry-max",
 ];
 
-const STREAM_310: [&str; 6] = [
+/// Streams' arguments in 3.10.8 (their order does not matter here).
+const STREAM: [&str; 6] = [
     "x-max-length-bytes",
     "x-queue-type",
     "x-max-age",
@@ -93,41 +64,38 @@ const STREAM_310: [&str; 6] = [
     "x-initial-cluster-size",
     "x-queue-leader-locator",
 ];
-
-/// 4.x streams add the filter size.
-const STREAM_4: [&str; 7] = [
-    "x-max-length-bytes",
-    "x-queue-type",
-    "x-max-age",
-    "x-stream-max-segment-size-bytes",
-    "x-stream-filter-size-bytes",
-    "x-initial-cluster-size",
-    "x-queue-leader-locator",
-];
+/// What 4.x streams add: the filter size.
+const STREAM_4_MORE: [&str; 1] = ["x-stream-filter-size-bytes"];
 
 /// The arguments a queue of `kind` owns under `profile`, in its capability's order.
-pub fn owned(profile: Profile, kind: QueueKind) -> &'static [&'static str] {
-    match (profile, kind) {
-        (Profile::RabbitMq310, QueueKind::Classic) => &CLASSIC_310,
-        (Profile::RabbitMq310, QueueKind::Quorum) => &QUORUM_310,
-        (Profile::RabbitMq4, QueueKind::Classic) => &CLASSIC_4,
-        (Profile::RabbitMq4, QueueKind::Quorum) => &QUORUM_4,
-    }
+pub fn owned(profile: Profile, kind: QueueKind) -> Vec<&'static str> {
+    let (base, more): (&[&str], &[&str]) = match kind {
+        QueueKind::Classic => (&CLASSIC, &CLASSIC_4_MORE),
+        QueueKind::Quorum => (&QUORUM, &QUORUM_4_MORE),
+    };
+    with_4x(profile, base, more)
+}
+
+/// `base`, and under the 4.x profile `more` after it.
+fn with_4x(profile: Profile, base: &[&'static str], more: &[&'static str]) -> Vec<&'static str> {
+    let more = if profile == Profile::RabbitMq4 {
+        more
+    } else {
+        &[]
+    };
+    base.iter().chain(more).copied().collect()
 }
 
 /// Whether `argument` belongs to another queue type than `kind` (and so is refused on it);
 /// an argument no type owns (`x-custom`) is accepted and ignored.
 pub fn of_another_type(profile: Profile, kind: QueueKind, argument: &str) -> bool {
-    let streams: &[&str] = match profile {
-        Profile::RabbitMq310 => &STREAM_310,
-        Profile::RabbitMq4 => &STREAM_4,
-    };
+    let streams = with_4x(profile, &STREAM, &STREAM_4_MORE);
     let other = match kind {
         QueueKind::Classic => QueueKind::Quorum,
         QueueKind::Quorum => QueueKind::Classic,
     };
     let owned_by = |list: &[&str]| list.contains(&argument);
-    !owned_by(owned(profile, kind)) && (owned_by(owned(profile, other)) || owned_by(streams))
+    !owned_by(&owned(profile, kind)) && (owned_by(&owned(profile, other)) || owned_by(&streams))
 }
 
 #[cfg(test)]

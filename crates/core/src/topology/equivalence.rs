@@ -80,7 +80,7 @@ impl Topology {
         }
         // The existing queue's type decides which arguments count, in its order.
         let keys = arguments::owned(profile, QueueKind::of(&current.arguments));
-        check_equivalent_args(&current.arguments, &new.arguments, keys)
+        check_equivalent_args(&current.arguments, &new.arguments, &keys)
             .map_err(|(f, r, c)| error(&f, r, c))
     }
 }
