@@ -1,7 +1,7 @@
 //! Browser tests: wiring only (the logic is tested natively in the core). They run in headless
 //! Chromium through wasm-bindgen-test-runner: `cargo test --target wasm32-unknown-unknown`.
 #![cfg(target_arch = "wasm32")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;
 
@@ -16,12 +16,47 @@ fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
+thread_local! {
+    /// The apps earlier tests mounted: each test destroys them first, so no earlier stage keeps
+    /// animating (and loading the machine) while it runs.
+    static MOUNTED: std::cell::RefCell<Vec<(yew::AppHandle<App>, web_sys::Element)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Mounts the app in a fresh element, and waits (up to 3 s: Yew renders when it gets to it,
+/// later on a busy machine) until its header is rendered.
 async fn mount() -> web_sys::Element {
+    for (app, root) in MOUNTED.with_borrow_mut(std::mem::take) {
+        app.destroy();
+        root.remove();
+    }
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<App>::with_root(root.clone()).render();
-    yew::platform::time::sleep(Duration::from_millis(50)).await;
+    let app = yew::Renderer::<App>::with_root(root.clone()).render();
+    MOUNTED.with_borrow_mut(|apps| apps.push((app, root.clone())));
+    rendered(&root, "h1.title").await;
     root
+}
+
+/// Waits (up to 3 s) until `done()` holds; the caller then asserts what it waited for.
+async fn until(done: impl Fn() -> bool) {
+    for _ in 0..60 {
+        if done() {
+            return;
+        }
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits (up to 3 s) until `selector` is rendered under `root`, and gives it.
+async fn rendered(root: &web_sys::Element, selector: &str) -> web_sys::Element {
+    for _ in 0..60 {
+        if let Some(element) = root.query_selector(selector).unwrap() {
+            return element;
+        }
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("`{selector}` is not rendered after 3 s");
 }
 
 /// Mounts the app with no saved session (so the first preset opens), and waits (up to 2 s)
@@ -69,13 +104,8 @@ async fn typing_a_routing_key_re_explains() {
     input
         .dispatch_event(&InputEvent::new_with_event_init_dict("input", &init).unwrap())
         .unwrap();
-    yew::platform::time::sleep(Duration::from_millis(50)).await;
-    let explanation = root
-        .query_selector("#explanation")
-        .unwrap()
-        .unwrap()
-        .text_content()
-        .unwrap();
+    until(|| text(&root, "#explanation").contains("dropped")).await;
+    let explanation = text(&root, "#explanation");
     assert!(explanation.contains("dropped"), "{explanation}");
 }
 
@@ -87,8 +117,14 @@ fn text(root: &web_sys::Element, selector: &str) -> String {
         .unwrap()
 }
 
+/// The event counter; 0 until it is rendered.
 fn events(root: &web_sys::Element) -> u64 {
-    text(root, "#steps")
+    let Some(steps) = root.query_selector("#steps").unwrap() else {
+        return 0;
+    };
+    steps
+        .text_content()
+        .unwrap()
         .trim_end_matches(" events")
         .parse()
         .unwrap()
@@ -125,10 +161,10 @@ async fn the_first_preset_opens_playing_with_the_stage_and_the_panels() {
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     storage.remove_item(switchyard_app::storage::KEY).unwrap();
     let root = mount().await;
-    yew::platform::time::sleep(Duration::from_millis(400)).await;
-    assert!(root.query_selector("#stage-canvas").unwrap().is_some());
-    let play = root.query_selector("#play").unwrap().unwrap();
+    rendered(&root, "#stage-canvas").await;
+    let play = rendered(&root, "#play").await;
     assert_eq!(play.get_attribute("aria-label").unwrap(), "Pause");
+    until(|| events(&root) > 0).await;
     assert!(events(&root) > 0, "the simulation moved");
     assert!(root.query_selector(".metrics").unwrap().is_some());
     assert!(text(&root, ".presets").contains("Orders on a topic exchange"));
@@ -144,7 +180,7 @@ async fn a_corrupt_saved_session_is_discarded_with_a_notice() {
         )
         .unwrap();
     let root = mount().await;
-    let banner = text(&root, "#banner");
+    let banner = rendered(&root, "#banner").await.text_content().unwrap();
     assert!(
         banner.contains("could not be restored (`at_us`: expected a whole number)"),
         "{banner}"
@@ -166,18 +202,19 @@ async fn keys_open_help_and_step_the_simulation() {
         web_sys::window().unwrap().dispatch_event(&event).unwrap();
     };
     press("?");
-    yew::platform::time::sleep(Duration::from_millis(50)).await;
-    assert!(text(&root, "#help-overlay").contains("PageDown"));
+    let help = rendered(&root, "#help-overlay").await;
+    assert!(help.text_content().unwrap().contains("PageDown"));
     press("Escape");
     press(" ");
-    yew::platform::time::sleep(Duration::from_millis(50)).await;
-    assert!(root.query_selector("#help-overlay").unwrap().is_none());
-    let play = root.query_selector("#play").unwrap().unwrap();
-    assert_eq!(
-        play.get_attribute("aria-label").unwrap(),
-        "Play",
-        "Space paused"
-    );
+    let label = || {
+        root.query_selector("#play")
+            .unwrap()
+            .and_then(|play| play.get_attribute("aria-label"))
+    };
+    let closed = || root.query_selector("#help-overlay").unwrap().is_none();
+    until(|| closed() && label().as_deref() == Some("Play")).await;
+    assert!(closed(), "Escape closed the help");
+    assert_eq!(label().as_deref(), Some("Play"), "Space paused");
     // The first step brings the engine back from its lead to the view, so only the steps after
     // it move the counter by exactly one.
     press("PageDown");
