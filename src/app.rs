@@ -71,7 +71,9 @@ fn picker(state: &AppContext) -> Html {
     let on_pick = {
         let state = state.clone();
         Callback::from(move |id: &'static str| {
-            open(&state, Source::Preset(id), 0, true);
+            if open(&state, Source::Preset(id), 0, true) {
+                reveal_stage();
+            }
         })
     };
     let on_load = {
@@ -80,6 +82,7 @@ fn picker(state: &AppContext) -> Html {
             let source = Source::File(Rc::from(text.as_str()));
             if open(&state, source, 0, true) {
                 state.dispatch(Action::Dismiss);
+                reveal_stage();
             }
         })
     };
@@ -96,6 +99,26 @@ fn picker(state: &AppContext) -> Html {
         _ => None,
     };
     html! { <PresetPicker {current} {loaded} {on_pick} {on_load} /> }
+}
+
+/// Scrolls the page to the stage if its top is out of sight: a scenario was just opened from
+/// the picker, which may sit far below it (a narrow window) or be scrolled past it.
+fn reveal_stage() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(stage) = window.document().and_then(|d| d.get_element_by_id("stage")) else {
+        return;
+    };
+    let top = stage.get_bounding_client_rect().top();
+    let height = window
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0);
+    if top < 0.0 || top > height * 0.5 {
+        stage.scroll_into_view_with_bool(true);
+    }
 }
 
 fn narration(state: &AppContext) -> Html {

@@ -16,8 +16,9 @@ use crate::sim_ref::Selection;
 use crate::stage::dots::Dots;
 use crate::stage::geometry::{Dot, ends, half_size, on_screen, trim};
 use crate::stage::labels::{self, Rect, Want};
-use crate::stage::layout::{Fit, LinkKind, Scene, Shape};
+use crate::stage::layout::{Fit, Link, LinkKind, Scene, Shape};
 use crate::stage::marks;
+use crate::stage::names::{self, Text, text_of};
 pub use crate::stage::palette::Palette;
 
 /// What one frame shows.
@@ -34,8 +35,8 @@ pub struct Frame<'a> {
     pub flights: &'a [TraceEvent],
     pub pause_points: &'a BTreeSet<NodeId>,
     pub selection: Option<Selection>,
-    /// The nodes whose text is written, sorted (`names::named`).
-    pub named: &'a [NodeId],
+    /// The nodes whose text is written, and how, sorted (`names::named`).
+    pub named: &'a [(NodeId, Text)],
     pub reduced_motion: bool,
     /// A message's colour (index into [`crate::stage::geometry::KEY_COLOURS`], by its routing
     /// key), if the simulation knows the message.
@@ -116,29 +117,58 @@ fn reach(frame: &Frame<'_>, id: NodeId) -> f64 {
     frame.scene.shape(id).map_or(r, |s| half_size(s.kind, r).0)
 }
 
-/// The binding keys, each on a box of the panel's colour where it covers no node, name or
-/// other key (see [`labels`]); gives the boxes. They go over the dots, so they stay readable:
-/// painted once on a layer of their own and copied box by box each frame.
+/// The binding keys, on a box of the panel's colour where it covers no node, name or other
+/// key (see [`labels`]); gives the boxes. The keys of the bindings between the same two nodes
+/// share one box, written one after the other ("goal, penalty"), each faded on its own. They go
+/// over the dots, so they stay readable: painted once on a layer of their own and copied box by
+/// box each frame.
 pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect> {
     if !frame.fit.legible() {
         return Vec::new();
     }
     ctx.set_font("12px ui-monospace, Menlo, monospace");
-    ctx.set_text_align("center");
     ctx.set_text_baseline("middle");
+    ctx.set_text_align("left");
+    let links = &frame.scene.links;
+    let mut pairs: Vec<Vec<&Link>> = Vec::new();
+    for link in links.iter().filter(|l| !l.label.is_empty()) {
+        match pairs.iter_mut().find(|p| {
+            p.first()
+                .is_some_and(|f| f.from == link.from && f.to == link.to)
+        }) {
+            Some(pair) => pair.push(link),
+            None => pairs.push(vec![link]),
+        }
+    }
+    let width = |text: &str| {
+        ctx.measure_text(text)
+            .map_or(7.3 * text.len() as f64, |m| m.width())
+    };
+    let sep = width(SEPARATOR);
     let mut keyed = Vec::new();
     let mut wants = Vec::new();
-    for link in frame.scene.links.iter().filter(|l| !l.label.is_empty()) {
-        let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
+    for pair in pairs {
+        let Some(first) = pair.first().copied() else {
             continue;
         };
-        let (a, b) = trim(a, b, reach(frame, link.from), reach(frame, link.to));
+        let Some((a, b)) = ends(frame.scene, &frame.fit, first.from, first.to) else {
+            continue;
+        };
+        let (a, b) = trim(a, b, reach(frame, first.from), reach(frame, first.to));
         if !on_screen(a, b, 0.0, frame.area) {
             continue;
         }
-        let w = ctx.measure_text(&link.label).map_or(40.0, |m| m.width()) + 8.0;
-        wants.push(Want { a, b, w, h: 16.0 });
-        keyed.push(link);
+        let parts: Vec<(&Link, f64)> = pair.iter().map(|l| (*l, width(&l.label))).collect();
+        let text =
+            parts.iter().map(|(_, w)| w).sum::<f64>() + sep * parts.len().saturating_sub(1) as f64;
+        wants.push(Want {
+            a,
+            b,
+            w: text + 8.0,
+            h: 16.0,
+            from_target: labels::fans_out(links, first),
+        });
+        keyed.push((parts, text));
     }
     if wants.is_empty() {
         return Vec::new();
@@ -152,22 +182,36 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
         .collect();
     let keep = labels::readable(&rects);
     let mut boxes = Vec::with_capacity(at.len());
-    for (((link, rect), (mx, my)), keep) in keyed.iter().zip(rects).zip(at).zip(keep) {
+    for (((parts, text), rect), ((mx, my), keep)) in
+        keyed.iter().zip(rects).zip(at.into_iter().zip(keep))
+    {
         if !keep {
             continue;
         }
         ctx.set_fill_style_str(&palette.panel);
         ctx.fill_rect(rect.0, rect.1, rect.2, rect.3);
-        ctx.set_fill_style_str(if link.faded {
-            &palette.muted
-        } else {
-            &palette.text
-        });
-        let _ = ctx.fill_text(&link.label, mx, my);
+        let mut x = mx - text / 2.0;
+        for (i, (link, w)) in parts.iter().enumerate() {
+            if i > 0 {
+                ctx.set_fill_style_str(&palette.muted);
+                let _ = ctx.fill_text(SEPARATOR, x, my);
+                x += sep;
+            }
+            ctx.set_fill_style_str(if link.faded {
+                &palette.muted
+            } else {
+                &palette.text
+            });
+            let _ = ctx.fill_text(&link.label, x, my);
+            x += w;
+        }
         boxes.push(rect);
     }
     boxes
 }
+
+/// Between the keys of one box.
+const SEPARATOR: &str = ", ";
 
 fn arrow_head(ctx: &Ctx, colour: &str, a: (f64, f64), b: (f64, f64), back: f64) {
     let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
@@ -234,8 +278,18 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
     if frame.fit.legible() && s.kind != NodeKind::Queue {
         node_letter(ctx, letter, (x, y, r));
     }
-    if frame.named.binary_search(&s.id).is_ok() {
-        node_text(ctx, palette, s, (x, label_y));
+    match text_of(frame.named, s.id) {
+        Some(Text::Full) => node_text(ctx, palette, s, (x, label_y), true),
+        Some(Text::Name) => node_text(ctx, palette, s, (x, label_y), false),
+        Some(Text::Right) => {
+            let left = x + half_size(s.kind, r).0 + names::GAP;
+            ctx.set_text_align("left");
+            ctx.set_font("600 13px system-ui, sans-serif");
+            ctx.set_fill_style_str(&palette.text);
+            ctx.set_text_baseline("middle");
+            let _ = ctx.fill_text(&s.name, left, y);
+        }
+        None => {}
     }
     if frame.pause_points.contains(&s.id) {
         pause_mark(ctx, palette, (x + r * 0.9, y - r * 0.9));
@@ -265,13 +319,16 @@ fn node_letter(ctx: &Ctx, letter: &str, (x, y, r): (f64, f64, f64)) {
     let _ = ctx.fill_text(letter, x, y + 1.0);
 }
 
-/// A node's name, and type or status, from `label_y` down, centred on `x`.
-fn node_text(ctx: &Ctx, palette: &Palette, s: &Shape, (x, label_y): (f64, f64)) {
+/// A node's name, and (if `all`) type or status, from `label_y` down, centred on `x`.
+fn node_text(ctx: &Ctx, palette: &Palette, s: &Shape, (x, label_y): (f64, f64), all: bool) {
     ctx.set_text_align("center");
     ctx.set_font("600 13px system-ui, sans-serif");
     ctx.set_fill_style_str(&palette.text);
     ctx.set_text_baseline("top");
     let _ = ctx.fill_text(&s.name, x, label_y);
+    if !all {
+        return;
+    }
     if let Some(tag) = s.tag {
         ctx.set_font("12px system-ui, sans-serif");
         ctx.set_fill_style_str(&palette.muted);
@@ -369,7 +426,7 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
                 frame.selection == Some(Selection::Node(*id)),
             );
         }
-        if frame.named.binary_search(id).is_err() {
+        if text_of(frame.named, *id) != Some(Text::Full) {
             continue;
         }
         ctx.set_fill_style_str(&p.text);

@@ -4,7 +4,7 @@
 //! units, room for the keys where a layout puts two linked columns too close. Plain
 //! arithmetic, tested natively; it knows nothing of the canvas.
 
-use switchyard_core::sim::NodeId;
+use switchyard_core::sim::{NodeId, NodeKind};
 
 use crate::stage::layout::{Fit, Link, LinkKind, Scene, Shape};
 use crate::stage::names;
@@ -20,9 +20,32 @@ pub struct Want {
     pub b: (f64, f64),
     pub w: f64,
     pub h: f64,
+    /// Fractions are counted from the target: the link is one of a fan leaving its source,
+    /// whose links are apart only near their targets.
+    pub from_target: bool,
 }
 
-/// Fractions of the link tried, in order of preference (nearer the source first).
+/// Whether `link` is one of a fan: its source has keyed links to three or more nodes, more
+/// than the keyed links that reach its target come from.
+pub fn fans_out(links: &[Link], link: &Link) -> bool {
+    let keyed = || links.iter().filter(|l| !l.label.is_empty());
+    let mut targets: Vec<NodeId> = keyed()
+        .filter(|l| l.from == link.from)
+        .map(|l| l.to)
+        .collect();
+    let mut sources: Vec<NodeId> = keyed()
+        .filter(|l| l.to == link.to)
+        .map(|l| l.from)
+        .collect();
+    for ids in [&mut targets, &mut sources] {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    targets.len() >= 3 && targets.len() > sources.len()
+}
+
+/// Fractions of the link tried, in order of preference (nearer the source first; nearer the
+/// target for a link of a fan, see [`Want::from_target`]).
 const ALONG: [f64; 11] = [0.4, 0.3, 0.45, 0.5, 0.35, 0.55, 0.6, 0.2, 0.7, 0.1, 0.8];
 /// Vertical nudges tried at each fraction, in label heights.
 const NUDGE: [f64; 5] = [0.0, -1.1, 1.1, -2.2, 2.2];
@@ -37,6 +60,7 @@ pub fn place(wants: &[Want], obstacles: &[Rect]) -> Vec<(f64, f64)> {
         let mut best: Option<(f64, (f64, f64))> = None;
         'search: for nudge in NUDGE {
             for along in ALONG {
+                let along = if want.from_target { 1.0 - along } else { along };
                 let (x, y) = (
                     want.a.0 + (want.b.0 - want.a.0) * along,
                     want.a.1 + (want.b.1 - want.a.1) * along + nudge * want.h,
@@ -92,22 +116,46 @@ pub fn obstacles(scene: &Scene, fit: &Fit) -> Vec<Rect> {
     let mut out = Vec::with_capacity(scene.shapes.len() * 2);
     for s in &scene.shapes {
         out.push(names::shape_box(s, fit, r));
-        out.push(names::text_box(s, fit, r));
+        let mut text = names::text_box(s, fit, r);
+        if s.kind == NodeKind::Queue && text.2 < QUEUE_TEXT {
+            // Its depth line ("12 ready · 304 unacked") may be wider than its name.
+            text = (
+                text.0 - (QUEUE_TEXT - text.2) / 2.0,
+                text.1,
+                QUEUE_TEXT,
+                text.3,
+            );
+        }
+        out.push(text);
     }
     out
 }
 
-/// Room for a binding key: where a binding with a key spans too short a gap left to right
+/// The widest a queue's depth line is written (pixels), a key keeps clear of it.
+const QUEUE_TEXT: f64 = 150.0;
+
+/// Room for binding keys: where bindings with keys span too short a gap left to right
 /// (adjacent columns, or a file's layout drawn tight), everything from the target's `x` on
-/// moves right until the gap holds the longest such key.
+/// moves right until the gap holds the longest text written there (the keys of the bindings
+/// between two nodes share one box: "goal, penalty").
 pub fn widen_key_gaps(shapes: &mut [Shape], links: &[Link]) {
     let x_of = |shapes: &[Shape], id: NodeId| shapes.iter().find(|s| s.id == id).map(|s| s.x);
-    let mut widen: Vec<(f64, f64)> = Vec::new();
+    // Per pair of nodes: the characters written between them.
+    let mut pairs: Vec<(NodeId, NodeId, usize)> = Vec::new();
     for l in links.iter().filter(|l| l.kind == LinkKind::Binding) {
-        let (Some(a), Some(b)) = (x_of(shapes, l.from), x_of(shapes, l.to)) else {
+        let chars = l.label.chars().count();
+        match pairs.iter_mut().find(|p| p.0 == l.from && p.1 == l.to) {
+            Some(p) if chars > 0 && p.2 > 0 => p.2 += SEPARATOR_CHARS + chars,
+            Some(p) => p.2 += chars,
+            None => pairs.push((l.from, l.to, chars)),
+        }
+    }
+    let mut widen: Vec<(f64, f64)> = Vec::new();
+    for (from, to, chars) in pairs {
+        let (Some(a), Some(b)) = (x_of(shapes, from), x_of(shapes, to)) else {
             continue;
         };
-        let wanted = KEY_ROOM + l.label.chars().count() as f64 * KEY_CHAR;
+        let wanted = KEY_ROOM + chars as f64 * KEY_CHAR;
         if b > a && b - a < wanted {
             widen.push((b, wanted - (b - a)));
         }
@@ -132,6 +180,8 @@ pub fn widen_key_gaps(shapes: &mut [Shape], links: &[Link]) {
     }
 }
 
+/// Characters between two keys in one box (", ").
+const SEPARATOR_CHARS: usize = 2;
 /// Layout units a binding key's gap needs besides its text: the two shapes' halves.
 const KEY_ROOM: f64 = 160.0;
 /// Layout units per character of a binding key (12px monospace, at about the usual scale).
@@ -150,6 +200,7 @@ mod tests {
             b,
             w: 120.0,
             h: 16.0,
+            from_target: false,
         }
     }
 
@@ -235,6 +286,45 @@ mod tests {
         Scene::of(&sim)
     }
 
+    /// The live-match preset fans one exchange out to eight queues, each with a consumer, on
+    /// the stage of a 1366 px wide window (708 × 490): every node keeps its name (the queues
+    /// theirs alone under them, the consumers theirs to their right, inside the canvas), and
+    /// the keys are placed from the queues' end, where the links are apart.
+    #[test]
+    fn a_fan_of_eight_queues_keeps_every_name() {
+        let scene = preset_scene(
+            "live-match",
+            switchyard_core::sim::flow::Style::Choreography,
+            1,
+        );
+        let area = (708.0, 490.0);
+        let fit = Fit::new(&scene, area.0, area.1);
+        let named = names::named(&scene, &fit, None, area);
+        assert_eq!(named.len(), scene.shapes.len(), "{named:?}");
+        let r = fit.radius();
+        for s in &scene.shapes {
+            let how = names::text_of(&named, s.id);
+            let text = match how {
+                Some(names::Text::Right) => names::right_box(s, &fit, r),
+                Some(names::Text::Name) => names::name_box(s, &fit, r),
+                _ => names::text_box(s, &fit, r),
+            };
+            assert!(
+                text.0 >= 0.0 && text.0 + text.2 <= area.0,
+                "{} at {text:?}",
+                s.name
+            );
+            if s.kind == NodeKind::Consumer && s.name != "betting-odds" {
+                assert_eq!(how, Some(names::Text::Right), "{}", s.name);
+            }
+        }
+        let keyed: Vec<&Link> = (scene.links.iter())
+            .filter(|l| l.kind == LinkKind::Binding && !l.label.is_empty())
+            .collect();
+        assert!(keyed.len() > 16, "{keyed:?}");
+        assert!(keyed.iter().all(|l| fans_out(&scene.links, l)));
+    }
+
     #[test]
     fn the_payment_flows_keys_cover_no_queue_name_nor_each_other() {
         let scene = flow_scene(switchyard_core::sim::flow::Style::Choreography, 0);
@@ -259,6 +349,7 @@ mod tests {
                         b,
                         w: 17.0 * 7.3 + 8.0,
                         h: 16.0,
+                        from_target: fans_out(&scene.links, l),
                     })
                 })
                 .collect();

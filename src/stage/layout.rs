@@ -343,6 +343,10 @@ pub struct Fit {
     pub zoom: f64,
 }
 
+/// Pixels left and right of a fitted drawing (for the names under its nodes).
+const MARGIN_X: f64 = 80.0;
+/// Pixels a node's name takes under it, from the outline (a gap and one line).
+const NAME_UNDER: f64 = 30.0;
 /// The largest scale a fit uses (a small drawing is not blown up beyond it).
 const MAX_FIT: f64 = 1.6;
 /// A node's radius at scale 1, and its bounds at the fit (pixels).
@@ -353,18 +357,48 @@ const MAX_RADIUS: f64 = 30.0;
 impl Fit {
     /// Fits `scene` into `width` × `height` CSS pixels with a margin for the shapes and labels:
     /// the whole drawing, however large (zoom in to read a big one).
+    ///
+    /// Where the rightmost column's nodes come too close for a name under each, their names go
+    /// to their right (see [`crate::stage::names`]): the margin on that side then holds the
+    /// longest of them.
     pub fn new(scene: &Scene, width: f64, height: f64) -> Fit {
+        let fit = Fit::with_margins(scene, width, height, MARGIN_X);
+        let (_, _, x1, _) = scene.bounds();
+        let mut right: Vec<&Shape> = scene.shapes.iter().filter(|s| s.x >= x1).collect();
+        switchyard_core::order::sort_by(&mut right, |a, b| a.y.total_cmp(&b.y));
+        let r = fit.radius();
+        let crowded = (right.windows(2))
+            .filter_map(|w| Some(w.get(1)?.y - w.first()?.y))
+            .any(|gap| gap * fit.scale < 2.0 * r + NAME_UNDER);
+        if !crowded || !fit.legible() {
+            return fit;
+        }
+        let longest = right
+            .iter()
+            .map(|s| s.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        let beside = r + crate::stage::names::GAP + longest as f64 * crate::stage::names::NAME_CHAR;
+        Fit::with_margins(
+            scene,
+            width,
+            height,
+            (beside + 8.0).clamp(MARGIN_X, width / 3.0),
+        )
+    }
+
+    /// Fits with `right` pixels of margin on the right ([`MARGIN_X`] on the left).
+    fn with_margins(scene: &Scene, width: f64, height: f64, right: f64) -> Fit {
         let (x0, y0, x1, y1) = scene.bounds();
-        let margin_x = 80.0;
         let margin_y = 70.0;
         let w = (x1 - x0).max(1.0);
         let h = (y1 - y0).max(1.0);
-        let scale = ((width - 2.0 * margin_x) / w)
+        let scale = ((width - MARGIN_X - right) / w)
             .min((height - 2.0 * margin_y) / h)
             .clamp(1e-4, MAX_FIT);
         Fit {
             scale,
-            dx: (width - w * scale) / 2.0 - x0 * scale,
+            dx: (width - right + MARGIN_X - w * scale) / 2.0 - x0 * scale,
             dy: (height - h * scale) / 2.0 - y0 * scale,
             zoom: 1.0,
         }

@@ -10,7 +10,7 @@ use crate::stage::labels::{Rect, overlap};
 use crate::stage::layout::{Fit, Scene, Shape};
 
 /// Pixels per character of a node's name (600 13px system-ui), roughly.
-const NAME_CHAR: f64 = 7.6;
+pub const NAME_CHAR: f64 = 7.6;
 /// A text line under a node.
 const LINE: f64 = 16.0;
 
@@ -39,10 +39,45 @@ pub fn text_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
     (x - w / 2.0, top, w, lines * LINE)
 }
 
-/// The nodes whose text is written (sorted), for a canvas of `area`: none when nodes are too
-/// small to write in; else, the node `first` and then each in scene order whose text overlaps
-/// neither text already written nor another node's shape.
-pub fn named(scene: &Scene, fit: &Fit, first: Option<NodeId>, area: (f64, f64)) -> Vec<NodeId> {
+/// The name alone, one line under the node (its type, status and depth left out).
+pub fn name_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
+    let full = text_box(s, fit, r);
+    let w = s.name.chars().count() as f64 * NAME_CHAR;
+    (full.0 + (full.2 - w) / 2.0, full.1, w, LINE)
+}
+
+/// The name alone, one line to the right of the node, level with its centre.
+pub fn right_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
+    let (x, y) = fit.at(s.x, s.y);
+    let w = s.name.chars().count() as f64 * NAME_CHAR;
+    (x + half_size(s.kind, r).0 + GAP, y - LINE / 2.0, w, LINE)
+}
+
+/// Between a node's outline and a name written beside it.
+pub const GAP: f64 = 6.0;
+
+/// How a node's text is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    /// Every line under the node: name, type or status, depth.
+    Full,
+    /// The name alone under the node.
+    Name,
+    /// The name alone to its right (a node nothing links to further right).
+    Right,
+}
+
+/// The nodes whose text is written, with how (sorted by id), for a canvas of `area`: none when
+/// nodes are too small to write in; else the node `first` and then each in scene order, in
+/// the first of these that overlaps neither text already written nor another node's shape:
+/// every line under it, its name alone under it, its name alone to its right (only where no
+/// link goes on further right, so the name lies on no link, and the canvas holds it).
+pub fn named(
+    scene: &Scene,
+    fit: &Fit,
+    first: Option<NodeId>,
+    area: (f64, f64),
+) -> Vec<(NodeId, Text)> {
     if !fit.legible() {
         return Vec::new();
     }
@@ -56,26 +91,55 @@ pub fn named(scene: &Scene, fit: &Fit, first: Option<NodeId>, area: (f64, f64)) 
     let shapes: Vec<(NodeId, Rect)> = (visible.iter())
         .map(|s| (s.id, shape_box(s, fit, r)))
         .collect();
+    let x_of = |id: NodeId| scene.shapes.iter().find(|s| s.id == id).map(|s| s.x);
+    let rightmost = |s: &Shape| {
+        (scene.links.iter())
+            .filter_map(|l| match (l.from == s.id, l.to == s.id) {
+                (true, _) => x_of(l.to),
+                (_, true) => x_of(l.from),
+                _ => None,
+            })
+            .all(|x| x <= s.x)
+    };
     let order = (visible.iter().filter(|s| Some(s.id) == first))
         .chain(visible.iter().filter(|s| Some(s.id) != first));
     let mut written: Vec<Rect> = Vec::new();
     let mut out = Vec::new();
     for s in order {
-        let text = text_box(s, fit, r);
-        let clear = |b: &Rect| overlap(&text, b) <= 0.0;
-        let on_shapes = shapes.iter().all(|(id, b)| *id == s.id || clear(b));
-        if written.iter().all(clear) && on_shapes {
+        let fits = |text: &Rect| {
+            let clear = |b: &Rect| overlap(text, b) <= 0.0;
+            written.iter().all(clear) && shapes.iter().all(|(id, b)| *id == s.id || clear(b))
+        };
+        let full = text_box(s, fit, r);
+        let name = name_box(s, fit, r);
+        let choice = if fits(&full) {
+            Some((Text::Full, full))
+        } else if fits(&name) {
+            Some((Text::Name, name))
+        } else {
+            let right = right_box(s, fit, r);
+            let inside = right.0 + right.2 <= area.0;
+            (rightmost(s) && inside && fits(&right)).then_some((Text::Right, right))
+        };
+        if let Some((how, text)) = choice {
             written.push(text);
-            out.push(s.id);
+            out.push((s.id, how));
         }
     }
-    out.sort_unstable();
+    out.sort_unstable_by_key(|(id, _)| *id);
     out
+}
+
+/// How `id`'s text is written, if it is (`named` is sorted by id).
+pub fn text_of(named: &[(NodeId, Text)], id: NodeId) -> Option<Text> {
+    let at = named.binary_search_by_key(&id, |(n, _)| *n).ok()?;
+    named.get(at).map(|(_, how)| *how)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stage::layout::{Link, LinkKind};
 
     fn queue(id: u32, x: f64, y: f64) -> Shape {
         Shape {
@@ -116,26 +180,71 @@ mod tests {
             queue(2, 150.0, 0.0),
             queue(3, 0.0, 400.0),
         ]);
-        assert_eq!(
-            named(&s, &at(1.0), None, AREA),
-            [NodeId(1), NodeId(2), NodeId(3)]
-        );
-        assert_eq!(named(&s, &at(0.5), None, AREA), [NodeId(1), NodeId(3)]);
-        assert_eq!(
-            named(&s, &at(0.5), Some(NodeId(2)), AREA),
-            [NodeId(2), NodeId(3)]
-        );
+        assert_eq!(ids(&named(&s, &at(1.0), None, AREA)), [1, 2, 3]);
+        // At 0.5 the second's text would overlap the first's; its name goes to its right.
+        let crowded = named(&s, &at(0.5), None, AREA);
+        assert_eq!(ids(&crowded), [1, 2, 3]);
+        assert_eq!(text_of(&crowded, NodeId(2)), Some(Text::Right));
+        let selected = named(&s, &at(0.5), Some(NodeId(2)), AREA);
+        assert_eq!(text_of(&selected, NodeId(2)), Some(Text::Full));
         // Too small to write in: nothing.
         assert!(named(&s, &at(0.1), None, AREA).is_empty());
         // Off the canvas: not written.
         let far = scene(vec![queue(1, 0.0, 0.0), queue(2, 5000.0, 0.0)]);
-        assert_eq!(named(&far, &at(1.0), None, AREA), [NodeId(1)]);
+        assert_eq!(ids(&named(&far, &at(1.0), None, AREA)), [1]);
+    }
+
+    fn ids(named: &[(NodeId, Text)]) -> Vec<u32> {
+        named.iter().map(|(id, _)| id.0).collect()
     }
 
     #[test]
     fn a_name_is_not_written_over_another_node() {
-        // A queue right under another: the first one's text would cross the second's box.
+        // A queue right under another: the first one's text would cross the second's box, its
+        // name alone too, and to its right it would lie on nothing but a link may go on there.
         let s = scene(vec![queue(1, 0.0, 0.0), queue(2, 0.0, 40.0)]);
-        assert_eq!(named(&s, &at(1.0), None, AREA), [NodeId(2)]);
+        let named = named(&s, &at(1.0), None, AREA);
+        assert_eq!(named, [(NodeId(1), Text::Right), (NodeId(2), Text::Full)]);
+        assert_eq!(text_of(&named, NodeId(1)), Some(Text::Right));
+        assert_eq!(text_of(&named, NodeId(3)), None);
+    }
+
+    #[test]
+    fn a_crowded_column_keeps_its_names_and_drops_the_lines_under_them() {
+        // The live-match preset: queues 75 units apart fitted at 0.78 (58 px): the depth line
+        // under each would reach the next queue, the name alone fits. Consumers beside them
+        // have room only to their right, where no link goes on.
+        let mut shapes: Vec<Shape> = (0..8).map(|i| queue(i, 0.0, f64::from(i) * 75.0)).collect();
+        let mut links = Vec::new();
+        for i in 0..8 {
+            let mut c = queue(100 + i, 200.0, f64::from(i) * 75.0);
+            c.kind = NodeKind::Consumer;
+            shapes.push(c);
+            links.push(Link {
+                from: NodeId(i),
+                to: NodeId(100 + i),
+                kind: LinkKind::Consume,
+                label: String::new(),
+                faded: false,
+            });
+        }
+        let s = Scene { shapes, links };
+        let fit = Fit {
+            scale: 0.78,
+            dx: 100.0,
+            dy: 100.0,
+            zoom: 1.0,
+        };
+        let named = named(&s, &fit, None, AREA);
+        assert_eq!(named.len(), 16, "{named:?}");
+        for (id, how) in named {
+            let want = match id.0 {
+                7 => Text::Full,
+                0..8 => Text::Name,
+                107 => Text::Full,
+                _ => Text::Right,
+            };
+            assert_eq!(how, want, "{id:?}");
+        }
     }
 }

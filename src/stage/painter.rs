@@ -15,7 +15,7 @@ use crate::stage::geometry::key_index;
 use crate::stage::labels::Rect;
 use crate::stage::layer::{LabelKey, Layer, LayerKey};
 use crate::stage::layout::Fit;
-use crate::stage::names::named;
+use crate::stage::names::{Text, named};
 use crate::stage::player::{Player, Seen};
 use crate::stage::shared::Shared;
 use crate::stage::stats::Stats;
@@ -46,7 +46,7 @@ pub struct Painter {
     labels: Option<Layer<LabelKey>>,
     label_boxes: Vec<Rect>,
     /// The nodes whose text is written, and what they were chosen for.
-    named: Vec<NodeId>,
+    named: Vec<(NodeId, Text)>,
     named_for: Option<NamedKey>,
     dots: Dots,
     /// The frame's hops and the scan's scratch set.
