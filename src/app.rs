@@ -17,7 +17,7 @@ use crate::preset_picker::PresetPicker;
 use crate::session::{open, use_session};
 use crate::sim_ref::Selection;
 use crate::stage::Stage;
-use crate::state::{Action, AppContext, AppState, Source};
+use crate::state::{Action, AppContext, AppState, Level, Notice, Source};
 use crate::toolbar::{HelpOverlay, Toolbar};
 
 #[component]
@@ -82,6 +82,16 @@ fn picker(state: &AppContext) -> Html {
             let source = Source::File(Rc::from(text.as_str()));
             if open(&state, source, 0, true) {
                 state.dispatch(Action::Dismiss);
+                // What the file holds that is not modelled is said, not silently dropped.
+                let note = switchyard_core::sim::Scenario::from_json_text(&text)
+                    .ok()
+                    .and_then(|s| s.topology.left_out_note());
+                if let Some(note) = note {
+                    state.dispatch(Action::Notify(Notice {
+                        level: Level::Info,
+                        text: note.into(),
+                    }));
+                }
                 reveal_stage();
             }
         })

@@ -359,7 +359,7 @@ impl Fit {
     /// the whole drawing, however large (zoom in to read a big one).
     ///
     /// Where the rightmost column's nodes come too close for a name under each, their names go
-    /// to their right (see [`crate::stage::names`]): the margin on that side then holds the
+    /// to their right (see `stage::names`): the margin on that side then holds the
     /// longest of them.
     pub fn new(scene: &Scene, width: f64, height: f64) -> Fit {
         let fit = Fit::with_margins(scene, width, height, MARGIN_X);

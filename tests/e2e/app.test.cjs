@@ -262,3 +262,32 @@ test("a scenario file with a mistake is named in the banner and the running one 
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("a definitions export with a stream queue opens without it and says so", async () => {
+  const page = await fresh();
+  const queue = (name, args) => ({ name, vhost: "/", durable: true, auto_delete: false, arguments: args });
+  const bind = (destination, routing_key) =>
+    ({ source: "orders", vhost: "/", destination, destination_type: "queue", routing_key, arguments: {} });
+  const exported = {
+    rabbit_version: "3.13.1",
+    vhosts: [{ name: "/" }],
+    exchanges: [{ name: "orders", vhost: "/", type: "topic", durable: true, auto_delete: false, internal: false, arguments: {} }],
+    queues: [queue("order-log", { "x-queue-type": "stream" }), queue("emails", {})],
+    bindings: [bind("order-log", "#"), bind("emails", "order.*")],
+  };
+  await page.setInputFiles(".load-file input[type=file]", {
+    name: "definitions.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify(exported)),
+  });
+  await page.waitForSelector("#banner");
+  const banner = await page.textContent("#banner");
+  assert.match(banner, /Left out the stream queue 'order-log' and the binding to it/);
+  assert.equal(await page.locator("#banner.error").count(), 0, "a notice, not an error");
+  await page.waitForFunction(() => "emails" in (window.__switchyardFrames.nodes || {}));
+  const names = await page.evaluate(() => Object.keys(window.__switchyardFrames.nodes));
+  assert.ok(!names.includes("order-log"), names.join(", "));
+  await screenshot(page, "definitions-stream-left-out");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});

@@ -37,6 +37,9 @@ pub fn run(
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
+    if let Some(note) = scenario.topology.left_out_note() {
+        eprintln!("switchyard: {}: note: {note}", path.display());
+    }
     let wants_flow = flow.compare || flow.style.is_some();
     match scenario.flow.as_mut() {
         None if wants_flow => {

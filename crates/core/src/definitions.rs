@@ -21,6 +21,9 @@ pub struct Definitions {
     pub queues: Vec<(String, QueueDecl)>,
     pub bindings: Vec<(String, BindingDecl)>,
     pub policies: Vec<Policy>,
+    /// The stream queues (vhost, name) among `queues`: not modelled, so loading leaves them and
+    /// the bindings to them out, and [`Definitions::left_out_note`] says so.
+    pub left_out: Vec<(String, String)>,
 }
 
 impl Definitions {
@@ -56,12 +59,60 @@ impl Definitions {
             let path = format!("policies[{i}]");
             defs.policies.push(policy(object(item, &path)?, &path)?);
         }
+        defs.left_out = (defs.queues.iter())
+            .filter(|(_, q)| q.arguments.get_str("x-queue-type") == Some("stream"))
+            .map(|(vhost, q)| (vhost.clone(), q.name.clone()))
+            .collect();
         Ok(defs)
     }
 
+    /// Whether loading leaves the binding out (its destination is a stream queue).
+    fn binding_left_out(&self, vhost: &str, binding: &BindingDecl) -> bool {
+        match &binding.destination {
+            Destination::Queue(name) => {
+                (self.left_out.iter()).any(|(v, n)| v == vhost && n == name)
+            }
+            Destination::Exchange(_) => false,
+        }
+    }
+
+    /// What loading leaves out, in words for the user, if anything: the stream queues and the
+    /// bindings to them.
+    pub fn left_out_note(&self) -> Option<String> {
+        let names: Vec<String> = (self.left_out.iter())
+            .map(|(vhost, name)| {
+                if vhost == DEFAULT_VHOST {
+                    format!("'{name}'")
+                } else {
+                    format!("'{name}' (vhost '{vhost}')")
+                }
+            })
+            .collect();
+        if names.is_empty() {
+            return None;
+        }
+        let bindings = (self.bindings.iter())
+            .filter(|(vhost, b)| self.binding_left_out(vhost, b))
+            .count();
+        let queues = match names.len() {
+            1 => format!("the stream queue {}", names.join("")),
+            n => format!("{n} stream queues ({})", names.join(", ")),
+        };
+        let bindings = match bindings {
+            0 => String::new(),
+            1 => " and the binding to it".to_owned(),
+            n => format!(" and the {n} bindings to them"),
+        };
+        Some(format!(
+            "Left out {queues}{bindings}: Switchyard does not model stream queues yet, so what \
+             is routed to them is not shown (and is not written when the scenario is exported)."
+        ))
+    }
+
     /// Applies the definitions to `broker` in RabbitMQ's import order (vhosts, policies,
-    /// exchanges, queues, bindings). The first failure is returned with its path; what was
-    /// applied before it stays applied, so load into a fresh broker to keep the old one intact.
+    /// exchanges, queues, bindings), leaving out the stream queues and the bindings to them.
+    /// The first failure is returned with its path; what was applied before it stays applied,
+    /// so load into a fresh broker to keep the old one intact.
     pub fn load_into(&self, broker: &mut Broker) -> Result<(), FieldError> {
         for vhost in &self.vhosts {
             broker.add_vhost(vhost);
@@ -87,11 +138,17 @@ impl Definitions {
                 .map_err(|e| error(&format!("exchanges[{i}]"), e.reply_text()))?;
         }
         for (i, (vhost, decl)) in self.queues.iter().enumerate() {
+            if (self.left_out.iter()).any(|(v, n)| v == vhost && *n == decl.name) {
+                continue;
+            }
             broker
                 .declare_queue(vhost, decl.clone())
                 .map_err(|e| error(&format!("queues[{i}]"), e.reply_text()))?;
         }
         for (i, (vhost, decl)) in self.bindings.iter().enumerate() {
+            if self.binding_left_out(vhost, decl) {
+                continue;
+            }
             broker
                 .bind(vhost, decl.clone())
                 .map_err(|e| error(&format!("bindings[{i}]"), e.reply_text()))?;

@@ -197,6 +197,10 @@ fn queue_mode(value: &Value, _: &Table) -> Result<(), String> {
 fn queue_type(value: &Value, _: &Table) -> Result<(), String> {
     match value {
         Value::Str(s) if s == "classic" || s == "quorum" => Ok(()),
+        // RabbitMQ accepts it; this model does not have it (definitions leave streams out).
+        Value::Str(s) if s == "stream" => {
+            Err("\"stream queues are not modelled by Switchyard\"".to_owned())
+        }
         Value::Str(s) => Err(format!("\"unsupported queue type '{s}'\"")),
         other => Err(unacceptable(other)),
     }
@@ -299,6 +303,14 @@ mod tests {
             json!({"x-queue-type": "bogus"}),
             true,
             &arg("x-queue-type", "\"unsupported queue type 'bogus'\""),
+        );
+        check(
+            json!({"x-queue-type": "stream"}),
+            true,
+            &arg(
+                "x-queue-type",
+                "\"stream queues are not modelled by Switchyard\"",
+            ),
         );
         check(
             json!({"x-queue-mode": "bogus"}),

@@ -234,3 +234,70 @@ fn a_definitions_export_opens_as_a_topology_without_actors() {
     let error = Scenario::from_json_text(&broken).unwrap_err().to_string();
     assert!(error.starts_with("exchanges[0].type: "), "{error}");
 }
+
+/// An export with stream queues (not modelled) still opens: the stream queues and the bindings
+/// to them are left out, said in words, and the rest routes as on the broker. A later mistake
+/// keeps its own path in the export.
+#[test]
+fn a_definitions_export_with_stream_queues_opens_without_them_and_says_so() {
+    let export = r##"{"rabbit_version": "3.13.1", "vhosts": [{"name": "/"}, {"name": "audit"}],
+      "exchanges": [{"name": "orders", "vhost": "/", "type": "topic", "durable": true,
+                     "auto_delete": false, "internal": false, "arguments": {}}],
+      "queues": [{"name": "order-log", "vhost": "/", "durable": true, "auto_delete": false,
+                  "arguments": {"x-queue-type": "stream", "x-max-age": "7D"}},
+                 {"name": "emails", "vhost": "/", "durable": true, "auto_delete": false,
+                  "arguments": {}},
+                 {"name": "trail", "vhost": "audit", "durable": true, "auto_delete": false,
+                  "type": "stream", "arguments": {}}],
+      "bindings": [{"source": "orders", "vhost": "/", "destination": "order-log",
+                    "destination_type": "queue", "routing_key": "#", "arguments": {}},
+                   {"source": "orders", "vhost": "/", "destination": "emails",
+                    "destination_type": "queue", "routing_key": "order.*", "arguments": {}},
+                   {"source": "orders", "vhost": "/", "destination": "order-log",
+                    "destination_type": "queue", "routing_key": "audit.#", "arguments": {}}]}"##;
+    let scenario = Scenario::from_json_text(export).unwrap();
+    let note = scenario.topology.left_out_note().unwrap();
+    assert!(
+        note.starts_with(
+            "Left out 2 stream queues ('order-log', 'trail' (vhost 'audit')) and the 2 bindings \
+             to them: Switchyard does not model stream queues yet"
+        ),
+        "{note}"
+    );
+    assert!(
+        scenario.description.ends_with(&note),
+        "{}",
+        scenario.description
+    );
+    let sim = Simulation::new(scenario, Options::default()).unwrap();
+    let route = sim
+        .broker()
+        .explain(
+            "/",
+            &switchyard_core::Publish::new("orders", "order.created"),
+        )
+        .unwrap()
+        .to_string();
+    assert!(route.contains("routed to 1 queue: `emails`"), "{route}");
+    let world = sim.world();
+    assert!(world.queue("/", "order-log").is_none());
+    assert!(world.queue("/", "emails").is_some());
+    // Nothing left out, no note; a mistake after a stream queue is named by its own index.
+    let plain = Scenario::from_json_text(&export.replace("\"stream\"", "\"classic\"")).unwrap();
+    assert_eq!(plain.topology.left_out_note(), None);
+    let broken = export.replace(
+        r#""arguments": {}},
+                 {"name": "trail""#,
+        r#""arguments": {"x-max-length": -1}},
+                 {"name": "trail""#,
+    );
+    assert_ne!(broken, export);
+    let error = Simulation::new(
+        Scenario::from_json_text(&broken).unwrap(),
+        Options::default(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(error.contains("queues[1]"), "{error}");
+}

@@ -206,10 +206,14 @@ impl Scenario {
                 Some(v) => format!("Definitions exported from RabbitMQ {v}"),
                 None => "Definitions".to_owned(),
             },
-            description: "A RabbitMQ definitions export: its exchanges, queues, bindings and \
-                policies, with no producers or consumers. Click an exchange or a queue to see \
-                its settings and bindings."
-                .to_owned(),
+            description: format!(
+                "A RabbitMQ definitions export: its exchanges, queues, bindings and policies, \
+                 with no producers or consumers. Click an exchange or a queue to see its \
+                 settings and bindings.{}",
+                topology
+                    .left_out_note()
+                    .map_or(String::new(), |note| format!(" {note}"))
+            ),
             seed: 0,
             topology,
             latency: latency(&Map::new())?,
