@@ -319,6 +319,8 @@ pub fn policy(obj: &Map<String, Json>, path: &str) -> Result<Policy, FieldError>
             .ok_or_else(|| error(&join(path, "priority"), "expected an integer"))?,
     };
     let definition = table(obj, "definition", path)?;
+    crate::policy::check_definition(&definition)
+        .map_err(|(key, message)| error(&join(&join(path, "definition"), &key), message))?;
     Policy::new(
         vhost(obj, path)?,
         string(obj, "name", path)?,
@@ -346,6 +348,64 @@ mod tests {
       "bindings": [{"source": "orders", "vhost": "shop", "destination": "email", "destination_type": "queue", "routing_key": "order.*", "arguments": {}}],
       "policies": [{"vhost": "shop", "name": "ae", "pattern": "^orders$", "apply-to": "exchanges", "priority": 1, "definition": {"alternate-exchange": "nowhere"}}]
     }"#;
+
+    /// A policy value RabbitMQ would refuse when the policy is set is named with its path
+    /// (`rabbit_policies:validate_policy0/2`); values it accepts, and keys the model does not
+    /// use, pass.
+    #[test]
+    fn a_policy_value_rabbitmq_refuses_is_named() {
+        let with =
+            |definition: &str| SAMPLE.replace(r#"{"alternate-exchange": "nowhere"}"#, definition);
+        for (definition, want) in [
+            (
+                r#"{"message-ttl": -1}"#,
+                "policies[0].definition.message-ttl: -1 is not a valid message TTL",
+            ),
+            (
+                r#"{"message-ttl": "100"}"#,
+                "policies[0].definition.message-ttl: \"100\" is not a valid message TTL",
+            ),
+            (
+                r#"{"expires": 0}"#,
+                "policies[0].definition.expires: 0 is not a valid queue expiry",
+            ),
+            (
+                r#"{"max-length": 1.5}"#,
+                "policies[0].definition.max-length: 1.5 is not a valid maximum length",
+            ),
+            (
+                r#"{"overflow": "drop-tail"}"#,
+                "policies[0].definition.overflow: \"drop-tail\" is not a valid overflow value",
+            ),
+            (
+                r#"{"dead-letter-strategy": "twice"}"#,
+                "policies[0].definition.dead-letter-strategy: \"twice\" is not a valid dead letter strategy",
+            ),
+            (
+                r#"{"dead-letter-exchange": 5}"#,
+                "policies[0].definition.dead-letter-exchange: 5 is not a valid dead letter exchange name",
+            ),
+            (
+                r#"{"queue-version": 3}"#,
+                "policies[0].definition.queue-version: 3 is not a valid queue-version value",
+            ),
+        ] {
+            let error = Definitions::from_json_text(&with(definition))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(error, want, "{definition}");
+        }
+        for definition in [
+            r#"{"message-ttl": 0, "expires": 1, "overflow": "reject-publish-dlx"}"#,
+            r#"{"dead-letter-strategy": "at-least-once", "queue-mode": "lazy", "delivery-limit": 0}"#,
+            r#"{"ha-mode": "all", "federation-upstream-set": "all", "max-age": "1D"}"#,
+        ] {
+            assert!(
+                Definitions::from_json_text(&with(definition)).is_ok(),
+                "{definition}"
+            );
+        }
+    }
 
     #[test]
     fn loads_routes_and_round_trips() {

@@ -48,6 +48,54 @@ pub enum Target {
     QuorumQueue,
 }
 
+/// Checks the values of a policy's definition as RabbitMQ does when a policy is set
+/// (`rabbit_policies:validate_policy0/2`, v3.10.8 l. 71-186): on an error, the key and what is
+/// wrong with its value. Keys the model does not use (stream, locator, mirroring, federation
+/// settings) are not checked.
+pub fn check_definition(definition: &Table) -> Result<(), (String, String)> {
+    for (key, value) in definition.iter() {
+        let int = |least: i64| matches!(value, Value::Int(n) if *n >= least);
+        let one_of =
+            |allowed: &[&str]| matches!(value, Value::Str(s) if allowed.contains(&s.as_str()));
+        let what = match key {
+            "alternate-exchange" => {
+                (!matches!(value, Value::Str(_))).then_some("alternate exchange name")
+            }
+            "dead-letter-exchange" => {
+                (!matches!(value, Value::Str(_))).then_some("dead letter exchange name")
+            }
+            "dead-letter-routing-key" => {
+                (!matches!(value, Value::Str(_))).then_some("dead letter routing key")
+            }
+            "dead-letter-strategy" => {
+                (!one_of(&["at-most-once", "at-least-once"])).then_some("dead letter strategy")
+            }
+            "message-ttl" => (!int(0)).then_some("message TTL"),
+            "expires" => (!int(1)).then_some("queue expiry"),
+            "max-length" => (!int(0)).then_some("maximum length"),
+            "max-length-bytes" => (!int(0)).then_some("maximum length in bytes"),
+            "max-in-memory-length" | "max-in-memory-bytes" => {
+                (!int(0)).then_some("maximum memory in bytes")
+            }
+            "queue-mode" => (!one_of(&["default", "lazy"])).then_some("queue-mode value"),
+            "queue-version" => {
+                (!matches!(value, Value::Int(1 | 2))).then_some("queue-version value")
+            }
+            "overflow" => (!one_of(&["drop-head", "reject-publish", "reject-publish-dlx"]))
+                .then_some("overflow value"),
+            "delivery-limit" => (!int(0)).then_some("delivery limit"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            return Err((
+                key.to_owned(),
+                format!("{} is not a valid {what}", value.to_json()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub vhost: String,
