@@ -83,32 +83,60 @@ pub fn paint_moving(
 /// The opacity of a binding the recent messages no longer match.
 const FADED: f64 = 0.25;
 
+/// Links on a drawing with more than this many: those of a selected node stand out, the rest
+/// recede (a big export's links cross everywhere).
+const BUSY_LINKS: usize = 24;
+/// The opacity of the links that recede.
+const RECEDED: f64 = 0.3;
+
+/// The links, then those of the selected node over them in the brand colour.
 fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
+    let selected = match frame.selection {
+        Some(Selection::Node(id)) => Some(id),
+        _ => None,
+    };
+    let touches = |l: &Link| selected.is_some_and(|id| l.from == id || l.to == id);
+    let recede = selected.is_some() && frame.scene.links.len() > BUSY_LINKS;
     ctx.set_line_width(1.5);
-    for link in &frame.scene.links {
-        let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
-            continue;
+    for link in frame.scene.links.iter().filter(|l| !touches(l)) {
+        let alpha = match (link.faded, recede) {
+            (true, _) => FADED,
+            (false, true) => RECEDED,
+            (false, false) => 1.0,
         };
-        if !on_screen(a, b, 0.0, frame.area) {
-            continue;
-        }
-        let dashed = matches!(link.kind, LinkKind::Alternate | LinkKind::DeadLetter);
-        let dash = js_sys::Array::new();
-        if dashed {
-            dash.push(&6.0.into());
-            dash.push(&4.0.into());
-        }
-        let _ = ctx.set_line_dash(&dash);
-        ctx.set_global_alpha(if link.faded { FADED } else { 1.0 });
-        ctx.set_stroke_style_str(&palette.muted);
-        ctx.begin_path();
-        ctx.move_to(a.0, a.1);
-        ctx.line_to(b.0, b.1);
-        ctx.stroke();
-        arrow_head(ctx, &palette.muted, a, b, reach(frame, link.to) + 2.0);
+        link_line(ctx, &palette.muted, frame, link, alpha);
+    }
+    ctx.set_line_width(2.5);
+    for link in frame.scene.links.iter().filter(|l| touches(l)) {
+        link_line(ctx, &palette.brand, frame, link, 1.0);
     }
     ctx.set_global_alpha(1.0);
     let _ = ctx.set_line_dash(&js_sys::Array::new());
+}
+
+/// One link, with its arrow head, in `colour` at opacity `alpha` (dashed for an alternate
+/// exchange or dead letters).
+fn link_line(ctx: &Ctx, colour: &str, frame: &Frame<'_>, link: &Link, alpha: f64) {
+    let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
+        return;
+    };
+    if !on_screen(a, b, 0.0, frame.area) {
+        return;
+    }
+    let dashed = matches!(link.kind, LinkKind::Alternate | LinkKind::DeadLetter);
+    let dash = js_sys::Array::new();
+    if dashed {
+        dash.push(&6.0.into());
+        dash.push(&4.0.into());
+    }
+    let _ = ctx.set_line_dash(&dash);
+    ctx.set_global_alpha(alpha);
+    ctx.set_stroke_style_str(colour);
+    ctx.begin_path();
+    ctx.move_to(a.0, a.1);
+    ctx.line_to(b.0, b.1);
+    ctx.stroke();
+    arrow_head(ctx, colour, a, b, reach(frame, link.to) + 2.0);
 }
 
 /// How far a node's outline reaches from its centre along a horizontal line (pixels).
@@ -130,8 +158,19 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
     ctx.set_text_baseline("middle");
     ctx.set_text_align("left");
     let links = &frame.scene.links;
+    // The selected node's keys first: where keys crowd, those placed first are written.
+    let selected = match frame.selection {
+        Some(Selection::Node(id)) => Some(id),
+        _ => None,
+    };
+    let touches = |l: &&Link| selected.is_some_and(|id| l.from == id || l.to == id);
+    let keyed = links.iter().filter(|l| !l.label.is_empty());
     let mut pairs: Vec<Vec<&Link>> = Vec::new();
-    for link in links.iter().filter(|l| !l.label.is_empty()) {
+    for link in keyed
+        .clone()
+        .filter(touches)
+        .chain(keyed.filter(|l| !touches(l)))
+    {
         match pairs.iter_mut().find(|p| {
             p.first()
                 .is_some_and(|f| f.from == link.from && f.to == link.to)

@@ -38,6 +38,8 @@ pub struct LabelKey {
     pub theme: u64,
     pub scene: u64,
     pub fit: Fit,
+    /// The selected node's keys are placed first (they win where keys crowd).
+    pub selection: Option<Selection>,
 }
 
 pub struct Layer<K> {

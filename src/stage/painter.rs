@@ -161,6 +161,7 @@ impl Painter {
             theme: look.theme,
             scene: look.scene_changes,
             fit: frame.fit,
+            selection: look.selection,
         };
         let boxes = &mut self.label_boxes;
         layer.update(key, look.size, |c| {
