@@ -282,6 +282,17 @@ fn exchange_link(
     }
 }
 
+/// A binding key that may wrap after each `.` (between its words), not inside a word.
+fn word_breaks(key: &str) -> Html {
+    let words: Vec<&str> = key.split_inclusive('.').collect();
+    let last = words.len().saturating_sub(1);
+    html! {
+        <>{ for words.iter().enumerate().map(|(i, word)| html! {
+            <>{ *word }if i < last { <wbr /> }</>
+        }) }</>
+    }
+}
+
 /// Bindings as rows: the other end (source when `incoming`, else destination), key, arguments.
 fn binding_table(
     sim: &Simulation,
@@ -325,7 +336,7 @@ fn binding_table(
                     <td>{ other(source, b) }</td>
                     <td>
                         if b.key.is_empty() { <span class="muted">{ "(empty)" }</span> }
-                        else { <code>{ &b.key }</code> }
+                        else { <code>{ word_breaks(&b.key) }</code> }
                     </td>
                     if with_arguments { <td>{ arguments(&b.arguments).unwrap_or_default() }</td> }
                 </tr>
