@@ -11,10 +11,13 @@ use super::layout::{COLUMN, Link, ROW, Shape};
 
 /// How much wider than tall an automatic layout may be before its rows spread.
 const WIDE: f64 = 2.5;
-/// How much wider than tall a drawing with long columns is made by wrapping them.
-const WRAPPED: f64 = 1.2;
+/// The stage a wrapped drawing is made for: the canvas of a 1366 px wide window less the fit's
+/// margins (CSS pixels).
+const STAGE: (f64, f64) = (548.0, 350.0);
 /// Columns up to this many rows never wrap.
 const WRAP_FROM: usize = 16;
+/// A wrapped column keeps at least this many rows.
+const MIN_ROWS: usize = 4;
 /// The distance between the sub-columns of a wrapped column (closer than [`COLUMN`]: no links
 /// run between them).
 const SUB_COLUMN: f64 = 150.0;
@@ -105,25 +108,30 @@ pub(super) fn place_columns(shapes: &mut [Shape], columns: &[Vec<usize>]) {
     }
 }
 
-/// The rows a column keeps before it wraps: the tallest column's, unless the drawing would be
-/// narrower than [`WRAPPED`] times its height; then the most rows (not below [`WRAP_FROM`]) that
-/// make it that wide.
+/// The rows a column keeps before it wraps: the tallest column's if it is at most
+/// [`WRAP_FROM`] rows; else the number (not below [`MIN_ROWS`]) at which the whole drawing
+/// fits a typical stage ([`STAGE`]) at the largest scale, so a big export is drawn as large as
+/// the stage allows (fewer rows make it wider, more rows taller).
 fn rows_per_column(counts: &[usize]) -> usize {
     let tallest = counts.iter().copied().max().unwrap_or(0).max(1);
-    let wide_enough = |rows: usize| {
+    if tallest <= WRAP_FROM {
+        return tallest;
+    }
+    let scale = |rows: usize| {
         let subs: usize = counts.iter().map(|n| n.div_ceil(rows).max(1) - 1).sum();
         let gaps = counts.len().saturating_sub(1) as f64;
         let width = gaps * COLUMN + subs as f64 * SUB_COLUMN;
-        width >= WRAPPED * (rows.saturating_sub(1) as f64 * ROW)
+        let height = rows.saturating_sub(1) as f64 * ROW;
+        (STAGE.0 / width.max(1.0)).min(STAGE.1 / height.max(1.0))
     };
-    if tallest <= WRAP_FROM || wide_enough(tallest) {
-        return tallest;
-    }
-    // Fewer rows only ever widen the drawing: the first that is wide enough.
-    (WRAP_FROM..tallest)
-        .rev()
-        .find(|&rows| wide_enough(rows))
-        .unwrap_or(WRAP_FROM)
+    // The largest scale; on a tie, more rows (fewer sub-columns).
+    (MIN_ROWS..=tallest)
+        .map(|rows| (scale(rows), rows))
+        .fold(
+            (0.0, tallest),
+            |best, (s, rows)| if s >= best.0 { (s, rows) } else { best },
+        )
+        .1
 }
 
 #[cfg(test)]
@@ -180,19 +188,37 @@ mod tests {
     }
 
     /// A definitions export with 200 queues behind one exchange, and 1,000 consumers behind
-    /// them: the long columns wrap into sub-columns, filled top to bottom, the drawing about
-    /// [`WRAPPED`] times as wide as tall, every shape in a place of its own and each column
-    /// still left of the next.
+    /// them: the long columns wrap into sub-columns, filled top to bottom, so the drawing fits
+    /// a typical stage ([`STAGE`]) larger than unwrapped or wrapped at [`WRAP_FROM`] rows, with
+    /// every shape in a place of its own and each column still left of the next.
     #[test]
     fn long_columns_wrap_into_a_block() {
-        assert_eq!(rows_per_column(&[3, 40]), WRAP_FROM);
-        for counts in [vec![1, 200], vec![1, 1, 200, 1000], vec![3, 40]] {
+        // The reference scenario's columns: 10 producers, 4 + 1 exchanges, 20 queues, 50
+        // consumers wrap at 10 rows (a scale of 0.32 on the stage, against 0.2 at 16 rows).
+        assert_eq!(rows_per_column(&[10, 4, 1, 20, 50]), 10);
+        assert_eq!(rows_per_column(&[3, 40]), 7);
+        for counts in [
+            vec![1, 200],
+            vec![1, 1, 200, 1000],
+            vec![3, 40],
+            vec![10, 4, 1, 20, 50],
+        ] {
             let (shapes, columns) = placed(&counts);
             let (w, h) = extent(&shapes);
-            // Wide enough, unless columns are already as short as they wrap to.
-            let floor = rows_per_column(&counts) == WRAP_FROM;
-            assert!(w >= WRAPPED * h * 0.9 || floor, "{counts:?}: {w} × {h}");
-            assert!(w <= WRAPPED * h * 3.0, "{counts:?}: {w} × {h}");
+            let fitted = (STAGE.0 / w).min(STAGE.1 / h);
+            let tallest = *counts.iter().max().unwrap();
+            for rows in [WRAP_FROM, tallest] {
+                let (subs, gaps) = (
+                    counts.iter().map(|n| n.div_ceil(rows) - 1).sum::<usize>() as f64,
+                    (counts.len() - 1) as f64,
+                );
+                let other = (STAGE.0 / (gaps * COLUMN + subs * SUB_COLUMN))
+                    .min(STAGE.1 / ((rows - 1) as f64 * ROW));
+                assert!(
+                    fitted >= other * 0.95,
+                    "{counts:?}: {fitted} against {other} at {rows} rows"
+                );
+            }
             let mut at: Vec<(i64, i64)> = shapes.iter().map(|s| (s.x as i64, s.y as i64)).collect();
             at.sort_unstable();
             at.dedup();
