@@ -6,6 +6,8 @@
 //! name are drawn without text. It reads a [`Frame`]; it never touches the simulation or Yew.
 
 use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::f64::consts::PI;
 
 use switchyard_core::MessageId;
@@ -165,18 +167,20 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
     };
     let touches = |l: &&Link| selected.is_some_and(|id| l.from == id || l.to == id);
     let keyed = links.iter().filter(|l| !l.label.is_empty());
+    // The keys of each pair of nodes, in order of first appearance.
     let mut pairs: Vec<Vec<&Link>> = Vec::new();
+    let mut index: HashMap<(NodeId, NodeId), usize> = HashMap::default();
     for link in keyed
         .clone()
         .filter(touches)
         .chain(keyed.filter(|l| !touches(l)))
     {
-        match pairs.iter_mut().find(|p| {
-            p.first()
-                .is_some_and(|f| f.from == link.from && f.to == link.to)
-        }) {
-            Some(pair) => pair.push(link),
-            None => pairs.push(vec![link]),
+        let at = *index.entry((link.from, link.to)).or_insert_with(|| {
+            pairs.push(Vec::new());
+            pairs.len() - 1
+        });
+        if let Some(pair) = pairs.get_mut(at) {
+            pair.push(link);
         }
     }
     let width = |text: &str| {
@@ -184,6 +188,7 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
             .map_or(7.3 * text.len() as f64, |m| m.width())
     };
     let sep = width(SEPARATOR);
+    let fans = labels::fans(links);
     let mut keyed = Vec::new();
     let mut wants = Vec::new();
     for pair in pairs {
@@ -205,7 +210,7 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
             b,
             w: text + 8.0,
             h: 16.0,
-            from_target: labels::fans_out(links, first),
+            from_target: fans.contains(&(first.from, first.to)),
         });
         keyed.push((parts, text));
     }

@@ -4,6 +4,7 @@
 //! units, room for the keys where a layout puts two linked columns too close. Plain
 //! arithmetic, tested natively; it knows nothing of the canvas.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use switchyard_core::sim::{NodeId, NodeKind};
 
 use crate::stage::layout::{Fit, Link, LinkKind, Scene, Shape};
@@ -25,23 +26,28 @@ pub struct Want {
     pub from_target: bool,
 }
 
-/// Whether `link` is one of a fan: its source has keyed links to three or more nodes, more
-/// than the keyed links that reach its target come from.
-pub fn fans_out(links: &[Link], link: &Link) -> bool {
-    let keyed = || links.iter().filter(|l| !l.label.is_empty());
-    let mut targets: Vec<NodeId> = keyed()
-        .filter(|l| l.from == link.from)
-        .map(|l| l.to)
+/// The keyed links (from, to) that are one of a fan: their source has keyed links to three or
+/// more nodes, more than the keyed links that reach their target come from. One pass over the
+/// links (a big export has thousands).
+pub fn fans(links: &[Link]) -> HashSet<(NodeId, NodeId)> {
+    let pairs: HashSet<(NodeId, NodeId)> = (links.iter())
+        .filter(|l| !l.label.is_empty())
+        .map(|l| (l.from, l.to))
         .collect();
-    let mut sources: Vec<NodeId> = keyed()
-        .filter(|l| l.to == link.to)
-        .map(|l| l.from)
-        .collect();
-    for ids in [&mut targets, &mut sources] {
-        ids.sort_unstable();
-        ids.dedup();
+    let mut targets: HashMap<NodeId, usize> = HashMap::default();
+    let mut sources: HashMap<NodeId, usize> = HashMap::default();
+    for (from, to) in &pairs {
+        *targets.entry(*from).or_default() += 1;
+        *sources.entry(*to).or_default() += 1;
     }
-    targets.len() >= 3 && targets.len() > sources.len()
+    let count = |m: &HashMap<NodeId, usize>, id| m.get(&id).copied().unwrap_or(0);
+    (pairs.iter())
+        .filter(|(from, to)| {
+            let out = count(&targets, *from);
+            out >= 3 && out > count(&sources, *to)
+        })
+        .copied()
+        .collect()
 }
 
 /// Fractions of the link tried, in order of preference (nearer the source first; nearer the
@@ -54,7 +60,9 @@ const NUDGE: [f64; 5] = [0.0, -1.1, 1.1, -2.2, 2.2];
 /// (see `ALONG`, `NUDGE`) overlapping no obstacle and no key placed before it, else
 /// where it overlaps least (overlapping another key costs more than overlapping a name).
 pub fn place(wants: &[Want], obstacles: &[Rect]) -> Vec<(f64, f64)> {
-    let mut placed: Vec<Rect> = Vec::with_capacity(wants.len());
+    let mut fixed = Grid::default();
+    obstacles.iter().for_each(|o| fixed.insert(*o));
+    let mut placed = Grid::default();
     let mut out = Vec::with_capacity(wants.len());
     for want in wants {
         let mut best: Option<(f64, (f64, f64))> = None;
@@ -66,8 +74,7 @@ pub fn place(wants: &[Want], obstacles: &[Rect]) -> Vec<(f64, f64)> {
                     want.a.1 + (want.b.1 - want.a.1) * along + nudge * want.h,
                 );
                 let rect = (x - want.w / 2.0, y - want.h / 2.0, want.w, want.h);
-                let cost = obstacles.iter().map(|o| overlap(&rect, o)).sum::<f64>()
-                    + 3.0 * placed.iter().map(|o| overlap(&rect, o)).sum::<f64>();
+                let cost = fixed.covered(&rect) + 3.0 * placed.covered(&rect);
                 // A small preference for staying on the line, then for the earlier fraction.
                 let cost = cost + nudge.abs() * 4.0;
                 if best.is_none_or(|(c, _)| cost < c) {
@@ -79,23 +86,85 @@ pub fn place(wants: &[Want], obstacles: &[Rect]) -> Vec<(f64, f64)> {
             }
         }
         let at = best.map_or(want.a, |(_, at)| at);
-        placed.push((at.0 - want.w / 2.0, at.1 - want.h / 2.0, want.w, want.h));
+        placed.insert((at.0 - want.w / 2.0, at.1 - want.h / 2.0, want.w, want.h));
         out.push(at);
     }
     out
+}
+
+/// Boxes filed by the cells of a square grid they cover, so the boxes a box may overlap are
+/// found among its neighbours, not among all of them (a big export has thousands of keys).
+#[derive(Default)]
+pub struct Grid {
+    boxes: Vec<Rect>,
+    cells: HashMap<(i32, i32), Vec<usize>>,
+    /// Per box: the last query that counted it (a box in several cells counts once).
+    seen: Vec<u32>,
+    query: u32,
+}
+
+/// A grid cell's side (pixels): about a key's width.
+const CELL: f64 = 64.0;
+/// The most cells a box is filed in along each side.
+const MAX_CELLS: i32 = 64;
+
+impl Grid {
+    fn cells_of(r: &Rect) -> impl Iterator<Item = (i32, i32)> {
+        let cell = |v: f64| (v / CELL).floor() as i32;
+        // A box far larger than the canvas (or not a number) is filed in a bounded patch.
+        let (x0, y0) = (cell(r.0), cell(r.1));
+        let (x1, y1) = (
+            cell(r.0 + r.2).clamp(x0, x0.saturating_add(MAX_CELLS)),
+            cell(r.1 + r.3).clamp(y0, y0.saturating_add(MAX_CELLS)),
+        );
+        (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
+    }
+
+    pub fn insert(&mut self, r: Rect) {
+        let i = self.boxes.len();
+        self.boxes.push(r);
+        self.seen.push(0);
+        for c in Grid::cells_of(&r) {
+            self.cells.entry(c).or_default().push(i);
+        }
+    }
+
+    /// The area of `r` the filed boxes cover (summed: where they overlap, counted twice).
+    pub fn covered(&mut self, r: &Rect) -> f64 {
+        self.covered_but(r, usize::MAX)
+    }
+
+    /// [`Grid::covered`] by the boxes but the `skip`th filed.
+    pub fn covered_but(&mut self, r: &Rect, skip: usize) -> f64 {
+        self.query += 1;
+        if let Some(seen) = self.seen.get_mut(skip) {
+            *seen = self.query;
+        }
+        let mut sum = 0.0;
+        for c in Grid::cells_of(r) {
+            for &i in self.cells.get(&c).into_iter().flatten() {
+                if let (Some(seen), Some(b)) = (self.seen.get_mut(i), self.boxes.get(i))
+                    && *seen != self.query
+                {
+                    *seen = self.query;
+                    sum += overlap(r, b);
+                }
+            }
+        }
+        sum
+    }
 }
 
 /// Which placed keys to write: in order, each unless more than a quarter of it would lie under
 /// a key already written (a crowded drawing's keys would otherwise pile into an unreadable
 /// smear; zoom in and they come back).
 pub fn readable(boxes: &[Rect]) -> Vec<bool> {
-    let mut written: Vec<&Rect> = Vec::with_capacity(boxes.len());
+    let mut written = Grid::default();
     let mut out = Vec::with_capacity(boxes.len());
     for b in boxes {
-        let covered: f64 = written.iter().map(|w| overlap(b, w)).sum();
-        let keep = covered <= 0.25 * b.2 * b.3;
+        let keep = written.covered(b) <= 0.25 * b.2 * b.3;
         if keep {
-            written.push(b);
+            written.insert(*b);
         }
         out.push(keep);
     }
@@ -139,20 +208,26 @@ const QUEUE_TEXT: f64 = 150.0;
 /// moves right until the gap holds the longest text written there (the keys of the bindings
 /// between two nodes share one box: "goal, penalty").
 pub fn widen_key_gaps(shapes: &mut [Shape], links: &[Link]) {
-    let x_of = |shapes: &[Shape], id: NodeId| shapes.iter().find(|s| s.id == id).map(|s| s.x);
-    // Per pair of nodes: the characters written between them.
-    let mut pairs: Vec<(NodeId, NodeId, usize)> = Vec::new();
+    let x_of: HashMap<NodeId, f64> = shapes.iter().map(|s| (s.id, s.x)).collect();
+    // Per pair of nodes: the characters written between them (one pass: thousands of links).
+    let mut chars_of: HashMap<(NodeId, NodeId), usize> = HashMap::default();
+    let mut pairs: Vec<(NodeId, NodeId)> = Vec::new();
     for l in links.iter().filter(|l| l.kind == LinkKind::Binding) {
         let chars = l.label.chars().count();
-        match pairs.iter_mut().find(|p| p.0 == l.from && p.1 == l.to) {
-            Some(p) if chars > 0 && p.2 > 0 => p.2 += SEPARATOR_CHARS + chars,
-            Some(p) => p.2 += chars,
-            None => pairs.push((l.from, l.to, chars)),
-        }
+        let written = chars_of.entry((l.from, l.to)).or_insert_with(|| {
+            pairs.push((l.from, l.to));
+            0
+        });
+        *written += match (*written, chars) {
+            (_, 0) => 0,
+            (0, n) => n,
+            (_, n) => SEPARATOR_CHARS + n,
+        };
     }
     let mut widen: Vec<(f64, f64)> = Vec::new();
-    for (from, to, chars) in pairs {
-        let (Some(a), Some(b)) = (x_of(shapes, from), x_of(shapes, to)) else {
+    for (from, to) in pairs {
+        let chars = chars_of.get(&(from, to)).copied().unwrap_or(0);
+        let (Some(&a), Some(&b)) = (x_of.get(&from), x_of.get(&to)) else {
             continue;
         };
         let wanted = KEY_ROOM + chars as f64 * KEY_CHAR;
@@ -322,7 +397,8 @@ mod tests {
             .filter(|l| l.kind == LinkKind::Binding && !l.label.is_empty())
             .collect();
         assert!(keyed.len() > 16, "{keyed:?}");
-        assert!(keyed.iter().all(|l| fans_out(&scene.links, l)));
+        let fans = fans(&scene.links);
+        assert!(keyed.iter().all(|l| fans.contains(&(l.from, l.to))));
     }
 
     #[test]
@@ -349,7 +425,7 @@ mod tests {
                         b,
                         w: 17.0 * 7.3 + 8.0,
                         h: 16.0,
-                        from_target: fans_out(&scene.links, l),
+                        from_target: fans(&scene.links).contains(&(l.from, l.to)),
                     })
                 })
                 .collect();

@@ -3,10 +3,11 @@
 //! written can be read. The selected node is written first, then the rest in scene order; zoom
 //! in and more names fit. It measures text roughly (by characters) and knows nothing of Yew.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use switchyard_core::sim::{NodeId, NodeKind};
 
 use crate::stage::geometry::{half_size, on_screen};
-use crate::stage::labels::{Rect, overlap};
+use crate::stage::labels::{Grid, Rect};
 use crate::stage::layout::{Fit, Scene, Shape};
 
 /// Pixels per character of a node's name (600 13px system-ui), roughly.
@@ -88,28 +89,32 @@ pub fn named(
             on_screen(at, at, r * 2.0 + 160.0, area)
         })
         .collect();
-    let shapes: Vec<(NodeId, Rect)> = (visible.iter())
-        .map(|s| (s.id, shape_box(s, fit, r)))
-        .collect();
-    let x_of = |id: NodeId| scene.shapes.iter().find(|s| s.id == id).map(|s| s.x);
-    let rightmost = |s: &Shape| {
-        (scene.links.iter())
-            .filter_map(|l| match (l.from == s.id, l.to == s.id) {
-                (true, _) => x_of(l.to),
-                (_, true) => x_of(l.from),
-                _ => None,
-            })
-            .all(|x| x <= s.x)
-    };
-    let order = (visible.iter().filter(|s| Some(s.id) == first))
-        .chain(visible.iter().filter(|s| Some(s.id) != first));
-    let mut written: Vec<Rect> = Vec::new();
+    // The visible shapes, filed in the order of `visible`, and the text written.
+    let mut shapes = Grid::default();
+    visible
+        .iter()
+        .for_each(|s| shapes.insert(shape_box(s, fit, r)));
+    let mut written = Grid::default();
+    // The nodes linked to something further right (their name must not go there): one pass
+    // over the links (a big export has thousands).
+    let x_of: HashMap<NodeId, f64> = scene.shapes.iter().map(|s| (s.id, s.x)).collect();
+    let mut linked_right: HashSet<NodeId> = HashSet::default();
+    for l in &scene.links {
+        if let (Some(a), Some(b)) = (x_of.get(&l.from), x_of.get(&l.to)) {
+            if b > a {
+                linked_right.insert(l.from);
+            } else if a > b {
+                linked_right.insert(l.to);
+            }
+        }
+    }
+    let indexed = visible.iter().enumerate();
+    let order = (indexed.clone().filter(|(_, s)| Some(s.id) == first))
+        .chain(indexed.filter(|(_, s)| Some(s.id) != first));
     let mut out = Vec::new();
-    for s in order {
-        let fits = |text: &Rect| {
-            let clear = |b: &Rect| overlap(text, b) <= 0.0;
-            written.iter().all(clear) && shapes.iter().all(|(id, b)| *id == s.id || clear(b))
-        };
+    for (i, s) in order {
+        let mut fits =
+            |text: &Rect| written.covered(text) <= 0.0 && shapes.covered_but(text, i) <= 0.0;
         let full = text_box(s, fit, r);
         let name = name_box(s, fit, r);
         let choice = if fits(&full) {
@@ -119,10 +124,11 @@ pub fn named(
         } else {
             let right = right_box(s, fit, r);
             let inside = right.0 + right.2 <= area.0;
-            (rightmost(s) && inside && fits(&right)).then_some((Text::Right, right))
+            (!linked_right.contains(&s.id) && inside && fits(&right))
+                .then_some((Text::Right, right))
         };
         if let Some((how, text)) = choice {
-            written.push(text);
+            written.insert(text);
             out.push((s.id, how));
         }
     }
