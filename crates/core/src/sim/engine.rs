@@ -240,6 +240,11 @@ impl Simulation {
         self.state.steps
     }
 
+    /// Events scheduled and not yet handled.
+    pub fn pending(&self) -> usize {
+        self.state.sched.len()
+    }
+
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
     }
