@@ -241,8 +241,7 @@ impl Player {
                         let shown = h.arrive.0.max(h.depart.0.saturating_add(min_span));
                         h.depart <= at && at.0 < shown
                     })
-                })
-                .copied(),
+                }),
         );
         // Stretched hops overlap the hops after them: a hop is not drawn once its message has
         // left the node it went to (a newer hop of it starts there), while a fanout's copies

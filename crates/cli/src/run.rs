@@ -98,7 +98,7 @@ fn flush(sim: &Simulation, out: &mut impl Write, from: u64) -> Result<u64, Strin
     }
     for event in trace.since(from) {
         let line =
-            serde_json::to_string(&to_json(event, sim.world())).map_err(|e| e.to_string())?;
+            serde_json::to_string(&to_json(&event, sim.world())).map_err(|e| e.to_string())?;
         writeln!(out, "{line}").map_err(|e| e.to_string())?;
     }
     Ok(trace.next_seq())

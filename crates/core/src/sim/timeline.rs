@@ -78,10 +78,21 @@ impl<T: PartialEq + std::fmt::Debug> Timeline<T> {
     }
 
     /// The past still held, oldest first, from absolute position `from` on.
-    pub fn past_from(&self, from: u64) -> impl DoubleEndedIterator<Item = &T> + '_ {
+    pub fn past_from(
+        &self,
+        from: u64,
+    ) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator + '_ {
         let past = usize::try_from(self.cursor.saturating_sub(self.first)).unwrap_or(0);
         let skip = usize::try_from(from.saturating_sub(self.first)).unwrap_or(usize::MAX);
         self.ring.range(..past.min(self.ring.len())).skip(skip)
+    }
+
+    /// [`Timeline::past_from`] with each item's absolute position.
+    pub fn past_from_at(&self, from: u64) -> impl DoubleEndedIterator<Item = (u64, &T)> + '_ {
+        let start = from.max(self.first);
+        self.past_from(from)
+            .enumerate()
+            .map(move |(i, item)| (start + i as u64, item))
     }
 }
 

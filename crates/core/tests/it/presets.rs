@@ -69,8 +69,8 @@ fn play(name: &str, text: &str) -> Played {
                 "{name}: the trace ring lost events in one second"
             );
             next += 1;
-            to_json(e, sim.world()).to_string().hash(&mut hasher);
-            account(e, &auto_ack, &mut copies);
+            to_json(&e, sim.world()).to_string().hash(&mut hasher);
+            account(&e, &auto_ack, &mut copies);
         }
     }
     Played {
@@ -198,7 +198,7 @@ fn every_preset_seeks_back_to_what_a_fresh_run_reaches() {
         sim
     };
     let tail = |sim: &Simulation| -> Vec<String> {
-        let events: Vec<&TraceEvent> = sim.trace().events().rev().take(200).collect();
+        let events: Vec<TraceEvent> = sim.trace().events().rev().take(200).collect();
         events
             .iter()
             .map(|e| to_json(e, sim.world()).to_string())

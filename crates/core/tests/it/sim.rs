@@ -22,7 +22,7 @@ fn sim(seed: u64) -> Simulation {
 fn trace_lines(sim: &Simulation) -> String {
     sim.trace()
         .events()
-        .map(|e| to_json(e, sim.world()).to_string() + "\n")
+        .map(|e| to_json(&e, sim.world()).to_string() + "\n")
         .collect()
 }
 

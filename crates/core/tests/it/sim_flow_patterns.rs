@@ -145,7 +145,7 @@ fn an_exchange_changes_type_in_place_and_the_trace_says_so() {
         .filter(|e| e.kind.name() == "exchange_retyped")
         .collect();
     assert_eq!(retyped.len(), 1);
-    let line = to_json(retyped[0], sim.world()).to_string();
+    let line = to_json(&retyped[0], sim.world()).to_string();
     assert!(line.contains(r#""node":"orders""#) && line.contains(r#""type":"direct""#));
     let x = sim
         .broker()

@@ -34,7 +34,7 @@ fn snapshot(sim: &Simulation) -> String {
     let trace: Vec<String> = sim
         .trace()
         .events()
-        .map(|e| to_json(e, sim.world()).to_string())
+        .map(|e| to_json(&e, sim.world()).to_string())
         .collect();
     let queue = sim.broker().queue("/", "email-notifications").unwrap();
     format!(

@@ -42,7 +42,7 @@ pub(crate) fn run(scenario: Scenario, until_ms: u64) -> Simulation {
 pub(crate) fn trace_lines(sim: &Simulation) -> String {
     sim.trace()
         .events()
-        .map(|e| to_json(e, sim.world()).to_string() + "\n")
+        .map(|e| to_json(&e, sim.world()).to_string() + "\n")
         .collect()
 }
 
