@@ -231,18 +231,7 @@ impl Player {
         }
         // A hop drawn now left at most that long ago, and is recorded at or after it left.
         let oldest = self.view.saturating_sub(self.horizon.max(min_span));
-        out.extend(
-            sim.trace()
-                .events()
-                .rev()
-                .take_while(|e| e.time.0 >= oldest)
-                .filter(|e| {
-                    e.edge.is_some_and(|h| {
-                        let shown = h.arrive.0.max(h.depart.0.saturating_add(min_span));
-                        h.depart <= at && at.0 < shown
-                    })
-                }),
-        );
+        out.extend(sim.trace().shown_at(at, SimTime(oldest), min_span));
         // Stretched hops overlap the hops after them: a hop is not drawn once its message has
         // left the node it went to (a newer hop of it starts there), while a fanout's copies
         // travel side by side. A confirm or a return travels back to the producer beside the

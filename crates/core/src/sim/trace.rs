@@ -350,15 +350,31 @@ impl Trace {
     /// is the longest hop the scenario can have (its largest latency); the scan walks back
     /// from the newest event only that far past `at`. What an animation draws each frame.
     pub fn in_flight(&self, at: SimTime, horizon_us: u64) -> Vec<TraceEvent> {
-        let oldest = at.0.saturating_sub(horizon_us);
-        let mut out: Vec<TraceEvent> = self
-            .events()
-            .rev()
-            .take_while(|e| e.time.0 >= oldest)
-            .filter(|e| e.edge.is_some_and(|h| h.depart <= at && at < h.arrive))
-            .collect();
+        let oldest = SimTime(at.0.saturating_sub(horizon_us));
+        let mut out: Vec<TraceEvent> = self.shown_at(at, oldest, 0).collect();
         out.reverse();
         out
+    }
+
+    /// The hops an animation draws at `at`, newest first: departed at or before it, and
+    /// arriving after it, or shown for at least `min_span_us` (a hop too short to see is
+    /// stretched). The scan stops at the events recorded before `oldest`, and skips the others
+    /// without unpacking them: this runs every frame over thousands of events.
+    pub fn shown_at(
+        &self,
+        at: SimTime,
+        oldest: SimTime,
+        min_span_us: u64,
+    ) -> impl Iterator<Item = TraceEvent> + '_ {
+        self.events
+            .past_from_at(0)
+            .rev()
+            .take_while(move |(_, p)| p.time >= oldest.0)
+            .filter(move |(_, p)| {
+                let shown = p.arrive.max(p.depart.saturating_add(min_span_us));
+                p.to != NONE_32 && p.depart <= at.0 && at.0 < shown
+            })
+            .map(|(seq, p)| p.unpack(seq))
     }
 
     /// Every held event of one message, from publish to its end, following dead letters.
@@ -514,6 +530,52 @@ mod tests {
         assert_eq!(at(10), ["deliver"]);
         assert_eq!(at(22), ["deliver", "ack"]);
         assert!(at(30).is_empty());
+        // Stretched to at least 8: the 5-long ack shows until 28, the publish until 13; the
+        // scan stops at what was recorded before `oldest`.
+        let shown = |f, oldest| {
+            t.shown_at(SimTime(f), SimTime(oldest), 8)
+                .map(|e| e.kind.name())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(12, 0), ["deliver", "publish"]);
+        assert_eq!(shown(27, 0), ["ack", "deliver"]);
+        assert_eq!(shown(12, 11), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_packed_event_reads_back_as_recorded() {
+        let mut t = Trace::new(4);
+        let edge = Edge {
+            from: NodeId(3),
+            to: NodeId(0),
+            depart: SimTime(7),
+            arrive: SimTime(u64::MAX - 1),
+        };
+        t.record(
+            SimTime(9),
+            TraceKind::DeadLetter {
+                dead_letter: MessageId(u64::MAX - 1),
+            },
+            Some(MessageId(0)),
+            Some(edge),
+            None,
+        );
+        t.record(SimTime(9), TraceKind::Purge, None, None, Some(NodeId(0)));
+        t.record(SimTime(9), TraceKind::BrokerRestarted, None, None, None);
+        let got: Vec<TraceEvent> = t.events().collect();
+        assert_eq!(got[0].edge, Some(edge));
+        assert_eq!((got[0].node, got[0].message), (None, Some(MessageId(0))));
+        assert_eq!(
+            got[0].kind,
+            TraceKind::DeadLetter {
+                dead_letter: MessageId(u64::MAX - 1)
+            }
+        );
+        assert_eq!(
+            (got[1].edge, got[1].node, got[1].message),
+            (None, Some(NodeId(0)), None)
+        );
+        assert_eq!((got[2].edge, got[2].node, got[2].seq), (None, None, 2));
     }
 
     #[test]
