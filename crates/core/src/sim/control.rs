@@ -4,6 +4,13 @@
 //! persistent messages survive; every consumer reconnects on a new channel), and an exchange's
 //! type changed in place (deleted and redeclared, bindings kept). Each new
 //! connection bumps the consumer's epoch so stale deliveries and acks are recognised.
+//!
+//! A consumer's queue may go while it is away: an exclusive queue with the connection that
+//! owns it (the consumer's, when it crashes), an auto-delete queue with its last consumer, a
+//! queue that is not durable with a broker restart. Like the clients of RabbitMQ's tutorials,
+//! which declare their exchange, queue and binding before consuming, a consumer that
+//! (re)connects to a queue that is gone declares it again as the scenario does, with the
+//! bindings to it and the exchanges of those that are gone too.
 
 use crate::channel::ChannelId;
 use crate::exchange::ExchangeType;
@@ -12,9 +19,18 @@ use crate::sim::actor::ConsumerId;
 use crate::sim::actor::consumer::{Held, Status};
 use crate::sim::engine::{Control, Simulation};
 use crate::sim::handle::SimEvent;
+use crate::sim::scenario::Action;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::TraceKind;
 use crate::sim::world::NodeId;
+use crate::topology::{BindingDecl, Destination, ExchangeDecl, QueueDecl};
+
+/// A queue as the scenario declares it, with the bindings to it and their exchanges.
+struct Declaration {
+    queue: QueueDecl,
+    bindings: Vec<BindingDecl>,
+    exchanges: Vec<ExchangeDecl>,
+}
 
 impl Simulation {
     pub(crate) fn control(&mut self, t: SimTime, control: Control) {
@@ -39,6 +55,13 @@ impl Simulation {
     }
 
     pub(crate) fn subscribe(&mut self, t: SimTime, consumer: ConsumerId) {
+        let Some(spec) = self.scenario.consumers.get(consumer.0 as usize) else {
+            return;
+        };
+        let (vhost, queue) = (spec.vhost.clone(), spec.queue.clone());
+        if self.state.broker.queue(&vhost, &queue).is_none() {
+            self.redeclare(t, &vhost, &queue);
+        }
         let (Some(spec), Some(c)) = (
             self.scenario.consumers.get(consumer.0 as usize),
             self.state.consumers.get_mut(consumer.0 as usize),
@@ -100,9 +123,83 @@ impl Simulation {
         self.trace
             .record(t, TraceKind::ConsumerCrashed, None, None, node);
         self.lose_held(t, node, &lost);
-        let result = self.state.broker.close_channel(old, t.as_ms());
-        self.after_broker(t, result.is_err(), node);
+        let broker = &mut self.state.broker;
+        let mut refused = broker.close_channel(old, t.as_ms()).is_err();
+        // Its exclusive queue belongs to the connection that died: it goes, with what it held.
+        if let Some(spec) = self.scenario.consumers.get(consumer.0 as usize)
+            && broker
+                .queue(&spec.vhost, &spec.queue)
+                .is_some_and(|q| q.decl.exclusive)
+        {
+            refused |= broker.delete_queue(&spec.vhost, &spec.queue).is_err();
+            self.new_topology_epoch();
+        }
+        self.after_broker(t, refused, node);
         self.schedule_recovery(consumer, epoch, false);
+    }
+
+    /// Declares `queue` again as the scenario's topology (or the script step that declares
+    /// it) does, with the bindings to it from there, and their exchanges where those are gone
+    /// too: what a client does before consuming (the tutorials' clients declare the exchange,
+    /// the queue and the binding).
+    fn redeclare(&mut self, t: SimTime, vhost: &str, queue: &str) {
+        let Some(Declaration {
+            queue: decl,
+            bindings,
+            exchanges,
+        }) = self.declaration(vhost, queue)
+        else {
+            return;
+        };
+        let broker = &mut self.state.broker;
+        let mut refused = broker.advance(t.as_ms()).is_err();
+        for exchange in exchanges {
+            let gone = (broker.topology(vhost)).is_ok_and(|x| x.exchange(&exchange.name).is_none());
+            if gone {
+                refused |= broker.declare_exchange(vhost, exchange).is_err();
+            }
+        }
+        refused |= broker.declare_queue(vhost, decl).is_err();
+        for binding in bindings {
+            let source =
+                (broker.topology(vhost)).is_ok_and(|x| x.exchange(&binding.source).is_some());
+            if source {
+                refused |= broker.bind(vhost, binding).is_err();
+            }
+        }
+        self.new_topology_epoch();
+        let node = self.world.queue(vhost, queue);
+        self.after_broker(t, refused, node);
+    }
+
+    /// How the scenario declares `queue`: in its topology, or else in the first script step
+    /// that does, with the bindings to it there and the exchanges they come from.
+    fn declaration(&self, vhost: &str, queue: &str) -> Option<Declaration> {
+        let steps = self.scenario.script.iter().filter_map(|s| match &s.action {
+            Action::Declare { definitions } => Some(definitions),
+            _ => None,
+        });
+        std::iter::once(&self.scenario.topology)
+            .chain(steps)
+            .find_map(|defs| {
+                let (_, decl) =
+                    (defs.queues.iter()).find(|(v, q)| v == vhost && q.name == queue)?;
+                let bindings: Vec<BindingDecl> = (defs.bindings.iter())
+                    .filter(|(v, b)| {
+                        v == vhost && matches!(&b.destination, Destination::Queue(q) if q == queue)
+                    })
+                    .map(|(_, b)| b.clone())
+                    .collect();
+                let exchanges = (defs.exchanges.iter())
+                    .filter(|(v, x)| v == vhost && bindings.iter().any(|b| b.source == x.name))
+                    .map(|(_, x)| x.clone())
+                    .collect();
+                Some(Declaration {
+                    queue: decl.clone(),
+                    bindings,
+                    exchanges,
+                })
+            })
     }
 
     fn restart(&mut self, t: SimTime) {

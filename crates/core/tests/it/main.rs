@@ -20,6 +20,7 @@ mod sim_flows;
 mod sim_messages;
 mod sim_patterns;
 mod sim_props;
+mod sim_reconnect;
 mod sim_scenario;
 mod sim_styles;
 mod vectors;
