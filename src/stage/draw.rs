@@ -18,7 +18,7 @@ use crate::sim_ref::Selection;
 use crate::stage::dots::Dots;
 use crate::stage::geometry::{Dot, ends, half_size, on_screen, trim};
 use crate::stage::labels::{self, Rect, Want};
-use crate::stage::layout::{Fit, Link, LinkKind, Scene, Shape};
+use crate::stage::layout::{Fit, Link, LinkKind, NOT_DECLARED, Scene, Shape};
 use crate::stage::marks;
 use crate::stage::names::{self, Text, text_of};
 pub use crate::stage::palette::Palette;
@@ -291,8 +291,8 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
     } else {
         &palette.text
     });
-    // A flow's service that is down is greyed; down or failing, its outline is dashed.
-    let fill = if s.status == Some("down") {
+    // What is down or gone is greyed; anything not as usual has a dashed outline.
+    let fill = if matches!(s.status, Some("down" | NOT_DECLARED)) {
         &palette.muted
     } else {
         fill
@@ -381,7 +381,8 @@ fn node_text(ctx: &Ctx, palette: &Palette, s: &Shape, (x, label_y): (f64, f64), 
     if let Some(status) = s.status {
         ctx.set_font("italic 700 12px system-ui, sans-serif");
         ctx.set_fill_style_str(&palette.text);
-        let _ = ctx.fill_text(status, x, label_y + 16.0);
+        let below = if s.tag.is_some() { 32.0 } else { 16.0 };
+        let _ = ctx.fill_text(status, x, label_y + below);
     }
 }
 
@@ -448,7 +449,12 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
     // Under the queue's name (above it, the binding keys need the room).
     ctx.set_text_baseline("top");
     for (id, ready, unacked) in frame.depths {
-        let Some(s) = frame.scene.shape(*id) else {
+        // A queue not declared now has no depth to show (its status says so instead).
+        let Some(s) = frame
+            .scene
+            .shape(*id)
+            .filter(|s| s.status != Some(NOT_DECLARED))
+        else {
             continue;
         };
         let (x, y) = frame.fit.at(s.x, s.y);

@@ -468,6 +468,35 @@ mod tests {
     }
 
     #[test]
+    fn a_crashed_consumer_and_its_lost_queue_are_marked_until_it_reconnects() {
+        let preset = crate::presets::find("tutorial-6-rpc").expect("preset");
+        let mut json: serde_json::Value = serde_json::from_str(preset.json).expect("json");
+        let client = "rpc_client.py (replies)";
+        json["topology"]["queues"][1]["auto_delete"] = serde_json::json!(false);
+        json["actors"]["consumers"][2]["recover_after_ms"] = serde_json::json!(2000);
+        json["script"] =
+            serde_json::json!([{"at_ms": 3000, "action": "crash_consumer", "consumer": client}]);
+        let scenario = Scenario::from_json_text(&json.to_string()).expect("scenario");
+        let mut sim = Simulation::new(scenario, Options::default()).expect("simulation");
+        let mut status = |at_ms: u64, name: &str| {
+            sim.run_until(SimTime(at_ms * 1000)).expect("run");
+            let scene = Scene::of(&sim);
+            let shape = scene.shapes.iter().find(|s| s.name == name).expect(name);
+            shape.status
+        };
+        assert_eq!(status(1000, client), None);
+        assert_eq!(status(1000, "rpc_server-2"), Some("not started"));
+        assert_eq!(status(1000, "(AMQP default)"), None);
+        assert_eq!(status(4000, client), Some("down"));
+        assert_eq!(
+            status(4000, "rpc_client.replies"),
+            Some(crate::stage::layout::NOT_DECLARED)
+        );
+        assert_eq!(status(6000, client), None);
+        assert_eq!(status(6000, "rpc_client.replies"), None);
+    }
+
+    #[test]
     fn a_tight_gap_under_a_key_widens_and_everything_right_of_it_follows() {
         let shape = |id, x| Shape {
             id: NodeId(id),

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use switchyard_core::Destination;
-use switchyard_core::sim::{NodeId, NodeKind, Simulation};
+use switchyard_core::sim::{ConsumerId, NodeId, NodeKind, Simulation};
 
 /// One node as drawn, in layout units.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +18,9 @@ pub struct Shape {
     pub name: String,
     /// An exchange's type (`topic`, `direct`, …).
     pub tag: Option<&'static str>,
-    /// A flow's service that is not serving normally: `down` or `failing` (none when up).
+    /// What is not as usual: a flow's service `down` or `failing`; a consumer `not started`,
+    /// `stopped` or `down` (crashed); an exchange or queue the broker does not have now
+    /// ([`NOT_DECLARED`]: declared later, deleted, lost in a restart). None when as usual.
     pub status: Option<&'static str>,
     pub x: f64,
     pub y: f64,
@@ -42,6 +44,49 @@ pub struct Link {
     pub label: String,
     /// A binding none of the recent messages through its exchange matches now (drawn faded).
     pub faded: bool,
+}
+
+/// The status of an exchange or queue the broker does not have now.
+pub const NOT_DECLARED: &str = "not declared";
+
+/// Marks the consumers not consuming and the exchanges and queues the broker lacks now.
+fn mark_absent(sim: &Simulation, shapes: &mut [Shape]) {
+    let mut consumers: Vec<Option<&'static str>> = vec![None; sim.world().nodes().len()];
+    for i in 0..sim.scenario().consumers.len() {
+        let id = ConsumerId(i as u32);
+        let (Some(node), Some(view)) = (sim.consumer_node(id), sim.consumer_view(id)) else {
+            continue;
+        };
+        if let Some(slot) = consumers.get_mut(node.0 as usize) {
+            *slot = match view.status {
+                "running" => None,
+                "idle" => Some("not started"),
+                other => Some(other),
+            };
+        }
+    }
+    let broker = sim.broker();
+    for s in shapes {
+        let Some(node) = sim.world().node(s.id) else {
+            continue;
+        };
+        let gone = match s.kind {
+            NodeKind::Queue => broker.queue(&node.vhost, &node.name).is_none(),
+            // The default exchange is always there (and not kept as the others are).
+            NodeKind::Exchange if node.name.is_empty() => false,
+            NodeKind::Exchange => broker
+                .topology(&node.vhost)
+                .map_or(true, |t| t.exchange(&node.name).is_none()),
+            NodeKind::Consumer => {
+                s.status = consumers.get(s.id.0 as usize).copied().flatten();
+                false
+            }
+            _ => false,
+        };
+        if gone {
+            s.status = Some(NOT_DECLARED);
+        }
+    }
 }
 
 /// Everything static about the drawing of one simulation.
@@ -110,6 +155,7 @@ impl Scene {
                 s.status = status;
             }
         }
+        mark_absent(sim, &mut shapes);
         let placed: HashMap<&str, (f64, f64)> = scenario
             .layout
             .iter()

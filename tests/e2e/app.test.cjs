@@ -295,18 +295,21 @@ test("a definitions export with a stream queue opens without it and says so", as
 test("a selected exchange's links are drawn in the brand colour", async () => {
   const page = await fresh();
   await page.keyboard.press("Space");
-  // Brand-orange pixels (#ff6600, not a dot's vermillion) mid-way along the producer's link to
-  // the exchange, before and after selecting the exchange.
+  // Brand-orange pixels (#ff6600, not a dot's vermillion) at three places along the producer's
+  // link to the exchange (a paused message's dot may hide one), before and after selecting the
+  // exchange.
   const orange = () =>
     page.evaluate(() => {
       const nodes = window.__switchyardFrames.nodes;
       const [a, b] = [nodes["orders-service"], nodes["orders"]];
-      const [x, y] = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
       const canvas = document.querySelector("#stage-canvas");
       const dpr = canvas.width / canvas.clientWidth;
-      const data = canvas.getContext("2d").getImageData((x - 4) * dpr, (y - 4) * dpr, 8 * dpr, 8 * dpr).data;
       let n = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i] > 240 && data[i + 1] > 85 && data[i + 1] < 120 && data[i + 2] < 40) n++;
+      for (const f of [0.35, 0.5, 0.65]) {
+        const [x, y] = [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f];
+        const data = canvas.getContext("2d").getImageData((x - 4) * dpr, (y - 4) * dpr, 8 * dpr, 8 * dpr).data;
+        for (let i = 0; i < data.length; i += 4) if (data[i] > 240 && data[i + 1] > 85 && data[i + 1] < 120 && data[i + 2] < 40) n++;
+      }
       return n;
     });
   assert.equal(await orange(), 0, "no orange on the link before");
