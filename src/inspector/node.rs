@@ -14,6 +14,9 @@ use super::{actors, display_name, link, node_link, rates, settings, text, values
 use crate::metrics_panel::sparkline;
 use crate::sim_ref::Selection;
 
+/// What the inspector says of an exchange or queue the broker does not have now.
+const NOT_DECLARED_NOW: &str = "Not declared now: a script step declares it later, or it was deleted or lost in a broker restart.";
+
 /// How many message ids a queue lists before "and N more".
 const LISTED: usize = 24;
 
@@ -71,7 +74,7 @@ fn exchange(
                 </>
             };
         }
-        return html! { <p class="error">{ "Not declared now (lost in a broker restart?)." }</p> };
+        return html! { <p class="error">{ NOT_DECLARED_NOW }</p> };
     };
     let d = &x.decl;
     let alternate = d
@@ -110,7 +113,7 @@ fn queue(
     on_select: &Callback<Selection>,
 ) -> Html {
     let Some(q) = sim.broker().queue(vhost, name) else {
-        return html! { <p class="error">{ "Not declared now (lost in a broker restart, or deleted)." }</p> };
+        return html! { <p class="error">{ NOT_DECLARED_NOW }</p> };
     };
     let (ready, unacked) = sim
         .queue_depths()
