@@ -70,20 +70,21 @@ fn mark_absent(sim: &Simulation, shapes: &mut [Shape]) {
         let Some(node) = sim.world().node(s.id) else {
             continue;
         };
-        let gone = match s.kind {
-            NodeKind::Queue => broker.queue(&node.vhost, &node.name).is_none(),
+        let declared = match s.kind {
+            NodeKind::Queue => broker.queue(&node.vhost, &node.name).is_some(),
             // The default exchange is always there (and not kept as the others are).
-            NodeKind::Exchange if node.name.is_empty() => false,
-            NodeKind::Exchange => broker
-                .topology(&node.vhost)
-                .map_or(true, |t| t.exchange(&node.name).is_none()),
+            NodeKind::Exchange => {
+                node.name.is_empty()
+                    || (broker.topology(&node.vhost))
+                        .is_ok_and(|t| t.exchange(&node.name).is_some())
+            }
             NodeKind::Consumer => {
                 s.status = consumers.get(s.id.0 as usize).copied().flatten();
-                false
+                continue;
             }
-            _ => false,
+            _ => continue,
         };
-        if gone {
+        if !declared {
             s.status = Some(NOT_DECLARED);
         }
     }
