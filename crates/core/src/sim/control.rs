@@ -7,11 +7,12 @@
 //!
 //! A consumer's queue may go while it is away: an exclusive queue with the connection that
 //! owns it (the consumer's, when it crashes), an auto-delete queue with its last consumer, a
-//! queue that is not durable with a broker restart. Like the clients of RabbitMQ's tutorials,
-//! which declare their exchange, queue and binding before consuming, a consumer that
-//! (re)connects to a queue that is gone declares it again as the scenario does, with the
-//! bindings to it and the exchanges of those that are gone too.
+//! queue that is not durable with a broker restart, and so may its bindings (with an exchange
+//! that is not durable). Like the clients of RabbitMQ's tutorials, which declare their
+//! exchange, queue and binding before consuming, a consumer that (re)connects declares again,
+//! as the scenario does, whatever of those is gone.
 
+use crate::broker::Broker;
 use crate::channel::ChannelId;
 use crate::exchange::ExchangeType;
 use crate::queue::consumer::ConsumeOptions;
@@ -59,9 +60,7 @@ impl Simulation {
             return;
         };
         let (vhost, queue) = (spec.vhost.clone(), spec.queue.clone());
-        if self.state.broker.queue(&vhost, &queue).is_none() {
-            self.redeclare(t, &vhost, &queue);
-        }
+        self.declare_own(t, &vhost, &queue);
         let (Some(spec), Some(c)) = (
             self.scenario.consumers.get(consumer.0 as usize),
             self.state.consumers.get_mut(consumer.0 as usize),
@@ -138,11 +137,11 @@ impl Simulation {
         self.schedule_recovery(consumer, epoch, false);
     }
 
-    /// Declares `queue` again as the scenario's topology (or the script step that declares
-    /// it) does, with the bindings to it from there, and their exchanges where those are gone
-    /// too: what a client does before consuming (the tutorials' clients declare the exchange,
-    /// the queue and the binding).
-    fn redeclare(&mut self, t: SimTime, vhost: &str, queue: &str) {
+    /// Declares what a consumer of `queue` declares before consuming (the tutorials' clients
+    /// declare the exchange, the queue and the binding), as the scenario's topology (or the
+    /// script step that declares the queue) does: whatever of it is gone now (the queue, its
+    /// bindings, their exchanges) is declared again; the rest is left as it is.
+    fn declare_own(&mut self, t: SimTime, vhost: &str, queue: &str) {
         let Some(Declaration {
             queue: decl,
             bindings,
@@ -152,18 +151,42 @@ impl Simulation {
             return;
         };
         let broker = &mut self.state.broker;
+        let has_exchange = |broker: &Broker, name: &str| {
+            (broker.topology(vhost)).is_ok_and(|x| x.exchange(name).is_some())
+        };
+        let has_binding = |broker: &Broker, b: &BindingDecl| {
+            let Some(x) = broker
+                .topology(vhost)
+                .ok()
+                .and_then(|x| x.exchange(&b.source))
+            else {
+                return false;
+            };
+            x.bindings().any(|(_, have)| {
+                have.destination == b.destination
+                    && have.key == b.routing_key
+                    && have.arguments == b.arguments
+            })
+        };
+        let exchanges: Vec<ExchangeDecl> = (exchanges.into_iter())
+            .filter(|x| !has_exchange(broker, &x.name))
+            .collect();
+        let queue_gone = broker.queue(vhost, queue).is_none();
+        let bindings: Vec<BindingDecl> = (bindings.into_iter())
+            .filter(|b| !has_binding(broker, b))
+            .collect();
+        if exchanges.is_empty() && !queue_gone && bindings.is_empty() {
+            return;
+        }
         let mut refused = broker.advance(t.as_ms()).is_err();
         for exchange in exchanges {
-            let gone = (broker.topology(vhost)).is_ok_and(|x| x.exchange(&exchange.name).is_none());
-            if gone {
-                refused |= broker.declare_exchange(vhost, exchange).is_err();
-            }
+            refused |= broker.declare_exchange(vhost, exchange).is_err();
         }
-        refused |= broker.declare_queue(vhost, decl).is_err();
+        if queue_gone {
+            refused |= broker.declare_queue(vhost, decl).is_err();
+        }
         for binding in bindings {
-            let source =
-                (broker.topology(vhost)).is_ok_and(|x| x.exchange(&binding.source).is_some());
-            if source {
+            if has_exchange(broker, &binding.source) {
                 refused |= broker.bind(vhost, binding).is_err();
             }
         }

@@ -91,3 +91,48 @@ fn after_a_restart_consumers_declare_their_exchange_queue_and_binding_again() {
         assert!(delivered_to(&sim, &consumer, restart) > 20, "{consumer}");
     }
 }
+
+#[test]
+fn a_durable_queue_gets_back_the_bindings_a_restart_took_with_their_exchange() {
+    let mut sim = tutorial(
+        include_str!("../../../../scenarios/tutorial-4-routing.json"),
+        |s| {
+            for q in s["topology"]["queues"].as_array_mut().unwrap() {
+                q["durable"] = json!(true);
+            }
+            s["script"] = json!([{"at_ms": 10000, "action": "restart_broker"}]);
+        },
+    );
+    let bindings = |sim: &Simulation| {
+        let topology = sim.broker().topology("/").unwrap();
+        topology
+            .exchange("direct_logs")
+            .map_or(0, |x| x.bindings().count())
+    };
+    sim.run_until(SimTime::from_ms(9_000)).unwrap();
+    let before = bindings(&sim);
+    assert_eq!(before, 4);
+    sim.run_until(SimTime::from_ms(20_000)).unwrap();
+    let restart = SimTime::from_ms(10_000);
+    // The queues survived; the exchange and its bindings did not, and are back.
+    assert!(at_node(&sim, "Q1", TraceKind::Declared).is_empty());
+    assert_eq!(at_node(&sim, "direct_logs", TraceKind::Declared), [restart]);
+    assert_eq!(bindings(&sim), before);
+    for consumer in ["C1", "C2"] {
+        assert!(delivered_to(&sim, consumer, restart) > 10, "{consumer}");
+    }
+}
+
+#[test]
+fn a_consumer_that_starts_with_everything_in_place_declares_nothing() {
+    let mut sim = tutorial(
+        include_str!("../../../../scenarios/tutorial-4-routing.json"),
+        |_| {},
+    );
+    sim.run_until(SimTime::from_ms(5_000)).unwrap();
+    let declared = sim
+        .trace()
+        .events()
+        .filter(|e| matches!(e.kind, TraceKind::Declared | TraceKind::Bound));
+    assert_eq!(declared.count(), 0);
+}
