@@ -14,6 +14,7 @@
 
 use crate::broker::Broker;
 use crate::channel::ChannelId;
+use crate::definitions::Definitions;
 use crate::exchange::ExchangeType;
 use crate::queue::consumer::ConsumeOptions;
 use crate::sim::actor::ConsumerId;
@@ -198,31 +199,24 @@ impl Simulation {
     /// How the scenario declares `queue`: in its topology, or else in the first script step
     /// that does, with the bindings to it there and the exchanges they come from.
     fn declaration(&self, vhost: &str, queue: &str) -> Option<Declaration> {
-        let steps = self.scenario.script.iter().filter_map(|s| match &s.action {
-            Action::Declare { definitions } => Some(definitions),
-            _ => None,
-        });
-        std::iter::once(&self.scenario.topology)
-            .chain(steps)
-            .find_map(|defs| {
-                let (_, decl) =
-                    (defs.queues.iter()).find(|(v, q)| v == vhost && q.name == queue)?;
-                let bindings: Vec<BindingDecl> = (defs.bindings.iter())
-                    .filter(|(v, b)| {
-                        v == vhost && matches!(&b.destination, Destination::Queue(q) if q == queue)
-                    })
-                    .map(|(_, b)| b.clone())
-                    .collect();
-                let exchanges = (defs.exchanges.iter())
-                    .filter(|(v, x)| v == vhost && bindings.iter().any(|b| b.source == x.name))
-                    .map(|(_, x)| x.clone())
-                    .collect();
-                Some(Declaration {
-                    queue: decl.clone(),
-                    bindings,
-                    exchanges,
+        self.declarations().find_map(|defs| {
+            let (_, decl) = (defs.queues.iter()).find(|(v, q)| v == vhost && q.name == queue)?;
+            let bindings: Vec<BindingDecl> = (defs.bindings.iter())
+                .filter(|(v, b)| {
+                    v == vhost && matches!(&b.destination, Destination::Queue(q) if q == queue)
                 })
+                .map(|(_, b)| b.clone())
+                .collect();
+            let exchanges = (defs.exchanges.iter())
+                .filter(|(v, x)| v == vhost && bindings.iter().any(|b| b.source == x.name))
+                .map(|(_, x)| x.clone())
+                .collect();
+            Some(Declaration {
+                queue: decl.clone(),
+                bindings,
+                exchanges,
             })
+        })
     }
 
     fn restart(&mut self, t: SimTime) {
@@ -251,6 +245,56 @@ impl Simulation {
                 self.schedule_recovery(consumer, epoch, true);
             }
         }
+        self.declare_producer_exchanges(t);
+    }
+
+    /// After a restart the producers reconnect and, like the tutorials' publishers, declare
+    /// their exchange before publishing: each one that is gone is declared again as the
+    /// scenario declares it.
+    fn declare_producer_exchanges(&mut self, t: SimTime) {
+        let mut wanted: Vec<(String, ExchangeDecl)> = Vec::new();
+        for p in &self.scenario.producers {
+            let listed = wanted
+                .iter()
+                .any(|(v, x)| *v == p.vhost && x.name == p.exchange);
+            if p.exchange.is_empty() || listed {
+                continue;
+            }
+            if let Some(decl) = self.exchange_declaration(&p.vhost, &p.exchange) {
+                wanted.push((p.vhost.clone(), decl));
+            }
+        }
+        let broker = &mut self.state.broker;
+        wanted.retain(|(vhost, x)| {
+            (broker.topology(vhost)).is_ok_and(|have| have.exchange(&x.name).is_none())
+        });
+        if wanted.is_empty() {
+            return;
+        }
+        let mut refused = false;
+        for (vhost, decl) in wanted {
+            refused |= broker.declare_exchange(&vhost, decl).is_err();
+        }
+        self.new_topology_epoch();
+        self.after_broker(t, refused, None);
+    }
+
+    /// How the scenario declares exchange `name`: in its topology, or else in the first script
+    /// step that does.
+    fn exchange_declaration(&self, vhost: &str, name: &str) -> Option<ExchangeDecl> {
+        self.declarations().find_map(|defs| {
+            let (_, decl) = (defs.exchanges.iter()).find(|(v, x)| v == vhost && x.name == name)?;
+            Some(decl.clone())
+        })
+    }
+
+    /// The scenario's topology, then each script step's declarations, in script order.
+    fn declarations(&self) -> impl Iterator<Item = &Definitions> {
+        let steps = self.scenario.script.iter().filter_map(|s| match &s.action {
+            Action::Declare { definitions } => Some(definitions),
+            _ => None,
+        });
+        std::iter::once(&self.scenario.topology).chain(steps)
     }
 
     /// Deletes and redeclares an exchange with another type, bindings kept; the trace says so

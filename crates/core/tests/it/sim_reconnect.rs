@@ -136,3 +136,39 @@ fn a_consumer_that_starts_with_everything_in_place_declares_nothing() {
         .filter(|e| matches!(e.kind, TraceKind::Declared | TraceKind::Bound));
     assert_eq!(declared.count(), 0);
 }
+
+#[test]
+fn after_a_restart_a_publisher_declares_its_exchange_again() {
+    // Both subscribers stopped: only the publisher, emit_log.py, brings `logs` back.
+    let mut sim = tutorial(
+        include_str!("../../../../scenarios/tutorial-3-publish-subscribe.json"),
+        |s| {
+            let names: Vec<Json> = (s["actors"]["consumers"].as_array().unwrap().iter())
+                .map(|c| c["name"].clone())
+                .collect();
+            let mut script: Vec<Json> = names
+                .into_iter()
+                .map(|name| json!({"at_ms": 5000, "action": "stop_consumer", "consumer": name}))
+                .collect();
+            script.push(json!({"at_ms": 10000, "action": "restart_broker"}));
+            s["script"] = Json::Array(script);
+        },
+    );
+    sim.run_until(SimTime::from_ms(20_000)).unwrap();
+    let restart = SimTime::from_ms(10_000);
+    assert_eq!(at_node(&sim, "logs", TraceKind::Declared), [restart]);
+    assert!(at_node(&sim, "logs.disk", TraceKind::Declared).is_empty());
+    let refused = sim
+        .trace()
+        .events()
+        .filter(|e| e.kind == TraceKind::Refused);
+    assert_eq!(refused.count(), 0);
+    let unroutable = sim
+        .trace()
+        .events()
+        .filter(|e| e.kind == TraceKind::Unroutable);
+    assert!(
+        unroutable.count() > 10,
+        "published to `logs`, which has no queue now"
+    );
+}
