@@ -178,7 +178,7 @@ impl Loop {
         }
         let resized = self.fit_canvas();
         let viewed = self.viewed();
-        if resized || moved || dirty || viewed {
+        if resized || moved || dirty || viewed || self.painter.stale() {
             self.paint();
         }
         self.stats.record(now_ms() - started);

@@ -4,6 +4,10 @@
 //! points, the topology or the view (a zoom or a pan is a change); over them, the binding
 //! keys' boxes, copied box by box. The moving parts (dots, queue depths) are painted between
 //! them every frame.
+//!
+//! A big drawing takes long to repaint (a 2,000-queue export: about 100 ms), too long for every
+//! frame of a zoom or a pan. While the view moves, a layer that was slow to paint is shown as it
+//! was painted, moved and scaled to the new view, and repainted once the view rests.
 
 use std::collections::BTreeSet;
 
@@ -12,8 +16,53 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement};
 
 use crate::sim_ref::Selection;
+use crate::stage::frames::now_ms;
 use crate::stage::labels::Rect;
 use crate::stage::layout::Fit;
+
+/// A repaint slower than this (ms) waits for the view to rest.
+const SLOW_PAINT_MS: f64 = 12.0;
+
+/// A layer's key: what it shows, of which the view (the transform) is one part.
+pub trait ViewKey: PartialEq + Clone {
+    fn fit(&self) -> Fit;
+    /// The same key for another view.
+    fn with_fit(&self, fit: Fit) -> Self;
+}
+
+impl ViewKey for LayerKey {
+    fn fit(&self) -> Fit {
+        self.fit
+    }
+    fn with_fit(&self, fit: Fit) -> Self {
+        LayerKey {
+            fit,
+            ..self.clone()
+        }
+    }
+}
+
+impl ViewKey for LabelKey {
+    fn fit(&self) -> Fit {
+        self.fit
+    }
+    fn with_fit(&self, fit: Fit) -> Self {
+        LabelKey {
+            fit,
+            ..self.clone()
+        }
+    }
+}
+
+/// What a layer shows this frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shown {
+    /// What was asked for.
+    Fresh,
+    /// What was painted for the view `from` (only the view differs): to be moved onto the new
+    /// one.
+    Moved { from: Fit },
+}
 
 /// Everything the still layer under the dots shows besides the scene itself (`scene` counts
 /// its changes).
@@ -48,9 +97,11 @@ pub struct Layer<K> {
     key: Option<K>,
     /// CSS width, height, device pixel ratio painted for.
     size: (f64, f64, f64),
+    /// How long the last repaint took (ms).
+    paint_ms: f64,
 }
 
-impl<K: PartialEq> Layer<K> {
+impl<K: ViewKey> Layer<K> {
     pub fn new() -> Option<Layer<K>> {
         let document = web_sys::window()?.document()?;
         let canvas: HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
@@ -60,7 +111,40 @@ impl<K: PartialEq> Layer<K> {
             ctx,
             key: None,
             size: (0.0, 0.0, 1.0),
+            paint_ms: 0.0,
         })
+    }
+
+    /// Repaints the layer for `key` as [`Layer::update`] does, unless the view is `moving`,
+    /// only the view changed and the last repaint was slow: then the layer stays as it is,
+    /// to be shown moved.
+    pub fn update_unless_moving(
+        &mut self,
+        key: K,
+        size: (f64, f64, f64),
+        moving: bool,
+        paint: impl FnOnce(&Ctx),
+    ) -> Shown {
+        let shown = self.shown_for(&key, moving);
+        if shown == Shown::Fresh {
+            self.update(key, size, paint);
+        }
+        shown
+    }
+
+    /// What [`Layer::update_unless_moving`] would show for `key`, without painting.
+    pub fn shown_for(&self, key: &K, moving: bool) -> Shown {
+        match &self.key {
+            Some(old)
+                if moving
+                    && self.paint_ms > SLOW_PAINT_MS
+                    && old.fit() != key.fit()
+                    && *old == key.with_fit(old.fit()) =>
+            {
+                Shown::Moved { from: old.fit() }
+            }
+            _ => Shown::Fresh,
+        }
     }
 
     /// Repaints the layer, cleared and `size` (CSS width, height, pixel ratio) large, with
@@ -77,9 +161,38 @@ impl<K: PartialEq> Layer<K> {
         }
         let _ = self.ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
         self.ctx.clear_rect(0.0, 0.0, w, h);
+        let started = now_ms();
         paint(&self.ctx);
+        self.paint_ms = now_ms() - started;
         self.key = Some(key);
         self.size = size;
+    }
+
+    /// Replaces what `onto` shows with the layer painted for the view `from`, moved and scaled
+    /// to the view `to`: a stand-in while the view moves (the shapes scale with it, which a
+    /// repaint does only within limits).
+    pub fn show_moved(&self, onto: &Ctx, from: &Fit, to: &Fit) {
+        let (w, h, _) = self.size;
+        onto.clear_rect(0.0, 0.0, w, h);
+        self.draw_moved(onto, from, to);
+    }
+
+    /// Draws the whole layer painted for the view `from` over `onto`, moved and scaled to `to`.
+    pub fn draw_moved(&self, onto: &Ctx, from: &Fit, to: &Fit) {
+        if from.scale <= 0.0 {
+            return;
+        }
+        let (w, h, _) = self.size;
+        // A point at p on the old view is at (p - d_from) / s_from * s_to + d_to on the new.
+        let k = to.scale / from.scale;
+        let (x, y) = (to.dx - from.dx * k, to.dy - from.dy * k);
+        let _ = onto.draw_image_with_html_canvas_element_and_dw_and_dh(
+            &self.canvas,
+            x,
+            y,
+            w * k,
+            h * k,
+        );
     }
 
     /// Replaces what `onto` (whose transform is in CSS pixels) shows with the whole layer.
@@ -120,5 +233,77 @@ impl<K: PartialEq> Layer<K> {
                     (y1 - y0) / dpr,
                 );
         }
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    const SIZE: (f64, f64, f64) = (200.0, 100.0, 1.0);
+
+    fn key(scale: f64, selection: Option<Selection>) -> LayerKey {
+        LayerKey {
+            size: SIZE,
+            theme: 0,
+            selection,
+            pause_points: BTreeSet::new(),
+            scene: 1,
+            fit: Fit {
+                scale,
+                dx: 10.0,
+                dy: 5.0,
+                zoom: scale,
+            },
+        }
+    }
+
+    /// Paints for at least `ms`: a big drawing.
+    fn paint_for(ms: f64) -> impl FnOnce(&Ctx) {
+        move |_| {
+            let started = now_ms();
+            while now_ms() - started < ms {}
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_slow_layer_moves_with_the_view_and_is_repainted_once_it_rests() {
+        let mut layer = Layer::new().unwrap();
+        let first = key(1.0, None);
+        layer.update(first.clone(), SIZE, paint_for(2.0 * SLOW_PAINT_MS));
+        let zoomed = key(2.0, None);
+        assert_eq!(
+            layer.update_unless_moving(zoomed.clone(), SIZE, true, |_| panic!("repainted")),
+            Shown::Moved { from: first.fit }
+        );
+        assert_eq!(
+            layer.key.as_ref(),
+            Some(&first),
+            "still painted for the old view"
+        );
+        // The view rests: repainted for the new one.
+        let shown = layer.update_unless_moving(zoomed.clone(), SIZE, false, paint_for(0.0));
+        assert_eq!(shown, Shown::Fresh);
+        assert_eq!(layer.key.as_ref(), Some(&zoomed));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_fast_layer_or_another_change_is_repainted_at_once() {
+        let mut layer = Layer::new().unwrap();
+        layer.update(key(1.0, None), SIZE, paint_for(0.0));
+        assert_eq!(layer.shown_for(&key(2.0, None), true), Shown::Fresh);
+        let mut slow = Layer::new().unwrap();
+        slow.update(key(1.0, None), SIZE, paint_for(2.0 * SLOW_PAINT_MS));
+        let selected = key(2.0, Some(Selection::Message(switchyard_core::MessageId(1))));
+        assert_eq!(slow.shown_for(&selected, true), Shown::Fresh);
+        assert_eq!(
+            slow.shown_for(&key(1.0, None), true),
+            Shown::Fresh,
+            "unchanged"
+        );
     }
 }

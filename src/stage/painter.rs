@@ -13,7 +13,7 @@ use crate::stage::draw::{Frame, Palette, paint_depths, paint_labels, paint_movin
 use crate::stage::frames::now_ms;
 use crate::stage::geometry::key_index;
 use crate::stage::labels::Rect;
-use crate::stage::layer::{LabelKey, Layer, LayerKey};
+use crate::stage::layer::{LabelKey, Layer, LayerKey, Shown};
 use crate::stage::layout::Fit;
 use crate::stage::names::{Text, named};
 use crate::stage::player::{Player, Seen};
@@ -38,6 +38,9 @@ pub struct Look<'a> {
 /// What the written names were chosen for: the scene, the fit, the selection, the canvas.
 type NamedKey = (u64, Fit, Option<Selection>, (f64, f64));
 
+/// The view rests once it has not moved for this long (ms): slow layers are repainted then.
+const SETTLE_MS: f64 = 150.0;
+
 /// What one frame hands the next.
 pub struct Painter {
     /// The still part of the frame under the dots.
@@ -52,6 +55,11 @@ pub struct Painter {
     /// The frame's hops and the scan's scratch set.
     flights: Vec<TraceEvent>,
     seen: Seen,
+    /// The view of the last frame, and when it last changed (ms).
+    view: Option<Fit>,
+    view_moved_at: f64,
+    /// Whether the last frame showed a layer moved rather than repainted.
+    stale: bool,
 }
 
 impl Painter {
@@ -65,7 +73,16 @@ impl Painter {
             dots: Dots::default(),
             flights: Vec::new(),
             seen: Seen::default(),
+            view: None,
+            view_moved_at: 0.0,
+            stale: false,
         }
+    }
+
+    /// Whether the last frame showed a layer moved with the view rather than repainted: a
+    /// frame is due once the view rests, even with nothing else to paint.
+    pub fn stale(&self) -> bool {
+        self.stale
     }
 
     /// Forgets the messages' colours: the timeline may have forked.
@@ -90,8 +107,23 @@ impl Painter {
             scene, fit, dots, ..
         } = shared;
         let area = (look.size.0, look.size.1);
+        if self.view != Some(*fit) {
+            self.view = Some(*fit);
+            self.view_moved_at = t0;
+        }
+        let moving = t0 - self.view_moved_at < SETTLE_MS;
+        let still_key = LayerKey {
+            size: look.size,
+            theme: look.theme,
+            selection: look.selection,
+            pause_points: p.pause_points().clone(),
+            scene: look.scene_changes,
+            fit: *fit,
+        };
+        let still = (self.layer.as_ref()).map(|l| l.shown_for(&still_key, moving));
         let key = (look.scene_changes, *fit, look.selection, area);
-        if self.named_for != Some(key) {
+        // The names are placed for the view the still layer is painted for.
+        if self.named_for != Some(key) && !matches!(still, Some(Shown::Moved { .. })) {
             let first = match look.selection {
                 Some(Selection::Node(id)) => Some(id),
                 _ => None,
@@ -115,12 +147,13 @@ impl Painter {
             colour: &colour,
             waits: &waits,
         };
-        self.still(look, &frame);
+        let still = self.still(look, &frame, still_key, moving);
         paint_depths(look.ctx, look.palette, &frame);
         let t3 = now_ms();
         paint_moving(look.ctx, look.palette, &frame, &mut self.dots, dots);
         let t4 = now_ms();
-        self.keys(look, &frame);
+        let keys = self.keys(look, &frame, moving);
+        self.stale = still != Shown::Fresh || keys != Shown::Fresh;
         stats.add("sceneMs", t3 - t2);
         stats.add("dotsMs", t4 - t3);
         stats.add("labelsMs", now_ms() - t4);
@@ -129,32 +162,30 @@ impl Painter {
         self.named = names;
     }
 
-    /// The still layer under the dots, repainted if what it shows changed.
-    fn still(&mut self, look: &Look<'_>, frame: &Frame<'_>) {
+    /// The still layer under the dots, repainted if what it shows changed (a slow one only
+    /// once the view rests).
+    fn still(&mut self, look: &Look<'_>, frame: &Frame<'_>, key: LayerKey, moving: bool) -> Shown {
         let (ctx, palette, size) = (look.ctx, look.palette, look.size);
         let Some(layer) = self.layer.as_mut() else {
             paint_scene(ctx, palette, frame, size.0, size.1);
-            return;
+            return Shown::Fresh;
         };
-        let key = LayerKey {
-            size,
-            theme: look.theme,
-            selection: frame.selection,
-            pause_points: frame.pause_points.clone(),
-            scene: look.scene_changes,
-            fit: frame.fit,
-        };
-        layer.update(key, size, |c| {
+        let shown = layer.update_unless_moving(key, size, moving, |c| {
             paint_scene(c, palette, frame, size.0, size.1)
         });
-        layer.show(ctx);
+        match shown {
+            Shown::Fresh => layer.show(ctx),
+            Shown::Moved { from } => layer.show_moved(ctx, &from, &frame.fit),
+        }
+        shown
     }
 
-    /// The binding keys over the dots, from their layer.
-    fn keys(&mut self, look: &Look<'_>, frame: &Frame<'_>) {
+    /// The binding keys over the dots, from their layer (a slow one repainted only once the
+    /// view rests).
+    fn keys(&mut self, look: &Look<'_>, frame: &Frame<'_>, moving: bool) -> Shown {
         let Some(layer) = self.labels.as_mut() else {
             paint_labels(look.ctx, look.palette, frame);
-            return;
+            return Shown::Fresh;
         };
         let key = LabelKey {
             size: look.size,
@@ -164,9 +195,13 @@ impl Painter {
             selection: look.selection,
         };
         let boxes = &mut self.label_boxes;
-        layer.update(key, look.size, |c| {
+        let shown = layer.update_unless_moving(key, look.size, moving, |c| {
             *boxes = paint_labels(c, look.palette, frame);
         });
-        layer.show_parts(look.ctx, boxes);
+        match shown {
+            Shown::Fresh => layer.show_parts(look.ctx, boxes),
+            Shown::Moved { from } => layer.draw_moved(look.ctx, &from, &frame.fit),
+        }
+        shown
     }
 }
