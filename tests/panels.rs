@@ -156,6 +156,52 @@ async fn the_inspector_names_a_quorum_queues_at_least_once_dead_lettering() {
     );
 }
 
+/// 45 queues on the default exchange, with a consumer each.
+fn many_queues() -> SimRef {
+    let names: Vec<String> = (0..45).map(|i| format!("q{i:02}")).collect();
+    let queues: Vec<String> = names
+        .iter()
+        .map(|n| format!(r#"{{"name":"{n}"}}"#))
+        .collect();
+    let consumers: Vec<String> = names
+        .iter()
+        .map(|n| format!(r#"{{"name":"c-{n}","queue":"{n}"}}"#))
+        .collect();
+    let json = format!(
+        r#"{{"switchyard":1,"name":"many","topology":{{"queues":[{}]}},"actors":{{"consumers":[{}]}}}}"#,
+        queues.join(","),
+        consumers.join(",")
+    );
+    let scenario = Scenario::from_json_text(&json).unwrap();
+    SimRef::new(Simulation::new(scenario, Options::default()).unwrap())
+}
+
+#[wasm_bindgen_test]
+async fn a_long_queue_list_is_paged_and_filtered_by_name() {
+    let root = mount::<MetricsPanel>(MetricsPanelProps { sim: many_queues() }).await;
+    let rows = || texts(&root, "tr.queue-row th");
+    let shown = || texts(&root, ".queues .page-shown").concat();
+    assert_eq!(rows().len(), 20);
+    assert_eq!(rows().first().map(String::as_str), Some("q00"));
+    assert_eq!(shown(), "1–20 of 45");
+    click(&root, ".queues .page-next");
+    settle().await;
+    assert_eq!(rows().first().map(String::as_str), Some("q20"));
+    assert_eq!(shown(), "21–40 of 45");
+    type_into(&root, ".queues input[type=search]", "Q1").await;
+    assert_eq!(
+        rows(),
+        (10..20).map(|i| format!("q{i}")).collect::<Vec<_>>()
+    );
+    assert_eq!(shown(), "1–10 of 10 matching, of 45");
+    // The consumers' list has its own pages.
+    assert_eq!(texts(&root, ".utilisation-list .name").len(), 20);
+    assert_eq!(
+        texts(&root, ".consumers .page-shown").concat(),
+        "1–20 of 45"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn the_metrics_panel_has_a_row_per_queue() {
     let root = mount::<MetricsPanel>(MetricsPanelProps { sim: sim(5000) }).await;
