@@ -14,6 +14,7 @@ use switchyard_core::decimal::fixed;
 use switchyard_core::sim::{NodeId, Rates, Simulation};
 use yew::prelude::*;
 
+use crate::paging::{ListView, Paging};
 use crate::sim_ref::{Selection, SimRef};
 
 #[derive(Properties, PartialEq)]
@@ -25,6 +26,19 @@ pub struct InspectorProps {
 
 #[component]
 pub fn Inspector(props: &InspectorProps) -> Html {
+    // The page and filter of the selected node's bindings; another selection starts afresh.
+    let bindings = use_state(|| (props.selection, ListView::default()));
+    let paging = {
+        let (selection, handle) = (props.selection, bindings.clone());
+        Paging {
+            view: if bindings.0 == selection {
+                bindings.1.clone()
+            } else {
+                ListView::default()
+            },
+            set: Callback::from(move |view| handle.set((selection, view))),
+        }
+    };
     let body = match (props.selection, props.sim.get()) {
         (None, _) => html! {
             <>
@@ -36,7 +50,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         },
         (Some(_), None) => html! { <p class="muted">{ "The simulation is busy; one moment." }</p> },
         (Some(Selection::Message(id)), Some(sim)) => message::view(&sim, id, &props.on_select),
-        (Some(Selection::Node(id)), Some(sim)) => node::view(&sim, id, &props.on_select),
+        (Some(Selection::Node(id)), Some(sim)) => node::view(&sim, id, &props.on_select, &paging),
     };
     html! {
         <aside class="panel inspector" aria-label="Inspector">{ body }</aside>

@@ -35,6 +35,7 @@ pub mod inspector;
 pub mod keyboard;
 pub mod metrics_panel;
 pub mod narration;
+pub mod paging;
 pub mod panic_overlay;
 pub mod preset_picker;
 pub mod presets;

@@ -156,21 +156,21 @@ async fn the_inspector_names_a_quorum_queues_at_least_once_dead_lettering() {
     );
 }
 
-/// 45 queues on the default exchange, with a consumer each.
+/// 45 queues bound to the direct exchange `x` with their names, with a consumer each.
 fn many_queues() -> SimRef {
     let names: Vec<String> = (0..45).map(|i| format!("q{i:02}")).collect();
-    let queues: Vec<String> = names
-        .iter()
-        .map(|n| format!(r#"{{"name":"{n}"}}"#))
-        .collect();
-    let consumers: Vec<String> = names
-        .iter()
-        .map(|n| format!(r#"{{"name":"c-{n}","queue":"{n}"}}"#))
-        .collect();
+    let list =
+        |each: &dyn Fn(&str) -> String| names.iter().map(|n| each(n)).collect::<Vec<_>>().join(",");
+    let queues = list(&|n| format!(r#"{{"name":"{n}"}}"#));
+    let bindings = list(&|n| {
+        format!(
+            r#"{{"source":"x","destination":"{n}","destination_type":"queue","routing_key":"{n}"}}"#
+        )
+    });
+    let consumers = list(&|n| format!(r#"{{"name":"c-{n}","queue":"{n}"}}"#));
     let json = format!(
-        r#"{{"switchyard":1,"name":"many","topology":{{"queues":[{}]}},"actors":{{"consumers":[{}]}}}}"#,
-        queues.join(","),
-        consumers.join(",")
+        r#"{{"switchyard":1,"name":"many","topology":{{"exchanges":[{{"name":"x","type":"direct"}}],
+            "queues":[{queues}],"bindings":[{bindings}]}},"actors":{{"consumers":[{consumers}]}}}}"#
     );
     let scenario = Scenario::from_json_text(&json).unwrap();
     SimRef::new(Simulation::new(scenario, Options::default()).unwrap())
@@ -199,6 +199,33 @@ async fn a_long_queue_list_is_paged_and_filtered_by_name() {
     assert_eq!(
         texts(&root, ".consumers .page-shown").concat(),
         "1–20 of 45"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_exchanges_long_binding_list_is_paged_and_filtered() {
+    let sim = many_queues();
+    let x = sim.get().unwrap().world().exchange("/", "x").unwrap();
+    let (on_select, _) = recorder();
+    let props = InspectorProps {
+        sim,
+        selection: Some(Selection::Node(x)),
+        on_select,
+    };
+    let root = mount::<Inspector>(props).await;
+    let keys = || texts(&root, "table.bindings td code");
+    assert_eq!(keys().len(), 20);
+    assert_eq!(texts(&root, ".page-shown").concat(), "1–20 of 45");
+    click(&root, ".page-next");
+    settle().await;
+    click(&root, ".page-next");
+    settle().await;
+    assert_eq!(keys(), ["q40", "q41", "q42", "q43", "q44"]);
+    type_into(&root, ".list-pager input[type=search]", "q3").await;
+    assert_eq!(keys().len(), 10);
+    assert_eq!(
+        texts(&root, ".page-shown").concat(),
+        "1–10 of 10 matching, of 45"
     );
 }
 

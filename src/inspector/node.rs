@@ -12,6 +12,7 @@ use yew::prelude::*;
 
 use super::{actors, display_name, link, node_link, rates, settings, text, values, yes_no};
 use crate::metrics_panel::sparkline;
+use crate::paging::{Paging, page_of, pager};
 use crate::sim_ref::Selection;
 
 /// What the inspector says of an exchange or queue the broker does not have now.
@@ -20,13 +21,20 @@ const NOT_DECLARED_NOW: &str = "Not declared now: a script step declares it late
 /// How many message ids a queue lists before "and N more".
 const LISTED: usize = 24;
 
-pub(super) fn view(sim: &Simulation, id: NodeId, on_select: &Callback<Selection>) -> Html {
+/// The node `id`; `paging` is the view of its longest list of bindings (an exchange's out, a
+/// queue's in).
+pub(super) fn view(
+    sim: &Simulation,
+    id: NodeId,
+    on_select: &Callback<Selection>,
+    paging: &Paging,
+) -> Html {
     let Some(node) = sim.world().node(id) else {
         return html! { <p class="error">{ format!("There is no node #{}.", id.0) }</p> };
     };
     let body = match node.kind {
-        NodeKind::Exchange => exchange(sim, id, &node.vhost, &node.name, on_select),
-        NodeKind::Queue => queue(sim, id, &node.vhost, &node.name, on_select),
+        NodeKind::Exchange => exchange(sim, id, &node.vhost, &node.name, on_select, paging),
+        NodeKind::Queue => queue(sim, id, &node.vhost, &node.name, on_select, paging),
         NodeKind::Consumer => html! {
             <>
                 { rates(sim, id, &[("deliver", |r| r.deliver), ("redeliver", |r| r.redeliver), ("ack", |r| r.ack)]) }
@@ -60,6 +68,7 @@ fn exchange(
     vhost: &str,
     name: &str,
     on_select: &Callback<Selection>,
+    paging: &Paging,
 ) -> Html {
     let flow = rates(sim, id, &[("in", |r| r.incoming), ("out", |r| r.outgoing)]);
     let broker = sim.broker();
@@ -96,10 +105,10 @@ fn exchange(
                 ("arguments", arguments(&d.arguments)),
             ]) }
             <h3>{ format!("Bindings from this exchange ({})", x.binding_count()) }</h3>
-            { binding_table(sim, vhost, x.bindings().map(|(_, b)| (name, b.clone())).collect(), false, on_select) }
+            { binding_table(sim, vhost, x.bindings().map(|(_, b)| (name, b.clone())).collect(), false, on_select, Some(paging)) }
             if !incoming.is_empty() {
                 <h3>{ "Bindings to this exchange" }</h3>
-                { binding_table(sim, vhost, incoming, true, on_select) }
+                { binding_table(sim, vhost, incoming, true, on_select, None) }
             }
         </>
     }
@@ -111,6 +120,7 @@ fn queue(
     vhost: &str,
     name: &str,
     on_select: &Callback<Selection>,
+    paging: &Paging,
 ) -> Html {
     let Some(q) = sim.broker().queue(vhost, name) else {
         return html! { <p class="error">{ NOT_DECLARED_NOW }</p> };
@@ -149,7 +159,7 @@ fn queue(
             <h3>{ "Settings" }</h3>
             { queue_settings(q) }
             <h3>{ "Bindings to this queue" }</h3>
-            { binding_table(sim, vhost, incoming, true, on_select) }
+            { binding_table(sim, vhost, incoming, true, on_select, Some(paging)) }
             { actors::queue_consumers(sim, q, on_select) }
             { queue_messages(sim, q, on_select) }
         </>
@@ -296,13 +306,15 @@ fn word_breaks(key: &str) -> Html {
     }
 }
 
-/// Bindings as rows: the other end (source when `incoming`, else destination), key, arguments.
+/// Bindings as rows: the other end (source when `incoming`, else destination), key, arguments;
+/// a page at a time, filtered by the other end's name or the key, with `paging`.
 fn binding_table(
     sim: &Simulation,
     vhost: &str,
     rows: Vec<(&str, Binding)>,
     incoming: bool,
     on_select: &Callback<Selection>,
+    paging: Option<&Paging>,
 ) -> Html {
     if rows.is_empty() {
         return html! { <p class="muted">{ "none" }</p> };
@@ -327,14 +339,35 @@ fn binding_table(
     // The arguments column only when some binding has arguments: it would take a third of a
     // narrow panel for nothing.
     let with_arguments = rows.iter().any(|(_, b)| !b.arguments.is_empty());
+    let (shown, pages) = match paging {
+        Some(paging) => {
+            let names: Vec<String> = (rows.iter())
+                .map(|(source, b)| {
+                    let end = if incoming {
+                        source
+                    } else {
+                        b.destination.name()
+                    };
+                    format!("{end} {}", b.key)
+                })
+                .collect();
+            let all = names.iter().map(String::as_str).enumerate();
+            let (shown, matching, page) = page_of(all, &paging.view);
+            let rows: Vec<_> = shown.into_iter().filter_map(|i| rows.get(i)).collect();
+            (rows, pager("bindings", names.len(), matching, page, paging))
+        }
+        None => (rows.iter().collect(), html! {}),
+    };
     html! {
+        <>
+        { pages }
         <table class="bindings">
             <thead><tr>
                 <th scope="col">{ if incoming { "from" } else { "to" } }</th>
                 <th scope="col">{ "binding key" }</th>
                 if with_arguments { <th scope="col">{ "arguments" }</th> }
             </tr></thead>
-            { for rows.iter().map(|(source, b)| html! {
+            { for shown.into_iter().map(|(source, b)| html! {
                 <tr>
                     <td>{ other(source, b) }</td>
                     <td>
@@ -345,6 +378,7 @@ fn binding_table(
                 </tr>
             }) }
         </table>
+        </>
     }
 }
 
