@@ -91,7 +91,9 @@ const BUSY_LINKS: usize = 24;
 /// The opacity of the links that recede.
 const RECEDED: f64 = 0.3;
 
-/// The links, then those of the selected node over them in the brand colour.
+/// The links, then those of the selected node over them in the brand colour. Links that look
+/// the same (colour, opacity, dashes) are one path, and their heads another: a big export has
+/// thousands, and a stroke each is slow to paint.
 fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
     let selected = match frame.selection {
         Some(Selection::Node(id)) => Some(id),
@@ -99,33 +101,59 @@ fn links(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) {
     };
     let touches = |l: &Link| selected.is_some_and(|id| l.from == id || l.to == id);
     let recede = selected.is_some() && frame.scene.links.len() > BUSY_LINKS;
+    let alpha = |l: &Link| match (l.faded, recede) {
+        (true, _) => FADED,
+        (false, true) => RECEDED,
+        (false, false) => 1.0,
+    };
+    let all = &frame.scene.links;
     ctx.set_line_width(1.5);
-    for link in frame.scene.links.iter().filter(|l| !touches(l)) {
-        let alpha = match (link.faded, recede) {
-            (true, _) => FADED,
-            (false, true) => RECEDED,
-            (false, false) => 1.0,
-        };
-        link_line(ctx, &palette.muted, frame, link, alpha);
+    for dashed in [false, true] {
+        for opacity in [1.0, RECEDED, FADED] {
+            let batch = all
+                .iter()
+                .filter(|l| !touches(l) && is_dashed(l) == dashed && alpha(l) == opacity);
+            link_batch(ctx, &palette.muted, frame, batch, opacity, dashed);
+        }
     }
     ctx.set_line_width(2.5);
-    for link in frame.scene.links.iter().filter(|l| touches(l)) {
-        link_line(ctx, &palette.brand, frame, link, 1.0);
+    for dashed in [false, true] {
+        let batch = all.iter().filter(|l| touches(l) && is_dashed(l) == dashed);
+        link_batch(ctx, &palette.brand, frame, batch, 1.0, dashed);
     }
     ctx.set_global_alpha(1.0);
     let _ = ctx.set_line_dash(&js_sys::Array::new());
 }
 
-/// One link, with its arrow head, in `colour` at opacity `alpha` (dashed for an alternate
-/// exchange or dead letters).
-fn link_line(ctx: &Ctx, colour: &str, frame: &Frame<'_>, link: &Link, alpha: f64) {
-    let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
-        return;
-    };
-    if !on_screen(a, b, 0.0, frame.area) {
+/// Whether a link is drawn dashed: to an alternate exchange or of dead letters.
+fn is_dashed(link: &Link) -> bool {
+    matches!(link.kind, LinkKind::Alternate | LinkKind::DeadLetter)
+}
+
+/// `links` on screen, with their arrow heads, in `colour` at opacity `alpha`.
+fn link_batch<'a>(
+    ctx: &Ctx,
+    colour: &str,
+    frame: &Frame<'_>,
+    links: impl Iterator<Item = &'a Link>,
+    alpha: f64,
+    dashed: bool,
+) {
+    let mut heads = Vec::new();
+    ctx.begin_path();
+    for link in links {
+        let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
+            continue;
+        };
+        if on_screen(a, b, 0.0, frame.area) {
+            ctx.move_to(a.0, a.1);
+            ctx.line_to(b.0, b.1);
+            heads.push((a, b, reach(frame, link.to) + 2.0));
+        }
+    }
+    if heads.is_empty() {
         return;
     }
-    let dashed = matches!(link.kind, LinkKind::Alternate | LinkKind::DeadLetter);
     let dash = js_sys::Array::new();
     if dashed {
         dash.push(&6.0.into());
@@ -134,11 +162,13 @@ fn link_line(ctx: &Ctx, colour: &str, frame: &Frame<'_>, link: &Link, alpha: f64
     let _ = ctx.set_line_dash(&dash);
     ctx.set_global_alpha(alpha);
     ctx.set_stroke_style_str(colour);
-    ctx.begin_path();
-    ctx.move_to(a.0, a.1);
-    ctx.line_to(b.0, b.1);
     ctx.stroke();
-    arrow_head(ctx, colour, a, b, reach(frame, link.to) + 2.0);
+    ctx.begin_path();
+    for (a, b, back) in heads {
+        arrow_head(ctx, a, b, back);
+    }
+    ctx.set_fill_style_str(colour);
+    ctx.fill();
 }
 
 /// How far a node's outline reaches from its centre along a horizontal line (pixels).
@@ -257,20 +287,18 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
 /// Between the keys of one box.
 const SEPARATOR: &str = ", ";
 
-fn arrow_head(ctx: &Ctx, colour: &str, a: (f64, f64), b: (f64, f64), back: f64) {
+/// Adds the arrow head of a line from `a` to `b`, its tip `back` short of `b`, to the path.
+fn arrow_head(ctx: &Ctx, a: (f64, f64), b: (f64, f64), back: f64) {
     let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
     if len < back * 2.0 {
         return;
     }
     let (ux, uy) = ((b.0 - a.0) / len, (b.1 - a.1) / len);
     let tip = (b.0 - ux * back, b.1 - uy * back);
-    ctx.begin_path();
     ctx.move_to(tip.0, tip.1);
     ctx.line_to(tip.0 - ux * 8.0 - uy * 4.5, tip.1 - uy * 8.0 + ux * 4.5);
     ctx.line_to(tip.0 - ux * 8.0 + uy * 4.5, tip.1 - uy * 8.0 - ux * 4.5);
     ctx.close_path();
-    ctx.set_fill_style_str(colour);
-    ctx.fill();
 }
 
 fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
