@@ -22,6 +22,7 @@
 //! - [`presets`]: the scenario files shipped with the app.
 //! - [`flow_view`]: orchestration ⇄ choreography: the style switch and the comparison card.
 //! - [`service_controls`]: a flow's services with take down / bring back and fail / heal.
+//! - [`failures`]: a consumer stopped, started or crashed, and the broker restarted, on demand.
 //! - [`exchange_type`]: change an exchange's type while running; the outcome explained.
 //! - [`panic_overlay`]: a panic shows a "something broke, reload" overlay, never a frozen page.
 
@@ -30,6 +31,7 @@ pub mod banner;
 pub mod commands;
 pub mod exchange_type;
 pub mod explorer;
+pub mod failures;
 pub mod flow_view;
 pub mod inspector;
 pub mod keyboard;

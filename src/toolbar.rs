@@ -1,5 +1,5 @@
 //! The controls over the stage: play / pause, step back and forward, speed, the timeline to
-//! drag, reset, zoom in / out / fit, fullscreen, help, and the pause point of the selected node; and the `?` help
+//! drag, reset, zoom in / out / fit, fullscreen, help, restart the broker, and the pause point of the selected node; and the `?` help
 //! overlay listing the keys. Buttons send [`Command`]s; this module draws and forwards only.
 
 use yew::prelude::*;
@@ -90,6 +90,7 @@ pub fn Toolbar() -> Html {
             </span>
             <button id="fullscreen" title="Fullscreen (F)" onclick={callback(&state, Command::Fullscreen)}>{ icon(FULLSCREEN) }</button>
             <button id="help" title="Keys (?)" onclick={callback(&state, Command::Help)}>{ "?" }</button>
+            <crate::failures::RestartBroker />
             <PausePoint />
             <crate::flow_view::StyleToggle />
         </div>

@@ -38,6 +38,7 @@ pub(super) fn view(
         NodeKind::Consumer => html! {
             <>
                 { rates(sim, id, &[("deliver", |r| r.deliver), ("redeliver", |r| r.redeliver), ("ack", |r| r.ack)]) }
+                <crate::failures::ConsumerFailures node={id} />
                 { actors::consumer(sim, &node.name, on_select) }
             </>
         },

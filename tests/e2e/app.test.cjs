@@ -130,6 +130,24 @@ test("a pause point on a queue pauses when a message arrives there", async () =>
   await page.close();
 });
 
+test("a consumer is crashed and started again on demand, and the broker restarted", async () => {
+  const page = await fresh();
+  await page.keyboard.press("Space");
+  await clickNode(page, "mailer-1");
+  await page.click("#consumer-crash");
+  await page.waitForSelector(".consumer-state.is-down");
+  await screenshot(page, "inspector-consumer-crashed");
+  await page.click("#consumer-start");
+  await page.waitForSelector(".consumer-state.is-running");
+  await page.click("#consumer-stop");
+  await page.waitForSelector(".consumer-state.is-stopped");
+  await page.click("#restart-broker");
+  await page.waitForSelector("#banner");
+  assert.match(await page.textContent("#banner"), /The broker restarted: (nothing was lost|\d+ messages? w)/);
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("a reload restores the scenario and the moment", async () => {
   const page = await fresh();
   await page.click(".preset-list .preset >> text=Stress");
