@@ -1,7 +1,7 @@
 //! Parts of a frame that stay still, painted once on an off-screen canvas and copied onto the
-//! stage each frame until something they show changes (the key): under the dots, the links,
-//! nodes, names and marks, which change with the size, the theme, the selection, the pause
-//! points, the topology or the view (a zoom or a pan is a change); over them, the binding
+//! stage each frame until what they show (the key) or the view (a zoom or a pan) changes: under
+//! the dots, the links, nodes, names and marks, which change with the size, the theme, the
+//! selection, the pause points or the topology; over them, the binding
 //! keys' boxes, copied box by box. The moving parts (dots, queue depths) are painted between
 //! them every frame.
 //!
@@ -22,37 +22,6 @@ use crate::stage::layout::Fit;
 
 /// A repaint slower than this (ms) waits for the view to rest.
 const SLOW_PAINT_MS: f64 = 12.0;
-
-/// A layer's key: what it shows, of which the view (the transform) is one part.
-pub trait ViewKey: PartialEq + Clone {
-    fn fit(&self) -> Fit;
-    /// The same key for another view.
-    fn with_fit(&self, fit: Fit) -> Self;
-}
-
-impl ViewKey for LayerKey {
-    fn fit(&self) -> Fit {
-        self.fit
-    }
-    fn with_fit(&self, fit: Fit) -> Self {
-        LayerKey {
-            fit,
-            ..self.clone()
-        }
-    }
-}
-
-impl ViewKey for LabelKey {
-    fn fit(&self) -> Fit {
-        self.fit
-    }
-    fn with_fit(&self, fit: Fit) -> Self {
-        LabelKey {
-            fit,
-            ..self.clone()
-        }
-    }
-}
 
 /// What a layer shows this frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,18 +44,14 @@ pub struct LayerKey {
     pub selection: Option<Selection>,
     pub pause_points: BTreeSet<NodeId>,
     pub scene: u64,
-    /// The transform (a zoom or a pan repaints).
-    pub fit: Fit,
 }
 
-/// What the binding keys' layer shows: size, theme, topology and transform, as in
-/// [`LayerKey`].
+/// What the binding keys' layer shows: size, theme and topology, as in [`LayerKey`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelKey {
     pub size: (f64, f64, f64),
     pub theme: u64,
     pub scene: u64,
-    pub fit: Fit,
     /// The selected node's keys are placed first (they win where keys crowd).
     pub selection: Option<Selection>,
 }
@@ -95,13 +60,15 @@ pub struct Layer<K> {
     canvas: HtmlCanvasElement,
     ctx: Ctx,
     key: Option<K>,
+    /// The view (transform) painted for.
+    fit: Option<Fit>,
     /// CSS width, height, device pixel ratio painted for.
     size: (f64, f64, f64),
     /// How long the last repaint took (ms).
     paint_ms: f64,
 }
 
-impl<K: ViewKey> Layer<K> {
+impl<K: PartialEq> Layer<K> {
     pub fn new() -> Option<Layer<K>> {
         let document = web_sys::window()?.document()?;
         let canvas: HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
@@ -110,47 +77,49 @@ impl<K: ViewKey> Layer<K> {
             canvas,
             ctx,
             key: None,
+            fit: None,
             size: (0.0, 0.0, 1.0),
             paint_ms: 0.0,
         })
     }
 
-    /// Repaints the layer for `key` as [`Layer::update`] does, unless the view is `moving`,
-    /// only the view changed and the last repaint was slow: then the layer stays as it is,
-    /// to be shown moved.
+    /// Repaints the layer for `key` and the view `fit` as [`Layer::update`] does, unless the
+    /// view is `moving`, only the view changed and the last repaint was slow: then the layer
+    /// stays as it is, to be shown moved.
     pub fn update_unless_moving(
         &mut self,
         key: K,
+        fit: Fit,
         size: (f64, f64, f64),
         moving: bool,
         paint: impl FnOnce(&Ctx),
     ) -> Shown {
-        let shown = self.shown_for(&key, moving);
+        let shown = self.shown_for(&key, fit, moving);
         if shown == Shown::Fresh {
-            self.update(key, size, paint);
+            self.update(key, fit, size, paint);
         }
         shown
     }
 
-    /// What [`Layer::update_unless_moving`] would show for `key`, without painting.
-    pub fn shown_for(&self, key: &K, moving: bool) -> Shown {
-        match &self.key {
-            Some(old)
+    /// What [`Layer::update_unless_moving`] would show, without painting.
+    pub fn shown_for(&self, key: &K, fit: Fit, moving: bool) -> Shown {
+        match self.fit {
+            Some(from)
                 if moving
                     && self.paint_ms > SLOW_PAINT_MS
-                    && old.fit() != key.fit()
-                    && *old == key.with_fit(old.fit()) =>
+                    && from != fit
+                    && self.key.as_ref() == Some(key) =>
             {
-                Shown::Moved { from: old.fit() }
+                Shown::Moved { from }
             }
             _ => Shown::Fresh,
         }
     }
 
     /// Repaints the layer, cleared and `size` (CSS width, height, pixel ratio) large, with
-    /// `paint` if `key` differs from what it shows.
-    pub fn update(&mut self, key: K, size: (f64, f64, f64), paint: impl FnOnce(&Ctx)) {
-        if self.key.as_ref() == Some(&key) {
+    /// `paint` if `key` or the view `fit` differs from what it shows.
+    pub fn update(&mut self, key: K, fit: Fit, size: (f64, f64, f64), paint: impl FnOnce(&Ctx)) {
+        if self.key.as_ref() == Some(&key) && self.fit == Some(fit) {
             return;
         }
         let (w, h, dpr) = size;
@@ -165,6 +134,7 @@ impl<K: ViewKey> Layer<K> {
         paint(&self.ctx);
         self.paint_ms = now_ms() - started;
         self.key = Some(key);
+        self.fit = Some(fit);
         self.size = size;
     }
 
@@ -246,19 +216,22 @@ mod tests {
 
     const SIZE: (f64, f64, f64) = (200.0, 100.0, 1.0);
 
-    fn key(scale: f64, selection: Option<Selection>) -> LayerKey {
+    fn key(selection: Option<Selection>) -> LayerKey {
         LayerKey {
             size: SIZE,
             theme: 0,
             selection,
             pause_points: BTreeSet::new(),
             scene: 1,
-            fit: Fit {
-                scale,
-                dx: 10.0,
-                dy: 5.0,
-                zoom: scale,
-            },
+        }
+    }
+
+    fn view(scale: f64) -> Fit {
+        Fit {
+            scale,
+            dx: 10.0,
+            dy: 5.0,
+            zoom: scale,
         }
     }
 
@@ -273,35 +246,29 @@ mod tests {
     #[wasm_bindgen_test]
     fn a_slow_layer_moves_with_the_view_and_is_repainted_once_it_rests() {
         let mut layer = Layer::new().unwrap();
-        let first = key(1.0, None);
-        layer.update(first.clone(), SIZE, paint_for(2.0 * SLOW_PAINT_MS));
-        let zoomed = key(2.0, None);
-        assert_eq!(
-            layer.update_unless_moving(zoomed.clone(), SIZE, true, |_| panic!("repainted")),
-            Shown::Moved { from: first.fit }
-        );
-        assert_eq!(
-            layer.key.as_ref(),
-            Some(&first),
-            "still painted for the old view"
-        );
+        layer.update(key(None), view(1.0), SIZE, paint_for(2.0 * SLOW_PAINT_MS));
+        let shown = layer.update_unless_moving(key(None), view(2.0), SIZE, true, |_| {
+            panic!("repainted while the view moves")
+        });
+        assert_eq!(shown, Shown::Moved { from: view(1.0) });
+        assert_eq!(layer.fit, Some(view(1.0)), "still painted for the old view");
         // The view rests: repainted for the new one.
-        let shown = layer.update_unless_moving(zoomed.clone(), SIZE, false, paint_for(0.0));
+        let shown = layer.update_unless_moving(key(None), view(2.0), SIZE, false, paint_for(0.0));
         assert_eq!(shown, Shown::Fresh);
-        assert_eq!(layer.key.as_ref(), Some(&zoomed));
+        assert_eq!(layer.fit, Some(view(2.0)));
     }
 
     #[wasm_bindgen_test]
     fn a_fast_layer_or_another_change_is_repainted_at_once() {
-        let mut layer = Layer::new().unwrap();
-        layer.update(key(1.0, None), SIZE, paint_for(0.0));
-        assert_eq!(layer.shown_for(&key(2.0, None), true), Shown::Fresh);
+        let mut fast = Layer::new().unwrap();
+        fast.update(key(None), view(1.0), SIZE, paint_for(0.0));
+        assert_eq!(fast.shown_for(&key(None), view(2.0), true), Shown::Fresh);
         let mut slow = Layer::new().unwrap();
-        slow.update(key(1.0, None), SIZE, paint_for(2.0 * SLOW_PAINT_MS));
-        let selected = key(2.0, Some(Selection::Message(switchyard_core::MessageId(1))));
-        assert_eq!(slow.shown_for(&selected, true), Shown::Fresh);
+        slow.update(key(None), view(1.0), SIZE, paint_for(2.0 * SLOW_PAINT_MS));
+        let selected = key(Some(Selection::Message(switchyard_core::MessageId(1))));
+        assert_eq!(slow.shown_for(&selected, view(2.0), true), Shown::Fresh);
         assert_eq!(
-            slow.shown_for(&key(1.0, None), true),
+            slow.shown_for(&key(None), view(1.0), true),
             Shown::Fresh,
             "unchanged"
         );

@@ -118,9 +118,8 @@ impl Painter {
             selection: look.selection,
             pause_points: p.pause_points().clone(),
             scene: look.scene_changes,
-            fit: *fit,
         };
-        let still = (self.layer.as_ref()).map(|l| l.shown_for(&still_key, moving));
+        let still = (self.layer.as_ref()).map(|l| l.shown_for(&still_key, *fit, moving));
         let key = (look.scene_changes, *fit, look.selection, area);
         // The names are placed for the view the still layer is painted for.
         if self.named_for != Some(key) && !matches!(still, Some(Shown::Moved { .. })) {
@@ -170,7 +169,7 @@ impl Painter {
             paint_scene(ctx, palette, frame, size.0, size.1);
             return Shown::Fresh;
         };
-        let shown = layer.update_unless_moving(key, size, moving, |c| {
+        let shown = layer.update_unless_moving(key, frame.fit, size, moving, |c| {
             paint_scene(c, palette, frame, size.0, size.1)
         });
         match shown {
@@ -191,11 +190,10 @@ impl Painter {
             size: look.size,
             theme: look.theme,
             scene: look.scene_changes,
-            fit: frame.fit,
             selection: look.selection,
         };
         let boxes = &mut self.label_boxes;
-        let shown = layer.update_unless_moving(key, look.size, moving, |c| {
+        let shown = layer.update_unless_moving(key, frame.fit, look.size, moving, |c| {
             *boxes = paint_labels(c, look.palette, frame);
         });
         match shown {
