@@ -209,9 +209,13 @@ impl Simulation {
             .copied()
             .flatten();
         if let Some(x) = exchange.filter(|x| self.world.is_multi_hop(*x)) {
-            let key = (self.state.topology_epoch, x, publish.routing_key.clone());
+            let place = (self.state.topology_epoch, x);
+            let key = publish.routing_key.as_str();
             let cacheable = publish.properties.headers.is_empty();
-            let cached = self.hop_cache.get(&key).filter(|_| cacheable).cloned();
+            let cached = (self.hop_cache.get(&place))
+                .and_then(|by_key| by_key.get(key))
+                .filter(|_| cacheable)
+                .cloned();
             self.hops = cached.or_else(|| {
                 let explanation = self.state.broker.explain(&spec.vhost, publish).ok()?;
                 let hops = Rc::new(Hops::from_explanation(&explanation, &self.world));
@@ -219,7 +223,11 @@ impl Simulation {
                     if self.hop_cache.len() >= MAX_HOP_CACHE {
                         self.hop_cache.clear();
                     }
-                    self.hop_cache.insert(key, hops.clone());
+                    let by_key = self.hop_cache.entry(place).or_default();
+                    if by_key.len() >= MAX_HOP_CACHE {
+                        by_key.clear();
+                    }
+                    by_key.insert(key.to_owned(), hops.clone());
                 }
                 Some(hops)
             });

@@ -5,15 +5,17 @@
 //! exchanges skip this (the explanation costs more than the publish), and publishes without
 //! headers reuse the hops of the same exchange and routing key (the engine caches them).
 
-use std::collections::HashMap;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use crate::explain::{Reached, RouteExplanation};
 use crate::sim::world::{NodeId, World};
 use crate::topology::Destination;
 
-/// Cached hops, by (topology epoch, exchange, routing key).
-pub(crate) type HopCache = HashMap<(u32, NodeId, String), Rc<Hops>>;
+/// Cached hops, by (topology epoch, exchange), then routing key: looked up by the publish's key
+/// in place, without copying it.
+pub(crate) type HopCache = FxHashMap<(u32, NodeId), FxHashMap<String, Rc<Hops>>>;
 
 /// The hops of one publish.
 #[derive(Debug, Clone, Default, PartialEq)]
