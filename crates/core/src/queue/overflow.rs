@@ -65,6 +65,10 @@ impl Queue {
     /// Removes and dead-letters expired messages at the head.
     /// 4.3+ quorum queues look at the head of each priority level instead.
     pub fn expire(&mut self, cx: &mut Ctx) {
+        // Only a copy with an expiry can expire (looked at before and after every dispatch).
+        if !self.store.ever_timed() {
+            return;
+        }
         let mut gone = Vec::new();
         if self.config.expiry_scans_levels {
             gone = self.store.pop_expired_level_heads(cx.now);
