@@ -200,25 +200,44 @@ impl World {
     }
 
     /// [`World::queue`] for the names a queue's events carry, remembered by the label's address.
+    /// Inlined: a remembered answer (nearly every call: several per message) costs the caller
+    /// the check alone; a miss goes out of line.
+    #[inline]
     pub fn queue_of(&mut self, vhost: &Name, queue: &Name) -> Option<NodeId> {
         if let Some((v, _, id)) = self.by_label.get(queue)
             && Name::ptr_eq(v, vhost)
         {
             return *id;
         }
+        self.queue_missed(vhost, queue)
+    }
+
+    /// [`World::queue_of`] for a label not remembered: looked up by name, then remembered.
+    #[cold]
+    #[inline(never)]
+    fn queue_missed(&mut self, vhost: &Name, queue: &Name) -> Option<NodeId> {
         let id = self.queue(vhost, queue);
         self.by_label.insert(vhost.clone(), queue.clone(), id);
         id
     }
 
     /// [`World::exchange`] for the exchange name a message's content shares with every publish
-    /// of its route, remembered by the name's address as [`World::queue_of`] does.
+    /// of its route, remembered by the name's address as [`World::queue_of`] does (and inlined
+    /// as it is).
+    #[inline]
     pub fn exchange_of(&mut self, vhost: &str, exchange: &Name) -> Option<NodeId> {
         if let Some((v, _, id)) = self.by_exchange_label.get(exchange)
             && **v == *vhost
         {
             return *id;
         }
+        self.exchange_missed(vhost, exchange)
+    }
+
+    /// [`World::exchange_of`] for a name not remembered: looked up, then remembered.
+    #[cold]
+    #[inline(never)]
+    fn exchange_missed(&mut self, vhost: &str, exchange: &Name) -> Option<NodeId> {
         let id = self.exchange(vhost, exchange);
         (self.by_exchange_label).insert(Name::from(vhost), exchange.clone(), id);
         id
