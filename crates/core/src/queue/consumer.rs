@@ -175,11 +175,15 @@ impl Consumers {
 
     /// [`Sac::ByPriority`]: activates the first waiting consumer if none is active, hands over
     /// to it if it outranks the active one and that one has nothing unsettled, or else makes
-    /// the active one quiesce.
+    /// the active one quiesce. The check is inlined (it runs at every settlement).
+    #[inline]
     fn activate_next(&mut self) {
-        if self.sac != Sac::ByPriority {
-            return;
+        if self.sac == Sac::ByPriority {
+            self.activate_by_priority();
         }
+    }
+
+    fn activate_by_priority(&mut self) {
         let Some(next) = self.first_waiting() else {
             return;
         };

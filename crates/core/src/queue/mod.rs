@@ -225,10 +225,9 @@ impl Queue {
     fn new_entry(&mut self, content: Rc<Content>, cx: &Ctx) -> Entry {
         let seq = Seq(self.next_seq);
         self.next_seq += 1;
-        let per_message =
-            crate::message::parse_expiration(content.properties.expiration.as_deref())
-                .ok()
-                .flatten();
+        // Most messages have no expiration: no call to parse nothing.
+        let per_message = (content.properties.expiration.as_deref())
+            .and_then(|e| crate::message::parse_expiration(Some(e)).ok().flatten());
         Entry {
             priority: self
                 .config

@@ -64,11 +64,17 @@ impl Queue {
 
     /// Removes and dead-letters expired messages at the head.
     /// 4.3+ quorum queues look at the head of each priority level instead.
+    ///
+    /// Only a copy with an expiry can expire: that check is inlined (it runs around every
+    /// dispatch), the expiry itself is not.
+    #[inline]
     pub fn expire(&mut self, cx: &mut Ctx) {
-        // Only a copy with an expiry can expire (looked at before and after every dispatch).
-        if !self.store.ever_timed() {
-            return;
+        if self.store.ever_timed() {
+            self.expire_timed(cx);
         }
+    }
+
+    fn expire_timed(&mut self, cx: &mut Ctx) {
         let mut gone = Vec::new();
         if self.config.expiry_scans_levels {
             gone = self.store.pop_expired_level_heads(cx.now);
@@ -88,11 +94,16 @@ impl Queue {
         }
     }
 
-    /// `drop-head`: drops from the head until within the limits.
+    /// `drop-head`: drops from the head until within the limits (the check of the overflow
+    /// behaviour inlined, as [`Queue::expire`]'s).
+    #[inline]
     pub(super) fn enforce_limit(&mut self, cx: &mut Ctx) {
-        if self.overflow() != Overflow::DropHead {
-            return;
+        if self.overflow() == Overflow::DropHead {
+            self.drop_head(cx);
         }
+    }
+
+    fn drop_head(&mut self, cx: &mut Ctx) {
         while self.config.over_limit(self.store.len(), self.store.bytes()) {
             let Some(entry) = self.store.pop_head() else {
                 break;
@@ -112,10 +123,15 @@ impl Queue {
     /// below 80% of it every one is unblocked (`rabbit_fifo`'s `LOW_LIMIT`). The dead letters
     /// held at-least-once count as well (`is_over_limit/1`, `is_below_soft_limit/1`:
     /// `messages_ready(State) + NumDlx`, `BytesEnq + BytesDlx`, v3.10.8 l. 2175-2195).
+    /// The check of the queue's kind is inlined (it runs after every dispatch).
+    #[inline]
     pub(crate) fn update_blocked(&mut self) {
-        if self.config.kind != QueueKind::Quorum || self.overflow() != Overflow::RejectPublish {
-            return;
+        if self.config.kind == QueueKind::Quorum && self.overflow() == Overflow::RejectPublish {
+            self.block_or_unblock();
         }
+    }
+
+    fn block_or_unblock(&mut self) {
         let (held, held_bytes) = self.dlx.stat();
         let (len, bytes) = (self.store.len() + held, self.store.bytes() + held_bytes);
         if self.config.over_limit(len, bytes) {
