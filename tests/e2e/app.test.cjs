@@ -148,6 +148,20 @@ test("a consumer is crashed and started again on demand, and the broker restarte
   await page.close();
 });
 
+test("scrolled down to the explorer, nothing covers its inputs", async () => {
+  const page = await fresh();
+  await page.locator("#explorer-exchange").scrollIntoViewIfNeeded();
+  for (const id of ["explorer-exchange", "routing-key", "explorer-headers"]) {
+    const top = await page.evaluate((id) => {
+      const r = document.getElementById(id).getBoundingClientRect();
+      const hit = document.elementFromPoint(r.x + 4, r.y + r.height / 2);
+      return hit && hit.closest(`#${id}`) ? "itself" : hit && (hit.className || hit.tagName);
+    }, id);
+    assert.equal(top, "itself", `#${id}'s left edge is under ${top}`);
+  }
+  await page.close();
+});
+
 test("a reload restores the scenario and the moment", async () => {
   const page = await fresh();
   await page.click(".preset-list .preset >> text=Stress");
