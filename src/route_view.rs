@@ -3,6 +3,8 @@
 //! key's and `*` / `#` drawn over the words they took, headers arguments compared one by one, the
 //! alternate exchange, and the outcome. It renders `RouteExplanation` data; it decides nothing.
 //! With `on_destination`, each binding's destination and each routed queue is a button.
+//! An exchange with many bindings (a definitions export's) lists those that matched and a few
+//! that did not; the rest of those fold under a button that counts them.
 
 use std::rc::Rc;
 
@@ -27,7 +29,7 @@ pub fn RouteView(props: &RouteViewProps) -> Html {
     let link = props.on_destination.as_ref();
     html! {
         <div class="route">
-            { for explanation.visits.iter().map(|v| visit(v, link)) }
+            { for explanation.visits.iter().enumerate().map(|(i, v)| visit(explanation, i, v, link)) }
             { outcome(&explanation.outcome, link) }
         </div>
     }
@@ -52,14 +54,22 @@ fn destination(d: &Destination, link: Option<&Callback<Destination>>) -> Html {
     }
 }
 
-fn visit(visit: &ExchangeVisit, link: Option<&Callback<Destination>>) -> Html {
+fn visit(
+    explanation: &Rc<RouteExplanation>,
+    index: usize,
+    visit: &ExchangeVisit,
+    link: Option<&Callback<Destination>>,
+) -> Html {
     let reached = match &visit.reached {
         Reached::Published => "published here".to_owned(),
         Reached::Binding { from } => format!("via a binding from {}", label(from)),
         Reached::Alternate { from } => format!("alternate exchange of {}", label(from)),
     };
     let (kind, body) = match &visit.kind {
-        VisitKind::Typed(kind) => (kind.name().to_owned(), bindings(&visit.bindings, link)),
+        VisitKind::Typed(kind) => (
+            kind.name().to_owned(),
+            bindings(explanation, index, &visit.bindings, link),
+        ),
         VisitKind::Default(lookups) => (
             "default".to_owned(),
             html! {
@@ -89,11 +99,72 @@ fn visit(visit: &ExchangeVisit, link: Option<&Callback<Destination>>) -> Html {
     }
 }
 
-fn bindings(trials: &[BindingTrial], link: Option<&Callback<Destination>>) -> Html {
+/// How many bindings that did not match a visit lists before the rest fold away.
+const UNMATCHED_SHOWN: usize = 5;
+
+/// The bindings of the visit `index`: every one that matched and, of the others, the first
+/// [`UNMATCHED_SHOWN`] with the rest folded.
+fn bindings(
+    explanation: &Rc<RouteExplanation>,
+    index: usize,
+    trials: &[BindingTrial],
+    link: Option<&Callback<Destination>>,
+) -> Html {
     if trials.is_empty() {
         return html! { <p class="muted">{ "no bindings" }</p> };
     }
-    html! { <ul class="trials">{ for trials.iter().map(|t| trial(t, link)) }</ul> }
+    let mut unmatched = 0;
+    let shown = trials.iter().filter(|t| {
+        unmatched += usize::from(!t.matched);
+        t.matched || unmatched <= UNMATCHED_SHOWN
+    });
+    let folded = trials
+        .iter()
+        .filter(|t| !t.matched)
+        .count()
+        .saturating_sub(UNMATCHED_SHOWN);
+    html! {
+        <>
+            <ul class="trials">{ for shown.map(|t| trial(t, link)) }</ul>
+            if folded > 0 {
+                <FoldedTrials explanation={explanation.clone()} visit={index}
+                              on_destination={link.cloned()} />
+            }
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FoldedProps {
+    explanation: Rc<RouteExplanation>,
+    visit: usize,
+    on_destination: Option<Callback<Destination>>,
+}
+
+/// The bindings of a visit that did not match beyond the first few: a button that counts them,
+/// and the list once pressed.
+#[component]
+fn FoldedTrials(props: &FoldedProps) -> Html {
+    let open = use_state(|| false);
+    let Some(visit) = props.explanation.visits.get(props.visit) else {
+        return html! {};
+    };
+    let rest = visit
+        .bindings
+        .iter()
+        .filter(|t| !t.matched)
+        .skip(UNMATCHED_SHOWN);
+    if *open {
+        let link = props.on_destination.as_ref();
+        return html! { <ul class="trials folded">{ for rest.map(|t| trial(t, link)) }</ul> };
+    }
+    let count = rest.count();
+    let onclick = Callback::from(move |_: MouseEvent| open.set(true));
+    html! {
+        <button type="button" class="link unfold" {onclick}>
+            { format!("✗ {count} more binding{} did not match: show them", if count == 1 { "" } else { "s" }) }
+        </button>
+    }
 }
 
 fn trial(trial: &BindingTrial, link: Option<&Callback<Destination>>) -> Html {

@@ -14,6 +14,7 @@ use switchyard_app::metrics_panel::{MetricsPanel, MetricsPanelProps};
 use switchyard_app::narration::{Narration, NarrationProps};
 use switchyard_app::preset_picker::{PresetPicker, PresetPickerProps};
 use switchyard_app::presets;
+use switchyard_app::route_view::{RouteView, RouteViewProps};
 use switchyard_app::sim_ref::{Selection, SimRef};
 use switchyard_core::MessageId;
 use switchyard_core::sim::{Options, Scenario, SimTime, Simulation};
@@ -227,6 +228,33 @@ async fn an_exchanges_long_binding_list_is_paged_and_filtered() {
         texts(&root, ".page-shown").concat(),
         "1–10 of 10 matching, of 45"
     );
+}
+
+/// An exchange with 45 bindings: the one that matched and five that did not are listed, the
+/// other 39 fold under a button that shows them.
+#[wasm_bindgen_test]
+async fn a_route_through_many_bindings_folds_those_that_did_not_match() {
+    let sim = many_queues();
+    let explanation = {
+        let sim = sim.get().unwrap();
+        switchyard_app::explorer::explain(sim.broker(), "/", "x", "q30", Default::default(), false)
+            .unwrap()
+    };
+    let props = RouteViewProps {
+        explanation: Rc::new(explanation),
+        on_destination: None,
+    };
+    let root = mount::<RouteView>(props).await;
+    let listed = || texts(&root, ".trial .dest");
+    assert_eq!(listed(), ["q00", "q01", "q02", "q03", "q04", "q30"]);
+    assert_eq!(
+        texts(&root, "button.unfold").concat(),
+        "✗ 39 more bindings did not match: show them"
+    );
+    click(&root, "button.unfold");
+    settle().await;
+    assert_eq!(listed().len(), 45);
+    assert!(texts(&root, "button.unfold").is_empty());
 }
 
 #[wasm_bindgen_test]
