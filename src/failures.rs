@@ -90,7 +90,7 @@ pub fn RestartBroker() -> Html {
                 .map(|(after, before)| after.saturating_sub(before));
             let text = match lost {
                 Some(0) => "The broker restarted: nothing was lost (durable queues, their bindings and persistent messages survive).".to_owned(),
-                Some(n) => format!("The broker restarted: {n} message{} lost (transient messages, those in non-durable queues, auto-acked ones a consumer held); durable queues and persistent messages survive.", if n == 1 { " was" } else { "s were" }),
+                Some(n) => format!("The broker restarted: {n} message{} lost (transient messages, those in non-durable queues, auto-acked ones a consumer held or had on the way); durable queues and persistent messages survive, and unacked deliveries are requeued.", if n == 1 { " was" } else { "s were" }),
                 None => "The broker restarted.".to_owned(),
             };
             state.dispatch(Action::Notify(Notice {

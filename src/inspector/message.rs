@@ -134,6 +134,7 @@ fn ending(kind: &TraceKind) -> Option<&'static str> {
         TraceKind::DropOnOverflow => "dropped (overflow)",
         TraceKind::Nack { requeue: false } | TraceKind::Reject { requeue: false } => "rejected",
         TraceKind::LostOnRestart => "lost in a restart",
+        TraceKind::LostInFlight => "lost with its consumer's connection",
         TraceKind::Purge => "purged",
         _ => return None,
     })
@@ -283,7 +284,10 @@ fn describe(kind: TraceKind) -> String {
         TraceKind::DeadLetterLoopStopped => "dead-letter loop stopped at",
         TraceKind::Purge => "purged from",
         TraceKind::LostOnRestart => "lost in the broker restart at",
-        TraceKind::LostInFlight => "lost in flight (consumer crashed) at",
+        TraceKind::LostInFlight => "lost (auto-acked; its connection closed) at",
+        TraceKind::Abandoned => {
+            "abandoned unacked (its connection closed; the broker requeues it) at"
+        }
         other => other.name(),
     }
     .to_owned()

@@ -1,6 +1,6 @@
 //! Failure injection and consumer control: start (`basic.consume`), stop (`basic.cancel`),
-//! crash (the connection dies, the broker requeues what was unacked, what the consumer held is
-//! shown as lost in flight), recovery after a delay, and broker restart (durable state and
+//! crash (the connection dies: the broker requeues what was unacked, and what the consumer held
+//! or had on the way is abandoned, or lost if it was auto-acked), recovery after a delay, and broker restart (durable state and
 //! persistent messages survive; every consumer reconnects on a new channel), and an exchange's
 //! type changed in place (deleted and redeclared, bindings kept). Each new
 //! connection bumps the consumer's epoch so stale deliveries and acks are recognised.
@@ -118,11 +118,12 @@ impl Simulation {
         }
         let old = c.channel;
         c.status = Status::Down;
-        let lost = c.disconnect(channel, t.0);
+        let closed = c.epoch;
+        let held = c.disconnect(channel, t.0);
         let epoch = c.epoch;
         self.trace
             .record(t, TraceKind::ConsumerCrashed, None, None, node);
-        self.lose_held(t, node, &lost);
+        self.drop_held(t, consumer, closed, &held);
         let broker = &mut self.state.broker;
         let mut refused = broker.close_channel(old, t.as_ms()).is_err();
         // Its exclusive queue belongs to the connection that died: it goes, with what it held.
@@ -226,7 +227,6 @@ impl Simulation {
         self.after_broker(t, result.is_err(), None);
         for i in 0..self.state.consumers.len() {
             let consumer = ConsumerId(i as u32);
-            let node = self.consumer_at(consumer);
             let channel = self.new_channel(consumer);
             let Some(c) = self.state.consumers.get_mut(i) else {
                 continue;
@@ -234,13 +234,14 @@ impl Simulation {
             if c.status == Status::Idle {
                 continue;
             }
-            let lost = c.disconnect(channel, t.0);
+            let closed = c.epoch;
+            let held = c.disconnect(channel, t.0);
             let epoch = c.epoch;
             let was_running = c.status != Status::Stopped;
             if was_running {
                 c.status = Status::Down;
             }
-            self.lose_held(t, node, &lost);
+            self.drop_held(t, consumer, closed, &held);
             if was_running {
                 self.schedule_recovery(consumer, epoch, true);
             }
@@ -326,11 +327,33 @@ impl Simulation {
         }
     }
 
-    fn lose_held(&mut self, t: SimTime, node: Option<NodeId>, lost: &[Held]) {
-        for held in lost {
-            self.state.metrics.count(None, |m| m.lost_in_flight += 1);
-            self.trace
-                .record(t, TraceKind::LostInFlight, Some(held.message), None, node);
+    /// A consumer's connection `epoch` closed with `held` in its hands. Auto-acked deliveries,
+    /// those it held and those still on their way to it, are lost: the broker let go of them
+    /// when it sent them. They are all counted now, and those on their way are recorded when
+    /// they arrive. Unacked ones are only abandoned: the broker requeues them.
+    fn drop_held(&mut self, t: SimTime, consumer: ConsumerId, epoch: u32, held: &[Held]) {
+        let node = self.consumer_at(consumer);
+        let kind = self.dropped_kind(consumer);
+        for h in held {
+            self.trace.record(t, kind, Some(h.message), None, node);
+        }
+        if kind == TraceKind::LostInFlight {
+            let on_the_way = (self.state.sched.pending())
+                .filter(|e| matches!(e, SimEvent::Deliver { consumer: c, epoch: e, .. } if *c == consumer && *e == epoch))
+                .count();
+            let lost = (held.len() + on_the_way) as u64;
+            self.state.metrics.count(None, |m| m.lost_in_flight += lost);
+        }
+    }
+
+    /// What becomes of a delivery a consumer held when its connection closed.
+    pub(crate) fn dropped_kind(&self, consumer: ConsumerId) -> TraceKind {
+        let auto_ack =
+            (self.scenario.consumers.get(consumer.0 as usize)).is_some_and(|s| s.auto_ack);
+        if auto_ack {
+            TraceKind::LostInFlight
+        } else {
+            TraceKind::Abandoned
         }
     }
 

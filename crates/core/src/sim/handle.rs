@@ -250,9 +250,9 @@ impl Simulation {
             return;
         };
         if c.epoch != epoch {
-            self.state.metrics.count(None, |m| m.lost_in_flight += 1);
-            self.trace
-                .record(t, TraceKind::LostInFlight, Some(held.message), None, node);
+            // Its connection closed while this was on the way (counted then, if lost).
+            let kind = self.dropped_kind(consumer);
+            self.trace.record(t, kind, Some(held.message), None, node);
             return;
         }
         c.held.push_back(held);

@@ -33,6 +33,8 @@ pub struct Counters {
     pub dead_letter_dropped: u64,
     pub purged: u64,
     pub lost_on_restart: u64,
+    /// Auto-acked deliveries a consumer held, or that were on their way to it, when its
+    /// connection closed (unacked ones are requeued, not lost).
     pub lost_in_flight: u64,
     /// Operations the broker refused (channel errors).
     pub refused: u64,

@@ -118,6 +118,11 @@ impl<E> Scheduler<E> {
         self.push(self.now.plus(delay), event);
     }
 
+    /// The events waiting, in no particular order.
+    pub(crate) fn pending(&self) -> impl Iterator<Item = &E> {
+        self.slots.iter().flatten()
+    }
+
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|k| k.time)

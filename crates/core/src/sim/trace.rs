@@ -76,9 +76,14 @@ pub enum TraceKind {
     Purge,
     /// At a queue: lost by the broker restart (transient message or non-durable queue).
     LostOnRestart,
-    /// At a consumer: a delivery in flight or waiting there when the consumer crashed (the
-    /// broker requeues its copy).
+    /// At a consumer: an auto-acked delivery it held, or that was on its way to it, when its
+    /// connection closed (a crash, a broker restart). The broker let go of the message when it
+    /// sent it, so the message is lost.
     LostInFlight,
+    /// At a consumer: an unacked delivery it held, or that was on its way to it, when its
+    /// connection closed. Its work is abandoned; the broker still has the message and requeues
+    /// it (or loses it in a restart, recorded at the queue as `LostOnRestart`).
+    Abandoned,
     ConsumerStarted,
     ConsumerStopped,
     ConsumerCrashed,
@@ -182,6 +187,7 @@ impl TraceKind {
             TraceKind::Purge => "purge",
             TraceKind::LostOnRestart => "lost_on_restart",
             TraceKind::LostInFlight => "lost_in_flight",
+            TraceKind::Abandoned => "abandoned",
             TraceKind::ConsumerStarted => "consumer_started",
             TraceKind::ConsumerStopped => "consumer_stopped",
             TraceKind::ConsumerCrashed => "consumer_crashed",

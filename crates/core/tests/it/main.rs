@@ -17,6 +17,7 @@ mod sim;
 mod sim_dlx_at_least_once;
 mod sim_flow_patterns;
 mod sim_flows;
+mod sim_losses;
 mod sim_messages;
 mod sim_patterns;
 mod sim_props;
