@@ -285,9 +285,7 @@ fn describe(kind: TraceKind) -> String {
         TraceKind::Purge => "purged from",
         TraceKind::LostOnRestart => "lost in the broker restart at",
         TraceKind::LostInFlight => "lost (auto-acked; its connection closed) at",
-        TraceKind::Abandoned => {
-            "abandoned unacked (its connection closed; the broker requeues it) at"
-        }
+        TraceKind::Abandoned => "abandoned unacked (its connection closed) at",
         other => other.name(),
     }
     .to_owned()

@@ -148,6 +148,20 @@ test("a consumer is crashed and started again on demand, and the broker restarte
   await page.close();
 });
 
+test("restarting the broker under work queues loses nothing: the unacked deliveries are requeued", async () => {
+  // Tutorial 2: a durable queue, persistent messages, manual acks. The workers' unacked
+  // deliveries are abandoned and requeued, not lost.
+  const page = await fresh();
+  await page.click(".preset-list .preset >> text=Work queues");
+  await page.waitForSelector(".preset-list .preset.current >> text=Work queues");
+  await page.waitForTimeout(3000);
+  await page.click("#restart-broker");
+  await page.waitForSelector("#banner");
+  assert.match(await page.textContent("#banner"), /The broker restarted: nothing was lost/);
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("scrolled down to the explorer, nothing covers its inputs", async () => {
   const page = await fresh();
   await page.locator("#explorer-exchange").scrollIntoViewIfNeeded();
