@@ -3,15 +3,9 @@
 //! counts them at once. Unacked ones are only abandoned: the broker requeues them, and a
 //! durable queue's persistent messages survive a restart, so nothing is lost.
 
-use serde_json::{Value as Json, json};
-use switchyard_core::sim::{Options, Scenario, SimTime, Simulation, TraceKind};
-
-fn tutorial(text: &str, change: impl FnOnce(&mut Json)) -> Simulation {
-    let mut json: Json = serde_json::from_str(text).unwrap();
-    change(&mut json);
-    let scenario = Scenario::from_json_text(&json.to_string()).unwrap();
-    Simulation::new(scenario, Options::default()).unwrap()
-}
+use crate::sim_reconnect::tutorial;
+use serde_json::json;
+use switchyard_core::sim::{SimTime, Simulation, TraceKind};
 
 fn count(sim: &Simulation, kind: TraceKind) -> usize {
     sim.trace().events().filter(|e| e.kind == kind).count()

@@ -6,7 +6,8 @@ use serde_json::{Value as Json, json};
 use switchyard_core::sim::world::NodeId;
 use switchyard_core::sim::{Options, Scenario, SimTime, Simulation, TraceEvent, TraceKind};
 
-fn tutorial(text: &str, change: impl FnOnce(&mut Json)) -> Simulation {
+/// A preset's simulation, its JSON changed first by `change`.
+pub(crate) fn tutorial(text: &str, change: impl FnOnce(&mut Json)) -> Simulation {
     let mut json: Json = serde_json::from_str(text).unwrap();
     change(&mut json);
     let scenario = Scenario::from_json_text(&json.to_string()).unwrap();
