@@ -81,10 +81,10 @@ pub struct Scheduler<E> {
     free: Vec<u32>,
     /// The first and last slot of each instant's FIFO (`now + i` is in bucket
     /// `(now + i) % WINDOW_US`), [`NONE`] when empty.
-    first: Box<[u32]>,
-    last: Box<[u32]>,
+    first: Box<[u32; BUCKETS]>,
+    last: Box<[u32; BUCKETS]>,
     /// Bit `b` of word `w`: bucket `64 * w + b` is not empty.
-    busy: Box<[u64]>,
+    busy: Box<[u64; WORDS]>,
     /// Events in the ring.
     in_ring: usize,
     /// The time and bucket of the ring's first event.
@@ -99,7 +99,8 @@ pub struct Scheduler<E> {
 /// latencies and processing times, small enough to scan.
 pub const WINDOW_US: u64 = 1 << 12;
 
-const WORDS: usize = (WINDOW_US / 64) as usize;
+const BUCKETS: usize = WINDOW_US as usize;
+const WORDS: usize = BUCKETS / 64;
 
 /// No slot: the end of a FIFO.
 const NONE: u32 = u32::MAX;
@@ -114,14 +115,13 @@ struct Slot<E> {
 
 impl<E> Default for Scheduler<E> {
     fn default() -> Self {
-        let buckets = WINDOW_US as usize;
         Scheduler {
             heap: BinaryHeap::new(),
             slots: Vec::new(),
             free: Vec::new(),
-            first: vec![NONE; buckets].into_boxed_slice(),
-            last: vec![NONE; buckets].into_boxed_slice(),
-            busy: vec![0; WORDS].into_boxed_slice(),
+            first: Box::new([NONE; BUCKETS]),
+            last: Box::new([NONE; BUCKETS]),
+            busy: Box::new([0; WORDS]),
             in_ring: 0,
             soonest: None,
             next_seq: 0,
@@ -174,7 +174,8 @@ impl<E> Scheduler<E> {
             self.now = self.heap.peek()?.time;
             self.take_in();
         }
-        let (_, bucket) = self.soonest?;
+        // Masked (a no-op) so that the lookups below need no bounds check.
+        let bucket = self.soonest?.1 % BUCKETS;
         let slot = *self.first.get(bucket)?;
         let place = self.slots.get_mut(slot as usize)?;
         let (time, next) = (place.time, place.next);
