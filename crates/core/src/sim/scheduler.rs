@@ -7,6 +7,9 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::fmt;
 
+mod ring;
+use ring::Ring;
+
 /// Virtual time in microseconds since the start of the simulation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct SimTime(pub u64);
@@ -64,7 +67,7 @@ impl std::error::Error for ScheduleError {}
 
 /// A priority queue of events of type `E` with a clock.
 ///
-/// Events due within [`WINDOW_US`] of now wait in a calendar: a ring of one FIFO per
+/// Events due within [`WINDOW_US`] of now wait in a calendar ([`Ring`]): one FIFO per
 /// microsecond, with a bitmap of the non-empty ones. Events at one instant are taken in the
 /// order they were scheduled because each instant's FIFO is in that order; taking the next
 /// event is finding the next set bit, and no event is compared with another. Events further
@@ -73,18 +76,14 @@ impl std::error::Error for ScheduleError {}
 /// before any event scheduled later can join them at their instant.
 ///
 /// Every event waits in a slot of a slab reused through a free list; a ring FIFO links slots.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Scheduler<E> {
     /// Events due at or after `now + WINDOW_US` (when they were scheduled).
     heap: BinaryHeap<Key>,
     slots: Vec<Slot<E>>,
     free: Vec<u32>,
-    /// The first and last slot of each instant's FIFO (`now + i` is in bucket
-    /// `(now + i) % WINDOW_US`), [`NONE`] when empty.
-    first: Box<[u32; BUCKETS]>,
-    last: Box<[u32; BUCKETS]>,
-    /// Bit `b` of word `w`: bucket `64 * w + b` is not empty.
-    busy: Box<[u64; WORDS]>,
+    /// `None` in a copy until it is used (see [`Scheduler::clone`]).
+    ring: Option<Box<Ring>>,
     /// Events in the ring.
     in_ring: usize,
     /// The time and bucket of the ring's first event.
@@ -98,9 +97,6 @@ pub struct Scheduler<E> {
 /// How far ahead (µs) events go straight to the ring: a power of two, beyond the usual
 /// latencies and processing times, small enough to scan.
 pub const WINDOW_US: u64 = 1 << 12;
-
-const BUCKETS: usize = WINDOW_US as usize;
-const WORDS: usize = BUCKETS / 64;
 
 /// No slot: the end of a FIFO.
 const NONE: u32 = u32::MAX;
@@ -119,9 +115,7 @@ impl<E> Default for Scheduler<E> {
             heap: BinaryHeap::new(),
             slots: Vec::new(),
             free: Vec::new(),
-            first: Box::new([NONE; BUCKETS]),
-            last: Box::new([NONE; BUCKETS]),
-            busy: Box::new([0; WORDS]),
+            ring: Some(Ring::new()),
             in_ring: 0,
             soonest: None,
             next_seq: 0,
@@ -129,6 +123,49 @@ impl<E> Default for Scheduler<E> {
             now: SimTime::ZERO,
         }
     }
+}
+
+/// A copy (a checkpoint) keeps every pending event in the heap, numbered in the ring's order
+/// after the heap's own (the ring's are all due before them): the ring's tables, 32 KB, are
+/// made again and filled from the heap when the copy is next used.
+impl<E: Clone> Clone for Scheduler<E> {
+    fn clone(&self) -> Self {
+        let mut copy = Scheduler {
+            heap: self.heap.clone(),
+            slots: self.slots.clone(),
+            free: self.free.clone(),
+            ring: None,
+            in_ring: 0,
+            soonest: None,
+            next_seq: self.next_seq,
+            seq_limit: self.seq_limit,
+            now: self.now,
+        };
+        let start = bucket(self.now);
+        let ring = self.ring.as_deref().map(|r| r.in_order(start, &self.slots));
+        let ring = ring.unwrap_or_default();
+        // Renumbered once, if at all: the copy's events all fit below the limit.
+        if copy.next_seq + ring.len() as u64 >= copy.seq_limit {
+            copy.renumber();
+        }
+        for slot in ring {
+            if let Some(place) = copy.slots.get_mut(slot as usize) {
+                place.next = NONE;
+                let order = (copy.next_seq << 32) | u64::from(slot);
+                copy.heap.push(Key {
+                    time: place.time,
+                    order,
+                });
+                copy.next_seq += 1;
+            }
+        }
+        copy
+    }
+}
+
+/// The ring's bucket of an instant.
+fn bucket(time: SimTime) -> usize {
+    (time.0 % WINDOW_US) as usize
 }
 
 impl<E> Scheduler<E> {
@@ -168,31 +205,25 @@ impl<E> Scheduler<E> {
 
     /// Takes the next event and moves the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if self.ring.is_none() {
+            self.unpack();
+        }
         if self.soonest.is_none() {
             // Nothing within the window: the clock jumps to the heap's first, which the
             // window then takes in.
             self.now = self.heap.peek()?.time;
             self.take_in();
         }
-        // Masked (a no-op) so that the lookups below need no bounds check.
-        let bucket = self.soonest?.1 % BUCKETS;
-        let slot = *self.first.get(bucket)?;
+        let (_, bucket) = self.soonest?;
+        let ring = self.ring.as_deref_mut()?;
+        let slot = ring.first(bucket)?;
         let place = self.slots.get_mut(slot as usize)?;
         let (time, next) = (place.time, place.next);
         let event = place.event.take()?;
         self.free.push(slot);
         self.in_ring -= 1;
-        if let Some(first) = self.first.get_mut(bucket) {
-            *first = next;
-        }
         self.now = time;
-        if next == NONE {
-            if let Some(last) = self.last.get_mut(bucket) {
-                *last = NONE;
-            }
-            if let Some(word) = self.busy.get_mut(bucket / 64) {
-                *word &= !(1 << (bucket % 64));
-            }
+        if ring.advance(bucket, next) {
             self.soonest = self.next_bucket();
         }
         if self.heap_in_window() {
@@ -209,6 +240,9 @@ impl<E> Scheduler<E> {
                 now: self.now,
             });
         }
+        if self.ring.is_none() {
+            self.unpack();
+        }
         self.now = t;
         self.take_in();
         // The ring's first is still its first: no event was due before `t`.
@@ -216,6 +250,9 @@ impl<E> Scheduler<E> {
     }
 
     fn push(&mut self, time: SimTime, event: E) {
+        if self.ring.is_none() {
+            self.unpack();
+        }
         let slot = match self.free.pop() {
             Some(slot) => {
                 // Written field by field: a whole `Slot` would be built aside, then copied.
@@ -240,8 +277,13 @@ impl<E> Scheduler<E> {
         };
         if time.0 - self.now.0 < WINDOW_US {
             self.append(time, slot);
-            return;
+        } else {
+            self.push_key(time, slot);
         }
+    }
+
+    /// Puts `slot` (due at `time`) in the heap, after every event scheduled before it.
+    fn push_key(&mut self, time: SimTime, slot: u32) {
         if self.next_seq >= self.seq_limit {
             self.renumber();
         }
@@ -254,25 +296,19 @@ impl<E> Scheduler<E> {
 
     /// Links `slot` (due at `time`, within the window) at the end of its instant's FIFO.
     fn append(&mut self, time: SimTime, slot: u32) {
-        let bucket = (time.0 % WINDOW_US) as usize;
-        let Some(last) = self.last.get_mut(bucket) else {
-            return;
-        };
-        let before = std::mem::replace(last, slot);
-        let link = match before {
-            NONE => self.first.get_mut(bucket),
-            before => self.slots.get_mut(before as usize).map(|s| &mut s.next),
-        };
-        if let Some(link) = link {
-            *link = slot;
-        }
-        if let Some(word) = self.busy.get_mut(bucket / 64) {
-            *word |= 1 << (bucket % 64);
-        }
+        let ring = self.ring.get_or_insert_with(Ring::new);
+        ring.append(bucket(time), slot, &mut self.slots);
         self.in_ring += 1;
         if self.soonest.is_none_or(|(soonest, _)| time < soonest) {
-            self.soonest = Some((time, bucket));
+            self.soonest = Some((time, bucket(time)));
         }
+    }
+
+    /// A copy's first use: the ring again, with what falls due within the window.
+    #[cold]
+    fn unpack(&mut self) {
+        self.ring = Some(Ring::new());
+        self.take_in();
     }
 
     /// Moves the heap's events that the window now reaches to the ring, in their order.
@@ -290,27 +326,16 @@ impl<E> Scheduler<E> {
         (self.heap.peek()).is_some_and(|k| k.time.0 - self.now.0 < WINDOW_US)
     }
 
-    /// The time and bucket of the ring's first event: the first non-empty bucket from now's
-    /// on, around the ring (every event in the ring is due within the window).
+    /// The time and bucket of the ring's first event (every event in the ring is due within
+    /// the window, so the first non-empty bucket from now's on).
     fn next_bucket(&self) -> Option<(SimTime, usize)> {
         if self.in_ring == 0 {
             return None;
         }
-        let start = (self.now.0 % WINDOW_US) as usize;
-        let (word, bit) = (start / 64, start % 64);
-        // Now's word from now's bit, the other words, then now's word before now's bit (due
-        // a whole window later).
-        let here = self.busy.get(word)? & (u64::MAX << bit);
-        let others = (1..WORDS).map(|k| (word + k) % WORDS);
-        let others = others.filter_map(|w| Some((w, *self.busy.get(w)?)));
-        let before = self.busy.get(word)? & !(u64::MAX << bit);
-        let (word, bits) = std::iter::once((word, here))
-            .chain(others)
-            .chain(std::iter::once((word, before)))
-            .find(|(_, bits)| *bits != 0)?;
-        let bucket = word * 64 + bits.trailing_zeros() as usize;
-        let slot = self.first.get(bucket)?;
-        Some((self.slots.get(*slot as usize)?.time, bucket))
+        let ring = self.ring.as_deref()?;
+        let bucket = ring.next_busy(bucket(self.now))?;
+        let slot = ring.first(bucket)?;
+        Some((self.slots.get(slot as usize)?.time, bucket))
     }
 
     /// Numbers the heap's events from 0 again, in their order, so that sequence numbers fit in
@@ -469,6 +494,8 @@ mod tests {
                         model.retain(|m| Some(*m) != want);
                         assert_eq!(s.pop().map(|(t, e)| (t.0, e)), want, "limit {limit}");
                     }
+                    // A copy (a checkpoint restored) goes on in the same order.
+                    3 if n % 8 == 0 => s = s.clone(),
                     2 if n % 5 == 0 => {
                         let to = model.iter().map(|m| m.0).min().unwrap_or(s.now().0);
                         let to = s.now().0.max(to.saturating_sub(1));
@@ -486,10 +513,14 @@ mod tests {
                 assert_eq!(s.peek_time(), first);
             }
             model.sort();
+            let mut copy = s.clone();
             let rest: Vec<(u64, u32)> =
                 std::iter::from_fn(|| s.pop().map(|(t, e)| (t.0, e))).collect();
             assert_eq!(rest, model);
-            assert_eq!(s.next_seq < far, limit < SEQ_LIMIT);
+            let rest: Vec<(u64, u32)> =
+                std::iter::from_fn(|| copy.pop().map(|(t, e)| (t.0, e))).collect();
+            assert_eq!(rest, model);
+            assert_eq!(s.next_seq < far, limit < SEQ_LIMIT, "limit {limit}");
         }
     }
 }
