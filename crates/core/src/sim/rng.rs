@@ -88,6 +88,8 @@ pub enum Dist {
 }
 
 impl Dist {
+    /// Inlined: most draws are fixed latencies, which then cost no call.
+    #[inline]
     pub fn sample(&self, rng: &mut Rng) -> u64 {
         match *self {
             Dist::Fixed(us) => us,

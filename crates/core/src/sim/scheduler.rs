@@ -7,6 +7,9 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::fmt;
 
+mod ring;
+use ring::Ring;
+
 /// Virtual time in microseconds since the start of the simulation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct SimTime(pub u64);
@@ -64,18 +67,46 @@ impl std::error::Error for ScheduleError {}
 
 /// A priority queue of events of type `E` with a clock.
 ///
-/// The heap holds only small keys (time, then sequence number and slot in one word); the events
-/// wait in a slab of slots reused through a free list. A sift then moves 16 bytes instead of a
-/// whole event and compares one 128-bit number, and each event is written and read once.
-#[derive(Debug, Clone)]
+/// Events due within [`WINDOW_US`] of now wait in a calendar ([`Ring`]): one FIFO per
+/// microsecond, with a bitmap of the non-empty ones. Events at one instant are taken in the
+/// order they were scheduled because each instant's FIFO is in that order; taking the next
+/// event is finding the next set bit, and no event is compared with another. Events further
+/// ahead wait in a binary heap of small keys (time, then sequence number and slot in one word)
+/// and move to the ring, in heap order, as soon as the clock brings them within the window:
+/// before any event scheduled later can join them at their instant.
+///
+/// Every event waits in a slot of a slab reused through a free list; a ring FIFO links slots.
+#[derive(Debug)]
 pub struct Scheduler<E> {
+    /// Events due at or after `now + WINDOW_US` (when they were scheduled).
     heap: BinaryHeap<Key>,
-    slots: Vec<Option<E>>,
+    slots: Vec<Slot<E>>,
     free: Vec<u32>,
+    /// `None` in a copy until it is used (see [`Scheduler::clone`]).
+    ring: Option<Box<Ring>>,
+    /// Events in the ring.
+    in_ring: usize,
+    /// The time and bucket of the ring's first event.
+    soonest: Option<(SimTime, usize)>,
     next_seq: u64,
     /// [`SEQ_LIMIT`]; lower in tests, so that they exercise renumbering.
     seq_limit: u64,
     now: SimTime,
+}
+
+/// How far ahead (µs) events go straight to the ring: a power of two, beyond the usual
+/// latencies and processing times, small enough to scan.
+pub const WINDOW_US: u64 = 1 << 12;
+
+/// No slot: the end of a FIFO.
+const NONE: u32 = u32::MAX;
+
+/// A pending event, its time, and the next slot in its ring FIFO.
+#[derive(Debug, Clone)]
+struct Slot<E> {
+    time: SimTime,
+    next: u32,
+    event: Option<E>,
 }
 
 impl<E> Default for Scheduler<E> {
@@ -84,11 +115,57 @@ impl<E> Default for Scheduler<E> {
             heap: BinaryHeap::new(),
             slots: Vec::new(),
             free: Vec::new(),
+            ring: Some(Ring::new()),
+            in_ring: 0,
+            soonest: None,
             next_seq: 0,
             seq_limit: SEQ_LIMIT,
             now: SimTime::ZERO,
         }
     }
+}
+
+/// A copy (a checkpoint) keeps every pending event in the heap, numbered in the ring's order
+/// after the heap's own (the ring's are all due before them): the ring's tables, 32 KB, are
+/// made again and filled from the heap when the copy is next used.
+impl<E: Clone> Clone for Scheduler<E> {
+    fn clone(&self) -> Self {
+        let mut copy = Scheduler {
+            heap: self.heap.clone(),
+            slots: self.slots.clone(),
+            free: self.free.clone(),
+            ring: None,
+            in_ring: 0,
+            soonest: None,
+            next_seq: self.next_seq,
+            seq_limit: self.seq_limit,
+            now: self.now,
+        };
+        let start = bucket(self.now);
+        let ring = self.ring.as_deref().map(|r| r.in_order(start, &self.slots));
+        let ring = ring.unwrap_or_default();
+        // Renumbered once, if at all: the copy's events all fit below the limit.
+        if copy.next_seq + ring.len() as u64 >= copy.seq_limit {
+            copy.renumber();
+        }
+        for slot in ring {
+            if let Some(place) = copy.slots.get_mut(slot as usize) {
+                place.next = NONE;
+                let order = (copy.next_seq << 32) | u64::from(slot);
+                copy.heap.push(Key {
+                    time: place.time,
+                    order,
+                });
+                copy.next_seq += 1;
+            }
+        }
+        copy
+    }
+}
+
+/// The ring's bucket of an instant.
+fn bucket(time: SimTime) -> usize {
+    (time.0 % WINDOW_US) as usize
 }
 
 impl<E> Scheduler<E> {
@@ -97,11 +174,11 @@ impl<E> Scheduler<E> {
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.in_ring
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
     /// Schedules `event` at `at` (not before now).
@@ -120,22 +197,44 @@ impl<E> Scheduler<E> {
 
     /// The events waiting, in no particular order.
     pub(crate) fn pending(&self) -> impl Iterator<Item = &E> {
-        self.slots.iter().flatten()
+        self.slots.iter().filter_map(|s| s.event.as_ref())
     }
 
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|k| k.time)
+        match self.soonest {
+            Some((time, _)) => Some(time),
+            None => self.heap.peek().map(|k| k.time),
+        }
     }
 
     /// Takes the next event and moves the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let key = self.heap.pop()?;
-        self.now = key.time;
-        let slot = key.slot();
-        let event = self.slots.get_mut(slot as usize)?.take()?;
+        if self.ring.is_none() {
+            self.unpack();
+        }
+        if self.soonest.is_none() {
+            // Nothing within the window: the clock jumps to the heap's first, which the
+            // window then takes in.
+            self.now = self.heap.peek()?.time;
+            self.take_in();
+        }
+        let (_, bucket) = self.soonest?;
+        let ring = self.ring.as_deref_mut()?;
+        let slot = ring.first(bucket)?;
+        let place = self.slots.get_mut(slot as usize)?;
+        let (time, next) = (place.time, place.next);
+        let event = place.event.take()?;
         self.free.push(slot);
-        Some((key.time, event))
+        self.in_ring -= 1;
+        self.now = time;
+        if ring.advance(bucket, next) {
+            self.soonest = self.next_bucket();
+        }
+        if self.heap_in_window() {
+            self.take_in();
+        }
+        Some((time, event))
     }
 
     /// Moves the clock forward to `t` without taking an event (after the events up to `t`).
@@ -146,25 +245,50 @@ impl<E> Scheduler<E> {
                 now: self.now,
             });
         }
+        if self.ring.is_none() {
+            self.unpack();
+        }
         self.now = t;
+        self.take_in();
+        // The ring's first is still its first: no event was due before `t`.
         Ok(())
     }
 
     fn push(&mut self, time: SimTime, event: E) {
+        if self.ring.is_none() {
+            self.unpack();
+        }
         let slot = match self.free.pop() {
             Some(slot) => {
+                // Written field by field: a whole `Slot` would be built aside, then copied.
                 if let Some(place) = self.slots.get_mut(slot as usize) {
-                    *place = Some(event);
+                    place.time = time;
+                    place.next = NONE;
+                    place.event = Some(event);
                 }
                 slot
             }
             None => {
                 // Slots are as many as events pending at once: far below 2^32 in memory.
                 let slot = self.slots.len() as u32;
-                self.slots.push(Some(event));
+                let event = Some(event);
+                self.slots.push(Slot {
+                    time,
+                    next: NONE,
+                    event,
+                });
                 slot
             }
         };
+        if time.0 - self.now.0 < WINDOW_US {
+            self.append(time, slot);
+        } else {
+            self.push_key(time, slot);
+        }
+    }
+
+    /// Puts `slot` (due at `time`) in the heap, after every event scheduled before it.
+    fn push_key(&mut self, time: SimTime, slot: u32) {
         if self.next_seq >= self.seq_limit {
             self.renumber();
         }
@@ -175,8 +299,53 @@ impl<E> Scheduler<E> {
         self.next_seq += 1;
     }
 
-    /// Numbers the pending events from 0 again, in their order, so that sequence numbers fit in
-    /// the upper half of [`Key::order`] (once every 2^32 events: cheap next to them).
+    /// Links `slot` (due at `time`, within the window) at the end of its instant's FIFO.
+    fn append(&mut self, time: SimTime, slot: u32) {
+        let ring = self.ring.get_or_insert_with(Ring::new);
+        ring.append(bucket(time), slot, &mut self.slots);
+        self.in_ring += 1;
+        if self.soonest.is_none_or(|(soonest, _)| time < soonest) {
+            self.soonest = Some((time, bucket(time)));
+        }
+    }
+
+    /// A copy's first use: the ring again, with what falls due within the window.
+    #[cold]
+    fn unpack(&mut self) {
+        self.ring = Some(Ring::new());
+        self.take_in();
+    }
+
+    /// Moves the heap's events that the window now reaches to the ring, in their order.
+    #[inline(never)]
+    fn take_in(&mut self) {
+        while self.heap_in_window() {
+            if let Some(key) = self.heap.pop() {
+                self.append(key.time, key.slot());
+            }
+        }
+    }
+
+    /// Whether the heap's first event is within the window (it then belongs in the ring).
+    fn heap_in_window(&self) -> bool {
+        (self.heap.peek()).is_some_and(|k| k.time.0 - self.now.0 < WINDOW_US)
+    }
+
+    /// The time and bucket of the ring's first event (every event in the ring is due within
+    /// the window, so the first non-empty bucket from now's on).
+    fn next_bucket(&self) -> Option<(SimTime, usize)> {
+        if self.in_ring == 0 {
+            return None;
+        }
+        let ring = self.ring.as_deref()?;
+        let bucket = ring.next_busy(bucket(self.now))?;
+        let slot = ring.first(bucket)?;
+        Some((self.slots.get(slot as usize)?.time, bucket))
+    }
+
+    /// Numbers the heap's events from 0 again, in their order, so that sequence numbers fit in
+    /// the upper half of [`Key::order`] (once every 2^32 events: cheap next to them). The ring
+    /// needs none: its order is its FIFOs'.
     fn renumber(&mut self) {
         // Ascending by `Key`'s order: the latest event first.
         let mut keys = std::mem::take(&mut self.heap).into_sorted_vec();
@@ -279,34 +448,84 @@ mod tests {
         assert!(s.advance_to(SimTime(3)).is_err());
     }
 
-    /// Against a model (time, then insertion number), with sequence numbers running out early
-    /// and often.
+    /// An event scheduled beyond the window, then one at the same instant once the window
+    /// reaches it: the first goes first, as it was scheduled first.
+    #[test]
+    fn events_from_beyond_the_window_keep_their_turn() {
+        let mut s = Scheduler::default();
+        let far = SimTime(WINDOW_US + 5);
+        s.schedule(far, "a").unwrap();
+        s.schedule(SimTime(10), "x").unwrap();
+        assert_eq!(s.pop(), Some((SimTime(10), "x")));
+        s.schedule(far, "b").unwrap();
+        s.schedule(SimTime(3 * WINDOW_US), "d").unwrap();
+        s.schedule(far, "c").unwrap();
+        assert_eq!(s.peek_time(), Some(far));
+        let order: Vec<_> = std::iter::from_fn(|| s.pop()).collect();
+        let far_d = SimTime(3 * WINDOW_US);
+        assert_eq!(order, [(far, "a"), (far, "b"), (far, "c"), (far_d, "d")]);
+        s.advance_to(SimTime(10 * WINDOW_US)).unwrap();
+        s.schedule_in(WINDOW_US - 1, "e");
+        assert_eq!(s.pop(), Some((SimTime(11 * WINDOW_US - 1), "e")));
+    }
+
+    /// Against a model (time, then insertion number), with delays within and beyond the
+    /// window, clock jumps, and sequence numbers running out early and often.
     #[test]
     fn renumbering_keeps_the_order() {
+        let delays = [
+            0,
+            1,
+            2,
+            7,
+            WINDOW_US - 1,
+            WINDOW_US,
+            WINDOW_US + 1,
+            3 * WINDOW_US,
+        ];
         for limit in [3, 8, SEQ_LIMIT] {
             let mut s = Scheduler {
                 seq_limit: limit,
                 ..Scheduler::default()
             };
             let mut model: Vec<(u64, u32)> = Vec::new();
+            let mut far = 0;
             let mut x = 7u64;
-            for n in 0..600u32 {
+            for n in 0..3000u32 {
                 x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                if x >> 62 == 0 {
-                    let want = model.iter().copied().min();
-                    model.retain(|m| Some(*m) != want);
-                    assert_eq!(s.pop().map(|(t, e)| (t.0, e)), want, "limit {limit}");
-                } else {
-                    let t = s.now().0 + (x >> 40) % 3;
-                    s.schedule(SimTime(t), n).unwrap();
-                    model.push((t, n));
+                match x >> 61 {
+                    0 | 1 => {
+                        let want = model.iter().copied().min();
+                        model.retain(|m| Some(*m) != want);
+                        assert_eq!(s.pop().map(|(t, e)| (t.0, e)), want, "limit {limit}");
+                    }
+                    // A copy (a checkpoint restored) goes on in the same order.
+                    3 if n % 8 == 0 => s = s.clone(),
+                    2 if n % 5 == 0 => {
+                        let to = model.iter().map(|m| m.0).min().unwrap_or(s.now().0);
+                        let to = s.now().0.max(to.saturating_sub(1));
+                        s.advance_to(SimTime(to)).unwrap();
+                    }
+                    _ => {
+                        let delay = delays[(x >> 40) as usize % delays.len()];
+                        far += u64::from(delay >= WINDOW_US);
+                        s.schedule_in(delay, n);
+                        model.push((s.now().0 + delay, n));
+                    }
                 }
+                assert_eq!(s.len(), model.len());
+                let first = model.iter().map(|m| SimTime(m.0)).min();
+                assert_eq!(s.peek_time(), first);
             }
             model.sort();
+            let mut copy = s.clone();
             let rest: Vec<(u64, u32)> =
                 std::iter::from_fn(|| s.pop().map(|(t, e)| (t.0, e))).collect();
             assert_eq!(rest, model);
-            assert_eq!(s.next_seq < 450, limit < SEQ_LIMIT);
+            let rest: Vec<(u64, u32)> =
+                std::iter::from_fn(|| copy.pop().map(|(t, e)| (t.0, e))).collect();
+            assert_eq!(rest, model);
+            assert_eq!(s.next_seq < far, limit < SEQ_LIMIT, "limit {limit}");
         }
     }
 }
