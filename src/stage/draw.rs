@@ -5,8 +5,6 @@
 //! Through the composed transform: what lies off the canvas is skipped, and nodes too small to
 //! name are drawn without text. It reads a [`Frame`]; it never touches the simulation or Yew.
 
-use std::collections::BTreeSet;
-
 use rustc_hash::FxHashMap as HashMap;
 use std::f64::consts::PI;
 
@@ -35,7 +33,7 @@ pub struct Frame<'a> {
     /// Ready and unacked per queue node.
     pub depths: &'a [(NodeId, u64, u64)],
     pub flights: &'a [TraceEvent],
-    pub pause_points: &'a BTreeSet<NodeId>,
+    pub pause_points: &'a [NodeId],
     pub selection: Option<Selection>,
     /// The nodes whose text is written, and how, sorted (`names::named`).
     pub named: &'a [(NodeId, Text)],

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use switchyard_core::Destination;
+use switchyard_core::order::json_text;
 use switchyard_core::sim::{ConsumerId, NodeId, NodeKind, Simulation};
 
 use crate::stage::geometry::clamp;
@@ -358,7 +359,7 @@ fn binding_label(key: &str, arguments: &switchyard_core::Table) -> String {
     }
     let mut parts: Vec<String> = arguments
         .iter()
-        .map(|(k, v)| format!("{k}={}", v.to_json()).replace('"', ""))
+        .map(|(k, v)| format!("{k}={}", json_text(&v.to_json())).replace('"', ""))
         .collect();
     switchyard_core::order::sort_by(&mut parts, Ord::cmp);
     parts.join(", ")
