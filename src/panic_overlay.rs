@@ -5,9 +5,11 @@ use wasm_bindgen::JsCast;
 
 pub const OVERLAY_ID: &str = "panic-overlay";
 
-/// Replaces the default panic hook with one that logs and shows the overlay.
+/// Replaces the default panic hook with one that logs and shows the overlay. Through Yew's
+/// `set_custom_panic_hook`: a plain `std::panic::set_hook` is overwritten by Yew's default
+/// (`console_error_panic_hook`) when the app is rendered, and the overlay never showed.
 pub fn install() {
-    std::panic::set_hook(Box::new(|info| {
+    yew::set_custom_panic_hook(Box::new(|info| {
         let message = info.to_string();
         web_sys::console::error_1(&format!("Switchyard crashed: {message}").into());
         show(&message);

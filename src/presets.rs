@@ -1,4 +1,5 @@
-//! The presets shipped with the app: scenario files from `scenarios/`, compiled in. The first
+//! The presets shipped with the app: scenario files from `scenarios/`, compiled in (as
+//! `build.rs` copies them, without the whitespace between tokens). The first
 //! one opens when there is nothing to restore. Adding a preset is one line here and one file
 //! there; the e2e test loads every one.
 
@@ -14,22 +15,22 @@ pub struct Preset {
 /// Every preset, in the order the picker lists them.
 #[rustfmt::skip]
 pub const PRESETS: &[Preset] = &[
-    Preset { id: "orders-topic", json: include_str!("../scenarios/orders-topic.json") },
-    Preset { id: "employee-created", json: include_str!("../scenarios/employee-created.json") },
-    Preset { id: "retry-backoff", json: include_str!("../scenarios/retry-backoff.json") },
-    Preset { id: "event-sourcing", json: include_str!("../scenarios/event-sourcing.json") },
-    Preset { id: "live-match", json: include_str!("../scenarios/live-match.json") },
-    Preset { id: "tutorial-1-hello-world", json: include_str!("../scenarios/tutorial-1-hello-world.json") },
-    Preset { id: "tutorial-2-work-queues", json: include_str!("../scenarios/tutorial-2-work-queues.json") },
-    Preset { id: "tutorial-3-publish-subscribe", json: include_str!("../scenarios/tutorial-3-publish-subscribe.json") },
-    Preset { id: "tutorial-4-routing", json: include_str!("../scenarios/tutorial-4-routing.json") },
-    Preset { id: "tutorial-5-topics", json: include_str!("../scenarios/tutorial-5-topics.json") },
-    Preset { id: "tutorial-6-rpc", json: include_str!("../scenarios/tutorial-6-rpc.json") },
-    Preset { id: "payment-flow", json: include_str!("../scenarios/payment-flow.json") },
-    Preset { id: "saga", json: include_str!("../scenarios/saga.json") },
-    Preset { id: "circuit-breaker", json: include_str!("../scenarios/circuit-breaker.json") },
+    Preset { id: "orders-topic", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/orders-topic.json")) },
+    Preset { id: "employee-created", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/employee-created.json")) },
+    Preset { id: "retry-backoff", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/retry-backoff.json")) },
+    Preset { id: "event-sourcing", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/event-sourcing.json")) },
+    Preset { id: "live-match", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/live-match.json")) },
+    Preset { id: "tutorial-1-hello-world", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/tutorial-1-hello-world.json")) },
+    Preset { id: "tutorial-2-work-queues", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/tutorial-2-work-queues.json")) },
+    Preset { id: "tutorial-3-publish-subscribe", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/tutorial-3-publish-subscribe.json")) },
+    Preset { id: "tutorial-4-routing", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/tutorial-4-routing.json")) },
+    Preset { id: "tutorial-5-topics", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/tutorial-5-topics.json")) },
+    Preset { id: "tutorial-6-rpc", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/tutorial-6-rpc.json")) },
+    Preset { id: "payment-flow", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/payment-flow.json")) },
+    Preset { id: "saga", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/saga.json")) },
+    Preset { id: "circuit-breaker", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/circuit-breaker.json")) },
     // The animation's benchmark (scripts/bench-app.sh): 2,000 messages in flight.
-    Preset { id: "stress", json: include_str!("../scenarios/stress.json") },
+    Preset { id: "stress", json: include_str!(concat!(env!("OUT_DIR"), "/scenarios/stress.json")) },
 ];
 
 /// The preset with this id.
@@ -101,6 +102,23 @@ mod tests {
                 "{}",
                 d.description
             );
+        }
+    }
+
+    #[test]
+    fn a_preset_is_its_file_without_whitespace() {
+        for preset in PRESETS {
+            let path = format!(
+                "{}/scenarios/{}.json",
+                env!("CARGO_MANIFEST_DIR"),
+                preset.id
+            );
+            let file = std::fs::read_to_string(path).expect("the preset's file");
+            let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("JSON");
+            assert_eq!(parse(preset.json), parse(&file), "{}", preset.id);
+            let spaces = |text: &str| text.chars().filter(|c| c.is_whitespace()).count();
+            assert!(preset.json.len() < file.len(), "{}", preset.id);
+            assert!(spaces(preset.json) < spaces(&file), "{}", preset.id);
         }
     }
 }

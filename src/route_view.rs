@@ -280,7 +280,7 @@ fn headers_table(explanation: &headers::Explanation) -> Html {
                             <td><code>{ &arg.name }</code></td>
                             <td>{ expected }</td>
                             <td>{ header }</td>
-                            <td>{ format!("{:?}", arg.outcome).to_lowercase() }</td>
+                            <td>{ arg.outcome.word() }</td>
                         </tr>
                     }
                 }) }

@@ -41,7 +41,7 @@ impl Session {
                 map.insert("style".to_owned(), json!(style.name()));
             }
         }
-        obj.to_string()
+        switchyard_core::order::json_text(&obj)
     }
 
     /// Reads a saved session; the error says what is wrong with it.

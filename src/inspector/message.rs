@@ -188,8 +188,11 @@ const SHOWN_BODY: usize = 4096;
 fn body(bytes: &[u8], content_type: Option<&str>) -> Html {
     let json = content_type.is_some_and(|t| t.ends_with("json")) && bytes.len() <= SHOWN_BODY;
     let pretty = json
-        .then(|| serde_json::from_slice::<serde_json::Value>(bytes).ok())
+        // from_str rather than from_slice: one serde_json reader in the bundle, not two (a
+        // body that is not UTF-8 is not JSON either way).
+        .then(|| std::str::from_utf8(bytes).ok())
         .flatten()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
         .and_then(|v| serde_json::to_string_pretty(&v).ok());
     match pretty {
         Some(text) => html! { <pre class="body">{ text }</pre> },

@@ -91,7 +91,7 @@ pub(super) fn place_columns(shapes: &mut [Shape], columns: &[Vec<usize>]) {
     let tallest = rows as f64;
     let width = used.len().saturating_sub(1) as f64 * COLUMN;
     let spread = width / (WIDE * (tallest - 1.0).max(1.0));
-    let row_gap = spread.clamp(ROW, 2.0 * ROW);
+    let row_gap = crate::stage::geometry::clamp(spread, ROW, 2.0 * ROW);
     let mut x = 0.0;
     for column in used {
         // A shorter column spreads its rows evenly over the tallest one's height (one row sits

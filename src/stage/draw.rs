@@ -5,8 +5,6 @@
 //! Through the composed transform: what lies off the canvas is skipped, and nodes too small to
 //! name are drawn without text. It reads a [`Frame`]; it never touches the simulation or Yew.
 
-use std::collections::BTreeSet;
-
 use rustc_hash::FxHashMap as HashMap;
 use std::f64::consts::PI;
 
@@ -35,7 +33,7 @@ pub struct Frame<'a> {
     /// Ready and unacked per queue node.
     pub depths: &'a [(NodeId, u64, u64)],
     pub flights: &'a [TraceEvent],
-    pub pause_points: &'a BTreeSet<NodeId>,
+    pub pause_points: &'a [NodeId],
     pub selection: Option<Selection>,
     /// The nodes whose text is written, and how, sorted (`names::named`).
     pub named: &'a [(NodeId, Text)],
@@ -424,10 +422,21 @@ fn dashed(ctx: &Ctx, on: bool) {
     let _ = ctx.set_line_dash(&dash);
 }
 
+/// The hexagon's corners on the unit circle: `((PI / 3.0 * k).cos(), (PI / 3.0 * k).sin())`
+/// for k = 0..6, the very values (a test checks), so the bundle links no sine and cosine and
+/// their argument reduction (5 KB) for the one shape that turns.
+const HEX_CORNERS: [(f64, f64); 6] = [
+    (1.0, 0.0),
+    (0.5000000000000001, 0.8660254037844386),
+    (-0.4999999999999998, 0.8660254037844387),
+    (-1.0, 1.2246467991473532e-16),
+    (-0.5000000000000004, -0.8660254037844384),
+    (0.49999999999999933, -0.866025403784439),
+];
+
 fn hexagon(ctx: &Ctx, x: f64, y: f64, r: f64) {
-    for i in 0..6 {
-        let a = PI / 3.0 * f64::from(i);
-        let (px, py) = (x + r * a.cos(), y + r * a.sin());
+    for (i, (cos, sin)) in HEX_CORNERS.iter().enumerate() {
+        let (px, py) = (x + r * cos, y + r * sin);
         if i == 0 {
             ctx.move_to(px, py)
         } else {
@@ -514,5 +523,18 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
             format!("{ready} ready")
         };
         let _ = ctx.fill_text(&depth, x, y0 + h + 6.0 + 16.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_corners_are_the_sines_and_cosines() {
+        for (k, corner) in HEX_CORNERS.iter().enumerate() {
+            let a = PI / 3.0 * k as f64;
+            assert_eq!(*corner, (a.cos(), a.sin()), "corner {k}");
+        }
     }
 }

@@ -143,9 +143,9 @@ impl Loop {
 
     fn frame(&mut self, ts: f64) {
         let started = now_ms();
-        let dt = self
-            .last_ts
-            .map_or(0.0, |last| (ts - last).clamp(0.0, MAX_FRAME_MS));
+        let dt = self.last_ts.map_or(0.0, |last| {
+            crate::stage::geometry::clamp(ts - last, 0.0, MAX_FRAME_MS)
+        });
         self.last_ts = Some(ts);
         let (playing, speed) = {
             let l = self.live.borrow();

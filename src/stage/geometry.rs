@@ -27,7 +27,25 @@ pub fn progress(edge: &Edge, at: SimTime, min_span: u64) -> f64 {
     if span == 0 {
         return 1.0;
     }
-    (at.0.saturating_sub(edge.depart.0) as f64 / span as f64).clamp(0.0, 1.0)
+    clamp(
+        at.0.saturating_sub(edge.depart.0) as f64 / span as f64,
+        0.0,
+        1.0,
+    )
+}
+
+/// `x.clamp(lo, hi)` without the float printer: `f64::clamp`'s assertion formats both bounds
+/// with `{:?}`, which links ~12 KB of float formatting into the bundle for one panic message.
+/// Same results and the same panic (on `lo > hi` or a NaN bound), only a shorter message.
+pub fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
+    assert!(lo <= hi, "clamp: min > max, or either was NaN");
+    if x < lo {
+        lo
+    } else if x > hi {
+        hi
+    } else {
+        x
+    }
 }
 
 /// The point a fraction `f` of the way from `a` to `b`.

@@ -9,8 +9,6 @@
 //! frame of a zoom or a pan. While the view moves, a layer that was slow to paint is shown as it
 //! was painted, moved and scaled to the new view, and repainted once the view rests.
 
-use std::collections::BTreeSet;
-
 use switchyard_core::sim::NodeId;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d as Ctx, HtmlCanvasElement};
@@ -42,7 +40,8 @@ pub struct LayerKey {
     /// The palette's changes.
     pub theme: u64,
     pub selection: Option<Selection>,
-    pub pause_points: BTreeSet<NodeId>,
+    /// Sorted (so equal sets compare equal).
+    pub pause_points: Vec<NodeId>,
     pub scene: u64,
 }
 
@@ -221,7 +220,7 @@ mod tests {
             size: SIZE,
             theme: 0,
             selection,
-            pause_points: BTreeSet::new(),
+            pause_points: Vec::new(),
             scene: 1,
         }
     }

@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 
 use switchyard_core::Destination;
+use switchyard_core::order::json_text;
 use switchyard_core::sim::{ConsumerId, NodeId, NodeKind, Simulation};
+
+use crate::stage::geometry::clamp;
 
 /// One node as drawn, in layout units.
 #[derive(Debug, Clone, PartialEq)]
@@ -356,7 +359,7 @@ fn binding_label(key: &str, arguments: &switchyard_core::Table) -> String {
     }
     let mut parts: Vec<String> = arguments
         .iter()
-        .map(|(k, v)| format!("{k}={}", v.to_json()).replace('"', ""))
+        .map(|(k, v)| format!("{k}={}", json_text(&v.to_json())).replace('"', ""))
         .collect();
     switchyard_core::order::sort_by(&mut parts, Ord::cmp);
     parts.join(", ")
@@ -430,7 +433,7 @@ impl Fit {
             scene,
             width,
             height,
-            (beside + 8.0).clamp(MARGIN_X, width / 3.0),
+            clamp(beside + 8.0, MARGIN_X, width / 3.0),
         )
     }
 
@@ -440,9 +443,11 @@ impl Fit {
         let margin_y = 70.0;
         let w = (x1 - x0).max(1.0);
         let h = (y1 - y0).max(1.0);
-        let scale = ((width - MARGIN_X - right) / w)
-            .min((height - 2.0 * margin_y) / h)
-            .clamp(1e-4, MAX_FIT);
+        let scale = clamp(
+            ((width - MARGIN_X - right) / w).min((height - 2.0 * margin_y) / h),
+            1e-4,
+            MAX_FIT,
+        );
         Fit {
             scale,
             dx: (width - right + MARGIN_X - w * scale) / 2.0 - x0 * scale,
@@ -461,7 +466,7 @@ impl Fit {
     pub fn radius(&self) -> f64 {
         let least = MIN_RADIUS.min(ROW * self.scale * 0.4);
         let most = MAX_RADIUS * self.zoom.max(1.0);
-        (RADIUS * self.scale).clamp(least, most.max(least))
+        clamp(RADIUS * self.scale, least, most.max(least))
     }
 
     /// Whether nodes are drawn large enough to write their names and numbers.

@@ -2,7 +2,6 @@
 //! ring and a count) and, with reduced motion, the nodes messages are heading to (a ring and
 //! how many), instead of flying dots. It reads a [`Frame`]; it never touches the simulation.
 
-use std::collections::BTreeMap;
 use std::f64::consts::PI;
 
 use switchyard_core::sim::{NodeId, NodeKind};
@@ -40,18 +39,19 @@ pub fn waiting(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, r: f64) {
 
 /// Reduced motion: ring each node messages are heading to and count them.
 pub fn arrivals(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, r: f64) {
-    let mut heading: BTreeMap<NodeId, usize> = BTreeMap::new();
-    for e in frame.flights {
-        if let Some(edge) = e.edge {
-            *heading.entry(edge.to).or_default() += 1;
-        }
-    }
+    // The destinations sorted and counted in runs, in id order as a map would give them (a
+    // map of this type would compile another B-tree into the bundle, a sort another sort).
+    let mut heading: Vec<NodeId> = (frame.flights.iter())
+        .filter_map(|e| e.edge.as_ref().map(|edge| edge.to))
+        .collect();
+    switchyard_core::order::sort_by_key(&mut heading, |id| *id);
+    let runs = heading.chunk_by(|a, b| a == b);
     ctx.set_stroke_style_str(&palette.brand);
     ctx.set_line_width(3.0);
     ctx.set_font("700 13px system-ui, sans-serif");
     ctx.set_text_align("left");
     ctx.set_text_baseline("middle");
-    for (node, n) in heading {
+    for (node, n) in runs.filter_map(|run| Some((*run.first()?, run.len()))) {
         let Some(s) = frame.scene.shape(node) else {
             continue;
         };

@@ -132,7 +132,9 @@ pub fn named(
             out.push((s.id, how));
         }
     }
-    out.sort_unstable_by_key(|(id, _)| *id);
+    // The shared sort (one id per shape, so stable or not is the same order): a sort of
+    // this element type would compile another copy of the standard sort into the bundle.
+    switchyard_core::order::sort_by_key(&mut out, |(id, _)| *id);
     out
 }
 

@@ -116,7 +116,7 @@ impl Painter {
             size: look.size,
             theme: look.theme,
             selection: look.selection,
-            pause_points: p.pause_points().clone(),
+            pause_points: p.pause_points().to_vec(),
             scene: look.scene_changes,
         };
         let still = (self.layer.as_ref()).map(|l| l.shown_for(&still_key, *fit, moving));

@@ -5,8 +5,6 @@
 //! here"), steps one event forward and back, seeks and resets. It drives the core; it knows
 //! nothing of the browser or of Yew.
 
-use std::collections::BTreeSet;
-
 use switchyard_core::MessageId;
 use switchyard_core::sim::rng::Dist;
 use switchyard_core::sim::{NodeId, SimTime, Simulation, TraceEvent, TraceKind};
@@ -44,7 +42,8 @@ pub struct Player {
     /// The longest hop: how far back `in_flight` looks.
     horizon: u64,
     furthest: u64,
-    pause_at: BTreeSet<NodeId>,
+    /// Sorted, no repeats (a set; a `BTreeSet` would link a B-tree for a handful of ids).
+    pause_at: Vec<NodeId>,
     /// What each step forward replaced, so stepping back restores it exactly.
     history: Vec<Undo>,
 }
@@ -72,7 +71,7 @@ impl Player {
             lead,
             horizon,
             furthest: 0,
-            pause_at: BTreeSet::new(),
+            pause_at: Vec::new(),
             history: Vec::new(),
         }
     }
@@ -100,17 +99,22 @@ impl Player {
         self.sim.get().map_or(0, |s| s.steps())
     }
 
-    pub fn pause_points(&self) -> &BTreeSet<NodeId> {
+    /// The pause points, sorted.
+    pub fn pause_points(&self) -> &[NodeId] {
         &self.pause_at
     }
 
     /// Adds or removes a pause point; gives whether it is now set.
     pub fn toggle_pause_point(&mut self, node: NodeId) -> bool {
-        if self.pause_at.remove(&node) {
-            false
-        } else {
-            self.pause_at.insert(node);
-            true
+        match self.pause_at.binary_search(&node) {
+            Ok(i) => {
+                self.pause_at.remove(i);
+                false
+            }
+            Err(i) => {
+                self.pause_at.insert(i, node);
+                true
+            }
         }
     }
 

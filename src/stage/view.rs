@@ -73,7 +73,7 @@ impl View {
             return *self;
         }
         let (least, most) = View::limits(base);
-        let zoom = (self.zoom * factor).clamp(least, most);
+        let zoom = crate::stage::geometry::clamp(self.zoom * factor, least, most);
         let ratio = zoom / self.zoom;
         // The point relative to the centre, and the pan keeping it under the same pixel.
         let (qx, qy) = (at.0 - size.0 / 2.0, at.1 - size.1 / 2.0);
@@ -135,7 +135,7 @@ pub fn wheel_factor(delta_y: f64, delta_mode: u32, ctrl: bool) -> f64 {
     };
     let per_pixel = if ctrl { 0.01 } else { 0.0025 };
     // At most about one button press per event, however fast the wheel spins.
-    (-(pixels * per_pixel).clamp(-0.5, 0.5)).exp()
+    (-crate::stage::geometry::clamp(pixels * per_pixel, -0.5, 0.5)).exp()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::exchange::{self, ExchangeType};
 use crate::message::KeySource;
+use crate::order::json_text;
 use crate::topology::{Destination, Exchange};
 use crate::value::Table;
 
@@ -140,7 +141,7 @@ impl fmt::Display for RouteExplanation {
             .collect();
         writeln!(f, " with {}", keys.join(", "))?;
         if !self.headers.is_empty() {
-            writeln!(f, "  headers: {}", self.headers.to_json())?;
+            writeln!(f, "  headers: {}", json_text(&self.headers.to_json()))?;
         }
         for visit in &self.visits {
             write!(f, "{visit}")?;

@@ -4,6 +4,8 @@
 //! [`sort_by`] sorts a permutation of indices with a dynamic comparison, so the standard sort is
 //! compiled once, and then moves the items along the permutation's cycles. It is stable.
 //! [`object`] builds a JSON object by inserting (the last of equal keys wins, as in `collect`).
+//! [`json_text`] writes JSON as `Display` does, without linking `Display for Value` (a third
+//! and fourth copy of serde_json's writer: through a `fmt::Formatter`, compact and pretty).
 //!
 //! Not for hot paths: each comparison is a dynamic call through the indices.
 
@@ -38,6 +40,11 @@ pub fn map(pairs: impl IntoIterator<Item = (String, Json)>) -> Map<String, Json>
         map.insert(k, v);
     }
     map
+}
+
+/// `json` as compact text: what `json.to_string()` gives (a `Value` always serializes).
+pub fn json_text(json: &Json) -> String {
+    serde_json::to_string(json).unwrap_or_default()
 }
 
 /// The indices `0..len` in sorted order: the one compiled copy of the standard sort.

@@ -4,6 +4,7 @@
 
 use regex_lite::Regex;
 
+use crate::order::json_text;
 use crate::profile::Profile;
 
 use crate::value::{Table, Value};
@@ -89,7 +90,7 @@ pub fn check_definition(definition: &Table) -> Result<(), (String, String)> {
         if let Some(what) = what {
             return Err((
                 key.to_owned(),
-                format!("{} is not a valid {what}", value.to_json()),
+                format!("{} is not a valid {what}", json_text(&value.to_json())),
             ));
         }
     }

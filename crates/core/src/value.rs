@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde_json::Value as Json;
 
+use crate::order::json_text;
 use crate::profile::Profile;
 
 /// One AMQP field value. Integer widths collapse into `Int` and `longstr` / `binary` into `Str`,
@@ -261,7 +262,7 @@ impl fmt::Display for Value {
             Value::Void => write!(f, "(void)"),
             Value::Str(s) => write!(f, "{s:?}"),
             Value::Timestamp(t) => write!(f, "timestamp {t}"),
-            other => write!(f, "{}", other.to_json()),
+            other => f.write_str(&json_text(&other.to_json())),
         }
     }
 }

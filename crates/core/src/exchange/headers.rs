@@ -16,6 +16,7 @@ pub use explain::{ArgCheck, Decision, Expected, Explanation, IgnoreReason, Outco
 
 use super::{BindingSlot, Matcher, RoutingInput};
 use crate::error::BrokerError;
+use crate::order::json_text;
 use crate::profile::Profile;
 use crate::value::{Table, Value, routing_eq};
 
@@ -161,7 +162,7 @@ impl Matcher for Headers {
                 value: match other {
                     Value::Binary(b) => format!("<<{:?}>>", String::from_utf8_lossy(b)),
                     Value::Void => "undefined".to_owned(),
-                    other => other.to_json().to_string(),
+                    other => json_text(&other.to_json()),
                 },
             }),
         }

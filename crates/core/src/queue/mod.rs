@@ -16,7 +16,7 @@ mod overflow;
 pub mod store;
 pub mod validate;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::channel::{ChannelId, Channels, Unacked};
@@ -71,7 +71,9 @@ pub struct Queue {
     /// Quorum `reject-publish`: the channels that published here and whether each is blocked
     /// (refused until the queue is at or below 80% of its limit), as `rabbit_fifo` tracks its
     /// enqueuers. A channel that never published here is not blocked.
-    enqueuers: BTreeMap<Enqueuer, bool>,
+    /// Sorted by enqueuer, no repeats: a map of a few entries (a `BTreeMap` would link a
+    /// B-tree for them into the browser bundle).
+    enqueuers: Vec<(Enqueuer, bool)>,
     /// At-least-once dead letters held until their targets confirm them.
     pub(crate) dlx: dlx::Backlog,
     /// Virtual time of the last use (`x-expires`).
@@ -90,7 +92,7 @@ impl Queue {
             store: Store::default(),
             consumers: Consumers::default(),
             next_seq: 1,
-            enqueuers: BTreeMap::new(),
+            enqueuers: Vec::new(),
             dlx: dlx::Backlog::default(),
             last_used: now,
             slot: 0,

@@ -30,9 +30,7 @@ impl Queue {
     pub(super) fn refuses(&self, size: usize, enqueuer: Option<Enqueuer>) -> bool {
         match (self.config.kind, self.overflow()) {
             (_, Overflow::DropHead) => false,
-            (QueueKind::Quorum, _) => {
-                enqueuer.is_some_and(|c| self.enqueuers.get(&c) == Some(&true))
-            }
+            (QueueKind::Quorum, _) => enqueuer.is_some_and(|c| self.is_blocked(c)),
             (QueueKind::Classic, _) => {
                 let len = self.store.len() as u64;
                 let bytes = (self.store.bytes() + size) as u64;
@@ -47,14 +45,29 @@ impl Queue {
         if let Some(enqueuer) = enqueuer
             && self.config.kind == QueueKind::Quorum
             && self.overflow() == Overflow::RejectPublish
+            && let Err(i) = self.find_enqueuer(enqueuer)
         {
-            self.enqueuers.entry(enqueuer).or_insert(false);
+            self.enqueuers.insert(i, (enqueuer, false));
         }
+    }
+
+    /// Where `enqueuer` is in the sorted `enqueuers`, or where it would go.
+    fn find_enqueuer(&self, enqueuer: Enqueuer) -> Result<usize, usize> {
+        self.enqueuers.binary_search_by_key(&enqueuer, |(e, _)| *e)
+    }
+
+    /// Whether `enqueuer` is tracked and blocked.
+    fn is_blocked(&self, enqueuer: Enqueuer) -> bool {
+        let at = self.find_enqueuer(enqueuer).ok();
+        at.and_then(|i| self.enqueuers.get(i))
+            .is_some_and(|(_, blocked)| *blocked)
     }
 
     /// A channel closed: it is no longer an enqueuer (a new channel starts unblocked).
     pub fn forget_enqueuer(&mut self, channel: ChannelId) {
-        self.enqueuers.remove(&Enqueuer::Channel(channel));
+        if let Ok(i) = self.find_enqueuer(Enqueuer::Channel(channel)) {
+            self.enqueuers.remove(i);
+        }
     }
 
     /// A copy rejected or nacked without requeue: dead-lettered (reason `rejected`) or dropped.
@@ -136,14 +149,14 @@ impl Queue {
         let (len, bytes) = (self.store.len() + held, self.store.bytes() + held_bytes);
         if self.config.over_limit(len, bytes) {
             self.enqueuers
-                .values_mut()
-                .for_each(|blocked| *blocked = true);
-        } else if self.enqueuers.values().any(|blocked| *blocked) {
+                .iter_mut()
+                .for_each(|(_, blocked)| *blocked = true);
+        } else if self.enqueuers.iter().any(|(_, blocked)| *blocked) {
             let below = |max: Option<u64>, n: usize| max.is_none_or(|m| n as u64 <= m * 8 / 10);
             if below(self.config.max_length, len) && below(self.config.max_length_bytes, bytes) {
                 self.enqueuers
-                    .values_mut()
-                    .for_each(|blocked| *blocked = false);
+                    .iter_mut()
+                    .for_each(|(_, blocked)| *blocked = false);
             }
         }
     }

@@ -99,7 +99,10 @@ pub fn envelope(spec: &CloudEventsSpec, fill: &Fill, sent_us: u64) -> (String, V
         put("subject", Json::from(fill.render(subject)));
     }
     put("data", fill.data(&spec.data));
-    (id, Json::Object(obj).to_string().into_bytes())
+    (
+        id,
+        serde_json::to_vec(&Json::Object(obj)).unwrap_or_default(),
+    )
 }
 
 /// Virtual µs as RFC 3339 UTC with milliseconds: `2026-01-01T00:00:01.250Z`.

@@ -137,7 +137,12 @@ impl ProjectionState {
         self.position = event.version;
         *self.by_type.entry(event.kind.clone()).or_default() += 1;
         let Some(field) = sum_field else { return };
-        let Ok(body) = serde_json::from_slice::<Json>(&event.body) else {
+        // from_str rather than from_slice: the browser bundle then links one serde_json reader,
+        // not two (a body that is not UTF-8 is not JSON either way).
+        let Some(body) = std::str::from_utf8(&event.body)
+            .ok()
+            .and_then(|text| serde_json::from_str::<Json>(text).ok())
+        else {
             return;
         };
         let value = body

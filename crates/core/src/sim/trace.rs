@@ -10,8 +10,6 @@
 //! drawing frame time `f` should have run the simulation to `f` plus the largest publish
 //! latency; then every dot in flight at `f` is in the trace.
 
-use std::collections::BTreeSet;
-
 use serde_json::{Map, Value as Json, json};
 
 use crate::event::MessageId;
@@ -385,8 +383,9 @@ impl Trace {
 
     /// Every held event of one message, from publish to its end, following dead letters.
     pub fn lifecycle(&self, message: MessageId) -> Vec<TraceEvent> {
-        let mut ids = BTreeSet::new();
-        ids.insert(message);
+        // One id per dead-letter hop, a handful: a vector (a set of this type would compile
+        // another B-tree into the browser bundle).
+        let mut ids = vec![message];
         let mut out = Vec::new();
         for event in self.events() {
             let Some(m) = event.message else { continue };
@@ -394,7 +393,7 @@ impl Trace {
                 continue;
             }
             if let TraceKind::DeadLetter { dead_letter } = event.kind {
-                ids.insert(dead_letter);
+                ids.push(dead_letter);
             }
             out.push(event);
         }

@@ -6,6 +6,7 @@
 //! values are printed bare.
 
 use crate::error::{BrokerError, Kind};
+use crate::order::json_text;
 use crate::profile::Profile;
 use crate::queue::arguments;
 use crate::queue::config::QueueKind;
@@ -104,7 +105,11 @@ fn check_equivalent_args(
                 String::from_utf8_lossy(b)
             )
         }
-        Some(v) => format!("the value '{}' of type '{}'", v.to_json(), v.type_name()),
+        Some(v) => format!(
+            "the value '{}' of type '{}'",
+            json_text(&v.to_json()),
+            v.type_name()
+        ),
         None => "none".to_owned(),
     };
     // Both set but different: RabbitMQ compares the values (`assert_field_equivalence`) and
@@ -112,7 +117,7 @@ fn check_equivalent_args(
     let bare = |v: &Value| match v {
         Value::Str(s) => format!("'{s}'"),
         Value::Binary(b) => format!("'{}'", String::from_utf8_lossy(b)),
-        v => format!("'{}'", v.to_json()),
+        v => format!("'{}'", json_text(&v.to_json())),
     };
     // An absent x-queue-type is a classic queue's.
     let classic = Value::Str("classic".to_owned());

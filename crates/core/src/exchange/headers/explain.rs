@@ -64,6 +64,19 @@ impl Outcome {
     pub fn is_tested(self) -> bool {
         !matches!(self, Outcome::Ignored(_))
     }
+
+    /// The outcome in one lower-case word, as the route view's table shows it (its `Debug`
+    /// name lower-cased, without linking `Debug` and Unicode case mapping for it).
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Equal => "equal",
+            Outcome::Differs => "differs",
+            Outcome::Missing => "missing",
+            Outcome::Present => "present",
+            Outcome::Ignored(IgnoreReason::XMatch) => "ignored(xmatch)",
+            Outcome::Ignored(IgnoreReason::XArgument) => "ignored(xargument)",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +212,21 @@ mod tests {
     use super::*;
     use crate::exchange::{BindingSlot, Matcher, RoutingInput};
     use Value::{Bool, Float, Int, Timestamp, Void};
+
+    #[test]
+    fn an_outcome_word_is_its_debug_name_lower_cased() {
+        let all = [
+            Outcome::Equal,
+            Outcome::Differs,
+            Outcome::Missing,
+            Outcome::Present,
+            Outcome::Ignored(IgnoreReason::XMatch),
+            Outcome::Ignored(IgnoreReason::XArgument),
+        ];
+        for outcome in all {
+            assert_eq!(outcome.word(), format!("{outcome:?}").to_lowercase());
+        }
+    }
 
     #[test]
     fn data_for_the_app() {

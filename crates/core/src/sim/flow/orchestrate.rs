@@ -73,7 +73,9 @@ impl Simulation {
             Some(from) => {
                 fs.stats.calls += 1;
                 fs.stats.compensations += u64::from(compensate);
-                fs.stats.dependencies.insert((from, to));
+                if let Err(i) = fs.stats.dependencies.binary_search(&(from, to)) {
+                    fs.stats.dependencies.insert(i, (from, to));
+                }
                 let Some(p) = fs.pending.get_mut(&flow) else {
                     return;
                 };

@@ -4,7 +4,7 @@
 //! publisher and consumer standing for each service in choreography). It holds state; the
 //! decisions are in `orchestrate`, `choreograph` and `breaker`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
@@ -135,8 +135,9 @@ pub struct FlowStats {
     pub compensations: u64,
     /// Caller response times (µs), answered requests only.
     pub response: Metrics,
-    /// Who called whom synchronously (by service id; the caller is not a service).
-    pub dependencies: BTreeSet<(ServiceId, ServiceId)>,
+    /// Who called whom synchronously (by service id; the caller is not a service), sorted,
+    /// no repeats: a set of a few pairs (a `BTreeSet` would link a B-tree for them).
+    pub dependencies: Vec<(ServiceId, ServiceId)>,
 }
 
 impl Default for FlowStats {
@@ -157,7 +158,7 @@ impl Default for FlowStats {
             sagas_compensated: 0,
             compensations: 0,
             response: Metrics::new(0),
-            dependencies: BTreeSet::new(),
+            dependencies: Vec::new(),
         }
     }
 }

@@ -7,6 +7,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use crate::fields::{FieldError, error, join, object};
+use crate::order::json_text;
 use crate::sim::scenario::actors::{Choice, Part, template};
 use crate::sim::scenario::read::{array, integer, ms, only_keys, text};
 
@@ -70,7 +71,7 @@ pub fn cloudevents(
         }
     };
     let data = ce.get("data").cloned().unwrap_or(Json::Null);
-    let size = data.to_string().len();
+    let size = json_text(&data).len();
     if size > MAX_DATA_BYTES {
         let what = format!("{size} bytes is more than the {MAX_DATA_BYTES} allowed");
         return Err(error(&join(&path, "data"), what));
