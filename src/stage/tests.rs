@@ -71,6 +71,44 @@ fn the_fit_keeps_every_shape_inside_the_canvas() {
 }
 
 #[test]
+fn any_canvas_however_small_is_fitted_without_a_panic() {
+    // A collapsed or tiny canvas (a narrow phone, a panel mid-resize) once made the margin's
+    // bounds cross (`clamp` with min > max), which panicked and killed the app.
+    // A file's layout that puts the two mailers close together at the right of a narrow
+    // drawing: their names go beside them, and the right margin is wanted wider than a third
+    // of a narrow canvas.
+    let mut crowded: serde_json::Value =
+        serde_json::from_str(presets::PRESETS[0].json).expect("preset parses");
+    crowded["layout"] = serde_json::json!({
+        "orders-service": {"x": 0, "y": 200}, "orders": {"x": 20, "y": 200},
+        "email-notifications": {"x": 40, "y": 200},
+        "mailer-1": {"x": 60, "y": 190}, "mailer-2": {"x": 60, "y": 210}
+    });
+    let crowded = crowded.to_string();
+    let texts =
+        (presets::PRESETS.iter().map(|p| (p.id, p.json))).chain([("crowded", crowded.as_str())]);
+    for (id, json) in texts {
+        let scenario = Scenario::from_json_text(json).expect("preset parses");
+        let sim = Simulation::new(scenario, Options::default()).expect("preset runs");
+        let scene = Scene::of(&sim);
+        for (w, h) in [
+            (0.0, 0.0),
+            (1.0, 1.0),
+            (100.0, 80.0),
+            (200.0, 600.0),
+            (239.0, 900.0),
+        ] {
+            let fit = Fit::new(&scene, w, h);
+            let (x, y) = fit.at(0.0, 0.0);
+            assert!(
+                x.is_finite() && y.is_finite() && fit.radius().is_finite(),
+                "{id} in {w}x{h}"
+            );
+        }
+    }
+}
+
+#[test]
 fn playing_stops_at_the_lesson_step_and_the_engine_runs_ahead_of_the_view() {
     let mut p = Player::new(sim());
     let mut stop = None;
