@@ -67,7 +67,7 @@ impl std::error::Error for ScheduleError {}
 
 /// A priority queue of events of type `E` with a clock.
 ///
-/// Events due within [`WINDOW_US`] of now wait in a calendar ([`Ring`]): one FIFO per
+/// Events due within [`WINDOW_US`] of now wait in a calendar (`Ring`): one FIFO per
 /// microsecond, with a bitmap of the non-empty ones. Events at one instant are taken in the
 /// order they were scheduled because each instant's FIFO is in that order; taking the next
 /// event is finding the next set bit, and no event is compared with another. Events further
