@@ -220,11 +220,12 @@ impl Simulation {
         })
     }
 
+    /// The broker goes down and comes back: every consumer's connection closes first (what it
+    /// held is abandoned, or lost when auto-acked), then the broker recovers its durable state
+    /// and requeues the persistent deliveries that were unacked, so a message's lifecycle reads
+    /// "abandoned" before "requeued", as after a crash.
     fn restart(&mut self, t: SimTime) {
-        let result = self.state.broker.restart(t.as_ms());
-        self.state.restarts += 1;
-        self.new_topology_epoch();
-        self.after_broker(t, result.is_err(), None);
+        let mut reconnect = Vec::new();
         for i in 0..self.state.consumers.len() {
             let consumer = ConsumerId(i as u32);
             let channel = self.new_channel(consumer);
@@ -237,14 +238,18 @@ impl Simulation {
             let closed = c.epoch;
             let held = c.disconnect(channel, t.0);
             let epoch = c.epoch;
-            let was_running = c.status != Status::Stopped;
-            if was_running {
+            if c.status != Status::Stopped {
                 c.status = Status::Down;
+                reconnect.push((consumer, epoch));
             }
             self.drop_held(t, consumer, closed, &held);
-            if was_running {
-                self.schedule_recovery(consumer, epoch, true);
-            }
+        }
+        let result = self.state.broker.restart(t.as_ms());
+        self.state.restarts += 1;
+        self.new_topology_epoch();
+        self.after_broker(t, result.is_err(), None);
+        for (consumer, epoch) in reconnect {
+            self.schedule_recovery(consumer, epoch, true);
         }
         self.declare_producer_exchanges(t);
     }

@@ -30,6 +30,20 @@ fn unacked_deliveries_of_a_durable_queue_survive_a_restart_and_are_not_counted_l
     assert!(!abandoned.is_empty(), "the workers held unacked deliveries");
     let total = &sim.metrics().total;
     assert_eq!((total.lost_in_flight, total.lost_on_restart), (0, 0));
+    // As after a crash, the connection closes first, then the broker requeues: each message's
+    // lifecycle reads "abandoned", then "requeued".
+    for &id in &abandoned {
+        let kinds: Vec<TraceKind> = (sim.trace().events())
+            .filter(|e| e.message == Some(id))
+            .map(|e| e.kind)
+            .filter(|k| matches!(k, TraceKind::Abandoned | TraceKind::Requeue))
+            .collect();
+        assert_eq!(
+            kinds,
+            [TraceKind::Abandoned, TraceKind::Requeue],
+            "message {id:?}"
+        );
+    }
     sim.run_until(SimTime::from_ms(8_000)).unwrap();
     assert_eq!(count(&sim, TraceKind::LostInFlight), 0);
     // Each abandoned message is delivered again and acked.
