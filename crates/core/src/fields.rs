@@ -96,6 +96,25 @@ pub fn join(path: &str, key: &str) -> String {
     }
 }
 
+/// `path.key` for a key the user chose (a node's name, a header's name): one that is not a plain
+/// word (empty, or with a dot, a space, a quote…) is written `path["key"]`, so the path stays
+/// unambiguous: the default exchange's layout is `layout[""].x`, not `layout..x`.
+pub fn member(path: &str, key: &str) -> String {
+    let plain = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plain {
+        join(path, key)
+    } else {
+        let quoted = serde_json::to_string(key).unwrap_or_default();
+        format!("{path}[{quoted}]")
+    }
+}
+
 /// Parses JSON text; a syntax error names its line and column.
 pub fn parse_json(text: &str) -> Result<Json, FieldError> {
     serde_json::from_str(text).map_err(|e| {

@@ -9,6 +9,7 @@
 mod conformance;
 mod dlx_at_least_once;
 mod dlx_at_least_once_config;
+mod hostile;
 mod presets;
 mod queue_accounting;
 mod queue_conformance;

@@ -21,7 +21,7 @@ fn scenarios_dir() -> PathBuf {
 }
 
 /// Every preset file: (file name, text).
-fn presets() -> Vec<(String, String)> {
+pub(crate) fn presets() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(scenarios_dir()).unwrap() {
         let path = entry.unwrap().path();

@@ -64,6 +64,17 @@ fn errors_name_the_field() {
         "{",
         "switchyard: is missing: a scenario file starts with {\"switchyard\": 1, ...}",
     );
+    // A name that is not a plain word is quoted, so the path stays readable.
+    check(
+        "\"seed\": 1",
+        "\"seed\": 1, \"layout\": {\"\": {\"x\": 1, \"y\": \"a\"}}",
+        "layout[\"\"].y: expected a number from -1000000 to 1000000",
+    );
+    check(
+        "\"seed\": 1",
+        "\"seed\": 1, \"layout\": {\"my.queue 2\": {\"x\": 1}}",
+        "layout[\"my.queue 2\"].y: is missing",
+    );
     check(
         "\"switchyard\": 1",
         "\"switchyard\": 2",

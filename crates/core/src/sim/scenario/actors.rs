@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use crate::fields::{FieldError, boolean, error, join, object};
+use crate::fields::{FieldError, boolean, error, join, member, object};
 use crate::sim::rng::Dist;
 use crate::sim::scenario::patterns::{self, CloudEventsSpec, RetrySpec, RpcSpec};
 use crate::sim::scenario::read::{
@@ -150,7 +150,7 @@ pub fn producer(item: &Json, path: &str) -> Result<ProducerSpec, FieldError> {
             .as_object()
             .ok_or_else(|| error(&hpath, "expected an object"))?;
         for (name, value) in map {
-            let at = join(&hpath, name);
+            let at = member(&hpath, name);
             let value = value
                 .as_str()
                 .ok_or_else(|| error(&at, "expected a string template"))?;
@@ -311,7 +311,7 @@ fn choices(obj: &Map<String, Json>, path: &str) -> Result<Vec<Choice>, FieldErro
         .ok_or_else(|| error(&path, "expected an object"))?;
     let mut out = Vec::new();
     for (name, values) in map {
-        let at = join(&path, name);
+        let at = member(&path, name);
         let items = values
             .as_array()
             .filter(|a| !a.is_empty() && a.len() <= MAX_CHOICES)

@@ -15,7 +15,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::definitions::Definitions;
 use crate::exchange::ExchangeType;
-use crate::fields::{FieldError, error, join, object, parse_json};
+use crate::fields::{FieldError, error, join, member, object, parse_json};
 use crate::sim::flow::FlowSpec;
 use crate::sim::rng::Dist;
 
@@ -334,7 +334,7 @@ fn layout(root: &Map<String, Json>) -> Result<Vec<(String, f64, f64)>, FieldErro
     let map = object(json, "layout")?;
     let mut out = Vec::new();
     for (name, pos) in map {
-        let path = join("layout", name);
+        let path = member("layout", name);
         let obj = object(pos, &path)?;
         only_keys(obj, &path, &["x", "y"])?;
         let range = (-1e6, 1e6);

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::fields::{FieldError, error, join, object};
+use crate::fields::{FieldError, error, join, member, object};
 use crate::order::json_text;
 use crate::sim::scenario::actors::{Choice, Part, template};
 use crate::sim::scenario::read::{array, integer, ms, only_keys, text};
@@ -107,7 +107,7 @@ fn check_data(data: &Json, path: &str, choices: &[Choice]) -> Result<(), FieldEr
             .try_for_each(|(i, v)| check_data(v, &format!("{path}[{i}]"), choices)),
         Json::Object(map) => map
             .iter()
-            .try_for_each(|(k, v)| check_data(v, &join(path, k), choices)),
+            .try_for_each(|(k, v)| check_data(v, &member(path, k), choices)),
         _ => Ok(()),
     }
 }
