@@ -1,12 +1,15 @@
 //! The canvas's pointer and wheel: the wheel (and a trackpad pinch, which arrives as a wheel
-//! event with Ctrl held) zooms about the pointer, a drag pans, two fingers pinch-zoom and pan,
-//! and a click that did not drag selects what is under it through the composed transform. Handlers change the shared view;
+//! event with Ctrl held, or in Safari as `gesturechange` events) zooms about the pointer, a drag
+//! pans, two fingers pinch-zoom and pan, and a click that did not drag selects what is under it
+//! through the composed transform. Handlers change the shared view;
 //! the animation loop sees the new transform and repaints. It knows nothing of the drawing
 //! itself.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
 use web_sys::{Element, PointerEvent, WheelEvent};
 use yew::prelude::*;
 
@@ -41,8 +44,9 @@ pub struct Handlers {
 }
 
 #[hook]
-pub fn use_input(state: &AppContext, shared: Rc<RefCell<Shared>>) -> Handlers {
+pub fn use_input(state: &AppContext, canvas: NodeRef, shared: Rc<RefCell<Shared>>) -> Handlers {
     let press: Rc<RefCell<Press>> = use_mut_ref(Press::default);
+    use_safari_pinch(canvas, press.clone(), shared.clone());
     let onwheel = {
         let shared = shared.clone();
         Callback::from(move |e: WheelEvent| wheel(&shared, &e))
@@ -89,6 +93,69 @@ fn wheel(shared: &RefCell<Shared>, e: &WheelEvent) {
     let mut s = shared.borrow_mut();
     let view = s.view.zoom_about(factor, at, &s.base, s.size);
     s.set_view(view);
+}
+
+/// Safari reports a trackpad pinch as `gesturestart` / `gesturechange` / `gestureend` (no wheel
+/// event), each with the scale since the gesture began, and zooms the whole page unless they
+/// are cancelled. Yew has no handler for these, so they are listened to directly. A touch pinch
+/// (iOS) sends them too, beside the pointer events that already pinch: while a pointer is down
+/// they are only cancelled.
+#[hook]
+fn use_safari_pinch(canvas: NodeRef, press: Rc<RefCell<Press>>, shared: Rc<RefCell<Shared>>) {
+    use_effect_with(canvas, move |canvas| {
+        let el = canvas.cast::<Element>();
+        let last = Rc::new(std::cell::Cell::new(1.0_f64));
+        let on = |kind: &'static str| {
+            let (last, press, shared) = (last.clone(), press.clone(), shared.clone());
+            Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+                e.prevent_default();
+                let scale = number(&e, "scale").filter(|s| s.is_finite() && *s > 0.0);
+                let Some(scale) = scale else { return };
+                if kind == "gesturestart" || !press.borrow().down.is_empty() {
+                    last.set(scale);
+                    return;
+                }
+                let factor = scale / last.replace(scale);
+                let Some(el) = e
+                    .current_target()
+                    .and_then(|t| t.dyn_into::<Element>().ok())
+                else {
+                    return;
+                };
+                let r = el.get_bounding_client_rect();
+                let client = (number(&e, "clientX"), number(&e, "clientY"));
+                let at = match client {
+                    (Some(x), Some(y)) => (x - r.left(), y - r.top()),
+                    _ => (r.width() / 2.0, r.height() / 2.0),
+                };
+                let mut s = shared.borrow_mut();
+                let view = s.view.zoom_about(factor, at, &s.base, s.size);
+                s.set_view(view);
+            })
+        };
+        let listeners: Vec<_> = ["gesturestart", "gesturechange", "gestureend"]
+            .into_iter()
+            .map(|kind| (kind, on(kind)))
+            .collect();
+        if let Some(el) = &el {
+            for (kind, f) in &listeners {
+                let _ = el.add_event_listener_with_callback(kind, f.as_ref().unchecked_ref());
+            }
+        }
+        move || {
+            if let Some(el) = &el {
+                for (kind, f) in &listeners {
+                    let _ =
+                        el.remove_event_listener_with_callback(kind, f.as_ref().unchecked_ref());
+                }
+            }
+        }
+    });
+}
+
+/// A number property of a non-standard event (Safari's `GestureEvent`).
+fn number(e: &web_sys::Event, key: &str) -> Option<f64> {
+    js_sys::Reflect::get(e, &key.into()).ok()?.as_f64()
 }
 
 /// A primary press starts what may be a click or a drag; a second finger starts a pinch. The

@@ -86,7 +86,7 @@ pub fn Stage() -> Html {
             }
         });
     }
-    let h = input::use_input(&state, shared);
+    let h = input::use_input(&state, canvas.clone(), shared);
     let label = "The topology and the messages moving through it. Click a node or a message to \
         inspect it; drag to pan, scroll or pinch to zoom.";
     html! {

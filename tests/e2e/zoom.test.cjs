@@ -176,3 +176,37 @@ test("the cursor shows what a click does; two fingers pinch the stage about thei
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("a Safari trackpad pinch (gesturechange events) zooms about the pointer, and the page does not zoom", async () => {
+  const page = await env.browser.context.newPage();
+  await page.goto(`${env.server.url}__blank`);
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(env.server.url);
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  await page.keyboard.press("Space");
+  await settle(page);
+  const box = await page.locator("#stage-canvas").boundingBox();
+  const fitted = await nodeAt(page, "orders");
+  // What Safari sends for a pinch over the exchange: the scale since the gesture began, the
+  // pointer in client coordinates; Chromium has no GestureEvent, so plain events carry them.
+  const cancelled = await page.evaluate(({ x, y }) => {
+    const canvas = document.querySelector("#stage-canvas");
+    const send = (type, scale) => {
+      const e = new Event(type, { bubbles: true, cancelable: true });
+      Object.assign(e, { scale, clientX: x, clientY: y });
+      canvas.dispatchEvent(e);
+      return e.defaultPrevented;
+    };
+    const all = [send("gesturestart", 1)];
+    for (const scale of [1.25, 1.5, 2, 2.5]) all.push(send("gesturechange", scale));
+    all.push(send("gestureend", 2.5));
+    return all;
+  }, { x: box.x + fitted[0], y: box.y + fitted[1] });
+  assert.deepEqual(cancelled, [true, true, true, true, true, true], "each gesture event is cancelled");
+  await settle(page);
+  assert.ok(Math.abs((await frames(page, "zoom")) - 2.5) < 1e-9, "a pinch to 2.5× zooms 2.5×");
+  const at = await nodeAt(page, "orders");
+  assert.ok(Math.hypot(at[0] - fitted[0], at[1] - fitted[1]) < 1, `${fitted} -> ${at}: stays under the pointer`);
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
