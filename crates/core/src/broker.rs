@@ -25,7 +25,7 @@ use std::rc::Rc;
 
 use crate::channel::Channels;
 use crate::error::{BrokerError, Kind};
-use crate::event::{Confirm, Event, MessageId, Name};
+use crate::event::{Confirm, Event, MessageId, Name, Record, Records};
 use crate::policy::{Policies, Policy};
 use crate::profile::Profile;
 use crate::queue::death::DeadLetter;
@@ -59,10 +59,12 @@ pub struct Broker {
     profile: Profile,
     vhosts: BTreeMap<String, Topology>,
     policies: Policies,
-    events: Vec<Event>,
+    events: Records,
     next_message: u64,
     /// The slot of every queue ever declared, by vhost then queue name.
     queues: BTreeMap<String, BTreeMap<String, usize>>,
+    /// The (vhost, name) of every slot, which the records of its events stand for.
+    slot_names: Vec<(Name, Name)>,
     /// Queue contents and consumers, by slot; `None` once deleted. A (vhost, name) keeps its
     /// slot for the broker's life (declared again, it gets its old slot back), so a slot names
     /// the same queue its names do: a delivery or a route holds the slot, not a lookup by name.
@@ -96,9 +98,10 @@ impl Broker {
             profile,
             vhosts,
             policies: Policies::default(),
-            events: Vec::new(),
+            events: Records::default(),
             next_message: 1,
             queues: BTreeMap::new(),
+            slot_names: Vec::new(),
             slots: Vec::new(),
             channels: Channels::default(),
             dead_letters: VecDeque::new(),
@@ -216,14 +219,25 @@ impl Broker {
 
     /// The events recorded since the last call, oldest first.
     pub fn drain_events(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.events)
+        self.take_events(Vec::new())
     }
 
-    /// [`Broker::drain_events`] that hands `spare` (emptied) to the broker for the next events,
-    /// so a caller that gives back the vector it was handed last time allocates nothing.
+    /// [`Broker::drain_events`] into `spare` (emptied first), so a caller that gives back the
+    /// vector it was handed last time allocates no new one.
     pub fn take_events(&mut self, mut spare: Vec<Event>) -> Vec<Event> {
         spare.clear();
-        std::mem::replace(&mut self.events, spare)
+        let records = self.events.take(Vec::new());
+        spare.extend(
+            records
+                .into_iter()
+                .map(|r| r.into_event(|s| self.slot_names(s))),
+        );
+        spare
+    }
+
+    /// [`Broker::take_events`] as the broker records them, for the simulation to read in place.
+    pub(crate) fn take_records(&mut self, spare: Vec<Record>) -> Vec<Record> {
+        self.events.take(spare)
     }
 
     pub fn declare_exchange(&mut self, vhost: &str, decl: ExchangeDecl) -> Result<(), BrokerError> {

@@ -3,10 +3,14 @@
 //! reference into broker state. Names are shared [`Name`]s: cloning one is a reference count,
 //! not a copy, because every copy of every message makes several events.
 
+mod record;
+
 pub use crate::channel::ChannelId;
 use crate::queue::death::DeathReason;
 use crate::queue::entry::Delivery;
 use crate::topology::Destination;
+pub use record::Records;
+pub(crate) use record::{Delivered, Record};
 
 /// A vhost, exchange, queue or consumer name as events and queues carry it: cheap to clone.
 pub type Name = std::rc::Rc<str>;

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use crate::broker::Broker;
 use crate::channel::{ChannelId, Unacked};
 use crate::error::{BrokerError, Kind};
-use crate::event::{Event, Name};
+use crate::event::{Event, Name, Record};
 use crate::queue::Return;
 use crate::queue::config::QueueKind;
 use crate::queue::consumer::{self, ConsumeOptions};
@@ -256,9 +256,13 @@ impl Broker {
             entry,
         } = unacked;
         let message = entry.content.id;
-        let (v, q) = (vhost.clone(), queue.clone());
-        self.events
-            .push(settle_event(how, message, v, q, channel, delivery_tag));
+        self.events.record(Record::Settled {
+            how,
+            message,
+            slot,
+            channel,
+            delivery_tag,
+        });
         let (requeue, counts) = match how {
             Settle::Ack => (None, false),
             Settle::Nack { requeue } => (
@@ -362,41 +366,5 @@ impl Broker {
             self.auto_delete_if_unused(vhost, queue);
         }
         Ok(())
-    }
-}
-
-/// The event of a client's settlement (the outcome follows as its own event).
-fn settle_event(
-    how: Settle,
-    message: crate::event::MessageId,
-    vhost: Name,
-    queue: Name,
-    channel: ChannelId,
-    delivery_tag: u64,
-) -> Event {
-    match how {
-        Settle::Ack => Event::Acked {
-            message,
-            vhost,
-            queue,
-            channel,
-            delivery_tag,
-        },
-        Settle::Nack { requeue } => Event::Nacked {
-            message,
-            vhost,
-            queue,
-            channel,
-            delivery_tag,
-            requeue,
-        },
-        Settle::Reject { requeue } => Event::Rejected {
-            message,
-            vhost,
-            queue,
-            channel,
-            delivery_tag,
-            requeue,
-        },
     }
 }

@@ -9,7 +9,7 @@ use crate::broker::routes::{Routed, Share};
 use crate::broker::{Broker, PublishOutcome};
 use crate::channel::ChannelId;
 use crate::error::BrokerError;
-use crate::event::{Confirm, Event, MessageId, Name};
+use crate::event::{Confirm, Event, MessageId, Name, Record};
 use crate::message::Publish;
 use crate::queue::Enqueuer;
 use crate::queue::death::{self, DeadLetter};
@@ -65,20 +65,18 @@ impl Broker {
             let (x, key) = (&publish.exchange, &publish.routing_key);
             self.routes.share(vhost, x, key, &content.properties);
         }
-        self.events.push(Event::Published {
-            message,
+        self.events.record(Record::Published {
             vhost: vhost_name,
-            exchange: content.exchange.clone(),
-            routing_key: content.routing_key.clone(),
+            content: content.clone(),
         });
         let returned = queues.is_empty() && publish.mandatory;
-        self.events.push(match (queues.is_empty(), returned) {
-            (false, _) => Event::Routed {
+        self.events.record(match (queues.is_empty(), returned) {
+            (false, _) => Record::Routed {
                 message,
                 queues: queues.clone(),
             },
-            (true, true) => Event::Returned { message },
-            (true, false) => Event::Unroutable { message },
+            (true, true) => Record::Returned { message },
+            (true, false) => Record::Unroutable { message },
         });
         let enqueuer = Some(Enqueuer::Channel(channel));
         let rejected = self.offer(&queues, &slots, &content, enqueuer);
@@ -87,7 +85,7 @@ impl Broker {
         } else {
             Confirm::Nack
         };
-        self.events.push(Event::Confirmed { message, confirm });
+        self.events.record(Record::Confirmed { message, confirm });
         self.run_dead_letters();
         Ok(PublishOutcome {
             message,

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::channel::{ChannelId, Channels, Unacked};
-use crate::event::{Event, MessageId, Name};
+use crate::event::{Delivered, Event, MessageId, Name, Record, Records};
 use crate::profile::Profile;
 use crate::topology::QueueDecl;
 use config::{Config, Overflow, QueueKind};
@@ -32,7 +32,7 @@ use store::Store;
 /// What a queue operation writes to: the event log, the dead-letter work list and the
 /// channels (delivery tags, unacked copies), at virtual time `now`.
 pub struct Ctx<'a> {
-    pub events: &'a mut Vec<Event>,
+    pub events: &'a mut Records,
     pub dead_letters: &'a mut VecDeque<DeadLetter>,
     pub channels: &'a mut Channels,
     pub profile: Profile,
@@ -206,11 +206,8 @@ impl Queue {
         }
         self.track_enqueuer(enqueuer);
         let entry = self.new_entry(content, cx);
-        cx.events.push(self.event(|vhost, queue| Event::Enqueued {
-            message,
-            vhost,
-            queue,
-        }));
+        let slot = self.slot;
+        cx.events.record(Record::Enqueued { message, slot });
         if self.store.is_empty()
             && let Some(consumer) = self.consumers.choose()
         {
@@ -307,20 +304,19 @@ impl Queue {
         let count = self.delivery_count_header(&entry, via_get, cx.profile);
         let ch = cx.channels.open(channel);
         let delivery_tag = ch.next_tag();
-        let delivery = Delivery {
-            delivery_tag,
-            message: entry.view(count),
-        };
         let consumer = consumer.map(|c| c.tag.clone());
-        let answer = via_get.then(|| delivery.clone());
-        cx.events.push(Event::Delivered {
-            vhost: self.vhost.clone(),
-            queue: self.label.clone(),
+        let delivered = Delivered {
+            slot: self.slot,
             channel,
             consumer: consumer.clone(),
             auto_ack,
-            delivery,
-        });
+            delivery_tag,
+            redelivered: entry.redelivered,
+            delivery_count: count,
+            content: entry.content.clone(),
+        };
+        let answer = via_get.then(|| delivered.delivery());
+        cx.events.record(Record::Delivered(delivered));
         if !auto_ack {
             let unacked = Unacked {
                 vhost: self.vhost.clone(),
@@ -382,11 +378,8 @@ impl Queue {
                 self.store.push_return(entry);
             }
         }
-        cx.events.push(self.event(|vhost, queue| Event::Requeued {
-            message,
-            vhost,
-            queue,
-        }));
+        let slot = self.slot;
+        cx.events.record(Record::Requeued { message, slot });
     }
 
     /// After returns: the length limit (which may drop a returned message), then dispatch.
