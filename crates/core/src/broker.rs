@@ -189,8 +189,10 @@ impl Broker {
         self.channels
             .iter()
             .flat_map(|(id, ch)| {
-                ch.unacked()
-                    .map(move |(tag, u)| (id, tag, u.entry.content.id, &*u.vhost, &*u.queue))
+                ch.unacked().map(move |(tag, u)| {
+                    let (vhost, queue) = self.slot_name(u.slot);
+                    (id, tag, u.entry.content.id, vhost, queue)
+                })
             })
             .collect()
     }
@@ -200,7 +202,7 @@ impl Broker {
         let mut counts = BTreeMap::new();
         for (_, channel) in self.channels.iter() {
             for (_, u) in channel.unacked() {
-                *counts.entry((&*u.vhost, &*u.queue)).or_default() += 1;
+                *counts.entry(self.slot_name(u.slot)).or_default() += 1;
             }
         }
         counts

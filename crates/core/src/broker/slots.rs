@@ -33,6 +33,13 @@ impl Broker {
         self.slot_names.get(slot).cloned().unwrap_or_default()
     }
 
+    /// [`Broker::slot_names`] borrowed.
+    pub(crate) fn slot_name(&self, slot: usize) -> (&str, &str) {
+        self.slot_names
+            .get(slot)
+            .map_or(("", ""), |(vhost, queue)| (vhost, queue))
+    }
+
     /// The state of the queue in `slot`.
     pub(crate) fn queue_in_slot(&self, slot: usize) -> Option<&Queue> {
         self.slots.get(slot)?.as_ref()

@@ -319,8 +319,6 @@ impl Queue {
         cx.events.record(Record::Delivered(delivered));
         if !auto_ack {
             let unacked = Unacked {
-                vhost: self.vhost.clone(),
-                queue: self.label.clone(),
                 slot: self.slot,
                 consumer,
                 entry,
