@@ -29,6 +29,11 @@ pub struct Producer {
         reason = "a scheduled message carries its table boxed: the box is reused with it"
     )]
     spare_headers: Vec<Box<Table>>,
+    /// Messages drawn and on their way to the exchange, by the number their arrival event
+    /// carries (which keeps the scheduler's events small); an emptied place is reused.
+    in_flight: Vec<Option<Drawn>>,
+    /// The emptied places of `in_flight`.
+    free: Vec<u32>,
 }
 
 /// Buffers kept for reuse per producer: about as many as its messages in flight at once.
@@ -76,6 +81,8 @@ impl Producer {
             picks: Vec::new(),
             spare_keys: Vec::new(),
             spare_headers: Vec::new(),
+            in_flight: Vec::new(),
+            free: Vec::new(),
         }
     }
 
@@ -153,6 +160,27 @@ impl Producer {
 }
 
 impl Producer {
+    /// Keeps a drawn message while it travels to the exchange; gives the number that
+    /// [`Producer::arrived`] takes it back by.
+    pub fn send(&mut self, drawn: Drawn) -> u32 {
+        if let Some(i) = self.free.pop()
+            && let Some(place) = self.in_flight.get_mut(i as usize)
+        {
+            *place = Some(drawn);
+            return i;
+        }
+        let i = u32::try_from(self.in_flight.len()).unwrap_or(u32::MAX);
+        self.in_flight.push(Some(drawn));
+        i
+    }
+
+    /// The message [`Producer::send`] numbered `i`, which has reached the exchange.
+    pub fn arrived(&mut self, i: u32) -> Option<Drawn> {
+        let drawn = self.in_flight.get_mut(i as usize)?.take()?;
+        self.free.push(i);
+        Some(drawn)
+    }
+
     /// Takes back a published message's routing key and header table, to draw into again.
     pub fn hand_back(&mut self, key: String, headers: Option<Box<Table>>) {
         if self.spare_keys.len() < MAX_SPARE {
