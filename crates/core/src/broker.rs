@@ -14,6 +14,8 @@ mod dlx;
 mod flow;
 mod retype;
 mod routes;
+
+pub(crate) use routes::Place;
 mod routing;
 mod slots;
 

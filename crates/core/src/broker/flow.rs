@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use crate::broker::routes::{Routed, Share};
+use crate::broker::routes::{Place, Routed, Share};
 use crate::broker::{Broker, PublishOutcome};
 use crate::channel::ChannelId;
 use crate::error::BrokerError;
@@ -40,6 +40,39 @@ impl Broker {
         now: u64,
     ) -> Result<PublishOutcome, BrokerError> {
         let place = self.place_of(vhost, publish);
+        self.publish_placed(channel, vhost, publish, now, place)
+    }
+
+    /// [`Broker::publish`] by a publisher that remembers, per routing key, where the broker
+    /// remembers the route (`hint`, updated when stale): a publish without headers whose
+    /// exchange and vhost are always the same (a simulated producer's) skips the lookup by
+    /// vhost, exchange and key.
+    pub(crate) fn publish_hinted(
+        &mut self,
+        vhost: &str,
+        publish: &Publish,
+        now: u64,
+        hint: &mut Option<Place>,
+    ) -> Result<PublishOutcome, BrokerError> {
+        let place = match *hint {
+            Some(place) if self.routes.is_current(place) => Some(place),
+            _ => {
+                *hint = self.place_of(vhost, publish);
+                *hint
+            }
+        };
+        self.publish_placed(ChannelId::FIRST, vhost, publish, now, place)
+    }
+
+    /// [`Broker::publish_on`] with the remembered route's place found already.
+    fn publish_placed(
+        &mut self,
+        channel: ChannelId,
+        vhost: &str,
+        publish: &Publish,
+        now: u64,
+        place: Option<Place>,
+    ) -> Result<PublishOutcome, BrokerError> {
         if place.is_some() {
             self.check_remembered(publish)?;
         } else {

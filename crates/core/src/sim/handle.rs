@@ -216,7 +216,8 @@ impl Simulation {
                 Some(hops)
             });
         }
-        let result = self.state.broker.publish(&spec.vhost, publish, t.as_ms());
+        let broker = &mut self.state.broker;
+        let result = producer.publish_to(broker, &spec.vhost, t.as_ms());
         let from = self.cast.producers.get(p.0 as usize).copied();
         let origin = Some((p, SimTime(sent)));
         match result {
