@@ -211,7 +211,7 @@ impl Queue {
         if self.store.is_empty()
             && let Some(consumer) = self.consumers.choose()
         {
-            self.deliver_to(entry, &consumer, cx);
+            self.deliver_to(entry, consumer, cx);
             return true;
         }
         self.store.insert(entry);
@@ -273,21 +273,20 @@ impl Queue {
             let Some(entry) = self.store.pop_head() else {
                 break;
             };
-            self.deliver_to(entry, &consumer, cx);
+            self.deliver_to(entry, consumer, cx);
         }
         self.update_blocked();
     }
 
     /// A first delivery of `entry` to `consumer` (`basic.deliver`).
-    fn deliver_to(&mut self, entry: Entry, consumer: &ConsumeOptions, cx: &mut Ctx) {
-        self.hand_out(
-            entry,
-            Some(consumer),
-            consumer.channel,
-            consumer.auto_ack,
-            false,
-            cx,
-        );
+    fn deliver_to(&mut self, entry: Entry, consumer: ConsumeOptions, cx: &mut Ctx) {
+        let ConsumeOptions {
+            channel,
+            tag,
+            auto_ack,
+            ..
+        } = consumer;
+        self.hand_out(entry, Some(tag), channel, auto_ack, false, cx);
     }
 
     /// Records a delivery (its event, and its unsettled copy); gives a copy of it to a
@@ -295,7 +294,7 @@ impl Queue {
     fn hand_out(
         &mut self,
         entry: Entry,
-        consumer: Option<&ConsumeOptions>,
+        consumer: Option<Name>,
         channel: ChannelId,
         auto_ack: bool,
         via_get: bool,
@@ -304,7 +303,6 @@ impl Queue {
         let count = self.delivery_count_header(&entry, via_get, cx.profile);
         let ch = cx.channels.open(channel);
         let delivery_tag = ch.next_tag();
-        let consumer = consumer.map(|c| c.tag.clone());
         let delivered = Delivered {
             slot: self.slot,
             channel,
