@@ -62,6 +62,8 @@ pub struct Broker {
     vhosts: BTreeMap<String, Topology>,
     policies: Policies,
     events: Records,
+    /// The record vector [`Broker::take_events`] emptied last, to record into again.
+    spare_records: Vec<Record>,
     next_message: u64,
     /// The slot of every queue ever declared, by vhost then queue name.
     queues: BTreeMap<String, BTreeMap<String, usize>>,
@@ -101,6 +103,7 @@ impl Broker {
             vhosts,
             policies: Policies::default(),
             events: Records::default(),
+            spare_records: Vec::new(),
             next_message: 1,
             queues: BTreeMap::new(),
             slot_names: Vec::new(),
@@ -230,12 +233,13 @@ impl Broker {
     /// vector it was handed last time allocates no new one.
     pub fn take_events(&mut self, mut spare: Vec<Event>) -> Vec<Event> {
         spare.clear();
-        let records = self.events.take(Vec::new());
+        let mut records = self.events.take(std::mem::take(&mut self.spare_records));
         spare.extend(
             records
-                .into_iter()
+                .drain(..)
                 .map(|r| r.into_event(|s| self.slot_names(s))),
         );
+        self.spare_records = records;
         spare
     }
 
