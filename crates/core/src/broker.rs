@@ -14,6 +14,8 @@ mod dlx;
 mod flow;
 mod retype;
 mod routes;
+
+pub(crate) use routes::Place;
 mod routing;
 mod slots;
 
@@ -25,7 +27,7 @@ use std::rc::Rc;
 
 use crate::channel::Channels;
 use crate::error::{BrokerError, Kind};
-use crate::event::{Confirm, Event, MessageId, Name};
+use crate::event::{Confirm, Event, MessageId, Name, Record, Records};
 use crate::policy::{Policies, Policy};
 use crate::profile::Profile;
 use crate::queue::death::DeadLetter;
@@ -59,10 +61,14 @@ pub struct Broker {
     profile: Profile,
     vhosts: BTreeMap<String, Topology>,
     policies: Policies,
-    events: Vec<Event>,
+    events: Records,
+    /// The record vector [`Broker::take_events`] emptied last, to record into again.
+    spare_records: Vec<Record>,
     next_message: u64,
     /// The slot of every queue ever declared, by vhost then queue name.
     queues: BTreeMap<String, BTreeMap<String, usize>>,
+    /// The (vhost, name) of every slot, which the records of its events stand for.
+    slot_names: Vec<(Name, Name)>,
     /// Queue contents and consumers, by slot; `None` once deleted. A (vhost, name) keeps its
     /// slot for the broker's life (declared again, it gets its old slot back), so a slot names
     /// the same queue its names do: a delivery or a route holds the slot, not a lookup by name.
@@ -96,9 +102,11 @@ impl Broker {
             profile,
             vhosts,
             policies: Policies::default(),
-            events: Vec::new(),
+            events: Records::default(),
+            spare_records: Vec::new(),
             next_message: 1,
             queues: BTreeMap::new(),
+            slot_names: Vec::new(),
             slots: Vec::new(),
             channels: Channels::default(),
             dead_letters: VecDeque::new(),
@@ -186,8 +194,10 @@ impl Broker {
         self.channels
             .iter()
             .flat_map(|(id, ch)| {
-                ch.unacked()
-                    .map(move |(tag, u)| (id, tag, u.entry.content.id, &*u.vhost, &*u.queue))
+                ch.unacked().map(move |(tag, u)| {
+                    let (vhost, queue) = self.slot_name(u.slot);
+                    (id, tag, u.entry.content.id, vhost, queue)
+                })
             })
             .collect()
     }
@@ -197,7 +207,7 @@ impl Broker {
         let mut counts = BTreeMap::new();
         for (_, channel) in self.channels.iter() {
             for (_, u) in channel.unacked() {
-                *counts.entry((&*u.vhost, &*u.queue)).or_default() += 1;
+                *counts.entry(self.slot_name(u.slot)).or_default() += 1;
             }
         }
         counts
@@ -216,14 +226,26 @@ impl Broker {
 
     /// The events recorded since the last call, oldest first.
     pub fn drain_events(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.events)
+        self.take_events(Vec::new())
     }
 
-    /// [`Broker::drain_events`] that hands `spare` (emptied) to the broker for the next events,
-    /// so a caller that gives back the vector it was handed last time allocates nothing.
+    /// [`Broker::drain_events`] into `spare` (emptied first), so a caller that gives back the
+    /// vector it was handed last time allocates no new one.
     pub fn take_events(&mut self, mut spare: Vec<Event>) -> Vec<Event> {
         spare.clear();
-        std::mem::replace(&mut self.events, spare)
+        let mut records = self.events.take(std::mem::take(&mut self.spare_records));
+        spare.extend(
+            records
+                .drain(..)
+                .map(|r| r.into_event(|s| self.slot_names(s))),
+        );
+        self.spare_records = records;
+        spare
+    }
+
+    /// [`Broker::take_events`] as the broker records them, for the simulation to read in place.
+    pub(crate) fn take_records(&mut self, spare: Vec<Record>) -> Vec<Record> {
+        self.events.take(spare)
     }
 
     pub fn declare_exchange(&mut self, vhost: &str, decl: ExchangeDecl) -> Result<(), BrokerError> {

@@ -23,9 +23,8 @@ impl ChannelId {
 /// A delivery not yet settled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unacked {
-    pub vhost: Name,
-    pub queue: Name,
-    /// The queue's slot in the broker (it names the same queue as `vhost` and `queue`).
+    /// The queue's slot in the broker, which names the same (vhost, queue) for the broker's
+    /// life: the names are looked up only where they are shown.
     pub(crate) slot: usize,
     /// `None` for a `basic.get`.
     pub consumer: Option<Name>,

@@ -1,12 +1,18 @@
 //! Every state change of the broker as a value: the stream the simulation engine records and the
 //! animation draws. Events name things by vhost and name and carry the message id, never a
 //! reference into broker state. Names are shared [`Name`]s: cloning one is a reference count,
-//! not a copy, because every copy of every message makes several events.
+//! not a copy, because every copy of every message makes several events. The broker keeps
+//! those of every copy as compact records (`record`: queue slots and the shared content), which
+//! the simulation reads in place and [`Records`] turns into events when they are drained.
+
+mod record;
 
 pub use crate::channel::ChannelId;
 use crate::queue::death::DeathReason;
 use crate::queue::entry::Delivery;
 use crate::topology::Destination;
+pub use record::Records;
+pub(crate) use record::{Delivered, Record};
 
 /// A vhost, exchange, queue or consumer name as events and queues carry it: cheap to clone.
 pub type Name = std::rc::Rc<str>;

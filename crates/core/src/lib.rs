@@ -16,7 +16,7 @@
 //!   limits, requeue, dead letters (`x-death`; at-least-once ones held until confirmed),
 //!   priorities, consumers and delivery limits.
 //! - [`channel`]: delivery tags and the unsettled deliveries of each channel.
-//! - [`event`]: every state change as a value.
+//! - [`event`]: every state change as a value, and the broker's compact records of them.
 //! - [`broker`]: vhosts, publishing (with the routes of repeated publishes remembered until the
 //!   topology or the policies change), consuming, acknowledging, virtual time and restart, an
 //!   exchange's type changed in place, and the event log, over all of the above.

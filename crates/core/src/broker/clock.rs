@@ -138,21 +138,22 @@ impl Broker {
         self.restart_queues();
         for u in unacked {
             let survives = self
-                .queue(&u.vhost, &u.queue)
+                .queue_in_slot(u.slot)
                 .is_some_and(|q| keeps(q.config.kind, &u.entry));
             let message = u.entry.content.id;
+            let (vhost, queue) = self.slot_names(u.slot);
             if survives {
-                self.with_queue(&u.vhost, &u.queue, |q, _| q.restore(u.entry.clone()));
+                self.with_slot(u.slot, |q, _| q.restore(u.entry.clone()));
                 self.events.push(Event::Requeued {
                     message,
-                    vhost: u.vhost,
-                    queue: u.queue,
+                    vhost,
+                    queue,
                 });
             } else {
                 self.events.push(Event::LostOnRestart {
                     message,
-                    vhost: u.vhost,
-                    queue: u.queue,
+                    vhost,
+                    queue,
                 });
             }
         }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use crate::broker::Broker;
 use crate::channel::{ChannelId, Unacked};
 use crate::error::{BrokerError, Kind};
-use crate::event::{Event, Name};
+use crate::event::{Event, Name, Record};
 use crate::queue::Return;
 use crate::queue::config::QueueKind;
 use crate::queue::consumer::{self, ConsumeOptions};
@@ -227,11 +227,11 @@ impl Broker {
         // RabbitMQ settles per queue (queues in name order), each in delivery-tag order: seen
         // live as the order in which dead letters from two queues arrive.
         crate::order::sort_by(&mut taken, |(_, a), (_, b)| {
-            (&a.vhost, &a.queue).cmp(&(&b.vhost, &b.queue))
+            self.slot_name(a.slot).cmp(&self.slot_name(b.slot))
         });
         let mut touched = BTreeSet::new();
         for (delivery_tag, unacked) in taken {
-            touched.insert((unacked.vhost.clone(), unacked.queue.clone()));
+            touched.insert(self.slot_names(unacked.slot));
             self.settle_one(channel, delivery_tag, unacked, how, false);
         }
         self.after_returns(touched);
@@ -249,16 +249,18 @@ impl Broker {
         dispatch: bool,
     ) {
         let Unacked {
-            vhost,
-            queue,
             slot,
             consumer,
             entry,
         } = unacked;
         let message = entry.content.id;
-        let (v, q) = (vhost.clone(), queue.clone());
-        self.events
-            .push(settle_event(how, message, v, q, channel, delivery_tag));
+        self.events.record(Record::Settled {
+            how,
+            message,
+            slot,
+            channel,
+            delivery_tag,
+        });
         let (requeue, counts) = match how {
             Settle::Ack => (None, false),
             Settle::Nack { requeue } => (
@@ -287,6 +289,7 @@ impl Broker {
             })
             .is_some();
         if !present && requeue == Some(true) {
+            let (vhost, queue) = self.slot_names(slot);
             self.events.push(Event::Purged {
                 message,
                 vhost,
@@ -333,13 +336,13 @@ impl Broker {
         }
         let mut touched = BTreeSet::new();
         for (_, u) in self.channels.close(channel) {
-            let key = (u.vhost.clone(), u.queue.clone());
+            let key = self.slot_names(u.slot);
             let message = u.entry.content.id;
             let back = if doomed.contains(&key) {
                 None
             } else {
-                touched.insert(key);
-                self.with_queue(&u.vhost, &u.queue, |q, cx| {
+                touched.insert(key.clone());
+                self.with_slot(u.slot, |q, cx| {
                     let how = Return {
                         by_client: false,
                         counts: true,
@@ -348,10 +351,11 @@ impl Broker {
                 })
             };
             if back.is_none() {
+                let (vhost, queue) = key;
                 self.events.push(Event::Purged {
                     message,
-                    vhost: u.vhost,
-                    queue: u.queue,
+                    vhost,
+                    queue,
                 });
             }
         }
@@ -362,41 +366,5 @@ impl Broker {
             self.auto_delete_if_unused(vhost, queue);
         }
         Ok(())
-    }
-}
-
-/// The event of a client's settlement (the outcome follows as its own event).
-fn settle_event(
-    how: Settle,
-    message: crate::event::MessageId,
-    vhost: Name,
-    queue: Name,
-    channel: ChannelId,
-    delivery_tag: u64,
-) -> Event {
-    match how {
-        Settle::Ack => Event::Acked {
-            message,
-            vhost,
-            queue,
-            channel,
-            delivery_tag,
-        },
-        Settle::Nack { requeue } => Event::Nacked {
-            message,
-            vhost,
-            queue,
-            channel,
-            delivery_tag,
-            requeue,
-        },
-        Settle::Reject { requeue } => Event::Rejected {
-            message,
-            vhost,
-            queue,
-            channel,
-            delivery_tag,
-            requeue,
-        },
     }
 }

@@ -5,11 +5,11 @@
 
 use std::rc::Rc;
 
-use crate::broker::routes::{Routed, Share};
+use crate::broker::routes::{Place, Routed, Share};
 use crate::broker::{Broker, PublishOutcome};
 use crate::channel::ChannelId;
 use crate::error::BrokerError;
-use crate::event::{Confirm, Event, MessageId, Name};
+use crate::event::{Confirm, Event, MessageId, Name, Record};
 use crate::message::Publish;
 use crate::queue::Enqueuer;
 use crate::queue::death::{self, DeadLetter};
@@ -40,6 +40,39 @@ impl Broker {
         now: u64,
     ) -> Result<PublishOutcome, BrokerError> {
         let place = self.place_of(vhost, publish);
+        self.publish_placed(channel, vhost, publish, now, place)
+    }
+
+    /// [`Broker::publish`] by a publisher that remembers, per routing key, where the broker
+    /// remembers the route (`hint`, updated when stale): a publish without headers whose
+    /// exchange and vhost are always the same (a simulated producer's) skips the lookup by
+    /// vhost, exchange and key.
+    pub(crate) fn publish_hinted(
+        &mut self,
+        vhost: &str,
+        publish: &Publish,
+        now: u64,
+        hint: &mut Option<Place>,
+    ) -> Result<PublishOutcome, BrokerError> {
+        let place = match *hint {
+            Some(place) if self.routes.is_current(place) => Some(place),
+            _ => {
+                *hint = self.place_of(vhost, publish);
+                *hint
+            }
+        };
+        self.publish_placed(ChannelId::FIRST, vhost, publish, now, place)
+    }
+
+    /// [`Broker::publish_on`] with the remembered route's place found already.
+    fn publish_placed(
+        &mut self,
+        channel: ChannelId,
+        vhost: &str,
+        publish: &Publish,
+        now: u64,
+        place: Option<Place>,
+    ) -> Result<PublishOutcome, BrokerError> {
         if place.is_some() {
             self.check_remembered(publish)?;
         } else {
@@ -65,20 +98,18 @@ impl Broker {
             let (x, key) = (&publish.exchange, &publish.routing_key);
             self.routes.share(vhost, x, key, &content.properties);
         }
-        self.events.push(Event::Published {
-            message,
+        self.events.record(Record::Published {
             vhost: vhost_name,
-            exchange: content.exchange.clone(),
-            routing_key: content.routing_key.clone(),
+            content: content.clone(),
         });
         let returned = queues.is_empty() && publish.mandatory;
-        self.events.push(match (queues.is_empty(), returned) {
-            (false, _) => Event::Routed {
+        self.events.record(match (queues.is_empty(), returned) {
+            (false, _) => Record::Routed {
                 message,
                 queues: queues.clone(),
             },
-            (true, true) => Event::Returned { message },
-            (true, false) => Event::Unroutable { message },
+            (true, true) => Record::Returned { message },
+            (true, false) => Record::Unroutable { message },
         });
         let enqueuer = Some(Enqueuer::Channel(channel));
         let rejected = self.offer(&queues, &slots, &content, enqueuer);
@@ -87,7 +118,7 @@ impl Broker {
         } else {
             Confirm::Nack
         };
-        self.events.push(Event::Confirmed { message, confirm });
+        self.events.record(Record::Confirmed { message, confirm });
         self.run_dead_letters();
         Ok(PublishOutcome {
             message,

@@ -69,10 +69,14 @@ pub(crate) struct Place {
 
 /// A copy of the broker (a simulation checkpoint) starts with no remembered routes: they are
 /// derived data, re-learnt on the next publishes, and copying up to 4,096 of them into every
-/// checkpoint would cost memory for nothing.
+/// checkpoint would cost memory for nothing. It starts a generation later, so that a
+/// [`Place`] found in the original is stale in the copy.
 impl Clone for Routes {
     fn clone(&self) -> Self {
-        Routes::default()
+        Routes {
+            generation: self.generation + 1,
+            ..Routes::default()
+        }
     }
 }
 
@@ -143,6 +147,12 @@ impl Routes {
             .iter()
             .find(|p| same_besides_headers(p, properties));
         Some((&route.routed, shared))
+    }
+
+    /// Whether `place` was found since the routes were last cleared (it still names the route
+    /// it was found for).
+    pub(crate) fn is_current(&self, place: Place) -> bool {
+        place.generation == self.generation
     }
 
     fn route_at(&self, place: Place) -> Option<&Route> {

@@ -28,6 +28,23 @@ impl Broker {
         names.iter().map(slot).collect()
     }
 
+    /// The (vhost, name) of the queue in `slot`, which keeps them after the queue is deleted.
+    pub(crate) fn slot_names(&self, slot: usize) -> (Name, Name) {
+        self.slot_names.get(slot).cloned().unwrap_or_default()
+    }
+
+    /// [`Broker::slot_names`] borrowed.
+    pub(crate) fn slot_name(&self, slot: usize) -> (&str, &str) {
+        self.slot_names
+            .get(slot)
+            .map_or(("", ""), |(vhost, queue)| (vhost, queue))
+    }
+
+    /// The state of the queue in `slot`.
+    pub(crate) fn queue_in_slot(&self, slot: usize) -> Option<&Queue> {
+        self.slots.get(slot)?.as_ref()
+    }
+
     /// Every queue state, by vhost then name.
     pub(super) fn all_queues(&self) -> impl Iterator<Item = &Queue> {
         let slots = &self.slots;
@@ -87,6 +104,7 @@ impl Broker {
             .or_insert(fresh);
         queue.slot = slot;
         if slot == fresh {
+            (self.slot_names).push((queue.vhost.clone(), queue.label().clone()));
             self.slots.push(Some(queue));
         } else if let Some(place) = self.slots.get_mut(slot) {
             *place = Some(queue);

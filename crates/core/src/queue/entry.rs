@@ -134,21 +134,7 @@ impl Entry {
 
     /// What a client sees of this copy. `delivery_count` adds `x-delivery-count` (quorum queues).
     pub fn view(&self, delivery_count: Option<u64>) -> MessageView {
-        let mut properties = self.content.properties.clone();
-        if let Some(count) = delivery_count {
-            let count = i64::try_from(count).unwrap_or(i64::MAX);
-            Rc::make_mut(&mut properties)
-                .headers
-                .insert("x-delivery-count", Value::Int(count));
-        }
-        MessageView {
-            message: self.content.id,
-            exchange: self.content.exchange.clone(),
-            routing_key: self.content.routing_key.clone(),
-            redelivered: self.redelivered,
-            properties,
-            body: self.content.body.clone(),
-        }
+        MessageView::of(&self.content, self.redelivered, delivery_count)
     }
 }
 
@@ -162,6 +148,28 @@ pub struct MessageView {
     /// Shared with the queue's copy (copied only to add `x-delivery-count`).
     pub properties: Rc<Properties>,
     pub body: Rc<[u8]>,
+}
+
+impl MessageView {
+    /// What a client sees of a copy of `content`. `delivery_count` adds `x-delivery-count`
+    /// (quorum queues).
+    pub fn of(content: &Content, redelivered: bool, delivery_count: Option<u64>) -> MessageView {
+        let mut properties = content.properties.clone();
+        if let Some(count) = delivery_count {
+            let count = i64::try_from(count).unwrap_or(i64::MAX);
+            Rc::make_mut(&mut properties)
+                .headers
+                .insert("x-delivery-count", Value::Int(count));
+        }
+        MessageView {
+            message: content.id,
+            exchange: content.exchange.clone(),
+            routing_key: content.routing_key.clone(),
+            redelivered,
+            properties,
+            body: content.body.clone(),
+        }
+    }
 }
 
 /// `basic.deliver` or `basic.get-ok`.

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::channel::{ChannelId, Channels, Unacked};
-use crate::event::{Event, MessageId, Name};
+use crate::event::{Delivered, Event, MessageId, Name, Record, Records};
 use crate::profile::Profile;
 use crate::topology::QueueDecl;
 use config::{Config, Overflow, QueueKind};
@@ -32,7 +32,7 @@ use store::Store;
 /// What a queue operation writes to: the event log, the dead-letter work list and the
 /// channels (delivery tags, unacked copies), at virtual time `now`.
 pub struct Ctx<'a> {
-    pub events: &'a mut Vec<Event>,
+    pub events: &'a mut Records,
     pub dead_letters: &'a mut VecDeque<DeadLetter>,
     pub channels: &'a mut Channels,
     pub profile: Profile,
@@ -206,15 +206,12 @@ impl Queue {
         }
         self.track_enqueuer(enqueuer);
         let entry = self.new_entry(content, cx);
-        cx.events.push(self.event(|vhost, queue| Event::Enqueued {
-            message,
-            vhost,
-            queue,
-        }));
+        let slot = self.slot;
+        cx.events.record(Record::Enqueued { message, slot });
         if self.store.is_empty()
             && let Some(consumer) = self.consumers.choose()
         {
-            self.deliver_to(entry, &consumer, cx);
+            self.deliver_to(entry, consumer, cx);
             return true;
         }
         self.store.insert(entry);
@@ -276,21 +273,20 @@ impl Queue {
             let Some(entry) = self.store.pop_head() else {
                 break;
             };
-            self.deliver_to(entry, &consumer, cx);
+            self.deliver_to(entry, consumer, cx);
         }
         self.update_blocked();
     }
 
     /// A first delivery of `entry` to `consumer` (`basic.deliver`).
-    fn deliver_to(&mut self, entry: Entry, consumer: &ConsumeOptions, cx: &mut Ctx) {
-        self.hand_out(
-            entry,
-            Some(consumer),
-            consumer.channel,
-            consumer.auto_ack,
-            false,
-            cx,
-        );
+    fn deliver_to(&mut self, entry: Entry, consumer: ConsumeOptions, cx: &mut Ctx) {
+        let ConsumeOptions {
+            channel,
+            tag,
+            auto_ack,
+            ..
+        } = consumer;
+        self.hand_out(entry, Some(tag), channel, auto_ack, false, cx);
     }
 
     /// Records a delivery (its event, and its unsettled copy); gives a copy of it to a
@@ -298,7 +294,7 @@ impl Queue {
     fn hand_out(
         &mut self,
         entry: Entry,
-        consumer: Option<&ConsumeOptions>,
+        consumer: Option<Name>,
         channel: ChannelId,
         auto_ack: bool,
         via_get: bool,
@@ -307,24 +303,20 @@ impl Queue {
         let count = self.delivery_count_header(&entry, via_get, cx.profile);
         let ch = cx.channels.open(channel);
         let delivery_tag = ch.next_tag();
-        let delivery = Delivery {
-            delivery_tag,
-            message: entry.view(count),
-        };
-        let consumer = consumer.map(|c| c.tag.clone());
-        let answer = via_get.then(|| delivery.clone());
-        cx.events.push(Event::Delivered {
-            vhost: self.vhost.clone(),
-            queue: self.label.clone(),
+        let delivered = Delivered {
+            slot: self.slot,
             channel,
             consumer: consumer.clone(),
             auto_ack,
-            delivery,
-        });
+            delivery_tag,
+            redelivered: entry.redelivered,
+            delivery_count: count,
+            content: entry.content.clone(),
+        };
+        let answer = via_get.then(|| delivered.delivery());
+        cx.events.record(Record::Delivered(delivered));
         if !auto_ack {
             let unacked = Unacked {
-                vhost: self.vhost.clone(),
-                queue: self.label.clone(),
                 slot: self.slot,
                 consumer,
                 entry,
@@ -382,11 +374,8 @@ impl Queue {
                 self.store.push_return(entry);
             }
         }
-        cx.events.push(self.event(|vhost, queue| Event::Requeued {
-            message,
-            vhost,
-            queue,
-        }));
+        let slot = self.slot;
+        cx.events.record(Record::Requeued { message, slot });
     }
 
     /// After returns: the length limit (which may drop a returned message), then dispatch.

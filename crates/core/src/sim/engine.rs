@@ -155,7 +155,7 @@ pub struct Simulation {
     pub(crate) injected_changes: Vec<Action>,
     stall_limit: u64,
     /// The broker's last event vector, handed back to it empty (no allocation per operation).
-    pub(crate) spare_events: Vec<crate::event::Event>,
+    pub(crate) spare_events: Vec<crate::event::Record>,
 }
 
 impl Simulation {

@@ -4,15 +4,13 @@
 //! channel), scheduling its arrival. It reads the broker's event stream; it never changes
 //! broker state.
 
-use crate::channel::ChannelId;
-use crate::event::{Confirm, Event, MessageId, Name};
-use crate::queue::entry::Delivery;
+use crate::broker::Settle;
+use crate::event::{Confirm, Delivered, Event, MessageId, Name, Record};
 use crate::sim::actor::ProducerId;
 use crate::sim::actor::consumer::Held;
 use crate::sim::engine::Simulation;
 use crate::sim::hops::Hops;
 use crate::sim::messages::DeadLetterSeen;
-use crate::sim::metrics::Counters;
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
 use crate::sim::world::NodeId;
@@ -74,13 +72,46 @@ impl Simulation {
             hops: hops.as_deref(),
         };
         let spare = std::mem::take(&mut self.spare_events);
-        let mut events = self.state.broker.take_events(spare);
-        // Looked at in place: moving each (large) event out cost more than what is done with it.
-        for event in &events {
-            self.one(t, event, &mut cx);
+        let mut records = self.state.broker.take_records(spare);
+        for record in &records {
+            self.one_record(t, record, &mut cx);
         }
-        events.clear();
-        self.spare_events = events;
+        records.clear();
+        self.spare_events = records;
+    }
+
+    /// What the broker does to every copy of every message, recorded compactly; the rest is
+    /// looked at as an [`Event`].
+    fn one_record(&mut self, t: SimTime, record: &Record, cx: &mut Cx) {
+        match record {
+            Record::Published { vhost, content } => {
+                self.published(t, content.id, vhost, &content.exchange, cx);
+            }
+            Record::Delivered(d) => self.delivery(t, d),
+            Record::Settled { how, slot, .. } => {
+                let q = self.queue_in_slot(*slot);
+                self.state.metrics.count(q, |c| match how {
+                    Settle::Ack => c.acked += 1,
+                    Settle::Nack { .. } => c.nacked += 1,
+                    Settle::Reject { .. } => c.rejected += 1,
+                });
+            }
+            Record::Requeued { message, slot } => {
+                self.wake_for_slot(*slot);
+                let q = self.queue_in_slot(*slot);
+                self.state.metrics.count(q, |c| c.requeued += 1);
+                self.trace
+                    .record(t, TraceKind::Requeue, Some(*message), None, q);
+            }
+            Record::Other(event) => self.one(t, event, cx),
+            other => self.at_exchange(t, other, cx),
+        }
+    }
+
+    /// The node of the queue in the broker's `slot`.
+    fn queue_in_slot(&mut self, slot: usize) -> Option<NodeId> {
+        let broker = &self.state.broker;
+        self.world.queue_in_slot(slot, || broker.slot_names(slot))
     }
 
     fn one(&mut self, t: SimTime, event: &Event, cx: &mut Cx) {
@@ -88,19 +119,6 @@ impl Simulation {
             return;
         }
         match event {
-            Event::Published {
-                message,
-                vhost,
-                exchange,
-                ..
-            } => self.published(t, *message, vhost, exchange, cx),
-            Event::Delivered {
-                vhost,
-                queue,
-                channel,
-                delivery,
-                ..
-            } => self.delivery(t, vhost, queue, *channel, delivery),
             Event::DeadLettered {
                 message,
                 vhost,
@@ -131,11 +149,6 @@ impl Simulation {
                 };
                 let edge = hop(q, cx.exchange, t, t);
                 self.trace.record(t, kind, Some(*message), edge, None);
-            }
-            Event::Acked { vhost, queue, .. } => self.count_at(vhost, queue, |c| c.acked += 1),
-            Event::Nacked { vhost, queue, .. } => self.count_at(vhost, queue, |c| c.nacked += 1),
-            Event::Rejected { vhost, queue, .. } => {
-                self.count_at(vhost, queue, |c| c.rejected += 1);
             }
             Event::Restarted => {
                 let kind = TraceKind::BrokerRestarted;
@@ -178,13 +191,8 @@ impl Simulation {
                         .record(t, TraceKind::Purge, Some(*message), None, q);
                 }
             }
-            other => self.at_exchange(t, other, cx),
+            other => self.at_queue(t, other),
         }
-    }
-
-    fn count_at(&mut self, vhost: &Name, queue: &Name, f: impl Fn(&mut Counters)) {
-        let q = self.world.queue_of(vhost, queue);
-        self.state.metrics.count(q, f);
     }
 
     /// producer → exchange, then any exchange → exchange hops.
@@ -204,19 +212,19 @@ impl Simulation {
     }
 
     /// queue → consumer, whose arrival is scheduled.
-    fn delivery(&mut self, t: SimTime, vhost: &Name, queue: &Name, ch: ChannelId, d: &Delivery) {
-        let q = self.world.queue_of(vhost, queue);
-        let redelivered = d.message.redelivered;
+    fn delivery(&mut self, t: SimTime, d: &Delivered) {
+        let q = self.queue_in_slot(d.slot);
+        let redelivered = d.redelivered;
         self.state.metrics.count(q, |c| {
             c.delivered += 1;
             c.redelivered += u64::from(redelivered);
         });
-        let message = d.message.message;
+        let message = d.content.id;
         let held = Held {
             tag: d.delivery_tag,
             message,
         };
-        let to = self.route_delivery(t, ch, held);
+        let to = self.route_delivery(t, d.channel, held);
         if let Some((consumer, _)) = to {
             self.keep_content(consumer, d);
         }
@@ -228,24 +236,24 @@ impl Simulation {
 
     /// What happens at the exchange of a publish: routed, returned, unroutable, confirmed, and
     /// each queue's copy.
-    fn at_exchange(&mut self, t: SimTime, event: &Event, cx: &mut Cx) {
+    fn at_exchange(&mut self, t: SimTime, record: &Record, cx: &mut Cx) {
         // A return or confirm travels back to the producer with the publish hop's latency.
         let mut back = || {
             let latency = &self.scenario.latency.publish;
             let arrive = t.plus(latency.sample(&mut self.state.latency_rng));
             hop(cx.exchange, cx.producer, t, arrive)
         };
-        let (kind, message, edge, node) = match event {
-            Event::Routed { .. } => return self.state.metrics.count(None, |c| c.routed += 1),
-            Event::Returned { message } => {
+        let (kind, message, edge, node) = match record {
+            Record::Routed { .. } => return self.state.metrics.count(None, |c| c.routed += 1),
+            Record::Returned { message } => {
                 self.state.metrics.count(None, |c| c.returned += 1);
                 (TraceKind::Return, *message, back(), None)
             }
-            Event::Unroutable { message } => {
+            Record::Unroutable { message } => {
                 self.state.metrics.count(None, |c| c.unroutable += 1);
                 (TraceKind::Unroutable, *message, None, cx.exchange)
             }
-            Event::Confirmed { message, confirm } => {
+            Record::Confirmed { message, confirm } => {
                 let ack = *confirm == Confirm::Ack;
                 self.state.metrics.count(None, |c| {
                     c.confirmed_ack += u64::from(ack);
@@ -256,19 +264,15 @@ impl Simulation {
                 }
                 (TraceKind::Confirm { ack }, *message, back(), None)
             }
-            Event::Enqueued {
-                message,
-                vhost,
-                queue,
-            } => {
-                let q = self.world.queue_of(vhost, queue);
+            Record::Enqueued { message, slot } => {
+                let q = self.queue_in_slot(*slot);
                 self.state.metrics.count(q, |c| c.enqueued += 1);
-                self.wake_for(vhost, queue);
+                self.wake_for_slot(*slot);
                 let from = q.and_then(|q| cx.hops.and_then(|h| h.source(q)));
                 let edge = hop(from.or(cx.exchange), q, t, t);
                 (TraceKind::Enqueue, *message, edge, None)
             }
-            other => return self.at_queue(t, other),
+            _ => return,
         };
         self.trace.record(t, kind, Some(message), edge, node);
     }

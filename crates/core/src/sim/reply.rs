@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::broker::Settle;
+use crate::event::Delivered;
 use crate::message::Publish;
 use crate::queue::death::DeathReason;
-use crate::queue::entry::{Delivery, MessageView};
+use crate::queue::entry::MessageView;
 use crate::sim::actor::ConsumerId;
 use crate::sim::actor::consumer::{Held, Outcome};
 use crate::sim::engine::Simulation;
@@ -64,13 +65,14 @@ impl Simulation {
     }
 
     /// Keeps a delivery's content for the consumer it goes to, when it needs it.
-    pub(crate) fn keep_content(&mut self, consumer: ConsumerId, delivery: &Delivery) {
+    pub(crate) fn keep_content(&mut self, consumer: ConsumerId, delivered: &Delivered) {
         if !self.keeps_content(consumer) {
             return;
         }
         if let Some(c) = self.state.consumers.get_mut(consumer.0 as usize) {
+            let delivery = delivered.delivery();
             c.kept
-                .insert(delivery.delivery_tag, Rc::new(delivery.message.clone()));
+                .insert(delivery.delivery_tag, Rc::new(delivery.message));
         }
     }
 
@@ -204,6 +206,17 @@ impl Simulation {
             .broker
             .queue(vhost, queue)
             .and_then(|q| q.next_due());
+        if let Some(due) = due {
+            self.wake_at(due);
+        }
+    }
+
+    /// [`Simulation::wake_for`] the queue in the broker's `slot`.
+    pub(crate) fn wake_for_slot(&mut self, slot: usize) {
+        if !self.state.broker.has_timers() {
+            return;
+        }
+        let due = (self.state.broker.queue_in_slot(slot)).and_then(|q| q.next_due());
         if let Some(due) = due {
             self.wake_at(due);
         }

@@ -110,6 +110,7 @@ impl Simulation {
             self.injected_at.retain(|s| *s < cp.steps);
         }
         self.state = cp.state;
+        self.world.forget_slots();
         self.trace.seek(cp.trace_seq);
         self.series.seek(cp.series_pos);
         if forked {

@@ -101,6 +101,9 @@ pub struct World {
     by_label: ByLabel,
     /// Exchange node ids by the address of a publish's shared exchange name (the same scheme).
     by_exchange_label: ByLabel,
+    /// Queue node ids by the broker's queue slot, which is what the broker's records name
+    /// (`None` until looked up). Forgotten when a node is added or the broker is restored.
+    by_slot: Vec<Option<Option<NodeId>>>,
     /// Exchanges that can forward to another exchange (e2e binding or alternate exchange).
     multi_hop: Vec<NodeId>,
     /// One shared name per vhost (at most [`MAX_VHOST_NAMES`]), for what records a vhost per
@@ -156,6 +159,7 @@ impl World {
         // A cached miss may name the node added now.
         self.by_label.clear();
         self.by_exchange_label.clear();
+        self.by_slot.clear();
         if let Some(map) = map {
             map.entry(vhost.to_owned())
                 .or_default()
@@ -219,6 +223,39 @@ impl World {
         let id = self.queue(vhost, queue);
         self.by_label.insert(vhost.clone(), queue.clone(), id);
         id
+    }
+
+    /// [`World::queue`] for the queue in the broker's `slot`, whose names `names` gives: looked
+    /// up by name once, then remembered by slot.
+    #[inline]
+    pub(crate) fn queue_in_slot(
+        &mut self,
+        slot: usize,
+        names: impl FnOnce() -> (Name, Name),
+    ) -> Option<NodeId> {
+        if let Some(Some(id)) = self.by_slot.get(slot) {
+            return *id;
+        }
+        self.slot_missed(slot, names())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn slot_missed(&mut self, slot: usize, (vhost, queue): (Name, Name)) -> Option<NodeId> {
+        let id = self.queue(&vhost, &queue);
+        if self.by_slot.len() <= slot {
+            self.by_slot.resize(slot + 1, None);
+        }
+        if let Some(place) = self.by_slot.get_mut(slot) {
+            *place = Some(id);
+        }
+        id
+    }
+
+    /// Forgets the nodes remembered by slot: the broker was restored to an earlier state, in
+    /// which a slot may come to name another queue.
+    pub(crate) fn forget_slots(&mut self) {
+        self.by_slot.clear();
     }
 
     /// [`World::exchange`] for the exchange name a message's content shares with every publish

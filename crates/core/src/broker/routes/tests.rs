@@ -232,3 +232,54 @@ fn a_remembered_route_keeps_every_check_of_a_publish() {
         "{refused:?}"
     );
 }
+
+#[test]
+fn a_place_is_stale_once_the_routes_are_cleared_and_in_a_copy() {
+    let mut routes = Routes::default();
+    routes.insert(
+        &key("a.b", KeySource::RoutingKey),
+        &Table::new(),
+        routed("x", &["q"]),
+    );
+    let place = routes.place_plain("/", "x", "a.b", &Table::new());
+    let place = place.expect("remembered");
+    assert!(routes.is_current(place));
+    assert!(!routes.clone().is_current(place));
+    routes.clear();
+    assert!(!routes.is_current(place));
+}
+
+/// A publisher's hint gives the same queues as a publish without one, across a topology
+/// change and in a copy of the broker (a simulation checkpoint).
+#[test]
+fn a_hinted_publish_follows_the_topology() {
+    use crate::broker::Broker;
+    use crate::message::Publish;
+    use crate::topology::QueueDecl;
+    let mut b = Broker::default();
+    for q in ["a", "b"] {
+        b.declare_queue("/", QueueDecl::new(q)).unwrap();
+    }
+    let mut hint = None;
+    let mut send = |b: &mut Broker, key: &str| {
+        let publish = Publish::new("", key);
+        let hinted = b.publish_hinted("/", &publish, 0, &mut hint).unwrap();
+        let plain = b.publish("/", &publish, 0).unwrap();
+        assert_eq!(hinted.queues, plain.queues, "{key}");
+        hinted
+            .queues
+            .iter()
+            .map(|q| q.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(send(&mut b, "a"), ["a"]);
+    assert_eq!(send(&mut b, "a"), ["a"]);
+    b.delete_queue("/", "a").unwrap();
+    assert_eq!(send(&mut b, "a"), Vec::<String>::new());
+    b.declare_queue("/", QueueDecl::new("a")).unwrap();
+    assert_eq!(send(&mut b, "a"), ["a"]);
+    let mut copy = b.clone();
+    copy.delete_queue("/", "a").unwrap();
+    assert_eq!(send(&mut copy, "a"), Vec::<String>::new());
+    assert_eq!(send(&mut b, "a"), ["a"]);
+}

@@ -4,6 +4,10 @@
 
 use std::rc::Rc;
 
+use rustc_hash::FxHashMap;
+
+use crate::broker::{Broker, Place, PublishOutcome};
+use crate::error::BrokerError;
 use crate::message::{Properties, Publish};
 use crate::sim::cloudevents::{self, Fill};
 use crate::sim::rng::Rng;
@@ -29,7 +33,19 @@ pub struct Producer {
         reason = "a scheduled message carries its table boxed: the box is reused with it"
     )]
     spare_headers: Vec<Box<Table>>,
+    /// Messages drawn and on their way to the exchange, by the number their arrival event
+    /// carries (which keeps the scheduler's events small); an emptied place is reused.
+    in_flight: Vec<Option<Drawn>>,
+    /// The emptied places of `in_flight`.
+    free: Vec<u32>,
+    /// Where the broker remembers the route of each routing key this producer sent without
+    /// headers (at most [`MAX_ROUTE_HINTS`]).
+    route_hints: FxHashMap<String, Option<Place>>,
 }
+
+/// Routing keys whose route a producer remembers the place of (keys drawn with `{seq}` are
+/// all different: then it starts over).
+const MAX_ROUTE_HINTS: usize = 1024;
 
 /// Buffers kept for reuse per producer: about as many as its messages in flight at once.
 const MAX_SPARE: usize = 8;
@@ -76,6 +92,9 @@ impl Producer {
             picks: Vec::new(),
             spare_keys: Vec::new(),
             spare_headers: Vec::new(),
+            in_flight: Vec::new(),
+            free: Vec::new(),
+            route_hints: FxHashMap::default(),
         }
     }
 
@@ -153,6 +172,50 @@ impl Producer {
 }
 
 impl Producer {
+    /// Keeps a drawn message while it travels to the exchange; gives the number that
+    /// [`Producer::arrived`] takes it back by.
+    pub fn send(&mut self, drawn: Drawn) -> u32 {
+        if let Some(i) = self.free.pop()
+            && let Some(place) = self.in_flight.get_mut(i as usize)
+        {
+            *place = Some(drawn);
+            return i;
+        }
+        let i = u32::try_from(self.in_flight.len()).unwrap_or(u32::MAX);
+        self.in_flight.push(Some(drawn));
+        i
+    }
+
+    /// The message [`Producer::send`] numbered `i`, which has reached the exchange.
+    pub fn arrived(&mut self, i: u32) -> Option<Drawn> {
+        let drawn = self.in_flight.get_mut(i as usize)?.take()?;
+        self.free.push(i);
+        Some(drawn)
+    }
+
+    /// Publishes the message drawn last (`publish`), through the place where the broker
+    /// remembers its route when it has no headers (its route then depends on its key alone).
+    pub(crate) fn publish_to(
+        &mut self,
+        broker: &mut Broker,
+        vhost: &str,
+        now: u64,
+    ) -> Result<PublishOutcome, BrokerError> {
+        let publish = &self.publish;
+        if !publish.properties.headers.is_empty() {
+            return broker.publish(vhost, publish, now);
+        }
+        if self.route_hints.len() >= MAX_ROUTE_HINTS {
+            self.route_hints.clear();
+        }
+        let key = publish.routing_key.as_str();
+        let hint = match self.route_hints.get_mut(key) {
+            Some(hint) => hint,
+            None => self.route_hints.entry(key.to_owned()).or_default(),
+        };
+        broker.publish_hinted(vhost, publish, now, hint)
+    }
+
     /// Takes back a published message's routing key and header table, to draw into again.
     pub fn hand_back(&mut self, key: String, headers: Option<Box<Table>>) {
         if self.spare_keys.len() < MAX_SPARE {

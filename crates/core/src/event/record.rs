@@ -1,0 +1,196 @@
+//! The broker's own log of its events, as the simulation reads it: the events every copy of
+//! every message makes (published, routed, confirmed, enqueued, delivered, settled, requeued)
+//! are compact values that name a queue by its slot and share the message's content, so making
+//! and dropping one costs almost nothing; the rest are kept as [`Event`]s. It knows how to
+//! become an [`Event`] (the broker resolves slots into names); it knows nothing of the
+//! simulation.
+
+use std::rc::Rc;
+
+use crate::broker::Settle;
+use crate::channel::ChannelId;
+use crate::event::{Confirm, Event, MessageId, Name};
+use crate::queue::entry::{Content, Delivery, MessageView};
+
+/// One event as the broker records it. A `slot` is the broker's queue slot, which names the
+/// same (vhost, queue) for the broker's life.
+#[derive(Debug, Clone)]
+pub(crate) enum Record {
+    Published {
+        vhost: Name,
+        content: Rc<Content>,
+    },
+    Routed {
+        message: MessageId,
+        queues: Rc<[Name]>,
+    },
+    Returned {
+        message: MessageId,
+    },
+    Unroutable {
+        message: MessageId,
+    },
+    Confirmed {
+        message: MessageId,
+        confirm: Confirm,
+    },
+    Enqueued {
+        message: MessageId,
+        slot: usize,
+    },
+    Delivered(Delivered),
+    /// `basic.ack`, `basic.nack` or `basic.reject` of one delivery.
+    Settled {
+        how: Settle,
+        message: MessageId,
+        slot: usize,
+        channel: ChannelId,
+        delivery_tag: u64,
+    },
+    Requeued {
+        message: MessageId,
+        slot: usize,
+    },
+    /// Any other event, as it is published.
+    Other(Box<Event>),
+}
+
+/// `basic.deliver` or `basic.get-ok`: what [`Event::Delivered`] says, with the message's
+/// content shared rather than its view built.
+#[derive(Debug, Clone)]
+pub(crate) struct Delivered {
+    pub slot: usize,
+    pub channel: ChannelId,
+    pub consumer: Option<Name>,
+    pub auto_ack: bool,
+    pub delivery_tag: u64,
+    pub redelivered: bool,
+    /// `x-delivery-count` (quorum queues).
+    pub delivery_count: Option<u64>,
+    pub content: Rc<Content>,
+}
+
+impl Delivered {
+    /// The delivery as a client sees it.
+    pub fn delivery(&self) -> Delivery {
+        Delivery {
+            delivery_tag: self.delivery_tag,
+            message: MessageView::of(&self.content, self.redelivered, self.delivery_count),
+        }
+    }
+}
+
+/// The broker's event log, oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct Records(Vec<Record>);
+
+impl Records {
+    /// Records an event that has no compact form.
+    pub(crate) fn push(&mut self, event: Event) {
+        self.0.push(Record::Other(Box::new(event)));
+    }
+
+    pub(crate) fn record(&mut self, record: Record) {
+        self.0.push(record);
+    }
+
+    pub(crate) fn extend(&mut self, events: impl IntoIterator<Item = Event>) {
+        for event in events {
+            self.push(event);
+        }
+    }
+
+    /// The records so far, leaving `spare` (emptied) for the next ones.
+    pub(crate) fn take(&mut self, mut spare: Vec<Record>) -> Vec<Record> {
+        spare.clear();
+        std::mem::replace(&mut self.0, spare)
+    }
+}
+
+impl Record {
+    /// The event this record stands for; `names` gives a slot's (vhost, queue).
+    pub(crate) fn into_event(self, names: impl Fn(usize) -> (Name, Name)) -> Event {
+        match self {
+            Record::Published { vhost, content } => Event::Published {
+                message: content.id,
+                vhost,
+                exchange: content.exchange.clone(),
+                routing_key: content.routing_key.clone(),
+            },
+            Record::Routed { message, queues } => Event::Routed { message, queues },
+            Record::Returned { message } => Event::Returned { message },
+            Record::Unroutable { message } => Event::Unroutable { message },
+            Record::Confirmed { message, confirm } => Event::Confirmed { message, confirm },
+            Record::Enqueued { message, slot } => {
+                let (vhost, queue) = names(slot);
+                Event::Enqueued {
+                    message,
+                    vhost,
+                    queue,
+                }
+            }
+            Record::Delivered(d) => {
+                let (vhost, queue) = names(d.slot);
+                Event::Delivered {
+                    vhost,
+                    queue,
+                    channel: d.channel,
+                    auto_ack: d.auto_ack,
+                    delivery: d.delivery(),
+                    consumer: d.consumer,
+                }
+            }
+            Record::Settled {
+                how,
+                message,
+                slot,
+                channel,
+                delivery_tag,
+            } => settle_event(how, message, names(slot), channel, delivery_tag),
+            Record::Requeued { message, slot } => {
+                let (vhost, queue) = names(slot);
+                Event::Requeued {
+                    message,
+                    vhost,
+                    queue,
+                }
+            }
+            Record::Other(event) => *event,
+        }
+    }
+}
+
+/// The event of a client's settlement (the outcome follows as its own event).
+fn settle_event(
+    how: Settle,
+    message: MessageId,
+    (vhost, queue): (Name, Name),
+    channel: ChannelId,
+    delivery_tag: u64,
+) -> Event {
+    match how {
+        Settle::Ack => Event::Acked {
+            message,
+            vhost,
+            queue,
+            channel,
+            delivery_tag,
+        },
+        Settle::Nack { requeue } => Event::Nacked {
+            message,
+            vhost,
+            queue,
+            channel,
+            delivery_tag,
+            requeue,
+        },
+        Settle::Reject { requeue } => Event::Rejected {
+            message,
+            vhost,
+            queue,
+            channel,
+            delivery_tag,
+            requeue,
+        },
+    }
+}
