@@ -42,12 +42,8 @@ pub fn Toolbar() -> Html {
     let on_seek = {
         let state = state.clone();
         Callback::from(move |e: InputEvent| {
-            // The range input's value as the number it always is (the browser keeps a range's
-            // value a valid number): no `str::parse::<f64>` with its tables in the bundle.
-            if let Some(t) = e
-                .target_dyn_into::<web_sys::HtmlInputElement>()
-                .map(|input| input.value_as_number())
-                .filter(|t| t.is_finite())
+            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>()
+                && let Ok(t) = input.value().parse::<f64>()
             {
                 run(&state, Command::Seek((t * 1000.0) as u64));
             }
