@@ -22,9 +22,9 @@ pub fn page_of<'a>(
     names: impl Iterator<Item = (usize, &'a str)>,
     view: &ListView,
 ) -> (Vec<usize>, usize, usize) {
-    let filter = view.filter.trim().to_lowercase();
+    let filter = lowercase(view.filter.trim());
     let matching: Vec<usize> = names
-        .filter(|(_, name)| filter.is_empty() || name.to_lowercase().contains(&filter))
+        .filter(|(_, name)| filter.is_empty() || lowercase(name).contains(&filter))
         .map(|(i, _)| i)
         .collect();
     let pages = matching.len().div_ceil(PAGE).max(1);
@@ -36,6 +36,19 @@ pub fn page_of<'a>(
         .copied()
         .collect();
     (shown, matching.len(), page)
+}
+
+/// `text` in lower case, as `str::to_lowercase` gives it. In the browser, a name that is not
+/// ASCII is lowered by JavaScript's `toLowerCase` (the same Unicode mapping, final sigma
+/// included), so the bundle holds no copy of Rust's case tables.
+fn lowercase(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    #[cfg(target_arch = "wasm32")]
+    return String::from(js_sys::JsString::from(text).to_lower_case());
+    #[cfg(not(target_arch = "wasm32"))]
+    return text.to_lowercase();
 }
 
 /// A list's view and how to change it.

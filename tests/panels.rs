@@ -370,3 +370,45 @@ async fn the_explorer_takes_headers_and_names_what_is_wrong_with_them() {
         .unchecked_into();
     assert_eq!(input.value(), r#"{"CC": [lazy]}"#);
 }
+
+/// The filter lowers a name that is not ASCII through JavaScript: the same matches as Rust's
+/// `to_lowercase` would give, final sigma and expansions included.
+#[wasm_bindgen_test]
+fn a_filter_ignores_case_beyond_ascii_as_rust_does() {
+    use switchyard_app::paging::{ListView, page_of};
+    let names = [
+        "ÉCOLE.orders",
+        "Straße",
+        "ΟΔΟΣ",
+        "ΟΔΟΣ.events",
+        "İstanbul",
+        "plain",
+        "ǅ",
+    ];
+    let filters = [
+        "école",
+        "STRASSE",
+        "straße",
+        "οδος",
+        "οδοσ",
+        "i̇stanbul",
+        "ǆ",
+        "ΣΑ",
+        "e",
+    ];
+    for filter in filters {
+        let lower = filter.to_lowercase();
+        let expected: Vec<usize> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, name)| name.to_lowercase().contains(&lower))
+            .map(|(i, _)| i)
+            .collect();
+        let view = ListView {
+            filter: filter.to_owned(),
+            page: 0,
+        };
+        let (shown, _, _) = page_of(names.iter().copied().enumerate(), &view);
+        assert_eq!(shown, expected, "filter {filter}");
+    }
+}

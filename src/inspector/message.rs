@@ -193,7 +193,7 @@ fn body(bytes: &[u8], content_type: Option<&str>) -> Html {
         .then(|| std::str::from_utf8(bytes).ok())
         .flatten()
         .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
-        .and_then(|v| serde_json::to_string_pretty(&v).ok());
+        .map(|v| switchyard_core::order::json_pretty(&v));
     match pretty {
         Some(text) => html! { <pre class="body">{ text }</pre> },
         None => html! { { format!("{} bytes", bytes.len()) } },

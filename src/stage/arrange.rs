@@ -3,8 +3,7 @@
 //! columns side by side with no room for empty ones, the rows spread on a wide, flat drawing,
 //! and long columns wrapped into sub-columns on a tall, narrow one (hundreds of queues).
 
-use std::collections::HashMap;
-
+use rustc_hash::FxHashMap;
 use switchyard_core::sim::NodeId;
 
 use super::layout::{COLUMN, Link, ROW, Shape};
@@ -44,7 +43,8 @@ pub(super) fn order_rows(shapes: &[Shape], columns: &mut [Vec<usize>], links: &[
 
 /// Sorts column `this` by where each shape's neighbours sit in column `by`.
 fn reorder(shapes: &[Shape], columns: &mut [Vec<usize>], links: &[Link], this: usize, by: usize) {
-    let rows_of = |column: Option<&Vec<usize>>| -> HashMap<NodeId, usize> {
+    // FxHashMap: the same map type as the label pass's, so one copy of its code in the bundle.
+    let rows_of = |column: Option<&Vec<usize>>| -> FxHashMap<NodeId, usize> {
         let ids = column.into_iter().flatten().filter_map(|i| shapes.get(*i));
         ids.enumerate().map(|(row, s)| (s.id, row)).collect()
     };

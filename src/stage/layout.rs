@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
 use switchyard_core::Destination;
 use switchyard_core::order::json_text;
 use switchyard_core::sim::{ConsumerId, NodeId, NodeKind, Simulation};
@@ -366,8 +367,9 @@ fn binding_label(key: &str, arguments: &switchyard_core::Table) -> String {
 }
 
 /// How many exchange-to-exchange hops lead to each exchange (0 for a producer's target).
-fn exchange_depths(links: &[Link]) -> HashMap<NodeId, usize> {
-    let mut depth: HashMap<NodeId, usize> = HashMap::new();
+/// An `FxHashMap`: the same map type as the label pass's, so one copy of its code in the bundle.
+fn exchange_depths(links: &[Link]) -> FxHashMap<NodeId, usize> {
+    let mut depth: FxHashMap<NodeId, usize> = FxHashMap::default();
     let hops: Vec<&Link> = links
         .iter()
         .filter(|l| matches!(l.kind, LinkKind::Alternate) || l.kind == LinkKind::Binding)

@@ -3,8 +3,6 @@
 //! plus channel close, which requeues what its deliveries left unsettled. Several copies settled
 //! together are handled queue by queue (by name), each in delivery-tag order.
 
-use std::collections::BTreeSet;
-
 use crate::broker::Broker;
 use crate::channel::{ChannelId, Unacked};
 use crate::error::{BrokerError, Kind};
@@ -229,9 +227,13 @@ impl Broker {
         crate::order::sort_by(&mut taken, |(_, a), (_, b)| {
             self.slot_name(a.slot).cmp(&self.slot_name(b.slot))
         });
-        let mut touched = BTreeSet::new();
+        let mut touched: Vec<(Name, Name)> = Vec::new();
         for (delivery_tag, unacked) in taken {
-            touched.insert(self.slot_names(unacked.slot));
+            // Sorted by queue above, so a repeat is the last one pushed.
+            let key = self.slot_names(unacked.slot);
+            if touched.last() != Some(&key) {
+                touched.push(key);
+            }
             self.settle_one(channel, delivery_tag, unacked, how, false);
         }
         self.after_returns(touched);
@@ -298,9 +300,10 @@ impl Broker {
         }
     }
 
-    /// After a batch of returns: each touched queue enforces its limit and dispatches, then
-    /// the dead letters are routed.
-    fn after_returns(&mut self, touched: BTreeSet<(Name, Name)>) {
+    /// After a batch of returns: each touched queue (`touched` sorted, no repeats: a set in a
+    /// `Vec`, so no B-tree of this key in the browser bundle) enforces its limit and dispatches,
+    /// then the dead letters are routed.
+    fn after_returns(&mut self, touched: Vec<(Name, Name)>) {
         for (vhost, queue) in touched {
             self.with_queue(&vhost, &queue, |q, cx| q.after_returns(cx));
         }
@@ -327,21 +330,20 @@ impl Broker {
         }
         // An auto-delete queue left without consumers stops at once, without taking its unacked
         // messages back (`handle_ch_down` in rabbit_amqqueue_process): they go with the queue.
-        // Inserted, not collected: a collect would compile another copy of the sort.
-        let mut doomed: BTreeSet<(Name, Name)> = BTreeSet::new();
+        let mut doomed: Vec<(Name, Name)> = Vec::new();
         for (v, q, _) in &consumers {
             if self.is_unused_auto_delete(v, q) {
-                doomed.insert((v.clone(), q.clone()));
+                doomed.push((v.clone(), q.clone()));
             }
         }
-        let mut touched = BTreeSet::new();
+        let mut touched = Vec::new();
         for (_, u) in self.channels.close(channel) {
             let key = self.slot_names(u.slot);
             let message = u.entry.content.id;
             let back = if doomed.contains(&key) {
                 None
             } else {
-                touched.insert(key.clone());
+                touched.push(key.clone());
                 self.with_slot(u.slot, |q, cx| {
                     let how = Return {
                         by_client: false,
@@ -361,6 +363,8 @@ impl Broker {
         }
         touched.extend(consumers.iter().map(|(v, q, _)| (v.clone(), q.clone())));
         touched.retain(|key| !doomed.contains(key));
+        crate::order::sort_by(&mut touched, Ord::cmp);
+        touched.dedup();
         self.after_returns(touched);
         for (vhost, queue, _) in &consumers {
             self.auto_delete_if_unused(vhost, queue);

@@ -8,8 +8,6 @@
 //! unbind events are traced here (`observe` hands them over). Also the load-time checks of the
 //! queues the patterns name (retry, RPC).
 
-use std::collections::BTreeMap;
-
 use crate::definitions::Definitions;
 use crate::event::Event;
 use crate::fields::{FieldError, error};
@@ -21,8 +19,33 @@ use crate::sim::trace::{Edge, TraceKind};
 use crate::sim::world::{NodeKind, World};
 use crate::topology::Destination;
 
-/// When the script first declares each (kind, vhost, name), with the step's index.
-pub(crate) type Declared = BTreeMap<(NodeKind, String, String), (u64, usize)>;
+/// When the script first declares each (kind, vhost, name), with the step's index. Sorted by
+/// the key, no repeats: a map built once at load, so a sorted `Vec` rather than a `BTreeMap` (no
+/// B-tree of this key type in the browser bundle).
+#[derive(Debug, Default)]
+pub(crate) struct Declared(Vec<(Declaration, (u64, usize))>);
+
+/// What a script step declares: (kind, vhost, name).
+type Declaration = (NodeKind, String, String);
+
+impl Declared {
+    /// Keeps the first declaration of `key`.
+    fn first(&mut self, key: Declaration, when: (u64, usize)) {
+        if let Err(i) = self.0.binary_search_by(|(k, _)| k.cmp(&key)) {
+            self.0.insert(i, (key, when));
+        }
+    }
+
+    fn get(&self, (kind, vhost, name): (NodeKind, &str, &str)) -> Option<&(u64, usize)> {
+        let i = self
+            .0
+            .binary_search_by(|((k, v, n), _)| {
+                (*k, v.as_str(), n.as_str()).cmp(&(kind, vhost, name))
+            })
+            .ok()?;
+        self.0.get(i).map(|(_, when)| when)
+    }
+}
 
 /// Adds a node for every exchange and queue the script declares (in script order) and marks
 /// the exchanges that may forward to others; gives when each is first declared.
@@ -37,10 +60,10 @@ pub(crate) fn declare_nodes(scenario: &Scenario, world: &mut World) -> Declared 
         })
         .collect();
     crate::order::sort_by_key(&mut steps, |(i, at, _)| (*at, *i));
-    let mut declared = Declared::new();
+    let mut declared = Declared::default();
     for (i, at, defs) in steps {
         for key in add_nodes(world, defs) {
-            declared.entry(key).or_insert((at, i));
+            declared.first(key, (at, i));
         }
     }
     declared
@@ -89,7 +112,7 @@ pub(crate) fn in_time(
     start: u64,
     path: &str,
 ) -> Result<(), FieldError> {
-    let Some((at, step)) = declared.get(&(kind, vhost.to_owned(), name.to_owned())) else {
+    let Some((at, step)) = declared.get((kind, vhost, name)) else {
         let what = format!(
             "{} `{name}` is not declared in vhost `{vhost}`",
             kind.name()

@@ -24,7 +24,11 @@ impl Simulation {
                     .queue(&node.vhost, &node.name)
                     .map_or(0, |q| q.message_count());
                 let key = (node.vhost.as_str(), node.name.as_str());
-                let unacked = unacked.get(&key).copied().unwrap_or(0);
+                let unacked = unacked
+                    .binary_search_by(|(k, _)| k.cmp(&key))
+                    .ok()
+                    .and_then(|i| unacked.get(i))
+                    .map_or(0, |(_, n)| *n);
                 Some((id, ready as u64, unacked))
             })
             .collect()

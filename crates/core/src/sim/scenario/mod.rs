@@ -247,7 +247,11 @@ fn version(root: &Map<String, Json>) -> Result<(), FieldError> {
         Some(v) if v.as_u64() == Some(VERSION) => Ok(()),
         Some(v) => Err(error(
             "switchyard",
-            format!("version {v} is not supported (this build reads version {VERSION})"),
+            // json_text, not `{v}`: Display for a JSON value links two more serde_json writers.
+            format!(
+                "version {} is not supported (this build reads version {VERSION})",
+                crate::order::json_text(v)
+            ),
         )),
     }
 }
