@@ -355,7 +355,7 @@ impl Broker {
                 .map(|c| (c.options.tag.clone(), c.options.channel))
                 .collect();
             for (tag, channel) in tags {
-                q.remove_consumer(&tag, cx.now);
+                q.remove_consumer(channel, &tag, cx.now);
                 cx.events.push(Event::ConsumerCancelled {
                     vhost: vhost.into(),
                     queue: name.into(),

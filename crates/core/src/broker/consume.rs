@@ -136,7 +136,7 @@ impl Broker {
     fn detach(&mut self, vhost: &str, queue: &str, channel: ChannelId, tag: &str) {
         let now = self.now;
         self.with_queue(vhost, queue, |q, cx| {
-            q.remove_consumer(tag, now);
+            q.remove_consumer(channel, tag, now);
             cx.events.push(Event::ConsumerCancelled {
                 vhost: vhost.into(),
                 queue: queue.into(),
@@ -273,7 +273,7 @@ impl Broker {
         };
         let present = self
             .with_slot(slot, |q, cx| {
-                q.settled(consumer.as_deref());
+                q.settled(channel, consumer.as_deref());
                 match requeue {
                     Some(true) => {
                         let how = Return {

@@ -45,6 +45,11 @@ pub struct Consumer {
 }
 
 impl Consumer {
+    /// Whether this is the consumer `tag` on `channel` (a tag is unique only on its channel).
+    fn is(&self, channel: ChannelId, tag: &str) -> bool {
+        self.options.channel == channel && &*self.options.tag == tag
+    }
+
     fn has_capacity(&self) -> bool {
         self.options.auto_ack || self.options.prefetch == 0 || self.unacked < self.options.prefetch
     }
@@ -66,8 +71,9 @@ impl Consumer {
 pub struct Consumers {
     order: Vec<Consumer>,
     next_registration: u64,
-    /// Single active consumer: the tag of the active one.
-    active: Option<Name>,
+    /// Single active consumer: the active one, by its registration number. A tag names a
+    /// consumer only on its channel: two channels may each have a consumer `ctag` here.
+    active: Option<u64>,
     /// The active one gets nothing more: a higher-priority consumer waits for its deliveries
     /// to be settled ([`Sac::ByPriority`]).
     quiescing: bool,
@@ -107,8 +113,13 @@ impl Consumers {
         self.order.iter()
     }
 
-    pub fn get(&self, tag: &str) -> Option<&Consumer> {
-        self.order.iter().find(|c| &*c.options.tag == tag)
+    /// The consumer `tag` on `channel`.
+    pub fn get(&self, channel: ChannelId, tag: &str) -> Option<&Consumer> {
+        self.order.iter().find(|c| c.is(channel, tag))
+    }
+
+    fn registered(&self, registered: u64) -> Option<&Consumer> {
+        self.order.iter().find(|c| c.registered == registered)
     }
 
     /// Registers a consumer, with RabbitMQ's exclusivity rules (quorum queues ignore the flag).
@@ -125,7 +136,7 @@ impl Consumers {
             return false;
         }
         if single_active && self.active.is_none() {
-            self.active = Some(options.tag.clone());
+            self.active = Some(self.next_registration);
         }
         self.kind = kind;
         self.sac = sac;
@@ -148,21 +159,18 @@ impl Consumers {
         self.quiescing = false;
     }
 
-    /// Removes a consumer; a single active consumer is replaced by the longest waiting one.
-    pub fn remove(&mut self, tag: &str) -> Option<Consumer> {
-        let index = self.order.iter().position(|c| &*c.options.tag == tag)?;
+    /// Removes the consumer `tag` on `channel`; a single active consumer is replaced by the
+    /// longest waiting one.
+    pub fn remove(&mut self, channel: ChannelId, tag: &str) -> Option<Consumer> {
+        let index = self.order.iter().position(|c| c.is(channel, tag))?;
         let gone = self.order.remove(index);
-        if self.active.as_deref() == Some(tag) {
+        if self.active == Some(gone.registered) {
             // Every consumer left is waiting now.
             self.active = None;
             self.quiescing = false;
             self.active = match self.sac {
-                Sac::ByPriority => self.first_waiting().map(|c| c.options.tag.clone()),
-                Sac::Off | Sac::FirstRegistered => self
-                    .order
-                    .iter()
-                    .min_by_key(|c| c.registered)
-                    .map(|c| c.options.tag.clone()),
+                Sac::ByPriority => self.first_waiting().map(|c| c.registered),
+                Sac::Off | Sac::FirstRegistered => self.order.iter().map(|c| c.registered).min(),
             };
         }
         Some(gone)
@@ -170,7 +178,8 @@ impl Consumers {
 
     /// The active consumer, and whether it is quiescing (single active consumer only).
     pub fn active(&self) -> Option<(&str, bool)> {
-        self.active.as_deref().map(|tag| (tag, self.quiescing))
+        let active = self.registered(self.active?)?;
+        Some((&active.options.tag, self.quiescing))
     }
 
     /// [`Sac::ByPriority`]: activates the first waiting consumer if none is active, hands over
@@ -187,12 +196,12 @@ impl Consumers {
         let Some(next) = self.first_waiting() else {
             return;
         };
-        let (tag, priority) = (next.options.tag.clone(), next.options.priority);
-        let active = self.active.as_deref().and_then(|a| self.get(a));
+        let (next, priority) = (next.registered, next.options.priority);
+        let active = self.active.and_then(|a| self.registered(a));
         match active {
-            None => self.active = Some(tag),
+            None => self.active = Some(next),
             Some(a) if priority > a.options.priority && a.unacked == 0 => {
-                self.active = Some(tag);
+                self.active = Some(next);
                 self.quiescing = false;
             }
             Some(a) if priority > a.options.priority => self.quiescing = true,
@@ -208,7 +217,7 @@ impl Consumers {
         };
         self.order
             .iter()
-            .filter(|c| self.active.as_ref() != Some(&c.options.tag))
+            .filter(|c| self.active != Some(c.registered))
             .min_by_key(|c| {
                 (
                     std::cmp::Reverse((c.options.priority, credit(c))),
@@ -226,14 +235,12 @@ impl Consumers {
             .collect()
     }
 
-    /// A delivery to `tag` was settled (acked, rejected or returned). A blocked consumer that
-    /// has capacity again re-enters the round-robin at the back, as RabbitMQ re-adds an
-    /// unblocked consumer (seen live on 3.10.8); one that was never blocked keeps its place.
-    pub fn settled(&mut self, tag: &str) {
-        // The tag an unsettled delivery holds is its consumer's own: the same address is
-        // equal without comparing the text.
-        let same = |c: &Consumer| std::ptr::eq(&*c.options.tag, tag) || &*c.options.tag == tag;
-        let Some(index) = self.order.iter().position(same) else {
+    /// A delivery to `tag` on `channel` was settled (acked, rejected or returned). A blocked
+    /// consumer that has capacity again re-enters the round-robin at the back, as RabbitMQ
+    /// re-adds an unblocked consumer (seen live on 3.10.8); one that was never blocked keeps
+    /// its place.
+    pub fn settled(&mut self, channel: ChannelId, tag: &str) {
+        let Some(index) = self.order.iter().position(|c| c.is(channel, tag)) else {
             return;
         };
         let Some(c) = self.order.get_mut(index) else {
@@ -279,13 +286,10 @@ impl Consumers {
         if self.quiescing {
             return None;
         }
-        let eligible = self.order.iter().enumerate().filter(|(_, c)| {
-            !c.blocked
-                && self
-                    .active
-                    .as_ref()
-                    .is_none_or(|active| *active == c.options.tag)
-        });
+        let eligible =
+            self.order.iter().enumerate().filter(|(_, c)| {
+                !c.blocked && self.active.is_none_or(|active| active == c.registered)
+            });
         let mut best: Option<(usize, i64)> = None;
         for (i, c) in eligible {
             if best.is_none_or(|(_, p)| c.options.priority > p) {
@@ -364,7 +368,7 @@ mod tests {
         assert_eq!(picks(&mut consumers, 1), ["c1"]);
         assert!(consumers.add(consumer("c2", 0, 0), QueueKind::Classic, Sac::Off));
         assert_eq!(picks(&mut consumers, 1), ["c2"]);
-        consumers.settled("c1");
+        consumers.settled(ChannelId(1), "c1");
         assert_eq!(picks(&mut consumers, 2), ["c2", "c1"]);
     }
 
@@ -378,7 +382,7 @@ mod tests {
                 Sac::FirstRegistered
             ));
         }
-        consumers.remove("a");
+        consumers.remove(ChannelId(1), "a");
         assert_eq!(picks(&mut consumers, 2), ["b", "b"]);
     }
 
@@ -399,9 +403,9 @@ mod tests {
         assert!(consumers.add(consumer("high", 0, 5), QueueKind::Quorum, Sac::ByPriority));
         assert_eq!(consumers.active(), Some(("low", true)));
         assert_eq!(picks(&mut consumers, 1), ["-"]);
-        consumers.settled("low");
+        consumers.settled(ChannelId(1), "low");
         assert_eq!(picks(&mut consumers, 1), ["-"]);
-        consumers.settled("low");
+        consumers.settled(ChannelId(1), "low");
         assert_eq!(consumers.active(), Some(("high", false)));
         assert_eq!(picks(&mut consumers, 2), ["high", "high"]);
     }
@@ -428,7 +432,7 @@ mod tests {
         let mut order = Vec::new();
         while let Some((tag, _)) = consumers.active() {
             let tag = tag.to_owned();
-            assert!(consumers.remove(&tag).is_some());
+            assert!(consumers.remove(ChannelId(1), &tag).is_some());
             order.push(tag);
         }
         assert_eq!(order, ["a", "d", "e", "c", "b"]);
@@ -439,8 +443,8 @@ mod tests {
         let mut consumers = by_priority(&[("low", 1, 0)]);
         assert_eq!(picks(&mut consumers, 1), ["low"]);
         assert!(consumers.add(consumer("high", 0, 5), QueueKind::Quorum, Sac::ByPriority));
-        assert!(consumers.remove("high").is_some());
-        consumers.settled("low");
+        assert!(consumers.remove(ChannelId(1), "high").is_some());
+        consumers.settled(ChannelId(1), "low");
         assert_eq!(consumers.active(), Some(("low", true)));
         assert_eq!(picks(&mut consumers, 1), ["-"]);
     }

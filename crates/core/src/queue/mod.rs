@@ -333,10 +333,10 @@ impl Queue {
             .then_some(entry.delivery_count)
     }
 
-    /// A delivery to `consumer` was settled: it has room for one more.
-    pub fn settled(&mut self, consumer: Option<&str>) {
+    /// A delivery to `consumer` on `channel` was settled: it has room for one more.
+    pub fn settled(&mut self, channel: ChannelId, consumer: Option<&str>) {
         if let Some(tag) = consumer {
-            self.consumers.settled(tag);
+            self.consumers.settled(channel, tag);
         }
     }
 
@@ -430,9 +430,9 @@ impl Queue {
         self.consumers.add(options, self.config.kind, sac)
     }
 
-    pub fn remove_consumer(&mut self, tag: &str, now: u64) -> Option<Consumer> {
+    pub fn remove_consumer(&mut self, channel: ChannelId, tag: &str, now: u64) -> Option<Consumer> {
         self.last_used = now;
-        self.consumers.remove(tag)
+        self.consumers.remove(channel, tag)
     }
 
     pub fn consumers_on(&self, channel: ChannelId) -> Vec<Name> {

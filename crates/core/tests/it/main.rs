@@ -7,6 +7,7 @@
 )]
 
 mod conformance;
+mod consumer_tags;
 mod dlx_at_least_once;
 mod dlx_at_least_once_config;
 mod hostile;
