@@ -46,8 +46,11 @@ pub struct Consumer {
 
 impl Consumer {
     /// Whether this is the consumer `tag` on `channel` (a tag is unique only on its channel).
+    /// A settlement names its consumer by a clone of this tag, so the same pointer comes first
+    /// and the bytes are compared only for a tag from elsewhere.
     fn is(&self, channel: ChannelId, tag: &str) -> bool {
-        self.options.channel == channel && &*self.options.tag == tag
+        self.options.channel == channel
+            && (std::ptr::eq(&*self.options.tag, tag) || &*self.options.tag == tag)
     }
 
     fn has_capacity(&self) -> bool {
