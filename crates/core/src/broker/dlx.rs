@@ -17,6 +17,7 @@ use crate::queue::Enqueuer;
 use crate::queue::config::{DeadLetterStrategy, QueueKind};
 use crate::queue::death::{self, Target};
 use crate::queue::dlx::{Discard, Pending};
+use crate::queue::entry::Keys;
 
 /// The source queue of a worker, as the worker looks it up (`lookup_topology`): read again at
 /// every use, so a policy that changes the dead-letter exchange or routing key applies to the
@@ -179,7 +180,10 @@ impl Broker {
     fn republish(&mut self, slot: usize, source: &Source, pending: &mut Pending) -> Republish {
         let mut letter = (*pending.letter).clone();
         letter.exchange = source.target.exchange.as_str().into();
-        letter.route_keys = self.retry_keys(source, pending);
+        letter.keys = Rc::new(Keys {
+            route: self.retry_keys(source, pending),
+            visible: letter.keys.visible.clone(),
+        });
         let routed = self.existing_targets(&source.vhost, &letter);
         if routed.is_empty() {
             return Republish::NoRoute;
@@ -228,15 +232,15 @@ impl Broker {
 
     /// The routing keys of a retry: the dead-letter routing key configured now, else
     /// (`redeliver/4`) the latest `x-death` entry's keys (3.10) or the original keys (4.x).
-    fn retry_keys(&self, source: &Source, pending: &Pending) -> Rc<[String]> {
+    fn retry_keys(&self, source: &Source, pending: &Pending) -> Vec<String> {
         match &source.target.routing_key {
-            Some(key) => Rc::from([key.clone()]),
+            Some(key) => vec![key.clone()],
             None if self.profile.dlx_retry_keys_from_x_death() => pending
                 .letter
                 .deaths
                 .first()
-                .map_or_else(|| Rc::from([]), |d| d.routing_keys.as_slice().into()),
-            None => Rc::clone(&pending.discard.content.route_keys),
+                .map_or_else(Vec::new, |d| d.routing_keys.clone()),
+            None => pending.discard.content.keys.route.clone(),
         }
     }
 
@@ -288,7 +292,7 @@ impl Broker {
     /// routes to missing queues: `rabbit_amqqueue:lookup/1`).
     fn existing_targets(&self, vhost: &str, letter: &crate::queue::entry::Content) -> Vec<Name> {
         let headers = &letter.properties.headers;
-        self.route_labels(vhost, &letter.exchange, &letter.route_keys, headers)
+        self.route_labels(vhost, &letter.exchange, &letter.keys.route, headers)
             .into_iter()
             .filter(|q| self.queue(vhost, q).is_some())
             .collect()

@@ -241,6 +241,6 @@ impl Broker {
     /// The queues a message's content reaches from its exchange, with its routing keys.
     fn route_content(&self, vhost: &str, content: &Content) -> Vec<Name> {
         let headers = &content.properties.headers;
-        self.route_labels(vhost, &content.exchange, &content.route_keys, headers)
+        self.route_labels(vhost, &content.exchange, &content.keys.route, headers)
     }
 }

@@ -164,7 +164,7 @@ impl Broker {
             return Ok((routed.clone(), share));
         }
         let label = Label::new(publish, &keys);
-        let queues = self.route_labels(vhost, exchange, &label.route_keys, headers);
+        let queues = self.route_labels(vhost, exchange, &label.keys.route, headers);
         let slots = self.slots_of(vhost, &queues);
         let routed = Routed {
             vhost: vhost.into(),

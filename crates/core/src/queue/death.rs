@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use crate::event::{MessageId, Name};
 use crate::profile::Profile;
-use crate::queue::entry::Content;
+use crate::queue::entry::{Content, Keys};
 use crate::value::{Table, Value};
 
 /// Why a message was dead-lettered, with RabbitMQ's names.
@@ -180,7 +180,7 @@ pub fn dead_letter(
             count: 1,
             time,
             exchange: content.exchange.to_string(),
-            routing_keys: content.visible_keys.to_vec(),
+            routing_keys: content.keys.visible.clone(),
             original_expiration: expiration,
         },
         reverse_others,
@@ -196,8 +196,7 @@ pub fn dead_letter(
     if let Some(dlrk) = &target.routing_key {
         headers.remove("CC");
         next.routing_key = dlrk.as_str().into();
-        next.route_keys = Rc::from([dlrk.clone()]);
-        next.visible_keys = Rc::clone(&next.route_keys);
+        next.keys = Rc::new(Keys::one(dlrk));
     }
     next
 }

@@ -19,10 +19,9 @@ pub struct Content {
     pub routing_key: Name,
     pub properties: Rc<Properties>,
     pub body: Rc<[u8]>,
-    /// Every routing key including CC and BCC: what a dead letter without a DLRK routes with.
-    pub route_keys: Rc<[String]>,
-    /// The routing keys without BCC: what `x-death` records.
-    pub visible_keys: Rc<[String]>,
+    /// Its routing keys, shared with every publish of the same label. One pointer, not two
+    /// slices: a content's allocation then fits the allocator's smallest-cost bins (128 bytes).
+    pub keys: Rc<Keys>,
     /// The broker's death history, most recent first (rendered as `x-death`).
     pub deaths: Vec<Death>,
 }
@@ -33,10 +32,27 @@ pub struct Content {
 pub struct Label {
     pub exchange: Name,
     pub routing_key: Name,
-    /// See [`Content::route_keys`].
-    pub route_keys: Rc<[String]>,
-    /// See [`Content::visible_keys`].
-    pub visible_keys: Rc<[String]>,
+    /// See [`Content::keys`].
+    pub keys: Rc<Keys>,
+}
+
+/// The routing keys of a publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keys {
+    /// Every routing key including CC and BCC: what a dead letter without a DLRK routes with.
+    pub route: Vec<String>,
+    /// The routing keys without BCC: what `x-death` records.
+    pub visible: Vec<String>,
+}
+
+impl Keys {
+    /// `key` alone, routed with and visible (a dead-letter routing key).
+    pub fn one(key: &str) -> Keys {
+        Keys {
+            route: vec![key.to_owned()],
+            visible: vec![key.to_owned()],
+        }
+    }
 }
 
 impl Label {
@@ -45,12 +61,14 @@ impl Label {
         Label {
             exchange: publish.exchange.as_str().into(),
             routing_key: publish.routing_key.as_str().into(),
-            route_keys: keys.iter().map(|(k, _)| k.clone()).collect(),
-            visible_keys: keys
-                .iter()
-                .filter(|(_, s)| *s != KeySource::Bcc)
-                .map(|(k, _)| k.clone())
-                .collect(),
+            keys: Rc::new(Keys {
+                route: keys.iter().map(|(k, _)| k.clone()).collect(),
+                visible: keys
+                    .iter()
+                    .filter(|(_, s)| *s != KeySource::Bcc)
+                    .map(|(k, _)| k.clone())
+                    .collect(),
+            }),
         }
     }
 }
@@ -93,8 +111,7 @@ impl Content {
             routing_key: label.routing_key,
             properties,
             body: publish.body.clone(),
-            route_keys: label.route_keys,
-            visible_keys: label.visible_keys,
+            keys: label.keys,
             deaths,
         }
     }
