@@ -276,8 +276,11 @@ impl Consumers {
             candidate.blocked = self.kind == QueueKind::Quorum && !candidate.has_capacity();
             let options = candidate.options.clone();
             // To the back, the others keeping their order: one rotation, no removal and push.
-            if let Some(tail) = self.order.get_mut(index..) {
-                tail.rotate_left(1);
+            // Two (the usual tail of a queue with a few consumers) is one swap, no rotation.
+            match self.order.get_mut(index..) {
+                Some([a, b]) => std::mem::swap(a, b),
+                Some(tail) => tail.rotate_left(1),
+                None => {}
             }
             return Some(options);
         }
