@@ -274,10 +274,11 @@ fn published_info(
     (t, step): (SimTime, u64),
     origin: Origin,
 ) -> MessageInfo {
+    let vhost = world.vhost_name(vhost);
     MessageInfo {
         id: content.id,
-        vhost: world.vhost_name(vhost),
-        exchange_node: world.exchange_of(vhost, &content.exchange),
+        exchange_node: world.exchange_of(&vhost, &content.exchange),
+        vhost,
         content,
         mandatory: publish.mandatory,
         at: t,

@@ -263,8 +263,9 @@ impl World {
     /// as it is).
     #[inline]
     pub fn exchange_of(&mut self, vhost: &str, exchange: &Name) -> Option<NodeId> {
+        // The shared vhost name (see `exchange_missed`) is the same pointer: no bytes compared.
         if let Some((v, _, id)) = self.by_exchange_label.get(exchange)
-            && **v == *vhost
+            && (std::ptr::eq(&**v, vhost) || **v == *vhost)
         {
             return *id;
         }
@@ -276,7 +277,8 @@ impl World {
     #[inline(never)]
     fn exchange_missed(&mut self, vhost: &str, exchange: &Name) -> Option<NodeId> {
         let id = self.exchange(vhost, exchange);
-        (self.by_exchange_label).insert(Name::from(vhost), exchange.clone(), id);
+        let vhost = self.vhost_name(vhost);
+        (self.by_exchange_label).insert(vhost, exchange.clone(), id);
         id
     }
 
