@@ -36,12 +36,18 @@ const frames = (page, what) => page.evaluate((w) => JSON.stringify(window.__swit
 const nodeAt = async (page, name) => (await frames(page, "nodes"))[name];
 const settle = (page) => page.waitForTimeout(250);
 
-async function openCrowd() {
+/** A new page on the first preset, opened with an empty local storage. */
+async function openFirstPreset() {
   const page = await env.browser.context.newPage();
   await page.goto(`${env.server.url}__blank`);
   await page.evaluate(() => localStorage.clear());
   await page.goto(env.server.url);
   await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  return page;
+}
+
+async function openCrowd() {
+  const page = await openFirstPreset();
   await page.setInputFiles(".load-file input[type=file]", {
     name: "crowd.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(crowd())),
   });
@@ -143,11 +149,7 @@ test("a drag pans without selecting; keys and the fit button zoom and restore", 
 });
 
 test("the cursor shows what a click does; two fingers pinch the stage about their midpoint, selecting nothing", async () => {
-  const page = await env.browser.context.newPage();
-  await page.goto(`${env.server.url}__blank`);
-  await page.evaluate(() => localStorage.clear());
-  await page.goto(env.server.url);
-  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  const page = await openFirstPreset();
   await page.keyboard.press("Space");
   await settle(page);
   const box = await page.locator("#stage-canvas").boundingBox();
@@ -178,11 +180,7 @@ test("the cursor shows what a click does; two fingers pinch the stage about thei
 });
 
 test("a Safari trackpad pinch (gesturechange events) zooms about the pointer, and the page does not zoom", async () => {
-  const page = await env.browser.context.newPage();
-  await page.goto(`${env.server.url}__blank`);
-  await page.evaluate(() => localStorage.clear());
-  await page.goto(env.server.url);
-  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  const page = await openFirstPreset();
   await page.keyboard.press("Space");
   await settle(page);
   const box = await page.locator("#stage-canvas").boundingBox();
