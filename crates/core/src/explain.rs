@@ -8,6 +8,7 @@ use std::fmt;
 use crate::exchange::{self, ExchangeType};
 use crate::message::KeySource;
 use crate::order::json_text;
+use crate::shown::{Code, visible};
 use crate::topology::{Destination, Exchange};
 use crate::value::Table;
 
@@ -118,7 +119,7 @@ fn exchange_label(name: &str) -> String {
     if name.is_empty() {
         "the default exchange".to_owned()
     } else {
-        format!("exchange `{name}`")
+        format!("exchange {}", Code(name))
     }
 }
 
@@ -126,29 +127,33 @@ impl fmt::Display for RouteExplanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "publish to {} in vhost `{}`",
+            "publish to {} in vhost {}",
             exchange_label(&self.exchange),
-            self.vhost
+            Code(&self.vhost)
         )?;
         let keys: Vec<String> = self
             .routing_keys
             .iter()
             .map(|(k, source)| match source {
-                KeySource::RoutingKey => format!("routing key `{k}`"),
-                KeySource::Cc => format!("CC `{k}`"),
-                KeySource::Bcc => format!("BCC `{k}`"),
+                KeySource::RoutingKey => format!("routing key {}", Code(k)),
+                KeySource::Cc => format!("CC {}", Code(k)),
+                KeySource::Bcc => format!("BCC {}", Code(k)),
             })
             .collect();
         writeln!(f, " with {}", keys.join(", "))?;
         if !self.headers.is_empty() {
-            writeln!(f, "  headers: {}", json_text(&self.headers.to_json()))?;
+            writeln!(
+                f,
+                "  headers: {}",
+                visible(&json_text(&self.headers.to_json()))
+            )?;
         }
         for visit in &self.visits {
             write!(f, "{visit}")?;
         }
         match &self.outcome {
             Outcome::Routed { queues } => {
-                let names: Vec<String> = queues.iter().map(|q| format!("`{q}`")).collect();
+                let names: Vec<String> = queues.iter().map(|q| Code(q).to_string()).collect();
                 let plural = if queues.len() == 1 { "" } else { "s" };
                 writeln!(
                     f,
@@ -193,7 +198,11 @@ impl fmt::Display for ExchangeVisit {
                     } else {
                         "does not exist"
                     };
-                    writeln!(f, "    {verdict} queue `{}` {state}", lookup.routing_key)?;
+                    writeln!(
+                        f,
+                        "    {verdict} queue {} {state}",
+                        Code(&lookup.routing_key)
+                    )?;
                 }
             }
             VisitKind::Typed(kind) => {
@@ -204,7 +213,7 @@ impl fmt::Display for ExchangeVisit {
                 for trial in &self.bindings {
                     let verdict = if trial.matched { "[x]" } else { "[ ]" };
                     let (kind, name) = (trial.destination.kind(), trial.destination.name());
-                    writeln!(f, "    {verdict} {kind} `{name}`: {}", trial.why)?;
+                    writeln!(f, "    {verdict} {kind} {}: {}", Code(name), trial.why)?;
                 }
             }
         }
@@ -225,7 +234,8 @@ impl fmt::Display for Alternate {
                 from_policy,
             } => write!(
                 f,
-                "no binding matched: on to alternate exchange `{exchange}` (from its {})",
+                "no binding matched: on to alternate exchange {} (from its {})",
+                Code(exchange),
                 source(from_policy)
             ),
             Alternate::Missing {
@@ -233,7 +243,8 @@ impl fmt::Display for Alternate {
                 from_policy,
             } => write!(
                 f,
-                "no binding matched; alternate exchange `{exchange}` (from its {}) does not exist, so it is skipped",
+                "no binding matched; alternate exchange {} (from its {}) does not exist, so it is skipped",
+                Code(exchange),
                 source(from_policy)
             ),
             Alternate::AlreadyVisited {
@@ -241,7 +252,8 @@ impl fmt::Display for Alternate {
                 from_policy,
             } => write!(
                 f,
-                "no binding matched; alternate exchange `{exchange}` (from its {}) was already visited by this publish",
+                "no binding matched; alternate exchange {} (from its {}) was already visited by this publish",
+                Code(exchange),
                 source(from_policy)
             ),
         }

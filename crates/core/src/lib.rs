@@ -12,6 +12,7 @@
 //! - [`policy`]: policies and which one applies.
 //! - [`route`]: the route walk (e2e bindings, alternate exchanges, one copy per queue).
 //! - [`explain`]: why a message went where it went, as data and as text.
+//! - [`shown`]: user text as explanations show it, with invisible characters escaped.
 //! - [`queue`]: what happens to a message after routing, per queue: ordering, TTL, length
 //!   limits, requeue, dead letters (`x-death`; at-least-once ones held until confirmed),
 //!   priorities, consumers and delivery limits.
@@ -45,6 +46,7 @@ pub mod policy;
 pub mod profile;
 pub mod queue;
 pub mod route;
+pub mod shown;
 pub mod sim;
 pub mod topology;
 pub mod value;

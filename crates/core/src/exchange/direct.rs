@@ -7,6 +7,7 @@ use std::fmt;
 use super::{BindingSlot, Matcher, RoutingInput};
 use crate::error::BrokerError;
 use crate::profile::Profile;
+use crate::shown::Code;
 use crate::value::Table;
 
 #[derive(Debug, Clone, Default)]
@@ -71,13 +72,14 @@ impl fmt::Display for Explanation {
         match &self.equal_to {
             Some(k) => write!(
                 f,
-                "binding key `{}` equals routing key `{k}`",
-                self.binding_key
+                "binding key {} equals routing key {}",
+                Code(&self.binding_key),
+                Code(k)
             ),
             None => write!(
                 f,
-                "binding key `{}` equals none of the routing keys {} (direct compares whole keys, byte for byte)",
-                self.binding_key,
+                "binding key {} equals none of the routing keys {} (direct compares whole keys, byte for byte)",
+                Code(&self.binding_key),
                 super::quote_list(&self.routing_keys)
             ),
         }

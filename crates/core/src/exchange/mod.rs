@@ -215,7 +215,7 @@ pub(crate) fn quote_list(items: &[String]) -> String {
     }
     items
         .iter()
-        .map(|k| format!("`{k}`"))
+        .map(|k| crate::shown::Code(k).to_string())
         .collect::<Vec<_>>()
         .join(", ")
 }

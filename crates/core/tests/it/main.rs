@@ -10,6 +10,7 @@ mod conformance;
 mod consumer_tags;
 mod dlx_at_least_once;
 mod dlx_at_least_once_config;
+mod explain_text;
 mod hostile;
 mod presets;
 mod queue_accounting;

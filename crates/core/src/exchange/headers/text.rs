@@ -8,6 +8,7 @@ use super::explain::{
     ArgCheck, Decision, Expected, Explanation, IgnoreReason, Outcome, VersionRule,
 };
 use super::{Mode, X_MATCH};
+use crate::shown::{Code, visible};
 
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -34,8 +35,8 @@ impl fmt::Display for Explanation {
 impl ArgCheck {
     fn describe(&self, mode: Mode) -> String {
         let subject = match &self.expected {
-            Expected::Presence => format!("`{}` (any value)", self.name),
-            Expected::Value(v) => format!("`{}`={v}", self.name),
+            Expected::Presence => format!("{} (any value)", Code(&self.name)),
+            Expected::Value(v) => format!("{}={}", Code(&self.name), visible(&v.to_string())),
         };
         let mut notes = Vec::new();
         let word = match self.outcome {
@@ -58,7 +59,7 @@ impl ArgCheck {
             (&self.expected, &self.header, self.outcome.is_tested())
             && arg.to_string() != header.to_string()
         {
-            notes.push(format!("header is {header}"));
+            notes.push(format!("header is {}", visible(&header.to_string())));
         }
         notes.extend(self.version_rule.map(|r| r.to_string()));
         match notes.is_empty() {
@@ -73,9 +74,9 @@ impl Decision {
         match self {
             Decision::AllHold => "every argument holds".to_owned(),
             Decision::FirstMismatch { name } => {
-                format!("`{name}` does not hold; {mode} needs every argument")
+                format!("{} does not hold; {mode} needs every argument", Code(name))
             }
-            Decision::FirstHolds { name } => format!("`{name}` holds; {mode} needs only one"),
+            Decision::FirstHolds { name } => format!("{} holds; {mode} needs only one", Code(name)),
             Decision::NoneHold => format!("no argument holds; {mode} needs one"),
             Decision::NothingToTest if mode.needs_one() => {
                 format!("nothing to test: {mode} matches no message")

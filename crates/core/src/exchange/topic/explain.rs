@@ -9,6 +9,7 @@ use std::fmt;
 use std::ops::Range;
 
 use super::words;
+use crate::shown::Code;
 
 /// One binding's verdict against every routing key of a message (publish key, then CC/BCC).
 #[derive(Debug, Clone, PartialEq)]
@@ -260,7 +261,7 @@ impl fmt::Display for Word<'_> {
         if self.0.is_empty() {
             f.write_str("(empty word)")
         } else {
-            write!(f, "`{}`", self.0)
+            Code(self.0).fmt(f)
         }
     }
 }
@@ -282,7 +283,7 @@ impl fmt::Display for Key<'_> {
         if self.0.is_empty() {
             f.write_str("(empty key)")
         } else {
-            write!(f, "`{}`", self.0)
+            Code(self.0).fmt(f)
         }
     }
 }

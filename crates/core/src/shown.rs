@@ -1,0 +1,112 @@
+//! User text (routing keys, binding keys, names, header names) as explanations show it.
+//!
+//! AMQP keys and names are any UTF-8, so two keys can differ by a character nobody can see (a
+//! zero-width space, a trailing control character), and a right-to-left override in a key would
+//! reverse the rest of the line it is printed on. Explanations write such characters as escapes
+//! (`\u{200b}`), so "equals none of the routing keys" is seen to be true, and the line keeps its
+//! order. Everything else, quotes and backslashes included, is written as it is.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write};
+
+/// Whether `c` would be invisible, or would reorder the text around it, if written as it is: a
+/// control character (C0, DEL, C1), a line or paragraph separator, a bidirectional control, or
+/// a character Unicode ignores by default (zero-width space and joiners, word joiner, soft
+/// hyphen, byte-order mark, Hangul fillers, tags…).
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{AD}'
+                | '\u{34F}'
+                | '\u{61C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFFB}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
+}
+
+/// `text` with each hidden character ([`is_hidden`]) written as `\u{…}`; borrowed when there is
+/// none, as for nearly every key.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    // Writing to a String cannot fail.
+    let _ = write_visible(&mut out, text);
+    Cow::Owned(out)
+}
+
+fn write_visible(out: &mut impl Write, text: &str) -> fmt::Result {
+    for c in text.chars() {
+        if is_hidden(c) {
+            write!(out, "\\u{{{:x}}}", u32::from(c))?;
+        } else {
+            out.write_char(c)?;
+        }
+    }
+    Ok(())
+}
+
+/// User text in backticks, as a terminal shows it: `` `order.created` ``, with hidden characters
+/// escaped (`` `order.created\u{200b}` ``).
+pub struct Code<'a>(pub &'a str);
+
+impl fmt::Display for Code<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('`')?;
+        write_visible(f, self.0)?;
+        f.write_char('`')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_borrowed_and_unchanged() {
+        for text in [
+            "order.eu.created",
+            "",
+            "a`b \"c\" \\d",
+            "überweisung.€",
+            "é",
+            "🙂.#",
+        ] {
+            assert!(
+                matches!(visible(text), Cow::Borrowed(t) if t == text),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn invisible_and_reordering_characters_are_escaped() {
+        assert_eq!(visible("order.created\u{200B}"), "order.created\\u{200b}");
+        assert_eq!(visible("a\u{0}b\u{7F}\u{85}"), "a\\u{0}b\\u{7f}\\u{85}");
+        assert_eq!(visible("\u{202E}txet"), "\\u{202e}txet");
+        assert_eq!(visible("tab\there\nnewline"), "tab\\u{9}here\\u{a}newline");
+        assert_eq!(visible("\u{FEFF}bom"), "\\u{feff}bom");
+        assert_eq!(visible("flag\u{E0067}"), "flag\\u{e0067}");
+    }
+
+    #[test]
+    fn code_puts_the_visible_text_in_backticks() {
+        assert_eq!(Code("a.b").to_string(), "`a.b`");
+        assert_eq!(Code("a\u{2066}b").to_string(), "`a\\u{2066}b`");
+    }
+}
