@@ -12,6 +12,7 @@ use switchyard_core::exchange::{self, headers, topic};
 use switchyard_core::explain::{
     Alternate, BindingTrial, ExchangeVisit, Outcome, Reached, VisitKind,
 };
+use switchyard_core::shown::visible;
 use switchyard_core::{Destination, RouteExplanation};
 use yew::prelude::*;
 
@@ -77,7 +78,7 @@ fn visit(
                     { for lookups.iter().map(|l| html! {
                         <li class={classes!("trial", l.queue_exists.then_some("matched"))}>
                             <span class="mark">{ if l.queue_exists { "✓" } else { "✗" } }</span>
-                            <span class="dest queue">{ &l.routing_key }</span>
+                            <span class="dest queue">{ visible(&l.routing_key).into_owned() }</span>
                             <span class="why">{ if l.queue_exists { "a queue with this name exists" } else { "no queue has this name" } }</span>
                         </li>
                     }) }
@@ -205,7 +206,7 @@ fn word(w: &str) -> String {
     if w.is_empty() {
         "(empty)".to_owned()
     } else {
-        w.to_owned()
+        visible(w).into_owned()
     }
 }
 
@@ -277,7 +278,7 @@ fn headers_table(explanation: &headers::Explanation) -> Html {
                     let header = arg.header.as_ref().map_or_else(|| "(missing)".to_owned(), ToString::to_string);
                     html! {
                         <tr class={classes!(arg.outcome.holds().then_some("holds"))}>
-                            <td><code>{ &arg.name }</code></td>
+                            <td><code>{ visible(&arg.name).into_owned() }</code></td>
                             <td>{ expected }</td>
                             <td>{ header }</td>
                             <td>{ arg.outcome.word() }</td>

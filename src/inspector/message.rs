@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use switchyard_core::MessageId;
+use switchyard_core::shown::visible;
 use switchyard_core::sim::{
     MessageInfo, NodeId, NodeKind, Origin, Simulation, TraceEvent, TraceKind,
 };
@@ -156,7 +157,7 @@ fn properties(sim: &Simulation, info: &MessageInfo, on_select: &Callback<Selecti
         ("exchange", Some(exchange)),
         (
             "routing key",
-            Some(html! { <code>{ info.routing_key() }</code> }),
+            Some(html! { <code>{ visible(info.routing_key()).into_owned() }</code> }),
         ),
         ("mandatory", info.mandatory.then(|| html! { "yes" })),
         ("delivery_mode", mode.and_then(text)),

@@ -5,6 +5,7 @@
 
 use switchyard_core::queue::Queue;
 use switchyard_core::queue::config::{DeadLetterStrategy, Overflow, QueueKind};
+use switchyard_core::shown::visible;
 use switchyard_core::sim::{NodeId, NodeKind, Simulation};
 use switchyard_core::topology::{Binding, Destination};
 use switchyard_core::value::Table;
@@ -373,7 +374,7 @@ fn binding_table(
                     <td>{ other(source, b) }</td>
                     <td>
                         if b.key.is_empty() { <span class="muted">{ "(empty)" }</span> }
-                        else { <code>{ word_breaks(&b.key) }</code> }
+                        else { <code>{ word_breaks(&visible(&b.key)) }</code> }
                     </td>
                     if with_arguments { <td>{ arguments(&b.arguments).unwrap_or_default() }</td> }
                 </tr>

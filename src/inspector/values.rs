@@ -2,21 +2,39 @@
 //! (`x-death` is an array of tables) as nested lists, strings without quotes, timestamps as
 //! virtual seconds. It draws values; it knows nothing of where they came from.
 
+use switchyard_core::shown::visible;
 use switchyard_core::value::{Table, Value};
 use yew::prelude::*;
 
-/// A header table: one row per header, in the message's order.
+/// A header table: one row per header, in the message's order. A list or a table (`x-death`)
+/// goes under its name, across the panel: beside it, it would have only what the longest name
+/// (`x-first-death-exchange`) leaves, and its words would break letter by letter.
 pub(super) fn headers(table: &Table) -> Html {
     if table.is_empty() {
         return html! { <p class="muted">{ "no headers" }</p> };
     }
     html! {
         <table class="header-table">
-            { for table.iter().map(|(name, v)| html! {
-                <tr class={classes!(name.starts_with("x-").then_some("broker"))}>
-                    <th scope="row"><code>{ name }</code></th>
-                    <td>{ value(v) }</td>
-                </tr>
+            { for table.iter().map(|(name, v)| {
+                let class = classes!(name.starts_with("x-").then_some("broker"));
+                let name = html! { <code>{ visible(name).into_owned() }</code> };
+                let nested = matches!(v, Value::Table(_))
+                    || matches!(v, Value::Array(items) if !items.is_empty());
+                if nested {
+                    html! {
+                        <>
+                            <tr {class}><th scope="row" colspan="2">{ name }</th></tr>
+                            <tr class="nested"><td colspan="2">{ value(v) }</td></tr>
+                        </>
+                    }
+                } else {
+                    html! {
+                        <tr {class}>
+                            <th scope="row">{ name }</th>
+                            <td>{ value(v) }</td>
+                        </tr>
+                    }
+                }
             }) }
         </table>
     }
@@ -25,7 +43,7 @@ pub(super) fn headers(table: &Table) -> Html {
 /// One value; tables and arrays nest.
 pub(super) fn value(v: &Value) -> Html {
     match v {
-        Value::Str(s) => html! { <code>{ s }</code> },
+        Value::Str(s) => html! { <code>{ visible(s).into_owned() }</code> },
         Value::Timestamp(t) => html! { <span>{ format!("{t} s (virtual)") }</span> },
         Value::Array(items) if items.is_empty() => html! { <span class="muted">{ "[]" }</span> },
         Value::Array(items) => html! {
@@ -37,7 +55,7 @@ pub(super) fn value(v: &Value) -> Html {
             <dl class="table">
                 { for t.iter().map(|(k, item)| html! {
                     <>
-                        <dt>{ k }</dt>
+                        <dt>{ visible(k).into_owned() }</dt>
                         <dd>{ value(item) }</dd>
                     </>
                 }) }

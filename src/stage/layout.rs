@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use rustc_hash::FxHashMap;
 use switchyard_core::Destination;
 use switchyard_core::order::json_text;
+use switchyard_core::shown::visible;
 use switchyard_core::sim::{ConsumerId, NodeId, NodeKind, Simulation};
 
 use crate::stage::geometry::clamp;
@@ -356,7 +357,7 @@ fn links(sim: &Simulation) -> Vec<Link> {
 /// A binding's key, or a headers binding's arguments (`x-match=all, format=pdf`).
 fn binding_label(key: &str, arguments: &switchyard_core::Table) -> String {
     if !key.is_empty() || arguments.is_empty() {
-        return key.to_owned();
+        return visible(key).into_owned();
     }
     let mut parts: Vec<String> = arguments
         .iter()

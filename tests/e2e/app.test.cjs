@@ -245,6 +245,38 @@ test("a corrupt saved session is discarded with a notice, not a blank page", asy
   await page.close();
 });
 
+test("a dead-lettered message's x-death is listed across the inspector, its words whole", async () => {
+  const page = await fresh();
+  await page.click(".preset-list .preset:has-text('Retry')");
+  // The first failed payment is rejected at 0.4 s and dead-lettered to orders.retry, then to the
+  // 1 s delay queue, where it waits: pause there and open it from the queue's list.
+  await page.waitForFunction(() => /Retry/.test(document.querySelector(".preset.current").textContent));
+  for (let i = 0; i < 40 && !(await page.$(".inspector ul.messages button")); i++) {
+    if (await page.$(".narration .continue")) await page.click(".narration .continue");
+    if (await playing(page)) await page.click("#play");
+    for (let k = 0; k < 5; k++) await page.keyboard.press("ArrowRight");
+    await clickNode(page, "orders.delay.1s");
+    await page.waitForTimeout(100);
+  }
+  await page.click(".inspector ul.messages button");
+  await page.waitForSelector(".inspector .header-table tr.nested");
+  const text = await page.textContent(".inspector .header-table");
+  assert.match(text, /x-death/);
+  assert.match(text, /reason\s*rejected/);
+  assert.match(text, /queue\s*orders\.work/);
+  const widths = await page.evaluate(() => {
+    const table = document.querySelector(".inspector .header-table");
+    const nested = table.querySelector("tr.nested td");
+    const queue = [...table.querySelectorAll("code")].find((c) => c.textContent === "orders.work");
+    return { table: table.getBoundingClientRect().width, nested: nested.getBoundingClientRect().width, lines: Math.round(queue.getBoundingClientRect().height / parseFloat(getComputedStyle(queue).lineHeight || "16")) };
+  });
+  assert.ok(widths.nested > 0.9 * widths.table, `x-death spans the table: ${JSON.stringify(widths)}`);
+  assert.ok(widths.lines <= 1, `orders.work on one line: ${JSON.stringify(widths)}`);
+  await screenshot(page, "inspector-x-death");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("every preset loads and plays with no console error", async () => {
   const page = await fresh();
   const names = await page.$$eval(".preset-list .preset .preset-name", (els) => els.map((e) => e.textContent));
