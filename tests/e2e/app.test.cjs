@@ -277,6 +277,19 @@ test("a dead-lettered message's x-death is listed across the inspector, its word
   await page.close();
 });
 
+test("on a phone's width nothing runs past the right edge", async () => {
+  const page = await fresh();
+  for (const width of [390, 320]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.waitForTimeout(300);
+    const wide = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    assert.equal(wide[0], wide[1], `at ${width} px the page scrolls sideways: ${wide}`);
+  }
+  await screenshot(page, "phone-320");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("every preset loads and plays with no console error", async () => {
   const page = await fresh();
   const names = await page.$$eval(".preset-list .preset .preset-name", (els) => els.map((e) => e.textContent));
