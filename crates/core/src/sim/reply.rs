@@ -23,6 +23,7 @@ use crate::sim::handle::SimEvent;
 use crate::sim::scenario::OnFailure;
 use crate::sim::scheduler::SimTime;
 use crate::value::Value;
+use crate::vec_map::VecMap;
 
 /// Requests awaiting a reply that are remembered at most (older ones are not timed).
 pub const MAX_PENDING_RPC: usize = 65_536;
@@ -38,7 +39,7 @@ pub(crate) struct PatternState {
     /// Each projection's state, by index.
     pub projections: Vec<ProjectionState>,
     /// The version of each stream each writer read when it started on its message.
-    pub known_versions: BTreeMap<(u32, String), u64>,
+    pub known_versions: VecMap<(u32, String), u64>,
 }
 
 impl PatternState {
@@ -48,7 +49,7 @@ impl PatternState {
             wake: None,
             store: EventStore::default(),
             projections: vec![ProjectionState::default(); projections],
-            known_versions: BTreeMap::new(),
+            known_versions: VecMap::new(),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::sim::metrics::Metrics;
 use crate::sim::rng::Rng;
 use crate::sim::scenario::ProducerSpec;
 use crate::sim::world::NodeId;
+use crate::vec_map::VecMap;
 
 /// A service of the flow: 0 is the triggering service, then the reacting services in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -170,7 +171,7 @@ pub(crate) struct FlowState {
     pub services: Vec<ServiceState>,
     /// By service id (the triggering service's is never used).
     pub breakers: Vec<Breaker>,
-    pub pending: BTreeMap<u32, Pending>,
+    pub pending: VecMap<u32, Pending>,
     pub next_flow: u32,
     /// Choreographed saga: message id → (flow, what it asks).
     pub messages: BTreeMap<u64, (u32, Topic)>,
@@ -199,7 +200,7 @@ impl FlowState {
             latency_rng: Rng::stream(seed, BASE + 1),
             services,
             breakers: vec![Breaker::default(); cast.count()],
-            pending: BTreeMap::new(),
+            pending: VecMap::new(),
             next_flow: 0,
             messages: BTreeMap::new(),
             stats: FlowStats::default(),
