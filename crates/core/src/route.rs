@@ -5,7 +5,7 @@
 //! queues into a set so each queue gets at most one copy. The default exchange short-circuits to
 //! the queues named by the routing keys. With a trace, the same walk records every binding tried.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use crate::exchange::{BindingSlot, Index, RoutingInput};
 use crate::explain::{Alternate, BindingTrial, DefaultLookup, ExchangeVisit, Reached, VisitKind};
@@ -21,19 +21,19 @@ pub struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    /// The set of queues a message published to `start` reaches (names sorted, borrowed from
-    /// the topology). `trace`, when
-    /// given, receives one entry per exchange visited, in visit order.
+    /// The set of queues a message published to `start` reaches: names sorted, no repeats,
+    /// borrowed from the topology. `trace`, when given, receives one entry per exchange visited,
+    /// in visit order.
     pub fn route(
         &self,
         start: &str,
         msg: &RoutingInput<'_>,
         mut trace: Option<&mut Vec<ExchangeVisit>>,
-    ) -> BTreeSet<&'a str> {
+    ) -> Vec<&'a str> {
         if start.is_empty() {
             return self.route_default(msg, trace);
         }
-        let mut queues = BTreeSet::new();
+        let mut queues = Vec::new();
         let Some(first) = self.topology.exchange(start) else {
             return queues;
         };
@@ -49,7 +49,7 @@ impl<'a> Walk<'a> {
             for destination in self.matching(exchange, msg, &mut slots, visit.as_mut()) {
                 match destination {
                     Destination::Queue(q) => {
-                        queues.insert(q.as_str());
+                        add_queue(&mut queues, q);
                     }
                     Destination::Exchange(x) => match self.topology.exchange(x) {
                         Some(next) if !seen.contains(&next.name()) => {
@@ -177,11 +177,10 @@ impl<'a> Walk<'a> {
         &self,
         msg: &RoutingInput<'_>,
         trace: Option<&mut Vec<ExchangeVisit>>,
-    ) -> BTreeSet<&'a str> {
-        // Inserted, not collected: a collect compiles another copy of the sort into the bundle.
-        let mut queues: BTreeSet<&'a str> = BTreeSet::new();
+    ) -> Vec<&'a str> {
+        let mut queues = Vec::new();
         for queue in msg.keys.iter().filter_map(|k| self.topology.queue(k)) {
-            queues.insert(queue.name.as_str());
+            add_queue(&mut queues, &queue.name);
         }
         if let Some(trace) = trace {
             let lookups = msg
@@ -201,5 +200,13 @@ impl<'a> Walk<'a> {
             });
         }
         queues
+    }
+}
+
+/// Adds `queue` to the sorted `queues` unless it is there: a set as a sorted `Vec` (a `BTreeSet`
+/// would link a B-tree of names into the browser bundle; a route reaches a few queues).
+fn add_queue<'a>(queues: &mut Vec<&'a str>, queue: &'a str) {
+    if let Err(i) = queues.binary_search(&queue) {
+        queues.insert(i, queue);
     }
 }
