@@ -9,7 +9,7 @@
 use std::borrow::Borrow;
 
 /// A map sorted by key, no repeats; the subset of `BTreeMap`'s methods the core uses.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VecMap<K, V>(Vec<(K, V)>);
 
 impl<K, V> Default for VecMap<K, V> {

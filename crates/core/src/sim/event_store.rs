@@ -11,6 +11,8 @@ use std::rc::Rc;
 
 use serde_json::{Value as Json, json};
 
+use crate::vec_map::VecMap;
+
 /// Events the store holds at most, over all streams (each checkpoint copies the index).
 pub const MAX_EVENTS: usize = 10_000;
 
@@ -50,7 +52,8 @@ impl std::error::Error for AppendError {}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventStore {
-    streams: BTreeMap<String, Vec<Rc<StoredEvent>>>,
+    /// By stream name: the streams the scenario's writers name, a few.
+    streams: VecMap<String, Vec<Rc<StoredEvent>>>,
     total: usize,
     conflicts: u64,
 }
@@ -85,10 +88,12 @@ impl EventStore {
             body,
             at,
         };
-        self.streams
-            .entry(stream.to_owned())
-            .or_default()
-            .push(Rc::new(event));
+        if !self.streams.contains_key(stream) {
+            self.streams.insert(stream.to_owned(), Vec::new());
+        }
+        if let Some(events) = self.streams.get_mut(stream) {
+            events.push(Rc::new(event));
+        }
         self.total += 1;
         Ok(version)
     }
