@@ -5,8 +5,11 @@
 //! is a binary search and a `Vec` insert or remove. It iterates in key order, as a `BTreeMap`.
 //!
 //! Not for large maps that grow in the middle: an insert or a remove moves the entries after it.
+//! [`DequeMap`] is the same on a `VecDeque`, for keys that come in increasing order and mostly
+//! leave oldest first.
 
 use std::borrow::Borrow;
+use std::collections::VecDeque;
 
 /// A map sorted by key, no repeats; the subset of `BTreeMap`'s methods the core uses.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,5 +108,43 @@ impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// A map sorted by key on a `VecDeque`: for keys that arrive in increasing order (delivery tags,
+/// message ids) and mostly leave oldest first, where an insert or a remove at either end moves
+/// nothing. Any order stays correct, only slower.
+#[derive(Debug, Clone)]
+pub struct DequeMap<K, V>(VecDeque<(K, V)>);
+
+impl<K, V> Default for DequeMap<K, V> {
+    fn default() -> Self {
+        DequeMap(VecDeque::new())
+    }
+}
+
+impl<K: Ord, V> DequeMap<K, V> {
+    pub const fn new() -> Self {
+        DequeMap(VecDeque::new())
+    }
+
+    /// Sets `key` to `value`; gives the value it replaces.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.0.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => self.0.get_mut(i).map(|(_, v)| std::mem::replace(v, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        let i = self.0.binary_search_by(|(k, _)| k.cmp(key)).ok()?;
+        self.0.remove(i).map(|(_, v)| v)
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
     }
 }

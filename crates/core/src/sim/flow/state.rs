@@ -4,8 +4,6 @@
 //! publisher and consumer standing for each service in choreography). It holds state; the
 //! decisions are in `orchestrate`, `choreograph` and `breaker`.
 
-use std::collections::BTreeMap;
-
 use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::flow::breaker::Breaker;
@@ -14,7 +12,7 @@ use crate::sim::metrics::Metrics;
 use crate::sim::rng::Rng;
 use crate::sim::scenario::ProducerSpec;
 use crate::sim::world::NodeId;
-use crate::vec_map::VecMap;
+use crate::vec_map::{DequeMap, VecMap};
 
 /// A service of the flow: 0 is the triggering service, then the reacting services in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -174,7 +172,7 @@ pub(crate) struct FlowState {
     pub pending: VecMap<u32, Pending>,
     pub next_flow: u32,
     /// Choreographed saga: message id → (flow, what it asks).
-    pub messages: BTreeMap<u64, (u32, Topic)>,
+    pub messages: DequeMap<u64, (u32, Topic)>,
     pub stats: FlowStats,
 }
 
@@ -202,7 +200,7 @@ impl FlowState {
             breakers: vec![Breaker::default(); cast.count()],
             pending: VecMap::new(),
             next_flow: 0,
-            messages: BTreeMap::new(),
+            messages: DequeMap::new(),
             stats: FlowStats::default(),
         }
     }
