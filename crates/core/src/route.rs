@@ -12,6 +12,7 @@ use crate::explain::{Alternate, BindingTrial, DefaultLookup, ExchangeVisit, Reac
 use crate::policy::Policies;
 use crate::profile::Profile;
 use crate::topology::{Destination, Exchange, Topology};
+use crate::vec_map::insert_sorted;
 
 /// Everything the walk reads.
 pub struct Walk<'a> {
@@ -49,7 +50,7 @@ impl<'a> Walk<'a> {
             for destination in self.matching(exchange, msg, &mut slots, visit.as_mut()) {
                 match destination {
                     Destination::Queue(q) => {
-                        add_queue(&mut queues, q);
+                        insert_sorted(&mut queues, q.as_str());
                     }
                     Destination::Exchange(x) => match self.topology.exchange(x) {
                         Some(next) if !seen.contains(&next.name()) => {
@@ -122,15 +123,10 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        slots.sort_unstable();
-        slots.dedup();
-        let mut destinations: Vec<&Destination> = slots
-            .iter()
-            .filter_map(|s| exchange.binding(*s))
-            .map(|b| &b.destination)
-            .collect();
-        destinations.sort_unstable();
-        destinations.dedup();
+        let mut destinations = Vec::new();
+        for binding in slots.iter().filter_map(|s| exchange.binding(*s)) {
+            insert_sorted(&mut destinations, &binding.destination);
+        }
         destinations
     }
 
@@ -180,7 +176,7 @@ impl<'a> Walk<'a> {
     ) -> Vec<&'a str> {
         let mut queues = Vec::new();
         for queue in msg.keys.iter().filter_map(|k| self.topology.queue(k)) {
-            add_queue(&mut queues, &queue.name);
+            insert_sorted(&mut queues, queue.name.as_str());
         }
         if let Some(trace) = trace {
             let lookups = msg
@@ -200,13 +196,5 @@ impl<'a> Walk<'a> {
             });
         }
         queues
-    }
-}
-
-/// Adds `queue` to the sorted `queues` unless it is there: a set as a sorted `Vec` (a `BTreeSet`
-/// would link a B-tree of names into the browser bundle; a route reaches a few queues).
-fn add_queue<'a>(queues: &mut Vec<&'a str>, queue: &'a str) {
-    if let Err(i) = queues.binary_search(&queue) {
-        queues.insert(i, queue);
     }
 }

@@ -148,3 +148,12 @@ impl<K: Ord, V> DequeMap<K, V> {
         self.0.clear();
     }
 }
+
+/// Inserts `item` into the sorted `items` unless an equal one is there: a small sorted set as a
+/// `Vec`, built without a sort (each `sort` of a new element type compiles another copy of the
+/// standard library's sort into the bundle).
+pub fn insert_sorted<T: Ord>(items: &mut Vec<T>, item: T) {
+    if let Err(i) = items.binary_search(&item) {
+        items.insert(i, item);
+    }
+}
