@@ -5,7 +5,6 @@
 //! position. RabbitMQ's streams are the broker-native analogue; this store stands beside the
 //! broker and knows nothing of it or of the simulation's clock (times are given).
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
@@ -131,7 +130,8 @@ impl EventStore {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectionState {
     pub position: u64,
-    pub by_type: BTreeMap<String, u64>,
+    /// By event type: the types the scenario's writers append, a few.
+    pub by_type: VecMap<String, u64>,
     pub sum: f64,
 }
 
@@ -140,7 +140,12 @@ impl ProjectionState {
     /// its top level.
     pub fn apply(&mut self, event: &StoredEvent, sum_field: Option<&str>) {
         self.position = event.version;
-        *self.by_type.entry(event.kind.clone()).or_default() += 1;
+        match self.by_type.get_mut(&event.kind) {
+            Some(n) => *n += 1,
+            None => {
+                self.by_type.insert(event.kind.clone(), 1);
+            }
+        }
         let Some(field) = sum_field else { return };
         // from_str rather than from_slice: the browser bundle then links one serde_json reader,
         // not two (a body that is not UTF-8 is not JSON either way).
@@ -163,7 +168,8 @@ impl ProjectionState {
     }
 
     pub fn to_json(&self) -> Json {
-        json!({"position": self.position, "by_type": self.by_type, "sum": self.sum})
+        let by_type = (self.by_type.iter()).map(|(kind, n)| (kind.clone(), Json::from(*n)));
+        json!({"position": self.position, "by_type": crate::order::object(by_type), "sum": self.sum})
     }
 }
 

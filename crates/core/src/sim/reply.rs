@@ -7,8 +7,9 @@
 //! consumer publish travels consumer → exchange with the publish latency and is traced as a
 //! publish from the consumer's node.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use crate::broker::Settle;
 use crate::event::Delivered;
@@ -31,8 +32,9 @@ pub const MAX_PENDING_RPC: usize = 65_536;
 /// The run-time state of the patterns, part of what checkpoints copy.
 #[derive(Debug, Clone)]
 pub(crate) struct PatternState {
-    /// RPC requests awaiting a reply: correlation id → send time (µs), bounded.
-    pub rpc_pending: BTreeMap<String, u64>,
+    /// RPC requests awaiting a reply: correlation id → send time (µs), bounded. Never iterated,
+    /// so a hash map (a `BTreeMap` of this type would be a B-tree copy in the browser bundle).
+    pub rpc_pending: FxHashMap<String, u64>,
     /// The earliest wake-up scheduled for a queue expiry (µs).
     pub wake: Option<u64>,
     pub store: EventStore,
@@ -45,7 +47,7 @@ pub(crate) struct PatternState {
 impl PatternState {
     pub fn new(projections: usize) -> PatternState {
         PatternState {
-            rpc_pending: BTreeMap::new(),
+            rpc_pending: FxHashMap::default(),
             wake: None,
             store: EventStore::default(),
             projections: vec![ProjectionState::default(); projections],
