@@ -6,7 +6,6 @@
 //! recent messages through each exchange would match now (the stage fades the others). Draws
 //! and forwards only: every match is the core's explanation.
 
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use switchyard_core::ExchangeType;
@@ -60,11 +59,16 @@ pub fn last_message(sim: &Simulation, node: NodeId) -> Option<MessageId> {
 const RECENT: usize = 12;
 
 /// For each exchange recent messages went through: the bindings (destination node, binding
-/// key) at least one of them matches under the topology as it is now. An exchange with no
-/// recent message is absent (nothing of it fades).
-pub fn matching_bindings(sim: &Simulation) -> HashMap<NodeId, HashSet<(NodeId, String)>> {
+/// key) at least one of them matches under the topology as it is now, no repeats. An exchange
+/// with no recent message is absent (nothing of it fades).
+/// A few exchanges with a few bindings each: vectors searched in order, not hash maps and sets
+/// (each of those types is another copy of the hash table's code in the bundle).
+pub type Matching = Vec<(NodeId, Vec<(NodeId, String)>)>;
+
+/// The [`Matching`] of the trace's recent messages.
+pub fn matching_bindings(sim: &Simulation) -> Matching {
     let world = sim.world();
-    let mut recent: HashMap<NodeId, Vec<MessageId>> = HashMap::new();
+    let mut recent: Vec<(NodeId, Vec<MessageId>)> = Vec::new();
     for e in sim.trace().events().rev().take(LOOK_BACK / 4) {
         let (Some(hop), Some(m)) = (e.edge, e.message) else {
             continue;
@@ -72,16 +76,19 @@ pub fn matching_bindings(sim: &Simulation) -> HashMap<NodeId, HashSet<(NodeId, S
         let is_exchange = world
             .node(hop.to)
             .is_some_and(|n| n.kind == switchyard_core::sim::NodeKind::Exchange);
-        let list = recent.entry(hop.to).or_default();
-        if is_exchange && list.len() < RECENT && !list.contains(&m) {
-            list.push(m);
+        if !is_exchange {
+            continue;
+        }
+        match recent.iter_mut().find(|(x, _)| *x == hop.to) {
+            Some((_, list)) if list.len() < RECENT && !list.contains(&m) => list.push(m),
+            Some(_) => {}
+            None => recent.push((hop.to, vec![m])),
         }
     }
-    recent.retain(|_, l| !l.is_empty());
-    let mut out: HashMap<NodeId, HashSet<(NodeId, String)>> = HashMap::new();
+    let mut out = Matching::new();
     for (x, messages) in recent {
         let Some(node) = world.node(x) else { continue };
-        let matched = out.entry(x).or_default();
+        let mut matched: Vec<(NodeId, String)> = Vec::new();
         for m in messages {
             let Some(Ok(explained)) = sim.explain_message(m) else {
                 continue;
@@ -92,27 +99,28 @@ pub fn matching_bindings(sim: &Simulation) -> HashMap<NodeId, HashSet<(NodeId, S
                     switchyard_core::Destination::Queue(q) => world.queue(&node.vhost, q),
                     switchyard_core::Destination::Exchange(e) => world.exchange(&node.vhost, e),
                 };
-                if let Some(to) = to {
-                    matched.insert((to, t.binding_key.clone()));
+                if let Some(to) = to
+                    && !matched.iter().any(|(d, k)| *d == to && *k == t.binding_key)
+                {
+                    matched.push((to, t.binding_key.clone()));
                 }
             }
         }
+        out.push((x, matched));
     }
     out
 }
 
 /// Whether the binding drawn from `exchange` to `to` with `label` (its key, or a headers
 /// binding's arguments) matches none of the recent messages: the stage draws it faded.
-pub fn faded(
-    matching: &HashMap<NodeId, HashSet<(NodeId, String)>>,
-    exchange: NodeId,
-    to: NodeId,
-    label: &str,
-) -> bool {
-    matching.get(&exchange).is_some_and(|set| {
-        !set.iter()
-            .any(|(d, key)| *d == to && (key == label || key.is_empty()))
-    })
+pub fn faded(matching: &Matching, exchange: NodeId, to: NodeId, label: &str) -> bool {
+    matching
+        .iter()
+        .find(|(x, _)| *x == exchange)
+        .is_some_and(|(_, set)| {
+            !set.iter()
+                .any(|(d, key)| *d == to && (key == label || key.is_empty()))
+        })
 }
 
 /// "now routed to a, b" / "now matches no binding: dropped".

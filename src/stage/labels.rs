@@ -7,7 +7,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use switchyard_core::sim::{NodeId, NodeKind};
 
-use crate::stage::layout::{Fit, Link, LinkKind, Scene, Shape};
+use crate::stage::layout::{Fit, Link, LinkKind, Scene, Shape, x_by_node};
 use crate::stage::names;
 
 /// A box in canvas pixels: left, top, width, height.
@@ -208,7 +208,8 @@ const QUEUE_TEXT: f64 = 150.0;
 /// moves right until the gap holds the longest text written there (the keys of the bindings
 /// between two nodes share one box: "goal, penalty").
 pub fn widen_key_gaps(shapes: &mut [Shape], links: &[Link]) {
-    let x_of: HashMap<NodeId, f64> = shapes.iter().map(|s| (s.id, s.x)).collect();
+    let x_of = x_by_node(shapes);
+    let x = |id: NodeId| x_of.get(id.0 as usize).copied().flatten();
     // Per pair of nodes: the characters written between them (one pass: thousands of links).
     let mut chars_of: HashMap<(NodeId, NodeId), usize> = HashMap::default();
     let mut pairs: Vec<(NodeId, NodeId)> = Vec::new();
@@ -227,7 +228,7 @@ pub fn widen_key_gaps(shapes: &mut [Shape], links: &[Link]) {
     let mut widen: Vec<(f64, f64)> = Vec::new();
     for (from, to) in pairs {
         let chars = chars_of.get(&(from, to)).copied().unwrap_or(0);
-        let (Some(&a), Some(&b)) = (x_of.get(&from), x_of.get(&to)) else {
+        let (Some(a), Some(b)) = (x(from), x(to)) else {
             continue;
         };
         let wanted = KEY_ROOM + chars as f64 * KEY_CHAR;

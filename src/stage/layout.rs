@@ -31,6 +31,24 @@ pub struct Shape {
     pub y: f64,
 }
 
+/// Each shape's `x` by node id (ids index the world's nodes; the last of repeated ids wins): a
+/// dense `Vec` rather than a hash map, as quick over thousands of links and without a copy of
+/// the hash table's code for this type in the bundle.
+pub fn x_by_node(shapes: &[Shape]) -> Vec<Option<f64>> {
+    let len = shapes
+        .iter()
+        .map(|s| s.id.0 as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut x_of = vec![None; len];
+    for s in shapes {
+        if let Some(x) = x_of.get_mut(s.id.0 as usize) {
+            *x = Some(s.x);
+        }
+    }
+    x_of
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkKind {
     Publish,

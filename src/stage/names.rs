@@ -3,12 +3,11 @@
 //! written can be read. The selected node is written first, then the rest in scene order; zoom
 //! in and more names fit. It measures text roughly (by characters) and knows nothing of Yew.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use switchyard_core::sim::{NodeId, NodeKind};
 
 use crate::stage::geometry::{half_size, on_screen};
 use crate::stage::labels::{Grid, Rect};
-use crate::stage::layout::{Fit, Scene, Shape};
+use crate::stage::layout::{Fit, Scene, Shape, x_by_node};
 
 /// Pixels per character of a node's name (600 13px system-ui), roughly.
 pub const NAME_CHAR: f64 = 7.6;
@@ -97,14 +96,21 @@ pub fn named(
     let mut written = Grid::default();
     // The nodes linked to something further right (their name must not go there): one pass
     // over the links (a big export has thousands).
-    let x_of: HashMap<NodeId, f64> = scene.shapes.iter().map(|s| (s.id, s.x)).collect();
-    let mut linked_right: HashSet<NodeId> = HashSet::default();
+    let x_of = x_by_node(&scene.shapes);
+    let x = |id: NodeId| x_of.get(id.0 as usize).copied().flatten();
+    // By node id, as `x_of`.
+    let mut linked_right = vec![false; x_of.len()];
     for l in &scene.links {
-        if let (Some(a), Some(b)) = (x_of.get(&l.from), x_of.get(&l.to)) {
-            if b > a {
-                linked_right.insert(l.from);
+        if let (Some(a), Some(b)) = (x(l.from), x(l.to)) {
+            let right = if b > a {
+                Some(l.from)
             } else if a > b {
-                linked_right.insert(l.to);
+                Some(l.to)
+            } else {
+                None
+            };
+            if let Some(linked) = right.and_then(|id| linked_right.get_mut(id.0 as usize)) {
+                *linked = true;
             }
         }
     }
@@ -124,8 +130,8 @@ pub fn named(
         } else {
             let right = right_box(s, fit, r);
             let inside = right.0 + right.2 <= area.0;
-            (!linked_right.contains(&s.id) && inside && fits(&right))
-                .then_some((Text::Right, right))
+            let linked = linked_right.get(s.id.0 as usize) == Some(&true);
+            (!linked && inside && fits(&right)).then_some((Text::Right, right))
         };
         if let Some((how, text)) = choice {
             written.insert(text);

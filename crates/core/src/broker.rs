@@ -22,7 +22,7 @@ mod slots;
 pub use consume::{GetOk, Settle};
 pub use flow::MAX_DEAD_LETTERS_PER_STEP;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::channel::Channels;
@@ -34,6 +34,7 @@ use crate::queue::death::DeadLetter;
 use crate::queue::entry::Content;
 use crate::queue::{Queue, config, validate};
 use crate::topology::{BindingDecl, ExchangeDecl, QueueDecl, Removed, Topology};
+use crate::vec_map::VecMap;
 
 pub const DEFAULT_VHOST: &str = "/";
 
@@ -59,14 +60,14 @@ pub struct PublishOutcome {
 #[derive(Debug, Clone)]
 pub struct Broker {
     profile: Profile,
-    vhosts: BTreeMap<String, Topology>,
+    vhosts: VecMap<String, Topology>,
     policies: Policies,
     events: Records,
     /// The record vector [`Broker::take_events`] emptied last, to record into again.
     spare_records: Vec<Record>,
     next_message: u64,
     /// The slot of every queue ever declared, by vhost then queue name.
-    queues: BTreeMap<String, BTreeMap<String, usize>>,
+    queues: VecMap<String, VecMap<String, usize>>,
     /// The (vhost, name) of every slot, which the records of its events stand for.
     slot_names: Vec<(Name, Name)>,
     /// Queue contents and consumers, by slot; `None` once deleted. A (vhost, name) keeps its
@@ -96,7 +97,7 @@ impl Default for Broker {
 impl Broker {
     /// A broker with the default vhost `/` and its built-in exchanges.
     pub fn new(profile: Profile) -> Self {
-        let mut vhosts = BTreeMap::new();
+        let mut vhosts = VecMap::new();
         vhosts.insert(DEFAULT_VHOST.to_owned(), Topology::new(DEFAULT_VHOST));
         Broker {
             profile,
@@ -105,7 +106,7 @@ impl Broker {
             events: Records::default(),
             spare_records: Vec::new(),
             next_message: 1,
-            queues: BTreeMap::new(),
+            queues: VecMap::new(),
             slot_names: Vec::new(),
             slots: Vec::new(),
             channels: Channels::default(),
@@ -123,9 +124,9 @@ impl Broker {
 
     pub fn add_vhost(&mut self, name: &str) {
         self.routes.clear();
-        self.vhosts
-            .entry(name.to_owned())
-            .or_insert_with(|| Topology::new(name));
+        if !self.vhosts.contains_key(name) {
+            self.vhosts.insert(name.to_owned(), Topology::new(name));
+        }
     }
 
     pub fn vhosts(&self) -> impl Iterator<Item = &Topology> {

@@ -25,6 +25,7 @@
 //! - [`order`]: one shared sort, for the size of the browser bundle.
 //! - [`decimal`]: numbers with a fixed count of decimals, without the float printer.
 //! - [`definitions`]: RabbitMQ definitions files in and out.
+//! - `vec_map`: small maps as sorted vectors, for the size of the browser bundle.
 //! - [`sim`]: the simulation engine: virtual time, producers and consumers, failures, the
 //!   trace the animation reads, metrics, step back and seek, scenario files; business flows
 //!   run as orchestration or choreography (sagas, circuit breaker, the comparison); and the
@@ -50,6 +51,7 @@ pub mod shown;
 pub mod sim;
 pub mod topology;
 pub mod value;
+mod vec_map;
 
 pub use broker::{Broker, DEFAULT_VHOST, GetOk, PublishOutcome, Settle};
 pub use channel::ChannelId;

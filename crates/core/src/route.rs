@@ -5,13 +5,14 @@
 //! queues into a set so each queue gets at most one copy. The default exchange short-circuits to
 //! the queues named by the routing keys. With a trace, the same walk records every binding tried.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use crate::exchange::{BindingSlot, Index, RoutingInput};
 use crate::explain::{Alternate, BindingTrial, DefaultLookup, ExchangeVisit, Reached, VisitKind};
 use crate::policy::Policies;
 use crate::profile::Profile;
 use crate::topology::{Destination, Exchange, Topology};
+use crate::vec_map::insert_sorted;
 
 /// Everything the walk reads.
 pub struct Walk<'a> {
@@ -21,19 +22,19 @@ pub struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    /// The set of queues a message published to `start` reaches (names sorted, borrowed from
-    /// the topology). `trace`, when
-    /// given, receives one entry per exchange visited, in visit order.
+    /// The set of queues a message published to `start` reaches: names sorted, no repeats,
+    /// borrowed from the topology. `trace`, when given, receives one entry per exchange visited,
+    /// in visit order.
     pub fn route(
         &self,
         start: &str,
         msg: &RoutingInput<'_>,
         mut trace: Option<&mut Vec<ExchangeVisit>>,
-    ) -> BTreeSet<&'a str> {
+    ) -> Vec<&'a str> {
         if start.is_empty() {
             return self.route_default(msg, trace);
         }
-        let mut queues = BTreeSet::new();
+        let mut queues = Vec::new();
         let Some(first) = self.topology.exchange(start) else {
             return queues;
         };
@@ -49,7 +50,7 @@ impl<'a> Walk<'a> {
             for destination in self.matching(exchange, msg, &mut slots, visit.as_mut()) {
                 match destination {
                     Destination::Queue(q) => {
-                        queues.insert(q.as_str());
+                        insert_sorted(&mut queues, q.as_str());
                     }
                     Destination::Exchange(x) => match self.topology.exchange(x) {
                         Some(next) if !seen.contains(&next.name()) => {
@@ -122,15 +123,10 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        slots.sort_unstable();
-        slots.dedup();
-        let mut destinations: Vec<&Destination> = slots
-            .iter()
-            .filter_map(|s| exchange.binding(*s))
-            .map(|b| &b.destination)
-            .collect();
-        destinations.sort_unstable();
-        destinations.dedup();
+        let mut destinations = Vec::new();
+        for binding in slots.iter().filter_map(|s| exchange.binding(*s)) {
+            insert_sorted(&mut destinations, &binding.destination);
+        }
         destinations
     }
 
@@ -177,11 +173,10 @@ impl<'a> Walk<'a> {
         &self,
         msg: &RoutingInput<'_>,
         trace: Option<&mut Vec<ExchangeVisit>>,
-    ) -> BTreeSet<&'a str> {
-        // Inserted, not collected: a collect compiles another copy of the sort into the bundle.
-        let mut queues: BTreeSet<&'a str> = BTreeSet::new();
+    ) -> Vec<&'a str> {
+        let mut queues = Vec::new();
         for queue in msg.keys.iter().filter_map(|k| self.topology.queue(k)) {
-            queues.insert(queue.name.as_str());
+            insert_sorted(&mut queues, queue.name.as_str());
         }
         if let Some(trace) = trace {
             let lookups = msg

@@ -3,8 +3,6 @@
 //! binding identity (source, destination, key, sorted arguments), auto-delete cascades.
 //! It owns the shape of the graph, not what flows through it (`route`, `queue`).
 
-use std::collections::BTreeMap;
-
 mod equivalence;
 mod exchange;
 
@@ -14,6 +12,7 @@ use crate::error::{BrokerError, Kind};
 use crate::exchange::{ExchangeType, Index};
 use crate::profile::Profile;
 use crate::value::Table;
+use crate::vec_map::VecMap;
 
 /// Where a binding leads.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -114,16 +113,16 @@ pub const BUILT_IN_EXCHANGES: [(&str, ExchangeType); 6] = [
 #[derive(Debug, Clone)]
 pub struct Topology {
     pub vhost: String,
-    exchanges: BTreeMap<String, Exchange>,
-    queues: BTreeMap<String, QueueDecl>,
+    exchanges: VecMap<String, Exchange>,
+    queues: VecMap<String, QueueDecl>,
 }
 
 impl Topology {
     pub fn new(vhost: impl Into<String>) -> Self {
         let mut topology = Topology {
             vhost: vhost.into(),
-            exchanges: BTreeMap::new(),
-            queues: BTreeMap::new(),
+            exchanges: VecMap::new(),
+            queues: VecMap::new(),
         };
         for (name, kind) in BUILT_IN_EXCHANGES {
             let mut decl = ExchangeDecl::new(name, kind);

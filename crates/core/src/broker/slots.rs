@@ -9,6 +9,7 @@ use std::rc::Rc;
 use crate::broker::Broker;
 use crate::event::Name;
 use crate::queue::{Ctx, Queue};
+use crate::vec_map::VecMap;
 
 impl Broker {
     /// The state of a queue (contents, consumers, settings).
@@ -96,14 +97,15 @@ impl Broker {
     /// Puts a new queue state in its (vhost, name)'s slot, a fresh one the first time.
     pub(super) fn insert_queue(&mut self, mut queue: Queue) {
         let fresh = self.slots.len();
-        let slot = *self
-            .queues
-            .entry(queue.vhost.to_string())
-            .or_default()
-            .entry(queue.name().to_owned())
-            .or_insert(fresh);
+        let slot = self.slot_of(&queue.vhost, queue.name()).unwrap_or(fresh);
         queue.slot = slot;
         if slot == fresh {
+            if !self.queues.contains_key(&*queue.vhost) {
+                (self.queues).insert(queue.vhost.to_string(), VecMap::new());
+            }
+            if let Some(names) = self.queues.get_mut(&*queue.vhost) {
+                names.insert(queue.name().to_owned(), fresh);
+            }
             (self.slot_names).push((queue.vhost.clone(), queue.label().clone()));
             self.slots.push(Some(queue));
         } else if let Some(place) = self.slots.get_mut(slot) {

@@ -9,7 +9,6 @@
 mod explain;
 mod text;
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 pub use explain::{ArgCheck, Decision, Expected, Explanation, IgnoreReason, Outcome, VersionRule};
@@ -19,6 +18,7 @@ use crate::error::BrokerError;
 use crate::order::json_text;
 use crate::profile::Profile;
 use crate::value::{Table, Value, routing_eq};
+use crate::vec_map::VecMap;
 
 /// The binding argument that selects the mode.
 pub const X_MATCH: &str = "x-match";
@@ -26,7 +26,7 @@ pub const X_MATCH: &str = "x-match";
 /// One headers exchange's bindings, compiled.
 #[derive(Debug, Clone, Default)]
 pub struct Headers {
-    bindings: BTreeMap<BindingSlot, Compiled>,
+    bindings: VecMap<BindingSlot, Compiled>,
 }
 
 /// A binding's `x-match` mode.

@@ -5,11 +5,12 @@
 //! position. RabbitMQ's streams are the broker-native analogue; this store stands beside the
 //! broker and knows nothing of it or of the simulation's clock (times are given).
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
 use serde_json::{Value as Json, json};
+
+use crate::vec_map::VecMap;
 
 /// Events the store holds at most, over all streams (each checkpoint copies the index).
 pub const MAX_EVENTS: usize = 10_000;
@@ -50,7 +51,8 @@ impl std::error::Error for AppendError {}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventStore {
-    streams: BTreeMap<String, Vec<Rc<StoredEvent>>>,
+    /// By stream name: the streams the scenario's writers name, a few.
+    streams: VecMap<String, Vec<Rc<StoredEvent>>>,
     total: usize,
     conflicts: u64,
 }
@@ -85,10 +87,12 @@ impl EventStore {
             body,
             at,
         };
-        self.streams
-            .entry(stream.to_owned())
-            .or_default()
-            .push(Rc::new(event));
+        if !self.streams.contains_key(stream) {
+            self.streams.insert(stream.to_owned(), Vec::new());
+        }
+        if let Some(events) = self.streams.get_mut(stream) {
+            events.push(Rc::new(event));
+        }
         self.total += 1;
         Ok(version)
     }
@@ -126,7 +130,8 @@ impl EventStore {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectionState {
     pub position: u64,
-    pub by_type: BTreeMap<String, u64>,
+    /// By event type: the types the scenario's writers append, a few.
+    pub by_type: VecMap<String, u64>,
     pub sum: f64,
 }
 
@@ -135,7 +140,12 @@ impl ProjectionState {
     /// its top level.
     pub fn apply(&mut self, event: &StoredEvent, sum_field: Option<&str>) {
         self.position = event.version;
-        *self.by_type.entry(event.kind.clone()).or_default() += 1;
+        match self.by_type.get_mut(&event.kind) {
+            Some(n) => *n += 1,
+            None => {
+                self.by_type.insert(event.kind.clone(), 1);
+            }
+        }
         let Some(field) = sum_field else { return };
         // from_str rather than from_slice: the browser bundle then links one serde_json reader,
         // not two (a body that is not UTF-8 is not JSON either way).
@@ -158,7 +168,8 @@ impl ProjectionState {
     }
 
     pub fn to_json(&self) -> Json {
-        json!({"position": self.position, "by_type": self.by_type, "sum": self.sum})
+        let by_type = (self.by_type.iter()).map(|(kind, n)| (kind.clone(), Json::from(*n)));
+        json!({"position": self.position, "by_type": crate::order::object(by_type), "sum": self.sum})
     }
 }
 

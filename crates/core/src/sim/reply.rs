@@ -7,8 +7,9 @@
 //! consumer publish travels consumer → exchange with the publish latency and is traced as a
 //! publish from the consumer's node.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use crate::broker::Settle;
 use crate::event::Delivered;
@@ -23,6 +24,7 @@ use crate::sim::handle::SimEvent;
 use crate::sim::scenario::OnFailure;
 use crate::sim::scheduler::SimTime;
 use crate::value::Value;
+use crate::vec_map::VecMap;
 
 /// Requests awaiting a reply that are remembered at most (older ones are not timed).
 pub const MAX_PENDING_RPC: usize = 65_536;
@@ -30,25 +32,26 @@ pub const MAX_PENDING_RPC: usize = 65_536;
 /// The run-time state of the patterns, part of what checkpoints copy.
 #[derive(Debug, Clone)]
 pub(crate) struct PatternState {
-    /// RPC requests awaiting a reply: correlation id → send time (µs), bounded.
-    pub rpc_pending: BTreeMap<String, u64>,
+    /// RPC requests awaiting a reply: correlation id → send time (µs), bounded. Never iterated,
+    /// so a hash map (a `BTreeMap` of this type would be a B-tree copy in the browser bundle).
+    pub rpc_pending: FxHashMap<String, u64>,
     /// The earliest wake-up scheduled for a queue expiry (µs).
     pub wake: Option<u64>,
     pub store: EventStore,
     /// Each projection's state, by index.
     pub projections: Vec<ProjectionState>,
     /// The version of each stream each writer read when it started on its message.
-    pub known_versions: BTreeMap<(u32, String), u64>,
+    pub known_versions: VecMap<(u32, String), u64>,
 }
 
 impl PatternState {
     pub fn new(projections: usize) -> PatternState {
         PatternState {
-            rpc_pending: BTreeMap::new(),
+            rpc_pending: FxHashMap::default(),
             wake: None,
             store: EventStore::default(),
             projections: vec![ProjectionState::default(); projections],
-            known_versions: BTreeMap::new(),
+            known_versions: VecMap::new(),
         }
     }
 }

@@ -8,6 +8,7 @@ use super::{Destination, ExchangeDecl};
 use crate::exchange::{BindingSlot, ExchangeType, Index, RoutingInput};
 use crate::profile::Profile;
 use crate::value::Table;
+use crate::vec_map::insert_sorted;
 
 /// A binding as stored on its source exchange.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,13 +73,10 @@ impl Exchange {
     ) -> Vec<&Destination> {
         let mut slots = Vec::new();
         self.index.matches(msg, profile, &mut slots);
-        let mut destinations: Vec<&Destination> = slots
-            .iter()
-            .filter_map(|s| self.binding(*s))
-            .map(|b| &b.destination)
-            .collect();
-        destinations.sort_unstable();
-        destinations.dedup();
+        let mut destinations = Vec::new();
+        for binding in slots.iter().filter_map(|s| self.binding(*s)) {
+            insert_sorted(&mut destinations, &binding.destination);
+        }
         destinations
     }
 

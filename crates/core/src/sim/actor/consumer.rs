@@ -3,7 +3,7 @@
 //! to be processed one at a time, its busy time (utilisation), and whether it is up. It decides
 //! how each delivery ends (ack, or the failure policy, or a crash); it does not call the broker.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::broker::Settle;
@@ -12,6 +12,7 @@ use crate::event::MessageId;
 use crate::queue::entry::MessageView;
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{ConsumerSpec, OnFailure};
+use crate::vec_map::DequeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -67,7 +68,7 @@ pub struct ConsumerState {
     pub busy_total: u64,
     pub processed: u64,
     /// What was delivered, by delivery tag, for consumers that read it (RPC, retry).
-    pub kept: BTreeMap<u64, Rc<MessageView>>,
+    pub kept: DequeMap<u64, Rc<MessageView>>,
 }
 
 impl ConsumerState {
@@ -81,7 +82,7 @@ impl ConsumerState {
             busy_since: None,
             busy_total: 0,
             processed: 0,
-            kept: BTreeMap::new(),
+            kept: DequeMap::new(),
         }
     }
 

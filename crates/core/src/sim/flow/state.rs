@@ -4,8 +4,6 @@
 //! publisher and consumer standing for each service in choreography). It holds state; the
 //! decisions are in `orchestrate`, `choreograph` and `breaker`.
 
-use std::collections::BTreeMap;
-
 use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::flow::breaker::Breaker;
@@ -14,6 +12,7 @@ use crate::sim::metrics::Metrics;
 use crate::sim::rng::Rng;
 use crate::sim::scenario::ProducerSpec;
 use crate::sim::world::NodeId;
+use crate::vec_map::{DequeMap, VecMap};
 
 /// A service of the flow: 0 is the triggering service, then the reacting services in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -170,10 +169,10 @@ pub(crate) struct FlowState {
     pub services: Vec<ServiceState>,
     /// By service id (the triggering service's is never used).
     pub breakers: Vec<Breaker>,
-    pub pending: BTreeMap<u32, Pending>,
+    pub pending: VecMap<u32, Pending>,
     pub next_flow: u32,
     /// Choreographed saga: message id → (flow, what it asks).
-    pub messages: BTreeMap<u64, (u32, Topic)>,
+    pub messages: DequeMap<u64, (u32, Topic)>,
     pub stats: FlowStats,
 }
 
@@ -199,9 +198,9 @@ impl FlowState {
             latency_rng: Rng::stream(seed, BASE + 1),
             services,
             breakers: vec![Breaker::default(); cast.count()],
-            pending: BTreeMap::new(),
+            pending: VecMap::new(),
             next_flow: 0,
-            messages: BTreeMap::new(),
+            messages: DequeMap::new(),
             stats: FlowStats::default(),
         }
     }
