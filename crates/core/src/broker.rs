@@ -28,6 +28,7 @@ use std::rc::Rc;
 use crate::channel::Channels;
 use crate::error::{BrokerError, Kind};
 use crate::event::{Confirm, Event, MessageId, Name, Record, Records};
+use crate::name_map::NameMap;
 use crate::policy::{Policies, Policy};
 use crate::profile::Profile;
 use crate::queue::death::DeadLetter;
@@ -67,7 +68,7 @@ pub struct Broker {
     spare_records: Vec<Record>,
     next_message: u64,
     /// The slot of every queue ever declared, by vhost then queue name.
-    queues: VecMap<String, VecMap<String, usize>>,
+    queues: VecMap<String, NameMap<usize>>,
     /// The (vhost, name) of every slot, which the records of its events stand for.
     slot_names: Vec<(Name, Name)>,
     /// Queue contents and consumers, by slot; `None` once deleted. A (vhost, name) keeps its

@@ -25,7 +25,8 @@
 //! - [`order`]: one shared sort, for the size of the browser bundle.
 //! - [`decimal`]: numbers with a fixed count of decimals, without the float printer.
 //! - [`definitions`]: RabbitMQ definitions files in and out.
-//! - `vec_map`: small maps as sorted vectors, for the size of the browser bundle.
+//! - `vec_map`: small maps as sorted vectors, for the size of the browser bundle; `name_map`:
+//!   the maps a file can make large (a vhost's exchanges and queues), one B-tree of names for all.
 //! - [`sim`]: the simulation engine: virtual time, producers and consumers, failures, the
 //!   trace the animation reads, metrics, step back and seek, scenario files; business flows
 //!   run as orchestration or choreography (sagas, circuit breaker, the comparison); and the
@@ -42,6 +43,7 @@ pub mod exchange;
 pub mod explain;
 pub mod fields;
 pub mod message;
+mod name_map;
 pub mod order;
 pub mod policy;
 pub mod profile;

@@ -10,9 +10,9 @@ pub use exchange::{Binding, Exchange};
 
 use crate::error::{BrokerError, Kind};
 use crate::exchange::{ExchangeType, Index};
+use crate::name_map::NameMap;
 use crate::profile::Profile;
 use crate::value::Table;
-use crate::vec_map::VecMap;
 
 /// Where a binding leads.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -113,16 +113,16 @@ pub const BUILT_IN_EXCHANGES: [(&str, ExchangeType); 6] = [
 #[derive(Debug, Clone)]
 pub struct Topology {
     pub vhost: String,
-    exchanges: VecMap<String, Exchange>,
-    queues: VecMap<String, QueueDecl>,
+    exchanges: NameMap<Exchange>,
+    queues: NameMap<QueueDecl>,
 }
 
 impl Topology {
     pub fn new(vhost: impl Into<String>) -> Self {
         let mut topology = Topology {
             vhost: vhost.into(),
-            exchanges: VecMap::new(),
-            queues: VecMap::new(),
+            exchanges: NameMap::new(),
+            queues: NameMap::new(),
         };
         for (name, kind) in BUILT_IN_EXCHANGES {
             let mut decl = ExchangeDecl::new(name, kind);

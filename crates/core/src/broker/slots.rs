@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use crate::broker::Broker;
 use crate::event::Name;
+use crate::name_map::NameMap;
 use crate::queue::{Ctx, Queue};
-use crate::vec_map::VecMap;
 
 impl Broker {
     /// The state of a queue (contents, consumers, settings).
@@ -101,7 +101,7 @@ impl Broker {
         queue.slot = slot;
         if slot == fresh {
             if !self.queues.contains_key(&*queue.vhost) {
-                (self.queues).insert(queue.vhost.to_string(), VecMap::new());
+                (self.queues).insert(queue.vhost.to_string(), NameMap::new());
             }
             if let Some(names) = self.queues.get_mut(&*queue.vhost) {
                 names.insert(queue.name().to_owned(), fresh);
