@@ -276,9 +276,14 @@ impl Consumers {
             candidate.blocked = self.kind == QueueKind::Quorum && !candidate.has_capacity();
             let options = candidate.options.clone();
             // To the back, the others keeping their order: one rotation, no removal and push.
-            // Two (the usual tail of a queue with a few consumers) is one swap, no rotation.
+            // Two or three (the usual tail of a queue with a few consumers) is one or two
+            // swaps, no rotation (which copies through memmove).
             match self.order.get_mut(index..) {
                 Some([a, b]) => std::mem::swap(a, b),
+                Some([a, b, c]) => {
+                    std::mem::swap(a, b);
+                    std::mem::swap(b, c);
+                }
                 Some(tail) => tail.rotate_left(1),
                 None => {}
             }
