@@ -212,6 +212,11 @@ impl Config {
         [self.message_ttl, per_message].into_iter().flatten().min()
     }
 
+    /// Whether the queue has a length limit (in messages or bytes).
+    pub fn has_limit(&self) -> bool {
+        self.max_length.is_some() || self.max_length_bytes.is_some()
+    }
+
     /// Whether `len` ready messages of `bytes` body bytes are over a limit.
     pub fn over_limit(&self, len: usize, bytes: usize) -> bool {
         self.max_length.is_some_and(|max| len as u64 > max)
