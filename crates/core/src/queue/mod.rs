@@ -261,7 +261,21 @@ impl Queue {
     }
 
     /// Hands ready messages to consumers with spare capacity, expiring heads first.
+    ///
+    /// Inlined for an empty queue (nothing to expire or hand out: the usual case after a
+    /// settlement when consumers keep up), which only updates the blocked state.
+    #[inline]
     pub fn dispatch(&mut self, cx: &mut Ctx) {
+        if self.store.is_empty() {
+            self.update_blocked();
+        } else {
+            self.dispatch_ready(cx);
+        }
+    }
+
+    /// [`Queue::dispatch`] with ready messages.
+    #[inline(never)]
+    fn dispatch_ready(&mut self, cx: &mut Ctx) {
         loop {
             self.expire(cx);
             if self.store.is_empty() {
