@@ -292,7 +292,9 @@ impl Queue {
         self.update_blocked();
     }
 
-    /// A first delivery of `entry` to `consumer` (`basic.deliver`).
+    /// A first delivery of `entry` to `consumer` (`basic.deliver`). Inlined: it only unpacks
+    /// the consumer for [`Queue::hand_out`].
+    #[inline]
     fn deliver_to(&mut self, entry: Entry, consumer: ConsumeOptions, cx: &mut Ctx) {
         let ConsumeOptions {
             channel,
