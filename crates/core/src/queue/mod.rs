@@ -395,6 +395,8 @@ impl Queue {
     }
 
     /// After returns: the length limit (which may drop a returned message), then dispatch.
+    /// Inlined: after a settlement both are usually a check each.
+    #[inline(always)]
     pub fn after_returns(&mut self, cx: &mut Ctx) {
         self.enforce_limit(cx);
         self.dispatch(cx);
