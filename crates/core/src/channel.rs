@@ -74,14 +74,22 @@ impl Channel {
     }
 
     /// Where `tag` is, or would be, in tag order. The usual cases first, without a search: a
-    /// new tag goes after the newest, and the oldest is settled first.
+    /// new tag goes after the newest, and the oldest is settled first. Inlined (the search
+    /// is not): one per delivery and one per settlement, mostly a compare or two.
+    #[inline]
     fn position(&self, tag: u64) -> Result<usize, usize> {
         match (self.unacked.front(), self.unacked.back()) {
             (_, None) => Err(0),
             (_, Some((newest, _))) if *newest < tag => Err(self.unacked.len()),
             (Some((oldest, _)), _) if *oldest == tag => Ok(0),
-            _ => self.unacked.binary_search_by_key(&tag, |(t, _)| *t),
+            _ => self.search(tag),
         }
+    }
+
+    /// [`Channel::position`] of a tag neither new nor the oldest.
+    #[inline(never)]
+    fn search(&self, tag: u64) -> Result<usize, usize> {
+        self.unacked.binary_search_by_key(&tag, |(t, _)| *t)
     }
 }
 
