@@ -40,7 +40,7 @@ impl Simulation {
     /// events on.
     #[inline(always)]
     pub(crate) fn after_broker(&mut self, t: SimTime, refused: bool, node: Option<NodeId>) {
-        self.observe(t, None);
+        self.observe_from(t, None, None, false);
         if refused {
             self.state.metrics.count(None, |m| m.refused += 1);
             self.trace.record(t, TraceKind::Refused, None, None, node);
