@@ -128,16 +128,23 @@ impl Messages {
     }
 
     /// Records (or, re-simulating, records again) one message. An id older than everything a
-    /// full table holds is not kept.
+    /// full table holds is not kept. Inlined: running forward, each id is newer than all the
+    /// table holds, and the entry is appended where it is built.
+    #[inline(always)]
     fn record(&mut self, info: MessageInfo) {
-        // Running forward, each id is newer than all the table holds: no search.
         if self.ring.back().is_none_or(|last| last.id < info.id) {
             self.ring.push_back(info);
             if self.ring.len() > self.capacity {
                 self.ring.pop_front();
             }
-            return;
+        } else {
+            self.record_again(info);
         }
+    }
+
+    /// [`Messages::record`] of an id not newer than the table's newest (a re-run after a seek).
+    #[inline(never)]
+    fn record_again(&mut self, info: MessageInfo) {
         match self.position(info.id) {
             Ok(i) => {
                 if let Some(slot) = self.ring.get_mut(i) {
