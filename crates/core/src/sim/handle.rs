@@ -281,6 +281,9 @@ impl Simulation {
         self.load_stream(consumer);
     }
 
+    /// The end of a delivery's processing. Out of line: inlined into [`Simulation::handle`]
+    /// it made that dispatcher larger for every event, and kept its own helpers out of line.
+    #[inline(never)]
     fn processed(&mut self, t: SimTime, consumer: ConsumerId, epoch: u32) {
         let (Some(spec), Some(c)) = (
             self.scenario.consumers.get(consumer.0 as usize),
