@@ -122,11 +122,18 @@ impl Publish {
 }
 
 /// `None` or an integer string (Erlang's `list_to_integer`: an optional sign, then digits) from
-/// 0 to ten years in milliseconds; the error carries RabbitMQ's reason.
+/// 0 to ten years in milliseconds; the error carries RabbitMQ's reason. Inlined: most
+/// messages have none, checked at every publish.
+#[inline]
 pub fn parse_expiration(expiration: Option<&str>) -> Result<Option<u64>, BrokerError> {
-    let Some(text) = expiration else {
-        return Ok(None);
-    };
+    match expiration {
+        None => Ok(None),
+        Some(text) => parse_expiration_text(text),
+    }
+}
+
+/// [`parse_expiration`] of an expiration that is there.
+fn parse_expiration_text(text: &str) -> Result<Option<u64>, BrokerError> {
     let invalid = |reason: String| BrokerError::InvalidExpiration {
         value: text.to_owned(),
         reason,

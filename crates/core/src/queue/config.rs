@@ -209,7 +209,16 @@ impl Config {
 
     /// The effective TTL of a message with per-message `expiration` (ms): the smaller wins.
     pub fn ttl(&self, per_message: Option<u64>) -> Option<u64> {
-        [self.message_ttl, per_message].into_iter().flatten().min()
+        // Matched rather than the minimum of a flattened pair: once per enqueued copy.
+        match (self.message_ttl, per_message) {
+            (Some(queue), Some(message)) => Some(queue.min(message)),
+            (queue, message) => queue.or(message),
+        }
+    }
+
+    /// Whether the queue has a length limit (in messages or bytes).
+    pub fn has_limit(&self) -> bool {
+        self.max_length.is_some() || self.max_length_bytes.is_some()
     }
 
     /// Whether `len` ready messages of `bytes` body bytes are over a limit.

@@ -276,9 +276,14 @@ impl Consumers {
             candidate.blocked = self.kind == QueueKind::Quorum && !candidate.has_capacity();
             let options = candidate.options.clone();
             // To the back, the others keeping their order: one rotation, no removal and push.
-            // Two (the usual tail of a queue with a few consumers) is one swap, no rotation.
+            // Two or three (the usual tail of a queue with a few consumers) is one or two
+            // swaps, no rotation (which copies through memmove).
             match self.order.get_mut(index..) {
                 Some([a, b]) => std::mem::swap(a, b),
+                Some([a, b, c]) => {
+                    std::mem::swap(a, b);
+                    std::mem::swap(b, c);
+                }
                 Some(tail) => tail.rotate_left(1),
                 None => {}
             }
@@ -292,17 +297,21 @@ impl Consumers {
         if self.quiescing {
             return None;
         }
-        let eligible =
-            self.order.iter().enumerate().filter(|(_, c)| {
-                !c.blocked && self.active.is_none_or(|active| active == c.registered)
-            });
-        let mut best: Option<(usize, i64)> = None;
+        let mut eligible = self.order.iter().enumerate().filter(|(_, c)| !c.blocked);
+        if let Some(active) = self.active {
+            // Only the active one takes part.
+            return eligible
+                .find(|(_, c)| c.registered == active)
+                .map(|(i, _)| i);
+        }
+        let (first, c) = eligible.next()?;
+        let mut best = (first, c.options.priority);
         for (i, c) in eligible {
-            if best.is_none_or(|(_, p)| c.options.priority > p) {
-                best = Some((i, c.options.priority));
+            if c.options.priority > best.1 {
+                best = (i, c.options.priority);
             }
         }
-        best.map(|(i, _)| i)
+        Some(best.0)
     }
 }
 

@@ -261,7 +261,21 @@ impl Queue {
     }
 
     /// Hands ready messages to consumers with spare capacity, expiring heads first.
+    ///
+    /// Inlined for an empty queue (nothing to expire or hand out: the usual case after a
+    /// settlement when consumers keep up), which only updates the blocked state.
+    #[inline]
     pub fn dispatch(&mut self, cx: &mut Ctx) {
+        if self.store.is_empty() {
+            self.update_blocked();
+        } else {
+            self.dispatch_ready(cx);
+        }
+    }
+
+    /// [`Queue::dispatch`] with ready messages.
+    #[inline(never)]
+    fn dispatch_ready(&mut self, cx: &mut Ctx) {
         loop {
             self.expire(cx);
             if self.store.is_empty() {
@@ -278,7 +292,9 @@ impl Queue {
         self.update_blocked();
     }
 
-    /// A first delivery of `entry` to `consumer` (`basic.deliver`).
+    /// A first delivery of `entry` to `consumer` (`basic.deliver`). Inlined: it only unpacks
+    /// the consumer for [`Queue::hand_out`].
+    #[inline]
     fn deliver_to(&mut self, entry: Entry, consumer: ConsumeOptions, cx: &mut Ctx) {
         let ConsumeOptions {
             channel,
@@ -379,6 +395,8 @@ impl Queue {
     }
 
     /// After returns: the length limit (which may drop a returned message), then dispatch.
+    /// Inlined: after a settlement both are usually a check each.
+    #[inline(always)]
     pub fn after_returns(&mut self, cx: &mut Ctx) {
         self.enforce_limit(cx);
         self.dispatch(cx);

@@ -107,11 +107,11 @@ impl Queue {
         }
     }
 
-    /// `drop-head`: drops from the head until within the limits (the check of the overflow
-    /// behaviour inlined, as [`Queue::expire`]'s).
+    /// `drop-head`: drops from the head until within the limits (the checks of the overflow
+    /// behaviour and of a limit inlined, as [`Queue::expire`]'s: most queues have none).
     #[inline]
     pub(super) fn enforce_limit(&mut self, cx: &mut Ctx) {
-        if self.overflow() == Overflow::DropHead {
+        if self.overflow() == Overflow::DropHead && self.config.has_limit() {
             self.drop_head(cx);
         }
     }

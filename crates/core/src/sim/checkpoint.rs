@@ -24,6 +24,9 @@ pub struct Checkpoints<S> {
     every_us: u64,
     max: usize,
     budget: u64,
+    /// When the next copy is due, after the last one's (steps, time + interval): asked before
+    /// every step, so kept at hand rather than found in `saved`. `None` with no copy yet.
+    next: Option<(u64, u64)>,
 }
 
 impl<S> Checkpoints<S> {
@@ -35,6 +38,7 @@ impl<S> Checkpoints<S> {
             every_us: every_us.max(1),
             max: max.max(2),
             budget,
+            next: None,
         }
     }
 
@@ -57,11 +61,17 @@ impl<S> Checkpoints<S> {
     }
 
     /// Whether a state at (`steps`, `time_us`) is due to be saved.
+    #[inline]
     pub fn due(&self, steps: u64, time_us: u64) -> bool {
-        match self.saved.last() {
+        match self.next {
             None => true,
-            Some(last) => steps > last.steps && time_us >= last.time_us + self.every_us,
+            Some((after, at)) => steps > after && time_us >= at,
         }
+    }
+
+    /// Sets [`Checkpoints::next`] after `saved` or `every_us` changed.
+    fn plan_next(&mut self) {
+        self.next = (self.saved.last()).map(|last| (last.steps, last.time_us + self.every_us));
     }
 
     pub fn push(&mut self, checkpoint: Checkpoint<S>) {
@@ -75,6 +85,7 @@ impl<S> Checkpoints<S> {
             });
             self.every_us = self.every_us.saturating_mul(2);
         }
+        self.plan_next();
     }
 
     /// The latest copy at or before `steps`.
@@ -92,6 +103,7 @@ impl<S> Checkpoints<S> {
     /// Forgets the copies after `steps` (an on-demand action changed that future).
     pub fn drop_after(&mut self, steps: u64) {
         self.saved.retain(|c| c.steps <= steps);
+        self.plan_next();
     }
 }
 

@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use crate::broker::Broker;
 use crate::channel::ChannelId;
+use crate::event::Name;
 use crate::exchange::ExchangeType;
 use crate::fields::{FieldError, error, join};
 use crate::profile::Profile;
@@ -116,6 +117,9 @@ pub(crate) struct State {
 pub(crate) struct Cast {
     pub producers: Vec<NodeId>,
     pub producer_exchanges: Vec<Option<NodeId>>,
+    /// Each producer's vhost as the world's shared name: what the message table keeps per
+    /// publish, found without a string compare.
+    pub producer_vhosts: Vec<Name>,
     pub consumers: Vec<NodeId>,
     pub consumer_queues: Vec<Option<NodeId>>,
     pub script: Vec<(u64, Control)>,
@@ -403,6 +407,7 @@ fn cast(
     let mut cast = Cast {
         producers: Vec::new(),
         producer_exchanges: Vec::new(),
+        producer_vhosts: Vec::new(),
         consumers: Vec::new(),
         consumer_queues: Vec::new(),
         script: Vec::new(),
@@ -426,6 +431,7 @@ fn cast(
             .push(node.unwrap_or_else(|| world.add(NodeKind::Producer, &p.vhost, &p.name)));
         cast.producer_exchanges
             .push(world.exchange(&p.vhost, &p.exchange));
+        cast.producer_vhosts.push(world.vhost_name(&p.vhost));
     }
     for (i, c) in scenario.consumers.iter().enumerate() {
         let path = format!("actors.consumers[{i}].queue");

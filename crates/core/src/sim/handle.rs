@@ -246,8 +246,11 @@ impl Simulation {
         }
     }
 
+    /// The consumer takes up its next held delivery, or goes idle with none. Inlined: after
+    /// each processed delivery, going idle is the usual case and costs a check.
+    #[inline]
     fn start_processing(&mut self, t: SimTime, consumer: ConsumerId) {
-        let (Some(spec), Some(c)) = (
+        let (Some(_), Some(c)) = (
             self.scenario.consumers.get(consumer.0 as usize),
             self.state.consumers.get_mut(consumer.0 as usize),
         ) else {
@@ -255,8 +258,20 @@ impl Simulation {
         };
         if c.held.is_empty() {
             c.idle(t.0);
-            return;
+        } else {
+            self.start_next(t, consumer);
         }
+    }
+
+    /// [`Simulation::start_processing`] with a delivery held.
+    #[inline(never)]
+    fn start_next(&mut self, t: SimTime, consumer: ConsumerId) {
+        let (Some(spec), Some(c)) = (
+            self.scenario.consumers.get(consumer.0 as usize),
+            self.state.consumers.get_mut(consumer.0 as usize),
+        ) else {
+            return;
+        };
         c.busy_since.get_or_insert(t.0);
         let took = c.processing_time(spec);
         let epoch = c.epoch;
@@ -266,6 +281,9 @@ impl Simulation {
         self.load_stream(consumer);
     }
 
+    /// The end of a delivery's processing. Out of line: inlined into [`Simulation::handle`]
+    /// it made that dispatcher larger for every event, and kept its own helpers out of line.
+    #[inline(never)]
     fn processed(&mut self, t: SimTime, consumer: ConsumerId, epoch: u32) {
         let (Some(spec), Some(c)) = (
             self.scenario.consumers.get(consumer.0 as usize),

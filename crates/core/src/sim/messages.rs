@@ -128,16 +128,23 @@ impl Messages {
     }
 
     /// Records (or, re-simulating, records again) one message. An id older than everything a
-    /// full table holds is not kept.
+    /// full table holds is not kept. Inlined: running forward, each id is newer than all the
+    /// table holds, and the entry is appended where it is built.
+    #[inline(always)]
     fn record(&mut self, info: MessageInfo) {
-        // Running forward, each id is newer than all the table holds: no search.
         if self.ring.back().is_none_or(|last| last.id < info.id) {
             self.ring.push_back(info);
             if self.ring.len() > self.capacity {
                 self.ring.pop_front();
             }
-            return;
+        } else {
+            self.record_again(info);
         }
+    }
+
+    /// [`Messages::record`] of an id not newer than the table's newest (a re-run after a seek).
+    #[inline(never)]
+    fn record_again(&mut self, info: MessageInfo) {
         match self.position(info.id) {
             Ok(i) => {
                 if let Some(slot) = self.ring.get_mut(i) {
@@ -195,16 +202,16 @@ impl Simulation {
 
     /// Records producer `p`'s publish, accepted at `t` with the content every copy shares.
     pub(crate) fn remember_publish(&mut self, p: ProducerId, content: Rc<Content>, t: SimTime) {
-        let (Some(spec), Some(producer)) = (
-            self.scenario.producers.get(p.0 as usize),
+        let (Some(vhost), Some(producer)) = (
+            self.cast.producer_vhosts.get(p.0 as usize),
             self.state.producers.get(p.0 as usize),
         ) else {
             return;
         };
         let origin = Origin::Producer(p);
         let at = (t, self.state.steps);
-        let world = &mut self.world;
-        let info = published_info(world, &spec.vhost, &producer.publish, content, at, origin);
+        let (vhost, mandatory) = (vhost.clone(), producer.publish.mandatory);
+        let info = published_info(&mut self.world, vhost, mandatory, content, at, origin);
         self.messages.record(info);
     }
 
@@ -220,7 +227,9 @@ impl Simulation {
             return;
         };
         let (at, origin) = ((t, self.state.steps), Origin::Consumer(c));
-        let info = published_info(&mut self.world, &spec.vhost, publish, content, at, origin);
+        let vhost = self.world.vhost_name(&spec.vhost);
+        let mandatory = publish.mandatory;
+        let info = published_info(&mut self.world, vhost, mandatory, content, at, origin);
         self.messages.record(info);
     }
 
@@ -265,22 +274,22 @@ impl Simulation {
     }
 }
 
-/// What the table keeps of a publish accepted at `at` (time, step) with `content`.
+/// What the table keeps of a publish accepted at `at` (time, step) with `content`, in `vhost`
+/// (the world's shared name of it).
 fn published_info(
     world: &mut World,
-    vhost: &str,
-    publish: &Publish,
+    vhost: Name,
+    mandatory: bool,
     content: Rc<Content>,
     (t, step): (SimTime, u64),
     origin: Origin,
 ) -> MessageInfo {
-    let vhost = world.vhost_name(vhost);
     MessageInfo {
         id: content.id,
         exchange_node: world.exchange_of(&vhost, &content.exchange),
         vhost,
         content,
-        mandatory: publish.mandatory,
+        mandatory,
         at: t,
         origin,
         step,

@@ -36,9 +36,11 @@ fn hop(from: Option<NodeId>, to: Option<NodeId>, depart: SimTime, arrive: SimTim
 
 impl Simulation {
     /// Records what the broker did, after an operation that failed when `refused` (the node is
-    /// where the refusal is shown).
+    /// where the refusal is shown). Inlined: after every settlement, it only passes the
+    /// events on.
+    #[inline(always)]
     pub(crate) fn after_broker(&mut self, t: SimTime, refused: bool, node: Option<NodeId>) {
-        self.observe(t, None);
+        self.observe_from(t, None, None, false);
         if refused {
             self.state.metrics.count(None, |m| m.refused += 1);
             self.trace.record(t, TraceKind::Refused, None, None, node);

@@ -91,7 +91,8 @@ impl ConsumerState {
         spec.processing.sample(&mut self.rng)
     }
 
-    /// Decides how the delivery just processed ends.
+    /// Decides how the delivery just processed ends. Inlined: a draw or two per delivery.
+    #[inline]
     pub fn outcome(&mut self, spec: &ConsumerSpec) -> Outcome {
         if self.rng.chance(spec.crash_probability) {
             return Outcome::Crash;

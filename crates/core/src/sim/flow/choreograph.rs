@@ -87,8 +87,18 @@ impl Simulation {
         }
     }
 
-    /// A consumer standing for a service has handled a delivery (choreography).
+    /// A consumer standing for a service has handled a delivery (choreography). Inlined: a
+    /// scenario without a flow, the usual case, only checks.
+    #[inline]
     pub(crate) fn flow_processed(&mut self, t: SimTime, consumer: ConsumerId, message: MessageId) {
+        if self.cast.flow.is_some() {
+            self.service_processed(t, consumer, message);
+        }
+    }
+
+    /// [`Simulation::flow_processed`] in a scenario with a flow.
+    #[inline(never)]
+    fn service_processed(&mut self, t: SimTime, consumer: ConsumerId, message: MessageId) {
         let (Some(cast), Some(fs)) = (self.cast.flow.as_ref(), self.state.flow.as_mut()) else {
             return;
         };
