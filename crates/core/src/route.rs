@@ -12,7 +12,7 @@ use crate::explain::{Alternate, BindingTrial, DefaultLookup, ExchangeVisit, Reac
 use crate::policy::Policies;
 use crate::profile::Profile;
 use crate::topology::{Destination, Exchange, Topology};
-use crate::vec_map::insert_sorted;
+use crate::vec_map::sort_dedup;
 
 /// Everything the walk reads.
 pub struct Walk<'a> {
@@ -49,9 +49,7 @@ impl<'a> Walk<'a> {
                 .map(|_| ExchangeVisit::new(exchange, reached));
             for destination in self.matching(exchange, msg, &mut slots, visit.as_mut()) {
                 match destination {
-                    Destination::Queue(q) => {
-                        insert_sorted(&mut queues, q.as_str());
-                    }
+                    Destination::Queue(q) => queues.push(q.as_str()),
                     Destination::Exchange(x) => match self.topology.exchange(x) {
                         Some(next) if !seen.contains(&next.name()) => {
                             seen.push(next.name());
@@ -85,6 +83,7 @@ impl<'a> Walk<'a> {
                 trace.push(visit);
             }
         }
+        sort_dedup(&mut queues);
         queues
     }
 
@@ -123,10 +122,11 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        let mut destinations = Vec::new();
-        for binding in slots.iter().filter_map(|s| exchange.binding(*s)) {
-            insert_sorted(&mut destinations, &binding.destination);
-        }
+        let mut destinations: Vec<&Destination> = (slots.iter())
+            .filter_map(|s| exchange.binding(*s))
+            .map(|b| &b.destination)
+            .collect();
+        sort_dedup(&mut destinations);
         destinations
     }
 
@@ -174,10 +174,11 @@ impl<'a> Walk<'a> {
         msg: &RoutingInput<'_>,
         trace: Option<&mut Vec<ExchangeVisit>>,
     ) -> Vec<&'a str> {
-        let mut queues = Vec::new();
-        for queue in msg.keys.iter().filter_map(|k| self.topology.queue(k)) {
-            insert_sorted(&mut queues, queue.name.as_str());
-        }
+        let mut queues: Vec<&str> = (msg.keys.iter())
+            .filter_map(|k| self.topology.queue(k))
+            .map(|q| q.name.as_str())
+            .collect();
+        sort_dedup(&mut queues);
         if let Some(trace) = trace {
             let lookups = msg
                 .keys

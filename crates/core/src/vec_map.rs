@@ -149,11 +149,38 @@ impl<K: Ord, V> DequeMap<K, V> {
     }
 }
 
-/// Inserts `item` into the sorted `items` unless an equal one is there: a small sorted set as a
-/// `Vec`, built without a sort (each `sort` of a new element type compiles another copy of the
-/// standard library's sort into the bundle).
-pub fn insert_sorted<T: Ord>(items: &mut Vec<T>, item: T) {
-    if let Err(i) = items.binary_search(&item) {
-        items.insert(i, item);
+/// Makes `items` a sorted set: in order, each item once. Without the standard library's sorts
+/// (each sort of a new element type compiles another copy of one into the bundle): a few items,
+/// as a route usually reaches, are sorted by insertion; more go through the crate's one merge
+/// sort, so a fanout to 50,000 queues is not sorted in quadratic time.
+pub fn sort_dedup<T: Ord>(items: &mut Vec<T>) {
+    const FEW: usize = 32;
+    if items.len() <= FEW {
+        for i in 1..items.len() {
+            let mut j = i;
+            while j > 0 && items.get(j - 1) > items.get(j) {
+                items.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+    } else {
+        crate::order::sort_by(items, T::cmp);
+    }
+    items.dedup();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_dedup_gives_each_item_once_in_order_few_or_many() {
+        for n in [0, 1, 3, 32, 33, 1000] {
+            // Every number below n/2 twice, in a scrambled order.
+            let mut items: Vec<usize> = (0..n).map(|i| (i * 7919) % n.max(1) / 2).collect();
+            sort_dedup(&mut items);
+            let expected: Vec<usize> = (0..n.div_ceil(2)).collect();
+            assert_eq!(items, expected, "n = {n}");
+        }
     }
 }

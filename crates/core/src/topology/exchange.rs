@@ -8,7 +8,7 @@ use super::{Destination, ExchangeDecl};
 use crate::exchange::{BindingSlot, ExchangeType, Index, RoutingInput};
 use crate::profile::Profile;
 use crate::value::Table;
-use crate::vec_map::insert_sorted;
+use crate::vec_map::sort_dedup;
 
 /// A binding as stored on its source exchange.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,10 +73,11 @@ impl Exchange {
     ) -> Vec<&Destination> {
         let mut slots = Vec::new();
         self.index.matches(msg, profile, &mut slots);
-        let mut destinations = Vec::new();
-        for binding in slots.iter().filter_map(|s| self.binding(*s)) {
-            insert_sorted(&mut destinations, &binding.destination);
-        }
+        let mut destinations: Vec<&Destination> = (slots.iter())
+            .filter_map(|s| self.binding(*s))
+            .map(|b| &b.destination)
+            .collect();
+        sort_dedup(&mut destinations);
         destinations
     }
 
