@@ -136,7 +136,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// A broker holding the definitions file's topology (an empty one without a file).
+/// A broker holding the definitions file's topology (an empty one without a file). What it
+/// leaves out (stream queues) is said on stderr: a route shown without them must not pass for whole.
 fn load_broker(path: Option<&Path>, profile: Profile) -> Result<Broker, String> {
     let Some(path) = path else {
         return Ok(Broker::new(profile));
@@ -145,6 +146,9 @@ fn load_broker(path: Option<&Path>, profile: Profile) -> Result<Broker, String> 
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let defs =
         Definitions::from_json_text(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(note) = defs.left_out_note() {
+        eprintln!("switchyard: {}: note: {note}", path.display());
+    }
     defs.to_broker(profile)
         .map_err(|e| format!("{}: {e}", path.display()))
 }

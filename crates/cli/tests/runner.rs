@@ -130,6 +130,45 @@ fn explain_prints_the_route_as_text() {
     assert!(text.contains("=> routed to 1 queue: `Q1`"), "{text}");
 }
 
+#[test]
+fn explain_and_replay_say_what_the_definitions_left_out() {
+    let defs = file(
+        r##"{"queues": [{"name": "audit", "vhost": "shop", "durable": true, "auto_delete": false, "arguments": {"x-queue-type": "stream"}}],
+            "exchanges": [{"name": "orders", "vhost": "shop", "type": "topic", "durable": true, "auto_delete": false, "internal": false, "arguments": {}}],
+            "bindings": [{"source": "orders", "vhost": "shop", "destination": "audit", "destination_type": "queue", "routing_key": "#", "arguments": {}}]}"##,
+    );
+    let ops =
+        file(r#"{"op": "publish", "vhost": "shop", "exchange": "orders", "routing_key": "a"}"#);
+    let defs = defs.path().to_str().unwrap();
+    let explain = [
+        "explain",
+        "--definitions",
+        defs,
+        "--vhost",
+        "shop",
+        "--exchange",
+        "orders",
+    ];
+    let replay = [
+        "replay",
+        "--definitions",
+        defs,
+        "--ops",
+        ops.path().to_str().unwrap(),
+    ];
+    for args in [&explain[..], &replay[..]] {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(
+                "note: Left out the stream queue 'audit' (vhost 'shop') and the binding to it"
+            ),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
 fn check_failure(args: &[&str], ops: Option<&str>, expected: &str) {
     let ops = ops.map(file);
     let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
