@@ -5,6 +5,7 @@
 //! and the banner says how much). Each button injects a `Control` at the view's moment, which
 //! forks the timeline like any injected action. Draws and forwards only.
 
+use switchyard_core::shown::count;
 use switchyard_core::sim::actor::consumer::Status;
 use switchyard_core::sim::{ConsumerId, Control, NodeId, Simulation};
 use yew::prelude::*;
@@ -90,7 +91,7 @@ pub fn RestartBroker() -> Html {
                 .map(|(after, before)| after.saturating_sub(before));
             let text = match lost {
                 Some(0) => "The broker restarted: nothing was lost (durable queues, their bindings and persistent messages survive).".to_owned(),
-                Some(n) => format!("The broker restarted: {n} message{} lost (transient messages, those in non-durable queues, auto-acked ones a consumer held or had on the way); durable queues and persistent messages survive, and unacked deliveries are requeued.", if n == 1 { " was" } else { "s were" }),
+                Some(n) => format!("The broker restarted: {} lost (transient messages, those in non-durable queues, auto-acked ones a consumer held or had on the way); durable queues and persistent messages survive, and unacked deliveries are requeued.", count(n, "message was", "messages were")),
                 None => "The broker restarted.".to_owned(),
             };
             state.dispatch(Action::Notify(Notice {

@@ -12,7 +12,7 @@ use switchyard_core::exchange::{self, headers, topic};
 use switchyard_core::explain::{
     Alternate, BindingTrial, ExchangeVisit, Outcome, Reached, VisitKind,
 };
-use switchyard_core::shown::visible;
+use switchyard_core::shown::{count, visible};
 use switchyard_core::{Destination, RouteExplanation};
 use yew::prelude::*;
 
@@ -159,11 +159,11 @@ fn FoldedTrials(props: &FoldedProps) -> Html {
         let link = props.on_destination.as_ref();
         return html! { <ul class="trials folded">{ for rest.map(|t| trial(t, link)) }</ul> };
     }
-    let count = rest.count();
+    let rest_count = rest.count() as u64;
     let onclick = Callback::from(move |_: MouseEvent| open.set(true));
     html! {
         <button type="button" class="link unfold" {onclick}>
-            { format!("✗ {count} more binding{} did not match: show them", if count == 1 { "" } else { "s" }) }
+            { format!("✗ {} did not match: show them", count(rest_count, "more binding", "more bindings")) }
         </button>
     }
 }
@@ -301,7 +301,7 @@ fn outcome(outcome: &Outcome, link: Option<&Callback<Destination>>) -> Html {
     match outcome {
         Outcome::Routed { queues } => html! {
             <p class="outcome routed">
-                { format!("Routed to {} queue{}: ", queues.len(), if queues.len() == 1 { "" } else { "s" }) }
+                { format!("Routed to {}: ", count(queues.len() as u64, "queue", "queues")) }
                 { for queues.iter().map(|q| destination(&Destination::Queue(q.clone()), link)) }
             </p>
         },

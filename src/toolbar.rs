@@ -2,6 +2,7 @@
 //! drag, reset, zoom in / out / fit, fullscreen, help, restart the broker, and the pause point of the selected node; and the `?` help
 //! overlay listing the keys. Buttons send [`Command`]s; this module draws and forwards only.
 
+use switchyard_core::shown::count;
 use yew::prelude::*;
 
 use crate::commands::{Command, callback, run};
@@ -78,7 +79,7 @@ pub fn Toolbar() -> Html {
             <input id="timeline" class="timeline" type="range" min="0" max={(end / 1000).to_string()} step="1"
                 value={(state.view_us / 1000).to_string()} oninput={on_seek} aria-label="Timeline (ms)" />
             <span class="clock" id="clock" aria-live="off">{ clock(state.view_us) }</span>
-            <span class="steps" id="steps" title="Events handled">{ format!("{} events", state.steps) }</span>
+            <span class="steps" id="steps" title="Events handled">{ count(state.steps, "event", "events") }</span>
             <button id="reset" title="Reset (R)" onclick={callback(&state, Command::Reset)}>{ "↺" }</button>
             <span class="zoom" role="group" aria-label="Zoom">
                 <button id="zoom-in" title="Zoom in (])" aria-label="Zoom in"

@@ -5,6 +5,7 @@
 //! core's `Comparison`; it computes nothing itself.
 
 use switchyard_core::decimal::short;
+use switchyard_core::shown::count;
 use switchyard_core::sim::flow::{Comparison, Style, StyleFigures};
 use yew::prelude::*;
 
@@ -74,8 +75,14 @@ fn column(
     saga: bool,
 ) -> Html {
     let sent = match s.style {
-        Style::Orchestration => format!("{} calls ({} timed out)", s.calls, s.call_timeouts),
-        Style::Choreography => format!("{} events published", s.events_published),
+        Style::Orchestration => format!(
+            "{} ({} timed out)",
+            count(s.calls, "call", "calls"),
+            s.call_timeouts
+        ),
+        Style::Choreography => {
+            format!("{} published", count(s.events_published, "event", "events"))
+        }
     };
     let title = match s.style {
         Style::Orchestration => "Orchestration",

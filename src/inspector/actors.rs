@@ -6,6 +6,7 @@
 use switchyard_core::MessageId;
 use switchyard_core::decimal::{fixed, short};
 use switchyard_core::queue::Queue;
+use switchyard_core::shown::count;
 use switchyard_core::sim::rng::Dist;
 use switchyard_core::sim::scenario::{OnFailure, Part, ProducerSpec, Rate};
 use switchyard_core::sim::{ConsumerId, Simulation};
@@ -100,7 +101,7 @@ pub(super) fn producer(sim: &Simulation, name: &str, on_select: &Callback<Select
         ("rate", text(rate(&spec.rate))),
         ("starts at", (spec.start > 0).then(|| html! { { seconds(spec.start) } })),
         ("stops at", spec.stop.and_then(|s| text(seconds(s)))),
-        ("body", text(format!("{} bytes", spec.body_bytes))),
+        ("body", text(count(spec.body_bytes, "byte", "bytes"))),
         ("persistent", yes_no(spec.persistent)),
         ("mandatory", yes_no(spec.mandatory)),
         ("publisher confirms", yes_no(spec.confirms)),

@@ -6,7 +6,7 @@
 use std::rc::Rc;
 
 use switchyard_core::MessageId;
-use switchyard_core::shown::visible;
+use switchyard_core::shown::{count, visible};
 use switchyard_core::sim::{
     MessageInfo, NodeId, NodeKind, Origin, Simulation, TraceEvent, TraceKind,
 };
@@ -197,7 +197,7 @@ fn body(bytes: &[u8], content_type: Option<&str>) -> Html {
         .map(|v| switchyard_core::order::json_pretty(&v));
     match pretty {
         Some(text) => html! { <pre class="body">{ text }</pre> },
-        None => html! { { format!("{} bytes", bytes.len()) } },
+        None => html! { { count(bytes.len() as u64, "byte", "bytes") } },
     }
 }
 

@@ -5,7 +5,7 @@
 
 use switchyard_core::queue::Queue;
 use switchyard_core::queue::config::{DeadLetterStrategy, Overflow, QueueKind};
-use switchyard_core::shown::visible;
+use switchyard_core::shown::{self, visible};
 use switchyard_core::sim::{NodeId, NodeKind, Simulation};
 use switchyard_core::topology::{Binding, Destination};
 use switchyard_core::value::Table;
@@ -401,8 +401,8 @@ fn event_store(sim: &Simulation) -> Html {
     let store = sim.event_store();
     html! {
         <>
-            <p>{ format!("{} events appended; {} appends refused for a wrong expected version.",
-                store.appended(), store.conflicts()) }</p>
+            <p>{ format!("{} appended; {} refused for a wrong expected version.",
+                shown::count(store.appended() as u64, "event", "events"), shown::count(store.conflicts(), "append", "appends")) }</p>
             <ul>
                 { for store.streams().map(|(name, version)| html! {
                     <li>{ format!("{name}: version {version}") }</li>

@@ -8,7 +8,7 @@ use std::fmt;
 use crate::exchange::{self, ExchangeType};
 use crate::message::KeySource;
 use crate::order::json_text;
-use crate::shown::{Code, visible};
+use crate::shown::{Code, count, visible};
 use crate::topology::{Destination, Exchange};
 use crate::value::Table;
 
@@ -154,11 +154,10 @@ impl fmt::Display for RouteExplanation {
         match &self.outcome {
             Outcome::Routed { queues } => {
                 let names: Vec<String> = queues.iter().map(|q| Code(q).to_string()).collect();
-                let plural = if queues.len() == 1 { "" } else { "s" };
                 writeln!(
                     f,
-                    "=> routed to {} queue{plural}: {}",
-                    queues.len(),
+                    "=> routed to {}: {}",
+                    count(queues.len() as u64, "queue", "queues"),
                     names.join(", ")
                 )
             }

@@ -73,6 +73,12 @@ impl fmt::Display for Code<'_> {
     }
 }
 
+/// `n` and the noun that agrees with it: `count(1, "event", "events")` is "1 event".
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +114,13 @@ mod tests {
     fn code_puts_the_visible_text_in_backticks() {
         assert_eq!(Code("a.b").to_string(), "`a.b`");
         assert_eq!(Code("a\u{2066}b").to_string(), "`a\\u{2066}b`");
+    }
+
+    #[test]
+    fn count_agrees_with_its_number() {
+        assert_eq!(count(0u32, "event", "events"), "0 events");
+        assert_eq!(count(1u32, "event", "events"), "1 event");
+        assert_eq!(count(2u64, "queue", "queues"), "2 queues");
+        assert_eq!(count(1u8, "message was", "messages were"), "1 message was");
     }
 }
