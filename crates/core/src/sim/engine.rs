@@ -415,7 +415,7 @@ fn cast(
         projections: Vec::new(),
         flow: None,
     };
-    let declared = declare_nodes(scenario, world);
+    let declared = declare_nodes(scenario, broker, world);
     check_patterns(scenario, broker, &declared)?;
     for (i, p) in scenario.producers.iter().enumerate() {
         let path = format!("actors.producers[{i}]");

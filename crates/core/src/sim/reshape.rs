@@ -8,6 +8,7 @@
 //! unbind events are traced here (`observe` hands them over). Also the load-time checks of the
 //! queues the patterns name (retry, RPC).
 
+use crate::broker::Broker;
 use crate::definitions::Definitions;
 use crate::event::Event;
 use crate::fields::{FieldError, error};
@@ -49,7 +50,7 @@ impl Declared {
 
 /// Adds a node for every exchange and queue the script declares (in script order) and marks
 /// the exchanges that may forward to others; gives when each is first declared.
-pub(crate) fn declare_nodes(scenario: &Scenario, world: &mut World) -> Declared {
+pub(crate) fn declare_nodes(scenario: &Scenario, broker: &Broker, world: &mut World) -> Declared {
     let mut steps: Vec<(usize, u64, &Definitions)> = scenario
         .script
         .iter()
@@ -62,7 +63,7 @@ pub(crate) fn declare_nodes(scenario: &Scenario, world: &mut World) -> Declared 
     crate::order::sort_by_key(&mut steps, |(i, at, _)| (*at, *i));
     let mut declared = Declared::default();
     for (i, at, defs) in steps {
-        for key in add_nodes(world, defs) {
+        for key in add_nodes(world, broker, defs) {
             declared.first(key, (at, i));
         }
     }
@@ -71,7 +72,11 @@ pub(crate) fn declare_nodes(scenario: &Scenario, world: &mut World) -> Declared 
 
 /// Adds a node for each exchange and queue of `defs` the world lacks and marks the exchanges
 /// that may forward to others; gives every (kind, vhost, name) the fragment declares.
-fn add_nodes(world: &mut World, defs: &Definitions) -> Vec<(NodeKind, String, String)> {
+fn add_nodes(
+    world: &mut World,
+    broker: &Broker,
+    defs: &Definitions,
+) -> Vec<(NodeKind, String, String)> {
     let names: Vec<(NodeKind, String, String)> = defs
         .exchanges
         .iter()
@@ -92,7 +97,13 @@ fn add_nodes(world: &mut World, defs: &Definitions) -> Vec<(NodeKind, String, St
         }
     }
     for (vhost, x) in &defs.exchanges {
-        if x.arguments.get("alternate-exchange").is_some() {
+        // An alternate exchange of its own, or one the policies give it (steps declare no
+        // policies: the topology's are all there is).
+        let alternate = x.arguments.get("alternate-exchange").is_some()
+            || (broker.policies())
+                .exchange_alternate(vhost, &x.name)
+                .is_some();
+        if alternate {
             world.mark_multi_hop(vhost, &x.name);
         }
     }
@@ -139,7 +150,7 @@ impl Simulation {
         let (Action::Declare { definitions } | Action::Unbind { definitions }) = &action else {
             return Err(error("action", "expected a declare or unbind step"));
         };
-        add_nodes(&mut self.world, definitions);
+        add_nodes(&mut self.world, &self.state.broker, definitions);
         let nodes = self.world.nodes().len();
         if self.state.metrics.per_queue.len() < nodes {
             self.state

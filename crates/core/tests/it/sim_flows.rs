@@ -60,6 +60,30 @@ fn exchange_to_exchange_hops_are_drawn() {
 }
 
 #[test]
+fn an_alternate_exchange_a_policy_gives_is_a_hop_even_for_an_exchange_a_step_declares() {
+    // `orders` exists only from the step at 0 ms; the policy gives it an alternate exchange.
+    let topology = json!({"exchanges": [x("unrouted", "fanout")],
+        "queues": [{"name": "lost", "vhost": "/", "durable": true}],
+        "bindings": [bind("unrouted", "lost", "queue", "")],
+        "policies": [{"vhost": "/", "name": "ae", "pattern": "^orders$", "apply-to": "exchanges",
+            "priority": 0, "definition": {"alternate-exchange": "unrouted"}}]});
+    let actors = json!({"producers": [{"name": "p", "exchange": "orders", "routing_key": "nobody",
+        "start_ms": 1, "rate": {"kind": "script", "at_ms": [0]}}]});
+    let script = json!([{"at_ms": 0, "action": "declare",
+        "definitions": {"exchanges": [x("orders", "direct")]}}]);
+    let mut s = sim(topology, actors, script);
+    s.run_until(SimTime::from_ms(10)).unwrap();
+    assert_eq!(
+        story(&s, 1),
+        [
+            "publish p→orders",
+            "forward orders→unrouted",
+            "enqueue unrouted→lost"
+        ]
+    );
+}
+
+#[test]
 fn a_dead_letter_is_part_of_the_lifecycle() {
     let topology = json!({"exchanges": [x("work", "direct"), x("dlx", "fanout")],
         "queues": [{"name": "jobs", "vhost": "/", "durable": true, "arguments": {"x-dead-letter-exchange": "dlx"}},
@@ -86,6 +110,31 @@ fn a_dead_letter_is_part_of_the_lifecycle() {
             .queue(s.world().queue("/", "jobs").unwrap())
             .dead_lettered,
         1
+    );
+}
+
+#[test]
+fn a_dead_letter_exchange_a_policy_gives_is_part_of_the_lifecycle() {
+    let topology = json!({"exchanges": [x("work", "direct"), x("dlx", "fanout")],
+        "queues": [{"name": "jobs", "vhost": "/", "durable": true}, {"name": "dead", "vhost": "/", "durable": true}],
+        "bindings": [bind("work", "jobs", "queue", "job"), bind("dlx", "dead", "queue", "")],
+        "policies": [{"vhost": "/", "name": "dl", "pattern": "^jobs$", "apply-to": "queues",
+            "priority": 0, "definition": {"dead-letter-exchange": "dlx"}}]});
+    let actors = json!({"producers": [{"name": "p", "exchange": "work", "routing_key": "job",
+            "rate": {"kind": "script", "at_ms": [0]}}],
+        "consumers": [{"name": "c", "queue": "jobs", "failure_probability": 1, "on_failure": "reject"}]});
+    let mut s = sim(topology, actors, json!([]));
+    s.run_until(SimTime::from_ms(10)).unwrap();
+    assert_eq!(
+        story(&s, 1),
+        [
+            "publish p→work",
+            "enqueue work→jobs",
+            "deliver jobs→c",
+            "reject c→jobs",
+            "dead_letter jobs→dlx",
+            "enqueue dlx→dead"
+        ]
     );
 }
 
