@@ -302,23 +302,36 @@ fn links(sim: &Simulation) -> Vec<Link> {
                     binding_label(&b.key, &b.arguments),
                 );
             }
-            if let Some(ae) = x.decl.arguments.get_str("alternate-exchange") {
+            // The argument beats a policy, as when routing.
+            let alternate = match x.alternate_argument() {
+                Some(ae) => Some((ae.to_owned(), "alternate")),
+                None => (sim.broker().policies())
+                    .exchange_alternate(vhost, x.name())
+                    .map(|ae| (ae, "alternate (policy)")),
+            };
+            if let Some((ae, label)) = alternate {
                 push(
                     from,
-                    world.exchange(vhost, ae),
+                    world.exchange(vhost, &ae),
                     LinkKind::Alternate,
-                    "alternate".into(),
+                    label.into(),
                 );
             }
         }
         for q in topology.queues() {
-            if let Some(dlx) = q.arguments.get_str("x-dead-letter-exchange") {
-                let from = world.queue(vhost, &q.name);
+            // The queue's effective setting: its argument, or else a policy's.
+            let state = sim.broker().queue(vhost, &q.name);
+            let dlx = state.and_then(|s| s.config.dead_letter_exchange.as_deref());
+            if let Some(dlx) = dlx {
+                let label = match q.arguments.get_str("x-dead-letter-exchange") {
+                    Some(_) => "dead letters",
+                    None => "dead letters (policy)",
+                };
                 push(
-                    from,
+                    world.queue(vhost, &q.name),
                     world.exchange(vhost, dlx),
                     LinkKind::DeadLetter,
-                    "dead letters".into(),
+                    label.into(),
                 );
             }
         }

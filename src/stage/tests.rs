@@ -419,3 +419,47 @@ fn without_a_layout_an_exchange_comes_level_with_its_queues() {
         "bindings cross"
     );
 }
+
+#[test]
+fn dead_letter_and_alternate_exchanges_set_by_a_policy_are_drawn() {
+    let json = serde_json::json!({"switchyard": 1, "name": "t", "seed": 1,
+        "topology": {
+            "exchanges": [{"name": "orders", "type": "direct"}, {"name": "dlx", "type": "fanout"},
+                          {"name": "unrouted", "type": "fanout"}],
+            "queues": [{"name": "orders.created"}, {"name": "own", "arguments": {"x-dead-letter-exchange": "dlx"}},
+                       {"name": "dead"}],
+            "bindings": [
+                {"source": "orders", "destination": "orders.created", "destination_type": "queue", "routing_key": "created"},
+                {"source": "dlx", "destination": "dead", "destination_type": "queue"}],
+            "policies": [
+                {"vhost": "/", "name": "dl", "pattern": "^o", "apply-to": "queues", "priority": 0,
+                 "definition": {"dead-letter-exchange": "dlx"}},
+                {"vhost": "/", "name": "ae", "pattern": "^orders$", "apply-to": "exchanges", "priority": 0,
+                 "definition": {"alternate-exchange": "unrouted"}}]},
+        "actors": {"producers": [], "consumers": []}});
+    let scenario = Scenario::from_json(&json).expect("scenario");
+    let sim = Simulation::new(scenario, Options::default()).expect("simulation");
+    let scene = Scene::of(&sim);
+    let name = |id| {
+        &scene
+            .shapes
+            .iter()
+            .find(|s| s.id == id)
+            .expect("shape")
+            .name
+    };
+    let mut drawn: Vec<(String, String, String)> = (scene.links.iter())
+        .filter(|l| matches!(l.kind, LinkKind::DeadLetter | LinkKind::Alternate))
+        .map(|l| (name(l.from).clone(), name(l.to).clone(), l.label.clone()))
+        .collect();
+    drawn.sort();
+    let expected = [
+        ("orders", "unrouted", "alternate (policy)"),
+        ("orders.created", "dlx", "dead letters (policy)"),
+        ("own", "dlx", "dead letters"),
+    ];
+    let expected: Vec<(String, String, String)> = (expected.iter())
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(drawn, expected);
+}
