@@ -70,15 +70,16 @@ fn node_link(sim: &Simulation, id: NodeId, on_select: &Callback<Selection>) -> H
         return html! { <span>{ "?" }</span> };
     };
     let label = html! {
-        <span class={classes!("name", node.kind.name())}>{ display_name(&node.name) }</span>
+        <span class={classes!("name", node.kind.name())}>{ sim.world().title(id) }</span>
     };
     link(label, Selection::Node(id), on_select)
 }
 
-/// `(default exchange)` for the empty name.
+/// An exchange's name, `(AMQP default)` for the empty one (as the management UI and the
+/// canvas write it).
 fn display_name(name: &str) -> String {
     if name.is_empty() {
-        "(default exchange)".to_owned()
+        "(AMQP default)".to_owned()
     } else {
         name.to_owned()
     }

@@ -164,7 +164,7 @@ fn queues(sim: &Simulation, samples: &[&Sample], view: &Paging) -> Html {
         Some(html! {
             <>
                 <tr class="queue-row" data-queue={ node.name.clone() }>
-                    <th scope="rowgroup" colspan="6">{ &node.name }</th>
+                    <th scope="rowgroup" colspan="6">{ world.title(id) }</th>
                 </tr>
                 <tr class="queue-numbers">
                     <td class="num">{ ready }</td>

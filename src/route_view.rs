@@ -316,7 +316,7 @@ fn outcome(outcome: &Outcome, link: Option<&Callback<Destination>>) -> Html {
 
 fn label(exchange: &str) -> String {
     if exchange.is_empty() {
-        "(default exchange)".to_owned()
+        "(AMQP default)".to_owned()
     } else {
         exchange.to_owned()
     }

@@ -109,10 +109,7 @@ fn PausePoint() -> Html {
     };
     let (name, set) = match state.player.as_ref().and_then(|p| p.0.try_borrow().ok()) {
         Some(p) => {
-            let name = p
-                .sim()
-                .get()
-                .and_then(|s| s.world().node(node).map(|n| n.name.clone()));
+            let name = p.sim().get().map(|s| s.world().title(node));
             (name.unwrap_or_default(), p.pause_points().contains(&node))
         }
         None => return html! {},

@@ -57,7 +57,7 @@ pub(super) fn view(
         <>
             <h2>
                 <span class={classes!("kind", node.kind.name())}>{ node.kind.name() }</span>
-                { " " }{ display_name(&node.name) }
+                { " " }{ sim.world().title(id) }
             </h2>
             { body }
         </>

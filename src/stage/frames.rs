@@ -261,7 +261,7 @@ impl Loop {
                 }
             }
             Stop::Arrival { node, message } => {
-                let name = sim.world().node(node).map_or("?", |n| n.name.as_str());
+                let name = sim.world().title(node);
                 let at = p.view() as f64 / 1000.0;
                 let why = format!(
                     "Paused at {} ms: a message arrived at {name}.",

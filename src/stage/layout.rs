@@ -19,7 +19,7 @@ use crate::stage::geometry::clamp;
 pub struct Shape {
     pub id: NodeId,
     pub kind: NodeKind,
-    /// The broker's name (`(AMQP default)` for the default exchange).
+    /// The name as people read it ([`switchyard_core::sim::World::title`]).
     pub name: String,
     /// An exchange's type (`topic`, `direct`, …).
     pub tag: Option<&'static str>,
@@ -158,7 +158,7 @@ impl Scene {
             shapes.push(Shape {
                 id,
                 kind: node.kind,
-                name: display_name(&node.name, node.kind),
+                name: world.title(id),
                 tag: exchange_tag(sim, &node.vhost, &node.name, node.kind),
                 status: None,
                 x: 0.0,
@@ -224,14 +224,6 @@ impl Scene {
         } else {
             b
         }
-    }
-}
-
-fn display_name(name: &str, kind: NodeKind) -> String {
-    if kind == NodeKind::Exchange && name.is_empty() {
-        "(AMQP default)".to_owned()
-    } else {
-        name.to_owned()
     }
 }
 

@@ -3,10 +3,13 @@
 //! name. The trace stores node ids, not names, so recording an event never allocates. It knows
 //! nothing of what happens at the nodes.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 
-use crate::broker::Broker;
+use crate::broker::{Broker, DEFAULT_VHOST};
 use crate::event::Name;
+use crate::shown::visible;
 use crate::topology::Destination;
 
 /// A node of the drawing: index into [`World::nodes`].
@@ -198,6 +201,39 @@ impl World {
         self.nodes.get(id.0 as usize)
     }
 
+    /// A node's name as people read it: `(AMQP default)` for the default exchange (as the
+    /// management UI writes it), and the vhost beside the name of an exchange or queue outside
+    /// `/` when the world has exchanges or queues of several vhosts (`orders (vhost staging)`),
+    /// where the name alone would not say which is meant; hidden characters escaped
+    /// ([`visible`]). `?` for an unknown id.
+    pub fn title(&self, id: NodeId) -> String {
+        let Some(node) = self.node(id) else {
+            return "?".to_owned();
+        };
+        let name = match (node.kind, node.name.as_str()) {
+            (NodeKind::Exchange, "") => Cow::Borrowed("(AMQP default)"),
+            (_, name) => visible(name),
+        };
+        let broker_node = matches!(node.kind, NodeKind::Exchange | NodeKind::Queue);
+        if broker_node && node.vhost != DEFAULT_VHOST && self.spans_vhosts() {
+            format!("{name} (vhost {})", visible(&node.vhost))
+        } else {
+            name.into_owned()
+        }
+    }
+
+    /// Whether exchanges or queues of more than one vhost were declared (the exchanges every
+    /// vhost has aside: the default one and `amq.*`).
+    pub fn spans_vhosts(&self) -> bool {
+        let own = |name: &String| !name.is_empty() && !name.starts_with("amq.");
+        let mut vhosts = (self.exchanges.iter())
+            .filter(|(_, names)| names.keys().any(own))
+            .chain(self.queues.iter())
+            .map(|(vhost, _)| vhost);
+        let first = vhosts.next();
+        vhosts.any(|v| Some(v) != first)
+    }
+
     pub fn exchange(&self, vhost: &str, name: &str) -> Option<NodeId> {
         self.exchanges.get(vhost)?.get(name).copied()
     }
@@ -364,5 +400,27 @@ mod tests {
         assert_eq!(world.exchange_of("/", &y), Some(NodeId(1)));
         world.add(NodeKind::Queue, "/", "x");
         assert_eq!(world.exchange_of("/", &x), Some(NodeId(0)));
+    }
+
+    #[test]
+    fn a_title_names_the_vhost_only_where_several_are_declared() {
+        let mut world = World::default();
+        for vhost in ["/", "staging"] {
+            world.add(NodeKind::Exchange, vhost, "");
+            world.add(NodeKind::Exchange, vhost, "amq.topic");
+        }
+        let orders = world.add(NodeKind::Queue, "staging", "orders");
+        let producer = world.add(NodeKind::Producer, "staging", "shop");
+        // The broker's own exchanges are in both vhosts; only `staging` has one of the user's.
+        assert_eq!(world.title(orders), "orders");
+        assert_eq!(world.title(NodeId(0)), "(AMQP default)");
+        let home = world.add(NodeKind::Queue, "/", "orders");
+        assert_eq!(world.title(home), "orders");
+        assert_eq!(world.title(orders), "orders (vhost staging)");
+        assert_eq!(world.title(NodeId(2)), "(AMQP default) (vhost staging)");
+        assert_eq!(world.title(producer), "shop");
+        let hidden = world.add(NodeKind::Queue, "/", "orders\u{200b}");
+        assert_eq!(world.title(hidden), "orders\\u{200b}");
+        assert_eq!(world.title(NodeId(99)), "?");
     }
 }
