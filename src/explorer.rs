@@ -8,6 +8,7 @@
 
 use std::rc::Rc;
 
+use switchyard_core::shown::visible;
 use switchyard_core::sim::Simulation;
 use switchyard_core::sim::actor::producer::{example_headers, example_routing_key};
 use switchyard_core::sim::scenario::ProducerSpec;
@@ -99,16 +100,11 @@ struct Target {
 }
 
 impl Target {
-    fn label(&self, vhosts: usize) -> String {
-        let name = if self.exchange.is_empty() {
-            "(AMQP default)"
+    fn label(&self) -> String {
+        if self.exchange.is_empty() {
+            "(AMQP default)".to_owned()
         } else {
-            &self.exchange
-        };
-        if vhosts > 1 {
-            format!("{} / {name}", self.vhost)
-        } else {
-            name.to_owned()
+            visible(&self.exchange).into_owned()
         }
     }
 }
@@ -138,6 +134,53 @@ fn targets(broker: &Broker, producers: &[ProducerSpec]) -> Vec<Target> {
         }));
     }
     out
+}
+
+/// The exchanges of the picked one's vhost to pick from (each option's value is its index in
+/// `targets`).
+fn exchange_options(targets: &[Target], picked: &Target) -> Html {
+    (targets.iter().enumerate())
+        .filter(|(_, t)| t.vhost == picked.vhost)
+        .map(|(i, t)| {
+            html! { <option value={i.to_string()} selected={t == picked}>{ t.label() }</option> }
+        })
+        .collect()
+}
+
+/// A choice of vhost when the targets span several (as the management UI has one); picking one
+/// picks its first exchange declared, else its default exchange.
+fn vhost_picker(
+    targets: &[Target],
+    picked: &Target,
+    state: &UseStateHandle<Option<Target>>,
+) -> Html {
+    let mut vhosts: Vec<&str> = targets.iter().map(|t| t.vhost.as_str()).collect();
+    vhosts.dedup();
+    if vhosts.len() < 2 {
+        return html! {};
+    }
+    let onchange = {
+        let (state, targets) = (state.clone(), targets.to_vec());
+        Callback::from(move |e: Event| {
+            let Some(select) = e.target_dyn_into::<HtmlSelectElement>() else {
+                return;
+            };
+            let vhost = select.value();
+            let mut in_vhost = targets.iter().filter(|t| t.vhost == vhost);
+            let first = in_vhost.clone().find(|t| !t.exchange.is_empty());
+            state.set(first.or_else(|| in_vhost.next()).cloned());
+        })
+    };
+    html! {
+        <label class="vhost">
+            { "Vhost " }
+            <select id="explorer-vhost" {onchange}>
+                { for vhosts.iter().map(|v| html! {
+                    <option value={v.to_string()} selected={*v == picked.vhost}>{ visible(v).into_owned() }</option>
+                }) }
+            </select>
+        </label>
+    }
 }
 
 /// What to start with: the first producer's exchange, else the first exchange declared.
@@ -234,7 +277,6 @@ fn scenario_view(sim: &Simulation, picked: &UseStateHandle<Option<Target>>, type
         .filter(|t| targets.contains(t))
         .unwrap_or(guess);
     let message = typed.or(example_for(&target, producers));
-    let vhosts = broker.vhosts().count();
     let onchange = {
         let (picked, targets) = (picked.clone(), targets.clone());
         Callback::from(move |e: Event| {
@@ -251,13 +293,10 @@ fn scenario_view(sim: &Simulation, picked: &UseStateHandle<Option<Target>>, type
         <>
             <p class="hint">{ "A message published now, explained against the topology as it is at this moment." }</p>
             <div class="explorer-inputs">
+                { vhost_picker(&targets, &target, picked) }
                 <label class="exchange">
                     { "Exchange " }
-                    <select id="explorer-exchange" {onchange}>
-                        { for targets.iter().enumerate().map(|(i, t)| html! {
-                            <option value={i.to_string()} selected={*t == target}>{ t.label(vhosts) }</option>
-                        }) }
-                    </select>
+                    <select id="explorer-exchange" {onchange}>{ exchange_options(&targets, &target) }</select>
                 </label>
                 { key_input(&key, &typed.key) }
             </div>

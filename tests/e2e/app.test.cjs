@@ -383,6 +383,39 @@ test("a definitions export with a stream queue opens without it and says so", as
   await page.close();
 });
 
+test("a definitions export of two vhosts: each name says its vhost, the explorer picks a vhost then an exchange", async () => {
+  const page = await fresh();
+  const exported = { vhosts: [{ name: "/" }, { name: "staging" }], queues: [], exchanges: [], bindings: [] };
+  for (const [vhost, key] of [["/", "prod"], ["staging", "stage"]]) {
+    exported.exchanges.push({ name: "ex", vhost, type: "direct", durable: true, auto_delete: false, internal: false, arguments: {} });
+    exported.queues.push({ name: "orders", vhost, durable: true, auto_delete: false, arguments: {} });
+    exported.bindings.push({ source: "ex", vhost, destination: "orders", destination_type: "queue", routing_key: key, arguments: {} });
+  }
+  await page.setInputFiles(".load-file input[type=file]", {
+    name: "two-vhosts.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify(exported)),
+  });
+  await page.waitForFunction(() => "orders (vhost staging)" in (window.__switchyardFrames.nodes || {}));
+  const names = await page.evaluate(() => Object.keys(window.__switchyardFrames.nodes).sort());
+  assert.deepEqual(names, ["ex", "ex (vhost staging)", "orders", "orders (vhost staging)"]);
+  const rows = await page.locator(".queue-row th").allTextContents();
+  assert.deepEqual(rows.sort(), ["orders", "orders (vhost staging)"]);
+  // The explorer picks a vhost, then one of its exchanges.
+  const options = (id) => page.locator(`#${id} option`).allTextContents();
+  assert.deepEqual(await options("explorer-vhost"), ["/", "staging"]);
+  assert.deepEqual(await options("explorer-exchange"), ["(AMQP default)", "ex"]);
+  await page.selectOption("#explorer-vhost", "staging");
+  await page.waitForFunction(() => document.querySelector("#explorer-vhost").value === "staging");
+  assert.equal(await page.$eval("#explorer-exchange", (s) => s.options[s.selectedIndex].textContent), "ex");
+  await page.fill("#routing-key", "stage");
+  await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("routed to 1 queue"));
+  assert.match(await page.textContent("#explanation"), /in vhost `staging`/);
+  await screenshot(page, "definitions-two-vhosts");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("a selected exchange's links are drawn in the brand colour", async () => {
   const page = await fresh();
   await page.keyboard.press("Space");
