@@ -3,6 +3,7 @@
 //! messages), its bindings in and out, its consumers and the messages it holds, each a link.
 //! Producers and consumers are drawn by `actors`.
 
+use switchyard_core::policy::Target;
 use switchyard_core::queue::Queue;
 use switchyard_core::queue::config::{DeadLetterStrategy, Overflow, QueueKind};
 use switchyard_core::shown::{self, visible};
@@ -104,6 +105,7 @@ fn exchange(
                 ("auto-delete", yes_no(d.auto_delete)),
                 ("internal", yes_no(d.internal)),
                 ("alternate exchange", alternate.map(|a| exchange_link(sim, vhost, &a, on_select))),
+                ("policy", policy_name(sim, vhost, name, Target::Exchange)),
                 ("arguments", arguments(&d.arguments)),
             ]) }
             <h3>{ format!("Bindings from this exchange ({})", x.binding_count()) }</h3>
@@ -159,7 +161,7 @@ fn queue(
             { sparkline(&depth, "Total messages over time") }
             { queue_counters(sim, id) }
             <h3>{ "Settings" }</h3>
-            { queue_settings(q) }
+            { queue_settings(sim, vhost, q, on_select) }
             <h3>{ "Bindings to this queue" }</h3>
             { binding_table(sim, vhost, incoming, true, on_select, Some(paging)) }
             { actors::queue_consumers(sim, q, on_select) }
@@ -184,8 +186,25 @@ fn queue_counters(sim: &Simulation, id: NodeId) -> Html {
     }
 }
 
-fn queue_settings(q: &Queue) -> Html {
+/// The name of the policy that applies to an exchange or queue, if one does (as the management
+/// UI shows it).
+fn policy_name(sim: &Simulation, vhost: &str, name: &str, target: Target) -> Option<Html> {
+    let broker = sim.broker();
+    let policy = (broker.policies()).effective(vhost, name, target, broker.profile())?;
+    text(visible(&policy.name).into_owned())
+}
+
+fn queue_settings(
+    sim: &Simulation,
+    vhost: &str,
+    q: &Queue,
+    on_select: &Callback<Selection>,
+) -> Html {
     let (d, c) = (&q.decl, &q.config);
+    let target = match c.kind {
+        QueueKind::Classic => Target::ClassicQueue,
+        QueueKind::Quorum => Target::QuorumQueue,
+    };
     let ms = |v: Option<u64>| v.and_then(|v| text(format!("{v} ms")));
     let n = |v: Option<u64>| v.and_then(text);
     settings(vec![
@@ -199,6 +218,7 @@ fn queue_settings(q: &Queue) -> Html {
         ("durable", yes_no(d.durable)),
         ("exclusive", d.exclusive.then(|| html! { "yes" })),
         ("auto-delete", d.auto_delete.then(|| html! { "yes" })),
+        ("policy", policy_name(sim, vhost, &d.name, target)),
         ("message TTL", ms(c.message_ttl)),
         ("expires", ms(c.expires)),
         ("max length", n(c.max_length)),
@@ -217,9 +237,7 @@ fn queue_settings(q: &Queue) -> Html {
         ),
         (
             "dead-letter exchange",
-            c.dead_letter_exchange
-                .as_ref()
-                .and_then(|x| text(display_name(x))),
+            (c.dead_letter_exchange.as_ref()).map(|x| exchange_link(sim, vhost, x, on_select)),
         ),
         (
             "dead-letter routing key",

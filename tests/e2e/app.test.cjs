@@ -385,7 +385,9 @@ test("a definitions export with a stream queue opens without it and says so", as
 
 test("a definitions export of two vhosts: each name says its vhost, the explorer picks a vhost then an exchange", async () => {
   const page = await fresh();
-  const exported = { vhosts: [{ name: "/" }, { name: "staging" }], queues: [], exchanges: [], bindings: [] };
+  const exported = { vhosts: [{ name: "/" }, { name: "staging" }], queues: [], exchanges: [], bindings: [],
+    policies: [{ vhost: "staging", name: "to-dlx", pattern: "^orders$", "apply-to": "queues", priority: 0,
+      definition: { "dead-letter-exchange": "ex", "message-ttl": 60000 } }] };
   for (const [vhost, key] of [["/", "prod"], ["staging", "stage"]]) {
     exported.exchanges.push({ name: "ex", vhost, type: "direct", durable: true, auto_delete: false, internal: false, arguments: {} });
     exported.queues.push({ name: "orders", vhost, durable: true, auto_delete: false, arguments: {} });
@@ -412,6 +414,14 @@ test("a definitions export of two vhosts: each name says its vhost, the explorer
   await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("routed to 1 queue"));
   assert.match(await page.textContent("#explanation"), /in vhost `staging`/);
   await screenshot(page, "definitions-two-vhosts");
+  // The inspector names the policy that applies, and what it sets.
+  await clickNode(page, "orders (vhost staging)");
+  await page.waitForSelector(".inspector h2:has-text('orders (vhost staging)')");
+  const setting = (name) => page.locator(`.inspector table.settings tr:has(th:text-is("${name}")) td`).textContent();
+  assert.equal(await setting("policy"), "to-dlx");
+  assert.equal(await setting("dead-letter exchange"), "ex (vhost staging)");
+  assert.equal(await setting("message TTL"), "60000 ms");
+  await screenshot(page, "inspector-policy");
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
