@@ -24,6 +24,9 @@ pub struct Definitions {
     /// The stream queues (vhost, name) among `queues`: not modelled, so loading leaves them and
     /// the bindings to them out, and [`Definitions::left_out_note`] says so.
     pub left_out: Vec<(String, String)>,
+    /// The exchanges of a plugin's type (`x-delayed-message`, `x-consistent-hash`…) as (vhost,
+    /// name, type): not in `exchanges`, not modelled, left out with the bindings from or to them.
+    pub plugin_exchanges: Vec<(String, String, String)>,
 }
 
 impl Definitions {
@@ -45,7 +48,16 @@ impl Definitions {
         }
         for (i, item) in list(root, "exchanges")?.iter().enumerate() {
             let path = format!("exchanges[{i}]");
-            defs.exchanges.push(exchange(object(item, &path)?, &path)?);
+            let obj = object(item, &path)?;
+            // Plugins name their exchange types `x-…`; any other unknown type is a mistake.
+            match obj.get("type").and_then(Json::as_str) {
+                Some(kind) if kind.starts_with("x-") => defs.plugin_exchanges.push((
+                    vhost(obj, &path)?,
+                    string(obj, "name", &path)?,
+                    kind.to_owned(),
+                )),
+                _ => defs.exchanges.push(exchange(obj, &path)?),
+            }
         }
         for (i, item) in list(root, "queues")?.iter().enumerate() {
             let path = format!("queues[{i}]");
@@ -66,51 +78,92 @@ impl Definitions {
         Ok(defs)
     }
 
-    /// Whether loading leaves the binding out (its destination is a stream queue).
-    fn binding_left_out(&self, vhost: &str, binding: &BindingDecl) -> bool {
-        match &binding.destination {
-            Destination::Queue(name) => {
-                (self.left_out.iter()).any(|(v, n)| v == vhost && n == name)
-            }
-            Destination::Exchange(_) => false,
-        }
+    /// What loading leaves out, to look up.
+    fn left_out_names(&self) -> LeftOut<'_> {
+        let mut queues: Vec<(&str, &str)> = (self.left_out.iter())
+            .map(|(v, n)| (v.as_str(), n.as_str()))
+            .collect();
+        let mut exchanges: Vec<(&str, &str)> = (self.plugin_exchanges.iter())
+            .map(|(v, n, _)| (v.as_str(), n.as_str()))
+            .collect();
+        queues.sort_unstable();
+        exchanges.sort_unstable();
+        LeftOut { queues, exchanges }
     }
 
-    /// What loading leaves out, in words for the user, if anything: the stream queues and the
-    /// bindings to them.
+    /// What loading leaves out, in words for the user, if anything: the stream queues, the
+    /// exchanges of plugin types, and the bindings to or from them.
     pub fn left_out_note(&self) -> Option<String> {
-        let names: Vec<String> = (self.left_out.iter())
-            .map(|(vhost, name)| {
-                if vhost == DEFAULT_VHOST {
-                    format!("'{name}'")
-                } else {
-                    format!("'{name}' (vhost '{vhost}')")
-                }
-            })
-            .collect();
-        if names.is_empty() {
+        let named = |vhost: &str, name: &str| {
+            if vhost == DEFAULT_VHOST {
+                format!("'{name}'")
+            } else {
+                format!("'{name}' (vhost '{vhost}')")
+            }
+        };
+        let mut parts = Vec::new();
+        match self.left_out.as_slice() {
+            [] => {}
+            [(vhost, name)] => parts.push(format!("the stream queue {}", named(vhost, name))),
+            many => {
+                let names: Vec<String> = many.iter().map(|(v, n)| named(v, n)).collect();
+                parts.push(format!(
+                    "{} stream queues ({})",
+                    many.len(),
+                    names.join(", ")
+                ));
+            }
+        }
+        match self.plugin_exchanges.as_slice() {
+            [] => {}
+            [(vhost, name, kind)] => parts.push(format!(
+                "the exchange {} of the plugin type {kind}",
+                named(vhost, name)
+            )),
+            many => {
+                let names: Vec<String> = (many.iter())
+                    .map(|(v, n, kind)| format!("{} ({kind})", named(v, n)))
+                    .collect();
+                parts.push(format!(
+                    "{} exchanges of plugin types ({})",
+                    many.len(),
+                    names.join(", ")
+                ));
+            }
+        }
+        if parts.is_empty() {
             return None;
         }
+        let left_out = self.left_out_names();
         let bindings = (self.bindings.iter())
-            .filter(|(vhost, b)| self.binding_left_out(vhost, b))
+            .filter(|(vhost, b)| left_out.binding(vhost, b))
             .count();
-        let queues = match names.len() {
-            1 => format!("the stream queue {}", names.join("")),
-            n => format!("{n} stream queues ({})", names.join(", ")),
+        let one = self.left_out.len() + self.plugin_exchanges.len() == 1;
+        let (them, unmodelled) = match (self.left_out.is_empty(), self.plugin_exchanges.is_empty())
+        {
+            (false, true) => ("to", "stream queues yet"),
+            (true, false) => ("to or from", "exchange types of plugins"),
+            _ => (
+                "to or from",
+                "stream queues or exchange types of plugins yet",
+            ),
         };
+        let it = if one { "it" } else { "them" };
         let bindings = match bindings {
             0 => String::new(),
-            1 => " and the binding to it".to_owned(),
-            n => format!(" and the {n} bindings to them"),
+            1 => format!(" and the binding {them} {it}"),
+            n => format!(" and the {n} bindings {them} {it}"),
         };
         Some(format!(
-            "Left out {queues}{bindings}: Switchyard does not model stream queues yet, so what \
-             is routed to them is not shown (and is not written when the scenario is exported)."
+            "Left out {}{bindings}: Switchyard does not model {unmodelled}, so what is routed \
+             to {it} is not shown (and is not written when the scenario is exported).",
+            parts.join(" and ")
         ))
     }
 
     /// Applies the definitions to `broker` in RabbitMQ's import order (vhosts, policies,
-    /// exchanges, queues, bindings), leaving out the stream queues and the bindings to them.
+    /// exchanges, queues, bindings), leaving out the stream queues, the exchanges of plugin types
+    /// and the bindings to or from them.
     /// The first failure is returned with its path; what was applied before it stays applied,
     /// so load into a fresh broker to keep the old one intact.
     pub fn load_into(&self, broker: &mut Broker) -> Result<(), FieldError> {
@@ -137,8 +190,9 @@ impl Definitions {
                 .declare_exchange(vhost, decl.clone())
                 .map_err(|e| error(&format!("exchanges[{i}]"), e.reply_text()))?;
         }
+        let left_out = self.left_out_names();
         for (i, (vhost, decl)) in self.queues.iter().enumerate() {
-            if (self.left_out.iter()).any(|(v, n)| v == vhost && *n == decl.name) {
+            if left_out.queue(vhost, &decl.name) {
                 continue;
             }
             broker
@@ -146,7 +200,7 @@ impl Definitions {
                 .map_err(|e| error(&format!("queues[{i}]"), e.reply_text()))?;
         }
         for (i, (vhost, decl)) in self.bindings.iter().enumerate() {
-            if self.binding_left_out(vhost, decl) {
+            if left_out.binding(vhost, decl) {
                 continue;
             }
             broker
@@ -161,6 +215,35 @@ impl Definitions {
         let mut broker = Broker::new(profile);
         self.load_into(&mut broker)?;
         Ok(broker)
+    }
+}
+
+/// What loading leaves out, as sorted (vhost, name) pairs: looked up for every queue and binding,
+/// so searched, not scanned.
+struct LeftOut<'a> {
+    /// Stream queues.
+    queues: Vec<(&'a str, &'a str)>,
+    /// Exchanges of plugin types.
+    exchanges: Vec<(&'a str, &'a str)>,
+}
+
+impl LeftOut<'_> {
+    fn queue(&self, vhost: &str, name: &str) -> bool {
+        self.queues.binary_search(&(vhost, name)).is_ok()
+    }
+
+    fn exchange(&self, vhost: &str, name: &str) -> bool {
+        self.exchanges.binary_search(&(vhost, name)).is_ok()
+    }
+
+    /// Whether a binding is left out: to a stream queue, or from or to an exchange of a plugin
+    /// type.
+    fn binding(&self, vhost: &str, binding: &BindingDecl) -> bool {
+        self.exchange(vhost, &binding.source)
+            || match &binding.destination {
+                Destination::Queue(name) => self.queue(vhost, name),
+                Destination::Exchange(name) => self.exchange(vhost, name),
+            }
     }
 }
 

@@ -153,6 +153,18 @@ fn errors_name_the_field() {
         "topology.exchanges[0].type: unknown exchange type `topics`: expected direct, fanout, topic or headers",
     );
     check(
+        "\"script\": []",
+        "\"script\": [{\"at_ms\": 5, \"action\": \"declare\", \"definitions\": {\"exchanges\": [{\"name\": \"a\", \"type\": \"direct\"}, {\"name\": \"later\", \"type\": \"x-delayed-message\"}]}}]",
+        "script[0].definitions.exchanges[1].type: x-delayed-message is a plugin's exchange type: \
+         Switchyard does not model it, so a step cannot declare one",
+    );
+    check(
+        "\"script\": []",
+        "\"script\": [{\"at_ms\": 5, \"action\": \"declare\", \"definitions\": {\"queues\": [{\"name\": \"log\", \"arguments\": {\"x-queue-type\": \"stream\"}}]}}]",
+        "script[0].definitions.queues[0]: a stream queue: Switchyard does not model stream queues, \
+         so a step cannot declare one",
+    );
+    check(
         "\"name\": \"c\",",
         "\"name\": \"p\", \"processing_ms\": {\"uniform\": [5, 1]},",
         "actors.consumers[0].processing_ms.uniform: expected [min, max] with 0 <= min <= max",
@@ -311,4 +323,69 @@ fn a_definitions_export_with_stream_queues_opens_without_them_and_says_so() {
     .unwrap()
     .to_string();
     assert!(error.contains("queues[1]"), "{error}");
+}
+
+#[test]
+fn a_definitions_export_with_exchanges_of_plugin_types_opens_without_them_and_says_so() {
+    // A delayed-message exchange bound to a queue, and a consistent-hash exchange bound from a
+    // topic exchange: a broker without those plugins refuses both; the rest still routes.
+    let export = r##"{"rabbit_version": "3.13.7",
+      "exchanges": [
+        {"name": "later", "vhost": "/", "type": "x-delayed-message", "durable": true,
+         "auto_delete": false, "internal": false, "arguments": {"x-delayed-type": "direct"}},
+        {"name": "orders", "vhost": "/", "type": "topic", "durable": true, "auto_delete": false,
+         "internal": false, "arguments": {}},
+        {"name": "shards", "vhost": "/", "type": "x-consistent-hash", "durable": true,
+         "auto_delete": false, "internal": false, "arguments": {}}],
+      "queues": [{"name": "emails", "vhost": "/", "durable": true, "auto_delete": false, "arguments": {}},
+                 {"name": "log", "vhost": "/", "durable": true, "auto_delete": false,
+                  "arguments": {"x-queue-type": "stream"}}],
+      "bindings": [{"source": "later", "vhost": "/", "destination": "emails",
+                    "destination_type": "queue", "routing_key": "email", "arguments": {}},
+                   {"source": "orders", "vhost": "/", "destination": "shards",
+                    "destination_type": "exchange", "routing_key": "#", "arguments": {}},
+                   {"source": "orders", "vhost": "/", "destination": "emails",
+                    "destination_type": "queue", "routing_key": "order.*", "arguments": {}},
+                   {"source": "orders", "vhost": "/", "destination": "log",
+                    "destination_type": "queue", "routing_key": "#", "arguments": {}}]}"##;
+    let scenario = Scenario::from_json_text(export).unwrap();
+    let note = scenario.topology.left_out_note().unwrap();
+    assert_eq!(
+        note,
+        "Left out the stream queue 'log' and 2 exchanges of plugin types ('later' \
+         (x-delayed-message), 'shards' (x-consistent-hash)) and the 3 bindings to or from them: \
+         Switchyard does not model stream queues or exchange types of plugins yet, so what is \
+         routed to them is not shown (and is not written when the scenario is exported)."
+    );
+    let sim = Simulation::new(scenario, Options::default()).unwrap();
+    let route = (sim.broker())
+        .explain(
+            "/",
+            &switchyard_core::Publish::new("orders", "order.created"),
+        )
+        .unwrap()
+        .to_string();
+    assert!(route.contains("routed to 1 queue: `emails`"), "{route}");
+    assert!(!route.contains("shards"), "{route}");
+    assert!(sim.world().exchange("/", "later").is_none());
+    // One plugin exchange alone, in another vhost.
+    let one = r##"{"exchanges": [{"name": "later", "vhost": "shop", "type": "x-delayed-message",
+        "arguments": {}}], "queues": [], "bindings": []}"##;
+    let note = (Scenario::from_json_text(one).unwrap().topology)
+        .left_out_note()
+        .unwrap();
+    assert!(
+        note.starts_with(
+            "Left out the exchange 'later' (vhost 'shop') of the plugin type x-delayed-message: \
+             Switchyard does not model exchange types of plugins, so what is routed to it"
+        ),
+        "{note}"
+    );
+    // A type that is no plugin's is still a mistake.
+    let typo = export.replace("\"topic\"", "\"topc\"");
+    let error = Scenario::from_json_text(&typo).err().unwrap().to_string();
+    assert_eq!(
+        error,
+        "exchanges[1].type: unknown exchange type `topc`: expected direct, fanout, topic or headers"
+    );
 }

@@ -445,6 +445,26 @@ fn fragment(
             "policies cannot be declared by a step",
         ));
     }
+    // A step declares what runs: what a file of definitions would leave out with a note is a
+    // mistake here.
+    if let Some((vhost, name)) = defs.left_out.first() {
+        let i = (defs.queues.iter()).position(|(v, q)| v == vhost && q.name == *name);
+        return Err(error(
+            &join(&at, &format!("queues[{}]", i.unwrap_or(0))),
+            "a stream queue: Switchyard does not model stream queues, so a step cannot declare one",
+        ));
+    }
+    if let Some((_, _, kind)) = defs.plugin_exchanges.first() {
+        let types = (json.get("exchanges").and_then(Json::as_array))
+            .map(|all| all.iter().map(|x| x.get("type").and_then(Json::as_str)));
+        let i = types.and_then(|mut types| types.position(|t| t == Some(kind.as_str())));
+        return Err(error(
+            &join(&at, &format!("exchanges[{}].type", i.unwrap_or(0))),
+            format!(
+                "{kind} is a plugin's exchange type: Switchyard does not model it, so a step cannot declare one"
+            ),
+        ));
+    }
     let empty = defs.exchanges.is_empty() && defs.queues.is_empty() && defs.bindings.is_empty();
     if empty {
         return Err(error(&at, "declares no exchange, queue or binding"));
