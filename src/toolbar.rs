@@ -43,9 +43,10 @@ pub fn Toolbar() -> Html {
     let on_seek = {
         let state = state.clone();
         Callback::from(move |e: InputEvent| {
-            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>()
-                && let Ok(t) = input.value().parse::<f64>()
-            {
+            // The range's value as a number (NaN if it has none): no text to parse.
+            let t = (e.target_dyn_into::<web_sys::HtmlInputElement>())
+                .map_or(f64::NAN, |input| input.value_as_number());
+            if t.is_finite() {
                 run(&state, Command::Seek((t * 1000.0) as u64));
             }
         })
