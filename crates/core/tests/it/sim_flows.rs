@@ -85,57 +85,39 @@ fn an_alternate_exchange_a_policy_gives_is_a_hop_even_for_an_exchange_a_step_dec
 
 #[test]
 fn a_dead_letter_is_part_of_the_lifecycle() {
-    let topology = json!({"exchanges": [x("work", "direct"), x("dlx", "fanout")],
-        "queues": [{"name": "jobs", "vhost": "/", "durable": true, "arguments": {"x-dead-letter-exchange": "dlx"}},
-                   {"name": "dead", "vhost": "/", "durable": true}],
-        "bindings": [bind("work", "jobs", "queue", "job"), bind("dlx", "dead", "queue", "")]});
-    let actors = json!({"producers": [{"name": "p", "exchange": "work", "routing_key": "job",
-            "rate": {"kind": "script", "at_ms": [0]}}],
-        "consumers": [{"name": "c", "queue": "jobs", "failure_probability": 1, "on_failure": "reject"}]});
-    let mut s = sim(topology, actors, json!([]));
-    s.run_until(SimTime::from_ms(10)).unwrap();
-    assert_eq!(
-        story(&s, 1),
-        [
-            "publish p→work",
-            "enqueue work→jobs",
-            "deliver jobs→c",
-            "reject c→jobs",
-            "dead_letter jobs→dlx",
-            "enqueue dlx→dead"
-        ]
-    );
-    assert_eq!(
-        s.metrics()
-            .queue(s.world().queue("/", "jobs").unwrap())
-            .dead_lettered,
-        1
-    );
-}
-
-#[test]
-fn a_dead_letter_exchange_a_policy_gives_is_part_of_the_lifecycle() {
-    let topology = json!({"exchanges": [x("work", "direct"), x("dlx", "fanout")],
-        "queues": [{"name": "jobs", "vhost": "/", "durable": true}, {"name": "dead", "vhost": "/", "durable": true}],
-        "bindings": [bind("work", "jobs", "queue", "job"), bind("dlx", "dead", "queue", "")],
-        "policies": [{"vhost": "/", "name": "dl", "pattern": "^jobs$", "apply-to": "queues",
-            "priority": 0, "definition": {"dead-letter-exchange": "dlx"}}]});
-    let actors = json!({"producers": [{"name": "p", "exchange": "work", "routing_key": "job",
-            "rate": {"kind": "script", "at_ms": [0]}}],
-        "consumers": [{"name": "c", "queue": "jobs", "failure_probability": 1, "on_failure": "reject"}]});
-    let mut s = sim(topology, actors, json!([]));
-    s.run_until(SimTime::from_ms(10)).unwrap();
-    assert_eq!(
-        story(&s, 1),
-        [
-            "publish p→work",
-            "enqueue work→jobs",
-            "deliver jobs→c",
-            "reject c→jobs",
-            "dead_letter jobs→dlx",
-            "enqueue dlx→dead"
-        ]
-    );
+    // The dead-letter exchange set by the queue's argument, or by a policy.
+    let by_argument = json!({"x-dead-letter-exchange": "dlx"});
+    let policy = json!([{"vhost": "/", "name": "dl", "pattern": "^jobs$", "apply-to": "queues",
+        "priority": 0, "definition": {"dead-letter-exchange": "dlx"}}]);
+    for (arguments, policies) in [(by_argument, json!([])), (json!({}), policy)] {
+        let topology = json!({"exchanges": [x("work", "direct"), x("dlx", "fanout")],
+            "queues": [{"name": "jobs", "vhost": "/", "durable": true, "arguments": arguments},
+                       {"name": "dead", "vhost": "/", "durable": true}],
+            "bindings": [bind("work", "jobs", "queue", "job"), bind("dlx", "dead", "queue", "")],
+            "policies": policies});
+        let actors = json!({"producers": [{"name": "p", "exchange": "work", "routing_key": "job",
+                "rate": {"kind": "script", "at_ms": [0]}}],
+            "consumers": [{"name": "c", "queue": "jobs", "failure_probability": 1, "on_failure": "reject"}]});
+        let mut s = sim(topology, actors, json!([]));
+        s.run_until(SimTime::from_ms(10)).unwrap();
+        assert_eq!(
+            story(&s, 1),
+            [
+                "publish p→work",
+                "enqueue work→jobs",
+                "deliver jobs→c",
+                "reject c→jobs",
+                "dead_letter jobs→dlx",
+                "enqueue dlx→dead"
+            ]
+        );
+        assert_eq!(
+            s.metrics()
+                .queue(s.world().queue("/", "jobs").unwrap())
+                .dead_lettered,
+            1
+        );
+    }
 }
 
 #[test]
