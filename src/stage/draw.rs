@@ -357,7 +357,7 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
             ctx.set_font("600 13px system-ui, sans-serif");
             ctx.set_fill_style_str(&palette.text);
             ctx.set_text_baseline("middle");
-            let _ = ctx.fill_text(&s.name, left, y);
+            let _ = ctx.fill_text(&names::one_line(s), left, y);
         }
         None => {}
     }
@@ -389,16 +389,18 @@ fn node_letter(ctx: &Ctx, letter: &str, (x, y, r): (f64, f64, f64)) {
     let _ = ctx.fill_text(letter, x, y + 1.0);
 }
 
-/// A node's name, and (if `all`) type or status, from `label_y` down, centred on `x`.
+/// A node's name, and (if `all`) type or status, from `label_y` down, centred on `x`; else
+/// [`names::one_line`].
 fn node_text(ctx: &Ctx, palette: &Palette, s: &Shape, (x, label_y): (f64, f64), all: bool) {
     ctx.set_text_align("center");
     ctx.set_font("600 13px system-ui, sans-serif");
     ctx.set_fill_style_str(&palette.text);
     ctx.set_text_baseline("top");
-    let _ = ctx.fill_text(&s.name, x, label_y);
     if !all {
+        let _ = ctx.fill_text(&names::one_line(s), x, label_y);
         return;
     }
+    let _ = ctx.fill_text(&s.name, x, label_y);
     if let Some(tag) = s.tag {
         ctx.set_font("12px system-ui, sans-serif");
         ctx.set_fill_style_str(&palette.muted);

@@ -3,6 +3,8 @@
 //! written can be read. The selected node is written first, then the rest in scene order; zoom
 //! in and more names fit. It measures text roughly (by characters) and knows nothing of Yew.
 
+use std::borrow::Cow;
+
 use switchyard_core::sim::{NodeId, NodeKind};
 
 use crate::stage::geometry::{half_size, on_screen};
@@ -39,17 +41,26 @@ pub fn text_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
     (x - w / 2.0, top, w, lines * LINE)
 }
 
-/// The name alone, one line under the node (its type, status and depth left out).
+/// The one line written where the lines under a node do not fit: its name, and its status if it
+/// has one (a service or consumer `down`, a queue `not declared`: too telling to leave out).
+pub fn one_line(s: &Shape) -> Cow<'_, str> {
+    match s.status {
+        Some(status) => Cow::Owned(format!("{} · {status}", s.name)),
+        None => Cow::Borrowed(&s.name),
+    }
+}
+
+/// [`one_line`] under the node (its type and depth left out).
 pub fn name_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
     let full = text_box(s, fit, r);
-    let w = s.name.chars().count() as f64 * NAME_CHAR;
+    let w = one_line(s).chars().count() as f64 * NAME_CHAR;
     (full.0 + (full.2 - w) / 2.0, full.1, w, LINE)
 }
 
-/// The name alone, one line to the right of the node, level with its centre.
+/// [`one_line`] to the right of the node, level with its centre.
 pub fn right_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
     let (x, y) = fit.at(s.x, s.y);
-    let w = s.name.chars().count() as f64 * NAME_CHAR;
+    let w = one_line(s).chars().count() as f64 * NAME_CHAR;
     (x + half_size(s.kind, r).0 + GAP, y - LINE / 2.0, w, LINE)
 }
 
@@ -61,9 +72,9 @@ pub const GAP: f64 = 6.0;
 pub enum Text {
     /// Every line under the node: name, type or status, depth.
     Full,
-    /// The name alone under the node.
+    /// [`one_line`] under the node.
     Name,
-    /// The name alone to its right (a node nothing links to further right).
+    /// [`one_line`] to its right (a node nothing links to further right).
     Right,
 }
 
@@ -206,6 +217,22 @@ mod tests {
         // Off the canvas: not written.
         let far = scene(vec![queue(1, 0.0, 0.0), queue(2, 5000.0, 0.0)]);
         assert_eq!(ids(&named(&far, &at(1.0), None, AREA)), [1]);
+    }
+
+    #[test]
+    fn a_status_stays_on_the_one_line_a_crowded_node_gets() {
+        let mut down = queue(1, 0.0, 0.0);
+        down.kind = NodeKind::Service;
+        down.status = Some("down");
+        // A queue under it, its top between where one line and two lines under the service end.
+        let r = at(1.0).radius();
+        let s = scene(vec![down.clone(), queue(2, 0.0, 1.75 * r + 38.0)]);
+        let named = named(&s, &at(1.0), None, AREA);
+        assert_eq!(text_of(&named, NodeId(1)), Some(Text::Name));
+        assert_eq!(one_line(&down), "queue-1 · down");
+        let wide = name_box(&down, &at(1.0), r).2;
+        assert_eq!(wide, "queue-1 · down".chars().count() as f64 * NAME_CHAR);
+        assert_eq!(one_line(&queue(3, 0.0, 0.0)), "queue-3");
     }
 
     fn ids(named: &[(NodeId, Text)]) -> Vec<u32> {
