@@ -349,15 +349,15 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         node_letter(ctx, letter, (x, y, r));
     }
     match text_of(frame.named, s.id) {
-        Some(Text::Full) => node_text(ctx, palette, s, (x, label_y), true),
-        Some(Text::Name) => node_text(ctx, palette, s, (x, label_y), false),
-        Some(Text::Right) => {
+        Some(Text::Full) => node_text(ctx, palette, s, (x, label_y), None),
+        Some(Text::Name { status }) => node_text(ctx, palette, s, (x, label_y), Some(status)),
+        Some(Text::Right { status }) => {
             let left = x + half_size(s.kind, r).0 + names::GAP;
             ctx.set_text_align("left");
             ctx.set_font("600 13px system-ui, sans-serif");
             ctx.set_fill_style_str(&palette.text);
             ctx.set_text_baseline("middle");
-            let _ = ctx.fill_text(&names::one_line(s), left, y);
+            let _ = ctx.fill_text(&names::one_line(s, status), left, y);
         }
         None => {}
     }
@@ -389,15 +389,21 @@ fn node_letter(ctx: &Ctx, letter: &str, (x, y, r): (f64, f64, f64)) {
     let _ = ctx.fill_text(letter, x, y + 1.0);
 }
 
-/// A node's name, and (if `all`) type or status, from `label_y` down, centred on `x`; else
-/// [`names::one_line`].
-fn node_text(ctx: &Ctx, palette: &Palette, s: &Shape, (x, label_y): (f64, f64), all: bool) {
+/// A node's name, type and status from `label_y` down, centred on `x`; or only
+/// [`names::one_line`] with (or without) the status when `one_line` says which.
+fn node_text(
+    ctx: &Ctx,
+    palette: &Palette,
+    s: &Shape,
+    (x, label_y): (f64, f64),
+    one_line: Option<bool>,
+) {
     ctx.set_text_align("center");
     ctx.set_font("600 13px system-ui, sans-serif");
     ctx.set_fill_style_str(&palette.text);
     ctx.set_text_baseline("top");
-    if !all {
-        let _ = ctx.fill_text(&names::one_line(s), x, label_y);
+    if let Some(status) = one_line {
+        let _ = ctx.fill_text(&names::one_line(s, status), x, label_y);
         return;
     }
     let _ = ctx.fill_text(&s.name, x, label_y);

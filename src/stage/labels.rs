@@ -381,8 +381,8 @@ mod tests {
         for s in &scene.shapes {
             let how = names::text_of(&named, s.id);
             let text = match how {
-                Some(names::Text::Right) => names::right_box(s, &fit, r),
-                Some(names::Text::Name) => names::name_box(s, &fit, r),
+                Some(names::Text::Right { status }) => names::right_box(s, &fit, r, status),
+                Some(names::Text::Name { status }) => names::name_box(s, &fit, r, status),
                 _ => names::text_box(s, &fit, r),
             };
             assert!(
@@ -391,7 +391,7 @@ mod tests {
                 s.name
             );
             if s.kind == NodeKind::Consumer && s.name != "betting-odds" {
-                assert_eq!(how, Some(names::Text::Right), "{}", s.name);
+                assert!(matches!(how, Some(names::Text::Right { .. })), "{}", s.name);
             }
         }
         let keyed: Vec<&Link> = (scene.links.iter())

@@ -41,26 +41,27 @@ pub fn text_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
     (x - w / 2.0, top, w, lines * LINE)
 }
 
-/// The one line written where the lines under a node do not fit: its name, and its status if it
-/// has one (a service or consumer `down`, a queue `not declared`: too telling to leave out).
-pub fn one_line(s: &Shape) -> Cow<'_, str> {
-    match s.status {
+/// The one line written where the lines under a node do not fit: its name, with its status if
+/// `status` and it has one (a service or consumer `down`, a queue `not declared`: too telling
+/// to leave out where there is room).
+pub fn one_line(s: &Shape, status: bool) -> Cow<'_, str> {
+    match s.status.filter(|_| status) {
         Some(status) => Cow::Owned(format!("{} · {status}", s.name)),
         None => Cow::Borrowed(&s.name),
     }
 }
 
 /// [`one_line`] under the node (its type and depth left out).
-pub fn name_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
+pub fn name_box(s: &Shape, fit: &Fit, r: f64, status: bool) -> Rect {
     let full = text_box(s, fit, r);
-    let w = one_line(s).chars().count() as f64 * NAME_CHAR;
+    let w = one_line(s, status).chars().count() as f64 * NAME_CHAR;
     (full.0 + (full.2 - w) / 2.0, full.1, w, LINE)
 }
 
 /// [`one_line`] to the right of the node, level with its centre.
-pub fn right_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
+pub fn right_box(s: &Shape, fit: &Fit, r: f64, status: bool) -> Rect {
     let (x, y) = fit.at(s.x, s.y);
-    let w = one_line(s).chars().count() as f64 * NAME_CHAR;
+    let w = one_line(s, status).chars().count() as f64 * NAME_CHAR;
     (x + half_size(s.kind, r).0 + GAP, y - LINE / 2.0, w, LINE)
 }
 
@@ -73,9 +74,9 @@ pub enum Text {
     /// Every line under the node: name, type or status, depth.
     Full,
     /// [`one_line`] under the node.
-    Name,
+    Name { status: bool },
     /// [`one_line`] to its right (a node nothing links to further right).
-    Right,
+    Right { status: bool },
 }
 
 /// The nodes whose text is written, with how (sorted by id), for a canvas of `area`: none when
@@ -133,16 +134,26 @@ pub fn named(
         let mut fits =
             |text: &Rect| written.covered(text) <= 0.0 && shapes.covered_but(text, i) <= 0.0;
         let full = text_box(s, fit, r);
-        let name = name_box(s, fit, r);
+        let linked = linked_right.get(s.id.0 as usize) == Some(&true);
+        // The name with its status, under the node or to its right; then the name alone.
+        let statuses: &[bool] = if s.status.is_some() {
+            &[true, false]
+        } else {
+            &[false]
+        };
+        let one_line = statuses.iter().find_map(|&status| {
+            let name = name_box(s, fit, r, status);
+            if fits(&name) {
+                return Some((Text::Name { status }, name));
+            }
+            let right = right_box(s, fit, r, status);
+            let inside = right.0 + right.2 <= area.0;
+            (!linked && inside && fits(&right)).then_some((Text::Right { status }, right))
+        });
         let choice = if fits(&full) {
             Some((Text::Full, full))
-        } else if fits(&name) {
-            Some((Text::Name, name))
         } else {
-            let right = right_box(s, fit, r);
-            let inside = right.0 + right.2 <= area.0;
-            let linked = linked_right.get(s.id.0 as usize) == Some(&true);
-            (!linked && inside && fits(&right)).then_some((Text::Right, right))
+            one_line
         };
         if let Some((how, text)) = choice {
             written.insert(text);
@@ -209,7 +220,10 @@ mod tests {
         // At 0.5 the second's text would overlap the first's; its name goes to its right.
         let crowded = named(&s, &at(0.5), None, AREA);
         assert_eq!(ids(&crowded), [1, 2, 3]);
-        assert_eq!(text_of(&crowded, NodeId(2)), Some(Text::Right));
+        assert_eq!(
+            text_of(&crowded, NodeId(2)),
+            Some(Text::Right { status: false })
+        );
         let selected = named(&s, &at(0.5), Some(NodeId(2)), AREA);
         assert_eq!(text_of(&selected, NodeId(2)), Some(Text::Full));
         // Too small to write in: nothing.
@@ -220,19 +234,40 @@ mod tests {
     }
 
     #[test]
-    fn a_status_stays_on_the_one_line_a_crowded_node_gets() {
+    fn a_status_stays_on_the_one_line_a_crowded_node_gets_if_it_fits() {
         let mut down = queue(1, 0.0, 0.0);
         down.kind = NodeKind::Service;
         down.status = Some("down");
+        assert_eq!(one_line(&down, true), "queue-1 · down");
+        assert_eq!(one_line(&down, false), "queue-1");
+        assert_eq!(one_line(&queue(3, 0.0, 0.0), true), "queue-3");
         // A queue under it, its top between where one line and two lines under the service end.
         let r = at(1.0).radius();
         let s = scene(vec![down.clone(), queue(2, 0.0, 1.75 * r + 38.0)]);
         let named = named(&s, &at(1.0), None, AREA);
-        assert_eq!(text_of(&named, NodeId(1)), Some(Text::Name));
-        assert_eq!(one_line(&down), "queue-1 · down");
-        let wide = name_box(&down, &at(1.0), r).2;
+        assert_eq!(
+            text_of(&named, NodeId(1)),
+            Some(Text::Name { status: true })
+        );
+        let wide = name_box(&down, &at(1.0), r, true).2;
         assert_eq!(wide, "queue-1 · down".chars().count() as f64 * NAME_CHAR);
-        assert_eq!(one_line(&queue(3, 0.0, 0.0)), "queue-3");
+        // Queues beside the name's line leave room for the name alone, not with its status,
+        // and one to its right leaves none there: the name is written alone rather than not at
+        // all.
+        let half = "queue-1".chars().count() as f64 * NAME_CHAR / 2.0;
+        let aside = half + 5.0 + 1.6 * r;
+        let tight = scene(vec![
+            down.clone(),
+            queue(2, 0.0, 1.75 * r + 38.0),
+            queue(4, -aside, r + 22.0),
+            queue(5, aside, r + 22.0),
+            queue(6, r + 36.0 + 1.6 * r, 0.0),
+        ]);
+        let named = super::named(&tight, &at(1.0), None, AREA);
+        assert_eq!(
+            text_of(&named, NodeId(1)),
+            Some(Text::Name { status: false })
+        );
     }
 
     fn ids(named: &[(NodeId, Text)]) -> Vec<u32> {
@@ -245,8 +280,9 @@ mod tests {
         // name alone too, and to its right it would lie on nothing but a link may go on there.
         let s = scene(vec![queue(1, 0.0, 0.0), queue(2, 0.0, 40.0)]);
         let named = named(&s, &at(1.0), None, AREA);
-        assert_eq!(named, [(NodeId(1), Text::Right), (NodeId(2), Text::Full)]);
-        assert_eq!(text_of(&named, NodeId(1)), Some(Text::Right));
+        let right = Text::Right { status: false };
+        assert_eq!(named, [(NodeId(1), right), (NodeId(2), Text::Full)]);
+        assert_eq!(text_of(&named, NodeId(1)), Some(right));
         assert_eq!(text_of(&named, NodeId(3)), None);
     }
 
@@ -281,9 +317,9 @@ mod tests {
         for (id, how) in named {
             let want = match id.0 {
                 7 => Text::Full,
-                0..8 => Text::Name,
+                0..8 => Text::Name { status: false },
                 107 => Text::Full,
-                _ => Text::Right,
+                _ => Text::Right { status: false },
             };
             assert_eq!(how, want, "{id:?}");
         }
