@@ -10,6 +10,7 @@ use crate::broker::{Broker, DEFAULT_VHOST};
 use crate::exchange::ExchangeType;
 use crate::fields::{FieldError, boolean, error, join, list, object, parse_json, string, table};
 use crate::policy::{ApplyTo, Policy};
+use crate::shown::visible;
 use crate::topology::{BindingDecl, Destination, ExchangeDecl, QueueDecl, Topology};
 use crate::value::Value;
 
@@ -95,10 +96,11 @@ impl Definitions {
     /// exchanges of plugin types, and the bindings to or from them.
     pub fn left_out_note(&self) -> Option<String> {
         let named = |vhost: &str, name: &str| {
+            let name = visible(name);
             if vhost == DEFAULT_VHOST {
                 format!("'{name}'")
             } else {
-                format!("'{name}' (vhost '{vhost}')")
+                format!("'{name}' (vhost '{}')", visible(vhost))
             }
         };
         let mut parts = Vec::new();
@@ -117,12 +119,13 @@ impl Definitions {
         match self.plugin_exchanges.as_slice() {
             [] => {}
             [(vhost, name, kind)] => parts.push(format!(
-                "the exchange {} of the plugin type {kind}",
-                named(vhost, name)
+                "the exchange {} of the plugin type {}",
+                named(vhost, name),
+                visible(kind)
             )),
             many => {
                 let names: Vec<String> = (many.iter())
-                    .map(|(v, n, kind)| format!("{} ({kind})", named(v, n)))
+                    .map(|(v, n, kind)| format!("{} ({})", named(v, n), visible(kind)))
                     .collect();
                 parts.push(format!(
                     "{} exchanges of plugin types ({})",
@@ -139,20 +142,20 @@ impl Definitions {
             .filter(|(vhost, b)| left_out.binding(vhost, b))
             .count();
         let one = self.left_out.len() + self.plugin_exchanges.len() == 1;
-        let (them, unmodelled) = match (self.left_out.is_empty(), self.plugin_exchanges.is_empty())
-        {
-            (false, true) => ("to", "stream queues yet"),
-            (true, false) => ("to or from", "exchange types of plugins"),
-            _ => (
-                "to or from",
-                "stream queues or exchange types of plugins yet",
-            ),
-        };
+        let (to_or_from, unmodelled) =
+            match (self.left_out.is_empty(), self.plugin_exchanges.is_empty()) {
+                (false, true) => ("to", "stream queues yet"),
+                (true, false) => ("to or from", "exchange types of plugins"),
+                _ => (
+                    "to or from",
+                    "stream queues or exchange types of plugins yet",
+                ),
+            };
         let it = if one { "it" } else { "them" };
         let bindings = match bindings {
             0 => String::new(),
-            1 => format!(" and the binding {them} {it}"),
-            n => format!(" and the {n} bindings {them} {it}"),
+            1 => format!(" and the binding {to_or_from} {it}"),
+            n => format!(" and the {n} bindings {to_or_from} {it}"),
         };
         Some(format!(
             "Left out {}{bindings}: Switchyard does not model {unmodelled}, so what is routed \
