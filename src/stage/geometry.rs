@@ -222,13 +222,11 @@ mod tests {
             x,
             y: 0.0,
         };
-        Scene {
-            shapes: vec![
-                shape(0, NodeKind::Producer, 0.0),
-                shape(1, NodeKind::Queue, 200.0),
-            ],
-            links: Vec::new(),
-        }
+        let shapes = vec![
+            shape(0, NodeKind::Producer, 0.0),
+            shape(1, NodeKind::Queue, 200.0),
+        ];
+        Scene::new(shapes, Vec::new())
     }
 
     #[test]

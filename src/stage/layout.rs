@@ -118,12 +118,30 @@ fn mark_absent(sim: &Simulation, shapes: &mut [Shape]) {
 pub struct Scene {
     pub shapes: Vec<Shape>,
     pub links: Vec<Link>,
+    /// Each node's place in `shapes`, by node id: a shape is looked up for every link and
+    /// every dot drawn, and a big export has thousands of each.
+    places: Vec<Option<u32>>,
 }
 
 pub(super) const COLUMN: f64 = 220.0;
 pub(super) const ROW: f64 = 110.0;
 
 impl Scene {
+    pub fn new(shapes: Vec<Shape>, links: Vec<Link>) -> Scene {
+        let len = (shapes.iter().map(|s| s.id.0 as usize + 1).max()).unwrap_or(0);
+        let mut places = vec![None; len];
+        for (i, s) in shapes.iter().enumerate() {
+            if let Some(place) = places.get_mut(s.id.0 as usize) {
+                *place = u32::try_from(i).ok();
+            }
+        }
+        Scene {
+            shapes,
+            links,
+            places,
+        }
+    }
+
     /// The scene of `sim`'s current topology and cast.
     pub fn of(sim: &Simulation) -> Scene {
         let world = sim.world();
@@ -201,16 +219,19 @@ impl Scene {
             tuck_unplaced(&mut shapes);
         }
         crate::stage::labels::widen_key_gaps(&mut shapes, &links);
-        let drawn: Vec<NodeId> = shapes.iter().map(|s| s.id).collect();
+        // Whether each node is drawn, by id: a big export has as many links as shapes.
+        let drawn = x_by_node(&shapes);
+        let is_drawn = |id: NodeId| drawn.get(id.0 as usize).is_some_and(Option::is_some);
         let links = links
             .into_iter()
-            .filter(|l| drawn.contains(&l.from) && drawn.contains(&l.to))
+            .filter(|l| is_drawn(l.from) && is_drawn(l.to))
             .collect();
-        Scene { shapes, links }
+        Scene::new(shapes, links)
     }
 
     pub fn shape(&self, id: NodeId) -> Option<&Shape> {
-        self.shapes.iter().find(|s| s.id == id)
+        let place = (*self.places.get(id.0 as usize)?)?;
+        self.shapes.get(place as usize)
     }
 
     /// The smallest box holding every shape's centre: (min x, min y, max x, max y).

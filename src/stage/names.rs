@@ -190,10 +190,7 @@ mod tests {
     }
 
     fn scene(shapes: Vec<Shape>) -> Scene {
-        Scene {
-            shapes,
-            links: Vec::new(),
-        }
+        Scene::new(shapes, Vec::new())
     }
 
     const AREA: (f64, f64) = (1000.0, 800.0);
@@ -305,7 +302,7 @@ mod tests {
                 faded: false,
             });
         }
-        let s = Scene { shapes, links };
+        let s = Scene::new(shapes, links);
         let fit = Fit {
             scale: 0.78,
             dx: 100.0,

@@ -308,10 +308,7 @@ mod tests {
                 y: f64::from(i) * 110.0,
             })
             .collect();
-        let scene = Scene {
-            shapes,
-            links: Vec::new(),
-        };
+        let scene = Scene::new(shapes, Vec::new());
         let fit = Fit::new(&scene, SIZE.0, SIZE.1);
         for s in &scene.shapes {
             let (x, y) = fit.at(s.x, s.y);
