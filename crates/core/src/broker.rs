@@ -204,21 +204,14 @@ impl Broker {
             .collect()
     }
 
-    /// How many deliveries are unsettled, per (vhost, queue), sorted by that key (for a binary
-    /// search): one pass over the channels. A sorted `Vec`, not a `BTreeMap`: no B-tree of this
-    /// key type in the browser bundle.
-    pub fn unacked_counts(&self) -> Vec<((&str, &str), u64)> {
-        let mut counts: Vec<((&str, &str), u64)> = Vec::new();
+    /// How many deliveries are unsettled, by the slot of their queue ([`Broker::queue_slot`]):
+    /// one pass over the channels.
+    pub fn unacked_counts(&self) -> Vec<u64> {
+        let mut counts = vec![0; self.slots.len()];
         for (_, channel) in self.channels.iter() {
             for (_, u) in channel.unacked() {
-                let key = self.slot_name(u.slot);
-                match counts.binary_search_by(|(k, _)| k.cmp(&key)) {
-                    Ok(i) => {
-                        if let Some((_, n)) = counts.get_mut(i) {
-                            *n += 1;
-                        }
-                    }
-                    Err(i) => counts.insert(i, (key, 1)),
+                if let Some(n) = counts.get_mut(u.slot) {
+                    *n += 1;
                 }
             }
         }

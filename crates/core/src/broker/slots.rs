@@ -14,7 +14,18 @@ use crate::queue::{Ctx, Queue};
 impl Broker {
     /// The state of a queue (contents, consumers, settings).
     pub fn queue(&self, vhost: &str, name: &str) -> Option<&Queue> {
-        self.slots.get(self.slot_of(vhost, name)?)?.as_ref()
+        self.queue_in(self.slot_of(vhost, name)?)
+    }
+
+    /// The slot of a queue ever declared: where [`Broker::queue_in`] finds it, and the index
+    /// of its count in [`Broker::unacked_counts`].
+    pub fn queue_slot(&self, vhost: &str, name: &str) -> Option<usize> {
+        self.slot_of(vhost, name)
+    }
+
+    /// The state of the queue in `slot`, if it has one now.
+    pub fn queue_in(&self, slot: usize) -> Option<&Queue> {
+        self.slots.get(slot)?.as_ref()
     }
 
     /// The slot of a queue ever declared.

@@ -13,22 +13,16 @@ use crate::sim::world::NodeId;
 impl Simulation {
     /// Ready and unacked messages per queue node, in world order.
     pub fn queue_depths(&self) -> Vec<(NodeId, u64, u64)> {
-        let unacked = self.state.broker.unacked_counts();
+        let broker = &self.state.broker;
+        let unacked = broker.unacked_counts();
         self.world
             .queue_ids()
             .filter_map(|id| {
                 let node = self.world.node(id)?;
-                let ready = self
-                    .state
-                    .broker
-                    .queue(&node.vhost, &node.name)
-                    .map_or(0, |q| q.message_count());
-                let key = (node.vhost.as_str(), node.name.as_str());
-                let unacked = unacked
-                    .binary_search_by(|(k, _)| k.cmp(&key))
-                    .ok()
-                    .and_then(|i| unacked.get(i))
-                    .map_or(0, |(_, n)| *n);
+                let slot = broker.queue_slot(&node.vhost, &node.name);
+                let ready =
+                    (slot.and_then(|s| broker.queue_in(s))).map_or(0, |q| q.message_count());
+                let unacked = (slot.and_then(|s| unacked.get(s))).copied().unwrap_or(0);
                 Some((id, ready as u64, unacked))
             })
             .collect()
