@@ -49,6 +49,12 @@ impl SimRef {
     }
 }
 
+impl std::fmt::Debug for SimRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SimRef(revision {})", self.revision)
+    }
+}
+
 impl PartialEq for SimRef {
     fn eq(&self, other: &SimRef) -> bool {
         Rc::ptr_eq(&self.sim, &other.sim) && self.revision == other.revision

@@ -167,13 +167,20 @@ impl Loop {
                 self.refresh();
             }
         }
-        let dirty = std::mem::take(&mut self.live.borrow_mut().dirty);
-        if dirty {
-            // A render: the timeline may have forked (a seek, an injected action).
+        let (dirty, changed) = {
+            let mut live = self.live.borrow_mut();
+            (
+                std::mem::take(&mut live.dirty),
+                std::mem::take(&mut live.changed),
+            )
+        };
+        if changed {
+            // The timeline may have forked (a seek, an injected action).
             self.painter.forget_colours();
         }
-        if dirty && !moved {
-            // Changed while paused (an exchange retyped): the scene may differ.
+        if changed && !moved {
+            // Changed while paused (an exchange retyped): the scene may differ. A render for
+            // anything else (a zoom, a selection) keeps the scene: a big one takes a while.
             self.rescene();
         }
         let resized = self.fit_canvas();

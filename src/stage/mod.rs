@@ -71,6 +71,10 @@ pub fn Stage() -> Html {
         l.speed = state.speed();
         l.selection = state.selection;
         l.dirty = true;
+        if l.revision != state.sim {
+            l.revision.clone_from(&state.sim);
+            l.changed = true;
+        }
     }
     use_frames(&state, canvas.clone(), live.clone(), shared.clone());
     {

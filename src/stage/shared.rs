@@ -2,7 +2,7 @@
 //! speed, selection), and the last frame's drawing with the view (zoom and pan) the pointer,
 //! the wheel, the buttons and the keys change. Plain data; it knows nothing of the browser.
 
-use crate::sim_ref::Selection;
+use crate::sim_ref::{Selection, SimRef};
 use crate::stage::geometry::Dot;
 use crate::stage::layout::{Fit, Scene};
 use crate::stage::view::View;
@@ -13,7 +13,13 @@ pub struct Live {
     pub playing: bool,
     pub speed: f64,
     pub selection: Option<Selection>,
+    /// A render happened: paint again.
     pub dirty: bool,
+    /// The simulation moved or changed since the last frame (its revision did): what is drawn
+    /// may differ (an exchange retyped, a consumer crashed, a seek), so the scene is made again.
+    pub changed: bool,
+    /// The simulation's revision the loop was last told of.
+    pub revision: Option<SimRef>,
 }
 
 /// What the loop and the canvas's handlers share: the last frame's drawing, and the view the
