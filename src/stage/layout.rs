@@ -150,10 +150,19 @@ impl Scene {
         let used_default = scenario.producers.iter().any(|p| p.exchange.is_empty());
         let mut columns: Vec<Vec<usize>> = vec![Vec::new(); 8];
         let depth = exchange_depths(&links);
+        // Whether a link starts or ends at each node, by id: one pass over the links.
+        let mut linked = vec![false; world.nodes().len()];
+        for l in &links {
+            for end in [l.from, l.to] {
+                if let Some(at) = linked.get_mut(end.0 as usize) {
+                    *at = true;
+                }
+            }
+        }
         let mut shapes = Vec::new();
         for (i, node) in world.nodes().iter().enumerate() {
             let id = NodeId(i as u32);
-            let linked = links.iter().any(|l| l.from == id || l.to == id);
+            let linked = linked.get(i).copied().unwrap_or(false);
             let builtin = node.name.is_empty() || node.name.starts_with("amq.");
             if node.kind == NodeKind::Exchange
                 && builtin
