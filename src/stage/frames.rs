@@ -176,7 +176,7 @@ impl Loop {
         };
         if changed {
             // The timeline may have forked (a seek, an injected action).
-            self.painter.forget_colours();
+            self.painter.forget_timeline();
         }
         if changed && !moved {
             // Changed while paused (an exchange retyped): the scene may differ. A render for

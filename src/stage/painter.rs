@@ -60,6 +60,11 @@ pub struct Painter {
     view_moved_at: f64,
     /// Whether the last frame showed a layer moved rather than repainted.
     stale: bool,
+    /// Each queue's (ready, unacked), and how many events the simulation had handled then:
+    /// only an event changes them (a forked timeline is forgotten), and a big export has
+    /// thousands of queues to count while the clock runs with nothing happening.
+    depths: Vec<(NodeId, u64, u64)>,
+    depths_for: Option<u64>,
 }
 
 impl Painter {
@@ -76,6 +81,8 @@ impl Painter {
             view: None,
             view_moved_at: 0.0,
             stale: false,
+            depths: Vec::new(),
+            depths_for: None,
         }
     }
 
@@ -85,8 +92,9 @@ impl Painter {
         self.stale
     }
 
-    /// Forgets the messages' colours: the timeline may have forked.
-    pub fn forget_colours(&mut self) {
+    /// Forgets the messages' colours and the queues' depths: the timeline may have forked.
+    pub fn forget_timeline(&mut self) {
+        self.depths_for = None;
         self.dots.forget_colours();
     }
 
@@ -97,7 +105,11 @@ impl Painter {
         let mut flights = std::mem::take(&mut self.flights);
         p.flights_into(look.min_span, &mut flights, &mut self.seen);
         let t1 = now_ms();
-        let depths: Vec<(NodeId, u64, u64)> = sim.queue_depths();
+        if self.depths_for != Some(sim.steps()) {
+            self.depths = sim.queue_depths();
+            self.depths_for = Some(sim.steps());
+        }
+        let depths = std::mem::take(&mut self.depths);
         let t2 = now_ms();
         stats.add("flightsMs", t1 - t0);
         stats.add("depthsMs", t2 - t1);
@@ -159,6 +171,7 @@ impl Painter {
         stats.dots(dots);
         self.flights = flights;
         self.named = names;
+        self.depths = depths;
     }
 
     /// The still layer under the dots, repainted if what it shows changed (a slow one only
