@@ -108,7 +108,7 @@ impl Producer {
             }
             // A Poisson process has no event at its start: the first gap is drawn too.
             Rate::Poisson { mean_interval } => {
-                let gap = self.rng.exponential(*mean_interval).round() as u64;
+                let gap = self.rng.exponential_us(*mean_interval);
                 self.within(spec, spec.start.saturating_add(gap))
             }
             _ => self.within(spec, spec.start),
@@ -120,7 +120,7 @@ impl Producer {
         let t = match &spec.rate {
             Rate::Fixed { interval } => now.saturating_add(*interval),
             Rate::Poisson { mean_interval } => {
-                now.saturating_add(self.rng.exponential(*mean_interval).round() as u64)
+                now.saturating_add(self.rng.exponential_us(*mean_interval))
             }
             Rate::Bursts { size, every } => {
                 self.cursor += 1;
