@@ -74,7 +74,11 @@ impl Rng {
 
     /// An index drawn with the given weights (all zero: the first).
     pub fn weighted(&mut self, weights: &[u32]) -> usize {
-        let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
+        self.weighted_of(weights, total(weights))
+    }
+
+    /// [`Rng::weighted`] with the weights' [`total`] known.
+    pub fn weighted_of(&mut self, weights: &[u32], total: u64) -> usize {
         let mut pick = self.below(total);
         for (i, w) in weights.iter().enumerate() {
             if pick < u64::from(*w) {
@@ -84,6 +88,11 @@ impl Rng {
         }
         0
     }
+}
+
+/// The sum of `weights`, which [`Rng::weighted_of`] draws against.
+pub fn total(weights: &[u32]) -> u64 {
+    weights.iter().map(|w| u64::from(*w)).sum()
 }
 
 /// A duration distribution in microseconds (processing time, latency).

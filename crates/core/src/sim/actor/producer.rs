@@ -10,7 +10,7 @@ use crate::broker::{Broker, Place, PublishOutcome};
 use crate::error::BrokerError;
 use crate::message::{Properties, Publish};
 use crate::sim::cloudevents::{self, Fill};
-use crate::sim::rng::Rng;
+use crate::sim::rng::{Rng, total};
 use crate::sim::scenario::{Choice, Part, ProducerSpec, Rate};
 use crate::value::{Table, Value};
 
@@ -25,6 +25,9 @@ pub struct Producer {
     pub seq: u64,
     /// The value picked per choice for the message being drawn (kept to reuse its buffer).
     picks: Vec<usize>,
+    /// Each choice's total weight (its spec's, which a run never changes): picks are drawn
+    /// against it without summing the weights per message.
+    weight_totals: Vec<u64>,
     /// Routing keys and header tables of published messages, handed back to be drawn into
     /// again (no allocation per message); at most [`MAX_SPARE`] of each.
     spare_keys: Vec<String>,
@@ -90,6 +93,7 @@ impl Producer {
             cursor: 0,
             seq: 0,
             picks: Vec::new(),
+            weight_totals: spec.choices.iter().map(|c| total(&c.weights)).collect(),
             spare_keys: Vec::new(),
             spare_headers: Vec::new(),
             in_flight: Vec::new(),
@@ -151,8 +155,8 @@ impl Producer {
     pub fn draw(&mut self, spec: &ProducerSpec, now: u64) -> Drawn {
         let rng = &mut self.rng;
         self.picks.clear();
-        self.picks
-            .extend(spec.choices.iter().map(|c| rng.weighted(&c.weights)));
+        let totals = spec.choices.iter().zip(&self.weight_totals);
+        (self.picks).extend(totals.map(|(c, total)| rng.weighted_of(&c.weights, *total)));
         self.seq += 1;
         let fill = Fill {
             choices: &spec.choices,
