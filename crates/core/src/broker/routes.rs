@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use crate::event::Name;
 use crate::message::{KeySource, Properties};
 use crate::queue::entry::Label;
-use crate::value::Table;
+use crate::value::{Table, Value};
 
 mod same;
 use same::{same_besides_headers, same_table};
@@ -224,7 +224,7 @@ impl Routes {
         headers: &Table,
         same_keys: impl Fn(&[(String, KeySource)]) -> bool,
     ) -> Option<(u64, usize)> {
-        let hash = hash(vhost, exchange, texts);
+        let hash = hash(vhost, exchange, texts, headers);
         let i = self.by_hash.get(&hash)?.iter().position(|r| {
             *r.routed.vhost == *vhost
                 && *r.routed.label.exchange == *exchange
@@ -241,7 +241,7 @@ impl Routes {
             self.clear();
         }
         let texts = keys.iter().map(|(k, _)| k.as_str());
-        let hash = hash(&routed.vhost, &routed.label.exchange, texts);
+        let hash = hash(&routed.vhost, &routed.label.exchange, texts, headers);
         self.by_hash.entry(hash).or_default().push(Route {
             keys: keys.to_vec(),
             headers: headers.clone(),
@@ -263,8 +263,16 @@ impl Routes {
 
 /// FxHash over the texts, each closed by a byte no UTF-8 text holds: a bucket's number only
 /// (the inputs are compared in full), so it need not resist collisions; SipHash cost more than
-/// the rest of a remembered publish.
-fn hash<'k>(vhost: &str, exchange: &str, keys: impl Iterator<Item = &'k str>) -> u64 {
+/// the rest of a remembered publish. The headers' names and text values go in too (tables
+/// that [`same_table`] finds equal have the same ones): the publishes of a headers exchange
+/// often share their routing key, and a bucket of all their routes was searched by comparing
+/// whole tables.
+fn hash<'k>(
+    vhost: &str,
+    exchange: &str,
+    keys: impl Iterator<Item = &'k str>,
+    headers: &Table,
+) -> u64 {
     let mut h = FxHasher::default();
     let mut mix = |text: &str| {
         h.write(text.as_bytes());
@@ -272,7 +280,13 @@ fn hash<'k>(vhost: &str, exchange: &str, keys: impl Iterator<Item = &'k str>) ->
     };
     mix(vhost);
     mix(exchange);
-    keys.for_each(mix);
+    keys.for_each(&mut mix);
+    for (name, value) in headers.iter() {
+        mix(name);
+        if let Value::Str(text) = value {
+            mix(text);
+        }
+    }
     h.finish()
 }
 

@@ -70,6 +70,9 @@ pub(crate) enum SimEvent {
 }
 
 impl Simulation {
+    /// Inlined into [`Simulation::step`], its only caller: one call and one register save
+    /// per event instead of two.
+    #[inline(always)]
     pub(crate) fn handle(&mut self, t: SimTime, event: SimEvent) {
         match event {
             SimEvent::Produce(p) => self.produce(t, p),

@@ -332,15 +332,24 @@ impl<E> Scheduler<E> {
     }
 
     /// The time and bucket of the ring's first event (every event in the ring is due within
-    /// the window, so the first non-empty bucket from now's on).
+    /// the window, so the first non-empty bucket from now's on). Its time is how far that
+    /// bucket is from now's: one bucket holds one instant of the window, so no slot is read.
     fn next_bucket(&self) -> Option<(SimTime, usize)> {
         if self.in_ring == 0 {
             return None;
         }
         let ring = self.ring.as_deref()?;
-        let bucket = ring.next_busy(bucket(self.now))?;
-        let slot = ring.first(bucket)?;
-        Some((self.slots.get(slot as usize)?.time, bucket))
+        let start = bucket(self.now);
+        let next = ring.next_busy(start)?;
+        let ahead = (next + ring::BUCKETS - start) % ring::BUCKETS;
+        let time = self.now.plus(ahead as u64);
+        debug_assert_eq!(
+            ring.first(next)
+                .and_then(|s| self.slots.get(s as usize))
+                .map(|s| s.time),
+            Some(time)
+        );
+        Some((time, next))
     }
 
     /// Numbers the heap's events from 0 again, in their order, so that sequence numbers fit in

@@ -10,7 +10,7 @@ use crate::broker::{Broker, Place, PublishOutcome};
 use crate::error::BrokerError;
 use crate::message::{Properties, Publish};
 use crate::sim::cloudevents::{self, Fill};
-use crate::sim::rng::Rng;
+use crate::sim::rng::{Rng, total};
 use crate::sim::scenario::{Choice, Part, ProducerSpec, Rate};
 use crate::value::{Table, Value};
 
@@ -25,6 +25,9 @@ pub struct Producer {
     pub seq: u64,
     /// The value picked per choice for the message being drawn (kept to reuse its buffer).
     picks: Vec<usize>,
+    /// Each choice's total weight (its spec's, which a run never changes): picks are drawn
+    /// against it without summing the weights per message.
+    weight_totals: Vec<u64>,
     /// Routing keys and header tables of published messages, handed back to be drawn into
     /// again (no allocation per message); at most [`MAX_SPARE`] of each.
     spare_keys: Vec<String>,
@@ -90,6 +93,7 @@ impl Producer {
             cursor: 0,
             seq: 0,
             picks: Vec::new(),
+            weight_totals: spec.choices.iter().map(|c| total(&c.weights)).collect(),
             spare_keys: Vec::new(),
             spare_headers: Vec::new(),
             in_flight: Vec::new(),
@@ -108,7 +112,7 @@ impl Producer {
             }
             // A Poisson process has no event at its start: the first gap is drawn too.
             Rate::Poisson { mean_interval } => {
-                let gap = self.rng.exponential(*mean_interval).round() as u64;
+                let gap = self.rng.exponential_us(*mean_interval);
                 self.within(spec, spec.start.saturating_add(gap))
             }
             _ => self.within(spec, spec.start),
@@ -120,7 +124,7 @@ impl Producer {
         let t = match &spec.rate {
             Rate::Fixed { interval } => now.saturating_add(*interval),
             Rate::Poisson { mean_interval } => {
-                now.saturating_add(self.rng.exponential(*mean_interval).round() as u64)
+                now.saturating_add(self.rng.exponential_us(*mean_interval))
             }
             Rate::Bursts { size, every } => {
                 self.cursor += 1;
@@ -151,8 +155,8 @@ impl Producer {
     pub fn draw(&mut self, spec: &ProducerSpec, now: u64) -> Drawn {
         let rng = &mut self.rng;
         self.picks.clear();
-        self.picks
-            .extend(spec.choices.iter().map(|c| rng.weighted(&c.weights)));
+        let totals = spec.choices.iter().zip(&self.weight_totals);
+        (self.picks).extend(totals.map(|(c, total)| rng.weighted_of(&c.weights, *total)));
         self.seq += 1;
         let fill = Fill {
             choices: &spec.choices,
