@@ -2,7 +2,7 @@
 # Installs what Switchyard's build and tests need, skipping whatever is already present at the
 # right version, so a second run takes seconds. Versions and pitfalls: ../shared/docs/toolchain.md.
 #
-#   scripts/install-tools.sh app     trunk, wasm-bindgen-cli, wasm-opt, the wasm32 target
+#   scripts/install-tools.sh app     trunk, wasm-bindgen-cli, wasm-opt, terser, the wasm32 target
 #   scripts/install-tools.sh test    all of the above, plus Chromium, chromedriver, playwright-core
 set -euo pipefail
 
@@ -10,6 +10,7 @@ TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.130
 BINARYEN_VERSION=132.0.0
 PLAYWRIGHT_VERSION=1.65.1
+TERSER_VERSION=5.51.2
 TOOLS_DIR="${SWITCHYARD_TOOLS:-$HOME/.cache/switchyard-tools}"
 
 say() { printf '\033[1m[install]\033[0m %s\n' "$*" >&2; }
@@ -44,7 +45,7 @@ install_wasm_bindgen() {
 }
 
 install_npm_tools() {
-  local want="binaryen@$BINARYEN_VERSION"
+  local want="binaryen@$BINARYEN_VERSION terser@$TERSER_VERSION"
   [ "${1:-}" = test ] && want="$want playwright-core@$PLAYWRIGHT_VERSION"
   mkdir -p "$TOOLS_DIR"
   local missing=""
