@@ -99,6 +99,8 @@ struct Loop {
     painter: Painter,
     /// How many times the scene changed (a broker restart can lose exchanges).
     scene_changes: u64,
+    /// The `scene_changes` whose extent the canvas's box was last told (see `publish_extent`).
+    extent_of: Option<u64>,
     /// The transform of the last frame painted (a zoom or a pan repaints).
     painted_fit: Option<Fit>,
     stats: Stats,
@@ -136,6 +138,7 @@ impl Loop {
             was_playing: false,
             painter: Painter::new(),
             scene_changes: 0,
+            extent_of: None,
             painted_fit: None,
             stats,
         }
@@ -182,6 +185,10 @@ impl Loop {
             // Changed while paused (an exchange retyped): the scene may differ. A render for
             // anything else (a zoom, a selection) keeps the scene: a big one takes a while.
             self.rescene();
+        }
+        if self.extent_of != Some(self.scene_changes) {
+            self.extent_of = Some(self.scene_changes);
+            self.publish_extent();
         }
         let resized = self.fit_canvas();
         let viewed = self.viewed();
@@ -307,6 +314,22 @@ impl Loop {
             self.theme += 1;
             self.live.borrow_mut().dirty = true;
         }
+    }
+
+    /// Tells the canvas's box how wide and tall the drawing is (layout units, `--drawing-w` and
+    /// `--drawing-h`): on a phone held upright the stylesheet makes the box as tall as the
+    /// drawing needs at the phone's width, not a fixed height mostly left blank.
+    fn publish_extent(&self) {
+        let Some(wrap) = super::canvas_of(&self.canvas).and_then(|c| c.parent_element()) else {
+            return;
+        };
+        let (x0, y0, x1, y1) = self.shared.borrow().scene.bounds();
+        let style = format!(
+            "--drawing-w:{};--drawing-h:{}",
+            (x1 - x0).round() as i64,
+            (y1 - y0).round() as i64
+        );
+        let _ = wrap.set_attribute("style", &style);
     }
 
     /// Sizes the canvas to its box × devicePixelRatio; `true` when it changed.

@@ -284,6 +284,14 @@ test("on a phone's width nothing runs past the right edge", async () => {
     await page.waitForTimeout(300);
     const wide = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
     assert.equal(wide[0], wide[1], `at ${width} px the page scrolls sideways: ${wide}`);
+    // Held upright, the canvas is as tall as the drawing needs, and the lesson follows it on
+    // the first screen (it was a fixed 496 px, mostly blank).
+    const box = await page.evaluate(() => ({
+      canvas: document.querySelector("#stage-canvas").getBoundingClientRect().height,
+      lesson: document.querySelector(".narration-slot").getBoundingClientRect().top,
+    }));
+    assert.ok(box.canvas >= 238 && box.canvas < 400, `at ${width} px the canvas fits the drawing: ${JSON.stringify(box)}`);
+    assert.ok(box.lesson < 800, `at ${width} px the lesson starts on the first screen: ${JSON.stringify(box)}`);
   }
   await screenshot(page, "phone-320");
   assert.deepEqual(env.browser.errors, []);
