@@ -154,8 +154,8 @@ fn panels(state: &AppContext) -> Html {
     };
     html! {
         <>
-            <Inspector sim={sim.clone()} selection={state.selection} {on_select} />
-            <MetricsPanel {sim} />
+            <Inspector sim={sim.clone()} selection={state.selection} on_select={on_select.clone()} />
+            <MetricsPanel {sim} {on_select} />
         </>
     }
 }

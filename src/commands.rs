@@ -24,6 +24,9 @@ pub enum Command {
     Help,
     CloseOverlays,
     TogglePausePoint(NodeId),
+    /// Select the next node in the drawing's reading order (`true`) or the previous one: how a
+    /// keyboard reaches what a click on the canvas selects.
+    SelectNode(bool),
     /// Zoom the stage in or out about its centre, or back to the fit.
     View(ViewAsk),
 }
@@ -43,6 +46,8 @@ pub fn for_key(key: &str) -> Option<Command> {
         "]" => Command::View(ViewAsk::ZoomIn),
         "[" => Command::View(ViewAsk::ZoomOut),
         "0" => Command::View(ViewAsk::Fit),
+        "n" => Command::SelectNode(true),
+        "p" | "N" => Command::SelectNode(false),
         _ => return None,
     })
 }
@@ -73,6 +78,7 @@ pub fn run(state: &AppContext, command: Command) {
         Command::StepForward | Command::StepBack => step(state, command == Command::StepForward),
         Command::Reset => move_player(state, |p| p.reset()),
         Command::Seek(t) => move_player(state, |p| p.seek(t)),
+        Command::SelectNode(forward) => select_node(state, forward),
         Command::TogglePausePoint(node) => {
             if let Some(player) = &state.player
                 && let Ok(mut p) = player.0.try_borrow_mut()
@@ -81,6 +87,28 @@ pub fn run(state: &AppContext, command: Command) {
             }
             refresh(state);
         }
+    }
+}
+
+/// Selects the node after (or before) the selected one in the drawing's reading order; from
+/// no node selected, the first (or the last).
+fn select_node(state: &AppContext, forward: bool) {
+    let Some(sim) = state.sim.as_ref().and_then(|s| s.get()) else {
+        return;
+    };
+    let order = crate::stage::layout::Scene::of(&sim).reading_order();
+    let current = match state.selection {
+        Some(Selection::Node(id)) => order.iter().position(|n| *n == id),
+        _ => None,
+    };
+    let next = match (current, forward) {
+        (Some(i), true) => order.get(i + 1).or(order.first()),
+        (Some(i), false) => i.checked_sub(1).and_then(|i| order.get(i)).or(order.last()),
+        (None, true) => order.first(),
+        (None, false) => order.last(),
+    };
+    if let Some(&id) = next {
+        state.dispatch(Action::Select(Some(Selection::Node(id))));
     }
 }
 
@@ -181,6 +209,8 @@ mod tests {
             ("]", Some(Command::View(ViewAsk::ZoomIn))),
             ("[", Some(Command::View(ViewAsk::ZoomOut))),
             ("0", Some(Command::View(ViewAsk::Fit))),
+            ("n", Some(Command::SelectNode(true))),
+            ("p", Some(Command::SelectNode(false))),
             ("x", None),
             ("Enter", None),
         ] {
@@ -191,6 +221,7 @@ mod tests {
             ("ArrowDown", Some(Command::View(ViewAsk::Pan(0, -1)))),
             ("?", Some(Command::Help)),
             ("R", Some(Command::Reset)),
+            ("N", Some(Command::SelectNode(false))),
             ("X", None),
         ] {
             assert_eq!(for_shifted_key(key), want, "Shift + {key:?}");

@@ -44,7 +44,8 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             <>
                 <h2>{ "Inspector" }</h2>
                 <p class="muted">
-                    { "Click a message, an exchange, a queue or a consumer to see it here." }
+                    { "Click a message, an exchange, a queue or a consumer to see it here, or press N \
+                       to go through them one by one." }
                 </p>
             </>
         },
@@ -65,7 +66,7 @@ fn link(label: impl Into<Html>, target: Selection, on_select: &Callback<Selectio
 }
 
 /// A node's name as a link (with its kind's class, for colour), or `?` if unknown.
-fn node_link(sim: &Simulation, id: NodeId, on_select: &Callback<Selection>) -> Html {
+pub(crate) fn node_link(sim: &Simulation, id: NodeId, on_select: &Callback<Selection>) -> Html {
     let Some(node) = sim.world().node(id) else {
         return html! { <span>{ "?" }</span> };
     };

@@ -8,12 +8,13 @@
 //! a time with a filter by name ([`crate::paging`]).
 
 use switchyard_core::decimal::{fixed, short};
-use switchyard_core::sim::Simulation;
 use switchyard_core::sim::metrics::Sample;
+use switchyard_core::sim::{ConsumerId, Simulation};
 use yew::prelude::*;
 
+use crate::inspector::node_link;
 use crate::paging::{ListView, Paging, page_of, pager};
-use crate::sim_ref::SimRef;
+use crate::sim_ref::{Selection, SimRef};
 
 /// How many samples the charts show (two minutes at the default one a second).
 const WINDOW: usize = 120;
@@ -21,6 +22,8 @@ const WINDOW: usize = 120;
 #[derive(Properties, PartialEq)]
 pub struct MetricsPanelProps {
     pub sim: SimRef,
+    /// A queue's or consumer's name selects it (for the inspector), as in the management UI.
+    pub on_select: Callback<Selection>,
 }
 
 #[component]
@@ -39,8 +42,8 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
             { rates(&samples) }
             { latency(&sim) }
             { totals(&sim) }
-            { queues(&sim, &samples, &queue_view) }
-            { consumers(&sim, &consumer_view) }
+            { queues(&sim, &samples, &queue_view, &props.on_select) }
+            { consumers(&sim, &consumer_view, &props.on_select) }
         </section>
     }
 }
@@ -144,7 +147,12 @@ fn totals(sim: &Simulation) -> Html {
     }
 }
 
-fn queues(sim: &Simulation, samples: &[&Sample], view: &Paging) -> Html {
+fn queues(
+    sim: &Simulation,
+    samples: &[&Sample],
+    view: &Paging,
+    on_select: &Callback<Selection>,
+) -> Html {
     let world = sim.world();
     let depths = sim.queue_depths();
     let names = depths.iter().enumerate().filter_map(|(i, (id, _, _))| {
@@ -164,7 +172,7 @@ fn queues(sim: &Simulation, samples: &[&Sample], view: &Paging) -> Html {
         Some(html! {
             <>
                 <tr class="queue-row" data-queue={ node.name.clone() }>
-                    <th scope="rowgroup" colspan="6">{ world.title(id) }</th>
+                    <th scope="rowgroup" colspan="6">{ node_link(sim, id, on_select) }</th>
                 </tr>
                 <tr class="queue-numbers">
                     <td class="num">{ ready }</td>
@@ -196,7 +204,7 @@ fn queues(sim: &Simulation, samples: &[&Sample], view: &Paging) -> Html {
     }
 }
 
-fn consumers(sim: &Simulation, view: &Paging) -> Html {
+fn consumers(sim: &Simulation, view: &Paging, on_select: &Callback<Selection>) -> Html {
     let specs = &sim.scenario().consumers;
     if specs.is_empty() {
         return html! {};
@@ -212,9 +220,13 @@ fn consumers(sim: &Simulation, view: &Paging) -> Html {
                     let c = specs.get(i)?;
                     let u = sim.utilisation(i);
                     let percent = format!("{}%", fixed(u * 100.0, 0));
+                    let name = match sim.consumer_node(ConsumerId(i as u32)) {
+                        Some(node) => node_link(sim, node, on_select),
+                        None => html! { <span class="name consumer">{ &c.name }</span> },
+                    };
                     Some(html! {
                         <li>
-                            <span class="name consumer">{ &c.name }</span>
+                            { name }
                             <meter min="0" max="1" value={ short(u, 4) } aria-label={ format!("{} utilisation", c.name) }>
                                 { percent.clone() }
                             </meter>

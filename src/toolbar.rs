@@ -126,7 +126,7 @@ fn PausePoint() -> Html {
     }
 }
 
-const KEYS: [(&str, &str); 13] = [
+const KEYS: [(&str, &str); 14] = [
     ("Space  or  .", "play / pause"),
     ("→  or  PageDown", "step one event forward"),
     ("←  or  PageUp", "step one event back"),
@@ -140,6 +140,10 @@ const KEYS: [(&str, &str); 13] = [
     ),
     ("0", "fit the whole drawing"),
     ("Shift + arrows", "pan the drawing"),
+    (
+        "N  /  P",
+        "select the next / previous node, column by column (the inspector shows it)",
+    ),
     ("R", "reset to the start"),
     ("F", "fullscreen"),
     ("?", "this help"),

@@ -179,7 +179,11 @@ fn many_queues() -> SimRef {
 
 #[wasm_bindgen_test]
 async fn a_long_queue_list_is_paged_and_filtered_by_name() {
-    let root = mount::<MetricsPanel>(MetricsPanelProps { sim: many_queues() }).await;
+    let props = MetricsPanelProps {
+        sim: many_queues(),
+        on_select: Callback::noop(),
+    };
+    let root = mount::<MetricsPanel>(props).await;
     let rows = || texts(&root, "tr.queue-row th");
     let shown = || texts(&root, ".queues .page-shown").concat();
     assert_eq!(rows().len(), 20);
@@ -258,10 +262,26 @@ async fn a_route_through_many_bindings_folds_those_that_did_not_match() {
 }
 
 #[wasm_bindgen_test]
-async fn the_metrics_panel_has_a_row_per_queue() {
-    let root = mount::<MetricsPanel>(MetricsPanelProps { sim: sim(5000) }).await;
+async fn the_metrics_panel_has_a_row_per_queue_whose_name_selects_it() {
+    let (on_select, selected) = recorder();
+    let sim = sim(5000);
+    let world = sim.get().unwrap().world().clone();
+    let root = mount::<MetricsPanel>(MetricsPanelProps { sim, on_select }).await;
     let rows = texts(&root, "tr.queue-row th");
     assert_eq!(rows, ["email-notifications"]);
+    click(&root, "tr.queue-row th button.link");
+    click(&root, ".utilisation-list button.link");
+    let picked = selected.borrow().clone();
+    let names: Vec<_> = (picked.iter())
+        .map(|s| match s {
+            Selection::Node(id) => world.node(*id).map(|n| n.name.clone()),
+            Selection::Message(_) => None,
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [Some("email-notifications".into()), Some("mailer-1".into())]
+    );
     assert_eq!(
         texts(&root, ".latency dt"),
         ["p50", "p95", "p99", "messages"]

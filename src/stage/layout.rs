@@ -243,6 +243,16 @@ impl Scene {
         self.shapes.get(place as usize)
     }
 
+    /// The nodes as people read the drawing: column by column from the left, each from the
+    /// top (the order the keyboard steps through them in).
+    pub fn reading_order(&self) -> Vec<NodeId> {
+        let mut shapes: Vec<&Shape> = self.shapes.iter().collect();
+        switchyard_core::order::sort_by(&mut shapes, |a, b| {
+            a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y))
+        });
+        shapes.into_iter().map(|s| s.id).collect()
+    }
+
     /// The smallest box holding every shape's centre: (min x, min y, max x, max y).
     pub fn bounds(&self) -> (f64, f64, f64, f64) {
         let mut b = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);

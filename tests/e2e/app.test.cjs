@@ -434,6 +434,29 @@ test("a definitions export of two vhosts: each name says its vhost, the explorer
   await page.close();
 });
 
+test("with the keyboard alone every node can be inspected: N and P go through them, a queue's name in the metrics selects it", async () => {
+  const page = await fresh();
+  const heading = () => page.textContent(".inspector h2");
+  assert.match(await page.textContent(".inspector"), /press N/);
+  const seen = [];
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press("n");
+    await page.waitForFunction((before) => document.querySelector(".inspector h2").textContent !== before, seen[seen.length - 1] || "Inspector");
+    seen.push(await heading());
+  }
+  assert.equal(new Set(seen).size, 4, `four nodes in turn: ${seen}`);
+  await page.keyboard.press("p");
+  await page.waitForFunction((want) => document.querySelector(".inspector h2").textContent === want, seen[2]);
+  // The metrics table's queue names are buttons too, reached with Tab like any other.
+  const queue = page.locator(".queue-table tr.queue-row button.link").first();
+  const name = await queue.textContent();
+  await queue.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((want) => document.querySelector(".inspector h2").textContent.includes(want), name);
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("a selected exchange's links are drawn in the brand colour", async () => {
   const page = await fresh();
   await page.keyboard.press("Space");
