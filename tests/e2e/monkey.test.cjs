@@ -24,7 +24,7 @@ function random(seed) {
   return { next, pick: (items) => items[Math.floor(next() * items.length)] };
 }
 
-const KEYS = ["Space", "ArrowRight", "ArrowLeft", "+", "-", "r", "f", "?", "Escape", "PageDown", "PageUp", ".", "0", "[", "]", "Tab", "Enter"];
+const KEYS = ["Space", "ArrowRight", "ArrowLeft", "+", "-", "r", "f", "?", "Escape", "PageDown", "PageUp", ".", "0", "[", "]", "n", "p", "Tab", "Enter"];
 const TEXTS = ["", "#", "*.*", "a.b.c", "order.eu.created", "{", "{\"x-match\":\"any\"}", "[1,2]", "null", "x".repeat(400), "\u0000\u202e", "1e309", "-1", "{\"CC\":[\"a\",\"b\"]}", "🙂.#"];
 
 /** One random action; returns what it did, for the failure message. */
