@@ -69,9 +69,11 @@ pub fn use_input(state: &AppContext, canvas: NodeRef, shared: Rc<RefCell<Shared>
             if std::mem::take(&mut press.borrow_mut().swallow_click) {
                 return;
             }
-            let s = shared.borrow();
+            let mut s = shared.borrow_mut();
             let at = (f64::from(e.offset_x()), f64::from(e.offset_y()));
             let picked = hit(&s.scene, &s.fit, &s.dots, at.0, at.1);
+            s.clicked = picked;
+            drop(s);
             state.dispatch(Action::Select(picked));
         })
     };

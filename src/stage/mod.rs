@@ -90,6 +90,26 @@ pub fn Stage() -> Html {
             }
         });
     }
+    {
+        // A node selected elsewhere than on the canvas (a key, a link in the inspector or the
+        // metrics) that lies off it or near its edge, zoomed in, is brought to its centre.
+        let shared = shared.clone();
+        use_effect_with(state.selection, move |selection| {
+            let mut s = shared.borrow_mut();
+            let clicked = s.clicked.take();
+            if let Some(Selection::Node(id)) = selection
+                && clicked != *selection
+            {
+                let at = s.scene.shape(*id).map(|n| s.fit.at(n.x, n.y));
+                if let Some(at) = at {
+                    let view = s.view.bring_into_view(at, s.size, 40.0);
+                    if view != s.view {
+                        s.set_view(view);
+                    }
+                }
+            }
+        });
+    }
     let h = input::use_input(&state, canvas.clone(), shared);
     let label = "The topology and the messages moving through it. Click a node or a message to \
         inspect it; drag to pan, scroll or pinch to zoom.";

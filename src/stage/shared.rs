@@ -34,6 +34,9 @@ pub struct Shared {
     pub base: Fit,
     pub size: (f64, f64),
     pub view: View,
+    /// What the last click on the canvas selected: it is in sight, so selecting it moves
+    /// nothing (a selection made elsewhere is brought into view).
+    pub clicked: Option<Selection>,
 }
 
 impl Default for Shared {
@@ -51,6 +54,7 @@ impl Default for Shared {
             base: fit,
             size: (0.0, 0.0),
             view: View::default(),
+            clicked: None,
         }
     }
 }

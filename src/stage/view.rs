@@ -86,6 +86,18 @@ impl View {
         }
     }
 
+    /// Pans a canvas point (CSS pixels, a node selected elsewhere than on the canvas) to the
+    /// centre of a `width` × `height` canvas if it lies outside it or within `margin` of an
+    /// edge; otherwise the view stays as it is.
+    pub fn bring_into_view(&self, point: (f64, f64), size: (f64, f64), margin: f64) -> View {
+        let inside =
+            |v: f64, len: f64| v >= margin.min(len / 2.0) && v <= len - margin.min(len / 2.0);
+        if inside(point.0, size.0) && inside(point.1, size.1) {
+            return *self;
+        }
+        self.pan_by(size.0 / 2.0 - point.0, size.1 / 2.0 - point.1)
+    }
+
     /// Moves the drawing by (`dx`, `dy`) CSS pixels.
     pub fn pan_by(&self, dx: f64, dy: f64) -> View {
         View {
@@ -247,6 +259,34 @@ mod tests {
             let (p, q) = (before.at(x, y), after.at(x, y));
             assert!(close((q.0 - p.0, q.1 - p.1), (15.0, -4.0)));
         }
+    }
+
+    #[test]
+    fn a_node_selected_off_the_canvas_is_brought_to_its_centre_and_one_on_it_stays() {
+        let b = base();
+        let view = View::default().zoom_about(4.0, (10.0, 10.0), &b, SIZE);
+        let fit = view.compose(&b, SIZE.0, SIZE.1);
+        for node in [(900.0, 700.0), (-50.0, 300.0), (400.0, 10.0)] {
+            let p = fit.at(node.0, node.1);
+            if (40.0..=760.0).contains(&p.0) && (40.0..=560.0).contains(&p.1) {
+                assert_eq!(
+                    view.bring_into_view(p, SIZE, 40.0),
+                    view,
+                    "{node:?} at {p:?}"
+                );
+            } else {
+                let moved = view.bring_into_view(p, SIZE, 40.0);
+                let q = moved.compose(&b, SIZE.0, SIZE.1).at(node.0, node.1);
+                assert!(close(q, (400.0, 300.0)), "{node:?} now at {q:?}");
+                assert_eq!(moved.zoom, view.zoom);
+            }
+        }
+        let on = fit.at(0.0, 0.0);
+        assert!(
+            (40.0..=760.0).contains(&on.0) && (40.0..=560.0).contains(&on.1),
+            "{on:?}"
+        );
+        assert_eq!(view.bring_into_view(on, SIZE, 40.0), view);
     }
 
     #[test]

@@ -447,6 +447,19 @@ test("with the keyboard alone every node can be inspected: N and P go through th
   assert.equal(new Set(seen).size, 4, `four nodes in turn: ${seen}`);
   await page.keyboard.press("p");
   await page.waitForFunction((want) => document.querySelector(".inspector h2").textContent === want, seen[2]);
+  // Zoomed in far, a node selected with the keyboard is brought into sight.
+  for (let i = 0; i < 5; i++) await page.keyboard.press("]");
+  const inSight = async () => page.evaluate(() => {
+    const name = document.querySelector(".inspector h2").textContent.replace(/^(exchange|queue|consumer|producer)\s*/i, "");
+    const at = window.__switchyardFrames.nodes[name.trim()];
+    const c = document.querySelector("#stage-canvas").getBoundingClientRect();
+    return at && at[0] >= 0 && at[0] <= c.width && at[1] >= 0 && at[1] <= c.height ? true : `${name} at ${at} on ${c.width}x${c.height}`;
+  });
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press("n");
+    await page.waitForTimeout(250);
+    assert.equal(await inSight(), true);
+  }
   // The metrics table's queue names are buttons too, reached with Tab like any other.
   const queue = page.locator(".queue-table tr.queue-row button.link").first();
   const name = await queue.textContent();
