@@ -108,7 +108,16 @@ fn picker(state: &AppContext) -> Html {
         }),
         _ => None,
     };
-    html! { <PresetPicker {current} {loaded} {on_pick} {on_load} /> }
+    let on_error = {
+        let state = state.clone();
+        Callback::from(move |text: String| {
+            state.dispatch(Action::Notify(Notice {
+                level: Level::Error,
+                text: text.into(),
+            }));
+        })
+    };
+    html! { <PresetPicker {current} {loaded} {on_pick} {on_load} {on_error} /> }
 }
 
 /// Scrolls the page to the stage if its top is out of sight: a scenario was just opened from

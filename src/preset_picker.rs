@@ -8,6 +8,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
+use switchyard_core::shown::Code;
+
 use crate::presets;
 
 #[derive(Properties, PartialEq)]
@@ -19,19 +21,20 @@ pub struct PresetPickerProps {
     pub on_pick: Callback<&'static str>,
     /// The text of a scenario file the user chose.
     pub on_load: Callback<String>,
+    /// Why a chosen file could not be read (too big, not text): for the banner, where every
+    /// other mistake in a file is named.
+    pub on_error: Callback<String>,
 }
 
 #[component]
 pub fn PresetPicker(props: &PresetPickerProps) -> Html {
-    let error = use_state(|| None::<String>);
     let onchange = {
-        let (on_load, error) = (props.on_load.clone(), error.clone());
+        let (on_load, on_error) = (props.on_load.clone(), props.on_error.clone());
         Callback::from(move |e: Event| {
             let Some(input) = e.target_dyn_into::<HtmlInputElement>() else {
                 return;
             };
-            error.set(None);
-            read_file(&input, on_load.clone(), error.clone());
+            read_file(&input, on_load.clone(), on_error.clone());
             // Choosing the same file again must fire `change` again.
             input.set_value("");
         })
@@ -54,7 +57,6 @@ pub fn PresetPicker(props: &PresetPickerProps) -> Html {
                 <span class="button-like">{ "Load a scenario file…" }</span>
                 <input type="file" accept=".json,application/json" class="visually-hidden" {onchange} />
             </label>
-            { error.as_ref().map(|e| html! { <p class="error" role="alert">{ e }</p> }).unwrap_or_default() }
         </section>
     }
 }
@@ -114,23 +116,35 @@ fn arrows(e: KeyboardEvent) {
     }
 }
 
+/// Why the file `name` was not read, for the banner.
+fn said(name: &str, why: &str) -> String {
+    format!("The scenario file {} could not be read: {why}", Code(name))
+}
+
 /// Reads the first chosen file as text and calls `on_load` with it when it arrives; a file
-/// that cannot be read is reported in `error`.
-fn read_file(
-    input: &HtmlInputElement,
-    on_load: Callback<String>,
-    error: UseStateHandle<Option<String>>,
-) {
+/// that is too big or cannot be read is reported to `on_error`.
+fn read_file(input: &HtmlInputElement, on_load: Callback<String>, on_error: Callback<String>) {
     let Some(file) = input.files().and_then(|f| f.get(0)) else {
         return;
     };
-    let (name, failed_name, failed_error) = (file.name(), file.name(), error.clone());
+    // Refused before it is read: a file of hundreds of megabytes would be copied whole into
+    // the page, then into the simulation's memory, only to be refused there.
+    let limit = switchyard_core::sim::scenario::MAX_FILE_BYTES as u64;
+    if file.size() > limit as f64 {
+        let size = switchyard_core::shown::bytes(file.size() as u64);
+        let limit = switchyard_core::shown::bytes(limit);
+        let why = format!("the file is {size}, more than the {limit} allowed");
+        on_error.emit(said(&file.name(), &why));
+        return;
+    }
+    let (name, on_failure) = (file.name(), on_error.clone());
     let done = Closure::<dyn FnMut(JsValue)>::once(move |text: JsValue| match text.as_string() {
         Some(text) => on_load.emit(text),
-        None => error.set(Some(format!("{name}: not a text file"))),
+        None => on_error.emit(said(&name, "it is not text")),
     });
+    let name = file.name();
     let failed = Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| {
-        failed_error.set(Some(format!("{failed_name}: could not be read")));
+        on_failure.emit(said(&name, "the browser could not read it"));
     });
     let _ = file.text().then2(&done, &failed);
     // The promise calls one of them once, after this returns: they must outlive this frame.

@@ -304,6 +304,7 @@ async fn the_picker_lists_every_preset_and_picks_one() {
         loaded: None,
         on_pick,
         on_load,
+        on_error: Callback::noop(),
     };
     let root = mount::<PresetPicker>(props).await;
     let names = texts(&root, "button.preset .preset-name");
@@ -329,6 +330,7 @@ async fn a_loaded_file_is_shown_by_its_name_above_the_load_button() {
         loaded: Some(("My own orders".into(), "Orders, my way.".into())),
         on_pick,
         on_load,
+        on_error: Callback::noop(),
     };
     let root = mount::<PresetPicker>(props).await;
     let card = texts(&root, ".loaded-file");

@@ -341,6 +341,15 @@ test("a scenario file with a mistake is named in the banner and the running one 
   assert.match(await page.textContent("#banner"), /actors\.consumers\[1\]\.prefetch/);
   assert.equal(await page.locator(".preset.current").count(), 1, "the preset still runs");
   await screenshot(page, "banner-bad-file");
+  // A file too big is refused before it is read, with its size, in the same banner.
+  await page.setInputFiles(".load-file input[type=file]", {
+    name: "huge.json",
+    mimeType: "application/json",
+    buffer: Buffer.alloc(17 << 20, 32),
+  });
+  await page.waitForFunction(() => /huge\.json/.test(document.querySelector("#banner")?.textContent || ""));
+  assert.match(await page.textContent("#banner"), /the file is 17 MiB, more than the 16 MiB allowed/);
+  assert.equal(await page.locator(".preset.current").count(), 1, "the preset still runs");
   scenario.actors.consumers[1].prefetch = 5;
   scenario.name = "My own orders";
   await page.setInputFiles(".load-file input[type=file]", {

@@ -118,10 +118,14 @@ pub fn member(path: &str, key: &str) -> String {
 /// Parses JSON text; a syntax error names its line and column.
 pub fn parse_json(text: &str) -> Result<Json, FieldError> {
     serde_json::from_str(text).map_err(|e| {
+        // serde_json's text ends with the place too ("… at line 6 column 15"): said once.
+        let text = e.to_string();
+        let place = format!(" at line {} column {}", e.line(), e.column());
+        let what = text.strip_suffix(&place).unwrap_or(&text);
         error(
             "",
             format!(
-                "not valid JSON (line {}, column {}): {e}",
+                "not valid JSON (line {}, column {}): {what}",
                 e.line(),
                 e.column()
             ),

@@ -79,9 +79,29 @@ pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A size as people read it: bytes below a mebibyte ("1 byte", "4096 bytes"), then MiB with at
+/// most one decimal ("16 MiB", "28.6 MiB"), as the management UI writes memory.
+pub fn bytes(n: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    if n < MIB {
+        count(n, "byte", "bytes")
+    } else {
+        format!("{} MiB", crate::decimal::short(n as f64 / MIB as f64, 1))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_size_reads_in_bytes_then_mebibytes() {
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(5000), "5000 bytes");
+        assert_eq!(bytes(16 << 20), "16 MiB");
+        assert_eq!(bytes(30_000_060), "28.6 MiB");
+        assert_eq!(bytes(17_825_792), "17 MiB");
+    }
 
     #[test]
     fn plain_text_is_borrowed_and_unchanged() {

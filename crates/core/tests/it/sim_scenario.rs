@@ -46,7 +46,7 @@ fn counts_have_limits() {
     check(
         PRODUCER,
         &many,
-        "actors.producers: the bodies add up to 17825792 bytes, more than the 16777216 allowed",
+        "actors.producers: the bodies add up to 17 MiB, more than the 16 MiB allowed",
     );
     let two = format!("{CONSUMER},{CONSUMER}");
     check(
@@ -172,7 +172,7 @@ fn errors_name_the_field() {
     check(
         "{\"switchyard\"",
         "[{\"switchyard\"",
-        "not valid JSON (line 6, column 15): EOF while parsing a list at line 6 column 15",
+        "not valid JSON (line 6, column 15): EOF while parsing a list",
     );
 }
 

@@ -150,8 +150,9 @@ impl Scenario {
             return Err(error(
                 "",
                 format!(
-                    "{} bytes is more than the {MAX_FILE_BYTES} allowed",
-                    text.len()
+                    "the file is {}, more than the {} allowed",
+                    crate::shown::bytes(text.len() as u64),
+                    crate::shown::bytes(MAX_FILE_BYTES as u64)
                 ),
             ));
         }
@@ -292,7 +293,8 @@ fn actors(root: &Map<String, Json>) -> Result<Actors, FieldError> {
     let bodies: u64 = producers.iter().map(|p| p.body_bytes).sum();
     if bodies > actors::MAX_TOTAL_BODY_BYTES {
         let limit = actors::MAX_TOTAL_BODY_BYTES;
-        let what = format!("the bodies add up to {bodies} bytes, more than the {limit} allowed");
+        let (bodies, limit) = (crate::shown::bytes(bodies), crate::shown::bytes(limit));
+        let what = format!("the bodies add up to {bodies}, more than the {limit} allowed");
         return Err(error("actors.producers", what));
     }
     let mut consumers: Vec<ConsumerSpec> = Vec::new();
