@@ -1,7 +1,8 @@
 //! The preset picker: every shipped scenario with its name and one-paragraph description, the
 //! current one marked, each a button (Tab to reach, Enter or Space to pick, arrow keys to move
 //! between them); and a "Load a scenario file…" input that reads the user's JSON and hands the
-//! text on. Parsing it and showing its errors is the stage's job.
+//! text on, or why it could not be read (too big, not text). Parsing it is the app's job; every
+//! error shows in the banner.
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
