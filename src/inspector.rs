@@ -44,8 +44,8 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             <>
                 <h2>{ "Inspector" }</h2>
                 <p class="muted">
-                    { "Click a message, an exchange, a queue or a consumer to see it here, or press N \
-                       to go through them one by one." }
+                    { "Click a message, an exchange, a queue or a consumer to see it here." }
+                    <span class="keys-hint">{ " Or press N to go through them one by one." }</span>
                 </p>
             </>
         },
