@@ -10,6 +10,7 @@
 //! - [`keyboard`]: the keydown listener (keys and presenter remotes).
 //! - [`session`]: opening scenarios; restoring and saving the session.
 //! - [`storage`]: the session in local storage, read strictly.
+//! - [`link`]: share links: the session after the address's `#`, read strictly.
 //! - [`banner`]: errors and notices in words.
 //! - [`explorer`]: try a routing key against a topology and read the core's explanation.
 //! - [`inspector`]: the clicked message (properties, headers, lifecycle, route) or node
@@ -35,6 +36,7 @@ pub mod failures;
 pub mod flow_view;
 pub mod inspector;
 pub mod keyboard;
+pub mod link;
 pub mod metrics_panel;
 pub mod narration;
 pub mod paging;

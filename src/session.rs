@@ -1,19 +1,23 @@
 //! Opening a scenario: a shipped preset or a file the user loaded, parsed by the core (errors
 //! name the path), built into a [`Player`], optionally moved to a saved moment; the restore of
-//! the saved session at start-up (a corrupt one is discarded with a notice); and saving the
-//! session as the run moves. Side effects run from hooks and callbacks, never from `reduce`.
+//! a share link or the saved session at start-up (a corrupt one is discarded with a notice, a
+//! bad link named in the banner); copying a share link; and saving the session as the run
+//! moves. Side effects run from hooks and callbacks, never from `reduce`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use switchyard_core::shown::Code;
 use switchyard_core::sim::flow::Style;
 use switchyard_core::sim::{Options, Scenario, Simulation};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
-use crate::presets;
 use crate::stage::player::Player;
 use crate::state::{Action, AppContext, Level, Notice, PlayerRef, Source};
 use crate::storage::{self, Saved, Session};
+use crate::{link, presets};
 
 /// A saved moment further than this is not replayed at start-up (it would hold the page).
 const MAX_RESTORE_US: u64 = 3_600_000_000;
@@ -92,18 +96,14 @@ pub fn open_styled(
     true
 }
 
-/// At start-up: the saved session, else the first preset.
+/// At start-up: the share link in the address, else the saved session, else the first preset.
 pub fn restore(state: &AppContext) {
+    if open_link(state) {
+        return;
+    }
     match storage::load() {
         Some(Ok(session)) => {
-            let source = match &session.scenario {
-                Saved::Preset(id) => presets::find(id).map(|p| Source::Preset(p.id)),
-                Saved::File(text) => Some(Source::File(text.as_str().into())),
-            };
-            state.dispatch(Action::SetSpeed(session.speed));
-            if let Some(source) = source
-                && open_styled(state, source, session.at_us, session.playing, session.style)
-            {
+            if apply(state, &session) {
                 return;
             }
             discard(state, "its scenario no longer opens");
@@ -114,6 +114,122 @@ pub fn restore(state: &AppContext) {
     if let Some(first) = presets::first() {
         open(state, Source::Preset(first.id), 0, true);
     }
+}
+
+/// Opens a saved or linked session: `false` if its scenario does not open (the banner says
+/// why when it was read and failed to build).
+fn apply(state: &AppContext, session: &Session) -> bool {
+    let source = match &session.scenario {
+        Saved::Preset(id) => presets::find(id).map(|p| Source::Preset(p.id)),
+        Saved::File(text) => Some(Source::File(text.as_str().into())),
+    };
+    let Some(source) = source else {
+        return false;
+    };
+    state.dispatch(Action::SetSpeed(session.speed));
+    open_styled(state, source, session.at_us, session.playing, session.style)
+}
+
+/// Opens the share link in the address (after `#`), if there is one, and takes it out of the
+/// address, so that a reload comes back to where the user went from there. A link that cannot
+/// be read is named in the banner and what was open stays: `true` if the link opened.
+pub fn open_link(state: &AppContext) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let location = window.location();
+    let fragment = location.hash().unwrap_or_default();
+    let Some(fragment) = fragment.strip_prefix('#').filter(|f| !f.is_empty()) else {
+        return false;
+    };
+    let address = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&address));
+    }
+    let why = match link::parse(fragment) {
+        Ok(session) => {
+            if apply(state, &session) {
+                return true;
+            }
+            match &session.scenario {
+                Saved::Preset(id) => format!("there is no preset {}", Code(id)),
+                // The banner already says what is wrong with the file.
+                Saved::File(_) => return false,
+            }
+        }
+        Err(why) => why,
+    };
+    state.dispatch(Action::Notify(Notice {
+        level: Level::Error,
+        text: format!("This link could not be opened: {why}.").into(),
+    }));
+    false
+}
+
+/// Copies a link to the current state (scenario, moment, speed, style) to the clipboard and
+/// says so; where the browser has no clipboard for the page, the banner shows the link to copy.
+pub fn share(state: &AppContext) {
+    let (Some(session), Some(window)) = (session_of(state), web_sys::window()) else {
+        let text = if state.source.is_some() {
+            "This scenario file is too big to be kept, or shared as a link: share the file itself."
+        } else {
+            "Nothing is open to share."
+        };
+        state.dispatch(Action::Notify(Notice {
+            level: Level::Error,
+            text: text.into(),
+        }));
+        return;
+    };
+    let fragment = link::fragment(&session);
+    if fragment.len() > link::MAX_LINK_CHARS {
+        let text = format!(
+            "A link to this scenario file would be {}, longer than the {} a link may be: share the file itself.",
+            switchyard_core::shown::count(fragment.len() as u64, "character", "characters"),
+            link::MAX_LINK_CHARS
+        );
+        state.dispatch(Action::Notify(Notice {
+            level: Level::Error,
+            text: text.into(),
+        }));
+        return;
+    }
+    let href = window.location().href().unwrap_or_default();
+    let base = href.split('#').next().unwrap_or_default();
+    let address = format!("{base}#{fragment}");
+    let moment = crate::toolbar::clock(session.at_us);
+    let copied = format!("Link copied: it opens this scenario at {moment}.");
+    let by_hand = format!("Copy this link; it opens this scenario at {moment}: {address}");
+    // `navigator.clipboard` is missing outside secure pages (plain http but for localhost).
+    let navigator = window.navigator();
+    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .is_ok_and(|c| !c.is_undefined() && !c.is_null());
+    if !has_clipboard {
+        notify_info(state, by_hand);
+        return;
+    }
+    let (ok, failed) = (state.clone(), state.clone());
+    let done = Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| notify_info(&ok, copied));
+    let refused =
+        Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| notify_info(&failed, by_hand));
+    let _ = navigator
+        .clipboard()
+        .write_text(&address)
+        .then2(&done, &refused);
+    // The promise calls one of them once, after this returns: they must outlive this frame.
+    done.forget();
+    refused.forget();
+}
+
+fn notify_info(state: &AppContext, text: String) {
+    state.dispatch(Action::Notify(Notice {
+        level: Level::Info,
+        text: text.into(),
+    }));
 }
 
 fn discard(state: &AppContext, why: &str) {
@@ -157,6 +273,31 @@ pub fn use_session(state: &AppContext) {
         let state = state.clone();
         use_effect_with((), move |_| restore(&state));
     }
+    // A link pasted into the address of the open page changes only what follows `#`: the page
+    // does not load again, so the change is listened for.
+    let latest: Rc<RefCell<AppContext>> = use_mut_ref(|| state.clone());
+    *latest.borrow_mut() = state.clone();
+    use_effect_with((), move |_| {
+        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            let state = latest.borrow().clone();
+            if open_link(&state) {
+                state.dispatch(Action::Dismiss);
+            }
+        });
+        let window = web_sys::window();
+        if let Some(w) = &window {
+            let _ =
+                w.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+        }
+        move || {
+            if let Some(w) = window {
+                let _ = w.remove_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+        }
+    });
     let session = session_of(state);
     use_effect_with(session, |session| {
         if let Some(s) = session {

@@ -1,5 +1,5 @@
 //! The controls over the stage: play / pause, step back and forward, speed, the timeline to
-//! drag, reset, zoom in / out / fit, fullscreen, help, restart the broker, and the pause point of the selected node; and the `?` help
+//! drag, reset, zoom in / out / fit, fullscreen, help, a share link, restart the broker, and the pause point of the selected node; and the `?` help
 //! overlay listing the keys. Buttons send [`Command`]s; this module draws and forwards only.
 
 use switchyard_core::shown::count;
@@ -18,6 +18,7 @@ const ZOOM_IN: &str = "M10 3a7 7 0 015.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1110
 const ZOOM_OUT: &str = "M10 3a7 7 0 015.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1110 3zm0 2a5 5 0 100 10 5 5 0 000-10zM7 9h6v2H7z";
 const ZOOM_FIT: &str =
     "M4 4h5v2H6v3H4zM15 4h5v5h-2V6h-3zM4 15h2v3h3v2H4zM18 15h2v5h-5v-2h3zM9 9h6v6H9z";
+const LINK: &str = "M10 7H7a5 5 0 000 10h3v-2H7a3 3 0 010-6h3zM14 7h3a5 5 0 010 10h-3v-2h3a3 3 0 000-6h-3zM8 11h8v2H8z";
 const FULLSCREEN: &str = "M4 4h6v2H6v4H4zM14 4h6v6h-2V6h-4zM4 14h2v4h4v2H4zM18 14h2v6h-6v-2h4z";
 
 /// A toolbar icon (SVG, so it needs no font).
@@ -61,6 +62,10 @@ pub fn Toolbar() -> Html {
             }
         })
     };
+    let on_share = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| crate::session::share(&state))
+    };
     html! {
         <div class="toolbar" role="toolbar" aria-label="Simulation controls">
             <button id="play" class="primary" title={format!("{play_label} (Space)")} aria-label={play_label}
@@ -92,6 +97,8 @@ pub fn Toolbar() -> Html {
             </span>
             <button id="fullscreen" title="Fullscreen (F)" onclick={callback(&state, Command::Fullscreen)}>{ icon(FULLSCREEN) }</button>
             <button id="help" title="Keys (?)" onclick={callback(&state, Command::Help)}>{ "?" }</button>
+            <button id="share" title="Copy a link to this scenario at this moment" aria-label="Copy a link to this moment"
+                onclick={on_share}>{ icon(LINK) }</button>
             <crate::failures::RestartBroker />
             <PausePoint />
             <crate::flow_view::StyleToggle />

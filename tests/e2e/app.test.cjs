@@ -194,6 +194,61 @@ test("a reload restores the scenario and the moment", async () => {
   await page.close();
 });
 
+test("a share link opens the same scenario at the same moment; a bad link is named and what was open stays", async () => {
+  const page = await fresh();
+  await env.browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: env.server.url });
+  await page.click('button.preset[data-preset="tutorial-4-routing"]');
+  await page.waitForSelector('.preset.current[data-preset="tutorial-4-routing"]');
+  await page.waitForTimeout(800);
+  if (await playing(page)) await page.keyboard.press("Space");
+  for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowRight");
+  await page.waitForTimeout(300);
+  const at = await clock(page);
+  await page.click("#share");
+  await page.waitForFunction(() => /Link copied/.test(document.querySelector("#banner")?.textContent || ""));
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(link, /#preset=tutorial-4-routing&at_us=\d+&speed=\d+&playing=0$/);
+  // Someone else opens it: a browser with nothing saved.
+  const other = await env.browser.context.newPage();
+  await other.goto(`${env.server.url}__blank`);
+  await other.evaluate(() => localStorage.clear());
+  await other.goto(link);
+  await other.waitForSelector('.preset.current[data-preset="tutorial-4-routing"]');
+  await other.waitForFunction((t) => document.querySelector("#clock").textContent === t, at);
+  assert.equal(await playing(other), false, "paused, as it was shared");
+  assert.equal(new URL(other.url()).hash, "", "the link is taken out of the address, so a reload keeps what follows");
+  // A link pasted into the open page (only the part after # changes).
+  await other.evaluate(() => { location.hash = "preset=saga&at_us=2000000&playing=0"; });
+  await other.waitForSelector('.preset.current[data-preset="saga"]');
+  await other.waitForFunction(() => document.querySelector("#clock").textContent === "2.000 s");
+  // A bad link: named in the banner; the session the browser had (the saga) opens.
+  await other.goto(`${env.server.url}#preset=saga&speed=99`);
+  await other.waitForSelector("#banner.error");
+  assert.match(await other.textContent("#banner"), /This link could not be opened: `speed`: expected a whole number from 0 to 10/);
+  await other.waitForSelector('.preset.current[data-preset="saga"]');
+  await other.goto(`${env.server.url}#preset=no-such-preset`);
+  await other.waitForSelector("#banner.error");
+  assert.match(await other.textContent("#banner"), /there is no preset `no-such-preset`/);
+  await other.waitForSelector('.preset.current[data-preset="saga"]');
+  await screenshot(other, "bad-link");
+  // A loaded file travels whole in its link.
+  const scenario = JSON.parse(require("node:fs").readFileSync(path.join(__dirname, "..", "..", "scenarios", "orders-topic.json"), "utf8"));
+  scenario.name = "Orders & more: 100% mine";
+  await page.setInputFiles(".load-file input[type=file]", { name: "mine.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(scenario)) });
+  await page.waitForFunction(() => /100% mine/.test(document.querySelector(".loaded-file")?.textContent || ""));
+  await page.click("#share");
+  await page.waitForFunction(() => /Link copied/.test(document.querySelector("#banner")?.textContent || ""));
+  const fileLink = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(fileLink, /#file=%7B/);
+  await other.goto(`${env.server.url}__blank`);
+  await other.evaluate(() => localStorage.clear());
+  await other.goto(fileLink);
+  await other.waitForFunction(() => /Orders & more: 100% mine/.test(document.querySelector(".loaded-file")?.textContent || ""));
+  assert.deepEqual(env.browser.errors, []);
+  await other.close();
+  await page.close();
+});
+
 /** The canvas's colour (#rrggbb) under each of the last frame's published dots. */
 const dotColours = (page) =>
   page.evaluate(() => {
