@@ -2,8 +2,8 @@
 //! RabbitMQ's tutorials draw them (producer circle P, exchange hexagon X with its type, queue
 //! as a row of boxes filling up, consumer circle C), the pause-point and selection marks, and
 //! the messages in flight (as dots, by `dots::Dots`; with reduced motion, rings by `marks`).
-//! Through the composed transform: what lies off the canvas is skipped, and nodes too small to
-//! name are drawn without text. It reads a [`Frame`]; it never touches the simulation or Yew.
+//! Through the composed transform: what lies wholly off the canvas is skipped (see
+//! `stage::cull`), and nodes too small to name are drawn without text. It reads a [`Frame`]; it never touches the simulation or Yew.
 
 use rustc_hash::FxHashMap as HashMap;
 use std::f64::consts::PI;
@@ -13,8 +13,9 @@ use switchyard_core::sim::{NodeId, NodeKind, SimTime, TraceEvent};
 use web_sys::CanvasRenderingContext2d as Ctx;
 
 use crate::sim_ref::Selection;
+use crate::stage::cull::{self, meets};
 use crate::stage::dots::Dots;
-use crate::stage::geometry::{Dot, ends, half_size, on_screen, trim};
+use crate::stage::geometry::{Dot, ends, half_size, trim};
 use crate::stage::labels::{self, Rect, Want};
 use crate::stage::layout::{Fit, Link, LinkKind, NOT_DECLARED, Scene, Shape};
 use crate::stage::marks;
@@ -46,16 +47,18 @@ pub struct Frame<'a> {
 }
 
 /// The topology under the dots: links, nodes, depths and marks (then [`paint_moving`] and
-/// [`paint_labels`]).
+/// [`paint_labels`]). Only what reaches the canvas is painted (see [`cull`]).
 pub fn paint_scene(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, height: f64) {
     ctx.clear_rect(0.0, 0.0, width, height);
     let r = frame.fit.radius();
     links(ctx, palette, frame);
-    // Room for a node's outline and the lines of text under it (a long name is wide).
-    let pad = r * 1.6 + 160.0;
     for shape in &frame.scene.shapes {
-        let at = frame.fit.at(shape.x, shape.y);
-        if on_screen(at, at, pad, frame.area) {
+        let text = text_of(frame.named, shape.id);
+        let paused = frame.pause_points.contains(&shape.id);
+        if meets(
+            &cull::node_box(shape, &frame.fit, r, text, paused),
+            frame.area,
+        ) {
             node(ctx, palette, frame, shape, r);
         }
     }
@@ -138,18 +141,24 @@ fn link_batch<'a>(
     dashed: bool,
 ) {
     let mut heads = Vec::new();
+    let mut drawn = false;
     ctx.begin_path();
     for link in links {
         let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
             continue;
         };
-        if on_screen(a, b, 0.0, frame.area) {
-            ctx.move_to(a.0, a.1);
-            ctx.line_to(b.0, b.1);
-            heads.push((a, b, reach(frame, link.to) + 2.0));
+        if !meets(&cull::around(a, b, cull::LINK_PAD), frame.area) {
+            continue;
+        }
+        ctx.move_to(a.0, a.1);
+        ctx.line_to(b.0, b.1);
+        drawn = true;
+        let head = arrow_tip(a, b, reach(frame, link.to) + 2.0);
+        if let Some(head) = head.filter(|(tip, _)| meets(&cull::head_box(*tip), frame.area)) {
+            heads.push(head);
         }
     }
-    if heads.is_empty() {
+    if !drawn {
         return;
     }
     let dash = js_sys::Array::new();
@@ -162,8 +171,8 @@ fn link_batch<'a>(
     ctx.set_stroke_style_str(colour);
     ctx.stroke();
     ctx.begin_path();
-    for (a, b, back) in heads {
-        arrow_head(ctx, a, b, back);
+    for (tip, along) in heads {
+        arrow_head(ctx, tip, along);
     }
     ctx.set_fill_style_str(colour);
     ctx.fill();
@@ -227,7 +236,12 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
             continue;
         };
         let (a, b) = trim(a, b, reach(frame, first.from), reach(frame, first.to));
-        if !on_screen(a, b, 0.0, frame.area) {
+        // Where the box could go, however wide its text (measured only if on the canvas).
+        let most = (pair.iter().map(|l| cull::text_width(&l.label, 12.0))).sum::<f64>()
+            + cull::text_width(SEPARATOR, 12.0) * pair.len().saturating_sub(1) as f64;
+        let (dx, dy) = labels::reach(most + 8.0, 16.0);
+        let (x, y, w, h) = cull::around(a, b, 0.0);
+        if !meets(&(x - dx, y - dy, w + 2.0 * dx, h + 2.0 * dy), frame.area) {
             continue;
         }
         let parts: Vec<(&Link, f64)> = pair.iter().map(|l| (*l, width(&l.label))).collect();
@@ -247,7 +261,7 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
     }
     let mut obstacles = labels::obstacles(frame.scene, &frame.fit);
     // Only what is on screen can be in a key's way (a zoomed-in huge drawing has thousands).
-    obstacles.retain(|o| on_screen((o.0, o.1), (o.0 + o.2, o.1 + o.3), 0.0, frame.area));
+    obstacles.retain(|o| meets(o, frame.area));
     let at = labels::place(&wants, &obstacles);
     let rects: Vec<Rect> = (wants.iter().zip(&at))
         .map(|(want, (mx, my))| (mx - want.w / 2.0, my - want.h / 2.0, want.w, want.h))
@@ -285,14 +299,19 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
 /// Between the keys of one box.
 const SEPARATOR: &str = ", ";
 
-/// Adds the arrow head of a line from `a` to `b`, its tip `back` short of `b`, to the path.
-fn arrow_head(ctx: &Ctx, a: (f64, f64), b: (f64, f64), back: f64) {
+/// The tip of the arrow head of a line from `a` to `b`, `back` short of `b`, and the line's
+/// direction; none on a line too short for one.
+fn arrow_tip(a: (f64, f64), b: (f64, f64), back: f64) -> Option<((f64, f64), (f64, f64))> {
     let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
     if len < back * 2.0 {
-        return;
+        return None;
     }
     let (ux, uy) = ((b.0 - a.0) / len, (b.1 - a.1) / len);
-    let tip = (b.0 - ux * back, b.1 - uy * back);
+    Some(((b.0 - ux * back, b.1 - uy * back), (ux, uy)))
+}
+
+/// Adds an arrow head at `tip` pointing along the unit vector (`ux`, `uy`) to the path.
+fn arrow_head(ctx: &Ctx, tip: (f64, f64), (ux, uy): (f64, f64)) {
     ctx.move_to(tip.0, tip.1);
     ctx.line_to(tip.0 - ux * 8.0 - uy * 4.5, tip.1 - uy * 8.0 + ux * 4.5);
     ctx.line_to(tip.0 - ux * 8.0 + uy * 4.5, tip.1 - uy * 8.0 - ux * 4.5);
@@ -502,10 +521,12 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
         else {
             continue;
         };
-        let (x, y) = frame.fit.at(s.x, s.y);
-        if !on_screen((x, y), (x, y), r * 2.0 + 80.0, frame.area) {
+        let full = text_of(frame.named, *id) == Some(Text::Full);
+        let count = cull::digits(*ready) + cull::digits(*unacked);
+        if !meets(&cull::depth_box(s, &frame.fit, r, full, count), frame.area) {
             continue;
         }
+        let (x, y) = frame.fit.at(s.x, s.y);
         let (x0, y0, w, h) = queue_rect(x, y, r);
         let cell = w / CELLS as f64;
         if *ready > 0 {
@@ -521,7 +542,7 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
                 frame.selection == Some(Selection::Node(*id)),
             );
         }
-        if text_of(frame.named, *id) != Some(Text::Full) {
+        if !full {
             continue;
         }
         ctx.set_fill_style_str(&p.text);
