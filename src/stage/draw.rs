@@ -356,7 +356,8 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         }
         NodeKind::Exchange => hexagon(ctx, x, y, r),
         NodeKind::Queue => {
-            label_y = queue_box(ctx, palette, x, y, r, selected);
+            // A dashed outline shows its gaps at any size.
+            label_y = queue_box(ctx, palette, (x, y, r), selected, s.status.is_none());
         }
     }
     if s.kind != NodeKind::Queue {
@@ -476,13 +477,38 @@ fn hexagon(ctx: &Ctx, x: f64, y: f64, r: f64) {
 /// Boxes a queue draws: the stack shows depth up to this, the number says the rest.
 const CELLS: u64 = 6;
 
+/// Where a queue's cells are at most this wide (pixels), the strokes between them (2 px) cover
+/// them: the queue is one block of its outline's colour, and its depth shows nothing more.
+const CELL_COVERED: f64 = 2.0;
+
 /// A queue's box: a row of cells (filled by [`paint_depths`]); gives where its label goes.
-fn queue_box(ctx: &Ctx, p: &Palette, x: f64, y: f64, r: f64, selected: bool) -> f64 {
+/// Where its cells are covered by their strokes ([`CELL_COVERED`]) and it is `solid` (its
+/// outline not dashed), one block of the strokes' colour: a big export zoomed out has
+/// thousands of queues a few pixels wide, and one rectangle each paints much faster.
+fn queue_box(
+    ctx: &Ctx,
+    p: &Palette,
+    (x, y, r): (f64, f64, f64),
+    selected: bool,
+    solid: bool,
+) -> f64 {
     let (x0, y0, w, h) = queue_rect(x, y, r);
+    if solid && covered(w) {
+        // What the strokes of `queue_lines` cover: the box and half their width around it.
+        let half = if selected { 2.0 } else { 1.0 };
+        ctx.set_fill_style_str(if selected { &p.brand } else { &p.text });
+        ctx.fill_rect(x0 - half, y0 - half, w + 2.0 * half, h + 2.0 * half);
+        return y0 + h + 6.0;
+    }
     ctx.set_fill_style_str(&p.panel);
     ctx.fill_rect(x0, y0, w, h);
     queue_lines(ctx, p, x, y, r, selected);
     y0 + h + 6.0
+}
+
+/// Whether the cells of a queue's box `w` pixels wide are covered by their strokes.
+fn covered(w: f64) -> bool {
+    w / CELLS as f64 <= CELL_COVERED
 }
 
 /// A queue's box at (`x`, `y`): left, top, width, height.
@@ -529,7 +555,9 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
         let (x, y) = frame.fit.at(s.x, s.y);
         let (x0, y0, w, h) = queue_rect(x, y, r);
         let cell = w / CELLS as f64;
-        if *ready > 0 {
+        // Cells this narrow are covered by the strokes between them (see `queue_box`).
+        let stack = !covered(w) || s.status.is_some();
+        if *ready > 0 && stack {
             ctx.set_fill_style_str(&p.queue);
             let n = (*ready).min(CELLS) as f64;
             ctx.fill_rect(x0 + w - cell * n, y0, cell * n, h);
@@ -564,6 +592,25 @@ mod tests {
         for (k, corner) in HEX_CORNERS.iter().enumerate() {
             let a = PI / 3.0 * k as f64;
             assert_eq!(*corner, (a.cos(), a.sin()), "corner {k}");
+        }
+    }
+
+    #[test]
+    fn a_queue_drawn_as_one_block_is_what_its_strokes_cover() {
+        // The strokes (2 px wide) of the outline and between the cells, left to right: where
+        // the box counts as covered, each meets the next, so one block paints the same.
+        for (w, want) in [
+            (6.0, true),
+            (11.9, true),
+            (12.0, true),
+            (12.1, false),
+            (40.0, false),
+        ] {
+            assert_eq!(covered(w), want, "{w} px");
+            let cell = w / CELLS as f64;
+            let gapless =
+                (0..CELLS).all(|i| (i as f64 * cell + 1.0) >= ((i + 1) as f64 * cell - 1.0));
+            assert_eq!(gapless, want, "{w} px");
         }
     }
 }
