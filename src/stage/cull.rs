@@ -59,7 +59,7 @@ pub fn node_box(s: &Shape, fit: &Fit, r: f64, text: Option<Text>, paused: bool) 
     } else {
         shape
     };
-    let one_line = |status| text_width(&names::one_line(s, status), 13.0);
+    let one_line = |status| one_line_bytes(s, status) as f64 * 13.0;
     let top = text_top(s, y, r);
     match text {
         None => whole,
@@ -81,6 +81,13 @@ pub fn node_box(s: &Shape, fit: &Fit, r: f64, text: Option<Text>, paused: bool) 
             )
         }
     }
+}
+
+/// How long [`names::one_line`] is in bytes, without writing it (names are chosen among every
+/// node at each view).
+fn one_line_bytes(s: &Shape, status: bool) -> usize {
+    let status = s.status.filter(|_| status);
+    s.name.len() + status.map_or(0, |st| " · ".len() + st.len())
 }
 
 /// Everything a node's text could ever cover, however [`names::named`] writes it: whether the
@@ -254,6 +261,19 @@ mod tests {
             [0, 9, 10, 99, 100, u64::MAX].map(digits),
             [1, 1, 2, 2, 3, 20]
         );
+    }
+
+    #[test]
+    fn one_line_is_measured_as_written() {
+        let mut s = shape(NodeKind::Queue, "jobs", 0.0, 0.0);
+        assert_eq!(one_line_bytes(&s, true), names::one_line(&s, true).len());
+        s.status = Some("not declared");
+        for status in [false, true] {
+            assert_eq!(
+                one_line_bytes(&s, status),
+                names::one_line(&s, status).len()
+            );
+        }
     }
 
     #[test]

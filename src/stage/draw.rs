@@ -54,11 +54,14 @@ pub fn paint_scene(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, 
     links(ctx, palette, frame);
     for shape in &frame.scene.shapes {
         let text = text_of(frame.named, shape.id);
-        let paused = frame.pause_points.contains(&shape.id);
-        if meets(
-            &cull::node_box(shape, &frame.fit, r, text, paused),
-            frame.area,
-        ) {
+        let on = |paused| {
+            meets(
+                &cull::node_box(shape, &frame.fit, r, text, paused),
+                frame.area,
+            )
+        };
+        // The pause points are looked through only where the badge alone would reach in.
+        if on(false) || (on(true) && frame.pause_points.contains(&shape.id)) {
             node(ctx, palette, frame, shape, r);
         }
     }
