@@ -2,8 +2,8 @@
 //! RabbitMQ's tutorials draw them (producer circle P, exchange hexagon X with its type, queue
 //! as a row of boxes filling up, consumer circle C), the pause-point and selection marks, and
 //! the messages in flight (as dots, by `dots::Dots`; with reduced motion, rings by `marks`).
-//! Through the composed transform: what lies off the canvas is skipped, and nodes too small to
-//! name are drawn without text. It reads a [`Frame`]; it never touches the simulation or Yew.
+//! Through the composed transform: what lies wholly off the canvas is skipped (see
+//! `stage::cull`), and nodes too small to name are drawn without text. It reads a [`Frame`]; it never touches the simulation or Yew.
 
 use rustc_hash::FxHashMap as HashMap;
 use std::f64::consts::PI;
@@ -13,8 +13,9 @@ use switchyard_core::sim::{NodeId, NodeKind, SimTime, TraceEvent};
 use web_sys::CanvasRenderingContext2d as Ctx;
 
 use crate::sim_ref::Selection;
+use crate::stage::cull::{self, meets};
 use crate::stage::dots::Dots;
-use crate::stage::geometry::{Dot, ends, half_size, on_screen, trim};
+use crate::stage::geometry::{Dot, ends, half_size, trim};
 use crate::stage::labels::{self, Rect, Want};
 use crate::stage::layout::{Fit, Link, LinkKind, NOT_DECLARED, Scene, Shape};
 use crate::stage::marks;
@@ -46,16 +47,21 @@ pub struct Frame<'a> {
 }
 
 /// The topology under the dots: links, nodes, depths and marks (then [`paint_moving`] and
-/// [`paint_labels`]).
+/// [`paint_labels`]). Only what reaches the canvas is painted (see [`cull`]).
 pub fn paint_scene(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, height: f64) {
     ctx.clear_rect(0.0, 0.0, width, height);
     let r = frame.fit.radius();
     links(ctx, palette, frame);
-    // Room for a node's outline and the lines of text under it (a long name is wide).
-    let pad = r * 1.6 + 160.0;
     for shape in &frame.scene.shapes {
-        let at = frame.fit.at(shape.x, shape.y);
-        if on_screen(at, at, pad, frame.area) {
+        let text = text_of(frame.named, shape.id);
+        let on = |paused| {
+            meets(
+                &cull::node_box(shape, &frame.fit, r, text, paused),
+                frame.area,
+            )
+        };
+        // The pause points are looked through only where the badge alone would reach in.
+        if on(false) || (on(true) && frame.pause_points.contains(&shape.id)) {
             node(ctx, palette, frame, shape, r);
         }
     }
@@ -138,18 +144,24 @@ fn link_batch<'a>(
     dashed: bool,
 ) {
     let mut heads = Vec::new();
+    let mut drawn = false;
     ctx.begin_path();
     for link in links {
         let Some((a, b)) = ends(frame.scene, &frame.fit, link.from, link.to) else {
             continue;
         };
-        if on_screen(a, b, 0.0, frame.area) {
-            ctx.move_to(a.0, a.1);
-            ctx.line_to(b.0, b.1);
-            heads.push((a, b, reach(frame, link.to) + 2.0));
+        if !meets(&cull::around(a, b, cull::LINK_PAD), frame.area) {
+            continue;
+        }
+        ctx.move_to(a.0, a.1);
+        ctx.line_to(b.0, b.1);
+        drawn = true;
+        let head = arrow_tip(a, b, reach(frame, link.to) + 2.0);
+        if let Some(head) = head.filter(|(tip, _)| meets(&cull::head_box(*tip), frame.area)) {
+            heads.push(head);
         }
     }
-    if heads.is_empty() {
+    if !drawn {
         return;
     }
     let dash = js_sys::Array::new();
@@ -162,8 +174,8 @@ fn link_batch<'a>(
     ctx.set_stroke_style_str(colour);
     ctx.stroke();
     ctx.begin_path();
-    for (a, b, back) in heads {
-        arrow_head(ctx, a, b, back);
+    for (tip, along) in heads {
+        arrow_head(ctx, tip, along);
     }
     ctx.set_fill_style_str(colour);
     ctx.fill();
@@ -227,7 +239,12 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
             continue;
         };
         let (a, b) = trim(a, b, reach(frame, first.from), reach(frame, first.to));
-        if !on_screen(a, b, 0.0, frame.area) {
+        // Where the box could go, however wide its text (measured only if on the canvas).
+        let most = (pair.iter().map(|l| cull::text_width(&l.label, 12.0))).sum::<f64>()
+            + cull::text_width(SEPARATOR, 12.0) * pair.len().saturating_sub(1) as f64;
+        let (dx, dy) = labels::reach(most + 8.0, 16.0);
+        let (x, y, w, h) = cull::around(a, b, 0.0);
+        if !meets(&(x - dx, y - dy, w + 2.0 * dx, h + 2.0 * dy), frame.area) {
             continue;
         }
         let parts: Vec<(&Link, f64)> = pair.iter().map(|l| (*l, width(&l.label))).collect();
@@ -247,7 +264,7 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
     }
     let mut obstacles = labels::obstacles(frame.scene, &frame.fit);
     // Only what is on screen can be in a key's way (a zoomed-in huge drawing has thousands).
-    obstacles.retain(|o| on_screen((o.0, o.1), (o.0 + o.2, o.1 + o.3), 0.0, frame.area));
+    obstacles.retain(|o| meets(o, frame.area));
     let at = labels::place(&wants, &obstacles);
     let rects: Vec<Rect> = (wants.iter().zip(&at))
         .map(|(want, (mx, my))| (mx - want.w / 2.0, my - want.h / 2.0, want.w, want.h))
@@ -285,14 +302,19 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
 /// Between the keys of one box.
 const SEPARATOR: &str = ", ";
 
-/// Adds the arrow head of a line from `a` to `b`, its tip `back` short of `b`, to the path.
-fn arrow_head(ctx: &Ctx, a: (f64, f64), b: (f64, f64), back: f64) {
+/// The tip of the arrow head of a line from `a` to `b`, `back` short of `b`, and the line's
+/// direction; none on a line too short for one.
+fn arrow_tip(a: (f64, f64), b: (f64, f64), back: f64) -> Option<((f64, f64), (f64, f64))> {
     let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
     if len < back * 2.0 {
-        return;
+        return None;
     }
     let (ux, uy) = ((b.0 - a.0) / len, (b.1 - a.1) / len);
-    let tip = (b.0 - ux * back, b.1 - uy * back);
+    Some(((b.0 - ux * back, b.1 - uy * back), (ux, uy)))
+}
+
+/// Adds an arrow head at `tip` pointing along the unit vector (`ux`, `uy`) to the path.
+fn arrow_head(ctx: &Ctx, tip: (f64, f64), (ux, uy): (f64, f64)) {
     ctx.move_to(tip.0, tip.1);
     ctx.line_to(tip.0 - ux * 8.0 - uy * 4.5, tip.1 - uy * 8.0 + ux * 4.5);
     ctx.line_to(tip.0 - ux * 8.0 + uy * 4.5, tip.1 - uy * 8.0 - ux * 4.5);
@@ -337,7 +359,8 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
         }
         NodeKind::Exchange => hexagon(ctx, x, y, r),
         NodeKind::Queue => {
-            label_y = queue_box(ctx, palette, x, y, r, selected);
+            // A dashed outline shows its gaps at any size.
+            label_y = queue_box(ctx, palette, (x, y, r), selected, s.status.is_none());
         }
     }
     if s.kind != NodeKind::Queue {
@@ -457,13 +480,38 @@ fn hexagon(ctx: &Ctx, x: f64, y: f64, r: f64) {
 /// Boxes a queue draws: the stack shows depth up to this, the number says the rest.
 const CELLS: u64 = 6;
 
+/// Where a queue's cells are at most this wide (pixels), the strokes between them (2 px) cover
+/// them: the queue is one block of its outline's colour, and its depth shows nothing more.
+const CELL_COVERED: f64 = 2.0;
+
 /// A queue's box: a row of cells (filled by [`paint_depths`]); gives where its label goes.
-fn queue_box(ctx: &Ctx, p: &Palette, x: f64, y: f64, r: f64, selected: bool) -> f64 {
+/// Where its cells are covered by their strokes ([`CELL_COVERED`]) and it is `solid` (its
+/// outline not dashed), one block of the strokes' colour: a big export zoomed out has
+/// thousands of queues a few pixels wide, and one rectangle each paints much faster.
+fn queue_box(
+    ctx: &Ctx,
+    p: &Palette,
+    (x, y, r): (f64, f64, f64),
+    selected: bool,
+    solid: bool,
+) -> f64 {
     let (x0, y0, w, h) = queue_rect(x, y, r);
+    if solid && covered(w) {
+        // What the strokes of `queue_lines` cover: the box and half their width around it.
+        let half = if selected { 2.0 } else { 1.0 };
+        ctx.set_fill_style_str(if selected { &p.brand } else { &p.text });
+        ctx.fill_rect(x0 - half, y0 - half, w + 2.0 * half, h + 2.0 * half);
+        return y0 + h + 6.0;
+    }
     ctx.set_fill_style_str(&p.panel);
     ctx.fill_rect(x0, y0, w, h);
     queue_lines(ctx, p, x, y, r, selected);
     y0 + h + 6.0
+}
+
+/// Whether the cells of a queue's box `w` pixels wide are covered by their strokes.
+fn covered(w: f64) -> bool {
+    w / CELLS as f64 <= CELL_COVERED
 }
 
 /// A queue's box at (`x`, `y`): left, top, width, height.
@@ -502,13 +550,17 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
         else {
             continue;
         };
-        let (x, y) = frame.fit.at(s.x, s.y);
-        if !on_screen((x, y), (x, y), r * 2.0 + 80.0, frame.area) {
+        let full = text_of(frame.named, *id) == Some(Text::Full);
+        let count = cull::digits(*ready) + cull::digits(*unacked);
+        if !meets(&cull::depth_box(s, &frame.fit, r, full, count), frame.area) {
             continue;
         }
+        let (x, y) = frame.fit.at(s.x, s.y);
         let (x0, y0, w, h) = queue_rect(x, y, r);
         let cell = w / CELLS as f64;
-        if *ready > 0 {
+        // Cells this narrow are covered by the strokes between them (see `queue_box`).
+        let stack = !covered(w) || s.status.is_some();
+        if *ready > 0 && stack {
             ctx.set_fill_style_str(&p.queue);
             let n = (*ready).min(CELLS) as f64;
             ctx.fill_rect(x0 + w - cell * n, y0, cell * n, h);
@@ -521,7 +573,7 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
                 frame.selection == Some(Selection::Node(*id)),
             );
         }
-        if text_of(frame.named, *id) != Some(Text::Full) {
+        if !full {
             continue;
         }
         ctx.set_fill_style_str(&p.text);
@@ -543,6 +595,25 @@ mod tests {
         for (k, corner) in HEX_CORNERS.iter().enumerate() {
             let a = PI / 3.0 * k as f64;
             assert_eq!(*corner, (a.cos(), a.sin()), "corner {k}");
+        }
+    }
+
+    #[test]
+    fn a_queue_drawn_as_one_block_is_what_its_strokes_cover() {
+        // The strokes (2 px wide) of the outline and between the cells, left to right: where
+        // the box counts as covered, each meets the next, so one block paints the same.
+        for (w, want) in [
+            (6.0, true),
+            (11.9, true),
+            (12.0, true),
+            (12.1, false),
+            (40.0, false),
+        ] {
+            assert_eq!(covered(w), want, "{w} px");
+            let cell = w / CELLS as f64;
+            let gapless =
+                (0..CELLS).all(|i| (i as f64 * cell + 1.0) >= ((i + 1) as f64 * cell - 1.0));
+            assert_eq!(gapless, want, "{w} px");
         }
     }
 }

@@ -93,15 +93,6 @@ pub fn hit(scene: &Scene, fit: &Fit, dots: &[Dot], px: f64, py: f64) -> Option<S
         .next()
 }
 
-/// Whether the box around `a` and `b`, grown by `pad`, meets a canvas `area` (CSS width,
-/// height) large: what lies wholly outside is not drawn.
-pub fn on_screen(a: (f64, f64), b: (f64, f64), pad: f64, area: (f64, f64)) -> bool {
-    a.0.min(b.0) - pad <= area.0
-        && a.0.max(b.0) + pad >= 0.0
-        && a.1.min(b.1) - pad <= area.1
-        && a.1.max(b.1) + pad >= 0.0
-}
-
 /// Half the width and height of a node's clickable box for radius `r`.
 pub fn half_size(kind: NodeKind, r: f64) -> (f64, f64) {
     match kind {
@@ -297,21 +288,6 @@ mod tests {
             (40.0, 300.0, None),
         ] {
             assert_eq!(hit(&scene(), &fit, &[], px, py), want, "click at {px},{py}");
-        }
-    }
-
-    #[test]
-    fn what_lies_wholly_outside_the_canvas_is_not_drawn() {
-        let area = (800.0, 600.0);
-        for (a, b, pad, want) in [
-            ((10.0, 10.0), (10.0, 10.0), 0.0, true),
-            ((-50.0, 10.0), (-20.0, 10.0), 0.0, false),
-            ((-50.0, 10.0), (-20.0, 10.0), 30.0, true),
-            ((-50.0, -50.0), (900.0, 700.0), 0.0, true),
-            ((100.0, 650.0), (700.0, 900.0), 0.0, false),
-            ((100.0, 650.0), (700.0, 900.0), 60.0, true),
-        ] {
-            assert_eq!(on_screen(a, b, pad, area), want, "{a:?}..{b:?} pad {pad}");
         }
     }
 }

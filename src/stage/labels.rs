@@ -92,6 +92,13 @@ pub fn place(wants: &[Want], obstacles: &[Rect]) -> Vec<(f64, f64)> {
     out
 }
 
+/// How far beyond the box around its link a key's box of `w` × `h` may reach (see [`place`]):
+/// half its width left and right, the largest nudge and half its height up and down.
+pub fn reach(w: f64, h: f64) -> (f64, f64) {
+    let nudge = NUDGE.iter().fold(0.0_f64, |most, n| most.max(n.abs()));
+    (w / 2.0, nudge * h + h / 2.0)
+}
+
 /// Boxes filed by the cells of a square grid they cover, so the boxes a box may overlap are
 /// found among its neighbours, not among all of them (a big export has thousands of keys).
 #[derive(Default)]

@@ -7,7 +7,9 @@
 //!
 //! A big drawing takes long to repaint (a 2,000-queue export: about 100 ms), too long for every
 //! frame of a zoom or a pan. While the view moves, a layer that was slow to paint is shown as it
-//! was painted, moved and scaled to the new view, and repainted once the view rests.
+//! was painted, moved and scaled to the new view, and repainted once the view rests. A layer
+//! holds only what the view it was painted for shows (`stage::cull`): moved, it lacks what
+//! comes into view at its edges until that repaint (a fast one is repainted at every frame).
 
 use switchyard_core::sim::NodeId;
 use wasm_bindgen::JsCast;

@@ -7,6 +7,7 @@ use std::f64::consts::PI;
 use switchyard_core::sim::{NodeId, NodeKind};
 use web_sys::CanvasRenderingContext2d as Ctx;
 
+use crate::stage::cull::{self, meets};
 use crate::stage::draw::{Frame, Palette};
 
 /// A flow's waiting callers: a dashed ring and how many answers they wait for.
@@ -29,10 +30,21 @@ pub fn waiting(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, r: f64) {
             continue;
         };
         let (x, y) = frame.fit.at(s.x, s.y);
+        let text = format!("waits ×{n}");
+        let ring = cull::around((x, y), (x, y), r + 8.0);
+        let label = (
+            x + r + 4.0,
+            y - r - 12.0,
+            cull::text_width(&text, 11.0),
+            16.0,
+        );
+        if !meets(&cull::union(ring, label), frame.area) {
+            continue;
+        }
         ctx.begin_path();
         let _ = ctx.arc(x, y, r + 6.0, 0.0, 2.0 * PI);
         ctx.stroke();
-        let _ = ctx.fill_text(&format!("waits ×{n}"), x + r + 4.0, y - r - 4.0);
+        let _ = ctx.fill_text(&text, x + r + 4.0, y - r - 4.0);
     }
     let _ = ctx.set_line_dash(&js_sys::Array::new());
 }
@@ -61,10 +73,21 @@ pub fn arrivals(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, r: f64) {
         } else {
             r + 6.0
         };
+        let text = format!("+{n}");
+        let ring = cull::around((x, y), (x, y), rr + 3.0);
+        let label = (
+            x + rr + 4.0,
+            y - rr * 0.6 - 10.0,
+            cull::text_width(&text, 13.0),
+            20.0,
+        );
+        if !meets(&cull::union(ring, label), frame.area) {
+            continue;
+        }
         ctx.begin_path();
         let _ = ctx.arc(x, y, rr, 0.0, 2.0 * PI);
         ctx.stroke();
         ctx.set_fill_style_str(&palette.brand);
-        let _ = ctx.fill_text(&format!("+{n}"), x + rr + 4.0, y - rr * 0.6);
+        let _ = ctx.fill_text(&text, x + rr + 4.0, y - rr * 0.6);
     }
 }

@@ -13,6 +13,7 @@
 //! - [`labels`]: where each binding key is written, clear of the nodes and the other keys.
 //! - `names`: which nodes get their names written, so that no two overlap.
 //! - [`draw`]: painting one frame.
+//! - `cull`: what lies wholly off the canvas, so that painting skips it.
 //! - `marks`: rings over waiting callers and, with reduced motion, over where messages head.
 //! - `dots`: the messages in flight, and what one frame hands the next to paint them.
 //! - [`palette`]: the theme's colours from the page's CSS variables.
@@ -26,6 +27,7 @@
 //! - `stats`: frame timings and positions published for the benchmark and the e2e tests.
 
 mod arrange;
+mod cull;
 mod dots;
 pub mod draw;
 mod frames;

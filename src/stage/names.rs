@@ -7,7 +7,8 @@ use std::borrow::Cow;
 
 use switchyard_core::sim::{NodeId, NodeKind};
 
-use crate::stage::geometry::{half_size, on_screen};
+use crate::stage::cull;
+use crate::stage::geometry::half_size;
 use crate::stage::labels::{Grid, Rect};
 use crate::stage::layout::{Fit, Scene, Shape, x_by_node};
 
@@ -94,11 +95,9 @@ pub fn named(
         return Vec::new();
     }
     let r = fit.radius();
+    // Those whose text could reach the canvas, written in any of the ways.
     let visible: Vec<&Shape> = (scene.shapes.iter())
-        .filter(|s| {
-            let at = fit.at(s.x, s.y);
-            on_screen(at, at, r * 2.0 + 160.0, area)
-        })
+        .filter(|s| cull::meets(&cull::reach_box(s, fit, r), area))
         .collect();
     // The visible shapes, filed in the order of `visible`, and the text written.
     let mut shapes = Grid::default();
