@@ -380,7 +380,8 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
             ctx.set_font("600 13px system-ui, sans-serif");
             ctx.set_fill_style_str(&palette.text);
             ctx.set_text_baseline("middle");
-            let _ = ctx.fill_text(&names::one_line(s, status), left, y);
+            let line = names::one_line(s, status);
+            let _ = ctx.fill_text_with_max_width(&line, left, y, names::width(&line));
         }
         None => {}
     }
@@ -426,10 +427,11 @@ fn node_text(
     ctx.set_fill_style_str(&palette.text);
     ctx.set_text_baseline("top");
     if let Some(status) = one_line {
-        let _ = ctx.fill_text(&names::one_line(s, status), x, label_y);
+        let line = names::one_line(s, status);
+        let _ = ctx.fill_text_with_max_width(&line, x, label_y, names::width(&line));
         return;
     }
-    let _ = ctx.fill_text(&s.name, x, label_y);
+    let _ = ctx.fill_text_with_max_width(&s.name, x, label_y, names::width(&s.name));
     if let Some(tag) = s.tag {
         ctx.set_font("12px system-ui, sans-serif");
         ctx.set_fill_style_str(&palette.muted);

@@ -12,10 +12,18 @@ use crate::stage::geometry::half_size;
 use crate::stage::labels::{Grid, Rect};
 use crate::stage::layout::{Fit, Scene, Shape, x_by_node};
 
-/// Pixels per character of a node's name (600 13px system-ui), roughly.
+/// Pixels per character of a node's name (600 13px system-ui), roughly: 7.3 on macOS, 8.5
+/// with Linux's DejaVu Sans (there a name is narrowed to it: see [`width`]).
 pub const NAME_CHAR: f64 = 7.6;
 /// A text line under a node.
 const LINE: f64 = 16.0;
+
+/// How wide a name is reckoned to be written (six characters at least), and the most it is
+/// written in: a font wider than reckoned is narrowed to it, so that two names never touch
+/// however the system draws them.
+pub fn width(text: &str) -> f64 {
+    text.chars().count().max(6) as f64 * NAME_CHAR
+}
 
 /// A node's shape at radius `r`, on the canvas.
 pub fn shape_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
@@ -37,8 +45,7 @@ pub fn text_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
         + f64::from(u8::from(s.tag.is_some()))
         + f64::from(u8::from(queue))
         + f64::from(u8::from(s.status.is_some()));
-    let chars = s.name.chars().count().max(if queue { 14 } else { 6 });
-    let w = chars as f64 * NAME_CHAR;
+    let w = width(&s.name).max(if queue { 14.0 * NAME_CHAR } else { 0.0 });
     (x - w / 2.0, top, w, lines * LINE)
 }
 
@@ -55,14 +62,14 @@ pub fn one_line(s: &Shape, status: bool) -> Cow<'_, str> {
 /// [`one_line`] under the node (its type and depth left out).
 pub fn name_box(s: &Shape, fit: &Fit, r: f64, status: bool) -> Rect {
     let full = text_box(s, fit, r);
-    let w = one_line(s, status).chars().count() as f64 * NAME_CHAR;
+    let w = width(&one_line(s, status));
     (full.0 + (full.2 - w) / 2.0, full.1, w, LINE)
 }
 
 /// [`one_line`] to the right of the node, level with its centre.
 pub fn right_box(s: &Shape, fit: &Fit, r: f64, status: bool) -> Rect {
     let (x, y) = fit.at(s.x, s.y);
-    let w = one_line(s, status).chars().count() as f64 * NAME_CHAR;
+    let w = width(&one_line(s, status));
     (x + half_size(s.kind, r).0 + GAP, y - LINE / 2.0, w, LINE)
 }
 
@@ -201,6 +208,16 @@ mod tests {
             dy: 100.0,
             zoom: 1.0,
         }
+    }
+
+    #[test]
+    fn a_name_is_written_in_the_box_reckoned_for_it_six_characters_at_least() {
+        assert_eq!(width("shop"), 6.0 * NAME_CHAR);
+        assert_eq!(width("match-feed"), 10.0 * NAME_CHAR);
+        let q = queue(1, 0.0, 0.0);
+        let r = at(1.0).radius();
+        assert_eq!(name_box(&q, &at(1.0), r, false).2, width("queue-1"));
+        assert_eq!(right_box(&q, &at(1.0), r, false).2, width("queue-1"));
     }
 
     #[test]
