@@ -203,22 +203,37 @@ pub fn share(state: &AppContext) {
     let address = format!("{base}#{fragment}");
     let moment = crate::toolbar::clock(session.at_us);
     let copied = format!("Link copied: it opens this scenario at {moment}.");
-    let by_hand = format!("Copy this link; it opens this scenario at {moment}: {address}");
+    // Where the page may not copy, the link goes into the address bar, to copy from there (a
+    // link of thousands of characters has no place in the banner).
+    let by_hand = format!(
+        "This browser does not let the page copy: the link to this scenario at {moment} is in \
+         the address bar now, to copy from there."
+    );
+    let history = window.history().ok();
+    let text = address.clone();
+    let put_in_address = move || {
+        if let Some(h) = &history {
+            let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&address));
+        }
+    };
     // `navigator.clipboard` is missing outside secure pages (plain http but for localhost).
     let navigator = window.navigator();
     let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
         .is_ok_and(|c| !c.is_undefined() && !c.is_null());
     if !has_clipboard {
+        put_in_address();
         notify_info(state, by_hand);
         return;
     }
     let (ok, failed) = (state.clone(), state.clone());
     let done = Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| notify_info(&ok, copied));
-    let refused =
-        Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| notify_info(&failed, by_hand));
+    let refused = Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| {
+        put_in_address();
+        notify_info(&failed, by_hand);
+    });
     let _ = navigator
         .clipboard()
-        .write_text(&address)
+        .write_text(&text)
         .then2(&done, &refused);
     // The promise calls one of them once, after this returns: they must outlive this frame.
     done.forget();

@@ -244,6 +244,14 @@ test("a share link opens the same scenario at the same moment; a bad link is nam
   await other.evaluate(() => localStorage.clear());
   await other.goto(fileLink);
   await other.waitForFunction(() => /Orders & more: 100% mine/.test(document.querySelector(".loaded-file")?.textContent || ""));
+  // Where the page may not copy (no clipboard outside secure pages), the link goes into the
+  // address bar, and the banner says so.
+  await other.evaluate(() => Object.defineProperty(navigator, "clipboard", { value: undefined }));
+  await other.click("#share");
+  await other.waitForFunction(() => /in the address bar now/.test(document.querySelector("#banner")?.textContent || ""));
+  assert.match(new URL(other.url()).hash, /^#file=%7B/);
+  const wide = await other.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.equal(wide[0], wide[1], "the banner wraps; nothing runs past the right edge");
   assert.deepEqual(env.browser.errors, []);
   await other.close();
   await page.close();
