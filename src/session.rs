@@ -7,11 +7,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use gloo_events::EventListener;
 use switchyard_core::shown::Code;
 use switchyard_core::sim::flow::Style;
 use switchyard_core::sim::{Options, Scenario, Simulation};
+use wasm_bindgen::JsValue;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use crate::stage::player::Player;
@@ -293,25 +294,15 @@ pub fn use_session(state: &AppContext) {
     let latest: Rc<RefCell<AppContext>> = use_mut_ref(|| state.clone());
     *latest.borrow_mut() = state.clone();
     use_effect_with((), move |_| {
-        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
-            let state = latest.borrow().clone();
-            if open_link(&state) {
-                state.dispatch(Action::Dismiss);
-            }
+        let listener = web_sys::window().map(|w| {
+            EventListener::new(&w, "hashchange", move |_| {
+                let state = latest.borrow().clone();
+                if open_link(&state) {
+                    state.dispatch(Action::Dismiss);
+                }
+            })
         });
-        let window = web_sys::window();
-        if let Some(w) = &window {
-            let _ =
-                w.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
-        }
-        move || {
-            if let Some(w) = window {
-                let _ = w.remove_event_listener_with_callback(
-                    "hashchange",
-                    listener.as_ref().unchecked_ref(),
-                );
-            }
-        }
+        move || drop(listener)
     });
     let session = session_of(state);
     use_effect_with(session, |session| {

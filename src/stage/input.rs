@@ -8,8 +8,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
 use web_sys::{Element, PointerEvent, WheelEvent};
 use yew::prelude::*;
 
@@ -109,9 +109,9 @@ fn use_safari_pinch(canvas: NodeRef, press: Rc<RefCell<Press>>, shared: Rc<RefCe
         let last = Rc::new(std::cell::Cell::new(1.0_f64));
         let on = |kind: &'static str| {
             let (last, press, shared) = (last.clone(), press.clone(), shared.clone());
-            Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+            move |e: &web_sys::Event| {
                 e.prevent_default();
-                let scale = number(&e, "scale").filter(|s| s.is_finite() && *s > 0.0);
+                let scale = number(e, "scale").filter(|s| s.is_finite() && *s > 0.0);
                 let Some(scale) = scale else { return };
                 if kind == "gesturestart" || !press.borrow().down.is_empty() {
                     last.set(scale);
@@ -125,7 +125,7 @@ fn use_safari_pinch(canvas: NodeRef, press: Rc<RefCell<Press>>, shared: Rc<RefCe
                     return;
                 };
                 let r = el.get_bounding_client_rect();
-                let client = (number(&e, "clientX"), number(&e, "clientY"));
+                let client = (number(e, "clientX"), number(e, "clientY"));
                 let at = match client {
                     (Some(x), Some(y)) => (x - r.left(), y - r.top()),
                     _ => (r.width() / 2.0, r.height() / 2.0),
@@ -133,25 +133,18 @@ fn use_safari_pinch(canvas: NodeRef, press: Rc<RefCell<Press>>, shared: Rc<RefCe
                 let mut s = shared.borrow_mut();
                 let view = s.view.zoom_about(factor, at, &s.base, s.size);
                 s.set_view(view);
-            })
+            }
         };
-        let listeners: Vec<_> = ["gesturestart", "gesturechange", "gestureend"]
-            .into_iter()
-            .map(|kind| (kind, on(kind)))
+        // Not passive: a gesture not cancelled zooms the whole page.
+        let listeners: Vec<EventListener> = (el.iter())
+            .flat_map(|el| {
+                ["gesturestart", "gesturechange", "gestureend"].map(|kind| {
+                    let options = EventListenerOptions::enable_prevent_default();
+                    EventListener::new_with_options(el, kind, options, on(kind))
+                })
+            })
             .collect();
-        if let Some(el) = &el {
-            for (kind, f) in &listeners {
-                let _ = el.add_event_listener_with_callback(kind, f.as_ref().unchecked_ref());
-            }
-        }
-        move || {
-            if let Some(el) = &el {
-                for (kind, f) in &listeners {
-                    let _ =
-                        el.remove_event_listener_with_callback(kind, f.as_ref().unchecked_ref());
-                }
-            }
-        }
+        move || drop(listeners)
     });
 }
 
