@@ -47,7 +47,7 @@ pub struct Frame<'a> {
 }
 
 /// The topology under the dots: links, nodes, depths and marks (then [`paint_moving`] and
-/// [`paint_labels`]). Only what reaches the canvas is painted (see [`cull`]).
+/// [`paint_labels`]). Only what reaches the canvas is painted (see `stage::cull`).
 pub fn paint_scene(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, width: f64, height: f64) {
     ctx.clear_rect(0.0, 0.0, width, height);
     let r = frame.fit.radius();
