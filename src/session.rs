@@ -164,15 +164,16 @@ pub fn open_link(state: &AppContext) -> bool {
         }
         Err(why) => why,
     };
-    state.dispatch(Action::Notify(Notice {
-        level: Level::Error,
-        text: format!("This link could not be opened: {why}.").into(),
-    }));
+    notify(
+        state,
+        Level::Error,
+        format!("This link could not be opened: {why}."),
+    );
     false
 }
 
 /// Copies a link to the current state (scenario, moment, speed, style) to the clipboard and
-/// says so; where the browser has no clipboard for the page, the banner shows the link to copy.
+/// says so; where the page may not copy, puts the link in the address bar and says that.
 pub fn share(state: &AppContext) {
     let (Some(session), Some(window)) = (session_of(state), web_sys::window()) else {
         let text = if state.source.is_some() {
@@ -180,23 +181,19 @@ pub fn share(state: &AppContext) {
         } else {
             "Nothing is open to share."
         };
-        state.dispatch(Action::Notify(Notice {
-            level: Level::Error,
-            text: text.into(),
-        }));
+        notify(state, Level::Error, text.to_owned());
         return;
     };
     let fragment = link::fragment(&session);
     if fragment.len() > link::MAX_LINK_CHARS {
+        let count = |n: usize| switchyard_core::shown::count(n as u64, "character", "characters");
         let text = format!(
-            "A link to this scenario file would be {}, longer than the {} a link may be: share the file itself.",
-            switchyard_core::shown::count(fragment.len() as u64, "character", "characters"),
-            link::MAX_LINK_CHARS
+            "A link to this scenario file would be {}, more than the {} a link may hold: share \
+             the file itself.",
+            count(fragment.len()),
+            count(link::MAX_LINK_CHARS)
         );
-        state.dispatch(Action::Notify(Notice {
-            level: Level::Error,
-            text: text.into(),
-        }));
+        notify(state, Level::Error, text);
         return;
     }
     let href = window.location().href().unwrap_or_default();
@@ -223,14 +220,15 @@ pub fn share(state: &AppContext) {
         .is_ok_and(|c| !c.is_undefined() && !c.is_null());
     if !has_clipboard {
         put_in_address();
-        notify_info(state, by_hand);
+        notify(state, Level::Info, by_hand);
         return;
     }
     let (ok, failed) = (state.clone(), state.clone());
-    let done = Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| notify_info(&ok, copied));
+    let done =
+        Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| notify(&ok, Level::Info, copied));
     let refused = Closure::<dyn FnMut(JsValue)>::once(move |_: JsValue| {
         put_in_address();
-        notify_info(&failed, by_hand);
+        notify(&failed, Level::Info, by_hand);
     });
     let _ = navigator
         .clipboard()
@@ -241,9 +239,9 @@ pub fn share(state: &AppContext) {
     refused.forget();
 }
 
-fn notify_info(state: &AppContext, text: String) {
+fn notify(state: &AppContext, level: Level, text: String) {
     state.dispatch(Action::Notify(Notice {
-        level: Level::Info,
+        level,
         text: text.into(),
     }));
 }
