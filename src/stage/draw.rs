@@ -262,7 +262,7 @@ pub fn paint_labels(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>) -> Vec<Rect
     if wants.is_empty() {
         return Vec::new();
     }
-    let mut obstacles = labels::obstacles(frame.scene, &frame.fit);
+    let mut obstacles = labels::obstacles(frame.scene, &frame.fit, frame.named);
     // Only what is on screen can be in a key's way (a zoomed-in huge drawing has thousands).
     obstacles.retain(|o| meets(o, frame.area));
     let at = labels::place(&wants, &obstacles);

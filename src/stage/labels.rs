@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use switchyard_core::sim::{NodeId, NodeKind};
 
 use crate::stage::layout::{Fit, Link, LinkKind, Scene, Shape, x_by_node};
-use crate::stage::names;
+use crate::stage::names::{self, Text};
 
 /// A box in canvas pixels: left, top, width, height.
 pub type Rect = (f64, f64, f64, f64);
@@ -53,6 +53,8 @@ pub fn fans(links: &[Link]) -> HashSet<(NodeId, NodeId)> {
 /// Fractions of the link tried, in order of preference (nearer the source first; nearer the
 /// target for a link of a fan, see [`Want::from_target`]).
 const ALONG: [f64; 11] = [0.4, 0.3, 0.45, 0.5, 0.35, 0.55, 0.6, 0.2, 0.7, 0.1, 0.8];
+/// Between a key of a fan and its target's outline, where it is placed the nearest (pixels).
+const CLEAR: f64 = 2.0;
 /// Vertical nudges tried at each fraction, in label heights.
 const NUDGE: [f64; 5] = [0.0, -1.1, 1.1, -2.2, 2.2];
 
@@ -66,9 +68,15 @@ pub fn place(wants: &[Want], obstacles: &[Rect]) -> Vec<(f64, f64)> {
     let mut out = Vec::with_capacity(wants.len());
     for want in wants {
         let mut best: Option<(f64, (f64, f64))> = None;
+        // A key of a fan is tried first as near its target as its box ends left or right of
+        // the target's outline, where the links are the farthest apart.
+        let dx = (want.b.0 - want.a.0).abs();
+        let closest = (want.from_target && dx > want.w + 2.0 * CLEAR)
+            .then(|| 1.0 - (want.w / 2.0 + CLEAR) / dx)
+            .into_iter();
+        let fractions = ALONG.map(|a| if want.from_target { 1.0 - a } else { a });
         'search: for nudge in NUDGE {
-            for along in ALONG {
-                let along = if want.from_target { 1.0 - along } else { along };
+            for along in closest.clone().chain(fractions) {
                 let (x, y) = (
                     want.a.0 + (want.b.0 - want.a.0) * along,
                     want.a.1 + (want.b.1 - want.a.1) * along + nudge * want.h,
@@ -185,24 +193,33 @@ pub fn overlap(a: &Rect, b: &Rect) -> f64 {
     if w > 0.0 && h > 0.0 { w * h } else { 0.0 }
 }
 
-/// What a key must not cover: each node's shape and the lines of text under it (name, type,
-/// depth, status).
-pub fn obstacles(scene: &Scene, fit: &Fit) -> Vec<Rect> {
+/// What a key must not cover: each node's shape and the text written with it, as `named`
+/// (see [`names::named`]) writes it: every line under it (name, type, depth, status), its name
+/// alone under it or to its right, or nothing where a crowded drawing leaves its text out.
+pub fn obstacles(scene: &Scene, fit: &Fit, named: &[(NodeId, Text)]) -> Vec<Rect> {
     let r = fit.radius();
     let mut out = Vec::with_capacity(scene.shapes.len() * 2);
     for s in &scene.shapes {
         out.push(names::shape_box(s, fit, r));
-        let mut text = names::text_box(s, fit, r);
-        if s.kind == NodeKind::Queue && text.2 < QUEUE_TEXT {
-            // Its depth line ("12 ready · 304 unacked") may be wider than its name.
-            text = (
-                text.0 - (QUEUE_TEXT - text.2) / 2.0,
-                text.1,
-                QUEUE_TEXT,
-                text.3,
-            );
-        }
-        out.push(text);
+        let (text, full) = match names::text_of(named, s.id) {
+            Some(Text::Full) => (names::text_box(s, fit, r), true),
+            Some(Text::Name { status }) => (names::name_box(s, fit, r, status), false),
+            Some(Text::Right { status }) => (names::right_box(s, fit, r, status), false),
+            None => continue,
+        };
+        out.push(
+            if full && s.kind == NodeKind::Queue && text.2 < QUEUE_TEXT {
+                // Its depth line ("12 ready · 304 unacked") may be wider than its name.
+                (
+                    text.0 - (QUEUE_TEXT - text.2) / 2.0,
+                    text.1,
+                    QUEUE_TEXT,
+                    text.3,
+                )
+            } else {
+                text
+            },
+        );
     }
     out
 }
@@ -437,7 +454,8 @@ mod tests {
                     })
                 })
                 .collect();
-            let obstacles = obstacles(&scene, &fit);
+            let named = names::named(&scene, &fit, None, (w, h));
+            let obstacles = obstacles(&scene, &fit, &named);
             let at = place(&wants, &obstacles);
             let rects: Vec<Rect> = at.iter().zip(&wants).map(|(p, w)| rect(*p, w)).collect();
             for (i, k) in rects.iter().enumerate() {
@@ -447,6 +465,69 @@ mod tests {
                 let covered: f64 = obstacles.iter().map(|o| overlap(k, o)).sum();
                 assert_eq!(covered, 0.0, "{w}×{h}: key {i} at {k:?} covers a node");
             }
+        }
+    }
+
+    /// On the stage of a 1280 × 800 window (622 × 494) the live-match preset's eight queues
+    /// are too close to write their names under them. Their keys then go where those names
+    /// would have been, one above the other near the queues, each clear of the others and of
+    /// every text that is written (the exchange's name among them) but for a sliver. Before,
+    /// the unwritten names still kept keys away, which pushed them onto the exchange's name.
+    #[test]
+    fn the_keys_of_a_fan_take_the_room_of_names_left_out() {
+        let scene = preset_scene(
+            "live-match",
+            switchyard_core::sim::flow::Style::Choreography,
+            1,
+        );
+        let area = (622.0, 494.0);
+        let fit = Fit::new(&scene, area.0, area.1);
+        let named = names::named(&scene, &fit, None, area);
+        let queues = scene.shapes.iter().filter(|s| s.kind == NodeKind::Queue);
+        let unnamed = queues.filter(|s| names::text_of(&named, s.id).is_none());
+        assert!(unnamed.count() >= 4, "{named:?}");
+        // One box per pair of nodes: its keys joined by ", " (12px monospace, 7.3 px a
+        // character), as the stage writes them.
+        let mut pairs: Vec<((NodeId, NodeId), usize)> = Vec::new();
+        for l in scene.links.iter().filter(|l| !l.label.is_empty()) {
+            match pairs.iter_mut().find(|(p, _)| *p == (l.from, l.to)) {
+                Some((_, chars)) => *chars += 2 + l.label.len(),
+                None => pairs.push(((l.from, l.to), l.label.len())),
+            }
+        }
+        assert_eq!(pairs.len(), 8, "{pairs:?}");
+        let fans = fans(&scene.links);
+        let r = fit.radius();
+        let wants: Vec<Want> = (pairs.iter())
+            .filter_map(|((from, to), chars)| {
+                let (a, b) = (scene.shape(*from)?, scene.shape(*to)?);
+                let (a, b) = (fit.at(a.x, a.y), fit.at(b.x, b.y));
+                let (a, b) = crate::stage::geometry::trim(a, b, r, half_size(NodeKind::Queue, r).0);
+                Some(Want {
+                    a,
+                    b,
+                    w: *chars as f64 * 7.3 + 8.0,
+                    h: 16.0,
+                    from_target: fans.contains(&(*from, *to)),
+                })
+            })
+            .collect();
+        let obstacles = obstacles(&scene, &fit, &named);
+        let rects: Vec<Rect> = (place(&wants, &obstacles).iter().zip(&wants))
+            .map(|(p, w)| rect(*p, w))
+            .collect();
+        assert!(readable(&rects).iter().all(|k| *k));
+        for (i, k) in rects.iter().enumerate() {
+            for (j, q) in rects.iter().enumerate().filter(|(j, _)| *j != i) {
+                assert_eq!(overlap(k, q), 0.0, "keys {i} and {j} overlap");
+            }
+            // At most a sliver of the corridor between the exchange's name and the queues
+            // (the old placement covered up to 281 px² of names and shapes, 12% of a key).
+            let covered: f64 = obstacles.iter().map(|o| overlap(k, o)).sum();
+            assert!(
+                covered < 0.01 * k.2 * k.3,
+                "key {i} at {k:?} covers {covered} px²"
+            );
         }
     }
 
