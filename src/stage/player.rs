@@ -10,6 +10,9 @@ use switchyard_core::sim::rng::Dist;
 use switchyard_core::sim::{NodeId, SimTime, Simulation, TraceEvent, TraceKind};
 
 use crate::sim_ref::SimRef;
+/// Events handled between two looks at the clock at "as fast as possible".
+pub const FAST_CHUNK: u64 = 512;
+
 pub use crate::stage::seen::Seen;
 
 /// Why the view stopped before it got where it was going.
@@ -158,9 +161,10 @@ impl Player {
         Ok(stop)
     }
 
-    /// As fast as possible: up to `budget` events, then the view jumps to the engine's clock
-    /// (or stops at a lesson step or a pause point on the way).
-    pub fn run_fast(&mut self, budget: u64) -> Option<Stop> {
+    /// As fast as possible: events until `budget` of them are handled or `out_of_time` says
+    /// so (asked every [`FAST_CHUNK`] events), then the view jumps to the engine's clock (or
+    /// stops at a lesson step or a pause point on the way).
+    pub fn run_fast(&mut self, budget: u64, mut out_of_time: impl FnMut() -> bool) -> Option<Stop> {
         let from = self.view;
         let lesson = self
             .sim
@@ -171,6 +175,9 @@ impl Player {
             let mut n = 0;
             while n < budget && sim.now().0 < limit && sim.step().is_some() {
                 n += 1;
+                if n % FAST_CHUNK == 0 && out_of_time() {
+                    break;
+                }
             }
             sim.now().0
         });

@@ -4,7 +4,7 @@
 use switchyard_core::sim::{NodeKind, Options, Scenario, SimTime, Simulation, TraceEvent};
 
 use super::layout::{Fit, LinkKind, Scene};
-use super::player::{Player, Seen, Stop};
+use super::player::{FAST_CHUNK, Player, Seen, Stop};
 use crate::presets;
 use switchyard_core::MessageId;
 
@@ -212,9 +212,26 @@ fn seeking_back_and_forth_gives_the_state_a_straight_run_reaches() {
 fn as_fast_as_possible_moves_by_a_bounded_number_of_events() {
     let mut p = Player::new(sim());
     let before = p.steps();
-    let stop = p.run_fast(500);
+    let stop = p.run_fast(500, || false);
     assert!(p.steps() - before <= 500);
     assert!(stop.is_none() || stop == Some(Stop::Lesson(0)));
+    assert!(p.view() > 0);
+}
+
+/// The page gives "as fast as possible" a few milliseconds a frame: the player looks at the
+/// clock every `FAST_CHUNK` events and stops when told its time is up.
+#[test]
+fn as_fast_as_possible_stops_when_its_time_is_up() {
+    let preset = presets::find("stress").expect("stress preset");
+    let scenario = Scenario::from_json_text(preset.json).expect("scenario");
+    let mut p = Player::new(Simulation::new(scenario, Options::default()).expect("simulation"));
+    let mut looks = 0;
+    let stop = p.run_fast(1_000_000, || {
+        looks += 1;
+        looks == 3
+    });
+    assert_eq!(stop, None);
+    assert_eq!(p.steps(), 3 * FAST_CHUNK);
     assert!(p.view() > 0);
 }
 
