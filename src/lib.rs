@@ -54,8 +54,15 @@ pub mod toolbar;
 
 pub use app::App;
 
-/// Installs the panic overlay and mounts the app on `<body>`.
+/// Installs the panic overlay, takes away the page's boot screen (`#boot` in `index.html`,
+/// painted while the module loads) and mounts the app on `<body>`.
 pub fn start() {
     panic_overlay::install();
+    if let Some(boot) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("boot"))
+    {
+        boot.remove();
+    }
     yew::Renderer::<App>::new().render();
 }

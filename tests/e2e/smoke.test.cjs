@@ -47,3 +47,25 @@ test("a routing key typed by the user is explained by the core against the runni
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("the page paints its header before the module arrives, and says so if the module cannot start", async () => {
+  const page = await env.browser.context.newPage();
+  await page.goto(env.server.url);
+  await page.waitForSelector("#stage-canvas", { timeout: 15000 });
+  // The app took the boot screen away: one header, no "Starting…" note.
+  assert.equal(await page.locator("h1.title").count(), 1);
+  assert.equal(await page.locator("#boot").count(), 0);
+  assert.deepEqual(env.browser.errors, []);
+  // The module refused on the wire: the boot screen stays and names the failure.
+  await page.route("**/*.wasm", (route) => route.abort());
+  await page.goto(env.server.url);
+  const note = page.locator("#boot-note.failed");
+  await note.waitFor({ timeout: 15000 });
+  assert.match(await note.textContent(), /^Switchyard could not start: .+\. Reload to try again \(it needs a browser with WebAssembly\)\.$/);
+  assert.equal(await page.locator("h1.title").count(), 1);
+  const file = await screenshot(page, "boot-failed");
+  console.log(`screenshot: ${file}`);
+  await page.close();
+  // The refused module's console errors are this test's doing.
+  env.browser.errors.length = 0;
+});
