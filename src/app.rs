@@ -8,12 +8,14 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::banner::Banner;
+use crate::download::{self, Saved};
 use crate::explorer::Explorer;
 use crate::inspector::Inspector;
 use crate::keyboard::use_keyboard;
 use crate::metrics_panel::MetricsPanel;
 use crate::narration::Narration;
 use crate::preset_picker::PresetPicker;
+use crate::presets;
 use crate::session::{open, use_session};
 use crate::sim_ref::Selection;
 use crate::stage::Stage;
@@ -117,7 +119,29 @@ fn picker(state: &AppContext) -> Html {
             }));
         })
     };
-    html! { <PresetPicker {current} {loaded} {on_pick} {on_load} {on_error} /> }
+    let on_save = {
+        let state = state.clone();
+        Callback::from(move |what: Saved| {
+            let Some(sim) = state.sim.as_ref().and_then(|s| s.get()) else {
+                return;
+            };
+            // A preset's file is named by its id, as in `scenarios/`; a file by its name.
+            let (source, base) = match &state.source {
+                Some(Source::Preset(id)) => (presets::find(id).map_or("", |p| p.json), *id),
+                Some(Source::File(text)) => (&**text, sim.scenario().name.as_str()),
+                None => return,
+            };
+            let saved = download::file(&sim, source, what, base)
+                .and_then(|(name, text)| download::download(&name, &text));
+            if let Err(text) = saved {
+                state.dispatch(Action::Notify(Notice {
+                    level: Level::Error,
+                    text: text.into(),
+                }));
+            }
+        })
+    };
+    html! { <PresetPicker {current} {loaded} {on_pick} {on_load} {on_error} {on_save} /> }
 }
 
 /// Scrolls the page to the stage if its top is out of sight: a scenario was just opened from

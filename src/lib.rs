@@ -30,6 +30,7 @@
 pub mod app;
 pub mod banner;
 pub mod commands;
+pub mod download;
 pub mod exchange_type;
 pub mod explorer;
 pub mod failures;

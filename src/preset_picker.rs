@@ -1,7 +1,8 @@
 //! The preset picker: every shipped scenario with its name and one-paragraph description, the
 //! current one marked, each a button (Tab to reach, Enter or Space to pick, arrow keys to move
-//! between them); and a "Load a scenario file…" input that reads the user's JSON and hands the
-//! text on, or why it could not be read (too big, not text). Parsing it is the app's job; every
+//! between them); a "Load a scenario file…" input that reads the user's JSON and hands the
+//! text on, or why it could not be read (too big, not text); and buttons that save what is open
+//! (the scenario, or RabbitMQ definitions). Parsing and writing files is the app's job; every
 //! error shows in the banner.
 
 use wasm_bindgen::closure::Closure;
@@ -11,6 +12,7 @@ use yew::prelude::*;
 
 use switchyard_core::shown::Code;
 
+use crate::download::Saved;
 use crate::presets;
 
 #[derive(Properties, PartialEq)]
@@ -25,6 +27,8 @@ pub struct PresetPickerProps {
     /// Why a chosen file could not be read (too big, not text): for the banner, where every
     /// other mistake in a file is named.
     pub on_error: Callback<String>,
+    /// Save what is open: the scenario, or its topology as RabbitMQ definitions.
+    pub on_save: Callback<Saved>,
 }
 
 #[component]
@@ -39,6 +43,10 @@ pub fn PresetPicker(props: &PresetPickerProps) -> Html {
             // Choosing the same file again must fire `change` again.
             input.set_value("");
         })
+    };
+    let save = |what: Saved| {
+        let on_save = props.on_save.clone();
+        Callback::from(move |_: MouseEvent| on_save.emit(what))
     };
     html! {
         <section class="panel presets" aria-label="Scenarios">
@@ -58,6 +66,16 @@ pub fn PresetPicker(props: &PresetPickerProps) -> Html {
                 <span class="button-like">{ "Load a scenario file…" }</span>
                 <input type="file" accept=".json,application/json" class="visually-hidden" {onchange} />
             </label>
+            <div class="save-files">
+                <button type="button" id="save-scenario" onclick={save(Saved::Scenario)}
+                        title="The scenario that is open, as a file to open again or edit">
+                    { "Save scenario file" }
+                </button>
+                <button type="button" id="save-definitions" onclick={save(Saved::Definitions)}
+                        title="The topology at this moment, as a definitions file a real RabbitMQ imports">
+                    { "Export RabbitMQ definitions" }
+                </button>
+            </div>
         </section>
     }
 }

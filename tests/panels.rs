@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use switchyard_app::download::Saved;
 use switchyard_app::explorer::Explorer;
 use switchyard_app::inspector::{Inspector, InspectorProps};
 use switchyard_app::metrics_panel::{MetricsPanel, MetricsPanelProps};
@@ -298,6 +299,7 @@ async fn the_metrics_panel_has_a_row_per_queue_whose_name_selects_it() {
 async fn the_picker_lists_every_preset_and_picks_one() {
     let (on_pick, picked) = recorder();
     let (on_load, _) = recorder();
+    let (on_save, saved) = recorder();
     let first = presets::first().unwrap().id;
     let props = PresetPickerProps {
         current: first.into(),
@@ -305,6 +307,7 @@ async fn the_picker_lists_every_preset_and_picks_one() {
         on_pick,
         on_load,
         on_error: Callback::noop(),
+        on_save,
     };
     let root = mount::<PresetPicker>(props).await;
     let names = texts(&root, "button.preset .preset-name");
@@ -319,6 +322,12 @@ async fn the_picker_lists_every_preset_and_picks_one() {
     click(&root, "button.preset");
     assert_eq!(picked.borrow().as_slice(), [first]);
     assert!(root.query_selector("input[type=file]").unwrap().is_some());
+    click(&root, "#save-definitions");
+    click(&root, "#save-scenario");
+    assert_eq!(
+        saved.borrow().as_slice(),
+        [Saved::Definitions, Saved::Scenario]
+    );
 }
 
 #[wasm_bindgen_test]
@@ -331,6 +340,7 @@ async fn a_loaded_file_is_shown_by_its_name_above_the_load_button() {
         on_pick,
         on_load,
         on_error: Callback::noop(),
+        on_save: Callback::noop(),
     };
     let root = mount::<PresetPicker>(props).await;
     let card = texts(&root, ".loaded-file");

@@ -209,3 +209,47 @@ test("retyping a topic exchange to direct changes where the next messages go, an
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+/** Clicks `button` and gives the file the browser downloads: its suggested name and JSON. */
+async function saved(page, button) {
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
+  const file = await download.path();
+  return { name: download.suggestedFilename(), json: JSON.parse(fs.readFileSync(file, "utf8")), text: fs.readFileSync(file) };
+}
+
+test("the topology at this moment is exported as RabbitMQ definitions, and the scenario saved as a file opens again", async () => {
+  const page = await open("tutorial-5-topics", { playing: false });
+  await skipLessons(page);
+  await clickNode(page, "topic_logs");
+  await page.waitForSelector("#exchange-type-select");
+  await page.selectOption("#exchange-type-select", "direct");
+  await page.waitForFunction(() => document.querySelector("#exchange-type-select").value === "direct");
+
+  // Definitions: as the broker is now, the exchange retyped, its bindings kept.
+  const defs = await saved(page, "#save-definitions");
+  assert.equal(defs.name, "tutorial-5-topics-definitions.json");
+  const exchange = defs.json.exchanges.find((x) => x.name === "topic_logs");
+  assert.equal(exchange.type, "direct");
+  assert.equal(exchange.vhost, "/");
+  const keys = defs.json.bindings.filter((b) => b.source === "topic_logs").map((b) => `${b.destination}:${b.routing_key}`).sort();
+  assert.deepEqual(keys, ["Q1:*.orange.*", "Q2:*.*.rabbit", "Q2:lazy.#"]);
+  assert.ok(defs.json.queues.some((q) => q.name === "Q1"));
+
+  // The scenario: as it was opened (a switchyard file, the exchange a topic one).
+  const scenario = await saved(page, "#save-scenario");
+  assert.equal(scenario.name, "tutorial-5-topics.json");
+  assert.equal(scenario.json.switchyard, 1);
+  assert.equal(scenario.json.topology.exchanges.find((x) => x.name === "topic_logs").type, "topic");
+  const title = await page.textContent("button.preset.current .preset-name");
+  assert.ok(title.startsWith(scenario.json.name), `${title} / ${scenario.json.name}`);
+
+  // Opened again from the file: it runs, named as the preset, with nothing to complain about.
+  await page.setInputFiles(".load-file input[type=file]", { name: scenario.name, mimeType: "application/json", buffer: scenario.text });
+  await page.waitForSelector(".loaded-file");
+  assert.ok((await page.textContent(".loaded-file .preset-name")).startsWith(scenario.json.name));
+  assert.equal(await page.locator("#banner").count(), 0);
+  await waitDrawn(page, "topic_logs", true);
+  await screenshot(page, "saved-scenario-opened");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
