@@ -136,6 +136,15 @@ if ! timeout 120 "$RMQ_SBIN/rabbitmqctl" wait --timeout 110 "$RABBITMQ_PID_FILE"
 fi
 echo "live conformance: RabbitMQ up on 127.0.0.1:$AMQP_PORT in $(( ($(date +%s%N) - START_NS) / 1000000 )) ms" >&2
 
+# The definitions every shipped scenario exports, imported into this broker and read back
+# (tests/live/imports.py); LIVE_SKIP_IMPORTS=1 leaves it out.
+imports=0
+if [ "${LIVE_SKIP_IMPORTS:-0}" != 1 ]; then
+  mkdir -p "$TMP/imports"
+  RABBITMQCTL="$RMQ_SBIN/rabbitmqctl" TMPDIR="$TMP/imports" \
+    "$PY" "$HERE/imports.py" --switchyard "$BIN" --scenarios "$ROOT/scenarios" || imports=1
+fi
+
 # In the background and waited for, so a TERM/INT reaches the traps at once; the oracle's
 # scratch files go under $TMP.
 mkdir -p "$TMP/oracle"
@@ -144,4 +153,5 @@ ORACLE_PID=$!
 wait "$ORACLE_PID"
 status=$?
 ORACLE_PID=""
+[ "$status" = 0 ] && status=$imports
 exit "$status"

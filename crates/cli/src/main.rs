@@ -61,8 +61,12 @@ enum Command {
         #[arg(long, value_parser = run::parse_style)]
         style: Option<switchyard_core::sim::flow::Style>,
         /// Runs the scenario's flow in both styles (same seed and load) and prints the figures side by side.
-        #[arg(long, conflicts_with_all = ["style", "trace"])]
+        #[arg(long, conflicts_with_all = ["style", "trace", "definitions"])]
         compare: bool,
+        /// Writes the broker's topology at the end of the run as a RabbitMQ definitions file
+        /// (for `rabbitmqctl import_definitions`).
+        #[arg(long, value_name = "DEFS.json")]
+        definitions: Option<PathBuf>,
     },
     /// Explain, as text, where a message published to EXCHANGE with KEY would go, and why.
     Explain {
@@ -104,9 +108,14 @@ fn main() -> ExitCode {
             trace,
             style,
             compare,
+            definitions,
         } => {
             let flow = run::FlowChoice { style, compare };
-            run::run(&scenario, until, seed, trace.as_deref(), flow)
+            let out = run::Outputs {
+                trace: trace.as_deref(),
+                definitions: definitions.as_deref(),
+            };
+            run::run(&scenario, until, seed, out, flow)
         }
         Command::Explain {
             definitions,

@@ -1,12 +1,14 @@
 //! `switchyard run SCENARIO.json --until 60s [--seed N] [--trace FILE.jsonl]
-//! [--style orchestration|choreography] [--compare]`: runs a scenario headless, as fast as
-//! possible, prints the metrics summary as JSON and optionally writes every trace event as a
-//! JSON line; with a flow, runs it in the chosen style or compares both styles. A bad scenario file is an error that names the file and
+//! [--definitions DEFS.json] [--style orchestration|choreography] [--compare]`: runs a scenario
+//! headless, as fast as possible, prints the metrics summary as JSON and optionally writes every
+//! trace event as a JSON line and the broker's topology at the end as RabbitMQ definitions; with
+//! a flow, runs it in the chosen style or compares both styles. A bad scenario file is an error that names the file and
 //! the field's path (exit code 2, from `main`).
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use switchyard_core::definitions;
 use switchyard_core::sim::flow::{Style, compare};
 use switchyard_core::sim::trace::to_json;
 use switchyard_core::sim::{Options, Scenario, SimTime, Simulation};
@@ -23,13 +25,23 @@ pub struct FlowChoice {
     pub compare: bool,
 }
 
+/// Files written besides the summary printed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Outputs<'a> {
+    /// Every trace event as a JSON line.
+    pub trace: Option<&'a Path>,
+    /// The broker's topology at the end, as RabbitMQ definitions.
+    pub definitions: Option<&'a Path>,
+}
+
 pub fn run(
     path: &Path,
     until: SimTime,
     seed: Option<u64>,
-    trace: Option<&Path>,
+    outputs: Outputs<'_>,
     flow: FlowChoice,
 ) -> Result<(), String> {
+    let trace = outputs.trace;
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let mut scenario =
@@ -84,6 +96,12 @@ pub fn run(
     }
     if let (Some(mut out), Some(p)) = (out, trace) {
         out.flush().map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    if let Some(p) = outputs.definitions {
+        let text = serde_json::to_string_pretty(&definitions::export(sim.broker()))
+            .map_err(|e| e.to_string())?;
+        std::fs::write(p, text + "\n")
+            .map_err(|e| format!("{}: cannot write: {e}", p.display()))?;
     }
     let summary = serde_json::to_string_pretty(&sim.summary()).map_err(|e| e.to_string())?;
     println!("{summary}");

@@ -107,16 +107,31 @@ fn a_missing_file_or_a_bad_duration_exits_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected a duration such as 60s"));
 }
 
+/// Every shipped scenario runs; the definitions it writes at the end are a definitions file
+/// the runner reads back (`replay --definitions`), holding every exchange the scenario's own
+/// topology declares.
 #[test]
 fn every_shipped_scenario_runs() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
+    let written = tempfile::tempdir().unwrap();
+    let no_ops = file("");
+    let no_ops = no_ops.path().to_str().unwrap();
     let mut count = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let out = run(&["run", path.to_str().unwrap(), "--until", "1s"]);
+        let defs = written.path().join("defs.json");
+        let defs = defs.to_str().unwrap();
+        let out = run(&[
+            "run",
+            path.to_str().unwrap(),
+            "--until",
+            "1s",
+            "--definitions",
+            defs,
+        ]);
         assert!(
             out.status.success(),
             "{}: {}",
@@ -128,6 +143,26 @@ fn every_shipped_scenario_runs() {
         let work = summary["messages"]["published"].as_u64().unwrap()
             + summary["flow"]["caller"]["requests"].as_u64().unwrap_or(0);
         assert!(work > 0, "{}", path.display());
+        let exported: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(defs).unwrap()).unwrap();
+        let scenario: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let names = |json: &serde_json::Value| -> Vec<String> {
+            (json["exchanges"].as_array().into_iter().flatten())
+                .map(|x| x["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let exported_names = names(&exported);
+        for name in names(&scenario["topology"]) {
+            assert!(exported_names.contains(&name), "{}: {name}", path.display());
+        }
+        let back = run(&["replay", "--definitions", defs, "--ops", no_ops]);
+        assert!(
+            back.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&back.stderr)
+        );
         count += 1;
     }
     assert!(count >= 2);
