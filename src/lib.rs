@@ -29,6 +29,7 @@
 
 pub mod app;
 pub mod banner;
+pub mod binding_editor;
 pub mod commands;
 pub mod download;
 pub mod exchange_type;

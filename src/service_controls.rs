@@ -5,7 +5,7 @@
 //! view's moment, which forks the timeline like any injected action. Draws and forwards only.
 
 use switchyard_core::sim::flow::ServiceView;
-use switchyard_core::sim::{Control, SimTime};
+use switchyard_core::sim::{Control, SimTime, Simulation};
 use yew::prelude::*;
 
 use crate::commands::refresh;
@@ -14,6 +14,15 @@ use crate::state::{Action, AppContext, Level, Notice};
 /// Injects `control` at the view's moment (the engine runs ahead of the view; it is brought
 /// back to the view first so the action happens where the user sees it).
 pub fn inject(state: &AppContext, control: Control) {
+    change(state, |sim| {
+        sim.inject(control);
+        Ok(())
+    });
+}
+
+/// Makes a change with `apply` at the view's moment (see [`inject`]); its error, or the
+/// engine's, goes to the banner.
+pub fn change(state: &AppContext, apply: impl FnOnce(&mut Simulation) -> Result<(), String>) {
     let Some(player) = &state.player else { return };
     let done = player.0.try_borrow().ok().and_then(|p| {
         let view = SimTime(p.view());
@@ -21,7 +30,7 @@ pub fn inject(state: &AppContext, control: Control) {
             if sim.now() != view {
                 sim.seek(view).map_err(|e| e.to_string())?;
             }
-            sim.inject(control);
+            apply(sim)?;
             // Apply it now, so a paused view shows it at once.
             sim.run_until(view).map_err(|e| e.to_string())?;
             Ok::<(), String>(())

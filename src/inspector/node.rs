@@ -110,6 +110,7 @@ fn exchange(
             ]) }
             <h3>{ format!("Bindings from this exchange ({})", x.binding_count()) }</h3>
             { binding_table(sim, vhost, x.bindings().map(|(_, b)| (name, b.clone())).collect(), false, on_select, Some(paging)) }
+            <crate::binding_editor::BindingEditor node={id} />
             if !incoming.is_empty() {
                 <h3>{ "Bindings to this exchange" }</h3>
                 { binding_table(sim, vhost, incoming, true, on_select, None) }

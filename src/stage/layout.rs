@@ -418,7 +418,7 @@ fn links(sim: &Simulation) -> Vec<Link> {
 }
 
 /// A binding's key, or a headers binding's arguments (`x-match=all, format=pdf`).
-fn binding_label(key: &str, arguments: &switchyard_core::Table) -> String {
+pub(crate) fn binding_label(key: &str, arguments: &switchyard_core::Table) -> String {
     if !key.is_empty() || arguments.is_empty() {
         return visible(key).into_owned();
     }

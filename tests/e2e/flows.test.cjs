@@ -253,3 +253,58 @@ test("the topology at this moment is exported as RabbitMQ definitions, and the s
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("bindings edited in the inspector route the next messages; unbinding or going back before the change undoes it", async () => {
+  const page = await open("tutorial-5-topics", { playing: true });
+  await skipLessons(page);
+  await page.waitForFunction(() => parseFloat(document.querySelector("#clock").textContent) > 1.5);
+  await setPlaying(page, false);
+  await clickNode(page, "topic_logs");
+  await page.waitForSelector("#bind-form");
+  const count = () => page.evaluate(() => {
+    const h = [...document.querySelectorAll(".inspector h3")].find((h) => h.textContent.startsWith("Bindings from"));
+    return Number(h.textContent.match(/\((\d+)\)/)[1]);
+  });
+  const counted = (n) => page.waitForFunction((n) => {
+    const h = [...document.querySelectorAll(".inspector h3")].find((h) => h.textContent.startsWith("Bindings from"));
+    return h && h.textContent.includes(`(${n})`);
+  }, n);
+  const explained = async (key) => {
+    await page.fill("#routing-key", key);
+    await page.waitForFunction((k) => document.querySelector("#explanation").textContent.includes(k), key);
+    return page.textContent("#explanation");
+  };
+  assert.equal(await count(), 3);
+  assert.match(await explained("quick.brown.fox"), /dropped/);
+
+  // Bind Q1 with quick.#: the inspector, the drawing's key and the explorer have it at once.
+  await page.selectOption("#bind-queue", "Q1");
+  await page.fill("#bind-key", "quick.#");
+  await page.click("#bind-form button[type=submit]");
+  await counted(4);
+  assert.ok((await page.locator("#unbind-binding option", { hasText: "Q1 ← quick.#" }).count()) === 1);
+  assert.match(await explained("quick.brown.fox"), /routed to 1 queue: `Q1`/);
+  await screenshot(page, "binding-added");
+
+  // Unbind it: back to the tutorial's three.
+  await page.selectOption("#unbind-binding", { label: "Q1 ← quick.#" });
+  await page.click("#unbind-form button[type=submit]");
+  await counted(3);
+  assert.match(await explained("quick.brown.fox"), /dropped/);
+
+  // Bound again, then the timeline taken back to before the change: it never happened.
+  await page.fill("#bind-key", "quick.#");
+  await page.click("#bind-form button[type=submit]");
+  await counted(4);
+  await page.fill("#timeline", "500");
+  await counted(3);
+
+  // A key longer than AMQP carries is named, and nothing changes.
+  await page.fill("#bind-key", "k".repeat(256));
+  await page.click("#bind-form button[type=submit]");
+  await page.waitForSelector("#banner");
+  assert.match(await page.textContent("#banner"), /The binding was not added: a binding key is at most 255 bytes\./);
+  assert.equal(await count(), 3);
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});

@@ -1,0 +1,228 @@
+//! Editing an exchange's bindings while the scenario runs: in the inspector's exchange view, a
+//! form binds a queue with a key (or, on a headers exchange, with header arguments such as
+//! `x-match=any, format=pdf`) and another removes a binding. Each change is a `declare` or an
+//! `unbind` injected at the view's moment through the core's definitions import, so the next
+//! messages route by it, stepping back before it undoes it, and RabbitMQ's rules apply (an
+//! export of the topology afterwards has it). Draws and forwards only.
+
+use switchyard_core::ExchangeType;
+use switchyard_core::definitions::Definitions;
+use switchyard_core::sim::scenario::Action as Step;
+use switchyard_core::sim::{NodeId, Simulation};
+use switchyard_core::topology::{BindingDecl, Destination};
+use switchyard_core::value::{Table, Value};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::service_controls::change;
+use crate::state::AppContext;
+
+/// The longest routing or binding key AMQP carries (a short string).
+pub const MAX_KEY_BYTES: usize = 255;
+
+/// The arguments of a headers binding written as `name=value` pairs separated by commas
+/// (`x-match=any, format=pdf`); every value is a string, as the management UI sends them.
+/// Errors name the pair that is wrong.
+pub fn header_arguments(text: &str) -> Result<Table, String> {
+    let mut table = Table::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((name, value)) = pair.split_once('=') else {
+            return Err(format!("`{pair}`: expected name=value"));
+        };
+        let (name, value) = (name.trim(), value.trim());
+        if name.is_empty() {
+            return Err(format!("`{pair}`: the header's name is empty"));
+        }
+        if name == "x-match" && !["all", "any", "all-with-x", "any-with-x"].contains(&value) {
+            return Err(format!(
+                "`{pair}`: x-match is all, any, all-with-x or any-with-x"
+            ));
+        }
+        table.insert(name, Value::Str(value.to_owned()));
+    }
+    Ok(table)
+}
+
+/// The one-binding definitions fragment a `declare` or `unbind` step carries.
+pub fn fragment(vhost: &str, binding: BindingDecl) -> Definitions {
+    Definitions {
+        vhosts: vec![vhost.to_owned()],
+        bindings: vec![(vhost.to_owned(), binding)],
+        ..Definitions::default()
+    }
+}
+
+/// Binds or unbinds at the view's moment; a refusal is named in the banner.
+fn apply(state: &AppContext, step: Step) {
+    change(state, |sim: &mut Simulation| {
+        sim.inject_topology(step).map_err(|e| e.to_string())
+    });
+}
+
+#[derive(Properties, PartialEq)]
+pub struct BindingEditorProps {
+    /// The exchange.
+    pub node: NodeId,
+}
+
+#[component]
+pub fn BindingEditor(props: &BindingEditorProps) -> Html {
+    let queue_ref = use_node_ref();
+    let key_ref = use_node_ref();
+    let unbind_ref = use_node_ref();
+    let Some(state) = use_context::<AppContext>() else {
+        return html! {};
+    };
+    let Some(sim) = state.sim.as_ref().and_then(|s| s.get()) else {
+        return html! {};
+    };
+    let Some(node) = sim.world().node(props.node) else {
+        return html! {};
+    };
+    let (vhost, name) = (node.vhost.clone(), node.name.clone());
+    let Some(topology) = sim.broker().topology(&vhost).ok() else {
+        return html! {};
+    };
+    // The default exchange's bindings are implicit: RabbitMQ refuses to change them.
+    let Some(exchange) = topology.exchange(&name).filter(|_| !name.is_empty()) else {
+        return html! {};
+    };
+    let headers = exchange.kind() == ExchangeType::Headers;
+    let fanout = exchange.kind() == ExchangeType::Fanout;
+    let mut queues: Vec<String> = topology.queues().map(|q| q.name.clone()).collect();
+    switchyard_core::order::sort_by(&mut queues, Ord::cmp);
+    let bindings: Vec<BindingDecl> = (exchange.bindings())
+        .map(|(_, b)| BindingDecl {
+            source: name.clone(),
+            destination: b.destination.clone(),
+            routing_key: b.key.clone(),
+            arguments: b.arguments.clone(),
+        })
+        .collect();
+    let bind = {
+        let (state, vhost, name) = (state.clone(), vhost.clone(), name.clone());
+        let (queue_ref, key_ref) = (queue_ref.clone(), key_ref.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let queue = queue_ref.cast::<HtmlSelectElement>().map(|s| s.value());
+            let text = key_ref.cast::<HtmlInputElement>().map(|i| i.value());
+            let (Some(queue), Some(text)) = (queue.filter(|q| !q.is_empty()), text) else {
+                return;
+            };
+            let (routing_key, arguments) = if headers {
+                match header_arguments(&text) {
+                    Ok(table) => (String::new(), table),
+                    Err(why) => return said(&state, why),
+                }
+            } else if text.len() > MAX_KEY_BYTES {
+                return said(
+                    &state,
+                    format!("a binding key is at most {MAX_KEY_BYTES} bytes"),
+                );
+            } else {
+                (text, Table::new())
+            };
+            let binding = BindingDecl {
+                source: name.clone(),
+                destination: Destination::Queue(queue),
+                routing_key,
+                arguments,
+            };
+            apply(
+                &state,
+                Step::Declare {
+                    definitions: fragment(&vhost, binding),
+                },
+            );
+        })
+    };
+    let unbind = {
+        let (state, vhost, unbind_ref) = (state.clone(), vhost.clone(), unbind_ref.clone());
+        let bindings = bindings.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let chosen = unbind_ref.cast::<HtmlSelectElement>();
+            let index = chosen.and_then(|s| s.value().parse::<usize>().ok());
+            if let Some(binding) = index.and_then(|i| bindings.get(i)) {
+                apply(
+                    &state,
+                    Step::Unbind {
+                        definitions: fragment(&vhost, binding.clone()),
+                    },
+                );
+            }
+        })
+    };
+    let (label, placeholder) = if headers {
+        ("with headers", "x-match=any, format=pdf")
+    } else if fanout {
+        ("with key", "(a fanout ignores it)")
+    } else {
+        ("with key", "order.*.created")
+    };
+    html! {
+        <div class="binding-editor">
+            <form class="bind-form" id="bind-form" onsubmit={bind}>
+                <label>{ "Bind queue " }
+                    <select id="bind-queue" ref={queue_ref}>
+                        { for queues.iter().map(|q| html! { <option value={q.clone()}>{ q }</option> }) }
+                    </select>
+                </label>
+                <label>{ label }{ " " }
+                    <input id="bind-key" type="text" ref={key_ref} {placeholder} spellcheck="false"
+                           autocomplete="off" />
+                </label>
+                <button type="submit" disabled={queues.is_empty()}>{ "Bind" }</button>
+            </form>
+            if !bindings.is_empty() {
+                <form class="bind-form" id="unbind-form" onsubmit={unbind}>
+                    <label>{ "Unbind " }
+                        <select id="unbind-binding" ref={unbind_ref}>
+                            { for bindings.iter().enumerate().map(|(i, b)| html! {
+                                <option value={i.to_string()}>{ described(b) }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <button type="submit">{ "Unbind" }</button>
+                </form>
+            }
+            <p class="muted">{ "The next messages route by the new bindings; step back before a change to undo it." }</p>
+        </div>
+    }
+}
+
+/// "orders.eu ← order.*.created" (a headers binding shows its arguments, as the stage does).
+fn described(b: &BindingDecl) -> String {
+    let label = crate::stage::layout::binding_label(&b.routing_key, &b.arguments);
+    format!("{} ← {label}", b.destination.name())
+}
+
+fn said(state: &AppContext, why: String) {
+    state.dispatch(crate::state::Action::Notify(crate::state::Notice {
+        level: crate::state::Level::Error,
+        text: format!("The binding was not added: {why}.").into(),
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_arguments_are_name_value_pairs_and_mistakes_are_named() {
+        let table = header_arguments(" x-match=any, format = pdf ,type=report").expect("table");
+        assert_eq!(table.get_str("x-match"), Some("any"));
+        assert_eq!(table.get_str("format"), Some("pdf"));
+        assert_eq!(table.get_str("type"), Some("report"));
+        assert_eq!(header_arguments("").expect("empty").len(), 0);
+        assert_eq!(
+            header_arguments("format"),
+            Err("`format`: expected name=value".to_owned())
+        );
+        assert_eq!(
+            header_arguments("=pdf"),
+            Err("`=pdf`: the header's name is empty".to_owned())
+        );
+        assert!(header_arguments("x-match=some").is_err());
+    }
+}
