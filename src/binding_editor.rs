@@ -1,6 +1,7 @@
 //! Editing an exchange's bindings while the scenario runs: in the inspector's exchange view, a
 //! form binds a queue with a key (or, on a headers exchange, with header arguments such as
-//! `x-match=any, format=pdf`) and another removes a binding. Each change is a `declare` or an
+//! `x-match=any, format=pdf`), declaring the queue first if the vhost has none of that name,
+//! and another removes a binding. Each change is a `declare` or an
 //! `unbind` injected at the view's moment through the core's definitions import, so the next
 //! messages route by it, stepping back before it undoes it, and RabbitMQ's rules apply (an
 //! export of the topology afterwards has it). Draws and forwards only.
@@ -9,7 +10,7 @@ use switchyard_core::ExchangeType;
 use switchyard_core::definitions::Definitions;
 use switchyard_core::sim::scenario::Action as Step;
 use switchyard_core::sim::{NodeId, Simulation};
-use switchyard_core::topology::{BindingDecl, Destination};
+use switchyard_core::topology::{BindingDecl, Destination, QueueDecl};
 use switchyard_core::value::{Table, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -41,6 +42,22 @@ pub fn header_arguments(text: &str) -> Result<Table, String> {
         table.insert(name, Value::Str(value.to_owned()));
     }
     Ok(table)
+}
+
+/// A queue name the user may bind or declare: not empty (a server-named queue belongs to a
+/// connection), not reserved (`amq.`), at most 255 bytes.
+pub fn queue_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        Err("name the queue".to_owned())
+    } else if name.starts_with("amq.") {
+        Err(format!(
+            "`{name}`: names starting with amq. are reserved for the broker"
+        ))
+    } else if name.len() > MAX_KEY_BYTES {
+        Err(format!("a queue name is at most {MAX_KEY_BYTES} bytes"))
+    } else {
+        Ok(())
+    }
 }
 
 /// The one-binding definitions fragment a `declare` or `unbind` step carries.
@@ -102,13 +119,18 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
     let bind = {
         let (state, vhost, name) = (state.clone(), vhost.clone(), name.clone());
         let (queue_ref, key_ref) = (queue_ref.clone(), key_ref.clone());
+        let known = queues.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let queue = queue_ref.cast::<HtmlSelectElement>().map(|s| s.value());
+            let queue = queue_ref.cast::<HtmlInputElement>().map(|i| i.value());
             let text = key_ref.cast::<HtmlInputElement>().map(|i| i.value());
-            let (Some(queue), Some(text)) = (queue.filter(|q| !q.is_empty()), text) else {
+            let (Some(queue), Some(text)) = (queue, text) else {
                 return;
             };
+            let queue = queue.trim().to_owned();
+            if let Err(why) = queue_name(&queue) {
+                return said(&state, why);
+            }
             let (routing_key, arguments) = if headers {
                 match header_arguments(&text) {
                     Ok(table) => (String::new(), table),
@@ -122,18 +144,21 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
             } else {
                 (text, Table::new())
             };
+            let new_queue = !known.contains(&queue);
             let binding = BindingDecl {
                 source: name.clone(),
-                destination: Destination::Queue(queue),
+                destination: Destination::Queue(queue.clone()),
                 routing_key,
                 arguments,
             };
-            apply(
-                &state,
-                Step::Declare {
-                    definitions: fragment(&vhost, binding),
-                },
-            );
+            let mut definitions = fragment(&vhost, binding);
+            if new_queue {
+                // A name the vhost does not have is a new durable queue, declared with it.
+                definitions
+                    .queues
+                    .push((vhost.clone(), QueueDecl::new(queue)));
+            }
+            apply(&state, Step::Declare { definitions });
         })
     };
     let unbind = {
@@ -164,15 +189,19 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
         <div class="binding-editor">
             <form class="bind-form" id="bind-form" onsubmit={bind}>
                 <label>{ "Bind queue " }
-                    <select id="bind-queue" ref={queue_ref}>
-                        { for queues.iter().map(|q| html! { <option value={q.clone()}>{ q }</option> }) }
-                    </select>
+                    <input id="bind-queue" type="text" list="bind-queues" ref={queue_ref}
+                           value={queues.first().cloned().unwrap_or_default()}
+                           title="A queue of this vhost, or a new name to declare a new queue"
+                           spellcheck="false" autocomplete="off" />
+                    <datalist id="bind-queues">
+                        { for queues.iter().map(|q| html! { <option value={q.clone()} /> }) }
+                    </datalist>
                 </label>
                 <label>{ label }{ " " }
                     <input id="bind-key" type="text" ref={key_ref} {placeholder} spellcheck="false"
                            autocomplete="off" />
                 </label>
-                <button type="submit" disabled={queues.is_empty()}>{ "Bind" }</button>
+                <button type="submit">{ "Bind" }</button>
             </form>
             if !bindings.is_empty() {
                 <form class="bind-form" id="unbind-form" onsubmit={unbind}>
@@ -224,5 +253,13 @@ mod tests {
             Err("`=pdf`: the header's name is empty".to_owned())
         );
         assert!(header_arguments("x-match=some").is_err());
+    }
+
+    #[test]
+    fn a_queue_name_is_given_not_reserved_and_short() {
+        assert_eq!(queue_name("audit"), Ok(()));
+        assert_eq!(queue_name(""), Err("name the queue".to_owned()));
+        assert!(queue_name("amq.gen-1").is_err_and(|e| e.contains("reserved")));
+        assert!(queue_name(&"q".repeat(256)).is_err_and(|e| e.contains("255 bytes")));
     }
 }

@@ -225,7 +225,7 @@ impl Scene {
                     shape.y = 10_000.0 + i as f64 * ROW;
                 }
             }
-            tuck_unplaced(&mut shapes);
+            tuck_unplaced(&mut shapes, &links);
         }
         crate::stage::labels::widen_key_gaps(&mut shapes, &links);
         // Whether each node is drawn, by id: a big export has as many links as shapes.
@@ -278,18 +278,59 @@ fn exchange_tag(sim: &Simulation, vhost: &str, name: &str, kind: NodeKind) -> Op
     Some(topology.exchange(name)?.kind().name())
 }
 
-/// Shapes the file's layout left out go in a row under the placed ones.
-fn tuck_unplaced(shapes: &mut [Shape]) {
-    let placed_bottom = shapes
-        .iter()
-        .filter(|s| s.y < 10_000.0)
-        .map(|s| s.y)
-        .fold(0.0, f64::max);
+/// Shapes the file's layout left out (a queue or consumer added while the scenario runs) go
+/// beside what they are linked from: in the column of the other nodes that source links to
+/// (those right of it), under the lowest shape there, or a column to its right if it links to
+/// nothing else placed. One linked from nothing placed goes in a row under everything. In scene
+/// order, so a new queue's new consumer follows it. Each lookup is by index: a file may leave
+/// thousands of nodes out.
+fn tuck_unplaced(shapes: &mut [Shape], links: &[Link]) {
+    const UNPLACED: f64 = 10_000.0;
+    let slots = (shapes.iter().map(|s| s.id.0 as usize + 1))
+        .max()
+        .unwrap_or(0);
+    let mut at: Vec<Option<(f64, f64)>> = vec![None; slots];
+    // The lowest shape of each column, by its x rounded (a layout's columns share one x).
+    let mut lowest: FxHashMap<i64, f64> = FxHashMap::default();
+    let column = |x: f64| x.round() as i64;
+    for s in shapes.iter().filter(|s| s.y < UNPLACED) {
+        if let Some(slot) = at.get_mut(s.id.0 as usize) {
+            *slot = Some((s.x, s.y));
+        }
+        let low = lowest.entry(column(s.x)).or_insert(s.y);
+        *low = low.max(s.y);
+    }
+    let placed_bottom = lowest.values().copied().fold(0.0, f64::max);
+    let mut from_of: FxHashMap<NodeId, Vec<NodeId>> = FxHashMap::default();
+    let mut to_of: FxHashMap<NodeId, Vec<NodeId>> = FxHashMap::default();
+    for l in links {
+        from_of.entry(l.to).or_default().push(l.from);
+        to_of.entry(l.from).or_default().push(l.to);
+    }
     let mut next = 0.0;
-    for s in shapes.iter_mut().filter(|s| s.y >= 10_000.0) {
-        s.y = placed_bottom + ROW;
-        s.x = next;
-        next += COLUMN * 0.8;
+    for shape in shapes.iter_mut().filter(|s| s.y >= UNPLACED) {
+        let placed = |id: &NodeId| at.get(id.0 as usize).copied().flatten();
+        let source = (from_of.get(&shape.id).into_iter().flatten())
+            .find_map(|from| Some((*from, placed(from)?)));
+        let (x, y) = match source {
+            Some((from, (sx, sy))) => {
+                let siblings = to_of.get(&from).into_iter().flatten().filter_map(placed);
+                let x = (siblings.map(|p| p.0).filter(|x| *x > sx)).fold(f64::NAN, f64::min);
+                let x = if x.is_nan() { sx + COLUMN } else { x };
+                let y = lowest.get(&column(x)).map_or(sy, |low| low + ROW);
+                (x, y)
+            }
+            None => {
+                next += COLUMN * 0.8;
+                (next - COLUMN * 0.8, placed_bottom + ROW)
+            }
+        };
+        (shape.x, shape.y) = (x, y);
+        if let Some(slot) = at.get_mut(shape.id.0 as usize) {
+            *slot = Some((x, y));
+        }
+        let low = lowest.entry(column(x)).or_insert(y);
+        *low = low.max(y);
     }
 }
 

@@ -480,3 +480,42 @@ fn dead_letter_and_alternate_exchanges_set_by_a_policy_are_drawn() {
         .collect();
     assert_eq!(drawn, expected);
 }
+
+/// A queue bound while the scenario runs, which the file's layout does not place, is drawn in
+/// the column of its exchange's other queues, under the lowest; its consumer-less link does
+/// not run back across the drawing.
+#[test]
+fn a_queue_added_while_running_goes_under_its_exchanges_other_queues() {
+    use switchyard_core::definitions::Definitions;
+    use switchyard_core::sim::scenario::Action;
+    use switchyard_core::topology::{BindingDecl, Destination, QueueDecl};
+    let preset = presets::find("tutorial-5-topics").expect("preset");
+    let scenario = Scenario::from_json_text(preset.json).expect("scenario");
+    let mut sim = Simulation::new(scenario, Options::default()).expect("simulation");
+    sim.run_until(SimTime(1_000_000)).expect("run");
+    let definitions = Definitions {
+        vhosts: vec!["/".into()],
+        queues: vec![("/".into(), QueueDecl::new("audit"))],
+        bindings: vec![(
+            "/".into(),
+            BindingDecl {
+                source: "topic_logs".into(),
+                destination: Destination::Queue("audit".into()),
+                routing_key: "#".into(),
+                arguments: switchyard_core::Table::new(),
+            },
+        )],
+        ..Definitions::default()
+    };
+    sim.inject_topology(Action::Declare { definitions })
+        .expect("declare");
+    sim.run_until(SimTime(2_000_000)).expect("run");
+    let scene = Scene::of(&sim);
+    let at = |name: &str| {
+        let s = scene.shapes.iter().find(|s| s.name == name).expect(name);
+        (s.x, s.y)
+    };
+    let (audit, q1, q2) = (at("audit"), at("Q1"), at("Q2"));
+    assert_eq!(audit.0, q1.0);
+    assert_eq!(audit.1, q1.1.max(q2.1) + super::layout::ROW);
+}

@@ -278,7 +278,7 @@ test("bindings edited in the inspector route the next messages; unbinding or goi
   assert.match(await explained("quick.brown.fox"), /dropped/);
 
   // Bind Q1 with quick.#: the inspector, the drawing's key and the explorer have it at once.
-  await page.selectOption("#bind-queue", "Q1");
+  await page.fill("#bind-queue", "Q1");
   await page.fill("#bind-key", "quick.#");
   await page.click("#bind-form button[type=submit]");
   await counted(4);
@@ -299,7 +299,19 @@ test("bindings edited in the inspector route the next messages; unbinding or goi
   await page.fill("#timeline", "500");
   await counted(3);
 
+  // A name the vhost does not have: a new queue, declared, bound and drawn.
+  await page.fill("#bind-queue", "audit");
+  await page.fill("#bind-key", "#");
+  await page.click("#bind-form button[type=submit]");
+  await counted(4);
+  await waitDrawn(page, "audit", true);
+  assert.match(await explained("quick.brown.fox"), /routed to 1 queue: `audit`/);
+  await screenshot(page, "binding-new-queue");
+  await page.fill("#timeline", "200");
+  await counted(3);
+
   // A key longer than AMQP carries is named, and nothing changes.
+  await page.fill("#bind-queue", "Q1");
   await page.fill("#bind-key", "k".repeat(256));
   await page.click("#bind-form button[type=submit]");
   await page.waitForSelector("#banner");
