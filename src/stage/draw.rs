@@ -381,7 +381,7 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
             ctx.set_fill_style_str(&palette.text);
             ctx.set_text_baseline("middle");
             let line = names::one_line(s, status);
-            let _ = ctx.fill_text_with_max_width(&line, left, y, names::width(&line));
+            haloed(ctx, palette, &line, (left, y), names::width(&line));
         }
         None => {}
     }
@@ -428,10 +428,10 @@ fn node_text(
     ctx.set_text_baseline("top");
     if let Some(status) = one_line {
         let line = names::one_line(s, status);
-        let _ = ctx.fill_text_with_max_width(&line, x, label_y, names::width(&line));
+        haloed(ctx, palette, &line, (x, label_y), names::width(&line));
         return;
     }
-    let _ = ctx.fill_text_with_max_width(&s.name, x, label_y, names::width(&s.name));
+    haloed(ctx, palette, &s.name, (x, label_y), names::width(&s.name));
     if let Some(tag) = s.tag {
         ctx.set_font("12px system-ui, sans-serif");
         ctx.set_fill_style_str(&palette.muted);
@@ -443,6 +443,19 @@ fn node_text(
         let below = if s.tag.is_some() { 32.0 } else { 16.0 };
         let _ = ctx.fill_text(status, x, label_y + below);
     }
+}
+
+/// A node's name in the fill style set, at most `max` wide, over a halo of the canvas's own
+/// colour: a link that runs under it (a fan's links reach their queues beneath the names of
+/// the queues above) is cut where the letters are, so the name reads.
+fn haloed(ctx: &Ctx, palette: &Palette, text: &str, (x, y): (f64, f64), max: f64) {
+    ctx.save();
+    ctx.set_stroke_style_str(&palette.panel);
+    ctx.set_line_width(4.0);
+    ctx.set_line_join("round");
+    let _ = ctx.stroke_text_with_max_width(text, x, y, max);
+    ctx.restore();
+    let _ = ctx.fill_text_with_max_width(text, x, y, max);
 }
 
 /// Dashes the outlines stroked from now on, or makes them solid again.
