@@ -45,6 +45,7 @@ pub mod paging;
 pub mod panic_overlay;
 pub mod preset_picker;
 pub mod presets;
+pub mod queue_limits;
 pub mod route_view;
 pub mod service_controls;
 pub mod session;

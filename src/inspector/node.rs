@@ -163,6 +163,7 @@ fn queue(
             { queue_counters(sim, id) }
             <h3>{ "Settings" }</h3>
             { queue_settings(sim, vhost, q, on_select) }
+            <crate::queue_limits::QueueLimits node={id} />
             <h3>{ "Bindings to this queue" }</h3>
             { binding_table(sim, vhost, incoming, true, on_select, Some(paging)) }
             { actors::queue_consumers(sim, q, on_select) }

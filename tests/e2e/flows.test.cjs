@@ -320,3 +320,35 @@ test("bindings edited in the inspector route the next messages; unbinding or goi
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("a queue's limits set in the inspector apply as a policy: the queue holds no more than its max length", async () => {
+  const page = await open("tutorial-2-work-queues", { playing: true });
+  await skipLessons(page);
+  await page.waitForFunction(() => parseFloat(document.querySelector("#clock").textContent) > 1.5);
+  await setPlaying(page, false);
+  await clickNode(page, "task_queue");
+  await page.waitForSelector("#queue-limits");
+  const settings = () => page.textContent(".inspector .settings");
+
+  // A wrong number is named, and nothing changes.
+  await page.fill("#limit-length", "-3");
+  await page.click("#queue-limits button[type=submit]");
+  await page.waitForSelector("#banner");
+  assert.match(await page.textContent("#banner"), /The limits were not applied: max length: expected a whole number of at least 0, not `-3`\./);
+  assert.doesNotMatch(await settings(), /switchyard-task_queue/);
+
+  await page.fill("#limit-length", "1");
+  await page.selectOption("#limit-overflow", "drop-head");
+  await page.click("#queue-limits button[type=submit]");
+  await page.waitForFunction(() => /switchyard-task_queue/.test(document.querySelector(".inspector .settings").textContent));
+  assert.match(await settings(), /max length\s*1/);
+  await setPlaying(page, true);
+  await page.waitForTimeout(3000);
+  await setPlaying(page, false);
+  // The two slow workers hold two tasks unacked; the queue keeps at most one ready.
+  const ready = await page.evaluate(() => Number(document.querySelector(".inspector .counts .count .n").textContent));
+  assert.ok(ready <= 1, `${ready} ready`);
+  await screenshot(page, "queue-limits");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
