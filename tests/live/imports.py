@@ -1,4 +1,5 @@
-"""Definitions import: every shipped scenario is run by the runner for 30 s, its broker's topology
+"""Definitions import: every shipped scenario (and those of tests/live/scenarios/, whose topologies
+have policies) is run by the runner for 30 s, its broker's topology
 written as a definitions file (`switchyard run --definitions`), and the files are imported into
 the live RabbitMQ (`rabbitmqctl import_definitions`), each scenario in a vhost of its own. The
 broker must take them all, and what it then exports (`rabbitmqctl export_definitions`) must hold,
@@ -53,10 +54,11 @@ def canon(defs, vhost):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--switchyard", required=True)
-    parser.add_argument("--scenarios", required=True)
+    parser.add_argument("--scenarios", required=True, action="append",
+                        help="a directory of scenario files (repeatable)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="imports.")
-    scenarios = sorted(glob.glob(os.path.join(args.scenarios, "*.json")))
+    scenarios = sorted(p for d in args.scenarios for p in glob.glob(os.path.join(d, "*.json")))
     merged = {"rabbit_version": "3.10.8", "vhosts": [], "exchanges": [], "queues": [],
               "bindings": [], "policies": []}
     ours = {}

@@ -142,7 +142,8 @@ imports=0
 if [ "${LIVE_SKIP_IMPORTS:-0}" != 1 ]; then
   mkdir -p "$TMP/imports"
   RABBITMQCTL="$RMQ_SBIN/rabbitmqctl" TMPDIR="$TMP/imports" \
-    "$PY" "$HERE/imports.py" --switchyard "$BIN" --scenarios "$ROOT/scenarios" || imports=1
+    "$PY" "$HERE/imports.py" --switchyard "$BIN" --scenarios "$ROOT/scenarios" \
+    --scenarios "$HERE/scenarios" || imports=1
 fi
 
 # In the background and waited for, so a TERM/INT reaches the traps at once; the oracle's
