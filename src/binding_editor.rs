@@ -15,7 +15,7 @@ use switchyard_core::value::{Table, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::service_controls::change;
+use crate::service_controls::{change, use_editing};
 use crate::state::AppContext;
 
 /// The longest routing or binding key AMQP carries (a short string).
@@ -87,16 +87,12 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
     let queue_ref = use_node_ref();
     let key_ref = use_node_ref();
     let unbind_ref = use_node_ref();
-    let Some(state) = use_context::<AppContext>() else {
+    let Some((state, sim, vhost, name)) = use_editing(props.node) else {
         return html! {};
     };
-    let Some(sim) = state.sim.as_ref().and_then(|s| s.get()) else {
+    let Some(sim) = sim.get() else {
         return html! {};
     };
-    let Some(node) = sim.world().node(props.node) else {
-        return html! {};
-    };
-    let (vhost, name) = (node.vhost.clone(), node.name.clone());
     let Some(topology) = sim.broker().topology(&vhost).ok() else {
         return html! {};
     };

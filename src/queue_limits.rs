@@ -16,7 +16,7 @@ use switchyard_core::value::{Table, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::service_controls::change;
+use crate::service_controls::{change, use_editing};
 use crate::state::{Action, AppContext, Level, Notice};
 
 /// What the form asks for; `None` leaves the key out of the policy.
@@ -113,16 +113,12 @@ pub struct QueueLimitsProps {
 #[component]
 pub fn QueueLimits(props: &QueueLimitsProps) -> Html {
     let (length_ref, overflow_ref, ttl_ref) = (use_node_ref(), use_node_ref(), use_node_ref());
-    let Some(state) = use_context::<AppContext>() else {
+    let Some((state, sim, vhost, name)) = use_editing(props.node) else {
         return html! {};
     };
-    let Some(sim) = state.sim.as_ref().and_then(|s| s.get()) else {
+    let Some(sim) = sim.get() else {
         return html! {};
     };
-    let Some(node) = sim.world().node(props.node) else {
-        return html! {};
-    };
-    let (vhost, name) = (node.vhost.clone(), node.name.clone());
     let Some(q) = sim.broker().queue(&vhost, &name) else {
         return html! {};
     };
@@ -224,7 +220,8 @@ mod tests {
         sim.inject_topology(Step::Declare { definitions })
             .expect("declare");
         let now = sim.now();
-        sim.run_until(switchyard_core::sim::SimTime(now.0 + 1)).expect("run");
+        sim.run_until(switchyard_core::sim::SimTime(now.0 + 1))
+            .expect("run");
     }
 
     /// Limits set on a queue keep what the policy that applied before gave it, outrank it, and
@@ -248,7 +245,10 @@ mod tests {
         let ours = policy(&sim, "/", "task_queue", Target::ClassicQueue, &limits).expect("ok");
         assert_eq!(ours.name, "switchyard-task_queue");
         assert_eq!(ours.priority, 6);
-        assert_eq!(ours.definition.get_str("dead-letter-exchange"), Some("dead"));
+        assert_eq!(
+            ours.definition.get_str("dead-letter-exchange"),
+            Some("dead")
+        );
         assert_eq!(ours.definition.get("max-length"), Some(&Value::Int(3)));
         declare(&mut sim, ours);
         let config = &sim.broker().queue("/", "task_queue").expect("queue").config;

@@ -5,10 +5,11 @@
 //! view's moment, which forks the timeline like any injected action. Draws and forwards only.
 
 use switchyard_core::sim::flow::ServiceView;
-use switchyard_core::sim::{Control, SimTime, Simulation};
+use switchyard_core::sim::{Control, NodeId, SimTime, Simulation};
 use yew::prelude::*;
 
 use crate::commands::refresh;
+use crate::sim_ref::SimRef;
 use crate::state::{Action, AppContext, Level, Notice};
 
 /// Injects `control` at the view's moment (the engine runs ahead of the view; it is brought
@@ -18,6 +19,21 @@ pub fn inject(state: &AppContext, control: Control) {
         sim.inject(control);
         Ok(())
     });
+}
+
+/// What a panel editing one node of the open scenario needs: the app's state, the simulation
+/// and the node's vhost and name; none before a scenario is open or for a node it does not
+/// have.
+#[hook]
+pub fn use_editing(node: NodeId) -> Option<(AppContext, SimRef, String, String)> {
+    let state = use_context::<AppContext>()?;
+    let sim = state.sim.clone()?;
+    let (vhost, name) = {
+        let s = sim.get()?;
+        let n = s.world().node(node)?;
+        (n.vhost.clone(), n.name.clone())
+    };
+    Some((state, sim, vhost, name))
 }
 
 /// Makes a change with `apply` at the view's moment (see [`inject`]); its error, or the

@@ -386,20 +386,23 @@ mod tests {
         Scene::of(&sim)
     }
 
+    /// The live-match preset at 1 s fitted to a canvas of `area`, and the text written on it.
+    fn live_match_on(area: (f64, f64)) -> (Scene, Fit, Vec<(NodeId, Text)>) {
+        let style = switchyard_core::sim::flow::Style::Choreography;
+        let scene = preset_scene("live-match", style, 1);
+        let fit = Fit::new(&scene, area.0, area.1);
+        let named = names::named(&scene, &fit, None, area);
+        (scene, fit, named)
+    }
+
     /// The live-match preset fans one exchange out to eight queues, each with a consumer, on
     /// the stage of a 1366 px wide window (708 × 490): every node keeps its name (the queues
     /// theirs alone under them, the consumers theirs to their right, inside the canvas), and
     /// the keys are placed from the queues' end, where the links are apart.
     #[test]
     fn a_fan_of_eight_queues_keeps_every_name() {
-        let scene = preset_scene(
-            "live-match",
-            switchyard_core::sim::flow::Style::Choreography,
-            1,
-        );
         let area = (708.0, 490.0);
-        let fit = Fit::new(&scene, area.0, area.1);
-        let named = names::named(&scene, &fit, None, area);
+        let (scene, fit, named) = live_match_on(area);
         assert_eq!(named.len(), scene.shapes.len(), "{named:?}");
         let r = fit.radius();
         for s in &scene.shapes {
@@ -475,14 +478,8 @@ mod tests {
     /// the unwritten names still kept keys away, which pushed them onto the exchange's name.
     #[test]
     fn the_keys_of_a_fan_take_the_room_of_names_left_out() {
-        let scene = preset_scene(
-            "live-match",
-            switchyard_core::sim::flow::Style::Choreography,
-            1,
-        );
         let area = (622.0, 494.0);
-        let fit = Fit::new(&scene, area.0, area.1);
-        let named = names::named(&scene, &fit, None, area);
+        let (scene, fit, named) = live_match_on(area);
         let queues = scene.shapes.iter().filter(|s| s.kind == NodeKind::Queue);
         let unnamed = queues.filter(|s| names::text_of(&named, s.id).is_none());
         assert!(unnamed.count() >= 4, "{named:?}");

@@ -9,7 +9,12 @@ use crate::presets;
 use switchyard_core::MessageId;
 
 fn sim() -> Simulation {
-    let preset = presets::find("orders-topic").expect("preset");
+    preset_sim("orders-topic")
+}
+
+/// The preset `id` opened, at its start.
+fn preset_sim(id: &str) -> Simulation {
+    let preset = presets::find(id).expect("preset");
     let scenario = Scenario::from_json_text(preset.json).expect("scenario");
     Simulation::new(scenario, Options::default()).expect("simulation")
 }
@@ -222,9 +227,7 @@ fn as_fast_as_possible_moves_by_a_bounded_number_of_events() {
 /// clock every `FAST_CHUNK` events and stops when told its time is up.
 #[test]
 fn as_fast_as_possible_stops_when_its_time_is_up() {
-    let preset = presets::find("stress").expect("stress preset");
-    let scenario = Scenario::from_json_text(preset.json).expect("scenario");
-    let mut p = Player::new(Simulation::new(scenario, Options::default()).expect("simulation"));
+    let mut p = Player::new(preset_sim("stress"));
     let mut looks = 0;
     let stop = p.run_fast(1_000_000, || {
         looks += 1;
@@ -237,9 +240,7 @@ fn as_fast_as_possible_stops_when_its_time_is_up() {
 
 #[test]
 fn the_stress_preset_keeps_about_two_thousand_messages_in_flight() {
-    let preset = presets::find("stress").expect("stress preset");
-    let scenario = Scenario::from_json_text(preset.json).expect("scenario");
-    let mut p = Player::new(Simulation::new(scenario, Options::default()).expect("simulation"));
+    let mut p = Player::new(preset_sim("stress"));
     for t in [5_000_000, 10_000_000] {
         p.seek(t).expect("seek");
         let n = p.in_flight().len();
@@ -373,9 +374,7 @@ fn a_scan_set_holds_each_message_and_slot_once_over_any_span() {
 
 #[test]
 fn a_fanout_copy_flies_to_every_queue_and_a_hop_ends_when_its_message_moves_on() {
-    let preset = presets::find("tutorial-3-publish-subscribe").expect("preset");
-    let scenario = Scenario::from_json_text(preset.json).expect("scenario");
-    let mut p = Player::new(Simulation::new(scenario, Options::default()).expect("simulation"));
+    let mut p = Player::new(preset_sim("tutorial-3-publish-subscribe"));
     let mut side_by_side = 0;
     for t in (1_000_000..6_000_000).step_by(20_000) {
         p.seek(t).expect("seek");
@@ -489,9 +488,7 @@ fn a_queue_added_while_running_goes_under_its_exchanges_other_queues() {
     use switchyard_core::definitions::Definitions;
     use switchyard_core::sim::scenario::Action;
     use switchyard_core::topology::{BindingDecl, Destination, QueueDecl};
-    let preset = presets::find("tutorial-5-topics").expect("preset");
-    let scenario = Scenario::from_json_text(preset.json).expect("scenario");
-    let mut sim = Simulation::new(scenario, Options::default()).expect("simulation");
+    let mut sim = preset_sim("tutorial-5-topics");
     sim.run_until(SimTime(1_000_000)).expect("run");
     let definitions = Definitions {
         vhosts: vec!["/".into()],

@@ -254,12 +254,18 @@ test("the topology at this moment is exported as RabbitMQ definitions, and the s
   await page.close();
 });
 
-test("bindings edited in the inspector route the next messages; unbinding or going back before the change undoes it", async () => {
-  const page = await open("tutorial-5-topics", { playing: true });
+/** A page on `preset` played past its first lesson step (1 s), paused, `node` selected. */
+async function pausedOn(preset, node) {
+  const page = await open(preset, { playing: true });
   await skipLessons(page);
   await page.waitForFunction(() => parseFloat(document.querySelector("#clock").textContent) > 1.5);
   await setPlaying(page, false);
-  await clickNode(page, "topic_logs");
+  await clickNode(page, node);
+  return page;
+}
+
+test("bindings edited in the inspector route the next messages; unbinding or going back before the change undoes it", async () => {
+  const page = await pausedOn("tutorial-5-topics", "topic_logs");
   await page.waitForSelector("#bind-form");
   const count = () => page.evaluate(() => {
     const h = [...document.querySelectorAll(".inspector h3")].find((h) => h.textContent.startsWith("Bindings from"));
@@ -322,11 +328,7 @@ test("bindings edited in the inspector route the next messages; unbinding or goi
 });
 
 test("a queue's limits set in the inspector apply as a policy: the queue holds no more than its max length", async () => {
-  const page = await open("tutorial-2-work-queues", { playing: true });
-  await skipLessons(page);
-  await page.waitForFunction(() => parseFloat(document.querySelector("#clock").textContent) > 1.5);
-  await setPlaying(page, false);
-  await clickNode(page, "task_queue");
+  const page = await pausedOn("tutorial-2-work-queues", "task_queue");
   await page.waitForSelector("#queue-limits");
   const settings = () => page.textContent(".inspector .settings");
 
