@@ -150,7 +150,7 @@ impl Simulation {
         let request = (drawn.2.as_ref()).and_then(|e| e.properties.correlation_id.clone());
         let drawn = producer.send(drawn);
         let sched = &mut self.state.sched;
-        sched.schedule_in(
+        sched.schedule_in_inlined(
             delay,
             SimEvent::Arrive {
                 producer: p,
@@ -159,7 +159,7 @@ impl Simulation {
             },
         );
         if let Some(next) = next {
-            sched.schedule_in(next.saturating_sub(t.0), SimEvent::Produce(p));
+            sched.schedule_in_inlined(next.saturating_sub(t.0), SimEvent::Produce(p));
         }
         if let Some(id) = request {
             self.request_sent(&id, t.0);
@@ -280,7 +280,7 @@ impl Simulation {
         let epoch = c.epoch;
         self.state
             .sched
-            .schedule_in(took, SimEvent::Processed { consumer, epoch });
+            .schedule_in_inlined(took, SimEvent::Processed { consumer, epoch });
         self.load_stream(consumer);
     }
 
@@ -356,7 +356,7 @@ impl Simulation {
             });
         self.trace.record(t, kind, Some(held.message), edge, None);
         let tag = held.tag;
-        self.state.sched.schedule_in(
+        self.state.sched.schedule_in_inlined(
             delay,
             SimEvent::Settle {
                 consumer,
@@ -382,7 +382,7 @@ impl Simulation {
             .latency
             .deliver
             .sample(&mut self.state.latency_rng);
-        self.state.sched.schedule_in(
+        self.state.sched.schedule_in_inlined(
             delay,
             SimEvent::Deliver {
                 consumer,
