@@ -50,6 +50,9 @@ pub struct Producer {
     /// without hashing them. Empty when they are not, or when the combinations are more than
     /// [`MAX_ROUTE_HINTS`].
     pick_hints: Vec<Option<Place>>,
+    /// The routing key each combination of picks draws, once drawn (as long as
+    /// `pick_hints`): copied instead of rendered again.
+    keys_by_picks: Vec<Option<String>>,
 }
 
 /// Routing keys whose route a producer remembers the place of (keys drawn with `{seq}` are
@@ -127,6 +130,7 @@ impl Producer {
             free: Vec::new(),
             route_hints: FxHashMap::default(),
             pick_hints: vec![None; pick_combinations(spec).unwrap_or(0)],
+            keys_by_picks: vec![None; pick_combinations(spec).unwrap_or(0)],
         }
     }
 
@@ -191,19 +195,26 @@ impl Producer {
             picks: &self.picks,
             seq: self.seq,
         };
-        let mut key = self.spare_keys.pop().unwrap_or_default();
-        key.clear();
-        render_into(&spec.routing_key, &fill, &mut key);
-        let headers = (!spec.headers.is_empty()).then(|| {
-            let mut table = self.spare_headers.pop().unwrap_or_default();
-            render_headers(&spec.headers, &fill, &mut table);
-            table
-        });
         let picks = if self.pick_hints.is_empty() {
             None
         } else {
             combination(&spec.choices, &self.picks)
         };
+        let mut key = self.spare_keys.pop().unwrap_or_default();
+        key.clear();
+        match picks.and_then(|i| self.keys_by_picks.get_mut(i as usize)) {
+            Some(Some(drawn_before)) => key.push_str(drawn_before),
+            Some(first) => {
+                render_into(&spec.routing_key, &fill, &mut key);
+                *first = Some(key.clone());
+            }
+            None => render_into(&spec.routing_key, &fill, &mut key),
+        }
+        let headers = (!spec.headers.is_empty()).then(|| {
+            let mut table = self.spare_headers.pop().unwrap_or_default();
+            render_headers(&spec.headers, &fill, &mut table);
+            table
+        });
         Drawn {
             routing_key: key,
             headers,
@@ -419,7 +430,8 @@ mod tests {
         );
     }
 
-    /// What route hints by picks rest on: the same picks draw the same key and headers.
+    /// What route hints and keys by picks rest on: the same picks draw the same key and
+    /// headers.
     #[test]
     fn the_same_picks_draw_the_same_key_and_headers() {
         let json = serde_json::json!({"name": "p", "exchange": "x",
@@ -435,6 +447,9 @@ mod tests {
             let d = p.draw(&spec, i);
             let picks = d.picks.unwrap();
             assert!(picks < 24);
+            // A key drawn before is copied: the same as rendering it.
+            let rendered = render_picks(&spec.routing_key, &spec.choices, &p.picks);
+            assert_eq!(d.routing_key, rendered);
             let drawn = (d.routing_key.clone(), d.headers.as_deref().cloned());
             assert_eq!(seen.entry(picks).or_insert_with(|| drawn.clone()), &drawn);
             p.hand_back(d.routing_key, d.headers);
