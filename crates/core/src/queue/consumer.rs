@@ -72,7 +72,13 @@ impl Consumer {
 /// With single active consumer, who is active follows [`Sac`].
 #[derive(Debug, Clone, Default)]
 pub struct Consumers {
-    order: Vec<Consumer>,
+    /// Boxed: each delivery moves the consumer served to the back, which moves a pointer
+    /// per place rather than a whole consumer.
+    #[allow(
+        clippy::vec_box,
+        reason = "the round-robin moves its entries at every delivery: boxed, a pointer each"
+    )]
+    order: Vec<Box<Consumer>>,
     next_registration: u64,
     /// Single active consumer: the active one, by its registration number. A tag names a
     /// consumer only on its channel: two channels may each have a consumer `ctag` here.
@@ -113,16 +119,19 @@ impl Consumers {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Consumer> {
-        self.order.iter()
+        self.order.iter().map(|c| &**c)
     }
 
     /// The consumer `tag` on `channel`.
     pub fn get(&self, channel: ChannelId, tag: &str) -> Option<&Consumer> {
-        self.order.iter().find(|c| c.is(channel, tag))
+        self.order.iter().map(|c| &**c).find(|c| c.is(channel, tag))
     }
 
     fn registered(&self, registered: u64) -> Option<&Consumer> {
-        self.order.iter().find(|c| c.registered == registered)
+        self.order
+            .iter()
+            .map(|c| &**c)
+            .find(|c| c.registered == registered)
     }
 
     /// Registers a consumer, with RabbitMQ's exclusivity rules (quorum queues ignore the flag).
@@ -143,12 +152,12 @@ impl Consumers {
         }
         self.kind = kind;
         self.sac = sac;
-        self.order.push(Consumer {
+        self.order.push(Box::new(Consumer {
             options,
             unacked: 0,
             registered: self.next_registration,
             blocked: false,
-        });
+        }));
         self.next_registration += 1;
         self.ever_had_one = true;
         self.activate_next();
@@ -176,7 +185,7 @@ impl Consumers {
                 Sac::Off | Sac::FirstRegistered => self.order.iter().map(|c| c.registered).min(),
             };
         }
-        Some(gone)
+        Some(*gone)
     }
 
     /// The active consumer, and whether it is quiescing (single active consumer only).
@@ -220,6 +229,7 @@ impl Consumers {
         };
         self.order
             .iter()
+            .map(|c| &**c)
             .filter(|c| self.active != Some(c.registered))
             .min_by_key(|c| {
                 (
