@@ -79,6 +79,9 @@ pub struct Consumers {
         reason = "the round-robin moves its entries at every delivery: boxed, a pointer each"
     )]
     order: Vec<Box<Consumer>>,
+    /// Whether the consumers' `x-priority` differ (kept as they come and go): when they do
+    /// not, the first in turn is the first not blocked, found without looking at the rest.
+    mixed_priorities: bool,
     next_registration: u64,
     /// Single active consumer: the active one, by its registration number. A tag names a
     /// consumer only on its channel: two channels may each have a consumer `ctag` here.
@@ -160,6 +163,7 @@ impl Consumers {
         }));
         self.next_registration += 1;
         self.ever_had_one = true;
+        self.note_priorities();
         self.activate_next();
         true
     }
@@ -167,6 +171,7 @@ impl Consumers {
     /// Removes every consumer (a restart), remembering that there were some.
     pub fn clear(&mut self) {
         self.order.clear();
+        self.mixed_priorities = false;
         self.active = None;
         self.quiescing = false;
     }
@@ -176,6 +181,7 @@ impl Consumers {
     pub fn remove(&mut self, channel: ChannelId, tag: &str) -> Option<Consumer> {
         let index = self.order.iter().position(|c| c.is(channel, tag))?;
         let gone = self.order.remove(index);
+        self.note_priorities();
         if self.active == Some(gone.registered) {
             // Every consumer left is waiting now.
             self.active = None;
@@ -186,6 +192,13 @@ impl Consumers {
             };
         }
         Some(*gone)
+    }
+
+    /// Sets [`Consumers::mixed_priorities`] after a consumer came or went.
+    fn note_priorities(&mut self) {
+        let mut priorities = self.order.iter().map(|c| c.options.priority);
+        let first = priorities.next();
+        self.mixed_priorities = priorities.any(|p| Some(p) != first);
     }
 
     /// The active consumer, and whether it is quiescing (single active consumer only).
@@ -318,6 +331,9 @@ impl Consumers {
                 .map(|(i, _)| i);
         }
         let (first, c) = eligible.next()?;
+        if !self.mixed_priorities {
+            return Some(first);
+        }
         let mut best = (first, c.options.priority);
         for (i, c) in eligible {
             if c.options.priority > best.1 {
