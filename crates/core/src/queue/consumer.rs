@@ -72,7 +72,16 @@ impl Consumer {
 /// With single active consumer, who is active follows [`Sac`].
 #[derive(Debug, Clone, Default)]
 pub struct Consumers {
-    order: Vec<Consumer>,
+    /// Boxed: each delivery moves the consumer served to the back, which moves a pointer
+    /// per place rather than a whole consumer.
+    #[allow(
+        clippy::vec_box,
+        reason = "the round-robin moves its entries at every delivery: boxed, a pointer each"
+    )]
+    order: Vec<Box<Consumer>>,
+    /// Whether the consumers' `x-priority` differ (kept as they come and go): when they do
+    /// not, the first in turn is the first not blocked, found without looking at the rest.
+    mixed_priorities: bool,
     next_registration: u64,
     /// Single active consumer: the active one, by its registration number. A tag names a
     /// consumer only on its channel: two channels may each have a consumer `ctag` here.
@@ -113,16 +122,19 @@ impl Consumers {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Consumer> {
-        self.order.iter()
+        self.order.iter().map(|c| &**c)
     }
 
     /// The consumer `tag` on `channel`.
     pub fn get(&self, channel: ChannelId, tag: &str) -> Option<&Consumer> {
-        self.order.iter().find(|c| c.is(channel, tag))
+        self.order.iter().map(|c| &**c).find(|c| c.is(channel, tag))
     }
 
     fn registered(&self, registered: u64) -> Option<&Consumer> {
-        self.order.iter().find(|c| c.registered == registered)
+        self.order
+            .iter()
+            .map(|c| &**c)
+            .find(|c| c.registered == registered)
     }
 
     /// Registers a consumer, with RabbitMQ's exclusivity rules (quorum queues ignore the flag).
@@ -143,14 +155,15 @@ impl Consumers {
         }
         self.kind = kind;
         self.sac = sac;
-        self.order.push(Consumer {
+        self.order.push(Box::new(Consumer {
             options,
             unacked: 0,
             registered: self.next_registration,
             blocked: false,
-        });
+        }));
         self.next_registration += 1;
         self.ever_had_one = true;
+        self.note_priorities();
         self.activate_next();
         true
     }
@@ -158,6 +171,7 @@ impl Consumers {
     /// Removes every consumer (a restart), remembering that there were some.
     pub fn clear(&mut self) {
         self.order.clear();
+        self.mixed_priorities = false;
         self.active = None;
         self.quiescing = false;
     }
@@ -167,6 +181,7 @@ impl Consumers {
     pub fn remove(&mut self, channel: ChannelId, tag: &str) -> Option<Consumer> {
         let index = self.order.iter().position(|c| c.is(channel, tag))?;
         let gone = self.order.remove(index);
+        self.note_priorities();
         if self.active == Some(gone.registered) {
             // Every consumer left is waiting now.
             self.active = None;
@@ -176,7 +191,14 @@ impl Consumers {
                 Sac::Off | Sac::FirstRegistered => self.order.iter().map(|c| c.registered).min(),
             };
         }
-        Some(gone)
+        Some(*gone)
+    }
+
+    /// Sets [`Consumers::mixed_priorities`] after a consumer came or went.
+    fn note_priorities(&mut self) {
+        let mut priorities = self.order.iter().map(|c| c.options.priority);
+        let first = priorities.next();
+        self.mixed_priorities = priorities.any(|p| Some(p) != first);
     }
 
     /// The active consumer, and whether it is quiescing (single active consumer only).
@@ -220,6 +242,7 @@ impl Consumers {
         };
         self.order
             .iter()
+            .map(|c| &**c)
             .filter(|c| self.active != Some(c.registered))
             .min_by_key(|c| {
                 (
@@ -308,6 +331,9 @@ impl Consumers {
                 .map(|(i, _)| i);
         }
         let (first, c) = eligible.next()?;
+        if !self.mixed_priorities {
+            return Some(first);
+        }
         let mut best = (first, c.options.priority);
         for (i, c) in eligible {
             if c.options.priority > best.1 {

@@ -24,9 +24,10 @@ pub struct Checkpoints<S> {
     every_us: u64,
     max: usize,
     budget: u64,
-    /// When the next copy is due, after the last one's (steps, time + interval): asked before
-    /// every step, so kept at hand rather than found in `saved`. `None` with no copy yet.
-    next: Option<(u64, u64)>,
+    /// When the next copy is due: from this step count and virtual time on, the last one's
+    /// steps + 1 and time + interval (0 and 0 with no copy yet: due at once). Asked before
+    /// every step, so kept at hand rather than found in `saved`, as two plain numbers.
+    next: (u64, u64),
 }
 
 impl<S> Checkpoints<S> {
@@ -38,7 +39,7 @@ impl<S> Checkpoints<S> {
             every_us: every_us.max(1),
             max: max.max(2),
             budget,
-            next: None,
+            next: (0, 0),
         }
     }
 
@@ -63,15 +64,15 @@ impl<S> Checkpoints<S> {
     /// Whether a state at (`steps`, `time_us`) is due to be saved.
     #[inline]
     pub fn due(&self, steps: u64, time_us: u64) -> bool {
-        match self.next {
-            None => true,
-            Some((after, at)) => steps > after && time_us >= at,
-        }
+        let (from_steps, at) = self.next;
+        time_us >= at && steps >= from_steps
     }
 
     /// Sets [`Checkpoints::next`] after `saved` or `every_us` changed.
     fn plan_next(&mut self) {
-        self.next = (self.saved.last()).map(|last| (last.steps, last.time_us + self.every_us));
+        self.next = (self.saved.last()).map_or((0, 0), |last| {
+            (last.steps.saturating_add(1), last.time_us + self.every_us)
+        });
     }
 
     pub fn push(&mut self, checkpoint: Checkpoint<S>) {

@@ -8,6 +8,7 @@ use crate::broker::Settle;
 use crate::channel::ChannelId;
 use crate::event::MessageId;
 use crate::sim::actor::consumer::{Held, Outcome, Status};
+use crate::sim::actor::producer::Drawn;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::engine::{Control, Simulation};
 use std::rc::Rc;
@@ -147,10 +148,10 @@ impl Simulation {
             .latency
             .publish
             .sample(&mut self.state.latency_rng);
-        let request = (drawn.2.as_ref()).and_then(|e| e.properties.correlation_id.clone());
+        let request = (drawn.extra.as_ref()).and_then(|e| e.properties.correlation_id.clone());
         let drawn = producer.send(drawn);
         let sched = &mut self.state.sched;
-        sched.schedule_in(
+        sched.schedule_in_inlined(
             delay,
             SimEvent::Arrive {
                 producer: p,
@@ -159,7 +160,7 @@ impl Simulation {
             },
         );
         if let Some(next) = next {
-            sched.schedule_in(next.saturating_sub(t.0), SimEvent::Produce(p));
+            sched.schedule_in_inlined(next.saturating_sub(t.0), SimEvent::Produce(p));
         }
         if let Some(id) = request {
             self.request_sent(&id, t.0);
@@ -173,7 +174,13 @@ impl Simulation {
         ) else {
             return;
         };
-        let Some((key, headers, extra)) = producer.arrived(drawn) else {
+        let Some(Drawn {
+            routing_key: key,
+            headers,
+            extra,
+            picks,
+        }) = producer.arrived(drawn)
+        else {
             return;
         };
         let publish = &mut producer.publish;
@@ -220,7 +227,7 @@ impl Simulation {
             });
         }
         let broker = &mut self.state.broker;
-        let result = producer.publish_to(broker, &spec.vhost, t.as_ms());
+        let result = producer.publish_to(broker, &spec.vhost, t.as_ms(), picks);
         let from = self.cast.producers.get(p.0 as usize).copied();
         let origin = Some((p, SimTime(sent)));
         match result {
@@ -280,7 +287,7 @@ impl Simulation {
         let epoch = c.epoch;
         self.state
             .sched
-            .schedule_in(took, SimEvent::Processed { consumer, epoch });
+            .schedule_in_inlined(took, SimEvent::Processed { consumer, epoch });
         self.load_stream(consumer);
     }
 
@@ -356,7 +363,7 @@ impl Simulation {
             });
         self.trace.record(t, kind, Some(held.message), edge, None);
         let tag = held.tag;
-        self.state.sched.schedule_in(
+        self.state.sched.schedule_in_inlined(
             delay,
             SimEvent::Settle {
                 consumer,
@@ -382,7 +389,7 @@ impl Simulation {
             .latency
             .deliver
             .sample(&mut self.state.latency_rng);
-        self.state.sched.schedule_in(
+        self.state.sched.schedule_in_inlined(
             delay,
             SimEvent::Deliver {
                 consumer,

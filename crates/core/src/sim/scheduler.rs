@@ -75,13 +75,16 @@ impl std::error::Error for ScheduleError {}
 /// and move to the ring, in heap order, as soon as the clock brings them within the window:
 /// before any event scheduled later can join them at their instant.
 ///
-/// Every event waits in a slot of a slab reused through a free list; a ring FIFO links slots.
+/// Every event waits in a slot of a slab reused through a free list; a ring FIFO links slots,
+/// and the free list links the free ones through the same field (a slot is in one or the other).
 #[derive(Debug)]
 pub struct Scheduler<E> {
     /// Events due at or after `now + WINDOW_US` (when they were scheduled).
     heap: BinaryHeap<Key>,
     slots: Vec<Slot<E>>,
-    free: Vec<u32>,
+    /// The last slot freed ([`NONE`] when every slot holds an event); each free slot's `next`
+    /// is the one freed before it.
+    free: u32,
     /// `None` in a copy until it is used (see [`Scheduler::clone`]).
     ring: Option<Box<Ring>>,
     /// Events in the ring.
@@ -101,7 +104,8 @@ pub const WINDOW_US: u64 = 1 << 12;
 /// No slot: the end of a FIFO.
 const NONE: u32 = u32::MAX;
 
-/// A pending event, its time, and the next slot in its ring FIFO.
+/// A pending event, its time, and the next slot in its ring FIFO (in a free slot: the next
+/// free slot).
 #[derive(Debug, Clone)]
 struct Slot<E> {
     time: SimTime,
@@ -114,7 +118,7 @@ impl<E> Default for Scheduler<E> {
         Scheduler {
             heap: BinaryHeap::new(),
             slots: Vec::new(),
-            free: Vec::new(),
+            free: NONE,
             ring: Some(Ring::new()),
             in_ring: 0,
             soonest: None,
@@ -133,7 +137,7 @@ impl<E: Clone> Clone for Scheduler<E> {
         let mut copy = Scheduler {
             heap: self.heap.clone(),
             slots: self.slots.clone(),
-            free: self.free.clone(),
+            free: self.free,
             ring: None,
             in_ring: 0,
             soonest: None,
@@ -195,6 +199,15 @@ impl<E> Scheduler<E> {
         self.push(self.now.plus(delay), event);
     }
 
+    /// [`Scheduler::schedule_in`] inlined into its caller: for the events every message makes
+    /// (its arrival at the exchange, each copy's delivery, end of processing and settlement),
+    /// where the call's register saves and restores cost as much as the rest of it. Elsewhere
+    /// the call is kept, so that the code is not copied into every caller.
+    #[inline(always)]
+    pub(crate) fn schedule_in_inlined(&mut self, delay: u64, event: E) {
+        self.push_inlined(self.now.plus(delay), event);
+    }
+
     /// The events waiting, in no particular order.
     pub(crate) fn pending(&self) -> impl Iterator<Item = &E> {
         self.slots.iter().filter_map(|s| s.event.as_ref())
@@ -225,7 +238,8 @@ impl<E> Scheduler<E> {
         let place = self.slots.get_mut(slot as usize)?;
         let (time, next) = (place.time, place.next);
         let event = place.event.take()?;
-        self.free.push(slot);
+        place.next = self.free;
+        self.free = slot;
         self.in_ring -= 1;
         self.now = time;
         if ring.advance(bucket, next) {
@@ -255,17 +269,23 @@ impl<E> Scheduler<E> {
     }
 
     fn push(&mut self, time: SimTime, event: E) {
+        self.push_inlined(time, event);
+    }
+
+    /// [`Scheduler::push`]'s body, inlined where [`Scheduler::schedule_in_inlined`] is called.
+    #[inline(always)]
+    fn push_inlined(&mut self, time: SimTime, event: E) {
         if self.ring.is_none() {
             self.unpack();
         }
-        let slot = match self.free.pop() {
-            Some(slot) => {
+        let reused = self.slots.get_mut(self.free as usize);
+        let slot = match reused {
+            Some(place) => {
                 // Written field by field: a whole `Slot` would be built aside, then copied.
-                if let Some(place) = self.slots.get_mut(slot as usize) {
-                    place.time = time;
-                    place.next = NONE;
-                    place.event = Some(event);
-                }
+                let slot = std::mem::replace(&mut self.free, place.next);
+                place.time = time;
+                place.next = NONE;
+                place.event = Some(event);
                 slot
             }
             None => {
@@ -438,7 +458,12 @@ mod tests {
         assert_eq!(order, ["d", "b", "c"]);
         assert!(s.is_empty());
         // Three events were pending at most: three slots, all free again.
-        assert_eq!((s.slots.len(), s.free.len()), (3, 3));
+        let free =
+            std::iter::successors(Some(s.free), |f| s.slots.get(*f as usize).map(|p| p.next));
+        assert_eq!(
+            (s.slots.len(), free.take_while(|f| *f != NONE).count()),
+            (3, 3)
+        );
     }
 
     #[test]

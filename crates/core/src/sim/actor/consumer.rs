@@ -38,7 +38,12 @@ impl Status {
 }
 
 /// How processing one delivery ended.
+///
+/// With its own tag byte (`repr(u8)`) rather than one folded into [`Settle`]'s, the checks
+/// made after every delivery (acked or done?) read one byte or two instead of decoding the
+/// shared one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Outcome {
     Settle(Settle),
     /// Auto-ack: nothing to send.

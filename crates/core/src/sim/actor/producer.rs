@@ -44,6 +44,15 @@ pub struct Producer {
     /// Where the broker remembers the route of each routing key this producer sent without
     /// headers (at most [`MAX_ROUTE_HINTS`]).
     route_hints: FxHashMap<String, Option<Place>>,
+    /// Where the broker remembers the route of each combination of picks (see
+    /// [`Drawn::picks`]), when the routing key and the headers are drawn from the choices
+    /// alone: the same picks then make the same key and headers, so the same route, found
+    /// without hashing them. Empty when they are not, or when the combinations are more than
+    /// [`MAX_ROUTE_HINTS`].
+    pick_hints: Vec<Option<Place>>,
+    /// The routing key each combination of picks draws, once drawn (as long as
+    /// `pick_hints`): copied instead of rendered again.
+    keys_by_picks: Vec<Option<String>>,
 }
 
 /// Routing keys whose route a producer remembers the place of (keys drawn with `{seq}` are
@@ -78,7 +87,28 @@ impl Extra {
 }
 
 /// One message's routing key, headers and extras.
-pub type Drawn = (String, Option<Box<Table>>, Option<Box<Extra>>);
+#[derive(Debug, Clone)]
+pub struct Drawn {
+    pub routing_key: String,
+    pub headers: Option<Box<Table>>,
+    pub extra: Option<Box<Extra>>,
+    /// The combination of picks it was drawn with (each choice's pick, in mixed radix by the
+    /// choices' sizes), when its producer keeps route hints by picks.
+    pub picks: Option<u32>,
+}
+
+/// How many combinations of picks a producer keeps route hints for: `None` when its routing
+/// key or headers also depend on something else (`{seq}`), or when they are too many.
+fn pick_combinations(spec: &ProducerSpec) -> Option<usize> {
+    let templates = std::iter::once(&spec.routing_key).chain(spec.headers.iter().map(|(_, t)| t));
+    if templates.flatten().any(|part| *part == Part::Seq) {
+        return None;
+    }
+    spec.choices.iter().try_fold(1usize, |n, c| {
+        let n = n.checked_mul(c.values.len())?;
+        (n <= MAX_ROUTE_HINTS).then_some(n)
+    })
+}
 
 impl Producer {
     pub fn new(spec: &ProducerSpec, rng: Rng) -> Producer {
@@ -99,6 +129,8 @@ impl Producer {
             in_flight: Vec::new(),
             free: Vec::new(),
             route_hints: FxHashMap::default(),
+            pick_hints: vec![None; pick_combinations(spec).unwrap_or(0)],
+            keys_by_picks: vec![None; pick_combinations(spec).unwrap_or(0)],
         }
     }
 
@@ -163,15 +195,32 @@ impl Producer {
             picks: &self.picks,
             seq: self.seq,
         };
+        let picks = if self.pick_hints.is_empty() {
+            None
+        } else {
+            combination(&spec.choices, &self.picks)
+        };
         let mut key = self.spare_keys.pop().unwrap_or_default();
         key.clear();
-        render_into(&spec.routing_key, &fill, &mut key);
+        match picks.and_then(|i| self.keys_by_picks.get_mut(i as usize)) {
+            Some(Some(drawn_before)) => key.push_str(drawn_before),
+            Some(first) => {
+                render_into(&spec.routing_key, &fill, &mut key);
+                *first = Some(key.clone());
+            }
+            None => render_into(&spec.routing_key, &fill, &mut key),
+        }
         let headers = (!spec.headers.is_empty()).then(|| {
             let mut table = self.spare_headers.pop().unwrap_or_default();
             render_headers(&spec.headers, &fill, &mut table);
             table
         });
-        (key, headers, extra(spec, &fill, now))
+        Drawn {
+            routing_key: key,
+            headers,
+            extra: extra(spec, &fill, now),
+            picks,
+        }
     }
 }
 
@@ -197,15 +246,21 @@ impl Producer {
         Some(drawn)
     }
 
-    /// Publishes the message drawn last (`publish`), through the place where the broker
-    /// remembers its route when it has no headers (its route then depends on its key alone).
+    /// Publishes the message drawn last (`publish`, drawn with `picks`), through the place
+    /// where the broker remembers its route: by its picks (see [`Producer::pick_hints`]), or
+    /// by its key when it has no headers (its route then depends on its key alone).
     pub(crate) fn publish_to(
         &mut self,
         broker: &mut Broker,
         vhost: &str,
         now: u64,
+        picks: Option<u32>,
     ) -> Result<PublishOutcome, BrokerError> {
         let publish = &self.publish;
+        let by_picks = picks.and_then(|i| self.pick_hints.get_mut(i as usize));
+        if let Some(hint) = by_picks {
+            return broker.publish_hinted(vhost, publish, now, hint);
+        }
         if !publish.properties.headers.is_empty() {
             return broker.publish(vhost, publish, now);
         }
@@ -269,6 +324,18 @@ fn extra(spec: &ProducerSpec, fill: &Fill, now: u64) -> Option<Box<Extra>> {
         p.correlation_id = Some(format!("{}-{}", spec.name, fill.seq));
     }
     Some(Box::new(extra))
+}
+
+/// The combination of `picks` (see [`Drawn::picks`]); `None` if a pick is out of its choice.
+fn combination(choices: &[Choice], picks: &[usize]) -> Option<u32> {
+    let mut n = 0usize;
+    for (c, pick) in choices.iter().zip(picks) {
+        if *pick >= c.values.len() {
+            return None;
+        }
+        n = n * c.values.len() + pick;
+    }
+    u32::try_from(n).ok()
 }
 
 /// A template with one value picked per choice, appended to `out`.
@@ -363,6 +430,42 @@ mod tests {
         );
     }
 
+    /// What route hints and keys by picks rest on: the same picks draw the same key and
+    /// headers.
+    #[test]
+    fn the_same_picks_draw_the_same_key_and_headers() {
+        let json = serde_json::json!({"name": "p", "exchange": "x",
+            "routing_key": "{kind}.{region}", "headers": {"region": "{region}", "t": "{tier}"},
+            "choices": {"kind": ["order", "payment"], "region": [["eu", 2], "us", "apac"],
+                "tier": ["gold", "silver"], "unused": ["a", "b"]},
+            "rate": {"kind": "fixed", "per_second": 10.0}});
+        let spec = crate::sim::scenario::actors::producer(&json, "p").unwrap();
+        assert_eq!(pick_combinations(&spec), Some(24));
+        let mut p = Producer::new(&spec, Rng::stream(7, 0));
+        let mut seen = std::collections::HashMap::new();
+        for i in 0..500 {
+            let d = p.draw(&spec, i);
+            let picks = d.picks.unwrap();
+            assert!(picks < 24);
+            // A key drawn before is copied: the same as rendering it.
+            let rendered = render_picks(&spec.routing_key, &spec.choices, &p.picks);
+            assert_eq!(d.routing_key, rendered);
+            let drawn = (d.routing_key.clone(), d.headers.as_deref().cloned());
+            assert_eq!(seen.entry(picks).or_insert_with(|| drawn.clone()), &drawn);
+            p.hand_back(d.routing_key, d.headers);
+        }
+        assert_eq!(seen.len(), 24);
+        // `{seq}` in a template: no hints by picks.
+        let mut json = json;
+        json["headers"]["n"] = serde_json::json!("{seq}");
+        let spec = crate::sim::scenario::actors::producer(&json, "p").unwrap();
+        assert_eq!(pick_combinations(&spec), None);
+        assert_eq!(
+            Producer::new(&spec, Rng::stream(7, 0)).draw(&spec, 1).picks,
+            None
+        );
+    }
+
     #[test]
     fn buffers_handed_back_draw_the_same_messages() {
         let json = serde_json::json!({"name": "p", "exchange": "x",
@@ -376,8 +479,10 @@ mod tests {
         );
         let mut held = Vec::new();
         for i in 0..40 {
-            let (key, headers, _) = fresh.draw(&spec, i);
-            let (k, h, _) = reused.draw(&spec, i);
+            let a = fresh.draw(&spec, i);
+            let (key, headers) = (a.routing_key, a.headers);
+            let b = reused.draw(&spec, i);
+            let (k, h) = (b.routing_key, b.headers);
             assert_eq!((&key, headers.as_deref()), (&k, h.as_deref()));
             // Two in flight at once, handed back out of order.
             held.push((k, h));
