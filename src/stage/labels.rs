@@ -194,7 +194,7 @@ pub fn overlap(a: &Rect, b: &Rect) -> f64 {
 }
 
 /// What a key must not cover: each node's shape and the text written with it, as `named`
-/// (see [`names::named`]) writes it: every line under it (name, type, depth, status), its name
+/// (`names::named`) writes it: every line under it (name, type, depth, status), its name
 /// alone under it or to its right, or nothing where a crowded drawing leaves its text out.
 pub fn obstacles(scene: &Scene, fit: &Fit, named: &[(NodeId, Text)]) -> Vec<Rect> {
     let r = fit.radius();
