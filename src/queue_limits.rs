@@ -58,7 +58,8 @@ pub fn count(text: &str, field: &str) -> Result<Option<i64>, String> {
     match text.parse::<i64>() {
         Ok(n) if n >= 0 => Ok(Some(n)),
         _ => Err(format!(
-            "{field}: expected a whole number of at least 0, not `{text}`"
+            "{field}: expected a whole number from 0 to {}, not `{text}`",
+            i64::MAX
         )),
     }
 }
@@ -282,8 +283,12 @@ mod tests {
         assert_eq!(count("", "max length"), Ok(None));
         assert_eq!(
             count("-1", "max length"),
-            Err("max length: expected a whole number of at least 0, not `-1`".to_owned())
+            Err(
+                "max length: expected a whole number from 0 to 9223372036854775807, not `-1`"
+                    .to_owned()
+            )
         );
         assert!(count("1e3", "message TTL").is_err());
+        assert!(count("99999999999999999999", "max length").is_err());
     }
 }
