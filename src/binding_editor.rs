@@ -18,6 +18,10 @@ use yew::prelude::*;
 use crate::service_controls::{change, use_editing};
 use crate::state::AppContext;
 
+/// The most queues the name field offers and bindings the unbind list holds: a select of a big
+/// export's thousands would be re-rendered with the panel a few times a second.
+const OFFERED: usize = 300;
+
 /// The longest routing or binding key AMQP carries (a short string).
 pub const MAX_KEY_BYTES: usize = 255;
 
@@ -104,7 +108,10 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
     let fanout = exchange.kind() == ExchangeType::Fanout;
     let mut queues: Vec<String> = topology.queues().map(|q| q.name.clone()).collect();
     switchyard_core::order::sort_by(&mut queues, Ord::cmp);
+    // A big export's thousands: the lists offer the first few hundred (any name can be typed).
+    let total_bindings = exchange.binding_count();
     let bindings: Vec<BindingDecl> = (exchange.bindings())
+        .take(OFFERED)
         .map(|(_, b)| BindingDecl {
             source: name.clone(),
             destination: b.destination.clone(),
@@ -190,7 +197,7 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
                            title="A queue of this vhost, or a new name to declare a new queue"
                            spellcheck="false" autocomplete="off" />
                     <datalist id="bind-queues">
-                        { for queues.iter().map(|q| html! { <option value={q.clone()} /> }) }
+                        { for queues.iter().take(OFFERED).map(|q| html! { <option value={q.clone()} /> }) }
                     </datalist>
                 </label>
                 <label>{ label }{ " " }
@@ -209,6 +216,9 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
                         </select>
                     </label>
                     <button type="submit">{ "Unbind" }</button>
+                    if total_bindings > OFFERED {
+                        <span class="muted">{ format!("(the first {OFFERED} of {total_bindings})") }</span>
+                    }
                 </form>
             }
             <p class="muted">{ "The next messages route by the new bindings; step back before a change to undo it." }</p>
