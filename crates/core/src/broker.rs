@@ -239,11 +239,9 @@ impl Broker {
     pub fn take_events(&mut self, mut spare: Vec<Event>) -> Vec<Event> {
         spare.clear();
         let mut records = self.events.take(std::mem::take(&mut self.spare_records));
-        spare.extend(
-            records
-                .drain(..)
-                .map(|r| r.into_event(|s| self.slot_names(s))),
-        );
+        for record in records.drain(..) {
+            record.into_events(|s| self.slot_names(s), &mut spare);
+        }
         self.spare_records = records;
         spare
     }

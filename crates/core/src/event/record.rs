@@ -16,13 +16,12 @@ use crate::queue::entry::{Content, Delivery, MessageView};
 /// same (vhost, queue) for the broker's life.
 #[derive(Debug, Clone)]
 pub(crate) enum Record {
+    /// A publish, and when it reached queues, its routing (the `Routed` event after it): one
+    /// record for the two events every routed message makes.
     Published {
         vhost: Name,
         content: Rc<Content>,
-    },
-    Routed {
-        message: MessageId,
-        queues: Rc<[Name]>,
+        routed: Option<Rc<[Name]>>,
     },
     Returned {
         message: MessageId,
@@ -108,16 +107,27 @@ impl Records {
 }
 
 impl Record {
-    /// The event this record stands for; `names` gives a slot's (vhost, queue).
-    pub(crate) fn into_event(self, names: impl Fn(usize) -> (Name, Name)) -> Event {
-        match self {
-            Record::Published { vhost, content } => Event::Published {
-                message: content.id,
+    /// Appends the events this record stands for to `out` (a routed publish is two); `names`
+    /// gives a slot's (vhost, queue).
+    pub(crate) fn into_events(self, names: impl Fn(usize) -> (Name, Name), out: &mut Vec<Event>) {
+        let event = match self {
+            Record::Published {
                 vhost,
-                exchange: content.exchange.clone(),
-                routing_key: content.routing_key.clone(),
-            },
-            Record::Routed { message, queues } => Event::Routed { message, queues },
+                content,
+                routed,
+            } => {
+                let message = content.id;
+                out.push(Event::Published {
+                    message,
+                    vhost,
+                    exchange: content.exchange.clone(),
+                    routing_key: content.routing_key.clone(),
+                });
+                match routed {
+                    Some(queues) => Event::Routed { message, queues },
+                    None => return,
+                }
+            }
             Record::Returned { message } => Event::Returned { message },
             Record::Unroutable { message } => Event::Unroutable { message },
             Record::Confirmed { message, confirm } => Event::Confirmed { message, confirm },
@@ -156,7 +166,8 @@ impl Record {
                 }
             }
             Record::Other(event) => *event,
-        }
+        };
+        out.push(event);
     }
 }
 

@@ -86,8 +86,15 @@ impl Simulation {
     /// looked at as an [`Event`].
     fn one_record(&mut self, t: SimTime, record: &Record, cx: &mut Cx) {
         match record {
-            Record::Published { vhost, content } => {
+            Record::Published {
+                vhost,
+                content,
+                routed,
+            } => {
                 self.published(t, content.id, vhost, &content.exchange, cx);
+                if routed.is_some() {
+                    self.state.metrics.count(None, |c| c.routed += 1);
+                }
             }
             Record::Delivered(d) => self.delivery(t, d),
             Record::Settled { how, slot, .. } => {
@@ -246,7 +253,6 @@ impl Simulation {
             hop(cx.exchange, cx.producer, t, arrive)
         };
         let (kind, message, edge, node) = match record {
-            Record::Routed { .. } => return self.state.metrics.count(None, |c| c.routed += 1),
             Record::Returned { message } => {
                 self.state.metrics.count(None, |c| c.returned += 1);
                 (TraceKind::Return, *message, back(), None)
