@@ -67,6 +67,9 @@ pub(crate) struct Delivered {
     /// `x-delivery-count` (quorum queues).
     pub delivery_count: Option<u64>,
     pub content: Rc<Content>,
+    /// The copy went to a waiting consumer as it arrived: this record stands for its
+    /// `Enqueued` event too, which comes first (one record for the two events of most copies).
+    pub arrived: bool,
 }
 
 impl Delivered {
@@ -141,6 +144,13 @@ impl Record {
             }
             Record::Delivered(d) => {
                 let (vhost, queue) = names(d.slot);
+                if d.arrived {
+                    out.push(Event::Enqueued {
+                        message: d.content.id,
+                        vhost: vhost.clone(),
+                        queue: queue.clone(),
+                    });
+                }
                 Event::Delivered {
                     vhost,
                     queue,

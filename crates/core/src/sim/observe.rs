@@ -96,7 +96,12 @@ impl Simulation {
                     self.state.metrics.count(None, |c| c.routed += 1);
                 }
             }
-            Record::Delivered(d) => self.delivery(t, d),
+            Record::Delivered(d) => {
+                if d.arrived {
+                    self.enqueued(t, d.content.id, d.slot, cx);
+                }
+                self.delivery(t, d);
+            }
             Record::Settled { how, slot, .. } => {
                 let q = self.queue_in_slot(*slot);
                 self.state.metrics.count(q, |c| match how {
@@ -272,17 +277,21 @@ impl Simulation {
                 }
                 (TraceKind::Confirm { ack }, *message, back(), None)
             }
-            Record::Enqueued { message, slot } => {
-                let q = self.queue_in_slot(*slot);
-                self.state.metrics.count(q, |c| c.enqueued += 1);
-                self.wake_for_slot(*slot);
-                let from = q.and_then(|q| cx.hops.and_then(|h| h.source(q)));
-                let edge = hop(from.or(cx.exchange), q, t, t);
-                (TraceKind::Enqueue, *message, edge, None)
-            }
+            Record::Enqueued { message, slot } => return self.enqueued(t, *message, *slot, cx),
             _ => return,
         };
         self.trace.record(t, kind, Some(message), edge, node);
+    }
+
+    /// exchange → queue: the queue in `slot` accepted a copy.
+    fn enqueued(&mut self, t: SimTime, message: MessageId, slot: usize, cx: &Cx) {
+        let q = self.queue_in_slot(slot);
+        self.state.metrics.count(q, |c| c.enqueued += 1);
+        self.wake_for_slot(slot);
+        let from = q.and_then(|q| cx.hops.and_then(|h| h.source(q)));
+        let edge = hop(from.or(cx.exchange), q, t, t);
+        self.trace
+            .record(t, TraceKind::Enqueue, Some(message), edge, None);
     }
 
     /// Events that happen to a copy inside one queue.
