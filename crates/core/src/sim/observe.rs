@@ -97,10 +97,19 @@ impl Simulation {
                 }
             }
             Record::Delivered(d) => {
-                if d.arrived {
-                    self.enqueued(t, d.content.id, d.slot, cx);
+                // One lookup of the queue, and one count, for both events of a copy delivered
+                // as it arrived.
+                let q = self.queue_in_slot(d.slot);
+                let (arrived, redelivered) = (d.arrived, d.redelivered);
+                self.state.metrics.count(q, |c| {
+                    c.enqueued += u64::from(arrived);
+                    c.delivered += 1;
+                    c.redelivered += u64::from(redelivered);
+                });
+                if arrived {
+                    self.enqueued(t, d.content.id, d.slot, q, cx);
                 }
-                self.delivery(t, d);
+                self.delivery(t, d, q);
             }
             Record::Settled { how, slot, .. } => {
                 let q = self.queue_in_slot(*slot);
@@ -225,14 +234,10 @@ impl Simulation {
         }
     }
 
-    /// queue → consumer, whose arrival is scheduled.
-    fn delivery(&mut self, t: SimTime, d: &Delivered) {
-        let q = self.queue_in_slot(d.slot);
+    /// queue → consumer (from the queue's node `q`), whose arrival is scheduled (counted by the
+    /// caller).
+    fn delivery(&mut self, t: SimTime, d: &Delivered, q: Option<NodeId>) {
         let redelivered = d.redelivered;
-        self.state.metrics.count(q, |c| {
-            c.delivered += 1;
-            c.redelivered += u64::from(redelivered);
-        });
         let message = d.content.id;
         let held = Held {
             tag: d.delivery_tag,
@@ -277,18 +282,27 @@ impl Simulation {
                 }
                 (TraceKind::Confirm { ack }, *message, back(), None)
             }
-            Record::Enqueued { message, slot } => return self.enqueued(t, *message, *slot, cx),
+            Record::Enqueued { message, slot } => {
+                let q = self.queue_in_slot(*slot);
+                self.state.metrics.count(q, |c| c.enqueued += 1);
+                return self.enqueued(t, *message, *slot, q, cx);
+            }
             _ => return,
         };
         self.trace.record(t, kind, Some(message), edge, node);
     }
 
-    /// exchange → queue: the queue in `slot` accepted a copy. Inlined into its two callers
+    /// exchange → queue: the queue in `slot` (node `q`) accepted a copy (counted by the caller). Inlined into its two callers
     /// (a copy enqueued, a copy delivered as it arrived): out of line it cost a call per copy.
     #[inline(always)]
-    fn enqueued(&mut self, t: SimTime, message: MessageId, slot: usize, cx: &Cx) {
-        let q = self.queue_in_slot(slot);
-        self.state.metrics.count(q, |c| c.enqueued += 1);
+    fn enqueued(
+        &mut self,
+        t: SimTime,
+        message: MessageId,
+        slot: usize,
+        q: Option<NodeId>,
+        cx: &Cx,
+    ) {
         self.wake_for_slot(slot);
         let from = q.and_then(|q| cx.hops.and_then(|h| h.source(q)));
         let edge = hop(from.or(cx.exchange), q, t, t);
