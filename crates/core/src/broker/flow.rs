@@ -117,7 +117,9 @@ impl Broker {
         } else {
             Confirm::Nack
         };
-        self.events.record(Record::Confirmed { message, confirm });
+        if !self.events.confirm_last(message, confirm) {
+            self.events.record(Record::Confirmed { message, confirm });
+        }
         self.run_dead_letters();
         Ok(PublishOutcome {
             message,

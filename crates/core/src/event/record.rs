@@ -29,13 +29,18 @@ pub(crate) enum Record {
     Unroutable {
         message: MessageId,
     },
+    /// The publisher confirm of a publish whose last record is not one of its copies (see
+    /// [`Records::confirm_last`]).
     Confirmed {
         message: MessageId,
         confirm: Confirm,
     },
+    /// A copy entered a queue; `confirm` is its publish's confirm when this copy was the last
+    /// thing the publish did (the `Confirmed` event comes right after).
     Enqueued {
         message: MessageId,
         slot: usize,
+        confirm: Option<Confirm>,
     },
     Delivered(Delivered),
     /// `basic.ack`, `basic.nack` or `basic.reject` of one delivery.
@@ -70,6 +75,9 @@ pub(crate) struct Delivered {
     /// The copy went to a waiting consumer as it arrived: this record stands for its
     /// `Enqueued` event too, which comes first (one record for the two events of most copies).
     pub arrived: bool,
+    /// Its publish's confirm, when this copy was the last thing the publish did (the
+    /// `Confirmed` event comes right after the delivery).
+    pub confirm: Option<Confirm>,
 }
 
 impl Delivered {
@@ -100,6 +108,23 @@ impl Records {
         for event in events {
             self.push(event);
         }
+    }
+
+    /// Puts the confirm of publish `message` on the last record when that is a copy of the
+    /// message as it arrived (its `Confirmed` event then follows that copy's events, as it
+    /// would follow a record of its own); whether it did.
+    pub(crate) fn confirm_last(&mut self, message: MessageId, confirm: Confirm) -> bool {
+        let place = match self.0.last_mut() {
+            Some(Record::Enqueued {
+                message: m,
+                confirm: place,
+                ..
+            }) if *m == message => place,
+            Some(Record::Delivered(d)) if d.arrived && d.content.id == message => &mut d.confirm,
+            _ => return false,
+        };
+        *place = Some(confirm);
+        true
     }
 
     /// The records so far, leaving `spare` (emptied) for the next ones.
@@ -134,12 +159,20 @@ impl Record {
             Record::Returned { message } => Event::Returned { message },
             Record::Unroutable { message } => Event::Unroutable { message },
             Record::Confirmed { message, confirm } => Event::Confirmed { message, confirm },
-            Record::Enqueued { message, slot } => {
+            Record::Enqueued {
+                message,
+                slot,
+                confirm,
+            } => {
                 let (vhost, queue) = names(slot);
-                Event::Enqueued {
+                out.push(Event::Enqueued {
                     message,
                     vhost,
                     queue,
+                });
+                match confirm {
+                    Some(confirm) => Event::Confirmed { message, confirm },
+                    None => return,
                 }
             }
             Record::Delivered(d) => {
@@ -151,13 +184,18 @@ impl Record {
                         queue: queue.clone(),
                     });
                 }
-                Event::Delivered {
+                let (message, confirm) = (d.content.id, d.confirm);
+                out.push(Event::Delivered {
                     vhost,
                     queue,
                     channel: d.channel,
                     auto_ack: d.auto_ack,
                     delivery: d.delivery(),
                     consumer: d.consumer,
+                });
+                match confirm {
+                    Some(confirm) => Event::Confirmed { message, confirm },
+                    None => return,
                 }
             }
             Record::Settled {

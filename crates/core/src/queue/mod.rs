@@ -222,7 +222,11 @@ impl Queue {
             return true;
         }
         let slot = self.slot;
-        cx.events.record(Record::Enqueued { message, slot });
+        cx.events.record(Record::Enqueued {
+            message,
+            slot,
+            confirm: None,
+        });
         self.store.insert(entry);
         self.enforce_limit(cx);
         self.expire(cx);
@@ -339,6 +343,7 @@ impl Queue {
             delivery_count: count,
             content: entry.content.clone(),
             arrived: via == Via::Arrival,
+            confirm: None,
         };
         let answer = via_get.then(|| delivered.delivery());
         cx.events.record(Record::Delivered(delivered));

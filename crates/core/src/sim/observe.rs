@@ -83,7 +83,8 @@ impl Simulation {
     }
 
     /// What the broker does to every copy of every message, recorded compactly; the rest is
-    /// looked at as an [`Event`].
+    /// looked at as an [`Event`]. Inlined into the loop over the records (its only caller).
+    #[inline(always)]
     fn one_record(&mut self, t: SimTime, record: &Record, cx: &mut Cx) {
         match record {
             Record::Published {
@@ -110,6 +111,9 @@ impl Simulation {
                     self.enqueued(t, d.content.id, d.slot, q, cx);
                 }
                 self.delivery(t, d, q);
+                if let Some(confirm) = d.confirm {
+                    self.confirmed(t, d.content.id, confirm, cx);
+                }
             }
             Record::Settled { how, slot, .. } => {
                 let q = self.queue_in_slot(*slot);
@@ -272,24 +276,44 @@ impl Simulation {
                 (TraceKind::Unroutable, *message, None, cx.exchange)
             }
             Record::Confirmed { message, confirm } => {
-                let ack = *confirm == Confirm::Ack;
-                self.state.metrics.count(None, |c| {
-                    c.confirmed_ack += u64::from(ack);
-                    c.confirmed_nack += u64::from(!ack);
-                });
-                if !cx.confirms {
-                    return;
-                }
-                (TraceKind::Confirm { ack }, *message, back(), None)
+                return self.confirmed(t, *message, *confirm, cx);
             }
-            Record::Enqueued { message, slot } => {
+            Record::Enqueued {
+                message,
+                slot,
+                confirm,
+            } => {
                 let q = self.queue_in_slot(*slot);
                 self.state.metrics.count(q, |c| c.enqueued += 1);
-                return self.enqueued(t, *message, *slot, q, cx);
+                self.enqueued(t, *message, *slot, q, cx);
+                if let Some(confirm) = confirm {
+                    self.confirmed(t, *message, *confirm, cx);
+                }
+                return;
             }
             _ => return,
         };
         self.trace.record(t, kind, Some(message), edge, node);
+    }
+
+    /// exchange → producer: the publisher confirm of `message`, which travels back with the
+    /// publish hop's latency (recorded only for a producer with confirms on). Inlined into its
+    /// callers, as [`Simulation::enqueued`] is.
+    #[inline(always)]
+    fn confirmed(&mut self, t: SimTime, message: MessageId, confirm: Confirm, cx: &Cx) {
+        let ack = confirm == Confirm::Ack;
+        self.state.metrics.count(None, |c| {
+            c.confirmed_ack += u64::from(ack);
+            c.confirmed_nack += u64::from(!ack);
+        });
+        if !cx.confirms {
+            return;
+        }
+        let latency = &self.scenario.latency.publish;
+        let arrive = t.plus(latency.sample(&mut self.state.latency_rng));
+        let edge = hop(cx.exchange, cx.producer, t, arrive);
+        self.trace
+            .record(t, TraceKind::Confirm { ack }, Some(message), edge, None);
     }
 
     /// exchange → queue: the queue in `slot` (node `q`) accepted a copy (counted by the caller). Inlined into its two callers
