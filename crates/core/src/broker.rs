@@ -251,6 +251,16 @@ impl Broker {
         self.events.take(spare)
     }
 
+    /// The records so far, for the simulation to read in place without taking them.
+    pub(crate) fn records(&self) -> &Records {
+        &self.events
+    }
+
+    /// Forgets the records so far (the simulation read them in place).
+    pub(crate) fn clear_records(&mut self) {
+        self.events.clear();
+    }
+
     pub fn declare_exchange(&mut self, vhost: &str, decl: ExchangeDecl) -> Result<(), BrokerError> {
         let name = decl.name.clone();
         let topology = self.topology(vhost)?;

@@ -127,6 +127,20 @@ impl Records {
         true
     }
 
+    /// How and in which slot a settlement was made, when its record is the only one (the
+    /// usual outcome of an ack: nothing dispatched, nothing dead-lettered).
+    pub(crate) fn settled_alone(&self) -> Option<(Settle, usize)> {
+        match self.0.as_slice() {
+            [Record::Settled { how, slot, .. }] => Some((*how, *slot)),
+            _ => None,
+        }
+    }
+
+    /// Forgets the records so far (read already).
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+
     /// The records so far, leaving `spare` (emptied) for the next ones.
     pub(crate) fn take(&mut self, mut spare: Vec<Record>) -> Vec<Record> {
         spare.clear();

@@ -40,7 +40,17 @@ impl Simulation {
     /// events on.
     #[inline(always)]
     pub(crate) fn after_broker(&mut self, t: SimTime, refused: bool, node: Option<NodeId>) {
-        self.observe_from(t, None, None, false);
+        if let Some((how, slot)) = self.state.broker.records().settled_alone() {
+            // A settlement's own record alone, the usual outcome of an ack: counted here,
+            // without the set-up of the loop over records. No publish's hops are waiting: a
+            // publish's are taken by the observation of its own records, never a lone
+            // settlement.
+            debug_assert!(self.hops.is_none(), "hops left by a publish");
+            self.state.broker.clear_records();
+            self.count_settled(how, slot);
+        } else {
+            self.observe_from(t, None, None, false);
+        }
         if refused {
             self.state.metrics.count(None, |m| m.refused += 1);
             self.trace.record(t, TraceKind::Refused, None, None, node);
@@ -115,14 +125,7 @@ impl Simulation {
                     self.confirmed(t, d.content.id, confirm, cx);
                 }
             }
-            Record::Settled { how, slot, .. } => {
-                let q = self.queue_in_slot(*slot);
-                self.state.metrics.count(q, |c| match how {
-                    Settle::Ack => c.acked += 1,
-                    Settle::Nack { .. } => c.nacked += 1,
-                    Settle::Reject { .. } => c.rejected += 1,
-                });
-            }
+            Record::Settled { how, slot, .. } => self.count_settled(*how, *slot),
             Record::Requeued { message, slot } => {
                 self.wake_for_slot(*slot);
                 let q = self.queue_in_slot(*slot);
@@ -133,6 +136,16 @@ impl Simulation {
             Record::Other(event) => self.one(t, event, cx),
             other => self.at_exchange(t, other, cx),
         }
+    }
+
+    /// A settlement of a copy from the queue in `slot`.
+    fn count_settled(&mut self, how: Settle, slot: usize) {
+        let q = self.queue_in_slot(slot);
+        self.state.metrics.count(q, |c| match how {
+            Settle::Ack => c.acked += 1,
+            Settle::Nack { .. } => c.nacked += 1,
+            Settle::Reject { .. } => c.rejected += 1,
+        });
     }
 
     /// The node of the queue in the broker's `slot`.
