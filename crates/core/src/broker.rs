@@ -239,11 +239,9 @@ impl Broker {
     pub fn take_events(&mut self, mut spare: Vec<Event>) -> Vec<Event> {
         spare.clear();
         let mut records = self.events.take(std::mem::take(&mut self.spare_records));
-        spare.extend(
-            records
-                .drain(..)
-                .map(|r| r.into_event(|s| self.slot_names(s))),
-        );
+        for record in records.drain(..) {
+            record.into_events(|s| self.slot_names(s), &mut spare);
+        }
         self.spare_records = records;
         spare
     }
@@ -251,6 +249,16 @@ impl Broker {
     /// [`Broker::take_events`] as the broker records them, for the simulation to read in place.
     pub(crate) fn take_records(&mut self, spare: Vec<Record>) -> Vec<Record> {
         self.events.take(spare)
+    }
+
+    /// The records so far, for the simulation to read in place without taking them.
+    pub(crate) fn records(&self) -> &Records {
+        &self.events
+    }
+
+    /// Forgets the records so far (the simulation read them in place).
+    pub(crate) fn clear_records(&mut self) {
+        self.events.clear();
     }
 
     pub fn declare_exchange(&mut self, vhost: &str, decl: ExchangeDecl) -> Result<(), BrokerError> {

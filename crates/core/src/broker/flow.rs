@@ -98,19 +98,18 @@ impl Broker {
             let (x, key) = (&publish.exchange, &publish.routing_key);
             self.routes.share(vhost, x, key, &content.properties);
         }
+        let returned = queues.is_empty() && publish.mandatory;
         self.events.record(Record::Published {
             vhost: vhost_name,
             content: content.clone(),
+            routed: (!queues.is_empty()).then(|| queues.clone()),
         });
-        let returned = queues.is_empty() && publish.mandatory;
-        self.events.record(match (queues.is_empty(), returned) {
-            (false, _) => Record::Routed {
-                message,
-                queues: queues.clone(),
-            },
-            (true, true) => Record::Returned { message },
-            (true, false) => Record::Unroutable { message },
-        });
+        if queues.is_empty() {
+            self.events.record(match returned {
+                true => Record::Returned { message },
+                false => Record::Unroutable { message },
+            });
+        }
         let enqueuer = Some(Enqueuer::Channel(channel));
         let rejected = self.offer(&queues, &slots, &content, enqueuer);
         let confirm = if rejected.is_empty() {
@@ -118,7 +117,9 @@ impl Broker {
         } else {
             Confirm::Nack
         };
-        self.events.record(Record::Confirmed { message, confirm });
+        if !self.events.confirm_last(message, confirm) {
+            self.events.record(Record::Confirmed { message, confirm });
+        }
         self.run_dead_letters();
         Ok(PublishOutcome {
             message,

@@ -16,13 +16,12 @@ use crate::queue::entry::{Content, Delivery, MessageView};
 /// same (vhost, queue) for the broker's life.
 #[derive(Debug, Clone)]
 pub(crate) enum Record {
+    /// A publish, and when it reached queues, its routing (the `Routed` event after it): one
+    /// record for the two events every routed message makes.
     Published {
         vhost: Name,
         content: Rc<Content>,
-    },
-    Routed {
-        message: MessageId,
-        queues: Rc<[Name]>,
+        routed: Option<Rc<[Name]>>,
     },
     Returned {
         message: MessageId,
@@ -30,13 +29,18 @@ pub(crate) enum Record {
     Unroutable {
         message: MessageId,
     },
+    /// The publisher confirm of a publish whose last record is not one of its copies (see
+    /// [`Records::confirm_last`]).
     Confirmed {
         message: MessageId,
         confirm: Confirm,
     },
+    /// A copy entered a queue; `confirm` is its publish's confirm when this copy was the last
+    /// thing the publish did (the `Confirmed` event comes right after).
     Enqueued {
         message: MessageId,
         slot: usize,
+        confirm: Option<Confirm>,
     },
     Delivered(Delivered),
     /// `basic.ack`, `basic.nack` or `basic.reject` of one delivery.
@@ -68,6 +72,12 @@ pub(crate) struct Delivered {
     /// `x-delivery-count` (quorum queues).
     pub delivery_count: Option<u64>,
     pub content: Rc<Content>,
+    /// The copy went to a waiting consumer as it arrived: this record stands for its
+    /// `Enqueued` event too, which comes first (one record for the two events of most copies).
+    pub arrived: bool,
+    /// Its publish's confirm, when this copy was the last thing the publish did (the
+    /// `Confirmed` event comes right after the delivery).
+    pub confirm: Option<Confirm>,
 }
 
 impl Delivered {
@@ -100,6 +110,37 @@ impl Records {
         }
     }
 
+    /// Puts the confirm of publish `message` on the last record when that is a copy of the
+    /// message as it arrived (its `Confirmed` event then follows that copy's events, as it
+    /// would follow a record of its own); whether it did.
+    pub(crate) fn confirm_last(&mut self, message: MessageId, confirm: Confirm) -> bool {
+        let place = match self.0.last_mut() {
+            Some(Record::Enqueued {
+                message: m,
+                confirm: place,
+                ..
+            }) if *m == message => place,
+            Some(Record::Delivered(d)) if d.arrived && d.content.id == message => &mut d.confirm,
+            _ => return false,
+        };
+        *place = Some(confirm);
+        true
+    }
+
+    /// How and in which slot a settlement was made, when its record is the only one (the
+    /// usual outcome of an ack: nothing dispatched, nothing dead-lettered).
+    pub(crate) fn settled_alone(&self) -> Option<(Settle, usize)> {
+        match self.0.as_slice() {
+            [Record::Settled { how, slot, .. }] => Some((*how, *slot)),
+            _ => None,
+        }
+    }
+
+    /// Forgets the records so far (read already).
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+
     /// The records so far, leaving `spare` (emptied) for the next ones.
     pub(crate) fn take(&mut self, mut spare: Vec<Record>) -> Vec<Record> {
         spare.clear();
@@ -108,36 +149,67 @@ impl Records {
 }
 
 impl Record {
-    /// The event this record stands for; `names` gives a slot's (vhost, queue).
-    pub(crate) fn into_event(self, names: impl Fn(usize) -> (Name, Name)) -> Event {
-        match self {
-            Record::Published { vhost, content } => Event::Published {
-                message: content.id,
+    /// Appends the events this record stands for to `out` (a routed publish is two); `names`
+    /// gives a slot's (vhost, queue).
+    pub(crate) fn into_events(self, names: impl Fn(usize) -> (Name, Name), out: &mut Vec<Event>) {
+        let event = match self {
+            Record::Published {
                 vhost,
-                exchange: content.exchange.clone(),
-                routing_key: content.routing_key.clone(),
-            },
-            Record::Routed { message, queues } => Event::Routed { message, queues },
+                content,
+                routed,
+            } => {
+                let message = content.id;
+                out.push(Event::Published {
+                    message,
+                    vhost,
+                    exchange: content.exchange.clone(),
+                    routing_key: content.routing_key.clone(),
+                });
+                match routed {
+                    Some(queues) => Event::Routed { message, queues },
+                    None => return,
+                }
+            }
             Record::Returned { message } => Event::Returned { message },
             Record::Unroutable { message } => Event::Unroutable { message },
             Record::Confirmed { message, confirm } => Event::Confirmed { message, confirm },
-            Record::Enqueued { message, slot } => {
+            Record::Enqueued {
+                message,
+                slot,
+                confirm,
+            } => {
                 let (vhost, queue) = names(slot);
-                Event::Enqueued {
+                out.push(Event::Enqueued {
                     message,
                     vhost,
                     queue,
+                });
+                match confirm {
+                    Some(confirm) => Event::Confirmed { message, confirm },
+                    None => return,
                 }
             }
             Record::Delivered(d) => {
                 let (vhost, queue) = names(d.slot);
-                Event::Delivered {
+                if d.arrived {
+                    out.push(Event::Enqueued {
+                        message: d.content.id,
+                        vhost: vhost.clone(),
+                        queue: queue.clone(),
+                    });
+                }
+                let (message, confirm) = (d.content.id, d.confirm);
+                out.push(Event::Delivered {
                     vhost,
                     queue,
                     channel: d.channel,
                     auto_ack: d.auto_ack,
                     delivery: d.delivery(),
                     consumer: d.consumer,
+                });
+                match confirm {
+                    Some(confirm) => Event::Confirmed { message, confirm },
+                    None => return,
                 }
             }
             Record::Settled {
@@ -156,7 +228,8 @@ impl Record {
                 }
             }
             Record::Other(event) => *event,
-        }
+        };
+        out.push(event);
     }
 }
 

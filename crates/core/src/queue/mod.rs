@@ -29,6 +29,15 @@ use death::{DeadLetter, DeathReason};
 use entry::{Content, Delivery, Entry, MessageView, Seq};
 use store::Store;
 
+/// How a copy is handed out: to `basic.get`, to a consumer from the ready messages, or to a
+/// consumer waiting when it arrived (its `Enqueued` and `Delivered` events are then one record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Get,
+    Dispatch,
+    Arrival,
+}
+
 /// What a queue operation writes to: the event log, the dead-letter work list and the
 /// channels (delivery tags, unacked copies), at virtual time `now`.
 pub struct Ctx<'a> {
@@ -206,14 +215,18 @@ impl Queue {
         }
         self.track_enqueuer(enqueuer);
         let entry = self.new_entry(content, cx);
-        let slot = self.slot;
-        cx.events.record(Record::Enqueued { message, slot });
         if self.store.is_empty()
             && let Some(consumer) = self.consumers.choose()
         {
-            self.deliver_to(entry, consumer, cx);
+            self.deliver_to(entry, consumer, Via::Arrival, cx);
             return true;
         }
+        let slot = self.slot;
+        cx.events.record(Record::Enqueued {
+            message,
+            slot,
+            confirm: None,
+        });
         self.store.insert(entry);
         self.enforce_limit(cx);
         self.expire(cx);
@@ -255,7 +268,7 @@ impl Queue {
         // RabbitMQ's `fetch` drops what is expired at the new head before counting.
         self.expire(cx);
         let left = self.store.len();
-        let delivery = self.hand_out(entry, None, channel, auto_ack, true, cx);
+        let delivery = self.hand_out(entry, None, channel, auto_ack, Via::Get, cx);
         self.update_blocked();
         Some((delivery?, left))
     }
@@ -287,7 +300,7 @@ impl Queue {
             let Some(entry) = self.store.pop_head() else {
                 break;
             };
-            self.deliver_to(entry, consumer, cx);
+            self.deliver_to(entry, consumer, Via::Dispatch, cx);
         }
         self.update_blocked();
     }
@@ -295,27 +308,28 @@ impl Queue {
     /// A first delivery of `entry` to `consumer` (`basic.deliver`). Inlined: it only unpacks
     /// the consumer for [`Queue::hand_out`].
     #[inline]
-    fn deliver_to(&mut self, entry: Entry, consumer: ConsumeOptions, cx: &mut Ctx) {
+    fn deliver_to(&mut self, entry: Entry, consumer: ConsumeOptions, via: Via, cx: &mut Ctx) {
         let ConsumeOptions {
             channel,
             tag,
             auto_ack,
             ..
         } = consumer;
-        self.hand_out(entry, Some(tag), channel, auto_ack, false, cx);
+        self.hand_out(entry, Some(tag), channel, auto_ack, via, cx);
     }
 
     /// Records a delivery (its event, and its unsettled copy); gives a copy of it to a
-    /// `basic.get` (`via_get`), whose caller answers with it.
+    /// `basic.get` ([`Via::Get`]), whose caller answers with it.
     fn hand_out(
         &mut self,
         entry: Entry,
         consumer: Option<Name>,
         channel: ChannelId,
         auto_ack: bool,
-        via_get: bool,
+        via: Via,
         cx: &mut Ctx,
     ) -> Option<Delivery> {
+        let via_get = via == Via::Get;
         let count = self.delivery_count_header(&entry, via_get, cx.profile);
         let ch = cx.channels.open(channel);
         let delivery_tag = ch.next_tag();
@@ -328,6 +342,8 @@ impl Queue {
             redelivered: entry.redelivered,
             delivery_count: count,
             content: entry.content.clone(),
+            arrived: via == Via::Arrival,
+            confirm: None,
         };
         let answer = via_get.then(|| delivered.delivery());
         cx.events.record(Record::Delivered(delivered));

@@ -40,7 +40,17 @@ impl Simulation {
     /// events on.
     #[inline(always)]
     pub(crate) fn after_broker(&mut self, t: SimTime, refused: bool, node: Option<NodeId>) {
-        self.observe_from(t, None, None, false);
+        if let Some((how, slot)) = self.state.broker.records().settled_alone() {
+            // A settlement's own record alone, the usual outcome of an ack: counted here,
+            // without the set-up of the loop over records. No publish's hops are waiting: a
+            // publish's are taken by the observation of its own records, never a lone
+            // settlement.
+            debug_assert!(self.hops.is_none(), "hops left by a publish");
+            self.state.broker.clear_records();
+            self.count_settled(how, slot);
+        } else {
+            self.observe_from(t, None, None, false);
+        }
         if refused {
             self.state.metrics.count(None, |m| m.refused += 1);
             self.trace.record(t, TraceKind::Refused, None, None, node);
@@ -83,21 +93,39 @@ impl Simulation {
     }
 
     /// What the broker does to every copy of every message, recorded compactly; the rest is
-    /// looked at as an [`Event`].
+    /// looked at as an [`Event`]. Inlined into the loop over the records (its only caller).
+    #[inline(always)]
     fn one_record(&mut self, t: SimTime, record: &Record, cx: &mut Cx) {
         match record {
-            Record::Published { vhost, content } => {
+            Record::Published {
+                vhost,
+                content,
+                routed,
+            } => {
                 self.published(t, content.id, vhost, &content.exchange, cx);
+                if routed.is_some() {
+                    self.state.metrics.count(None, |c| c.routed += 1);
+                }
             }
-            Record::Delivered(d) => self.delivery(t, d),
-            Record::Settled { how, slot, .. } => {
-                let q = self.queue_in_slot(*slot);
-                self.state.metrics.count(q, |c| match how {
-                    Settle::Ack => c.acked += 1,
-                    Settle::Nack { .. } => c.nacked += 1,
-                    Settle::Reject { .. } => c.rejected += 1,
+            Record::Delivered(d) => {
+                // One lookup of the queue, and one count, for both events of a copy delivered
+                // as it arrived.
+                let q = self.queue_in_slot(d.slot);
+                let (arrived, redelivered) = (d.arrived, d.redelivered);
+                self.state.metrics.count(q, |c| {
+                    c.enqueued += u64::from(arrived);
+                    c.delivered += 1;
+                    c.redelivered += u64::from(redelivered);
                 });
+                if arrived {
+                    self.enqueued(t, d.content.id, d.slot, q, cx);
+                }
+                self.delivery(t, d, q);
+                if let Some(confirm) = d.confirm {
+                    self.confirmed(t, d.content.id, confirm, cx);
+                }
             }
+            Record::Settled { how, slot, .. } => self.count_settled(*how, *slot),
             Record::Requeued { message, slot } => {
                 self.wake_for_slot(*slot);
                 let q = self.queue_in_slot(*slot);
@@ -108,6 +136,16 @@ impl Simulation {
             Record::Other(event) => self.one(t, event, cx),
             other => self.at_exchange(t, other, cx),
         }
+    }
+
+    /// A settlement of a copy from the queue in `slot`.
+    fn count_settled(&mut self, how: Settle, slot: usize) {
+        let q = self.queue_in_slot(slot);
+        self.state.metrics.count(q, |c| match how {
+            Settle::Ack => c.acked += 1,
+            Settle::Nack { .. } => c.nacked += 1,
+            Settle::Reject { .. } => c.rejected += 1,
+        });
     }
 
     /// The node of the queue in the broker's `slot`.
@@ -213,14 +251,10 @@ impl Simulation {
         }
     }
 
-    /// queue → consumer, whose arrival is scheduled.
-    fn delivery(&mut self, t: SimTime, d: &Delivered) {
-        let q = self.queue_in_slot(d.slot);
+    /// queue → consumer (from the queue's node `q`), whose arrival is scheduled (counted by the
+    /// caller).
+    fn delivery(&mut self, t: SimTime, d: &Delivered, q: Option<NodeId>) {
         let redelivered = d.redelivered;
-        self.state.metrics.count(q, |c| {
-            c.delivered += 1;
-            c.redelivered += u64::from(redelivered);
-        });
         let message = d.content.id;
         let held = Held {
             tag: d.delivery_tag,
@@ -246,7 +280,6 @@ impl Simulation {
             hop(cx.exchange, cx.producer, t, arrive)
         };
         let (kind, message, edge, node) = match record {
-            Record::Routed { .. } => return self.state.metrics.count(None, |c| c.routed += 1),
             Record::Returned { message } => {
                 self.state.metrics.count(None, |c| c.returned += 1);
                 (TraceKind::Return, *message, back(), None)
@@ -256,27 +289,62 @@ impl Simulation {
                 (TraceKind::Unroutable, *message, None, cx.exchange)
             }
             Record::Confirmed { message, confirm } => {
-                let ack = *confirm == Confirm::Ack;
-                self.state.metrics.count(None, |c| {
-                    c.confirmed_ack += u64::from(ack);
-                    c.confirmed_nack += u64::from(!ack);
-                });
-                if !cx.confirms {
-                    return;
-                }
-                (TraceKind::Confirm { ack }, *message, back(), None)
+                return self.confirmed(t, *message, *confirm, cx);
             }
-            Record::Enqueued { message, slot } => {
+            Record::Enqueued {
+                message,
+                slot,
+                confirm,
+            } => {
                 let q = self.queue_in_slot(*slot);
                 self.state.metrics.count(q, |c| c.enqueued += 1);
-                self.wake_for_slot(*slot);
-                let from = q.and_then(|q| cx.hops.and_then(|h| h.source(q)));
-                let edge = hop(from.or(cx.exchange), q, t, t);
-                (TraceKind::Enqueue, *message, edge, None)
+                self.enqueued(t, *message, *slot, q, cx);
+                if let Some(confirm) = confirm {
+                    self.confirmed(t, *message, *confirm, cx);
+                }
+                return;
             }
             _ => return,
         };
         self.trace.record(t, kind, Some(message), edge, node);
+    }
+
+    /// exchange → producer: the publisher confirm of `message`, which travels back with the
+    /// publish hop's latency (recorded only for a producer with confirms on). Inlined into its
+    /// callers, as [`Simulation::enqueued`] is.
+    #[inline(always)]
+    fn confirmed(&mut self, t: SimTime, message: MessageId, confirm: Confirm, cx: &Cx) {
+        let ack = confirm == Confirm::Ack;
+        self.state.metrics.count(None, |c| {
+            c.confirmed_ack += u64::from(ack);
+            c.confirmed_nack += u64::from(!ack);
+        });
+        if !cx.confirms {
+            return;
+        }
+        let latency = &self.scenario.latency.publish;
+        let arrive = t.plus(latency.sample(&mut self.state.latency_rng));
+        let edge = hop(cx.exchange, cx.producer, t, arrive);
+        self.trace
+            .record(t, TraceKind::Confirm { ack }, Some(message), edge, None);
+    }
+
+    /// exchange → queue: the queue in `slot` (node `q`) accepted a copy (counted by the caller). Inlined into its two callers
+    /// (a copy enqueued, a copy delivered as it arrived): out of line it cost a call per copy.
+    #[inline(always)]
+    fn enqueued(
+        &mut self,
+        t: SimTime,
+        message: MessageId,
+        slot: usize,
+        q: Option<NodeId>,
+        cx: &Cx,
+    ) {
+        self.wake_for_slot(slot);
+        let from = q.and_then(|q| cx.hops.and_then(|h| h.source(q)));
+        let edge = hop(from.or(cx.exchange), q, t, t);
+        self.trace
+            .record(t, TraceKind::Enqueue, Some(message), edge, None);
     }
 
     /// Events that happen to a copy inside one queue.

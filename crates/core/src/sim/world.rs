@@ -120,6 +120,11 @@ pub struct World {
 /// Vhosts whose names [`World::vhost_name`] shares; past that, each call makes its own.
 const MAX_VHOST_NAMES: usize = 64;
 
+/// `a == b` for short strings, without a call to `memcmp`.
+fn same_short(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 impl World {
     /// The exchanges and queues of every vhost of `broker`, in name order.
     pub fn from_broker(broker: &Broker) -> World {
@@ -303,8 +308,10 @@ impl World {
     #[inline]
     pub fn exchange_of(&mut self, vhost: &str, exchange: &Name) -> Option<NodeId> {
         // The shared vhost name (see `exchange_missed`) is the same pointer: no bytes compared.
+        // Another (a remembered route's) is compared inline, byte by byte: vhost names are
+        // short, and a call to `memcmp` cost more than the comparison.
         if let Some((v, _, id)) = self.by_exchange_label.get(exchange)
-            && (std::ptr::eq(&**v, vhost) || **v == *vhost)
+            && (std::ptr::eq(&**v, vhost) || same_short(v, vhost))
         {
             return *id;
         }
