@@ -233,10 +233,8 @@ fn described(b: &BindingDecl) -> String {
 }
 
 fn said(state: &AppContext, why: String) {
-    state.dispatch(crate::state::Action::Notify(crate::state::Notice {
-        level: crate::state::Level::Error,
-        text: format!("The binding was not added: {why}.").into(),
-    }));
+    let text = format!("The binding was not added: {why}.");
+    crate::session::notify(state, crate::state::Level::Error, text);
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::service_controls::{change, use_editing};
-use crate::state::{Action, AppContext, Level, Notice};
+use crate::state::{AppContext, Level};
 
 /// What the form asks for; `None` leaves the key out of the policy.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -194,10 +194,8 @@ pub fn QueueLimits(props: &QueueLimitsProps) -> Html {
 
 /// Says in the banner why the limits were not applied.
 pub fn refused(state: &AppContext, why: &str) {
-    state.dispatch(Action::Notify(Notice {
-        level: Level::Error,
-        text: format!("The limits were not applied: {why}.").into(),
-    }));
+    let text = format!("The limits were not applied: {why}.");
+    crate::session::notify(state, Level::Error, text);
 }
 
 #[cfg(test)]

@@ -239,7 +239,8 @@ pub fn share(state: &AppContext) {
     refused.forget();
 }
 
-fn notify(state: &AppContext, level: Level, text: String) {
+/// Puts `text` in the banner at `level`.
+pub(crate) fn notify(state: &AppContext, level: Level, text: String) {
     state.dispatch(Action::Notify(Notice {
         level,
         text: text.into(),
