@@ -58,6 +58,15 @@ pub enum Control {
     },
 }
 
+/// An action injected on demand, and where: after `steps` events, with the clock at
+/// `time_us` (the clock may have moved past the last event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Injected {
+    pub steps: u64,
+    pub time_us: u64,
+    pub control: Control,
+}
+
 /// Engine settings that are not part of the scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
@@ -150,8 +159,9 @@ pub struct Simulation {
     /// Hops by (restart count, exchange, routing key) for publishes without headers: they
     /// depend only on the topology, which changes only when a restart loses exchanges.
     pub(crate) hop_cache: HopCache,
-    /// Step counts at which actions were injected on demand (each one forks the timeline).
-    pub(crate) injected_at: Vec<u64>,
+    /// The actions injected on demand that the timeline holds, in the order they were made
+    /// (each one forked the timeline; going back before one undoes it).
+    pub(crate) injected: Vec<Injected>,
     /// The last topology epoch handed out.
     topology_epochs: u32,
     /// Topology changes injected on demand; `Control::ChangeTopology(i)` past the script's
@@ -222,7 +232,7 @@ impl Simulation {
                 options.max_checkpoints,
                 options.checkpoint_budget,
             ),
-            injected_at: Vec::new(),
+            injected: Vec::new(),
             topology_epochs: 0,
             injected_changes: Vec::new(),
             stall_limit: options.max_events_at_one_instant.max(1),
@@ -337,7 +347,7 @@ impl Simulation {
     /// place where the event handlers are inlined: a run goes from event to event without a
     /// call (and its register saves) per event, and the handlers' code is not copied.
     #[inline(never)]
-    fn run_events(
+    pub(crate) fn run_events(
         &mut self,
         until: SimTime,
         max: u64,
@@ -491,30 +501,44 @@ fn cast(
         cast.consumer_queues.push(Some(queue));
     }
     (cast.store, cast.projections) = cast_sourcing(scenario, world);
-    let id = |name: &str, i: usize| {
-        let at = scenario.consumers.iter().position(|c| c.name == name);
-        at.map(|c| ConsumerId(c as u32)).ok_or_else(|| {
-            error(
-                &format!("script[{i}].consumer"),
-                format!("no consumer is named `{name}`"),
-            )
-        })
-    };
     for (i, step) in scenario.script.iter().enumerate() {
         let control = match &step.action {
-            Action::StopConsumer { consumer } => Control::StopConsumer(id(consumer, i)?),
-            Action::StartConsumer { consumer } => Control::StartConsumer(id(consumer, i)?),
-            Action::CrashConsumer { consumer } => Control::CrashConsumer(id(consumer, i)?),
-            Action::RestartBroker => Control::RestartBroker,
-            Action::ReplayProjection { projection } => {
-                Control::ReplayProjection(projection_index(scenario, projection, i)?)
-            }
             Action::Declare { .. } | Action::Unbind { .. } => {
                 Control::ChangeTopology(u32::try_from(i).unwrap_or(u32::MAX))
             }
-            other => crate::sim::flow::build::control(other, flow, world, i)?,
+            other => resolve(other, scenario, flow, world, &format!("script[{i}]"))?,
         };
         cast.script.push((step.at, control));
     }
     Ok(cast)
+}
+
+/// The control an action that is not a topology change stands for: the actor, projection,
+/// service or exchange it names found by name (the error names `path`'s field that is wrong).
+pub(crate) fn resolve(
+    action: &Action,
+    scenario: &Scenario,
+    flow: Option<&FlowCast>,
+    world: &World,
+    path: &str,
+) -> Result<Control, FieldError> {
+    let id = |name: &str| {
+        let at = scenario.consumers.iter().position(|c| c.name == name);
+        at.map(|c| ConsumerId(c as u32)).ok_or_else(|| {
+            error(
+                &format!("{path}.consumer"),
+                format!("no consumer is named `{name}`"),
+            )
+        })
+    };
+    Ok(match action {
+        Action::StopConsumer { consumer } => Control::StopConsumer(id(consumer)?),
+        Action::StartConsumer { consumer } => Control::StartConsumer(id(consumer)?),
+        Action::CrashConsumer { consumer } => Control::CrashConsumer(id(consumer)?),
+        Action::RestartBroker => Control::RestartBroker,
+        Action::ReplayProjection { projection } => {
+            Control::ReplayProjection(projection_index(scenario, projection, path)?)
+        }
+        other => crate::sim::flow::build::control(other, flow, world, path)?,
+    })
 }

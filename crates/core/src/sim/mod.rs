@@ -45,6 +45,7 @@ pub mod actor;
 pub mod checkpoint;
 pub mod cloudevents;
 mod control;
+pub mod edits;
 pub mod engine;
 pub mod event_store;
 pub mod flow;
@@ -68,6 +69,7 @@ pub mod trace;
 pub mod world;
 
 pub use actor::{ConsumerId, ProducerId};
+pub use edits::Edit;
 pub use engine::{Control, Options, Simulation};
 pub use inspect::{ConsumerView, Rates};
 pub use messages::{MessageInfo, Origin};

@@ -2,9 +2,15 @@
 //! actions (which fork the timeline). A seek restores the nearest checkpoint (behind the
 //! clock, or ahead of it when the series has no gap up to it) and re-simulates to the target;
 //! the run is deterministic, so the result is exactly the state a straight run reaches.
+//!
+//! An action injected on demand stays in the timeline for any target at or after it: a
+//! re-simulation that passes the point where it was made makes it again there. A target before
+//! it undoes it (and every later one). Invariant: a checkpoint holds exactly the injected
+//! actions made before its step count, so one taken at an action's step count is the state
+//! before it.
 
 use crate::sim::checkpoint::Checkpoint;
-use crate::sim::engine::{Control, Simulation, State};
+use crate::sim::engine::{Control, Injected, Simulation, State};
 use crate::sim::handle::SimEvent;
 use crate::sim::scheduler::{ScheduleError, SimTime};
 
@@ -19,7 +25,7 @@ impl Simulation {
             .at_time(t.0)
             .filter(|c| t < self.now() || (c.steps > steps && self.can_jump_to(c)));
         match cp.cloned() {
-            Some(cp) => self.restore(cp),
+            Some(cp) => self.restore(cp, |e| e.time_us <= t.0),
             None if t < self.now() => {
                 return Err(ScheduleError::InPast {
                     at: t,
@@ -39,7 +45,7 @@ impl Simulation {
             .at_step(steps)
             .filter(|c| steps < now || (c.steps > now && self.can_jump_to(c)));
         if let Some(cp) = cp.cloned() {
-            self.restore(cp);
+            self.restore(cp, |e| e.steps < steps);
         }
         while self.state.steps < steps && self.step().is_some() {}
     }
@@ -54,14 +60,26 @@ impl Simulation {
     }
 
     /// Applies an action now. It changes the future, so checkpoints past this point are
-    /// dropped; seeking back before it undoes it (use the scenario's script for actions that
-    /// must replay).
+    /// dropped. It stays for any later moment the simulation goes to; going back before it (in
+    /// time, or to this step count) undoes it.
     pub fn inject(&mut self, control: Control) {
         let steps = self.state.steps;
-        // Save the state before the action, so seeking back to this very point undoes it.
-        self.checkpoints.drop_after(steps.saturating_sub(1));
-        self.checkpoint();
-        self.injected_at.push(steps);
+        // A copy at this very point is one of the state before the action (there is one when
+        // an action was made here already): going back to it undoes the action.
+        self.checkpoints.drop_after(steps);
+        if self
+            .checkpoints
+            .at_step(steps)
+            .is_none_or(|c| c.steps != steps)
+        {
+            self.checkpoint();
+        }
+        debug_assert!(self.injected.last().is_none_or(|e| e.steps <= steps));
+        self.injected.push(Injected {
+            steps,
+            time_us: self.now().0,
+            control,
+        });
         self.trace.forget_future();
         self.series.forget_future();
         self.messages.forget_after(steps);
@@ -101,13 +119,20 @@ impl Simulation {
         });
     }
 
-    fn restore(&mut self, cp: Checkpoint<State>) {
-        // Going back before an injected action undoes it: the copies saved after it belong to
-        // a future that will not happen again.
-        let forked = self.injected_at.iter().any(|s| *s >= cp.steps);
+    /// Restores `cp`, then makes again the injected actions after it that `keep` says the
+    /// target is past; the others are undone.
+    fn restore(&mut self, cp: Checkpoint<State>, keep: impl Fn(&Injected) -> bool) {
+        // Going back before an injected action undoes it and every later one: the copies and
+        // records after the checkpoint belong to a future that will not happen again.
+        let redo = self.injected.partition_point(|e| e.steps < cp.steps);
+        let kept = redo
+            + (self.injected.iter().skip(redo))
+                .take_while(|e| keep(e))
+                .count();
+        let forked = kept < self.injected.len();
         if forked {
             self.checkpoints.drop_after(cp.steps);
-            self.injected_at.retain(|s| *s < cp.steps);
+            self.injected.truncate(kept);
         }
         self.state = cp.state;
         self.world.forget_slots();
@@ -120,5 +145,27 @@ impl Simulation {
         }
         // `sent_at` is not rewound: it maps ids to send times in this timeline, and a re-run
         // writes each id again when it is sent, before anything reads it.
+        for i in redo..kept {
+            if let Some(action) = self.injected.get(i).copied() {
+                self.redo(action);
+            }
+        }
+    }
+
+    /// Re-simulates up to where an injected action was made, and makes it again.
+    fn redo(&mut self, action: Injected) {
+        let to_go = action.steps.saturating_sub(self.state.steps);
+        let _ = self.run_events(SimTime(u64::MAX), to_go, u64::MAX);
+        // The clock had moved on with no event (all those up to then were handled).
+        if self.now().0 < action.time_us {
+            let _ = self.run_until(SimTime(action.time_us));
+        }
+        debug_assert_eq!(
+            (self.state.steps, self.now().0),
+            (action.steps, action.time_us),
+            "a re-simulation reaches an injected action where it was made"
+        );
+        let control = SimEvent::Control(action.control);
+        self.state.sched.schedule_in(0, control);
     }
 }

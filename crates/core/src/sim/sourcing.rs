@@ -50,12 +50,12 @@ pub(crate) fn cast_sourcing(
 pub(crate) fn projection_index(
     scenario: &Scenario,
     name: &str,
-    step: usize,
+    path: &str,
 ) -> Result<u32, FieldError> {
     let at = scenario.projections.iter().position(|p| p.name == name);
     at.map(|p| p as u32).ok_or_else(|| {
         let what = format!("no projection is named `{name}`");
-        error(&format!("script[{step}].projection"), what)
+        error(&format!("{path}.projection"), what)
     })
 }
 

@@ -18,6 +18,7 @@ mod queue_conformance;
 mod queue_observed;
 mod sim;
 mod sim_dlx_at_least_once;
+mod sim_edits;
 mod sim_flow_patterns;
 mod sim_flows;
 mod sim_losses;

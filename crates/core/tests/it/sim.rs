@@ -145,8 +145,82 @@ fn an_injected_crash_requeues_and_seeking_back_undoes_it() {
     s.advance_by(1_000).unwrap();
     let kinds: Vec<TraceKind> = s.trace().events().map(|e| e.kind).collect();
     assert!(kinds.contains(&TraceKind::ConsumerCrashed));
-    s.seek(SimTime::from_ms(5_000)).unwrap();
+    // Just before it, then on to its moment: the crash is undone.
+    s.seek(SimTime(4_999_999)).unwrap();
+    s.run_until(SimTime::from_ms(5_000)).unwrap();
     assert_eq!(snapshot(&s), before);
+    let kinds: Vec<TraceKind> = s.trace().events().map(|e| e.kind).collect();
+    assert!(!kinds.contains(&TraceKind::ConsumerCrashed));
+}
+
+/// A run of the example with `crashes` injected at their times (ms), stopped at `until` µs.
+fn straight(options: Options, crashes: &[(u64, &str)], until: u64) -> Simulation {
+    let mut s = Simulation::new(scenario(2), options).unwrap();
+    for (at, name) in crashes {
+        s.run_until(SimTime::from_ms(*at)).unwrap();
+        s.inject(Control::CrashConsumer(s.consumer_id(name).unwrap()));
+    }
+    s.run_until(SimTime(until)).unwrap();
+    s
+}
+
+#[test]
+fn seeking_anywhere_at_or_after_an_injected_action_keeps_it_exactly() {
+    // Few checkpoints, often thinned: seeks restore copies from before the actions.
+    for options in [
+        Options::default(),
+        Options {
+            checkpoint_every_us: 200_000,
+            max_checkpoints: 4,
+            ..Options::default()
+        },
+    ] {
+        let crashes = [
+            (5_000, "mailer-2"),
+            (5_000, "mailer-1"),
+            (6_500, "mailer-2"),
+        ];
+        let end = 9_000_000;
+        for t in [
+            5_000_000, 5_000_001, 5_600_000, 6_499_999, 6_500_000, 8_000_000, end,
+        ] {
+            let mut s = straight(options, &crashes, end);
+            assert_eq!(s.edits().len(), 3);
+            s.seek(SimTime(t)).unwrap();
+            let kept: Vec<_> = crashes
+                .iter()
+                .filter(|c| c.0 * 1000 <= t)
+                .copied()
+                .collect();
+            assert_same(&s, &straight(options, &kept, t), t);
+            // Forward again: the crashes after `t` stay undone, the others stay.
+            s.seek(SimTime(end)).unwrap();
+            assert_eq!(s.edits().len(), kept.len());
+            assert_same(&s, &straight(options, &kept, end), t);
+        }
+    }
+}
+
+fn assert_same(got: &Simulation, want: &Simulation, t: u64) {
+    let (got, want) = (snapshot(got), snapshot(want));
+    let first = got.lines().zip(want.lines()).find(|(a, b)| a != b);
+    assert!(got == want, "seek to {t} µs: {first:?}");
+}
+
+#[test]
+fn stepping_back_over_an_injected_action_undoes_it() {
+    let mut s = sim(2);
+    s.run_until(SimTime::from_ms(5_000)).unwrap();
+    let at = s.steps();
+    s.inject(Control::CrashConsumer(s.consumer_id("mailer-2").unwrap()));
+    s.advance_by(500_000).unwrap();
+    s.seek_step(at + 1);
+    assert_eq!(s.edits().len(), 1, "the step that made it is kept");
+    s.seek_step(at);
+    assert!(s.edits().is_empty(), "stepping back to before it undoes it");
+    s.advance_by(1_000_000).unwrap();
+    let kinds: Vec<TraceKind> = s.trace().events().map(|e| e.kind).collect();
+    assert!(!kinds.contains(&TraceKind::ConsumerCrashed));
 }
 
 /// Terminal fates of a copy in the trace (the example has one queue: one copy per message).

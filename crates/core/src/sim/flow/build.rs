@@ -159,9 +159,8 @@ pub(crate) fn control(
     action: &Action,
     flow: Option<&FlowCast>,
     world: &World,
-    i: usize,
+    path: &str,
 ) -> Result<Control, FieldError> {
-    let path = format!("script[{i}]");
     let service = |name: &str| {
         flow.and_then(|f| f.service_named(name)).ok_or_else(|| {
             let what = format!("no service of the scenario's flow is named `{name}`");

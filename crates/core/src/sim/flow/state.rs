@@ -58,6 +58,14 @@ impl FlowCast {
         u16::try_from(i).ok().map(ServiceId)
     }
 
+    /// The name [`FlowCast::service_named`] finds a service by.
+    pub fn service_name(&self, s: ServiceId) -> Option<&str> {
+        match usize::from(s.0).checked_sub(1) {
+            None => Some(&self.spec.trigger.service),
+            Some(i) => self.spec.services.get(i).map(|s| s.name.as_str()),
+        }
+    }
+
     /// How many services (the trigger and the reacting ones).
     pub fn count(&self) -> usize {
         self.nodes.len()

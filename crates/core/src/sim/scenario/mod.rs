@@ -11,6 +11,8 @@ pub mod patterns;
 pub mod read;
 pub(crate) mod write;
 
+pub(crate) use write::action_json;
+
 use serde_json::{Map, Value as Json};
 
 use crate::definitions::Definitions;
@@ -358,41 +360,51 @@ fn script(root: &Map<String, Json>) -> Result<Vec<ScriptStep>, FieldError> {
     for (i, item) in array(root, "script", "", MAX_SCRIPT)?.iter().enumerate() {
         let path = format!("script[{i}]");
         let obj = object(item, &path)?;
-        let name = text(obj, "action", &path, None)?;
-        let consumer = || text(obj, "consumer", &path, None);
-        let (action, keys): (Action, &[&str]) = match name.as_str() {
-            "stop_consumer" => (
-                Action::StopConsumer {
-                    consumer: consumer()?,
-                },
-                &["consumer"],
-            ),
-            "start_consumer" => (
-                Action::StartConsumer {
-                    consumer: consumer()?,
-                },
-                &["consumer"],
-            ),
-            "crash_consumer" => (
-                Action::CrashConsumer {
-                    consumer: consumer()?,
-                },
-                &["consumer"],
-            ),
-            "restart_broker" => (Action::RestartBroker, &[]),
-            other => match flow_action(obj, &path, other)? {
-                Some(found) => found,
-                None => pattern_action(other, obj, &path)?,
-            },
-        };
-        let allowed: Vec<&str> = ["at_ms", "action"].iter().chain(keys).copied().collect();
-        only_keys(obj, &path, &allowed)?;
         out.push(ScriptStep {
             at: ms(obj, "at_ms", &path, None)?,
-            action,
+            action: action(obj, &path, &["at_ms"])?,
         });
     }
     Ok(out)
+}
+
+/// The action of a script step (or of a change saved with a session) at `path`: its
+/// `action` and the keys that kind of action takes; the object may have `also` besides.
+pub(crate) fn action(
+    obj: &Map<String, Json>,
+    path: &str,
+    also: &[&str],
+) -> Result<Action, FieldError> {
+    let name = text(obj, "action", path, None)?;
+    let consumer = || text(obj, "consumer", path, None);
+    let (action, keys): (Action, &[&str]) = match name.as_str() {
+        "stop_consumer" => (
+            Action::StopConsumer {
+                consumer: consumer()?,
+            },
+            &["consumer"],
+        ),
+        "start_consumer" => (
+            Action::StartConsumer {
+                consumer: consumer()?,
+            },
+            &["consumer"],
+        ),
+        "crash_consumer" => (
+            Action::CrashConsumer {
+                consumer: consumer()?,
+            },
+            &["consumer"],
+        ),
+        "restart_broker" => (Action::RestartBroker, &[]),
+        other => match flow_action(obj, path, other)? {
+            Some(found) => found,
+            None => pattern_action(other, obj, path)?,
+        },
+    };
+    let allowed: Vec<&str> = ["action"].iter().chain(also).chain(keys).copied().collect();
+    only_keys(obj, path, &allowed)?;
+    Ok(action)
 }
 
 /// The script actions of the patterns: `declare`, `unbind`, `replay_projection`.

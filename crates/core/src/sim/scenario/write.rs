@@ -72,8 +72,16 @@ pub(crate) fn dist(d: &Dist) -> Json {
 }
 
 fn step(at: u64, action: &Action) -> Json {
-    let service =
-        |name: &str, service: &str| json!({"at_ms": ms(at), "action": name, "service": service});
+    let mut out = action_json(action);
+    if let Some(obj) = out.as_object_mut() {
+        obj.insert("at_ms".into(), json!(ms(at)));
+    }
+    out
+}
+
+/// An action as a script step writes it, without its time: `action` and what it names.
+pub(crate) fn action_json(action: &Action) -> Json {
+    let service = |name: &str, service: &str| json!({"action": name, "service": service});
     let (name, consumer) = match action {
         Action::TakeDown { service: s } => return service("take_down", s),
         Action::BringBack { service: s } => return service("bring_back", s),
@@ -84,7 +92,7 @@ fn step(at: u64, action: &Action) -> Json {
             exchange,
             kind,
         } => {
-            return json!({"at_ms": ms(at), "action": "set_exchange_type", "vhost": vhost,
+            return json!({"action": "set_exchange_type", "vhost": vhost,
                 "exchange": exchange, "type": kind.name()});
         }
         Action::StopConsumer { consumer } => ("stop_consumer", Some(consumer)),
@@ -92,7 +100,7 @@ fn step(at: u64, action: &Action) -> Json {
         Action::CrashConsumer { consumer } => ("crash_consumer", Some(consumer)),
         Action::RestartBroker => ("restart_broker", None),
         Action::ReplayProjection { projection } => {
-            return json!({"at_ms": ms(at), "action": "replay_projection", "projection": projection});
+            return json!({"action": "replay_projection", "projection": projection});
         }
         Action::Declare { definitions } | Action::Unbind { definitions } => {
             let name = match action {
@@ -100,10 +108,10 @@ fn step(at: u64, action: &Action) -> Json {
                 _ => "unbind",
             };
             let fragment = definitions::fragment_to_json(definitions);
-            return json!({"at_ms": ms(at), "action": name, "definitions": fragment});
+            return json!({"action": name, "definitions": fragment});
         }
     };
-    let mut out = json!({"at_ms": ms(at), "action": name});
+    let mut out = json!({"action": name});
     if let (Some(c), Some(obj)) = (consumer, out.as_object_mut()) {
         obj.insert("consumer".into(), json!(c));
     }

@@ -1,0 +1,193 @@
+//! Changes made on demand, kept as a list (`Simulation::edits`), written as JSON and made again
+//! on a new simulation of the same scenario: the run is exactly the same. A list that does not
+//! fit the scenario is an error naming the change.
+
+use serde_json::json;
+use switchyard_core::ExchangeType;
+use switchyard_core::definitions::Definitions;
+use switchyard_core::sim::edits::{self, Edit};
+use switchyard_core::sim::scenario::Action;
+use switchyard_core::sim::trace::to_json;
+use switchyard_core::sim::{Control, Options, Scenario, SimTime, Simulation};
+
+fn build(file: &str) -> Simulation {
+    let path = format!("{}/../../scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap();
+    Simulation::new(Scenario::from_json_text(&text).unwrap(), Options::default()).unwrap()
+}
+
+/// The summary and every trace event.
+fn record(sim: &Simulation) -> String {
+    let events = sim.trace().events().map(|e| to_json(&e, sim.world()));
+    let lines: Vec<String> = events.map(|e| e.to_string()).collect();
+    format!("{} {}\n{}", sim.steps(), sim.summary(), lines.join("\n"))
+}
+
+fn definitions(json: serde_json::Value) -> Definitions {
+    Definitions::from_json(&json).unwrap()
+}
+
+/// The orders example with one change of each kind its inspector offers, at 2 to 4.5 s.
+fn edited_orders() -> Simulation {
+    let mut s = build("orders-topic.json");
+    let at = |s: &mut Simulation, ms| s.run_until(SimTime::from_ms(ms)).unwrap();
+    at(&mut s, 2_000);
+    s.inject(Control::CrashConsumer(s.consumer_id("mailer-1").unwrap()));
+    at(&mut s, 3_000);
+    let audit = json!({"queues": [{"name": "audit", "vhost": "/", "durable": true}],
+        "bindings": [{"source": "orders", "vhost": "/", "destination": "audit",
+            "destination_type": "queue", "routing_key": "#"}]});
+    let declare = Action::Declare {
+        definitions: definitions(audit),
+    };
+    s.inject_topology(declare).unwrap();
+    // A second change at the same moment.
+    let orders = s.world().exchange("/", "orders").unwrap();
+    s.inject(Control::SetExchangeType {
+        exchange: orders,
+        kind: ExchangeType::Fanout,
+    });
+    at(&mut s, 4_000);
+    let unbind = json!({"bindings": [{"source": "orders", "vhost": "/", "destination": "audit",
+        "destination_type": "queue", "routing_key": "#"}]});
+    let unbind = Action::Unbind {
+        definitions: definitions(unbind),
+    };
+    s.inject_topology(unbind).unwrap();
+    at(&mut s, 4_500);
+    s.inject(Control::StartConsumer(s.consumer_id("mailer-1").unwrap()));
+    s
+}
+
+#[test]
+fn changes_written_and_made_again_give_the_same_run() {
+    let mut edited = edited_orders();
+    let changes = edited.edits();
+    let kinds: Vec<&str> = changes.iter().map(|e| name(&e.action)).collect();
+    assert_eq!(
+        kinds,
+        [
+            "crash_consumer",
+            "declare",
+            "set_exchange_type",
+            "unbind",
+            "start_consumer"
+        ]
+    );
+    let text = edits::to_json(&changes).to_string();
+    let read = edits::from_json(&serde_json::from_str(&text).unwrap()).unwrap();
+    assert_eq!(read, changes);
+
+    let mut again = build("orders-topic.json");
+    again.apply_edits(&read).unwrap();
+    assert_eq!(again.edits(), changes);
+    for s in [&mut edited, &mut again] {
+        s.run_until(SimTime::from_ms(10_000)).unwrap();
+    }
+    assert_eq!(record(&again), record(&edited));
+    assert!(again.broker().queue("/", "audit").is_some());
+}
+
+#[test]
+fn a_flow_service_taken_down_is_made_again() {
+    let mut s = build("saga.json");
+    s.run_until(SimTime::from_ms(3_000)).unwrap();
+    let stock = s.services().into_iter().nth(2).unwrap();
+    s.inject(Control::TakeDown(stock.id));
+    s.run_until(SimTime::from_ms(5_000)).unwrap();
+    let changes = s.edits();
+    assert_eq!(
+        edits::to_json(&changes),
+        json!([{"steps": changes[0].steps, "at_us": 3_000_000, "action": "take_down",
+            "service": "stock"}])
+    );
+    let mut again = build("saga.json");
+    again.apply_edits(&changes).unwrap();
+    again.run_until(SimTime::from_ms(5_000)).unwrap();
+    assert_eq!(record(&again), record(&s));
+}
+
+#[test]
+fn changes_that_do_not_fit_the_scenario_are_named() {
+    let changes = edited_orders().edits();
+    let crash = |steps, at_us, consumer: &str| Edit {
+        steps,
+        at_us,
+        action: Action::CrashConsumer {
+            consumer: consumer.into(),
+        },
+    };
+    let first = changes[0].clone();
+    let cases = [
+        (
+            vec![crash(first.steps, first.at_us, "nobody")],
+            "edits[0].consumer: no consumer is named `nobody`",
+        ),
+        (
+            vec![crash(1_000_000_000, 1_000, "mailer-1")],
+            "edits[0].steps: this run handles 3 events by 1.000 ms, not 1000000000",
+        ),
+        (
+            vec![crash(first.steps, first.at_us + 5_000_000, "mailer-1")],
+            "edits[0].at_us: this run handles more events by then: the change was not made in it",
+        ),
+        (
+            vec![
+                first.clone(),
+                crash(first.steps - 1, first.at_us, "mailer-2"),
+            ],
+            "edits[1]: comes before the change before it",
+        ),
+    ];
+    for (list, want) in cases {
+        let err = build("orders-topic.json").apply_edits(&list).unwrap_err();
+        assert_eq!(err.to_string(), want);
+    }
+    // The list of another scenario: its consumers are not in this one.
+    let err = build("tutorial-1-hello-world.json")
+        .apply_edits(&changes)
+        .unwrap_err();
+    assert!(err.to_string().starts_with("edits[0]"), "{err}");
+}
+
+#[test]
+fn a_hostile_or_mistyped_list_is_refused_with_what_is_wrong() {
+    let cases = [
+        (json!({"steps": 1}), "edits: expected an array"),
+        (json!([5]), "edits[0]: expected an object"),
+        (
+            json!([{"at_us": 1, "action": "restart_broker"}]),
+            "edits[0].steps: is missing",
+        ),
+        (
+            json!([{"steps": -1, "at_us": 1, "action": "restart_broker"}]),
+            "edits[0].steps: expected a number from 0 to 18446744073709551615",
+        ),
+        (
+            json!([{"steps": 1, "at_us": 1, "action": "restart_broker", "x": 1}]),
+            "edits[0].x: unknown field (expected one of: action, steps, at_us)",
+        ),
+        (
+            json!([{"steps": 1, "at_us": 1, "action": "explode"}]),
+            "edits[0].action: expected one of",
+        ),
+    ];
+    for (json, want) in cases {
+        let err = edits::from_json(&json).unwrap_err().to_string();
+        assert!(err.starts_with(want), "{json}: {err}");
+    }
+    let many = vec![json!({"steps": 1, "at_us": 1, "action": "restart_broker"}); 10_001];
+    let err = edits::from_json(&json!(many)).unwrap_err().to_string();
+    assert_eq!(err, "edits: 10001 entries is more than the 10000 allowed");
+}
+
+fn name(action: &Action) -> &'static str {
+    match action {
+        Action::CrashConsumer { .. } => "crash_consumer",
+        Action::StartConsumer { .. } => "start_consumer",
+        Action::Declare { .. } => "declare",
+        Action::Unbind { .. } => "unbind",
+        Action::SetExchangeType { .. } => "set_exchange_type",
+        _ => "other",
+    }
+}
