@@ -11,11 +11,14 @@ use serde_json::Value as Json;
 use switchyard_core::definitions;
 use switchyard_core::order::json_pretty;
 use switchyard_core::sim::Simulation;
+use switchyard_core::sim::edits;
+use switchyard_core::sim::scenario::MAX_SCRIPT;
 
 /// What the user saves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Saved {
-    /// The scenario file as it was opened (in the style it runs in), to open again or edit.
+    /// The scenario file as it was opened (in the style it runs in) with the changes made on
+    /// demand as script steps, to open again or edit.
     Scenario,
     /// The broker's topology at this moment (an exchange retyped, what a script declared), as
     /// RabbitMQ definitions.
@@ -35,11 +38,32 @@ pub fn file(
     match what {
         Saved::Scenario => {
             // The file as it was opened, in the style it runs in (the session's, or a link's).
-            let mut json: Json = serde_json::from_str(source)
-                .map_err(|e| format!("The scenario could not be saved: {e}"))?;
+            let refused = |why: String| format!("The scenario could not be saved: {why}");
+            let mut json: Json =
+                serde_json::from_str(source).map_err(|e| refused(e.to_string()))?;
             let flow = json.get_mut("flow").and_then(Json::as_object_mut);
             if let (Some(flow), Some(spec)) = (flow, &sim.scenario().flow) {
                 flow.insert("style".to_owned(), spec.style.name().into());
+            }
+            // With the changes made on demand, as script steps at their moments.
+            let changes = edits::to_script(&sim.edits());
+            if !changes.is_empty()
+                && let Some(root) = json.as_object_mut()
+            {
+                if matches!(root.get("script"), None | Some(Json::Null)) {
+                    root.insert("script".into(), Json::Array(Vec::new()));
+                }
+                let Some(Json::Array(script)) = root.get_mut("script") else {
+                    return Err(refused("its `script` is not a list".into()));
+                };
+                script.extend(changes);
+                if script.len() > MAX_SCRIPT {
+                    let steps = script.len();
+                    return Err(refused(format!(
+                        "with the changes made to it, its script would have {steps} steps, more \
+                         than the {MAX_SCRIPT} a scenario may have"
+                    )));
+                }
             }
             Ok((format!("{stem}.json"), json_pretty(&json)))
         }
@@ -155,6 +179,31 @@ mod tests {
         let (_, text) = file(&sim, source, Saved::Scenario, "orders-topic").expect("file");
         let json: Json = serde_json::from_str(&text).expect("json");
         assert_eq!(json, serde_json::from_str::<Json>(source).expect("json"));
+    }
+
+    /// The changes made on demand are saved as script steps at their moments, after the
+    /// file's own.
+    #[test]
+    fn the_changes_made_are_saved_as_script_steps() {
+        use switchyard_core::sim::scenario::{Action, ScriptStep};
+        use switchyard_core::sim::{Control, SimTime};
+        let (mut sim, source) = open("saga", None);
+        sim.run_until(SimTime::from_ms(2_500)).expect("run");
+        let payment = sim.services().into_iter().nth(1).expect("payment");
+        sim.inject(Control::TakeDown(payment.id));
+        sim.run_until(SimTime::from_ms(3_000)).expect("run");
+        let (_, text) = file(&sim, source, Saved::Scenario, "saga").expect("file");
+        let again = Scenario::from_json_text(&text).expect("reads back");
+        let opened = Scenario::from_json_text(source).expect("scenario");
+        assert_eq!(again.script.len(), opened.script.len() + 1);
+        assert_eq!(again.script[..opened.script.len()], opened.script[..]);
+        let taken_down = ScriptStep {
+            at: 2_500_000,
+            action: Action::TakeDown {
+                service: "payment".into(),
+            },
+        };
+        assert_eq!(again.script.last(), Some(&taken_down));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Share links: the session (the scenario, the moment, the speed, whether it plays, a flow's
-//! style) written after the page's `#`, so that everyone who opens the link sees the same
-//! state. A preset is named by its id, a loaded file is carried whole:
+//! style, the changes made on demand) written after the page's `#`, so that everyone who opens
+//! the link sees the same state. A preset is named by its id, a loaded file is carried whole,
+//! the changes are their JSON list:
 //!
 //! `#preset=orders-topic&at_us=12500000&speed=5&playing=0&style=choreography`
+//! `&edits=%5B%7B%22action%22%3A%22crash_consumer%22…`
 //!
 //! Reading is strict, as for the saved session: an unknown or repeated part, or a value that
 //! is not what it should be, is an error naming it, and the caller keeps what the user had. The
@@ -11,6 +13,7 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use switchyard_core::shown::Code;
+use switchyard_core::sim::edits;
 use switchyard_core::sim::flow::Style;
 
 use crate::state::{NORMAL_SPEED, SPEEDS};
@@ -42,6 +45,10 @@ pub fn fragment(session: &Session) -> String {
     if let Some(style) = session.style {
         parts.push(format!("style={}", style.name()));
     }
+    if !session.edits.is_empty() {
+        let list = switchyard_core::order::json_text(&edits::to_json(&session.edits));
+        parts.push(format!("edits={}", utf8_percent_encode(&list, KEEP)));
+    }
     parts.join("&")
 }
 
@@ -49,6 +56,7 @@ pub fn fragment(session: &Session) -> String {
 pub fn parse(fragment: &str) -> Result<Session, String> {
     let mut scenario = None;
     let (mut at_us, mut speed, mut playing, mut style) = (None, None, None, None);
+    let mut changes = None;
     for part in fragment.split('&').filter(|p| !p.is_empty()) {
         let (key, raw) = part.split_once('=').unwrap_or((part, ""));
         let value = percent_decode_str(raw)
@@ -83,7 +91,12 @@ pub fn parse(fragment: &str) -> Result<Session, String> {
                         .ok_or("`style`: expected orchestration or choreography")?,
                 );
             }
-            "at_us" | "speed" | "playing" | "style" => return Err(twice()),
+            "edits" if changes.is_none() => {
+                let list =
+                    serde_json::from_str(&value).map_err(|e| format!("`edits`: not JSON ({e})"))?;
+                changes = Some(edits::from_json(&list).map_err(|e| e.to_string())?);
+            }
+            "at_us" | "speed" | "playing" | "style" | "edits" => return Err(twice()),
             _ => return Err(format!("{} is not part of a Switchyard link", Code(key))),
         }
     }
@@ -93,6 +106,7 @@ pub fn parse(fragment: &str) -> Result<Session, String> {
         playing: playing.unwrap_or(true),
         speed: speed.unwrap_or(NORMAL_SPEED),
         style,
+        edits: changes.unwrap_or_default(),
     })
 }
 
@@ -116,6 +130,7 @@ mod tests {
             playing: false,
             speed: 5,
             style,
+            edits: Vec::new(),
         }
     }
 
@@ -138,6 +153,16 @@ mod tests {
     }
 
     #[test]
+    fn a_link_carries_the_changes_made_on_demand() {
+        let mut s = session(Saved::Preset("orders-topic".into()), None);
+        s.edits = crate::storage::tests::two_edits();
+        let text = fragment(&s);
+        assert!(text.contains("&edits=%5B%7B%22action%22"), "{text}");
+        assert!(!text.contains(['#', ' ', '"', '{']), "{text}");
+        assert_eq!(parse(&text), Ok(s));
+    }
+
+    #[test]
     fn a_short_link_takes_the_rest_as_usual() {
         assert_eq!(
             parse("preset=saga"),
@@ -147,6 +172,7 @@ mod tests {
                 playing: true,
                 speed: NORMAL_SPEED,
                 style: None,
+                edits: Vec::new(),
             })
         );
     }
@@ -190,6 +216,15 @@ mod tests {
                 "`%3Cscript%3E` is not part of a Switchyard link",
             ),
             ("preset=%FF%FE", "`preset`: not UTF-8 text once decoded"),
+            (
+                "preset=a&edits=%5B",
+                "`edits`: not JSON (EOF while parsing a list at line 1 column 1)",
+            ),
+            ("preset=a&edits=%7B%7D", "edits: expected an array"),
+            (
+                "preset=a&edits=%5B%5D&edits=%5B%5D",
+                "`edits` is given twice",
+            ),
         ] {
             assert_eq!(parse(text), Err(want.to_owned()), "{text:?}");
         }

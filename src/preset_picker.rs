@@ -68,7 +68,7 @@ pub fn PresetPicker(props: &PresetPickerProps) -> Html {
             </label>
             <div class="save-files">
                 <button type="button" id="save-scenario" onclick={save(Saved::Scenario)}
-                        title="The scenario that is open, as a file to open again or edit">
+                        title="The scenario that is open, with the changes made to it, as a file to open again or edit">
                     { "Save scenario file" }
                 </button>
                 <button type="button" id="save-definitions" onclick={save(Saved::Definitions)}

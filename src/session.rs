@@ -10,7 +10,7 @@ use std::rc::Rc;
 use gloo_events::EventListener;
 use switchyard_core::shown::Code;
 use switchyard_core::sim::flow::Style;
-use switchyard_core::sim::{Options, Scenario, Simulation};
+use switchyard_core::sim::{Edit, Options, Scenario, Simulation};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
@@ -50,18 +50,32 @@ pub fn build_styled(source: &Source, style: Option<Style>) -> Result<Player, Str
 /// Opens `source` at `at_us`, playing or not; errors go to the banner and the current
 /// scenario stays.
 pub fn open(state: &AppContext, source: Source, at_us: u64, playing: bool) -> bool {
-    open_styled(state, source, at_us, playing, None)
+    open_styled(state, source, at_us, playing, None, &[])
 }
 
-/// [`open`] with the flow run in `style` (none: the file's style).
+/// [`open`] with the flow run in `style` (none: the file's style) and `edits`, changes made on
+/// demand, made again where they were made. Changes that no longer fit the scenario are
+/// named in the banner, and it opens without them.
 pub fn open_styled(
     state: &AppContext,
     source: Source,
     at_us: u64,
     playing: bool,
     style: Option<Style>,
+    edits: &[Edit],
 ) -> bool {
-    let player = match build_styled(&source, style) {
+    let built = build_styled(&source, style).and_then(|player| {
+        let Err(why) = make_again(&player, edits) else {
+            return Ok(player);
+        };
+        let text = format!(
+            "The changes made before could not be made again ({why}): the scenario opens without \
+             them."
+        );
+        notify(state, Level::Error, text);
+        build_styled(&source, style)
+    });
+    let player = match built {
         Ok(p) => p,
         Err(text) => {
             state.dispatch(Action::Notify(Notice {
@@ -72,7 +86,7 @@ pub fn open_styled(
         }
     };
     let player = PlayerRef(Rc::new(RefCell::new(player)));
-    if at_us > 0
+    if (at_us > 0 || !edits.is_empty())
         && let Ok(mut p) = player.0.try_borrow_mut()
         && let Err(text) = p.seek(at_us.min(MAX_RESTORE_US))
     {
@@ -95,6 +109,16 @@ pub fn open_styled(
         state.dispatch(refresh);
     }
     true
+}
+
+/// Makes `edits` again on a player just built (a list that goes past the longest moment
+/// restored is refused: it would hold the page).
+fn make_again(player: &Player, edits: &[Edit]) -> Result<(), String> {
+    if edits.last().is_some_and(|e| e.at_us > MAX_RESTORE_US) {
+        return Err("they go on past an hour of simulated time".into());
+    }
+    let done = player.sim().update(|sim| sim.apply_edits(edits));
+    done.unwrap_or(Ok(())).map_err(|e| e.to_string())
 }
 
 /// At start-up: the share link in the address, else the saved session, else the first preset.
@@ -128,7 +152,8 @@ fn apply(state: &AppContext, session: &Session) -> bool {
         return false;
     };
     state.dispatch(Action::SetSpeed(session.speed));
-    open_styled(state, source, session.at_us, session.playing, session.style)
+    let (at_us, playing, style) = (session.at_us, session.playing, session.style);
+    open_styled(state, source, at_us, playing, style, &session.edits)
 }
 
 /// Opens the share link in the address (after `#`), if there is one, and takes it out of the
@@ -188,8 +213,8 @@ pub fn share(state: &AppContext) {
     if fragment.len() > link::MAX_LINK_CHARS {
         let count = |n: usize| switchyard_core::shown::count(n as u64, "character", "characters");
         let text = format!(
-            "A link to this scenario file would be {}, more than the {} a link may hold: share \
-             the file itself.",
+            "A link to this would be {}, more than the {} a link may hold: share the scenario \
+             file instead (Save scenario file keeps the changes made to it).",
             count(fragment.len()),
             count(link::MAX_LINK_CHARS)
         );
@@ -271,12 +296,16 @@ pub fn session_of(state: &AppContext) -> Option<Session> {
         .sim
         .as_ref()
         .and_then(|s| s.get().and_then(|s| s.flow().map(|f| f.style)));
+    let edits = (state.sim.as_ref())
+        .and_then(|s| s.get().map(|s| s.edits()))
+        .unwrap_or_default();
     Some(Session {
         scenario,
         at_us: state.view_us,
         playing: state.playing,
         speed: state.speed,
         style,
+        edits,
     })
 }
 

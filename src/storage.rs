@@ -1,9 +1,13 @@
 //! The session in local storage, so a reload comes back to the same scenario and moment: the
 //! preset id (or the text of a file the user loaded), the virtual time, whether it played and
-//! how fast, and the style a flow runs in. Reading is strict: anything unexpected is an error naming what was wrong, and the
-//! caller discards the saved state with a notice. It knows nothing of Yew.
+//! how fast, the style a flow runs in, and the changes made on demand (a binding added, a
+//! consumer crashed, …) with where they were made. Reading is strict: anything unexpected is
+//! an error naming what was wrong, and the caller discards the saved state with a notice. It
+//! knows nothing of Yew.
 
 use serde_json::{Value as Json, json};
+use switchyard_core::sim::Edit;
+use switchyard_core::sim::edits;
 use switchyard_core::sim::flow::Style;
 
 /// The local storage key.
@@ -25,6 +29,8 @@ pub struct Session {
     pub speed: usize,
     /// The flow's style when the user switched it (none: the scenario's own).
     pub style: Option<Style>,
+    /// The changes made on demand, made again on opening.
+    pub edits: Vec<Edit>,
 }
 
 impl Session {
@@ -39,6 +45,9 @@ impl Session {
             map.insert(key.to_owned(), json!(value));
             if let Some(style) = self.style {
                 map.insert("style".to_owned(), json!(style.name()));
+            }
+            if !self.edits.is_empty() {
+                map.insert("edits".to_owned(), edits::to_json(&self.edits));
             }
         }
         switchyard_core::order::json_text(&obj)
@@ -79,12 +88,17 @@ impl Session {
                     .ok_or("`style`: expected \"orchestration\" or \"choreography\"")?,
             ),
         };
+        let edits = match obj.get("edits") {
+            None => Vec::new(),
+            Some(list) => edits::from_json(list).map_err(|e| e.to_string())?,
+        };
         Ok(Session {
             scenario,
             at_us,
             playing,
             speed: speed as usize,
             style,
+            edits,
         })
     }
 }
@@ -112,7 +126,7 @@ pub fn clear() {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -132,9 +146,48 @@ mod tests {
                 playing: false,
                 speed: 4,
                 style,
+                edits: Vec::new(),
             };
             assert_eq!(Session::parse(&s.to_json()), Ok(s));
         }
+    }
+
+    /// Two changes of the kinds the inspector makes.
+    pub(crate) fn two_edits() -> Vec<Edit> {
+        use switchyard_core::ExchangeType;
+        use switchyard_core::sim::scenario::Action;
+        vec![
+            Edit {
+                steps: 120,
+                at_us: 2_000_000,
+                action: Action::CrashConsumer {
+                    consumer: "mailer-1".into(),
+                },
+            },
+            Edit {
+                steps: 188,
+                at_us: 3_000_000,
+                action: Action::SetExchangeType {
+                    vhost: "/".into(),
+                    exchange: "orders & co".into(),
+                    kind: ExchangeType::Fanout,
+                },
+            },
+        ]
+    }
+
+    #[test]
+    fn a_session_keeps_the_changes_made_on_demand() {
+        let s = Session {
+            scenario: Saved::Preset("orders-topic".into()),
+            at_us: 4_000_000,
+            playing: true,
+            speed: 4,
+            style: None,
+            edits: two_edits(),
+        };
+        assert!(s.to_json().contains(r#""action":"crash_consumer""#));
+        assert_eq!(Session::parse(&s.to_json()), Ok(s));
     }
 
     #[test]
@@ -158,6 +211,10 @@ mod tests {
             (
                 r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3, "preset": "x", "style": "both"}"#,
                 "`style`: expected",
+            ),
+            (
+                r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3, "preset": "x", "edits": [{"steps": 1}]}"#,
+                "edits[0].at_us: is missing",
             ),
         ] {
             let err = Session::parse(text).err().unwrap_or_default();

@@ -54,7 +54,7 @@ pub fn switch_style(state: &AppContext, style: Style) -> bool {
     if current_style(state) == Some(style) {
         return false;
     }
-    open_styled(state, source, 0, state.playing, Some(style))
+    open_styled(state, source, 0, state.playing, Some(style), &[])
 }
 
 /// How long the comparison runs for `scenario`: past its last scripted action (an outage and

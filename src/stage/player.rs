@@ -355,10 +355,18 @@ impl Player {
         }
     }
 
-    /// Back to the start (the pause points stay).
+    /// Back to the start, before any change made on demand (the pause points stay).
     pub fn reset(&mut self) -> Result<(), String> {
-        self.seek(0)?;
+        self.history.clear();
+        let ahead = SimTime(self.lead);
+        let done = self.sim.update(|sim| {
+            sim.seek_step(0);
+            sim.run_until(ahead)
+        });
         self.view = 0;
-        Ok(())
+        match done {
+            Some(Err(e)) => Err(format!("Could not go back to the start: {e}")),
+            _ => Ok(()),
+        }
     }
 }

@@ -327,6 +327,86 @@ test("bindings edited in the inspector route the next messages; unbinding or goi
   await page.close();
 });
 
+test("changes made in the inspector survive a reload and travel in a share link; a reset undoes them", async () => {
+  const page = await pausedOn("tutorial-5-topics", "topic_logs");
+  const bindings = () => page.evaluate(() => {
+    const h = [...document.querySelectorAll(".inspector h3")].find((h) => h.textContent.startsWith("Bindings from"));
+    return h ? Number(h.textContent.match(/\((\d+)\)/)[1]) : -1;
+  });
+  const explained = async (p, key) => {
+    await p.fill("#routing-key", key);
+    await p.waitForFunction((k) => document.querySelector("#explanation").textContent.includes(k), key);
+    return p.textContent("#explanation");
+  };
+  // Two changes at one moment: a new queue bound with `#`, and Q1 bound with quick.#.
+  await page.fill("#bind-queue", "audit");
+  await page.fill("#bind-key", "#");
+  await page.click("#bind-form button[type=submit]");
+  await page.waitForFunction(() => /\(4\)/.test([...document.querySelectorAll(".inspector h3")].map((h) => h.textContent).join()));
+  await page.fill("#bind-queue", "Q1");
+  await page.fill("#bind-key", "quick.#");
+  await page.click("#bind-form button[type=submit]");
+  await page.waitForFunction(() => /\(5\)/.test([...document.querySelectorAll(".inspector h3")].map((h) => h.textContent).join()));
+  // Then played on a little, and paused.
+  await setPlaying(page, true);
+  await page.waitForTimeout(700);
+  await setPlaying(page, false);
+  const at = await page.textContent("#clock");
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("switchyard.session.v1")));
+  assert.equal(stored.edits.length, 2, JSON.stringify(stored));
+  assert.deepEqual(stored.edits.map((e) => e.action), ["declare", "declare"]);
+
+  // Reloaded: the same moment, with both changes, routing as before.
+  await page.reload();
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  await page.waitForFunction((t) => document.querySelector("#clock").textContent === t, at);
+  await waitDrawn(page, "audit", true);
+  await clickNode(page, "topic_logs");
+  await page.waitForSelector("#bind-form");
+  assert.equal(await bindings(), 5);
+  assert.match(await explained(page, "quick.brown.fox"), /routed to 2 queues: `Q1`, `audit`/);
+  assert.equal(await page.locator("#banner").count(), 0, "nothing to complain about");
+
+  // Shared: someone with nothing saved opens the link and has the same changes.
+  await env.browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: env.server.url });
+  await page.click("#share");
+  await page.waitForFunction(() => /Link copied/.test(document.querySelector("#banner")?.textContent || ""));
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(link, /&edits=%5B%7B/);
+  const other = await env.browser.context.newPage();
+  await other.setViewportSize({ width: 1400, height: 1050 });
+  await other.goto(`${env.server.url}__blank`);
+  await other.evaluate(() => localStorage.clear());
+  await other.goto(link);
+  await other.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  await other.waitForFunction((t) => document.querySelector("#clock").textContent === t, at);
+  await waitDrawn(other, "audit", true);
+  assert.match(await explained(other, "quick.brown.fox"), /routed to 2 queues/);
+  await screenshot(other, "edits-shared");
+
+  // A link whose changes do not fit the scenario: named, and it opens without them.
+  const wrong = link.replace(/at_us%22%3A\d+/, "at_us%22%3A1");
+  await other.goto(`${env.server.url}__blank`);
+  await other.goto(wrong);
+  await other.waitForSelector("#banner.error");
+  assert.match(await other.textContent("#banner"), /The changes made before could not be made again \(edits\[0\]/);
+  await waitDrawn(other, "audit", false);
+  await other.close();
+
+  // Saved as a file: the two changes are script steps at their moment.
+  const file = await saved(page, "#save-scenario");
+  assert.deepEqual(file.json.script.map((s) => s.action), ["declare", "declare"]);
+  assert.deepEqual(file.json.script[0].definitions.queues.map((q) => q.name), ["audit"]);
+
+  // Reset: back to the start, before the changes; a reload keeps it so.
+  await page.keyboard.press("r");
+  await page.waitForFunction(() => document.querySelector("#clock").textContent === "0.000 s");
+  assert.match(await explained(page, "quick.brown.fox"), /dropped/);
+  await page.waitForFunction(() => !JSON.parse(localStorage.getItem("switchyard.session.v1")).edits);
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("a queue's limits set in the inspector apply as a policy: the queue holds no more than its max length", async () => {
   const page = await pausedOn("tutorial-2-work-queues", "task_queue");
   await page.waitForSelector("#queue-limits");

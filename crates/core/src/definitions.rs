@@ -250,8 +250,8 @@ impl LeftOut<'_> {
     }
 }
 
-/// A definitions fragment (exchanges, queues, bindings; no policies) as written in a file:
-/// what a scenario's `declare` step holds. Reading it back gives the same fragment.
+/// A definitions fragment (exchanges, queues, bindings, policies) as written in a file: what a
+/// scenario's `declare` step holds. Reading it back gives the same fragment.
 pub fn fragment_to_json(defs: &Definitions) -> Json {
     let exchanges: Vec<Json> = defs
         .exchanges
@@ -281,7 +281,18 @@ pub fn fragment_to_json(defs: &Definitions) -> Json {
                 "destination_type": kind, "routing_key": b.routing_key, "arguments": b.arguments.to_json()})
         })
         .collect();
-    json!({"exchanges": exchanges, "queues": queues, "bindings": bindings})
+    let mut out = json!({"exchanges": exchanges, "queues": queues, "bindings": bindings});
+    if let (false, Some(obj)) = (defs.policies.is_empty(), out.as_object_mut()) {
+        let policies = defs.policies.iter().map(policy_json).collect();
+        obj.insert("policies".into(), Json::Array(policies));
+    }
+    out
+}
+
+/// A policy as a definitions file writes it.
+fn policy_json(p: &Policy) -> Json {
+    json!({"vhost": p.vhost, "name": p.name, "pattern": p.pattern, "apply-to": p.apply_to.name(),
+        "priority": p.priority, "definition": p.definition.to_json()})
 }
 
 /// The broker's topology as a definitions file a real RabbitMQ can import.
@@ -312,12 +323,7 @@ pub fn export(broker: &Broker) -> Json {
                 "arguments": q.arguments.to_json()}));
         }
     }
-    let policies: Vec<Json> = broker
-        .policies()
-        .iter()
-        .map(|p| json!({"vhost": p.vhost, "name": p.name, "pattern": p.pattern, "apply-to": p.apply_to.name(),
-            "priority": p.priority, "definition": p.definition.to_json()}))
-        .collect();
+    let policies: Vec<Json> = broker.policies().iter().map(policy_json).collect();
     json!({"rabbit_version": "3.13.0", "vhosts": vhosts, "policies": policies, "exchanges": exchanges,
         "queues": queues, "bindings": bindings})
 }

@@ -13,7 +13,7 @@ use serde_json::{Value as Json, json};
 use crate::fields::{FieldError, error, join, object};
 use crate::sim::engine::{Control, Simulation, resolve};
 use crate::sim::scenario::read::integer;
-use crate::sim::scenario::{Action, action_json};
+use crate::sim::scenario::{Action, action_json, step};
 use crate::sim::scheduler::SimTime;
 
 /// The most changes a list may hold.
@@ -158,6 +158,13 @@ pub fn to_json(edits: &[Edit]) -> Json {
         out
     };
     Json::Array(edits.iter().map(edit).collect())
+}
+
+/// The changes as a scenario's script steps at their moments (`at_ms`), to save with the
+/// scenario: a script step runs before what else happens at its instant, so a change made
+/// after some of an instant's events runs before them there.
+pub fn to_script(edits: &[Edit]) -> Vec<Json> {
+    edits.iter().map(|e| step(e.at_us, &e.action)).collect()
 }
 
 /// Reads changes written by [`to_json`]; the error names the path of what is wrong.

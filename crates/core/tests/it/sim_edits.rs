@@ -56,6 +56,15 @@ fn edited_orders() -> Simulation {
     s.inject_topology(unbind).unwrap();
     at(&mut s, 4_500);
     s.inject(Control::StartConsumer(s.consumer_id("mailer-1").unwrap()));
+    // A queue's limits, as the inspector sets them: a policy.
+    at(&mut s, 5_000);
+    let limits = json!({"policies": [{"vhost": "/", "name": "switchyard-email-notifications",
+        "pattern": "^email\\-notifications$", "apply-to": "queues", "priority": 1,
+        "definition": {"max-length": 1, "overflow": "reject-publish"}}]});
+    let limits = Action::Declare {
+        definitions: definitions(limits),
+    };
+    s.inject_topology(limits).unwrap();
     s
 }
 
@@ -71,7 +80,8 @@ fn changes_written_and_made_again_give_the_same_run() {
             "declare",
             "set_exchange_type",
             "unbind",
-            "start_consumer"
+            "start_consumer",
+            "declare"
         ]
     );
     let text = edits::to_json(&changes).to_string();
@@ -86,6 +96,34 @@ fn changes_written_and_made_again_give_the_same_run() {
     }
     assert_eq!(record(&again), record(&edited));
     assert!(again.broker().queue("/", "audit").is_some());
+    let policies = again.broker().policies();
+    assert!(
+        policies
+            .iter()
+            .any(|p| p.name == "switchyard-email-notifications")
+    );
+}
+
+/// Saved with the scenario, the changes are its script steps (a queue's limits, a policy,
+/// included).
+#[test]
+fn changes_saved_as_script_steps_read_back() {
+    let changes = edited_orders().edits();
+    let path = format!(
+        "{}/../../scenarios/orders-topic.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    file["script"] = serde_json::Value::Array(edits::to_script(&changes));
+    let scenario = Scenario::from_json_text(&file.to_string()).unwrap();
+    let script: Vec<(u64, &Action)> = scenario.script.iter().map(|s| (s.at, &s.action)).collect();
+    let made: Vec<(u64, &Action)> = changes.iter().map(|e| (e.at_us, &e.action)).collect();
+    assert_eq!(script, made);
+    let Action::Declare { definitions } = &scenario.script[5].action else {
+        panic!("a declare");
+    };
+    assert_eq!(definitions.policies.len(), 1);
 }
 
 #[test]

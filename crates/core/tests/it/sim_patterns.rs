@@ -94,7 +94,7 @@ fn topology_steps_are_checked_with_paths() {
                 0,
                 json!([{"at_ms": 0, "action": "declare", "definitions": {}}]),
             ),
-            "script[0].definitions: declares no exchange, queue or binding",
+            "script[0].definitions: declares no exchange, queue, binding or policy",
         ),
         (
             fanout_with(

@@ -11,7 +11,7 @@ pub mod patterns;
 pub mod read;
 pub(crate) mod write;
 
-pub(crate) use write::action_json;
+pub(crate) use write::{action_json, step};
 
 use serde_json::{Map, Value as Json};
 
@@ -453,12 +453,6 @@ fn fragment(
     let json = object(obj.get("definitions").unwrap_or(&Json::Null), &at)?;
     let defs = Definitions::from_json(&Json::Object(json.clone()))
         .map_err(|e| error(&join(&at, &e.path), e.message))?;
-    if !defs.policies.is_empty() {
-        return Err(error(
-            &join(&at, "policies"),
-            "policies cannot be declared by a step",
-        ));
-    }
     // A step declares what runs: what a file of definitions would leave out with a note is a
     // mistake here.
     if let Some((vhost, name)) = defs.left_out.first() {
@@ -480,10 +474,12 @@ fn fragment(
         ));
     }
     let empty = defs.exchanges.is_empty() && defs.queues.is_empty() && defs.bindings.is_empty();
-    if empty {
-        return Err(error(&at, "declares no exchange, queue or binding"));
+    if empty && defs.policies.is_empty() {
+        return Err(error(&at, "declares no exchange, queue, binding or policy"));
     }
-    if bindings_only && !(defs.exchanges.is_empty() && defs.queues.is_empty()) {
+    let only_bindings =
+        defs.exchanges.is_empty() && defs.queues.is_empty() && defs.policies.is_empty();
+    if bindings_only && !only_bindings {
         return Err(error(&at, "an unbind lists `bindings` only"));
     }
     Ok(defs)

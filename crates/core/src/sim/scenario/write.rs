@@ -71,7 +71,8 @@ pub(crate) fn dist(d: &Dist) -> Json {
     }
 }
 
-fn step(at: u64, action: &Action) -> Json {
+/// A script step: `action` at `at` µs.
+pub(crate) fn step(at: u64, action: &Action) -> Json {
     let mut out = action_json(action);
     if let Some(obj) = out.as_object_mut() {
         obj.insert("at_ms".into(), json!(ms(at)));
@@ -79,7 +80,10 @@ fn step(at: u64, action: &Action) -> Json {
     out
 }
 
-/// An action as a script step writes it, without its time: `action` and what it names.
+/// An action as a script step writes it, without its time: `action` and what it names. Not
+/// inlined: its `json!` objects are big, and it is written into a scenario file and into a
+/// session's changes.
+#[inline(never)]
 pub(crate) fn action_json(action: &Action) -> Json {
     let service = |name: &str, service: &str| json!({"action": name, "service": service});
     let (name, consumer) = match action {
