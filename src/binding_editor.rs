@@ -1,7 +1,8 @@
 //! Editing an exchange's bindings while the scenario runs: in the inspector's exchange view, a
 //! form binds a queue with a key (or, on a headers exchange, with header arguments such as
-//! `x-match=any, format=pdf`), declaring the queue first if the vhost has none of that name,
-//! and another removes a binding. Each change is a `declare` or an
+//! `x-match=any, format=pdf`), declaring the queue first if the vhost has none of that name, or
+//! binds another exchange of the vhost (an exchange-to-exchange binding), and another form
+//! removes a binding. Each change is a `declare` or an
 //! `unbind` injected at the view's moment through the core's definitions import, so the next
 //! messages route by it, stepping back before it undoes it, and RabbitMQ's rules apply (an
 //! export of the topology afterwards has it). Draws and forwards only.
@@ -51,14 +52,34 @@ pub fn header_arguments(text: &str) -> Result<Table, String> {
 /// A queue name the user may bind or declare: not empty (a server-named queue belongs to a
 /// connection), not reserved (`amq.`), at most 255 bytes.
 pub fn queue_name(name: &str) -> Result<(), String> {
+    named(name, "queue")
+}
+
+/// An exchange to bind to: one the vhost has, not the default exchange (RabbitMQ refuses to
+/// bind to or from it).
+pub fn exchange_name(name: &str, known: &[String]) -> Result<(), String> {
     if name.is_empty() {
-        Err("name the queue".to_owned())
+        Err("name the exchange (the default exchange cannot be bound)".to_owned())
+    } else if !known.iter().any(|x| x == name) {
+        Err(format!(
+            "`{name}` is not an exchange of this vhost (a new name declares a queue, not an \
+             exchange)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A name that is given, not reserved (`amq.`), at most 255 bytes.
+fn named(name: &str, what: &str) -> Result<(), String> {
+    if name.is_empty() {
+        Err(format!("name the {what}"))
     } else if name.starts_with("amq.") {
         Err(format!(
             "`{name}`: names starting with amq. are reserved for the broker"
         ))
     } else if name.len() > MAX_KEY_BYTES {
-        Err(format!("a queue name is at most {MAX_KEY_BYTES} bytes"))
+        Err(format!("a {what} name is at most {MAX_KEY_BYTES} bytes"))
     } else {
         Ok(())
     }
@@ -91,6 +112,8 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
     let queue_ref = use_node_ref();
     let key_ref = use_node_ref();
     let unbind_ref = use_node_ref();
+    // Whether the form binds an exchange rather than a queue.
+    let to_exchange = use_state(|| false);
     let Some((state, sim, vhost, name)) = use_editing(props.node) else {
         return html! {};
     };
@@ -108,6 +131,15 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
     let fanout = exchange.kind() == ExchangeType::Fanout;
     let mut queues: Vec<String> = topology.queues().map(|q| q.name.clone()).collect();
     switchyard_core::order::sort_by(&mut queues, Ord::cmp);
+    // The scenario's own exchanges first (this one last of them), then the broker's `amq.` ones.
+    let mut exchanges: Vec<String> = (topology.exchanges())
+        .map(|x| x.name().to_owned())
+        .filter(|x| !x.is_empty())
+        .collect();
+    let rank = |x: &String| (x.starts_with("amq."), *x == name);
+    switchyard_core::order::sort_by(&mut exchanges, |a, b| {
+        rank(a).cmp(&rank(b)).then_with(|| a.cmp(b))
+    });
     // A big export's thousands: the lists offer the first few hundred (any name can be typed).
     let total_bindings = exchange.binding_count();
     let bindings: Vec<BindingDecl> = (exchange.bindings())
@@ -122,7 +154,8 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
     let bind = {
         let (state, vhost, name) = (state.clone(), vhost.clone(), name.clone());
         let (queue_ref, key_ref) = (queue_ref.clone(), key_ref.clone());
-        let known = queues.clone();
+        let (known, known_exchanges) = (queues.clone(), exchanges.clone());
+        let to_exchange = *to_exchange;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let queue = queue_ref.cast::<HtmlInputElement>().map(|i| i.value());
@@ -131,7 +164,12 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
                 return;
             };
             let queue = queue.trim().to_owned();
-            if let Err(why) = queue_name(&queue) {
+            let named = if to_exchange {
+                exchange_name(&queue, &known_exchanges)
+            } else {
+                queue_name(&queue)
+            };
+            if let Err(why) = named {
                 return said(&state, why);
             }
             let (routing_key, arguments) = if headers {
@@ -147,10 +185,15 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
             } else {
                 (text, Table::new())
             };
-            let new_queue = !known.contains(&queue);
+            let new_queue = !to_exchange && !known.contains(&queue);
+            let destination = if to_exchange {
+                Destination::Exchange(queue.clone())
+            } else {
+                Destination::Queue(queue.clone())
+            };
             let binding = BindingDecl {
                 source: name.clone(),
-                destination: Destination::Queue(queue.clone()),
+                destination,
                 routing_key,
                 arguments,
             };
@@ -188,16 +231,38 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
     } else {
         ("with key", "order.*.created")
     };
+    let kind = {
+        let to_exchange = to_exchange.clone();
+        Callback::from(move |e: Event| {
+            let chosen = e.target_dyn_into::<HtmlSelectElement>().map(|s| s.value());
+            to_exchange.set(chosen.as_deref() == Some("exchange"));
+        })
+    };
+    let (names, title) = if *to_exchange {
+        (
+            &exchanges,
+            "An exchange of this vhost: messages routed here go on to it",
+        )
+    } else {
+        (
+            &queues,
+            "A queue of this vhost, or a new name to declare a new queue",
+        )
+    };
     html! {
         <div class="binding-editor">
             <form class="bind-form" id="bind-form" onsubmit={bind}>
-                <label>{ "Bind queue " }
+                <label>{ "Bind " }
+                    <select id="bind-kind" onchange={kind} aria-label="What to bind">
+                        <option value="queue" selected={!*to_exchange}>{ "queue" }</option>
+                        <option value="exchange" selected={*to_exchange}>{ "exchange" }</option>
+                    </select>
+                    { " " }
                     <input id="bind-queue" type="text" list="bind-queues" ref={queue_ref}
-                           value={queues.first().cloned().unwrap_or_default()}
-                           title="A queue of this vhost, or a new name to declare a new queue"
+                           value={names.first().cloned().unwrap_or_default()} {title}
                            spellcheck="false" autocomplete="off" />
                     <datalist id="bind-queues">
-                        { for queues.iter().take(OFFERED).map(|q| html! { <option value={q.clone()} /> }) }
+                        { for names.iter().take(OFFERED).map(|q| html! { <option value={q.clone()} /> }) }
                     </datalist>
                 </label>
                 <label>{ label }{ " " }
@@ -226,10 +291,14 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
     }
 }
 
-/// "orders.eu ← order.*.created" (a headers binding shows its arguments, as the stage does).
+/// "orders.eu ← order.*.created" (a headers binding shows its arguments, as the stage does);
+/// an exchange is named as one.
 fn described(b: &BindingDecl) -> String {
     let label = crate::stage::layout::binding_label(&b.routing_key, &b.arguments);
-    format!("{} ← {label}", b.destination.name())
+    match &b.destination {
+        Destination::Queue(q) => format!("{q} ← {label}"),
+        Destination::Exchange(x) => format!("exchange {x} ← {label}"),
+    }
 }
 
 fn said(state: &AppContext, why: String) {
@@ -265,5 +334,13 @@ mod tests {
         assert_eq!(queue_name(""), Err("name the queue".to_owned()));
         assert!(queue_name("amq.gen-1").is_err_and(|e| e.contains("reserved")));
         assert!(queue_name(&"q".repeat(256)).is_err_and(|e| e.contains("255 bytes")));
+    }
+
+    #[test]
+    fn an_exchange_bound_to_is_one_the_vhost_has() {
+        let known = ["audit".to_owned(), "logs".to_owned()];
+        assert_eq!(exchange_name("logs", &known), Ok(()));
+        assert!(exchange_name("", &known).is_err_and(|e| e.contains("default exchange")));
+        assert!(exchange_name("nope", &known).is_err_and(|e| e.contains("not an exchange")));
     }
 }

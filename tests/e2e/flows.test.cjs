@@ -327,6 +327,33 @@ test("bindings edited in the inspector route the next messages; unbinding or goi
   await page.close();
 });
 
+test("an exchange bound to another exchange in the inspector routes through it; an unknown exchange is named", async () => {
+  const page = await pausedOn("retry-backoff", "orders");
+  await page.waitForSelector("#bind-form");
+  await page.selectOption("#explorer-exchange", "orders");
+  const explained = async (key) => {
+    await page.fill("#routing-key", key);
+    await page.waitForFunction((k) => document.querySelector("#explanation").textContent.includes(k), key);
+    return page.textContent("#explanation");
+  };
+  assert.match(await explained("retry.2"), /routed to 1 queue: `orders.work`/);
+  await page.selectOption("#bind-kind", "exchange");
+  assert.equal(await page.inputValue("#bind-queue"), "orders.retry", "the scenario's other exchange is offered first");
+  await page.fill("#bind-key", "retry.2");
+  await page.click("#bind-form button[type=submit]");
+  await page.waitForFunction(() => [...document.querySelectorAll("#unbind-binding option")].some((o) => o.textContent === "exchange orders.retry ← retry.2"));
+  const through = await explained("retry.2");
+  assert.match(through, /exchange `orders.retry`/);
+  assert.match(through, /routed to 2 queues/);
+  await page.fill("#bind-queue", "nope");
+  await page.click("#bind-form button[type=submit]");
+  await page.waitForSelector("#banner");
+  assert.match(await page.textContent("#banner"), /`nope` is not an exchange of this vhost/);
+  await screenshot(page, "binding-exchange");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("changes made in the inspector survive a reload and travel in a share link; a reset undoes them", async () => {
   const page = await pausedOn("tutorial-5-topics", "topic_logs");
   const bindings = () => page.evaluate(() => {
