@@ -223,9 +223,9 @@ pub fn Explorer() -> Html {
     };
     let sim_ref = ctx.as_ref().and_then(|c| c.sim.clone());
     let sim = sim_ref.as_ref().and_then(|s| s.get());
-    let view = match sim.as_deref() {
-        Some(sim) => scenario_view(sim, &picked, &typed),
-        None => tutorial_view(&tutorial, &typed),
+    let view = match (sim.as_deref(), &ctx) {
+        (Some(sim), Some(ctx)) => scenario_view(ctx, sim, &picked, &typed),
+        _ => tutorial_view(&tutorial, &typed),
     };
     html! {
         <section class="explorer" aria-labelledby="explorer-title">
@@ -264,8 +264,14 @@ impl Typed {
     }
 }
 
-/// The picker and the explanation for the scenario running now.
-fn scenario_view(sim: &Simulation, picked: &UseStateHandle<Option<Target>>, typed: &Typed) -> Html {
+/// The picker and the explanation for the scenario running now, and the button that publishes
+/// the message.
+fn scenario_view(
+    state: &AppContext,
+    sim: &Simulation,
+    picked: &UseStateHandle<Option<Target>>,
+    typed: &Typed,
+) -> Html {
     let broker = sim.broker();
     let producers = &sim.scenario().producers;
     let targets = targets(broker, producers);
@@ -288,6 +294,8 @@ fn scenario_view(sim: &Simulation, picked: &UseStateHandle<Option<Target>>, type
         })
     };
     let explained = typed.explain(broker, &target.vhost, &target.exchange, &message);
+    let publisher = producers.iter().find(|p| target_of(p) == target);
+    let publish = publish_button(state, publisher, &message.0, typed.headers.is_some());
     let (key, headers) = message;
     html! {
         <>
@@ -302,7 +310,51 @@ fn scenario_view(sim: &Simulation, picked: &UseStateHandle<Option<Target>>, type
             </div>
             { headers_input(&headers, typed) }
             { explanation(explained) }
+            { publish }
         </>
+    }
+}
+
+/// "Publish it": one message more from the scenario's producer on this exchange, with the key
+/// typed, at the view's moment (as the inspector's changes are made: it stays in the session
+/// and the share link, and going back before it undoes it). Its headers are the producer's.
+fn publish_button(
+    state: &AppContext,
+    producer: Option<&ProducerSpec>,
+    key: &str,
+    headers_typed: bool,
+) -> Html {
+    let Some(producer) = producer else {
+        return html! {
+            <p class="muted publish-note">{ "No producer of this scenario publishes to this exchange, so nothing here can publish to it." }</p>
+        };
+    };
+    let onclick = {
+        let (state, name, key) = (state.clone(), producer.name.clone(), key.to_owned());
+        Callback::from(move |_: MouseEvent| {
+            crate::service_controls::change(&state, |sim| {
+                (sim.inject_publish(&name, &key)).map_err(|e| e.to_string())
+            });
+        })
+    };
+    let headers = if producer.headers.is_empty() {
+        ""
+    } else {
+        ", with the headers it draws"
+    };
+    let typed = if headers_typed {
+        " (the headers typed above explain; they are not sent)"
+    } else {
+        ""
+    };
+    html! {
+        <div class="explorer-publish">
+            <button type="button" id="explorer-publish" {onclick}>{ "Publish it" }</button>
+            <span class="muted">
+                { "One message more from " }<code>{ producer.name.clone() }</code>
+                { format!(" with this key{headers}, now{typed}. Going back before it undoes it.") }
+            </span>
+        </div>
     }
 }
 

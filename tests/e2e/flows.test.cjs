@@ -354,6 +354,29 @@ test("an exchange bound to another exchange in the inspector routes through it; 
   await page.close();
 });
 
+test("the explorer publishes the message it explains: stepping shows it on its way, and it stays in the session", async () => {
+  const page = await pausedOn("tutorial-5-topics", "topic_logs");
+  await page.fill("#routing-key", "lazy.pink.rabbit");
+  await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("lazy.pink.rabbit"));
+  assert.match(await page.textContent(".explorer-publish"), /One message more from emit_log_topic\.py with this key, now/);
+  await page.click("#explorer-publish");
+  const stored = () => page.evaluate(() => JSON.parse(localStorage.getItem("switchyard.session.v1")).edits || []);
+  await page.waitForFunction(() => (JSON.parse(localStorage.getItem("switchyard.session.v1")).edits || []).length === 1);
+  assert.deepEqual((await stored()).map((e) => [e.action, e.producer, e.routing_key]), [["publish", "emit_log_topic.py", "lazy.pink.rabbit"]]);
+  // Step by step until the inspector shows it: published by the producer, routed to Q2.
+  let shown = false;
+  for (let i = 0; i < 12 && !shown; i++) {
+    await page.keyboard.press("ArrowRight");
+    await page.waitForTimeout(120);
+    shown = await page.evaluate(() => /lazy\.pink\.rabbit/.test(document.querySelector(".inspector")?.textContent || ""));
+  }
+  assert.ok(shown, "stepping reaches the message published");
+  assert.match(await page.textContent(".inspector"), /Published by emit_log_topic\.py/);
+  await screenshot(page, "explorer-published");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("changes made in the inspector survive a reload and travel in a share link; a reset undoes them", async () => {
   const page = await pausedOn("tutorial-5-topics", "topic_logs");
   const bindings = () => page.evaluate(() => {

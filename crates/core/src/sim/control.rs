@@ -53,6 +53,7 @@ impl Simulation {
             | Control::FailService(_)
             | Control::HealService(_) => self.service_control(t, control),
             Control::SetExchangeType { exchange, kind } => self.retype(t, exchange, kind),
+            Control::Publish { producer, step } => self.publish_once(t, producer, step),
         }
     }
 

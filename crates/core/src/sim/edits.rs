@@ -11,7 +11,7 @@
 use serde_json::{Value as Json, json};
 
 use crate::fields::{FieldError, error, join, object};
-use crate::sim::engine::{Control, Simulation, resolve};
+use crate::sim::engine::{Control, Simulation, producer_id, resolve};
 use crate::sim::scenario::read::integer;
 use crate::sim::scenario::{Action, action_json, step};
 use crate::sim::scheduler::SimTime;
@@ -64,12 +64,8 @@ impl Simulation {
                 consumer: consumer(c)?,
             },
             Control::RestartBroker => Action::RestartBroker,
-            Control::ChangeTopology(i) => {
-                let (i, script) = (i as usize, &self.scenario.script);
-                match i.checked_sub(script.len()) {
-                    None => script.get(i)?.action.clone(),
-                    Some(j) => self.injected_changes.get(j)?.clone(),
-                }
+            Control::ChangeTopology(step) | Control::Publish { step, .. } => {
+                self.step_action(step)?.clone()
             }
             Control::ReplayProjection(p) => Action::ReplayProjection {
                 projection: self.scenario.projections.get(p as usize)?.name.clone(),
@@ -134,6 +130,15 @@ impl Simulation {
             match &edit.action {
                 Action::Declare { .. } | Action::Unbind { .. } => {
                     self.inject_topology(edit.action.clone())
+                        .map_err(|e| error(&path, e.to_string()))?;
+                }
+                Action::Publish {
+                    producer,
+                    routing_key,
+                } => {
+                    // Named as the list names it.
+                    producer_id(&self.scenario, producer, &path)?;
+                    self.inject_publish(producer, routing_key)
                         .map_err(|e| error(&path, e.to_string()))?;
                 }
                 other => {

@@ -56,6 +56,13 @@ pub enum Control {
         exchange: NodeId,
         kind: ExchangeType,
     },
+    /// One message more from a producer, with the routing key of the script step with this
+    /// index (or, past the script's steps, of a publish injected with
+    /// [`Simulation::inject_publish`]).
+    Publish {
+        producer: ProducerId,
+        step: u32,
+    },
 }
 
 /// An action injected on demand, and where: after `steps` events, with the clock at
@@ -502,15 +509,31 @@ fn cast(
     }
     (cast.store, cast.projections) = cast_sourcing(scenario, world);
     for (i, step) in scenario.script.iter().enumerate() {
+        let index = u32::try_from(i).unwrap_or(u32::MAX);
         let control = match &step.action {
-            Action::Declare { .. } | Action::Unbind { .. } => {
-                Control::ChangeTopology(u32::try_from(i).unwrap_or(u32::MAX))
-            }
+            Action::Declare { .. } | Action::Unbind { .. } => Control::ChangeTopology(index),
+            Action::Publish { producer, .. } => Control::Publish {
+                producer: producer_id(scenario, producer, &format!("script[{i}]"))?,
+                step: index,
+            },
             other => resolve(other, scenario, flow, world, &format!("script[{i}]"))?,
         };
         cast.script.push((step.at, control));
     }
     Ok(cast)
+}
+
+/// The producer named `name` (the error names `path`'s `producer`).
+pub(crate) fn producer_id(
+    scenario: &Scenario,
+    name: &str,
+    path: &str,
+) -> Result<ProducerId, FieldError> {
+    let at = scenario.producers.iter().position(|p| p.name == name);
+    at.map(|p| ProducerId(p as u32)).ok_or_else(|| {
+        let what = format!("no producer is named `{name}`");
+        error(&format!("{path}.producer"), what)
+    })
 }
 
 /// The control an action that is not a topology change stands for: the actor, projection,

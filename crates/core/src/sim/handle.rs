@@ -11,6 +11,7 @@ use crate::sim::actor::consumer::{Held, Outcome, Status};
 use crate::sim::actor::producer::Drawn;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::engine::{Control, Simulation};
+use crate::sim::scenario::Action;
 use std::rc::Rc;
 
 use crate::message::Publish;
@@ -143,6 +144,41 @@ impl Simulation {
         };
         let drawn = producer.draw(spec, t.0);
         let next = producer.next_after(spec, t.0);
+        // The arrival first: events at one instant run in the order they were scheduled.
+        self.send(t, p, drawn);
+        if let Some(next) = next {
+            let sched = &mut self.state.sched;
+            sched.schedule_in_inlined(next.saturating_sub(t.0), SimEvent::Produce(p));
+        }
+    }
+
+    /// A message from producer `p` as it draws them, with the routing key of the publish step
+    /// `step` (a script step or one injected on demand).
+    pub(crate) fn publish_once(&mut self, t: SimTime, p: ProducerId, step: u32) {
+        let Some(Action::Publish { routing_key, .. }) = self.step_action(step) else {
+            return;
+        };
+        let key = routing_key.clone();
+        let (Some(spec), Some(producer)) = (
+            self.scenario.producers.get(p.0 as usize),
+            self.state.producers.get_mut(p.0 as usize),
+        ) else {
+            return;
+        };
+        let mut drawn = producer.draw(spec, t.0);
+        drawn.routing_key = key;
+        // Its route is not one the producer's picks remember.
+        drawn.picks = None;
+        self.send(t, p, drawn);
+    }
+
+    /// Sends a drawn message on its way to the exchange (it arrives after the publish hop's
+    /// latency).
+    #[inline(always)]
+    fn send(&mut self, t: SimTime, p: ProducerId, drawn: Drawn) {
+        let Some(producer) = self.state.producers.get_mut(p.0 as usize) else {
+            return;
+        };
         let delay = self
             .scenario
             .latency
@@ -150,8 +186,7 @@ impl Simulation {
             .sample(&mut self.state.latency_rng);
         let request = (drawn.extra.as_ref()).and_then(|e| e.properties.correlation_id.clone());
         let drawn = producer.send(drawn);
-        let sched = &mut self.state.sched;
-        sched.schedule_in_inlined(
+        self.state.sched.schedule_in_inlined(
             delay,
             SimEvent::Arrive {
                 producer: p,
@@ -159,9 +194,6 @@ impl Simulation {
                 sent: t.0,
             },
         );
-        if let Some(next) = next {
-            sched.schedule_in_inlined(next.saturating_sub(t.0), SimEvent::Produce(p));
-        }
         if let Some(id) = request {
             self.request_sent(&id, t.0);
         }

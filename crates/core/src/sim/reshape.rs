@@ -14,7 +14,7 @@ use crate::event::Event;
 use crate::fields::{FieldError, error};
 use crate::sim::engine::{Control, Simulation};
 use crate::sim::metrics::Counters;
-use crate::sim::scenario::{Action, Scenario};
+use crate::sim::scenario::{Action, Scenario, ScriptStep};
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
 use crate::sim::world::{NodeKind, World};
@@ -158,12 +158,40 @@ impl Simulation {
                 .per_queue
                 .resize(nodes, Counters::default());
         }
+        let index = self.keep_injected(action);
+        self.inject(Control::ChangeTopology(index));
+        Ok(())
+    }
+
+    /// Publishes one message more now, on demand, from the producer named `producer`: drawn
+    /// as it draws its messages (its exchange, properties and headers) but with `routing_key`.
+    /// Like [`Simulation::inject`], it changes the future and seeking back before it undoes it.
+    pub fn inject_publish(&mut self, producer: &str, routing_key: &str) -> Result<(), FieldError> {
+        let id = crate::sim::engine::producer_id(&self.scenario, producer, "publish")?;
+        if routing_key.len() > 255 {
+            let what = "a routing key is at most 255 bytes";
+            return Err(error("publish.routing_key", what));
+        }
+        let step = self.keep_injected(Action::Publish {
+            producer: producer.to_owned(),
+            routing_key: routing_key.to_owned(),
+        });
+        self.inject(Control::Publish { producer: id, step });
+        Ok(())
+    }
+
+    /// Keeps an injected action's details; gives the index [`Simulation::step_action`] finds
+    /// it by.
+    fn keep_injected(&mut self, action: Action) -> u32 {
         let index = self.scenario.script.len() + self.injected_changes.len();
         self.injected_changes.push(action);
-        self.inject(Control::ChangeTopology(
-            u32::try_from(index).unwrap_or(u32::MAX),
-        ));
-        Ok(())
+        u32::try_from(index).unwrap_or(u32::MAX)
+    }
+
+    /// The script step with index `step`, or past the script's steps, an action injected with
+    /// [`Simulation::inject_topology`] or [`Simulation::inject_publish`].
+    pub(crate) fn step_action(&self, step: u32) -> Option<&Action> {
+        step_action(&self.scenario.script, &self.injected_changes, step)
     }
 
     /// Traces a declaration, deletion or binding change; `false` for any other event (which is
@@ -231,12 +259,8 @@ impl Simulation {
 
     /// Applies script step `step` (a `declare` or an `unbind`).
     pub(crate) fn change_topology(&mut self, t: SimTime, step: u32) {
-        let i = step as usize;
-        let script = &self.scenario.script;
-        let injected = i
-            .checked_sub(script.len())
-            .and_then(|j| self.injected_changes.get(j));
-        let Some(action) = script.get(i).map(|s| &s.action).or(injected) else {
+        let (script, injected) = (&self.scenario.script, &self.injected_changes);
+        let Some(action) = step_action(script, injected, step) else {
             return;
         };
         let broker = &mut self.state.broker;
@@ -254,6 +278,19 @@ impl Simulation {
         }
         self.new_topology_epoch();
         self.after_broker(t, refused, None);
+    }
+}
+
+/// [`Simulation::step_action`] from the simulation's fields (borrowing them alone).
+fn step_action<'a>(
+    script: &'a [ScriptStep],
+    injected: &'a [Action],
+    step: u32,
+) -> Option<&'a Action> {
+    let i = step as usize;
+    match i.checked_sub(script.len()) {
+        None => script.get(i).map(|s| &s.action),
+        Some(j) => injected.get(j),
     }
 }
 

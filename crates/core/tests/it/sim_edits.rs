@@ -8,7 +8,7 @@ use switchyard_core::definitions::Definitions;
 use switchyard_core::sim::edits::{self, Edit};
 use switchyard_core::sim::scenario::Action;
 use switchyard_core::sim::trace::to_json;
-use switchyard_core::sim::{Control, Options, Scenario, SimTime, Simulation};
+use switchyard_core::sim::{Control, Options, Scenario, SimTime, Simulation, TraceKind};
 
 fn build(file: &str) -> Simulation {
     let path = format!("{}/../../scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -65,6 +65,8 @@ fn edited_orders() -> Simulation {
         definitions: definitions(limits),
     };
     s.inject_topology(limits).unwrap();
+    // One message more, with a key of one's own.
+    s.inject_publish("orders-service", "order.eu.mine").unwrap();
     s
 }
 
@@ -81,7 +83,8 @@ fn changes_written_and_made_again_give_the_same_run() {
             "set_exchange_type",
             "unbind",
             "start_consumer",
-            "declare"
+            "declare",
+            "publish"
         ]
     );
     let text = edits::to_json(&changes).to_string();
@@ -124,6 +127,68 @@ fn changes_saved_as_script_steps_read_back() {
         panic!("a declare");
     };
     assert_eq!(definitions.policies.len(), 1);
+}
+
+/// The message published on demand: from its producer, to its exchange, with its key, at
+/// once; a publish step in a script does the same at its time.
+#[test]
+fn a_message_published_on_demand_goes_out_with_its_key() {
+    let mine = |s: &Simulation| {
+        let published = s.trace().events().filter(|e| e.kind == TraceKind::Publish);
+        let ids: Vec<_> = published.filter_map(|e| e.message).collect();
+        ids.into_iter().find_map(|id| {
+            let info = s.message(id)?;
+            (info.routing_key() == "order.eu.mine").then(|| (info.exchange().to_owned(), info.at))
+        })
+    };
+    let mut s = build("orders-topic.json");
+    s.run_until(SimTime::from_ms(1_000)).unwrap();
+    s.inject_publish("orders-service", "order.eu.mine").unwrap();
+    s.run_until(SimTime::from_ms(1_500)).unwrap();
+    let (exchange, at) = mine(&s).expect("published");
+    assert_eq!(exchange, "orders");
+    assert!(
+        at >= SimTime::from_ms(1_000) && at < SimTime::from_ms(1_100),
+        "{at}"
+    );
+    // Going back before it undoes it.
+    s.seek(SimTime::from_ms(900)).unwrap();
+    s.run_until(SimTime::from_ms(1_500)).unwrap();
+    assert!(mine(&s).is_none());
+
+    let err = s.inject_publish("nobody", "k").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "publish.producer: no producer is named `nobody`"
+    );
+    let err = s
+        .inject_publish("orders-service", &"k".repeat(256))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "publish.routing_key: a routing key is at most 255 bytes"
+    );
+
+    // Scripted.
+    let path = format!(
+        "{}/../../scenarios/orders-topic.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    file["script"] = json!([{"at_ms": 1000, "action": "publish", "producer": "orders-service",
+        "routing_key": "order.eu.mine"}]);
+    let scenario = Scenario::from_json_text(&file.to_string()).unwrap();
+    let mut s = Simulation::new(scenario, Options::default()).unwrap();
+    s.run_until(SimTime::from_ms(1_500)).unwrap();
+    assert_eq!(mine(&s).map(|m| m.0).as_deref(), Some("orders"));
+    file["script"][0]["producer"] = json!("nobody");
+    let scenario = Scenario::from_json_text(&file.to_string()).unwrap();
+    let err = Simulation::new(scenario, Options::default()).err().unwrap();
+    assert_eq!(
+        err.to_string(),
+        "script[0].producer: no producer is named `nobody`"
+    );
 }
 
 #[test]
@@ -226,6 +291,7 @@ fn name(action: &Action) -> &'static str {
         Action::Declare { .. } => "declare",
         Action::Unbind { .. } => "unbind",
         Action::SetExchangeType { .. } => "set_exchange_type",
+        Action::Publish { .. } => "publish",
         _ => "other",
     }
 }

@@ -92,6 +92,12 @@ pub enum Action {
         exchange: String,
         kind: ExchangeType,
     },
+    /// One message more from a producer, drawn as it draws its messages but with this routing
+    /// key (to its exchange, with its properties and headers).
+    Publish {
+        producer: String,
+        routing_key: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -397,6 +403,13 @@ pub(crate) fn action(
             &["consumer"],
         ),
         "restart_broker" => (Action::RestartBroker, &[]),
+        "publish" => (
+            Action::Publish {
+                producer: text(obj, "producer", path, None)?,
+                routing_key: routing_key(obj, path)?,
+            },
+            &["producer", "routing_key"],
+        ),
         other => match flow_action(obj, path, other)? {
             Some(found) => found,
             None => pattern_action(other, obj, path)?,
@@ -405,6 +418,18 @@ pub(crate) fn action(
     let allowed: Vec<&str> = ["action"].iter().chain(also).chain(keys).copied().collect();
     only_keys(obj, path, &allowed)?;
     Ok(action)
+}
+
+/// A publish step's routing key: at most 255 bytes, as AMQP carries it.
+fn routing_key(obj: &Map<String, Json>, path: &str) -> Result<String, FieldError> {
+    let key = text(obj, "routing_key", path, Some(""))?;
+    if key.len() > 255 {
+        return Err(error(
+            &join(path, "routing_key"),
+            "a routing key is at most 255 bytes",
+        ));
+    }
+    Ok(key)
 }
 
 /// The script actions of the patterns: `declare`, `unbind`, `replay_projection`.
@@ -436,7 +461,7 @@ fn pattern_action(
             return Err(error(
                 &join(path, "action"),
                 "expected one of: stop_consumer, start_consumer, crash_consumer, \
-                 restart_broker, take_down, bring_back, fail_service, heal_service, \
+                 restart_broker, publish, take_down, bring_back, fail_service, heal_service, \
                  set_exchange_type, declare, unbind, replay_projection",
             ));
         }

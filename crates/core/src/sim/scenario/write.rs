@@ -106,6 +106,12 @@ pub(crate) fn action_json(action: &Action) -> Json {
         Action::ReplayProjection { projection } => {
             return json!({"action": "replay_projection", "projection": projection});
         }
+        Action::Publish {
+            producer,
+            routing_key,
+        } => {
+            return json!({"action": "publish", "producer": producer, "routing_key": routing_key});
+        }
         Action::Declare { definitions } | Action::Unbind { definitions } => {
             let name = match action {
                 Action::Declare { .. } => "declare",
