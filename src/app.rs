@@ -52,6 +52,7 @@ pub fn App() -> Html {
                         <div class="flow-panels">
                             <crate::service_controls::ServiceControls />
                             <crate::flow_view::card::ComparisonCard />
+                            <crate::changes::ChangesMade />
                         </div>
                     </section>
                     <aside class="details">{ panels(&state) }</aside>

@@ -20,6 +20,8 @@ pub enum Command {
     Reset,
     /// Go to this virtual time (µs).
     Seek(u64),
+    /// Go back to just before the change made on demand after this many events.
+    BackBefore(u64),
     Fullscreen,
     Help,
     CloseOverlays,
@@ -78,6 +80,7 @@ pub fn run(state: &AppContext, command: Command) {
         Command::StepForward | Command::StepBack => step(state, command == Command::StepForward),
         Command::Reset => move_player(state, |p| p.reset()),
         Command::Seek(t) => move_player(state, |p| p.seek(t)),
+        Command::BackBefore(steps) => move_player(state, |p| p.back_before(steps)),
         Command::SelectNode(forward) => select_node(state, forward),
         Command::TogglePausePoint(node) => {
             if let Some(player) = &state.player

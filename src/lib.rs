@@ -25,11 +25,15 @@
 //! - [`service_controls`]: a flow's services with take down / bring back and fail / heal.
 //! - [`failures`]: a consumer stopped, started or crashed, and the broker restarted, on demand.
 //! - [`exchange_type`]: change an exchange's type while running; the outcome explained.
+//! - [`binding_editor`], [`queue_limits`]: bind and unbind, set a queue's limits, while running.
+//! - [`changes`]: the changes made while running, listed with their moments, each undoable.
+//! - [`download`]: the scenario (with the changes) or the topology saved as a file.
 //! - [`panic_overlay`]: a panic shows a "something broke, reload" overlay, never a frozen page.
 
 pub mod app;
 pub mod banner;
 pub mod binding_editor;
+pub mod changes;
 pub mod commands;
 pub mod download;
 pub mod exchange_type;

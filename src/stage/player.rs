@@ -341,11 +341,15 @@ impl Player {
         sim.trace().events().next_back().and_then(|e| e.message)
     }
 
-    /// Moves the view to `t` µs (back or forward).
+    /// Moves the view to `t` µs (back or forward). The engine goes to `t` itself first, so
+    /// that a change made on demand after `t` is undone even when it lies within the engine's
+    /// lead, then runs ahead.
     pub fn seek(&mut self, t: u64) -> Result<(), String> {
         self.history.clear();
         let ahead = SimTime(t.saturating_add(self.lead));
-        let done = self.sim.update(|sim| sim.seek(ahead));
+        let done = self
+            .sim
+            .update(|sim| sim.seek(SimTime(t)).and_then(|()| sim.run_until(ahead)));
         match done {
             Some(Err(e)) => Err(format!("Could not go to {} ms: {e}", t / 1000)),
             _ => {
@@ -353,6 +357,20 @@ impl Player {
                 Ok(())
             }
         }
+    }
+
+    /// Back to just before the change made on demand after `steps` events (that change and
+    /// those after it are undone); the view goes to the engine's clock there.
+    pub fn back_before(&mut self, steps: u64) -> Result<(), String> {
+        self.history.clear();
+        let now = self.sim.update(|sim| {
+            sim.seek_step(steps);
+            sim.now().0
+        });
+        if let Some(now) = now {
+            self.view = now;
+        }
+        Ok(())
     }
 
     /// Back to the start, before any change made on demand (the pause points stay).

@@ -416,6 +416,12 @@ test("changes made in the inspector survive a reload and travel in a share link;
   assert.equal(await bindings(), 5);
   assert.match(await explained(page, "quick.brown.fox"), /routed to 2 queues: `Q1`, `audit`/);
   assert.equal(await page.locator("#banner").count(), 0, "nothing to complain about");
+  // Listed under the stage, each with its moment.
+  const listed = () => page.evaluate(() => [...document.querySelectorAll("#changes li .what")].map((w) => w.textContent));
+  assert.deepEqual(await listed(), [
+    "declare queue `audit`, bind queue `audit` to `topic_logs` with `#`",
+    "bind queue `Q1` to `topic_logs` with `quick.#`",
+  ]);
 
   // Shared: someone with nothing saved opens the link and has the same changes.
   await env.browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: env.server.url });
@@ -448,11 +454,19 @@ test("changes made in the inspector survive a reload and travel in a share link;
   assert.deepEqual(file.json.script.map((s) => s.action), ["declare", "declare"]);
   assert.deepEqual(file.json.script[0].definitions.queues.map((q) => q.name), ["audit"]);
 
+  // Undo the second: back to just before it; the first stays.
+  await page.click("#changes li:nth-child(2) .undo");
+  await page.waitForFunction(() => document.querySelectorAll("#changes li").length === 1);
+  assert.match(await explained(page, "quick.brown.fox"), /routed to 1 queue: `audit`/);
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("switchyard.session.v1")).edits.length === 1);
+
   // Reset: back to the start, before the changes; a reload keeps it so.
+  await page.evaluate(() => document.activeElement.blur());
   await page.keyboard.press("r");
   await page.waitForFunction(() => document.querySelector("#clock").textContent === "0.000 s");
   assert.match(await explained(page, "quick.brown.fox"), /dropped/);
   await page.waitForFunction(() => !JSON.parse(localStorage.getItem("switchyard.session.v1")).edits);
+  assert.equal(await page.locator("#changes").count(), 0, "no change left to list");
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });

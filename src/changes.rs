@@ -1,0 +1,147 @@
+//! The changes made while the scenario runs (bindings, limits, retypes, crashes, services,
+//! messages published from the explorer), listed under the stage with the moment each was
+//! made, so that what differs from the scenario as shipped is in sight (after a reload or a
+//! share link too). "Undo" goes back to just before a change: it and the changes after it are
+//! undone, as going back in time undoes them. Draws and forwards only.
+
+use switchyard_core::sim::scenario::Action as Step;
+use switchyard_core::topology::Destination;
+use yew::prelude::*;
+
+use crate::commands::{Command, run};
+use crate::stage::layout::binding_label;
+use crate::state::AppContext;
+use crate::toolbar::clock;
+
+/// A change in words: "bind queue `audit` to `logs` with `#`".
+pub fn describe(step: &Step) -> String {
+    let service = |verb: &str, name: &str| format!("{verb} service `{name}`");
+    let consumer = |verb: &str, name: &str| format!("{verb} consumer `{name}`");
+    match step {
+        Step::StopConsumer { consumer: c } => consumer("stop", c),
+        Step::StartConsumer { consumer: c } => consumer("start", c),
+        Step::CrashConsumer { consumer: c } => consumer("crash", c),
+        Step::RestartBroker => "restart the broker".to_owned(),
+        Step::TakeDown { service: s } => service("take down", s),
+        Step::BringBack { service: s } => service("bring back", s),
+        Step::FailService { service: s } => service("fail", s),
+        Step::HealService { service: s } => service("heal", s),
+        Step::ReplayProjection { projection } => format!("replay projection `{projection}`"),
+        Step::SetExchangeType { exchange, kind, .. } => {
+            format!("retype exchange `{exchange}` to {}", kind.name())
+        }
+        Step::Publish {
+            producer,
+            routing_key,
+        } => format!("publish `{routing_key}` from `{producer}`"),
+        Step::Declare { definitions } => {
+            let queues =
+                (definitions.queues.iter()).map(|(_, q)| format!("declare queue `{}`", q.name));
+            let exchanges = (definitions.exchanges.iter())
+                .map(|(_, x)| format!("declare exchange `{}`", x.name));
+            let bindings = (definitions.bindings.iter()).map(|(_, b)| {
+                let (kind, name) = destination(&b.destination);
+                let label = binding_label(&b.routing_key, &b.arguments);
+                format!("bind {kind} `{name}` to `{}` with `{label}`", b.source)
+            });
+            let policies = (definitions.policies.iter()).map(|p| {
+                let definition = switchyard_core::order::json_text(&p.definition.to_json());
+                format!("set policy `{}`: {definition}", p.name)
+            });
+            let parts: Vec<String> = exchanges
+                .chain(queues)
+                .chain(bindings)
+                .chain(policies)
+                .collect();
+            parts.join(", ")
+        }
+        Step::Unbind { definitions } => {
+            let parts: Vec<String> = (definitions.bindings.iter())
+                .map(|(_, b)| {
+                    let (kind, name) = destination(&b.destination);
+                    let label = binding_label(&b.routing_key, &b.arguments);
+                    format!("unbind {kind} `{name}` from `{}` (`{label}`)", b.source)
+                })
+                .collect();
+            parts.join(", ")
+        }
+    }
+}
+
+fn destination(d: &Destination) -> (&'static str, &str) {
+    match d {
+        Destination::Queue(q) => ("queue", q),
+        Destination::Exchange(x) => ("exchange", x),
+    }
+}
+
+#[component]
+pub fn ChangesMade() -> Html {
+    let Some(state) = use_context::<AppContext>() else {
+        return html! {};
+    };
+    let Some(sim) = state.sim.as_ref().and_then(|s| s.get()) else {
+        return html! {};
+    };
+    let edits = sim.edits();
+    if edits.is_empty() {
+        return html! {};
+    }
+    let items = edits.iter().map(|edit| {
+        let undo = {
+            let (state, steps) = (state.clone(), edit.steps);
+            Callback::from(move |_: MouseEvent| run(&state, Command::BackBefore(steps)))
+        };
+        html! {
+            <li>
+                <span class="at">{ clock(edit.at_us) }</span>
+                <span class="what">{ describe(&edit.action) }</span>
+                <button type="button" class="link undo" onclick={undo}
+                        title="Go back to just before this change: it and the changes after it are undone">
+                    { "undo" }
+                </button>
+            </li>
+        }
+    });
+    html! {
+        <section class="changes" id="changes" aria-label="Changes made">
+            <h3>{ format!("Changes made ({})", edits.len()) }</h3>
+            <ol>{ for items }</ol>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use switchyard_core::ExchangeType;
+    use switchyard_core::definitions::Definitions;
+
+    use super::*;
+
+    #[test]
+    fn a_change_is_told_in_words() {
+        let declare = serde_json::json!({
+            "queues": [{"name": "audit"}],
+            "bindings": [{"source": "logs", "destination": "audit", "destination_type": "queue",
+                "routing_key": "#"}],
+            "policies": [{"vhost": "/", "name": "switchyard-audit", "pattern": "^audit$",
+                "apply-to": "queues", "priority": 1, "definition": {"max-length": 5}}]});
+        let definitions = Definitions::from_json(&declare).expect("definitions");
+        assert_eq!(
+            describe(&Step::Declare { definitions }),
+            "declare queue `audit`, bind queue `audit` to `logs` with `#`, set policy \
+             `switchyard-audit`: {\"max-length\":5}"
+        );
+        let retype = Step::SetExchangeType {
+            vhost: "/".into(),
+            exchange: "logs".into(),
+            kind: ExchangeType::Fanout,
+        };
+        assert_eq!(describe(&retype), "retype exchange `logs` to fanout");
+        let publish = Step::Publish {
+            producer: "p".into(),
+            routing_key: "a.b".into(),
+        };
+        assert_eq!(describe(&publish), "publish `a.b` from `p`");
+    }
+}
