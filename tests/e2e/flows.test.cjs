@@ -397,11 +397,16 @@ test("changes made in the inspector survive a reload and travel in a share link;
   await page.fill("#bind-key", "quick.#");
   await page.click("#bind-form button[type=submit]");
   await page.waitForFunction(() => /\(5\)/.test([...document.querySelectorAll(".inspector h3")].map((h) => h.textContent).join()));
-  // Then played on a little, and paused.
+  // Then played on a little, and paused; the session saved is the moment shown.
   await setPlaying(page, true);
   await page.waitForTimeout(700);
   await setPlaying(page, false);
+  await page.waitForTimeout(300);
   const at = await page.textContent("#clock");
+  await page.waitForFunction((shown) => {
+    const us = JSON.parse(localStorage.getItem("switchyard.session.v1")).at_us;
+    return `${Math.floor(us / 1e6)}.${String(Math.floor(us / 1000) % 1000).padStart(3, "0")} s` === shown;
+  }, at);
   const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("switchyard.session.v1")));
   assert.equal(stored.edits.length, 2, JSON.stringify(stored));
   assert.deepEqual(stored.edits.map((e) => e.action), ["declare", "declare"]);
