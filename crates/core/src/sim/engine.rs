@@ -523,17 +523,29 @@ fn cast(
     Ok(cast)
 }
 
+/// The index of the `what` named `name` among `names`; the error names `path`'s field `what`
+/// ("script[2].consumer: no consumer is named `c9`").
+pub(crate) fn index_named<'a>(
+    mut names: impl Iterator<Item = &'a str>,
+    name: &str,
+    path: &str,
+    what: &str,
+) -> Result<u32, FieldError> {
+    let at = names.position(|n| n == name);
+    at.map(|i| i as u32).ok_or_else(|| {
+        let message = format!("no {what} is named `{name}`");
+        error(&format!("{path}.{what}"), message)
+    })
+}
+
 /// The producer named `name` (the error names `path`'s `producer`).
 pub(crate) fn producer_id(
     scenario: &Scenario,
     name: &str,
     path: &str,
 ) -> Result<ProducerId, FieldError> {
-    let at = scenario.producers.iter().position(|p| p.name == name);
-    at.map(|p| ProducerId(p as u32)).ok_or_else(|| {
-        let what = format!("no producer is named `{name}`");
-        error(&format!("{path}.producer"), what)
-    })
+    let names = scenario.producers.iter().map(|p| p.name.as_str());
+    index_named(names, name, path, "producer").map(ProducerId)
 }
 
 /// The control an action that is not a topology change stands for: the actor, projection,
@@ -546,13 +558,8 @@ pub(crate) fn resolve(
     path: &str,
 ) -> Result<Control, FieldError> {
     let id = |name: &str| {
-        let at = scenario.consumers.iter().position(|c| c.name == name);
-        at.map(|c| ConsumerId(c as u32)).ok_or_else(|| {
-            error(
-                &format!("{path}.consumer"),
-                format!("no consumer is named `{name}`"),
-            )
-        })
+        let names = scenario.consumers.iter().map(|c| c.name.as_str());
+        index_named(names, name, path, "consumer").map(ConsumerId)
     };
     Ok(match action {
         Action::StopConsumer { consumer } => Control::StopConsumer(id(consumer)?),

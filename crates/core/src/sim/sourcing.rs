@@ -7,7 +7,7 @@
 //! in the engine's `State`, so checkpoints and seeks restore them.
 
 use crate::broker::{DEFAULT_VHOST, Settle};
-use crate::fields::{FieldError, error};
+use crate::fields::FieldError;
 use crate::queue::entry::MessageView;
 use crate::sim::actor::ConsumerId;
 use crate::sim::actor::consumer::Outcome;
@@ -52,11 +52,8 @@ pub(crate) fn projection_index(
     name: &str,
     path: &str,
 ) -> Result<u32, FieldError> {
-    let at = scenario.projections.iter().position(|p| p.name == name);
-    at.map(|p| p as u32).ok_or_else(|| {
-        let what = format!("no projection is named `{name}`");
-        error(&format!("{path}.projection"), what)
-    })
+    let names = scenario.projections.iter().map(|p| p.name.as_str());
+    crate::sim::engine::index_named(names, name, path, "projection")
 }
 
 impl Simulation {
