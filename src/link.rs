@@ -17,7 +17,7 @@ use switchyard_core::sim::edits;
 use switchyard_core::sim::flow::Style;
 
 use crate::state::{NORMAL_SPEED, SPEEDS};
-use crate::storage::{Saved, Session};
+use crate::storage::{self, Saved, Session};
 
 /// The longest link made: past this, chat programs and some browsers cut links short, and a
 /// file that big is better shared as a file.
@@ -49,6 +49,11 @@ pub fn fragment(session: &Session) -> String {
         let list = switchyard_core::order::json_text(&edits::to_json(&session.edits));
         parts.push(format!("edits={}", utf8_percent_encode(&list, KEEP)));
     }
+    if !session.pause_at.is_empty() {
+        let list =
+            switchyard_core::order::json_text(&storage::pause_points_json(&session.pause_at));
+        parts.push(format!("pause_at={}", utf8_percent_encode(&list, KEEP)));
+    }
     parts.join("&")
 }
 
@@ -56,7 +61,7 @@ pub fn fragment(session: &Session) -> String {
 pub fn parse(fragment: &str) -> Result<Session, String> {
     let mut scenario = None;
     let (mut at_us, mut speed, mut playing, mut style) = (None, None, None, None);
-    let mut changes = None;
+    let (mut changes, mut pause_at) = (None, None);
     for part in fragment.split('&').filter(|p| !p.is_empty()) {
         let (key, raw) = part.split_once('=').unwrap_or((part, ""));
         let value = percent_decode_str(raw)
@@ -96,7 +101,12 @@ pub fn parse(fragment: &str) -> Result<Session, String> {
                     serde_json::from_str(&value).map_err(|e| format!("`edits`: not JSON ({e})"))?;
                 changes = Some(edits::from_json(&list).map_err(|e| e.to_string())?);
             }
-            "at_us" | "speed" | "playing" | "style" | "edits" => return Err(twice()),
+            "pause_at" if pause_at.is_none() => {
+                let list = serde_json::from_str(&value)
+                    .map_err(|e| format!("`pause_at`: not JSON ({e})"))?;
+                pause_at = Some(storage::pause_points(&list)?);
+            }
+            "at_us" | "speed" | "playing" | "style" | "edits" | "pause_at" => return Err(twice()),
             _ => return Err(format!("{} is not part of a Switchyard link", Code(key))),
         }
     }
@@ -107,6 +117,7 @@ pub fn parse(fragment: &str) -> Result<Session, String> {
         speed: speed.unwrap_or(NORMAL_SPEED),
         style,
         edits: changes.unwrap_or_default(),
+        pause_at: pause_at.unwrap_or_default(),
     })
 }
 
@@ -131,6 +142,7 @@ mod tests {
             speed: 5,
             style,
             edits: Vec::new(),
+            pause_at: Vec::new(),
         }
     }
 
@@ -156,8 +168,14 @@ mod tests {
     fn a_link_carries_the_changes_made_on_demand() {
         let mut s = session(Saved::Preset("orders-topic".into()), None);
         s.edits = crate::storage::tests::two_edits();
+        s.pause_at = vec![storage::PausePoint {
+            kind: "exchange".into(),
+            vhost: "/".into(),
+            name: "orders & co".into(),
+        }];
         let text = fragment(&s);
         assert!(text.contains("&edits=%5B%7B%22action%22"), "{text}");
+        assert!(text.contains("&pause_at=%5B%7B%22kind%22"), "{text}");
         assert!(!text.contains(['#', ' ', '"', '{']), "{text}");
         assert_eq!(parse(&text), Ok(s));
     }
@@ -173,6 +191,7 @@ mod tests {
                 speed: NORMAL_SPEED,
                 style: None,
                 edits: Vec::new(),
+                pause_at: Vec::new(),
             })
         );
     }

@@ -10,14 +10,14 @@ use std::rc::Rc;
 use gloo_events::EventListener;
 use switchyard_core::shown::Code;
 use switchyard_core::sim::flow::Style;
-use switchyard_core::sim::{Edit, Options, Scenario, Simulation};
+use switchyard_core::sim::{Edit, NodeId, Options, Scenario, Simulation};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
 use crate::stage::player::Player;
 use crate::state::{Action, AppContext, Level, Notice, PlayerRef, Source};
-use crate::storage::{self, Saved, Session};
+use crate::storage::{self, PausePoint, Saved, Session};
 use crate::{link, presets};
 
 /// A saved moment further than this is not replayed at start-up (it would hold the page).
@@ -50,20 +50,36 @@ pub fn build_styled(source: &Source, style: Option<Style>) -> Result<Player, Str
 /// Opens `source` at `at_us`, playing or not; errors go to the banner and the current
 /// scenario stays.
 pub fn open(state: &AppContext, source: Source, at_us: u64, playing: bool) -> bool {
-    open_styled(state, source, at_us, playing, None, &[])
+    let opening = Opening {
+        at_us,
+        playing,
+        ..Opening::default()
+    };
+    open_with(state, source, &opening)
 }
 
-/// [`open`] with the flow run in `style` (none: the file's style) and `edits`, changes made on
-/// demand, made again where they were made. Changes that no longer fit the scenario are
-/// named in the banner, and it opens without them.
-pub fn open_styled(
-    state: &AppContext,
-    source: Source,
-    at_us: u64,
-    playing: bool,
-    style: Option<Style>,
-    edits: &[Edit],
-) -> bool {
+/// How a scenario is opened: at a moment, playing or not, with its flow in a style (none: the
+/// file's), with changes made on demand before (made again where they were made) and pause
+/// points.
+#[derive(Debug, Default)]
+pub struct Opening<'a> {
+    pub at_us: u64,
+    pub playing: bool,
+    pub style: Option<Style>,
+    pub edits: &'a [Edit],
+    pub pause_at: &'a [PausePoint],
+}
+
+/// [`open`] as `opening` says. Changes that no longer fit the scenario are named in the
+/// banner, and it opens without them; so are pause points on nodes it does not have.
+pub fn open_with(state: &AppContext, source: Source, opening: &Opening) -> bool {
+    let Opening {
+        at_us,
+        playing,
+        style,
+        edits,
+        pause_at,
+    } = *opening;
     let built = build_styled(&source, style).and_then(|player| {
         let Err(why) = make_again(&player, edits) else {
             return Ok(player);
@@ -85,6 +101,8 @@ pub fn open_styled(
             return false;
         }
     };
+    let mut player = player;
+    set_pause_points(state, &mut player, pause_at);
     let player = PlayerRef(Rc::new(RefCell::new(player)));
     if (at_us > 0 || !edits.is_empty())
         && let Ok(mut p) = player.0.try_borrow_mut()
@@ -109,6 +127,40 @@ pub fn open_styled(
         state.dispatch(refresh);
     }
     true
+}
+
+/// Sets the pause points on a player just built; those on nodes its scenario lacks are named.
+fn set_pause_points(state: &AppContext, player: &mut Player, points: &[PausePoint]) {
+    let found: Vec<Option<NodeId>> = {
+        let Some(sim) = player.sim().get() else {
+            return;
+        };
+        let nodes = sim.world().nodes();
+        let find = |p: &PausePoint| {
+            let at = nodes
+                .iter()
+                .position(|n| n.kind.name() == p.kind && n.vhost == p.vhost && n.name == p.name);
+            at.map(|i| NodeId(i as u32))
+        };
+        points.iter().map(find).collect()
+    };
+    let mut missing = Vec::new();
+    for (point, node) in points.iter().zip(found) {
+        match node {
+            Some(node) if !player.pause_points().contains(&node) => {
+                player.toggle_pause_point(node);
+            }
+            Some(_) => {}
+            None => missing.push(format!("{} {}", point.kind, Code(&point.name))),
+        }
+    }
+    if !missing.is_empty() {
+        let text = format!(
+            "This scenario has no {}: no pause point was set there.",
+            missing.join(", no ")
+        );
+        notify(state, Level::Info, text);
+    }
 }
 
 /// Makes `edits` again on a player just built (a list that goes past the longest moment
@@ -152,8 +204,14 @@ fn apply(state: &AppContext, session: &Session) -> bool {
         return false;
     };
     state.dispatch(Action::SetSpeed(session.speed));
-    let (at_us, playing, style) = (session.at_us, session.playing, session.style);
-    open_styled(state, source, at_us, playing, style, &session.edits)
+    let opening = Opening {
+        at_us: session.at_us,
+        playing: session.playing,
+        style: session.style,
+        edits: &session.edits,
+        pause_at: &session.pause_at,
+    };
+    open_with(state, source, &opening)
 }
 
 /// Opens the share link in the address (after `#`), if there is one, and takes it out of the
@@ -296,8 +354,21 @@ pub fn session_of(state: &AppContext) -> Option<Session> {
         .sim
         .as_ref()
         .and_then(|s| s.get().and_then(|s| s.flow().map(|f| f.style)));
-    let edits = (state.sim.as_ref())
-        .and_then(|s| s.get().map(|s| s.edits()))
+    let sim = state.sim.as_ref().and_then(|s| s.get());
+    let edits = sim.as_ref().map(|s| s.edits()).unwrap_or_default();
+    let pause_at = (state.player.as_ref())
+        .and_then(|p| p.0.try_borrow().ok())
+        .zip(sim.as_ref())
+        .map(|(p, sim)| {
+            let node = |id: &NodeId| sim.world().node(*id);
+            (p.pause_points().iter().filter_map(node))
+                .map(|n| PausePoint {
+                    kind: n.kind.name().to_owned(),
+                    vhost: n.vhost.clone(),
+                    name: n.name.clone(),
+                })
+                .collect()
+        })
         .unwrap_or_default();
     Some(Session {
         scenario,
@@ -306,6 +377,7 @@ pub fn session_of(state: &AppContext) -> Option<Session> {
         speed: state.speed,
         style,
         edits,
+        pause_at,
     })
 }
 
@@ -325,8 +397,12 @@ pub fn use_session(state: &AppContext) {
         let listener = web_sys::window().map(|w| {
             EventListener::new(&w, "hashchange", move |_| {
                 let state = latest.borrow().clone();
-                if open_link(&state) {
+                // What the banner said is about what was open; what opening the link says
+                // (a mistake in it, a change that no longer fits) is said after.
+                let hash = web_sys::window().and_then(|w| w.location().hash().ok());
+                if hash.is_some_and(|h| h.len() > 1) {
                     state.dispatch(Action::Dismiss);
+                    open_link(&state);
                 }
             })
         });

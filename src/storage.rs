@@ -1,7 +1,8 @@
 //! The session in local storage, so a reload comes back to the same scenario and moment: the
 //! preset id (or the text of a file the user loaded), the virtual time, whether it played and
-//! how fast, the style a flow runs in, and the changes made on demand (a binding added, a
-//! consumer crashed, …) with where they were made. Reading is strict: anything unexpected is
+//! how fast, the style a flow runs in, the changes made on demand (a binding added, a
+//! consumer crashed, …) with where they were made, and the pause points (by node kind, vhost
+//! and name). Reading is strict: anything unexpected is
 //! an error naming what was wrong, and the caller discards the saved state with a notice. It
 //! knows nothing of Yew.
 
@@ -31,6 +32,48 @@ pub struct Session {
     pub style: Option<Style>,
     /// The changes made on demand, made again on opening.
     pub edits: Vec<Edit>,
+    /// The nodes where a message arriving pauses the run.
+    pub pause_at: Vec<PausePoint>,
+}
+
+/// A pause point: the node's kind (`queue`, `exchange`, …), vhost and name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PausePoint {
+    pub kind: String,
+    pub vhost: String,
+    pub name: String,
+}
+
+/// At most this many pause points are read (a scenario's nodes are far fewer).
+pub const MAX_PAUSE_POINTS: usize = 1000;
+
+/// Pause points as JSON: `[{"kind": "queue", "vhost": "/", "name": "Q1"}]`.
+pub fn pause_points_json(points: &[PausePoint]) -> Json {
+    let point = |p: &PausePoint| json!({"kind": p.kind, "vhost": p.vhost, "name": p.name});
+    Json::Array(points.iter().map(point).collect())
+}
+
+/// Reads [`pause_points_json`]'s list; the error names what is wrong.
+pub fn pause_points(json: &Json) -> Result<Vec<PausePoint>, String> {
+    let items = json
+        .as_array()
+        .filter(|a| a.len() <= MAX_PAUSE_POINTS)
+        .ok_or_else(|| format!("`pause_at`: expected a list of at most {MAX_PAUSE_POINTS}"))?;
+    let text = |item: &Json, i: usize, key: &str| {
+        let value = item.get(key).and_then(Json::as_str);
+        value
+            .map(str::to_owned)
+            .ok_or_else(|| format!("`pause_at[{i}].{key}`: expected text"))
+    };
+    (items.iter().enumerate())
+        .map(|(i, item)| {
+            Ok(PausePoint {
+                kind: text(item, i, "kind")?,
+                vhost: text(item, i, "vhost")?,
+                name: text(item, i, "name")?,
+            })
+        })
+        .collect()
 }
 
 impl Session {
@@ -48,6 +91,9 @@ impl Session {
             }
             if !self.edits.is_empty() {
                 map.insert("edits".to_owned(), edits::to_json(&self.edits));
+            }
+            if !self.pause_at.is_empty() {
+                map.insert("pause_at".to_owned(), pause_points_json(&self.pause_at));
             }
         }
         switchyard_core::order::json_text(&obj)
@@ -92,6 +138,10 @@ impl Session {
             None => Vec::new(),
             Some(list) => edits::from_json(list).map_err(|e| e.to_string())?,
         };
+        let pause_at = match obj.get("pause_at") {
+            None => Vec::new(),
+            Some(list) => pause_points(list)?,
+        };
         Ok(Session {
             scenario,
             at_us,
@@ -99,6 +149,7 @@ impl Session {
             speed: speed as usize,
             style,
             edits,
+            pause_at,
         })
     }
 }
@@ -147,6 +198,7 @@ pub(crate) mod tests {
                 speed: 4,
                 style,
                 edits: Vec::new(),
+                pause_at: Vec::new(),
             };
             assert_eq!(Session::parse(&s.to_json()), Ok(s));
         }
@@ -185,6 +237,11 @@ pub(crate) mod tests {
             speed: 4,
             style: None,
             edits: two_edits(),
+            pause_at: vec![PausePoint {
+                kind: "queue".into(),
+                vhost: "/".into(),
+                name: "email-notifications".into(),
+            }],
         };
         assert!(s.to_json().contains(r#""action":"crash_consumer""#));
         assert_eq!(Session::parse(&s.to_json()), Ok(s));
@@ -215,6 +272,10 @@ pub(crate) mod tests {
             (
                 r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3, "preset": "x", "edits": [{"steps": 1}]}"#,
                 "edits[0].at_us: is missing",
+            ),
+            (
+                r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3, "preset": "x", "pause_at": [{"kind": "queue", "vhost": "/"}]}"#,
+                "`pause_at[0].name`: expected text",
             ),
         ] {
             let err = Session::parse(text).err().unwrap_or_default();

@@ -20,7 +20,7 @@ use switchyard_core::sim::flow::{Comparison, Style, compare};
 use switchyard_core::sim::{Scenario, SimTime};
 use yew::prelude::*;
 
-use crate::session::open_styled;
+use crate::session::{Opening, open_with};
 use crate::state::{AppContext, Source};
 
 /// The comparison runs at least this long (µs of virtual time)…
@@ -54,7 +54,12 @@ pub fn switch_style(state: &AppContext, style: Style) -> bool {
     if current_style(state) == Some(style) {
         return false;
     }
-    open_styled(state, source, 0, state.playing, Some(style), &[])
+    let opening = Opening {
+        playing: state.playing,
+        style: Some(style),
+        ..Opening::default()
+    };
+    open_with(state, source, &opening)
 }
 
 /// How long the comparison runs for `scenario`: past its last scripted action (an outage and

@@ -126,6 +126,29 @@ test("a pause point on a queue pauses when a message arrives there", async () =>
   await page.waitForSelector("#status", { timeout: 10000 });
   assert.match(await page.textContent("#status"), /arrived at email-notifications/);
   assert.equal(await playing(page), false);
+  // Kept by a reload, and in a share link.
+  await page.waitForFunction(() => (JSON.parse(localStorage.getItem("switchyard.session.v1")).pause_at || []).length === 1);
+  await page.reload();
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  await clickNode(page, "email-notifications");
+  await page.waitForSelector("#pause-point.on");
+  await page.click("#play");
+  await page.waitForSelector("#status", { timeout: 10000 });
+  assert.match(await page.textContent("#status"), /arrived at email-notifications/);
+  const link = await page.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem("switchyard.session.v1"));
+    return `#preset=${s.preset}&at_us=${s.at_us}&playing=0&pause_at=${encodeURIComponent(JSON.stringify(s.pause_at))}`;
+  });
+  await page.goto(`${env.server.url}__blank`);
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(`${env.server.url}${link}`);
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  await clickNode(page, "email-notifications");
+  await page.waitForSelector("#pause-point.on");
+  // A pause point on a node the scenario lacks is named.
+  await page.goto(`${env.server.url}#preset=orders-topic&pause_at=${encodeURIComponent('[{"kind":"queue","vhost":"/","name":"gone"}]')}`);
+  await page.waitForSelector("#banner");
+  assert.match(await page.textContent("#banner"), /This scenario has no queue `gone`: no pause point was set there\./);
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
