@@ -109,7 +109,7 @@ impl Simulation {
                 return Err(error(&path, "comes before the change before it"));
             }
             let at = SimTime(edit.at_us);
-            let _ = self.run_events(at, edit.steps - steps, u64::MAX);
+            self.reach(edit.steps, at);
             if self.state.steps < edit.steps {
                 let what = format!(
                     "this run handles {} events by {}, not {}",
@@ -117,13 +117,7 @@ impl Simulation {
                 );
                 return Err(error(&join(&path, "steps"), what));
             }
-            // The clock had moved on with no event (unless changes made at the same point are
-            // still to be handled: they are the next events, and stay so).
-            if self.now() < at {
-                self.run_until(at)
-                    .map_err(|e| error(&join(&path, "at_us"), e.to_string()))?;
-            }
-            if self.state.steps != edit.steps {
+            if self.state.steps != edit.steps || self.now() != at {
                 let what = "this run handles more events by then: the change was not made in it";
                 return Err(error(&join(&path, "at_us"), what));
             }

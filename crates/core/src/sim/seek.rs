@@ -86,6 +86,18 @@ impl Simulation {
         self.state.sched.schedule_in(0, SimEvent::Control(control));
     }
 
+    /// Runs on to the point after `steps` events with the clock at `at`, handling no event
+    /// past `at`; where this run does not pass that point, it stops short of it or beyond (the
+    /// caller compares). Events of actions made at that very point stay to be handled.
+    pub(crate) fn reach(&mut self, steps: u64, at: SimTime) {
+        let to_go = steps.saturating_sub(self.state.steps);
+        let _ = self.run_events(at, to_go, u64::MAX);
+        // The clock had moved on with no event (all those up to then were handled).
+        if self.state.steps == steps && self.now() < at {
+            let _ = self.run_until(at);
+        }
+    }
+
     /// Message copies in the broker: ready in queues plus unacked by consumers.
     fn held_copies(&self) -> u64 {
         let broker = &self.state.broker;
@@ -154,12 +166,7 @@ impl Simulation {
 
     /// Re-simulates up to where an injected action was made, and makes it again.
     fn redo(&mut self, action: Injected) {
-        let to_go = action.steps.saturating_sub(self.state.steps);
-        let _ = self.run_events(SimTime(u64::MAX), to_go, u64::MAX);
-        // The clock had moved on with no event (all those up to then were handled).
-        if self.now().0 < action.time_us {
-            let _ = self.run_until(SimTime(action.time_us));
-        }
+        self.reach(action.steps, SimTime(action.time_us));
         debug_assert_eq!(
             (self.state.steps, self.now().0),
             (action.steps, action.time_us),
