@@ -91,7 +91,7 @@ pub fn open_with(state: &AppContext, source: Source, opening: &Opening) -> bool 
         notify(state, Level::Error, text);
         build_styled(&source, style)
     });
-    let player = match built {
+    let mut player = match built {
         Ok(p) => p,
         Err(text) => {
             state.dispatch(Action::Notify(Notice {
@@ -101,7 +101,6 @@ pub fn open_with(state: &AppContext, source: Source, opening: &Opening) -> bool 
             return false;
         }
     };
-    let mut player = player;
     set_pause_points(state, &mut player, pause_at);
     let player = PlayerRef(Rc::new(RefCell::new(player)));
     if (at_us > 0 || !edits.is_empty())
@@ -350,11 +349,8 @@ pub fn session_of(state: &AppContext) -> Option<Session> {
         }
         Source::File(_) => return None,
     };
-    let style = state
-        .sim
-        .as_ref()
-        .and_then(|s| s.get().and_then(|s| s.flow().map(|f| f.style)));
     let sim = state.sim.as_ref().and_then(|s| s.get());
+    let style = sim.as_ref().and_then(|s| s.flow().map(|f| f.style));
     let edits = sim.as_ref().map(|s| s.edits()).unwrap_or_default();
     let pause_at = (state.player.as_ref())
         .and_then(|p| p.0.try_borrow().ok())
