@@ -13,6 +13,10 @@ use crate::stage::layout::binding_label;
 use crate::state::AppContext;
 use crate::toolbar::clock;
 
+/// The most recent changes listed; earlier ones are counted (a class clicking "Publish it" a
+/// hundred times would push the page down).
+const SHOWN: usize = 20;
+
 /// A change in words: "bind queue `audit` to `logs` with `#`".
 pub fn describe(step: &Step) -> String {
     let service = |verb: &str, name: &str| format!("{verb} service `{name}`");
@@ -87,7 +91,8 @@ pub fn ChangesMade() -> Html {
     if edits.is_empty() {
         return html! {};
     }
-    let items = edits.iter().map(|edit| {
+    let earlier = edits.len().saturating_sub(SHOWN);
+    let items = edits.iter().skip(earlier).map(|edit| {
         let undo = {
             let (state, steps) = (state.clone(), edit.steps);
             Callback::from(move |_: MouseEvent| run(&state, Command::BackBefore(steps)))
@@ -106,7 +111,10 @@ pub fn ChangesMade() -> Html {
     html! {
         <section class="changes" id="changes" aria-label="Changes made">
             <h3>{ format!("Changes made ({})", edits.len()) }</h3>
-            <ol>{ for items }</ol>
+            if earlier > 0 {
+                <p class="muted">{ format!("The {earlier} earlier ones are not listed; going back before them undoes them.") }</p>
+            }
+            <ol start={(earlier + 1).to_string()}>{ for items }</ol>
         </section>
     }
 }
