@@ -38,6 +38,18 @@ pub fn describe(step: &Step) -> String {
             producer,
             routing_key,
         } => format!("publish `{routing_key}` from `{producer}`"),
+        Step::Send {
+            vhost,
+            exchange,
+            routing_key,
+        } if vhost == switchyard_core::DEFAULT_VHOST => {
+            format!("send `{routing_key}` to `{exchange}`")
+        }
+        Step::Send {
+            vhost,
+            exchange,
+            routing_key,
+        } => format!("send `{routing_key}` to `{exchange}` in vhost `{vhost}`"),
         Step::Declare { definitions } => {
             let queues =
                 (definitions.queues.iter()).map(|(_, q)| format!("declare queue `{}`", q.name));

@@ -295,7 +295,13 @@ fn scenario_view(
     };
     let explained = typed.explain(broker, &target.vhost, &target.exchange, &message);
     let publisher = producers.iter().find(|p| target_of(p) == target);
-    let publish = publish_button(state, publisher, &message.0, typed.headers.is_some());
+    let publish = publish_button(
+        state,
+        publisher,
+        &target,
+        &message.0,
+        typed.headers.is_some(),
+    );
     let (key, headers) = message;
     html! {
         <>
@@ -315,45 +321,57 @@ fn scenario_view(
     }
 }
 
-/// "Publish it": one message more from the scenario's producer on this exchange, with the key
-/// typed, at the view's moment (as the inspector's changes are made: it stays in the session
-/// and the share link, and going back before it undoes it). Its headers are the producer's.
+/// "Publish it": at the view's moment, one message more from the scenario's producer on this
+/// exchange, with the key typed (its headers are the producer's); where no producer publishes
+/// there, a plain message (a definitions export has no producer). Made as the inspector's
+/// changes are: it stays in the session and the share link, and going back before it undoes
+/// it.
 fn publish_button(
     state: &AppContext,
     producer: Option<&ProducerSpec>,
+    target: &Target,
     key: &str,
     headers_typed: bool,
 ) -> Html {
-    let Some(producer) = producer else {
-        return html! {
-            <p class="muted publish-note">{ "No producer of this scenario publishes to this exchange, so nothing here can publish to it." }</p>
-        };
-    };
     let onclick = {
-        let (state, name, key) = (state.clone(), producer.name.clone(), key.to_owned());
+        let (state, key, target) = (state.clone(), key.to_owned(), target.clone());
+        let name = producer.map(|p| p.name.clone());
         Callback::from(move |_: MouseEvent| {
             crate::service_controls::change(&state, |sim| {
-                (sim.inject_publish(&name, &key)).map_err(|e| e.to_string())
+                let done = match &name {
+                    Some(name) => sim.inject_publish(name, &key),
+                    None => sim.inject_send(&target.vhost, &target.exchange, &key),
+                };
+                done.map_err(|e| e.to_string())
             });
         })
-    };
-    let headers = if producer.headers.is_empty() {
-        ""
-    } else {
-        ", with the headers it draws"
     };
     let typed = if headers_typed {
         " (the headers typed above explain; they are not sent)"
     } else {
         ""
     };
+    let what = match producer {
+        Some(p) => {
+            let headers = if p.headers.is_empty() {
+                ""
+            } else {
+                ", with the headers it draws"
+            };
+            html! {
+                <>{ "One message more from " }<code>{ p.name.clone() }</code>
+                { format!(" with this key{headers}, now{typed}. Going back before it undoes it.") }</>
+            }
+        }
+        None => html! {
+            { format!("No producer of this scenario publishes here: a plain message (default \
+                properties) with this key, now{typed}. Going back before it undoes it.") }
+        },
+    };
     html! {
         <div class="explorer-publish">
             <button type="button" id="explorer-publish" {onclick}>{ "Publish it" }</button>
-            <span class="muted">
-                { "One message more from " }<code>{ producer.name.clone() }</code>
-                { format!(" with this key{headers}, now{typed}. Going back before it undoes it.") }
-            </span>
+            <span class="muted">{ what }</span>
         </div>
     }
 }

@@ -69,6 +69,11 @@ fn origin(sim: &Simulation, info: &MessageInfo, on_select: &Callback<Selection>)
                 </p>
             }
         }
+        Origin::Sent => html! {
+            <p class="origin">
+                { format!("Sent on demand, by no producer of the scenario, at {}", seconds(info.at.0)) }
+            </p>
+        },
         Origin::DeadLetter {
             from,
             queue,

@@ -516,6 +516,15 @@ test("a definitions export of two vhosts: each name says its vhost, the explorer
   await page.fill("#routing-key", "stage");
   await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("routed to 1 queue"));
   assert.match(await page.textContent("#explanation"), /in vhost `staging`/);
+  // No producer publishes there: "Publish it" sends a plain message, which the queue gets.
+  assert.match(await page.textContent(".explorer-publish"), /No producer of this scenario publishes here: a plain message/);
+  await page.click("#explorer-publish");
+  await page.waitForSelector("#changes li");
+  assert.equal(await page.textContent("#changes li .what"), "send `stage` to `ex` in vhost `staging`");
+  await page.waitForFunction(() => {
+    const row = [...document.querySelectorAll(".queue-row")].find((r) => r.querySelector("th")?.textContent === "orders (vhost staging)");
+    return row?.nextElementSibling?.querySelector("td")?.textContent === "1";
+  });
   await screenshot(page, "definitions-two-vhosts");
   // The inspector names the policy that applies, and what it sets.
   await clickNode(page, "orders (vhost staging)");

@@ -54,6 +54,7 @@ impl Simulation {
             | Control::HealService(_) => self.service_control(t, control),
             Control::SetExchangeType { exchange, kind } => self.retype(t, exchange, kind),
             Control::Publish { producer, step } => self.publish_once(t, producer, step),
+            Control::Send(step) => self.send_once(t, step),
         }
     }
 

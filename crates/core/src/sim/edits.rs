@@ -64,7 +64,7 @@ impl Simulation {
                 consumer: consumer(c)?,
             },
             Control::RestartBroker => Action::RestartBroker,
-            Control::ChangeTopology(step) | Control::Publish { step, .. } => {
+            Control::ChangeTopology(step) | Control::Publish { step, .. } | Control::Send(step) => {
                 self.step_action(step)?.clone()
             }
             Control::ReplayProjection(p) => Action::ReplayProjection {
@@ -133,6 +133,14 @@ impl Simulation {
                     // Named as the list names it.
                     producer_id(&self.scenario, producer, &path)?;
                     self.inject_publish(producer, routing_key)
+                        .map_err(|e| error(&path, e.to_string()))?;
+                }
+                Action::Send {
+                    vhost,
+                    exchange,
+                    routing_key,
+                } => {
+                    self.inject_send(vhost, exchange, routing_key)
                         .map_err(|e| error(&path, e.to_string()))?;
                 }
                 other => {

@@ -63,6 +63,9 @@ pub enum Control {
         producer: ProducerId,
         step: u32,
     },
+    /// A plain message to an exchange, as the script step (or, past the script's steps, the
+    /// send injected with [`Simulation::inject_send`]) with this index says.
+    Send(u32),
 }
 
 /// An action injected on demand, and where: after `steps` events, with the clock at
@@ -516,6 +519,7 @@ fn cast(
                 producer: producer_id(scenario, producer, &format!("script[{i}]"))?,
                 step: index,
             },
+            Action::Send { .. } => Control::Send(index),
             other => resolve(other, scenario, flow, world, &format!("script[{i}]"))?,
         };
         cast.script.push((step.at, control));

@@ -172,6 +172,31 @@ impl Simulation {
         self.send(t, p, drawn);
     }
 
+    /// A plain message to an exchange, as the send step `step` says: published at once (no
+    /// producer, no publish hop), recorded as sent on demand.
+    pub(crate) fn send_once(&mut self, t: SimTime, step: u32) {
+        let Some(Action::Send {
+            vhost,
+            exchange,
+            routing_key,
+        }) = self.step_action(step)
+        else {
+            return;
+        };
+        let (vhost, publish) = (vhost.clone(), Publish::new(exchange, routing_key));
+        let result = self.state.broker.publish(&vhost, &publish, t.as_ms());
+        match result {
+            Ok(outcome) => {
+                self.remember_sent(&vhost, &publish, outcome.content, t);
+                self.observe_from(t, None, None, false);
+            }
+            Err(_) => {
+                let at = self.world.exchange(&vhost, &publish.exchange);
+                self.after_broker(t, true, at);
+            }
+        }
+    }
+
     /// Sends a drawn message on its way to the exchange (it arrives after the publish hop's
     /// latency).
     #[inline(always)]

@@ -36,6 +36,8 @@ pub enum Origin {
     Producer(ProducerId),
     /// A consumer's publish: an RPC reply, or a message it parked after its last retry.
     Consumer(ConsumerId),
+    /// A plain message sent on demand (the explorer's, or a script's `send` step).
+    Sent,
     /// The broker re-published `from` after it died in `queue`.
     DeadLetter {
         from: MessageId,
@@ -230,6 +232,21 @@ impl Simulation {
         let vhost = self.world.vhost_name(&spec.vhost);
         let mandatory = publish.mandatory;
         let info = published_info(&mut self.world, vhost, mandatory, content, at, origin);
+        self.messages.record(info);
+    }
+
+    /// Records a plain message sent on demand to `vhost` and accepted at `t`.
+    pub(crate) fn remember_sent(
+        &mut self,
+        vhost: &str,
+        publish: &Publish,
+        content: Rc<Content>,
+        t: SimTime,
+    ) {
+        let at = (t, self.state.steps);
+        let vhost = self.world.vhost_name(vhost);
+        let (world, mandatory) = (&mut self.world, publish.mandatory);
+        let info = published_info(world, vhost, mandatory, content, at, Origin::Sent);
         self.messages.record(info);
     }
 

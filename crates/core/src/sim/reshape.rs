@@ -180,6 +180,29 @@ impl Simulation {
         Ok(())
     }
 
+    /// Publishes a plain message now, on demand, to `exchange` of `vhost` with `routing_key`
+    /// (no producer: it is published at once, with default properties). An exchange that is
+    /// not there is the broker's refusal, traced at the moment. Like [`Simulation::inject`],
+    /// seeking back before it undoes it.
+    pub fn inject_send(
+        &mut self,
+        vhost: &str,
+        exchange: &str,
+        routing_key: &str,
+    ) -> Result<(), FieldError> {
+        if routing_key.len() > 255 {
+            let what = "a routing key is at most 255 bytes";
+            return Err(error("send.routing_key", what));
+        }
+        let step = self.keep_injected(Action::Send {
+            vhost: vhost.to_owned(),
+            exchange: exchange.to_owned(),
+            routing_key: routing_key.to_owned(),
+        });
+        self.inject(Control::Send(step));
+        Ok(())
+    }
+
     /// Keeps an injected action's details; gives the index [`Simulation::step_action`] finds
     /// it by.
     fn keep_injected(&mut self, action: Action) -> u32 {

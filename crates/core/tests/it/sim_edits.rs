@@ -8,7 +8,7 @@ use switchyard_core::definitions::Definitions;
 use switchyard_core::sim::edits::{self, Edit};
 use switchyard_core::sim::scenario::Action;
 use switchyard_core::sim::trace::to_json;
-use switchyard_core::sim::{Control, Options, Scenario, SimTime, Simulation, TraceKind};
+use switchyard_core::sim::{Control, Options, Origin, Scenario, SimTime, Simulation, TraceKind};
 
 fn build(file: &str) -> Simulation {
     let path = format!("{}/../../scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -67,6 +67,8 @@ fn edited_orders() -> Simulation {
     s.inject_topology(limits).unwrap();
     // One message more, with a key of one's own.
     s.inject_publish("orders-service", "order.eu.mine").unwrap();
+    // And a plain one, from no producer.
+    s.inject_send("/", "orders", "order.us.created").unwrap();
     s
 }
 
@@ -84,7 +86,8 @@ fn changes_written_and_made_again_give_the_same_run() {
             "unbind",
             "start_consumer",
             "declare",
-            "publish"
+            "publish",
+            "send"
         ]
     );
     let text = edits::to_json(&changes).to_string();
@@ -226,6 +229,45 @@ fn every_producer_of_every_scenario_publishes_on_demand() {
     }
 }
 
+/// A plain message sent on demand, from no producer: published at once, recorded as sent,
+/// routed as any; an exchange that is not there is the broker's refusal.
+#[test]
+fn a_message_sent_on_demand_is_published_at_once() {
+    let mut s = build("orders-topic.json");
+    s.run_until(SimTime::from_ms(1_000)).unwrap();
+    s.inject_send("/", "orders", "order.us.created").unwrap();
+    s.inject_send("/", "nowhere", "k").unwrap();
+    s.run_until(SimTime::from_ms(1_000)).unwrap();
+    let sent: Vec<_> = (s.trace().events())
+        .filter(|e| e.kind == TraceKind::Publish)
+        .filter_map(|e| s.message(e.message?))
+        .filter(|m| m.origin == Origin::Sent)
+        .map(|m| (m.routing_key().to_owned(), m.at))
+        .collect();
+    assert_eq!(
+        sent,
+        [("order.us.created".to_owned(), SimTime::from_ms(1_000))]
+    );
+    let enqueued = s.trace().events().filter(|e| e.kind == TraceKind::Enqueue);
+    assert!(
+        enqueued
+            .filter_map(|e| s.message(e.message?))
+            .any(|m| m.origin == Origin::Sent)
+    );
+    let refused = s.trace().events().filter(|e| e.kind == TraceKind::Refused);
+    assert_eq!(
+        refused
+            .filter(|e| e.time == SimTime::from_ms(1_000))
+            .count(),
+        1
+    );
+    let err = s.inject_send("/", "orders", &"k".repeat(256)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "send.routing_key: a routing key is at most 255 bytes"
+    );
+}
+
 #[test]
 fn a_flow_service_taken_down_is_made_again() {
     let mut s = build("saga.json");
@@ -327,6 +369,7 @@ fn name(action: &Action) -> &'static str {
         Action::Unbind { .. } => "unbind",
         Action::SetExchangeType { .. } => "set_exchange_type",
         Action::Publish { .. } => "publish",
+        Action::Send { .. } => "send",
         _ => "other",
     }
 }

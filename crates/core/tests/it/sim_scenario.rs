@@ -139,7 +139,7 @@ fn errors_name_the_field() {
         "\"script\": []",
         "\"script\": [{\"at_ms\": 5, \"action\": \"explode\"}]",
         "script[0].action: expected one of: stop_consumer, start_consumer, crash_consumer, \
-         restart_broker, publish, take_down, bring_back, fail_service, heal_service, \
+         restart_broker, publish, send, take_down, bring_back, fail_service, heal_service, \
          set_exchange_type, declare, unbind, replay_projection",
     );
     check(

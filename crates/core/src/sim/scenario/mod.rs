@@ -98,6 +98,13 @@ pub enum Action {
         producer: String,
         routing_key: String,
     },
+    /// A message published to an exchange by no actor of the scenario (a plain message, as the
+    /// explorer sends one where no producer publishes).
+    Send {
+        vhost: String,
+        exchange: String,
+        routing_key: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -410,6 +417,14 @@ pub(crate) fn action(
             },
             &["producer", "routing_key"],
         ),
+        "send" => (
+            Action::Send {
+                vhost: text(obj, "vhost", path, Some("/"))?,
+                exchange: text(obj, "exchange", path, Some(""))?,
+                routing_key: routing_key(obj, path)?,
+            },
+            &["vhost", "exchange", "routing_key"],
+        ),
         other => match flow_action(obj, path, other)? {
             Some(found) => found,
             None => pattern_action(other, obj, path)?,
@@ -461,7 +476,7 @@ fn pattern_action(
             return Err(error(
                 &join(path, "action"),
                 "expected one of: stop_consumer, start_consumer, crash_consumer, \
-                 restart_broker, publish, take_down, bring_back, fail_service, heal_service, \
+                 restart_broker, publish, send, take_down, bring_back, fail_service, heal_service, \
                  set_exchange_type, declare, unbind, replay_projection",
             ));
         }

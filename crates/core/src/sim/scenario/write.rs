@@ -112,6 +112,14 @@ pub(crate) fn action_json(action: &Action) -> Json {
         } => {
             return json!({"action": "publish", "producer": producer, "routing_key": routing_key});
         }
+        Action::Send {
+            vhost,
+            exchange,
+            routing_key,
+        } => {
+            return json!({"action": "send", "vhost": vhost, "exchange": exchange,
+                "routing_key": routing_key});
+        }
         Action::Declare { definitions } | Action::Unbind { definitions } => {
             let name = match action {
                 Action::Declare { .. } => "declare",
