@@ -14,7 +14,7 @@ use crate::event::Event;
 use crate::fields::{FieldError, error};
 use crate::sim::engine::{Control, Simulation};
 use crate::sim::metrics::Counters;
-use crate::sim::scenario::{Action, Scenario, ScriptStep};
+use crate::sim::scenario::{Action, Scenario, ScriptStep, check_routing_key};
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
 use crate::sim::world::{NodeKind, World};
@@ -168,10 +168,7 @@ impl Simulation {
     /// Like [`Simulation::inject`], it changes the future and seeking back before it undoes it.
     pub fn inject_publish(&mut self, producer: &str, routing_key: &str) -> Result<(), FieldError> {
         let id = crate::sim::engine::producer_id(&self.scenario, producer, "publish")?;
-        if routing_key.len() > 255 {
-            let what = "a routing key is at most 255 bytes";
-            return Err(error("publish.routing_key", what));
-        }
+        check_routing_key(routing_key, "publish")?;
         let step = self.keep_injected(Action::Publish {
             producer: producer.to_owned(),
             routing_key: routing_key.to_owned(),
@@ -190,10 +187,7 @@ impl Simulation {
         exchange: &str,
         routing_key: &str,
     ) -> Result<(), FieldError> {
-        if routing_key.len() > 255 {
-            let what = "a routing key is at most 255 bytes";
-            return Err(error("send.routing_key", what));
-        }
+        check_routing_key(routing_key, "send")?;
         let step = self.keep_injected(Action::Send {
             vhost: vhost.to_owned(),
             exchange: exchange.to_owned(),

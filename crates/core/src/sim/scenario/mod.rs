@@ -435,16 +435,21 @@ pub(crate) fn action(
     Ok(action)
 }
 
-/// A publish step's routing key: at most 255 bytes, as AMQP carries it.
+/// A publish or send step's routing key (see [`check_routing_key`]).
 fn routing_key(obj: &Map<String, Json>, path: &str) -> Result<String, FieldError> {
     let key = text(obj, "routing_key", path, Some(""))?;
-    if key.len() > 255 {
-        return Err(error(
-            &join(path, "routing_key"),
-            "a routing key is at most 255 bytes",
-        ));
-    }
+    check_routing_key(&key, path)?;
     Ok(key)
+}
+
+/// A routing key is at most 255 bytes, as AMQP carries it (the error names `path`'s
+/// `routing_key`).
+pub(crate) fn check_routing_key(key: &str, path: &str) -> Result<(), FieldError> {
+    if key.len() > 255 {
+        let what = "a routing key is at most 255 bytes";
+        return Err(error(&join(path, "routing_key"), what));
+    }
+    Ok(())
 }
 
 /// The script actions of the patterns: `declare`, `unbind`, `replay_projection`.
