@@ -42,14 +42,22 @@ pub fn describe(step: &Step) -> String {
             vhost,
             exchange,
             routing_key,
-        } if vhost == switchyard_core::DEFAULT_VHOST => {
-            format!("send `{routing_key}` to `{exchange}`")
+            headers,
+        } => {
+            let mut text = if routing_key.is_empty() {
+                format!("send a message to `{exchange}`")
+            } else {
+                format!("send `{routing_key}` to `{exchange}`")
+            };
+            if vhost != switchyard_core::DEFAULT_VHOST {
+                text.push_str(&format!(" in vhost `{vhost}`"));
+            }
+            if !headers.is_empty() {
+                let json = switchyard_core::order::json_text(&headers.to_json());
+                text.push_str(&format!(" with headers {json}"));
+            }
+            text
         }
-        Step::Send {
-            vhost,
-            exchange,
-            routing_key,
-        } => format!("send `{routing_key}` to `{exchange}` in vhost `{vhost}`"),
         Step::Declare { definitions } => {
             let queues =
                 (definitions.queues.iter()).map(|(_, q)| format!("declare queue `{}`", q.name));
@@ -163,5 +171,19 @@ mod tests {
             routing_key: "a.b".into(),
         };
         assert_eq!(describe(&publish), "publish `a.b` from `p`");
+        let send = |vhost: &str, key: &str, headers: serde_json::Value| Step::Send {
+            vhost: vhost.into(),
+            exchange: "docs".into(),
+            routing_key: key.into(),
+            headers: switchyard_core::Table::from_json(&headers).expect("headers"),
+        };
+        assert_eq!(
+            describe(&send("/", "", serde_json::json!({"format": "pdf"}))),
+            "send a message to `docs` with headers {\"format\":\"pdf\"}"
+        );
+        assert_eq!(
+            describe(&send("staging", "k", serde_json::json!({}))),
+            "send `k` to `docs` in vhost `staging`"
+        );
     }
 }

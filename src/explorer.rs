@@ -295,13 +295,7 @@ fn scenario_view(
     };
     let explained = typed.explain(broker, &target.vhost, &target.exchange, &message);
     let publisher = producers.iter().find(|p| target_of(p) == target);
-    let publish = publish_button(
-        state,
-        publisher,
-        &target,
-        &message.0,
-        typed.headers.is_some(),
-    );
+    let publish = publish_button(state, publisher, &target, &message, typed.headers.is_some());
     let (key, headers) = message;
     html! {
         <>
@@ -323,26 +317,29 @@ fn scenario_view(
 
 /// "Publish it": at the view's moment, one message more from the scenario's producer on this
 /// exchange, with the key typed (its headers are the producer's); where no producer publishes
-/// there, a plain message (a definitions export has no producer). Made as the inspector's
-/// changes are: it stays in the session and the share link, and going back before it undoes
-/// it.
+/// there, a plain message with the key and headers typed (a definitions export has no
+/// producer). Made as the inspector's changes are: it stays in the session and the share link,
+/// and going back before it undoes it.
 fn publish_button(
     state: &AppContext,
     producer: Option<&ProducerSpec>,
     target: &Target,
-    key: &str,
+    (key, headers): &(String, String),
     headers_typed: bool,
 ) -> Html {
     let onclick = {
-        let (state, key, target) = (state.clone(), key.to_owned(), target.clone());
+        let (state, target) = (state.clone(), target.clone());
+        let (key, headers) = (key.clone(), headers.clone());
         let name = producer.map(|p| p.name.clone());
         Callback::from(move |_: MouseEvent| {
-            crate::service_controls::change(&state, |sim| {
-                let done = match &name {
-                    Some(name) => sim.inject_publish(name, &key),
-                    None => sim.inject_send(&target.vhost, &target.exchange, &key),
-                };
-                done.map_err(|e| e.to_string())
+            crate::service_controls::change(&state, |sim| match &name {
+                Some(name) => sim.inject_publish(name, &key).map_err(|e| e.to_string()),
+                None => {
+                    let table = parse_headers(&headers)
+                        .map_err(|e| format!("the message was not sent: {e}"))?;
+                    (sim.inject_send(&target.vhost, &target.exchange, &key, table))
+                        .map_err(|e| e.to_string())
+                }
             });
         })
     };
@@ -364,8 +361,8 @@ fn publish_button(
             }
         }
         None => html! {
-            { format!("No producer of this scenario publishes here: a plain message (default \
-                properties) with this key, now{typed}. Going back before it undoes it.") }
+            { "No producer of this scenario publishes here: a plain message (default properties) \
+               with this key and these headers, now. Going back before it undoes it." }
         },
     };
     html! {

@@ -139,8 +139,9 @@ impl Simulation {
                     vhost,
                     exchange,
                     routing_key,
+                    headers,
                 } => {
-                    self.inject_send(vhost, exchange, routing_key)
+                    self.inject_send(vhost, exchange, routing_key, headers.clone())
                         .map_err(|e| error(&path, e.to_string()))?;
                 }
                 other => {

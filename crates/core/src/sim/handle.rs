@@ -179,11 +179,13 @@ impl Simulation {
             vhost,
             exchange,
             routing_key,
+            headers,
         }) = self.step_action(step)
         else {
             return;
         };
-        let (vhost, publish) = (vhost.clone(), Publish::new(exchange, routing_key));
+        let (vhost, mut publish) = (vhost.clone(), Publish::new(exchange, routing_key));
+        publish.properties.headers = headers.clone();
         let result = self.state.broker.publish(&vhost, &publish, t.as_ms());
         match result {
             Ok(outcome) => {

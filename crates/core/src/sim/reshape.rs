@@ -19,6 +19,7 @@ use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
 use crate::sim::world::{NodeKind, World};
 use crate::topology::Destination;
+use crate::value::Table;
 
 /// When the script first declares each (kind, vhost, name), with the step's index. Sorted by
 /// the key, no repeats: a map built once at load, so a sorted `Vec` rather than a `BTreeMap` (no
@@ -178,20 +179,22 @@ impl Simulation {
     }
 
     /// Publishes a plain message now, on demand, to `exchange` of `vhost` with `routing_key`
-    /// (no producer: it is published at once, with default properties). An exchange that is
-    /// not there is the broker's refusal, traced at the moment. Like [`Simulation::inject`],
-    /// seeking back before it undoes it.
+    /// and `headers` (no producer: it is published at once, with default properties otherwise).
+    /// An exchange that is not there is the broker's refusal, traced at the moment. Like
+    /// [`Simulation::inject`], seeking back before it undoes it.
     pub fn inject_send(
         &mut self,
         vhost: &str,
         exchange: &str,
         routing_key: &str,
+        headers: Table,
     ) -> Result<(), FieldError> {
         check_routing_key(routing_key, "send")?;
         let step = self.keep_injected(Action::Send {
             vhost: vhost.to_owned(),
             exchange: exchange.to_owned(),
             routing_key: routing_key.to_owned(),
+            headers,
         });
         self.inject(Control::Send(step));
         Ok(())

@@ -3,12 +3,12 @@
 //! fit the scenario is an error naming the change.
 
 use serde_json::json;
-use switchyard_core::ExchangeType;
 use switchyard_core::definitions::Definitions;
 use switchyard_core::sim::edits::{self, Edit};
 use switchyard_core::sim::scenario::Action;
 use switchyard_core::sim::trace::to_json;
 use switchyard_core::sim::{Control, Options, Origin, Scenario, SimTime, Simulation, TraceKind};
+use switchyard_core::{ExchangeType, Table};
 
 fn build(file: &str) -> Simulation {
     let path = format!("{}/../../scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -68,7 +68,9 @@ fn edited_orders() -> Simulation {
     // One message more, with a key of one's own.
     s.inject_publish("orders-service", "order.eu.mine").unwrap();
     // And a plain one, from no producer.
-    s.inject_send("/", "orders", "order.us.created").unwrap();
+    let headers = Table::from_json(&json!({"format": "pdf"})).unwrap();
+    s.inject_send("/", "orders", "order.us.created", headers)
+        .unwrap();
     s
 }
 
@@ -235,8 +237,10 @@ fn every_producer_of_every_scenario_publishes_on_demand() {
 fn a_message_sent_on_demand_is_published_at_once() {
     let mut s = build("orders-topic.json");
     s.run_until(SimTime::from_ms(1_000)).unwrap();
-    s.inject_send("/", "orders", "order.us.created").unwrap();
-    s.inject_send("/", "nowhere", "k").unwrap();
+    let headers = Table::from_json(&json!({"format": "pdf"})).unwrap();
+    s.inject_send("/", "orders", "order.us.created", headers)
+        .unwrap();
+    s.inject_send("/", "nowhere", "k", Table::new()).unwrap();
     s.run_until(SimTime::from_ms(1_000)).unwrap();
     let sent: Vec<_> = (s.trace().events())
         .filter(|e| e.kind == TraceKind::Publish)
@@ -261,7 +265,7 @@ fn a_message_sent_on_demand_is_published_at_once() {
             .count(),
         1
     );
-    let err = s.inject_send("/", "orders", &"k".repeat(256)).unwrap_err();
+    let err = (s.inject_send("/", "orders", &"k".repeat(256), Table::new())).unwrap_err();
     assert_eq!(
         err.to_string(),
         "send.routing_key: a routing key is at most 255 bytes"

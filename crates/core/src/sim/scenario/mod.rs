@@ -20,6 +20,7 @@ use crate::exchange::ExchangeType;
 use crate::fields::{FieldError, error, join, member, object, parse_json};
 use crate::sim::flow::FlowSpec;
 use crate::sim::rng::Dist;
+use crate::value::Table;
 
 pub use actors::{Choice, ConsumerSpec, OnFailure, Part, ProducerSpec, Rate};
 pub use patterns::{CloudEventsSpec, ProjectionSpec, RetrySpec, RpcSpec};
@@ -99,11 +100,12 @@ pub enum Action {
         routing_key: String,
     },
     /// A message published to an exchange by no actor of the scenario (a plain message, as the
-    /// explorer sends one where no producer publishes).
+    /// explorer sends one where no producer publishes), with these headers.
     Send {
         vhost: String,
         exchange: String,
         routing_key: String,
+        headers: Table,
     },
 }
 
@@ -422,8 +424,9 @@ pub(crate) fn action(
                 vhost: text(obj, "vhost", path, Some("/"))?,
                 exchange: text(obj, "exchange", path, Some(""))?,
                 routing_key: routing_key(obj, path)?,
+                headers: crate::fields::table(obj, "headers", path)?,
             },
-            &["vhost", "exchange", "routing_key"],
+            &["vhost", "exchange", "routing_key", "headers"],
         ),
         other => match flow_action(obj, path, other)? {
             Some(found) => found,

@@ -116,9 +116,10 @@ pub(crate) fn action_json(action: &Action) -> Json {
             vhost,
             exchange,
             routing_key,
+            headers,
         } => {
             return json!({"action": "send", "vhost": vhost, "exchange": exchange,
-                "routing_key": routing_key});
+                "routing_key": routing_key, "headers": headers.to_json()});
         }
         Action::Declare { definitions } | Action::Unbind { definitions } => {
             let name = match action {
