@@ -58,6 +58,25 @@ pub fn describe(step: &Step) -> String {
             }
             text
         }
+        Step::AddConsumer(c) => {
+            let prefetch = match c.prefetch {
+                0 => "unlimited prefetch".to_owned(),
+                n => format!("prefetch {n}"),
+            };
+            let processing = crate::inspector::actors::dist(&c.processing);
+            format!(
+                "add consumer `{}` on queue `{}` ({prefetch}, {processing} each)",
+                c.name, c.queue
+            )
+        }
+        Step::AddProducer(p) => {
+            let rate = crate::inspector::actors::rate(&p.rate);
+            let exchange = crate::inspector::display_name(&p.exchange);
+            format!(
+                "add producer `{}` publishing to {exchange} ({rate})",
+                p.name
+            )
+        }
         Step::Declare { definitions } => {
             let queues =
                 (definitions.queues.iter()).map(|(_, q)| format!("declare queue `{}`", q.name));

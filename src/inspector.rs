@@ -5,7 +5,7 @@
 //! destination, a queue's message, a dead letter) is a link that selects it. It reads the
 //! simulation through [`SimRef`]; it never moves it.
 
-mod actors;
+pub(crate) mod actors;
 mod message;
 mod node;
 mod values;
@@ -78,7 +78,7 @@ pub(crate) fn node_link(sim: &Simulation, id: NodeId, on_select: &Callback<Selec
 
 /// An exchange's name, `(AMQP default)` for the empty one (as the management UI and the
 /// canvas write it).
-fn display_name(name: &str) -> String {
+pub(crate) fn display_name(name: &str) -> String {
     if name.is_empty() {
         "(AMQP default)".to_owned()
     } else {

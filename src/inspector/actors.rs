@@ -191,7 +191,7 @@ fn template(spec: &ProducerSpec, parts: &[Part]) -> String {
         .collect()
 }
 
-fn rate(rate: &Rate) -> String {
+pub(crate) fn rate(rate: &Rate) -> String {
     let per_second = |interval_us: f64| 1e6 / interval_us.max(1.0);
     match rate {
         Rate::Fixed { interval } => {
@@ -208,7 +208,7 @@ fn rate(rate: &Rate) -> String {
     }
 }
 
-fn dist(d: &Dist) -> String {
+pub(crate) fn dist(d: &Dist) -> String {
     let ms = |us: f64| format!("{} ms", short(us / 1000.0, 1));
     match *d {
         Dist::Fixed(us) => ms(us as f64),

@@ -55,6 +55,8 @@ impl Simulation {
             Control::SetExchangeType { exchange, kind } => self.retype(t, exchange, kind),
             Control::Publish { producer, step } => self.publish_once(t, producer, step),
             Control::Send(step) => self.send_once(t, step),
+            Control::AddConsumer(c) => self.start_added_consumer(t, c),
+            Control::AddProducer(p) => self.start_added_producer(t, p),
         }
     }
 
@@ -364,7 +366,7 @@ impl Simulation {
         }
     }
 
-    fn new_channel(&mut self, consumer: ConsumerId) -> ChannelId {
+    pub(crate) fn new_channel(&mut self, consumer: ConsumerId) -> ChannelId {
         let id = ChannelId(self.state.next_channel);
         self.state.next_channel += 1;
         let slot = id.0 as usize;

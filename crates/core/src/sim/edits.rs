@@ -82,6 +82,12 @@ impl Simulation {
             Control::HealService(s) => Action::HealService {
                 service: service(s)?,
             },
+            Control::AddConsumer(c) => {
+                Action::AddConsumer(Box::new(self.scenario.consumers.get(c.0 as usize)?.clone()))
+            }
+            Control::AddProducer(p) => {
+                Action::AddProducer(Box::new(self.scenario.producers.get(p.0 as usize)?.clone()))
+            }
             Control::SetExchangeType { exchange, kind } => {
                 let node = self.world.node(exchange)?;
                 Action::SetExchangeType {
@@ -142,6 +148,14 @@ impl Simulation {
                     headers,
                 } => {
                     self.inject_send(vhost, exchange, routing_key, headers.clone())
+                        .map_err(|e| error(&path, e.to_string()))?;
+                }
+                Action::AddConsumer(spec) => {
+                    (self.add_consumer((**spec).clone()))
+                        .map_err(|e| error(&path, e.to_string()))?;
+                }
+                Action::AddProducer(spec) => {
+                    (self.add_producer((**spec).clone()))
                         .map_err(|e| error(&path, e.to_string()))?;
                 }
                 other => {

@@ -66,6 +66,10 @@ pub enum Control {
     /// A plain message to an exchange, as the script step (or, past the script's steps, the
     /// send injected with [`Simulation::inject_send`]) with this index says.
     Send(u32),
+    /// A consumer added on demand (with [`Simulation::add_consumer`]) subscribes.
+    AddConsumer(ConsumerId),
+    /// A producer added on demand (with [`Simulation::add_producer`]) starts publishing.
+    AddProducer(ProducerId),
 }
 
 /// An action injected on demand, and where: after `steps` events, with the clock at
@@ -178,6 +182,9 @@ pub struct Simulation {
     /// steps is `injected_changes[i - script.len()]`.
     pub(crate) injected_changes: Vec<Action>,
     stall_limit: u64,
+    /// How many producers and consumers the scenario has of its own (with a flow's and those
+    /// its script adds); those past them were added on demand.
+    pub(crate) own_actors: (usize, usize),
     /// The broker's last event vector, handed back to it empty (no allocation per operation).
     pub(crate) spare_events: Vec<crate::event::Record>,
 }
@@ -191,6 +198,7 @@ impl Simulation {
             .to_broker(options.profile)
             .map_err(|e| error(&join("topology", &e.path), e.message))?;
         crate::sim::flow::build::prepare(&mut scenario, &mut broker)?;
+        crate::sim::added::add_scripted(&mut scenario)?;
         // The topology's own declarations are not part of the run.
         broker.drain_events();
         let mut world = World::from_broker(&broker);
@@ -211,6 +219,7 @@ impl Simulation {
             .map(|(i, spec)| Producer::new(spec, Rng::stream(seed, 2 * i as u64)))
             .collect();
         let n = scenario.consumers.len();
+        let own_actors = (scenario.producers.len(), n);
         let state = State {
             broker,
             sched: Scheduler::default(),
@@ -246,6 +255,7 @@ impl Simulation {
             topology_epochs: 0,
             injected_changes: Vec::new(),
             stall_limit: options.max_events_at_one_instant.max(1),
+            own_actors,
             hops: None,
             hop_cache: HopCache::default(),
             spare_events: Vec::new(),
@@ -520,6 +530,8 @@ fn cast(
                 step: index,
             },
             Action::Send { .. } => Control::Send(index),
+            // Added to the cast above, starting at the step's moment.
+            Action::AddConsumer(_) | Action::AddProducer(_) => continue,
             other => resolve(other, scenario, flow, world, &format!("script[{i}]"))?,
         };
         cast.script.push((step.at, control));

@@ -15,7 +15,8 @@
 //!   layout, script, lesson) with path-named errors.
 //! - [`world`]: the nodes an edge joins (producers, exchanges, queues, consumers, the event
 //!   store and its projections) by id.
-//! - [`actor`]: producers' and consumers' run-time state and decisions.
+//! - [`actor`]: producers' and consumers' run-time state and decisions; beside it, private,
+//!   `added`: actors added while the scenario runs (on demand, or by a script step).
 //! - [`flow`]: business flows (the scenario's `"flow"`): one flow run as orchestration
 //!   (synchronous calls) or choreography (events through a built exchange), sagas with
 //!   compensation, the circuit breaker, service take down / bring back, and the comparison of
@@ -42,6 +43,7 @@
 //! - [`timeline`]: the bounded record with a cursor that the trace and series are kept in.
 
 pub mod actor;
+mod added;
 pub mod checkpoint;
 pub mod cloudevents;
 mod control;

@@ -13,7 +13,6 @@ use crate::definitions::Definitions;
 use crate::event::Event;
 use crate::fields::{FieldError, error};
 use crate::sim::engine::{Control, Simulation};
-use crate::sim::metrics::Counters;
 use crate::sim::scenario::{Action, Scenario, ScriptStep, check_routing_key};
 use crate::sim::scheduler::SimTime;
 use crate::sim::trace::{Edge, TraceKind};
@@ -152,13 +151,7 @@ impl Simulation {
             return Err(error("action", "expected a declare or unbind step"));
         };
         add_nodes(&mut self.world, &self.state.broker, definitions);
-        let nodes = self.world.nodes().len();
-        if self.state.metrics.per_queue.len() < nodes {
-            self.state
-                .metrics
-                .per_queue
-                .resize(nodes, Counters::default());
-        }
+        self.grow_metrics();
         let index = self.keep_injected(action);
         self.inject(Control::ChangeTopology(index));
         Ok(())
@@ -279,6 +272,8 @@ impl Simulation {
 
     /// Applies script step `step` (a `declare` or an `unbind`).
     pub(crate) fn change_topology(&mut self, t: SimTime, step: u32) {
+        // A state saved before the change was injected has no counters for its nodes.
+        self.grow_metrics();
         let (script, injected) = (&self.scenario.script, &self.injected_changes);
         let Some(action) = step_action(script, injected, step) else {
             return;

@@ -145,6 +145,7 @@ impl Simulation {
         if forked {
             self.checkpoints.drop_after(cp.steps);
             self.injected.truncate(kept);
+            self.forget_added();
         }
         self.state = cp.state;
         self.world.forget_slots();

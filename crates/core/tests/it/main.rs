@@ -17,6 +17,7 @@ mod queue_accounting;
 mod queue_conformance;
 mod queue_observed;
 mod sim;
+mod sim_added;
 mod sim_dlx_at_least_once;
 mod sim_edits;
 mod sim_flow_patterns;

@@ -107,6 +107,12 @@ pub enum Action {
         routing_key: String,
         headers: Table,
     },
+    /// A consumer added while the scenario runs, written as one of `actors.consumers`: it
+    /// subscribes at the step's moment (its own `start_ms` is not read).
+    AddConsumer(Box<ConsumerSpec>),
+    /// A producer added while the scenario runs, written as one of `actors.producers`: it
+    /// starts publishing at the step's moment (its own `start_ms` is not read).
+    AddProducer(Box<ProducerSpec>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -428,6 +434,15 @@ pub(crate) fn action(
             },
             &["vhost", "exchange", "routing_key", "headers"],
         ),
+        "add_consumer" | "add_producer" => {
+            let (json, at) = (obj.get("actor").unwrap_or(&Json::Null), join(path, "actor"));
+            let action = if name == "add_consumer" {
+                Action::AddConsumer(Box::new(actors::consumer(json, &at)?))
+            } else {
+                Action::AddProducer(Box::new(actors::producer(json, &at)?))
+            };
+            (action, &["actor"])
+        }
         other => match flow_action(obj, path, other)? {
             Some(found) => found,
             None => pattern_action(other, obj, path)?,
@@ -484,7 +499,7 @@ fn pattern_action(
             return Err(error(
                 &join(path, "action"),
                 "expected one of: stop_consumer, start_consumer, crash_consumer, \
-                 restart_broker, publish, send, take_down, bring_back, fail_service, heal_service, \
+                 restart_broker, publish, send, add_consumer, add_producer, take_down, bring_back, fail_service, heal_service, \
                  set_exchange_type, declare, unbind, replay_projection",
             ));
         }

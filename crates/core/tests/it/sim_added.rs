@@ -1,0 +1,337 @@
+//! Actors added while the scenario runs: on demand (`Simulation::add_consumer`,
+//! `add_producer`) or by a script step. They work as the scenario's own from that moment; going
+//! back before one undoes it; the change list makes them again, exactly.
+
+use serde_json::{Value as Json, json};
+use switchyard_core::sim::edits;
+use switchyard_core::sim::scenario::actors::{consumer, producer};
+use switchyard_core::sim::scenario::{Action, ConsumerSpec, ProducerSpec};
+use switchyard_core::sim::trace::to_json;
+use switchyard_core::sim::{NodeKind, Options, Scenario, SimTime, Simulation, TraceKind};
+
+fn file(name: &str) -> Json {
+    let path = format!("{}/../../scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn build(json: &Json) -> Simulation {
+    let scenario = Scenario::from_json(json).unwrap();
+    Simulation::new(scenario, Options::default()).unwrap()
+}
+
+fn record(sim: &Simulation) -> String {
+    let events = sim.trace().events().map(|e| to_json(&e, sim.world()));
+    let lines: Vec<String> = events.map(|e| e.to_string()).collect();
+    format!("{} {}\n{}", sim.steps(), sim.summary(), lines.join("\n"))
+}
+
+fn auditor() -> ConsumerSpec {
+    let json = json!({"name": "auditor", "queue": "email-notifications", "prefetch": 1,
+        "processing_ms": 5});
+    consumer(&json, "actor").unwrap()
+}
+
+fn promo() -> ProducerSpec {
+    let json = json!({"name": "promo", "exchange": "orders", "routing_key": "order.eu.promo",
+        "rate": {"kind": "fixed", "per_second": 50}});
+    producer(&json, "actor").unwrap()
+}
+
+/// How many deliveries the consumer named `name` processed, from the summary.
+fn processed(sim: &Simulation, name: &str) -> Option<u64> {
+    sim.summary()["consumers"][name]["processed"].as_u64()
+}
+
+/// Messages published with `key`.
+fn published(sim: &Simulation, key: &str) -> usize {
+    let ids = (sim.trace().events())
+        .filter(|e| e.kind == TraceKind::Publish)
+        .filter_map(|e| e.message);
+    ids.filter(|id| sim.message(*id).is_some_and(|m| m.routing_key() == key))
+        .count()
+}
+
+#[test]
+fn a_consumer_added_on_demand_takes_its_share_and_going_back_undoes_it() {
+    let mut s = build(&file("orders-topic.json"));
+    s.run_until(SimTime::from_ms(2_000)).unwrap();
+    let before = record(&s);
+    s.add_consumer(auditor()).unwrap();
+    let id = s.consumer_id("auditor").expect("in the cast");
+    assert!(s.added_on_demand(NodeKind::Consumer, id.0 as usize));
+    let node = s.consumer_node(id).expect("a node");
+    assert_eq!(s.world().node(node).unwrap().name, "auditor");
+    s.run_until(SimTime::from_ms(6_000)).unwrap();
+    assert!(processed(&s, "auditor").unwrap() > 10, "{}", s.summary());
+    assert_eq!(s.consumer_view(id).unwrap().status, "running");
+    let q = s.broker().queue("/", "email-notifications").unwrap();
+    assert_eq!(q.consumer_count(), 3);
+    let straight = record(&s);
+
+    // Anywhere past it, a seek makes it again: the same state as the straight run.
+    s.seek(SimTime::from_ms(3_000)).unwrap();
+    s.run_until(SimTime::from_ms(6_000)).unwrap();
+    assert_eq!(record(&s), straight);
+
+    // Before it: undone, and gone from the cast.
+    s.seek(SimTime::from_ms(1_000)).unwrap();
+    assert!(s.consumer_id("auditor").is_none());
+    assert!(s.edits().is_empty());
+    s.run_until(SimTime::from_ms(2_000)).unwrap();
+    assert_eq!(record(&s), before);
+    s.run_until(SimTime::from_ms(6_000)).unwrap();
+    assert_eq!(processed(&s, "auditor"), None);
+    let q = s.broker().queue("/", "email-notifications").unwrap();
+    assert_eq!(q.consumer_count(), 2);
+
+    // Added again under the same name, it has its node back.
+    s.add_consumer(auditor()).unwrap();
+    let again = s.consumer_id("auditor").unwrap();
+    assert_eq!(s.consumer_node(again), Some(node));
+}
+
+#[test]
+fn a_producer_added_on_demand_publishes_at_its_rate_until_undone() {
+    let mut s = build(&file("orders-topic.json"));
+    s.run_until(SimTime::from_ms(1_000)).unwrap();
+    s.add_producer(promo()).unwrap();
+    s.run_until(SimTime::from_ms(2_000)).unwrap();
+    // 50 a second, the first at once (the last may still be on its way to the exchange).
+    let n = published(&s, "order.eu.promo");
+    assert!((50..=51).contains(&n), "{n}");
+    let from = s
+        .producer_node(switchyard_core::sim::ProducerId(1))
+        .unwrap();
+    let first = (s.trace().events())
+        .find(|e| e.kind == TraceKind::Publish && e.edge.is_some_and(|e| e.from == from))
+        .expect("a publish from the new producer");
+    assert_eq!(first.edge.unwrap().depart, SimTime::from_ms(1_000));
+    let straight = record(&s);
+    s.seek(SimTime::from_ms(1_500)).unwrap();
+    s.run_until(SimTime::from_ms(2_000)).unwrap();
+    assert_eq!(record(&s), straight);
+    s.seek_step(0);
+    assert_eq!(s.scenario().producers.len(), 1);
+    s.run_until(SimTime::from_ms(2_000)).unwrap();
+    assert_eq!(published(&s, "order.eu.promo"), 0);
+}
+
+#[test]
+fn added_actors_are_kept_as_changes_and_made_again_exactly() {
+    let mut s = build(&file("orders-topic.json"));
+    s.run_until(SimTime::from_ms(1_500)).unwrap();
+    s.add_producer(promo()).unwrap();
+    s.run_until(SimTime::from_ms(2_500)).unwrap();
+    s.add_consumer(auditor()).unwrap();
+    // A crash of the consumer added, and a restart that reconnects it.
+    s.run_until(SimTime::from_ms(3_000)).unwrap();
+    s.inject(switchyard_core::sim::Control::CrashConsumer(
+        s.consumer_id("auditor").unwrap(),
+    ));
+    s.run_until(SimTime::from_ms(3_500)).unwrap();
+    s.inject(switchyard_core::sim::Control::RestartBroker);
+    let changes = s.edits();
+    let kinds: Vec<String> = (edits::to_json(&changes).as_array().unwrap().iter())
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "add_producer",
+            "add_consumer",
+            "crash_consumer",
+            "restart_broker"
+        ]
+    );
+    let text = edits::to_json(&changes).to_string();
+    let read = edits::from_json(&serde_json::from_str(&text).unwrap()).unwrap();
+    assert_eq!(read, changes);
+    let mut again = build(&file("orders-topic.json"));
+    again.apply_edits(&read).unwrap();
+    for sim in [&mut s, &mut again] {
+        sim.run_until(SimTime::from_ms(8_000)).unwrap();
+    }
+    assert_eq!(record(&again), record(&s));
+    assert!(processed(&again, "auditor").unwrap() > 0);
+}
+
+/// Saved with the scenario, added actors are script steps: read back, each starts at its
+/// step's moment, after the scenario's own (a flow's included).
+#[test]
+fn added_actors_saved_as_script_steps_start_at_their_moment() {
+    let mut s = build(&file("orders-topic.json"));
+    s.run_until(SimTime::from_ms(1_000)).unwrap();
+    s.add_consumer(auditor()).unwrap();
+    s.add_producer(promo()).unwrap();
+    let mut json = file("orders-topic.json");
+    json["script"] = Json::Array(edits::to_script(&s.edits()));
+    let scenario = Scenario::from_json(&json).unwrap();
+    assert!(matches!(scenario.script[0].action, Action::AddConsumer(_)));
+    assert_eq!(scenario.consumers.len(), 2, "the file's own actors");
+    let mut read = Simulation::new(scenario, Options::default()).unwrap();
+    let spec = &read.scenario().consumers[2];
+    assert_eq!((spec.name.as_str(), spec.start), ("auditor", 1_000_000));
+    assert_eq!(read.scenario().producers[1].start, 1_000_000);
+    assert!(!read.added_on_demand(NodeKind::Consumer, 2));
+    read.run_until(SimTime::from_ms(999)).unwrap();
+    let id = read.consumer_id("auditor").unwrap();
+    assert_eq!(read.consumer_view(id).unwrap().status, "idle");
+    assert_eq!(published(&read, "order.eu.promo"), 0);
+    for sim in [&mut s, &mut read] {
+        sim.run_until(SimTime::from_ms(3_000)).unwrap();
+    }
+    assert_eq!(
+        published(&read, "order.eu.promo"),
+        published(&s, "order.eu.promo")
+    );
+    assert!(processed(&read, "auditor").unwrap() > 0);
+
+    // A name used twice is named.
+    json["script"][1]["actor"]["name"] = json!("mailer-1");
+    let scenario = Scenario::from_json(&json).unwrap();
+    let err = Simulation::new(scenario, Options::default()).err().unwrap();
+    assert_eq!(
+        err.to_string(),
+        "script[1].actor.name: `mailer-1` is already the name of a consumer"
+    );
+}
+
+#[test]
+fn what_cannot_be_added_is_named() {
+    let mut s = build(&file("orders-topic.json"));
+    s.run_until(SimTime::from_ms(500)).unwrap();
+    let refused = |s: &mut Simulation, json: Json, as_consumer: bool| {
+        let result = if as_consumer {
+            s.add_consumer(consumer(&json, "actor").unwrap())
+        } else {
+            s.add_producer(producer(&json, "actor").unwrap())
+        };
+        result.unwrap_err().to_string()
+    };
+    let c = |extra: Json| {
+        let mut base = json!({"name": "c9", "queue": "email-notifications"});
+        for (k, v) in extra.as_object().unwrap() {
+            base[k] = v.clone();
+        }
+        base
+    };
+    assert_eq!(
+        refused(&mut s, c(json!({"name": "mailer-2"})), true),
+        "actor.name: `mailer-2` is already the name of a consumer"
+    );
+    assert_eq!(
+        refused(&mut s, c(json!({"name": "orders-service"})), true),
+        "actor.name: `orders-service` is already the name of a producer"
+    );
+    assert_eq!(
+        refused(&mut s, c(json!({"queue": "nope"})), true),
+        "actor.queue: vhost `/` has no queue `nope` now"
+    );
+    let retry = json!({"on_failure": {"retry": {"max_attempts": 2, "parking_lot": "p"}}});
+    assert!(refused(&mut s, c(retry), true).starts_with("actor.on_failure: a consumer added"));
+    let rate = json!({"kind": "fixed", "per_second": 1});
+    let p = json!({"name": "p9", "exchange": "nope", "rate": rate});
+    assert_eq!(
+        refused(&mut s, p, false),
+        "actor.exchange: vhost `/` has no exchange `nope` now"
+    );
+    let rpc = json!({"name": "p9", "exchange": "orders", "rate": rate,
+        "rpc": {"reply_to": "email-notifications"}});
+    assert!(refused(&mut s, rpc, false).starts_with("actor.rpc: a producer added"));
+    assert!(s.edits().is_empty(), "nothing refused is kept");
+    assert_eq!(s.scenario().consumers.len(), 2);
+    assert_eq!(s.scenario().producers.len(), 1);
+
+    // Bodies past what a scenario may allocate: 15 producers of 1 MiB fit, a 16th does not.
+    let mib = |i: usize| {
+        json!({"name": format!("big-{i}"), "exchange": "orders", "rate": rate,
+        "body_bytes": 1 << 20})
+    };
+    for i in 0..15 {
+        s.add_producer(producer(&mib(i), "actor").unwrap()).unwrap();
+    }
+    assert!(
+        refused(&mut s, mib(15), false).starts_with("actor.body_bytes: with the others' bodies")
+    );
+
+    // A hostile change list: the actor's own fields are checked as in a scenario file.
+    let list = json!([{"steps": 1, "at_us": 0, "action": "add_consumer",
+        "actor": {"name": "x", "queue": "q", "prefetch": 70000}}]);
+    let err = edits::from_json(&list).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "edits[0].actor.prefetch: expected a number from 0 to 65535"
+    );
+}
+
+/// Every added actor leaves the run before it exactly as it was: the events up to the moment
+/// it was added are the same as without it, in each shipped scenario with a queue and an
+/// exchange.
+#[test]
+fn adding_changes_nothing_before_it() {
+    for name in [
+        "tutorial-3-publish-subscribe.json",
+        "retry-backoff.json",
+        "live-match.json",
+    ] {
+        let json = file(name);
+        let mut plain = build(&json);
+        plain.run_until(SimTime::from_ms(1_200)).unwrap();
+        let before = record(&plain);
+        let (vhost, queue, exchange) = {
+            let world = plain.world();
+            let queue = (world.nodes().iter())
+                .find(|n| n.kind == NodeKind::Queue)
+                .unwrap();
+            let exchange = (world.nodes().iter())
+                .find(|n| {
+                    n.kind == NodeKind::Exchange
+                        && !n.name.is_empty()
+                        && !n.name.starts_with("amq.")
+                })
+                .unwrap();
+            (
+                queue.vhost.clone(),
+                queue.name.clone(),
+                exchange.name.clone(),
+            )
+        };
+        let mut s = build(&json);
+        s.run_until(SimTime::from_ms(1_200)).unwrap();
+        let c = json!({"name": "added-c", "vhost": vhost, "queue": queue, "prefetch": 2});
+        s.add_consumer(consumer(&c, "actor").unwrap()).unwrap();
+        let p = json!({"name": "added-p", "vhost": vhost, "exchange": exchange, "routing_key": "k",
+            "rate": {"kind": "poisson", "per_second": 30}});
+        s.add_producer(producer(&p, "actor").unwrap()).unwrap();
+        s.run_until(SimTime::from_ms(3_000)).unwrap();
+        s.seek(SimTime::from_ms(1_100)).unwrap();
+        s.run_until(SimTime::from_ms(1_200)).unwrap();
+        assert_eq!(record(&s), before, "{name}");
+    }
+}
+
+/// A queue declared on demand counts what it receives in a re-simulation too: a seek that
+/// restores a state saved before the queue's node was added (which has no counters for it)
+/// gives the counts of the straight run.
+#[test]
+fn a_queue_declared_on_demand_keeps_its_counts_across_a_seek() {
+    let mut s = build(&file("orders-topic.json"));
+    s.run_until(SimTime::from_ms(2_000)).unwrap();
+    let audit = json!({"queues": [{"name": "audit", "vhost": "/", "durable": true}],
+        "bindings": [{"source": "orders", "vhost": "/", "destination": "audit",
+            "destination_type": "queue", "routing_key": "#"}]});
+    let definitions = switchyard_core::definitions::Definitions::from_json(&audit).unwrap();
+    s.inject_topology(Action::Declare { definitions }).unwrap();
+    // A second queue at the same moment: the state saved there is from before the first.
+    let text = audit.to_string().replace("audit", "audit-2");
+    let audit_2 = serde_json::from_str(&text).unwrap();
+    let definitions = switchyard_core::definitions::Definitions::from_json(&audit_2).unwrap();
+    s.inject_topology(Action::Declare { definitions }).unwrap();
+    s.run_until(SimTime::from_ms(2_500)).unwrap();
+    let node = s.world().queue("/", "audit-2").unwrap();
+    let straight = s.metrics().queue(node).enqueued;
+    assert!(straight > 0);
+    s.seek(SimTime::from_ms(2_200)).unwrap();
+    s.run_until(SimTime::from_ms(2_500)).unwrap();
+    assert_eq!(s.metrics().queue(node).enqueued, straight);
+}
