@@ -26,10 +26,12 @@
 //! - [`failures`]: a consumer stopped, started or crashed, and the broker restarted, on demand.
 //! - [`exchange_type`]: change an exchange's type while running; the outcome explained.
 //! - [`binding_editor`], [`queue_limits`]: bind and unbind, set a queue's limits, while running.
+//! - [`actor_editor`]: a consumer or a producer added while running.
 //! - [`changes`]: the changes made while running, listed with their moments, each undoable.
 //! - [`download`]: the scenario (with the changes) or the topology saved as a file.
 //! - [`panic_overlay`]: a panic shows a "something broke, reload" overlay, never a frozen page.
 
+pub mod actor_editor;
 pub mod app;
 pub mod banner;
 pub mod binding_editor;

@@ -111,6 +111,7 @@ fn exchange(
             <h3>{ format!("Bindings from this exchange ({})", x.binding_count()) }</h3>
             { binding_table(sim, vhost, x.bindings().map(|(_, b)| (name, b.clone())).collect(), false, on_select, Some(paging)) }
             <crate::binding_editor::BindingEditor node={id} />
+            <crate::actor_editor::AddActor key={id.0} node={id} />
             if !incoming.is_empty() {
                 <h3>{ "Bindings to this exchange" }</h3>
                 { binding_table(sim, vhost, incoming, true, on_select, None) }
@@ -167,6 +168,7 @@ fn queue(
             <h3>{ "Bindings to this queue" }</h3>
             { binding_table(sim, vhost, incoming, true, on_select, Some(paging)) }
             { actors::queue_consumers(sim, q, on_select) }
+            <crate::actor_editor::AddActor key={id.0} node={id} />
             { queue_messages(sim, q, on_select) }
         </>
     }

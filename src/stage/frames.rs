@@ -262,6 +262,8 @@ impl Loop {
                 shared.scene = scene;
                 self.scene_changes += 1;
                 self.size.0 = -1.0;
+                // Painted again, and where the nodes are published, even if the fit stays.
+                self.painted_fit = None;
             }
         }
     }

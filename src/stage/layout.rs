@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use switchyard_core::Destination;
 use switchyard_core::order::json_text;
 use switchyard_core::shown::visible;
-use switchyard_core::sim::{ConsumerId, NodeId, NodeKind, Simulation};
+use switchyard_core::sim::{ConsumerId, NodeId, NodeKind, ProducerId, Simulation};
 
 use crate::stage::geometry::clamp;
 
@@ -113,6 +113,20 @@ fn mark_absent(sim: &Simulation, shapes: &mut [Shape]) {
     }
 }
 
+/// Whether each node, by id, is one of the scenario's producers or consumers now.
+fn acting(sim: &Simulation) -> Vec<bool> {
+    let mut acting = vec![false; sim.world().nodes().len()];
+    let scenario = sim.scenario();
+    let producers = (0..scenario.producers.len()).map(|i| sim.producer_node(ProducerId(i as u32)));
+    let consumers = (0..scenario.consumers.len()).map(|i| sim.consumer_node(ConsumerId(i as u32)));
+    for node in producers.chain(consumers).flatten() {
+        if let Some(at) = acting.get_mut(node.0 as usize) {
+            *at = true;
+        }
+    }
+    acting
+}
+
 /// Everything static about the drawing of one simulation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Scene {
@@ -159,9 +173,15 @@ impl Scene {
                 }
             }
         }
+        let acting = acting(sim);
         let mut shapes = Vec::new();
         for (i, node) in world.nodes().iter().enumerate() {
             let id = NodeId(i as u32);
+            let actor = matches!(node.kind, NodeKind::Producer | NodeKind::Consumer);
+            if actor && !acting.get(i).copied().unwrap_or(false) {
+                // An actor added on demand and undone: its node stays in the world, unused.
+                continue;
+            }
             let linked = linked.get(i).copied().unwrap_or(false);
             let builtin = node.name.is_empty() || node.name.starts_with("amq.");
             if node.kind == NodeKind::Exchange
@@ -312,15 +332,25 @@ fn tuck_unplaced(shapes: &mut [Shape], links: &[Link]) {
         let placed = |id: &NodeId| at.get(id.0 as usize).copied().flatten();
         let source = (from_of.get(&shape.id).into_iter().flatten())
             .find_map(|from| Some((*from, placed(from)?)));
-        let (x, y) = match source {
-            Some((from, (sx, sy))) => {
+        // A producer (no link into it) goes left of what it publishes to, with the others that do.
+        let target =
+            (to_of.get(&shape.id).into_iter().flatten()).find_map(|to| Some((*to, placed(to)?)));
+        let (x, y) = match (source, target) {
+            (Some((from, (sx, sy))), _) => {
                 let siblings = to_of.get(&from).into_iter().flatten().filter_map(placed);
                 let x = (siblings.map(|p| p.0).filter(|x| *x > sx)).fold(f64::NAN, f64::min);
                 let x = if x.is_nan() { sx + COLUMN } else { x };
                 let y = lowest.get(&column(x)).map_or(sy, |low| low + ROW);
                 (x, y)
             }
-            None => {
+            (None, Some((to, (tx, ty)))) => {
+                let siblings = from_of.get(&to).into_iter().flatten().filter_map(placed);
+                let x = (siblings.map(|p| p.0).filter(|x| *x < tx)).fold(f64::NAN, f64::max);
+                let x = if x.is_nan() { tx - COLUMN } else { x };
+                let y = lowest.get(&column(x)).map_or(ty, |low| low + ROW);
+                (x, y)
+            }
+            (None, None) => {
                 next += COLUMN * 0.8;
                 (next - COLUMN * 0.8, placed_bottom + ROW)
             }

@@ -516,3 +516,51 @@ fn a_queue_added_while_running_goes_under_its_exchanges_other_queues() {
     assert_eq!(audit.0, q1.0);
     assert_eq!(audit.1, q1.1.max(q2.1) + super::layout::ROW);
 }
+
+/// A consumer added while running is drawn beside the others, linked to its queue; going back
+/// before it takes it off the drawing (its node stays in the world, unused).
+#[test]
+fn an_added_consumer_is_drawn_until_undone() {
+    use switchyard_core::sim::scenario::actors::consumer;
+    let mut sim = preset_sim("tutorial-5-topics");
+    sim.run_until(SimTime(1_000_000)).expect("run");
+    let json = serde_json::json!({"name": "C9", "queue": "Q1", "prefetch": 1});
+    sim.add_consumer(consumer(&json, "actor").expect("spec"))
+        .expect("added");
+    sim.run_until(SimTime(2_000_000)).expect("run");
+    let scene = Scene::of(&sim);
+    let c9 = scene.shapes.iter().find(|s| s.name == "C9").expect("drawn");
+    let q1 = scene.shapes.iter().find(|s| s.name == "Q1").expect("Q1");
+    assert_eq!(c9.kind, switchyard_core::sim::NodeKind::Consumer);
+    assert_eq!(c9.status, None, "running");
+    assert!(
+        scene
+            .links
+            .iter()
+            .any(|l| l.from == q1.id && l.to == c9.id && l.kind == LinkKind::Consume)
+    );
+    sim.seek(SimTime(500_000)).expect("seek");
+    let scene = Scene::of(&sim);
+    assert!(scene.shapes.iter().all(|s| s.name != "C9"));
+    assert!(scene.links.iter().all(|l| l.to != c9.id));
+}
+
+/// A producer added while running, which the file's layout does not place, is drawn left of
+/// its exchange with the other producers, under the lowest.
+#[test]
+fn an_added_producer_goes_with_the_others_left_of_its_exchange() {
+    use switchyard_core::sim::scenario::actors::producer;
+    let mut sim = preset_sim("tutorial-5-topics");
+    sim.run_until(SimTime(1_000_000)).expect("run");
+    let json = serde_json::json!({"name": "P9", "exchange": "topic_logs",
+        "routing_key": "quick.orange.fox", "rate": {"kind": "fixed", "per_second": 2}});
+    sim.add_producer(producer(&json, "actor").expect("spec"))
+        .expect("added");
+    let scene = Scene::of(&sim);
+    let at = |name: &str| {
+        let s = scene.shapes.iter().find(|s| s.name == name).expect(name);
+        (s.x, s.y)
+    };
+    let (p9, p) = (at("P9"), at("emit_log_topic.py"));
+    assert_eq!(p9, (p.0, p.1 + super::layout::ROW));
+}

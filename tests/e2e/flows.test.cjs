@@ -503,3 +503,72 @@ test("a queue's limits set in the inspector apply as a policy: the queue holds n
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("a consumer and a producer added in the inspector work at once, are listed and kept, and going back before them takes them away", async () => {
+  const page = await pausedOn("tutorial-5-topics", "Q1");
+  await page.click("#add-consumer summary");
+  assert.equal(await page.inputValue("#consumer-name"), "C3", "the first free name");
+  // Mistakes are named, and nothing is added.
+  await page.fill("#consumer-prefetch", "abc");
+  await page.click("#add-consumer-form button[type=submit]");
+  await page.waitForSelector("#banner.error");
+  assert.match(await page.textContent("#banner"), /The consumer was not added: prefetch: expected a number from 0 to 65535, not `abc`\./);
+  await page.fill("#consumer-name", "C1");
+  await page.fill("#consumer-prefetch", "1");
+  await page.click("#add-consumer-form button[type=submit]");
+  await page.waitForFunction(() => /already the name of a consumer/.test(document.querySelector("#banner")?.textContent || ""));
+  assert.match(await page.textContent("#banner"), /The consumer was not added: name: `C1` is already the name of a consumer\./);
+  // A fast consumer on Q1.
+  await page.fill("#consumer-name", "auditor");
+  await page.fill("#consumer-processing", "20");
+  await page.click("#add-consumer-form button[type=submit]");
+  await waitDrawn(page, "auditor", true);
+  await page.waitForFunction(() => [...document.querySelectorAll(".inspector table.consumers td")].some((td) => td.textContent === "auditor"));
+
+  // A producer on the exchange, publishing what only Q1 takes.
+  await clickNode(page, "topic_logs");
+  await page.click("#add-producer summary");
+  assert.equal(await page.inputValue("#producer-name"), "P1");
+  await page.fill("#producer-key", "quick.orange.fox");
+  await page.fill("#producer-rate", "5");
+  await page.click("#add-producer-form button[type=submit]");
+  await waitDrawn(page, "P1", true);
+  const listed = () => page.evaluate(() => [...document.querySelectorAll("#changes li .what")].map((w) => w.textContent));
+  assert.deepEqual(await listed(), [
+    "add consumer `auditor` on queue `Q1` (prefetch 1, 20 ms each)",
+    "add producer `P1` publishing to topic_logs (5.000 / s, evenly)",
+  ]);
+  // Played on: the new consumer processes messages, some of them the new producer's.
+  await setPlaying(page, true);
+  await page.waitForTimeout(1500);
+  await setPlaying(page, false);
+  await clickNode(page, "auditor");
+  await page.waitForFunction(() => /processed/.test(document.querySelector(".inspector")?.textContent || ""));
+  const processed = await page.evaluate(() => {
+    const c = [...document.querySelectorAll(".inspector .count")].find((c) => c.textContent.includes("processed"));
+    return Number(c.querySelector(".n").textContent);
+  });
+  assert.ok(processed > 0, `the consumer added processed ${processed}`);
+  await screenshot(page, "actors-added");
+
+  // Kept: a reload has both, and the session lists them as changes.
+  await page.waitForFunction(() => (JSON.parse(localStorage.getItem("switchyard.session.v1")).edits || []).length === 2);
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("switchyard.session.v1")).edits);
+  assert.deepEqual(stored.map((e) => [e.action, e.actor.name]), [["add_consumer", "auditor"], ["add_producer", "P1"]]);
+  await page.reload();
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  await waitDrawn(page, "auditor", true);
+  await waitDrawn(page, "P1", true);
+  assert.equal(await page.locator("#banner").count(), 0, "nothing to complain about");
+  // Saved as a file: script steps that add them.
+  const file = await saved(page, "#save-scenario");
+  assert.deepEqual(file.json.script.map((s) => [s.action, s.actor.name]), [["add_consumer", "auditor"], ["add_producer", "P1"]]);
+
+  // Undo the consumer: both go (the producer came after it).
+  await page.click("#changes li:nth-child(1) .undo");
+  await waitDrawn(page, "auditor", false);
+  await waitDrawn(page, "P1", false);
+  await page.waitForFunction(() => document.querySelectorAll("#changes li").length === 0);
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
