@@ -26,6 +26,8 @@ pub fn describe(step: &Step) -> String {
         Step::StartConsumer { consumer: c } => consumer("start", c),
         Step::CrashConsumer { consumer: c } => consumer("crash", c),
         Step::RestartBroker => "restart the broker".to_owned(),
+        Step::StopProducer { producer } => format!("stop producer `{producer}`"),
+        Step::StartProducer { producer } => format!("start producer `{producer}`"),
         Step::TakeDown { service: s } => service("take down", s),
         Step::BringBack { service: s } => service("bring back", s),
         Step::FailService { service: s } => service("fail", s),

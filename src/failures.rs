@@ -1,5 +1,5 @@
-//! Failures on demand, as a workshop shows them: a consumer stopped (`basic.cancel`: it finishes
-//! what it holds), started again or crashed (its connection dies; the broker requeues what it
+//! Failures on demand, as a workshop shows them: a producer stopped and started again; a
+//! consumer stopped (`basic.cancel`: it finishes what it holds), started again or crashed (its connection dies; the broker requeues what it
 //! had unacked and it reconnects after its `recover_after_ms`, if any); and the broker
 //! restarted (durable queues, their bindings and persistent messages survive; the rest is lost,
 //! and the banner says how much). Each button injects a `Control` at the view's moment, which
@@ -7,34 +7,52 @@
 
 use switchyard_core::shown::count;
 use switchyard_core::sim::actor::consumer::Status;
-use switchyard_core::sim::{ConsumerId, Control, NodeId, Simulation};
+use switchyard_core::sim::{ConsumerId, Control, NodeId, NodeKind, ProducerId, Simulation};
 use yew::prelude::*;
 
 use crate::service_controls::inject;
 use crate::state::{Action, AppContext, Level, Notice};
 
 #[derive(Properties, PartialEq)]
-pub struct ConsumerFailuresProps {
+pub struct ActorControlsProps {
     pub node: NodeId,
 }
 
-/// Stop / start / crash for the consumer drawn as `node`, as its state allows.
+/// Stop / start / crash for the consumer drawn as `node`, stop / start for a producer, as its
+/// state allows.
 #[component]
-pub fn ConsumerFailures(props: &ConsumerFailuresProps) -> Html {
+pub fn ActorControls(props: &ActorControlsProps) -> Html {
     let Some(state) = use_context::<AppContext>() else {
         return html! {};
     };
     let Some(sim) = state.sim.as_ref().and_then(|s| s.get()) else {
         return html! {};
     };
-    let Some((id, status, name)) = consumer_at(&sim, props.node) else {
-        return html! {};
-    };
-    let running = status == Status::Running.name();
     let on = |control: Control| {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| inject(&state, control))
     };
+    if let Some((id, stopped, name)) = producer_at(&sim, props.node) {
+        return html! {
+            <div class="failures" role="group" aria-label={ format!("Controls for {name}") }>
+                if stopped {
+                    <button type="button" id="producer-start" onclick={on(Control::StartProducer(id))}
+                        title={ format!("{name} publishes again: at once, then at its rate") }>
+                        { "Start publishing" }
+                    </button>
+                } else {
+                    <button type="button" id="producer-stop" onclick={on(Control::StopProducer(id))}
+                        title={ format!("{name} publishes nothing more until started (what it sent goes on)") }>
+                        { "Stop publishing" }
+                    </button>
+                }
+            </div>
+        };
+    }
+    let Some((id, status, name)) = consumer_at(&sim, props.node) else {
+        return html! {};
+    };
+    let running = status == Status::Running.name();
     html! {
         <div class="failures" role="group" aria-label={ format!("Failures for {name}") }>
             if running {
@@ -54,6 +72,17 @@ pub fn ConsumerFailures(props: &ConsumerFailuresProps) -> Html {
             }
         </div>
     }
+}
+
+/// The producer drawn as `node`: its id, whether it is stopped, and its name.
+fn producer_at(sim: &Simulation, node: NodeId) -> Option<(ProducerId, bool, String)> {
+    let n = sim
+        .world()
+        .node(node)
+        .filter(|n| n.kind == NodeKind::Producer)?;
+    let i = (sim.scenario().producers.iter()).position(|p| p.name == n.name)?;
+    let id = ProducerId(u32::try_from(i).ok()?);
+    Some((id, sim.producer_stopped(id)?, n.name.clone()))
 }
 
 /// The consumer drawn as `node`: its id, status (as [`Status::name`] words it) and name.

@@ -37,7 +37,7 @@ pub fn use_editing(node: NodeId) -> Option<(AppContext, SimRef, String, String)>
 }
 
 /// Makes a change with `apply` at the view's moment (see [`inject`]); its error, or the
-/// engine's, goes to the banner.
+/// engine's, goes to the banner, and once it is made an error shown before is cleared.
 pub fn change(state: &AppContext, apply: impl FnOnce(&mut Simulation) -> Result<(), String>) {
     let Some(player) = &state.player else { return };
     let done = player.0.try_borrow().ok().and_then(|p| {
@@ -52,11 +52,21 @@ pub fn change(state: &AppContext, apply: impl FnOnce(&mut Simulation) -> Result<
             Ok::<(), String>(())
         })
     });
-    if let Some(Err(e)) = done {
-        state.dispatch(Action::Notify(Notice {
+    match done {
+        Some(Err(e)) => state.dispatch(Action::Notify(Notice {
             level: Level::Error,
             text: format!("Could not change the simulation: {e}").into(),
-        }));
+        })),
+        // Made: an error the banner still shows (an earlier attempt's) is over.
+        Some(Ok(()))
+            if state
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.level == Level::Error) =>
+        {
+            state.dispatch(Action::Dismiss);
+        }
+        _ => {}
     }
     refresh(state);
 }

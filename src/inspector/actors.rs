@@ -75,9 +75,12 @@ pub(super) fn consumer(sim: &Simulation, name: &str, on_select: &Callback<Select
 }
 
 pub(super) fn producer(sim: &Simulation, name: &str, on_select: &Callback<Selection>) -> Html {
-    let Some(spec) = sim.scenario().producers.iter().find(|p| p.name == name) else {
+    let producers = sim.scenario().producers.iter();
+    let Some((i, spec)) = producers.enumerate().find(|(_, p)| p.name == name) else {
         return html! { <p class="error">{ "Not in this scenario." }</p> };
     };
+    let id = switchyard_core::sim::ProducerId(u32::try_from(i).unwrap_or(u32::MAX));
+    let stopped = sim.producer_stopped(id) == Some(true);
     let exchange = match sim.world().exchange(&spec.vhost, &spec.exchange) {
         Some(x) => node_link(sim, x, on_select),
         None => html! { { display_name(&spec.exchange) } },
@@ -99,6 +102,7 @@ pub(super) fn producer(sim: &Simulation, name: &str, on_select: &Callback<Select
             </ul>
         })),
         ("rate", text(rate(&spec.rate))),
+        ("status", stopped.then(|| html! { { "stopped: it publishes nothing until started" } })),
         ("starts at", (spec.start > 0).then(|| html! { { seconds(spec.start) } })),
         ("stops at", spec.stop.and_then(|s| text(seconds(s)))),
         ("body", text(count(spec.body_bytes, "byte", "bytes"))),

@@ -40,13 +40,14 @@ pub(super) fn view(
         NodeKind::Consumer => html! {
             <>
                 { rates(sim, id, &[("deliver", |r| r.deliver), ("redeliver", |r| r.redeliver), ("ack", |r| r.ack)]) }
-                <crate::failures::ConsumerFailures node={id} />
+                <crate::failures::ActorControls node={id} />
                 { actors::consumer(sim, &node.name, on_select) }
             </>
         },
         NodeKind::Producer => html! {
             <>
                 { rates(sim, id, &[("publish", |r| r.outgoing)]) }
+                <crate::failures::ActorControls node={id} />
                 { actors::producer(sim, &node.name, on_select) }
             </>
         },

@@ -24,7 +24,7 @@ pub struct Shape {
     /// An exchange's type (`topic`, `direct`, …).
     pub tag: Option<&'static str>,
     /// What is not as usual: a flow's service `down` or `failing`; a consumer `not started`,
-    /// `stopped` or `down` (crashed); an exchange or queue the broker does not have now
+    /// `stopped` or `down` (crashed); a producer `stopped`; an exchange or queue the broker does not have now
     /// ([`NOT_DECLARED`]: declared later, deleted, lost in a restart). None when as usual.
     pub status: Option<&'static str>,
     pub x: f64,
@@ -72,20 +72,30 @@ pub struct Link {
 /// The status of an exchange or queue the broker does not have now.
 pub const NOT_DECLARED: &str = "not declared";
 
-/// Marks the consumers not consuming and the exchanges and queues the broker lacks now.
+/// Marks the consumers not consuming, the producers stopped, and the exchanges and queues the
+/// broker lacks now.
 fn mark_absent(sim: &Simulation, shapes: &mut [Shape]) {
-    let mut consumers: Vec<Option<&'static str>> = vec![None; sim.world().nodes().len()];
+    let mut actors: Vec<Option<&'static str>> = vec![None; sim.world().nodes().len()];
     for i in 0..sim.scenario().consumers.len() {
         let id = ConsumerId(i as u32);
         let (Some(node), Some(view)) = (sim.consumer_node(id), sim.consumer_view(id)) else {
             continue;
         };
-        if let Some(slot) = consumers.get_mut(node.0 as usize) {
+        if let Some(slot) = actors.get_mut(node.0 as usize) {
             *slot = match view.status {
                 "running" => None,
                 "idle" => Some("not started"),
                 other => Some(other),
             };
+        }
+    }
+    for i in 0..sim.scenario().producers.len() {
+        let id = ProducerId(i as u32);
+        let node = sim.producer_node(id).map(|n| n.0 as usize);
+        if sim.producer_stopped(id) == Some(true)
+            && let Some(slot) = node.and_then(|n| actors.get_mut(n))
+        {
+            *slot = Some("stopped");
         }
     }
     let broker = sim.broker();
@@ -101,8 +111,8 @@ fn mark_absent(sim: &Simulation, shapes: &mut [Shape]) {
                     || (broker.topology(&node.vhost))
                         .is_ok_and(|t| t.exchange(&node.name).is_some())
             }
-            NodeKind::Consumer => {
-                s.status = consumers.get(s.id.0 as usize).copied().flatten();
+            NodeKind::Consumer | NodeKind::Producer => {
+                s.status = actors.get(s.id.0 as usize).copied().flatten();
                 continue;
             }
             _ => continue,

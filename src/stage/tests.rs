@@ -564,3 +564,23 @@ fn an_added_producer_goes_with_the_others_left_of_its_exchange() {
     let (p9, p) = (at("P9"), at("emit_log_topic.py"));
     assert_eq!(p9, (p.0, p.1 + super::layout::ROW));
 }
+
+/// A producer stopped on demand is drawn so (dashed, with its status), and as usual once
+/// started again.
+#[test]
+fn a_stopped_producer_is_drawn_stopped() {
+    use switchyard_core::sim::{Control, ProducerId};
+    let mut sim = preset_sim("tutorial-5-topics");
+    sim.run_until(SimTime(1_000_000)).expect("run");
+    sim.inject(Control::StopProducer(ProducerId(0)));
+    sim.run_until(SimTime(1_000_001)).expect("run");
+    let status = |sim: &Simulation| {
+        let scene = Scene::of(sim);
+        let p = scene.shapes.iter().find(|s| s.name == "emit_log_topic.py");
+        p.expect("drawn").status
+    };
+    assert_eq!(status(&sim), Some("stopped"));
+    sim.inject(Control::StartProducer(ProducerId(0)));
+    sim.run_until(SimTime(1_000_002)).expect("run");
+    assert_eq!(status(&sim), None);
+}

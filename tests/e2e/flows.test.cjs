@@ -524,6 +524,7 @@ test("a consumer and a producer added in the inspector work at once, are listed 
   await page.click("#add-consumer-form button[type=submit]");
   await waitDrawn(page, "auditor", true);
   await page.waitForFunction(() => [...document.querySelectorAll(".inspector table.consumers td")].some((td) => td.textContent === "auditor"));
+  assert.equal(await page.locator("#banner").count(), 0, "made: the earlier attempt's error is cleared");
 
   // A producer on the exchange, publishing what only Q1 takes.
   await clickNode(page, "topic_logs");
@@ -564,7 +565,16 @@ test("a consumer and a producer added in the inspector work at once, are listed 
   const file = await saved(page, "#save-scenario");
   assert.deepEqual(file.json.script.map((s) => [s.action, s.actor.name]), [["add_consumer", "auditor"], ["add_producer", "P1"]]);
 
-  // Undo the consumer: both go (the producer came after it).
+  // The producer stopped: drawn so, listed, and it can start again.
+  await clickNode(page, "P1");
+  await page.click("#producer-stop");
+  await page.waitForSelector("#producer-start");
+  assert.match(await page.textContent(".inspector"), /stopped: it publishes nothing until started/);
+  await page.waitForFunction(() => document.querySelectorAll("#changes li").length === 3);
+  assert.match((await listed())[2], /^stop producer `P1`$/);
+  await screenshot(page, "producer-stopped");
+
+  // Undo the consumer: all go (the producer and its stop came after it).
   await page.click("#changes li:nth-child(1) .undo");
   await waitDrawn(page, "auditor", false);
   await waitDrawn(page, "P1", false);

@@ -17,8 +17,8 @@ use crate::channel::ChannelId;
 use crate::definitions::Definitions;
 use crate::exchange::ExchangeType;
 use crate::queue::consumer::ConsumeOptions;
-use crate::sim::actor::ConsumerId;
 use crate::sim::actor::consumer::{Held, Status};
+use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::engine::{Control, Simulation};
 use crate::sim::handle::SimEvent;
 use crate::sim::scenario::Action;
@@ -57,6 +57,40 @@ impl Simulation {
             Control::Send(step) => self.send_once(t, step),
             Control::AddConsumer(c) => self.start_added_consumer(t, c),
             Control::AddProducer(p) => self.start_added_producer(t, p),
+            Control::StopProducer(p) => self.producer_switch(t, p, false),
+            Control::StartProducer(p) => self.producer_switch(t, p, true),
+        }
+    }
+
+    /// A producer stopped (its next message is not sent, nor any after) or started again (it
+    /// publishes at once, then at its rate, unless its scenario has stopped it for good).
+    fn producer_switch(&mut self, t: SimTime, p: ProducerId, on: bool) {
+        let i = p.0 as usize;
+        let (Some(spec), Some(producer)) = (
+            self.scenario.producers.get(i),
+            self.state.producers.get_mut(i),
+        ) else {
+            return;
+        };
+        if producer.stopped != on {
+            return;
+        }
+        producer.stopped = !on;
+        let node = self.cast.producers.get(i).copied();
+        let kind = if on {
+            TraceKind::ProducerStarted
+        } else {
+            TraceKind::ProducerStopped
+        };
+        self.trace.record(t, kind, None, None, node);
+        // Stopped and started before its next message was due: that timer still runs.
+        let waiting =
+            (self.state.sched.pending()).any(|e| matches!(e, SimEvent::Produce(q) if *q == p));
+        if on
+            && !waiting
+            && let Some(at) = producer.resume_at(spec, t.0)
+        {
+            (self.state.sched).schedule_in(at.saturating_sub(t.0), SimEvent::Produce(p));
         }
     }
 

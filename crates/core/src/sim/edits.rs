@@ -64,6 +64,12 @@ impl Simulation {
                 consumer: consumer(c)?,
             },
             Control::RestartBroker => Action::RestartBroker,
+            Control::StopProducer(p) => Action::StopProducer {
+                producer: self.scenario.producers.get(p.0 as usize)?.name.clone(),
+            },
+            Control::StartProducer(p) => Action::StartProducer {
+                producer: self.scenario.producers.get(p.0 as usize)?.name.clone(),
+            },
             Control::ChangeTopology(step) | Control::Publish { step, .. } | Control::Send(step) => {
                 self.step_action(step)?.clone()
             }

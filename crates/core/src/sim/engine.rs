@@ -70,6 +70,10 @@ pub enum Control {
     AddConsumer(ConsumerId),
     /// A producer added on demand (with [`Simulation::add_producer`]) starts publishing.
     AddProducer(ProducerId),
+    /// The producer stops publishing (what it sent is on its way still).
+    StopProducer(ProducerId),
+    /// A stopped producer publishes again, from now at its rate.
+    StartProducer(ProducerId),
 }
 
 /// An action injected on demand, and where: after `steps` events, with the clock at
@@ -581,6 +585,12 @@ pub(crate) fn resolve(
         Action::StopConsumer { consumer } => Control::StopConsumer(id(consumer)?),
         Action::StartConsumer { consumer } => Control::StartConsumer(id(consumer)?),
         Action::CrashConsumer { consumer } => Control::CrashConsumer(id(consumer)?),
+        Action::StopProducer { producer } => {
+            Control::StopProducer(producer_id(scenario, producer, path)?)
+        }
+        Action::StartProducer { producer } => {
+            Control::StartProducer(producer_id(scenario, producer, path)?)
+        }
         Action::RestartBroker => Control::RestartBroker,
         Action::ReplayProjection { projection } => {
             Control::ReplayProjection(projection_index(scenario, projection, path)?)

@@ -142,6 +142,10 @@ impl Simulation {
         ) else {
             return;
         };
+        if producer.stopped {
+            // Its timer ends here; starting it again sets a new one.
+            return;
+        }
         let drawn = producer.draw(spec, t.0);
         let next = producer.next_after(spec, t.0);
         // The arrival first: events at one instant run in the order they were scheduled.

@@ -78,6 +78,12 @@ impl Simulation {
         }
     }
 
+    /// Whether the producer was stopped on demand (`None`: no such producer now).
+    pub fn producer_stopped(&self, producer: crate::sim::ProducerId) -> Option<bool> {
+        let p = self.state.producers.get(producer.0 as usize)?;
+        Some(p.stopped)
+    }
+
     pub fn consumer_view(&self, consumer: ConsumerId) -> Option<ConsumerView> {
         let c = self.state.consumers.get(consumer.0 as usize)?;
         Some(ConsumerView {

@@ -85,6 +85,9 @@ pub enum TraceKind {
     ConsumerStarted,
     ConsumerStopped,
     ConsumerCrashed,
+    /// At a producer: stopped on demand (it publishes nothing until started).
+    ProducerStopped,
+    ProducerStarted,
     BrokerRestarted,
     QueueLost,
     /// At a node: the broker refused an operation (a channel error, e.g. publishing to an
@@ -189,6 +192,8 @@ impl TraceKind {
             TraceKind::ConsumerStarted => "consumer_started",
             TraceKind::ConsumerStopped => "consumer_stopped",
             TraceKind::ConsumerCrashed => "consumer_crashed",
+            TraceKind::ProducerStopped => "producer_stopped",
+            TraceKind::ProducerStarted => "producer_started",
             TraceKind::BrokerRestarted => "broker_restarted",
             TraceKind::QueueLost => "queue_lost",
             TraceKind::Refused => "refused",

@@ -335,3 +335,87 @@ fn a_queue_declared_on_demand_keeps_its_counts_across_a_seek() {
     s.run_until(SimTime::from_ms(2_500)).unwrap();
     assert_eq!(s.metrics().queue(node).enqueued, straight);
 }
+
+/// Departures of messages published by producer `index` in `(from, to]` ms.
+fn sent_between(sim: &Simulation, index: u32, from: u64, to: u64) -> usize {
+    let node = sim.producer_node(switchyard_core::sim::ProducerId(index));
+    (sim.trace().events())
+        .filter(|e| e.kind == TraceKind::Publish)
+        .filter_map(|e| e.edge)
+        .filter(|e| Some(e.from) == node)
+        .filter(|e| e.depart > SimTime::from_ms(from) && e.depart <= SimTime::from_ms(to))
+        .count()
+}
+
+#[test]
+fn a_producer_stopped_publishes_nothing_until_started_again() {
+    use switchyard_core::sim::{Control, ProducerId};
+    let p = ProducerId(0);
+    let mut s = build(&file("orders-topic.json"));
+    s.run_until(SimTime::from_ms(1_000)).unwrap();
+    s.inject(Control::StopProducer(p));
+    s.run_until(SimTime::from_ms(3_000)).unwrap();
+    assert_eq!(s.producer_stopped(p), Some(true));
+    assert_eq!(sent_between(&s, 0, 1_000, 3_000), 0);
+    s.inject(Control::StartProducer(p));
+    s.run_until(SimTime::from_ms(4_000)).unwrap();
+    assert_eq!(s.producer_stopped(p), Some(false));
+    // At once, then about 20 a second (Poisson).
+    assert_eq!(sent_between(&s, 0, 2_999, 3_000), 1);
+    let after = sent_between(&s, 0, 3_000, 4_000);
+    assert!((8..=40).contains(&after), "{after}");
+    let kinds = (s.trace().events()).filter(|e| {
+        matches!(
+            e.kind,
+            TraceKind::ProducerStopped | TraceKind::ProducerStarted
+        )
+    });
+    assert_eq!(kinds.count(), 2);
+
+    // Kept as changes, made again exactly; a seek between them keeps the first only.
+    let changes = s.edits();
+    let text = edits::to_json(&changes).to_string();
+    assert!(text.contains(r#""action":"stop_producer""#), "{text}");
+    assert!(text.contains(r#""producer":"orders-service""#), "{text}");
+    let read = edits::from_json(&serde_json::from_str(&text).unwrap()).unwrap();
+    let mut again = build(&file("orders-topic.json"));
+    again.apply_edits(&read).unwrap();
+    again.run_until(SimTime::from_ms(4_000)).unwrap();
+    assert_eq!(record(&again), record(&s));
+    s.seek(SimTime::from_ms(2_000)).unwrap();
+    assert_eq!(s.edits().len(), 1);
+    assert_eq!(s.producer_stopped(p), Some(true));
+}
+
+/// Stopped and started again before its next message was due, a producer goes on as if
+/// nothing happened: one timer, not two.
+#[test]
+fn a_producer_stopped_and_started_at_once_keeps_one_timer() {
+    use switchyard_core::sim::{Control, ProducerId};
+    let mut plain = build(&file("orders-topic.json"));
+    let mut s = build(&file("orders-topic.json"));
+    s.run_until(SimTime::from_ms(1_000)).unwrap();
+    s.inject(Control::StopProducer(ProducerId(0)));
+    s.inject(Control::StartProducer(ProducerId(0)));
+    for sim in [&mut plain, &mut s] {
+        sim.run_until(SimTime::from_ms(5_000)).unwrap();
+    }
+    assert_eq!(
+        sent_between(&s, 0, 0, 5_000),
+        sent_between(&plain, 0, 0, 5_000)
+    );
+    // Scripted, by name; a name the scenario lacks is named.
+    let mut json = file("orders-topic.json");
+    json["script"] =
+        json!([{"at_ms": 500, "action": "stop_producer", "producer": "orders-service"}]);
+    let mut scripted = build(&json);
+    scripted.run_until(SimTime::from_ms(2_000)).unwrap();
+    assert_eq!(sent_between(&scripted, 0, 500, 2_000), 0);
+    json["script"][0]["producer"] = json!("nobody");
+    let scenario = Scenario::from_json(&json).unwrap();
+    let err = Simulation::new(scenario, Options::default()).err().unwrap();
+    assert_eq!(
+        err.to_string(),
+        "script[0].producer: no producer is named `nobody`"
+    );
+}

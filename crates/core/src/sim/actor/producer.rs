@@ -53,6 +53,8 @@ pub struct Producer {
     /// The routing key each combination of picks draws, once drawn (as long as
     /// `pick_hints`): copied instead of rendered again.
     keys_by_picks: Vec<Option<String>>,
+    /// Stopped on demand: it publishes nothing until started again.
+    pub stopped: bool,
 }
 
 /// Routing keys whose route a producer remembers the place of (keys drawn with `{seq}` are
@@ -131,6 +133,7 @@ impl Producer {
             route_hints: FxHashMap::default(),
             pick_hints: vec![None; pick_combinations(spec).unwrap_or(0)],
             keys_by_picks: vec![None; pick_combinations(spec).unwrap_or(0)],
+            stopped: false,
         }
     }
 
@@ -174,6 +177,17 @@ impl Producer {
             }
         };
         self.within(spec, t)
+    }
+
+    /// When a producer started again at `now` publishes next: at once, unless its scenario
+    /// stopped it for good by then (`stop_ms`, or a scripted list all sent).
+    pub fn resume_at(&self, spec: &ProducerSpec, now: u64) -> Option<u64> {
+        if let Rate::Script { at } = &spec.rate
+            && usize::try_from(self.cursor).is_ok_and(|i| i >= at.len())
+        {
+            return None;
+        }
+        self.within(spec, now)
     }
 
     fn within(&self, spec: &ProducerSpec, t: u64) -> Option<u64> {

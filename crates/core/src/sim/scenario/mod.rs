@@ -60,6 +60,14 @@ pub enum Action {
     },
     /// Durable state and persistent messages survive; the rest is lost.
     RestartBroker,
+    /// The producer publishes nothing more until started again.
+    StopProducer {
+        producer: String,
+    },
+    /// A stopped producer publishes again: at once, then at its rate.
+    StartProducer {
+        producer: String,
+    },
     /// Declares exchanges and queues and adds bindings while the simulation runs, from a
     /// RabbitMQ definitions fragment applied by the same import code as the topology.
     Declare {
@@ -418,6 +426,15 @@ pub(crate) fn action(
             &["consumer"],
         ),
         "restart_broker" => (Action::RestartBroker, &[]),
+        "stop_producer" | "start_producer" => {
+            let producer = text(obj, "producer", path, None)?;
+            let action = if name == "stop_producer" {
+                Action::StopProducer { producer }
+            } else {
+                Action::StartProducer { producer }
+            };
+            (action, &["producer"])
+        }
         "publish" => (
             Action::Publish {
                 producer: text(obj, "producer", path, None)?,
@@ -499,7 +516,7 @@ fn pattern_action(
             return Err(error(
                 &join(path, "action"),
                 "expected one of: stop_consumer, start_consumer, crash_consumer, \
-                 restart_broker, publish, send, add_consumer, add_producer, take_down, bring_back, fail_service, heal_service, \
+                 restart_broker, stop_producer, start_producer, publish, send, add_consumer, add_producer, take_down, bring_back, fail_service, heal_service, \
                  set_exchange_type, declare, unbind, replay_projection",
             ));
         }

@@ -121,6 +121,12 @@ pub(crate) fn action_json(action: &Action) -> Json {
             return json!({"action": "send", "vhost": vhost, "exchange": exchange,
                 "routing_key": routing_key, "headers": headers.to_json()});
         }
+        Action::StopProducer { producer } => {
+            return json!({"action": "stop_producer", "producer": producer});
+        }
+        Action::StartProducer { producer } => {
+            return json!({"action": "start_producer", "producer": producer});
+        }
         Action::AddConsumer(c) => return json!({"action": "add_consumer", "actor": consumer(c)}),
         Action::AddProducer(p) => return json!({"action": "add_producer", "actor": producer(p)}),
         Action::Declare { definitions } | Action::Unbind { definitions } => {
