@@ -39,7 +39,15 @@ pub fn describe(step: &Step) -> String {
         Step::Publish {
             producer,
             routing_key,
-        } => format!("publish `{routing_key}` from `{producer}`"),
+            headers,
+        } => {
+            let mut text = format!("publish `{routing_key}` from `{producer}`");
+            if let Some(headers) = headers {
+                let json = switchyard_core::order::json_text(&headers.to_json());
+                text.push_str(&format!(" with headers {json}"));
+            }
+            text
+        }
         Step::Send {
             vhost,
             exchange,
@@ -190,8 +198,19 @@ mod tests {
         let publish = Step::Publish {
             producer: "p".into(),
             routing_key: "a.b".into(),
+            headers: None,
         };
         assert_eq!(describe(&publish), "publish `a.b` from `p`");
+        let headers = serde_json::json!({"format": "pdf"});
+        let publish = Step::Publish {
+            producer: "p".into(),
+            routing_key: "a.b".into(),
+            headers: Some(switchyard_core::Table::from_json(&headers).expect("headers")),
+        };
+        assert_eq!(
+            describe(&publish),
+            r#"publish `a.b` from `p` with headers {"format":"pdf"}"#
+        );
         let send = |vhost: &str, key: &str, headers: serde_json::Value| Step::Send {
             vhost: vhost.into(),
             exchange: "docs".into(),

@@ -332,32 +332,33 @@ fn publish_button(
         let (key, headers) = (key.clone(), headers.clone());
         let name = producer.map(|p| p.name.clone());
         Callback::from(move |_: MouseEvent| {
-            crate::service_controls::change(&state, |sim| match &name {
-                Some(name) => sim.inject_publish(name, &key).map_err(|e| e.to_string()),
-                None => {
-                    let table = parse_headers(&headers)
-                        .map_err(|e| format!("the message was not sent: {e}"))?;
-                    (sim.inject_send(&target.vhost, &target.exchange, &key, table))
-                        .map_err(|e| e.to_string())
-                }
+            crate::service_controls::change(&state, |sim| {
+                let table = parse_headers(&headers)
+                    .map_err(|e| format!("the message was not sent: {e}"))?;
+                let sent = match &name {
+                    // The headers typed, if any, instead of those the producer draws.
+                    Some(name) => {
+                        let table = headers_typed.then_some(table);
+                        sim.inject_publish(name, &key, table)
+                    }
+                    None => sim.inject_send(&target.vhost, &target.exchange, &key, table),
+                };
+                sent.map_err(|e| e.to_string())
             });
         })
     };
-    let typed = if headers_typed {
-        " (the headers typed above explain; they are not sent)"
-    } else {
-        ""
-    };
     let what = match producer {
         Some(p) => {
-            let headers = if p.headers.is_empty() {
+            let headers = if headers_typed {
+                ", with the headers typed"
+            } else if p.headers.is_empty() {
                 ""
             } else {
                 ", with the headers it draws"
             };
             html! {
                 <>{ "One message more from " }<code>{ p.name.clone() }</code>
-                { format!(" with this key{headers}, now{typed}. Going back before it undoes it.") }</>
+                { format!(" with this key{headers}, now. Going back before it undoes it.") }</>
             }
         }
         None => html! {

@@ -359,10 +359,13 @@ test("the explorer publishes the message it explains: stepping shows it on its w
   await page.fill("#routing-key", "lazy.pink.rabbit");
   await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("lazy.pink.rabbit"));
   assert.match(await page.textContent(".explorer-publish"), /One message more from emit_log_topic\.py with this key, now/);
+  // Headers typed go with it, instead of the producer's.
+  await page.fill("#explorer-headers", '{"note": "typed here"}');
+  await page.waitForFunction(() => /with the headers typed/.test(document.querySelector(".explorer-publish").textContent));
   await page.click("#explorer-publish");
   const stored = () => page.evaluate(() => JSON.parse(localStorage.getItem("switchyard.session.v1")).edits || []);
   await page.waitForFunction(() => (JSON.parse(localStorage.getItem("switchyard.session.v1")).edits || []).length === 1);
-  assert.deepEqual((await stored()).map((e) => [e.action, e.producer, e.routing_key]), [["publish", "emit_log_topic.py", "lazy.pink.rabbit"]]);
+  assert.deepEqual((await stored()).map((e) => [e.action, e.producer, e.routing_key, e.headers]), [["publish", "emit_log_topic.py", "lazy.pink.rabbit", { note: "typed here" }]]);
   // Step by step until the inspector shows it: published by the producer, routed to Q2.
   let shown = false;
   for (let i = 0; i < 12 && !shown; i++) {
@@ -372,6 +375,7 @@ test("the explorer publishes the message it explains: stepping shows it on its w
   }
   assert.ok(shown, "stepping reaches the message published");
   assert.match(await page.textContent(".inspector"), /Published by emit_log_topic\.py/);
+  assert.match(await page.textContent(".inspector"), /typed here/);
   await screenshot(page, "explorer-published");
   assert.deepEqual(env.browser.errors, []);
   await page.close();

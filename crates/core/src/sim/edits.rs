@@ -141,10 +141,11 @@ impl Simulation {
                 Action::Publish {
                     producer,
                     routing_key,
+                    headers,
                 } => {
                     // Named as the list names it.
                     producer_id(&self.scenario, producer, &path)?;
-                    self.inject_publish(producer, routing_key)
+                    self.inject_publish(producer, routing_key, headers.clone())
                         .map_err(|e| error(&path, e.to_string()))?;
                 }
                 Action::Send {

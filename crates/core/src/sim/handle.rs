@@ -159,10 +159,15 @@ impl Simulation {
     /// A message from producer `p` as it draws them, with the routing key of the publish step
     /// `step` (a script step or one injected on demand).
     pub(crate) fn publish_once(&mut self, t: SimTime, p: ProducerId, step: u32) {
-        let Some(Action::Publish { routing_key, .. }) = self.step_action(step) else {
+        let Some(Action::Publish {
+            routing_key,
+            headers,
+            ..
+        }) = self.step_action(step)
+        else {
             return;
         };
-        let key = routing_key.clone();
+        let (key, headers) = (routing_key.clone(), headers.clone());
         let (Some(spec), Some(producer)) = (
             self.scenario.producers.get(p.0 as usize),
             self.state.producers.get_mut(p.0 as usize),
@@ -171,6 +176,9 @@ impl Simulation {
         };
         let mut drawn = producer.draw(spec, t.0);
         drawn.routing_key = key;
+        if let Some(headers) = headers {
+            drawn.headers = Some(Box::new(headers));
+        }
         // Its route is not one the producer's picks remember.
         drawn.picks = None;
         self.send(t, p, drawn);

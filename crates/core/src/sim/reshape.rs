@@ -158,14 +158,21 @@ impl Simulation {
     }
 
     /// Publishes one message more now, on demand, from the producer named `producer`: drawn
-    /// as it draws its messages (its exchange, properties and headers) but with `routing_key`.
-    /// Like [`Simulation::inject`], it changes the future and seeking back before it undoes it.
-    pub fn inject_publish(&mut self, producer: &str, routing_key: &str) -> Result<(), FieldError> {
+    /// as it draws its messages (its exchange and properties, and its headers unless `headers`
+    /// are given instead) but with `routing_key`. Like [`Simulation::inject`], it changes the
+    /// future and seeking back before it undoes it.
+    pub fn inject_publish(
+        &mut self,
+        producer: &str,
+        routing_key: &str,
+        headers: Option<Table>,
+    ) -> Result<(), FieldError> {
         let id = crate::sim::engine::producer_id(&self.scenario, producer, "publish")?;
         check_routing_key(routing_key, "publish")?;
         let step = self.keep_injected(Action::Publish {
             producer: producer.to_owned(),
             routing_key: routing_key.to_owned(),
+            headers,
         });
         self.inject(Control::Publish { producer: id, step });
         Ok(())

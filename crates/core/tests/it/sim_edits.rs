@@ -66,7 +66,9 @@ fn edited_orders() -> Simulation {
     };
     s.inject_topology(limits).unwrap();
     // One message more, with a key of one's own.
-    s.inject_publish("orders-service", "order.eu.mine").unwrap();
+    let typed = Table::from_json(&json!({"typed": "yes"})).unwrap();
+    s.inject_publish("orders-service", "order.eu.mine", Some(typed))
+        .unwrap();
     // And a plain one, from no producer.
     let headers = Table::from_json(&json!({"format": "pdf"})).unwrap();
     s.inject_send("/", "orders", "order.us.created", headers)
@@ -99,6 +101,19 @@ fn changes_written_and_made_again_give_the_same_run() {
     let mut again = build("orders-topic.json");
     again.apply_edits(&read).unwrap();
     assert_eq!(again.edits(), changes);
+    // The publish with headers typed carries them, not the producer's own.
+    again.run_until(SimTime::from_ms(5_200)).unwrap();
+    let published = again
+        .trace()
+        .events()
+        .filter(|e| e.kind == TraceKind::Publish);
+    let mine = published
+        .filter_map(|e| again.message(e.message?))
+        .find(|m| m.routing_key() == "order.eu.mine")
+        .expect("published");
+    let headers = &mine.properties().headers;
+    assert_eq!(headers.get_str("typed"), Some("yes"));
+    assert!(headers.get("region").is_none(), "not the producer's");
     for s in [&mut edited, &mut again] {
         s.run_until(SimTime::from_ms(10_000)).unwrap();
     }
@@ -148,7 +163,8 @@ fn a_message_published_on_demand_goes_out_with_its_key() {
     };
     let mut s = build("orders-topic.json");
     s.run_until(SimTime::from_ms(1_000)).unwrap();
-    s.inject_publish("orders-service", "order.eu.mine").unwrap();
+    s.inject_publish("orders-service", "order.eu.mine", None)
+        .unwrap();
     s.run_until(SimTime::from_ms(1_500)).unwrap();
     let (exchange, at) = mine(&s).expect("published");
     assert_eq!(exchange, "orders");
@@ -161,13 +177,13 @@ fn a_message_published_on_demand_goes_out_with_its_key() {
     s.run_until(SimTime::from_ms(1_500)).unwrap();
     assert!(mine(&s).is_none());
 
-    let err = s.inject_publish("nobody", "k").unwrap_err();
+    let err = s.inject_publish("nobody", "k", None).unwrap_err();
     assert_eq!(
         err.to_string(),
         "publish.producer: no producer is named `nobody`"
     );
     let err = s
-        .inject_publish("orders-service", &"k".repeat(256))
+        .inject_publish("orders-service", &"k".repeat(256), None)
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -219,8 +235,8 @@ fn every_producer_of_every_scenario_publishes_on_demand() {
             let mut s = build();
             s.run_until(SimTime::from_ms(500)).unwrap();
             for name in &names {
-                s.inject_publish(name, "no.such.key").unwrap();
-                s.inject_publish(name, "").unwrap();
+                s.inject_publish(name, "no.such.key", None).unwrap();
+                s.inject_publish(name, "", None).unwrap();
             }
             s.run_until(SimTime::from_ms(1_500)).unwrap();
             let mut again = build();

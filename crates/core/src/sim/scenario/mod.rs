@@ -102,10 +102,12 @@ pub enum Action {
         kind: ExchangeType,
     },
     /// One message more from a producer, drawn as it draws its messages but with this routing
-    /// key (to its exchange, with its properties and headers).
+    /// key (to its exchange, with its properties), and these headers instead of its own when
+    /// given.
     Publish {
         producer: String,
         routing_key: String,
+        headers: Option<Table>,
     },
     /// A message published to an exchange by no actor of the scenario (a plain message, as the
     /// explorer sends one where no producer publishes), with these headers.
@@ -439,8 +441,12 @@ pub(crate) fn action(
             Action::Publish {
                 producer: text(obj, "producer", path, None)?,
                 routing_key: routing_key(obj, path)?,
+                headers: match obj.get("headers") {
+                    None | Some(Json::Null) => None,
+                    Some(_) => Some(crate::fields::table(obj, "headers", path)?),
+                },
             },
-            &["producer", "routing_key"],
+            &["producer", "routing_key", "headers"],
         ),
         "send" => (
             Action::Send {

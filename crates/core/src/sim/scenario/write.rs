@@ -109,8 +109,14 @@ pub(crate) fn action_json(action: &Action) -> Json {
         Action::Publish {
             producer,
             routing_key,
+            headers,
         } => {
-            return json!({"action": "publish", "producer": producer, "routing_key": routing_key});
+            let mut out =
+                json!({"action": "publish", "producer": producer, "routing_key": routing_key});
+            if let (Some(headers), Some(obj)) = (headers, out.as_object_mut()) {
+                obj.insert("headers".into(), headers.to_json());
+            }
+            return out;
         }
         Action::Send {
             vhost,
