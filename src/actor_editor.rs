@@ -10,13 +10,14 @@
 
 use serde_json::{Value as Json, json};
 use switchyard_core::ExchangeType;
+use switchyard_core::fields::FieldError;
 use switchyard_core::sim::scenario::actors::{consumer, producer};
 use switchyard_core::sim::scenario::{ConsumerSpec, ProducerSpec};
 use switchyard_core::sim::{NodeId, Simulation};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::binding_editor::header_arguments;
+use crate::binding_editor::{MAX_KEY_BYTES, header_arguments};
 use crate::service_controls::{change, use_editing};
 use crate::state::{AppContext, Level};
 
@@ -54,15 +55,30 @@ pub fn taken(sim: &Simulation, name: &str) -> Option<&'static str> {
     }
 }
 
-/// The form's actor, unless its name is taken.
-fn unless_taken<T>(state: &AppContext, name: &str, spec: Result<T, String>) -> Result<T, String> {
+/// Adds the `what` (consumer, producer) named `name` the form describes at the view's moment
+/// with `add`, or says in the banner why not (its name is taken, a field is wrong, the core
+/// refuses it).
+fn add<T>(
+    state: &AppContext,
+    what: &str,
+    name: &str,
+    spec: Result<T, String>,
+    add: fn(&mut Simulation, T) -> Result<(), FieldError>,
+) {
     let sim = state.sim.as_ref().and_then(|s| s.get());
-    match sim.and_then(|sim| taken(&sim, name.trim())) {
-        Some(what) => Err(format!(
-            "name: `{}` is already the name of {what}",
+    let other = sim.and_then(|sim| taken(&sim, name.trim()));
+    let spec = match other {
+        Some(other) => Err(format!(
+            "name: `{}` is already the name of {other}",
             name.trim()
         )),
         None => spec,
+    };
+    match spec {
+        Err(why) => refused(state, what, &why),
+        Ok(spec) => change(state, |sim: &mut Simulation| {
+            add(sim, spec).map_err(|e| e.to_string())
+        }),
     }
 }
 
@@ -146,6 +162,9 @@ pub fn producer_spec(
     let per_second = number(&form.per_second, "rate", MAX_RATE)?;
     if per_second <= 0.0 {
         return Err("rate: a producer publishes at least some messages a second".to_owned());
+    }
+    if form.routing_key.len() > MAX_KEY_BYTES {
+        return Err(format!("routing key: at most {MAX_KEY_BYTES} bytes"));
     }
     let headers = header_arguments(&form.headers).map_err(|why| format!("headers: {why}"))?;
     let json = json!({"name": form.name.trim(), "vhost": vhost, "exchange": exchange,
@@ -232,12 +251,14 @@ fn consumer_form(
                 .map(|s| s.value())
                 .unwrap_or_default(),
         };
-        match unless_taken(&state, &form.name, consumer_spec(&vhost, &queue, &form)) {
-            Err(why) => refused(&state, "consumer", &why),
-            Ok(spec) => change(&state, |sim: &mut Simulation| {
-                sim.add_consumer(spec).map_err(|e| e.to_string())
-            }),
-        }
+        let spec = consumer_spec(&vhost, &queue, &form);
+        add(
+            &state,
+            "consumer",
+            &form.name,
+            spec,
+            Simulation::add_consumer,
+        );
     });
     html! {
         <details class="add-actor" id="add-consumer">
@@ -291,12 +312,14 @@ fn producer_form(
             per_second: typed(rate),
             headers: typed(headers),
         };
-        match unless_taken(&state, &form.name, producer_spec(&vhost, &exchange, &form)) {
-            Err(why) => refused(&state, "producer", &why),
-            Ok(spec) => change(&state, |sim: &mut Simulation| {
-                sim.add_producer(spec).map_err(|e| e.to_string())
-            }),
-        }
+        let spec = producer_spec(&vhost, &exchange, &form);
+        add(
+            &state,
+            "producer",
+            &form.name,
+            spec,
+            Simulation::add_producer,
+        );
     });
     html! {
         <details class="add-actor" id="add-producer">
@@ -434,6 +457,11 @@ mod tests {
             "headers: `oops`: expected name=value"
         );
         assert!(wrong(typed("order.{region}", "1", "")).starts_with("producer.routing_key"));
+        let long = "k".repeat(256);
+        assert_eq!(
+            wrong(typed(&long, "1", "")),
+            "routing key: at most 255 bytes"
+        );
     }
 
     /// What the forms build, added at a moment: the consumer takes deliveries, the producer

@@ -17,8 +17,13 @@ use crate::toolbar::clock;
 /// hundred times would push the page down).
 const SHOWN: usize = 20;
 
-/// A change in words: "bind queue `audit` to `logs` with `#`".
+/// A change in words: "bind queue `audit` to `logs` with `#`"; hidden characters in the names
+/// (a right-to-left override, say) written as `\u{…}`, as the drawing writes them.
 pub fn describe(step: &Step) -> String {
+    switchyard_core::shown::visible(&words(step)).into_owned()
+}
+
+fn words(step: &Step) -> String {
     let service = |verb: &str, name: &str| format!("{verb} service `{name}`");
     let consumer = |verb: &str, name: &str| format!("{verb} consumer `{name}`");
     match step {
@@ -201,6 +206,10 @@ mod tests {
             headers: None,
         };
         assert_eq!(describe(&publish), "publish `a.b` from `p`");
+        let stop = Step::StopProducer {
+            producer: "\u{202e}evil".into(),
+        };
+        assert_eq!(describe(&stop), "stop producer `\\u{202e}evil`");
         let headers = serde_json::json!({"format": "pdf"});
         let publish = Step::Publish {
             producer: "p".into(),
