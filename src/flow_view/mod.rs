@@ -21,7 +21,7 @@ use switchyard_core::sim::{Scenario, SimTime};
 use yew::prelude::*;
 
 use crate::session::{Opening, open_with};
-use crate::state::{AppContext, Source};
+use crate::state::{AppContext, Level, Source};
 
 /// The comparison runs at least this long (µs of virtual time)…
 const COMPARE_MIN_US: u64 = 60_000_000;
@@ -47,6 +47,8 @@ pub fn other(style: Style) -> Style {
 }
 
 /// Reopens the scenario in `style` from its start, same seed and load, keeping play / pause.
+/// The changes made while it ran belong to the other style's run: the banner says they were
+/// undone.
 pub fn switch_style(state: &AppContext, style: Style) -> bool {
     let Some(source) = state.source.clone() else {
         return false;
@@ -54,12 +56,25 @@ pub fn switch_style(state: &AppContext, style: Style) -> bool {
     if current_style(state) == Some(style) {
         return false;
     }
+    let made = (state.sim.as_ref().and_then(|s| s.get())).map_or(0, |sim| sim.edits().len());
     let opening = Opening {
         playing: state.playing,
         style: Some(style),
         ..Opening::default()
     };
-    open_with(state, source, &opening)
+    let opened = open_with(state, source, &opening);
+    if opened && made > 0 {
+        let undone = match made {
+            1 => "the change made before was undone (it belonged".to_owned(),
+            n => format!("the {n} changes made before were undone (they belonged"),
+        };
+        let text = format!(
+            "The scenario opened from its start in {}: {undone} to the other style's run).",
+            style.name()
+        );
+        crate::session::notify(state, Level::Info, text);
+    }
+    opened
 }
 
 /// How long the comparison runs for `scenario`: past its last scripted action (an outage and
