@@ -11,7 +11,7 @@ use switchyard_core::ExchangeType;
 use switchyard_core::definitions::Definitions;
 use switchyard_core::sim::scenario::Action as Step;
 use switchyard_core::sim::{NodeId, Simulation};
-use switchyard_core::topology::{BindingDecl, Destination, QueueDecl};
+use switchyard_core::topology::{BindingDecl, Destination, ExchangeDecl, QueueDecl};
 use switchyard_core::value::{Table, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -85,6 +85,41 @@ fn named(name: &str, what: &str) -> Result<(), String> {
     }
 }
 
+/// The fragment declaring a new exchange `name` of `kind` in `vhost` (durable, as the
+/// management UI's default), bound from `source` with `key` when one is given. The name is
+/// checked as a queue's is, and must be new to the vhost.
+pub fn new_exchange(
+    vhost: &str,
+    (name, kind): (&str, ExchangeType),
+    source: Option<(&str, String)>,
+    known: &[String],
+) -> Result<Definitions, String> {
+    named(name, "exchange")?;
+    if known.iter().any(|x| x == name) {
+        return Err(format!("`{name}` is an exchange of this vhost already"));
+    }
+    let mut definitions = Definitions {
+        vhosts: vec![vhost.to_owned()],
+        exchanges: vec![(vhost.to_owned(), ExchangeDecl::new(name, kind))],
+        ..Definitions::default()
+    };
+    if let Some((source, key)) = source {
+        if key.len() > MAX_KEY_BYTES {
+            return Err(format!("a binding key is at most {MAX_KEY_BYTES} bytes"));
+        }
+        definitions.bindings.push((
+            vhost.to_owned(),
+            BindingDecl {
+                source: source.to_owned(),
+                destination: Destination::Exchange(name.to_owned()),
+                routing_key: key,
+                arguments: Table::new(),
+            },
+        ));
+    }
+    Ok(definitions)
+}
+
 /// The one-binding definitions fragment a `declare` or `unbind` step carries.
 pub fn fragment(vhost: &str, binding: BindingDecl) -> Definitions {
     Definitions {
@@ -112,6 +147,12 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
     let queue_ref = use_node_ref();
     let key_ref = use_node_ref();
     let unbind_ref = use_node_ref();
+    let (new_name_ref, new_type_ref, new_key_ref, new_bound_ref) = (
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+    );
     // Whether the form binds an exchange rather than a queue.
     let to_exchange = use_state(|| false);
     let Some((state, sim, vhost, name)) = use_editing(props.node) else {
@@ -224,6 +265,40 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
             }
         })
     };
+    let add_exchange = {
+        let (state, vhost, name, known) = (
+            state.clone(),
+            vhost.clone(),
+            name.clone(),
+            exchanges.clone(),
+        );
+        let refs = (
+            new_name_ref.clone(),
+            new_type_ref.clone(),
+            new_key_ref.clone(),
+        );
+        let bound_ref = new_bound_ref.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let text = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            let new = text(&refs.0).trim().to_owned();
+            let kind = (refs.1.cast::<HtmlSelectElement>())
+                .and_then(|s| crate::exchange_type::parse(&s.value()))
+                .unwrap_or(ExchangeType::Topic);
+            let bound = bound_ref
+                .cast::<HtmlInputElement>()
+                .is_some_and(|i| i.checked());
+            let source = bound.then(|| (name.as_str(), text(&refs.2)));
+            match new_exchange(&vhost, (&new, kind), source, &known) {
+                Ok(definitions) => apply(&state, Step::Declare { definitions }),
+                Err(why) => said(&state, why),
+            }
+        })
+    };
     let (label, placeholder) = if headers {
         ("with headers", "x-match=any, format=pdf")
     } else if fanout {
@@ -286,6 +361,30 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
                     }
                 </form>
             }
+            <details class="add-actor" id="add-exchange">
+                <summary>{ "Add an exchange" }</summary>
+                <form class="bind-form" id="add-exchange-form" onsubmit={add_exchange}>
+                    <label>{ "Name " }
+                        <input id="new-exchange-name" type="text" ref={new_name_ref}
+                               spellcheck="false" autocomplete="off" />
+                    </label>
+                    <label>{ "type " }
+                        <select id="new-exchange-type" ref={new_type_ref}>
+                            { for crate::exchange_type::TYPES.iter().map(|t| html! {
+                                <option value={t.name()} selected={*t == ExchangeType::Topic}>{ t.name() }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label title={ format!("An exchange-to-exchange binding: messages {name} routes with this key go on to the new exchange") }>
+                        <input id="new-exchange-bound" type="checkbox" ref={new_bound_ref} checked=true />
+                        { format!(" bound from {name} with key ") }
+                        <input id="new-exchange-key" class="short" type="text" ref={new_key_ref} value="#"
+                               spellcheck="false" autocomplete="off" />
+                    </label>
+                    <button type="submit">{ "Add exchange" }</button>
+                </form>
+                <p class="muted">{ "Durable, as the management UI declares one; add a producer or bind queues to it next." }</p>
+            </details>
             <p class="muted">{ "The next messages route by the new bindings; step back before a change to undo it." }</p>
         </div>
     }
@@ -342,5 +441,30 @@ mod tests {
         assert_eq!(exchange_name("logs", &known), Ok(()));
         assert!(exchange_name("", &known).is_err_and(|e| e.contains("default exchange")));
         assert!(exchange_name("nope", &known).is_err_and(|e| e.contains("not an exchange")));
+    }
+
+    #[test]
+    fn a_new_exchange_is_declared_and_bound_from_the_one_shown() {
+        let known = ["logs".to_owned()];
+        let topic = ExchangeType::Topic;
+        let defs = new_exchange("/", ("audit", topic), Some(("logs", "#".into())), &known);
+        let defs = defs.expect("declared");
+        assert_eq!(defs.exchanges.len(), 1);
+        assert_eq!(defs.exchanges[0].1.kind, topic);
+        assert!(defs.exchanges[0].1.durable);
+        let b = &defs.bindings[0].1;
+        assert_eq!((b.source.as_str(), b.routing_key.as_str()), ("logs", "#"));
+        assert_eq!(b.destination, Destination::Exchange("audit".into()));
+        let alone = new_exchange("/", ("audit", topic), None, &known).expect("declared");
+        assert!(alone.bindings.is_empty());
+        let wrong = |name: &str| new_exchange("/", (name, topic), None, &known).expect_err(name);
+        assert_eq!(wrong("logs"), "`logs` is an exchange of this vhost already");
+        assert_eq!(wrong(""), "name the exchange");
+        assert!(wrong("amq.x").contains("reserved"));
+        let long = new_exchange("/", ("a", topic), Some(("logs", "k".repeat(256))), &known);
+        assert_eq!(
+            long.expect_err("long"),
+            "a binding key is at most 255 bytes"
+        );
     }
 }

@@ -586,3 +586,42 @@ test("a consumer and a producer added in the inspector work at once, are listed 
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("switching style with changes made says they were undone", async () => {
+  const page = await pausedOn("payment-flow", "ms.payment");
+  await page.click("#add-producer summary");
+  await page.fill("#producer-name", "extra");
+  await page.click("#add-producer-form button[type=submit]");
+  await waitDrawn(page, "extra", true);
+  await page.click("#style-orchestration");
+  await page.waitForSelector("#banner");
+  assert.match(await page.textContent("#banner"), /opened from its start in orchestration: the change made before was undone/);
+  await page.waitForFunction(() => (JSON.parse(localStorage.getItem("switchyard.session.v1")).edits || []).length === 0);
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
+test("an exchange added in the inspector is drawn and routed to from the one shown, and can take a producer", async () => {
+  const page = await pausedOn("tutorial-5-topics", "topic_logs");
+  await page.click("#add-exchange summary");
+  await page.fill("#new-exchange-name", "topic_logs");
+  await page.click("#add-exchange-form button[type=submit]");
+  await page.waitForSelector("#banner.error");
+  assert.match(await page.textContent("#banner"), /`topic_logs` is an exchange of this vhost already/);
+  await page.fill("#new-exchange-name", "audit");
+  await page.selectOption("#new-exchange-type", "fanout");
+  await page.click("#add-exchange-form button[type=submit]");
+  await waitDrawn(page, "audit", true);
+  await page.fill("#routing-key", "quick.orange.fox");
+  await page.waitForFunction(() => document.querySelector("#explanation").textContent.includes("quick.orange.fox"));
+  assert.match(await page.textContent("#explanation"), /exchange `audit`/);
+  const listed = await page.evaluate(() => [...document.querySelectorAll("#changes li .what")].map((w) => w.textContent));
+  assert.deepEqual(listed, ["declare exchange `audit`, bind exchange `audit` to `topic_logs` with `#`"]);
+  // The new exchange takes a producer of its own.
+  await clickNode(page, "audit");
+  await page.click("#add-producer summary");
+  await page.click("#add-producer-form button[type=submit]");
+  await waitDrawn(page, "P1", true);
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
