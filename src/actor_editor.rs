@@ -10,10 +10,12 @@
 
 use serde_json::{Value as Json, json};
 use switchyard_core::ExchangeType;
+use switchyard_core::decimal::short;
 use switchyard_core::fields::FieldError;
-use switchyard_core::sim::scenario::actors::{consumer, producer};
-use switchyard_core::sim::scenario::{ConsumerSpec, ProducerSpec};
-use switchyard_core::sim::{NodeId, Simulation};
+use switchyard_core::sim::rng::Dist;
+use switchyard_core::sim::scenario::actors::{consumer, producer, rate};
+use switchyard_core::sim::scenario::{ConsumerSpec, ProducerSpec, Rate};
+use switchyard_core::sim::{ConsumerId, NodeId, ProducerId, Simulation};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -75,7 +77,7 @@ fn add<T>(
         None => spec,
     };
     match spec {
-        Err(why) => refused(state, what, &why),
+        Err(why) => refused(state, what, &why, "added"),
         Ok(spec) => change(state, |sim: &mut Simulation| {
             add(sim, spec).map_err(|e| e.to_string())
         }),
@@ -173,9 +175,9 @@ pub fn producer_spec(
     producer(&json, "producer").map_err(|e| e.to_string())
 }
 
-/// Says in the banner why the actor was not added.
-fn refused(state: &AppContext, what: &str, why: &str) {
-    let text = format!("The {what} was not added: {why}.");
+/// Says in the banner why the `what` was not `done` ("added", "changed").
+fn refused(state: &AppContext, what: &str, why: &str, done: &str) {
+    let text = format!("The {what} was not {done}: {why}.");
     crate::session::notify(state, Level::Error, text);
 }
 
@@ -351,6 +353,129 @@ fn producer_form(
     }
 }
 
+/// What a rate is a second, as the rate form shows it (a fixed or Poisson rate's; none for
+/// bursts or a scripted list).
+pub fn per_second(rate: &Rate) -> Option<f64> {
+    match rate {
+        Rate::Fixed { interval } => Some(1e6 / (*interval).max(1) as f64),
+        Rate::Poisson { mean_interval } => Some(1e6 / mean_interval.max(1.0)),
+        Rate::Bursts { .. } | Rate::Script { .. } => None,
+    }
+}
+
+/// The rate `per_second` typed, of the kind the producer has (Poisson stays Poisson; anything
+/// else becomes an even rate), checked as a scenario file's rate is.
+pub fn new_rate(now: &Rate, per_second: &str) -> Result<Rate, String> {
+    let n = number(per_second, "rate", MAX_RATE)?;
+    if n <= 0.0 {
+        return Err("rate: a producer publishes at least some messages a second".to_owned());
+    }
+    let kind = if matches!(now, Rate::Poisson { .. }) {
+        "poisson"
+    } else {
+        "fixed"
+    };
+    let json = json!({"rate": {"kind": kind, "per_second": n}});
+    let obj = json.as_object().ok_or("rate")?;
+    rate(obj, "producer").map_err(|e| e.to_string())
+}
+
+/// A processing time typed (ms), of the kind the consumer has (exponential stays exponential
+/// with that mean; anything else becomes that time exactly).
+pub fn new_processing(now: &Dist, ms: &str) -> Result<Dist, String> {
+    let ms = number(ms, "processing time", 3_600_000)?;
+    Ok(match now {
+        Dist::Exponential { .. } => Dist::Exponential { mean: ms * 1000.0 },
+        Dist::Fixed(_) | Dist::Uniform { .. } => Dist::Fixed((ms * 1000.0).round() as u64),
+    })
+}
+
+/// A producer's rate changed while it runs (its inspector).
+pub fn rate_form(
+    state: &AppContext,
+    sim: &Simulation,
+    id: ProducerId,
+    name: &str,
+    field: &NodeRef,
+) -> Html {
+    let Some(now) = sim.producer_rate(id).cloned() else {
+        return html! {};
+    };
+    let Some(shown) = per_second(&now) else {
+        return html! {};
+    };
+    let onsubmit = {
+        let (state, name, field) = (state.clone(), name.to_owned(), field.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            match new_rate(&now, &typed(&field)) {
+                Err(why) => refused(&state, "producer", &why, "changed"),
+                Ok(rate) => change(&state, |sim: &mut Simulation| {
+                    sim.set_rate(&name, rate).map_err(|e| e.to_string())
+                }),
+            }
+        })
+    };
+    html! {
+        <form class="bind-form" id="rate-form" {onsubmit}>
+            <label>{ "messages / s " }
+                <input id="rate-now" class="short" type="text" inputmode="decimal" ref={field.clone()}
+                       value={short(shown, 3)} />
+            </label>
+            <button type="submit">{ "Set rate" }</button>
+        </form>
+    }
+}
+
+/// A consumer's processing time and failure chance changed while it runs (its inspector).
+pub fn pace_form(
+    state: &AppContext,
+    sim: &Simulation,
+    id: ConsumerId,
+    name: &str,
+    fields: &[NodeRef; 2],
+) -> Html {
+    let Some((processing, failure)) = sim.consumer_pace(id) else {
+        return html! {};
+    };
+    let now = *processing;
+    let ms = match now {
+        Dist::Fixed(us) => us as f64 / 1000.0,
+        Dist::Uniform { min, max } => min.saturating_add(max) as f64 / 2000.0,
+        Dist::Exponential { mean } => mean / 1000.0,
+    };
+    let onsubmit = {
+        let (state, name, fields) = (state.clone(), name.to_owned(), fields.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let [time, chance] = &fields;
+            let pace = new_processing(&now, &typed(time))
+                .and_then(|d| Ok((d, number(&typed(chance), "failure chance", 100)? / 100.0)));
+            match pace {
+                Err(why) => refused(&state, "consumer", &why, "changed"),
+                Ok((processing, failure)) => change(&state, |sim: &mut Simulation| {
+                    (sim.set_processing(&name, processing, Some(failure)))
+                        .map_err(|e| e.to_string())
+                }),
+            }
+        })
+    };
+    let [time, chance] = fields.clone();
+    html! {
+        <form class="bind-form" id="pace-form" {onsubmit}>
+            <label>{ "processing (ms) " }
+                <input id="pace-ms" class="short" type="text" inputmode="decimal" ref={time}
+                       value={short(ms, 3)} />
+            </label>
+            <label>{ "fails (%) " }
+                <input id="pace-failure" class="short" type="text" inputmode="decimal" ref={chance}
+                       value={short(failure * 100.0, 3)} />
+            </label>
+            <button type="submit">{ "Set" }</button>
+        </form>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +587,42 @@ mod tests {
             wrong(typed(&long, "1", "")),
             "routing key: at most 255 bytes"
         );
+    }
+
+    #[test]
+    fn a_rate_or_a_processing_time_typed_keeps_its_kind() {
+        let poisson = Rate::Poisson {
+            mean_interval: 50_000.0,
+        };
+        assert_eq!(per_second(&poisson), Some(20.0));
+        assert_eq!(
+            new_rate(&poisson, "4"),
+            Ok(Rate::Poisson {
+                mean_interval: 250_000.0
+            })
+        );
+        let bursts = Rate::Bursts {
+            size: 5,
+            every: 1_000_000,
+        };
+        assert_eq!(per_second(&bursts), None);
+        assert_eq!(
+            new_rate(&bursts, "2"),
+            Ok(Rate::Fixed { interval: 500_000 })
+        );
+        assert!(new_rate(&bursts, "0").is_err());
+        assert!(new_rate(&bursts, "x").is_err_and(|e| e.starts_with("rate: expected")));
+        let exp = Dist::Exponential { mean: 60_000.0 };
+        assert_eq!(
+            new_processing(&exp, "200"),
+            Ok(Dist::Exponential { mean: 200_000.0 })
+        );
+        let uniform = Dist::Uniform {
+            min: 40_000,
+            max: 80_000,
+        };
+        assert_eq!(new_processing(&uniform, "12.5"), Ok(Dist::Fixed(12_500)));
+        assert!(new_processing(&uniform, "-1").is_err());
     }
 
     /// What the forms build, added at a moment: the consumer takes deliveries, the producer

@@ -31,6 +31,22 @@ fn words(step: &Step) -> String {
         Step::StartConsumer { consumer: c } => consumer("start", c),
         Step::CrashConsumer { consumer: c } => consumer("crash", c),
         Step::RestartBroker => "restart the broker".to_owned(),
+        Step::SetRate { producer, rate } => {
+            let rate = crate::inspector::actors::rate(rate);
+            format!("set producer `{producer}` to {rate}")
+        }
+        Step::SetProcessing {
+            consumer,
+            processing,
+            failure_probability,
+        } => {
+            let processing = crate::inspector::actors::dist(processing);
+            let failing = failure_probability.map_or(String::new(), |p| {
+                let percent = switchyard_core::decimal::short(p * 100.0, 2);
+                format!(", failing {percent}%")
+            });
+            format!("set consumer `{consumer}` to {processing} each{failing}")
+        }
         Step::StopProducer { producer } => format!("stop producer `{producer}`"),
         Step::StartProducer { producer } => format!("start producer `{producer}`"),
         Step::TakeDown { service: s } => service("take down", s),

@@ -22,6 +22,7 @@ pub struct ActorControlsProps {
 /// state allows.
 #[component]
 pub fn ActorControls(props: &ActorControlsProps) -> Html {
+    let refs = [use_node_ref(), use_node_ref()];
     let Some(state) = use_context::<AppContext>() else {
         return html! {};
     };
@@ -34,6 +35,7 @@ pub fn ActorControls(props: &ActorControlsProps) -> Html {
     };
     if let Some((id, stopped, name)) = producer_at(&sim, props.node) {
         return html! {
+            <>
             <div class="failures" role="group" aria-label={ format!("Controls for {name}") }>
                 if stopped {
                     <button type="button" id="producer-start" onclick={on(Control::StartProducer(id))}
@@ -47,6 +49,8 @@ pub fn ActorControls(props: &ActorControlsProps) -> Html {
                     </button>
                 }
             </div>
+            { crate::actor_editor::rate_form(&state, &sim, id, &name, &refs[0]) }
+            </>
         };
     }
     let Some((id, status, name)) = consumer_at(&sim, props.node) else {
@@ -54,6 +58,7 @@ pub fn ActorControls(props: &ActorControlsProps) -> Html {
     };
     let running = status == Status::Running.name();
     html! {
+        <>
         <div class="failures" role="group" aria-label={ format!("Failures for {name}") }>
             if running {
                 <button type="button" id="consumer-stop" onclick={on(Control::StopConsumer(id))}
@@ -71,6 +76,8 @@ pub fn ActorControls(props: &ActorControlsProps) -> Html {
                 </button>
             }
         </div>
+        { crate::actor_editor::pace_form(&state, &sim, id, &name, &refs) }
+        </>
     }
 }
 

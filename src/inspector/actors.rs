@@ -38,6 +38,8 @@ pub(super) fn consumer(sim: &Simulation, name: &str, on_select: &Callback<Select
         .map(|(_, _, m, _, _)| m)
         .collect();
     let percent = fixed(view.utilisation * 100.0, 0);
+    let (processing, failure) =
+        (sim.consumer_pace(id)).unwrap_or((&spec.processing, spec.failure_probability));
     html! {
         <>
             <div class="counts">
@@ -53,9 +55,9 @@ pub(super) fn consumer(sim: &Simulation, name: &str, on_select: &Callback<Select
                 ("queue", queue),
                 ("prefetch", text(if spec.prefetch == 0 { "0 (unlimited)".to_owned() } else { spec.prefetch.to_string() })),
                 ("auto-ack", yes_no(spec.auto_ack)),
-                ("processing time", text(dist(&spec.processing))),
-                ("failure probability", text(short(spec.failure_probability, 6))),
-                ("on failure", (spec.failure_probability > 0.0).then(|| html! { { on_failure(spec.on_failure) } })),
+                ("processing time", text(dist(processing))),
+                ("failure probability", text(short(failure, 6))),
+                ("on failure", (failure > 0.0).then(|| html! { { on_failure(spec.on_failure) } })),
                 ("crash probability", (spec.crash_probability > 0.0).then(|| html! { { short(spec.crash_probability, 6) } })),
                 ("recovers after", spec.recover_after.and_then(|us| text(seconds(us)))),
                 ("starts at", (spec.start > 0).then(|| html! { { seconds(spec.start) } })),
@@ -101,7 +103,7 @@ pub(super) fn producer(sim: &Simulation, name: &str, on_select: &Callback<Select
                 }) }
             </ul>
         })),
-        ("rate", text(rate(&spec.rate))),
+        ("rate", text(rate(sim.producer_rate(id).unwrap_or(&spec.rate)))),
         ("status", stopped.then(|| html! { { "stopped: it publishes nothing until started" } })),
         ("starts at", (spec.start > 0).then(|| html! { { seconds(spec.start) } })),
         ("stops at", spec.stop.and_then(|s| text(seconds(s)))),

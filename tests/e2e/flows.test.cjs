@@ -625,3 +625,28 @@ test("an exchange added in the inspector is drawn and routed to from the one sho
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("a producer's rate and a consumer's processing time are changed in the inspector and listed", async () => {
+  const page = await pausedOn("tutorial-5-topics", "emit_log_topic.py");
+  await page.fill("#rate-now", "0");
+  await page.click("#rate-form button[type=submit]");
+  await page.waitForSelector("#banner.error");
+  assert.match(await page.textContent("#banner"), /The producer was not changed: rate: a producer publishes at least some messages a second\./);
+  await page.fill("#rate-now", "20");
+  await page.click("#rate-form button[type=submit]");
+  await page.waitForFunction(() => /20\.000 \/ s/.test(document.querySelector(".inspector").textContent));
+  await clickNode(page, "C1");
+  await page.fill("#pace-ms", "750");
+  await page.fill("#pace-failure", "10");
+  await page.click("#pace-form button[type=submit]");
+  await page.waitForFunction(() => /750 ms/.test(document.querySelector(".inspector").textContent));
+  const listed = await page.evaluate(() => [...document.querySelectorAll("#changes li .what")].map((w) => w.textContent));
+  assert.deepEqual(listed, [
+    "set producer `emit_log_topic.py` to 20.000 / s on average (Poisson)",
+    "set consumer `C1` to 750 ms each, failing 10%",
+  ]);
+  assert.equal(await page.locator("#banner").count(), 0, "the earlier error is cleared");
+  await screenshot(page, "pace-changed");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});

@@ -1,6 +1,8 @@
-//! Actors added while the scenario runs: a consumer on a queue, a producer on an exchange,
-//! added on demand ([`Simulation::add_consumer`], [`Simulation::add_producer`]) or by a script
-//! step (`add_consumer`, `add_producer`).
+//! Actors added or changed while the scenario runs: a consumer on a queue, a producer on an
+//! exchange, added on demand ([`Simulation::add_consumer`], [`Simulation::add_producer`]) or by
+//! a script step (`add_consumer`, `add_producer`); a producer's rate and a consumer's
+//! processing time and failure chance changed (`set_rate`, `set_processing`), kept in the
+//! actor's run-time state so that checkpoints and seeks carry them.
 //!
 //! A script's actors join the scenario's own when it is built, after a flow's, each starting at
 //! its step's moment. One added on demand joins the cast then, and an injected control starts
@@ -13,15 +15,16 @@
 //! moment its control is handled, so checkpoints before it have no trace of it.
 
 use crate::fields::{FieldError, error, join};
-use crate::sim::actor::consumer::ConsumerState;
+use crate::sim::actor::consumer::{ConsumerState, Pace};
 use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
-use crate::sim::engine::{Control, Simulation};
+use crate::sim::engine::{Control, Simulation, consumer_id, producer_id};
 use crate::sim::handle::SimEvent;
 use crate::sim::metrics::Counters;
+use crate::sim::rng::Dist;
 use crate::sim::rng::Rng;
 use crate::sim::scenario::actors::{MAX_ACTORS, MAX_TOTAL_BODY_BYTES};
-use crate::sim::scenario::{Action, ConsumerSpec, ProducerSpec, Scenario};
+use crate::sim::scenario::{Action, ConsumerSpec, ProducerSpec, Rate, Scenario};
 use crate::sim::scheduler::SimTime;
 use crate::sim::world::{NodeId, NodeKind};
 
@@ -253,5 +256,105 @@ impl Simulation {
         self.scenario.consumers.truncate(consumers);
         self.cast.consumers.truncate(consumers);
         self.cast.consumer_queues.truncate(consumers);
+    }
+}
+
+impl Simulation {
+    /// Changes the rate of the producer named `producer` now, on demand: from its next message
+    /// on (the one already due is sent when due). Like [`Simulation::inject`], going back
+    /// before it undoes it.
+    pub fn set_rate(&mut self, producer: &str, rate: Rate) -> Result<(), FieldError> {
+        let id = producer_id(&self.scenario, producer, "set_rate")?;
+        let step = self.keep_injected(Action::SetRate {
+            producer: producer.to_owned(),
+            rate,
+        });
+        self.inject(Control::SetRate { producer: id, step });
+        Ok(())
+    }
+
+    /// Changes how long the consumer named `consumer` takes per delivery, and how often it
+    /// fails (when given), now, on demand: from its next delivery on. Like
+    /// [`Simulation::inject`], going back before it undoes it.
+    pub fn set_processing(
+        &mut self,
+        consumer: &str,
+        processing: Dist,
+        failure_probability: Option<f64>,
+    ) -> Result<(), FieldError> {
+        let id = consumer_id(&self.scenario, consumer, "set_processing")?;
+        if failure_probability.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
+            let what = "expected a number from 0 to 1";
+            return Err(error("set_processing.failure_probability", what));
+        }
+        let step = self.keep_injected(Action::SetProcessing {
+            consumer: consumer.to_owned(),
+            processing,
+            failure_probability,
+        });
+        self.inject(Control::SetProcessing { consumer: id, step });
+        Ok(())
+    }
+
+    /// The rate the producer publishes at now (its spec's unless changed on demand).
+    pub fn producer_rate(&self, producer: ProducerId) -> Option<&Rate> {
+        let i = producer.0 as usize;
+        let spec = self.scenario.producers.get(i)?;
+        let changed = self.state.producers.get(i).and_then(|p| p.rate.as_ref());
+        Some(changed.unwrap_or(&spec.rate))
+    }
+
+    /// The consumer's processing time and failure chance now (its spec's unless changed).
+    pub fn consumer_pace(&self, consumer: ConsumerId) -> Option<(&Dist, f64)> {
+        let i = consumer.0 as usize;
+        let spec = self.scenario.consumers.get(i)?;
+        let pace = self.state.consumers.get(i).and_then(|c| c.pace.as_deref());
+        Some(match pace {
+            Some(p) => (&p.processing, p.failure_probability),
+            None => (&spec.processing, spec.failure_probability),
+        })
+    }
+
+    /// Applies the `set_rate` step with index `step` to the producer.
+    pub(crate) fn set_rate_now(&mut self, producer: ProducerId, step: u32) {
+        let Some(Action::SetRate { rate, .. }) = self.step_action(step) else {
+            return;
+        };
+        let rate = rate.clone();
+        if let Some(p) = self.state.producers.get_mut(producer.0 as usize) {
+            p.rate = Some(rate);
+        }
+    }
+
+    /// Applies the `set_processing` step with index `step` to the consumer.
+    pub(crate) fn set_processing_now(&mut self, consumer: ConsumerId, step: u32) {
+        let Some(Action::SetProcessing {
+            processing,
+            failure_probability,
+            ..
+        }) = self.step_action(step)
+        else {
+            return;
+        };
+        let i = consumer.0 as usize;
+        let spec_failure = self
+            .scenario
+            .consumers
+            .get(i)
+            .map(|s| s.failure_probability);
+        let (Some(spec_failure), Some(c)) = (spec_failure, self.state.consumers.get(i)) else {
+            return;
+        };
+        let current = c
+            .pace
+            .as_ref()
+            .map_or(spec_failure, |p| p.failure_probability);
+        let pace = Pace {
+            processing: *processing,
+            failure_probability: failure_probability.unwrap_or(current),
+        };
+        if let Some(c) = self.state.consumers.get_mut(i) {
+            c.pace = Some(Box::new(pace));
+        }
     }
 }

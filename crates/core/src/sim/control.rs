@@ -57,6 +57,8 @@ impl Simulation {
             Control::Send(step) => self.send_once(t, step),
             Control::AddConsumer(c) => self.start_added_consumer(t, c),
             Control::AddProducer(p) => self.start_added_producer(t, p),
+            Control::SetRate { producer, step } => self.set_rate_now(producer, step),
+            Control::SetProcessing { consumer, step } => self.set_processing_now(consumer, step),
             Control::StopProducer(p) => self.producer_switch(t, p, false),
             Control::StartProducer(p) => self.producer_switch(t, p, true),
         }

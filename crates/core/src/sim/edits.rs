@@ -70,9 +70,11 @@ impl Simulation {
             Control::StartProducer(p) => Action::StartProducer {
                 producer: self.scenario.producers.get(p.0 as usize)?.name.clone(),
             },
-            Control::ChangeTopology(step) | Control::Publish { step, .. } | Control::Send(step) => {
-                self.step_action(step)?.clone()
-            }
+            Control::ChangeTopology(step)
+            | Control::Publish { step, .. }
+            | Control::Send(step)
+            | Control::SetRate { step, .. }
+            | Control::SetProcessing { step, .. } => self.step_action(step)?.clone(),
             Control::ReplayProjection(p) => Action::ReplayProjection {
                 projection: self.scenario.projections.get(p as usize)?.name.clone(),
             },
@@ -155,6 +157,18 @@ impl Simulation {
                     headers,
                 } => {
                     self.inject_send(vhost, exchange, routing_key, headers.clone())
+                        .map_err(|e| error(&path, e.to_string()))?;
+                }
+                Action::SetRate { producer, rate } => {
+                    (self.set_rate(producer, rate.clone()))
+                        .map_err(|e| error(&path, e.to_string()))?;
+                }
+                Action::SetProcessing {
+                    consumer,
+                    processing,
+                    failure_probability,
+                } => {
+                    (self.set_processing(consumer, *processing, *failure_probability))
                         .map_err(|e| error(&path, e.to_string()))?;
                 }
                 Action::AddConsumer(spec) => {

@@ -70,6 +70,17 @@ pub enum Control {
     AddConsumer(ConsumerId),
     /// A producer added on demand (with [`Simulation::add_producer`]) starts publishing.
     AddProducer(ProducerId),
+    /// The producer publishes at the rate of the script step with this index (or, past the
+    /// script's steps, of the change made on demand) from its next message on.
+    SetRate {
+        producer: ProducerId,
+        step: u32,
+    },
+    /// The consumer's processing time and failure chance, as the step with this index says.
+    SetProcessing {
+        consumer: ConsumerId,
+        step: u32,
+    },
     /// The producer stops publishing (what it sent is on its way still).
     StopProducer(ProducerId),
     /// A stopped producer publishes again, from now at its rate.
@@ -534,6 +545,14 @@ fn cast(
                 step: index,
             },
             Action::Send { .. } => Control::Send(index),
+            Action::SetRate { producer, .. } => Control::SetRate {
+                producer: producer_id(scenario, producer, &format!("script[{i}]"))?,
+                step: index,
+            },
+            Action::SetProcessing { consumer, .. } => Control::SetProcessing {
+                consumer: consumer_id(scenario, consumer, &format!("script[{i}]"))?,
+                step: index,
+            },
             // Added to the cast above, starting at the step's moment.
             Action::AddConsumer(_) | Action::AddProducer(_) => continue,
             other => resolve(other, scenario, flow, world, &format!("script[{i}]"))?,
@@ -566,6 +585,16 @@ pub(crate) fn producer_id(
 ) -> Result<ProducerId, FieldError> {
     let names = scenario.producers.iter().map(|p| p.name.as_str());
     index_named(names, name, path, "producer").map(ProducerId)
+}
+
+/// The consumer named `name` (the error names `path`'s `consumer`).
+pub(crate) fn consumer_id(
+    scenario: &Scenario,
+    name: &str,
+    path: &str,
+) -> Result<ConsumerId, FieldError> {
+    let names = scenario.consumers.iter().map(|c| c.name.as_str());
+    index_named(names, name, path, "consumer").map(ConsumerId)
 }
 
 /// The control an action that is not a topology change stands for: the actor, projection,

@@ -202,7 +202,7 @@ impl Simulation {
 
     /// Keeps an injected action's details; gives the index [`Simulation::step_action`] finds
     /// it by.
-    fn keep_injected(&mut self, action: Action) -> u32 {
+    pub(crate) fn keep_injected(&mut self, action: Action) -> u32 {
         let index = self.scenario.script.len() + self.injected_changes.len();
         self.injected_changes.push(action);
         u32::try_from(index).unwrap_or(u32::MAX)

@@ -419,3 +419,76 @@ fn a_producer_stopped_and_started_at_once_keeps_one_timer() {
         "script[0].producer: no producer is named `nobody`"
     );
 }
+
+/// A producer's rate and a consumer's processing time changed on demand take effect from the
+/// next message or delivery, are kept as changes (made again exactly), undone by going back,
+/// and scripted by name.
+#[test]
+fn a_rate_and_a_processing_time_changed_while_it_runs() {
+    use switchyard_core::sim::ProducerId;
+    use switchyard_core::sim::rng::Dist;
+    use switchyard_core::sim::scenario::Rate;
+    let mut s = build(&file("orders-topic.json"));
+    s.run_until(SimTime::from_ms(1_000)).unwrap();
+    s.set_rate("orders-service", Rate::Fixed { interval: 10_000 })
+        .unwrap();
+    s.run_until(SimTime::from_ms(2_000)).unwrap();
+    let sent = sent_between(&s, 0, 1_000, 2_000);
+    // From its next message on (the one due at the old pace), 100 a second.
+    assert!((85..=101).contains(&sent), "100 a second: {sent}");
+    assert_eq!(
+        s.producer_rate(ProducerId(0)),
+        Some(&Rate::Fixed { interval: 10_000 })
+    );
+    let mailer = s.consumer_id("mailer-2").unwrap();
+    s.set_processing("mailer-2", Dist::Fixed(400_000), Some(1.0))
+        .unwrap();
+    s.run_until(SimTime::from_ms(4_000)).unwrap();
+    assert_eq!(s.consumer_pace(mailer), Some((&Dist::Fixed(400_000), 1.0)));
+    // Every delivery fails now (nack, requeue): redeliveries follow.
+    assert!(
+        s.summary()["messages"]["redelivered"].as_u64() > Some(0),
+        "{}",
+        s.summary()
+    );
+
+    let changes = s.edits();
+    let text = edits::to_json(&changes).to_string();
+    let read = edits::from_json(&serde_json::from_str(&text).unwrap()).unwrap();
+    assert_eq!(read, changes);
+    let mut again = build(&file("orders-topic.json"));
+    again.apply_edits(&read).unwrap();
+    again.run_until(SimTime::from_ms(4_000)).unwrap();
+    assert_eq!(record(&again), record(&s));
+
+    s.seek(SimTime::from_ms(500)).unwrap();
+    assert_eq!(s.edits().len(), 0);
+    assert_eq!(
+        s.producer_rate(ProducerId(0)),
+        Some(&s.scenario().producers[0].rate)
+    );
+
+    let err = s
+        .set_rate("nobody", Rate::Fixed { interval: 1 })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "set_rate.producer: no producer is named `nobody`"
+    );
+    let err = s
+        .set_processing("mailer-2", Dist::Fixed(1), Some(2.0))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "set_processing.failure_probability: expected a number from 0 to 1"
+    );
+
+    // Scripted.
+    let mut json = file("orders-topic.json");
+    json["script"] = json!([{"at_ms": 1000, "action": "set_rate", "producer": "orders-service",
+        "rate": {"kind": "fixed", "per_second": 100}}]);
+    let mut scripted = build(&json);
+    scripted.run_until(SimTime::from_ms(2_000)).unwrap();
+    let sent = sent_between(&scripted, 0, 1_000, 2_000);
+    assert!((85..=101).contains(&sent), "{sent}");
+}

@@ -10,6 +10,7 @@ use crate::broker::Settle;
 use crate::channel::ChannelId;
 use crate::event::MessageId;
 use crate::queue::entry::MessageView;
+use crate::sim::rng::Dist;
 use crate::sim::rng::Rng;
 use crate::sim::scenario::{ConsumerSpec, OnFailure};
 use crate::vec_map::DequeMap;
@@ -74,6 +75,15 @@ pub struct ConsumerState {
     pub processed: u64,
     /// What was delivered, by delivery tag, for consumers that read it (RPC, retry).
     pub kept: DequeMap<u64, Rc<MessageView>>,
+    /// The processing time and failure chance set on demand, instead of its spec's.
+    pub pace: Option<Box<Pace>>,
+}
+
+/// How a consumer works when changed on demand: its processing time and failure chance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pace {
+    pub processing: Dist,
+    pub failure_probability: f64,
 }
 
 impl ConsumerState {
@@ -88,12 +98,17 @@ impl ConsumerState {
             busy_total: 0,
             processed: 0,
             kept: DequeMap::new(),
+            pace: None,
         }
     }
 
     /// Draws how long the next delivery takes (µs).
     pub fn processing_time(&mut self, spec: &ConsumerSpec) -> u64 {
-        spec.processing.sample(&mut self.rng)
+        let processing = self
+            .pace
+            .as_ref()
+            .map_or(&spec.processing, |p| &p.processing);
+        processing.sample(&mut self.rng)
     }
 
     /// Decides how the delivery just processed ends. Inlined: a draw or two per delivery.
@@ -102,7 +117,9 @@ impl ConsumerState {
         if self.rng.chance(spec.crash_probability) {
             return Outcome::Crash;
         }
-        let failed = self.rng.chance(spec.failure_probability);
+        let chance =
+            (self.pace.as_ref()).map_or(spec.failure_probability, |p| p.failure_probability);
+        let failed = self.rng.chance(chance);
         match (spec.auto_ack, failed) {
             (true, _) => Outcome::Done,
             (false, false) => Outcome::Settle(Settle::Ack),

@@ -55,6 +55,8 @@ pub struct Producer {
     keys_by_picks: Vec<Option<String>>,
     /// Stopped on demand: it publishes nothing until started again.
     pub stopped: bool,
+    /// The rate set on demand, instead of its spec's, from its next message on.
+    pub rate: Option<Rate>,
 }
 
 /// Routing keys whose route a producer remembers the place of (keys drawn with `{seq}` are
@@ -134,6 +136,7 @@ impl Producer {
             pick_hints: vec![None; pick_combinations(spec).unwrap_or(0)],
             keys_by_picks: vec![None; pick_combinations(spec).unwrap_or(0)],
             stopped: false,
+            rate: None,
         }
     }
 
@@ -156,7 +159,7 @@ impl Producer {
 
     /// The time (µs) of the next message after one sent at `now`, or `None` when done.
     pub fn next_after(&mut self, spec: &ProducerSpec, now: u64) -> Option<u64> {
-        let t = match &spec.rate {
+        let t = match self.rate.as_ref().unwrap_or(&spec.rate) {
             Rate::Fixed { interval } => now.saturating_add(*interval),
             Rate::Poisson { mean_interval } => {
                 now.saturating_add(self.rng.exponential_us(*mean_interval))

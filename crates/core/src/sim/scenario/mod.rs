@@ -60,6 +60,18 @@ pub enum Action {
     },
     /// Durable state and persistent messages survive; the rest is lost.
     RestartBroker,
+    /// The producer publishes at this rate from its next message on.
+    SetRate {
+        producer: String,
+        rate: Rate,
+    },
+    /// The consumer takes this long per delivery from its next one on, and fails this often
+    /// (when given).
+    SetProcessing {
+        consumer: String,
+        processing: Dist,
+        failure_probability: Option<f64>,
+    },
     /// The producer publishes nothing more until started again.
     StopProducer {
         producer: String,
@@ -428,6 +440,24 @@ pub(crate) fn action(
             &["consumer"],
         ),
         "restart_broker" => (Action::RestartBroker, &[]),
+        "set_rate" => (
+            Action::SetRate {
+                producer: text(obj, "producer", path, None)?,
+                rate: actors::rate(obj, path)?,
+            },
+            &["producer", "rate"],
+        ),
+        "set_processing" => (
+            Action::SetProcessing {
+                consumer: consumer()?,
+                processing: dist(obj, "processing_ms", path, Dist::Fixed(0))?,
+                failure_probability: match obj.get("failure_probability") {
+                    None | Some(Json::Null) => None,
+                    Some(_) => Some(number(obj, "failure_probability", path, (0.0, 1.0), None)?),
+                },
+            },
+            &["consumer", "processing_ms", "failure_probability"],
+        ),
         "stop_producer" | "start_producer" => {
             let producer = text(obj, "producer", path, None)?;
             let action = if name == "stop_producer" {
@@ -522,7 +552,7 @@ fn pattern_action(
             return Err(error(
                 &join(path, "action"),
                 "expected one of: stop_consumer, start_consumer, crash_consumer, \
-                 restart_broker, stop_producer, start_producer, publish, send, add_consumer, add_producer, take_down, bring_back, fail_service, heal_service, \
+                 restart_broker, set_rate, set_processing, stop_producer, start_producer, publish, send, add_consumer, add_producer, take_down, bring_back, fail_service, heal_service, \
                  set_exchange_type, declare, unbind, replay_projection",
             ));
         }

@@ -127,6 +127,21 @@ pub(crate) fn action_json(action: &Action) -> Json {
             return json!({"action": "send", "vhost": vhost, "exchange": exchange,
                 "routing_key": routing_key, "headers": headers.to_json()});
         }
+        Action::SetRate { producer, rate: r } => {
+            return json!({"action": "set_rate", "producer": producer, "rate": rate(r)});
+        }
+        Action::SetProcessing {
+            consumer,
+            processing,
+            failure_probability,
+        } => {
+            let mut out = json!({"action": "set_processing", "consumer": consumer,
+                "processing_ms": dist(processing)});
+            if let (Some(p), Some(obj)) = (failure_probability, out.as_object_mut()) {
+                obj.insert("failure_probability".into(), json!(p));
+            }
+            return out;
+        }
         Action::StopProducer { producer } => {
             return json!({"action": "stop_producer", "producer": producer});
         }
