@@ -36,7 +36,7 @@ async function act(page, rnd) {
     const n = await all.count();
     return n ? all.nth(Math.floor(rnd.next() * n)) : null;
   };
-  const kind = rnd.pick(["button", "button", "key", "key", "click", "click", "select", "text", "range", "preset", "drag", "wheel", "reload"]);
+  const kind = rnd.pick(["button", "button", "summary", "key", "key", "click", "click", "select", "text", "range", "preset", "drag", "wheel", "reload"]);
   switch (kind) {
     case "button": {
       const button = await nth("button:visible");
@@ -44,6 +44,12 @@ async function act(page, rnd) {
       const label = ((await button.getAttribute("aria-label")) || (await button.textContent()) || "").trim().slice(0, 30);
       await button.click({ timeout: 1000 });
       return `button ${label}`;
+    }
+    case "summary": {
+      // A folded form (add a consumer, a producer, an exchange) opened or closed.
+      const summary = await nth("summary:visible");
+      if (summary) await summary.click({ timeout: 1000 });
+      return "summary";
     }
     case "key": {
       const key = rnd.pick(KEYS);
