@@ -80,9 +80,7 @@ fn words(step: &Step) -> String {
             } else {
                 format!("send `{routing_key}` to `{exchange}`")
             };
-            if vhost != switchyard_core::DEFAULT_VHOST {
-                text.push_str(&format!(" in vhost `{vhost}`"));
-            }
+            text.push_str(&in_vhost(vhost));
             if !headers.is_empty() {
                 let json = switchyard_core::order::json_text(&headers.to_json());
                 text.push_str(&format!(" with headers {json}"));
@@ -96,15 +94,18 @@ fn words(step: &Step) -> String {
             };
             let processing = crate::inspector::actors::dist(&c.processing);
             format!(
-                "add consumer `{}` on queue `{}` ({prefetch}, {processing} each)",
-                c.name, c.queue
+                "add consumer `{}` on queue `{}`{} ({prefetch}, {processing} each)",
+                c.name,
+                c.queue,
+                in_vhost(&c.vhost)
             )
         }
         Step::AddProducer(p) => {
             let rate = crate::inspector::actors::rate(&p.rate);
             let exchange = crate::inspector::display_name(&p.exchange);
+            let vhost = in_vhost(&p.vhost);
             format!(
-                "add producer `{}` publishing to {exchange} ({rate})",
+                "add producer `{}` publishing to {exchange}{vhost} ({rate})",
                 p.name
             )
         }
@@ -139,6 +140,15 @@ fn words(step: &Step) -> String {
                 .collect();
             parts.join(", ")
         }
+    }
+}
+
+/// " in vhost `staging`", or nothing for the default vhost.
+fn in_vhost(vhost: &str) -> String {
+    if vhost == switchyard_core::DEFAULT_VHOST {
+        String::new()
+    } else {
+        format!(" in vhost `{vhost}`")
     }
 }
 

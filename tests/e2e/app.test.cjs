@@ -534,6 +534,35 @@ test("a definitions export of two vhosts: each name says its vhost, the explorer
   assert.equal(await setting("dead-letter exchange"), "ex (vhost staging)");
   assert.equal(await setting("message TTL"), "60000 ms");
   await screenshot(page, "inspector-policy");
+  // An export has no actors: a consumer of this queue and a producer on its exchange are
+  // added in its vhost, and messages flow.
+  await page.click("#add-consumer summary");
+  await page.fill("#consumer-processing", "5");
+  await page.click("#add-consumer-form button[type=submit]");
+  await page.waitForFunction(() => Object.keys(window.__switchyardFrames.nodes).some((n) => /^C1\b/.test(n)));
+  await clickNode(page, "ex (vhost staging)");
+  await page.click("#add-producer summary");
+  assert.equal(await page.inputValue("#producer-key"), "stage", "a key its binding routes");
+  await page.fill("#producer-rate", "20");
+  await page.click("#add-producer-form button[type=submit]");
+  await page.waitForFunction(() => Object.keys(window.__switchyardFrames.nodes).some((n) => /^P1\b/.test(n)));
+  const listed = await page.evaluate(() => [...document.querySelectorAll("#changes li .what")].map((w) => w.textContent));
+  assert.deepEqual(listed.slice(1), [
+    "add consumer `C1` on queue `orders` in vhost `staging` (prefetch 1, 5 ms each)",
+    "add producer `P1` publishing to ex in vhost `staging` (20.000 / s, evenly)",
+  ]);
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("switchyard.session.v1")).edits);
+  assert.deepEqual(stored.slice(1).map((e) => [e.action, e.actor.vhost]), [["add_consumer", "staging"], ["add_producer", "staging"]]);
+  if (!(await playing(page))) await page.click("#play");
+  await page.waitForFunction(() => Number(document.querySelector("#steps").textContent.replace(/\D/g, "")) > 40);
+  if (await playing(page)) await page.click("#play");
+  const p1 = await page.evaluate(() => Object.keys(window.__switchyardFrames.nodes).find((n) => /^P1\b/.test(n)));
+  await clickNode(page, p1);
+  await page.waitForFunction(() => /routing key\s*stage/.test(document.querySelector(".inspector")?.textContent || ""));
+  const consumer = await page.evaluate(() => Object.keys(window.__switchyardFrames.nodes).find((n) => /^C1\b/.test(n)));
+  await clickNode(page, consumer);
+  await page.waitForFunction(() => Number(document.querySelector(".inspector .count:nth-child(2) .n")?.textContent) > 0);
+  await screenshot(page, "definitions-actors-added");
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
