@@ -606,10 +606,7 @@ pub(crate) fn resolve(
     world: &World,
     path: &str,
 ) -> Result<Control, FieldError> {
-    let id = |name: &str| {
-        let names = scenario.consumers.iter().map(|c| c.name.as_str());
-        index_named(names, name, path, "consumer").map(ConsumerId)
-    };
+    let id = |name: &str| consumer_id(scenario, name, path);
     Ok(match action {
         Action::StopConsumer { consumer } => Control::StopConsumer(id(consumer)?),
         Action::StartConsumer { consumer } => Control::StartConsumer(id(consumer)?),
