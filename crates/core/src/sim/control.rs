@@ -85,13 +85,13 @@ impl Simulation {
             TraceKind::ProducerStopped
         };
         self.trace.record(t, kind, None, None, node);
+        if !on {
+            return;
+        }
         // Stopped and started before its next message was due: that timer still runs.
         let waiting =
             (self.state.sched.pending()).any(|e| matches!(e, SimEvent::Produce(q) if *q == p));
-        if on
-            && !waiting
-            && let Some(at) = producer.resume_at(spec, t.0)
-        {
+        if !waiting && let Some(at) = producer.resume_at(spec, t.0) {
             (self.state.sched).schedule_in(at.saturating_sub(t.0), SimEvent::Produce(p));
         }
     }
