@@ -299,6 +299,15 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
             }
         })
     };
+    let delete = {
+        let step = Step::DeleteExchange {
+            vhost: vhost.clone(),
+            exchange: name.clone(),
+        };
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| apply(&state, step.clone()))
+    };
+    let builtin = name.starts_with("amq.");
     let (label, placeholder) = if headers {
         ("with headers", "x-match=any, format=pdf")
     } else if fanout {
@@ -386,6 +395,12 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
                 <p class="muted">{ "Durable, as the management UI declares one; add a producer or bind queues to it next." }</p>
             </details>
             <p class="muted">{ "The next messages route by the new bindings; step back before a change to undo it." }</p>
+            if !builtin {
+                <button type="button" id="delete-exchange" class="danger" onclick={delete}
+                    title="exchange.delete: its bindings go, both ways; publishing to it is then refused (a producer declares it again after a broker restart). Undo it under Changes made.">
+                    { "Delete exchange" }
+                </button>
+            }
         </div>
     }
 }

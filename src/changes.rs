@@ -31,6 +31,10 @@ fn words(step: &Step) -> String {
         Step::StartConsumer { consumer: c } => consumer("start", c),
         Step::CrashConsumer { consumer: c } => consumer("crash", c),
         Step::RestartBroker => "restart the broker".to_owned(),
+        Step::DeleteQueue { vhost, queue } => format!("delete queue `{queue}`{}", in_vhost(vhost)),
+        Step::DeleteExchange { vhost, exchange } => {
+            format!("delete exchange `{exchange}`{}", in_vhost(vhost))
+        }
         Step::SetRate { producer, rate } => {
             let rate = crate::inspector::actors::rate(rate);
             format!("set producer `{producer}` to {rate}")

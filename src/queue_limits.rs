@@ -133,6 +133,10 @@ pub fn QueueLimits(props: &QueueLimitsProps) -> Html {
         Overflow::RejectPublish => "reject-publish",
         Overflow::RejectPublishDlx => "reject-publish-dlx",
     };
+    let delete_step = Step::DeleteQueue {
+        vhost: vhost.clone(),
+        queue: name.clone(),
+    };
     let onsubmit = {
         let state = state.clone();
         let (length_ref, overflow_ref, ttl_ref) =
@@ -169,7 +173,18 @@ pub fn QueueLimits(props: &QueueLimitsProps) -> Html {
         })
     };
     let number = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let delete = {
+        let step = delete_step;
+        Callback::from(move |_: MouseEvent| {
+            let step = step.clone();
+            change(&state, |sim: &mut Simulation| {
+                sim.inject_topology(step).map_err(|e| e.to_string())
+            });
+        })
+    };
+    let held = q.message_count();
     html! {
+        <>
         <form class="bind-form queue-limits" id="queue-limits" {onsubmit}>
             <label>{ "Max length " }
                 <input id="limit-length" type="text" inputmode="numeric" ref={length_ref}
@@ -189,6 +204,11 @@ pub fn QueueLimits(props: &QueueLimitsProps) -> Html {
             <button type="submit">{ "Apply as a policy" }</button>
             <p class="muted">{ "As on a live broker, by a policy that matches this queue alone; its own arguments still count. Step back before it to undo it." }</p>
         </form>
+        <button type="button" id="delete-queue" class="danger" onclick={delete}
+            title={ format!("queue.delete: its {held} ready messages go, its consumers are cancelled (they finish what they hold); a consumer started again declares it. Undo it under Changes made.") }>
+            { "Delete queue" }
+        </button>
+        </>
     }
 }
 

@@ -650,3 +650,25 @@ test("a producer's rate and a consumer's processing time are changed in the insp
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("a queue deleted in the inspector is drawn as not declared, its consumer stopped, and undoing brings it back", async () => {
+  const page = await pausedOn("tutorial-5-topics", "Q1");
+  await page.click("#delete-queue");
+  await page.waitForFunction(() => /not declared/.test(document.querySelector(".inspector")?.textContent || "") || !document.querySelector("#delete-queue"));
+  const listed = () => page.evaluate(() => [...document.querySelectorAll("#changes li .what")].map((w) => w.textContent));
+  assert.deepEqual(await listed(), ["delete queue `Q1`"]);
+  await clickNode(page, "C1");
+  await page.waitForSelector("#consumer-start");
+  assert.match(await page.textContent(".inspector"), /stopped/);
+  await clickNode(page, "topic_logs");
+  await page.click("#delete-exchange");
+  await page.waitForFunction(() => document.querySelectorAll("#changes li").length === 2);
+  assert.equal((await listed())[1], "delete exchange `topic_logs`");
+  await screenshot(page, "deleted");
+  await page.click("#changes li:nth-child(1) .undo");
+  await page.waitForFunction(() => document.querySelectorAll("#changes li").length === 0);
+  await clickNode(page, "Q1");
+  await page.waitForSelector("#delete-queue");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});

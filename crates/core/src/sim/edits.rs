@@ -136,7 +136,10 @@ impl Simulation {
                 return Err(error(&join(&path, "at_us"), what));
             }
             match &edit.action {
-                Action::Declare { .. } | Action::Unbind { .. } => {
+                Action::Declare { .. }
+                | Action::Unbind { .. }
+                | Action::DeleteQueue { .. }
+                | Action::DeleteExchange { .. } => {
                     self.inject_topology(edit.action.clone())
                         .map_err(|e| error(&path, e.to_string()))?;
                 }

@@ -539,7 +539,10 @@ fn cast(
     for (i, step) in scenario.script.iter().enumerate() {
         let index = u32::try_from(i).unwrap_or(u32::MAX);
         let control = match &step.action {
-            Action::Declare { .. } | Action::Unbind { .. } => Control::ChangeTopology(index),
+            Action::Declare { .. }
+            | Action::Unbind { .. }
+            | Action::DeleteQueue { .. }
+            | Action::DeleteExchange { .. } => Control::ChangeTopology(index),
             Action::Publish { producer, .. } => Control::Publish {
                 producer: producer_id(scenario, producer, &format!("script[{i}]"))?,
                 step: index,

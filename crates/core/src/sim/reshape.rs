@@ -143,14 +143,20 @@ pub(crate) fn in_time(
 }
 
 impl Simulation {
-    /// Applies a `declare` or `unbind` now, on demand: like [`Simulation::inject`], it changes
-    /// the future and seeking back before it undoes it. The world gains nodes for what it
-    /// declares (they stay, unused, if the change is undone).
+    /// Applies a `declare`, `unbind`, `delete_queue` or `delete_exchange` now, on demand: like
+    /// [`Simulation::inject`], it changes the future and seeking back before it undoes it. The
+    /// world gains nodes for what it declares (they stay, unused, if the change is undone).
     pub fn inject_topology(&mut self, action: Action) -> Result<(), FieldError> {
-        let (Action::Declare { definitions } | Action::Unbind { definitions }) = &action else {
-            return Err(error("action", "expected a declare or unbind step"));
-        };
-        add_nodes(&mut self.world, &self.state.broker, definitions);
+        match &action {
+            Action::Declare { definitions } | Action::Unbind { definitions } => {
+                add_nodes(&mut self.world, &self.state.broker, definitions);
+            }
+            Action::DeleteQueue { .. } | Action::DeleteExchange { .. } => {}
+            _ => {
+                let what = "expected a declare, unbind, delete_queue or delete_exchange step";
+                return Err(error("action", what));
+            }
+        }
         self.grow_metrics();
         let index = self.keep_injected(action);
         self.inject(Control::ChangeTopology(index));
@@ -277,7 +283,27 @@ impl Simulation {
         self.trace.record(t, kind, None, edge, node);
     }
 
-    /// Applies script step `step` (a `declare` or an `unbind`).
+    /// The broker cancelled the consumers of a queue deleted (`basic.cancel` from the server):
+    /// each is stopped, finishing what it holds (acks for a queue that is gone change nothing),
+    /// and starting it again declares the queue as the scenario does.
+    fn queue_deleted(&mut self, t: SimTime, vhost: &str, queue: &str) {
+        let ids: Vec<usize> = (self.scenario.consumers.iter().enumerate())
+            .filter(|(_, c)| c.vhost == vhost && c.queue == queue)
+            .map(|(i, _)| i)
+            .collect();
+        for i in ids {
+            let node = self.cast.consumers.get(i).copied();
+            if let Some(c) = self.state.consumers.get_mut(i)
+                && c.status == crate::sim::actor::consumer::Status::Running
+            {
+                c.status = crate::sim::actor::consumer::Status::Stopped;
+                self.trace
+                    .record(t, TraceKind::ConsumerStopped, None, None, node);
+            }
+        }
+    }
+
+    /// Applies script step `step` (a `declare`, an `unbind` or a deletion).
     pub(crate) fn change_topology(&mut self, t: SimTime, step: u32) {
         // A state saved before the change was injected has no counters for its nodes.
         self.grow_metrics();
@@ -295,6 +321,15 @@ impl Simulation {
                 for (vhost, binding) in &definitions.bindings {
                     refused |= broker.unbind(vhost, binding).is_err();
                 }
+            }
+            Action::DeleteQueue { vhost, queue } => {
+                refused |= broker.delete_queue(vhost, queue).is_err();
+                let (vhost, queue) = (vhost.clone(), queue.clone());
+                self.queue_deleted(t, &vhost, &queue);
+            }
+            Action::DeleteExchange { vhost, exchange } => {
+                let reserved = exchange.is_empty() || exchange.starts_with("amq.");
+                refused |= reserved || broker.delete_exchange(vhost, exchange, false).is_err();
             }
             _ => return,
         }

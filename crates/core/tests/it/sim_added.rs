@@ -509,7 +509,9 @@ fn the_new_steps_are_written_back_as_read() {
         {"at_ms": 450, "action": "set_processing", "consumer": "mailer-1", "processing_ms": 3},
         {"at_ms": 500, "action": "stop_producer", "producer": "p9"},
         {"at_ms": 600, "action": "start_producer", "producer": "p9"},
-        {"at_ms": 700, "action": "publish", "producer": "p9", "routing_key": "k", "headers": {"x": 1}}
+        {"at_ms": 700, "action": "publish", "producer": "p9", "routing_key": "k", "headers": {"x": 1}},
+        {"at_ms": 800, "action": "delete_queue", "queue": "email-notifications"},
+        {"at_ms": 900, "action": "delete_exchange", "vhost": "/", "exchange": "orders"}
     ]);
     let scenario = Scenario::from_json(&json).unwrap();
     let again = Scenario::from_json(&scenario.to_json().unwrap()).unwrap();
@@ -522,4 +524,61 @@ fn the_new_steps_are_written_back_as_read() {
         s.consumer_pace(c9)
             .is_some_and(|(_, failing)| failing == 0.25)
     );
+}
+
+/// A queue deleted while it runs: its messages go, its consumers are cancelled (stopped, and
+/// they finish what they hold), publishes that reached it are unroutable; starting a consumer
+/// again declares it as the scenario does. An exchange deleted: publishing to it is refused.
+/// Both are changes, made again exactly and undone by going back.
+#[test]
+fn a_queue_or_an_exchange_deleted_while_it_runs() {
+    let mut s = build(&file("orders-topic.json"));
+    s.run_until(SimTime::from_ms(2_000)).unwrap();
+    s.inject_topology(Action::DeleteQueue {
+        vhost: "/".into(),
+        queue: "email-notifications".into(),
+    })
+    .unwrap();
+    s.run_until(SimTime::from_ms(3_000)).unwrap();
+    assert!(s.broker().queue("/", "email-notifications").is_none());
+    let mailer = s.consumer_id("mailer-1").unwrap();
+    assert_eq!(s.consumer_view(mailer).unwrap().status, "stopped");
+    let summary = s.summary();
+    assert!(
+        summary["messages"]["unroutable"].as_u64() > Some(0),
+        "{summary}"
+    );
+    let deleted = (s.trace().events()).filter(|e| e.kind == TraceKind::Deleted);
+    assert_eq!(deleted.count(), 1);
+    // Started again, it declares its queue first.
+    s.inject(switchyard_core::sim::Control::StartConsumer(mailer));
+    s.run_until(SimTime::from_ms(3_500)).unwrap();
+    assert!(s.broker().queue("/", "email-notifications").is_some());
+    assert_eq!(s.consumer_view(mailer).unwrap().status, "running");
+
+    let mut x = build(&file("orders-topic.json"));
+    x.run_until(SimTime::from_ms(1_000)).unwrap();
+    x.inject_topology(Action::DeleteExchange {
+        vhost: "/".into(),
+        exchange: "orders".into(),
+    })
+    .unwrap();
+    x.run_until(SimTime::from_ms(2_000)).unwrap();
+    let refused = (x.trace().events()).filter(|e| e.kind == TraceKind::Refused);
+    assert!(
+        refused.count() > 0,
+        "publishing to a deleted exchange is refused"
+    );
+
+    let changes = s.edits();
+    let text = edits::to_json(&changes).to_string();
+    assert!(text.contains(r#""action":"delete_queue""#), "{text}");
+    let read = edits::from_json(&serde_json::from_str(&text).unwrap()).unwrap();
+    let mut again = build(&file("orders-topic.json"));
+    again.apply_edits(&read).unwrap();
+    again.run_until(SimTime::from_ms(3_500)).unwrap();
+    assert_eq!(record(&again), record(&s));
+    s.seek(SimTime::from_ms(1_500)).unwrap();
+    assert!(s.broker().queue("/", "email-notifications").is_some());
+    assert_eq!(s.consumer_view(mailer).unwrap().status, "running");
 }

@@ -485,5 +485,8 @@ fn a_topology_change_injected_on_demand_applies_now_and_seeking_back_undoes_it()
     assert!(sim.broker().queue("/", "late").is_none());
     assert_eq!(sim.metrics().queue(late).enqueued, 0);
     let err = sim.inject_topology(Action::RestartBroker).unwrap_err();
-    assert_eq!(err.to_string(), "action: expected a declare or unbind step");
+    assert_eq!(
+        err.to_string(),
+        "action: expected a declare, unbind, delete_queue or delete_exchange step"
+    );
 }

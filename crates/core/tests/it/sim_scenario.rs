@@ -140,7 +140,7 @@ fn errors_name_the_field() {
         "\"script\": [{\"at_ms\": 5, \"action\": \"explode\"}]",
         "script[0].action: expected one of: stop_consumer, start_consumer, crash_consumer, \
          restart_broker, set_rate, set_processing, stop_producer, start_producer, publish, send, \
-         add_consumer, add_producer, take_down, bring_back, fail_service, heal_service, set_exchange_type, declare, unbind, replay_projection",
+         add_consumer, add_producer, take_down, bring_back, fail_service, heal_service, set_exchange_type, declare, unbind, delete_queue, delete_exchange, replay_projection",
     );
     check(
         "\"script\": []",

@@ -89,6 +89,17 @@ pub enum Action {
     Unbind {
         definitions: Definitions,
     },
+    /// `queue.delete`: its messages go, its consumers are cancelled (each finishes what it
+    /// holds), its bindings go.
+    DeleteQueue {
+        vhost: String,
+        queue: String,
+    },
+    /// `exchange.delete`: its bindings, both ways, go; publishing to it is then refused.
+    DeleteExchange {
+        vhost: String,
+        exchange: String,
+    },
     /// Resets an event-store projection to version 0: it rebuilds its state by replaying.
     ReplayProjection {
         projection: String,
@@ -440,6 +451,20 @@ pub(crate) fn action(
             &["consumer"],
         ),
         "restart_broker" => (Action::RestartBroker, &[]),
+        "delete_queue" => (
+            Action::DeleteQueue {
+                vhost: text(obj, "vhost", path, Some("/"))?,
+                queue: text(obj, "queue", path, None)?,
+            },
+            &["vhost", "queue"],
+        ),
+        "delete_exchange" => (
+            Action::DeleteExchange {
+                vhost: text(obj, "vhost", path, Some("/"))?,
+                exchange: text(obj, "exchange", path, None)?,
+            },
+            &["vhost", "exchange"],
+        ),
         "set_rate" => (
             Action::SetRate {
                 producer: text(obj, "producer", path, None)?,
@@ -553,7 +578,7 @@ fn pattern_action(
                 &join(path, "action"),
                 "expected one of: stop_consumer, start_consumer, crash_consumer, \
                  restart_broker, set_rate, set_processing, stop_producer, start_producer, publish, send, add_consumer, add_producer, take_down, bring_back, fail_service, heal_service, \
-                 set_exchange_type, declare, unbind, replay_projection",
+                 set_exchange_type, declare, unbind, delete_queue, delete_exchange, replay_projection",
             ));
         }
     })

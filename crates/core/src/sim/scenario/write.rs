@@ -127,6 +127,12 @@ pub(crate) fn action_json(action: &Action) -> Json {
             return json!({"action": "send", "vhost": vhost, "exchange": exchange,
                 "routing_key": routing_key, "headers": headers.to_json()});
         }
+        Action::DeleteQueue { vhost, queue } => {
+            return json!({"action": "delete_queue", "vhost": vhost, "queue": queue});
+        }
+        Action::DeleteExchange { vhost, exchange } => {
+            return json!({"action": "delete_exchange", "vhost": vhost, "exchange": exchange});
+        }
         Action::SetRate { producer, rate: r } => {
             return json!({"action": "set_rate", "producer": producer, "rate": rate(r)});
         }
