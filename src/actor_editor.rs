@@ -20,7 +20,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::binding_editor::{MAX_KEY_BYTES, header_arguments};
-use crate::service_controls::{change, use_editing};
+use crate::service_controls::{change, kept, kept_choice, use_editing};
 use crate::state::{AppContext, Level};
 
 /// What a consumer does with a delivery it fails to process, as the form offers it: the
@@ -62,8 +62,8 @@ pub fn taken(sim: &Simulation, name: &str) -> Option<&'static str> {
 /// refuses it).
 fn add<T>(
     state: &AppContext,
-    what: &str,
-    name: &str,
+    (what, stem): (&str, &str),
+    (name, field): (&str, &NodeRef),
     spec: Result<T, String>,
     add: fn(&mut Simulation, T) -> Result<(), FieldError>,
 ) {
@@ -81,6 +81,12 @@ fn add<T>(
         Ok(spec) => change(state, |sim: &mut Simulation| {
             add(sim, spec).map_err(|e| e.to_string())
         }),
+    }
+    // Added: the name field offers the next free name (what else was typed stays).
+    let sim = state.sim.as_ref().and_then(|s| s.get());
+    let next = sim.filter(|sim| taken(sim, name.trim()).is_some());
+    if let (Some(sim), Some(input)) = (next, field.cast::<HtmlInputElement>()) {
+        input.set_value(&free_name(&sim, stem));
     }
 }
 
@@ -241,6 +247,7 @@ fn consumer_form(
 ) -> Html {
     let [name_ref, prefetch_ref, processing_ref, chance_ref] = refs.clone();
     let select_ref = failure_ref.clone();
+    let chosen = kept_choice(&failure_ref, "nack_requeue");
     let onsubmit = Callback::from(move |e: SubmitEvent| {
         e.prevent_default();
         let [name, prefetch, processing, chance] = &refs;
@@ -254,10 +261,11 @@ fn consumer_form(
                 .unwrap_or_default(),
         };
         let spec = consumer_spec(&vhost, &queue, &form);
+        let who = (form.name.as_str(), name);
         add(
             &state,
-            "consumer",
-            &form.name,
+            ("consumer", "C"),
+            who,
             spec,
             Simulation::add_consumer,
         );
@@ -267,25 +275,25 @@ fn consumer_form(
             <summary>{ "Add a consumer" }</summary>
             <form class="bind-form" id="add-consumer-form" {onsubmit}>
                 <label>{ "Name " }
-                    <input id="consumer-name" type="text" ref={name_ref} value={free}
+                    <input id="consumer-name" type="text" ref={name_ref.clone()} value={kept(&name_ref, free)}
                            spellcheck="false" autocomplete="off" />
                 </label>
                 <label title="basic.qos: deliveries it may hold unacked; 0 is unlimited">{ "prefetch " }
                     <input id="consumer-prefetch" class="short" type="text" inputmode="numeric"
-                           ref={prefetch_ref} value="1" />
+                           ref={prefetch_ref.clone()} value={kept(&prefetch_ref, "1")} />
                 </label>
                 <label>{ "processing (ms) " }
                     <input id="consumer-processing" class="short" type="text" inputmode="decimal"
-                           ref={processing_ref} value="100" />
+                           ref={processing_ref.clone()} value={kept(&processing_ref, "100")} />
                 </label>
                 <label>{ "fails (%) " }
                     <input id="consumer-failure" class="short" type="text" inputmode="decimal"
-                           ref={chance_ref} value="0" />
+                           ref={chance_ref.clone()} value={kept(&chance_ref, "0")} />
                 </label>
                 <label>{ "then " }
                     <select id="consumer-on-failure" ref={select_ref}>
-                        { for ON_FAILURE.iter().enumerate().map(|(i, (key, words))| html! {
-                            <option value={*key} selected={i == 0}>{ *words }</option>
+                        { for ON_FAILURE.iter().map(|(key, words)| html! {
+                            <option value={*key} selected={chosen == *key}>{ *words }</option>
                         }) }
                     </select>
                 </label>
@@ -315,10 +323,11 @@ fn producer_form(
             headers: typed(headers),
         };
         let spec = producer_spec(&vhost, &exchange, &form);
+        let who = (form.name.as_str(), name);
         add(
             &state,
-            "producer",
-            &form.name,
+            ("producer", "P"),
+            who,
             spec,
             Simulation::add_producer,
         );
@@ -328,16 +337,16 @@ fn producer_form(
             <summary>{ "Add a producer" }</summary>
             <form class="bind-form" id="add-producer-form" {onsubmit}>
                 <label>{ "Name " }
-                    <input id="producer-name" type="text" ref={name_ref} value={free}
+                    <input id="producer-name" type="text" ref={name_ref.clone()} value={kept(&name_ref, free)}
                            spellcheck="false" autocomplete="off" />
                 </label>
                 <label title="A template may add {seq}, the message's number">{ "routing key " }
-                    <input id="producer-key" type="text" ref={key_ref} value={key}
+                    <input id="producer-key" type="text" ref={key_ref.clone()} value={kept(&key_ref, key)}
                            spellcheck="false" autocomplete="off" />
                 </label>
                 <label>{ "messages / s " }
                     <input id="producer-rate" class="short" type="text" inputmode="decimal"
-                           ref={rate_ref} value="1" />
+                           ref={rate_ref.clone()} value={kept(&rate_ref, "1")} />
                 </label>
                 if headers {
                     <label>{ "headers " }
@@ -420,7 +429,7 @@ pub fn rate_form(
         <form class="bind-form" id="rate-form" {onsubmit}>
             <label>{ "messages / s " }
                 <input id="rate-now" class="short" type="text" inputmode="decimal" ref={field.clone()}
-                       value={short(shown, 3)} />
+                       value={kept(field, short(shown, 3))} />
             </label>
             <button type="submit">{ "Set rate" }</button>
         </form>
@@ -464,12 +473,12 @@ pub fn pace_form(
     html! {
         <form class="bind-form" id="pace-form" {onsubmit}>
             <label>{ "processing (ms) " }
-                <input id="pace-ms" class="short" type="text" inputmode="decimal" ref={time}
-                       value={short(ms, 3)} />
+                <input id="pace-ms" class="short" type="text" inputmode="decimal" ref={time.clone()}
+                       value={kept(&time, short(ms, 3))} />
             </label>
             <label>{ "fails (%) " }
-                <input id="pace-failure" class="short" type="text" inputmode="decimal" ref={chance}
-                       value={short(failure * 100.0, 3)} />
+                <input id="pace-failure" class="short" type="text" inputmode="decimal" ref={chance.clone()}
+                       value={kept(&chance, short(failure * 100.0, 3))} />
             </label>
             <button type="submit">{ "Set" }</button>
         </form>

@@ -16,7 +16,7 @@ use switchyard_core::value::{Table, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::service_controls::{change, use_editing};
+use crate::service_controls::{change, kept, kept_choice, kept_tick, use_editing};
 use crate::state::AppContext;
 
 /// The most queues the name field offers and bindings the unbind list holds: a select of a big
@@ -308,6 +308,7 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
         Callback::from(move |_: MouseEvent| apply(&state, step.clone()))
     };
     let builtin = name.starts_with("amq.");
+    let new_type = kept_choice(&new_type_ref, ExchangeType::Topic.name());
     let (label, placeholder) = if headers {
         ("with headers", "x-match=any, format=pdf")
     } else if fanout {
@@ -316,10 +317,22 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
         ("with key", "order.*.created")
     };
     let kind = {
-        let to_exchange = to_exchange.clone();
+        let (to_exchange, queue_ref) = (to_exchange.clone(), queue_ref.clone());
+        let first = |names: &[String]| names.first().cloned().unwrap_or_default();
+        let (first_queue, first_exchange) = (first(&queues), first(&exchanges));
         Callback::from(move |e: Event| {
             let chosen = e.target_dyn_into::<HtmlSelectElement>().map(|s| s.value());
-            to_exchange.set(chosen.as_deref() == Some("exchange"));
+            let exchange = chosen.as_deref() == Some("exchange");
+            to_exchange.set(exchange);
+            // The name field offers the first of the other list (it keeps what is typed
+            // otherwise).
+            if let Some(input) = queue_ref.cast::<HtmlInputElement>() {
+                input.set_value(if exchange {
+                    &first_exchange
+                } else {
+                    &first_queue
+                });
+            }
         })
     };
     let (names, title) = if *to_exchange {
@@ -342,8 +355,8 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
                         <option value="exchange" selected={*to_exchange}>{ "exchange" }</option>
                     </select>
                     { " " }
-                    <input id="bind-queue" type="text" list="bind-queues" ref={queue_ref}
-                           value={names.first().cloned().unwrap_or_default()} {title}
+                    <input id="bind-queue" type="text" list="bind-queues" ref={queue_ref.clone()}
+                           value={kept(&queue_ref, names.first().cloned().unwrap_or_default())} {title}
                            spellcheck="false" autocomplete="off" />
                     <datalist id="bind-queues">
                         { for names.iter().take(OFFERED).map(|q| html! { <option value={q.clone()} /> }) }
@@ -378,16 +391,17 @@ pub fn BindingEditor(props: &BindingEditorProps) -> Html {
                                spellcheck="false" autocomplete="off" />
                     </label>
                     <label>{ "type " }
-                        <select id="new-exchange-type" ref={new_type_ref}>
+                        <select id="new-exchange-type" ref={new_type_ref.clone()}>
                             { for crate::exchange_type::TYPES.iter().map(|t| html! {
-                                <option value={t.name()} selected={*t == ExchangeType::Topic}>{ t.name() }</option>
+                                <option value={t.name()} selected={new_type == t.name()}>{ t.name() }</option>
                             }) }
                         </select>
                     </label>
                     <label title={ format!("An exchange-to-exchange binding: messages {name} routes with this key go on to the new exchange") }>
-                        <input id="new-exchange-bound" type="checkbox" ref={new_bound_ref} checked=true />
+                        <input id="new-exchange-bound" type="checkbox" ref={new_bound_ref.clone()}
+                               checked={kept_tick(&new_bound_ref, true)} />
                         { format!(" bound from {name} with key ") }
-                        <input id="new-exchange-key" class="short" type="text" ref={new_key_ref} value="#"
+                        <input id="new-exchange-key" class="short" type="text" ref={new_key_ref.clone()} value={kept(&new_key_ref, "#")}
                                spellcheck="false" autocomplete="off" />
                     </label>
                     <button type="submit">{ "Add exchange" }</button>

@@ -16,7 +16,7 @@ use switchyard_core::value::{Table, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::service_controls::{change, use_editing};
+use crate::service_controls::{change, kept, kept_choice, use_editing};
 use crate::state::{AppContext, Level};
 
 /// What the form asks for; `None` leaves the key out of the policy.
@@ -173,6 +173,7 @@ pub fn QueueLimits(props: &QueueLimitsProps) -> Html {
         })
     };
     let number = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let overflow = kept_choice(&overflow_ref, overflow_now);
     let delete = {
         let step = delete_step;
         Callback::from(move |_: MouseEvent| {
@@ -187,19 +188,19 @@ pub fn QueueLimits(props: &QueueLimitsProps) -> Html {
         <>
         <form class="bind-form queue-limits" id="queue-limits" {onsubmit}>
             <label>{ "Max length " }
-                <input id="limit-length" type="text" inputmode="numeric" ref={length_ref}
-                       value={number(config.max_length)} placeholder="none" />
+                <input id="limit-length" type="text" inputmode="numeric" ref={length_ref.clone()}
+                       value={kept(&length_ref, number(config.max_length))} placeholder="none" />
             </label>
             <label>{ "on overflow " }
-                <select id="limit-overflow" ref={overflow_ref}>
+                <select id="limit-overflow" ref={overflow_ref.clone()}>
                     { for OVERFLOWS.iter().map(|o| html! {
-                        <option value={*o} selected={*o == overflow_now}>{ *o }</option>
+                        <option value={*o} selected={*o == overflow}>{ *o }</option>
                     }) }
                 </select>
             </label>
             <label>{ "Message TTL (ms) " }
-                <input id="limit-ttl" type="text" inputmode="numeric" ref={ttl_ref}
-                       value={number(config.message_ttl)} placeholder="none" />
+                <input id="limit-ttl" type="text" inputmode="numeric" ref={ttl_ref.clone()}
+                       value={kept(&ttl_ref, number(config.message_ttl))} placeholder="none" />
             </label>
             <button type="submit">{ "Apply as a policy" }</button>
             <p class="muted">{ "As on a live broker, by a policy that matches this queue alone; its own arguments still count. Step back before it to undo it." }</p>

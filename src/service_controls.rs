@@ -6,6 +6,7 @@
 
 use switchyard_core::sim::flow::ServiceView;
 use switchyard_core::sim::{Control, NodeId, SimTime, Simulation};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::commands::refresh;
@@ -34,6 +35,32 @@ pub fn use_editing(node: NodeId) -> Option<(AppContext, SimRef, String, String)>
         (n.vhost.clone(), n.name.clone())
     };
     Some((state, sim, vhost, name))
+}
+
+/// What a form's field shows: what is in it once it is on the page, else `default`. Yew sets a
+/// field's value (an option's selection, a box's tick) on every render to what the view says,
+/// and a panel renders a few times a second while the scenario plays: a field given its
+/// default each time would lose what is being typed.
+pub fn kept(field: &NodeRef, default: impl Into<String>) -> String {
+    match field.cast::<HtmlInputElement>() {
+        Some(input) => input.value(),
+        None => default.into(),
+    }
+}
+
+/// [`kept`] for a select: the option chosen in it, else `default`.
+pub fn kept_choice(field: &NodeRef, default: &str) -> String {
+    match field.cast::<HtmlSelectElement>() {
+        Some(select) => select.value(),
+        None => default.to_owned(),
+    }
+}
+
+/// [`kept`] for a tick box.
+pub fn kept_tick(field: &NodeRef, default: bool) -> bool {
+    field
+        .cast::<HtmlInputElement>()
+        .map_or(default, |input| input.checked())
 }
 
 /// Makes a change with `apply` at the view's moment (see [`inject`]); its error, or the

@@ -40,14 +40,14 @@ pub(super) fn view(
         NodeKind::Consumer => html! {
             <>
                 { rates(sim, id, &[("deliver", |r| r.deliver), ("redeliver", |r| r.redeliver), ("ack", |r| r.ack)]) }
-                <crate::failures::ActorControls node={id} />
+                <crate::failures::ActorControls key={id.0} node={id} />
                 { actors::consumer(sim, &node.name, on_select) }
             </>
         },
         NodeKind::Producer => html! {
             <>
                 { rates(sim, id, &[("publish", |r| r.outgoing)]) }
-                <crate::failures::ActorControls node={id} />
+                <crate::failures::ActorControls key={id.0} node={id} />
                 { actors::producer(sim, &node.name, on_select) }
             </>
         },
@@ -111,8 +111,8 @@ fn exchange(
             ]) }
             <h3>{ format!("Bindings from this exchange ({})", x.binding_count()) }</h3>
             { binding_table(sim, vhost, x.bindings().map(|(_, b)| (name, b.clone())).collect(), false, on_select, Some(paging)) }
-            <crate::binding_editor::BindingEditor node={id} />
-            <crate::actor_editor::AddActor key={id.0} node={id} />
+            <crate::binding_editor::BindingEditor key={format!("bind-{}", id.0)} node={id} />
+            <crate::actor_editor::AddActor key={format!("add-{}", id.0)} node={id} />
             if !incoming.is_empty() {
                 <h3>{ "Bindings to this exchange" }</h3>
                 { binding_table(sim, vhost, incoming, true, on_select, None) }
@@ -165,11 +165,11 @@ fn queue(
             { queue_counters(sim, id) }
             <h3>{ "Settings" }</h3>
             { queue_settings(sim, vhost, q, on_select) }
-            <crate::queue_limits::QueueLimits node={id} />
+            <crate::queue_limits::QueueLimits key={format!("limits-{}", id.0)} node={id} />
             <h3>{ "Bindings to this queue" }</h3>
             { binding_table(sim, vhost, incoming, true, on_select, Some(paging)) }
             { actors::queue_consumers(sim, q, on_select) }
-            <crate::actor_editor::AddActor key={id.0} node={id} />
+            <crate::actor_editor::AddActor key={format!("add-{}", id.0)} node={id} />
             { queue_messages(sim, q, on_select) }
         </>
     }

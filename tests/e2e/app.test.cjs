@@ -538,6 +538,10 @@ test("a definitions export of two vhosts: each name says its vhost, the explorer
   // added in its vhost, and messages flow.
   await page.click("#add-consumer summary");
   await page.fill("#consumer-processing", "5");
+  // The panel renders a few times a second while it plays: what is typed stays.
+  if (!(await playing(page))) await page.click("#play");
+  await page.waitForTimeout(800);
+  assert.equal(await page.inputValue("#consumer-processing"), "5", "typing survives the panel's renders");
   await page.click("#add-consumer-form button[type=submit]");
   await page.waitForFunction(() => Object.keys(window.__switchyardFrames.nodes).some((n) => /^C1\b/.test(n)));
   await clickNode(page, "ex (vhost staging)");

@@ -672,3 +672,20 @@ test("a queue deleted in the inspector is drawn as not declared, its consumer st
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("an inspector form shows the selected node's values and keeps what is typed while it plays", async () => {
+  const page = await pausedOn("retry-backoff", "orders.delay.1s");
+  await page.waitForSelector("#queue-limits");
+  assert.equal(await page.inputValue("#limit-ttl"), "1000");
+  await page.fill("#limit-length", "7");
+  await clickNode(page, "orders.delay.4s");
+  await page.waitForFunction(() => document.querySelector("#limit-ttl")?.value === "4000");
+  assert.equal(await page.inputValue("#limit-length"), "", "another queue's form starts from its own values");
+  await page.fill("#limit-length", "9");
+  await setPlaying(page, true);
+  await page.waitForTimeout(800);
+  assert.equal(await page.inputValue("#limit-length"), "9", "typing survives the panel's renders");
+  await setPlaying(page, false);
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
