@@ -15,6 +15,7 @@ use yew::prelude::*;
 use crate::sim_ref::Selection;
 use crate::stage::draw::Palette;
 use crate::stage::layout::{Fit, Scene};
+use crate::stage::pace::Pace;
 use crate::stage::painter::{Look, Painter};
 use crate::stage::player::Stop;
 use crate::stage::shared::{Live, Shared};
@@ -22,9 +23,6 @@ use crate::stage::stats::Stats;
 use crate::stage::view::View;
 use crate::state::{Action, AppState, Level, Notice, PlayerRef};
 
-/// Wall time a frame spends simulating at "as fast as possible" (ms): the rest of a 60 Hz
-/// frame is left to drawing it, so the page stays responsive.
-const FAST_MS: f64 = 8.0;
 /// Events handled per frame at "as fast as possible" at most, however fast the machine.
 const FAST_BUDGET: u64 = 200_000;
 /// Longest wall time one frame may advance (a background tab resumes without a leap).
@@ -107,6 +105,8 @@ struct Loop {
     /// The transform of the last frame painted (a zoom or a pan repaints).
     painted_fit: Option<Fit>,
     stats: Stats,
+    /// How long a frame simulates at "as fast as possible".
+    pace: Pace,
 }
 
 impl Loop {
@@ -144,14 +144,14 @@ impl Loop {
             extent_of: None,
             painted_fit: None,
             stats,
+            pace: Pace::default(),
         }
     }
 
     fn frame(&mut self, ts: f64) {
         let started = now_ms();
-        let dt = self.last_ts.map_or(0.0, |last| {
-            crate::stage::geometry::clamp(ts - last, 0.0, MAX_FRAME_MS)
-        });
+        let interval = self.last_ts.map(|last| ts - last);
+        let dt = interval.map_or(0.0, |i| crate::stage::geometry::clamp(i, 0.0, MAX_FRAME_MS));
         self.last_ts = Some(ts);
         let (playing, speed) = {
             let l = self.live.borrow();
@@ -198,14 +198,19 @@ impl Loop {
         if resized || moved || dirty || viewed || self.painter.stale() {
             self.paint();
         }
-        self.stats.record(now_ms() - started);
+        let busy = now_ms() - started;
+        if let (true, Some(interval)) = (playing && speed.is_infinite(), interval) {
+            self.pace.after_frame(interval, busy - (t1 - t0));
+        }
+        self.stats.record(busy);
     }
 
     /// Moves the player `dt` ms of wall time at `speed`; `true` (it moved, or tried to).
     fn advance(&mut self, dt: f64, speed: f64) -> bool {
+        let budget = self.pace.budget_ms();
         let outcome = self.player.0.try_borrow_mut().map(|mut p| {
             if speed.is_infinite() {
-                let deadline = now_ms() + FAST_MS;
+                let deadline = now_ms() + budget;
                 Ok(p.run_fast(FAST_BUDGET, || now_ms() >= deadline))
             } else {
                 p.advance((dt * 1000.0 * speed) as u64)

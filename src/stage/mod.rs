@@ -38,6 +38,7 @@ mod layer;
 pub mod layout;
 mod marks;
 mod names;
+mod pace;
 mod painter;
 pub mod palette;
 pub mod player;
