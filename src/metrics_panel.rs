@@ -8,6 +8,7 @@
 //! a time with a filter by name ([`crate::paging`]).
 
 use switchyard_core::decimal::{fixed, short};
+use switchyard_core::shown::grouped;
 use switchyard_core::sim::metrics::Sample;
 use switchyard_core::sim::{ConsumerId, Simulation};
 use yew::prelude::*;
@@ -110,7 +111,7 @@ fn latency(sim: &Simulation) -> Html {
                 <div><dt>{ "p50" }</dt><dd>{ p(0.5) }</dd></div>
                 <div><dt>{ "p95" }</dt><dd>{ p(0.95) }</dd></div>
                 <div><dt>{ "p99" }</dt><dd>{ p(0.99) }</dd></div>
-                <div><dt>{ "messages" }</dt><dd>{ m.latency_count() }</dd></div>
+                <div><dt>{ "messages" }</dt><dd>{ grouped(m.latency_count()) }</dd></div>
             </dl>
         </div>
     }
@@ -140,7 +141,7 @@ fn totals(sim: &Simulation) -> Html {
             <h3>{ "Messages so far" }</h3>
             <dl class="stats">
                 { for rows.iter().filter(|(k, n)| *n > 0 || always.contains(k)).map(|(k, n)| html! {
-                    <div><dt>{ *k }</dt><dd>{ n }</dd></div>
+                    <div><dt>{ *k }</dt><dd>{ grouped(*n) }</dd></div>
                 }) }
             </dl>
         </div>
@@ -175,11 +176,11 @@ fn queues(
                     <th scope="rowgroup" colspan="6">{ node_link(sim, id, on_select) }</th>
                 </tr>
                 <tr class="queue-numbers">
-                    <td class="num">{ ready }</td>
-                    <td class="num">{ unacked }</td>
-                    <td class="num">{ ready + unacked }</td>
-                    <td class="num">{ c.delivered }</td>
-                    <td class="num">{ c.dead_lettered }</td>
+                    <td class="num">{ grouped(ready) }</td>
+                    <td class="num">{ grouped(unacked) }</td>
+                    <td class="num">{ grouped(ready + unacked) }</td>
+                    <td class="num">{ grouped(c.delivered) }</td>
+                    <td class="num">{ grouped(c.dead_lettered) }</td>
                     <td class="trend">{ sparkline(&depth, &format!("{} total over time", node.name)) }</td>
                 </tr>
             </>

@@ -176,7 +176,7 @@ fn queue(
 }
 
 fn count(label: &'static str, n: u64) -> Html {
-    html! { <div class="count"><span class="n">{ n }</span><span class="label">{ label }</span></div> }
+    html! { <div class="count"><span class="n">{ shown::grouped(n) }</span><span class="label">{ label }</span></div> }
 }
 
 fn queue_counters(sim: &Simulation, id: NodeId) -> Html {
@@ -185,7 +185,7 @@ fn queue_counters(sim: &Simulation, id: NodeId) -> Html {
     html! {
         <table class="counters" aria-label="Message counters">
             { for rows.iter().filter(|(k, _, n)| *n > 0 || ["enqueued", "delivered", "acked"].contains(k)).map(|(_, words, n)| html! {
-                <tr><th scope="row">{ *words }</th><td class="num">{ n }</td></tr>
+                <tr><th scope="row">{ *words }</th><td class="num">{ shown::grouped(*n) }</td></tr>
             }) }
         </table>
     }

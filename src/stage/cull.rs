@@ -134,9 +134,11 @@ pub fn head_box(tip: (f64, f64)) -> Rect {
 /// How far a link's stroke (2.5 px at most) and dashes reach beyond its centre line.
 pub const LINK_PAD: f64 = 2.5;
 
-/// How many decimal digits `n` is written with.
+/// How many characters `n` is written with (its digits and the commas between their groups).
 pub fn digits(n: u64) -> usize {
-    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+    let digits = n.checked_ilog10().map_or(1, |d| d as usize + 1);
+    // With the commas between groups of three.
+    digits + (digits - 1) / 3
 }
 
 #[cfg(test)]
@@ -258,8 +260,8 @@ mod tests {
         assert!(!meets(&depth_box(&queue, &f, r, false, count), AREA));
         assert!(meets(&depth_box(&queue, &f, r, true, count), AREA));
         assert_eq!(
-            [0, 9, 10, 99, 100, u64::MAX].map(digits),
-            [1, 1, 2, 2, 3, 20]
+            [0, 9, 10, 99, 100, 999, 1000, 123_456, 1_234_567, u64::MAX].map(digits),
+            [1, 1, 2, 2, 3, 3, 5, 7, 9, 26]
         );
     }
 

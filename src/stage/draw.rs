@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::f64::consts::PI;
 
 use switchyard_core::MessageId;
+use switchyard_core::shown::grouped;
 use switchyard_core::sim::{NodeId, NodeKind, SimTime, TraceEvent};
 use web_sys::CanvasRenderingContext2d as Ctx;
 
@@ -593,9 +594,9 @@ pub fn paint_depths(ctx: &Ctx, p: &Palette, frame: &Frame<'_>) {
         }
         ctx.set_fill_style_str(&p.text);
         let depth = if *unacked > 0 {
-            format!("{ready} ready · {unacked} unacked")
+            format!("{} ready · {} unacked", grouped(*ready), grouped(*unacked))
         } else {
-            format!("{ready} ready")
+            format!("{} ready", grouped(*ready))
         };
         let _ = ctx.fill_text(&depth, x, y0 + h + 6.0 + 16.0);
     }

@@ -73,10 +73,24 @@ impl fmt::Display for Code<'_> {
     }
 }
 
-/// `n` and the noun that agrees with it: `count(1, "event", "events")` is "1 event".
+/// `n` and the noun that agrees with it: `count(1, "event", "events")` is "1 event",
+/// `count(12345, …)` "12,345 events".
 pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     let n = n.into();
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!("{} {}", grouped(n), if n == 1 { one } else { many })
+}
+
+/// `n` with its digits in groups of three, as the management UI writes counts: "15,969,193".
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// A size as people read it: bytes below a mebibyte ("1 byte", "4096 bytes"), then MiB with at
@@ -95,9 +109,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counts_are_written_in_groups_of_three_digits() {
+        for (n, want) in [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1000, "1,000"),
+            (65535, "65,535"),
+            (100_000, "100,000"),
+            (15_969_193, "15,969,193"),
+            (u64::MAX, "18,446,744,073,709,551,615"),
+        ] {
+            assert_eq!(grouped(n), want);
+        }
+        assert_eq!(count(1234u32, "event", "events"), "1,234 events");
+    }
+
+    #[test]
     fn a_size_reads_in_bytes_then_mebibytes() {
         assert_eq!(bytes(1), "1 byte");
-        assert_eq!(bytes(5000), "5000 bytes");
+        assert_eq!(bytes(5000), "5,000 bytes");
         assert_eq!(bytes(16 << 20), "16 MiB");
         assert_eq!(bytes(30_000_060), "28.6 MiB");
         assert_eq!(bytes(17_825_792), "17 MiB");
