@@ -10,7 +10,7 @@ mod message;
 mod node;
 mod values;
 
-use switchyard_core::decimal::fixed;
+use switchyard_core::shown;
 use switchyard_core::sim::{NodeId, Rates, Simulation};
 use yew::prelude::*;
 
@@ -117,7 +117,7 @@ fn rates(sim: &Simulation, node: NodeId, which: &[Rate]) -> Html {
     html! {
         <dl class="stats rates-now" aria-label="Rates over the last second">
             { for which.iter().map(|(name, f)| html! {
-                <div><dt>{ *name }</dt><dd>{ format!("{}/s", fixed(f(&r), 1)) }</dd></div>
+                <div><dt>{ *name }</dt><dd>{ shown::rate(f(&r)) }</dd></div>
             }) }
         </dl>
     }

@@ -8,7 +8,7 @@
 //! a time with a filter by name ([`crate::paging`]).
 
 use switchyard_core::decimal::{fixed, short};
-use switchyard_core::shown::grouped;
+use switchyard_core::shown::{grouped, rate};
 use switchyard_core::sim::metrics::Sample;
 use switchyard_core::sim::{ConsumerId, Simulation};
 use yew::prelude::*;
@@ -79,12 +79,12 @@ fn rates(samples: &[&Sample]) -> Html {
                             </svg>
                             { *name }
                         </th>
-                        <td class="num">{ last.map_or_else(|| "—".to_owned(), |s| format!("{}/s", fixed(f(s), 1))) }</td>
+                        <td class="num">{ last.map_or_else(|| "—".to_owned(), |s| rate(f(s))) }</td>
                     </tr>
                 }) }
             </table>
             <svg class="chart rates-chart" viewBox="0 0 300 80" preserveAspectRatio="none" role="img"
-                 aria-label={ format!("message rates over the last {} samples, peak {}/s", samples.len(), fixed(max, 1)) }>
+                 aria-label={ format!("message rates over the last {} samples, peak {}", samples.len(), rate(max)) }>
                 { for series.iter().zip(RATES.iter()).map(|(values, (name, dash, _))| html! {
                     <polyline class={classes!("line", *name)} points={ points(values, max, 300.0, 80.0) }
                               stroke-dasharray={ *dash } />
@@ -94,7 +94,7 @@ fn rates(samples: &[&Sample]) -> Html {
                 if samples.len() < 2 {
                     { "sampling… (the chart starts at the second sample)" }
                 } else {
-                    { format!("peak {} messages/s over the last {} samples", fixed(max, 1), samples.len()) }
+                    { format!("peak {} over the last {} samples", rate(max), samples.len()) }
                 }
             </p>
         </div>

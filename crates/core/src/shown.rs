@@ -93,6 +93,20 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
+/// A rate as the management UI writes it (`fmt_rate_num`): two decimals below 1, one below 10,
+/// then whole and grouped: "0.25/s", "2.5/s", "2,011/s". Not a number or below 0 reads as 0.
+pub fn rate(per_second: f64) -> String {
+    let r = if per_second > 0.0 { per_second } else { 0.0 };
+    let n = if r < 1.0 {
+        crate::decimal::fixed(r, 2)
+    } else if r < 10.0 {
+        crate::decimal::fixed(r, 1)
+    } else {
+        grouped((r + 0.5) as u64)
+    };
+    format!("{n}/s")
+}
+
 /// A size as people read it: bytes below a mebibyte ("1 byte", "4096 bytes"), then MiB with at
 /// most one decimal ("16 MiB", "28.6 MiB"), as the management UI writes memory.
 pub fn bytes(n: u64) -> String {
@@ -123,6 +137,24 @@ mod tests {
             assert_eq!(grouped(n), want);
         }
         assert_eq!(count(1234u32, "event", "events"), "1,234 events");
+    }
+
+    #[test]
+    fn rates_read_as_the_management_ui_writes_them() {
+        for (r, want) in [
+            (0.0, "0.00/s"),
+            (0.254, "0.25/s"),
+            (2.46, "2.5/s"),
+            (9.94, "9.9/s"),
+            (10.0, "10/s"),
+            (2011.4, "2,011/s"),
+            (2011.5, "2,012/s"),
+            (f64::NAN, "0.00/s"),
+            (-3.0, "0.00/s"),
+            (f64::INFINITY, "18,446,744,073,709,551,615/s"),
+        ] {
+            assert_eq!(rate(r), want, "{r}");
+        }
     }
 
     #[test]
