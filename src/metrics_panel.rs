@@ -101,6 +101,18 @@ fn rates(samples: &[&Sample]) -> Html {
     }
 }
 
+/// One tile of figures: a long figure ("15,969,193") is written smaller, so that it stays
+/// inside its tile on a phone.
+fn stat(label: &str, value: String) -> Html {
+    let size = match value.chars().count() {
+        0..=8 => None,
+        9..=10 => Some("long"),
+        11..=13 => Some("longer"),
+        _ => Some("longest"),
+    };
+    html! { <div><dt>{ label }</dt><dd class={ classes!(size) }>{ value }</dd></div> }
+}
+
 fn latency(sim: &Simulation) -> Html {
     let m = sim.metrics();
     let p = |q: f64| m.percentile(q).map_or_else(|| "—".to_owned(), ms);
@@ -108,10 +120,10 @@ fn latency(sim: &Simulation) -> Html {
         <div class="latency">
             <h3>{ "End-to-end latency" }</h3>
             <dl class="stats">
-                <div><dt>{ "p50" }</dt><dd>{ p(0.5) }</dd></div>
-                <div><dt>{ "p95" }</dt><dd>{ p(0.95) }</dd></div>
-                <div><dt>{ "p99" }</dt><dd>{ p(0.99) }</dd></div>
-                <div><dt>{ "messages" }</dt><dd>{ grouped(m.latency_count()) }</dd></div>
+                { stat("p50", p(0.5)) }
+                { stat("p95", p(0.95)) }
+                { stat("p99", p(0.99)) }
+                { stat("messages", grouped(m.latency_count())) }
             </dl>
         </div>
     }
@@ -140,9 +152,7 @@ fn totals(sim: &Simulation) -> Html {
         <div class="totals">
             <h3>{ "Messages so far" }</h3>
             <dl class="stats">
-                { for rows.iter().filter(|(k, n)| *n > 0 || always.contains(k)).map(|(k, n)| html! {
-                    <div><dt>{ *k }</dt><dd>{ grouped(*n) }</dd></div>
-                }) }
+                { for rows.iter().filter(|(k, n)| *n > 0 || always.contains(k)).map(|(k, n)| stat(k, grouped(*n))) }
             </dl>
         </div>
     }
