@@ -128,17 +128,24 @@ impl Records {
     }
 
     /// How and in which slot a settlement was made, when its record is the only one (the
-    /// usual outcome of an ack: nothing dispatched, nothing dead-lettered).
-    pub(crate) fn settled_alone(&self) -> Option<(Settle, usize)> {
-        match self.0.as_slice() {
-            [Record::Settled { how, slot, .. }] => Some((*how, *slot)),
-            _ => None,
+    /// usual outcome of an ack: nothing dispatched, nothing dead-lettered); the record is
+    /// taken.
+    pub(crate) fn take_settled_alone(&mut self) -> Option<(Settle, usize)> {
+        if !matches!(self.0.as_slice(), [Record::Settled { .. }]) {
+            return None;
         }
-    }
-
-    /// Forgets the records so far (read already).
-    pub(crate) fn clear(&mut self) {
-        self.0.clear();
+        match self.0.pop()? {
+            settled @ Record::Settled { how, slot, .. } => {
+                // A settlement's record holds nothing to free: forgotten, it costs no call to
+                // the records' drop (which a clear makes per record, to find out what to free).
+                std::mem::forget(settled);
+                Some((how, slot))
+            }
+            other => {
+                self.0.push(other);
+                None
+            }
+        }
     }
 
     /// The records so far, leaving `spare` (emptied) for the next ones.
