@@ -304,9 +304,6 @@ impl<E> Scheduler<E> {
     /// [`Scheduler::push`]'s body, inlined where [`Scheduler::schedule_in_inlined`] is called.
     #[inline(always)]
     fn push_inlined(&mut self, time: SimTime, event: E) {
-        if self.ring.is_none() {
-            self.unpack();
-        }
         let reused = self.slots.get_mut(self.free as usize);
         let slot = match reused {
             Some(place) => {
@@ -314,7 +311,11 @@ impl<E> Scheduler<E> {
                 let slot = std::mem::replace(&mut self.free, place.next);
                 place.time = time;
                 place.next = NONE;
-                place.event = Some(event);
+                // A free slot holds no event: forgetting the `None` it held spares the check
+                // for an event to drop.
+                let before = place.event.replace(event);
+                debug_assert!(before.is_none(), "a free slot held an event");
+                std::mem::forget(before);
                 slot
             }
             None => {
@@ -329,6 +330,28 @@ impl<E> Scheduler<E> {
                 slot
             }
         };
+        // The usual case, within the window of a ring in use, is linked here; the slot is
+        // taken first, so the ring is looked up once.
+        match self.ring.as_deref_mut() {
+            Some(ring) if time.0 - self.now.0 < WINDOW_US => {
+                ring.append(bucket(time), slot, &mut self.slots);
+                self.in_ring += 1;
+                match self.soonest {
+                    Some((soonest, _)) if soonest <= time => {}
+                    _ => self.soonest = Some((time, bucket(time))),
+                }
+            }
+            _ => self.push_further(time, slot),
+        }
+    }
+
+    /// [`Scheduler::push_inlined`] of an event beyond the window, or into an unpacked copy
+    /// (which takes in what the window holds first, as its next pop would).
+    #[inline(never)]
+    fn push_further(&mut self, time: SimTime, slot: u32) {
+        if self.ring.is_none() {
+            self.unpack();
+        }
         if time.0 - self.now.0 < WINDOW_US {
             self.append(time, slot);
         } else {
