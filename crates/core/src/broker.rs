@@ -55,7 +55,7 @@ pub struct PublishOutcome {
     pub returned: bool,
     pub confirm: Confirm,
     /// What every copy shares (exchange, routing key, properties, body), as the queues hold it.
-    pub content: Rc<Content>,
+    pub content: Content,
 }
 
 #[derive(Debug, Clone)]

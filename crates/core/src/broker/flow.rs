@@ -88,15 +88,22 @@ impl Broker {
         } = routed;
         let message = self.next_message_id();
         let keep = matches!(share, Share::Keep);
-        let content = Rc::new(match share {
-            Share::Found(properties) => {
+        let content = match share {
+            // The properties and the body of an earlier publish of this route (its label, so
+            // its keys and x-death too): what that one's content shares, this one shares, and
+            // only its id is its own.
+            Share::Found(shared) if Rc::ptr_eq(&shared.body, &publish.body) => {
+                Content::new(message, shared)
+            }
+            Share::Found(shared) => {
+                let properties = shared.properties.clone();
                 Content::sharing(message, publish, label, properties, self.profile)
             }
             Share::Keep | Share::No => Content::labelled(message, publish, label, self.profile),
-        });
-        if keep && !place.is_some_and(|p| self.routes.share_at(p, &content.properties)) {
+        };
+        if keep && !place.is_some_and(|p| self.routes.share_at(p, content.shared())) {
             let (x, key) = (&publish.exchange, &publish.routing_key);
-            self.routes.share(vhost, x, key, &content.properties);
+            self.routes.share(vhost, x, key, content.shared());
         }
         let returned = queues.is_empty() && publish.mandatory;
         self.events.record(Record::Published {
@@ -144,7 +151,7 @@ impl Broker {
         &mut self,
         queues: &[Name],
         slots: &[usize],
-        content: &Rc<Content>,
+        content: &Content,
         enqueuer: Option<Enqueuer>,
     ) -> Vec<Name> {
         let mut rejected = Vec::new();
@@ -247,7 +254,7 @@ impl Broker {
             cycles,
         });
         let slots = self.slots_of(&vhost, &queues);
-        self.offer(&queues, &slots, &Rc::new(next), None);
+        self.offer(&queues, &slots, &next, None);
     }
 
     /// The queues a message's content reaches from its exchange, with its routing keys.

@@ -1,9 +1,10 @@
 //! Remembered routes: the queues a publish reached, by vhost, exchange, routing keys and
 //! headers, so that the next publish with the same inputs skips the route walk. A route reads
 //! only the topology, the policies and the profile (fixed for a broker's life), so the broker
-//! forgets every route whenever the topology or the policies may change. A route also keeps the
-//! properties of its last few contents, for the next publishes with the same properties to
-//! share instead of copying. It knows nothing of how a route is found.
+//! forgets every route whenever the topology or the policies may change. A route also keeps what
+//! the contents of its last few publishes share (properties, body...), for the next publishes
+//! with the same properties to share instead of copying. It knows nothing of how a route is
+//! found.
 
 use std::hash::Hasher;
 use std::rc::Rc;
@@ -12,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::event::Name;
 use crate::message::{KeySource, Properties};
-use crate::queue::entry::Label;
+use crate::queue::entry::{Label, Shared};
 use crate::value::{Table, Value};
 
 mod same;
@@ -22,8 +23,8 @@ use same::{same_besides_headers, same_table};
 /// grow the cache forever).
 const MAX_ROUTES: usize = 4096;
 
-/// How many distinct properties a route keeps to share (the publishers of one route seldom
-/// differ in more; a publisher whose every message differs only replaces the oldest).
+/// How many distinct shared contents a route keeps (the publishers of one route seldom differ
+/// in more; a publisher whose every message differs only replaces the oldest).
 const SHARED_PROPERTIES: usize = 4;
 
 /// What a remembered route gives the next publish like it: the queues reached, and the names
@@ -40,9 +41,9 @@ pub(crate) struct Routed {
 /// What a publish's content can share of the properties its route keeps.
 #[derive(Debug)]
 pub(crate) enum Share {
-    /// These, equal to the publish's.
-    Found(Rc<Properties>),
-    /// None yet: a plain publish, whose content's properties its route keeps.
+    /// What an earlier content shares, whose properties equal the publish's.
+    Found(Rc<Shared>),
+    /// None yet: a plain publish, whose content's shared part its route keeps.
     Keep,
     /// Nothing: a publish with CC or BCC keys.
     No,
@@ -85,8 +86,9 @@ struct Route {
     keys: Vec<(String, KeySource)>,
     headers: Table,
     routed: Routed,
-    /// Properties of plain publishes of this route (their headers are the route's), newest last.
-    shared: Vec<Rc<Properties>>,
+    /// What the contents of plain publishes of this route share (their headers are the
+    /// route's), newest last.
+    shared: Vec<Rc<Shared>>,
 }
 
 impl Routes {
@@ -103,8 +105,8 @@ impl Routes {
     }
 
     /// [`Routes::get`] for a publish whose only routing key is `routing_key` (no CC or BCC
-    /// header), found without making the list of keys; with the kept properties equal to
-    /// `properties`, if any.
+    /// header), found without making the list of keys; with the kept shared part whose
+    /// properties equal `properties`, if any.
     #[cfg(test)]
     pub(crate) fn get_plain(
         &self,
@@ -112,7 +114,7 @@ impl Routes {
         exchange: &str,
         routing_key: &str,
         properties: &Properties,
-    ) -> Option<(&Routed, Option<&Rc<Properties>>)> {
+    ) -> Option<(&Routed, Option<&Rc<Shared>>)> {
         let place = self.place_plain(vhost, exchange, routing_key, &properties.headers)?;
         self.at(place, properties)
     }
@@ -134,18 +136,18 @@ impl Routes {
         })
     }
 
-    /// The route at `place` (`None` once the routes were cleared), with the kept properties
-    /// equal to `properties`, if any.
+    /// The route at `place` (`None` once the routes were cleared), with the kept shared part
+    /// whose properties equal `properties`, if any.
     pub(crate) fn at(
         &self,
         place: Place,
         properties: &Properties,
-    ) -> Option<(&Routed, Option<&Rc<Properties>>)> {
+    ) -> Option<(&Routed, Option<&Rc<Shared>>)> {
         let route = self.route_at(place)?;
         let shared = route
             .shared
             .iter()
-            .find(|p| same_besides_headers(p, properties));
+            .find(|s| same_besides_headers(&s.properties, properties));
         Some((&route.routed, shared))
     }
 
@@ -162,22 +164,23 @@ impl Routes {
         self.by_hash.get(&place.hash)?.get(place.index)
     }
 
-    /// Keeps the properties of a plain publish's content (see [`Routes::get_plain`]) for the
-    /// next publishes of its route with the same properties to share.
+    /// Keeps what a plain publish's content shares (see [`Routes::get_plain`]) for the next
+    /// publishes of its route with the same properties to share.
     pub(crate) fn share(
         &mut self,
         vhost: &str,
         exchange: &str,
         routing_key: &str,
-        properties: &Rc<Properties>,
+        shared: &Rc<Shared>,
     ) {
-        if let Some(place) = self.place_plain(vhost, exchange, routing_key, &properties.headers) {
-            self.share_at(place, properties);
+        let headers = &shared.properties.headers;
+        if let Some(place) = self.place_plain(vhost, exchange, routing_key, headers) {
+            self.share_at(place, shared);
         }
     }
 
     /// [`Routes::share`] for the route at `place`; whether it is still there.
-    pub(crate) fn share_at(&mut self, place: Place, properties: &Rc<Properties>) -> bool {
+    pub(crate) fn share_at(&mut self, place: Place, shared: &Rc<Shared>) -> bool {
         if place.generation != self.generation {
             return false;
         }
@@ -188,7 +191,7 @@ impl Routes {
         if route.shared.len() >= SHARED_PROPERTIES {
             route.shared.remove(0);
         }
-        route.shared.push(properties.clone());
+        route.shared.push(shared.clone());
         true
     }
 

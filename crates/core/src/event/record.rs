@@ -20,7 +20,7 @@ pub(crate) enum Record {
     /// record for the two events every routed message makes.
     Published {
         vhost: Name,
-        content: Rc<Content>,
+        content: Content,
         routed: Option<Rc<[Name]>>,
     },
     Returned {
@@ -63,7 +63,9 @@ pub(crate) enum Record {
 /// content shared rather than its view built.
 #[derive(Debug, Clone)]
 pub(crate) struct Delivered {
-    pub slot: usize,
+    /// The queue's slot, in the half word beside the channel: the record then takes 64 bytes
+    /// with the message's id in it (a broker holds far fewer than 2^32 slots).
+    pub slot: u32,
     pub channel: ChannelId,
     pub consumer: Option<Name>,
     pub auto_ack: bool,
@@ -71,7 +73,7 @@ pub(crate) struct Delivered {
     pub redelivered: bool,
     /// `x-delivery-count` (quorum queues).
     pub delivery_count: Option<u64>,
-    pub content: Rc<Content>,
+    pub content: Content,
     /// The copy went to a waiting consumer as it arrived: this record stands for its
     /// `Enqueued` event too, which comes first (one record for the two events of most copies).
     pub arrived: bool,
@@ -197,7 +199,7 @@ impl Record {
                 }
             }
             Record::Delivered(d) => {
-                let (vhost, queue) = names(d.slot);
+                let (vhost, queue) = names(d.slot as usize);
                 if d.arrived {
                     out.push(Event::Enqueued {
                         message: d.content.id,

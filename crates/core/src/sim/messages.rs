@@ -13,7 +13,6 @@
 //! with the copy in the target queue).
 
 use std::collections::VecDeque;
-use std::rc::Rc;
 
 use crate::error::BrokerError;
 use crate::event::{MessageId, Name};
@@ -56,7 +55,7 @@ pub struct MessageInfo {
     pub exchange_node: Option<NodeId>,
     /// Exchange, routing key, properties with headers (BCC stripped), routing keys and the
     /// death history, as every copy of the message shares them.
-    pub content: Rc<Content>,
+    pub content: Content,
     pub mandatory: bool,
     /// When it reached its exchange (a producer's send time is in the trace's publish edge).
     pub at: SimTime,
@@ -203,7 +202,7 @@ impl Simulation {
     }
 
     /// Records producer `p`'s publish, accepted at `t` with the content every copy shares.
-    pub(crate) fn remember_publish(&mut self, p: ProducerId, content: Rc<Content>, t: SimTime) {
+    pub(crate) fn remember_publish(&mut self, p: ProducerId, content: Content, t: SimTime) {
         let (Some(vhost), Some(producer)) = (
             self.cast.producer_vhosts.get(p.0 as usize),
             self.state.producers.get(p.0 as usize),
@@ -222,7 +221,7 @@ impl Simulation {
         &mut self,
         c: ConsumerId,
         publish: &Publish,
-        content: Rc<Content>,
+        content: Content,
         t: SimTime,
     ) {
         let Some(spec) = self.scenario.consumers.get(c.0 as usize) else {
@@ -240,7 +239,7 @@ impl Simulation {
         &mut self,
         vhost: &str,
         publish: &Publish,
-        content: Rc<Content>,
+        content: Content,
         t: SimTime,
     ) {
         let at = (t, self.state.steps);
@@ -277,7 +276,7 @@ impl Simulation {
             id: letter.id,
             vhost: self.world.vhost_name(letter.vhost),
             exchange_node: self.world.exchange(letter.vhost, letter.exchange),
-            content: Rc::new(content),
+            content,
             mandatory: false,
             at: t,
             origin: Origin::DeadLetter {
@@ -297,7 +296,7 @@ fn published_info(
     world: &mut World,
     vhost: Name,
     mandatory: bool,
-    content: Rc<Content>,
+    content: Content,
     (t, step): (SimTime, u64),
     origin: Origin,
 ) -> MessageInfo {

@@ -110,7 +110,8 @@ impl Simulation {
             Record::Delivered(d) => {
                 // One lookup of the queue, and one count, for both events of a copy delivered
                 // as it arrived.
-                let q = self.queue_in_slot(d.slot);
+                let slot = d.slot as usize;
+                let q = self.queue_in_slot(slot);
                 let (arrived, redelivered) = (d.arrived, d.redelivered);
                 self.state.metrics.count(q, |c| {
                     c.enqueued += u64::from(arrived);
@@ -118,7 +119,7 @@ impl Simulation {
                     c.redelivered += u64::from(redelivered);
                 });
                 if arrived {
-                    self.enqueued(t, d.content.id, d.slot, q, cx);
+                    self.enqueued(t, d.content.id, slot, q, cx);
                 }
                 self.delivery(t, &d, q);
                 if let Some(confirm) = d.confirm {
