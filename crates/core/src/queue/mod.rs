@@ -313,7 +313,9 @@ impl Queue {
     }
 
     /// Records a delivery (its event, and its unsettled copy); gives a copy of it to a
-    /// `basic.get` ([`Via::Get`]), whose caller answers with it.
+    /// `basic.get` ([`Via::Get`]), whose caller answers with it. Inlined: out of line, the
+    /// entry and the consumer were passed through memory, once per delivery.
+    #[inline(always)]
     fn hand_out(
         &mut self,
         entry: Entry,
