@@ -118,6 +118,11 @@ impl Messages {
         self.ring.binary_search_by_key(&id, |m| m.id)
     }
 
+    /// The newest entry, known future included.
+    pub(crate) fn newest(&self) -> Option<&MessageInfo> {
+        self.ring.back()
+    }
+
     /// The entry for `id`, known future included.
     fn any(&self, id: MessageId) -> Option<&MessageInfo> {
         self.ring.get(self.position(id).ok()?)

@@ -238,7 +238,12 @@ impl Simulation {
 
     /// producer → exchange, then any exchange → exchange hops.
     fn published(&mut self, t: SimTime, message: MessageId, vhost: &str, x: &Name, cx: &mut Cx) {
-        cx.exchange = self.world.exchange_of(vhost, x);
+        // The message table found the exchange's node as it recorded the publish, just before.
+        let recorded = self.messages.newest().filter(|m| m.id == message);
+        cx.exchange = match recorded {
+            Some(info) => info.exchange_node,
+            None => self.world.exchange_of(vhost, x),
+        };
         let sent = cx.sent.unwrap_or(t);
         self.sent(message, sent.0);
         self.state.metrics.count(None, |c| c.published += 1);
