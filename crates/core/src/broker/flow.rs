@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use crate::broker::routes::{Place, Routed, Share};
+use crate::broker::routes::{Place, Share};
 use crate::broker::{Broker, PublishOutcome};
 use crate::channel::ChannelId;
 use crate::error::BrokerError;
@@ -80,12 +80,6 @@ impl Broker {
         }
         self.advance(now)?;
         let (routed, share) = self.route_publish(vhost, publish, place)?;
-        let Routed {
-            vhost: vhost_name,
-            label,
-            queues,
-            slots,
-        } = routed;
         let message = self.next_message_id();
         let keep = matches!(share, Share::Keep);
         let content = match share {
@@ -96,18 +90,22 @@ impl Broker {
                 Content::new(message, shared)
             }
             Share::Found(shared) => {
-                let properties = shared.properties.clone();
+                let (label, properties) = (routed.label.clone(), shared.properties.clone());
                 Content::sharing(message, publish, label, properties, self.profile)
             }
-            Share::Keep | Share::No => Content::labelled(message, publish, label, self.profile),
+            Share::Keep | Share::No => {
+                let label = routed.label.clone();
+                Content::labelled(message, publish, label, self.profile)
+            }
         };
         if keep && !place.is_some_and(|p| self.routes.share_at(p, content.shared())) {
             let (x, key) = (&publish.exchange, &publish.routing_key);
             self.routes.share(vhost, x, key, content.shared());
         }
+        let queues = &routed.queues;
         let returned = queues.is_empty() && publish.mandatory;
         self.events.record(Record::Published {
-            vhost: vhost_name,
+            vhost: routed.vhost.clone(),
             content: content.clone(),
             routed: (!queues.is_empty()).then(|| queues.clone()),
         });
@@ -118,7 +116,7 @@ impl Broker {
             });
         }
         let enqueuer = Some(Enqueuer::Channel(channel));
-        let rejected = self.offer(&queues, &slots, &content, enqueuer);
+        let rejected = self.offer(queues, &routed.slots, &content, enqueuer);
         let confirm = if rejected.is_empty() {
             Confirm::Ack
         } else {
@@ -130,7 +128,7 @@ impl Broker {
         self.run_dead_letters();
         Ok(PublishOutcome {
             message,
-            queues,
+            queues: routed.queues.clone(),
             rejected,
             returned,
             confirm,

@@ -11,14 +11,14 @@ fn table(value: Value) -> Table {
     t
 }
 
-fn routed(exchange: &str, queues: &[&str]) -> Routed {
+fn routed(exchange: &str, queues: &[&str]) -> Rc<Routed> {
     let publish = crate::message::Publish::new(exchange, "a.b");
-    Routed {
+    Rc::new(Routed {
         vhost: "/".into(),
         label: Label::new(&publish, &[("a.b".to_owned(), KeySource::RoutingKey)]),
         queues: queues.iter().map(|q| Name::from(*q)).collect(),
         slots: (0..queues.len()).collect(),
-    }
+    })
 }
 
 fn key(k: &str, source: KeySource) -> Vec<(String, KeySource)> {
@@ -126,7 +126,7 @@ fn a_copy_remembers_nothing() {
     assert!(routes.get("/", "x", &keys, &Table::new()).is_some());
     let copy = routes.clone();
     assert!(copy.get("/", "x", &keys, &Table::new()).is_none());
-    assert_eq!(copy.len, 0);
+    assert_eq!(copy.slab.len(), 0);
 }
 
 #[test]
@@ -143,7 +143,7 @@ fn the_cache_starts_over_when_full() {
     let zero = key("0", KeySource::RoutingKey);
     assert!(routes.get("/", "x", &zero, &none).is_some());
     routes.insert(&key("new", KeySource::RoutingKey), &none, routed("x", &[]));
-    assert_eq!(routes.len, 1);
+    assert_eq!(routes.slab.len(), 1);
     assert!(routes.get("/", "x", &zero, &none).is_none());
 }
 
