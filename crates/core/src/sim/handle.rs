@@ -384,6 +384,8 @@ impl Simulation {
             return;
         };
         c.processed += 1;
+        // What was kept of it, taken while the consumer is at hand (most keep nothing).
+        let kept = c.kept.remove(&held.tag);
         let sent = self
             .sent_at
             .get(held.message.0 as usize)
@@ -394,7 +396,7 @@ impl Simulation {
         {
             self.state.metrics.latency(t.0.saturating_sub(sent));
         }
-        let outcome = self.after_processing(t, consumer, held, outcome);
+        let outcome = self.after_processing(t, consumer, kept, outcome);
         let message = held.message;
         if let Outcome::Settle(how) = outcome {
             self.send_settle(t, consumer, epoch, held, how);
