@@ -110,8 +110,10 @@ impl Simulation {
                         .state
                         .broker
                         .settle(c.channel, tag, false, how, t.as_ms());
-                    let node = self.consumer_at(consumer);
-                    self.after_broker(t, result.is_err(), node);
+                    // Where a refusal is shown: looked up only for one.
+                    let refused = result.is_err();
+                    let node = refused.then(|| self.consumer_at(consumer)).flatten();
+                    self.after_broker(t, refused, node);
                 }
             }
             SimEvent::Recover { consumer, epoch } => {
@@ -311,13 +313,13 @@ impl Simulation {
     }
 
     fn delivered(&mut self, t: SimTime, consumer: ConsumerId, epoch: u32, held: Held) {
-        let node = self.consumer_at(consumer);
         let Some(c) = self.state.consumers.get_mut(consumer.0 as usize) else {
             return;
         };
         if c.epoch != epoch {
             // Its connection closed while this was on the way (counted then, if lost).
             let kind = self.dropped_kind(consumer);
+            let node = self.consumer_at(consumer);
             self.trace.record(t, kind, Some(held.message), None, node);
             return;
         }
