@@ -55,7 +55,7 @@ pub struct PublishOutcome {
     pub returned: bool,
     pub confirm: Confirm,
     /// What every copy shares (exchange, routing key, properties, body), as the queues hold it.
-    pub content: Rc<Content>,
+    pub content: Content,
 }
 
 #[derive(Debug, Clone)]
@@ -251,14 +251,10 @@ impl Broker {
         self.events.take(spare)
     }
 
-    /// The records so far, for the simulation to read in place without taking them.
-    pub(crate) fn records(&self) -> &Records {
-        &self.events
-    }
-
-    /// Forgets the records so far (the simulation read them in place).
-    pub(crate) fn clear_records(&mut self) {
-        self.events.clear();
+    /// Takes the record of a settlement when it is the only one (see
+    /// [`Records::take_settled_alone`]).
+    pub(crate) fn take_settled_alone(&mut self) -> Option<(Settle, usize)> {
+        self.events.take_settled_alone()
     }
 
     pub fn declare_exchange(&mut self, vhost: &str, decl: ExchangeDecl) -> Result<(), BrokerError> {

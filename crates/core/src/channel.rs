@@ -49,7 +49,9 @@ impl Channel {
         self.last_tag
     }
 
-    /// Holds an unsettled delivery under `tag` (replacing one already there).
+    /// Holds an unsettled delivery under `tag` (replacing one already there). Inlined, as
+    /// the delivery it is called for is: the copy is written in place, not passed.
+    #[inline(always)]
     pub fn record(&mut self, tag: u64, unacked: Unacked) {
         match self.position(tag) {
             Ok(i) => {
@@ -109,7 +111,8 @@ const DENSE_IDS: usize = 1 << 10;
 
 impl Channels {
     /// The channel `channel` (opening it if needed), to hand out a tag and record a delivery
-    /// with one lookup.
+    /// with one lookup. Inlined, as the delivery it is called for is.
+    #[inline(always)]
     pub fn open(&mut self, channel: ChannelId) -> &mut Channel {
         let i = channel.0 as usize;
         if i >= DENSE_IDS {

@@ -140,6 +140,10 @@ impl<K: Ord, V> DequeMap<K, V> {
     }
 
     pub fn remove(&mut self, key: &K) -> Option<V> {
+        // Most maps of this kind are empty: no search set up for nothing.
+        if self.0.is_empty() {
+            return None;
+        }
         let i = self.0.binary_search_by(|(k, _)| k.cmp(key)).ok()?;
         self.0.remove(i).map(|(_, v)| v)
     }

@@ -17,7 +17,7 @@ use crate::queue::Enqueuer;
 use crate::queue::config::{DeadLetterStrategy, QueueKind};
 use crate::queue::death::{self, Target};
 use crate::queue::dlx::{Discard, Pending};
-use crate::queue::entry::Keys;
+use crate::queue::entry::{Content, Keys, Shared};
 
 /// The source queue of a worker, as the worker looks it up (`lookup_topology`): read again at
 /// every use, so a policy that changes the dead-letter exchange or routing key applies to the
@@ -150,7 +150,7 @@ impl Broker {
             self.profile,
             id,
         );
-        let mut pending = Pending::new(discard, Rc::new(letter));
+        let mut pending = Pending::new(discard, letter);
         if self.exchange_exists(&source.vhost, &source.target.exchange) {
             let routed = self.existing_targets(&source.vhost, &pending.letter);
             let reason = pending.discard.reason;
@@ -178,7 +178,7 @@ impl Broker {
     /// (without a dead-letter routing key, see [`crate::Profile::dlx_retry_keys_from_x_death`]),
     /// to the routed targets that have not confirmed.
     fn republish(&mut self, slot: usize, source: &Source, pending: &mut Pending) -> Republish {
-        let mut letter = (*pending.letter).clone();
+        let mut letter = Shared::clone(&pending.letter);
         letter.exchange = source.target.exchange.as_str().into();
         letter.keys = Rc::new(Keys {
             route: self.retry_keys(source, pending),
@@ -215,7 +215,7 @@ impl Broker {
             .into_iter()
             .filter(|q| !queues.contains(q))
             .collect();
-        pending.letter = Rc::new(letter);
+        pending.letter = Content::new(pending.letter.id, Rc::new(letter));
         // Before the copies' own events, which come through this exchange.
         self.events.push(Event::DeadLetterRetried {
             message: pending.discard.content.id,
@@ -290,7 +290,7 @@ impl Broker {
 
     /// The queues the dead letter reaches from its exchange that exist (the worker drops
     /// routes to missing queues: `rabbit_amqqueue:lookup/1`).
-    fn existing_targets(&self, vhost: &str, letter: &crate::queue::entry::Content) -> Vec<Name> {
+    fn existing_targets(&self, vhost: &str, letter: &Shared) -> Vec<Name> {
         let headers = &letter.properties.headers;
         self.route_labels(vhost, &letter.exchange, &letter.keys.route, headers)
             .into_iter()

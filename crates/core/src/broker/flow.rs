@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use crate::broker::routes::{Place, Routed, Share};
+use crate::broker::routes::{Place, Share};
 use crate::broker::{Broker, PublishOutcome};
 use crate::channel::ChannelId;
 use crate::error::BrokerError;
@@ -80,27 +80,32 @@ impl Broker {
         }
         self.advance(now)?;
         let (routed, share) = self.route_publish(vhost, publish, place)?;
-        let Routed {
-            vhost: vhost_name,
-            label,
-            queues,
-            slots,
-        } = routed;
         let message = self.next_message_id();
         let keep = matches!(share, Share::Keep);
-        let content = Rc::new(match share {
-            Share::Found(properties) => {
+        let content = match share {
+            // The properties and the body of an earlier publish of this route (its label, so
+            // its keys and x-death too): what that one's content shares, this one shares, and
+            // only its id is its own.
+            Share::Found(shared) if Rc::ptr_eq(&shared.body, &publish.body) => {
+                Content::new(message, shared)
+            }
+            Share::Found(shared) => {
+                let (label, properties) = (routed.label.clone(), shared.properties.clone());
                 Content::sharing(message, publish, label, properties, self.profile)
             }
-            Share::Keep | Share::No => Content::labelled(message, publish, label, self.profile),
-        });
-        if keep && !place.is_some_and(|p| self.routes.share_at(p, &content.properties)) {
+            Share::Keep | Share::No => {
+                let label = routed.label.clone();
+                Content::labelled(message, publish, label, self.profile)
+            }
+        };
+        if keep && !place.is_some_and(|p| self.routes.share_at(p, content.shared())) {
             let (x, key) = (&publish.exchange, &publish.routing_key);
-            self.routes.share(vhost, x, key, &content.properties);
+            self.routes.share(vhost, x, key, content.shared());
         }
+        let queues = &routed.queues;
         let returned = queues.is_empty() && publish.mandatory;
         self.events.record(Record::Published {
-            vhost: vhost_name,
+            vhost: routed.vhost.clone(),
             content: content.clone(),
             routed: (!queues.is_empty()).then(|| queues.clone()),
         });
@@ -111,7 +116,7 @@ impl Broker {
             });
         }
         let enqueuer = Some(Enqueuer::Channel(channel));
-        let rejected = self.offer(&queues, &slots, &content, enqueuer);
+        let rejected = self.offer(queues, &routed.slots, &content, enqueuer);
         let confirm = if rejected.is_empty() {
             Confirm::Ack
         } else {
@@ -123,7 +128,7 @@ impl Broker {
         self.run_dead_letters();
         Ok(PublishOutcome {
             message,
-            queues,
+            queues: routed.queues.clone(),
             rejected,
             returned,
             confirm,
@@ -144,7 +149,7 @@ impl Broker {
         &mut self,
         queues: &[Name],
         slots: &[usize],
-        content: &Rc<Content>,
+        content: &Content,
         enqueuer: Option<Enqueuer>,
     ) -> Vec<Name> {
         let mut rejected = Vec::new();
@@ -247,7 +252,7 @@ impl Broker {
             cycles,
         });
         let slots = self.slots_of(&vhost, &queues);
-        self.offer(&queues, &slots, &Rc::new(next), None);
+        self.offer(&queues, &slots, &next, None);
     }
 
     /// The queues a message's content reaches from its exchange, with its routing keys.

@@ -1,9 +1,10 @@
 //! Remembered routes: the queues a publish reached, by vhost, exchange, routing keys and
 //! headers, so that the next publish with the same inputs skips the route walk. A route reads
 //! only the topology, the policies and the profile (fixed for a broker's life), so the broker
-//! forgets every route whenever the topology or the policies may change. A route also keeps the
-//! properties of its last few contents, for the next publishes with the same properties to
-//! share instead of copying. It knows nothing of how a route is found.
+//! forgets every route whenever the topology or the policies may change. A route also keeps what
+//! the contents of its last few publishes share (properties, body...), for the next publishes
+//! with the same properties to share instead of copying. It knows nothing of how a route is
+//! found.
 
 use std::hash::Hasher;
 use std::rc::Rc;
@@ -12,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::event::Name;
 use crate::message::{KeySource, Properties};
-use crate::queue::entry::Label;
+use crate::queue::entry::{Label, Shared};
 use crate::value::{Table, Value};
 
 mod same;
@@ -22,13 +23,14 @@ use same::{same_besides_headers, same_table};
 /// grow the cache forever).
 const MAX_ROUTES: usize = 4096;
 
-/// How many distinct properties a route keeps to share (the publishers of one route seldom
-/// differ in more; a publisher whose every message differs only replaces the oldest).
+/// How many distinct shared contents a route keeps (the publishers of one route seldom differ
+/// in more; a publisher whose every message differs only replaces the oldest).
 const SHARED_PROPERTIES: usize = 4;
 
 /// What a remembered route gives the next publish like it: the queues reached, and the names
-/// its content and events share with every such publish.
-#[derive(Debug, Clone)]
+/// its content and events share with every such publish. Kept behind an `Rc`, so a publish
+/// takes it with one count, and its names only where they are kept.
+#[derive(Debug)]
 pub(crate) struct Routed {
     pub(crate) vhost: Name,
     pub(crate) label: Label,
@@ -40,19 +42,21 @@ pub(crate) struct Routed {
 /// What a publish's content can share of the properties its route keeps.
 #[derive(Debug)]
 pub(crate) enum Share {
-    /// These, equal to the publish's.
-    Found(Rc<Properties>),
-    /// None yet: a plain publish, whose content's properties its route keeps.
+    /// What an earlier content shares, whose properties equal the publish's.
+    Found(Rc<Shared>),
+    /// None yet: a plain publish, whose content's shared part its route keeps.
     Keep,
     /// Nothing: a publish with CC or BCC keys.
     No,
 }
 
-/// Routes by a hash of (vhost, exchange, keys); a bucket holds every route with that hash.
+/// Routes in a slab, found by a hash of (vhost, exchange, keys): a bucket holds the slab
+/// indices of every route with that hash. A [`Place`] holds a route's index, so a publish that
+/// knows its place reaches its route without hashing.
 #[derive(Debug, Default)]
 pub(crate) struct Routes {
-    by_hash: FxHashMap<u64, Vec<Route>>,
-    len: usize,
+    slab: Vec<Route>,
+    by_hash: FxHashMap<u64, Vec<usize>>,
     /// Counts the clears, so a [`Place`] found before one is known to be stale.
     generation: u64,
 }
@@ -62,7 +66,7 @@ pub(crate) struct Routes {
 /// the topology) need not be looked up again after it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Place {
-    hash: u64,
+    /// The route's index in the slab.
     index: usize,
     generation: u64,
 }
@@ -84,9 +88,10 @@ impl Clone for Routes {
 struct Route {
     keys: Vec<(String, KeySource)>,
     headers: Table,
-    routed: Routed,
-    /// Properties of plain publishes of this route (their headers are the route's), newest last.
-    shared: Vec<Rc<Properties>>,
+    routed: Rc<Routed>,
+    /// What the contents of plain publishes of this route share (their headers are the
+    /// route's), newest last.
+    shared: Vec<Rc<Shared>>,
 }
 
 impl Routes {
@@ -97,14 +102,14 @@ impl Routes {
         exchange: &str,
         keys: &[(String, KeySource)],
         headers: &Table,
-    ) -> Option<&Routed> {
+    ) -> Option<&Rc<Routed>> {
         let texts = keys.iter().map(|(k, _)| k.as_str());
         self.find(vhost, exchange, texts, headers, |r| r == keys)
     }
 
     /// [`Routes::get`] for a publish whose only routing key is `routing_key` (no CC or BCC
-    /// header), found without making the list of keys; with the kept properties equal to
-    /// `properties`, if any.
+    /// header), found without making the list of keys; with the kept shared part whose
+    /// properties equal `properties`, if any.
     #[cfg(test)]
     pub(crate) fn get_plain(
         &self,
@@ -112,7 +117,7 @@ impl Routes {
         exchange: &str,
         routing_key: &str,
         properties: &Properties,
-    ) -> Option<(&Routed, Option<&Rc<Properties>>)> {
+    ) -> Option<(&Rc<Routed>, Option<&Rc<Shared>>)> {
         let place = self.place_plain(vhost, exchange, routing_key, &properties.headers)?;
         self.at(place, properties)
     }
@@ -125,27 +130,23 @@ impl Routes {
         routing_key: &str,
         headers: &Table,
     ) -> Option<Place> {
-        let (hash, index) = self.locate_plain(vhost, exchange, routing_key, headers)?;
+        let index = self.locate_plain(vhost, exchange, routing_key, headers)?;
         let generation = self.generation;
-        Some(Place {
-            hash,
-            index,
-            generation,
-        })
+        Some(Place { index, generation })
     }
 
-    /// The route at `place` (`None` once the routes were cleared), with the kept properties
-    /// equal to `properties`, if any.
+    /// The route at `place` (`None` once the routes were cleared), with the kept shared part
+    /// whose properties equal `properties`, if any.
     pub(crate) fn at(
         &self,
         place: Place,
         properties: &Properties,
-    ) -> Option<(&Routed, Option<&Rc<Properties>>)> {
+    ) -> Option<(&Rc<Routed>, Option<&Rc<Shared>>)> {
         let route = self.route_at(place)?;
         let shared = route
             .shared
             .iter()
-            .find(|p| same_besides_headers(p, properties));
+            .find(|s| same_besides_headers(&s.properties, properties));
         Some((&route.routed, shared))
     }
 
@@ -159,36 +160,36 @@ impl Routes {
         if place.generation != self.generation {
             return None;
         }
-        self.by_hash.get(&place.hash)?.get(place.index)
+        self.slab.get(place.index)
     }
 
-    /// Keeps the properties of a plain publish's content (see [`Routes::get_plain`]) for the
-    /// next publishes of its route with the same properties to share.
+    /// Keeps what a plain publish's content shares (see [`Routes::get_plain`]) for the next
+    /// publishes of its route with the same properties to share.
     pub(crate) fn share(
         &mut self,
         vhost: &str,
         exchange: &str,
         routing_key: &str,
-        properties: &Rc<Properties>,
+        shared: &Rc<Shared>,
     ) {
-        if let Some(place) = self.place_plain(vhost, exchange, routing_key, &properties.headers) {
-            self.share_at(place, properties);
+        let headers = &shared.properties.headers;
+        if let Some(place) = self.place_plain(vhost, exchange, routing_key, headers) {
+            self.share_at(place, shared);
         }
     }
 
     /// [`Routes::share`] for the route at `place`; whether it is still there.
-    pub(crate) fn share_at(&mut self, place: Place, properties: &Rc<Properties>) -> bool {
+    pub(crate) fn share_at(&mut self, place: Place, shared: &Rc<Shared>) -> bool {
         if place.generation != self.generation {
             return false;
         }
-        let bucket = self.by_hash.get_mut(&place.hash);
-        let Some(route) = bucket.and_then(|b| b.get_mut(place.index)) else {
+        let Some(route) = self.slab.get_mut(place.index) else {
             return false;
         };
         if route.shared.len() >= SHARED_PROPERTIES {
             route.shared.remove(0);
         }
-        route.shared.push(properties.clone());
+        route.shared.push(shared.clone());
         true
     }
 
@@ -198,7 +199,7 @@ impl Routes {
         exchange: &str,
         routing_key: &str,
         headers: &Table,
-    ) -> Option<(u64, usize)> {
+    ) -> Option<usize> {
         let plain = |r: &[(String, KeySource)]| matches!(r, [(k, KeySource::RoutingKey)] if k == routing_key);
         self.locate(vhost, exchange, [routing_key].into_iter(), headers, plain)
     }
@@ -210,12 +211,12 @@ impl Routes {
         texts: impl Iterator<Item = &'k str>,
         headers: &Table,
         same_keys: impl Fn(&[(String, KeySource)]) -> bool,
-    ) -> Option<&Routed> {
-        let (hash, i) = self.locate(vhost, exchange, texts, headers, same_keys)?;
-        Some(&self.by_hash.get(&hash)?.get(i)?.routed)
+    ) -> Option<&Rc<Routed>> {
+        let i = self.locate(vhost, exchange, texts, headers, same_keys)?;
+        Some(&self.slab.get(i)?.routed)
     }
 
-    /// The bucket and the place in it of the route for these inputs.
+    /// The slab index of the route for these inputs.
     fn locate<'k>(
         &self,
         vhost: &str,
@@ -223,39 +224,46 @@ impl Routes {
         texts: impl Iterator<Item = &'k str>,
         headers: &Table,
         same_keys: impl Fn(&[(String, KeySource)]) -> bool,
-    ) -> Option<(u64, usize)> {
+    ) -> Option<usize> {
         let hash = hash(vhost, exchange, texts, headers);
-        let i = self.by_hash.get(&hash)?.iter().position(|r| {
-            *r.routed.vhost == *vhost
-                && *r.routed.label.exchange == *exchange
-                && same_keys(&r.keys)
-                && same_table(&r.headers, headers)
-        })?;
-        Some((hash, i))
+        let bucket = self.by_hash.get(&hash)?;
+        bucket.iter().copied().find(|i| {
+            self.slab.get(*i).is_some_and(|r| {
+                *r.routed.vhost == *vhost
+                    && *r.routed.label.exchange == *exchange
+                    && same_keys(&r.keys)
+                    && same_table(&r.headers, headers)
+            })
+        })
     }
 
     /// Remembers the route of a publish with `keys` and `headers` (its vhost and exchange are
     /// in `routed`).
-    pub(crate) fn insert(&mut self, keys: &[(String, KeySource)], headers: &Table, routed: Routed) {
-        if self.len >= MAX_ROUTES {
+    pub(crate) fn insert(
+        &mut self,
+        keys: &[(String, KeySource)],
+        headers: &Table,
+        routed: Rc<Routed>,
+    ) {
+        if self.slab.len() >= MAX_ROUTES {
             self.clear();
         }
         let texts = keys.iter().map(|(k, _)| k.as_str());
         let hash = hash(&routed.vhost, &routed.label.exchange, texts, headers);
-        self.by_hash.entry(hash).or_default().push(Route {
+        self.by_hash.entry(hash).or_default().push(self.slab.len());
+        self.slab.push(Route {
             keys: keys.to_vec(),
             headers: headers.clone(),
             routed,
             shared: Vec::new(),
         });
-        self.len += 1;
     }
 
     /// Forgets every route (the topology or the policies may have changed).
     pub(crate) fn clear(&mut self) {
-        if self.len > 0 {
+        if !self.slab.is_empty() {
+            self.slab.clear();
             self.by_hash.clear();
-            self.len = 0;
             self.generation += 1;
         }
     }

@@ -2,6 +2,8 @@
 //! (in its order: immediate, the exchange, then the message), the queues reached (`route`) and
 //! why (`explain`), both from the one route walk.
 
+use std::rc::Rc;
+
 use crate::broker::Broker;
 use crate::broker::routes::{Place, Routed, Share};
 use crate::error::{BrokerError, Kind};
@@ -147,7 +149,7 @@ impl Broker {
         vhost: &str,
         publish: &Publish,
         place: Option<Place>,
-    ) -> Result<(Routed, Share), BrokerError> {
+    ) -> Result<(Rc<Routed>, Share), BrokerError> {
         let (exchange, headers) = (&publish.exchange, &publish.properties.headers);
         let remembered = match place {
             Some(place) => self.routes.at(place, &publish.properties),
@@ -166,12 +168,12 @@ impl Broker {
         let label = Label::new(publish, &keys);
         let queues = self.route_labels(vhost, exchange, &label.keys.route, headers);
         let slots = self.slots_of(vhost, &queues);
-        let routed = Routed {
+        let routed = Rc::new(Routed {
             vhost: vhost.into(),
             label,
             queues: queues.into(),
             slots,
-        };
+        });
         self.routes.insert(&keys, headers, routed.clone());
         Ok((routed, share))
     }

@@ -20,7 +20,7 @@ pub(crate) enum Record {
     /// record for the two events every routed message makes.
     Published {
         vhost: Name,
-        content: Rc<Content>,
+        content: Content,
         routed: Option<Rc<[Name]>>,
     },
     Returned {
@@ -63,7 +63,9 @@ pub(crate) enum Record {
 /// content shared rather than its view built.
 #[derive(Debug, Clone)]
 pub(crate) struct Delivered {
-    pub slot: usize,
+    /// The queue's slot, in the half word beside the channel: the record then takes 64 bytes
+    /// with the message's id in it (a broker holds far fewer than 2^32 slots).
+    pub slot: u32,
     pub channel: ChannelId,
     pub consumer: Option<Name>,
     pub auto_ack: bool,
@@ -71,7 +73,7 @@ pub(crate) struct Delivered {
     pub redelivered: bool,
     /// `x-delivery-count` (quorum queues).
     pub delivery_count: Option<u64>,
-    pub content: Rc<Content>,
+    pub content: Content,
     /// The copy went to a waiting consumer as it arrived: this record stands for its
     /// `Enqueued` event too, which comes first (one record for the two events of most copies).
     pub arrived: bool,
@@ -128,17 +130,24 @@ impl Records {
     }
 
     /// How and in which slot a settlement was made, when its record is the only one (the
-    /// usual outcome of an ack: nothing dispatched, nothing dead-lettered).
-    pub(crate) fn settled_alone(&self) -> Option<(Settle, usize)> {
-        match self.0.as_slice() {
-            [Record::Settled { how, slot, .. }] => Some((*how, *slot)),
-            _ => None,
+    /// usual outcome of an ack: nothing dispatched, nothing dead-lettered); the record is
+    /// taken.
+    pub(crate) fn take_settled_alone(&mut self) -> Option<(Settle, usize)> {
+        if !matches!(self.0.as_slice(), [Record::Settled { .. }]) {
+            return None;
         }
-    }
-
-    /// Forgets the records so far (read already).
-    pub(crate) fn clear(&mut self) {
-        self.0.clear();
+        match self.0.pop()? {
+            settled @ Record::Settled { how, slot, .. } => {
+                // A settlement's record holds nothing to free: forgotten, it costs no call to
+                // the records' drop (which a clear makes per record, to find out what to free).
+                std::mem::forget(settled);
+                Some((how, slot))
+            }
+            other => {
+                self.0.push(other);
+                None
+            }
+        }
     }
 
     /// The records so far, leaving `spare` (emptied) for the next ones.
@@ -190,7 +199,7 @@ impl Record {
                 }
             }
             Record::Delivered(d) => {
-                let (vhost, queue) = names(d.slot);
+                let (vhost, queue) = names(d.slot as usize);
                 if d.arrived {
                     out.push(Event::Enqueued {
                         message: d.content.id,

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use crate::event::{MessageId, Name};
 use crate::profile::Profile;
-use crate::queue::entry::{Content, Keys};
+use crate::queue::entry::{Content, Keys, Shared};
 use crate::value::{Table, Value};
 
 /// Why a message was dead-lettered, with RabbitMQ's names.
@@ -160,8 +160,7 @@ pub fn dead_letter(
     profile: Profile,
     id: MessageId,
 ) -> Content {
-    let mut next = content.clone();
-    next.id = id;
+    let mut next = Shared::clone(content);
     let time = Some(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX));
     // x-first-death-* go with the first death: ≤ 3.13 when the message had no x-death header
     // (a client-supplied one counts), 4.x when the broker's own history was empty.
@@ -198,12 +197,12 @@ pub fn dead_letter(
         next.routing_key = dlrk.as_str().into();
         next.keys = Rc::new(Keys::one(dlrk));
     }
-    next
+    Content::new(id, Rc::new(next))
 }
 
 /// Writes `x-death` from the history, `x-first-death-*` at the `first` death, and (3.13+)
 /// `x-last-death-*`.
-fn write_headers(content: &mut Content, fields: [(&str, Value); 3], first: bool, profile: Profile) {
+fn write_headers(content: &mut Shared, fields: [(&str, Value); 3], first: bool, profile: Profile) {
     let deaths = content.deaths.iter().map(Death::to_value).collect();
     let headers = &mut Rc::make_mut(&mut content.properties).headers;
     headers.insert("x-death", Value::Array(deaths));
@@ -226,7 +225,7 @@ pub struct DeadLetter {
     pub vhost: Name,
     pub queue: Name,
     pub reason: DeathReason,
-    pub content: Rc<Content>,
+    pub content: Content,
     pub target: Target,
 }
 

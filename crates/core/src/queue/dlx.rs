@@ -7,7 +7,6 @@
 //! this module never routes and never reads a clock: time is an argument.
 
 use std::collections::VecDeque;
-use std::rc::Rc;
 
 use crate::event::{MessageId, Name};
 use crate::queue::Queue;
@@ -71,7 +70,7 @@ impl Queue {
 pub struct Discard {
     pub reason: DeathReason,
     /// The message as it died (its dead letter is made when the worker takes it).
-    pub content: Rc<Content>,
+    pub content: Content,
 }
 
 /// A dead letter the worker published (or tried to) and that not every target confirmed.
@@ -80,7 +79,7 @@ pub struct Pending {
     pub discard: Discard,
     /// The dead letter, `x-death` recorded once when the worker took it; a retry changes
     /// only its exchange and routing keys (`redeliver0`).
-    pub letter: Rc<Content>,
+    pub letter: Content,
     /// Targets that confirmed it: never published to again.
     pub settled: Vec<Name>,
     /// Targets that refused it (full with `reject-publish`): published to again at a retry.
@@ -93,7 +92,7 @@ pub struct Pending {
 }
 
 impl Pending {
-    pub fn new(discard: Discard, letter: Rc<Content>) -> Pending {
+    pub fn new(discard: Discard, letter: Content) -> Pending {
         Pending {
             discard,
             letter,
@@ -256,7 +255,7 @@ mod tests {
         );
         Discard {
             reason: DeathReason::Rejected,
-            content: Rc::new(content),
+            content,
         }
     }
 

@@ -1,7 +1,7 @@
-//! A message as queues hold it: the [`Content`] shared by every copy of one publish (or of one
-//! dead-letter re-publish), and the per-queue [`Entry`] with its sequence number, priority,
-//! expiry and redelivery state. Also what a consumer is handed ([`Delivery`]). Knows nothing of
-//! routing or of the queue that holds it.
+//! A message as queues hold it: the [`Content`] of one publish (or of one dead-letter
+//! re-publish), its id and what every copy shares, and the per-queue [`Entry`] with its
+//! sequence number, priority, expiry and redelivery state. Also what a consumer is handed
+//! ([`Delivery`]). Knows nothing of routing or of the queue that holds it.
 
 use std::rc::Rc;
 
@@ -11,19 +11,37 @@ use crate::profile::Profile;
 use crate::queue::death::{self, Death};
 use crate::value::Value;
 
-/// What every copy of one publish shares. BCC is already stripped from the headers.
+/// One message: its id, and what every copy of it shares. BCC is already stripped from the
+/// headers. The shared part is the same allocation for every publish of a remembered route with
+/// the same properties and body (see [`crate::broker::Broker`]'s routes): a plain publish then
+/// allocates nothing of its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Content {
     pub id: MessageId,
+    shared: Rc<Shared>,
+}
+
+/// What a message's copies, and the publishes that share it, have in common.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shared {
     pub exchange: Name,
     pub routing_key: Name,
     pub properties: Rc<Properties>,
     pub body: Rc<[u8]>,
     /// Its routing keys, shared with every publish of the same label. One pointer, not two
-    /// slices: a content's allocation then fits the allocator's smallest-cost bins (128 bytes).
+    /// slices: the allocation then fits the allocator's smallest-cost bins.
     pub keys: Rc<Keys>,
     /// The broker's death history, most recent first (rendered as `x-death`).
     pub deaths: Vec<Death>,
+}
+
+/// A content reads as what it shares (its exchange, properties, body...).
+impl std::ops::Deref for Content {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
 }
 
 /// The names and keys of a publish, which every publish with the same exchange and routing
@@ -74,6 +92,16 @@ impl Label {
 }
 
 impl Content {
+    /// Message `id` with what it shares with others.
+    pub fn new(id: MessageId, shared: Rc<Shared>) -> Content {
+        Content { id, shared }
+    }
+
+    /// What this message shares with others.
+    pub fn shared(&self) -> &Rc<Shared> {
+        &self.shared
+    }
+
     /// The content of a checked publish.
     pub fn from_publish(
         id: MessageId,
@@ -105,17 +133,19 @@ impl Content {
         } else {
             Vec::new()
         };
-        Content {
-            id,
+        let shared = Shared {
             exchange: label.exchange,
             routing_key: label.routing_key,
             properties,
             body: publish.body.clone(),
             keys: label.keys,
             deaths,
-        }
+        };
+        Content::new(id, Rc::new(shared))
     }
+}
 
+impl Shared {
     pub fn size(&self) -> usize {
         self.body.len()
     }
@@ -129,7 +159,7 @@ pub struct Seq(pub u64);
 /// One queue's copy of a message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub content: Rc<Content>,
+    pub content: Content,
     pub seq: Seq,
     /// The effective priority in this queue (0 when the queue has none).
     pub priority: u8,

@@ -17,7 +17,6 @@ pub mod store;
 pub mod validate;
 
 use std::collections::VecDeque;
-use std::rc::Rc;
 
 use crate::channel::{ChannelId, Channels, Unacked};
 use crate::event::{Delivered, Event, MessageId, Name, Record, Records};
@@ -194,12 +193,7 @@ impl Queue {
     /// A message arrives (publish or dead letter). `false` when the queue refused it.
     /// `enqueuer` is the publishing channel or dead-letter worker; `None` for an at-most-once
     /// dead letter, which nobody tracks.
-    pub fn admit(
-        &mut self,
-        content: Rc<Content>,
-        enqueuer: Option<Enqueuer>,
-        cx: &mut Ctx,
-    ) -> bool {
+    pub fn admit(&mut self, content: Content, enqueuer: Option<Enqueuer>, cx: &mut Ctx) -> bool {
         let message = content.id;
         if self.refuses(content.size(), enqueuer) {
             cx.events
@@ -234,7 +228,7 @@ impl Queue {
         true
     }
 
-    fn new_entry(&mut self, content: Rc<Content>, cx: &Ctx) -> Entry {
+    fn new_entry(&mut self, content: Content, cx: &Ctx) -> Entry {
         let seq = Seq(self.next_seq);
         self.next_seq += 1;
         // Most messages have no expiration: no call to parse nothing.
@@ -319,7 +313,9 @@ impl Queue {
     }
 
     /// Records a delivery (its event, and its unsettled copy); gives a copy of it to a
-    /// `basic.get` ([`Via::Get`]), whose caller answers with it.
+    /// `basic.get` ([`Via::Get`]), whose caller answers with it. Inlined: out of line, the
+    /// entry and the consumer were passed through memory, once per delivery.
+    #[inline(always)]
     fn hand_out(
         &mut self,
         entry: Entry,
@@ -334,7 +330,7 @@ impl Queue {
         let ch = cx.channels.open(channel);
         let delivery_tag = ch.next_tag();
         let delivered = Delivered {
-            slot: self.slot,
+            slot: self.slot as u32,
             channel,
             consumer: consumer.clone(),
             auto_ack,

@@ -4,8 +4,6 @@
 //! or below 80%; held at-least-once dead letters count), `drop-head` from the head, expiry
 //! only at the head, and dead letters queued for the broker to route (or held, at least once).
 
-use std::rc::Rc;
-
 use crate::channel::ChannelId;
 use crate::event::Event;
 use crate::queue::Enqueuer;
@@ -71,7 +69,7 @@ impl Queue {
     }
 
     /// A copy rejected or nacked without requeue: dead-lettered (reason `rejected`) or dropped.
-    pub fn reject_to_dead_letter(&mut self, content: Rc<Content>, cx: &mut Ctx) {
+    pub fn reject_to_dead_letter(&mut self, content: Content, cx: &mut Ctx) {
         self.dead_letter(content, DeathReason::Rejected, cx);
     }
 
@@ -164,7 +162,7 @@ impl Queue {
     /// Hands a dead message on: at-most-once as queued work for the broker to route; at-least-once
     /// into the backlog the queue holds (`rabbit_fifo_dlx:discard/4`), with a work item that
     /// tells the broker to run this queue's worker.
-    pub(super) fn dead_letter(&mut self, content: Rc<Content>, reason: DeathReason, cx: &mut Ctx) {
+    pub(super) fn dead_letter(&mut self, content: Content, reason: DeathReason, cx: &mut Ctx) {
         let Some(exchange) = self.config.dead_letter_exchange.clone() else {
             return;
         };

@@ -136,7 +136,6 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use std::rc::Rc;
 
     type Case<'a> = (&'a [(u64, u8)], &'a [u64]);
 
@@ -151,7 +150,7 @@ mod tests {
         let content = Content::from_publish(MessageId(seq), &publish, &[], Profile::RabbitMq4);
         assert_eq!(*content.properties, Properties::default());
         Entry {
-            content: Rc::new(content),
+            content,
             seq: Seq(seq),
             priority,
             expires_at: None,

@@ -110,8 +110,10 @@ impl Simulation {
                         .state
                         .broker
                         .settle(c.channel, tag, false, how, t.as_ms());
-                    let node = self.consumer_at(consumer);
-                    self.after_broker(t, result.is_err(), node);
+                    // Where a refusal is shown: looked up only for one.
+                    let refused = result.is_err();
+                    let node = refused.then(|| self.consumer_at(consumer)).flatten();
+                    self.after_broker(t, refused, node);
                 }
             }
             SimEvent::Recover { consumer, epoch } => {
@@ -311,13 +313,13 @@ impl Simulation {
     }
 
     fn delivered(&mut self, t: SimTime, consumer: ConsumerId, epoch: u32, held: Held) {
-        let node = self.consumer_at(consumer);
         let Some(c) = self.state.consumers.get_mut(consumer.0 as usize) else {
             return;
         };
         if c.epoch != epoch {
             // Its connection closed while this was on the way (counted then, if lost).
             let kind = self.dropped_kind(consumer);
+            let node = self.consumer_at(consumer);
             self.trace.record(t, kind, Some(held.message), None, node);
             return;
         }
@@ -384,6 +386,8 @@ impl Simulation {
             return;
         };
         c.processed += 1;
+        // What was kept of it, taken while the consumer is at hand (most keep nothing).
+        let kept = c.kept.remove(&held.tag);
         let sent = self
             .sent_at
             .get(held.message.0 as usize)
@@ -394,7 +398,7 @@ impl Simulation {
         {
             self.state.metrics.latency(t.0.saturating_sub(sent));
         }
-        let outcome = self.after_processing(t, consumer, held, outcome);
+        let outcome = self.after_processing(t, consumer, kept, outcome);
         let message = held.message;
         if let Outcome::Settle(how) = outcome {
             self.send_settle(t, consumer, epoch, held, how);

@@ -13,7 +13,6 @@
 //! with the copy in the target queue).
 
 use std::collections::VecDeque;
-use std::rc::Rc;
 
 use crate::error::BrokerError;
 use crate::event::{MessageId, Name};
@@ -56,7 +55,7 @@ pub struct MessageInfo {
     pub exchange_node: Option<NodeId>,
     /// Exchange, routing key, properties with headers (BCC stripped), routing keys and the
     /// death history, as every copy of the message shares them.
-    pub content: Rc<Content>,
+    pub content: Content,
     pub mandatory: bool,
     /// When it reached its exchange (a producer's send time is in the trace's publish edge).
     pub at: SimTime,
@@ -117,6 +116,11 @@ impl Messages {
 
     fn position(&self, id: MessageId) -> Result<usize, usize> {
         self.ring.binary_search_by_key(&id, |m| m.id)
+    }
+
+    /// The newest entry, known future included.
+    pub(crate) fn newest(&self) -> Option<&MessageInfo> {
+        self.ring.back()
     }
 
     /// The entry for `id`, known future included.
@@ -203,7 +207,7 @@ impl Simulation {
     }
 
     /// Records producer `p`'s publish, accepted at `t` with the content every copy shares.
-    pub(crate) fn remember_publish(&mut self, p: ProducerId, content: Rc<Content>, t: SimTime) {
+    pub(crate) fn remember_publish(&mut self, p: ProducerId, content: Content, t: SimTime) {
         let (Some(vhost), Some(producer)) = (
             self.cast.producer_vhosts.get(p.0 as usize),
             self.state.producers.get(p.0 as usize),
@@ -222,7 +226,7 @@ impl Simulation {
         &mut self,
         c: ConsumerId,
         publish: &Publish,
-        content: Rc<Content>,
+        content: Content,
         t: SimTime,
     ) {
         let Some(spec) = self.scenario.consumers.get(c.0 as usize) else {
@@ -240,7 +244,7 @@ impl Simulation {
         &mut self,
         vhost: &str,
         publish: &Publish,
-        content: Rc<Content>,
+        content: Content,
         t: SimTime,
     ) {
         let at = (t, self.state.steps);
@@ -277,7 +281,7 @@ impl Simulation {
             id: letter.id,
             vhost: self.world.vhost_name(letter.vhost),
             exchange_node: self.world.exchange(letter.vhost, letter.exchange),
-            content: Rc::new(content),
+            content,
             mandatory: false,
             at: t,
             origin: Origin::DeadLetter {
@@ -297,7 +301,7 @@ fn published_info(
     world: &mut World,
     vhost: Name,
     mandatory: bool,
-    content: Rc<Content>,
+    content: Content,
     (t, step): (SimTime, u64),
     origin: Origin,
 ) -> MessageInfo {

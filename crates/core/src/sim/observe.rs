@@ -40,13 +40,12 @@ impl Simulation {
     /// events on.
     #[inline(always)]
     pub(crate) fn after_broker(&mut self, t: SimTime, refused: bool, node: Option<NodeId>) {
-        if let Some((how, slot)) = self.state.broker.records().settled_alone() {
+        if let Some((how, slot)) = self.state.broker.take_settled_alone() {
             // A settlement's own record alone, the usual outcome of an ack: counted here,
             // without the set-up of the loop over records. No publish's hops are waiting: a
             // publish's are taken by the observation of its own records, never a lone
             // settlement.
             debug_assert!(self.hops.is_none(), "hops left by a publish");
-            self.state.broker.clear_records();
             self.count_settled(how, slot);
         } else {
             self.observe_from(t, None, None, false);
@@ -85,24 +84,25 @@ impl Simulation {
         };
         let spare = std::mem::take(&mut self.spare_events);
         let mut records = self.state.broker.take_records(spare);
-        for record in &records {
+        // Each record is taken by value and dropped where its kind is known: a clear after the
+        // loop went over the records again, with a call per record to find what to drop.
+        for record in records.drain(..) {
             self.one_record(t, record, &mut cx);
         }
-        records.clear();
         self.spare_events = records;
     }
 
     /// What the broker does to every copy of every message, recorded compactly; the rest is
     /// looked at as an [`Event`]. Inlined into the loop over the records (its only caller).
     #[inline(always)]
-    fn one_record(&mut self, t: SimTime, record: &Record, cx: &mut Cx) {
+    fn one_record(&mut self, t: SimTime, record: Record, cx: &mut Cx) {
         match record {
             Record::Published {
                 vhost,
                 content,
                 routed,
             } => {
-                self.published(t, content.id, vhost, &content.exchange, cx);
+                self.published(t, content.id, &vhost, &content.exchange, cx);
                 if routed.is_some() {
                     self.state.metrics.count(None, |c| c.routed += 1);
                 }
@@ -110,7 +110,8 @@ impl Simulation {
             Record::Delivered(d) => {
                 // One lookup of the queue, and one count, for both events of a copy delivered
                 // as it arrived.
-                let q = self.queue_in_slot(d.slot);
+                let slot = d.slot as usize;
+                let q = self.queue_in_slot(slot);
                 let (arrived, redelivered) = (d.arrived, d.redelivered);
                 self.state.metrics.count(q, |c| {
                     c.enqueued += u64::from(arrived);
@@ -118,23 +119,23 @@ impl Simulation {
                     c.redelivered += u64::from(redelivered);
                 });
                 if arrived {
-                    self.enqueued(t, d.content.id, d.slot, q, cx);
+                    self.enqueued(t, d.content.id, slot, q, cx);
                 }
-                self.delivery(t, d, q);
+                self.delivery(t, &d, q);
                 if let Some(confirm) = d.confirm {
                     self.confirmed(t, d.content.id, confirm, cx);
                 }
             }
-            Record::Settled { how, slot, .. } => self.count_settled(*how, *slot),
+            Record::Settled { how, slot, .. } => self.count_settled(how, slot),
             Record::Requeued { message, slot } => {
-                self.wake_for_slot(*slot);
-                let q = self.queue_in_slot(*slot);
+                self.wake_for_slot(slot);
+                let q = self.queue_in_slot(slot);
                 self.state.metrics.count(q, |c| c.requeued += 1);
                 self.trace
-                    .record(t, TraceKind::Requeue, Some(*message), None, q);
+                    .record(t, TraceKind::Requeue, Some(message), None, q);
             }
-            Record::Other(event) => self.one(t, event, cx),
-            other => self.at_exchange(t, other, cx),
+            Record::Other(event) => self.one(t, &event, cx),
+            other => self.at_exchange(t, &other, cx),
         }
     }
 
@@ -237,7 +238,12 @@ impl Simulation {
 
     /// producer → exchange, then any exchange → exchange hops.
     fn published(&mut self, t: SimTime, message: MessageId, vhost: &str, x: &Name, cx: &mut Cx) {
-        cx.exchange = self.world.exchange_of(vhost, x);
+        // The message table found the exchange's node as it recorded the publish, just before.
+        let recorded = self.messages.newest().filter(|m| m.id == message);
+        cx.exchange = match recorded {
+            Some(info) => info.exchange_node,
+            None => self.world.exchange_of(vhost, x),
+        };
         let sent = cx.sent.unwrap_or(t);
         self.sent(message, sent.0);
         self.state.metrics.count(None, |c| c.published += 1);

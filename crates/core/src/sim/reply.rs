@@ -17,7 +17,7 @@ use crate::message::Publish;
 use crate::queue::death::DeathReason;
 use crate::queue::entry::MessageView;
 use crate::sim::actor::ConsumerId;
-use crate::sim::actor::consumer::{Held, Outcome};
+use crate::sim::actor::consumer::Outcome;
 use crate::sim::engine::Simulation;
 use crate::sim::event_store::{EventStore, ProjectionState};
 use crate::sim::handle::SimEvent;
@@ -89,21 +89,17 @@ impl Simulation {
         }
     }
 
-    /// After a delivery was processed: closes an RPC round trip, sends an RPC reply, or turns
-    /// a retry failure into a reject or a park. Gives the settlement to send.
+    /// After a delivery was processed (`kept`: what its consumer kept of it): closes an RPC
+    /// round trip, sends an RPC reply, or turns a retry failure into a reject or a park. Gives
+    /// the settlement to send.
     pub(crate) fn after_processing(
         &mut self,
         t: SimTime,
         consumer: ConsumerId,
-        held: Held,
+        kept: Option<Rc<MessageView>>,
         outcome: Outcome,
     ) -> Outcome {
-        let content = self
-            .state
-            .consumers
-            .get_mut(consumer.0 as usize)
-            .and_then(|c| c.kept.remove(&held.tag));
-        let Some(content) = content else {
+        let Some(content) = kept else {
             return match outcome {
                 Outcome::Retry => Outcome::Settle(Settle::Reject { requeue: false }),
                 other => other,

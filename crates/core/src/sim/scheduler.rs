@@ -172,6 +172,22 @@ fn bucket(time: SimTime) -> usize {
     (time.0 % WINDOW_US) as usize
 }
 
+/// The time and bucket of the first event of `ring` (which holds `in_ring` events, all due
+/// within the window from `now`): the first non-empty bucket from now's on. Its time is how
+/// far that bucket is from now's: one bucket holds one instant of the window, so no slot is
+/// read. Inlined into [`Scheduler::pop`], which has the ring at hand.
+#[inline(always)]
+fn next_bucket(ring: &Ring, in_ring: usize, now: SimTime) -> Option<(SimTime, usize)> {
+    if in_ring == 0 {
+        return None;
+    }
+    let start = bucket(now);
+    let next = ring.next_busy(start)?;
+    let ahead = (next + ring::BUCKETS - start) % ring::BUCKETS;
+    // Every event in the ring is due by `now + WINDOW_US`: no overflow to saturate.
+    Some((SimTime(now.0.wrapping_add(ahead as u64)), next))
+}
+
 impl<E> Scheduler<E> {
     pub fn now(&self) -> SimTime {
         self.now
@@ -223,32 +239,45 @@ impl<E> Scheduler<E> {
 
     /// Takes the next event and moves the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if self.ring.is_none() {
-            self.unpack();
-        }
+        // An unpacked copy has nothing in the ring (its `soonest` is `None`): one check for both.
         if self.soonest.is_none() {
-            // Nothing within the window: the clock jumps to the heap's first, which the
-            // window then takes in.
-            self.now = self.heap.peek()?.time;
-            self.take_in();
+            self.jump_to_heap()?;
         }
-        let (_, bucket) = self.soonest?;
+        let (time, bucket) = self.soonest?;
         let ring = self.ring.as_deref_mut()?;
-        let slot = ring.first(bucket)?;
+        let slot = ring.head(bucket);
         let place = self.slots.get_mut(slot as usize)?;
-        let (time, next) = (place.time, place.next);
+        // The time is the ring's soonest: the slot's own is read only by a copy.
+        debug_assert_eq!(place.time, time);
+        let next = place.next;
         let event = place.event.take()?;
         place.next = self.free;
         self.free = slot;
         self.in_ring -= 1;
         self.now = time;
         if ring.advance(bucket, next) {
-            self.soonest = self.next_bucket();
+            self.soonest = next_bucket(ring, self.in_ring, time);
         }
         if self.heap_in_window() {
             self.take_in();
         }
         Some((time, event))
+    }
+
+    /// [`Scheduler::pop`] with nothing in the ring: a copy's first use unpacks it, and the
+    /// clock jumps to the heap's first event, which the window then takes in. `None` when no
+    /// event is pending.
+    #[cold]
+    #[inline(never)]
+    fn jump_to_heap(&mut self) -> Option<()> {
+        if self.ring.is_none() {
+            self.unpack();
+        }
+        if self.soonest.is_none() {
+            self.now = self.heap.peek()?.time;
+            self.take_in();
+        }
+        Some(())
     }
 
     /// Moves the clock forward to `t` without taking an event (after the events up to `t`).
@@ -275,9 +304,6 @@ impl<E> Scheduler<E> {
     /// [`Scheduler::push`]'s body, inlined where [`Scheduler::schedule_in_inlined`] is called.
     #[inline(always)]
     fn push_inlined(&mut self, time: SimTime, event: E) {
-        if self.ring.is_none() {
-            self.unpack();
-        }
         let reused = self.slots.get_mut(self.free as usize);
         let slot = match reused {
             Some(place) => {
@@ -285,7 +311,11 @@ impl<E> Scheduler<E> {
                 let slot = std::mem::replace(&mut self.free, place.next);
                 place.time = time;
                 place.next = NONE;
-                place.event = Some(event);
+                // A free slot holds no event: forgetting the `None` it held spares the check
+                // for an event to drop.
+                let before = place.event.replace(event);
+                debug_assert!(before.is_none(), "a free slot held an event");
+                std::mem::forget(before);
                 slot
             }
             None => {
@@ -300,6 +330,28 @@ impl<E> Scheduler<E> {
                 slot
             }
         };
+        // The usual case, within the window of a ring in use, is linked here; the slot is
+        // taken first, so the ring is looked up once.
+        match self.ring.as_deref_mut() {
+            Some(ring) if time.0 - self.now.0 < WINDOW_US => {
+                ring.append(bucket(time), slot, &mut self.slots);
+                self.in_ring += 1;
+                match self.soonest {
+                    Some((soonest, _)) if soonest <= time => {}
+                    _ => self.soonest = Some((time, bucket(time))),
+                }
+            }
+            _ => self.push_further(time, slot),
+        }
+    }
+
+    /// [`Scheduler::push_inlined`] of an event beyond the window, or into an unpacked copy
+    /// (which takes in what the window holds first, as its next pop would).
+    #[inline(never)]
+    fn push_further(&mut self, time: SimTime, slot: u32) {
+        if self.ring.is_none() {
+            self.unpack();
+        }
         if time.0 - self.now.0 < WINDOW_US {
             self.append(time, slot);
         } else {
@@ -324,8 +376,9 @@ impl<E> Scheduler<E> {
         let ring = self.ring.get_or_insert_with(Ring::new);
         ring.append(bucket(time), slot, &mut self.slots);
         self.in_ring += 1;
-        if self.soonest.is_none_or(|(soonest, _)| time < soonest) {
-            self.soonest = Some((time, bucket(time)));
+        match self.soonest {
+            Some((soonest, _)) if soonest <= time => {}
+            _ => self.soonest = Some((time, bucket(time))),
         }
     }
 
@@ -349,27 +402,6 @@ impl<E> Scheduler<E> {
     /// Whether the heap's first event is within the window (it then belongs in the ring).
     fn heap_in_window(&self) -> bool {
         (self.heap.peek()).is_some_and(|k| k.time.0 - self.now.0 < WINDOW_US)
-    }
-
-    /// The time and bucket of the ring's first event (every event in the ring is due within
-    /// the window, so the first non-empty bucket from now's on). Its time is how far that
-    /// bucket is from now's: one bucket holds one instant of the window, so no slot is read.
-    fn next_bucket(&self) -> Option<(SimTime, usize)> {
-        if self.in_ring == 0 {
-            return None;
-        }
-        let ring = self.ring.as_deref()?;
-        let start = bucket(self.now);
-        let next = ring.next_busy(start)?;
-        let ahead = (next + ring::BUCKETS - start) % ring::BUCKETS;
-        let time = self.now.plus(ahead as u64);
-        debug_assert_eq!(
-            ring.first(next)
-                .and_then(|s| self.slots.get(s as usize))
-                .map(|s| s.time),
-            Some(time)
-        );
-        Some((time, next))
     }
 
     /// Numbers the heap's events from 0 again, in their order, so that sequence numbers fit in

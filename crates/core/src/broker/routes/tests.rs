@@ -2,6 +2,7 @@
 //! over when full, and following every topology and policy change.
 
 use super::*;
+use crate::queue::entry::Keys;
 use crate::value::Value;
 
 fn table(value: Value) -> Table {
@@ -10,14 +11,14 @@ fn table(value: Value) -> Table {
     t
 }
 
-fn routed(exchange: &str, queues: &[&str]) -> Routed {
+fn routed(exchange: &str, queues: &[&str]) -> Rc<Routed> {
     let publish = crate::message::Publish::new(exchange, "a.b");
-    Routed {
+    Rc::new(Routed {
         vhost: "/".into(),
         label: Label::new(&publish, &[("a.b".to_owned(), KeySource::RoutingKey)]),
         queues: queues.iter().map(|q| Name::from(*q)).collect(),
         slots: (0..queues.len()).collect(),
-    }
+    })
 }
 
 fn key(k: &str, source: KeySource) -> Vec<(String, KeySource)> {
@@ -65,18 +66,26 @@ fn a_route_is_found_only_with_the_same_inputs() {
 }
 
 #[test]
-fn a_route_shares_the_last_few_properties_equal_to_a_publish() {
+fn a_route_shares_the_last_few_contents_with_properties_equal_to_a_publish() {
     let mut routes = Routes::default();
     let h = table(Value::Int(1));
     routes.insert(&key("a.b", KeySource::RoutingKey), &h, routed("x", &["q"]));
     let with = |mode: u8, app: &str| {
         let (headers, app_id) = (h.clone(), Some(app.to_owned()));
         let delivery_mode = Some(mode);
-        Rc::new(Properties {
+        let properties = Rc::new(Properties {
             headers,
             delivery_mode,
             app_id,
             ..Properties::default()
+        });
+        Rc::new(Shared {
+            exchange: "x".into(),
+            routing_key: "a.b".into(),
+            properties,
+            body: Rc::from(&b""[..]),
+            keys: Rc::new(Keys::one("a.b")),
+            deaths: Vec::new(),
         })
     };
     let shared = |r: &Routes, p: &Properties| {
@@ -84,20 +93,20 @@ fn a_route_shares_the_last_few_properties_equal_to_a_publish() {
         shared.cloned()
     };
     let (persistent, transient) = (with(2, "a"), with(1, "a"));
-    assert!(shared(&routes, &persistent).is_none());
+    assert!(shared(&routes, &persistent.properties).is_none());
     routes.share("/", "x", "a.b", &persistent);
     routes.share("/", "x", "a.b", &transient);
-    let found = shared(&routes, &with(2, "a")).unwrap();
+    let found = shared(&routes, &with(2, "a").properties).unwrap();
     assert!(Rc::ptr_eq(&found, &persistent));
     assert!(Rc::ptr_eq(
-        &shared(&routes, &with(1, "a")).unwrap(),
+        &shared(&routes, &with(1, "a").properties).unwrap(),
         &transient
     ));
-    assert!(shared(&routes, &with(2, "b")).is_none());
+    assert!(shared(&routes, &with(2, "b").properties).is_none());
     // Other headers are another route; another key is none.
     let other = Properties {
         headers: table(Value::Int(2)),
-        ..(*persistent).clone()
+        ..(*persistent.properties).clone()
     };
     assert!(routes.get_plain("/", "x", "a.b", &other).is_none());
     routes.share("/", "x", "a.c", &persistent);
@@ -105,8 +114,8 @@ fn a_route_shares_the_last_few_properties_equal_to_a_publish() {
     for app in ["b", "c", "d"] {
         routes.share("/", "x", "a.b", &with(2, app));
     }
-    assert!(shared(&routes, &persistent).is_none());
-    assert!(shared(&routes, &transient).is_some());
+    assert!(shared(&routes, &persistent.properties).is_none());
+    assert!(shared(&routes, &transient.properties).is_some());
 }
 
 #[test]
@@ -117,7 +126,7 @@ fn a_copy_remembers_nothing() {
     assert!(routes.get("/", "x", &keys, &Table::new()).is_some());
     let copy = routes.clone();
     assert!(copy.get("/", "x", &keys, &Table::new()).is_none());
-    assert_eq!(copy.len, 0);
+    assert_eq!(copy.slab.len(), 0);
 }
 
 #[test]
@@ -134,7 +143,7 @@ fn the_cache_starts_over_when_full() {
     let zero = key("0", KeySource::RoutingKey);
     assert!(routes.get("/", "x", &zero, &none).is_some());
     routes.insert(&key("new", KeySource::RoutingKey), &none, routed("x", &[]));
-    assert_eq!(routes.len, 1);
+    assert_eq!(routes.slab.len(), 1);
     assert!(routes.get("/", "x", &zero, &none).is_none());
 }
 

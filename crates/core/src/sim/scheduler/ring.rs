@@ -38,6 +38,13 @@ impl Ring {
             .filter(|s| *s != NONE)
     }
 
+    /// [`Ring::first`] as it is kept: [`NONE`] for an empty bucket. What a lookup of the slot
+    /// then finds nothing at (no slab holds 2^32 slots), so [`super::Scheduler::pop`] makes one
+    /// check where two were made.
+    pub(super) fn head(&self, bucket: usize) -> u32 {
+        self.first.get(bucket % BUCKETS).copied().unwrap_or(NONE)
+    }
+
     /// Links `slot` at the end of `bucket`'s FIFO.
     pub(super) fn append<E>(&mut self, bucket: usize, slot: u32, slots: &mut [Slot<E>]) {
         let bucket = bucket % BUCKETS;
