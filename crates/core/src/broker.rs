@@ -12,6 +12,7 @@ mod clock;
 mod consume;
 mod dlx;
 mod flow;
+pub(crate) use flow::Stamp;
 mod retype;
 mod routes;
 

@@ -215,7 +215,8 @@ impl Broker {
             .into_iter()
             .filter(|q| !queues.contains(q))
             .collect();
-        pending.letter = Content::new(pending.letter.id, Rc::new(letter));
+        let (id, sent) = (pending.letter.id, pending.letter.sent);
+        pending.letter = Content::new(id, Rc::new(letter)).sent_at(sent);
         // Before the copies' own events, which come through this exchange.
         self.events.push(Event::DeadLetterRetried {
             message: pending.discard.content.id,

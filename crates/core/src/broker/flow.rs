@@ -29,6 +29,20 @@ impl Broker {
         self.publish_on(ChannelId::FIRST, vhost, publish, now)
     }
 
+    /// [`Broker::publish`] of a message its publisher sent at `sent` (µs of its own clock;
+    /// see [`Content::sent`]), which [`Broker::publish`] takes to be `now`.
+    pub fn publish_sent(
+        &mut self,
+        vhost: &str,
+        publish: &Publish,
+        now: u64,
+        sent: u64,
+    ) -> Result<PublishOutcome, BrokerError> {
+        let place = self.place_of(vhost, publish);
+        let at = Stamp { now, sent };
+        self.publish_placed(ChannelId::FIRST, vhost, publish, at, place)
+    }
+
     /// `basic.publish` on `channel` at virtual time `now` (ms), with publisher confirms on: the
     /// message is offered to every routed queue; the confirm is a nack when any of them refused
     /// it. The channel matters to quorum queues, which block publishers per channel.
@@ -40,7 +54,8 @@ impl Broker {
         now: u64,
     ) -> Result<PublishOutcome, BrokerError> {
         let place = self.place_of(vhost, publish);
-        self.publish_placed(channel, vhost, publish, now, place)
+        let at = Stamp::at(now);
+        self.publish_placed(channel, vhost, publish, at, place)
     }
 
     /// [`Broker::publish`] by a publisher that remembers, per routing key, where the broker
@@ -51,7 +66,7 @@ impl Broker {
         &mut self,
         vhost: &str,
         publish: &Publish,
-        now: u64,
+        at: Stamp,
         hint: &mut Option<Place>,
     ) -> Result<PublishOutcome, BrokerError> {
         let place = match *hint {
@@ -61,7 +76,7 @@ impl Broker {
                 *hint
             }
         };
-        self.publish_placed(ChannelId::FIRST, vhost, publish, now, place)
+        self.publish_placed(ChannelId::FIRST, vhost, publish, at, place)
     }
 
     /// [`Broker::publish_on`] with the remembered route's place found already.
@@ -70,7 +85,7 @@ impl Broker {
         channel: ChannelId,
         vhost: &str,
         publish: &Publish,
-        now: u64,
+        at: Stamp,
         place: Option<Place>,
     ) -> Result<PublishOutcome, BrokerError> {
         if place.is_some() {
@@ -78,7 +93,7 @@ impl Broker {
         } else {
             self.check_publish(vhost, publish)?;
         }
-        self.advance(now)?;
+        self.advance(at.now)?;
         let (routed, share) = self.route_publish(vhost, publish, place)?;
         let message = self.next_message_id();
         let keep = matches!(share, Share::Keep);
@@ -97,7 +112,8 @@ impl Broker {
                 let label = routed.label.clone();
                 Content::labelled(message, publish, label, self.profile)
             }
-        };
+        }
+        .sent_at(at.sent);
         if keep && !place.is_some_and(|p| self.routes.share_at(p, content.shared())) {
             let (x, key) = (&publish.exchange, &publish.routing_key);
             self.routes.share(vhost, x, key, content.shared());
@@ -259,5 +275,23 @@ impl Broker {
     fn route_content(&self, vhost: &str, content: &Content) -> Vec<Name> {
         let headers = &content.properties.headers;
         self.route_labels(vhost, &content.exchange, &content.keys.route, headers)
+    }
+}
+
+/// When a publish reaches the broker (`now`, ms of the broker's clock) and when its publisher
+/// sent it (`sent`, µs of the publisher's clock; see [`Content::sent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub now: u64,
+    pub sent: u64,
+}
+
+impl Stamp {
+    /// Sent as it reached the broker.
+    pub fn at(now: u64) -> Stamp {
+        Stamp {
+            now,
+            sent: now.saturating_mul(1000),
+        }
     }
 }

@@ -150,7 +150,7 @@ pub struct Target {
 
 /// The dead letter of `content` dying in `queue`: the death recorded, `x-death` and the
 /// death headers rewritten, `expiration` cleared; routed by the DLRK (CC removed) or by the
-/// original keys. Gets a new message id: it is a new publish.
+/// original keys. Gets a new message id: it is a new publish, sent when the original was.
 pub fn dead_letter(
     content: &Content,
     queue: &str,
@@ -197,7 +197,7 @@ pub fn dead_letter(
         next.routing_key = dlrk.as_str().into();
         next.keys = Rc::new(Keys::one(dlrk));
     }
-    Content::new(id, Rc::new(next))
+    Content::new(id, Rc::new(next)).sent_at(content.sent)
 }
 
 /// Writes `x-death` from the history, `x-first-death-*` at the `first` death, and (3.13+)

@@ -18,6 +18,10 @@ use crate::value::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Content {
     pub id: MessageId,
+    /// When the first publish of its line was sent, in µs of the publisher's clock: an
+    /// annotation the broker carries on every copy and hands on to its dead letters, and never
+    /// reads (a simulation times end-to-end latency with it).
+    pub sent: u64,
     shared: Rc<Shared>,
 }
 
@@ -92,9 +96,18 @@ impl Label {
 }
 
 impl Content {
-    /// Message `id` with what it shares with others.
+    /// Message `id` with what it shares with others, sent at 0 (see [`Content::sent`]).
     pub fn new(id: MessageId, shared: Rc<Shared>) -> Content {
-        Content { id, shared }
+        Content {
+            id,
+            sent: 0,
+            shared,
+        }
+    }
+
+    /// This content, sent at `sent` (see [`Content::sent`]).
+    pub fn sent_at(self, sent: u64) -> Content {
+        Content { sent, ..self }
     }
 
     /// What this message shares with others.

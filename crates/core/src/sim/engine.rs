@@ -173,8 +173,6 @@ pub struct Simulation {
     pub(crate) cast: Cast,
     pub(crate) state: State,
     pub(crate) trace: Trace,
-    /// When each message id was first sent (µs), by id; dead letters inherit the original's.
-    pub(crate) sent_at: Vec<u64>,
     /// What each message was published with, for the inspector (bounded; see `messages`).
     pub(crate) messages: Messages,
     /// The metrics samples for charts (at most [`MAX_SAMPLES`]), with the same cursor as the
@@ -258,7 +256,6 @@ impl Simulation {
             cast,
             state,
             trace: Trace::new(options.trace_capacity),
-            sent_at: Vec::new(),
             messages: Messages::default(),
             series: Timeline::new(MAX_SAMPLES),
             checkpoints: Checkpoints::new(

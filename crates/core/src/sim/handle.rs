@@ -4,9 +4,8 @@
 //! a metrics sample; control actions go to `control`. Broker calls happen here; their events
 //! are passed to `observe`.
 
-use crate::broker::Settle;
+use crate::broker::{Settle, Stamp};
 use crate::channel::ChannelId;
-use crate::event::MessageId;
 use crate::sim::actor::consumer::{Held, Outcome, Status};
 use crate::sim::actor::producer::Drawn;
 use crate::sim::actor::{ConsumerId, ProducerId};
@@ -200,7 +199,7 @@ impl Simulation {
         };
         let (vhost, mut publish) = (vhost.clone(), Publish::new(exchange, routing_key));
         publish.properties.headers = headers.clone();
-        let result = self.state.broker.publish(&vhost, &publish, t.as_ms());
+        let result = (self.state.broker).publish_sent(&vhost, &publish, t.as_ms(), t.0);
         match result {
             Ok(outcome) => {
                 self.remember_sent(&vhost, &publish, outcome.content, t);
@@ -300,7 +299,11 @@ impl Simulation {
             });
         }
         let broker = &mut self.state.broker;
-        let result = producer.publish_to(broker, &spec.vhost, t.as_ms(), picks);
+        let at = Stamp {
+            now: t.as_ms(),
+            sent,
+        };
+        let result = producer.publish_to(broker, &spec.vhost, at, picks);
         let from = self.cast.producers.get(p.0 as usize).copied();
         let origin = Some((p, SimTime(sent)));
         match result {
@@ -388,15 +391,8 @@ impl Simulation {
         c.processed += 1;
         // What was kept of it, taken while the consumer is at hand (most keep nothing).
         let kept = c.kept.remove(&held.tag);
-        let sent = self
-            .sent_at
-            .get(held.message.0 as usize)
-            .copied()
-            .filter(|s| *s != u64::MAX);
-        if let Some(sent) =
-            sent.filter(|_| matches!(outcome, Outcome::Done | Outcome::Settle(Settle::Ack)))
-        {
-            self.state.metrics.latency(t.0.saturating_sub(sent));
+        if matches!(outcome, Outcome::Done | Outcome::Settle(Settle::Ack)) {
+            self.state.metrics.latency(t.0.saturating_sub(held.sent));
         }
         let outcome = self.after_processing(t, consumer, kept, outcome);
         let message = held.message;
@@ -486,16 +482,6 @@ impl Simulation {
             .copied()
             .flatten()
     }
-
-    pub(crate) fn sent(&mut self, message: MessageId, at: u64) {
-        let i = message.0 as usize;
-        if self.sent_at.len() <= i {
-            self.sent_at.resize(i + 1, u64::MAX);
-        }
-        if let Some(slot) = self.sent_at.get_mut(i) {
-            *slot = at;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -503,9 +489,10 @@ mod tests {
     use super::SimEvent;
 
     /// Every scheduled event is moved into the scheduler and out again: what a message carries
-    /// (its routing key, headers, extras) waits with its producer instead.
+    /// (its routing key, headers, extras) waits with its producer instead. The largest is a
+    /// delivery: its consumer and epoch, and its tag, id and send time.
     #[test]
-    fn a_scheduled_event_is_four_words() {
-        assert_eq!(std::mem::size_of::<SimEvent>(), 32);
+    fn a_scheduled_event_is_five_words() {
+        assert_eq!(std::mem::size_of::<SimEvent>(), 40);
     }
 }

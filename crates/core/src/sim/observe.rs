@@ -183,8 +183,6 @@ impl Simulation {
                 // A dead letter's copies come through the dead-letter exchange.
                 cx.hops = None;
                 self.state.metrics.count(q, |c| c.dead_lettered += 1);
-                let first = self.sent_at.get(message.0 as usize).copied();
-                self.sent(*dead_letter, first.unwrap_or(t.0));
                 let kind = TraceKind::DeadLetter {
                     dead_letter: *dead_letter,
                 };
@@ -245,7 +243,6 @@ impl Simulation {
             None => self.world.exchange_of(vhost, x),
         };
         let sent = cx.sent.unwrap_or(t);
-        self.sent(message, sent.0);
         self.state.metrics.count(None, |c| c.published += 1);
         let edge = hop(cx.producer, cx.exchange, sent, t);
         self.trace
@@ -265,6 +262,7 @@ impl Simulation {
         let held = Held {
             tag: d.delivery_tag,
             message,
+            sent: d.content.sent,
         };
         let to = self.route_delivery(t, d.channel, held);
         if let Some((consumer, _)) = to {

@@ -184,7 +184,7 @@ impl Simulation {
         let Some(spec) = self.scenario.consumers.get(consumer.0 as usize) else {
             return;
         };
-        let result = self.state.broker.publish(&spec.vhost, publish, t.as_ms());
+        let result = (self.state.broker).publish_sent(&spec.vhost, publish, t.as_ms(), sent);
         let from = self.consumer_at(consumer);
         match result {
             Ok(outcome) => {

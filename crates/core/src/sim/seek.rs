@@ -156,8 +156,6 @@ impl Simulation {
             self.series.forget_future();
             self.messages.forget_after(cp.steps);
         }
-        // `sent_at` is not rewound: it maps ids to send times in this timeline, and a re-run
-        // writes each id again when it is sent, before anything reads it.
         for i in redo..kept {
             if let Some(action) = self.injected.get(i).copied() {
                 self.redo(action);

@@ -70,4 +70,13 @@ fn simulation_retries_a_refused_dead_letter_once_the_target_has_room() {
         .filter(|e| e.time >= SimTime::from_ms(180_000))
         .count();
     assert_eq!(delivered, 1, "the retried dead letter reached the reader");
+    // End-to-end latency runs from the original's send (0 and 10 ms), the retried dead letter's
+    // included: it was read at 180 s or later.
+    let m = sim.metrics();
+    assert_eq!(m.latency_count(), 2);
+    assert!(
+        m.latency_max() >= 180_000_000 - 10_000,
+        "{}",
+        m.latency_max()
+    );
 }

@@ -272,7 +272,9 @@ fn a_hinted_publish_follows_the_topology() {
     let mut hint = None;
     let mut send = |b: &mut Broker, key: &str| {
         let publish = Publish::new("", key);
-        let hinted = b.publish_hinted("/", &publish, 0, &mut hint).unwrap();
+        let hinted = b
+            .publish_hinted("/", &publish, crate::broker::Stamp::at(0), &mut hint)
+            .unwrap();
         let plain = b.publish("/", &publish, 0).unwrap();
         assert_eq!(hinted.queues, plain.queues, "{key}");
         hinted

@@ -59,6 +59,8 @@ pub enum Outcome {
 pub struct Held {
     pub tag: u64,
     pub message: MessageId,
+    /// When its line was first sent (µs; see [`crate::queue::entry::Content::sent`]).
+    pub sent: u64,
 }
 
 #[derive(Debug, Clone)]

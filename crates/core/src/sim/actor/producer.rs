@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
-use crate::broker::{Broker, Place, PublishOutcome};
+use crate::broker::{Broker, Place, PublishOutcome, Stamp};
 use crate::error::BrokerError;
 use crate::message::{Properties, Publish};
 use crate::sim::cloudevents::{self, Fill};
@@ -270,16 +270,16 @@ impl Producer {
         &mut self,
         broker: &mut Broker,
         vhost: &str,
-        now: u64,
+        at: Stamp,
         picks: Option<u32>,
     ) -> Result<PublishOutcome, BrokerError> {
         let publish = &self.publish;
         let by_picks = picks.and_then(|i| self.pick_hints.get_mut(i as usize));
         if let Some(hint) = by_picks {
-            return broker.publish_hinted(vhost, publish, now, hint);
+            return broker.publish_hinted(vhost, publish, at, hint);
         }
         if !publish.properties.headers.is_empty() {
-            return broker.publish(vhost, publish, now);
+            return broker.publish_sent(vhost, publish, at.now, at.sent);
         }
         if self.route_hints.len() >= MAX_ROUTE_HINTS {
             self.route_hints.clear();
@@ -289,7 +289,7 @@ impl Producer {
             Some(hint) => hint,
             None => self.route_hints.entry(key.to_owned()).or_default(),
         };
-        broker.publish_hinted(vhost, publish, now, hint)
+        broker.publish_hinted(vhost, publish, at, hint)
     }
 
     /// Takes back a published message's routing key and header table, to draw into again.

@@ -69,7 +69,7 @@ impl Simulation {
             return;
         };
         let publish = Publish::new(cast.spec.trigger.exchange.clone(), key);
-        let result = self.state.broker.publish(FLOW_VHOST, &publish, t.as_ms());
+        let result = (self.state.broker).publish_sent(FLOW_VHOST, &publish, t.as_ms(), sent);
         match result {
             Ok(outcome) => {
                 if let Some(fs) = self.state.flow.as_mut() {
