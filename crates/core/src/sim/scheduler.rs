@@ -152,6 +152,8 @@ impl<E: Clone> Clone for Scheduler<E> {
         if copy.next_seq + ring.len() as u64 >= copy.seq_limit {
             copy.renumber();
         }
+        // Exactly the room needed: a copy is kept, and a doubled heap's spare half with it.
+        copy.heap.reserve_exact(ring.len());
         for slot in ring {
             if let Some(place) = copy.slots.get_mut(slot as usize) {
                 place.next = NONE;
