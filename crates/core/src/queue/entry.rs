@@ -54,7 +54,7 @@ impl std::ops::Deref for Content {
 pub struct Label {
     pub exchange: Name,
     pub routing_key: Name,
-    /// See [`Content::keys`].
+    /// See [`Shared::keys`].
     pub keys: Rc<Keys>,
 }
 
