@@ -328,7 +328,8 @@ impl Simulation {
         }
         c.held.push_back(held);
         if c.busy_since.is_none() {
-            self.start_processing(t, consumer);
+            // Idle, it takes up what it was just handed: the check for none held is spared.
+            self.start_next(t, consumer);
         }
     }
 
@@ -349,8 +350,10 @@ impl Simulation {
         }
     }
 
-    /// [`Simulation::start_processing`] with a delivery held.
-    #[inline(never)]
+    /// [`Simulation::start_processing`] with a delivery held. Inlined into its two callers (a
+    /// delivery to an idle consumer, and the end of processing with more held): out of line,
+    /// its call and register saves were a sixth of its cost, once per delivery.
+    #[inline(always)]
     fn start_next(&mut self, t: SimTime, consumer: ConsumerId) {
         let (Some(spec), Some(c)) = (
             self.scenario.consumers.get(consumer.0 as usize),
