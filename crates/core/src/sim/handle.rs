@@ -364,10 +364,15 @@ impl Simulation {
         c.busy_since.get_or_insert(t.0);
         let took = c.processing_time(spec);
         let epoch = c.epoch;
+        // Checked here, where its spec is at hand: most consumers append to no stream, and
+        // the call to find that out cost as much as the check.
+        let appends = spec.append_to.is_some();
         self.state
             .sched
             .schedule_in_inlined(took, SimEvent::Processed { consumer, epoch });
-        self.load_stream(consumer);
+        if appends {
+            self.load_stream(consumer);
+        }
     }
 
     /// The end of a delivery's processing. Out of line: inlined into [`Simulation::handle`]
