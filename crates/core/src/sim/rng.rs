@@ -69,7 +69,15 @@ impl Rng {
     /// Out of line: inlined into [`Dist::sample`], it made every caller's fixed latency dearer.
     #[inline(never)]
     pub fn exponential_us(&mut self, mean: f64) -> u64 {
-        round_to_u64(self.exponential(mean))
+        // The logarithm is first taken by `ln_close`, without a call to the library's (which
+        // was half of a draw's cost): its error is far too small to move the draw across a
+        // half, except when the draw lies within `CLOSE` of one, and only then is the
+        // library's logarithm taken, so every draw is the whole number it always was.
+        let x = 1.0 - self.unit();
+        match round_clear(-mean * ln_close(x)) {
+            Some(us) => us,
+            None => round_to_u64(-mean * x.ln()),
+        }
     }
 
     /// An index drawn with the given weights (all zero: the first).
@@ -125,6 +133,52 @@ impl Dist {
 
 /// 2^53: below it every `f64` is exact as an integer part plus a fraction.
 const TWO_53: f64 = (1u64 << 53) as f64;
+
+/// How close (relative to the draw) to a half [`round_clear`] leaves a draw to the library's
+/// logarithm: 2^-32, over a hundred times the most the two draws can differ. That is
+/// 1.4e-12 of the draw: [`ln_close`]'s error (1.32e-12, relative) with a unit in the last
+/// place for the library's `ln` and for each product's rounding.
+const CLOSE: f64 = 1.0 / (1u64 << 32) as f64;
+
+/// `ln(x)` for `x` in `[2^-53, 1]` (what `1 - unit()` gives), within 1.32e-12 of it (relative):
+/// `x = 2^k·m` with `m` in about `[√½, √2)`, and `ln(m) = 2·atanh(s)` with `s = (m - 1)/(m + 1)`,
+/// so `|s| < 0.1716`, summed to its `s^13` term: what is left, `2·Σ s^(2j+1)/(2j+1)` for
+/// `j ≥ 7`, is below `2|s|·s^14/15/(1 - s²)`, 1.32e-12 of `2|s|`, which `|ln(m)|` exceeds.
+/// As `|ln(m)| ≤ ln(√2) ≤ |ln(x)|` when `k < 0`, the error stays that small relative to
+/// `ln(x)` too; the roundings (`m - 1` is exact) add a few units in the last place.
+fn ln_close(x: f64) -> f64 {
+    // Moves `x`'s exponent so that its mantissa lands in [√½, √2) (the split musl's `log`
+    // makes): √½'s bits are 0x3FE6_A09E_667F_3BCD.
+    const LOW: u64 = 0x3FE6_A09E_0000_0000;
+    let bits = x.to_bits().wrapping_add(0x3FF0_0000_0000_0000 - LOW);
+    let k = (bits >> 52) as i64 - 0x3FF;
+    let m = f64::from_bits((bits & 0x000F_FFFF_FFFF_FFFF) + LOW);
+    let f = m - 1.0;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let series = 1.0
+        + z * (1.0 / 3.0
+            + z * (1.0 / 5.0
+                + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0 + z * (1.0 / 13.0))))));
+    k as f64 * std::f64::consts::LN_2 + 2.0 * s * series
+}
+
+/// `y` rounded as [`round_to_u64`] rounds it, when every number within [`CLOSE`] of `y`
+/// (relative) rounds the same: none if `y` is that close to a half, negative, not below
+/// 2^52, or NaN (the bits of all of those are above 2^52's, as in [`round_to_u64`]).
+///
+/// Rounded by adding 2^52, where a unit is the last place: `y` goes to its nearest whole
+/// number (a half to the even one, but a half is never clear), whose bits past 2^52's are
+/// the number; without the conversions each way, which saturate and take a dozen steps.
+fn round_clear(y: f64) -> Option<u64> {
+    const TWO_52: f64 = (1u64 << 52) as f64;
+    if y.to_bits() >= TWO_52.to_bits() {
+        return None;
+    }
+    let nearest = y + TWO_52;
+    let off = y - (nearest - TWO_52);
+    (0.5 - off.abs() > y * CLOSE).then(|| nearest.to_bits() - TWO_52.to_bits())
+}
 
 /// `x.round() as u64`, without a call: `f64::round` is a library call on x86-64 without
 /// SSE4.1, and was ~2% of a run (a draw per processing time and per Poisson gap). The
@@ -187,6 +241,77 @@ mod tests {
         for _ in 0..10_000 {
             let x = r.exponential(700.0);
             assert_eq!(round_to_u64(x), x.round() as u64, "{x}");
+        }
+    }
+
+    #[test]
+    fn ln_close_is_within_its_bound() {
+        let check = |x: f64| {
+            let (close, ln) = (ln_close(x), x.ln());
+            assert!(
+                (close - ln).abs() <= 1.4e-12 * ln.abs(),
+                "{x}: {close} {ln}"
+            );
+        };
+        let mut r = Rng::new(5);
+        for _ in 0..1_000_000 {
+            check(1.0 - r.unit());
+        }
+        let edges = (0..=53).map(|k| 0.5f64.powi(k));
+        for edge in edges.chain((0..=53).map(|k| std::f64::consts::FRAC_1_SQRT_2 * 0.5f64.powi(k)))
+        {
+            let mut x = edge;
+            for _ in 0..1000 {
+                if x <= 1.0 {
+                    check(x);
+                }
+                x = f64::from_bits(x.to_bits() - 1);
+            }
+            let mut x = edge;
+            for _ in 0..1000 {
+                if x <= 1.0 {
+                    check(x);
+                }
+                x = f64::from_bits(x.to_bits() + 1);
+            }
+        }
+        assert_eq!(ln_close(1.0), 0.0);
+    }
+
+    #[test]
+    fn exponential_us_draws_what_the_library_logarithm_gives() {
+        let means = [
+            0.0, 1e-3, 0.3, 1.0, 7.5, 100.0, 500.0, 1000.0, 123_456.7, 1e6, 3.6e9, 1e15,
+        ];
+        for (i, mean) in means.into_iter().enumerate() {
+            let mut a = Rng::new(i as u64);
+            let mut b = a.clone();
+            for _ in 0..200_000 {
+                assert_eq!(
+                    a.exponential_us(mean),
+                    round_to_u64(b.exponential(mean)),
+                    "{mean}"
+                );
+            }
+        }
+        for mean in [-1.0, f64::NAN, f64::INFINITY] {
+            let mut a = Rng::new(9);
+            let mut b = a.clone();
+            assert_eq!(a.exponential_us(mean), round_to_u64(b.exponential(mean)));
+        }
+    }
+
+    #[test]
+    fn round_clear_leaves_what_is_close_to_a_half() {
+        assert_eq!(round_clear(2.4), Some(2));
+        assert_eq!(round_clear(2.6), Some(3));
+        assert_eq!(round_clear(0.0), Some(0));
+        assert_eq!(round_clear(2.5), None);
+        assert_eq!(round_clear(2.5 * (1.0 + 0.5 * CLOSE)), None);
+        assert_eq!(round_clear(2.5 * (1.0 + 2.0 * CLOSE)), Some(3));
+        assert_eq!(round_clear(2.5 * (1.0 - 2.0 * CLOSE)), Some(2));
+        for y in [-0.0, -1.0, f64::NAN, f64::INFINITY, TWO_53] {
+            assert_eq!(round_clear(y), None, "{y}");
         }
     }
 

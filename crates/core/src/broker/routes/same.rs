@@ -26,10 +26,12 @@ pub(super) fn same_besides_headers(a: &Properties, b: &Properties) -> bool {
         user_id,
         app_id,
     } = a;
-    *content_type == b.content_type
-        && *content_encoding == b.content_encoding
-        && *delivery_mode == b.delivery_mode
+    // The numbers first: a byte each, and what publishers to one route differ in most (a
+    // persistent one and a transient one share the route of their routing key).
+    *delivery_mode == b.delivery_mode
         && *priority == b.priority
+        && *content_type == b.content_type
+        && *content_encoding == b.content_encoding
         && *correlation_id == b.correlation_id
         && *reply_to == b.reply_to
         && *expiration == b.expiration
