@@ -2,9 +2,12 @@
 // playing at 1x in headless Chromium for 10 s on the release bundle in dist/. Prints frames per
 // second (counted by the page's own requestAnimationFrame), our script time per frame (the
 // app's frame loop: simulation, in-flight scan and canvas calls, from
-// window.__switchyardFrames), the dots drawn, and first paint on loopback.
+// window.__switchyardFrames), the dots drawn, and first paint on loopback. Then "as fast as
+// possible" for 5 s, and for 30 s (BENCH_LONG_SECONDS) followed by moves in time: the memory the
+// browser holds, step back, a seek on the timeline and step back from there.
 // Run: scripts/bench-app.sh (builds nothing; run scripts/build-release.sh first).
 const path = require("node:path");
+const { execSync } = require("node:child_process");
 const { serve } = require("../tests/e2e/server.cjs");
 const { launch } = require("../tests/e2e/browser.cjs");
 
@@ -81,6 +84,52 @@ async function stress(browser, url, speed, seconds) {
   return result;
 }
 
+/// The resident memory of the largest Chromium process (the page's renderer), in MB (Linux).
+function chromiumMb() {
+  try {
+    const out = execSync("ps -eo rss=,comm= | grep -i chrom | sort -n | tail -1").toString();
+    return (Number(out.trim().split(/\s+/)[0]) / 1024).toFixed(0);
+  } catch {
+    return "?";
+  }
+}
+
+/// Waits until the text of `selector` changes after `act`; gives the milliseconds it took.
+async function timed(page, selector, act) {
+  const before = await page.textContent(selector);
+  const t0 = Date.now();
+  await act();
+  await page.waitForFunction(([s, b]) => document.querySelector(s).textContent !== b, [selector, before], { timeout: 60000 });
+  return Date.now() - t0;
+}
+
+/// The stress preset as fast as possible for `seconds`, then paused: step back 6 times (the ←
+/// key), a click at 37% of the timeline, step back 4 times.
+async function timeTravel(browser, url, seconds) {
+  const page = await browser.context.newPage();
+  await page.goto(`${url}__blank`);
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(`${url}#preset=stress&at_us=0&playing=0`);
+  await page.waitForSelector('.preset.current[data-preset="stress"]');
+  const speeds = await page.$$eval("#speed option", (o) => o.length);
+  await page.selectOption("#speed", String(speeds - 1));
+  await page.click("#play");
+  await page.waitForTimeout(seconds * 1000);
+  await page.click("#play");
+  await page.waitForTimeout(500);
+  const clock = await page.textContent("#clock");
+  const mb = chromiumMb();
+  const back = [];
+  for (let i = 0; i < 6; i++) back.push(await timed(page, "#steps", () => page.keyboard.press("ArrowLeft")));
+  const box = await page.locator("#timeline").boundingBox();
+  const seek = await timed(page, "#clock", () => page.mouse.click(box.x + box.width * 0.37, box.y + box.height / 2));
+  const landed = await page.textContent("#clock");
+  const after = [];
+  for (let i = 0; i < 4; i++) after.push(await timed(page, "#steps", () => page.keyboard.press("ArrowLeft")));
+  await page.close();
+  return { clock, mb, back, seek, landed, after };
+}
+
 (async () => {
   const server = await serve(path.join(__dirname, "..", "dist"));
   const browser = await launch();
@@ -93,6 +142,10 @@ async function stress(browser, url, speed, seconds) {
     // "As fast as possible": a few milliseconds of simulation per frame.
     const f = await stress(browser, server.url, 10, 5);
     console.log(`as fast as possible, ${f.elapsed.toFixed(1)} s: ${f.fps.toFixed(1)} fps, script ${f.scriptMsPerFrame.toFixed(2)} ms per frame, view reached ${f.clock} (${f.events} events)`);
+    const long = Number(process.env.BENCH_LONG_SECONDS || 30);
+    const t = await timeTravel(browser, server.url, long);
+    console.log(`as fast as possible, ${long} s: view reached ${t.clock}, largest Chromium process ${t.mb} MB`);
+    console.log(`  then step back: ${t.back.join(", ")} ms; seek to 37% of the timeline: ${t.seek} ms (to ${t.landed}); step back from there: ${t.after.join(", ")} ms`);
     if (browser.errors.length) console.log(`console errors: ${browser.errors.join("; ")}`);
   } finally {
     await browser.close();

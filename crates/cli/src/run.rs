@@ -75,7 +75,8 @@ pub fn run(
     let options = Options {
         trace_capacity: TRACE_RING,
         ..Options::default()
-    };
+    }
+    .forward_only();
     let mut sim =
         Simulation::new(scenario, options).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut out = match trace {

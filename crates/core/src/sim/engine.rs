@@ -102,16 +102,31 @@ pub struct Options {
     /// How many trace events the ring keeps (the default, 262,144 events of about 100 bytes,
     /// is about 25 MB: sized for a browser tab).
     pub trace_capacity: usize,
-    /// Checkpoint interval in virtual µs (it doubles when `max_checkpoints` is reached).
+    /// The shortest checkpoint interval in virtual µs (`u64::MAX`: the start only, for a run
+    /// that never goes back). See [`crate::sim::checkpoint`] for when they are taken and which
+    /// are kept.
     pub checkpoint_every_us: u64,
     pub max_checkpoints: usize,
     /// Events at one virtual instant after which `run_until` gives up: a cycle with no delay
     /// (a consumer that nacks with requeue in zero time, with zero latency) would otherwise
     /// spin forever without the clock moving.
     pub max_events_at_one_instant: u64,
-    /// Message copies all checkpoints may hold together (each holds the broker's queues).
+    /// Message copies all checkpoints may hold together (each holds the broker's queues and
+    /// what is in flight: a copy of the stress preset's state is about 300 bytes for each
+    /// message copy it holds, so the default is some 120 MB at most).
     pub checkpoint_budget: u64,
     pub profile: Profile,
+}
+
+impl Options {
+    /// For a run that never goes back (the headless runner, a comparison): no checkpoint but
+    /// the start, where a long run of a deep backlog would keep hundreds of megabytes of them.
+    pub fn forward_only(self) -> Options {
+        Options {
+            checkpoint_every_us: u64::MAX,
+            ..self
+        }
+    }
 }
 
 impl Default for Options {
@@ -120,7 +135,7 @@ impl Default for Options {
             trace_capacity: 1 << 18,
             checkpoint_every_us: 1_000_000,
             max_checkpoints: 1024,
-            checkpoint_budget: 2_000_000,
+            checkpoint_budget: 400_000,
             max_events_at_one_instant: 1_000_000,
             profile: Profile::default(),
         }
@@ -348,14 +363,22 @@ impl Simulation {
     pub fn step(&mut self) -> Option<SimTime> {
         if self.state.sched.peek_time().is_none() {
             // Nothing to handle; a checkpoint due is still saved, as before any event.
-            if self.checkpoints.due(self.state.steps, self.now().0) {
-                self.checkpoint();
-            }
+            self.checkpoint_if_due();
             return None;
         }
         self.run_events(SimTime(u64::MAX), 1, u64::MAX)
             .ok()
             .flatten()
+    }
+
+    /// Saves a checkpoint if one is due here. Inlined: the check is two comparisons, made
+    /// before every event.
+    #[inline(always)]
+    fn checkpoint_if_due(&mut self) {
+        let (steps, now) = (self.state.steps, self.now().0);
+        if self.checkpoints.due(steps, now) && self.checkpoints.wanted(steps, now) {
+            self.checkpoint();
+        }
     }
 
     /// Handles every event up to and including `t`, then sets the clock to `t`.
@@ -403,9 +426,7 @@ impl Simulation {
                     events: stall_limit,
                 });
             }
-            if self.checkpoints.due(self.state.steps, self.now().0) {
-                self.checkpoint();
-            }
+            self.checkpoint_if_due();
             let Some((t, event)) = self.state.sched.pop() else {
                 break;
             };

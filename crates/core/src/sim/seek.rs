@@ -148,6 +148,7 @@ impl Simulation {
             self.forget_added();
         }
         self.state = cp.state;
+        self.checkpoints.plan_from(self.state.steps);
         self.world.forget_slots();
         self.trace.seek(cp.trace_seq);
         self.series.seek(cp.series_pos);

@@ -201,6 +201,36 @@ fn seeking_anywhere_at_or_after_an_injected_action_keeps_it_exactly() {
     }
 }
 
+#[test]
+fn stepping_back_where_a_seek_landed_is_exact_with_few_copies_far_apart() {
+    // Six copies for a minute: a seek back lands in a long stretch with none, and saves some
+    // on its way there (between two kept ones), which the steps back then use.
+    let options = Options {
+        checkpoint_every_us: 100_000,
+        max_checkpoints: 6,
+        ..Options::default()
+    };
+    let mut s = Simulation::new(scenario(6), options).unwrap();
+    s.run_until(SimTime::from_ms(60_000)).unwrap();
+    assert_eq!(s.checkpoint_count(), 6);
+    for t in [20_000, 41_000, 7_000] {
+        s.seek(SimTime::from_ms(t)).unwrap();
+        s.step();
+        let at = s.steps();
+        for _ in 0..30 {
+            assert!(s.step_back());
+        }
+        let mut fresh = Simulation::new(scenario(6), options).unwrap();
+        fresh.seek_step(at - 30);
+        assert_eq!(snapshot(&s), snapshot(&fresh), "30 steps back from {t} ms");
+        assert_eq!(s.checkpoint_count(), 6);
+    }
+    s.seek(SimTime::from_ms(60_000)).unwrap();
+    let mut fresh = Simulation::new(scenario(6), options).unwrap();
+    fresh.run_until(SimTime::from_ms(60_000)).unwrap();
+    assert_eq!(snapshot(&s), snapshot(&fresh), "back at the end");
+}
+
 fn assert_same(got: &Simulation, want: &Simulation, t: u64) {
     let (got, want) = (snapshot(got), snapshot(want));
     let first = got.lines().zip(want.lines()).find(|(a, b)| a != b);

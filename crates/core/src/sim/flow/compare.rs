@@ -191,7 +191,8 @@ pub fn run_style(
     };
     flow.style = style;
     let services = flow.services.clone();
-    let mut sim = Simulation::new(scenario, Options::default()).map_err(|e| e.to_string())?;
+    let mut sim =
+        Simulation::new(scenario, Options::default().forward_only()).map_err(|e| e.to_string())?;
     let mut max: Vec<(String, u64)> = services.iter().map(|s| (s.name.clone(), 0)).collect();
     while sim.now() < until {
         let next = SimTime(sim.now().0.saturating_add(LOOK_EVERY_US).min(until.0));
