@@ -26,9 +26,9 @@ pub(super) fn view(sim: &Simulation, id: MessageId, on_select: &Callback<Selecti
             { info.map(|i| origin(sim, i, on_select)).unwrap_or_default() }
             { stages(&events, id, info.is_some_and(|i| matches!(i.origin, Origin::DeadLetter { .. }))) }
             <h3>{ "Properties" }</h3>
-            { info.map_or_else(not_held, |i| properties(sim, i, on_select)) }
+            { info.map_or_else(|| not_held(sim, id), |i| properties(sim, i, on_select)) }
             <h3>{ "Headers" }</h3>
-            { info.map_or_else(not_held, |i| values::headers(&i.properties().headers)) }
+            { info.map_or_else(|| not_held(sim, id), |i| values::headers(&i.properties().headers)) }
             <h3>{ "Lifecycle" }</h3>
             { lifecycle(sim, id, &events, on_select) }
             <h3>{ "Route" }</h3>
@@ -37,13 +37,15 @@ pub(super) fn view(sim: &Simulation, id: MessageId, on_select: &Callback<Selecti
     }
 }
 
-fn not_held() -> Html {
-    html! {
-        <p class="muted">
-            { "Not held: published before the newest messages the inspector keeps, or not yet \
-               published at this point of the timeline." }
-        </p>
-    }
+/// Why a message's properties are not shown: it comes later in the run (the timeline went back
+/// past it), or it is older than what the table keeps.
+fn not_held(sim: &Simulation, id: MessageId) -> Html {
+    let why = if id >= sim.broker().next_message() {
+        "Not published yet at this point of the timeline: play on, or go forward, to see it."
+    } else {
+        "Not held: published before the newest messages the inspector keeps."
+    };
+    html! { <p class="muted">{ why }</p> }
 }
 
 fn origin(sim: &Simulation, info: &MessageInfo, on_select: &Callback<Selection>) -> Html {
@@ -302,7 +304,7 @@ fn describe(kind: TraceKind) -> String {
 
 fn route(sim: &Simulation, id: MessageId, on_select: &Callback<Selection>) -> Html {
     let Some(explained) = sim.explain_message(id) else {
-        return not_held();
+        return not_held(sim, id);
     };
     match explained {
         Ok(explanation) => {

@@ -110,6 +110,10 @@ test("clicking a message in flight shows its route explanation", async () => {
   assert.match(text, /Routed to 1 queue: email-notifications/);
   assert.ok((await page.locator(".inspector .trial.matched").count()) >= 1);
   await screenshot(page, "inspector-message");
+  // Back at the start the message is not published yet, and the inspector says so.
+  await page.click("#reset");
+  await page.waitForFunction(() => /Not published yet at this point of the timeline/.test(document.querySelector(".inspector").textContent));
+  assert.doesNotMatch(await page.textContent(".inspector"), /Not held/);
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });

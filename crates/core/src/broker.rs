@@ -225,6 +225,12 @@ impl Broker {
         self.user = user.into();
     }
 
+    /// The id the next message will get: every message with a lower one has been published
+    /// (or re-published as a dead letter) by now.
+    pub fn next_message(&self) -> MessageId {
+        MessageId(self.next_message)
+    }
+
     /// The virtual time (ms) the broker is at.
     pub fn now(&self) -> u64 {
         self.now
