@@ -268,4 +268,10 @@ mod tests {
         let listed: Vec<ChannelId> = channels.iter().map(|(id, _)| id).collect();
         assert_eq!(listed, expected);
     }
+
+    /// An unsettled delivery is its copy, its queue's slot and its consumer's tag: nine words.
+    #[test]
+    fn an_unsettled_delivery_is_nine_words() {
+        assert_eq!(std::mem::size_of::<super::Unacked>(), 72);
+    }
 }
