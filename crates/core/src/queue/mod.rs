@@ -356,10 +356,10 @@ impl Queue {
     }
 
     /// `x-delivery-count` on quorum deliveries: on redeliveries, and in 3.10 on every get.
-    fn delivery_count_header(&self, entry: &Entry, via_get: bool, profile: Profile) -> Option<u64> {
+    fn delivery_count_header(&self, entry: &Entry, via_get: bool, profile: Profile) -> Option<u32> {
         let first_get = via_get && profile.delivery_count_on_first_get();
         (self.config.kind == QueueKind::Quorum && (entry.delivery_count > 0 || first_get))
-            .then_some(u64::from(entry.delivery_count))
+            .then_some(entry.delivery_count)
     }
 
     /// A delivery to `consumer` on `channel` was settled: it has room for one more.
