@@ -2,9 +2,7 @@
 //! deliveries its consumers and `basic.get`s have not settled yet. Acknowledging with
 //! `multiple` settles every tag up to the one given. It owns the unacked copies; what happens
 //! to a settled copy is the broker's decision. Tags only grow, so a channel's unsettled
-//! deliveries are a queue in tag order: settling the oldest (the usual case) is a pop.
-
-use std::collections::VecDeque;
+//! deliveries are a queue in tag order: settling the oldest (the usual case) moves its front.
 
 use rustc_hash::FxHashMap;
 
@@ -34,13 +32,37 @@ pub struct Unacked {
 #[derive(Debug, Clone, Default)]
 pub struct Channel {
     last_tag: u64,
-    /// In tag order (tags are handed out increasing and recorded as they are).
-    unacked: VecDeque<(u64, Unacked)>,
+    /// In tag order (tags are handed out increasing and recorded as they are), from
+    /// `settled` on, with `holes` of them settled out of order (`None`, the tag kept for the
+    /// search); the ones before `settled` were settled from the front and are `None`, and the
+    /// one at `settled`, if any, is not. A vector, not a `VecDeque`: a push, once per
+    /// delivery, is then inlined and writes the copy in place, where the deque's was a call
+    /// that copied it again; and a settlement from the middle leaves a hole rather than
+    /// moving the copies after it.
+    unacked: Vec<(u64, Option<Unacked>)>,
+    /// How many at the front of `unacked` are settled.
+    settled: usize,
+    /// How many from `settled` on are settled.
+    holes: usize,
 }
+
+/// Settled deliveries at the front of a channel's vector (or holes in it) from which it is
+/// compacted once they are half of it (or of what is left): the move is then paid for by as
+/// many settlements as it moves copies, and the vector holds at most about twice what is
+/// unsettled.
+const COMPACT_FROM: usize = 32;
 
 impl Channel {
     pub fn unacked(&self) -> impl Iterator<Item = (u64, &Unacked)> {
-        self.unacked.iter().map(|(t, u)| (*t, u))
+        self.live()
+            .iter()
+            .filter_map(|(t, u)| Some((*t, u.as_ref()?)))
+    }
+
+    /// The unsettled deliveries and the holes between them, in tag order.
+    #[inline]
+    fn live(&self) -> &[(u64, Option<Unacked>)] {
+        self.unacked.get(self.settled..).unwrap_or_default()
     }
 
     /// The next delivery tag.
@@ -53,25 +75,82 @@ impl Channel {
     /// the delivery it is called for is: the copy is written in place, not passed.
     #[inline(always)]
     pub fn record(&mut self, tag: u64, unacked: Unacked) {
-        match self.position(tag) {
-            Ok(i) => {
-                if let Some(slot) = self.unacked.get_mut(i) {
-                    slot.1 = unacked;
-                }
-            }
-            // The usual case, a new tag, is the last: pushed, not inserted (an insert moves
-            // even nothing at a cost).
-            Err(i) if i == self.unacked.len() => self.unacked.push_back((tag, unacked)),
-            Err(i) => self.unacked.insert(i, (tag, unacked)),
+        // The usual case, a new tag, is the last: pushed, not inserted (an insert moves even
+        // nothing at a cost). The vector is empty when nothing is unsettled (see
+        // `Channel::advance`), so its last tag is the newest recorded.
+        match self.unacked.last() {
+            Some((newest, _)) if *newest >= tag => self.record_at(tag, unacked),
+            _ => self.unacked.push((tag, Some(unacked))),
         }
     }
 
-    /// Takes the delivery at `i` (tag order); the oldest, the usual case, is a pop.
-    fn take_at(&mut self, i: usize) -> Option<(u64, Unacked)> {
-        if i == 0 {
-            self.unacked.pop_front()
-        } else {
-            self.unacked.remove(i)
+    /// [`Channel::record`] of a tag not newer than every other.
+    #[inline(never)]
+    fn record_at(&mut self, tag: u64, unacked: Unacked) {
+        let at = match self.position(tag) {
+            Ok(i) | Err(i) => self.settled + i,
+        };
+        match self.unacked.get_mut(at) {
+            Some((t, slot)) if *t == tag => {
+                if slot.is_none() {
+                    self.holes = self.holes.saturating_sub(1);
+                }
+                *slot = Some(unacked);
+            }
+            _ => self.unacked.insert(at, (tag, Some(unacked))),
+        }
+    }
+
+    /// Takes the delivery `tag`. The oldest, the usual case, is taken where it is and the
+    /// front moved past it; any other is searched for out of line.
+    #[inline]
+    fn take(&mut self, tag: u64) -> Option<Unacked> {
+        match self.unacked.get_mut(self.settled) {
+            Some((oldest, unacked)) if *oldest == tag => {
+                let taken = unacked.take();
+                self.settled += 1;
+                self.advance();
+                taken
+            }
+            _ => self.take_later(tag),
+        }
+    }
+
+    /// [`Channel::take`] of a delivery that is not the oldest (or of an unknown tag): it
+    /// leaves a hole.
+    #[inline(never)]
+    fn take_later(&mut self, tag: u64) -> Option<Unacked> {
+        let at = self.settled + self.position(tag).ok()?;
+        let taken = self.unacked.get_mut(at)?.1.take()?;
+        self.holes += 1;
+        self.advance();
+        let left = self.unacked.len() - self.settled;
+        if self.holes >= COMPACT_FROM && 2 * self.holes >= left {
+            self.unacked.retain(|(_, u)| u.is_some());
+            (self.settled, self.holes) = (0, 0);
+        }
+        Some(taken)
+    }
+
+    /// Moves the front past the holes at it, then drops the settled front: all of it when
+    /// nothing is left unsettled (the usual case when consumers keep up), or once it is past
+    /// [`COMPACT_FROM`] and half the vector.
+    #[inline(always)]
+    fn advance(&mut self) {
+        // Without holes (acks in delivery order) the front is unsettled: one check.
+        while self.holes > 0
+            && let Some((_, None)) = self.unacked.get(self.settled)
+        {
+            self.settled += 1;
+            self.holes -= 1;
+        }
+        let (settled, len) = (self.settled, self.unacked.len());
+        if settled == len {
+            self.unacked.clear();
+            (self.settled, self.holes) = (0, 0);
+        } else if settled >= COMPACT_FROM && 2 * settled >= len {
+            self.unacked.drain(..settled);
+            self.settled = 0;
         }
     }
 
@@ -80,9 +159,10 @@ impl Channel {
     /// is not): one per delivery and one per settlement, mostly a compare or two.
     #[inline]
     fn position(&self, tag: u64) -> Result<usize, usize> {
-        match (self.unacked.front(), self.unacked.back()) {
+        let live = self.live();
+        match (live.first(), live.last()) {
             (_, None) => Err(0),
-            (_, Some((newest, _))) if *newest < tag => Err(self.unacked.len()),
+            (_, Some((newest, _))) if *newest < tag => Err(live.len()),
             (Some((oldest, _)), _) if *oldest == tag => Ok(0),
             _ => self.search(tag),
         }
@@ -91,7 +171,7 @@ impl Channel {
     /// [`Channel::position`] of a tag neither new nor the oldest.
     #[inline(never)]
     fn search(&self, tag: u64) -> Result<usize, usize> {
-        self.unacked.binary_search_by_key(&tag, |(t, _)| *t)
+        self.live().binary_search_by_key(&tag, |(t, _)| *t)
     }
 }
 
@@ -158,21 +238,28 @@ impl Channels {
             };
         };
         let end = match (tag, ch.position(tag)) {
-            (0, _) => ch.unacked.len(),
-            (_, Ok(i)) => i + 1,
-            (_, Err(_)) => return Err(unknown),
+            (0, _) => ch.live().len(),
+            // A hole's tag was settled already: unknown, as one never delivered.
+            (_, Ok(i)) if matches!(ch.live().get(i), Some((_, Some(_)))) => i + 1,
+            (_, _) => return Err(unknown),
         };
-        Ok(ch.unacked.drain(..end).collect())
+        let start = ch.settled;
+        let taken: Vec<(u64, Unacked)> = (ch.unacked.drain(start..start + end))
+            .filter_map(|(t, u)| Some((t, u?)))
+            .collect();
+        ch.holes = ch.holes.saturating_sub(end - taken.len());
+        ch.advance();
+        Ok(taken)
     }
 
     /// [`Channels::take`] of one delivery without `multiple`.
     pub fn take_one(&mut self, channel: ChannelId, tag: u64) -> Result<Unacked, BrokerError> {
         let ch = self.get_mut(channel);
-        let settled = ch.and_then(|ch| ch.position(tag).ok().and_then(|i| ch.take_at(i)));
+        let settled = ch.and_then(|ch| ch.take(tag));
         // Matched, not `ok_or`: an error made and dropped on every settlement cost more than
         // the lookup.
         match settled {
-            Some((_, unacked)) => Ok(unacked),
+            Some(unacked) => Ok(unacked),
             None => Err(BrokerError::UnknownDeliveryTag { tag }),
         }
     }
@@ -186,7 +273,11 @@ impl Channels {
             self.sparse.remove(&channel)
         };
         closed
-            .map(|ch| ch.unacked.into_iter().collect())
+            .map(|ch| {
+                (ch.unacked.into_iter())
+                    .filter_map(|(t, u)| Some((t, u?)))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -248,6 +339,65 @@ mod tests {
         }
     }
 
+    /// Settling from the front, from the middle, with `multiple`, and delivering again in
+    /// between leaves what a plain list of tags would, across the compactions of the settled
+    /// front.
+    #[test]
+    fn settled_fronts_are_dropped_without_losing_a_delivery() {
+        let mut b = Broker::default();
+        b.declare_queue("/", QueueDecl::new("q")).unwrap();
+        let ch = ChannelId::FIRST;
+        let mut model: Vec<u64> = Vec::new();
+        let deliver = |b: &mut Broker, model: &mut Vec<u64>, n: usize| {
+            for _ in 0..n {
+                b.publish("/", &Publish::new("", "q"), 0).unwrap();
+                let got = b.get("/", "q", ch, false, 0).unwrap().unwrap();
+                model.push(got.delivery.delivery_tag);
+            }
+        };
+        let unsettled = |b: &Broker| -> Vec<u64> { b.unsettled().iter().map(|u| u.1).collect() };
+        deliver(&mut b, &mut model, 100);
+        for _ in 0..60 {
+            let oldest = model.remove(0);
+            b.ack(ch, oldest, false, 0).unwrap();
+            assert_eq!(unsettled(&b), model);
+        }
+        deliver(&mut b, &mut model, 100);
+        let mut settled = Vec::new();
+        for i in (1..model.len()).rev().step_by(2) {
+            let tag = model.remove(i);
+            b.ack(ch, tag, false, 0).unwrap();
+            settled.push(tag);
+            assert_eq!(unsettled(&b), model);
+        }
+        for step in 0..300u64 {
+            let tag = match step % 5 {
+                0 | 1 => model.first().copied(),
+                2 => model.get(model.len() / 2).copied(),
+                3 => model.last().copied(),
+                _ if step % 2 == 0 => Some(1_000),
+                _ => settled.get(step as usize % settled.len()).copied(),
+            };
+            let multiple = step % 7 == 6;
+            let known = tag.is_some_and(|t| model.contains(&t));
+            let result = b.ack(ch, tag.unwrap_or(1_000), multiple, 0);
+            assert_eq!(result.is_ok(), known, "step {step}");
+            if let (Some(t), true) = (tag, known) {
+                settled.extend(model.iter().filter(|m| **m == t || multiple && **m < t));
+                model.retain(|m| if multiple { *m > t } else { *m != t });
+            }
+            assert_eq!(unsettled(&b), model, "step {step}");
+            if step % 11 == 0 {
+                deliver(&mut b, &mut model, 7);
+            }
+        }
+        b.ack(ch, 0, true, 0).unwrap();
+        model.clear();
+        assert!(unsettled(&b).is_empty());
+        deliver(&mut b, &mut model, 3);
+        assert_eq!(unsettled(&b), model);
+    }
+
     /// The channels are kept by id or by hash but listed in id order, whatever order they
     /// opened in.
     #[test]
@@ -267,5 +417,11 @@ mod tests {
         assert_eq!(channels.ids(), expected);
         let listed: Vec<ChannelId> = channels.iter().map(|(id, _)| id).collect();
         assert_eq!(listed, expected);
+    }
+
+    /// An unsettled delivery is its copy, its queue's slot and its consumer's tag: nine words.
+    #[test]
+    fn an_unsettled_delivery_is_nine_words() {
+        assert_eq!(std::mem::size_of::<super::Unacked>(), 72);
     }
 }

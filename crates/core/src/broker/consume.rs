@@ -241,8 +241,39 @@ impl Broker {
     }
 
     /// Settles one delivery; with `dispatch` its queue then enforces its limit and dispatches
-    /// (what [`Broker::after_returns`] does for a batch).
+    /// (what [`Broker::after_returns`] does for a batch). An ack, the usual case, only frees
+    /// the consumer's room and drops the copy; a return or a rejection is out of line, so that
+    /// the copy is read field by field only where it goes on.
     fn settle_one(
+        &mut self,
+        channel: ChannelId,
+        delivery_tag: u64,
+        unacked: Unacked,
+        how: Settle,
+        dispatch: bool,
+    ) {
+        if how != Settle::Ack {
+            return self.settle_back(channel, delivery_tag, unacked, how, dispatch);
+        }
+        let slot = unacked.slot;
+        self.events.record(Record::Settled {
+            how,
+            message: unacked.entry.content.id,
+            slot,
+            channel,
+            delivery_tag,
+        });
+        self.with_slot(slot, |q, cx| {
+            q.settled(channel, unacked.consumer.as_deref());
+            if dispatch {
+                q.after_returns(cx);
+            }
+        });
+    }
+
+    /// [`Broker::settle_one`] of a nack or a reject: the copy is requeued or dead-lettered.
+    #[inline(never)]
+    fn settle_back(
         &mut self,
         channel: ChannelId,
         delivery_tag: u64,
@@ -280,9 +311,9 @@ impl Broker {
                             by_client: true,
                             counts,
                         };
-                        q.take_back(entry.clone(), how, cx)
+                        q.take_back(entry, how, cx)
                     }
-                    Some(false) => q.reject_to_dead_letter(entry.content.clone(), cx),
+                    Some(false) => q.reject_to_dead_letter(entry.content, cx),
                     None => {}
                 }
                 if dispatch {

@@ -63,16 +63,17 @@ pub(crate) enum Record {
 /// content shared rather than its view built.
 #[derive(Debug, Clone)]
 pub(crate) struct Delivered {
-    /// The queue's slot, in the half word beside the channel: the record then takes 64 bytes
-    /// with the message's id in it (a broker holds far fewer than 2^32 slots).
+    /// The queue's slot, in the half word beside the channel: the record then takes nine
+    /// words (a broker holds far fewer than 2^32 slots).
     pub slot: u32,
     pub channel: ChannelId,
     pub consumer: Option<Name>,
     pub auto_ack: bool,
     pub delivery_tag: u64,
     pub redelivered: bool,
-    /// `x-delivery-count` (quorum queues).
-    pub delivery_count: Option<u64>,
+    /// `x-delivery-count` (quorum queues), as the copy counts it (see
+    /// [`crate::queue::entry::Entry::delivery_count`]): a word less for every delivery recorded.
+    pub delivery_count: Option<u32>,
     pub content: Content,
     /// The copy went to a waiting consumer as it arrived: this record stands for its
     /// `Enqueued` event too, which comes first (one record for the two events of most copies).
@@ -87,7 +88,11 @@ impl Delivered {
     pub fn delivery(&self) -> Delivery {
         Delivery {
             delivery_tag: self.delivery_tag,
-            message: MessageView::of(&self.content, self.redelivered, self.delivery_count),
+            message: MessageView::of(
+                &self.content,
+                self.redelivered,
+                self.delivery_count.map(u64::from),
+            ),
         }
     }
 }
@@ -274,5 +279,16 @@ fn settle_event(
             delivery_tag,
             requeue,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every copy delivered is one record, made and dropped once: its slot and channel, its
+    /// consumer's tag, its delivery tag, its delivery count, its content and four flags.
+    #[test]
+    fn a_delivery_record_is_nine_words() {
+        assert_eq!(std::mem::size_of::<super::Delivered>(), 72);
+        assert_eq!(std::mem::size_of::<super::Record>(), 72);
     }
 }

@@ -25,7 +25,7 @@ use crate::topology::QueueDecl;
 use config::{Config, Overflow, QueueKind};
 use consumer::{ConsumeOptions, Consumer, Consumers, Sac};
 use death::{DeadLetter, DeathReason};
-use entry::{Content, Delivery, Entry, MessageView, Seq};
+use entry::{Content, Delivery, Entry, Expiry, MessageView, Seq};
 use store::Store;
 
 /// How a copy is handed out: to `basic.get`, to a consumer from the ready messages, or to a
@@ -162,9 +162,9 @@ impl Queue {
         }
         let head = if self.config.expiry_scans_levels {
             let heads = self.store.level_heads();
-            heads.iter().filter_map(|e| e.expires_at).min()
+            heads.iter().filter_map(|e| e.expires_at.get()).min()
         } else {
-            self.store.head().and_then(|e| e.expires_at)
+            self.store.head().and_then(|e| e.expires_at.get())
         };
         let unused = match (self.config.expires, self.consumers.is_empty()) {
             (Some(ms), true) => Some(self.last_used.saturating_add(ms)),
@@ -238,10 +238,11 @@ impl Queue {
             priority: self
                 .config
                 .priority(content.properties.priority, cx.profile),
-            expires_at: self
-                .config
-                .ttl(per_message)
-                .map(|ttl| cx.now.saturating_add(ttl)),
+            expires_at: Expiry::at(
+                self.config
+                    .ttl(per_message)
+                    .map(|ttl| cx.now.saturating_add(ttl)),
+            ),
             content,
             seq,
             redelivered: false,
@@ -355,7 +356,7 @@ impl Queue {
     }
 
     /// `x-delivery-count` on quorum deliveries: on redeliveries, and in 3.10 on every get.
-    fn delivery_count_header(&self, entry: &Entry, via_get: bool, profile: Profile) -> Option<u64> {
+    fn delivery_count_header(&self, entry: &Entry, via_get: bool, profile: Profile) -> Option<u32> {
         let first_get = via_get && profile.delivery_count_on_first_get();
         (self.config.kind == QueueKind::Quorum && (entry.delivery_count > 0 || first_get))
             .then_some(entry.delivery_count)
@@ -379,10 +380,10 @@ impl Queue {
             self.store.insert(entry);
         } else {
             if counts {
-                entry.delivery_count += 1;
+                entry.delivery_count = entry.delivery_count.saturating_add(1);
             }
             let limit = self.config.delivery_limit;
-            if limit.is_some_and(|limit| entry.delivery_count > limit) {
+            if limit.is_some_and(|limit| u64::from(entry.delivery_count) > limit) {
                 cx.events
                     .push(self.event(|vhost, queue| Event::DeliveryLimitExceeded {
                         message,

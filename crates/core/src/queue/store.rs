@@ -143,7 +143,7 @@ mod tests {
     use crate::event::MessageId;
     use crate::message::{Properties, Publish};
     use crate::profile::Profile;
-    use crate::queue::entry::Content;
+    use crate::queue::entry::{Content, Expiry};
 
     fn entry(seq: u64, priority: u8) -> Entry {
         let publish = Publish::new("", "q").with_body("xy");
@@ -153,7 +153,7 @@ mod tests {
             content,
             seq: Seq(seq),
             priority,
-            expires_at: None,
+            expires_at: Expiry::NEVER,
             redelivered: false,
             delivery_count: 0,
         }
@@ -192,7 +192,7 @@ mod tests {
         for (seq, priority, expires_at) in [(1, 4, 10), (2, 4, 5), (3, 9, 50), (4, 9, 5), (5, 0, 1)]
         {
             store.insert(Entry {
-                expires_at: Some(expires_at),
+                expires_at: Expiry::at(Some(expires_at)),
                 ..entry(seq, priority)
             });
         }
