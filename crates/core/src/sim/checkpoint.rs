@@ -43,28 +43,10 @@ pub struct Checkpoints<S> {
     budget: u64,
     /// The weight of `saved`, kept as copies come and go.
     weight: u64,
-    next: Next,
-}
-
-/// When to look again whether a copy is due: asked before every event, so kept at hand as
-/// plain numbers rather than found in `saved`.
-#[derive(Debug, Clone, Copy)]
-struct Next {
-    /// From this step count and virtual time on, the copy before the simulation's position is
-    /// far enough behind.
-    steps: u64,
-    time_us: u64,
-    /// The step count of the copy after the position (`u64::MAX`: none). Passing it makes that
-    /// one the copy before.
-    passes: u64,
-}
-
-impl Next {
-    const AT_ONCE: Next = Next {
-        steps: 0,
-        time_us: 0,
-        passes: u64::MAX,
-    };
+    /// From this step count on, look again whether a copy is due (or the position passed a
+    /// saved one). Asked before every event, so kept at hand as one number: the time is
+    /// looked at only then.
+    look_at: u64,
 }
 
 impl<S> Checkpoints<S> {
@@ -77,7 +59,7 @@ impl<S> Checkpoints<S> {
             max: max.max(2),
             budget,
             weight: 0,
-            next: Next::AT_ONCE,
+            look_at: 0,
         }
     }
 
@@ -94,58 +76,56 @@ impl<S> Checkpoints<S> {
         self.saved.is_empty()
     }
 
-    /// Whether to look at [`Checkpoints::wanted`] at (`steps`, `time_us`): a copy may be due,
-    /// or the position passed a saved one. Cheap, and usually false.
+    /// Whether to look at [`Checkpoints::wanted`] after `steps` events: a copy may be due, or
+    /// the position passed a saved one. One comparison, usually false.
     #[inline]
-    pub fn due(&self, steps: u64, time_us: u64) -> bool {
-        let next = self.next;
-        (steps >= next.steps && time_us >= next.time_us) || steps >= next.passes
+    pub fn due(&self, steps: u64) -> bool {
+        steps >= self.look_at
     }
 
     /// Whether a state at (`steps`, `time_us`) is to be saved; when it is not, plans when to
-    /// look again. Not saved: a state too near the copy before it, or too near the copy after
-    /// it (reaching that one re-simulates little).
+    /// look again. Not saved: a state too near the copy before it (in events or in time), or
+    /// too near the copy after it (reaching that one re-simulates little).
     pub fn wanted(&mut self, steps: u64, time_us: u64) -> bool {
-        self.plan_from(steps);
-        let Next {
-            steps: from,
-            time_us: at,
-            ..
-        } = self.next;
-        if steps < from || time_us < at {
-            return false;
-        }
-        let events = from - self.at_step(steps).map_or(0, |c| c.steps);
-        let after = self
-            .saved
-            .get(self.saved.partition_point(|c| c.steps <= steps));
+        let i = self.saved.partition_point(|c| c.steps <= steps);
+        let after = self.saved.get(i);
+        let passes = after.map_or(u64::MAX, |c| c.steps);
+        let Some(before) = i.checked_sub(1).and_then(|i| self.saved.get(i)) else {
+            return true;
+        };
+        let events = before.weight.saturating_mul(EVENTS_PER_COPY).max(1);
+        let from = before.steps.saturating_add(events);
+        let at = before.time_us.saturating_add(self.every_us);
         let near = |c: &Checkpoint<S>| {
             c.time_us < time_us.saturating_add(self.every_us)
                 || c.steps < steps.saturating_add(events)
         };
-        if after.is_some_and(near) {
-            // Look again once past it.
-            self.next.steps = u64::MAX;
-            return false;
-        }
-        true
+        self.look_at = if at == u64::MAX || after.is_some_and(near) {
+            // None to take (a run that never goes back), or none before the next saved one.
+            passes
+        } else if steps < from {
+            from.min(passes)
+        } else if time_us < at {
+            // Enough events, not enough time: look again as many events on.
+            steps.saturating_add(events).min(passes)
+        } else {
+            return true;
+        };
+        false
     }
 
     /// Plans [`Checkpoints::due`] for a simulation at `steps` (after a copy is saved, dropped
-    /// or restored).
+    /// or restored): when enough events have passed since the copy before it, or it passes the
+    /// copy after.
     pub fn plan_from(&mut self, steps: u64) {
         let i = self.saved.partition_point(|c| c.steps <= steps);
         let passes = self.saved.get(i).map_or(u64::MAX, |c| c.steps);
-        self.next = match i.checked_sub(1).and_then(|i| self.saved.get(i)) {
-            None => Next {
-                passes,
-                ..Next::AT_ONCE
-            },
-            Some(before) => Next {
-                steps: before.steps + (before.weight.saturating_mul(EVENTS_PER_COPY)).max(1),
-                time_us: before.time_us.saturating_add(self.every_us),
-                passes,
-            },
+        self.look_at = match i.checked_sub(1).and_then(|i| self.saved.get(i)) {
+            None => 0,
+            Some(before) => {
+                let events = before.weight.saturating_mul(EVENTS_PER_COPY).max(1);
+                before.steps.saturating_add(events).min(passes)
+            }
         };
     }
 
@@ -243,7 +223,7 @@ mod tests {
         c.plan_from(steps);
         let mut saved = Vec::new();
         for s in steps..to {
-            if c.due(s, time(s)) && c.wanted(s, time(s)) {
+            if c.due(s) && c.wanted(s, time(s)) {
                 c.push(cp(s, time(s), weight));
                 saved.push(s);
             }
