@@ -12,11 +12,11 @@
 //!
 //! **Which copies are kept.** At most `max` copies, holding at most `budget` message copies
 //! together (a deep backlog makes each copy big). Past either bound, the copy dropped is the
-//! one whose gap, once it is gone, is smallest for its distance from the newest copy (plus a
-//! quarter of the whole run): the copies stay dense where the simulation is (stepping back
-//! costs re-simulating one gap), and thin out with distance, up to fivefold (a seek far away
-//! re-simulates more, once). The first copy (the
-//! start) and the last are always kept.
+//! one whose gap, once it is gone, is smallest for its distance from the copy just saved (the
+//! newest, in a run forward), plus a quarter of the whole run: the copies stay dense where the
+//! simulation is (stepping back costs re-simulating one gap), and thin out with distance, up
+//! to fivefold (a seek far away re-simulates more, once). The first copy (the start) and the
+//! last are always kept.
 
 /// Events to handle between two copies for each message copy the earlier one holds.
 pub const EVENTS_PER_COPY: u64 = 32;
