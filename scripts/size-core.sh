@@ -14,7 +14,7 @@ out=target/size-core/core.wasm
 wasm-opt target/size-core/wasm32-unknown-unknown/release/switchyard_size_core.wasm -Oz \
   --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-multivalue --strip-debug \
-  --low-memory-unused --zero-filled-memory --converge --ignore-implicit-traps \
+  --low-memory-unused --zero-filled-memory --converge \
   --one-caller-inline-max-function-size=20 -o "$out"   # as index.html asks of Trunk
 printf 'core alone (what the app calls): %8d B raw  %8d B gzip\n' "$(wc -c <"$out")" "$(gzip -9 -c "$out" | wc -c)"
 if compgen -G "dist/*.wasm" >/dev/null; then

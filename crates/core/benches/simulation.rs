@@ -3,7 +3,8 @@
 //! it prints published messages per second and events per second beside a minimal baseline
 //! event loop (a binary heap with no-op handlers that reschedule themselves) measured in the
 //! same run, and the seek latency in a 10-minute run at 1,000 msg/s. Criterion measures one
-//! second of simulated reference traffic and one seek; a plain `Instant` table follows. Without
+//! second of simulated reference traffic (the simulation built beforehand and freed after),
+//! the building and freeing apart, and the baseline; a plain `Instant` table follows. Without
 //! `--bench` (e.g. `cargo test --benches`) only a short smoke run happens.
 #![allow(
     clippy::unwrap_used,
@@ -17,7 +18,7 @@ use std::collections::BinaryHeap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::Criterion;
+use criterion::{BatchSize, Criterion};
 use switchyard_core::sim::scenario::Rate;
 use switchyard_core::sim::{Options, Scenario, SimTime, Simulation};
 use switchyard_core::{ChannelId, ConsumeOptions, Event, Profile, Publish, Table, Value};
@@ -25,8 +26,10 @@ use switchyard_core::{ChannelId, ConsumeOptions, Event, Profile, Publish, Table,
 const QUEUES: usize = 20;
 const CONSUMERS: usize = 50;
 const PRODUCERS: usize = 10;
-/// The default trace ring (about a million events).
-const RING: usize = 1 << 20;
+/// The engine's default trace ring (262,144 events), which the app and the runner use.
+fn ring() -> usize {
+    Options::default().trace_capacity
+}
 
 /// The reference scenario (`scenarios/reference.json`) with `rate` messages per second per
 /// producer.
@@ -44,14 +47,19 @@ fn reference(rate: f64) -> Scenario {
     scenario
 }
 
-/// Runs `seconds` of virtual time; gives (published messages, events, wall time, the mean
-/// number of events waiting in the scheduler, sampled each virtual second).
-fn run_reference(rate: f64, seconds: u64, trace_capacity: usize) -> (u64, u64, Duration, u64) {
+/// The reference simulation, read and built, at time 0.
+fn build(rate: f64, trace_capacity: usize) -> Simulation {
     let options = Options {
         trace_capacity,
         ..Options::default()
     };
-    let mut sim = Simulation::new(reference(rate), options).unwrap();
+    Simulation::new(reference(rate), options).unwrap()
+}
+
+/// Runs `seconds` of virtual time; gives (published messages, events, wall time, the mean
+/// number of events waiting in the scheduler, sampled each virtual second).
+fn run_reference(rate: f64, seconds: u64, trace_capacity: usize) -> (u64, u64, Duration, u64) {
+    let mut sim = build(rate, trace_capacity);
     let mut pending = 0;
     let start = Instant::now();
     for s in 1..=seconds {
@@ -170,28 +178,42 @@ fn seek_latency() -> (Duration, Duration, usize) {
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
-        let (published, events, _, _) = run_reference(1000.0, 1, RING);
+        let (published, events, _, _) = run_reference(1000.0, 1, ring());
         assert!(published > 5000 && events > published);
         assert!(broker_only(1000).1 > 1000);
         return;
     }
     let mut c = Criterion::default().configure_from_args().sample_size(10);
+    // Reading the scenario and building the world happen once a run, not once a message: the
+    // setup is timed apart, and the simulation is dropped outside the measurement.
     c.bench_function("simulation/reference 1 s virtual (10k msg)", |b| {
-        b.iter(|| black_box(run_reference(1000.0, 1, RING)))
+        b.iter_batched(
+            || build(1000.0, ring()),
+            |mut sim| {
+                sim.run_until(SimTime::from_ms(1000)).unwrap();
+                sim
+            },
+            BatchSize::PerIteration,
+        )
     });
+    c.bench_function(
+        "simulation/reference setup and drop (read the scenario, build, free)",
+        |b| b.iter(|| black_box(build(1000.0, ring()))),
+    );
     c.bench_function("simulation/baseline heap 1M events", |b| {
         b.iter(|| black_box(baseline(1_000_000, 4096)))
     });
     c.final_summary();
 
-    let (published, events, wall, pending) = run_reference(1000.0, 20, RING);
+    let (published, events, wall, pending) = run_reference(1000.0, 20, ring());
     let secs = wall.as_secs_f64();
     // The baseline's heap holds as many events as the simulation's does on average.
     let base = baseline(events, pending.max(1)).as_secs_f64();
     let per_message = events as f64 / published as f64;
     println!(
-        "\nreference scenario, 20 s virtual, trace on ({published} published, {events} events, \
-         {per_message:.1} events per message, {pending} pending on average):"
+        "\nreference scenario, 20 s virtual, trace on ({} events, the default ring; {published} published, \
+         {events} events, {per_message:.1} events per message, {pending} pending on average):",
+        ring()
     );
     println!(
         "  simulation: {:>12.0} msg/s {:>12.0} events/s  ({:.3} s wall)",
