@@ -166,6 +166,21 @@ fn queues(
 ) -> Html {
     let world = sim.world();
     let depths = sim.queue_depths();
+    if depths.is_empty() {
+        // An empty table reads as a panel that failed to load; say why there is nothing.
+        let why = if sim.services().is_empty() {
+            "No queues in this topology."
+        } else {
+            "No queues: these services call each other directly. Their calls are counted \
+             under Services, and the two styles compared beside them."
+        };
+        return html! {
+            <div class="queues">
+                <h3>{ "Queues" }</h3>
+                <p class="muted" id="no-queues">{ why }</p>
+            </div>
+        };
+    }
     let names = depths.iter().enumerate().filter_map(|(i, (id, _, _))| {
         let node = world.node(*id)?;
         Some((i, node.name.as_str()))

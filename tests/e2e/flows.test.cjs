@@ -97,6 +97,8 @@ test("switching style redraws the flow, fills the comparison card, and switching
   assert.ok(!orchestrated.includes("order.events"), `orchestration draws no queues: ${orchestrated}`);
   assert.equal(await page.locator("#comparison .comparison-column.current").getAttribute("data-style"), "orchestration");
   assert.equal(await page.textContent("#clock"), "0.000 s", "the run restarts");
+  // The metrics panel says why it lists no queue, where a table would stand empty.
+  assert.match(await page.textContent("#no-queues"), /call each other directly/);
   // The style is kept in the session.
   await page.waitForFunction(() => JSON.parse(localStorage.getItem("switchyard.session.v1")).style === "orchestration");
   await skipLessons(page);
