@@ -473,6 +473,25 @@ fn links(sim: &Simulation) -> Vec<Link> {
             String::new(),
         );
     }
+    // The event store's: its writers append to it, its projections read from it.
+    if let Some((store, writers, projections)) = sim.sourcing_nodes() {
+        for writer in writers {
+            push(
+                Some(writer),
+                Some(store),
+                LinkKind::Publish,
+                "append".into(),
+            );
+        }
+        for &projection in projections {
+            push(
+                Some(store),
+                Some(projection),
+                LinkKind::Consume,
+                "read".into(),
+            );
+        }
+    }
     // A business flow's lines (calls in orchestration; event, queues in choreography).
     for (from, to, kind, label) in crate::flow_view::links::flow_links(sim) {
         let kind = match kind {

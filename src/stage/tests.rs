@@ -20,6 +20,30 @@ fn preset_sim(id: &str) -> Simulation {
 }
 
 #[test]
+fn the_event_store_is_linked_to_its_writers_and_projections() {
+    let sim = preset_sim("event-sourcing");
+    let scene = Scene::of(&sim);
+    let name = |id| sim.world().node(id).map(|n| n.name.clone()).expect("node");
+    let mut lines: Vec<(String, String, String)> = (scene.links.iter())
+        .filter(|l| l.label == "append" || l.label == "read")
+        .map(|l| (name(l.from), name(l.to), l.label.clone()))
+        .collect();
+    lines.sort();
+    let line = |from: &str, to: &str, label: &str| (from.into(), to.into(), label.into());
+    assert_eq!(
+        lines,
+        [
+            line("event store", "audit", "read"),
+            line("event store", "balance", "read"),
+            line("ledger-writer-1", "event store", "append"),
+            line("ledger-writer-2", "event store", "append"),
+        ]
+    );
+    // Nothing else has a store: no such line.
+    assert!(preset_sim("orders-topic").sourcing_nodes().is_none());
+}
+
+#[test]
 fn the_scene_draws_every_actor_and_binding_with_its_key() {
     let scene = Scene::of(&sim());
     let kinds: Vec<NodeKind> = scene.shapes.iter().map(|s| s.kind).collect();

@@ -61,6 +61,17 @@ impl Simulation {
         &self.state.patterns.store
     }
 
+    /// The event store's node, the consumers that append to it and the projections that read
+    /// it (what a drawing links it to); `None` without a store.
+    pub fn sourcing_nodes(&self) -> Option<(NodeId, Vec<NodeId>, &[NodeId])> {
+        let store = self.cast.store?;
+        let writers = (self.scenario.consumers.iter().zip(&self.cast.consumers))
+            .filter(|(spec, _)| spec.append_to.is_some())
+            .map(|(_, &node)| node)
+            .collect();
+        Some((store, writers, &self.cast.projections))
+    }
+
     /// A projection's state by name.
     pub fn projection_state(&self, name: &str) -> Option<&ProjectionState> {
         let i = self
