@@ -509,10 +509,54 @@ fn links(sim: &Simulation) -> Vec<Link> {
             });
         }
     }
+    for link in consumer_sends(sim) {
+        if !out.iter().any(|l| l.from == link.from && l.to == link.to) {
+            out.push(link);
+        }
+    }
     // Bindings the recent messages no longer match (an exchange retyped) fade.
     let matching = crate::exchange_type::matching_bindings(sim);
     for l in out.iter_mut().filter(|l| l.kind == LinkKind::Binding) {
         l.faded = crate::exchange_type::faded(&matching, l.from, l.to, &l.label);
+    }
+    out
+}
+
+/// What consumers publish themselves, through the default exchange: an RPC server's replies
+/// (to the queues its clients name) and a retry policy's parking lot. Their dots fly there; the
+/// lines show the way (and bring the default exchange on stage).
+fn consumer_sends(sim: &Simulation) -> Vec<Link> {
+    let (world, scenario) = (sim.world(), sim.scenario());
+    let link = |from, to, kind, label: &str| Link {
+        from,
+        to,
+        kind,
+        label: label.into(),
+        faded: false,
+    };
+    let mut out = Vec::new();
+    for (i, c) in scenario.consumers.iter().enumerate() {
+        let from = sim.consumer_node(switchyard_core::sim::ConsumerId(i as u32));
+        let Some((from, default)) = from.zip(world.exchange(&c.vhost, "")) else {
+            continue;
+        };
+        let mut sends: Vec<(&str, &String)> = Vec::new();
+        if c.replies {
+            let clients = scenario.producers.iter().filter(|p| p.vhost == c.vhost);
+            let reply_queues = clients.filter_map(|p| p.rpc.as_ref().map(|r| &r.reply_to));
+            sends.extend(reply_queues.map(|q| ("replies", q)));
+        }
+        if let Some(retry) = &c.retry {
+            sends.push(("parking lot", &retry.parking_lot));
+        }
+        if let Some((label, _)) = sends.first() {
+            out.push(link(from, default, LinkKind::Publish, label));
+        }
+        for (_, queue) in sends {
+            if let Some(to) = world.queue(&c.vhost, queue) {
+                out.push(link(default, to, LinkKind::Binding, queue));
+            }
+        }
     }
     out
 }

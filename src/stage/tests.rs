@@ -19,24 +19,58 @@ fn preset_sim(id: &str) -> Simulation {
     Simulation::new(scenario, Options::default()).expect("simulation")
 }
 
-#[test]
-fn the_event_store_is_linked_to_its_writers_and_projections() {
-    let sim = preset_sim("event-sourcing");
+/// The scene's links of preset `id` as (from, to, label) by name, sorted.
+fn named_links(id: &str) -> Vec<(String, String, String)> {
+    let sim = preset_sim(id);
     let scene = Scene::of(&sim);
     let name = |id| sim.world().node(id).map(|n| n.name.clone()).expect("node");
-    let mut lines: Vec<(String, String, String)> = (scene.links.iter())
-        .filter(|l| l.label == "append" || l.label == "read")
+    let mut links: Vec<_> = (scene.links.iter())
         .map(|l| (name(l.from), name(l.to), l.label.clone()))
         .collect();
-    lines.sort();
-    let line = |from: &str, to: &str, label: &str| (from.into(), to.into(), label.into());
+    links.sort();
+    links
+}
+
+fn link(from: &str, to: &str, label: &str) -> (String, String, String) {
+    (from.into(), to.into(), label.into())
+}
+
+#[test]
+fn what_consumers_publish_themselves_has_its_lines_through_the_default_exchange() {
+    let rpc = named_links("tutorial-6-rpc");
+    for server in ["rpc_server.py", "rpc_server-2"] {
+        assert!(rpc.contains(&link(server, "", "replies")), "{rpc:?}");
+    }
+    let to_replies = rpc
+        .iter()
+        .filter(|l| l.0.is_empty() && l.1 == "rpc_client.replies");
+    assert_eq!(
+        to_replies.count(),
+        1,
+        "one line to the reply queue: {rpc:?}"
+    );
+    let retry = named_links("retry-backoff");
+    assert!(retry.contains(&link("payment-service", "", "parking lot")));
+    assert!(retry.contains(&link("", "orders.parking", "orders.parking")));
+    // The default exchange is on stage for it, though no producer publishes to it.
+    let sim = preset_sim("retry-backoff");
+    let shown = (Scene::of(&sim).shapes.iter()).any(|s| s.name == "(AMQP default)");
+    assert!(shown, "the default exchange is drawn");
+}
+
+#[test]
+fn the_event_store_is_linked_to_its_writers_and_projections() {
+    let lines: Vec<_> = named_links("event-sourcing")
+        .into_iter()
+        .filter(|l| l.2 == "append" || l.2 == "read")
+        .collect();
     assert_eq!(
         lines,
         [
-            line("event store", "audit", "read"),
-            line("event store", "balance", "read"),
-            line("ledger-writer-1", "event store", "append"),
-            line("ledger-writer-2", "event store", "append"),
+            link("event store", "audit", "read"),
+            link("event store", "balance", "read"),
+            link("ledger-writer-1", "event store", "append"),
+            link("ledger-writer-2", "event store", "append"),
         ]
     );
     // Nothing else has a store: no such line.
