@@ -8,9 +8,10 @@
 
 use std::rc::Rc;
 
+use switchyard_core::Destination;
 use switchyard_core::ExchangeType;
 use switchyard_core::MessageId;
-use switchyard_core::explain::Outcome;
+use switchyard_core::explain::{Outcome, VisitKind};
 use switchyard_core::sim::{Control, NodeId, Simulation};
 use yew::prelude::*;
 
@@ -93,16 +94,28 @@ pub fn matching_bindings(sim: &Simulation) -> Matching {
             let Some(Ok(explained)) = sim.explain_message(m) else {
                 continue;
             };
-            let visits = explained.visits.iter().filter(|v| v.exchange == node.name);
-            for t in visits.flat_map(|v| v.bindings.iter()).filter(|t| t.matched) {
-                let to = match &t.destination {
-                    switchyard_core::Destination::Queue(q) => world.queue(&node.vhost, q),
-                    switchyard_core::Destination::Exchange(e) => world.exchange(&node.vhost, e),
-                };
+            let visits = || explained.visits.iter().filter(|v| v.exchange == node.name);
+            let bound = (visits()
+                .flat_map(|v| v.bindings.iter())
+                .filter(|t| t.matched))
+            .map(|t| match &t.destination {
+                Destination::Queue(q) => (world.queue(&node.vhost, q), &t.binding_key),
+                Destination::Exchange(e) => (world.exchange(&node.vhost, e), &t.binding_key),
+            });
+            // The default exchange has no bindings: it reaches the queue its key names, and
+            // its lines are labelled with that name.
+            let by_name = (visits().filter_map(|v| match &v.kind {
+                VisitKind::Default(lookups) => Some(lookups),
+                VisitKind::Typed(_) => None,
+            }))
+            .flatten()
+            .filter(|l| l.queue_exists)
+            .map(|l| (world.queue(&node.vhost, &l.routing_key), &l.routing_key));
+            for (to, key) in bound.chain(by_name) {
                 if let Some(to) = to
-                    && !matched.iter().any(|(d, k)| *d == to && *k == t.binding_key)
+                    && !matched.iter().any(|(d, k)| *d == to && k == key)
                 {
-                    matched.push((to, t.binding_key.clone()));
+                    matched.push((to, key.clone()));
                 }
             }
         }

@@ -59,6 +59,18 @@ fn what_consumers_publish_themselves_has_its_lines_through_the_default_exchange(
 }
 
 #[test]
+fn the_default_exchange_s_line_to_the_queue_its_messages_reach_is_not_faded() {
+    let mut sim = preset_sim("tutorial-2-work-queues");
+    sim.run_until(SimTime::from_ms(3000)).expect("run");
+    let scene = Scene::of(&sim);
+    let name = |id| sim.world().node(id).map(|n| n.name.clone()).expect("node");
+    let line = (scene.links.iter())
+        .find(|l| name(l.from).is_empty() && name(l.to) == "task_queue")
+        .expect("the default exchange's line to task_queue");
+    assert!(!line.faded, "every task reaches task_queue: {line:?}");
+}
+
+#[test]
 fn the_event_store_is_linked_to_its_writers_and_projections() {
     let lines: Vec<_> = named_links("event-sourcing")
         .into_iter()
