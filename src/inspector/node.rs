@@ -7,6 +7,7 @@ use switchyard_core::policy::Target;
 use switchyard_core::queue::Queue;
 use switchyard_core::queue::config::{DeadLetterStrategy, Overflow, QueueKind};
 use switchyard_core::shown::{self, visible};
+use switchyard_core::sim::scenario::ProjectionSpec;
 use switchyard_core::sim::{NodeId, NodeKind, Simulation};
 use switchyard_core::topology::{Binding, Destination};
 use switchyard_core::value::Table;
@@ -422,6 +423,7 @@ pub(super) fn message_link(
 /// The event store: each stream with its version, appends and conflicts.
 fn event_store(sim: &Simulation) -> Html {
     let store = sim.event_store();
+    let readers = &sim.scenario().projections;
     html! {
         <>
             <p>{ format!("{} appended; {} refused for a wrong expected version.",
@@ -431,23 +433,103 @@ fn event_store(sim: &Simulation) -> Html {
                     <li>{ format!("{name}: version {version}") }</li>
                 }) }
             </ul>
+            if !readers.is_empty() {
+                <h3>{ "Read by" }</h3>
+                <ul class="projections">
+                    { for readers.iter().map(|p| html! {
+                        <li>{ format!("{}: {}", p.name, how_far(sim, p)) }</li>
+                    }) }
+                </ul>
+            }
         </>
     }
 }
 
-/// A projection: how far it has read and what it folded.
+/// How far a projection has read its stream: "at version 37 of 42, 5 behind", "at version
+/// 42 of 42, up to date", or when it starts.
+fn how_far(sim: &Simulation, spec: &ProjectionSpec) -> String {
+    let Some(state) = sim.projection_state(&spec.name) else {
+        return String::new();
+    };
+    let latest = sim.event_store().version(&spec.stream);
+    if sim.now().0 < spec.start {
+        return format!("starts reading at {}", super::seconds(spec.start));
+    }
+    match latest.saturating_sub(state.position) {
+        0 => format!("at version {latest} of {latest}, up to date"),
+        behind => format!("at version {} of {latest}, {behind} behind", state.position),
+    }
+}
+
+/// A projection: what it reads, how far it has read and what it folded.
 fn projection(sim: &Simulation, name: &str) -> Html {
-    let Some(state) = sim.projection_state(name) else {
+    let (Some(state), Some(spec)) = (
+        sim.projection_state(name),
+        sim.scenario().projections.iter().find(|p| p.name == name),
+    ) else {
         return html! { <p class="error">{ format!("There is no projection {name}.") }</p> };
     };
+    let every = super::actors::dist(&switchyard_core::sim::rng::Dist::Fixed(spec.every));
+    let mut now = how_far(sim, spec);
+    if let Some(first) = now.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
     html! {
         <>
-            <p>{ format!("Read up to version {}; sum {}.", state.position, switchyard_core::decimal::short(state.sum, 2)) }</p>
+            <p>{ format!("Reads the stream {} every {every}, up to {} at a time.",
+                spec.stream, shown::count(u64::from(spec.batch), "event", "events")) }</p>
+            <p>{ format!("{now}.") }</p>
+            if let Some(field) = &spec.sum {
+                <p>{ format!("Sum of {field}: {}.", switchyard_core::decimal::short(state.sum, 2)) }</p>
+            }
             <ul>
                 { for state.by_type.iter().map(|(kind, n)| html! {
                     <li>{ format!("{kind}: {n}") }</li>
                 }) }
             </ul>
         </>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use switchyard_core::sim::{Options, Scenario, SimTime, Simulation};
+
+    use super::how_far;
+
+    fn projection_reading(sim: &Simulation, name: &str) -> String {
+        let spec = (sim.scenario().projections.iter())
+            .find(|p| p.name == name)
+            .expect("projection");
+        how_far(sim, spec)
+    }
+
+    #[test]
+    fn a_projection_says_how_far_behind_its_stream_it_is_or_when_it_starts() {
+        let preset = crate::presets::find("event-sourcing").expect("preset");
+        let scenario = Scenario::from_json_text(preset.json).expect("scenario");
+        let mut sim = Simulation::new(scenario, Options::default()).expect("simulation");
+        sim.run_until(SimTime::from_ms(10_000)).expect("run");
+        // audit starts at 30 s; balance reads every half second.
+        assert_eq!(
+            projection_reading(&sim, "audit"),
+            "starts reading at 30.000 s"
+        );
+        let balance = projection_reading(&sim, "balance");
+        let latest = sim.event_store().version("account-42");
+        let position = sim.projection_state("balance").expect("state").position;
+        assert!(latest > 0 && position > 0, "{balance}");
+        let expected = if position == latest {
+            format!("at version {latest} of {latest}, up to date")
+        } else {
+            format!(
+                "at version {position} of {latest}, {} behind",
+                latest - position
+            )
+        };
+        assert_eq!(balance, expected);
+        // Started, audit catches up from version 0 in batches.
+        sim.run_until(SimTime::from_ms(31_000)).expect("run");
+        assert!(projection_reading(&sim, "audit").starts_with("at version "));
     }
 }
