@@ -79,12 +79,16 @@ fn exchange(
     let broker = sim.broker();
     let Some(x) = broker.topology(vhost).ok().and_then(|t| t.exchange(name)) else {
         if name.is_empty() {
+            // The example is a queue of this vhost, so that it names something on stage.
+            let topology = broker.topology(vhost).ok();
+            let queue = topology.and_then(|t| t.queues().next().map(|q| q.name.clone()));
+            let queue = queue.unwrap_or_else(|| "orders".to_owned());
             return html! {
                 <>
                 { flow }
-                <p>{ "The default exchange: a direct exchange every queue is bound to with its \
-                      own name as the binding key. Publishing to it with routing key `orders` \
-                      reaches the queue named `orders`." }</p>
+                <p>{ format!("The default exchange: a direct exchange every queue is bound to \
+                      with its own name as the binding key. Publishing to it with routing key \
+                      `{queue}` reaches the queue named `{queue}`.") }</p>
                 </>
             };
         }
