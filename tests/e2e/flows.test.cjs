@@ -691,3 +691,27 @@ test("an inspector form shows the selected node's values and keeps what is typed
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
+
+test("a choreography event clicked in flight shows the service that published it and its route", async () => {
+  const page = await open("payment-flow", { playing: true, speed: 0 });
+  assert.equal(await style(page), "choreography");
+  await skipLessons(page);
+  await page.waitForFunction(() => (window.__switchyardFrames.dots || []).length > 0, null, { timeout: 10000 });
+  await setPlaying(page, false);
+  await page.waitForTimeout(200);
+  for (let i = 0; i < 50 && !(await page.evaluate(() => window.__switchyardFrames.dots.length)); i++) {
+    await page.keyboard.press("ArrowRight");
+    await page.waitForTimeout(50);
+  }
+  const dot = await page.evaluate(() => window.__switchyardFrames.dots[0]);
+  assert.ok(dot, "a dot is drawn");
+  await page.click("#stage-canvas", { position: { x: dot[0], y: dot[1] } });
+  await page.waitForSelector(".inspector .route", { timeout: 5000 });
+  const text = await page.textContent(".inspector");
+  // It was not held at all before: the inspector said it was older than what it keeps.
+  assert.doesNotMatch(text, /Not held/);
+  assert.match(text, /Published by payment at \d+\.\d{3} s/);
+  assert.match(text, /Routed to \d+ queues?:/);
+  await screenshot(page, "flow-choreography-event");
+  await page.close();
+});

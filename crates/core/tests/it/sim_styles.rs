@@ -289,3 +289,25 @@ fn a_service_taken_down_stays_down_through_a_broker_restart() {
         "messenger and customer reconnect after the restart"
     );
 }
+
+#[test]
+fn a_choreography_event_is_held_for_the_inspector_with_its_publisher_and_route() {
+    let sim = run(preset("payment-flow", Style::Choreography), 5_000);
+    let published: Vec<MessageId> = (sim.trace().events())
+        .filter(|e| e.kind == TraceKind::Publish)
+        .filter_map(|e| e.message)
+        .collect();
+    assert!(!published.is_empty());
+    for id in published {
+        let info = sim.message(id).unwrap_or_else(|| panic!("#{} held", id.0));
+        let switchyard_core::sim::Origin::Producer(p) = info.origin else {
+            panic!(
+                "#{} published by its service's producer: {:?}",
+                id.0, info.origin
+            );
+        };
+        assert!(sim.producer_node(p).is_some());
+        let route = sim.explain_message(id).unwrap().unwrap();
+        assert!(!route.visits.is_empty(), "#{} explained", id.0);
+    }
+}

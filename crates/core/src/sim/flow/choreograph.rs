@@ -78,6 +78,8 @@ impl Simulation {
                         fs.messages.insert(outcome.message.0, (flow, topic));
                     }
                 }
+                // What it was published with, for the inspector, as for any producer's.
+                self.remember_publish(publisher, outcome.content, t);
                 self.observe(t, Some((publisher, SimTime(sent))));
             }
             Err(_) => {
