@@ -90,10 +90,12 @@ pub fn matching_bindings(sim: &Simulation) -> Matching {
     for (x, messages) in recent {
         let Some(node) = world.node(x) else { continue };
         let mut matched: Vec<(NodeId, String)> = Vec::new();
+        let mut explained_any = false;
         for m in messages {
             let Some(Ok(explained)) = sim.explain_message(m) else {
                 continue;
             };
+            explained_any = true;
             let visits = || explained.visits.iter().filter(|v| v.exchange == node.name);
             let bound = (visits()
                 .flat_map(|v| v.bindings.iter())
@@ -119,7 +121,11 @@ pub fn matching_bindings(sim: &Simulation) -> Matching {
                 }
             }
         }
-        out.push((x, matched));
+        // Messages the inspector's table no longer holds say nothing: without one explained,
+        // no binding of the exchange is faded.
+        if explained_any {
+            out.push((x, matched));
+        }
     }
     out
 }

@@ -71,6 +71,24 @@ fn the_default_exchange_s_line_to_the_queue_its_messages_reach_is_not_faded() {
 }
 
 #[test]
+fn a_choreography_s_bindings_its_events_match_are_not_faded() {
+    let preset = presets::find("circuit-breaker").expect("preset");
+    let mut scenario = Scenario::from_json_text(preset.json).expect("scenario");
+    let flow = scenario.flow.as_mut().expect("a flow");
+    flow.style = switchyard_core::sim::flow::Style::Choreography;
+    let mut sim = Simulation::new(scenario, Options::default()).expect("simulation");
+    sim.run_until(SimTime::from_ms(5000)).expect("run");
+    let scene = Scene::of(&sim);
+    let bindings: Vec<_> = (scene.links.iter())
+        .filter(|l| l.kind == LinkKind::Binding)
+        .collect();
+    assert!(!bindings.is_empty());
+    for l in bindings {
+        assert!(!l.faded, "every event matches {l:?}");
+    }
+}
+
+#[test]
 fn the_event_store_is_linked_to_its_writers_and_projections() {
     let lines: Vec<_> = named_links("event-sourcing")
         .into_iter()
