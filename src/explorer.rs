@@ -201,13 +201,23 @@ fn target_of(p: &ProducerSpec) -> Target {
 }
 
 /// A message to try on `target`: the key and headers the first producer publishing there would
-/// draw (each choice taking its first value); with no such producer, an empty key and none.
-fn example_for(target: &Target, producers: &[ProducerSpec]) -> (String, String) {
-    producers
+/// draw (each choice taking its first value). Without a key from a producer (none publishes
+/// there, or a flow's service, which gives each event its own key), the exchange's first
+/// binding key with no wildcard, so that the example goes somewhere.
+fn example_for(broker: &Broker, target: &Target, producers: &[ProducerSpec]) -> (String, String) {
+    let (key, headers) = producers
         .iter()
         .find(|p| target_of(p) == *target)
         .map(|p| (example_routing_key(p), headers_text(&example_headers(p))))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if !key.is_empty() {
+        return (key, headers);
+    }
+    let exchange = broker.topology(&target.vhost).ok();
+    let exchange = exchange.and_then(|t| t.exchange(&target.exchange));
+    let plain = |k: &&String| !k.is_empty() && !k.split('.').any(|w| w == "*" || w == "#");
+    let bound = exchange.and_then(|x| x.bindings().map(|(_, b)| &b.key).find(plain).cloned());
+    (bound.unwrap_or(key), headers)
 }
 
 #[component]
@@ -282,7 +292,7 @@ fn scenario_view(
         .clone()
         .filter(|t| targets.contains(t))
         .unwrap_or(guess);
-    let message = typed.or(example_for(&target, producers));
+    let message = typed.or(example_for(broker, &target, producers));
     let onchange = {
         let (picked, targets) = (picked.clone(), targets.clone());
         Callback::from(move |e: Event| {
@@ -510,7 +520,7 @@ mod tests {
         };
         assert!(targets(sim.broker(), producers).contains(&target));
         // The example is what the first producer to `match` would send.
-        let (key, headers) = example_for(&target, producers);
+        let (key, headers) = example_for(sim.broker(), &target, producers);
         assert_eq!(headers, r#"{"region":"eu","tier":"gold"}"#);
         let routed = |headers: &str| {
             let table = parse_headers(headers).unwrap();
@@ -519,5 +529,31 @@ mod tests {
         };
         assert!(routed(&headers) > 0);
         assert_eq!(routed(""), 0, "no headers match no x-match binding");
+    }
+
+    #[test]
+    fn a_flow_s_exchange_is_tried_with_a_key_it_is_bound_with() {
+        let text = include_str!("../scenarios/payment-flow.json");
+        let mut scenario = switchyard_core::sim::Scenario::from_json_text(text).unwrap();
+        let flow = scenario.flow.as_mut().unwrap();
+        flow.style = switchyard_core::sim::flow::Style::Choreography;
+        let options = switchyard_core::sim::Options::default();
+        let sim = Simulation::new(scenario, options).unwrap();
+        let producers = &sim.scenario().producers;
+        let targets = targets(sim.broker(), producers);
+        let target = first_target(&targets, producers).unwrap();
+        // The service publishes each event with its own key: the example is a bound one.
+        let (key, _) = example_for(sim.broker(), &target, producers);
+        assert!(!key.is_empty());
+        let table = parse_headers("").unwrap();
+        let e = explain(
+            sim.broker(),
+            &target.vhost,
+            &target.exchange,
+            &key,
+            table,
+            false,
+        );
+        assert!(!e.unwrap().queues().is_empty(), "{key} routes");
     }
 }
