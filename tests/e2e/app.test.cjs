@@ -3,7 +3,7 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const path = require("node:path");
-const { onBundle, clickNode, screenshot } = require("./browser.cjs");
+const { onBundle, clickNode, clickMessageInFlight, screenshot } = require("./browser.cjs");
 
 const env = onBundle(test);
 
@@ -93,19 +93,7 @@ test("clicking a message in flight shows its route explanation", async () => {
   await page.click(".narration .continue");
   // Slow down so a dot stays put while we aim, then pause with dots on the wires.
   await page.selectOption("#speed", "0");
-  await page.waitForFunction(() => (window.__switchyardFrames.dots || []).length > 0, null, { timeout: 10000 });
-  // The speed list has the focus (keys typed there are its own): pause with the button.
-  await page.click("#play");
-  await page.waitForTimeout(200);
-  // Paused between two messages, maybe: step until one is on a wire.
-  for (let i = 0; i < 50 && !(await page.evaluate(() => window.__switchyardFrames.dots.length)); i++) {
-    await page.keyboard.press("ArrowRight");
-    await page.waitForTimeout(50);
-  }
-  const dot = await page.evaluate(() => window.__switchyardFrames.dots[0]);
-  assert.ok(dot, "a dot is drawn");
-  await page.click("#stage-canvas", { position: { x: dot[0], y: dot[1] } });
-  await page.waitForSelector(".inspector .route", { timeout: 5000 });
+  await clickMessageInFlight(page);
   const text = await page.textContent(".inspector");
   assert.match(text, /Routed to 1 queue: email-notifications/);
   assert.ok((await page.locator(".inspector .trial.matched").count()) >= 1);

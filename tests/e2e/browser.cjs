@@ -88,4 +88,23 @@ async function clickNode(page, name) {
   await page.click("#stage-canvas", { position: { x: at[0], y: at[1] } });
 }
 
-module.exports = { launch, screenshot, onBundle, clickNode };
+/**
+ * On a page playing slowly: waits for a message on a wire, pauses (with the button: a focused
+ * speed list takes keys as its own), steps until one is drawn if the pause fell between two,
+ * clicks it, and waits for the inspector to explain its route.
+ */
+async function clickMessageInFlight(page) {
+  await page.waitForFunction(() => (window.__switchyardFrames.dots || []).length > 0, null, { timeout: 10000 });
+  await page.click("#play");
+  await page.waitForTimeout(200);
+  for (let i = 0; i < 50 && !(await page.evaluate(() => window.__switchyardFrames.dots.length)); i++) {
+    await page.keyboard.press("ArrowRight");
+    await page.waitForTimeout(50);
+  }
+  const dot = await page.evaluate(() => window.__switchyardFrames.dots[0]);
+  assert.ok(dot, "a dot is drawn");
+  await page.click("#stage-canvas", { position: { x: dot[0], y: dot[1] } });
+  await page.waitForSelector(".inspector .route", { timeout: 5000 });
+}
+
+module.exports = { launch, screenshot, onBundle, clickNode, clickMessageInFlight };

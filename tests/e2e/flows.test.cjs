@@ -4,7 +4,7 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const path = require("node:path");
-const { onBundle, clickNode } = require("./browser.cjs");
+const { onBundle, clickNode, clickMessageInFlight } = require("./browser.cjs");
 const fs = require("node:fs");
 
 const SHOTS = path.join(__dirname, "..", "..", "target", "screenshots");
@@ -696,17 +696,7 @@ test("a choreography event clicked in flight shows the service that published it
   const page = await open("payment-flow", { playing: true, speed: 0 });
   assert.equal(await style(page), "choreography");
   await skipLessons(page);
-  await page.waitForFunction(() => (window.__switchyardFrames.dots || []).length > 0, null, { timeout: 10000 });
-  await setPlaying(page, false);
-  await page.waitForTimeout(200);
-  for (let i = 0; i < 50 && !(await page.evaluate(() => window.__switchyardFrames.dots.length)); i++) {
-    await page.keyboard.press("ArrowRight");
-    await page.waitForTimeout(50);
-  }
-  const dot = await page.evaluate(() => window.__switchyardFrames.dots[0]);
-  assert.ok(dot, "a dot is drawn");
-  await page.click("#stage-canvas", { position: { x: dot[0], y: dot[1] } });
-  await page.waitForSelector(".inspector .route", { timeout: 5000 });
+  await clickMessageInFlight(page);
   const text = await page.textContent(".inspector");
   // It was not held at all before: the inspector said it was older than what it keeps.
   assert.doesNotMatch(text, /Not held/);
