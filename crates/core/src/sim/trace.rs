@@ -405,6 +405,14 @@ impl Trace {
         out
     }
 
+    /// Every held event of one business flow (a caller's request): the request, each call and
+    /// its answer or timeout, the saga's compensations and end, and the caller's answer.
+    pub fn flow_events(&self, flow: u32) -> Vec<TraceEvent> {
+        self.events()
+            .filter(|e| e.kind.flow() == Some(flow))
+            .collect()
+    }
+
     pub fn record(
         &mut self,
         time: SimTime,

@@ -82,6 +82,70 @@ fn the_saga_preset_compensates_while_stock_fails_and_completes_otherwise() {
 }
 
 #[test]
+fn a_request_s_events_run_from_the_caller_s_request_through_its_calls_to_its_answer() {
+    let mut scenario = preset("saga", Style::Orchestration);
+    scenario.flow.as_mut().unwrap().trigger.stop = Some(15_000_000);
+    scenario.script = vec![ScriptStep {
+        at: 0,
+        action: Action::FailService {
+            service: "stock".into(),
+        },
+    }];
+    let sim = run(scenario, 20_000);
+    let caller = sim.flow_caller().unwrap();
+    let node = |name: &str| sim.world().service(name).unwrap();
+    let (checkout, payment, stock) = (node("checkout"), node("payment"), node("stock"));
+    let requests = u32::try_from(sim.flow_figures().unwrap().requests).unwrap();
+    assert!(requests > 50, "{requests}");
+    let mut held = 0;
+    for flow in 0..requests {
+        let events = sim.trace().flow_events(flow);
+        held += events.len();
+        let hops: Vec<_> = events
+            .iter()
+            .map(|e| (e.kind, e.edge.map(|h| (h.from, h.to)), e.node))
+            .collect();
+        // payment takes it, stock fails it, payment's step is undone, the caller gets an error.
+        let expected = vec![
+            (TraceKind::Request { flow }, Some((caller, checkout)), None),
+            (TraceKind::Request { flow }, Some((checkout, payment)), None),
+            (
+                TraceKind::Response { flow, ok: true },
+                Some((payment, checkout)),
+                None,
+            ),
+            (TraceKind::Request { flow }, Some((checkout, stock)), None),
+            (
+                TraceKind::Response { flow, ok: false },
+                Some((stock, checkout)),
+                None,
+            ),
+            (
+                TraceKind::Compensate { flow },
+                Some((checkout, payment)),
+                None,
+            ),
+            (
+                TraceKind::Response { flow, ok: true },
+                Some((payment, checkout)),
+                None,
+            ),
+            (TraceKind::SagaCompensated { flow }, None, Some(checkout)),
+            (
+                TraceKind::Response { flow, ok: false },
+                Some((checkout, caller)),
+                None,
+            ),
+        ];
+        assert_eq!(hops, expected, "request {flow}");
+        assert!(events.windows(2).all(|w| w[0].time <= w[1].time));
+    }
+    let all = sim.trace().events().filter(|e| e.kind.flow().is_some());
+    assert_eq!(held, all.count(), "every flow event belongs to one request");
+    assert!(sim.trace().flow_events(requests).is_empty(), "not sent");
+}
+
+#[test]
 fn the_circuit_breaker_opens_half_opens_and_closes_and_spares_the_caller_the_timeouts() {
     let sim = run(preset("circuit-breaker", Style::Orchestration), 60_000);
     let states: Vec<(u64, &str)> = sim

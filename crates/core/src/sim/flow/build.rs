@@ -10,7 +10,7 @@ use crate::exchange::ExchangeType;
 use crate::fields::{FieldError, error};
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::engine::Control;
-use crate::sim::flow::choreograph::FLOW_VHOST;
+pub use crate::sim::flow::choreograph::FLOW_VHOST;
 use crate::sim::flow::spec::{FlowSpec, Style};
 use crate::sim::flow::state::FlowCast;
 use crate::sim::rng::Dist;

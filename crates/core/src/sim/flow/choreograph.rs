@@ -17,7 +17,7 @@ use crate::sim::scheduler::SimTime;
 use crate::sim::trace::TraceKind;
 
 /// The vhost a flow's exchange and queues live in.
-pub(crate) const FLOW_VHOST: &str = "/";
+pub const FLOW_VHOST: &str = "/";
 
 impl Simulation {
     /// Schedules `from`'s event to reach the exchange after the publish latency.

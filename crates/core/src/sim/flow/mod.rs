@@ -82,6 +82,11 @@ impl Simulation {
         self.cast.flow.as_ref().map(|f| &f.spec)
     }
 
+    /// The node of the flow's caller, the client outside the services that sends the requests.
+    pub fn flow_caller(&self) -> Option<NodeId> {
+        self.cast.flow.as_ref().map(|f| f.caller)
+    }
+
     /// The flow's figures so far (see [`StyleFigures`]).
     pub fn flow_figures(&self) -> Option<StyleFigures> {
         StyleFigures::of(self)
