@@ -129,7 +129,7 @@ pub fn refresh(state: &AppContext) {
 fn step(state: &AppContext, forward: bool) {
     let Some(player) = &state.player else { return };
     state.dispatch(Action::Pause);
-    let message = {
+    let moved = {
         let Ok(mut p) = player.0.try_borrow_mut() else {
             return;
         };
@@ -139,8 +139,8 @@ fn step(state: &AppContext, forward: bool) {
             p.step_back()
         }
     };
-    if let Some(m) = message {
-        state.dispatch(Action::Select(Some(Selection::Message(m))));
+    if let Some(pick) = moved {
+        state.dispatch(Action::Select(Some(pick)));
     }
     refresh(state);
 }

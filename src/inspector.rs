@@ -1,13 +1,16 @@
 //! The inspector: what the user clicked, in detail. A message: its properties and headers
 //! (`x-death` included), its lifecycle so far and the core's route explanation drawn by
 //! [`RouteView`](crate::route_view::RouteView). An exchange, queue, consumer or producer: its
-//! settings, counters and bindings. Every name it shows of another thing (a binding's
+//! settings, counters and bindings. A business flow's service or caller: its part, settings
+//! and the requests waiting on it; one of its requests: its calls and how it ended. Every name it shows of another thing (a binding's
 //! destination, a queue's message, a dead letter) is a link that selects it. It reads the
 //! simulation through [`SimRef`]; it never moves it.
 
 pub(crate) mod actors;
 mod message;
 mod node;
+mod request;
+mod service;
 mod values;
 
 use switchyard_core::shown;
@@ -52,6 +55,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         (Some(_), None) => html! { <p class="muted">{ "The simulation is busy; one moment." }</p> },
         (Some(Selection::Message(id)), Some(sim)) => message::view(&sim, id, &props.on_select),
         (Some(Selection::Node(id)), Some(sim)) => node::view(&sim, id, &props.on_select, &paging),
+        (Some(Selection::Request(flow)), Some(sim)) => request::view(&sim, flow, &props.on_select),
     };
     html! {
         <aside class="panel inspector" aria-label="Inspector">{ body }</aside>

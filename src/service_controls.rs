@@ -189,7 +189,7 @@ fn live(sim: &switchyard_core::sim::Simulation) -> Html {
             <dt>{ "caller answered" }</dt>
             <dd>{ format!("{} ok", f.answered_ok) }</dd>
             <dt>{ "caller errors" }</dt>
-            <dd class={classes!(if errors > 0 { Some("bad") } else { None })}>{ format!("{} errors, {} timed out", f.answered_error, f.caller_timeouts) }</dd>
+            <dd class={classes!(if errors > 0 { Some("bad") } else { None })}>{ format!("{}, {} timed out", switchyard_core::shown::count(f.answered_error, "error", "errors"), f.caller_timeouts) }</dd>
             <dt>{ "backlog now" }</dt>
             <dd>{ backlog }</dd>
             if saga {

@@ -7,7 +7,7 @@ use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use switchyard_core::MessageId;
-use switchyard_core::sim::{NodeId, Simulation};
+use switchyard_core::sim::{NodeId, Simulation, TraceEvent};
 
 #[derive(Clone)]
 pub struct SimRef {
@@ -66,4 +66,16 @@ impl PartialEq for SimRef {
 pub enum Selection {
     Message(MessageId),
     Node(NodeId),
+    /// One request of a business flow's caller, with the calls it set off (orchestration's
+    /// calls carry no message; this is what a click on one shows).
+    Request(u32),
+}
+
+impl Selection {
+    /// What an event concerns that can be inspected: its message, else its flow's request.
+    pub fn of_event(e: &TraceEvent) -> Option<Selection> {
+        e.message
+            .map(Selection::Message)
+            .or_else(|| e.kind.flow().map(Selection::Request))
+    }
 }

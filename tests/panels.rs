@@ -109,6 +109,34 @@ async fn the_inspector_shows_a_message_with_its_route_and_links_its_destinations
 }
 
 #[wasm_bindgen_test]
+async fn the_inspector_shows_a_flow_s_request_with_its_calls_and_links_its_services() {
+    let (on_select, selected) = recorder();
+    let scenario = Scenario::from_json_text(presets::find("saga").unwrap().json).unwrap();
+    let mut sim = Simulation::new(scenario, Options::default()).unwrap();
+    sim.run_until(SimTime::from_ms(2000)).unwrap();
+    let shop = sim.flow_caller().unwrap();
+    let props = InspectorProps {
+        sim: SimRef::new(sim),
+        selection: Some(Selection::Request(0)),
+        on_select,
+    };
+    let root = mount::<Inspector>(props).await;
+    assert_eq!(texts(&root, "h2"), ["Request #0"]);
+    let calls = texts(&root, "ol.calls .what");
+    assert_eq!(
+        calls.first().map(String::as_str),
+        Some("request"),
+        "{calls:?}"
+    );
+    assert!(
+        calls.iter().any(|c| c.starts_with("answered ok in")),
+        "{calls:?}"
+    );
+    click(&root, ".origin button.link");
+    assert_eq!(selected.borrow().as_slice(), [Selection::Node(shop)]);
+}
+
+#[wasm_bindgen_test]
 async fn the_inspector_shows_a_queue_with_its_counts_and_bindings() {
     let sim = sim(3000);
     let queue = sim
@@ -276,7 +304,7 @@ async fn the_metrics_panel_has_a_row_per_queue_whose_name_selects_it() {
     let names: Vec<_> = (picked.iter())
         .map(|s| match s {
             Selection::Node(id) => world.node(*id).map(|n| n.name.clone()),
-            Selection::Message(_) => None,
+            Selection::Message(_) | Selection::Request(_) => None,
         })
         .collect();
     assert_eq!(

@@ -95,7 +95,7 @@ fn column(
                 <dt>{ "caller response p50 / p95" }</dt>
                 <dd class="response">{ format!("{} / {}", figures::maybe(s.response_p50_us), figures::maybe(s.response_p95_us)) }</dd>
                 <dt>{ "requests" }</dt>
-                <dd>{ format!("{} — {} ok, {} errors, {} timed out", s.requests, s.answered_ok, s.answered_error, s.caller_timeouts) }</dd>
+                <dd>{ format!("{} — {} ok, {}, {} timed out", s.requests, s.answered_ok, switchyard_core::shown::count(s.answered_error, "error", "errors"), s.caller_timeouts) }</dd>
                 <dt>{ "sent" }</dt>
                 <dd class="sent">{ sent }</dd>
                 <dt>{ "failed while a service was down" }</dt>

@@ -54,12 +54,18 @@ pub(super) fn view(
         },
         NodeKind::Store => event_store(sim),
         NodeKind::Projection => projection(sim, &node.name),
-        NodeKind::Service => html! { <p>{ "A service of the scenario's business flow." }</p> },
+        NodeKind::Service => super::service::view(sim, id, on_select),
+    };
+    // A flow's caller is drawn as a service, but it is the client outside them.
+    let badge = if sim.flow_caller() == Some(id) {
+        "caller"
+    } else {
+        node.kind.name()
     };
     html! {
         <>
             <h2>
-                <span class={classes!("kind", node.kind.name())}>{ node.kind.name() }</span>
+                <span class={classes!("kind", node.kind.name())}>{ badge }</span>
                 { " " }{ sim.world().title(id) }
             </h2>
             { body }

@@ -83,10 +83,10 @@ impl Dots {
                 fill_dots(ctx, xy, (*r * shrink).max(1.0), squares);
             }
         }
-        if let Some(Selection::Message(m)) = frame.selection {
+        if let Some(selected @ (Selection::Message(_) | Selection::Request(_))) = frame.selection {
             ctx.set_stroke_style_str(&palette.brand);
             ctx.set_line_width(3.0);
-            for d in out.iter().filter(|d| d.message == Some(m)) {
+            for d in out.iter().filter(|d| d.pick == Some(selected)) {
                 ctx.begin_path();
                 let _ = ctx.arc(d.x, d.y, 10.0, 0.0, 2.0 * PI);
                 ctx.stroke();
@@ -133,7 +133,7 @@ impl Dots {
             out.push(Dot {
                 x,
                 y,
-                message: e.message,
+                pick: Selection::of_event(e),
             });
         }
         self.colours.forget_before(oldest);

@@ -285,17 +285,20 @@ impl Loop {
                     self.dispatch.dispatch(Action::Lesson(i, step.clone()));
                 }
             }
-            Stop::Arrival { node, message } => {
+            Stop::Arrival { node, pick } => {
                 let name = sim.world().title(node);
                 let at = p.view() as f64 / 1000.0;
+                let what = match pick {
+                    Some(Selection::Request(_)) => "a call",
+                    _ => "a message",
+                };
                 let why = format!(
-                    "Paused at {} ms: a message arrived at {name}.",
+                    "Paused at {} ms: {what} arrived at {name}.",
                     switchyard_core::decimal::fixed(at, 1)
                 );
                 self.dispatch.dispatch(Action::Stopped(why.into()));
-                if let Some(m) = message {
-                    self.dispatch
-                        .dispatch(Action::Select(Some(Selection::Message(m))));
+                if pick.is_some() {
+                    self.dispatch.dispatch(Action::Select(pick));
                 }
             }
         }

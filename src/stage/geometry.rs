@@ -2,7 +2,6 @@
 //! routing key gets, and what a click at a pixel hits (a dot before a node). Plain functions
 //! over plain data, tested natively; it knows nothing of the canvas.
 
-use switchyard_core::MessageId;
 use switchyard_core::sim::{Edge, NodeId, NodeKind, SimTime};
 
 use crate::sim_ref::Selection;
@@ -17,7 +16,8 @@ pub type FastSet<T> = rustc_hash::FxHashSet<T>;
 pub struct Dot {
     pub x: f64,
     pub y: f64,
-    pub message: Option<MessageId>,
+    /// What a click on it selects: its message, or the request a flow's call belongs to.
+    pub pick: Option<Selection>,
 }
 
 /// How far along its edge a hop is at `at`, from 0 (departing) to 1 (arriving), for a hop
@@ -74,11 +74,11 @@ pub fn hit(scene: &Scene, fit: &Fit, dots: &[Dot], px: f64, py: f64) -> Option<S
     let near = |x: f64, y: f64| (x - px).powi(2) + (y - py).powi(2);
     let dot = dots
         .iter()
-        .filter_map(|d| Some((near(d.x, d.y), d.message?)))
+        .filter_map(|d| Some((near(d.x, d.y), d.pick?)))
         .filter(|(d2, _)| *d2 <= 9.0 * 9.0)
         .min_by(|a, b| a.0.total_cmp(&b.0));
-    if let Some((_, message)) = dot {
-        return Some(Selection::Message(message));
+    if let Some((_, pick)) = dot {
+        return Some(pick);
     }
     let r = fit.radius();
     scene
@@ -128,6 +128,7 @@ pub fn ends(
 mod tests {
     use super::*;
     use crate::stage::layout::Shape;
+    use switchyard_core::MessageId;
 
     fn edge(depart: u64, arrive: u64) -> Edge {
         Edge {
@@ -232,12 +233,17 @@ mod tests {
             Dot {
                 x: 150.0,
                 y: 100.0,
-                message: Some(MessageId(7)),
+                pick: Some(Selection::Message(MessageId(7))),
             },
             Dot {
                 x: 156.0,
                 y: 100.0,
-                message: Some(MessageId(8)),
+                pick: Some(Selection::Message(MessageId(8))),
+            },
+            Dot {
+                x: 150.0,
+                y: 130.0,
+                pick: Some(Selection::Request(3)),
             },
         ];
         let m = |id| Some(Selection::Message(MessageId(id)));
@@ -246,6 +252,7 @@ mod tests {
         for (px, py, want) in [
             (151.0, 101.0, m(7)),
             (155.0, 100.0, m(8)),
+            (152.0, 128.0, Some(Selection::Request(3))),
             (100.0, 100.0, n(0)),
             (100.0 + r - 1.0, 100.0, n(0)),
             (300.0 + r * 1.5, 100.0, n(1)),

@@ -5,11 +5,10 @@
 //! here"), steps one event forward and back, seeks and resets. It drives the core; it knows
 //! nothing of the browser or of Yew.
 
-use switchyard_core::MessageId;
 use switchyard_core::sim::rng::Dist;
 use switchyard_core::sim::{NodeId, SimTime, Simulation, TraceEvent, TraceKind};
 
-use crate::sim_ref::SimRef;
+use crate::sim_ref::{Selection, SimRef};
 /// Events handled between two looks at the clock at "as fast as possible".
 pub const FAST_CHUNK: u64 = 512;
 
@@ -20,10 +19,11 @@ pub use crate::stage::seen::Seen;
 pub enum Stop {
     /// A lesson step's pause point (index into the scenario's lesson).
     Lesson(usize),
-    /// A message arrived at a node the user asked to pause at.
+    /// A message (or a flow's call) arrived at a node the user asked to pause at.
     Arrival {
         node: NodeId,
-        message: Option<MessageId>,
+        /// The message, or the request the call belongs to.
+        pick: Option<Selection>,
     },
 }
 
@@ -211,7 +211,7 @@ impl Player {
                     at,
                     Stop::Arrival {
                         node: edge.to,
-                        message: e.message,
+                        pick: Selection::of_event(&e),
                     },
                 ))
             })
@@ -288,14 +288,14 @@ impl Player {
         });
     }
 
-    /// Handles one more event; gives the message it concerned, if any.
-    pub fn step_forward(&mut self) -> Option<MessageId> {
+    /// Handles one more event; gives the message (or flow request) it concerned, if any.
+    pub fn step_forward(&mut self) -> Option<Selection> {
         let before = (self.view, self.steps(), self.sim.get()?.now().0);
         self.align();
         let stepped = self.sim.update(|sim| {
             let seq = sim.trace().next_seq();
             let t = sim.step()?;
-            let message = sim.trace().since(seq).find_map(|e| e.message);
+            let message = sim.trace().since(seq).find_map(|e| Selection::of_event(&e));
             Some((t, message, sim.steps()))
         })??;
         self.history.push(Undo {
@@ -308,9 +308,10 @@ impl Player {
         stepped.1
     }
 
-    /// Undoes the last event; gives the message of the event now last, if any. Undoing steps
-    /// this player took restores exactly the state before them (engine lead included).
-    pub fn step_back(&mut self) -> Option<MessageId> {
+    /// Undoes the last event; gives the message (or flow request) of the event now last, if
+    /// any. Undoing steps this player took restores exactly the state before them (engine lead
+    /// included).
+    pub fn step_back(&mut self) -> Option<Selection> {
         let steps = self.steps();
         let undo = match self.history.last() {
             Some(u) if u.after == steps => self.history.pop(),
@@ -338,7 +339,10 @@ impl Player {
         };
         self.view = view;
         let sim = self.sim.get()?;
-        sim.trace().events().next_back().and_then(|e| e.message)
+        sim.trace()
+            .events()
+            .next_back()
+            .and_then(|e| Selection::of_event(&e))
     }
 
     /// Moves the view to `t` µs (back or forward). The engine goes to `t` itself first, so

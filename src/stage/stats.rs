@@ -6,6 +6,7 @@
 
 use wasm_bindgen::JsValue;
 
+use crate::sim_ref::Selection;
 use crate::stage::geometry::Dot;
 use crate::stage::layout::{Fit, Scene};
 
@@ -17,7 +18,7 @@ pub struct Stats {
     phases: Vec<(&'static str, JsValue, f64)>,
     object: js_sys::Object,
     /// The names of the properties written every frame.
-    keys: [JsValue; 4],
+    keys: [JsValue; 5],
 }
 
 impl Stats {
@@ -34,7 +35,7 @@ impl Stats {
             frames: 0.0,
             busy_ms: 0.0,
             object,
-            keys: ["frames", "busyMs", "dots", "dotCount"].map(JsValue::from_str),
+            keys: ["frames", "busyMs", "dots", "dotCount", "calls"].map(JsValue::from_str),
         }
     }
 
@@ -55,15 +56,26 @@ impl Stats {
         self.set("nodes", &nodes);
     }
 
-    /// The first few dots of the frame (x, y, message id): for end-to-end tests to click.
+    /// The first few dots of the frame that are messages (x, y, message id) and that are a
+    /// flow's calls (x, y, request): for end-to-end tests to click.
     pub fn dots(&self, dots: &[Dot]) {
-        let list = js_sys::Array::new();
-        for d in dots.iter().filter(|d| d.message.is_some()).take(8) {
-            let id = d.message.map_or(0.0, |m| m.0 as f64);
-            list.push(&js_sys::Array::of3(&d.x.into(), &d.y.into(), &id.into()));
+        const SHOWN: u32 = 8;
+        let (messages, calls) = (js_sys::Array::new(), js_sys::Array::new());
+        for d in dots {
+            let (list, id) = match d.pick {
+                Some(Selection::Message(m)) => (&messages, m.0 as f64),
+                Some(Selection::Request(flow)) => (&calls, f64::from(flow)),
+                _ => continue,
+            };
+            if list.length() < SHOWN {
+                list.push(&js_sys::Array::of3(&d.x.into(), &d.y.into(), &id.into()));
+            } else if messages.length() == SHOWN && calls.length() == SHOWN {
+                break;
+            }
         }
-        let [_, _, dots_key, count_key] = &self.keys;
-        let _ = js_sys::Reflect::set(&self.object, dots_key, &list);
+        let [_, _, dots_key, count_key, calls_key] = &self.keys;
+        let _ = js_sys::Reflect::set(&self.object, dots_key, &messages);
+        let _ = js_sys::Reflect::set(&self.object, calls_key, &calls);
         let _ = js_sys::Reflect::set(&self.object, count_key, &(dots.len() as f64).into());
     }
 
@@ -85,7 +97,7 @@ impl Stats {
         }
         self.frames += 1.0;
         self.busy_ms += ms;
-        let [frames_key, busy_key, _, _] = &self.keys;
+        let [frames_key, busy_key, _, _, _] = &self.keys;
         let _ = js_sys::Reflect::set(&self.object, frames_key, &self.frames.into());
         let _ = js_sys::Reflect::set(&self.object, busy_key, &self.busy_ms.into());
     }

@@ -6,6 +6,7 @@ use switchyard_core::sim::{NodeKind, Options, Scenario, SimTime, Simulation, Tra
 use super::layout::{Fit, LinkKind, Scene};
 use super::player::{FAST_CHUNK, Player, Seen, Stop};
 use crate::presets;
+use crate::sim_ref::Selection;
 use switchyard_core::MessageId;
 
 fn sim() -> Simulation {
@@ -233,11 +234,11 @@ fn a_pause_point_stops_when_a_message_arrives_there() {
         .expect("queue");
     assert!(p.toggle_pause_point(queue));
     let stop = p.advance(900_000).expect("runs");
-    let Some(Stop::Arrival { node, message }) = stop else {
+    let Some(Stop::Arrival { node, pick }) = stop else {
         panic!("no arrival: {stop:?}")
     };
     assert_eq!(node, queue);
-    assert!(message.is_some());
+    assert!(matches!(pick, Some(Selection::Message(_))), "{pick:?}");
     assert!(p.view() > 0 && p.view() < 900_000);
     assert!(!p.toggle_pause_point(queue));
     assert!(p.advance(100_000).expect("runs").is_none());

@@ -1,6 +1,7 @@
 // End-to-end: flows in the app on the release bundle (dist/) in headless Chromium — the
 // orchestration ⇄ choreography switch (drawing, comparison card, undone by switching back), a
-// service taken down in each style, and an exchange retyped while running.
+// service taken down in each style, an orchestrated call and a service inspected, and an
+// exchange retyped while running.
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const path = require("node:path");
@@ -168,6 +169,42 @@ test("a saga: the step picked to fail is compensated in both styles", async () =
   assert.deepEqual(env.browser.errors, []);
 });
 
+
+test("an orchestrated call clicked in flight shows its request step by step, and a service its part in the flow", async () => {
+  const page = await open("saga", { style: "orchestration", speed: 4 });
+  // Stock fails every reservation from the start: each request is a compensated saga.
+  await page.click("#services li[data-service=stock] .service-fail");
+  await page.waitForSelector("#services li.failing[data-service=stock]");
+  await skipLessons(page);
+  await setPlaying(page, true);
+  await page.waitForFunction(() => (window.__switchyardFrames.calls || []).length > 0, null, { timeout: 10000 });
+  await setPlaying(page, false);
+  await page.waitForTimeout(200);
+  const call = await page.evaluate(() => window.__switchyardFrames.calls[0]);
+  await page.click("#stage-canvas", { position: { x: call[0], y: call[1] } });
+  await page.waitForFunction((f) => document.querySelector(".inspector h2")?.textContent === `Request #${f}`, call[2], { timeout: 5000 });
+  const first = await page.textContent(".inspector ol.calls li:first-child");
+  assert.match(first, /request\s*shop\s*→\s*checkout/, first);
+  // Played on, the selected request ends: payment's step undone, stock's failed, an error answer.
+  await setPlaying(page, true);
+  await page.waitForFunction(() => /answered: error/.test(document.querySelector(".inspector .milestones")?.textContent || ""), null, { timeout: 10000 });
+  await setPlaying(page, false);
+  const steps = await page.$$eval(".inspector .milestones li", (li) => li.map((l) => l.textContent.slice(1)));
+  assert.deepEqual(steps, ["sent", "payment, undone", "stock: error", "shipping", "answered: error"]);
+  assert.match(await page.textContent(".inspector .request-outcome"), /Answered with an error in \d+ ms .*The saga was compensated: 1 completed step undone\./);
+  const calls = await page.$$eval(".inspector ol.calls li .what", (li) => li.map((l) => l.textContent));
+  assert.ok(calls.includes("compensate: refund_payment"), calls.join(" | "));
+  await screenshot(page, "saga-orchestration-request");
+  // The service and the caller say what they are.
+  await clickNode(page, "stock");
+  await page.waitForFunction(() => /step 2 of 3/.test(document.querySelector(".inspector .role")?.textContent || ""));
+  assert.match(await page.textContent(".inspector"), /every request it handles fails/);
+  await clickNode(page, "shop");
+  await page.waitForFunction(() => document.querySelector(".inspector h2 .kind")?.textContent === "caller");
+  assert.match(await page.textContent(".inspector .role"), /sends each request to checkout/);
+  await page.close();
+  assert.deepEqual(env.browser.errors, []);
+});
 
 test("retyping a topic exchange to direct changes where the next messages go, and back undoes it", async () => {
   const page = await open("tutorial-5-topics", { playing: true });
