@@ -223,7 +223,8 @@ fn waiting_on(
     on_select: &Callback<Selection>,
 ) -> Html {
     let now = sim.now().0;
-    let mut waits: Vec<_> = sim
+    // In request order (the flows in progress are kept sorted).
+    let waits: Vec<_> = sim
         .flow_waits()
         .into_iter()
         .filter(|w| {
@@ -234,7 +235,6 @@ fn waiting_on(
             }
         })
         .collect();
-    waits.sort_by_key(|w| (w.since, w.flow));
     let title = if caller {
         "Waiting for an answer"
     } else {
