@@ -11,6 +11,7 @@ use std::rc::Rc;
 use switchyard_core::shown::visible;
 use switchyard_core::sim::Simulation;
 use switchyard_core::sim::actor::producer::{example_headers, example_routing_key};
+use switchyard_core::sim::flow::Style;
 use switchyard_core::sim::scenario::ProducerSpec;
 use switchyard_core::{
     BindingDecl, Broker, Destination, ExchangeDecl, ExchangeType, Publish, QueueDecl,
@@ -282,6 +283,15 @@ fn scenario_view(
     picked: &UseStateHandle<Option<Target>>,
     typed: &Typed,
 ) -> Html {
+    let orchestrated = sim.flow().is_some_and(|f| f.style == Style::Orchestration);
+    if orchestrated && sim.world().queue_ids().next().is_none() {
+        return html! {
+            <p class="muted" id="explorer-no-broker">
+                { "No exchange or queue to route through: in orchestration the services call \
+                   each other directly. Switch to Choreography to see the flow's events routed." }
+            </p>
+        };
+    }
     let broker = sim.broker();
     let producers = &sim.scenario().producers;
     let targets = targets(broker, producers);

@@ -162,10 +162,16 @@ fn role(sim: &Simulation, spec: &FlowSpec, id: ServiceId, on_select: &Callback<S
                 { format!(" in turn, and answers when all have answered.{saga}") }
             </> }
         }
-        (Style::Choreography, 0) => html! { <>
-            { "The triggering service: it takes " }{ caller }{ "'s requests, publishes " }
-            <code>{ &spec.trigger.event }</code>{ format!(" to {} and answers at once.", spec.trigger.exchange) }
-        </> },
+        (Style::Choreography, 0) => {
+            let exchange = match sim.world().exchange(FLOW_VHOST, &spec.trigger.exchange) {
+                Some(x) => node_link(sim, x, on_select),
+                None => html! { { &spec.trigger.exchange } },
+            };
+            html! { <>
+                { "The triggering service: it takes " }{ caller }{ "'s requests, publishes " }
+                <code>{ &spec.trigger.event }</code>{ " to " }{ exchange }{ " and answers at once." }
+            </> }
+        }
         (Style::Orchestration, i) => html! { <>
             { node(0) }{ format!(" calls it synchronously: step {i} of {n}, and waits for its answer.") }
         </> },
