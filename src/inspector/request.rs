@@ -143,7 +143,7 @@ fn outcome(
                 seconds(at)
             )
         }
-        (None, None) => return waiting(sim, flow, cast, on_select),
+        (None, None) => return waiting(sim, flow, cast, events, on_select),
     };
     let saga = events.iter().find_map(|e| match e.kind {
         TraceKind::SagaCompleted { .. } => Some(" The saga completed: every step done.".to_owned()),
@@ -166,8 +166,14 @@ fn outcome(
 }
 
 /// Whom a request in progress waits for now (the caller for the triggering service, which
-/// waits for the service it called).
-fn waiting(sim: &Simulation, flow: u32, cast: &Cast, on_select: &Callback<Selection>) -> Html {
+/// waits for the service it called), or that the answer is on its way.
+fn waiting(
+    sim: &Simulation,
+    flow: u32,
+    cast: &Cast,
+    events: &[TraceEvent],
+    on_select: &Callback<Selection>,
+) -> Html {
     let waits = sim.flow_waits();
     let wait = waits
         .iter()
@@ -177,13 +183,29 @@ fn waiting(sim: &Simulation, flow: u32, cast: &Cast, on_select: &Callback<Select
         return html! {};
     };
     let now = sim.now().0;
-    html! {
-        <p class="request-outcome waiting">
-            { "In progress: " }{ node_link(sim, w.waiter, on_select) }
-            { " is waiting for " }{ node_link(sim, w.on, on_select) }
+    let (waiter, on) = (
+        node_link(sim, w.waiter, on_select),
+        node_link(sim, w.on, on_select),
+    );
+    // An answer is traced when it leaves: it may be on the wire now.
+    let answer = events.iter().rev().find_map(|e| match (e.kind, e.edge) {
+        (TraceKind::Response { ok, .. }, Some(h))
+            if h.from == w.on && h.to == w.waiter && h.depart.0 >= w.since && h.arrive.0 > now =>
+        {
+            Some(if ok { "ok" } else { "an error" })
+        }
+        _ => None,
+    });
+    let body = match answer {
+        Some(how) => html! { <>
+            { "In progress: " }{ on }{ format!("'s answer ({how}) is on its way to ") }{ waiter }{ "." }
+        </> },
+        None => html! { <>
+            { "In progress: " }{ waiter }{ " is waiting for " }{ on }
             { format!(" (for {} so far).", duration(now.saturating_sub(w.since))) }
-        </p>
-    }
+        </> },
+    };
+    html! { <p class="request-outcome waiting">{ body }</p> }
 }
 
 /// How far a reacting service's step got.
