@@ -3,6 +3,8 @@
 //! overlay listing the keys. Buttons send [`Command`]s; this module draws and forwards only.
 
 use switchyard_core::shown::count;
+use switchyard_core::sim::NodeKind;
+use switchyard_core::sim::flow::Style;
 use yew::prelude::*;
 
 use crate::commands::{Command, callback, run};
@@ -115,17 +117,30 @@ fn PausePoint() -> Html {
     let Some(Selection::Node(node)) = state.selection else {
         return html! {};
     };
-    let (name, set) = match state.player.as_ref().and_then(|p| p.0.try_borrow().ok()) {
+    let (name, what, set) = match state.player.as_ref().and_then(|p| p.0.try_borrow().ok()) {
         Some(p) => {
-            let name = p.sim().get().map(|s| s.world().title(node));
-            (name.unwrap_or_default(), p.pause_points().contains(&node))
+            let sim = p.sim().get();
+            let name = sim.as_ref().map(|s| s.world().title(node));
+            // An orchestration's services are reached by calls, not messages.
+            let calls = sim.as_ref().is_some_and(|s| {
+                s.flow().is_some_and(|f| f.style == Style::Orchestration)
+                    && s.world()
+                        .node(node)
+                        .is_some_and(|n| n.kind == NodeKind::Service)
+            });
+            let what = if calls { "a call" } else { "a message" };
+            (
+                name.unwrap_or_default(),
+                what,
+                p.pause_points().contains(&node),
+            )
         }
         None => return html! {},
     };
     let label = if set {
-        format!("Pausing when a message arrives at {name} (click to stop)")
+        format!("Pausing when {what} arrives at {name} (click to stop)")
     } else {
-        format!("Pause when a message arrives at {name}")
+        format!("Pause when {what} arrives at {name}")
     };
     html! {
         <button id="pause-point" class={classes!("pause-point", set.then_some("on"))} aria-pressed={set.to_string()}

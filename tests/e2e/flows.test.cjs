@@ -200,6 +200,13 @@ test("an orchestrated call clicked in flight shows its request step by step, and
   await clickNode(page, "stock");
   await page.waitForFunction(() => /step 2 of 3/.test(document.querySelector(".inspector .role")?.textContent || ""));
   assert.match(await page.textContent(".inspector"), /every request it handles fails/);
+  // A pause point on it stops at the next call, and selects that call's request.
+  assert.equal(await page.textContent("#pause-point"), " Pause when a call arrives at stock");
+  await page.click("#pause-point");
+  await page.waitForSelector("#pause-point.on");
+  await setPlaying(page, true);
+  await page.waitForFunction(() => /a call arrived at stock/.test(document.querySelector("#status")?.textContent || ""), null, { timeout: 10000 });
+  assert.match(await page.textContent(".inspector h2"), /^Request #\d+$/);
   await clickNode(page, "shop");
   await page.waitForFunction(() => document.querySelector(".inspector h2 .kind")?.textContent === "caller");
   assert.match(await page.textContent(".inspector .role"), /sends each request to checkout/);
