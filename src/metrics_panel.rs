@@ -1,5 +1,6 @@
 //! The metrics panel, in the management UI's words: message rates (publish, deliver, ack,
-//! redeliver) with a live chart, end-to-end latency p50 / p95 / p99, what became of the
+//! redeliver) with a live chart, end-to-end latency p50 / p95 / p99 (in orchestration, the
+//! caller's response time: its requests are calls, not messages), what became of the
 //! messages (routed, returned, dead-lettered, expired…), one row per queue (Ready / Unacked /
 //! Total with a small chart of its depth) and each consumer's utilisation. Charts are
 //! hand-drawn SVG from the simulation's samples. It reads the simulation; it decides nothing.
@@ -9,6 +10,7 @@
 
 use switchyard_core::decimal::{fixed, short};
 use switchyard_core::shown::{grouped, rate};
+use switchyard_core::sim::flow::Style;
 use switchyard_core::sim::metrics::Sample;
 use switchyard_core::sim::{ConsumerId, Simulation};
 use yew::prelude::*;
@@ -114,16 +116,24 @@ fn stat(label: &str, value: String) -> Html {
 }
 
 fn latency(sim: &Simulation) -> Html {
-    let m = sim.metrics();
+    // An orchestration's requests travel as calls, not messages: its end-to-end latency is
+    // the caller's response time.
+    let orchestrated = sim.flow().is_some_and(|f| f.style == Style::Orchestration);
+    let (title, m, what) = match sim.flow_response() {
+        Some(r) if orchestrated && sim.metrics().latency_count() == 0 => {
+            ("Caller response time", r, "answered")
+        }
+        _ => ("End-to-end latency", sim.metrics(), "messages"),
+    };
     let p = |q: f64| m.percentile(q).map_or_else(|| "—".to_owned(), ms);
     html! {
         <div class="latency">
-            <h3>{ "End-to-end latency" }</h3>
+            <h3>{ title }</h3>
             <dl class="stats">
                 { stat("p50", p(0.5)) }
                 { stat("p95", p(0.95)) }
                 { stat("p99", p(0.99)) }
-                { stat("messages", grouped(m.latency_count())) }
+                { stat(what, grouped(m.latency_count())) }
             </dl>
         </div>
     }

@@ -196,6 +196,9 @@ test("an orchestrated call clicked in flight shows its request step by step, and
   const calls = await page.$$eval(".inspector ol.calls li .what", (li) => li.map((l) => l.textContent));
   assert.ok(calls.includes("compensate: refund_payment"), calls.join(" | "));
   await screenshot(page, "saga-orchestration-request");
+  // The metrics' latency is the caller's response time: the requests are calls, not messages.
+  assert.equal(await page.textContent(".latency h3"), "Caller response time");
+  assert.match(await page.textContent(".latency dd"), /^\d+(\.\d+)? ms$/);
   // The service and the caller say what they are.
   await clickNode(page, "stock");
   await page.waitForFunction(() => /step 2 of 3/.test(document.querySelector(".inspector .role")?.textContent || ""));

@@ -31,6 +31,7 @@ pub use state::{FlowStats, ServiceId};
 
 use crate::sim::engine::Simulation;
 use crate::sim::flow::state::Topic;
+use crate::sim::metrics::Metrics;
 use crate::sim::scheduler::SimTime;
 use crate::sim::world::NodeId;
 
@@ -85,6 +86,11 @@ impl Simulation {
     /// The node of the flow's caller, the client outside the services that sends the requests.
     pub fn flow_caller(&self) -> Option<NodeId> {
         self.cast.flow.as_ref().map(|f| f.caller)
+    }
+
+    /// The caller's response times so far (its answered requests), when the scenario has a flow.
+    pub fn flow_response(&self) -> Option<&Metrics> {
+        self.state.flow.as_ref().map(|f| &f.stats.response)
     }
 
     /// The flow's figures so far (see [`StyleFigures`]).
