@@ -61,7 +61,9 @@ impl Stats {
     pub fn dots(&self, dots: &[Dot]) {
         const SHOWN: u32 = 8;
         let (messages, calls) = (js_sys::Array::new(), js_sys::Array::new());
-        for d in dots {
+        // The first few hundred dots hold plenty of both: no frame scans thousands for calls a
+        // preset without a flow never has.
+        for d in dots.iter().take(256) {
             let (list, id) = match d.pick {
                 Some(Selection::Message(m)) => (&messages, m.0 as f64),
                 Some(Selection::Request(flow)) => (&calls, f64::from(flow)),
@@ -69,8 +71,6 @@ impl Stats {
             };
             if list.length() < SHOWN {
                 list.push(&js_sys::Array::of3(&d.x.into(), &d.y.into(), &id.into()));
-            } else if messages.length() == SHOWN && calls.length() == SHOWN {
-                break;
             }
         }
         let [_, _, dots_key, count_key, calls_key] = &self.keys;
