@@ -137,6 +137,22 @@ async fn the_inspector_shows_a_flow_s_request_with_its_calls_and_links_its_servi
 }
 
 #[wasm_bindgen_test]
+async fn a_choreographed_request_shows_no_step_of_the_services_it_never_reaches() {
+    let scenario = Scenario::from_json_text(presets::find("payment-flow").unwrap().json).unwrap();
+    let mut sim = Simulation::new(scenario, Options::default()).unwrap();
+    sim.run_until(SimTime::from_ms(2000)).unwrap();
+    let props = InspectorProps {
+        sim: SimRef::new(sim),
+        selection: Some(Selection::Request(0)),
+        on_select: Callback::noop(),
+    };
+    let root = mount::<Inspector>(props).await;
+    let steps = texts(&root, ".milestones li");
+    assert_eq!(steps, ["✓sent", "✓answered ok"], "{}", root.inner_html());
+    assert!(root.text_content().unwrap().contains("In choreography"));
+}
+
+#[wasm_bindgen_test]
 async fn the_inspector_shows_a_queue_with_its_counts_and_bindings() {
     let sim = sim(3000);
     let queue = sim

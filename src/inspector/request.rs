@@ -4,6 +4,7 @@
 //! it), and its calls one by one with how long each answer took. It reads the trace and the
 //! flow; it decides nothing.
 
+use switchyard_core::sim::flow::Style;
 use switchyard_core::sim::{NodeId, Simulation, TraceEvent, TraceKind};
 use yew::prelude::*;
 
@@ -15,6 +16,8 @@ use crate::sim_ref::Selection;
 /// service is the one left).
 struct Cast {
     caller: NodeId,
+    /// The services react to an event in their own time: the request never reaches them.
+    choreography: bool,
     /// With each one's compensation (empty when it has none).
     reacting: Vec<(NodeId, String)>,
 }
@@ -26,6 +29,7 @@ impl Cast {
         let (_trigger, rest) = nodes.split_first()?;
         Some(Cast {
             caller: sim.flow_caller()?,
+            choreography: spec.style == Style::Choreography,
             reacting: rest
                 .iter()
                 .zip(&spec.services)
@@ -57,6 +61,13 @@ pub(super) fn view(sim: &Simulation, flow: u32, on_select: &Callback<Selection>)
             } }
             { start.map(|s| outcome(sim, flow, &cast, &events, s, on_select)).unwrap_or_default() }
             { steps.view(sim, &cast, &events) }
+            if cast.choreography {
+                <p class="muted">
+                    { "In choreography the triggering service publishes its event and answers at \
+                       once: the services react to the event from their queues in their own time, \
+                       as messages you can click on the exchange's lines." }
+                </p>
+            }
             <h3>{ "Calls" }</h3>
             if events.is_empty() {
                 <p class="muted">{ "Nothing held in the trace for this request." }</p>
@@ -298,10 +309,16 @@ impl Steps {
         if !self.whole || events.is_empty() {
             return html! {};
         }
+        // In choreography no call reaches the services: no step to show.
+        let reached = if cast.choreography {
+            &[][..]
+        } else {
+            &self.steps[..]
+        };
         let pills = cast
             .reacting
             .iter()
-            .zip(&self.steps)
+            .zip(reached)
             .map(|((node, _), (step, undo))| {
                 let name = sim.world().title(*node);
                 let (mark, class, what) = match step {
