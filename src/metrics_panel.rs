@@ -1,9 +1,12 @@
 //! The metrics panel, in the management UI's words: message rates (publish, deliver, ack,
-//! redeliver) with a live chart, end-to-end latency p50 / p95 / p99 (in orchestration, the
-//! caller's response time: its requests are calls, not messages), what became of the
+//! redeliver) with a live chart, end-to-end latency p50 / p95 / p99, what became of the
 //! messages (routed, returned, dead-lettered, expired…), one row per queue (Ready / Unacked /
 //! Total with a small chart of its depth) and each consumer's utilisation. Charts are
 //! hand-drawn SVG from the simulation's samples. It reads the simulation; it decides nothing.
+//!
+//! In orchestration the services call each other and no message travels: the panel shows the
+//! flow's rates instead (requests, calls, answered ok, failed), the caller's response time, and
+//! what became of the requests; the messages' blocks come back if anything is published.
 //!
 //! A long list of queues or consumers (a definitions export has thousands) is shown a page at
 //! a time with a filter by name ([`crate::paging`]).
@@ -39,42 +42,74 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
     let queue_view = use_state(ListView::default);
     let consumer_view = use_state(ListView::default);
     let (queue_view, consumer_view) = (Paging::of(&queue_view), Paging::of(&consumer_view));
+    let (calls, messages) = shown(&sim);
     html! {
         <section class="panel metrics" aria-label="Metrics">
             <h2>{ "Metrics" }</h2>
-            { rates(&samples) }
+            if calls {
+                { rates("Call rates", "requests and calls", &CALL_RATES, &samples) }
+            }
+            if messages {
+                { rates("Message rates", "message rates", &RATES, &samples) }
+            }
             { latency(&sim) }
-            { totals(&sim) }
+            if calls {
+                { requests(&sim) }
+            }
+            if messages {
+                { totals(&sim) }
+            }
             { queues(&sim, &samples, &queue_view, &props.on_select) }
             { consumers(&sim, &consumer_view, &props.on_select) }
         </section>
     }
 }
 
-/// One series of the rate chart: its name, the dash pattern that tells it apart without
-/// colour, and how to read it from a sample.
-type RateSeries = (&'static str, &'static str, fn(&Sample) -> f64);
+/// One series of a rate chart: its name, its class (its colour), the dash pattern that tells
+/// it apart without colour, and how to read it from a sample.
+type RateSeries = (&'static str, &'static str, &'static str, fn(&Sample) -> f64);
 
 const RATES: [RateSeries; 4] = [
-    ("publish", "", |s| s.publish_rate),
-    ("deliver", "6 3", |s| s.deliver_rate),
-    ("ack", "2 2", |s| s.ack_rate),
-    ("redeliver", "8 3 2 3", |s| s.redeliver_rate),
+    ("publish", "publish", "", |s| s.publish_rate),
+    ("deliver", "deliver", "6 3", |s| s.deliver_rate),
+    ("ack", "ack", "2 2", |s| s.ack_rate),
+    ("redeliver", "redeliver", "8 3 2 3", |s| s.redeliver_rate),
 ];
 
-fn rates(samples: &[&Sample]) -> Html {
+/// A flow's rates (orchestration): what travels instead of messages.
+const CALL_RATES: [RateSeries; 4] = [
+    ("requests", "request", "", |s| {
+        s.calls.map_or(0.0, |c| c.requests)
+    }),
+    ("calls", "call", "6 3", |s| s.calls.map_or(0.0, |c| c.calls)),
+    ("answered ok", "ok", "2 2", |s| {
+        s.calls.map_or(0.0, |c| c.answered_ok)
+    }),
+    ("failed", "failed", "8 3 2 3", |s| {
+        s.calls.map_or(0.0, |c| c.failed)
+    }),
+];
+
+/// Whether the panel shows the flow's calls (an orchestration: its services call each
+/// other), and whether it shows messages (anything published, or no orchestration).
+fn shown(sim: &Simulation) -> (bool, bool) {
+    let calls = sim.flow().is_some_and(|f| f.style == Style::Orchestration);
+    (calls, !calls || sim.metrics().total.published > 0)
+}
+
+fn rates(title: &str, what: &str, all: &[RateSeries], samples: &[&Sample]) -> Html {
     let last = samples.last();
-    let series: Vec<Vec<f64>> = RATES
+    let series: Vec<Vec<f64>> = all
         .iter()
-        .map(|(_, _, f)| samples.iter().map(|s| f(s)).collect())
+        .map(|(_, _, _, f)| samples.iter().map(|s| f(s)).collect())
         .collect();
     let max = series.iter().flatten().copied().fold(0.0, f64::max);
     html! {
         <div class="rates">
-            <h3>{ "Message rates" }</h3>
+            <h3>{ title }</h3>
             <table class="rate-values">
-                { for RATES.iter().map(|(name, dash, f)| html! {
-                    <tr class={classes!("rate", *name)}>
+                { for all.iter().map(|(name, class, dash, f)| html! {
+                    <tr class={classes!("rate", *class)}>
                         <th scope="row">
                             <svg class="swatch" width="28" height="8" aria-hidden="true">
                                 <line x1="0" y1="4" x2="28" y2="4" stroke-dasharray={ *dash } />
@@ -86,9 +121,9 @@ fn rates(samples: &[&Sample]) -> Html {
                 }) }
             </table>
             <svg class="chart rates-chart" viewBox="0 0 300 80" preserveAspectRatio="none" role="img"
-                 aria-label={ format!("message rates over the last {} samples, peak {}", samples.len(), rate(max)) }>
-                { for series.iter().zip(RATES.iter()).map(|(values, (name, dash, _))| html! {
-                    <polyline class={classes!("line", *name)} points={ points(values, max, 300.0, 80.0) }
+                 aria-label={ format!("{what} over the last {} samples, peak {}", samples.len(), rate(max)) }>
+                { for series.iter().zip(all.iter()).map(|(values, (_, class, dash, _))| html! {
+                    <polyline class={classes!("line", *class)} points={ points(values, max, 300.0, 80.0) }
                               stroke-dasharray={ *dash } />
                 }) }
             </svg>
@@ -161,6 +196,31 @@ fn totals(sim: &Simulation) -> Html {
     html! {
         <div class="totals">
             <h3>{ "Messages so far" }</h3>
+            <dl class="stats">
+                { for rows.iter().filter(|(k, n)| *n > 0 || always.contains(k)).map(|(k, n)| stat(k, grouped(*n))) }
+            </dl>
+        </div>
+    }
+}
+
+/// What became of the flow's requests and calls so far (orchestration).
+fn requests(sim: &Simulation) -> Html {
+    let Some(f) = sim.flow_figures() else {
+        return Html::default();
+    };
+    let rows = [
+        ("requests", f.requests),
+        ("answered ok", f.answered_ok),
+        ("answered with an error", f.answered_error),
+        ("timed out (caller)", f.caller_timeouts),
+        ("calls", f.calls),
+        ("calls timed out", f.call_timeouts),
+        ("calls refused (circuit open)", f.calls_rejected),
+    ];
+    let always = ["requests", "answered ok", "answered with an error", "calls"];
+    html! {
+        <div class="totals requests">
+            <h3>{ "Requests so far" }</h3>
             <dl class="stats">
                 { for rows.iter().filter(|(k, n)| *n > 0 || always.contains(k)).map(|(k, n)| stat(k, grouped(*n))) }
             </dl>

@@ -340,6 +340,56 @@ async fn the_metrics_panel_has_a_row_per_queue_whose_name_selects_it() {
 }
 
 #[wasm_bindgen_test]
+async fn the_metrics_panel_of_an_orchestration_shows_its_calls_not_messages() {
+    let scenario = Scenario::from_json_text(presets::find("saga").unwrap().json).unwrap();
+    let mut sim = Simulation::new(scenario, Options::default()).unwrap();
+    sim.run_until(SimTime::from_ms(5000)).unwrap();
+    let figures = sim.flow_figures().unwrap();
+    let props = MetricsPanelProps {
+        sim: SimRef::new(sim),
+        on_select: Callback::noop(),
+    };
+    let root = mount::<MetricsPanel>(props).await;
+    let titles = texts(&root, "h3");
+    assert_eq!(
+        titles.get(..3),
+        Some(&["Call rates", "Caller response time", "Requests so far"].map(String::from)[..]),
+        "{titles:?}"
+    );
+    assert!(
+        !titles.iter().any(|t| t.starts_with("Message")),
+        "{titles:?}"
+    );
+    assert_eq!(
+        texts(&root, ".rate th"),
+        ["requests", "calls", "answered ok", "failed"]
+    );
+    let values = texts(&root, ".rate td");
+    assert!(
+        values
+            .iter()
+            .take(2)
+            .all(|v| v.ends_with("/s") && v != "0.00/s"),
+        "{values:?}"
+    );
+    assert_eq!(
+        root.query_selector_all(".rates-chart polyline")
+            .unwrap()
+            .length(),
+        4
+    );
+    let tiles: Vec<_> = texts(&root, ".requests dt")
+        .into_iter()
+        .zip(texts(&root, ".requests dd"))
+        .collect();
+    assert_eq!(
+        tiles.first(),
+        Some(&("requests".to_owned(), figures.requests.to_string())),
+        "{tiles:?}"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_picker_lists_every_preset_and_picks_one() {
     let (on_pick, picked) = recorder();
     let (on_load, _) = recorder();

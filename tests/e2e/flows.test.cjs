@@ -199,6 +199,13 @@ test("an orchestrated call clicked in flight shows its request step by step, and
   // The metrics' latency is the caller's response time: the requests are calls, not messages.
   assert.equal(await page.textContent(".latency h3"), "Caller response time");
   assert.match(await page.textContent(".latency dd"), /^\d+(\.\d+)? ms$/);
+  // Its rates are the requests and calls, sampled as they run; no message rate at 0/s.
+  assert.deepEqual(await page.$$eval(".metrics .rates h3", (h) => h.map((e) => e.textContent)), ["Call rates"]);
+  const rates = await page.$$eval(".metrics .rate", (tr) => tr.map((r) => [r.querySelector("th").textContent, r.querySelector("td").textContent]));
+  assert.deepEqual(rates.map((r) => r[0]), ["requests", "calls", "answered ok", "failed"]);
+  // (A dash until the first sample, a second in.)
+  assert.ok(rates.every((r) => /^(—|[\d,.]+\/s)$/.test(r[1])), JSON.stringify(rates));
+  assert.match(await page.textContent(".metrics .requests"), /Requests so far\s*requests\s*\d+/);
   // The service and the caller say what they are.
   await clickNode(page, "stock");
   await page.waitForFunction(() => /step 2 of 3/.test(document.querySelector(".inspector .role")?.textContent || ""));

@@ -87,6 +87,21 @@ pub struct Sample {
     pub deliver_rate: f64,
     pub ack_rate: f64,
     pub redeliver_rate: f64,
+    /// A business flow's requests and calls per second since the previous sample (`None`
+    /// without a flow): in orchestration, what travels instead of messages.
+    pub calls: Option<CallRates>,
+}
+
+/// A business flow's rates: what the caller sent, the calls between services, and how the
+/// requests ended (per second).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CallRates {
+    pub requests: f64,
+    /// Synchronous calls between services, compensations included.
+    pub calls: f64,
+    pub answered_ok: f64,
+    /// Answered with an error, or given up on by the caller.
+    pub failed: f64,
 }
 
 /// How many samples the series keeps (an hour at one a second).
@@ -157,14 +172,7 @@ impl Metrics {
     /// A point for the series: depths as given, rates since the previous point.
     pub fn sample(&mut self, now: u64, queues: Vec<(u64, u64)>) -> Sample {
         let (then, before) = self.last_sample;
-        let secs = now.saturating_sub(then) as f64 / 1e6;
-        let rate = |a: u64, b: u64| {
-            if secs > 0.0 {
-                a.saturating_sub(b) as f64 / secs
-            } else {
-                0.0
-            }
-        };
+        let rate = per_second(then, now);
         let t = &self.total;
         let sample = Sample {
             time_us: now,
@@ -173,9 +181,23 @@ impl Metrics {
             deliver_rate: rate(t.delivered, before.delivered),
             ack_rate: rate(t.acked, before.acked),
             redeliver_rate: rate(t.redelivered, before.redelivered),
+            calls: None,
         };
         self.last_sample = (now, self.total);
         sample
+    }
+}
+
+/// The rate of a counter between two samples taken at `then` and `now` (µs): `rate(count
+/// now, count then)` per second, 0 when no time passed.
+pub(crate) fn per_second(then: u64, now: u64) -> impl Fn(u64, u64) -> f64 {
+    let secs = now.saturating_sub(then) as f64 / 1e6;
+    move |a, b| {
+        if secs > 0.0 {
+            a.saturating_sub(b) as f64 / secs
+        } else {
+            0.0
+        }
     }
 }
 

@@ -94,7 +94,8 @@ impl Simulation {
             .into_iter()
             .map(|(_, r, u)| (r, u))
             .collect();
-        let sample = self.state.metrics.sample(t.0, depths);
+        let mut sample = self.state.metrics.sample(t.0, depths);
+        sample.calls = self.state.flow.as_mut().map(|f| f.sample(t.0));
         self.series.record(sample);
         self.state
             .sched

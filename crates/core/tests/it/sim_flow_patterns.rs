@@ -146,6 +146,62 @@ fn a_request_s_events_run_from_the_caller_s_request_through_its_calls_to_its_ans
 }
 
 #[test]
+fn the_call_rates_sampled_add_up_to_the_flow_s_counters_at_each_sample() {
+    for style in Style::ALL {
+        let scenario = preset("saga", style);
+        let mut sim = Simulation::new(scenario, Options::default()).unwrap();
+        let (mut samples, mut then) = (0, 0);
+        let mut sum = [0.0; 4];
+        while sim.now() < SimTime::from_ms(30_000) {
+            sim.step().unwrap();
+            if sim.series().count() == samples {
+                continue;
+            }
+            samples += 1;
+            // Read as the sample was taken: the counters then are the rates' sum.
+            let s = sim.series().last().unwrap();
+            let r = s.calls.expect("a flow's scenario samples its rates");
+            let secs = (s.time_us - then) as f64 / 1e6;
+            then = s.time_us;
+            for (sum, rate) in sum
+                .iter_mut()
+                .zip([r.requests, r.calls, r.answered_ok, r.failed])
+            {
+                *sum += rate * secs;
+            }
+            let f = sim.flow_figures().unwrap();
+            let counts = [
+                f.requests,
+                f.calls,
+                f.answered_ok,
+                f.answered_error + f.caller_timeouts,
+            ];
+            let summed = sum.map(|v| v.round() as u64);
+            assert_eq!(summed, counts, "{style:?} at {} µs", s.time_us);
+        }
+        assert!(samples >= 29, "{samples}");
+        assert!(sum[0] > 100.0 && sum[2] > 50.0, "{style:?}: {sum:?}");
+        match style {
+            // Stock fails a saga in three: the caller hears of it.
+            Style::Orchestration => assert!(sum[1] > sum[0] && sum[3] > 10.0, "{sum:?}"),
+            // The triggering service answers once its event is out: a failure comes later,
+            // in events, and no call is made.
+            Style::Choreography => assert_eq!((sum[1], sum[3]), (0.0, 0.0), "{sum:?}"),
+        }
+    }
+}
+
+#[test]
+fn messages_only_sample_no_call_rates() {
+    let text = include_str!("../../../../scenarios/orders-topic.json");
+    let mut sim =
+        Simulation::new(Scenario::from_json_text(text).unwrap(), Options::default()).unwrap();
+    sim.run_until(SimTime::from_ms(5_000)).unwrap();
+    assert!(sim.series().count() >= 4);
+    assert!(sim.series().all(|s| s.calls.is_none()));
+}
+
+#[test]
 fn the_circuit_breaker_opens_half_opens_and_closes_and_spares_the_caller_the_timeouts() {
     let sim = run(preset("circuit-breaker", Style::Orchestration), 60_000);
     let states: Vec<(u64, &str)> = sim

@@ -8,7 +8,7 @@ use crate::sim::actor::producer::Producer;
 use crate::sim::actor::{ConsumerId, ProducerId};
 use crate::sim::flow::breaker::Breaker;
 use crate::sim::flow::spec::{FlowSpec, Style};
-use crate::sim::metrics::Metrics;
+use crate::sim::metrics::{CallRates, Metrics, per_second};
 use crate::sim::rng::Rng;
 use crate::sim::scenario::ProducerSpec;
 use crate::sim::world::NodeId;
@@ -182,6 +182,9 @@ pub(crate) struct FlowState {
     /// Choreographed saga: message id → (flow, what it asks).
     pub messages: DequeMap<u64, (u32, Topic)>,
     pub stats: FlowStats,
+    /// When the rates were last sampled, and the counters then: requests, calls, answered
+    /// ok, failed (see [`CallRates`]).
+    pub sampled: (u64, [u64; 4]),
 }
 
 impl FlowState {
@@ -210,6 +213,27 @@ impl FlowState {
             next_flow: 0,
             messages: DequeMap::new(),
             stats: FlowStats::default(),
+            sampled: (0, [0; 4]),
+        }
+    }
+
+    /// The rates since the previous sample, taken at `now` (µs).
+    pub fn sample(&mut self, now: u64) -> CallRates {
+        let s = &self.stats;
+        let counts = [
+            s.requests,
+            s.calls,
+            s.answered_ok,
+            s.answered_error + s.caller_timeouts,
+        ];
+        let (then, [requests, calls, answered_ok, failed]) = self.sampled;
+        let rate = per_second(then, now);
+        self.sampled = (now, counts);
+        CallRates {
+            requests: rate(counts[0], requests),
+            calls: rate(counts[1], calls),
+            answered_ok: rate(counts[2], answered_ok),
+            failed: rate(counts[3], failed),
         }
     }
 
