@@ -137,19 +137,48 @@ async fn the_inspector_shows_a_flow_s_request_with_its_calls_and_links_its_servi
 }
 
 #[wasm_bindgen_test]
-async fn a_choreographed_request_shows_no_step_of_the_services_it_never_reaches() {
+async fn a_choreographed_request_shows_no_step_of_the_services_but_its_events_which_lead_back_to_it()
+ {
+    let (on_select, selected) = recorder();
     let scenario = Scenario::from_json_text(presets::find("payment-flow").unwrap().json).unwrap();
     let mut sim = Simulation::new(scenario, Options::default()).unwrap();
     sim.run_until(SimTime::from_ms(2000)).unwrap();
+    let sim = SimRef::new(sim);
     let props = InspectorProps {
-        sim: SimRef::new(sim),
+        sim: sim.clone(),
         selection: Some(Selection::Request(0)),
-        on_select: Callback::noop(),
+        on_select: on_select.clone(),
     };
     let root = mount::<Inspector>(props).await;
     let steps = texts(&root, ".milestones li");
     assert_eq!(steps, ["✓sent", "✓answered ok"], "{}", root.inner_html());
     assert!(root.text_content().unwrap().contains("In choreography"));
+    // Its event is listed, and leads to its message, which leads back to the request.
+    let events = texts(&root, "ul.events li");
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.contains("payment_succeeded by payment")),
+        "{events:?}"
+    );
+    click(&root, "ul.events li button.link");
+    let picked = selected.borrow().first().cloned();
+    let id = match picked {
+        Some(Selection::Message(id)) => Some(id),
+        _ => None,
+    };
+    let id = id.expect("a message selected");
+    let props = InspectorProps {
+        sim: sim.clone(),
+        selection: Some(Selection::Message(id)),
+        on_select: on_select.clone(),
+    };
+    let root = mount::<Inspector>(props).await;
+    let origin = texts(&root, ".origin").concat();
+    assert!(origin.ends_with(", for request #0"), "{origin}");
+    click(&root, ".origin button.link:last-child");
+    assert_eq!(selected.borrow().last(), Some(&Selection::Request(0)));
 }
 
 #[wasm_bindgen_test]

@@ -57,6 +57,11 @@ fn origin(sim: &Simulation, info: &MessageInfo, on_select: &Callback<Selection>)
                     { "Published by " }
                     { producer.map(|n| node_link(sim, n, on_select)).unwrap_or_default() }
                     { format!(" at {}", seconds(info.at.0)) }
+                    // A flow's event (choreography): the caller's request it works for.
+                    if let Some(flow) = sim.message_request(info.id) {
+                        { ", for " }
+                        { link(format!("request #{flow}"), Selection::Request(flow), on_select) }
+                    }
                 </p>
             }
         }

@@ -1,11 +1,14 @@
 //! One request of a business flow's caller in the inspector: what a click on an
 //! orchestration's call shows, since its calls carry no message. Who sent it and when, how it
 //! ended or whom it waits for now, how far each service's step got (and whether a saga undid
-//! it), and its calls one by one with how long each answer took. It reads the trace and the
-//! flow; it decides nothing.
+//! it), and its calls one by one with how long each answer took. In choreography, where the
+//! request reaches only the triggering service, the events published for it (each carries its
+//! correlation id), each a link to its message. It reads the trace, the flow and the table of
+//! messages; it decides nothing.
 
+use switchyard_core::MessageId;
 use switchyard_core::sim::flow::Style;
-use switchyard_core::sim::{NodeId, Simulation, TraceEvent, TraceKind};
+use switchyard_core::sim::{NodeId, Origin, Simulation, TraceEvent, TraceKind};
 use yew::prelude::*;
 
 use super::{link, node_link, seconds};
@@ -64,9 +67,10 @@ pub(super) fn view(sim: &Simulation, flow: u32, on_select: &Callback<Selection>)
             if cast.choreography {
                 <p class="muted">
                     { "In choreography the triggering service publishes its event and answers at \
-                       once: the services react to the event from their queues in their own time, \
-                       as messages you can click on the exchange's lines." }
+                       once: the services react to the event from their queues in their own time. \
+                       Each event carries the request's correlation id." }
                 </p>
+                { published(sim, flow, on_select) }
             }
             <h3>{ "Calls" }</h3>
             if events.is_empty() {
@@ -75,6 +79,37 @@ pub(super) fn view(sim: &Simulation, flow: u32, on_select: &Callback<Selection>)
                 <ol class="lifecycle calls">
                     { for events.iter().enumerate().map(|(i, e)| call(sim, &cast, events.get(..i).unwrap_or_default(), e, on_select)) }
                 </ol>
+            }
+        </>
+    }
+}
+
+/// The events published for the request (choreography), oldest first, each a link to its
+/// message: the triggering service's and, in a saga, each step's and compensation's.
+fn published(sim: &Simulation, flow: u32, on_select: &Callback<Selection>) -> Html {
+    let ids = sim.request_messages(flow);
+    let row = |id: MessageId| {
+        let info = sim.message(id)?;
+        let by = match info.origin {
+            Origin::Producer(p) => sim.producer_node(p),
+            _ => None,
+        };
+        Some(html! {
+            <li>
+                { link(format!("#{}", id.0), Selection::Message(id), on_select) }
+                { " " }<code>{ info.routing_key() }</code>
+                { by.map(|n| html! { <>{ " by " }{ node_link(sim, n, on_select) }</> }).unwrap_or_default() }
+                { format!(" at {}", seconds(info.at.0)) }
+            </li>
+        })
+    };
+    html! {
+        <>
+            <h3>{ "Its events" }</h3>
+            if ids.is_empty() {
+                <p class="muted">{ "None held: not published yet at this point, or older than the messages the inspector keeps." }</p>
+            } else {
+                <ul class="events">{ for ids.into_iter().filter_map(row) }</ul>
             }
         </>
     }

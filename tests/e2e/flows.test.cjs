@@ -747,7 +747,7 @@ test("an inspector form shows the selected node's values and keeps what is typed
   await page.close();
 });
 
-test("a choreography event clicked in flight shows the service that published it and its route", async () => {
+test("a choreography event clicked in flight shows the service that published it, its route and its request, which lists it", async () => {
   const page = await open("payment-flow", { playing: true, speed: 0 });
   assert.equal(await style(page), "choreography");
   await skipLessons(page);
@@ -755,8 +755,15 @@ test("a choreography event clicked in flight shows the service that published it
   const text = await page.textContent(".inspector");
   // It was not held at all before: the inspector said it was older than what it keeps.
   assert.doesNotMatch(text, /Not held/);
-  assert.match(text, /Published by payment at \d+\.\d{3} s/);
+  assert.match(text, /Published by payment at \d+\.\d{3} s, for request #\d+/);
   assert.match(text, /Routed to \d+ queues?:/);
+  assert.match(text, /correlation_id\s*request-\d+/);
   await screenshot(page, "flow-choreography-event");
+  // Its request lists the events published for it: this one among them.
+  const id = (await page.textContent(".inspector h2")).replace("Message ", "");
+  await page.click(".inspector .origin button.link:last-child");
+  await page.waitForFunction(() => /^Request #\d+$/.test(document.querySelector(".inspector h2")?.textContent || ""));
+  const events = await page.$$eval(".inspector ul.events li", (li) => li.map((l) => l.textContent));
+  assert.ok(events.some((e) => e.startsWith(`${id} payment_succeeded by payment at`)), events.join(" | "));
   await page.close();
 });

@@ -193,6 +193,12 @@ impl Simulation {
         Some(self.state.broker.explain(&info.vhost, &info.as_publish()))
     }
 
+    /// The messages published so far in this timeline that the table holds, oldest first.
+    pub fn messages(&self) -> impl DoubleEndedIterator<Item = &MessageInfo> + '_ {
+        let steps = self.state.steps;
+        self.messages.ring.iter().filter(move |m| m.step <= steps)
+    }
+
     /// Messages the table holds, the known future after a seek back included.
     pub fn messages_held(&self) -> usize {
         self.messages.len()

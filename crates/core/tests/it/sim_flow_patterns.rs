@@ -146,6 +146,44 @@ fn a_request_s_events_run_from_the_caller_s_request_through_its_calls_to_its_ans
 }
 
 #[test]
+fn a_choreographed_request_s_events_carry_its_correlation_id_and_lead_back_to_it() {
+    let sim = run(preset("saga", Style::Choreography), 20_000);
+    let requests = u32::try_from(sim.flow_figures().unwrap().requests).unwrap();
+    assert!(requests > 50, "{requests}");
+    let (mut compensated, mut held) = (0, 0);
+    for flow in 0..requests {
+        let events = sim.request_messages(flow);
+        held += events.len();
+        let keys: Vec<_> = (events.iter())
+            .map(|id| sim.message(*id).unwrap().routing_key().to_owned())
+            .collect();
+        // The saga's first event, then each step's (or a failed step's compensation).
+        assert!(!keys.is_empty(), "request {flow}");
+        for id in &events {
+            assert_eq!(sim.message_request(*id), Some(flow));
+            let correlation = sim
+                .message(*id)
+                .unwrap()
+                .properties()
+                .correlation_id
+                .clone();
+            assert_eq!(correlation, Some(format!("request-{flow}")));
+        }
+        let undo = ["refund_payment", "release_stock", "cancel_shipping"];
+        compensated += usize::from(keys.iter().any(|k| undo.contains(&k.as_str())));
+        assert!(events.windows(2).all(|w| w[0] < w[1]), "oldest first");
+    }
+    assert!(compensated >= 10, "{compensated}");
+    // Every event the flow's services published belongs to one request.
+    let published = sim.flow_figures().unwrap().events_published;
+    assert_eq!(held as u64, published);
+    assert!(sim.request_messages(requests).is_empty(), "not sent");
+    // A call is no message: in orchestration nothing is published for a request.
+    let orchestrated = run(preset("saga", Style::Orchestration), 5_000);
+    assert!(orchestrated.request_messages(0).is_empty());
+}
+
+#[test]
 fn the_call_rates_sampled_add_up_to_the_flow_s_counters_at_each_sample() {
     for style in Style::ALL {
         let scenario = preset("saga", style);

@@ -19,6 +19,13 @@ use crate::sim::trace::TraceKind;
 /// The vhost a flow's exchange and queues live in.
 pub const FLOW_VHOST: &str = "/";
 
+/// The correlation id of every event published for the caller's request `flow`: the
+/// triggering service's and, in a saga, each step's and compensation's, as a real service
+/// passes the id of the request it works for along with its events.
+pub fn request_correlation(flow: u32) -> String {
+    format!("request-{flow}")
+}
+
 impl Simulation {
     /// Schedules `from`'s event to reach the exchange after the publish latency.
     pub(crate) fn publish_later(
@@ -68,7 +75,8 @@ impl Simulation {
         let (Some(key), Some(publisher)) = (self.event_key(to), publisher) else {
             return;
         };
-        let publish = Publish::new(cast.spec.trigger.exchange.clone(), key);
+        let mut publish = Publish::new(cast.spec.trigger.exchange.clone(), key);
+        publish.properties.correlation_id = Some(request_correlation(flow));
         let result = (self.state.broker).publish_sent(FLOW_VHOST, &publish, t.as_ms(), sent);
         match result {
             Ok(outcome) => {
