@@ -193,9 +193,14 @@ fn totals(sim: &Simulation) -> Html {
         ("refused operations", t.refused),
     ];
     let always = ["published", "delivered", "acked", "dead-lettered"];
+    counts("totals", "Messages so far", &rows, &always)
+}
+
+/// A block of counts: those in `always`, and the others once they are not 0.
+fn counts(class: &'static str, title: &str, rows: &[(&str, u64)], always: &[&str]) -> Html {
     html! {
-        <div class="totals">
-            <h3>{ "Messages so far" }</h3>
+        <div class={ class }>
+            <h3>{ title }</h3>
             <dl class="stats">
                 { for rows.iter().filter(|(k, n)| *n > 0 || always.contains(k)).map(|(k, n)| stat(k, grouped(*n))) }
             </dl>
@@ -218,14 +223,7 @@ fn requests(sim: &Simulation) -> Html {
         ("calls refused (circuit open)", f.calls_rejected),
     ];
     let always = ["requests", "answered ok", "answered with an error", "calls"];
-    html! {
-        <div class="totals requests">
-            <h3>{ "Requests so far" }</h3>
-            <dl class="stats">
-                { for rows.iter().filter(|(k, n)| *n > 0 || always.contains(k)).map(|(k, n)| stat(k, grouped(*n))) }
-            </dl>
-        </div>
-    }
+    counts("totals requests", "Requests so far", &rows, &always)
 }
 
 fn queues(

@@ -28,11 +28,15 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 /// The first preset, run for `ms` of virtual time.
 fn sim(ms: u64) -> SimRef {
-    let preset = presets::first().unwrap();
-    let scenario = Scenario::from_json_text(preset.json).unwrap();
+    SimRef::new(preset_run(presets::first().unwrap().id, ms))
+}
+
+/// The preset with this id, run for `ms` of virtual time.
+fn preset_run(id: &str, ms: u64) -> Simulation {
+    let scenario = Scenario::from_json_text(presets::find(id).unwrap().json).unwrap();
     let mut sim = Simulation::new(scenario, Options::default()).unwrap();
     sim.run_until(SimTime::from_ms(ms)).unwrap();
-    SimRef::new(sim)
+    sim
 }
 
 async fn mount<C: BaseComponent>(props: C::Properties) -> Element {
@@ -111,9 +115,7 @@ async fn the_inspector_shows_a_message_with_its_route_and_links_its_destinations
 #[wasm_bindgen_test]
 async fn the_inspector_shows_a_flow_s_request_with_its_calls_and_links_its_services() {
     let (on_select, selected) = recorder();
-    let scenario = Scenario::from_json_text(presets::find("saga").unwrap().json).unwrap();
-    let mut sim = Simulation::new(scenario, Options::default()).unwrap();
-    sim.run_until(SimTime::from_ms(2000)).unwrap();
+    let sim = preset_run("saga", 2000);
     let shop = sim.flow_caller().unwrap();
     let props = InspectorProps {
         sim: SimRef::new(sim),
@@ -140,9 +142,7 @@ async fn the_inspector_shows_a_flow_s_request_with_its_calls_and_links_its_servi
 async fn a_choreographed_request_shows_no_step_of_the_services_but_its_events_which_lead_back_to_it()
  {
     let (on_select, selected) = recorder();
-    let scenario = Scenario::from_json_text(presets::find("payment-flow").unwrap().json).unwrap();
-    let mut sim = Simulation::new(scenario, Options::default()).unwrap();
-    sim.run_until(SimTime::from_ms(2000)).unwrap();
+    let sim = preset_run("payment-flow", 2000);
     let sim = SimRef::new(sim);
     let props = InspectorProps {
         sim: sim.clone(),
@@ -370,9 +370,7 @@ async fn the_metrics_panel_has_a_row_per_queue_whose_name_selects_it() {
 
 #[wasm_bindgen_test]
 async fn the_metrics_panel_of_an_orchestration_shows_its_calls_not_messages() {
-    let scenario = Scenario::from_json_text(presets::find("saga").unwrap().json).unwrap();
-    let mut sim = Simulation::new(scenario, Options::default()).unwrap();
-    sim.run_until(SimTime::from_ms(5000)).unwrap();
+    let sim = preset_run("saga", 5000);
     let figures = sim.flow_figures().unwrap();
     let props = MetricsPanelProps {
         sim: SimRef::new(sim),
