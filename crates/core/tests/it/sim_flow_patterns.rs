@@ -1,7 +1,10 @@
 //! The patterns on flows, through the presets and small scenarios: a saga compensates
 //! whichever step fails, in both styles; the circuit breaker opens, half-opens and closes and
 //! spares the caller the timeouts; an exchange's type changes in place (scripted or on demand,
-//! exact under seek); the flow's errors name the field and its defaults are as documented.
+//! exact under seek); the flow's errors name the field and its defaults are as documented; a
+//! request's events run from its request to its answer, and in choreography each event it
+//! caused carries its correlation id; the call rates sampled add up to the flow's counters and
+//! are sampled again exactly after a seek.
 
 use std::collections::BTreeMap;
 
@@ -227,6 +230,21 @@ fn the_call_rates_sampled_add_up_to_the_flow_s_counters_at_each_sample() {
             Style::Choreography => assert_eq!((sum[1], sum[3]), (0.0, 0.0), "{sum:?}"),
         }
     }
+}
+
+#[test]
+fn a_seek_back_samples_the_call_rates_again_as_a_fresh_run_does() {
+    let samples = |sim: &Simulation| sim.series().cloned().collect::<Vec<_>>();
+    let fresh = |ms| run(preset("circuit-breaker", Style::Orchestration), ms);
+    let mut sim = fresh(40_000);
+    for ms in [12_500, 30_000, 3_000] {
+        sim.seek(SimTime::from_ms(ms)).unwrap();
+        assert_eq!(samples(&sim), samples(&fresh(ms)), "back to {ms} ms");
+    }
+    sim.seek(SimTime::from_ms(40_000)).unwrap();
+    let end = samples(&sim);
+    assert_eq!(end, samples(&fresh(40_000)));
+    assert!(end.iter().any(|s| s.calls.is_some_and(|c| c.failed > 0.0)));
 }
 
 #[test]
