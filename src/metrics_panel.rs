@@ -14,7 +14,7 @@
 use switchyard_core::decimal::{fixed, short};
 use switchyard_core::shown::{grouped, rate};
 use switchyard_core::sim::flow::Style;
-use switchyard_core::sim::metrics::Sample;
+use switchyard_core::sim::metrics::{Metrics, Sample};
 use switchyard_core::sim::{ConsumerId, Simulation};
 use yew::prelude::*;
 
@@ -46,17 +46,14 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
     html! {
         <section class="panel metrics" aria-label="Metrics">
             <h2>{ "Metrics" }</h2>
-            if calls {
+            if let Some(response) = sim.flow_response().filter(|_| calls) {
                 { rates("Call rates", "requests and calls", &CALL_RATES, &samples) }
-            }
-            if messages {
-                { rates("Message rates", "message rates", &RATES, &samples) }
-            }
-            { latency(&sim) }
-            if calls {
+                { latency("Caller response time", response, "answered") }
                 { requests(&sim) }
             }
             if messages {
+                { rates("Message rates", "message rates", &RATES, &samples) }
+                { latency("End-to-end latency", sim.metrics(), "messages") }
                 { totals(&sim) }
             }
             { queues(&sim, &samples, &queue_view, &props.on_select) }
@@ -150,16 +147,9 @@ fn stat(label: &str, value: String) -> Html {
     html! { <div><dt>{ label }</dt><dd class={ classes!(size) }>{ value }</dd></div> }
 }
 
-fn latency(sim: &Simulation) -> Html {
-    // An orchestration's requests travel as calls, not messages: its end-to-end latency is
-    // the caller's response time.
-    let orchestrated = sim.flow().is_some_and(|f| f.style == Style::Orchestration);
-    let (title, m, what) = match sim.flow_response() {
-        Some(r) if orchestrated && sim.metrics().latency_count() == 0 => {
-            ("Caller response time", r, "answered")
-        }
-        _ => ("End-to-end latency", sim.metrics(), "messages"),
-    };
+/// The latency percentiles of `m`: the caller's response times in orchestration (its requests
+/// travel as calls), the messages' end-to-end latency otherwise.
+fn latency(title: &str, m: &Metrics, what: &str) -> Html {
     let p = |q: f64| m.percentile(q).map_or_else(|| "—".to_owned(), ms);
     html! {
         <div class="latency">
