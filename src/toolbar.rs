@@ -172,7 +172,7 @@ const KEYS: [(&str, &str); 14] = [
     ("Esc", "close this help"),
     (
         "click",
-        "inspect a message or a node; pause points for the selected node",
+        "inspect a message, a call (orchestration) or a node; pause points for the selected node",
     ),
     (
         "wheel  or  pinch  ·  drag",
