@@ -14,6 +14,7 @@ mod service;
 mod values;
 
 use switchyard_core::shown;
+use switchyard_core::sim::flow::Style;
 use switchyard_core::sim::{NodeId, Rates, Simulation};
 use yew::prelude::*;
 
@@ -43,15 +44,28 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         }
     };
     let body = match (props.selection, props.sim.get()) {
-        (None, _) => html! {
-            <>
-                <h2>{ "Inspector" }</h2>
-                <p class="muted">
-                    { "Click a message, an exchange, a queue or a consumer to see it here." }
-                    <span class="keys-hint">{ " Or press N to go through them one by one." }</span>
-                </p>
-            </>
-        },
+        (None, sim) => {
+            // An orchestration has no message, exchange, queue or consumer: its calls and
+            // services are what can be clicked.
+            let calls = sim.is_some_and(|s| {
+                s.flow().is_some_and(|f| f.style == Style::Orchestration)
+                    && s.queue_depths().is_empty()
+            });
+            let what = if calls {
+                "Click a call in flight or a service to see it here."
+            } else {
+                "Click a message, an exchange, a queue or a consumer to see it here."
+            };
+            html! {
+                <>
+                    <h2>{ "Inspector" }</h2>
+                    <p class="muted">
+                        { what }
+                        <span class="keys-hint">{ " Or press N to go through them one by one." }</span>
+                    </p>
+                </>
+            }
+        }
         (Some(_), None) => html! { <p class="muted">{ "The simulation is busy; one moment." }</p> },
         (Some(Selection::Message(id)), Some(sim)) => message::view(&sim, id, &props.on_select),
         (Some(Selection::Node(id)), Some(sim)) => node::view(&sim, id, &props.on_select, &paging),

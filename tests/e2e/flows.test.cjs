@@ -173,6 +173,7 @@ test("a saga: the step picked to fail is compensated in both styles", async () =
 test("an orchestrated call clicked in flight shows its request step by step, and a service its part in the flow", async () => {
   const page = await open("saga", { style: "orchestration", speed: 4 });
   assert.match(await page.textContent("#explorer-no-broker"), /call each other directly/);
+  assert.match(await page.textContent(".inspector"), /Click a call in flight or a service/);
   // Stock fails every reservation from the start: each request is a compensated saga.
   await page.click("#services li[data-service=stock] .service-fail");
   await page.waitForSelector("#services li.failing[data-service=stock]");
