@@ -23,8 +23,11 @@ pub const FLOW_VHOST: &str = "/";
 /// triggering service's and, in a saga, each step's and compensation's, as a real service
 /// passes the id of the request it works for along with its events.
 pub fn request_correlation(flow: u32) -> String {
-    format!("request-{flow}")
+    format!("{REQUEST}{flow}")
 }
+
+/// What a [`request_correlation`] starts with: the request's number follows.
+pub(crate) const REQUEST: &str = "request-";
 
 impl Simulation {
     /// Schedules `from`'s event to reach the exchange after the publish latency.

@@ -33,7 +33,7 @@ pub use state::{FlowStats, ServiceId};
 use crate::event::MessageId;
 use crate::sim::engine::Simulation;
 use crate::sim::flow::state::Topic;
-use crate::sim::messages::Origin;
+use crate::sim::messages::{MessageInfo, Origin};
 use crate::sim::metrics::Metrics;
 use crate::sim::scheduler::SimTime;
 use crate::sim::world::NodeId;
@@ -104,7 +104,20 @@ impl Simulation {
     /// The caller's request a message was published for: read from its correlation id (see
     /// [`request_correlation`]) when a flow's service published it (choreography).
     pub fn message_request(&self, id: MessageId) -> Option<u32> {
-        let info = self.message(id)?;
+        self.request_of(self.message(id)?)
+    }
+
+    /// The events published for the caller's request `flow` that the inspector's table of
+    /// messages still holds, oldest first (none in orchestration: its calls are no messages).
+    pub fn request_messages(&self, flow: u32) -> Vec<MessageId> {
+        self.messages()
+            .filter(|m| self.request_of(m) == Some(flow))
+            .map(|m| m.id)
+            .collect()
+    }
+
+    /// [`Simulation::message_request`] of a message at hand.
+    fn request_of(&self, info: &MessageInfo) -> Option<u32> {
         let publishers = &self.cast.flow.as_ref()?.publishers;
         let Origin::Producer(p) = info.origin else {
             return None;
@@ -113,24 +126,7 @@ impl Simulation {
             return None;
         }
         let correlation = info.properties().correlation_id.as_deref()?;
-        correlation.strip_prefix("request-")?.parse().ok()
-    }
-
-    /// The events published for the caller's request `flow` that the inspector's table of
-    /// messages still holds, oldest first (none in orchestration: its calls are no messages).
-    pub fn request_messages(&self, flow: u32) -> Vec<MessageId> {
-        let Some(cast) = self.cast.flow.as_ref() else {
-            return Vec::new();
-        };
-        let correlation = request_correlation(flow);
-        self.messages()
-            .filter(|m| match m.origin {
-                Origin::Producer(p) => cast.publishers.contains(&Some(p)),
-                _ => false,
-            })
-            .filter(|m| m.properties().correlation_id.as_deref() == Some(correlation.as_str()))
-            .map(|m| m.id)
-            .collect()
+        correlation.strip_prefix(choreograph::REQUEST)?.parse().ok()
     }
 
     /// Each service's state now, by service id (the triggering service first): what the app
