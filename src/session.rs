@@ -55,7 +55,7 @@ pub fn open(state: &AppContext, source: Source, at_us: u64, playing: bool) -> bo
         playing,
         ..Opening::default()
     };
-    open_with(state, source, &opening)
+    open_with(state, source, &opening).is_some()
 }
 
 /// How a scenario is opened: at a moment, playing or not, with its flow in a style (none: the
@@ -71,8 +71,9 @@ pub struct Opening<'a> {
 }
 
 /// [`open`] as `opening` says. Changes that no longer fit the scenario are named in the
-/// banner, and it opens without them; so are pause points on nodes it does not have.
-pub fn open_with(state: &AppContext, source: Source, opening: &Opening) -> bool {
+/// banner, and it opens without them; so are pause points on nodes it does not have. Gives
+/// the player opened (`None`: the banner says why nothing opened).
+pub fn open_with(state: &AppContext, source: Source, opening: &Opening) -> Option<PlayerRef> {
     let Opening {
         at_us,
         playing,
@@ -98,7 +99,7 @@ pub fn open_with(state: &AppContext, source: Source, opening: &Opening) -> bool 
                 level: Level::Error,
                 text: text.into(),
             }));
-            return false;
+            return None;
         }
     };
     set_pause_points(state, &mut player, pause_at);
@@ -119,13 +120,22 @@ pub fn open_with(state: &AppContext, source: Source, opening: &Opening) -> bool 
     });
     state.dispatch(Action::Opened {
         source,
-        player,
+        player: player.clone(),
         playing,
     });
     if let Some(refresh) = refresh {
         state.dispatch(refresh);
     }
-    true
+    Some(player)
+}
+
+/// The node of this kind, vhost and name in `sim`'s world.
+pub fn node_named(sim: &Simulation, p: &PausePoint) -> Option<NodeId> {
+    let nodes = sim.world().nodes();
+    let at = nodes
+        .iter()
+        .position(|n| n.kind.name() == p.kind && n.vhost == p.vhost && n.name == p.name);
+    at.map(|i| NodeId(i as u32))
 }
 
 /// Sets the pause points on a player just built; those on nodes its scenario lacks are named.
@@ -134,14 +144,7 @@ fn set_pause_points(state: &AppContext, player: &mut Player, points: &[PausePoin
         let Some(sim) = player.sim().get() else {
             return;
         };
-        let nodes = sim.world().nodes();
-        let find = |p: &PausePoint| {
-            let at = nodes
-                .iter()
-                .position(|n| n.kind.name() == p.kind && n.vhost == p.vhost && n.name == p.name);
-            at.map(|i| NodeId(i as u32))
-        };
-        points.iter().map(find).collect()
+        points.iter().map(|p| node_named(&sim, p)).collect()
     };
     let mut missing = Vec::new();
     for (point, node) in points.iter().zip(found) {
@@ -210,7 +213,7 @@ fn apply(state: &AppContext, session: &Session) -> bool {
         edits: &session.edits,
         pause_at: &session.pause_at,
     };
-    open_with(state, source, &opening)
+    open_with(state, source, &opening).is_some()
 }
 
 /// Opens the share link in the address (after `#`), if there is one, and takes it out of the
@@ -340,19 +343,11 @@ fn discard(state: &AppContext, why: &str) {
     }));
 }
 
-/// What to save for the current state, if a scenario is open.
-pub fn session_of(state: &AppContext) -> Option<Session> {
-    let scenario = match state.source.as_ref()? {
-        Source::Preset(id) => Saved::Preset((*id).to_owned()),
-        Source::File(text) if text.len() <= storage::MAX_FILE_CHARS => {
-            Saved::File(text.to_string())
-        }
-        Source::File(_) => return None,
-    };
+/// The pause points set now, each by its node's kind, vhost and name (what a session keeps,
+/// and what finds the same nodes in another build of the scenario).
+pub fn pause_points_of(state: &AppContext) -> Vec<PausePoint> {
     let sim = state.sim.as_ref().and_then(|s| s.get());
-    let style = sim.as_ref().and_then(|s| s.flow().map(|f| f.style));
-    let edits = sim.as_ref().map(|s| s.edits()).unwrap_or_default();
-    let pause_at = (state.player.as_ref())
+    (state.player.as_ref())
         .and_then(|p| p.0.try_borrow().ok())
         .zip(sim.as_ref())
         .map(|(p, sim)| {
@@ -365,7 +360,22 @@ pub fn session_of(state: &AppContext) -> Option<Session> {
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// What to save for the current state, if a scenario is open.
+pub fn session_of(state: &AppContext) -> Option<Session> {
+    let scenario = match state.source.as_ref()? {
+        Source::Preset(id) => Saved::Preset((*id).to_owned()),
+        Source::File(text) if text.len() <= storage::MAX_FILE_CHARS => {
+            Saved::File(text.to_string())
+        }
+        Source::File(_) => return None,
+    };
+    let sim = state.sim.as_ref().and_then(|s| s.get());
+    let style = sim.as_ref().and_then(|s| s.flow().map(|f| f.style));
+    let edits = sim.as_ref().map(|s| s.edits()).unwrap_or_default();
+    let pause_at = pause_points_of(state);
     Some(Session {
         scenario,
         at_us: state.view_us,

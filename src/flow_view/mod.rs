@@ -1,6 +1,7 @@
 //! The orchestration ⇄ choreography switch and the comparison of both styles. A scenario with
 //! a `"flow"` runs in one style at a time; switching rebuilds it in the other style and
-//! reopens it from the start on the same seed and load (the style is kept in the session). The
+//! reopens it at the same moment on the same seed and load, with the same request or service
+//! selected (the style is kept in the session). The
 //! comparison is the core's `flow::compare` run once per scenario and seed, cached here, never
 //! from the frame loop. It knows nothing of the canvas.
 //!
@@ -17,11 +18,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use switchyard_core::sim::flow::{Comparison, Style, compare};
-use switchyard_core::sim::{Scenario, SimTime};
+use switchyard_core::sim::{Scenario, SimTime, Simulation};
 use yew::prelude::*;
 
-use crate::session::{Opening, open_with};
-use crate::state::{AppContext, Level, Source};
+use crate::session::{Opening, node_named, open_with, pause_points_of};
+use crate::sim_ref::Selection;
+use crate::state::{Action, AppContext, Level, Source};
+use crate::storage::PausePoint;
 
 /// The comparison runs at least this long (µs of virtual time)…
 const COMPARE_MIN_US: u64 = 60_000_000;
@@ -46,9 +49,11 @@ pub fn other(style: Style) -> Style {
     }
 }
 
-/// Reopens the scenario in `style` from its start, same seed and load, keeping play / pause.
-/// The changes made while it ran belong to the other style's run: the banner says they were
-/// undone.
+/// Reopens the scenario in `style` at the same moment, same seed and load, keeping play /
+/// pause, the pause points and what is selected: a request (its number is the same in both
+/// styles: the caller sends the same requests at the same times) or a node the other style
+/// also has. The changes made while it ran belong to the other style's run: the banner says
+/// they were undone.
 pub fn switch_style(state: &AppContext, style: Style) -> bool {
     let Some(source) = state.source.clone() else {
         return false;
@@ -56,25 +61,66 @@ pub fn switch_style(state: &AppContext, style: Style) -> bool {
     if current_style(state) == Some(style) {
         return false;
     }
-    let made = (state.sim.as_ref().and_then(|s| s.get())).map_or(0, |sim| sim.edits().len());
+    let (made, selected) = match state.sim.as_ref().and_then(|s| s.get()) {
+        Some(sim) => (sim.edits().len(), carried(&sim, state.selection)),
+        None => (0, None),
+    };
+    let pause_at = pause_points_of(state);
     let opening = Opening {
+        at_us: state.view_us,
         playing: state.playing,
         style: Some(style),
+        pause_at: &pause_at,
         ..Opening::default()
     };
-    let opened = open_with(state, source, &opening);
-    if opened && made > 0 {
+    let Some(player) = open_with(state, source, &opening) else {
+        return false;
+    };
+    let again = match selected {
+        Some(Carried::Request(flow)) => Some(Selection::Request(flow)),
+        Some(Carried::Node(node)) => (player.0.try_borrow().ok())
+            .and_then(|p| p.sim().get().and_then(|sim| node_named(&sim, &node)))
+            .map(Selection::Node),
+        None => None,
+    };
+    if again.is_some() {
+        state.dispatch(Action::Select(again));
+    }
+    if made > 0 {
         let undone = match made {
             1 => "the change made before was undone (it belonged".to_owned(),
             n => format!("the {n} changes made before were undone (they belonged"),
         };
         let text = format!(
-            "The scenario opened from its start in {}: {undone} to the other style's run).",
+            "The scenario opened at the same moment in {}: {undone} to the other style's run).",
             style.name()
         );
         crate::session::notify(state, Level::Info, text);
     }
-    opened
+    true
+}
+
+/// A selection that can be found again in the other style's build.
+enum Carried {
+    Request(u32),
+    /// By kind, vhost and name: node ids differ between the styles' builds.
+    Node(PausePoint),
+}
+
+/// What of `selection` goes across a switch of style (a message does not: the styles publish
+/// different messages).
+fn carried(sim: &Simulation, selection: Option<Selection>) -> Option<Carried> {
+    match selection? {
+        Selection::Request(flow) => Some(Carried::Request(flow)),
+        Selection::Node(id) => sim.world().node(id).map(|n| {
+            Carried::Node(PausePoint {
+                kind: n.kind.name().to_owned(),
+                vhost: n.vhost.clone(),
+                name: n.name.clone(),
+            })
+        }),
+        Selection::Message(_) => None,
+    }
 }
 
 /// How long the comparison runs for `scenario`: past its last scripted action (an outage and
@@ -148,7 +194,7 @@ pub fn StyleToggle() -> Html {
         html! {
             <button type="button" id={format!("style-{}", s.name())} class={classes!("style-option", on.then_some("on"))}
                 aria-pressed={on.to_string()} {onclick}
-                title={format!("Run the flow as {} (restarts on the same seed and load)", s.name())}>{ label }</button>
+                title={format!("Run the flow as {} (at this moment, on the same seed and load)", s.name())}>{ label }</button>
         }
     };
     html! {

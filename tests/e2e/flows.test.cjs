@@ -97,7 +97,7 @@ test("switching style redraws the flow, fills the comparison card, and switching
   const orchestrated = await drawn(page);
   assert.ok(!orchestrated.includes("order.events"), `orchestration draws no queues: ${orchestrated}`);
   assert.equal(await page.locator("#comparison .comparison-column.current").getAttribute("data-style"), "orchestration");
-  assert.equal(await page.textContent("#clock"), "0.000 s", "the run restarts");
+  assert.equal(await page.textContent("#clock"), "0.000 s", "the same moment: the start, where it was paused");
   // The metrics panel says why it lists no queue, where a table would stand empty.
   assert.match(await page.textContent("#no-queues"), /call each other directly/);
   // The style is kept in the session.
@@ -170,7 +170,7 @@ test("a saga: the step picked to fail is compensated in both styles", async () =
 });
 
 
-test("an orchestrated call clicked in flight shows its request step by step, and a service its part in the flow", async () => {
+test("an orchestrated call clicked in flight shows its request step by step, a service its part in the flow, and the switch to choreography keeps the moment and the request", async () => {
   const page = await open("saga", { style: "orchestration", speed: 4 });
   assert.match(await page.textContent("#explorer-no-broker"), /call each other directly/);
   assert.match(await page.textContent(".inspector"), /Click a call in flight or a service/);
@@ -218,7 +218,22 @@ test("an orchestrated call clicked in flight shows its request step by step, and
   await setPlaying(page, true);
   await page.waitForFunction(() => /a call arrived at stock/.test(document.querySelector("#status")?.textContent || ""), null, { timeout: 10000 });
   assert.match(await page.textContent(".inspector h2"), /^Request #\d+$/);
+  // Switched to choreography there: the same moment, the same request (now with its events),
+  // the pause point on stock kept; stock's failure was a change of the other run, undone.
+  await setPlaying(page, false);
+  const [request, at] = [await page.textContent(".inspector h2"), await page.textContent("#clock")];
+  await page.click("#style-choreography");
+  await page.waitForFunction(() => document.querySelector("#style-toggle").dataset.style === "choreography");
+  await page.waitForFunction((r) => document.querySelector(".inspector h2")?.textContent === r, request, { timeout: 5000 });
+  assert.equal(await page.textContent("#clock"), at);
+  assert.match(await page.textContent(".inspector"), /Its events/);
+  assert.match(await page.textContent("#banner"), /opened at the same moment in choreography: the change made before was undone/);
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("switchyard.session.v1")).pause_at?.some((p) => p.name === "stock"));
+  // The caller, selected, stays selected across a switch back.
   await clickNode(page, "shop");
+  await page.waitForFunction(() => document.querySelector(".inspector h2 .kind")?.textContent === "caller");
+  await page.click("#style-orchestration");
+  await page.waitForFunction(() => document.querySelector("#style-toggle").dataset.style === "orchestration");
   await page.waitForFunction(() => document.querySelector(".inspector h2 .kind")?.textContent === "caller");
   assert.match(await page.textContent(".inspector .role"), /sends each request to checkout/);
   await page.close();
@@ -653,7 +668,7 @@ test("switching style with changes made says they were undone", async () => {
   await waitDrawn(page, "extra", true);
   await page.click("#style-orchestration");
   await page.waitForSelector("#banner");
-  assert.match(await page.textContent("#banner"), /opened from its start in orchestration: the change made before was undone/);
+  assert.match(await page.textContent("#banner"), /opened at the same moment in orchestration: the change made before was undone/);
   await page.waitForFunction(() => (JSON.parse(localStorage.getItem("switchyard.session.v1")).edits || []).length === 0);
   assert.deepEqual(env.browser.errors, []);
   await page.close();
