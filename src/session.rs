@@ -353,11 +353,7 @@ pub fn pause_points_of(state: &AppContext) -> Vec<PausePoint> {
         .map(|(p, sim)| {
             let node = |id: &NodeId| sim.world().node(*id);
             (p.pause_points().iter().filter_map(node))
-                .map(|n| PausePoint {
-                    kind: n.kind.name().to_owned(),
-                    vhost: n.vhost.clone(),
-                    name: n.name.clone(),
-                })
+                .map(PausePoint::of)
                 .collect()
         })
         .unwrap_or_default()

@@ -10,6 +10,7 @@ use serde_json::{Value as Json, json};
 use switchyard_core::sim::Edit;
 use switchyard_core::sim::edits;
 use switchyard_core::sim::flow::Style;
+use switchyard_core::sim::world::Node;
 
 /// The local storage key.
 pub const KEY: &str = "switchyard.session.v1";
@@ -42,6 +43,17 @@ pub struct PausePoint {
     pub kind: String,
     pub vhost: String,
     pub name: String,
+}
+
+impl PausePoint {
+    /// Where `node` is, by its kind, vhost and name (the same node in another build).
+    pub fn of(node: &Node) -> PausePoint {
+        PausePoint {
+            kind: node.kind.name().to_owned(),
+            vhost: node.vhost.clone(),
+            name: node.name.clone(),
+        }
+    }
 }
 
 /// At most this many pause points are read (a scenario's nodes are far fewer).

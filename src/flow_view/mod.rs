@@ -112,13 +112,10 @@ enum Carried {
 fn carried(sim: &Simulation, selection: Option<Selection>) -> Option<Carried> {
     match selection? {
         Selection::Request(flow) => Some(Carried::Request(flow)),
-        Selection::Node(id) => sim.world().node(id).map(|n| {
-            Carried::Node(PausePoint {
-                kind: n.kind.name().to_owned(),
-                vhost: n.vhost.clone(),
-                name: n.name.clone(),
-            })
-        }),
+        Selection::Node(id) => sim
+            .world()
+            .node(id)
+            .map(|n| Carried::Node(PausePoint::of(n))),
         Selection::Message(_) => None,
     }
 }
