@@ -194,6 +194,7 @@ impl Loop {
             self.publish_extent();
         }
         let resized = self.fit_canvas();
+        self.shared.borrow_mut().reveal_now();
         let viewed = self.viewed();
         if resized || moved || dirty || viewed || self.painter.stale() {
             self.paint();

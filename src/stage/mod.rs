@@ -95,22 +95,16 @@ pub fn Stage() -> Html {
     }
     {
         // A node selected elsewhere than on the canvas (a key, a link in the inspector or the
-        // metrics) that lies off it or near its edge, zoomed in, is brought to its centre.
+        // metrics, a session restored) that lies off it or near its edge, zoomed in, is
+        // brought to its centre, at the next frame (`Shared::reveal_now`).
         let shared = shared.clone();
         use_effect_with(state.selection, move |selection| {
             let mut s = shared.borrow_mut();
             let clicked = s.clicked.take();
-            if let Some(Selection::Node(id)) = selection
-                && clicked != *selection
-            {
-                let at = s.scene.shape(*id).map(|n| s.fit.at(n.x, n.y));
-                if let Some(at) = at {
-                    let view = s.view.bring_into_view(at, s.size, 40.0);
-                    if view != s.view {
-                        s.set_view(view);
-                    }
-                }
-            }
+            s.reveal = match selection {
+                Some(Selection::Node(id)) if clicked != *selection => Some(*id),
+                _ => None,
+            };
         });
     }
     let h = input::use_input(&state, canvas.clone(), shared);

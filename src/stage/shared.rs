@@ -2,6 +2,8 @@
 //! speed, selection), and the last frame's drawing with the view (zoom and pan) the pointer,
 //! the wheel, the buttons and the keys change. Plain data; it knows nothing of the browser.
 
+use switchyard_core::sim::NodeId;
+
 use crate::sim_ref::{Selection, SimRef};
 use crate::stage::geometry::Dot;
 use crate::stage::layout::{Fit, Scene};
@@ -37,6 +39,10 @@ pub struct Shared {
     /// What the last click on the canvas selected: it is in sight, so selecting it moves
     /// nothing (a selection made elsewhere is brought into view).
     pub clicked: Option<Selection>,
+    /// A node selected elsewhere than on the canvas, to bring into view at the next frame: by
+    /// then the canvas is sized and the scene fitted (a scenario just opened with a node
+    /// selected, a session restored, has neither yet).
+    pub reveal: Option<NodeId>,
 }
 
 impl Default for Shared {
@@ -55,6 +61,7 @@ impl Default for Shared {
             size: (0.0, 0.0),
             view: View::default(),
             clicked: None,
+            reveal: None,
         }
     }
 }
@@ -64,6 +71,24 @@ impl Shared {
     pub fn set_view(&mut self, view: View) {
         self.view = view;
         self.fit = view.compose(&self.base, self.size.0, self.size.1);
+    }
+
+    /// Brings [`Shared::reveal`]'s node to the canvas's centre if it lies off it or near its
+    /// edge (see [`View::bring_into_view`]); waits while the canvas has no size.
+    pub fn reveal_now(&mut self) {
+        if self.size.0 <= 0.0 || self.size.1 <= 0.0 {
+            return;
+        }
+        let Some(id) = self.reveal.take() else {
+            return;
+        };
+        let at = self.scene.shape(id).map(|n| self.fit.at(n.x, n.y));
+        if let Some(at) = at {
+            let view = self.view.bring_into_view(at, self.size, 40.0);
+            if view != self.view {
+                self.set_view(view);
+            }
+        }
     }
 
     /// Fits the scene to a `width` × `height` canvas again, keeping the view.

@@ -673,3 +673,29 @@ fn a_stopped_producer_is_drawn_stopped() {
     sim.run_until(SimTime(1_000_002)).expect("run");
     assert_eq!(status(&sim), None);
 }
+
+#[test]
+fn a_node_selected_before_the_canvas_is_sized_is_revealed_once_it_is_and_moves_nothing_in_sight() {
+    use super::shared::Shared;
+    use super::view::View;
+    let sim = sim();
+    let mut shared = Shared {
+        scene: Scene::of(&sim),
+        ..Shared::default()
+    };
+    let exchange = (sim.world().nodes().iter())
+        .position(|n| n.kind == NodeKind::Exchange && !n.name.is_empty())
+        .map(|i| switchyard_core::sim::NodeId(i as u32))
+        .expect("an exchange");
+    // Selected as the scenario opens (a session restored): no canvas size yet, so it waits.
+    shared.reveal = Some(exchange);
+    shared.reveal_now();
+    assert_eq!(shared.reveal, Some(exchange));
+    assert_eq!(shared.view, View::default());
+    // The first frame sizes the canvas and fits the drawing: the node is in sight, the view
+    // stays fitted.
+    shared.refit(742.0, 649.0);
+    shared.reveal_now();
+    assert_eq!(shared.reveal, None);
+    assert_eq!(shared.view, View::default());
+}
