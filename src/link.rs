@@ -1,5 +1,6 @@
 //! Share links: the session (the scenario, the moment, the speed, whether it plays, a flow's
-//! style, the changes made on demand) written after the page's `#`, so that everyone who opens
+//! style, the changes made on demand, the pause points, what is selected) written after the
+//! page's `#`, so that everyone who opens
 //! the link sees the same state. A preset is named by its id, a loaded file is carried whole,
 //! the changes are their JSON list:
 //!
@@ -54,6 +55,10 @@ pub fn fragment(session: &Session) -> String {
             switchyard_core::order::json_text(&storage::pause_points_json(&session.pause_at));
         parts.push(format!("pause_at={}", utf8_percent_encode(&list, KEEP)));
     }
+    if let Some(selected) = &session.selected {
+        let text = switchyard_core::order::json_text(&storage::selected_json(selected));
+        parts.push(format!("selected={}", utf8_percent_encode(&text, KEEP)));
+    }
     parts.join("&")
 }
 
@@ -61,7 +66,7 @@ pub fn fragment(session: &Session) -> String {
 pub fn parse(fragment: &str) -> Result<Session, String> {
     let mut scenario = None;
     let (mut at_us, mut speed, mut playing, mut style) = (None, None, None, None);
-    let (mut changes, mut pause_at) = (None, None);
+    let (mut changes, mut pause_at, mut selected) = (None, None, None);
     for part in fragment.split('&').filter(|p| !p.is_empty()) {
         let (key, raw) = part.split_once('=').unwrap_or((part, ""));
         let value = percent_decode_str(raw)
@@ -106,7 +111,14 @@ pub fn parse(fragment: &str) -> Result<Session, String> {
                     .map_err(|e| format!("`pause_at`: not JSON ({e})"))?;
                 pause_at = Some(storage::pause_points(&list)?);
             }
-            "at_us" | "speed" | "playing" | "style" | "edits" | "pause_at" => return Err(twice()),
+            "selected" if selected.is_none() => {
+                let json = serde_json::from_str(&value)
+                    .map_err(|e| format!("`selected`: not JSON ({e})"))?;
+                selected = Some(storage::selected(&json)?);
+            }
+            "at_us" | "speed" | "playing" | "style" | "edits" | "pause_at" | "selected" => {
+                return Err(twice());
+            }
             _ => return Err(format!("{} is not part of a Switchyard link", Code(key))),
         }
     }
@@ -118,6 +130,7 @@ pub fn parse(fragment: &str) -> Result<Session, String> {
         style,
         edits: changes.unwrap_or_default(),
         pause_at: pause_at.unwrap_or_default(),
+        selected,
     })
 }
 
@@ -143,6 +156,7 @@ mod tests {
             style,
             edits: Vec::new(),
             pause_at: Vec::new(),
+            selected: None,
         }
     }
 
@@ -165,7 +179,7 @@ mod tests {
     }
 
     #[test]
-    fn a_link_carries_the_changes_made_on_demand() {
+    fn a_link_carries_the_changes_made_on_demand_and_what_is_selected() {
         let mut s = session(Saved::Preset("orders-topic".into()), None);
         s.edits = crate::storage::tests::two_edits();
         s.pause_at = vec![storage::PausePoint {
@@ -173,9 +187,14 @@ mod tests {
             vhost: "/".into(),
             name: "orders & co".into(),
         }];
+        s.selected = Some(storage::Selected::Request(7));
         let text = fragment(&s);
         assert!(text.contains("&edits=%5B%7B%22action%22"), "{text}");
         assert!(text.contains("&pause_at=%5B%7B%22kind%22"), "{text}");
+        assert!(
+            text.ends_with("&selected=%7B%22request%22%3A7%7D"),
+            "{text}"
+        );
         assert!(!text.contains(['#', ' ', '"', '{']), "{text}");
         assert_eq!(parse(&text), Ok(s));
     }
@@ -192,6 +211,7 @@ mod tests {
                 style: None,
                 edits: Vec::new(),
                 pause_at: Vec::new(),
+                selected: None,
             })
         );
     }
@@ -230,6 +250,15 @@ mod tests {
                 "`style`: expected orchestration or choreography",
             ),
             ("preset=a&x=1", "`x` is not part of a Switchyard link"),
+            (
+                "preset=a&selected=%7B%22message%22%3A-1%7D",
+                "`selected.message`: expected a whole number",
+            ),
+            ("preset=a&selected=41", "`selected`: expected an object"),
+            (
+                "preset=a&selected=%7B%22request%22%3A1%7D&selected=%7B%7D",
+                "`selected` is given twice",
+            ),
             (
                 "preset=a&%3Cscript%3E",
                 "`%3Cscript%3E` is not part of a Switchyard link",

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
+use switchyard_core::MessageId;
 use switchyard_core::shown::Code;
 use switchyard_core::sim::flow::Style;
 use switchyard_core::sim::{Edit, NodeId, Options, Scenario, Simulation};
@@ -15,9 +16,10 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
+use crate::sim_ref::Selection;
 use crate::stage::player::Player;
 use crate::state::{Action, AppContext, Level, Notice, PlayerRef, Source};
-use crate::storage::{self, PausePoint, Saved, Session};
+use crate::storage::{self, PausePoint, Saved, Selected, Session};
 use crate::{link, presets};
 
 /// A saved moment further than this is not replayed at start-up (it would hold the page).
@@ -213,7 +215,13 @@ fn apply(state: &AppContext, session: &Session) -> bool {
         edits: &session.edits,
         pause_at: &session.pause_at,
     };
-    open_with(state, source, &opening).is_some()
+    let Some(player) = open_with(state, source, &opening) else {
+        return false;
+    };
+    if let Some(selected) = &session.selected {
+        select_again(state, &player, selected);
+    }
+    true
 }
 
 /// Opens the share link in the address (after `#`), if there is one, and takes it out of the
@@ -359,6 +367,33 @@ pub fn pause_points_of(state: &AppContext) -> Vec<PausePoint> {
         .unwrap_or_default()
 }
 
+/// `selection` as a session keeps it (a node by kind, vhost and name: ids differ between
+/// builds of another style, or of a scenario edited since).
+pub fn selected_of(sim: &Simulation, selection: Option<Selection>) -> Option<Selected> {
+    match selection? {
+        Selection::Message(id) => Some(Selected::Message(id.0)),
+        Selection::Request(flow) => Some(Selected::Request(flow)),
+        Selection::Node(id) => sim
+            .world()
+            .node(id)
+            .map(|n| Selected::Node(PausePoint::of(n))),
+    }
+}
+
+/// Selects `selected` again in `player`'s simulation, just opened (a node it lacks is not).
+pub fn select_again(state: &AppContext, player: &PlayerRef, selected: &Selected) {
+    let selection = match selected {
+        Selected::Message(id) => Some(Selection::Message(MessageId(*id))),
+        Selected::Request(flow) => Some(Selection::Request(*flow)),
+        Selected::Node(node) => (player.0.try_borrow().ok())
+            .and_then(|p| p.sim().get().and_then(|sim| node_named(&sim, node)))
+            .map(Selection::Node),
+    };
+    if selection.is_some() {
+        state.dispatch(Action::Select(selection));
+    }
+}
+
 /// What to save for the current state, if a scenario is open.
 pub fn session_of(state: &AppContext) -> Option<Session> {
     let scenario = match state.source.as_ref()? {
@@ -372,6 +407,9 @@ pub fn session_of(state: &AppContext) -> Option<Session> {
     let style = sim.as_ref().and_then(|s| s.flow().map(|f| f.style));
     let edits = sim.as_ref().map(|s| s.edits()).unwrap_or_default();
     let pause_at = pause_points_of(state);
+    let selected = sim
+        .as_ref()
+        .and_then(|sim| selected_of(sim, state.selection));
     Some(Session {
         scenario,
         at_us: state.view_us,
@@ -380,6 +418,7 @@ pub fn session_of(state: &AppContext) -> Option<Session> {
         style,
         edits,
         pause_at,
+        selected,
     })
 }
 

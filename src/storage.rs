@@ -1,8 +1,8 @@
 //! The session in local storage, so a reload comes back to the same scenario and moment: the
 //! preset id (or the text of a file the user loaded), the virtual time, whether it played and
 //! how fast, the style a flow runs in, the changes made on demand (a binding added, a
-//! consumer crashed, …) with where they were made, and the pause points (by node kind, vhost
-//! and name). Reading is strict: anything unexpected is
+//! consumer crashed, …) with where they were made, the pause points (by node kind, vhost
+//! and name) and what is selected. Reading is strict: anything unexpected is
 //! an error naming what was wrong, and the caller discards the saved state with a notice. It
 //! knows nothing of Yew.
 
@@ -35,6 +35,18 @@ pub struct Session {
     pub edits: Vec<Edit>,
     /// The nodes where a message arriving pauses the run.
     pub pause_at: Vec<PausePoint>,
+    /// What the inspector shows.
+    pub selected: Option<Selected>,
+}
+
+/// What is selected, as a session and a link keep it: a message by id, a flow's request by
+/// number, a node by kind, vhost and name (ids are the same in every run of a scenario with
+/// the same seed and changes).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selected {
+    Message(u64),
+    Request(u32),
+    Node(PausePoint),
 }
 
 /// A pause point: the node's kind (`queue`, `exchange`, …), vhost and name.
@@ -61,8 +73,54 @@ pub const MAX_PAUSE_POINTS: usize = 1000;
 
 /// Pause points as JSON: `[{"kind": "queue", "vhost": "/", "name": "Q1"}]`.
 pub fn pause_points_json(points: &[PausePoint]) -> Json {
-    let point = |p: &PausePoint| json!({"kind": p.kind, "vhost": p.vhost, "name": p.name});
-    Json::Array(points.iter().map(point).collect())
+    Json::Array(points.iter().map(point_json).collect())
+}
+
+fn point_json(p: &PausePoint) -> Json {
+    json!({"kind": p.kind, "vhost": p.vhost, "name": p.name})
+}
+
+/// A node as [`point_json`] writes it; `path` names it in the error.
+fn point(item: &Json, path: &str) -> Result<PausePoint, String> {
+    let text = |key: &str| {
+        let value = item.get(key).and_then(Json::as_str);
+        value
+            .map(str::to_owned)
+            .ok_or_else(|| format!("`{path}.{key}`: expected text"))
+    };
+    Ok(PausePoint {
+        kind: text("kind")?,
+        vhost: text("vhost")?,
+        name: text("name")?,
+    })
+}
+
+/// The selection as JSON: `{"message": 41}`, `{"request": 7}` or a node as a pause point is.
+pub fn selected_json(selected: &Selected) -> Json {
+    match selected {
+        Selected::Message(id) => json!({"message": id}),
+        Selected::Request(flow) => json!({"request": flow}),
+        Selected::Node(node) => point_json(node),
+    }
+}
+
+/// Reads [`selected_json`]'s object; the error names what is wrong.
+pub fn selected(json: &Json) -> Result<Selected, String> {
+    let obj = json.as_object().ok_or("`selected`: expected an object")?;
+    let number = |key: &str| {
+        let n = obj.get(key).and_then(Json::as_u64);
+        n.ok_or_else(|| format!("`selected.{key}`: expected a whole number"))
+    };
+    if obj.contains_key("message") {
+        return number("message").map(Selected::Message);
+    }
+    if obj.contains_key("request") {
+        let flow = u32::try_from(number("request")?);
+        return flow
+            .map(Selected::Request)
+            .map_err(|_| "`selected.request`: expected a whole number below 2³²".into());
+    }
+    point(json, "selected").map(Selected::Node)
 }
 
 /// Reads [`pause_points_json`]'s list; the error names what is wrong.
@@ -71,20 +129,8 @@ pub fn pause_points(json: &Json) -> Result<Vec<PausePoint>, String> {
         .as_array()
         .filter(|a| a.len() <= MAX_PAUSE_POINTS)
         .ok_or_else(|| format!("`pause_at`: expected a list of at most {MAX_PAUSE_POINTS}"))?;
-    let text = |item: &Json, i: usize, key: &str| {
-        let value = item.get(key).and_then(Json::as_str);
-        value
-            .map(str::to_owned)
-            .ok_or_else(|| format!("`pause_at[{i}].{key}`: expected text"))
-    };
     (items.iter().enumerate())
-        .map(|(i, item)| {
-            Ok(PausePoint {
-                kind: text(item, i, "kind")?,
-                vhost: text(item, i, "vhost")?,
-                name: text(item, i, "name")?,
-            })
-        })
+        .map(|(i, item)| point(item, &format!("pause_at[{i}]")))
         .collect()
 }
 
@@ -106,6 +152,9 @@ impl Session {
             }
             if !self.pause_at.is_empty() {
                 map.insert("pause_at".to_owned(), pause_points_json(&self.pause_at));
+            }
+            if let Some(selected) = &self.selected {
+                map.insert("selected".to_owned(), selected_json(selected));
             }
         }
         switchyard_core::order::json_text(&obj)
@@ -154,6 +203,7 @@ impl Session {
             None => Vec::new(),
             Some(list) => pause_points(list)?,
         };
+        let selected = obj.get("selected").map(selected).transpose()?;
         Ok(Session {
             scenario,
             at_us,
@@ -162,6 +212,7 @@ impl Session {
             style,
             edits,
             pause_at,
+            selected,
         })
     }
 }
@@ -211,6 +262,7 @@ pub(crate) mod tests {
                 style,
                 edits: Vec::new(),
                 pause_at: Vec::new(),
+                selected: None,
             };
             assert_eq!(Session::parse(&s.to_json()), Ok(s));
         }
@@ -254,9 +306,36 @@ pub(crate) mod tests {
                 vhost: "/".into(),
                 name: "email-notifications".into(),
             }],
+            selected: None,
         };
         assert!(s.to_json().contains(r#""action":"crash_consumer""#));
         assert_eq!(Session::parse(&s.to_json()), Ok(s));
+    }
+
+    #[test]
+    fn a_session_keeps_what_is_selected() {
+        let node = PausePoint {
+            kind: "queue".into(),
+            vhost: "/".into(),
+            name: "q & \"co\"".into(),
+        };
+        for selected in [
+            Selected::Message(41),
+            Selected::Request(u32::MAX),
+            Selected::Node(node),
+        ] {
+            let s = Session {
+                scenario: Saved::Preset("saga".into()),
+                at_us: 4_000_000,
+                playing: false,
+                speed: 4,
+                style: Some(Style::Choreography),
+                edits: Vec::new(),
+                pause_at: Vec::new(),
+                selected: Some(selected),
+            };
+            assert_eq!(Session::parse(&s.to_json()), Ok(s));
+        }
     }
 
     #[test]
@@ -288,6 +367,22 @@ pub(crate) mod tests {
             (
                 r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3, "preset": "x", "pause_at": [{"kind": "queue", "vhost": "/"}]}"#,
                 "`pause_at[0].name`: expected text",
+            ),
+            (
+                r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3, "preset": "x", "selected": [1]}"#,
+                "`selected`: expected an object",
+            ),
+            (
+                r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3, "preset": "x", "selected": {"message": "41"}}"#,
+                "`selected.message`: expected a whole number",
+            ),
+            (
+                r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3, "preset": "x", "selected": {"request": 4294967296}}"#,
+                "`selected.request`: expected a whole number below",
+            ),
+            (
+                r#"{"v": 1, "at_us": 5, "playing": true, "speed": 3, "preset": "x", "selected": {"kind": "queue"}}"#,
+                "`selected.vhost`: expected text",
             ),
         ] {
             let err = Session::parse(text).err().unwrap_or_default();

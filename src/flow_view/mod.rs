@@ -18,13 +18,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use switchyard_core::sim::flow::{Comparison, Style, compare};
-use switchyard_core::sim::{Scenario, SimTime, Simulation};
+use switchyard_core::sim::{Scenario, SimTime};
 use yew::prelude::*;
 
-use crate::session::{Opening, node_named, open_with, pause_points_of};
-use crate::sim_ref::Selection;
-use crate::state::{Action, AppContext, Level, Source};
-use crate::storage::PausePoint;
+use crate::session::{Opening, open_with, pause_points_of, select_again, selected_of};
+use crate::state::{AppContext, Level, Source};
+use crate::storage::Selected;
 
 /// The comparison runs at least this long (µs of virtual time)…
 const COMPARE_MIN_US: u64 = 60_000_000;
@@ -62,7 +61,7 @@ pub fn switch_style(state: &AppContext, style: Style) -> bool {
         return false;
     }
     let (made, selected) = match state.sim.as_ref().and_then(|s| s.get()) {
-        Some(sim) => (sim.edits().len(), carried(&sim, state.selection)),
+        Some(sim) => (sim.edits().len(), selected_of(&sim, state.selection)),
         None => (0, None),
     };
     let pause_at = pause_points_of(state);
@@ -76,15 +75,9 @@ pub fn switch_style(state: &AppContext, style: Style) -> bool {
     let Some(player) = open_with(state, source, &opening) else {
         return false;
     };
-    let again = match selected {
-        Some(Carried::Request(flow)) => Some(Selection::Request(flow)),
-        Some(Carried::Node(node)) => (player.0.try_borrow().ok())
-            .and_then(|p| p.sim().get().and_then(|sim| node_named(&sim, &node)))
-            .map(Selection::Node),
-        None => None,
-    };
-    if again.is_some() {
-        state.dispatch(Action::Select(again));
+    // A message does not go across: the styles publish different messages.
+    if let Some(selected) = selected.filter(|s| !matches!(s, Selected::Message(_))) {
+        select_again(state, &player, &selected);
     }
     if made > 0 {
         let undone = match made {
@@ -98,26 +91,6 @@ pub fn switch_style(state: &AppContext, style: Style) -> bool {
         crate::session::notify(state, Level::Info, text);
     }
     true
-}
-
-/// A selection that can be found again in the other style's build.
-enum Carried {
-    Request(u32),
-    /// By kind, vhost and name: node ids differ between the styles' builds.
-    Node(PausePoint),
-}
-
-/// What of `selection` goes across a switch of style (a message does not: the styles publish
-/// different messages).
-fn carried(sim: &Simulation, selection: Option<Selection>) -> Option<Carried> {
-    match selection? {
-        Selection::Request(flow) => Some(Carried::Request(flow)),
-        Selection::Node(id) => sim
-            .world()
-            .node(id)
-            .map(|n| Carried::Node(PausePoint::of(n))),
-        Selection::Message(_) => None,
-    }
 }
 
 /// How long the comparison runs for `scenario`: past its last scripted action (an outage and

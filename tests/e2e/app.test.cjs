@@ -191,7 +191,7 @@ test("scrolled down to the explorer, nothing covers its inputs", async () => {
   await page.close();
 });
 
-test("a reload restores the scenario and the moment", async () => {
+test("a reload restores the scenario, the moment and what is selected", async () => {
   const page = await fresh();
   await page.click(".preset-list .preset >> text=Stress");
   await page.waitForSelector(".preset.current >> text=Stress");
@@ -205,11 +205,18 @@ test("a reload restores the scenario and the moment", async () => {
   await page.waitForFunction((t) => document.querySelector("#clock").textContent === t, at);
   assert.equal(await playing(page), false, "restored paused, as it was");
   await screenshot(page, "stage-stress");
+  // What the inspector shows comes back too.
+  await clickNode(page, "lane-a");
+  await page.waitForFunction(() => /lane-a/.test(document.querySelector(".inspector h2")?.textContent || ""));
+  const shown = await page.textContent(".inspector h2");
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("switchyard.session.v1")).selected?.name === "lane-a");
+  await page.reload();
+  await page.waitForFunction((h) => document.querySelector(".inspector h2")?.textContent === h, shown);
   assert.deepEqual(env.browser.errors, []);
   await page.close();
 });
 
-test("a share link opens the same scenario at the same moment; a bad link is named and what was open stays", async () => {
+test("a share link opens the same scenario at the same moment with the same selection; a bad link is named and what was open stays", async () => {
   const page = await fresh();
   await env.browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: env.server.url });
   await page.click('button.preset[data-preset="tutorial-4-routing"]');
@@ -219,10 +226,13 @@ test("a share link opens the same scenario at the same moment; a bad link is nam
   for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowRight");
   await page.waitForTimeout(300);
   const at = await clock(page);
+  // Stepping selected the message that moved: the link carries it.
+  const selected = await page.textContent(".inspector h2");
+  assert.match(selected, /^Message #\d+$/);
   await page.click("#share");
   await page.waitForFunction(() => /Link copied/.test(document.querySelector("#banner")?.textContent || ""));
   const link = await page.evaluate(() => navigator.clipboard.readText());
-  assert.match(link, /#preset=tutorial-4-routing&at_us=\d+&speed=\d+&playing=0$/);
+  assert.match(link, /#preset=tutorial-4-routing&at_us=\d+&speed=\d+&playing=0&selected=%7B%22message%22%3A\d+%7D$/);
   // Someone else opens it: a browser with nothing saved.
   const other = await env.browser.context.newPage();
   await other.goto(`${env.server.url}__blank`);
@@ -231,6 +241,7 @@ test("a share link opens the same scenario at the same moment; a bad link is nam
   await other.waitForSelector('.preset.current[data-preset="tutorial-4-routing"]');
   await other.waitForFunction((t) => document.querySelector("#clock").textContent === t, at);
   assert.equal(await playing(other), false, "paused, as it was shared");
+  assert.equal(await other.textContent(".inspector h2"), selected, "the same message inspected");
   assert.equal(new URL(other.url()).hash, "", "the link is taken out of the address, so a reload keeps what follows");
   // A link pasted into the open page (only the part after # changes).
   await other.evaluate(() => { location.hash = "preset=saga&at_us=2000000&playing=0"; });
