@@ -6,7 +6,8 @@
 //!
 //! In orchestration the services call each other and no message travels: the panel shows the
 //! flow's rates instead (requests, calls, answered ok, failed), the caller's response time, and
-//! what became of the requests; the messages' blocks come back if anything is published.
+//! what became of the requests; the messages' blocks come back if anything is published. In
+//! choreography the caller's response time stands beside the messages' latency.
 //!
 //! A long list of queues or consumers (a definitions export has thousands) is shown a page at
 //! a time with a filter by name ([`crate::paging`]).
@@ -54,6 +55,11 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
             if messages {
                 { rates("Message rates", "message rates", &RATES, &samples) }
                 { latency("End-to-end latency", sim.metrics(), "messages") }
+                // In choreography too the caller waits for an answer: side by side with the
+                // orchestration's when the style is switched.
+                if let Some(response) = sim.flow_response().filter(|_| !calls) {
+                    { latency("Caller response time", response, "answered") }
+                }
                 { totals(&sim) }
             }
             { queues(&sim, &samples, &queue_view, &props.on_select) }

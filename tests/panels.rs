@@ -417,6 +417,31 @@ async fn the_metrics_panel_of_an_orchestration_shows_its_calls_not_messages() {
 }
 
 #[wasm_bindgen_test]
+async fn the_metrics_panel_of_a_choreography_shows_its_messages_and_the_caller_s_response_time() {
+    let props = MetricsPanelProps {
+        sim: SimRef::new(preset_run("payment-flow", 5000)),
+        on_select: Callback::noop(),
+    };
+    let root = mount::<MetricsPanel>(props).await;
+    let titles = texts(&root, "h3");
+    assert_eq!(
+        titles.get(..4),
+        Some(
+            &[
+                "Message rates",
+                "End-to-end latency",
+                "Caller response time",
+                "Messages so far"
+            ]
+            .map(String::from)[..]
+        ),
+        "{titles:?}"
+    );
+    let answered = texts(&root, ".latency dt");
+    assert_eq!(answered.get(7).map(String::as_str), Some("answered"));
+}
+
+#[wasm_bindgen_test]
 async fn the_picker_lists_every_preset_and_picks_one() {
     let (on_pick, picked) = recorder();
     let (on_load, _) = recorder();
