@@ -33,7 +33,7 @@ pub fn App() -> Html {
         .map(|s| html! { <p class="status" id="status" role="status">{ s }</p> });
     html! {
         <ContextProvider<AppContext> context={state.clone()}>
-            <div class="app">
+            <div class="app" id="app">
                 <header class="topbar">
                     <span class="logo" aria-hidden="true">{ "⇶" }</span>
                     <h1 class="title">{ "Switchyard" }</h1>

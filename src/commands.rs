@@ -171,8 +171,10 @@ fn fullscreen(state: &AppContext) {
         document.exit_fullscreen();
         return;
     }
+    // The app, not the stage alone: the inspector, the banner and the help overlay stay in
+    // sight (the page's header, the picker and the explorer make way, see style.css).
     let target = document
-        .get_element_by_id("stage")
+        .get_element_by_id("app")
         .or_else(|| document.document_element());
     if let Some(el) = target
         && el.request_fullscreen().is_err()

@@ -42,5 +42,9 @@ pub fn show(message: &str) {
     };
     if let Ok(overlay) = build() {
         let _ = body.append_child(overlay.unchecked_ref());
+        // In fullscreen only the app's element is drawn: leave it, so the overlay is seen.
+        if document.fullscreen_element().is_some() {
+            document.exit_fullscreen();
+        }
     }
 }

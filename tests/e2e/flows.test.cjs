@@ -783,3 +783,43 @@ test("a choreography event clicked in flight shows the service that published it
   assert.ok(events.some((e) => e.startsWith(`${id} payment_succeeded by payment at`)), events.join(" | "));
   await page.close();
 });
+
+test("fullscreen on a projector's 1280×720 keeps the stage large with the inspector, the banner and the help in sight", async () => {
+  const page = await open("payment-flow", { playing: true, style: "choreography", speed: 1 });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  skipLessons(page);
+  const box = (selector) => page.evaluate((s) => {
+    const r = document.querySelector(s)?.getBoundingClientRect();
+    return r && { top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+  }, selector);
+  await page.keyboard.press("f");
+  await page.waitForFunction(() => document.fullscreenElement?.id === "app");
+  await page.waitForTimeout(300);
+  // The flow's panels (services, the comparison) sit below the canvas, not in its place.
+  const canvas = await box(".canvas-wrap");
+  assert.ok(canvas.height >= 0.55 * 720 && canvas.width >= 0.6 * 1280, JSON.stringify(canvas));
+  assert.ok(await page.isHidden(".topbar"), "the page's header makes way");
+  assert.ok(await page.isHidden(".picker-area"), "the picker makes way");
+  const inspector = await box(".inspector");
+  assert.ok(inspector.top >= 0 && inspector.bottom <= 720 && inspector.height > 80, JSON.stringify(inspector));
+  // A node clicked on the large stage is inspected beside it.
+  await clickNode(page, "payment");
+  await page.waitForFunction(() => /payment/.test(document.querySelector(".inspector h2")?.textContent || ""));
+  // The banner and the help overlay are drawn in fullscreen too.
+  await page.click("#restart-broker");
+  await page.waitForFunction(() => /broker restarted/i.test(document.querySelector(".banner")?.textContent || ""));
+  assert.ok(await page.evaluate(() => document.fullscreenElement.contains(document.querySelector(".banner"))));
+  await page.keyboard.press("?");
+  await page.waitForSelector("#help-overlay");
+  assert.ok(await page.evaluate(() => document.fullscreenElement.contains(document.querySelector("#help-overlay"))));
+  await screenshot(page, "fullscreen-flow-help");
+  await page.click("#help-overlay button");
+  await page.waitForFunction(() => !document.querySelector("#help-overlay"));
+  await screenshot(page, "fullscreen-flow");
+  // F again leaves it: the page's layout is back.
+  await page.keyboard.press("f");
+  await page.waitForFunction(() => !document.fullscreenElement);
+  await page.waitForSelector(".topbar", { state: "visible" });
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
