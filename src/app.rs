@@ -43,12 +43,15 @@ pub fn App() -> Html {
                 <main class="workspace" id="workspace">
                     <aside class="picker-area">{ picker(&state) }</aside>
                     <section class="stage" id="stage" aria-label="Simulation">
-                        <Toolbar />
-                        { for status }
-                        <div class="canvas-wrap">
-                            <Stage />
+                        // In fullscreen this part fills the screen, the flow's panels below it.
+                        <div class="stage-main">
+                            <Toolbar />
+                            { for status }
+                            <div class="canvas-wrap">
+                                <Stage />
+                            </div>
+                            <div class="narration-slot">{ narration(&state) }</div>
                         </div>
-                        <div class="narration-slot">{ narration(&state) }</div>
                         <div class="flow-panels">
                             <crate::service_controls::ServiceControls />
                             <crate::flow_view::card::ComparisonCard />

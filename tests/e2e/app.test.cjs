@@ -50,6 +50,28 @@ test("a lesson pause point pauses the run and shows its narration", async () => 
   await page.close();
 });
 
+test("in fullscreen on a projector's 1280×720 a lesson's card is whole below the stage", async () => {
+  const page = await fresh();
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.keyboard.press("f");
+  await page.waitForFunction(() => document.fullscreenElement?.id === "app");
+  await page.waitForSelector(".narration", { timeout: 10000 });
+  await page.waitForTimeout(300);
+  const [canvas, card, button] = await page.evaluate(() =>
+    [".canvas-wrap", ".narration", ".narration .continue"].map((s) => {
+      const r = document.querySelector(s).getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, height: r.height };
+    }),
+  );
+  assert.ok(card.top >= canvas.bottom && card.bottom <= 720 && button.bottom <= 720, JSON.stringify({ canvas, card }));
+  assert.ok(canvas.height >= 300, JSON.stringify(canvas));
+  await screenshot(page, "fullscreen-lesson");
+  await page.click(".narration .continue");
+  await page.waitForFunction(() => !document.querySelector(".narration"));
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("step forward N then back N returns the same state", async () => {
   const page = await fresh();
   await page.waitForSelector(".narration", { timeout: 10000 });
