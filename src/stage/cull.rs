@@ -164,6 +164,7 @@ mod tests {
     fn fit() -> Fit {
         Fit {
             scale: 1.0,
+            stretch: 1.0,
             dx: 0.0,
             dy: 0.0,
             zoom: 1.0,

@@ -225,6 +225,7 @@ mod tests {
     fn a_click_hits_the_nearest_dot_then_a_node_then_nothing() {
         let fit = Fit {
             scale: 1.0,
+            stretch: 1.0,
             dx: 100.0,
             dy: 100.0,
             zoom: 1.0,
@@ -273,6 +274,7 @@ mod tests {
         let size = (800.0, 600.0);
         let base = Fit {
             scale: 1.0,
+            stretch: 1.0,
             dx: 100.0,
             dy: 300.0,
             zoom: 1.0,

@@ -471,14 +471,15 @@ mod tests {
         }
     }
 
-    /// On the stage of a 1280 × 800 window (622 × 494) the live-match preset's eight queues
-    /// are too close to write their names under them. Their keys then go where those names
+    /// On a stage 622 × 420 (a 1280 px wide window, a little short) the live-match preset's
+    /// eight queues are too close to write their names under them (at 494 high, its rows
+    /// spread into the height and every name is written). Their keys then go where those names
     /// would have been, one above the other near the queues, each clear of the others and of
     /// every text that is written (the exchange's name among them) but for a sliver. Before,
     /// the unwritten names still kept keys away, which pushed them onto the exchange's name.
     #[test]
     fn the_keys_of_a_fan_take_the_room_of_names_left_out() {
-        let area = (622.0, 494.0);
+        let area = (622.0, 420.0);
         let (scene, fit, named) = live_match_on(area);
         let queues = scene.shapes.iter().filter(|s| s.kind == NodeKind::Queue);
         let unnamed = queues.filter(|s| names::text_of(&named, s.id).is_none());

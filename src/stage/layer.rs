@@ -150,19 +150,21 @@ impl<K: PartialEq> Layer<K> {
 
     /// Draws the whole layer painted for the view `from` over `onto`, moved and scaled to `to`.
     pub fn draw_moved(&self, onto: &Ctx, from: &Fit, to: &Fit) {
-        if from.scale <= 0.0 {
+        let (from_y, to_y) = (from.scale * from.stretch, to.scale * to.stretch);
+        if from.scale <= 0.0 || from_y <= 0.0 {
             return;
         }
         let (w, h, _) = self.size;
-        // A point at p on the old view is at (p - d_from) / s_from * s_to + d_to on the new.
-        let k = to.scale / from.scale;
-        let (x, y) = (to.dx - from.dx * k, to.dy - from.dy * k);
+        // A point at p on the old view is at (p - d_from) / s_from * s_to + d_to on the new
+        // (across and down apart: the rows' stretch can differ between two fits).
+        let (kx, ky) = (to.scale / from.scale, to_y / from_y);
+        let (x, y) = (to.dx - from.dx * kx, to.dy - from.dy * ky);
         let _ = onto.draw_image_with_html_canvas_element_and_dw_and_dh(
             &self.canvas,
             x,
             y,
-            w * k,
-            h * k,
+            w * kx,
+            h * ky,
         );
     }
 
@@ -230,6 +232,7 @@ mod tests {
     fn view(scale: f64) -> Fit {
         Fit {
             scale,
+            stretch: 1.0,
             dx: 10.0,
             dy: 5.0,
             zoom: scale,

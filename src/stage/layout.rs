@@ -593,10 +593,14 @@ fn exchange_depths(links: &[Link]) -> FxHashMap<NodeId, usize> {
     depth
 }
 
-/// Layout units to canvas pixels: `px = x * scale + dx`.
+/// Layout units to canvas pixels: `px = x * scale + dx`, `py = y * scale * stretch + dy`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fit {
     pub scale: f64,
+    /// How much further apart the rows are drawn than the scale alone puts them (1 or more):
+    /// a drawing wider than the stage's shape spreads its rows into the height it would leave
+    /// empty. The shapes and the text keep the scale.
+    pub stretch: f64,
     pub dx: f64,
     pub dy: f64,
     /// How far the user zoomed from the fit (1 at the fit; see [`crate::stage::view`]).
@@ -629,7 +633,7 @@ impl Fit {
         let r = fit.radius();
         let crowded = (right.windows(2))
             .filter_map(|w| Some(w.get(1)?.y - w.first()?.y))
-            .any(|gap| gap * fit.scale < 2.0 * r + NAME_UNDER);
+            .any(|gap| gap * fit.scale * fit.stretch < 2.0 * r + NAME_UNDER);
         if !crowded || !fit.legible() {
             return fit;
         }
@@ -653,21 +657,26 @@ impl Fit {
         let margin_y = 70.0;
         let w = (x1 - x0).max(1.0);
         let h = (y1 - y0).max(1.0);
-        let scale = clamp(
-            ((width - MARGIN_X - right) / w).min((height - 2.0 * margin_y) / h),
-            1e-4,
-            MAX_FIT,
-        );
+        let down = (height - 2.0 * margin_y) / h;
+        let scale = clamp(((width - MARGIN_X - right) / w).min(down), 1e-4, MAX_FIT);
+        // The height a wide drawing leaves: its rows spread into it, up to the pitch they have
+        // at scale 1 (a small drawing, drawn large, is not pulled apart).
+        let stretch = clamp(down / scale, 1.0, (1.0 / scale).max(1.0));
+        let sy = scale * stretch;
         Fit {
             scale,
+            stretch,
             dx: (width - right + MARGIN_X - w * scale) / 2.0 - x0 * scale,
-            dy: (height - h * scale) / 2.0 - y0 * scale,
+            dy: (height - h * sy) / 2.0 - y0 * sy,
             zoom: 1.0,
         }
     }
 
     pub fn at(&self, x: f64, y: f64) -> (f64, f64) {
-        (x * self.scale + self.dx, y * self.scale + self.dy)
+        (
+            x * self.scale + self.dx,
+            y * self.scale * self.stretch + self.dy,
+        )
     }
 
     /// A shape's radius in pixels: with the scale, within 16 to 30 at the fit, but no more

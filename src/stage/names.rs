@@ -204,6 +204,7 @@ mod tests {
     fn at(scale: f64) -> Fit {
         Fit {
             scale,
+            stretch: 1.0,
             dx: 100.0,
             dy: 100.0,
             zoom: 1.0,
@@ -321,6 +322,7 @@ mod tests {
         let s = Scene::new(shapes, links);
         let fit = Fit {
             scale: 0.78,
+            stretch: 1.0,
             dx: 100.0,
             dy: 100.0,
             zoom: 1.0,

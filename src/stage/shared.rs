@@ -49,6 +49,7 @@ impl Default for Shared {
     fn default() -> Self {
         let fit = Fit {
             scale: 1.0,
+            stretch: 1.0,
             dx: 0.0,
             dy: 0.0,
             zoom: 1.0,

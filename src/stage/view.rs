@@ -54,6 +54,7 @@ impl View {
         let z = self.zoom;
         Fit {
             scale: base.scale * z,
+            stretch: base.stretch,
             dx: cx + z * (base.dx - cx) + self.pan.0,
             dy: cy + z * (base.dy - cy) + self.pan.1,
             zoom: base.zoom * z,
@@ -159,6 +160,7 @@ mod tests {
     fn base() -> Fit {
         Fit {
             scale: 0.5,
+            stretch: 1.0,
             dx: 100.0,
             dy: 50.0,
             zoom: 1.0,
@@ -171,7 +173,10 @@ mod tests {
 
     /// The layout point under canvas pixel `p`.
     fn under(fit: &Fit, p: (f64, f64)) -> (f64, f64) {
-        ((p.0 - fit.dx) / fit.scale, (p.1 - fit.dy) / fit.scale)
+        (
+            (p.0 - fit.dx) / fit.scale,
+            (p.1 - fit.dy) / (fit.scale * fit.stretch),
+        )
     }
 
     #[test]
@@ -368,5 +373,61 @@ mod tests {
         let small = Fit { scale: 1.6, ..fit };
         assert_eq!(small.radius(), 30.0);
         assert_eq!(Fit { scale: 0.5, ..fit }.radius(), 16.0);
+    }
+
+    /// Shapes in `columns` columns 220 apart and `rows` rows 110 apart.
+    fn grid(columns: u32, rows: u32) -> crate::stage::layout::Scene {
+        use crate::stage::layout::{Scene, Shape};
+        use switchyard_core::sim::{NodeId, NodeKind};
+        let shapes = (0..columns * rows)
+            .map(|i| Shape {
+                id: NodeId(i),
+                kind: NodeKind::Queue,
+                name: format!("q{i}"),
+                tag: None,
+                status: None,
+                x: f64::from(i % columns) * 220.0,
+                y: f64::from(i / columns) * 110.0,
+            })
+            .collect();
+        Scene::new(shapes, Vec::new())
+    }
+
+    /// A drawing wider than the stage's shape spreads its rows into the height it would leave
+    /// empty, up to their pitch at scale 1, while the shapes keep the scale the width gives;
+    /// zoomed, the spread stays, and a click maps back through it.
+    #[test]
+    fn a_wide_drawing_s_rows_spread_into_the_stage_s_height() {
+        let size = (620.0, 490.0);
+        // Five columns, three rows: the width sets the scale (460 / 880 px).
+        let fit = Fit::new(&grid(5, 3), size.0, size.1);
+        assert!((fit.scale - 460.0 / 880.0).abs() < 1e-9, "{fit:?}");
+        assert!(
+            (fit.scale * fit.stretch - 1.0).abs() < 1e-9,
+            "rows 110 px apart: {fit:?}"
+        );
+        let (top, bottom) = (fit.at(0.0, 0.0).1, fit.at(0.0, 220.0).1);
+        assert!((bottom - top - 220.0).abs() < 1e-9 && (top + bottom - 490.0).abs() < 1e-9);
+        // On a shorter stage, only as far as the height allows.
+        let short = Fit::new(&grid(5, 3), 620.0, 300.0);
+        assert!(
+            (short.scale * short.stretch - 160.0 / 220.0).abs() < 1e-9,
+            "{short:?}"
+        );
+        // A drawing as tall as the stage, or a small one drawn large, is not spread.
+        assert_eq!(Fit::new(&grid(2, 4), size.0, size.1).stretch, 1.0);
+        assert_eq!(Fit::new(&grid(2, 2), 1600.0, 1200.0).stretch, 1.0);
+        // Zoomed about a point, the rows keep their spread and the point stays put.
+        let at = (300.0, 200.0);
+        let zoomed = View::default()
+            .zoom_about(2.0, at, &fit, size)
+            .compose(&fit, size.0, size.1);
+        assert_eq!(zoomed.stretch, fit.stretch);
+        let before = under(&fit, at);
+        let after = zoomed.at(before.0, before.1);
+        assert!(
+            (after.0 - at.0).abs() < 1e-9 && (after.1 - at.1).abs() < 1e-9,
+            "{after:?}"
+        );
     }
 }
