@@ -339,21 +339,8 @@ mod tests {
 
     #[test]
     fn a_huge_drawing_fits_whole_and_a_zoom_makes_it_legible() {
-        use crate::stage::layout::{Scene, Shape};
-        use switchyard_core::sim::{NodeId, NodeKind};
-        // 1,000 consumers in one column, as a big definitions export lays out.
-        let shapes = (0..1000)
-            .map(|i| Shape {
-                id: NodeId(i),
-                kind: NodeKind::Consumer,
-                name: format!("c{i}"),
-                tag: None,
-                status: None,
-                x: 660.0,
-                y: f64::from(i) * 110.0,
-            })
-            .collect();
-        let scene = Scene::new(shapes, Vec::new());
+        // 1,000 queues in one column, as a big definitions export lays out.
+        let scene = grid(1, 1000);
         let fit = Fit::new(&scene, SIZE.0, SIZE.1);
         for s in &scene.shapes {
             let (x, y) = fit.at(s.x, s.y);
