@@ -69,8 +69,9 @@ pub fn node_box(s: &Shape, fit: &Fit, r: f64, text: Option<Text>, paused: bool) 
             let widest = s.name.len().max(tag).max(status) as f64 * 13.0;
             union(whole, (x - widest / 2.0, top, widest, 3.0 * LINE + 4.0))
         }
-        Some(Text::Name { status }) => {
+        Some(Text::Name { status, shift }) => {
             let w = one_line(status);
+            let x = x + f64::from(shift);
             union(whole, (x - w / 2.0, top, w, LINE + 4.0))
         }
         Some(Text::Right { status }) => {
@@ -94,7 +95,16 @@ fn one_line_bytes(s: &Shape, status: bool) -> usize {
 /// node can be named on a canvas of `area` at all.
 pub fn reach_box(s: &Shape, fit: &Fit, r: f64) -> Rect {
     let under = node_box(s, fit, r, Some(Text::Full), false);
-    let name = node_box(s, fit, r, Some(Text::Name { status: true }), false);
+    // A name under it goes at most a third of its width aside.
+    let most = names::shifts(names::width(&names::one_line(s, true)))[3];
+    let aside = |shift| Text::Name {
+        status: true,
+        shift,
+    };
+    let name = union(
+        node_box(s, fit, r, Some(aside(most)), false),
+        node_box(s, fit, r, Some(aside(-most)), false),
+    );
     let right = node_box(s, fit, r, Some(Text::Right { status: true }), false);
     union(union(under, name), right)
 }
@@ -235,7 +245,13 @@ mod tests {
         let above = shape(NodeKind::Consumer, "audit", 400.0, -40.0);
         assert!(!on(&above, None));
         assert!(on(&above, Some(Text::Full)));
-        assert!(on(&above, Some(Text::Name { status: false })));
+        assert!(on(
+            &above,
+            Some(Text::Name {
+                status: false,
+                shift: 0
+            })
+        ));
         // Left of the canvas, a long name written beside it reaches in.
         let long = "a-consumer-with-a-rather-long-name-indeed";
         let left = shape(NodeKind::Consumer, long, -300.0, 300.0);

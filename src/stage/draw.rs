@@ -374,7 +374,10 @@ fn node(ctx: &Ctx, palette: &Palette, frame: &Frame<'_>, s: &Shape, r: f64) {
     }
     match text_of(frame.named, s.id) {
         Some(Text::Full) => node_text(ctx, palette, s, (x, label_y), None),
-        Some(Text::Name { status }) => node_text(ctx, palette, s, (x, label_y), Some(status)),
+        Some(Text::Name { status, shift }) => {
+            let x = x + f64::from(shift);
+            node_text(ctx, palette, s, (x, label_y), Some(status));
+        }
         Some(Text::Right { status }) => {
             let left = x + half_size(s.kind, r).0 + names::GAP;
             ctx.set_text_align("left");

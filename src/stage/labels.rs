@@ -203,7 +203,9 @@ pub fn obstacles(scene: &Scene, fit: &Fit, named: &[(NodeId, Text)]) -> Vec<Rect
         out.push(names::shape_box(s, fit, r));
         let (text, full) = match names::text_of(named, s.id) {
             Some(Text::Full) => (names::text_box(s, fit, r), true),
-            Some(Text::Name { status }) => (names::name_box(s, fit, r, status), false),
+            Some(Text::Name { status, shift }) => {
+                (names::name_box(s, fit, r, status, shift), false)
+            }
             Some(Text::Right { status }) => (names::right_box(s, fit, r, status), false),
             None => continue,
         };
@@ -409,7 +411,9 @@ mod tests {
             let how = names::text_of(&named, s.id);
             let text = match how {
                 Some(names::Text::Right { status }) => names::right_box(s, &fit, r, status),
-                Some(names::Text::Name { status }) => names::name_box(s, &fit, r, status),
+                Some(names::Text::Name { status, shift }) => {
+                    names::name_box(s, &fit, r, status, shift)
+                }
                 _ => names::text_box(s, &fit, r),
             };
             assert!(

@@ -59,11 +59,24 @@ pub fn one_line(s: &Shape, status: bool) -> Cow<'_, str> {
     }
 }
 
-/// [`one_line`] under the node (its type and depth left out).
-pub fn name_box(s: &Shape, fit: &Fit, r: f64, status: bool) -> Rect {
+/// [`one_line`] under the node (its type and depth left out), `shift` pixels to the right.
+pub fn name_box(s: &Shape, fit: &Fit, r: f64, status: bool, shift: i16) -> Rect {
     let full = text_box(s, fit, r);
     let w = width(&one_line(s, status));
-    (full.0 + (full.2 - w) / 2.0, full.1, w, LINE)
+    (
+        full.0 + (full.2 - w) / 2.0 + f64::from(shift),
+        full.1,
+        w,
+        LINE,
+    )
+}
+
+/// The shifts a name under its node is tried at, in pixels for a name `w` wide: centred, then
+/// a sixth and a third of its width either way (it still lies under its node).
+pub fn shifts(w: f64) -> [i16; 5] {
+    let small = (w / 6.0).round() as i16;
+    let large = (w / 3.0).round() as i16;
+    [0, small, -small, large, -large]
 }
 
 /// [`one_line`] to the right of the node, level with its centre.
@@ -81,8 +94,9 @@ pub const GAP: f64 = 6.0;
 pub enum Text {
     /// Every line under the node: name, type or status, depth.
     Full,
-    /// [`one_line`] under the node.
-    Name { status: bool },
+    /// [`one_line`] under the node, `shift` pixels to the right of its centre (left if
+    /// negative): a name that would just touch a neighbour's text moves aside rather than go.
+    Name { status: bool, shift: i16 },
     /// [`one_line`] to its right (a node nothing links to further right).
     Right { status: bool },
 }
@@ -90,8 +104,9 @@ pub enum Text {
 /// The nodes whose text is written, with how (sorted by id), for a canvas of `area`: none when
 /// nodes are too small to write in; else the node `first` and then each in scene order, in
 /// the first of these that overlaps neither text already written nor another node's shape:
-/// every line under it, its name alone under it, its name alone to its right (only where no
-/// link goes on further right, so the name lies on no link, and the canvas holds it).
+/// every line under it, its name alone under it (centred, else moved a little aside, within the
+/// canvas), its name alone to its right (only where no link goes on further right, so the name
+/// lies on no link, and the canvas holds it).
 pub fn named(
     scene: &Scene,
     fit: &Fit,
@@ -148,9 +163,13 @@ pub fn named(
             &[false]
         };
         let one_line = statuses.iter().find_map(|&status| {
-            let name = name_box(s, fit, r, status);
-            if fits(&name) {
-                return Some((Text::Name { status }, name));
+            let centred = name_box(s, fit, r, status, 0);
+            for shift in shifts(centred.2) {
+                let name = name_box(s, fit, r, status, shift);
+                let inside = name.0 >= 0.0 && name.0 + name.2 <= area.0;
+                if (shift == 0 || inside) && fits(&name) {
+                    return Some((Text::Name { status, shift }, name));
+                }
             }
             let right = right_box(s, fit, r, status);
             let inside = right.0 + right.2 <= area.0;
@@ -217,7 +236,7 @@ mod tests {
         assert_eq!(width("match-feed"), 10.0 * NAME_CHAR);
         let q = queue(1, 0.0, 0.0);
         let r = at(1.0).radius();
-        assert_eq!(name_box(&q, &at(1.0), r, false).2, width("queue-1"));
+        assert_eq!(name_box(&q, &at(1.0), r, false, 0).2, width("queue-1"));
         assert_eq!(right_box(&q, &at(1.0), r, false).2, width("queue-1"));
     }
 
@@ -231,12 +250,40 @@ mod tests {
             queue(3, 0.0, 400.0),
         ]);
         assert_eq!(ids(&named(&s, &at(1.0), None, AREA)), [1, 2, 3]);
-        // At 0.5 the second's text would overlap the first's; its name goes to its right.
+        // At 0.5 (75 px apart) the second's lines would overlap the first's, and its name alone
+        // centred would reach 4.6 px into them: the name goes a sixth of its width (9 px) to
+        // the right, still under its queue.
         let crowded = named(&s, &at(0.5), None, AREA);
         assert_eq!(ids(&crowded), [1, 2, 3]);
+        let aside = Text::Name {
+            status: false,
+            shift: 9,
+        };
+        assert_eq!(text_of(&crowded, NodeId(2)), Some(aside));
+        // At 0.4 (60 px apart) it would have to go 20 px, more than a third of its width
+        // (18 px): it goes to the queue's right.
+        let closer = named(&s, &at(0.4), None, AREA);
         assert_eq!(
-            text_of(&crowded, NodeId(2)),
+            text_of(&closer, NodeId(2)),
             Some(Text::Right { status: false })
+        );
+        // The other way round (the right-hand queue written first), the name goes left; but
+        // only within the canvas: 27 px from its left edge it has no room there (nor to its
+        // right, where the other queue is), and is left out.
+        let swapped = scene(vec![queue(2, 150.0, 0.0), queue(1, 0.0, 0.0)]);
+        let left = Text::Name {
+            status: false,
+            shift: -9,
+        };
+        let named_left = named(&swapped, &at(0.5), None, AREA);
+        assert_eq!(text_of(&named_left, NodeId(1)), Some(left));
+        let at_edge = Fit {
+            dx: 27.0,
+            ..at(0.5)
+        };
+        assert_eq!(
+            text_of(&named(&swapped, &at_edge, None, AREA), NodeId(1)),
+            None
         );
         let selected = named(&s, &at(0.5), Some(NodeId(2)), AREA);
         assert_eq!(text_of(&selected, NodeId(2)), Some(Text::Full));
@@ -261,9 +308,12 @@ mod tests {
         let named = named(&s, &at(1.0), None, AREA);
         assert_eq!(
             text_of(&named, NodeId(1)),
-            Some(Text::Name { status: true })
+            Some(Text::Name {
+                status: true,
+                shift: 0
+            })
         );
-        let wide = name_box(&down, &at(1.0), r, true).2;
+        let wide = name_box(&down, &at(1.0), r, true, 0).2;
         assert_eq!(wide, "queue-1 · down".chars().count() as f64 * NAME_CHAR);
         // Queues beside the name's line leave room for the name alone, not with its status,
         // and one to its right leaves none there: the name is written alone rather than not at
@@ -280,7 +330,10 @@ mod tests {
         let named = super::named(&tight, &at(1.0), None, AREA);
         assert_eq!(
             text_of(&named, NodeId(1)),
-            Some(Text::Name { status: false })
+            Some(Text::Name {
+                status: false,
+                shift: 0
+            })
         );
     }
 
@@ -332,7 +385,10 @@ mod tests {
         for (id, how) in named {
             let want = match id.0 {
                 7 => Text::Full,
-                0..8 => Text::Name { status: false },
+                0..8 => Text::Name {
+                    status: false,
+                    shift: 0,
+                },
                 107 => Text::Full,
                 _ => Text::Right { status: false },
             };
