@@ -306,6 +306,11 @@ impl Simulation {
         self.state.sched.len()
     }
 
+    /// When the next event is due (what [`Simulation::step`] would handle), if any is.
+    pub fn next_at(&self) -> Option<SimTime> {
+        self.state.sched.peek_time()
+    }
+
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
     }

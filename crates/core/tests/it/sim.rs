@@ -74,6 +74,18 @@ fn n_steps_forward_then_n_back_is_the_state_n_steps_earlier() {
 }
 
 #[test]
+fn next_at_is_when_the_next_step_happens() {
+    let mut s = sim(3);
+    s.run_until(SimTime::from_ms(5_000)).unwrap();
+    for _ in 0..200 {
+        let due = s.next_at().unwrap();
+        assert!(due >= s.now());
+        assert_eq!(s.step(), Some(due));
+        assert_eq!(s.now(), due);
+    }
+}
+
+#[test]
 fn seek_back_equals_a_fresh_run_to_that_time() {
     let mut s = sim(5);
     s.run_until(SimTime::from_ms(45_000)).unwrap();
