@@ -17,7 +17,7 @@ use crate::stage::draw::Palette;
 use crate::stage::layout::{Fit, Scene};
 use crate::stage::pace::Pace;
 use crate::stage::painter::{Look, Painter};
-use crate::stage::player::Stop;
+use crate::stage::player::{Stepped, Stop};
 use crate::stage::shared::{Live, Shared};
 use crate::stage::stats::Stats;
 use crate::stage::view::View;
@@ -30,6 +30,8 @@ const MAX_FRAME_MS: f64 = 100.0;
 const REFRESH_MS: f64 = 250.0;
 /// Wall time a hop stays on screen at least, however short its latency.
 const MIN_HOP_ON_SCREEN_MS: f64 = 250.0;
+/// Wall time a step forward takes to move its dots from where they set out.
+const STEP_MOVE_MS: f64 = 400.0;
 
 /// Runs the loop for the open player; a new player restarts it.
 #[hook]
@@ -107,6 +109,10 @@ struct Loop {
     stats: Stats,
     /// How long a frame simulates at "as fast as possible".
     pace: Pace,
+    /// The player's last step and when (ms) its movement started to be shown.
+    step_move: Option<(Stepped, f64)>,
+    /// The virtual time of the last frame painted.
+    painted_at: Option<u64>,
 }
 
 impl Loop {
@@ -145,6 +151,8 @@ impl Loop {
             painted_fit: None,
             stats,
             pace: Pace::default(),
+            step_move: None,
+            painted_at: None,
         }
     }
 
@@ -196,8 +204,9 @@ impl Loop {
         let resized = self.fit_canvas();
         self.shared.borrow_mut().reveal_now();
         let viewed = self.viewed();
-        if resized || moved || dirty || viewed || self.painter.stale() {
-            self.paint();
+        let at = self.drawn_at(started);
+        if resized || moved || dirty || viewed || self.painter.stale() || at != self.painted_at {
+            self.paint(at);
         }
         let busy = now_ms() - started;
         if let (true, Some(interval)) = (playing && speed.is_infinite(), interval) {
@@ -232,9 +241,33 @@ impl Loop {
         true
     }
 
+    /// The virtual time to draw (µs) at `now` (ms): the view; or, for [`STEP_MOVE_MS`] after
+    /// a step forward, on the way there from where its hops set out (eased, so they leave and
+    /// land gently). With reduced motion, the view at once.
+    fn drawn_at(&mut self, now: f64) -> Option<u64> {
+        let p = self.player.0.try_borrow().ok()?;
+        let (view, stepped) = (p.view(), p.stepped());
+        if stepped.map(|s| s.id) != self.step_move.map(|(s, _)| s.id) {
+            self.step_move = stepped.map(|s| (s, now));
+        }
+        let Some((s, t0)) = self.step_move.filter(|_| !self.reduced_motion) else {
+            return Some(view);
+        };
+        if s.to != view || s.from >= s.to {
+            return Some(view);
+        }
+        let k = crate::stage::geometry::clamp((now - t0) / STEP_MOVE_MS, 0.0, 1.0);
+        let eased = k * k * (3.0 - 2.0 * k);
+        Some(s.from + ((s.to - s.from) as f64 * eased) as u64)
+    }
+
     /// The shortest a hop is drawn (virtual µs): a quarter second on screen at this speed,
-    /// at most half a virtual second; nothing at "as fast as possible".
+    /// at most half a virtual second; nothing at "as fast as possible", nor while stepping
+    /// (each step shows where the messages are).
     fn min_span(&self) -> u64 {
+        if self.step_move.is_some() {
+            return 0;
+        }
         let speed = self.live.borrow().speed;
         if speed.is_finite() {
             (MIN_HOP_ON_SCREEN_MS * 1000.0 * speed).min(500_000.0) as u64
@@ -393,13 +426,15 @@ impl Loop {
         true
     }
 
-    fn paint(&mut self) {
+    fn paint(&mut self, at: Option<u64>) {
         let (Some(ctx), Some(palette)) = (&self.ctx, &self.palette) else {
             return;
         };
         let Ok(p) = self.player.0.try_borrow() else {
             return;
         };
+        let at = at.unwrap_or(p.view());
+        self.painted_at = Some(at);
         let look = Look {
             ctx,
             palette,
@@ -409,6 +444,7 @@ impl Loop {
             selection: self.live.borrow().selection,
             reduced_motion: self.reduced_motion,
             min_span: self.min_span(),
+            at,
         };
         let mut shared = self.shared.borrow_mut();
         self.painter.paint(&look, &p, &mut shared, &mut self.stats);

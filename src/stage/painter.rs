@@ -33,6 +33,8 @@ pub struct Look<'a> {
     pub reduced_motion: bool,
     /// Hops are drawn as taking at least this long (µs).
     pub min_span: u64,
+    /// The virtual time drawn (µs): the view, or on the way to it after a step.
+    pub at: u64,
 }
 
 /// What the written names were chosen for: the scene, the fit, the selection, the canvas.
@@ -103,7 +105,7 @@ impl Painter {
         let Some(sim) = p.sim().get() else { return };
         let t0 = now_ms();
         let mut flights = std::mem::take(&mut self.flights);
-        p.flights_into(look.min_span, &mut flights, &mut self.seen);
+        p.flights_into(look.at, look.min_span, &mut flights, &mut self.seen);
         let t1 = now_ms();
         if self.depths_for != Some(sim.steps()) {
             self.depths = sim.queue_depths();
@@ -147,7 +149,7 @@ impl Painter {
             scene,
             fit: *fit,
             area,
-            view: SimTime(p.view()),
+            view: SimTime(look.at),
             min_span: look.min_span,
             depths: &depths,
             flights: &flights,

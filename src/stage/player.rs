@@ -6,11 +6,17 @@
 //! nothing of the browser or of Yew.
 
 use switchyard_core::sim::rng::Dist;
-use switchyard_core::sim::{NodeId, SimTime, Simulation, TraceEvent, TraceKind};
+use switchyard_core::sim::{Edge, NodeId, SimTime, Simulation, TraceEvent, TraceKind};
 
 use crate::sim_ref::{Selection, SimRef};
 /// Events handled between two looks at the clock at "as fast as possible".
 pub const FAST_CHUNK: u64 = 512;
+/// The most events one step forward handles (a loop with no delay has no end).
+const STEP_MOST: u64 = 4096;
+/// How far (virtual µs) a step forward goes on over events that show nothing (a message
+/// setting out, a consumer done with an auto-acked message, a metrics sample) to reach one
+/// that does: at least the longest hop. Past it, the step shows time passing.
+pub const STEP_REACH_US: u64 = 1_000_000;
 
 pub use crate::stage::seen::Seen;
 
@@ -37,6 +43,17 @@ struct Undo {
     clock: u64,
 }
 
+/// The last step taken, for the stage to show: while stepping, the dots are drawn where they
+/// are (not stretched to stay a while on screen), and a step forward moves them from `from` to
+/// `to` (virtual µs) for the eye.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stepped {
+    /// Counts the steps taken: a new one starts its movement.
+    pub id: u64,
+    pub from: u64,
+    pub to: u64,
+}
+
 pub struct Player {
     sim: SimRef,
     view: u64,
@@ -49,6 +66,14 @@ pub struct Player {
     pause_at: Vec<NodeId>,
     /// What each step forward replaced, so stepping back restores it exactly.
     history: Vec<Undo>,
+    /// The last step, until the view moves otherwise (play, seek, reset).
+    stepped: Option<Stepped>,
+    steps_taken: u64,
+}
+
+/// The hops of `events`.
+fn edges(events: &[TraceEvent]) -> Vec<Edge> {
+    events.iter().filter_map(|e| e.edge).collect()
 }
 
 /// The largest value a duration distribution gives in practice (an exponential's tail is cut at
@@ -76,6 +101,8 @@ impl Player {
             furthest: 0,
             pause_at: Vec::new(),
             history: Vec::new(),
+            stepped: None,
+            steps_taken: 0,
         }
     }
 
@@ -126,8 +153,23 @@ impl Player {
         self.furthest = self.furthest.max(t);
     }
 
+    /// The last step taken, while the view stays where stepping put it.
+    pub fn stepped(&self) -> Option<Stepped> {
+        self.stepped
+    }
+
+    fn note_step(&mut self, from: u64, to: u64) {
+        self.steps_taken += 1;
+        self.stepped = Some(Stepped {
+            id: self.steps_taken,
+            from: from.min(to),
+            to,
+        });
+    }
+
     /// Moves the view `dt` virtual µs forward, stopping early at a lesson step or a pause point.
     pub fn advance(&mut self, dt: u64) -> Result<Option<Stop>, String> {
+        self.stepped = None;
         let from = self.view;
         let mut target = from.saturating_add(dt.max(1));
         let mut stop = None;
@@ -165,6 +207,7 @@ impl Player {
     /// so (asked every [`FAST_CHUNK`] events), then the view jumps to the engine's clock (or
     /// stops at a lesson step or a pause point on the way).
     pub fn run_fast(&mut self, budget: u64, mut out_of_time: impl FnMut() -> bool) -> Option<Stop> {
+        self.stepped = None;
         let from = self.view;
         let lesson = self
             .sim
@@ -224,24 +267,26 @@ impl Player {
     /// With `min_span` 0 this is exactly `Trace::in_flight`.
     pub fn flights(&self, min_span: u64) -> Vec<TraceEvent> {
         let mut out = Vec::new();
-        self.flights_into(min_span, &mut out, &mut Seen::default());
+        self.flights_into(self.view, min_span, &mut out, &mut Seen::default());
         out
     }
 
-    /// [`Player::flights`] into `out`, with `seen` for scratch: the animation loop keeps both
-    /// from frame to frame, so a frame allocates nothing.
-    pub fn flights_into(&self, min_span: u64, out: &mut Vec<TraceEvent>, seen: &mut Seen) {
+    /// [`Player::flights`] at `at` µs (the view, or on the way to it after a step) into `out`,
+    /// with `seen` for scratch: the animation loop keeps both from frame to frame, so a frame
+    /// allocates nothing.
+    pub fn flights_into(&self, at: u64, min_span: u64, out: &mut Vec<TraceEvent>, seen: &mut Seen) {
         out.clear();
         let Some(sim) = self.sim.get() else {
             return;
         };
-        let at = SimTime(self.view);
+        let view = at;
+        let at = SimTime(at);
         if min_span == 0 {
             out.extend(sim.trace().in_flight(at, self.horizon));
             return;
         }
         // A hop drawn now left at most that long ago, and is recorded at or after it left.
-        let oldest = self.view.saturating_sub(self.horizon.max(min_span));
+        let oldest = view.saturating_sub(self.horizon.max(min_span));
         out.extend(sim.trace().shown_at(at, SimTime(oldest), min_span));
         // Stretched hops overlap the hops after them: a hop is not drawn once its message has
         // left the node it went to (a newer hop of it starts there), while a fanout's copies
@@ -288,15 +333,50 @@ impl Player {
         });
     }
 
-    /// Handles one more event; gives the message (or flow request) it concerned, if any.
+    /// Handles the next event that can be seen (with the rest of its instant): one that records
+    /// something, or the landing of a message on its way. A message that sets out records
+    /// nothing until it arrives, so the events before that, within [`STEP_REACH_US`] or the
+    /// longest hop, are handled with it. Gives the message (or flow request) it concerned, if
+    /// any.
     pub fn step_forward(&mut self) -> Option<Selection> {
         let before = (self.view, self.steps(), self.sim.get()?.now().0);
         self.align();
+        let horizon = self.horizon;
+        let reach = horizon.max(STEP_REACH_US);
         let stepped = self.sim.update(|sim| {
             let seq = sim.trace().next_seq();
-            let t = sim.step()?;
-            let message = sim.trace().since(seq).find_map(|e| Selection::of_event(&e));
-            Some((t, message, sim.steps()))
+            let on_way = sim.trace().in_flight(sim.now(), horizon);
+            let flying = edges(&on_way);
+            let landing = flying.iter().map(|h| h.arrive.0).min();
+            let first = sim.step()?;
+            let mut t = first;
+            for _ in 1..STEP_MOST {
+                let next = sim.next_at();
+                let shown = sim.trace().next_seq() != seq || landing.is_some_and(|at| t.0 >= at);
+                // What can be seen is shown with the rest of its instant.
+                let go_on = if shown {
+                    next == Some(t)
+                } else {
+                    next.is_some_and(|next| next.0 <= first.0.saturating_add(reach))
+                };
+                if !go_on {
+                    break;
+                }
+                t = sim.step()?;
+            }
+            let recorded: Vec<TraceEvent> = sim.trace().since(seq).collect();
+            // What it records concerns; else what landed (the first to).
+            let landed = (on_way.iter())
+                .filter(|e| e.edge.is_some_and(|h| h.arrive <= t))
+                .min_by_key(|e| e.edge.map(|h| h.arrive));
+            let message = (recorded.iter().find_map(Selection::of_event))
+                .or_else(|| landed.and_then(Selection::of_event));
+            // Where the hops it shows set out: those on their way, and those it records (one
+            // that left before the view picks up where it is).
+            let from = (flying.iter().chain(&edges(&recorded)))
+                .map(|h| h.depart.0)
+                .min();
+            Some((t, message, sim.steps(), from))
         })??;
         self.history.push(Undo {
             after: stepped.2,
@@ -304,12 +384,14 @@ impl Player {
             before: before.1,
             clock: before.2,
         });
-        self.set_view(stepped.0.0.max(self.view));
+        let to = stepped.0.0.max(self.view);
+        self.set_view(to);
+        self.note_step(stepped.3.unwrap_or(to).max(before.0), to);
         stepped.1
     }
 
-    /// Undoes the last event; gives the message (or flow request) of the event now last, if
-    /// any. Undoing steps this player took restores exactly the state before them (engine lead
+    /// Undoes the last step (the last event that can be seen, and those that recorded nothing
+    /// before it); gives the message (or flow request) of the event now last, if any. Undoing steps this player took restores exactly the state before them (engine lead
     /// included).
     pub fn step_back(&mut self) -> Option<Selection> {
         let steps = self.steps();
@@ -333,11 +415,25 @@ impl Player {
             }
             None => {
                 self.align();
-                self.sim
-                    .update(|sim| sim.step_back().then(|| sim.now().0))??
+                let reach = self.horizon.max(STEP_REACH_US);
+                self.sim.update(|sim| {
+                    let (seq, start) = (sim.trace().next_seq(), sim.now().0);
+                    let back = sim.step_back();
+                    // On back over the events that recorded nothing (a message setting out),
+                    // within reach, to just before the last event that can be seen.
+                    let mut more = back;
+                    while more
+                        && sim.trace().next_seq() == seq
+                        && start.saturating_sub(sim.now().0) <= reach
+                    {
+                        more = sim.step_back();
+                    }
+                    back.then(|| sim.now().0)
+                })??
             }
         };
         self.view = view;
+        self.note_step(view, view);
         let sim = self.sim.get()?;
         sim.trace()
             .events()
@@ -350,6 +446,7 @@ impl Player {
     /// lead, then runs ahead.
     pub fn seek(&mut self, t: u64) -> Result<(), String> {
         self.history.clear();
+        self.stepped = None;
         let ahead = SimTime(t.saturating_add(self.lead));
         let done = self
             .sim
@@ -367,6 +464,7 @@ impl Player {
     /// those after it are undone); the view goes to the engine's clock there.
     pub fn back_before(&mut self, steps: u64) -> Result<(), String> {
         self.history.clear();
+        self.stepped = None;
         let now = self.sim.update(|sim| {
             sim.seek_step(steps);
             sim.now().0
@@ -380,6 +478,7 @@ impl Player {
     /// Back to the start, before any change made on demand (the pause points stay).
     pub fn reset(&mut self) -> Result<(), String> {
         self.history.clear();
+        self.stepped = None;
         let ahead = SimTime(self.lead);
         let done = self.sim.update(|sim| {
             sim.seek_step(0);

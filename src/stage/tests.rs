@@ -1,10 +1,12 @@
 //! The stage's logic on the first preset, natively: the layout places every node, and the
 //! player moves, stops and steps as the controls promise.
 
-use switchyard_core::sim::{NodeKind, Options, Scenario, SimTime, Simulation, TraceEvent};
+use switchyard_core::sim::{
+    NodeKind, Options, Scenario, SimTime, Simulation, TraceEvent, TraceKind,
+};
 
 use super::layout::{Fit, LinkKind, Scene};
-use super::player::{FAST_CHUNK, Player, Seen, Stop};
+use super::player::{FAST_CHUNK, Player, STEP_REACH_US, Seen, Stop};
 use crate::presets;
 use crate::sim_ref::Selection;
 use switchyard_core::MessageId;
@@ -286,6 +288,71 @@ fn stepping_forward_n_then_back_n_returns_the_same_state() {
         }
         assert_eq!(snapshot(&p), before, "state at {start}");
     }
+}
+
+#[test]
+fn every_step_shows_something_and_moves_its_message_from_where_it_set_out() {
+    // Tutorial 5: a message sets out from the producer (an event that records nothing until
+    // it arrives 3 ms later) and arrives at the exchange, where it is routed or dropped.
+    let mut p = Player::new(preset_sim("tutorial-5-topics"));
+    let next_seq = |p: &Player| p.sim().get().expect("sim").trace().next_seq();
+    let (mut arrivals, mut landings) = (0, 0);
+    for _ in 0..30 {
+        let (seq, view) = (next_seq(&p), p.view());
+        let flying = p.flights(0);
+        let pick = p.step_forward();
+        let stepped = p.stepped().expect("stepped");
+        let landed = (flying.iter()).any(|e| e.edge.is_some_and(|h| h.arrive.0 <= p.view()));
+        // Or nothing could be seen within reach: the step shows time passing.
+        let next = p.sim().get().expect("sim").next_at().expect("more");
+        assert!(
+            next_seq(&p) > seq || landed || next.0 > view + STEP_REACH_US,
+            "a step to {} µs recorded nothing and landed nothing",
+            p.view()
+        );
+        if next_seq(&p) == seq && landed {
+            // Nothing recorded: what landed is picked.
+            let first = (flying.iter()).min_by_key(|e| e.edge.map(|h| h.arrive));
+            assert_eq!(pick, first.and_then(|e| e.message).map(Selection::Message));
+            landings += 1;
+        }
+        assert_eq!(stepped.to, p.view());
+        assert!(view <= stepped.from && stepped.from <= stepped.to);
+        if !flying.is_empty() {
+            assert_eq!(
+                stepped.from, view,
+                "what is on its way moves from where it is"
+            );
+        }
+        let sim = p.sim().get().expect("sim");
+        let publish = sim
+            .trace()
+            .since(seq)
+            .find(|e| e.kind == TraceKind::Publish);
+        if let Some(e) = publish {
+            // From where the message left the producer (the view before, if it left earlier
+            // or something else was on its way).
+            let edge = e.edge.expect("a publish travels");
+            assert!(stepped.from <= edge.depart.0.max(view));
+            assert_eq!(pick, e.message.map(Selection::Message));
+            arrivals += 1;
+        }
+    }
+    assert!(arrivals >= 3, "{arrivals} arrivals");
+    assert!(landings >= 2, "{landings} steps that only landed");
+    // Back from a seek (no steps to undo): to just before the last event that can be seen, so
+    // that a step forward shows it again.
+    p.seek(2_000_000).expect("seek");
+    assert_eq!(p.stepped(), None);
+    let seq = next_seq(&p);
+    p.step_back();
+    assert!(next_seq(&p) < seq);
+    let back = next_seq(&p);
+    p.step_forward();
+    assert!(next_seq(&p) > back);
+    // Playing on leaves stepping: hops are drawn stretched again.
+    p.advance(1_000).expect("runs");
+    assert_eq!(p.stepped(), None);
 }
 
 #[test]

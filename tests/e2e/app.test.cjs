@@ -109,6 +109,42 @@ test("step forward N then back N returns the same state", async () => {
   await page.close();
 });
 
+test("a step moves its message from where it was to where it goes, and a dropped message is not left on the stage", async () => {
+  // Tutorial 5, paused at its start: its first message (key "orange") is dropped at the
+  // exchange, its second reaches both queues and leaves for both consumers.
+  const page = await env.browser.context.newPage();
+  await page.goto(`${env.server.url}__blank`);
+  await page.evaluate(() => localStorage.setItem("switchyard.session.v1", JSON.stringify({ v: 1, at_us: 0, playing: false, speed: 3, preset: "tutorial-5-topics" })));
+  await page.goto(env.server.url);
+  await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
+  const dots = () => page.evaluate(() => JSON.stringify(window.__switchyardFrames.dots || []));
+  const title = () => page.textContent(".inspector h2");
+  let moved = 0;
+  let dropped = false;
+  for (let i = 0; i < 8; i++) {
+    const before = await steps(page);
+    await page.keyboard.press("ArrowRight");
+    await page.waitForFunction((n) => Number(document.querySelector("#steps").textContent.replace(/\D/g, "")) > n, before);
+    await page.waitForTimeout(100);
+    const mid = await dots();
+    await page.waitForTimeout(600);
+    const rest = await dots();
+    if (mid !== "[]" && mid !== rest) moved++;
+    if (/dropped \(unroutable\)/.test(await page.textContent(".inspector")) && (await title()) === "Message #1") {
+      // At the exchange, where it was dropped: nothing of it is drawn on its way.
+      assert.equal(rest, "[]", "a dropped message leaves no dot behind");
+      dropped = true;
+    }
+  }
+  assert.ok(dropped, "stepping reached the first message, dropped at the exchange");
+  assert.ok(moved >= 2, `dots moved during ${moved} steps`);
+  // Every step showed something: the inspector follows the message that moved.
+  assert.match(await title(), /^Message #\d+$/);
+  await screenshot(page, "stepped");
+  assert.deepEqual(env.browser.errors, []);
+  await page.close();
+});
+
 test("clicking a message in flight shows its route explanation", async () => {
   const page = await fresh();
   await page.waitForSelector(".narration", { timeout: 10000 });

@@ -90,8 +90,9 @@ async function clickNode(page, name) {
 
 /**
  * On a page playing slowly: waits for a message on a wire, pauses (with the button: a focused
- * speed list takes keys as its own), steps until one is drawn if the pause fell between two,
- * clicks it, and waits for the inspector to explain its route.
+ * speed list takes keys as its own), steps until one is drawn if the pause fell between two
+ * (a step moves its dots for 0.4 s: they are read once they rest), clicks it, and waits for
+ * the inspector to explain its route.
  */
 async function clickMessageInFlight(page) {
   await page.waitForFunction(() => (window.__switchyardFrames.dots || []).length > 0, null, { timeout: 10000 });
@@ -99,7 +100,7 @@ async function clickMessageInFlight(page) {
   await page.waitForTimeout(200);
   for (let i = 0; i < 50 && !(await page.evaluate(() => window.__switchyardFrames.dots.length)); i++) {
     await page.keyboard.press("ArrowRight");
-    await page.waitForTimeout(50);
+    await page.waitForTimeout(450);
   }
   const dot = await page.evaluate(() => window.__switchyardFrames.dots[0]);
   assert.ok(dot, "a dot is drawn");
