@@ -279,15 +279,13 @@ impl Player {
         let Some(sim) = self.sim.get() else {
             return;
         };
-        let view = at;
-        let at = SimTime(at);
         if min_span == 0 {
-            out.extend(sim.trace().in_flight(at, self.horizon));
+            out.extend(sim.trace().in_flight(SimTime(at), self.horizon));
             return;
         }
         // A hop drawn now left at most that long ago, and is recorded at or after it left.
-        let oldest = view.saturating_sub(self.horizon.max(min_span));
-        out.extend(sim.trace().shown_at(at, SimTime(oldest), min_span));
+        let oldest = at.saturating_sub(self.horizon.max(min_span));
+        out.extend(sim.trace().shown_at(SimTime(at), SimTime(oldest), min_span));
         // Stretched hops overlap the hops after them: a hop is not drawn once its message has
         // left the node it went to (a newer hop of it starts there), while a fanout's copies
         // travel side by side. A confirm or a return travels back to the producer beside the
