@@ -107,7 +107,11 @@ impl Dots {
             let Some((a, b)) = self.segment(frame, edge.from, edge.to) else {
                 continue;
             };
-            let (x, y) = lerp(a, b, progress(&edge, frame.view, frame.min_span));
+            let (x, y) = lerp(
+                a,
+                b,
+                progress(&edge, frame.view, frame.min_span, frame.instant),
+            );
             let ink = match e.kind {
                 TraceKind::Ack => ACK,
                 TraceKind::Nack { .. } | TraceKind::Reject { .. } => REFUSAL,

@@ -14,10 +14,11 @@ use yew::prelude::*;
 
 use crate::sim_ref::Selection;
 use crate::stage::draw::Palette;
+use crate::stage::geometry::ease;
 use crate::stage::layout::{Fit, Scene};
 use crate::stage::pace::Pace;
 use crate::stage::painter::{Look, Painter};
-use crate::stage::player::{Stepped, Stop};
+use crate::stage::player::{Moment, Stepped, Stop};
 use crate::stage::shared::{Live, Shared};
 use crate::stage::stats::Stats;
 use crate::stage::view::View;
@@ -32,6 +33,9 @@ const REFRESH_MS: f64 = 250.0;
 const MIN_HOP_ON_SCREEN_MS: f64 = 250.0;
 /// Wall time a step forward takes to move its dots from where they set out.
 const STEP_MOVE_MS: f64 = 400.0;
+/// Wall time a step then takes for each hop its instant took no time for (an exchange's
+/// copies into its queues).
+const INSTANT_HOP_MS: f64 = 300.0;
 
 /// Runs the loop for the open player; a new player restarts it.
 #[hook]
@@ -111,8 +115,8 @@ struct Loop {
     pace: Pace,
     /// The player's last step and when (ms) its movement started to be shown.
     step_move: Option<(Stepped, f64)>,
-    /// The virtual time of the last frame painted.
-    painted_at: Option<u64>,
+    /// The moment of the last frame painted.
+    painted_at: Option<Moment>,
 }
 
 impl Loop {
@@ -241,24 +245,41 @@ impl Loop {
         true
     }
 
-    /// The virtual time to draw (µs) at `now` (ms): the view; or, for [`STEP_MOVE_MS`] after
-    /// a step forward, on the way there from where its hops set out (eased, so they leave and
-    /// land gently). With reduced motion, the view at once.
-    fn drawn_at(&mut self, now: f64) -> Option<u64> {
+    /// The moment to draw at `now` (ms): the view; or, for [`STEP_MOVE_MS`] after a step
+    /// forward, on the way there from where its hops set out (eased, so they leave and land
+    /// gently), then [`INSTANT_HOP_MS`] for each hop its instant took no time for. A step back
+    /// plays the same backwards. With reduced motion, the view at once.
+    fn drawn_at(&mut self, now: f64) -> Option<Moment> {
         let p = self.player.0.try_borrow().ok()?;
         let (view, stepped) = (p.view(), p.stepped());
         if stepped.map(|s| s.id) != self.step_move.map(|(s, _)| s.id) {
             self.step_move = stepped.map(|s| (s, now));
         }
+        let rest = Some(Moment::at(view));
         let Some((s, t0)) = self.step_move.filter(|_| !self.reduced_motion) else {
-            return Some(view);
+            return rest;
         };
-        if s.to != view || s.from >= s.to {
-            return Some(view);
+        // A step back rests at or before where it is played back to.
+        let current = if s.back { view <= s.from } else { view == s.to };
+        if !current {
+            return rest;
         }
-        let k = crate::stage::geometry::clamp((now - t0) / STEP_MOVE_MS, 0.0, 1.0);
-        let eased = k * k * (3.0 - 2.0 * k);
-        Some(s.from + ((s.to - s.from) as f64 * eased) as u64)
+        let move_ms = if s.from < s.to { STEP_MOVE_MS } else { 0.0 };
+        let all_ms = move_ms + f64::from(s.instant_hops) * INSTANT_HOP_MS;
+        let since = now - t0;
+        if since >= all_ms {
+            return rest;
+        }
+        // How far into the step forward the frame is.
+        let played = if s.back { all_ms - since } else { since };
+        if played < move_ms {
+            let k = ease(played / move_ms);
+            return Some(Moment::at(s.from + ((s.to - s.from) as f64 * k) as u64));
+        }
+        Some(Moment {
+            at: s.to,
+            instant: Some((played - move_ms) / INSTANT_HOP_MS),
+        })
     }
 
     /// The shortest a hop is drawn (virtual µs): a quarter second on screen at this speed,
@@ -426,15 +447,16 @@ impl Loop {
         true
     }
 
-    fn paint(&mut self, at: Option<u64>) {
+    fn paint(&mut self, at: Option<Moment>) {
         let (Some(ctx), Some(palette)) = (&self.ctx, &self.palette) else {
             return;
         };
         let Ok(p) = self.player.0.try_borrow() else {
             return;
         };
-        let at = at.unwrap_or(p.view());
-        self.painted_at = Some(at);
+        let moment = at.unwrap_or(Moment::at(p.view()));
+        self.painted_at = Some(moment);
+        self.stats.step_moving(moment != Moment::at(p.view()));
         let look = Look {
             ctx,
             palette,
@@ -444,7 +466,7 @@ impl Loop {
             selection: self.live.borrow().selection,
             reduced_motion: self.reduced_motion,
             min_span: self.min_span(),
-            at,
+            moment,
         };
         let mut shared = self.shared.borrow_mut();
         self.painter.paint(&look, &p, &mut shared, &mut self.stats);

@@ -21,11 +21,12 @@ pub struct Dot {
 }
 
 /// How far along its edge a hop is at `at`, from 0 (departing) to 1 (arriving), for a hop
-/// drawn as taking at least `min_span` µs (see [`crate::stage::player::Player::flights`]).
-pub fn progress(edge: &Edge, at: SimTime, min_span: u64) -> f64 {
+/// drawn as taking at least `min_span` µs (see [`crate::stage::player::Player::flights`]). A
+/// hop that takes no time is `instant` along (1 unless a step is showing it).
+pub fn progress(edge: &Edge, at: SimTime, min_span: u64, instant: f64) -> f64 {
     let span = edge.arrive.0.saturating_sub(edge.depart.0).max(min_span);
     if span == 0 {
-        return 1.0;
+        return clamp(instant, 0.0, 1.0);
     }
     clamp(
         at.0.saturating_sub(edge.depart.0) as f64 / span as f64,
@@ -39,6 +40,12 @@ pub fn progress(edge: &Edge, at: SimTime, min_span: u64) -> f64 {
 /// ignored. (`f64::clamp` panics there, and its message also links ~12 KB of float printing.)
 pub fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
     x.max(lo).min(hi)
+}
+
+/// Smoothstep: `k` in 0..=1 eased, so that a movement leaves and lands gently.
+pub fn ease(k: f64) -> f64 {
+    let k = clamp(k, 0.0, 1.0);
+    k * k * (3.0 - 2.0 * k)
 }
 
 /// The point a fraction `f` of the way from `a` to `b`.
@@ -167,11 +174,14 @@ mod tests {
             (10, 30, 20, 4, 0.5),
         ] {
             assert_eq!(
-                progress(&edge(depart, arrive), SimTime(at), min_span),
+                progress(&edge(depart, arrive), SimTime(at), min_span, 1.0),
                 want,
                 "{depart}..{arrive} at {at}"
             );
         }
+        // A step shows a hop that takes no time as it goes.
+        assert_eq!(progress(&edge(10, 10), SimTime(10), 0, 0.25), 0.25);
+        assert_eq!(progress(&edge(10, 12), SimTime(11), 0, 0.25), 0.5);
         assert_eq!(lerp((0.0, 0.0), (10.0, 20.0), 0.5), (5.0, 10.0));
         assert_eq!(
             trim((0.0, 0.0), (100.0, 0.0), 10.0, 50.0),

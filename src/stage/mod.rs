@@ -9,6 +9,7 @@
 //! - [`layout`]: node positions (scenario layout or columns), links, fit to the canvas.
 //! - [`geometry`]: dot positions, colour by routing key, hit-testing.
 //! - [`player`]: the playhead over the simulation: advance, pause points, step, seek.
+//! - `instant`: the hops an instant takes no time for, which a step shows one after another.
 //! - `seen`: the in-flight scan's scratch set.
 //! - [`labels`]: where each binding key is written, clear of the nodes and the other keys.
 //! - `names`: which nodes get their names written, so that no two overlap.
@@ -33,6 +34,7 @@ pub mod draw;
 mod frames;
 pub mod geometry;
 mod input;
+mod instant;
 pub mod labels;
 mod layer;
 pub mod layout;

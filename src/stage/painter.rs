@@ -11,12 +11,12 @@ use crate::sim_ref::Selection;
 use crate::stage::dots::Dots;
 use crate::stage::draw::{Frame, Palette, paint_depths, paint_labels, paint_moving, paint_scene};
 use crate::stage::frames::now_ms;
-use crate::stage::geometry::key_index;
+use crate::stage::geometry::{ease, key_index};
 use crate::stage::labels::Rect;
 use crate::stage::layer::{LabelKey, Layer, LayerKey, Shown};
 use crate::stage::layout::Fit;
 use crate::stage::names::{Text, named};
-use crate::stage::player::{Player, Seen};
+use crate::stage::player::{Moment, Player, Seen};
 use crate::stage::shared::Shared;
 use crate::stage::stats::Stats;
 
@@ -33,8 +33,8 @@ pub struct Look<'a> {
     pub reduced_motion: bool,
     /// Hops are drawn as taking at least this long (µs).
     pub min_span: u64,
-    /// The virtual time drawn (µs): the view, or on the way to it after a step.
-    pub at: u64,
+    /// The moment drawn: the view, or on the way to it after a step.
+    pub moment: Moment,
 }
 
 /// What the written names were chosen for: the scene, the fit, the selection, the canvas.
@@ -105,7 +105,7 @@ impl Painter {
         let Some(sim) = p.sim().get() else { return };
         let t0 = now_ms();
         let mut flights = std::mem::take(&mut self.flights);
-        p.flights_into(look.at, look.min_span, &mut flights, &mut self.seen);
+        p.flights_into(look.moment, look.min_span, &mut flights, &mut self.seen);
         let t1 = now_ms();
         if self.depths_for != Some(sim.steps()) {
             self.depths = sim.queue_depths();
@@ -149,8 +149,9 @@ impl Painter {
             scene,
             fit: *fit,
             area,
-            view: SimTime(look.at),
+            view: SimTime(look.moment.at),
             min_span: look.min_span,
+            instant: (look.moment.instant).map_or(1.0, |phase| ease(phase.fract())),
             depths: &depths,
             flights: &flights,
             pause_points: p.pause_points(),

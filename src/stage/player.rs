@@ -9,6 +9,7 @@ use switchyard_core::sim::rng::Dist;
 use switchyard_core::sim::{Edge, NodeId, SimTime, Simulation, TraceEvent, TraceKind};
 
 use crate::sim_ref::{Selection, SimRef};
+use crate::stage::instant::{self, InstantHop};
 /// Events handled between two looks at the clock at "as fast as possible".
 pub const FAST_CHUNK: u64 = 512;
 /// The most events one step forward handles (a loop with no delay has no end).
@@ -45,13 +46,36 @@ struct Undo {
 
 /// The last step taken, for the stage to show: while stepping, the dots are drawn where they
 /// are (not stretched to stay a while on screen), and a step forward moves them from `from` to
-/// `to` (virtual µs) for the eye.
+/// `to` (virtual µs) for the eye, then shows the hops its instant took no time for. A step
+/// back plays the same backwards, from `to` to `from`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stepped {
     /// Counts the steps taken: a new one starts its movement.
     pub id: u64,
     pub from: u64,
     pub to: u64,
+    /// How many hops that take no time follow one another at `to` (an exchange's copies into
+    /// its queues: 1; through an exchange-to-exchange binding first: 2). A step forward shows
+    /// them after its move.
+    pub instant_hops: u32,
+    /// A step back: played from `to` back to `from`, it rests at the view (at or before
+    /// `from`).
+    pub back: bool,
+}
+
+/// The moment the stage draws: a virtual time (µs) and, while a step shows the hops its
+/// instant took no time for, how far along their chains: 1.5 is halfway through the second
+/// hop of each.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moment {
+    pub at: u64,
+    pub instant: Option<f64>,
+}
+
+impl Moment {
+    pub fn at(at: u64) -> Moment {
+        Moment { at, instant: None }
+    }
 }
 
 pub struct Player {
@@ -68,6 +92,11 @@ pub struct Player {
     history: Vec<Undo>,
     /// The last step, until the view moves otherwise (play, seek, reset).
     stepped: Option<Stepped>,
+    /// The hops the last step's instant took no time for.
+    instant: Vec<InstantHop>,
+    /// After a step back, the hops on their way at some moment of what it undid, which the
+    /// trace no longer holds: the stage plays the step backwards from these.
+    backing: Vec<TraceEvent>,
     steps_taken: u64,
 }
 
@@ -102,6 +131,8 @@ impl Player {
             pause_at: Vec::new(),
             history: Vec::new(),
             stepped: None,
+            instant: Vec::new(),
+            backing: Vec::new(),
             steps_taken: 0,
         }
     }
@@ -158,18 +189,79 @@ impl Player {
         self.stepped
     }
 
-    fn note_step(&mut self, from: u64, to: u64) {
+    fn note_step(&mut self, from: u64, to: u64, instant: Vec<InstantHop>, back: bool) {
         self.steps_taken += 1;
         self.stepped = Some(Stepped {
             id: self.steps_taken,
             from: from.min(to),
             to,
+            instant_hops: instant::length(&instant),
+            back,
         });
+        self.instant = instant;
+        if !back {
+            self.backing.clear();
+        }
+    }
+
+    /// Leaves stepping: the view moves otherwise.
+    fn unstep(&mut self) {
+        self.stepped = None;
+        self.instant.clear();
+        self.backing.clear();
+    }
+
+    /// A step back from `was` to the view, which undid what the trace no longer holds of
+    /// `hops` (from [`Player::hops_since`]): played backwards from `was` to where the step
+    /// forward would have set out (the view, if something was on its way there, or where the
+    /// first hop undone left).
+    fn note_back(&mut self, was: u64, hops: Vec<TraceEvent>) {
+        let (view, kept) = (
+            self.view,
+            self.sim.get().map_or(0, |s| s.trace().next_seq()),
+        );
+        let instant: Vec<InstantHop> = instant::instant_hops(&hops, was)
+            .into_iter()
+            .filter(|h| h.event.seq >= kept)
+            .collect();
+        let flying =
+            (hops.iter().filter_map(|e| e.edge)).any(|h| h.depart.0 <= view && view < h.arrive.0);
+        let left = (hops.iter().filter(|e| e.seq >= kept))
+            .filter_map(|e| e.edge)
+            .map(|h| h.depart.0)
+            .min();
+        let from = if flying {
+            view
+        } else {
+            left.unwrap_or(view).max(view)
+        };
+        self.note_step(from, was.max(view), instant, true);
+        self.backing = hops;
+    }
+
+    /// The hops of the trace on their way at some moment from `since` to the view, and those
+    /// that took no time at the view, oldest first: what a step back is about to undo.
+    fn hops_since(&self, since: u64) -> Vec<TraceEvent> {
+        let Some(sim) = self.sim.get() else {
+            return Vec::new();
+        };
+        let (view, oldest) = (self.view, since.saturating_sub(self.horizon));
+        let mut out: Vec<TraceEvent> = (sim.trace().events().rev())
+            .take_while(|e| e.time.0 >= oldest)
+            .filter(|e| {
+                e.edge.is_some_and(|h| {
+                    let instant = h.depart == h.arrive && h.arrive.0 == view;
+                    h.depart.0 <= view && (h.arrive.0 > since || instant)
+                })
+            })
+            .collect();
+        out.reverse();
+        out
     }
 
     /// Moves the view `dt` virtual µs forward, stopping early at a lesson step or a pause point.
     pub fn advance(&mut self, dt: u64) -> Result<Option<Stop>, String> {
-        self.stepped = None;
+        self.unstep();
         let from = self.view;
         let mut target = from.saturating_add(dt.max(1));
         let mut stop = None;
@@ -207,7 +299,7 @@ impl Player {
     /// so (asked every [`FAST_CHUNK`] events), then the view jumps to the engine's clock (or
     /// stops at a lesson step or a pause point on the way).
     pub fn run_fast(&mut self, budget: u64, mut out_of_time: impl FnMut() -> bool) -> Option<Stop> {
-        self.stepped = None;
+        self.unstep();
         let from = self.view;
         let lesson = self
             .sim
@@ -267,20 +359,55 @@ impl Player {
     /// With `min_span` 0 this is exactly `Trace::in_flight`.
     pub fn flights(&self, min_span: u64) -> Vec<TraceEvent> {
         let mut out = Vec::new();
-        self.flights_into(self.view, min_span, &mut out, &mut Seen::default());
+        let moment = Moment::at(self.view);
+        self.flights_into(moment, min_span, &mut out, &mut Seen::default());
         out
     }
 
-    /// [`Player::flights`] at `at` µs (the view, or on the way to it after a step) into `out`,
-    /// with `seen` for scratch: the animation loop keeps both from frame to frame, so a frame
-    /// allocates nothing.
-    pub fn flights_into(&self, at: u64, min_span: u64, out: &mut Vec<TraceEvent>, seen: &mut Seen) {
+    /// [`Player::flights`] at `moment` (the view, or on the way to it after a step) into
+    /// `out`, with `seen` for scratch: the animation loop keeps both from frame to frame, so a
+    /// frame allocates nothing. Within the instant of a step, the hops of its chains at that
+    /// stage are drawn too (a zero-time hop's progress is the stage's fraction), and a hop that
+    /// leaves at that instant waits until its message has got where it leaves from.
+    pub fn flights_into(
+        &self,
+        moment: Moment,
+        min_span: u64,
+        out: &mut Vec<TraceEvent>,
+        seen: &mut Seen,
+    ) {
         out.clear();
         let Some(sim) = self.sim.get() else {
             return;
         };
+        let at = moment.at;
         if min_span == 0 {
-            out.extend(sim.trace().in_flight(SimTime(at), self.horizon));
+            // A step back played backwards draws what it undid, until it rests.
+            let step = self.stepped.filter(|s| s.from <= at && at <= s.to);
+            let moving = moment.instant.is_some() || step.is_some_and(|s| at > s.from);
+            match step {
+                Some(s) if s.back && moving => {
+                    let on_way = |e: &&TraceEvent| {
+                        e.edge.is_some_and(|h| h.depart.0 <= at && at < h.arrive.0)
+                    };
+                    out.extend(self.backing.iter().filter(on_way));
+                }
+                _ => out.extend(sim.trace().in_flight(SimTime(at), self.horizon)),
+            }
+            if let (Some(phase), Some(s)) = (moment.instant, step)
+                && s.to == at
+            {
+                let stage = phase.max(0.0) as u32;
+                out.retain(|e| {
+                    let leaves_now = e.edge.is_some_and(|h| h.depart.0 == at);
+                    let waits = e
+                        .message
+                        .is_some_and(|m| leaves_now && instant::on_way(&self.instant, m, stage));
+                    !waits
+                });
+                let hops = self.instant.iter().filter(|h| h.after == stage);
+                out.extend(hops.map(|h| h.event));
+            }
             return;
         }
         // A hop drawn now left at most that long ago, and is recorded at or after it left.
@@ -374,7 +501,8 @@ impl Player {
             let from = (flying.iter().chain(&edges(&recorded)))
                 .map(|h| h.depart.0)
                 .min();
-            Some((t, message, sim.steps(), from))
+            let instant = instant::instant_hops(&recorded, t.0);
+            Some((t, message, sim.steps(), from, instant))
         })??;
         self.history.push(Undo {
             after: stepped.2,
@@ -384,13 +512,20 @@ impl Player {
         });
         let to = stepped.0.0.max(self.view);
         self.set_view(to);
-        self.note_step(stepped.3.unwrap_or(to).max(before.0), to);
+        // The hops at an instant the view has passed are not shown.
+        let instant = if to == stepped.0.0 {
+            stepped.4
+        } else {
+            Vec::new()
+        };
+        self.note_step(stepped.3.unwrap_or(to).max(before.0), to, instant, false);
         stepped.1
     }
 
     /// Undoes the last step (the last event that can be seen, and those that recorded nothing
-    /// before it); gives the message (or flow request) of the event now last, if any. Undoing steps this player took restores exactly the state before them (engine lead
-    /// included).
+    /// before it); gives the message (or flow request) of the event now last, if any. Undoing
+    /// steps this player took restores exactly the state before them (engine lead included).
+    /// The stage is shown what was undone, to play it backwards.
     pub fn step_back(&mut self) -> Option<Selection> {
         let steps = self.steps();
         let undo = match self.history.last() {
@@ -400,6 +535,17 @@ impl Player {
                 None
             }
         };
+        let was = self.view;
+        // Back to the view before the step undone, or at most this far back over events that
+        // show nothing: what is on its way since then is kept to be shown.
+        let since = match undo {
+            Some(u) => u.view,
+            None => {
+                self.align();
+                was.saturating_sub(self.horizon.max(STEP_REACH_US))
+            }
+        };
+        let undone = self.hops_since(since);
         let view = match undo {
             Some(u) => {
                 self.sim.update(|sim| {
@@ -412,7 +558,6 @@ impl Player {
                 u.view
             }
             None => {
-                self.align();
                 let reach = self.horizon.max(STEP_REACH_US);
                 self.sim.update(|sim| {
                     let (seq, start) = (sim.trace().next_seq(), sim.now().0);
@@ -431,7 +576,12 @@ impl Player {
             }
         };
         self.view = view;
-        self.note_step(view, view);
+        if view >= since {
+            self.note_back(was, undone);
+        } else {
+            // Further back than the hops were gathered for: the view is put there at once.
+            self.note_step(view, view, Vec::new(), true);
+        }
         let sim = self.sim.get()?;
         sim.trace()
             .events()
@@ -444,7 +594,7 @@ impl Player {
     /// lead, then runs ahead.
     pub fn seek(&mut self, t: u64) -> Result<(), String> {
         self.history.clear();
-        self.stepped = None;
+        self.unstep();
         let ahead = SimTime(t.saturating_add(self.lead));
         let done = self
             .sim
@@ -462,7 +612,7 @@ impl Player {
     /// those after it are undone); the view goes to the engine's clock there.
     pub fn back_before(&mut self, steps: u64) -> Result<(), String> {
         self.history.clear();
-        self.stepped = None;
+        self.unstep();
         let now = self.sim.update(|sim| {
             sim.seek_step(steps);
             sim.now().0
@@ -476,7 +626,7 @@ impl Player {
     /// Back to the start, before any change made on demand (the pause points stay).
     pub fn reset(&mut self) -> Result<(), String> {
         self.history.clear();
-        self.stepped = None;
+        self.unstep();
         let ahead = SimTime(self.lead);
         let done = self.sim.update(|sim| {
             sim.seek_step(0);

@@ -19,6 +19,8 @@ pub struct Stats {
     object: js_sys::Object,
     /// The names of the properties written every frame.
     keys: [JsValue; 5],
+    /// Whether the last frame painted showed a step's movement.
+    step_moving: bool,
 }
 
 impl Stats {
@@ -36,6 +38,7 @@ impl Stats {
             busy_ms: 0.0,
             object,
             keys: ["frames", "busyMs", "dots", "dotCount", "calls"].map(JsValue::from_str),
+            step_moving: false,
         }
     }
 
@@ -77,6 +80,15 @@ impl Stats {
         let _ = js_sys::Reflect::set(&self.object, dots_key, &messages);
         let _ = js_sys::Reflect::set(&self.object, calls_key, &calls);
         let _ = js_sys::Reflect::set(&self.object, count_key, &(dots.len() as f64).into());
+    }
+
+    /// Whether the frame painted shows a step's movement (`stepMoving`): the end-to-end tests
+    /// read the dots once they rest.
+    pub fn step_moving(&mut self, moving: bool) {
+        if self.step_moving != moving {
+            self.step_moving = moving;
+            self.set("stepMoving", &moving.into());
+        }
     }
 
     /// Adds `ms` to the phase `name` (published with the next `record`).

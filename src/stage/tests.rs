@@ -6,7 +6,7 @@ use switchyard_core::sim::{
 };
 
 use super::layout::{Fit, LinkKind, Scene};
-use super::player::{FAST_CHUNK, Player, STEP_REACH_US, Seen, Stop};
+use super::player::{FAST_CHUNK, Moment, Player, STEP_REACH_US, Seen, Stop};
 use crate::presets;
 use crate::sim_ref::Selection;
 use switchyard_core::MessageId;
@@ -353,6 +353,135 @@ fn every_step_shows_something_and_moves_its_message_from_where_it_set_out() {
     // Playing on leaves stepping: hops are drawn stretched again.
     p.advance(1_000).expect("runs");
     assert_eq!(p.stepped(), None);
+}
+
+/// Steps `p` forward until a step's instant took no time for a chain of `hops` hops or more;
+/// gives the hops that time cannot show.
+fn step_to_instant_hops(p: &mut Player, hops: u32) -> Vec<TraceEvent> {
+    for _ in 0..2_000 {
+        let seq = p.sim().get().expect("sim").trace().next_seq();
+        p.step_forward();
+        let stepped = p.stepped().expect("stepped");
+        if stepped.instant_hops >= hops {
+            let sim = p.sim().get().expect("sim");
+            let zero = |e: &TraceEvent| e.edge.is_some_and(|h| h.depart == h.arrive);
+            return sim.trace().since(seq).filter(zero).collect();
+        }
+    }
+    panic!("no step took {hops} hops at its instant");
+}
+
+#[test]
+fn a_step_shows_the_hops_its_instant_took_no_time_for_one_after_another() {
+    // Tutorial 5: a message reaches the topic exchange and goes into its queues at that
+    // instant; a consumer waiting on a queue gets it at that instant too.
+    let mut p = Player::new(preset_sim("tutorial-5-topics"));
+    let zero = step_to_instant_hops(&mut p, 1);
+    assert!(
+        zero.iter().all(|e| e.kind == TraceKind::Enqueue),
+        "{zero:?}"
+    );
+    // The stage at the view, a `phase` of the way through the chains.
+    let during = |p: &Player, phase| {
+        let mut out = Vec::new();
+        let moment = Moment {
+            at: p.view(),
+            instant: Some(phase),
+        };
+        p.flights_into(moment, 0, &mut out, &mut Seen::default());
+        out
+    };
+    let shown = during(&p, 0.5);
+    for e in &zero {
+        assert!(shown.contains(e), "{e:?} is shown going into its queue");
+        // Its message leaves the queue (if it does at once) once it is in it.
+        let leaves = |out: &[TraceEvent]| {
+            (out.iter()).any(|f| f.message == e.message && f.kind != TraceKind::Enqueue)
+        };
+        let at_rest = p.flights(0);
+        assert!(!leaves(&shown));
+        assert!(!at_rest.contains(e), "at rest, the hop is over");
+        if at_rest.iter().any(|f| f.message == e.message) {
+            assert!(leaves(&at_rest));
+        }
+    }
+    // Past the chain: as at rest.
+    assert_eq!(during(&p, 1.0), p.flights(0));
+
+    // Retry with back-off: a refused message is dead-lettered to the retry exchange and goes
+    // into its queue at that instant: a chain of two hops, shown one after the other.
+    let mut p = Player::new(preset_sim("retry-backoff"));
+    let zero = step_to_instant_hops(&mut p, 2);
+    let to = p.view();
+    let dead = (zero.iter())
+        .find(|e| matches!(e.kind, TraceKind::DeadLetter { .. }))
+        .expect("a dead letter");
+    let TraceKind::DeadLetter { dead_letter } = dead.kind else {
+        unreachable!()
+    };
+    let copy = (zero.iter())
+        .find(|e| e.message == Some(dead_letter))
+        .expect("its copy goes on");
+    let first = during(&p, 0.5);
+    let second = during(&p, 1.5);
+    assert!(first.contains(dead) && !first.contains(copy));
+    assert!(second.contains(copy) && !second.contains(dead));
+    assert_eq!(p.stepped().map(|s| s.to), Some(to));
+    // Any other moment, or once the view moves on: none of them.
+    p.advance(1).expect("runs");
+    assert!(!during(&p, 0.5).iter().any(|e| zero.contains(e)));
+}
+
+#[test]
+fn a_step_back_plays_the_step_it_undoes_backwards() {
+    let mut p = Player::new(preset_sim("tutorial-5-topics"));
+    step_to_instant_hops(&mut p, 1);
+    let forward = p.stepped().expect("stepped");
+    assert!(!forward.back && forward.from < forward.to);
+    // The moments the step forward shows, after its start (where a message that set out is
+    // drawn only once its arrival is recorded).
+    let span = forward.to - forward.from;
+    let mut moments: Vec<Moment> = (1..=8)
+        .map(|k| Moment::at(forward.from + span * k / 8))
+        .collect();
+    moments.extend([0.0, 0.5, 0.99].map(|phase| Moment {
+        at: forward.to,
+        instant: Some(phase),
+    }));
+    let drawn = |p: &Player| -> Vec<Vec<TraceEvent>> {
+        (moments.iter())
+            .map(|m| {
+                let mut out = Vec::new();
+                p.flights_into(*m, 0, &mut out, &mut Seen::default());
+                out.sort_by_key(|e| e.seq);
+                out
+            })
+            .collect()
+    };
+    let shown = drawn(&p);
+    assert!(
+        shown.iter().any(|f| !f.is_empty()),
+        "the step shows something"
+    );
+    p.step_back();
+    let back = p.stepped().expect("stepped back");
+    assert!(back.back);
+    assert_eq!(back.to, forward.to);
+    assert_eq!(back.from, forward.from, "played back to where it set out");
+    assert!(p.view() <= back.from);
+    assert_eq!(back.instant_hops, forward.instant_hops);
+    assert_eq!(drawn(&p), shown, "the same moments, the same hops");
+    // At rest: the trace as it is now.
+    let mut rest = Vec::new();
+    p.flights_into(Moment::at(p.view()), 0, &mut rest, &mut Seen::default());
+    assert_eq!(rest, p.flights(0));
+    // Stepping on forward leaves it; so does a seek.
+    p.step_forward();
+    assert!(!p.stepped().expect("stepped").back);
+    p.seek(2_000_000).expect("seek");
+    p.step_back();
+    let back = p.stepped().expect("stepped back");
+    assert!(back.back && back.to == 2_000_000 && p.view() <= back.from);
 }
 
 #[test]

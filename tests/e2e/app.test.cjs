@@ -3,7 +3,7 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const path = require("node:path");
-const { onBundle, clickNode, clickMessageInFlight, screenshot } = require("./browser.cjs");
+const { onBundle, clickNode, clickMessageInFlight, screenshot, stepRests } = require("./browser.cjs");
 
 const env = onBundle(test);
 
@@ -109,9 +109,10 @@ test("step forward N then back N returns the same state", async () => {
   await page.close();
 });
 
-test("a step moves its message from where it was to where it goes, and a dropped message is not left on the stage", async () => {
+test("a step moves its message from where it was to where it goes, through the exchange into its queues, and a dropped message is not left on the stage", async () => {
   // Tutorial 5, paused at its start: its first message (key "orange") is dropped at the
-  // exchange, its second reaches both queues and leaves for both consumers.
+  // exchange, its second reaches both queues (at the instant it reaches the exchange: a step
+  // shows those hops after its move) and leaves for both consumers.
   const page = await env.browser.context.newPage();
   await page.goto(`${env.server.url}__blank`);
   await page.evaluate(() => localStorage.setItem("switchyard.session.v1", JSON.stringify({ v: 1, at_us: 0, playing: false, speed: 3, preset: "tutorial-5-topics" })));
@@ -119,7 +120,13 @@ test("a step moves its message from where it was to where it goes, and a dropped
   await page.waitForFunction(() => window.__switchyardFrames && window.__switchyardFrames.nodes);
   const dots = () => page.evaluate(() => JSON.stringify(window.__switchyardFrames.dots || []));
   const title = () => page.textContent(".inspector h2");
+  const nodes = await page.evaluate(() => window.__switchyardFrames.nodes);
+  const x = nodes.topic_logs[0] + 10;
+  const [q1, q2] = [nodes.Q1, nodes.Q2];
+  // A dot past the exchange, short of the queue it heads for.
+  const intoQueue = ([dx]) => dx > x && dx < Math.min(q1[0], q2[0]) - 10;
   let moved = 0;
+  let enqueued = 0;
   let dropped = false;
   for (let i = 0; i < 8; i++) {
     const before = await steps(page);
@@ -127,9 +134,14 @@ test("a step moves its message from where it was to where it goes, and a dropped
     await page.waitForFunction((n) => Number(document.querySelector("#steps").textContent.replace(/\D/g, "")) > n, before);
     await page.waitForTimeout(100);
     const mid = await dots();
-    await page.waitForTimeout(600);
+    // The move takes 0.4 s, then each hop that took no time 0.3 s.
+    await page.waitForTimeout(380);
+    const instant = JSON.parse(await dots());
+    await stepRests(page);
     const rest = await dots();
     if (mid !== "[]" && mid !== rest) moved++;
+    if (instant.some(intoQueue)) enqueued++;
+    assert.ok(!JSON.parse(rest).some(intoQueue), "at rest, no copy is left between the exchange and a queue");
     if (/dropped \(unroutable\)/.test(await page.textContent(".inspector")) && (await title()) === "Message #1") {
       // At the exchange, where it was dropped: nothing of it is drawn on its way.
       assert.equal(rest, "[]", "a dropped message leaves no dot behind");
@@ -138,6 +150,18 @@ test("a step moves its message from where it was to where it goes, and a dropped
   }
   assert.ok(dropped, "stepping reached the first message, dropped at the exchange");
   assert.ok(moved >= 2, `dots moved during ${moved} steps`);
+  assert.ok(enqueued >= 1, `copies went into their queues during ${enqueued} steps`);
+  // A step back plays the step it undoes backwards, then rests where that step started.
+  let backMoved = false;
+  for (let i = 0; i < 8 && !backMoved; i++) {
+    await page.keyboard.press("ArrowLeft");
+    await page.waitForTimeout(150);
+    const moving = await page.evaluate(() => window.__switchyardFrames.stepMoving);
+    const backing = await dots();
+    await stepRests(page);
+    backMoved = moving && backing !== "[]" && backing !== (await dots());
+  }
+  assert.ok(backMoved, "a step back moved a message back");
   // Every step showed something: the inspector follows the message that moved.
   assert.match(await title(), /^Message #\d+$/);
   await screenshot(page, "stepped");

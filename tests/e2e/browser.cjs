@@ -91,16 +91,22 @@ async function clickNode(page, name) {
 /**
  * On a page playing slowly: waits for a message on a wire, pauses (with the button: a focused
  * speed list takes keys as its own), steps until one is drawn if the pause fell between two
- * (a step moves its dots for 0.4 s: they are read once they rest), clicks it, and waits for
+ * (a step moves its dots for a while: they are read once they rest), clicks it, and waits for
  * the inspector to explain its route.
  */
+/** After a step forward, waits until the dots it moves rest where they are. */
+async function stepRests(page) {
+  await page.waitForTimeout(100);
+  await page.waitForFunction(() => !window.__switchyardFrames.stepMoving, null, { timeout: 5000 });
+}
+
 async function clickMessageInFlight(page) {
   await page.waitForFunction(() => (window.__switchyardFrames.dots || []).length > 0, null, { timeout: 10000 });
   await page.click("#play");
   await page.waitForTimeout(200);
   for (let i = 0; i < 50 && !(await page.evaluate(() => window.__switchyardFrames.dots.length)); i++) {
     await page.keyboard.press("ArrowRight");
-    await page.waitForTimeout(450);
+    await stepRests(page);
   }
   const dot = await page.evaluate(() => window.__switchyardFrames.dots[0]);
   assert.ok(dot, "a dot is drawn");
@@ -108,4 +114,4 @@ async function clickMessageInFlight(page) {
   await page.waitForSelector(".inspector .route", { timeout: 5000 });
 }
 
-module.exports = { launch, screenshot, onBundle, clickNode, clickMessageInFlight };
+module.exports = { launch, screenshot, onBundle, clickNode, clickMessageInFlight, stepRests };
