@@ -32,7 +32,7 @@ pub struct Frame<'a> {
     pub view: SimTime,
     /// Hops are drawn as taking at least this long (µs).
     pub min_span: u64,
-    /// How far along a hop that takes no time is drawn (see [`crate::stage::instant`]).
+    /// How far along a hop that takes no time is drawn (see `stage::instant`).
     pub instant: f64,
     /// Ready and unacked per queue node.
     pub depths: &'a [(NodeId, u64, u64)],
