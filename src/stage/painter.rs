@@ -67,6 +67,8 @@ pub struct Painter {
     /// thousands of queues to count while the clock runs with nothing happening.
     depths: Vec<(NodeId, u64, u64)>,
     depths_for: Option<u64>,
+    /// The depths drawn while a step is shown (see [`Player::depths_at`]).
+    step_depths: Vec<(NodeId, u64, u64)>,
 }
 
 impl Painter {
@@ -85,6 +87,7 @@ impl Painter {
             stale: false,
             depths: Vec::new(),
             depths_for: None,
+            step_depths: Vec::new(),
         }
     }
 
@@ -112,6 +115,8 @@ impl Painter {
             self.depths_for = Some(sim.steps());
         }
         let depths = std::mem::take(&mut self.depths);
+        let mut step_depths = std::mem::take(&mut self.step_depths);
+        let stepping = p.depths_at(look.moment, &depths, &mut step_depths);
         let t2 = now_ms();
         stats.add("flightsMs", t1 - t0);
         stats.add("depthsMs", t2 - t1);
@@ -152,7 +157,7 @@ impl Painter {
             view: SimTime(look.moment.at),
             min_span: look.min_span,
             instant: (look.moment.instant).map_or(1.0, |phase| ease(phase.fract())),
-            depths: &depths,
+            depths: if stepping { &step_depths } else { &depths },
             flights: &flights,
             pause_points: p.pause_points(),
             selection: look.selection,
@@ -175,6 +180,7 @@ impl Painter {
         self.flights = flights;
         self.named = names;
         self.depths = depths;
+        self.step_depths = step_depths;
     }
 
     /// The still layer under the dots, repainted if what it shows changed (a slow one only

@@ -9,6 +9,7 @@ use switchyard_core::sim::rng::Dist;
 use switchyard_core::sim::{Edge, NodeId, SimTime, Simulation, TraceEvent, TraceKind};
 
 use crate::sim_ref::{Selection, SimRef};
+use crate::stage::geometry::FastSet;
 use crate::stage::instant::{self, InstantHop};
 /// Events handled between two looks at the clock at "as fast as possible".
 pub const FAST_CHUNK: u64 = 512;
@@ -97,6 +98,9 @@ pub struct Player {
     /// After a step back, the hops on their way at some moment of what it undid, which the
     /// trace no longer holds: the stage plays the step backwards from these.
     backing: Vec<TraceEvent>,
+    /// Each queue's (ready, unacked) at the other end of the last step from the engine: before
+    /// a step forward, before what a step back undid.
+    ends: Vec<(NodeId, u64, u64)>,
     steps_taken: u64,
 }
 
@@ -133,6 +137,7 @@ impl Player {
             stepped: None,
             instant: Vec::new(),
             backing: Vec::new(),
+            ends: Vec::new(),
             steps_taken: 0,
         }
     }
@@ -199,9 +204,8 @@ impl Player {
             back,
         });
         self.instant = instant;
-        if !back {
-            self.backing.clear();
-        }
+        self.backing.clear();
+        self.ends.clear();
     }
 
     /// Leaves stepping: the view moves otherwise.
@@ -209,13 +213,57 @@ impl Player {
         self.stepped = None;
         self.instant.clear();
         self.backing.clear();
+        self.ends.clear();
+    }
+
+    /// Each queue's (ready, unacked) to draw at `moment` into `out`, where it is not `now` (the
+    /// engine's): during a step's move, the depths before it; during its instant, a queue's
+    /// changes once the hops into it have arrived. A step back plays the same backwards.
+    /// Gives whether it wrote `out`.
+    pub fn depths_at(
+        &self,
+        moment: Moment,
+        now: &[(NodeId, u64, u64)],
+        out: &mut Vec<(NodeId, u64, u64)>,
+    ) -> bool {
+        let Some(s) = self.stepped.filter(|_| moment != Moment::at(self.view)) else {
+            return false;
+        };
+        let (before, after) = if s.back {
+            (now, self.ends.as_slice())
+        } else {
+            (self.ends.as_slice(), now)
+        };
+        // A step that changed the queues (a script's declaration) is drawn as the engine is.
+        if before.len() != after.len() || before.iter().zip(after).any(|(b, a)| b.0 != a.0) {
+            return false;
+        }
+        out.clear();
+        let Some(phase) = moment.instant else {
+            out.extend_from_slice(before);
+            return true;
+        };
+        let stage = phase.max(0.0) as u32;
+        // The queues a hop still heads for (u64 keys: the set the dots already use).
+        let waiting: FastSet<u64> = (self.instant.iter().filter(|h| h.after >= stage))
+            .filter_map(|h| h.event.edge.map(|e| u64::from(e.to.0)))
+            .collect();
+        let pick = |(b, a): (&(NodeId, u64, u64), &(NodeId, u64, u64))| {
+            if waiting.contains(&u64::from(a.0.0)) {
+                *b
+            } else {
+                *a
+            }
+        };
+        out.extend(before.iter().zip(after).map(pick));
+        true
     }
 
     /// A step back from `was` to the view, which undid what the trace no longer holds of
     /// `hops` (from [`Player::hops_since`]): played backwards from `was` to where the step
     /// forward would have set out (the view, if something was on its way there, or where the
     /// first hop undone left).
-    fn note_back(&mut self, was: u64, hops: Vec<TraceEvent>) {
+    fn note_back(&mut self, was: u64, hops: Vec<TraceEvent>, depths: Vec<(NodeId, u64, u64)>) {
         let (view, kept) = (
             self.view,
             self.sim.get().map_or(0, |s| s.trace().next_seq()),
@@ -237,6 +285,7 @@ impl Player {
         };
         self.note_step(from, was.max(view), instant, true);
         self.backing = hops;
+        self.ends = depths;
     }
 
     /// The hops of the trace on their way at some moment from `since` to the view, and those
@@ -466,6 +515,7 @@ impl Player {
     pub fn step_forward(&mut self) -> Option<Selection> {
         let before = (self.view, self.steps(), self.sim.get()?.now().0);
         self.align();
+        let depths = self.sim.get()?.queue_depths();
         let horizon = self.horizon;
         let reach = horizon.max(STEP_REACH_US);
         let stepped = self.sim.update(|sim| {
@@ -519,6 +569,7 @@ impl Player {
             Vec::new()
         };
         self.note_step(stepped.3.unwrap_or(to).max(before.0), to, instant, false);
+        self.ends = depths;
         stepped.1
     }
 
@@ -546,6 +597,7 @@ impl Player {
             }
         };
         let undone = self.hops_since(since);
+        let depths = self.sim.get().map(|s| s.queue_depths()).unwrap_or_default();
         let view = match undo {
             Some(u) => {
                 self.sim.update(|sim| {
@@ -577,7 +629,7 @@ impl Player {
         };
         self.view = view;
         if view >= since {
-            self.note_back(was, undone);
+            self.note_back(was, undone, depths);
         } else {
             // Further back than the hops were gathered for: the view is put there at once.
             self.note_step(view, view, Vec::new(), true);

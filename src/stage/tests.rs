@@ -485,6 +485,61 @@ fn a_step_back_plays_the_step_it_undoes_backwards() {
 }
 
 #[test]
+fn while_a_step_is_shown_a_queue_s_count_changes_when_its_copy_arrives() {
+    // Work queues: the workers are busy, so a message that arrives waits in the queue.
+    let mut p = Player::new(preset_sim("tutorial-2-work-queues"));
+    let engine = |p: &Player| p.sim().get().expect("sim").queue_depths();
+    let drawn = |p: &Player, moment| {
+        let mut out = Vec::new();
+        if p.depths_at(moment, &engine(p), &mut out) {
+            out
+        } else {
+            engine(p)
+        }
+    };
+    let mut found = None;
+    for _ in 0..2_000 {
+        let before = engine(&p);
+        p.step_forward();
+        let s = p.stepped().expect("stepped");
+        if s.instant_hops >= 1 && s.from < s.to && before != engine(&p) {
+            found = Some((before, s));
+            break;
+        }
+    }
+    let (before, s) = found.expect("a step whose copy changes a queue's count");
+    let after = engine(&p);
+    let mid = Moment::at(s.from + (s.to - s.from) / 2);
+    let arriving = Moment {
+        at: s.to,
+        instant: Some(0.5),
+    };
+    let arrived = Moment {
+        at: s.to,
+        instant: Some(f64::from(s.instant_hops)),
+    };
+    assert_eq!(drawn(&p, mid), before, "on the way, the counts before");
+    let half = drawn(&p, arriving);
+    assert_ne!(half, after, "the copy is not in its queue yet");
+    assert_eq!(drawn(&p, arrived), after);
+    assert_eq!(
+        drawn(&p, Moment::at(p.view())),
+        after,
+        "at rest, the engine's"
+    );
+    // Played backwards: the same counts at the same moments.
+    p.step_back();
+    assert_eq!(engine(&p), before);
+    assert_eq!(drawn(&p, arriving), half);
+    assert_eq!(drawn(&p, mid), before);
+    assert_eq!(drawn(&p, Moment::at(p.view())), before);
+    // Not stepping: the engine's.
+    p.advance(1).expect("runs");
+    let mut out = Vec::new();
+    assert!(!p.depths_at(mid, &engine(&p), &mut out));
+}
+
+#[test]
 fn seeking_back_and_forth_gives_the_state_a_straight_run_reaches() {
     let mut straight = Player::new(sim());
     straight.seek(5_000_000).expect("seek");
